@@ -1,0 +1,59 @@
+"""``hazard init`` and ``hazard demo``."""
+
+from __future__ import annotations
+
+import click
+
+from .base import db_option, friendly_errors, main, store_for, user_option
+
+
+@main.command("init")
+@db_option
+@user_option
+@friendly_errors
+def init_cmd(db: str | None, user: str | None) -> None:
+    """创建或升级数据库（可重复执行，已是最新时不做任何修改）。
+
+    Create the store, or upgrade it to the current schema; idempotent.
+    """
+    from ..store import Store
+
+    store = Store(db, user=user)
+    before = store.revision()
+    changed = store.upgrade()
+    if not changed:
+        click.echo(f"数据库已是最新结构（版本 {before}），未做修改：{store.url}")
+    elif before is None:
+        click.echo(f"已创建数据库（版本 {store.revision()}）：{store.url}")
+    else:
+        click.echo(f"已将数据库从版本 {before} 升级到 {store.revision()}：{store.url}")
+
+
+@main.command("demo")
+@db_option
+@user_option
+@click.option("--seed", default=7, show_default=True, type=int, help="随机种子；同一种子生成完全相同的数据。 Seed.")
+@click.option(
+    "--scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.001, max=1000),
+    help="规模：1 约为 2000 家企业、5000 条隐患，按比例增长。 Volume factor (linear).",
+)
+@click.option("--replace", is_flag=True, help="清除已有的演示数据后重新生成。 Replace an existing demo campaign.")
+@click.option("--quiet", is_flag=True, help="不显示进度条。 No progress bar.")
+@friendly_errors
+def demo_cmd(db: str | None, user: str | None, seed: int, scale: float, replace: bool, quiet: bool) -> None:
+    """生成演示行动数据（2024 年行动及上一年度），供试用、培训和测试。
+
+    Fill the store with a deterministic demo campaign (2024 and the year before).
+    """
+    from ..demo import DemoExists, generate
+
+    store = store_for(db, user or "演示数据生成器")
+    try:
+        summary = generate(store, seed=seed, scale=scale, replace=replace, progress=not quiet)
+    except DemoExists as exc:
+        click.echo(str(exc))
+        return
+    click.echo(summary.text())

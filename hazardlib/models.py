@@ -1,0 +1,637 @@
+"""Domain models of the campaign's records, validated with pydantic.
+
+Each model is the shape of one record as it is stored (English field names, English codes for closed
+vocabularies), but accepts what people write: Chinese labels and their variants, full-width digits,
+stray spaces. ``validate(Model, data)`` returns the model or raises :class:`ValidationFailed` carrying
+every finding at once, each naming the field in Chinese.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from stdnum.cn import uscc as stdnum_uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as _SE
+
+from . import vocab
+from .errors import Finding, ValidationFailed
+
+M = TypeVar("M", bound=BaseModel)
+
+LICENCE_RE = re.compile(r"^(?:[（(][\u4e00-\u9fff][)）])?XK\d{2}-\d{3}-\d{5}$")
+CCC_RE = re.compile(r"^\d{16}$")
+
+
+def _err(code: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(code, message)
+
+
+def _vocab(v: vocab.Vocabulary) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not vocab.clean_text(value)):
+            return None
+        code = v.lookup(value)
+        if code is None:
+            raise _err("vocabulary", f"“{value}”不是有效的{v.name}，应为：{v.choices_text()}")
+        return code
+
+    return BeforeValidator(check)
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str):
+        cleaned = vocab.clean_text(value)
+        return cleaned or None
+    return value
+
+
+def _yes_no(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and not value.strip():
+        return None
+    parsed = vocab.parse_yes_no(value)
+    if parsed is None:
+        raise _err("yes_no", f"“{value}”应填写“是”或“否”")
+    return parsed
+
+
+Text = Annotated[str, BeforeValidator(_text)]
+YesNo = Annotated[bool, BeforeValidator(_yes_no)]
+Grade = Annotated[str, _vocab(vocab.GRADE)]
+FieldOfWork = Annotated[str, _vocab(vocab.FIELD)]
+EnterpriseField = Annotated[str, _vocab(vocab.ENTERPRISE_FIELD)]
+FindingKind = Annotated[str, _vocab(vocab.FINDING_KIND)]
+HazardSource = Annotated[str, _vocab(vocab.HAZARD_SOURCE)]
+HazardState = Annotated[str, _vocab(vocab.HAZARD_STATE)]
+InstrumentKind = Annotated[str, _vocab(vocab.INSTRUMENT_KIND)]
+Channel = Annotated[str, _vocab(vocab.CHANNEL)]
+SpotResult = Annotated[str, _vocab(vocab.SPOT_RESULT)]
+PartyRole = Annotated[str, _vocab(vocab.PARTY_ROLE)]
+Violation = Annotated[str, _vocab(vocab.VIOLATION)]
+Transfer = Annotated[str, _vocab(vocab.TRANSFER)]
+HelpKind = Annotated[str, _vocab(vocab.HELP_KIND)]
+SignalSource = Annotated[str, _vocab(vocab.SIGNAL_SOURCE)]
+SignalState = Annotated[str, _vocab(vocab.SIGNAL_STATE)]
+OversightKind = Annotated[str, _vocab(vocab.OVERSIGHT_KIND)]
+
+
+def _today(info: ValidationInfo) -> dt.date:
+    ctx = info.context or {}
+    today = ctx.get("today")
+    return today if isinstance(today, dt.date) else dt.date.today()
+
+
+def check_uscc(value: str) -> str:
+    """The 统一社会信用代码, normalised; raises with a Chinese reason if it is not valid."""
+    try:
+        return str(stdnum_uscc.validate(value))
+    except InvalidChecksum:
+        raise _err("uscc_checksum", f"统一社会信用代码“{value}”校验位错误") from None
+    except InvalidLength:
+        raise _err("uscc_length", f"统一社会信用代码“{value}”应为18位") from None
+    except (InvalidFormat, InvalidComponent):
+        raise _err("uscc_format", f"统一社会信用代码“{value}”格式不正确") from None
+    except _SE:
+        raise _err("uscc_invalid", f"统一社会信用代码“{value}”无效") from None
+
+
+def check_county(value: str) -> str:
+    from .regions import load_regions
+
+    code = vocab.clean_text(str(value))
+    regions = load_regions()
+    if regions.is_county(code):
+        return code
+    found = regions.find(code)
+    if found is not None and regions.is_county(found.code):
+        return found.code
+    raise _err("county", f"“{value}”不是黔南州所辖县（市）")
+
+
+def check_sub_product(value: str) -> str:
+    from .catalogue import load_catalogue
+
+    code = vocab.clean_text(str(value))
+    cat = load_catalogue()
+    if code in cat.sub_products:
+        return code
+    found = cat.find_sub_product(code)
+    if found is None:
+        raise _err("sub_product", f"“{value}”不是重点产品目录中的产品")
+    return found.code
+
+
+def check_problem(value: str) -> str:
+    from .checklists import load_problems
+
+    text = vocab.clean_text(str(value))
+    for p in load_problems():
+        if text in (p.code, p.name):
+            return p.code
+    raise _err("problem", f"“{value}”不是行动方案列出的重点问题")
+
+
+County = Annotated[str, BeforeValidator(_text), BeforeValidator(lambda v: v)]
+
+
+class Record(BaseModel):
+    """Base of every record model: Chinese field titles, strict about unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=False)
+
+    def row(self) -> dict[str, Any]:
+        """The values as stored (codes, dates), without unset optional fields."""
+        return self.model_dump()
+
+
+class Enterprise(Record):
+    """A producer or seller (生产单位/销售单位) under the campaign."""
+
+    uscc: Text = Field(title="统一社会信用代码")
+    name: Text = Field(title="企业名称", min_length=2, max_length=200)
+    county_code: Text = Field(title="所属县（市）")
+    field: EnterpriseField = Field(title="企业类型")
+    address: Text | None = Field(default=None, title="地址", max_length=300)
+    in_cluster_area: YesNo = Field(default=False, title="位于生产销售企业集聚区")
+    rural_or_fringe_shop: YesNo = Field(default=False, title="城乡结合部或农村市场门店")
+    wholesale_market_shop: YesNo = Field(default=False, title="专业批发市场门店")
+    concentrated_complaints: YesNo = Field(default=False, title="投诉或舆情集中")
+    licence_no: Text | None = Field(default=None, title="生产许可证编号")
+    ccc_certificates: list[str] = Field(default_factory=list, title="CCC证书编号")
+    products: list[str] = Field(default_factory=list, title="生产或销售的产品")
+    contact: Text | None = Field(default=None, title="联系人及电话", max_length=100)
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc(cls, v: str) -> str:
+        return check_uscc(v)
+
+    @field_validator("county_code")
+    @classmethod
+    def _county(cls, v: str) -> str:
+        return check_county(v)
+
+    @field_validator("licence_no")
+    @classmethod
+    def _licence(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        v = v.upper().replace(" ", "")
+        if not LICENCE_RE.match(v):
+            raise _err("licence", f"生产许可证编号“{v}”格式应为 XK××-×××-×××××（可带省份简称前缀，如（黔））")
+        return v
+
+    @field_validator("ccc_certificates", mode="before")
+    @classmethod
+    def _ccc(cls, v: Any) -> list[str]:
+        items = _split_list(v)
+        bad = [c for c in items if not CCC_RE.match(c)]
+        if bad:
+            raise _err("ccc", f"CCC证书编号“{'、'.join(bad)}”应为16位数字")
+        return items
+
+    @field_validator("products", mode="before")
+    @classmethod
+    def _products(cls, v: Any) -> list[str]:
+        return [check_sub_product(p) for p in _split_list(v)]
+
+
+def _split_list(v: Any) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        parts = re.split(r"[;；,，、\s]+", vocab.clean_text(v))
+    else:
+        parts = [vocab.clean_text(str(x)) for x in v]
+    return [p for p in parts if p]
+
+
+class _Dated(Record):
+    """A record with a date that must not lie in the future."""
+
+    @classmethod
+    def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        if v is not None and v > _today(info):
+            raise _err("future_date", f"日期 {v} 晚于今天，不能登记未来的日期")
+        return v
+
+
+class RiskControlItem(Record):
+    """One line of a risk control list (风险管控清单)."""
+
+    point_code: Text = Field(title="风险点类别")
+    risk_point: Text = Field(title="关键风险点", max_length=2000)
+    measure: Text | None = Field(default=None, title="管控措施", max_length=2000)
+    measures_in_place: YesNo = Field(default=True, title="管控措施已落实")
+    grade: Grade = Field(default="general", title="风险等级")
+
+
+class SelfCheck(_Dated):
+    """An enterprise's self-check of its quality-safety main responsibility (主体责任落实情况自查)."""
+
+    enterprise_id: int = Field(title="企业")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    check_date: dt.date = Field(title="自查日期")
+    management_system: YesNo = Field(title="建立质量安全管理制度")
+    quality_director: YesNo = Field(title="配备质量安全总监")
+    quality_officer: YesNo = Field(title="配备质量安全员")
+    daily_control: YesNo = Field(title="执行日管控")
+    weekly_check: YesNo = Field(title="执行周排查")
+    monthly_review: YesNo = Field(title="执行月调度")
+    major_risk_reported: YesNo = Field(default=False, title="主动报告重大风险")
+    major_risk_description: Text | None = Field(default=None, title="重大风险情况", max_length=2000)
+    note: Text | None = Field(default=None, title="备注", max_length=2000)
+    items: list[RiskControlItem] = Field(default_factory=list, title="风险管控清单")
+
+    _check_date = field_validator("check_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @model_validator(mode="after")
+    def _major_risk_described(self) -> SelfCheck:
+        if self.major_risk_reported and not self.major_risk_description:
+            raise _err("major_risk_description", "报告重大风险时须填写“重大风险情况”")
+        return self
+
+    def row(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"items"})
+
+
+class Inspection(_Dated):
+    """An on-site inspection (现场检查) of one enterprise for one product, against its field's checklist."""
+
+    enterprise_id: int = Field(title="企业")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    inspection_date: dt.date = Field(title="检查日期")
+    field: FieldOfWork = Field(title="检查领域")
+    sub_product_code: Text = Field(title="检查产品")
+    inspectors: Text | None = Field(default=None, title="检查人员", max_length=200)
+    results: dict[str, bool] = Field(default_factory=dict, title="检查要点结果")
+    note: Text | None = Field(default=None, title="备注", max_length=2000)
+
+    _date = field_validator("inspection_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("sub_product_code")
+    @classmethod
+    def _product(cls, v: str) -> str:
+        return check_sub_product(v)
+
+
+class Hazard(_Dated):
+    """A hazard or risk (隐患/风险) on the rectification ledger."""
+
+    enterprise_id: int = Field(title="企业")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    kind: FindingKind = Field(default="hazard", title="类别")
+    grade: Grade = Field(title="隐患等级")
+    problem_code: Text = Field(title="问题类型")
+    sub_product_code: Text = Field(title="产品")
+    found_date: dt.date = Field(title="发现日期")
+    source: HazardSource = Field(title="发现来源")
+    source_id: int | None = Field(default=None, title="来源记录")
+    description: Text | None = Field(default=None, title="隐患描述", max_length=4000)
+    control_measures: YesNo | None = Field(default=None, title="已采取管控措施")
+    large_urgent: YesNo = Field(default=False, title="隐患大、问题紧迫")
+    ordered_date: dt.date | None = Field(default=None, title="责令整改日期")
+    deadline: dt.date | None = Field(default=None, title="整改期限")
+
+    _found = field_validator("found_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("problem_code")
+    @classmethod
+    def _problem(cls, v: str) -> str:
+        return check_problem(v)
+
+    @field_validator("sub_product_code")
+    @classmethod
+    def _product(cls, v: str) -> str:
+        return check_sub_product(v)
+
+    @model_validator(mode="after")
+    def _deadline_after_order(self) -> Hazard:
+        if self.deadline is not None:
+            start = self.ordered_date or self.found_date
+            if self.deadline < start:
+                raise PydanticCustomError(
+                    "deadline_before_order", f"整改期限 {self.deadline} 早于责令整改日期 {start}"
+                )
+        return self
+
+    @property
+    def category_code(self) -> str:
+        return self.sub_product_code.split("-")[0]
+
+    def row(self) -> dict[str, Any]:
+        return {**self.model_dump(), "category_code": self.category_code}
+
+
+class Instrument(_Dated):
+    """One of 三书一函: listed-supervision notice, interview notice, rectification notice, reminder letter."""
+
+    kind: InstrumentKind = Field(title="文书类型")
+    enterprise_id: int | None = Field(default=None, title="企业")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    issue_date: dt.date = Field(title="签发日期")
+    number: Text | None = Field(default=None, title="文书编号", max_length=64)
+    hazard_id: int | None = Field(default=None, title="隐患编号")
+    note: Text | None = Field(default=None, title="备注", max_length=2000)
+
+    _issued = field_validator("issue_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+
+class Interview(_Dated):
+    """An interview (约谈) held with an enterprise."""
+
+    enterprise_id: int = Field(title="企业")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    held_date: dt.date = Field(title="约谈日期")
+    reason: Text | None = Field(default=None, title="约谈事由", max_length=2000)
+    hazard_id: int | None = Field(default=None, title="隐患编号")
+
+    _held = field_validator("held_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+
+class Party(Record):
+    """A producer or seller named in a spot check; in the store, or outside the prefecture."""
+
+    enterprise_id: int | None = Field(default=None, title="企业")
+    name: Text | None = Field(default=None, title="名称", max_length=200)
+    uscc: Text | None = Field(default=None, title="统一社会信用代码")
+    region: Text | None = Field(default=None, title="所在地区", max_length=100)
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc(cls, v: str | None) -> str | None:
+        return None if v is None else check_uscc(v)
+
+
+class SpotCheck(_Dated):
+    """A supervision spot-check batch (监督抽查批次)."""
+
+    batch_no: Text = Field(title="抽样单编号", max_length=64)
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    sampled_by_county: Text = Field(title="抽查县（市）")
+    sample_date: dt.date = Field(title="抽样日期")
+    sub_product_code: Text = Field(title="产品")
+    channel: Channel = Field(title="抽样环节")
+    result: SpotResult = Field(title="抽查结果")
+    enterprise_id: int | None = Field(default=None, title="受检企业")
+    producer: Party = Field(default_factory=Party, title="生产单位")
+    seller: Party = Field(default_factory=Party, title="销售单位")
+    follow_up_of: int | None = Field(default=None, title="跟踪抽查的原批次")
+    enforcement_sampling: YesNo = Field(default=False, title="执法抽检")
+    note: Text | None = Field(default=None, title="备注", max_length=2000)
+
+    _sampled = field_validator("sample_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("sampled_by_county")
+    @classmethod
+    def _county(cls, v: str) -> str:
+        return check_county(v)
+
+    @field_validator("sub_product_code")
+    @classmethod
+    def _product(cls, v: str) -> str:
+        return check_sub_product(v)
+
+    @model_validator(mode="after")
+    def _someone_sampled(self) -> SpotCheck:
+        if (
+            self.enterprise_id is None
+            and not (self.producer.name or self.producer.enterprise_id)
+            and not (self.seller.name or self.seller.enterprise_id)
+        ):
+            raise _err("party", "抽查批次须写明受检的生产单位或销售单位")
+        return self
+
+    def row(self) -> dict[str, Any]:
+        data = self.model_dump(exclude={"producer", "seller"})
+        for role in ("producer", "seller"):
+            party = getattr(self, role)
+            data[f"{role}_id"] = party.enterprise_id
+            data[f"{role}_name"] = party.name
+            data[f"{role}_uscc"] = party.uscc
+            data[f"{role}_region"] = party.region
+        data["category_code"] = self.sub_product_code.split("-")[0]
+        return data
+
+
+class EnforcementCase(_Dated):
+    """An enforcement case (立案查处) and what followed from it."""
+
+    enterprise_id: int = Field(title="企业")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    case_no: Text | None = Field(default=None, title="案件编号", max_length=64)
+    filed_date: dt.date = Field(title="立案日期")
+    violation: Violation = Field(title="违法行为")
+    sub_product_code: Text | None = Field(default=None, title="产品")
+    facts: Text | None = Field(default=None, title="案情", max_length=8000)
+    penalty: Text | None = Field(default=None, title="处罚结果", max_length=2000)
+    persons_punished: int = Field(default=0, title="处罚到人（人数）", ge=0, le=1000)
+    transferred_to: Transfer | None = Field(default=None, title="移送")
+    transfer_date: dt.date | None = Field(default=None, title="移送日期")
+    credit_publicity: YesNo = Field(default=False, title="通过国家企业信用信息公示系统公示")
+    dishonesty_listed: YesNo = Field(default=False, title="列入严重违法失信名单")
+    dishonesty_date: dt.date | None = Field(default=None, title="列入失信名单日期")
+    licence_revoked: YesNo = Field(default=False, title="撤销许可证")
+    revoked_date: dt.date | None = Field(default=None, title="撤销日期")
+    major_case: YesNo = Field(default=False, title="重大案件")
+    typical_case: YesNo = Field(default=False, title="曝光典型案例")
+    published_date: dt.date | None = Field(default=None, title="曝光日期")
+    hazard_id: int | None = Field(default=None, title="隐患编号")
+
+    _filed = field_validator("filed_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("sub_product_code")
+    @classmethod
+    def _product(cls, v: str | None) -> str | None:
+        return None if v is None else check_sub_product(v)
+
+    @model_validator(mode="after")
+    def _dates_follow_flags(self) -> EnforcementCase:
+        pairs = [
+            ("transferred_to", "transfer_date", "移送日期"),
+            ("dishonesty_listed", "dishonesty_date", "列入失信名单日期"),
+            ("licence_revoked", "revoked_date", "撤销日期"),
+            ("typical_case", "published_date", "曝光日期"),
+        ]
+        for flag, day, label in pairs:
+            d = getattr(self, day)
+            if getattr(self, flag) and d is None:
+                raise _err("date_required", f"已填写“{self.model_fields[flag].title}”时须填写{label}")
+            if d is not None and d < self.filed_date:
+                raise _err("date_order", f"{label} {d} 早于立案日期 {self.filed_date}")
+        return self
+
+
+class RiskSignal(_Dated):
+    """A risk signal (风险信息) from monitoring, to be analysed and verified."""
+
+    county_code: Text = Field(title="所属县（市）")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    received_date: dt.date = Field(title="收到日期")
+    source: SignalSource = Field(title="信息来源")
+    description: Text = Field(title="风险信息", max_length=4000)
+    enterprise_id: int | None = Field(default=None, title="企业")
+    sub_product_code: Text | None = Field(default=None, title="产品")
+    verification: SignalState = Field(default="pending", title="核查结论")
+    verified_date: dt.date | None = Field(default=None, title="核查日期")
+
+    _received = field_validator("received_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("county_code")
+    @classmethod
+    def _county(cls, v: str) -> str:
+        return check_county(v)
+
+    @field_validator("sub_product_code")
+    @classmethod
+    def _product(cls, v: str | None) -> str | None:
+        return None if v is None else check_sub_product(v)
+
+
+class HelpRecord(_Dated):
+    """Help given to an enterprise (质量问诊、质量分析、质量培训、整改指导意见书)."""
+
+    enterprise_id: int = Field(title="企业")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    kind: HelpKind = Field(title="帮扶方式")
+    help_date: dt.date = Field(title="帮扶日期")
+    note: Text | None = Field(default=None, title="帮扶内容", max_length=4000)
+
+    _helped = field_validator("help_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+
+class CountyPlan(_Dated):
+    """A county's own work plan for the campaign (各县（市）局制定工作方案)."""
+
+    county_code: Text = Field(title="县（市）")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    adopted_date: dt.date | None = Field(default=None, title="印发日期")
+    document: Text | None = Field(default=None, title="文件名称及文号", max_length=300)
+
+    _adopted = field_validator("adopted_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("county_code")
+    @classmethod
+    def _county(cls, v: str) -> str:
+        return check_county(v)
+
+
+class CountyOversight(_Dated):
+    """The prefecture's oversight of a county: interview, circular or listed supervision."""
+
+    county_code: Text = Field(title="县（市）")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    kind: OversightKind = Field(title="督导方式")
+    action_date: dt.date = Field(title="日期")
+    reason: Text | None = Field(default=None, title="事由", max_length=2000)
+    reported_to_local_government: YesNo = Field(default=False, title="报告地方党委政府")
+
+    _acted = field_validator("action_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("county_code")
+    @classmethod
+    def _county(cls, v: str) -> str:
+        return check_county(v)
+
+
+# -- turning pydantic's errors into findings ------------------------------------------------------
+
+_PYDANTIC_MESSAGES = {
+    "missing": "必填，不能为空",
+    "date_parsing": "不是有效的日期（可写作 2024-06-03、2024/6/3 或 2024年6月3日）",
+    "date_from_datetime_parsing": "不是有效的日期",
+    "date_type": "不是有效的日期",
+    "datetime_parsing": "不是有效的日期时间",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "bool_parsing": "应填写“是”或“否”",
+    "bool_type": "应填写“是”或“否”",
+    "string_type": "应为文字",
+    "string_too_short": "内容太短",
+    "string_too_long": "内容太长",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+    "extra_forbidden": "不是本表的字段",
+    "dict_type": "格式不正确",
+    "list_type": "格式不正确",
+    "model_type": "格式不正确",
+}
+
+
+def _title(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    titles: list[str] = []
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            titles.append(f"第{part + 1}项")
+            continue
+        fields = getattr(current, "model_fields", {})
+        info = fields.get(part)
+        if info is None:
+            titles.append(str(part))
+            current = None
+            continue
+        titles.append(info.title or str(part))
+        ann = info.annotation
+        current = next(
+            (a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)),
+            ann,
+        )
+    return "·".join(titles) or "记录"
+
+
+def findings_of(model: type[BaseModel], error: ValidationError) -> list[Finding]:
+    """One finding per pydantic error, the field named by its Chinese title, the message in Chinese."""
+    out = []
+    for e in error.errors(include_url=False):
+        loc = tuple(e.get("loc", ()))
+        kind = e["type"]
+        if kind in _PYDANTIC_MESSAGES:
+            message = _PYDANTIC_MESSAGES[kind]
+            if kind in ("string_too_long", "string_too_short") and "ctx" in e:
+                limit = e["ctx"].get("max_length") or e["ctx"].get("min_length")
+                message = f"{message}（{'最多' if kind.endswith('long') else '至少'}{limit}个字）"
+        else:
+            message = e["msg"]
+        value = e.get("input")
+        if isinstance(value, Mapping):
+            value = None
+        out.append(
+            Finding(code=kind, message=message, field=_title(model, loc) if loc else None, value=value)
+        )
+    return out
+
+
+def validate(model: type[M], data: Mapping[str, Any], *, today: dt.date | None = None) -> M:
+    """``data`` as a ``model``; raises ValidationFailed with every finding if anything is wrong."""
+    try:
+        return model.model_validate(dict(data), context={"today": today} if today else None)
+    except ValidationError as exc:
+        raise ValidationFailed(findings_of(model, exc)) from None
+
+
+def check(
+    model: type[M], data: Mapping[str, Any], *, today: dt.date | None = None
+) -> tuple[M | None, list[Finding]]:
+    """Like :func:`validate` but returns ``(record or None, findings)`` and never raises."""
+    try:
+        return validate(model, data, today=today), []
+    except ValidationFailed as exc:
+        return None, exc.findings

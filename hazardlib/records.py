@@ -1,0 +1,225 @@
+"""Saving validated records: one function per kind, each an idempotent upsert on the record's key.
+
+Keys (documented in the README, used by intake so that importing a file twice changes nothing):
+
+| kind | key |
+|---|---|
+| enterprise | 统一社会信用代码 |
+| self-check | enterprise + campaign year (a re-submission updates it) |
+| inspection | enterprise + inspection date + product |
+| hazard | enterprise + found date + product + problem type |
+| instrument | kind + number (else kind + enterprise + issue date) |
+| interview | enterprise + date held |
+| spot check | batch number (抽样单编号) |
+| enforcement case | case number (else enterprise + filed date + violation) |
+| risk signal | county + received date + description |
+| help | enterprise + kind + date |
+| county plan | county + campaign year |
+| county oversight | county + campaign year + kind + date |
+
+Every function takes an open :class:`~hazardlib.store.Tx`, so a caller decides what is atomic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from . import models, schema
+from .errors import Finding, NotFound, ValidationFailed
+from .store import Store, Tx
+
+Outcome = Literal["inserted", "updated", "unchanged"]
+_META = {"id", "created_at", "created_by", "updated_at", "updated_by", "version"}
+
+
+def upsert(
+    tx: Tx,
+    table: sa.Table,
+    key: Sequence[str],
+    values: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> tuple[int, Outcome]:
+    """Insert ``values`` or update the record with the same ``key`` columns; says which happened."""
+    where = [table.c[k].is_(None) if values.get(k) is None else table.c[k] == values[k] for k in key]
+    found = tx.conn.execute(sa.select(table).where(*where)).mappings().first()
+    if found is None:
+        return tx.insert(table, values), "inserted"
+    changes = {k: v for k, v in values.items() if k not in _META and found.get(k) != v}
+    if not changes:
+        return int(found["id"]), "unchanged"
+    tx.update(table, int(found["id"]), changes, expected_version=expected_version)
+    return int(found["id"]), "updated"
+
+
+def enterprise_county(tx: Tx | Store, enterprise_id: int) -> str:
+    """The county an enterprise is registered in (NotFound if it is not in the store)."""
+    conn = tx.conn if isinstance(tx, Tx) else None
+    store = tx.store if isinstance(tx, Tx) else tx
+    if conn is None:
+        with store.read() as c:
+            code = c.execute(
+                sa.select(schema.enterprises.c.county_code).where(schema.enterprises.c.id == enterprise_id)
+            ).scalar()
+    else:
+        code = conn.execute(
+            sa.select(schema.enterprises.c.county_code).where(schema.enterprises.c.id == enterprise_id)
+        ).scalar()
+    if code is None:
+        raise NotFound("企业", enterprise_id)
+    return str(code)
+
+
+def enterprise_id_by_uscc(conn: sa.Connection, uscc: str) -> int | None:
+    """The id of the enterprise with this 统一社会信用代码, or None."""
+    return conn.execute(sa.select(schema.enterprises.c.id).where(schema.enterprises.c.uscc == uscc)).scalar()
+
+
+def save_enterprise(
+    tx: Tx, e: models.Enterprise, *, expected_version: int | None = None
+) -> tuple[int, Outcome]:
+    """Register an enterprise or update it, keyed by its 统一社会信用代码."""
+    return upsert(tx, schema.enterprises, ("uscc",), e.row(), expected_version=expected_version)
+
+
+def _owned(tx: Tx, row: dict[str, Any]) -> dict[str, Any]:
+    row["county_code"] = enterprise_county(tx, row["enterprise_id"])
+    return row
+
+
+def save_self_check(tx: Tx, s: models.SelfCheck) -> tuple[int, Outcome]:
+    """Record an enterprise's self-check for a campaign year; a re-submission replaces it and its list."""
+    row = _owned(tx, s.row())
+    sid, outcome = upsert(tx, schema.self_checks, ("enterprise_id", "campaign_year"), row)
+    t = schema.risk_control_items
+    old = [
+        {k: r[k] for k in ("point_code", "risk_point", "measure", "measures_in_place", "grade")}
+        for r in tx.conn.execute(sa.select(t).where(t.c.self_check_id == sid).order_by(t.c.id)).mappings()
+    ]
+    new = [i.model_dump() for i in s.items]
+    if old != new:
+        for rid in tx.conn.execute(sa.select(t.c.id).where(t.c.self_check_id == sid)).scalars().all():
+            tx.delete(t, rid)
+        for item in new:
+            tx.insert(t, {**item, "self_check_id": sid})
+        if outcome == "unchanged":
+            outcome = "updated"
+    return sid, outcome
+
+
+def save_inspection(tx: Tx, i: models.Inspection) -> tuple[int, Outcome]:
+    """Record an on-site inspection, keyed by enterprise, date and product."""
+    row = _owned(tx, i.row())
+    return upsert(tx, schema.inspections, ("enterprise_id", "inspection_date", "sub_product_code"), row)
+
+
+def save_hazard(tx: Tx, h: models.Hazard) -> tuple[int, Outcome]:
+    """Put a hazard or risk on the ledger (state 'found', or 'ordered' when an order and deadline are given)."""
+    row = _owned(tx, h.row())
+    key = ("enterprise_id", "found_date", "sub_product_code", "problem_code")
+    t = schema.hazards
+    exists = tx.conn.execute(sa.select(t.c.id).where(*[t.c[k] == row[k] for k in key])).scalar()
+    if exists is None:
+        row["state"] = "ordered" if row.get("deadline") else "found"
+        if row["state"] == "ordered" and row.get("ordered_date") is None:
+            row["ordered_date"] = row["found_date"]
+        hid = tx.insert(t, row)
+        _event(tx, hid, "found", row["found_date"], None, "found")
+        if row["state"] == "ordered":
+            _event(tx, hid, "order", row["ordered_date"], "found", "ordered", deadline=row["deadline"])
+        return hid, "inserted"
+    # The state and its dates move only through the ledger; an import may correct the description.
+    for k in ("ordered_date", "deadline"):
+        row.pop(k, None)
+    return upsert(tx, t, key, row)
+
+
+def _event(
+    tx: Tx,
+    hazard_id: int,
+    move: str,
+    day: Any,
+    from_state: str | None,
+    to_state: str,
+    *,
+    deadline: Any = None,
+    outcome: str | None = None,
+    note: str | None = None,
+) -> int:
+    return tx.insert(
+        schema.hazard_events,
+        dict(
+            hazard_id=hazard_id,
+            move=move,
+            event_date=day,
+            from_state=from_state,
+            to_state=to_state,
+            deadline=deadline,
+            outcome=outcome,
+            note=note,
+            actor=tx.store.user,
+            recorded_at=tx.now,
+        ),
+    )
+
+
+def save_instrument(tx: Tx, i: models.Instrument, county_code: str | None = None) -> tuple[int, Outcome]:
+    """Record an instrument of 三书一函; its county is the enterprise's (or ``county_code`` for none)."""
+    row = i.row()
+    if row.get("enterprise_id") is not None:
+        row["county_code"] = enterprise_county(tx, row["enterprise_id"])
+    elif county_code:
+        row["county_code"] = county_code
+    else:
+        raise ValidationFailed([Finding("county", "文书须指明企业或县（市）", field="企业")])
+    key = ("kind", "number") if row.get("number") else ("kind", "enterprise_id", "issue_date")
+    return upsert(tx, schema.instruments, key, row)
+
+
+def save_interview(tx: Tx, i: models.Interview) -> tuple[int, Outcome]:
+    """Record an interview (约谈) held with an enterprise."""
+    return upsert(tx, schema.interviews, ("enterprise_id", "held_date"), _owned(tx, i.row()))
+
+
+def save_spot_check(tx: Tx, s: models.SpotCheck) -> tuple[int, Outcome]:
+    """Record a spot-check batch, keyed by its batch number.
+
+    It belongs to the county of the sampled enterprise where that is in the store, else to the sampling
+    county.
+    """
+    row = s.row()
+    owner = row.get("enterprise_id") or row.get("seller_id") or row.get("producer_id")
+    row["county_code"] = enterprise_county(tx, owner) if owner else row["sampled_by_county"]
+    return upsert(tx, schema.spot_checks, ("batch_no",), row)
+
+
+def save_enforcement_case(tx: Tx, c: models.EnforcementCase) -> tuple[int, Outcome]:
+    """Record an enforcement case and what followed (transfer, listing, revocation, publicity)."""
+    row = _owned(tx, c.row())
+    key = ("case_no",) if row.get("case_no") else ("enterprise_id", "filed_date", "violation")
+    return upsert(tx, schema.enforcement_cases, key, row)
+
+
+def save_risk_signal(tx: Tx, s: models.RiskSignal) -> tuple[int, Outcome]:
+    """Record a risk signal received from monitoring."""
+    return upsert(tx, schema.risk_signals, ("county_code", "received_date", "description"), s.row())
+
+
+def save_help(tx: Tx, h: models.HelpRecord) -> tuple[int, Outcome]:
+    """Record help given to an enterprise."""
+    return upsert(tx, schema.help_records, ("enterprise_id", "kind", "help_date"), _owned(tx, h.row()))
+
+
+def save_county_plan(tx: Tx, p: models.CountyPlan) -> tuple[int, Outcome]:
+    """Record a county's own work plan for the campaign year."""
+    return upsert(tx, schema.county_plans, ("county_code", "campaign_year"), p.row())
+
+
+def save_oversight(tx: Tx, o: models.CountyOversight) -> tuple[int, Outcome]:
+    """Record the prefecture's oversight of a county (约谈、通报、挂牌督办)."""
+    return upsert(
+        tx, schema.county_oversight, ("county_code", "campaign_year", "kind", "action_date"), o.row()
+    )

@@ -1,0 +1,394 @@
+"""The store's tables (SQLAlchemy Core), one per record kind of the work plan.
+
+Every campaign record carries ``county_code`` (the county the record belongs to, used for scoping
+and for counting in the county's row of the results list) and ``campaign_year`` (records of earlier
+years keep their own year, so history can be kept). Mutable records carry ``version`` for optimistic
+concurrency and who/when of their creation and last change.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _meta_columns() -> list[sa.Column]:
+    return [
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        sa.Column("updated_by", sa.String(64), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    ]
+
+
+def _enterprise_fk(nullable: bool = False) -> sa.Column:
+    return sa.Column(
+        "enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=nullable, index=True
+    )
+
+
+def _scope_columns() -> list[sa.Column]:
+    return [
+        sa.Column("county_code", sa.String(6), nullable=False, index=True),
+        sa.Column("campaign_year", sa.Integer, nullable=False, index=True),
+    ]
+
+
+enterprises = sa.Table(
+    "enterprises",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("uscc", sa.String(18), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("county_code", sa.String(6), nullable=False, index=True),
+    sa.Column("address", sa.String(300), nullable=True),
+    sa.Column("field", sa.String(16), nullable=False),
+    sa.Column("in_cluster_area", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("rural_or_fringe_shop", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("wholesale_market_shop", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("concentrated_complaints", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("licence_no", sa.String(40), nullable=True),
+    sa.Column("ccc_certificates", sa.JSON, nullable=False, default=list),
+    sa.Column("products", sa.JSON, nullable=False, default=list),
+    sa.Column("contact", sa.String(100), nullable=True),
+    *_meta_columns(),
+)
+
+self_checks = sa.Table(
+    "self_checks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _enterprise_fk(),
+    *_scope_columns(),
+    sa.Column("check_date", sa.Date, nullable=False),
+    sa.Column("management_system", sa.Boolean, nullable=False),
+    sa.Column("quality_director", sa.Boolean, nullable=False),
+    sa.Column("quality_officer", sa.Boolean, nullable=False),
+    sa.Column("daily_control", sa.Boolean, nullable=False),
+    sa.Column("weekly_check", sa.Boolean, nullable=False),
+    sa.Column("monthly_review", sa.Boolean, nullable=False),
+    sa.Column("major_risk_reported", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("major_risk_description", sa.Text, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    *_meta_columns(),
+    sa.UniqueConstraint("enterprise_id", "campaign_year"),
+)
+
+risk_control_items = sa.Table(
+    "risk_control_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "self_check_id",
+        sa.Integer,
+        sa.ForeignKey("self_checks.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("point_code", sa.String(16), nullable=False),
+    sa.Column("risk_point", sa.Text, nullable=False),
+    sa.Column("measure", sa.Text, nullable=True),
+    sa.Column("measures_in_place", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("grade", sa.String(16), nullable=False, server_default="general"),
+)
+
+inspections = sa.Table(
+    "inspections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _enterprise_fk(),
+    *_scope_columns(),
+    sa.Column("inspection_date", sa.Date, nullable=False),
+    sa.Column("field", sa.String(16), nullable=False),
+    sa.Column("sub_product_code", sa.String(16), nullable=False),
+    sa.Column("inspectors", sa.String(200), nullable=True),
+    sa.Column("results", sa.JSON, nullable=False, default=dict),
+    sa.Column("note", sa.Text, nullable=True),
+    *_meta_columns(),
+    sa.UniqueConstraint("enterprise_id", "inspection_date", "sub_product_code"),
+)
+
+hazards = sa.Table(
+    "hazards",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _enterprise_fk(),
+    *_scope_columns(),
+    sa.Column("kind", sa.String(8), nullable=False, server_default="hazard"),
+    sa.Column("grade", sa.String(16), nullable=False),
+    sa.Column("problem_code", sa.String(8), nullable=False),
+    sa.Column("category_code", sa.String(4), nullable=False, index=True),
+    sa.Column("sub_product_code", sa.String(16), nullable=False),
+    sa.Column("found_date", sa.Date, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("source_id", sa.Integer, nullable=True),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("control_measures", sa.Boolean, nullable=True),
+    sa.Column("large_urgent", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("state", sa.String(16), nullable=False, server_default="found"),
+    sa.Column("ordered_date", sa.Date, nullable=True),
+    sa.Column("deadline", sa.Date, nullable=True),
+    sa.Column("rectified_date", sa.Date, nullable=True),
+    sa.Column("reinspected_date", sa.Date, nullable=True),
+    sa.Column("closed_date", sa.Date, nullable=True),
+    *_meta_columns(),
+    sa.Index("ix_hazards_county_state", "county_code", "state"),
+    sa.Index("ix_hazards_year_found", "campaign_year", "found_date"),
+)
+
+hazard_events = sa.Table(
+    "hazard_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "hazard_id", sa.Integer, sa.ForeignKey("hazards.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("move", sa.String(24), nullable=False),
+    sa.Column("event_date", sa.Date, nullable=False),
+    sa.Column("from_state", sa.String(16), nullable=True),
+    sa.Column("to_state", sa.String(16), nullable=False),
+    sa.Column("deadline", sa.Date, nullable=True),
+    sa.Column("outcome", sa.String(32), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+)
+
+instruments = sa.Table(
+    "instruments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _enterprise_fk(nullable=True),
+    *_scope_columns(),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("number", sa.String(64), nullable=True),
+    sa.Column("issue_date", sa.Date, nullable=False),
+    sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=True, index=True),
+    sa.Column("note", sa.Text, nullable=True),
+    *_meta_columns(),
+)
+
+interviews = sa.Table(
+    "interviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _enterprise_fk(),
+    *_scope_columns(),
+    sa.Column("held_date", sa.Date, nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=True),
+    *_meta_columns(),
+)
+
+spot_checks = sa.Table(
+    "spot_checks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("batch_no", sa.String(64), nullable=False, unique=True),
+    *_scope_columns(),
+    sa.Column("sampled_by_county", sa.String(6), nullable=False),
+    sa.Column("sample_date", sa.Date, nullable=False),
+    sa.Column("category_code", sa.String(4), nullable=False),
+    sa.Column("sub_product_code", sa.String(16), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("result", sa.String(16), nullable=False),
+    sa.Column("enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=True, index=True),
+    sa.Column("producer_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=True, index=True),
+    sa.Column("producer_name", sa.String(200), nullable=True),
+    sa.Column("producer_uscc", sa.String(18), nullable=True),
+    sa.Column("producer_region", sa.String(100), nullable=True),
+    sa.Column("seller_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=True, index=True),
+    sa.Column("seller_name", sa.String(200), nullable=True),
+    sa.Column("seller_uscc", sa.String(18), nullable=True),
+    sa.Column("seller_region", sa.String(100), nullable=True),
+    sa.Column("follow_up_of", sa.Integer, sa.ForeignKey("spot_checks.id"), nullable=True),
+    sa.Column("enforcement_sampling", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("note", sa.Text, nullable=True),
+    *_meta_columns(),
+)
+
+tracing_tasks = sa.Table(
+    "tracing_tasks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("spot_check_id", sa.Integer, sa.ForeignKey("spot_checks.id"), nullable=False, index=True),
+    sa.Column("campaign_year", sa.Integer, nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("from_county", sa.String(6), nullable=False, index=True),
+    sa.Column("to_county", sa.String(6), nullable=False, index=True),
+    sa.Column("target_enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=True),
+    sa.Column("target_name", sa.String(200), nullable=True),
+    sa.Column("target_uscc", sa.String(18), nullable=True),
+    sa.Column("target_region", sa.String(100), nullable=True),
+    sa.Column("state", sa.String(16), nullable=False, server_default="open"),
+    sa.Column("created_date", sa.Date, nullable=False),
+    sa.Column("due", sa.Date, nullable=True),
+    sa.Column("done_date", sa.Date, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    *_meta_columns(),
+    sa.UniqueConstraint("spot_check_id", "role"),
+)
+
+enforcement_cases = sa.Table(
+    "enforcement_cases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _enterprise_fk(),
+    *_scope_columns(),
+    sa.Column("case_no", sa.String(64), nullable=True),
+    sa.Column("filed_date", sa.Date, nullable=False),
+    sa.Column("violation", sa.String(32), nullable=False),
+    sa.Column("sub_product_code", sa.String(16), nullable=True),
+    sa.Column("facts", sa.Text, nullable=True),
+    sa.Column("penalty", sa.Text, nullable=True),
+    sa.Column("persons_punished", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("transferred_to", sa.String(20), nullable=True),
+    sa.Column("transfer_date", sa.Date, nullable=True),
+    sa.Column("credit_publicity", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("dishonesty_listed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("dishonesty_date", sa.Date, nullable=True),
+    sa.Column("licence_revoked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("revoked_date", sa.Date, nullable=True),
+    sa.Column("major_case", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("typical_case", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("published_date", sa.Date, nullable=True),
+    sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=True),
+    *_meta_columns(),
+)
+
+risk_signals = sa.Table(
+    "risk_signals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *_scope_columns(),
+    sa.Column("received_date", sa.Date, nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=True, index=True),
+    sa.Column("sub_product_code", sa.String(16), nullable=True),
+    sa.Column("verification", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("verified_date", sa.Date, nullable=True),
+    sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=True),
+    *_meta_columns(),
+)
+
+help_records = sa.Table(
+    "help_records",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _enterprise_fk(),
+    *_scope_columns(),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("help_date", sa.Date, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    *_meta_columns(),
+    sa.UniqueConstraint("enterprise_id", "kind", "help_date"),
+)
+
+county_plans = sa.Table(
+    "county_plans",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *_scope_columns(),
+    sa.Column("adopted_date", sa.Date, nullable=True),
+    sa.Column("document", sa.String(300), nullable=True),
+    *_meta_columns(),
+    sa.UniqueConstraint("county_code", "campaign_year"),
+)
+
+county_oversight = sa.Table(
+    "county_oversight",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *_scope_columns(),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("action_date", sa.Date, nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("reported_to_local_government", sa.Boolean, nullable=False, server_default=sa.false()),
+    *_meta_columns(),
+)
+
+immediate_reports = sa.Table(
+    "immediate_reports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *_scope_columns(),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("record_table", sa.String(32), nullable=False),
+    sa.Column("record_id", sa.Integer, nullable=False),
+    sa.Column("raised_at", sa.DateTime, nullable=False),
+    sa.Column("due_at", sa.DateTime, nullable=False),
+    sa.Column("acknowledged_at", sa.DateTime, nullable=True),
+    sa.Column("acknowledged_by", sa.String(64), nullable=True),
+    sa.Column("summary", sa.Text, nullable=True),
+    sa.UniqueConstraint("record_table", "record_id", "kind"),
+)
+
+imports = sa.Table(
+    "imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("file_name", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("rows_inserted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_updated", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows_rejected", sa.Integer, nullable=False, server_default="0"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("table_name", sa.String(32), nullable=False),
+    sa.Column("record_id", sa.Integer, nullable=True),
+    sa.Column("county_code", sa.String(6), nullable=True),
+    sa.Column("before", sa.JSON, nullable=True),
+    sa.Column("after", sa.JSON, nullable=True),
+    sa.Column("context", sa.String(300), nullable=True),
+    sa.Index("ix_audit_log_table_record", "table_name", "record_id"),
+)
+
+store_meta = sa.Table(
+    "store_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+# Tables whose rows are campaign records a county owns (for scoping and demo replacement), in an order
+# that respects foreign keys when inserting; reverse it to delete.
+RECORD_TABLES: tuple[sa.Table, ...] = (
+    enterprises,
+    self_checks,
+    risk_control_items,
+    inspections,
+    hazards,
+    hazard_events,
+    instruments,
+    interviews,
+    spot_checks,
+    tracing_tasks,
+    enforcement_cases,
+    risk_signals,
+    help_records,
+    county_plans,
+    county_oversight,
+    immediate_reports,
+)

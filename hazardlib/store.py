@@ -1,0 +1,387 @@
+"""The store: an engine from a URL, the schema kept current by Alembic, audited transactions, and
+county scoping.
+
+One :class:`Store` object is passed explicitly to whatever reads or writes; there is no module-level
+connection. Every write goes through :meth:`Store.transaction`, whose :class:`Tx` appends an audit
+entry (who, when, what, before and after) in the same transaction as the change, so a change and its
+audit entry are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from . import schema
+from .datafiles import data_dir
+from .errors import NotFound, OutOfScope, StaleRecord, StoreError
+
+PREFECTURE_CODE = "522700"
+SYSTEM_USER = "系统"
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+# Record tables whose county is not in a plain ``county_code`` column.
+_SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {"tracing_tasks": ("from_county", "to_county")}
+_UNSCOPED = {"audit_log", "store_meta", "imports", "risk_control_items", "hazard_events"}
+
+
+def default_url() -> str:
+    """The store URL: ``HAZARD_DB`` if set, else the embedded SQLite file ``data/workbook.db``."""
+    return os.environ.get("HAZARD_DB") or f"sqlite:///{data_dir() / 'workbook.db'}"
+
+
+def default_user() -> str:
+    """The acting person for command-line writes: ``HAZARD_USER``, else the login name."""
+    return os.environ.get("HAZARD_USER") or os.environ.get("USER") or SYSTEM_USER
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False, sort_keys=True)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, json_serializer=_dumps, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # pysqlite's own transaction handling is off so that BEGIN IMMEDIATE below takes the
+            # write lock at the start of a write, not at its first statement.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            if path and path != ":memory:":
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+        return engine
+    return sa.create_engine(url, json_serializer=_dumps, pool_pre_ping=True)
+
+
+class Store:
+    """A campaign store at a URL, bound to the person acting and the county (or prefecture) they serve.
+
+    ``county`` None or ``"522700"`` is the prefecture, which sees every county; a county code limits
+    every read through :meth:`scoped` and every write through :meth:`transaction` to that county.
+    """
+
+    def __init__(self, url: str | None = None, *, user: str | None = None, county: str | None = None):
+        self.url = url or default_url()
+        self.user = user or default_user()
+        self.county = None if county in (None, "", PREFECTURE_CODE) else county
+        self.engine = make_engine(self.url)
+
+    # -- schema -------------------------------------------------------------------------------
+    def alembic_config(self) -> Any:
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        return cfg
+
+    def revision(self) -> str | None:
+        """The schema revision the store is at (None for an empty store)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head(self) -> str:
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+        assert head is not None
+        return head
+
+    def upgrade(self) -> bool:
+        """Create or upgrade the schema to the newest revision; True if anything changed."""
+        from alembic import command
+
+        if self.revision() == self.head():
+            return False
+        try:
+            with self.engine.begin() as conn:
+                cfg = self.alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except sa.exc.SQLAlchemyError as exc:  # pragma: no cover - depends on the server
+            raise StoreError(f"无法创建或升级数据库：{exc}") from exc
+        return True
+
+    @property
+    def is_prefecture(self) -> bool:
+        return self.county is None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- reading ------------------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reading (one consistent snapshot on engines that give one)."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def scoped(self, stmt: Any, table: sa.Table) -> Any:
+        """``stmt`` limited to the session's county (for the prefecture: unchanged)."""
+        if self.county is None or table.name in _UNSCOPED:
+            return stmt
+        cols = _SCOPE_COLUMNS.get(table.name, ("county_code",))
+        return stmt.where(sa.or_(*(table.c[c] == self.county for c in cols)))
+
+    def get(self, table: sa.Table, record_id: int, conn: Connection | None = None) -> dict[str, Any]:
+        """One record as a dict; NotFound if missing or outside the session's county."""
+        stmt = self.scoped(sa.select(table).where(table.c.id == record_id), table)
+        if conn is not None:
+            row = conn.execute(stmt).mappings().first()
+        else:
+            with self.read() as c:
+                row = c.execute(stmt).mappings().first()
+        if row is None:
+            raise NotFound(_TABLE_LABELS.get(table.name, table.name), record_id)
+        return dict(row)
+
+    def meta(self, key: str) -> str | None:
+        with self.read() as conn:
+            return conn.execute(
+                sa.select(schema.store_meta.c.value).where(schema.store_meta.c.key == key)
+            ).scalar()
+
+    # -- writing ------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, context: str | None = None) -> Iterator[Tx]:
+        """One atomic write: everything done through the yielded Tx is committed with its audit entries."""
+        with self.engine.connect() as conn:
+            conn.info["write"] = True
+            try:
+                with conn.begin():
+                    yield Tx(self, conn, context)
+            finally:
+                conn.info.pop("write", None)
+
+
+_TABLE_LABELS = {
+    "enterprises": "企业",
+    "self_checks": "自查记录",
+    "risk_control_items": "风险管控清单条目",
+    "inspections": "现场检查记录",
+    "hazards": "隐患",
+    "hazard_events": "整改记录",
+    "instruments": "文书",
+    "interviews": "约谈记录",
+    "spot_checks": "抽查批次",
+    "tracing_tasks": "追查任务",
+    "enforcement_cases": "案件",
+    "risk_signals": "风险信息",
+    "help_records": "帮扶记录",
+    "county_plans": "县级工作方案",
+    "county_oversight": "督导记录",
+    "immediate_reports": "即时报告",
+}
+
+
+def table_label(table: sa.Table | str) -> str:
+    """The Chinese name of a record table."""
+    name = table if isinstance(table, str) else table.name
+    return _TABLE_LABELS.get(name, name)
+
+
+class Tx:
+    """The writes of one transaction; each is checked against the session's county and audited."""
+
+    def __init__(self, store: Store, conn: Connection, context: str | None):
+        self.store, self.conn, self.context = store, conn, context
+        self.now = dt.datetime.now().replace(microsecond=0)
+
+    # scoping
+    def _check_scope(self, table: sa.Table, values: Mapping[str, Any]) -> None:
+        county = self.store.county
+        if county is None or table.name in _UNSCOPED:
+            return
+        cols = _SCOPE_COLUMNS.get(table.name, ("county_code",))
+        owners = [values.get(c) for c in cols if c in values]
+        if owners and county not in owners:
+            raise OutOfScope(county, str(owners[0]))
+
+    def _with_meta(self, table: sa.Table, values: Mapping[str, Any]) -> dict[str, Any]:
+        row = dict(values)
+        if "created_at" in table.c:
+            row.setdefault("created_at", self.now)
+            row.setdefault("created_by", self.store.user)
+            row.setdefault("updated_at", self.now)
+            row.setdefault("updated_by", self.store.user)
+            row.setdefault("version", 1)
+        return row
+
+    def audit(
+        self, action: str, table: str, record_id: int | None, before: Any, after: Any, county: Any
+    ) -> None:
+        self.conn.execute(
+            schema.audit_log.insert().values(
+                at=self.now,
+                actor=self.store.user,
+                action=action,
+                table_name=table,
+                record_id=record_id,
+                county_code=county,
+                before=before,
+                after=after,
+                context=self.context,
+            )
+        )
+
+    def insert(self, table: sa.Table, values: Mapping[str, Any]) -> int:
+        """Insert one record and audit it; returns its id."""
+        self._check_scope(table, values)
+        row = self._with_meta(table, values)
+        pk = next(iter(table.primary_key.columns))
+        new_id = self.conn.execute(table.insert().values(**row).returning(pk)).scalar_one()
+        if table.name != "audit_log":
+            self.audit(
+                "insert",
+                table.name,
+                new_id if isinstance(new_id, int) else None,
+                None,
+                row,
+                row.get("county_code"),
+            )
+        return int(new_id) if isinstance(new_id, int) else 0
+
+    def insert_many(
+        self, table: sa.Table, rows: Sequence[Mapping[str, Any]], *, audit_rows: bool = True
+    ) -> list[int]:
+        """Insert many records in one statement; each is audited unless ``audit_rows`` is False, in which
+        case one summary entry (table, count, first and last id) is written instead."""
+        if not rows:
+            return []
+        full = []
+        for values in rows:
+            self._check_scope(table, values)
+            full.append(self._with_meta(table, values))
+        ids = [int(i) for i in self.conn.execute(table.insert().returning(table.c.id), full).scalars()]
+        if audit_rows:
+            self.conn.execute(
+                schema.audit_log.insert(),
+                [
+                    dict(
+                        at=self.now,
+                        actor=self.store.user,
+                        action="insert",
+                        table_name=table.name,
+                        record_id=i,
+                        county_code=r.get("county_code"),
+                        before=None,
+                        after=r,
+                        context=self.context,
+                    )
+                    for i, r in zip(ids, full, strict=True)
+                ],
+            )
+        else:
+            self.audit(
+                "bulk_insert", table.name, None, None, {"rows": len(ids), "ids": [ids[0], ids[-1]]}, None
+            )
+        return ids
+
+    def update(
+        self,
+        table: sa.Table,
+        record_id: int,
+        values: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Change one record and audit it; with ``expected_version``, refuse if someone saved it since.
+
+        Raises NotFound, OutOfScope or StaleRecord. Returns the record after the change.
+        """
+        before = self.store.get(table, record_id, self.conn)
+        changes = {k: v for k, v in values.items() if before.get(k) != v}
+        self._check_scope(table, {**before, **changes})
+        if expected_version is not None and "version" in table.c and before["version"] != expected_version:
+            raise StaleRecord(
+                table_label(table), record_id, before.get("updated_by"), before.get("updated_at")
+            )
+        if not changes:
+            return before
+        stmt = table.update().where(table.c.id == record_id)
+        if "version" in table.c:
+            changes.update(updated_at=self.now, updated_by=self.store.user, version=before["version"] + 1)
+            stmt = stmt.where(table.c.version == before["version"])
+        if self.conn.execute(stmt.values(**changes)).rowcount != 1:
+            now = self.store.get(table, record_id, self.conn)
+            raise StaleRecord(table_label(table), record_id, now.get("updated_by"), now.get("updated_at"))
+        after = {**before, **changes}
+        self.audit(
+            "update",
+            table.name,
+            record_id,
+            {k: before.get(k) for k in changes},
+            {k: after[k] for k in changes},
+            after.get("county_code"),
+        )
+        return after
+
+    def delete(self, table: sa.Table, record_id: int) -> None:
+        """Delete one record and audit what it held."""
+        before = self.store.get(table, record_id, self.conn)
+        self._check_scope(table, before)
+        self.conn.execute(table.delete().where(table.c.id == record_id))
+        self.audit("delete", table.name, record_id, before, None, before.get("county_code"))
+
+    def set_meta(self, key: str, value: str) -> None:
+        t = schema.store_meta
+        old = self.conn.execute(sa.select(t.c.value).where(t.c.key == key)).scalar()
+        if old is None:
+            self.conn.execute(t.insert().values(key=key, value=value))
+        else:
+            self.conn.execute(t.update().where(t.c.key == key).values(value=value))
+        self.audit("meta", "store_meta", None, {key: old}, {key: value}, None)
+
+
+def open_store(url: str | None = None, *, user: str | None = None, county: str | None = None) -> Store:
+    """A store at ``url`` (default: :func:`default_url`), created or upgraded to the current schema."""
+    store = Store(url, user=user, county=county)
+    store.upgrade()
+    return store
+
+
+def rows(conn: Connection, stmt: Any) -> list[dict[str, Any]]:
+    """The rows of a query as plain dicts."""
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def count(conn: Connection, table: sa.Table, *where: Any) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def ids_of(records: Iterable[Mapping[str, Any]]) -> list[int]:
+    return [int(r["id"]) for r in records]
