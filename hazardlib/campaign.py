@@ -1,0 +1,277 @@
+"""A campaign year: its three stages, report deadlines and rule thresholds; working-day arithmetic."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import chinese_calendar
+
+from hazardlib.datafiles import resolve
+from hazardlib.errors import CalendarOutOfRange, CampaignNotFound, Finding, ValidationFailed
+
+NUMERALS = "〇一二三四五六七八九十"
+REQUIRED_PARAMETERS = (
+    "special_supervision_major_risks",
+    "special_supervision_window_years",
+    "consecutive_unqualified",
+    "default_rectification_days",
+    "immediate_report_hours",
+    "lagging_self_check_coverage",
+    "lagging_closure_rate",
+    "on_track_closure_rate_by_stage3_end",
+    "listed_supervision_open_major_hazards",
+    "listed_supervision_hazards_per_100_enterprises",
+)
+UNITS = {"calendar": "自然日", "working": "工作日"}
+_FILE = re.compile(r"campaign-(\d{4})\.toml")
+
+
+def _md(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One of the plan's stages: “三、工作步骤”."""
+
+    no: int
+    name: str
+    start: date
+    end: date
+
+    @property
+    def ordinal(self) -> str:
+        """The stage number in Chinese, e.g. 二."""
+        return NUMERALS[self.no] if self.no < len(NUMERALS) else str(self.no)
+
+    @property
+    def title(self) -> str:
+        """For example “第二阶段：现场检查、隐患排查”."""
+        return f"第{self.ordinal}阶段：{self.name}"
+
+
+@dataclass(frozen=True)
+class ReportDeadline:
+    """A date by which counties report to the prefecture, and what they report: “四、(三)报送工作要求”."""
+
+    day: date
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CountyProduct:
+    """A product a county adds to its own campaign (validated by `Catalogue.with_county_additions`)."""
+
+    code: str
+    county_code: str
+    name: str
+    regime: str
+    standard: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class StageStatus:
+    """Where a date falls in a campaign; `days_left` counts today and the stage's last day."""
+
+    day: date
+    stage: Stage | None
+    between: tuple[Stage | None, Stage | None] | None
+    days_left: int | None
+    next_stage_start: date | None
+    next_deadline: ReportDeadline | None
+    days_to_deadline: int | None
+    finished: bool
+
+    @property
+    def label(self) -> str:
+        """The status in Chinese, e.g. “第二阶段：现场检查、隐患排查（剩余 12 天）”."""
+        if self.stage is not None:
+            return f"{self.stage.title}（剩余 {self.days_left} 天）"
+        before, after = self.between or (None, None)
+        if after is None:
+            return "行动已结束" if self.finished else "各阶段已结束，收尾中"
+        if before is None:
+            return f"行动尚未开始（第{after.ordinal}阶段 {_md(after.start)}开始）"
+        return f"第{before.ordinal}、{after.ordinal}阶段之间（第{after.ordinal}阶段 {_md(after.start)}开始）"
+
+    @property
+    def deadline_label(self) -> str:
+        """The next report deadline in Chinese, or an empty string when none is left."""
+        if self.next_deadline is None:
+            return ""
+        items = "、".join(self.next_deadline.items)
+        when = "今天" if self.days_to_deadline == 0 else f"还有 {self.days_to_deadline} 天"
+        return f"{_md(self.next_deadline.day)}前报送{items}（{when}）"
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One year's campaign, read from `data/campaigns/campaign-YYYY.toml`."""
+
+    year: int
+    title: str
+    stages: tuple[Stage, ...]
+    deadlines: tuple[ReportDeadline, ...]
+    finish: date
+    parameters: Mapping[str, Any] = field(hash=False)
+    county_products: tuple[CountyProduct, ...] = ()
+    source: str = ""
+
+    @property
+    def start(self) -> date:
+        """The first stage's first day."""
+        return self.stages[0].start
+
+    def parameter(self, name: str) -> Any:
+        """A threshold from `[parameters]`; raises KeyError (Chinese message) when it is missing."""
+        try:
+            return self.parameters[name]
+        except KeyError:
+            raise KeyError(f"{self.year}年行动日历的 [parameters] 中没有参数“{name}”") from None
+
+    def stage_of(self, day: date) -> StageStatus:
+        """Where `day` falls: in a stage, between two, before the first or after the last."""
+        stage = next((s for s in self.stages if s.start <= day <= s.end), None)
+        between = None
+        if stage is None:
+            before = next((s for s in reversed(self.stages) if s.end < day), None)
+            after = next((s for s in self.stages if s.start > day), None)
+            between = (before, after)
+        upcoming = next((s for s in self.stages if s.start > day), None)
+        deadline = next((d for d in self.deadlines if d.day >= day), None)
+        return StageStatus(
+            day=day,
+            stage=stage,
+            between=between,
+            days_left=(stage.end - day).days + 1 if stage else None,
+            next_stage_start=upcoming.start if upcoming else None,
+            next_deadline=deadline,
+            days_to_deadline=(deadline.day - day).days if deadline else None,
+            finished=day > self.finish,
+        )
+
+
+def campaign_year_of(day: date) -> int:
+    """The campaign a date belongs to: the plan runs May–October of one calendar year."""
+    return day.year
+
+
+def available_years(data_dir: str | os.PathLike[str] | None = None) -> tuple[int, ...]:
+    """Years that have a campaign file, oldest first."""
+    folder = resolve(data_dir) / "campaigns"
+    found = (_FILE.fullmatch(p.name) for p in folder.glob("campaign-*.toml"))
+    return tuple(sorted(int(m.group(1)) for m in found if m))
+
+
+def load_campaign(year: int, data_dir: str | os.PathLike[str] | None = None) -> Campaign:
+    """The campaign of `year`; raises CampaignNotFound, or ValidationFailed for a malformed file."""
+    return _load(int(year), resolve(data_dir))
+
+
+@functools.lru_cache(maxsize=16)
+def _load(year: int, folder: Path) -> Campaign:
+    path = folder / "campaigns" / f"campaign-{year}.toml"
+    if not path.is_file():
+        raise CampaignNotFound(year)
+    with open(path, "rb") as handle:
+        raw = tomllib.load(handle)
+    return _parse(raw, year, path.name)
+
+
+def _parse(raw: dict[str, Any], year: int, file: str) -> Campaign:
+    findings: list[Finding] = []
+
+    def bad(name: str, message: str, value: Any = None) -> None:
+        findings.append(Finding("campaign", message, field=name, value=value, file=file))
+
+    try:
+        stages = tuple(
+            sorted(
+                (Stage(int(s["no"]), str(s["name"]), s["start"], s["end"]) for s in raw["stages"]),
+                key=lambda s: s.start,
+            )
+        )
+        deadlines = tuple(
+            sorted(
+                (ReportDeadline(d["day"], tuple(d["items"])) for d in raw["deadlines"]), key=lambda d: d.day
+            )
+        )
+        finish, title = raw["finish"], str(raw["title"])
+    except (KeyError, TypeError) as exc:
+        raise ValidationFailed([Finding("campaign", f"缺少必填项或格式错误：{exc}", file=file)]) from None
+    if raw.get("year") != year:
+        bad("year", f"文件名年份为{year}，文件内 year 不一致", raw.get("year"))
+    if not stages:
+        bad("stages", "至少需要一个阶段")
+    for s in stages:
+        if not (isinstance(s.start, date) and isinstance(s.end, date) and s.start <= s.end):
+            bad("stages", f"第{s.ordinal}阶段的起止日期无效", (s.start, s.end))
+    for a, b in itertools.pairwise(stages):
+        if b.start <= a.end:
+            bad("stages", f"第{a.ordinal}阶段与第{b.ordinal}阶段的日期重叠", (a.end, b.start))
+    if not isinstance(finish, date) or (
+        stages and isinstance(stages[-1].end, date) and finish < stages[-1].end
+    ):
+        bad("finish", "完成日期无效或早于最后一个阶段结束", finish)
+    parameters = dict(raw.get("parameters", {}))
+    for name in REQUIRED_PARAMETERS:
+        value = parameters.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            bad(name, "参数缺失或不是正数", value)
+    if parameters.get("default_rectification_unit", "calendar") not in UNITS:
+        bad("default_rectification_unit", "应为 calendar（自然日）或 working（工作日）")
+    county_products = tuple(
+        CountyProduct(**{k: str(entry.get(k, "")) for k in CountyProduct.__dataclass_fields__})
+        for entry in raw.get("county_products", [])
+    )
+    if findings:
+        raise ValidationFailed(findings)
+    return Campaign(
+        year,
+        title,
+        stages,
+        deadlines,
+        finish,
+        MappingProxyType(parameters),
+        county_products,
+        str(raw.get("source", "")),
+    )
+
+
+def is_working_day(day: date) -> bool:
+    """Whether `day` is a working day by the official holiday calendar (调休 included)."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        raise CalendarOutOfRange(day) from None
+
+
+def add_working_days(start: date, n: int) -> date:
+    """The n-th working day strictly after `start` (n = 0 gives `start`); raises CalendarOutOfRange."""
+    if n < 0:
+        raise ValueError(f"工作日数不能为负数：{n}")
+    day = start
+    while n:
+        day += timedelta(days=1)
+        n -= is_working_day(day)
+    return day
+
+
+def deadline_from(order_date: date, days: int, unit: Literal["calendar", "working"] = "calendar") -> date:
+    """The deadline `days` calendar or working days after an order (the order's own day not counted)."""
+    if unit == "calendar":
+        return order_date + timedelta(days=days)
+    if unit == "working":
+        return add_working_days(order_date, days)
+    raise ValueError(f"期限单位“{unit}”无效，应为 calendar（自然日）或 working（工作日）")
