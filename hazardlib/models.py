@@ -37,8 +37,9 @@ LICENCE_RE = re.compile(r"^(?:[（(][\u4e00-\u9fff][)）])?XK\d{2}-\d{3}-\d{5}$"
 CCC_RE = re.compile(r"^\d{16}$")
 
 
-def _err(code: str, message: str) -> PydanticCustomError:
-    return PydanticCustomError(code, message)
+def _err(code: str, message: str, field: str | None = None) -> PydanticCustomError:
+    """An error with a Chinese message; ``field`` names the field a whole-record rule is about."""
+    return PydanticCustomError(code, message, {"field": field} if field else None)
 
 
 def _vocab(v: vocab.Vocabulary) -> BeforeValidator:
@@ -217,8 +218,10 @@ def _split_list(v: Any) -> list[str]:
         return []
     if isinstance(v, str):
         parts = re.split(r"[;；,，、\s]+", vocab.clean_text(v))
-    else:
+    elif isinstance(v, list | tuple | set | frozenset):
         parts = [vocab.clean_text(str(x)) for x in v]
+    else:  # one number or date typed in the cell
+        parts = [vocab.clean_text(str(v))]
     return [p for p in parts if p]
 
 
@@ -264,7 +267,9 @@ class SelfCheck(_Dated):
     @model_validator(mode="after")
     def _major_risk_described(self) -> SelfCheck:
         if self.major_risk_reported and not self.major_risk_description:
-            raise _err("major_risk_description", "报告重大风险时须填写“重大风险情况”")
+            raise _err(
+                "major_risk_description", "报告重大风险时须填写“重大风险情况”", "major_risk_description"
+            )
         return self
 
     def row(self) -> dict[str, Any]:
@@ -326,8 +331,8 @@ class Hazard(_Dated):
         if self.deadline is not None:
             start = self.ordered_date or self.found_date
             if self.deadline < start:
-                raise PydanticCustomError(
-                    "deadline_before_order", f"整改期限 {self.deadline} 早于责令整改日期 {start}"
+                raise _err(
+                    "deadline_before_order", f"整改期限 {self.deadline} 早于责令整改日期 {start}", "deadline"
                 )
         return self
 
@@ -415,7 +420,7 @@ class SpotCheck(_Dated):
             and not (self.producer.name or self.producer.enterprise_id)
             and not (self.seller.name or self.seller.enterprise_id)
         ):
-            raise _err("party", "抽查批次须写明受检的生产单位或销售单位")
+            raise _err("party", "抽查批次须写明受检的生产单位或销售单位", "enterprise_id")
         return self
 
     def row(self) -> dict[str, Any]:
@@ -472,9 +477,11 @@ class EnforcementCase(_Dated):
         for flag, day, label in pairs:
             d = getattr(self, day)
             if getattr(self, flag) and d is None:
-                raise _err("date_required", f"已填写“{self.model_fields[flag].title}”时须填写{label}")
+                raise _err(
+                    "date_required", f"已填写“{type(self).model_fields[flag].title}”时须填写{label}", day
+                )
             if d is not None and d < self.filed_date:
-                raise _err("date_order", f"{label} {d} 早于立案日期 {self.filed_date}")
+                raise _err("date_order", f"{label} {d} 早于立案日期 {self.filed_date}", day)
         return self
 
 
@@ -572,7 +579,20 @@ _PYDANTIC_MESSAGES = {
     "dict_type": "格式不正确",
     "list_type": "格式不正确",
     "model_type": "格式不正确",
+    "too_long": "项目太多",
+    "too_short": "项目太少",
+    "int_parsing_size": "数值太大",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "finite_number": "应为有限的数字",
+    "date_from_datetime_inexact": "应为日期，不能带时间",
+    "datetime_type": "不是有效的日期时间",
+    "string_unicode": "含有无法识别的字符",
 }
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_FALLBACK_MESSAGE = "填写的内容无效，请按模板说明填写"
 
 
 def _title(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
@@ -603,13 +623,17 @@ def findings_of(model: type[BaseModel], error: ValidationError) -> list[Finding]
     for e in error.errors(include_url=False):
         loc = tuple(e.get("loc", ()))
         kind = e["type"]
+        if not loc and e.get("ctx", {}).get("field"):  # a whole-record rule about one field
+            loc = (e["ctx"]["field"],)
         if kind in _PYDANTIC_MESSAGES:
             message = _PYDANTIC_MESSAGES[kind]
             if kind in ("string_too_long", "string_too_short") and "ctx" in e:
                 limit = e["ctx"].get("max_length") or e["ctx"].get("min_length")
                 message = f"{message}（{'最多' if kind.endswith('long') else '至少'}{limit}个字）"
-        else:
+        elif _CJK.search(e["msg"]):
             message = e["msg"]
+        else:  # a check of pydantic's own that has no wording here yet
+            message = _FALLBACK_MESSAGE
         value = e.get("input")
         if isinstance(value, Mapping):
             value = None

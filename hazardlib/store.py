@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,7 +32,21 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 # Record tables whose county is not in a plain ``county_code`` column.
 _SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {"tracing_tasks": ("from_county", "to_county")}
-_UNSCOPED = {"audit_log", "store_meta", "imports", "risk_control_items", "hazard_events"}
+# Tables whose rows belong to a parent record, and so to the parent's county: (foreign key, parent).
+_SCOPE_PARENTS: dict[str, tuple[str, sa.Table]] = {
+    "risk_control_items": ("self_check_id", schema.self_checks),
+    "hazard_events": ("hazard_id", schema.hazards),
+}
+_UNSCOPED = {"store_meta", "imports"}
+# Written only by Tx.audit, never changed: refused to insert/update/delete through Tx.
+_APPEND_ONLY = {"audit_log"}
+# PostgreSQL writers take turns under advisory locks in this key space (see make_engine).
+PG_WRITE_LOCK = 0x68617A
+
+
+def _lane(county: str) -> int:
+    """The advisory-lock key of a county's writers (its code as a number)."""
+    return int(county) if county.isdigit() and len(county) < 10 else zlib.crc32(county.encode()) & 0x7FFFFFFF
 
 
 def default_url() -> str:
@@ -82,7 +97,32 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
         return engine
-    return sa.create_engine(url, json_serializer=_dumps, pool_pre_ping=True)
+    engine = sa.create_engine(url, json_serializer=_dumps, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+
+        @sa.event.listens_for(engine, "connect")
+        def _pg_session(dbapi_conn: Any, _record: Any) -> None:
+            # A writer waits for its turn at most a minute (the same as SQLite's busy timeout, doubled).
+            dbapi_conn.autocommit = True
+            dbapi_conn.execute("SET lock_timeout = '60s'")
+            dbapi_conn.autocommit = False
+
+        @sa.event.listens_for(engine, "begin")
+        def _pg_begin(conn: Connection) -> None:
+            if not conn.info.get("write"):
+                return
+            # Writers take turns, as SQLite's BEGIN IMMEDIATE makes them, so that read-then-write code
+            # (upserts by natural key, ledger moves) never races. A county session can write only its own
+            # county's records, so the writers of different counties go side by side: each county has its
+            # own lane, and a prefecture writer waits until every lane is free.
+            county = conn.info.get("write_county")
+            if county is None:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK}, 0)")
+            else:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({PG_WRITE_LOCK}, 0)")
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK}, {_lane(county)})")
+
+    return engine
 
 
 class Store:
@@ -94,7 +134,7 @@ class Store:
 
     def __init__(self, url: str | None = None, *, user: str | None = None, county: str | None = None):
         self.url = url or default_url()
-        self.user = user or default_user()
+        self.user = (user or "").strip() or default_user()
         self.county = None if county in (None, "", PREFECTURE_CODE) else county
         self.engine = make_engine(self.url)
 
@@ -148,12 +188,19 @@ class Store:
     def read(self) -> Iterator[Connection]:
         """A connection for reading (one consistent snapshot on engines that give one)."""
         with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             yield conn
 
     def scoped(self, stmt: Any, table: sa.Table) -> Any:
         """``stmt`` limited to the session's county (for the prefecture: unchanged)."""
         if self.county is None or table.name in _UNSCOPED:
             return stmt
+        if table.name in _SCOPE_PARENTS:
+            fk, parent = _SCOPE_PARENTS[table.name]
+            return stmt.where(
+                table.c[fk].in_(sa.select(parent.c.id).where(parent.c.county_code == self.county))
+            )
         cols = _SCOPE_COLUMNS.get(table.name, ("county_code",))
         return stmt.where(sa.or_(*(table.c[c] == self.county for c in cols)))
 
@@ -181,11 +228,13 @@ class Store:
         """One atomic write: everything done through the yielded Tx is committed with its audit entries."""
         with self.engine.connect() as conn:
             conn.info["write"] = True
+            conn.info["write_county"] = self.county
             try:
                 with conn.begin():
                     yield Tx(self, conn, context)
             finally:
                 conn.info.pop("write", None)
+                conn.info.pop("write_county", None)
 
 
 _TABLE_LABELS = {
@@ -223,8 +272,19 @@ class Tx:
 
     # scoping
     def _check_scope(self, table: sa.Table, values: Mapping[str, Any]) -> None:
+        if table.name in _APPEND_ONLY:
+            raise StoreError("审计日志只能由系统在每次修改时追加，不能直接写入、修改或删除")
         county = self.store.county
         if county is None or table.name in _UNSCOPED:
+            return
+        if table.name in _SCOPE_PARENTS:
+            fk, parent = _SCOPE_PARENTS[table.name]
+            if values.get(fk) is not None:
+                owner = self.conn.execute(
+                    sa.select(parent.c.county_code).where(parent.c.id == values[fk])
+                ).scalar()
+                if owner is not None and owner != county:
+                    raise OutOfScope(county, str(owner))
             return
         cols = _SCOPE_COLUMNS.get(table.name, ("county_code",))
         owners = [values.get(c) for c in cols if c in values]
@@ -264,15 +324,14 @@ class Tx:
         row = self._with_meta(table, values)
         pk = next(iter(table.primary_key.columns))
         new_id = self.conn.execute(table.insert().values(**row).returning(pk)).scalar_one()
-        if table.name != "audit_log":
-            self.audit(
-                "insert",
-                table.name,
-                new_id if isinstance(new_id, int) else None,
-                None,
-                row,
-                row.get("county_code"),
-            )
+        self.audit(
+            "insert",
+            table.name,
+            new_id if isinstance(new_id, int) else None,
+            None,
+            row,
+            row.get("county_code"),
+        )
         return int(new_id) if isinstance(new_id, int) else 0
 
     def insert_many(
@@ -323,6 +382,8 @@ class Tx:
 
         Raises NotFound, OutOfScope or StaleRecord. Returns the record after the change.
         """
+        if table.name in _APPEND_ONLY:
+            self._check_scope(table, values)
         before = self.store.get(table, record_id, self.conn)
         changes = {k: v for k, v in values.items() if before.get(k) != v}
         self._check_scope(table, {**before, **changes})
@@ -352,6 +413,8 @@ class Tx:
 
     def delete(self, table: sa.Table, record_id: int) -> None:
         """Delete one record and audit what it held."""
+        if table.name in _APPEND_ONLY:
+            self._check_scope(table, {})
         before = self.store.get(table, record_id, self.conn)
         self._check_scope(table, before)
         self.conn.execute(table.delete().where(table.c.id == record_id))

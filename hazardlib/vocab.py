@@ -38,10 +38,11 @@ class Vocabulary:
             return None
         lowered = text.lower()
         for code, label in self.labels.items():
-            if lowered == code.lower() or text == label:
+            # labels are compared as typed and as normalised (NFKC turns "，" into ",")
+            if lowered == code.lower() or text in (label, clean_text(label)):
                 return code
         for code, words in self.variants.items():
-            if text in words or lowered in words:
+            if text in words or lowered in words or any(text == clean_text(w) for w in words):
                 return code
         return None
 
@@ -269,6 +270,7 @@ def parse_yes_no(value: object) -> bool | None:
     if text in YES_NO_FALSE:
         return False
     return None
+
 
 HAZARD_MOVE = Vocabulary(
     "整改环节",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
 from hazardlib.store import Store, open_store
+
+pytest_plugins = ["tests.pg_plugin"]
 
 
 def make_uscc(county_code: str, serial: int) -> str:
@@ -22,9 +23,10 @@ def make_uscc(county_code: str, serial: int) -> str:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    """An empty store in a temporary SQLite file, acting as the prefecture."""
-    return open_store(f"sqlite:///{tmp_path / 'test.db'}", user="测试员")
+def store(store_url: str) -> Store:
+    """An empty store acting as the prefecture: a temporary SQLite file, or a fresh PostgreSQL database in
+    tests marked ``engines`` (see tests/pg_plugin.py)."""
+    return open_store(store_url, user="测试员")
 
 
 @pytest.fixture

@@ -39,5 +39,7 @@ def test_every_writing_command_takes_user():
 
 
 def test_a_bad_date_is_refused_in_chinese(tmp_path):
-    result = CliRunner().invoke(main, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--as-of", "2024-13-01"])
+    result = CliRunner().invoke(
+        main, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--as-of", "2024-13-01"]
+    )
     assert result.exit_code != 0 and "不是有效的日期" in result.output

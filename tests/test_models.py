@@ -19,9 +19,6 @@ def enterprise(**over):
     return {**data, **over}
 
 
-
-
-
 def test_enterprise_accepts_what_people_write():
     e = models.validate(
         models.Enterprise,
@@ -52,9 +49,15 @@ def test_wrong_uscc_check_digit_is_refused_naming_the_field():
 def test_every_bad_field_is_reported_not_only_the_first():
     with pytest.raises(ValidationFailed) as exc:
         models.validate(
-            models.Enterprise, enterprise(uscc="123", county_code="110101", field="工厂", licence_no="XK16-205")
+            models.Enterprise,
+            enterprise(uscc="123", county_code="110101", field="工厂", licence_no="XK16-205"),
         )
-    assert {f.field for f in exc.value.findings} == {"统一社会信用代码", "所属县（市）", "企业类型", "生产许可证编号"}
+    assert {f.field for f in exc.value.findings} == {
+        "统一社会信用代码",
+        "所属县（市）",
+        "企业类型",
+        "生产许可证编号",
+    }
     messages = " ".join(f.message for f in exc.value.findings)
     assert "黔南州所辖县（市）" in messages and "XK××-×××-×××××" in messages
 
@@ -82,13 +85,20 @@ def test_hazard_dated_in_the_future_is_refused():
 def test_deadline_before_the_order_is_refused():
     with pytest.raises(ValidationFailed) as exc:
         models.validate(
-            models.Hazard, hazard(ordered_date=dt.date(2024, 7, 2), deadline=dt.date(2024, 7, 1)), today=dt.date(2024, 9, 1)
+            models.Hazard,
+            hazard(ordered_date=dt.date(2024, 7, 2), deadline=dt.date(2024, 7, 1)),
+            today=dt.date(2024, 9, 1),
         )
     assert "早于责令整改日期" in str(exc.value)
 
 
 def test_hazard_grades_in_their_usual_variants():
-    for written, code in [("一般", "general"), ("较大隐患", "larger"), ("重大风险", "major"), ("major", "major")]:
+    for written, code in [
+        ("一般", "general"),
+        ("较大隐患", "larger"),
+        ("重大风险", "major"),
+        ("major", "major"),
+    ]:
         assert models.validate(models.Hazard, hazard(grade=written), today=dt.date(2024, 9, 1)).grade == code
     with pytest.raises(ValidationFailed, match="隐患等级"):
         models.validate(models.Hazard, hazard(grade="特别重大"), today=dt.date(2024, 9, 1))
@@ -106,7 +116,9 @@ def test_spot_check_must_name_who_was_sampled():
     }
     with pytest.raises(ValidationFailed, match="受检的生产单位或销售单位"):
         models.validate(models.SpotCheck, data)
-    ok = models.validate(models.SpotCheck, {**data, "producer": {"name": "某电动车厂", "region": "江苏省无锡市"}})
+    ok = models.validate(
+        models.SpotCheck, {**data, "producer": {"name": "某电动车厂", "region": "江苏省无锡市"}}
+    )
     assert ok.row()["producer_region"] == "江苏省无锡市" and ok.row()["category_code"] == "15"
 
 

@@ -1,4 +1,4 @@
-"""The store: schema from empty, round trips, an audit entry for every write, scoping, concurrency."""
+"""The store (on SQLite and on PostgreSQL): schema from empty, round trips, an audit entry for every write, scoping, concurrency."""
 
 from __future__ import annotations
 
@@ -15,18 +15,25 @@ from hazardlib.store import Store, count, open_store
 
 from .conftest import make_uscc
 
+pytestmark = pytest.mark.engines
+
 
 def add_enterprise(store: Store, county: str = "522701", serial: int = 1) -> int:
     e = models.validate(
         models.Enterprise,
-        {"uscc": make_uscc(county, serial), "name": f"测试企业{serial}有限公司", "county_code": county, "field": "producer"},
+        {
+            "uscc": make_uscc(county, serial),
+            "name": f"测试企业{serial}有限公司",
+            "county_code": county,
+            "field": "producer",
+        },
     )
     with store.transaction() as tx:
         return records.save_enterprise(tx, e)[0]
 
 
-def test_migrations_build_every_table_from_empty(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'new.db'}")
+def test_migrations_build_every_table_from_empty(engine_url):
+    store = Store(engine_url)
     assert store.revision() is None
     assert store.upgrade() is True
     assert store.revision() == store.head()
@@ -51,7 +58,12 @@ def test_enterprise_round_trip_and_audit(store):
     assert row["name"] == "测试企业1有限公司" and row["field"] == "producer" and row["version"] == 1
     with store.read() as conn:
         (entry,) = conn.execute(sa.select(schema.audit_log)).mappings().all()
-    assert (entry["actor"], entry["action"], entry["table_name"], entry["record_id"]) == ("测试员", "insert", "enterprises", eid)
+    assert (entry["actor"], entry["action"], entry["table_name"], entry["record_id"]) == (
+        "测试员",
+        "insert",
+        "enterprises",
+        eid,
+    )
     assert entry["after"]["uscc"] == row["uscc"] and entry["before"] is None
 
 
@@ -59,14 +71,26 @@ def test_saving_the_same_record_again_changes_nothing_and_a_change_is_audited_wi
     eid = add_enterprise(store)
     e = models.validate(
         models.Enterprise,
-        {"uscc": make_uscc("522701", 1), "name": "测试企业1有限公司", "county_code": "522701", "field": "producer"},
+        {
+            "uscc": make_uscc("522701", 1),
+            "name": "测试企业1有限公司",
+            "county_code": "522701",
+            "field": "producer",
+        },
     )
     with store.transaction() as tx:
         assert records.save_enterprise(tx, e) == (eid, "unchanged")
     with store.transaction() as tx:
-        assert records.save_enterprise(tx, e.model_copy(update={"name": "测试企业一有限公司"})) == (eid, "updated")
+        assert records.save_enterprise(tx, e.model_copy(update={"name": "测试企业一有限公司"})) == (
+            eid,
+            "updated",
+        )
     with store.read() as conn:
-        last = conn.execute(sa.select(schema.audit_log).order_by(schema.audit_log.c.id.desc())).mappings().first()
+        last = (
+            conn.execute(sa.select(schema.audit_log).order_by(schema.audit_log.c.id.desc()))
+            .mappings()
+            .first()
+        )
         assert count(conn, schema.audit_log) == 2
     assert last["before"]["name"] == "测试企业1有限公司" and last["after"]["name"] == "测试企业一有限公司"
     assert store.get(schema.enterprises, eid)["version"] == 2
@@ -96,11 +120,21 @@ def test_every_write_kind_is_audited(store):
             tx,
             models.validate(
                 models.Inspection,
-                {"enterprise_id": eid, "campaign_year": 2024, "inspection_date": day, "field": "生产", "sub_product_code": "18-01"},
+                {
+                    "enterprise_id": eid,
+                    "campaign_year": 2024,
+                    "inspection_date": day,
+                    "field": "生产",
+                    "sub_product_code": "18-01",
+                },
             ),
         )
         records.save_help(
-            tx, models.validate(models.HelpRecord, {"enterprise_id": eid, "campaign_year": 2024, "kind": "质量问诊", "help_date": day})
+            tx,
+            models.validate(
+                models.HelpRecord,
+                {"enterprise_id": eid, "campaign_year": 2024, "kind": "质量问诊", "help_date": day},
+            ),
         )
     with store.read() as conn:
         audited = set(conn.execute(sa.select(schema.audit_log.c.table_name)).scalars())
@@ -126,12 +160,19 @@ def test_a_county_session_cannot_write_another_countys_records(store):
         tx.update(schema.enterprises, eid, {"name": "改名"})
     other = models.validate(
         models.Enterprise,
-        {"uscc": make_uscc("522702", 6), "name": "福泉某有限公司", "county_code": "522702", "field": "seller"},
+        {
+            "uscc": make_uscc("522702", 6),
+            "name": "福泉某有限公司",
+            "county_code": "522702",
+            "field": "seller",
+        },
     )
     with pytest.raises(OutOfScope, match="522701"), duyun.transaction() as tx:
         records.save_enterprise(tx, other)
     with duyun.read() as conn:
-        visible = conn.execute(duyun.scoped(sa.select(schema.enterprises.c.id), schema.enterprises)).scalars().all()
+        visible = (
+            conn.execute(duyun.scoped(sa.select(schema.enterprises.c.id), schema.enterprises)).scalars().all()
+        )
     assert visible == []
     assert store.get(schema.enterprises, eid)["name"] == "测试企业5有限公司"
 

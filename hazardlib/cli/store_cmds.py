@@ -32,7 +32,9 @@ def init_cmd(db: str | None, user: str | None) -> None:
 @main.command("demo")
 @db_option
 @user_option
-@click.option("--seed", default=7, show_default=True, type=int, help="随机种子；同一种子生成完全相同的数据。 Seed.")
+@click.option(
+    "--seed", default=7, show_default=True, type=int, help="随机种子；同一种子生成完全相同的数据。 Seed."
+)
 @click.option(
     "--scale",
     default=1.0,
@@ -40,7 +42,9 @@ def init_cmd(db: str | None, user: str | None) -> None:
     type=click.FloatRange(min=0.001, max=1000),
     help="规模：1 约为 2000 家企业、5000 条隐患，按比例增长。 Volume factor (linear).",
 )
-@click.option("--replace", is_flag=True, help="清除已有的演示数据后重新生成。 Replace an existing demo campaign.")
+@click.option(
+    "--replace", is_flag=True, help="清除已有的演示数据后重新生成。 Replace an existing demo campaign."
+)
 @click.option("--quiet", is_flag=True, help="不显示进度条。 No progress bar.")
 @friendly_errors
 def demo_cmd(db: str | None, user: str | None, seed: int, scale: float, replace: bool, quiet: bool) -> None:
