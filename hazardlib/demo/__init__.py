@@ -1,0 +1,190 @@
+"""The deterministic demo campaign: the 2024 campaign and the one before it, at any scale.
+
+``generate(store, seed=7, scale=1.0)`` fills a store with a prefecture of enterprises (about 2,000 per
+unit of scale, in all 12 counties and all 24 product categories) and every kind of campaign record:
+self-checks with risk control lists, inspections in both fields, hazards in every state with their
+full ledger history, documents of 三书一函, interviews, spot checks on every channel with two-way
+tracing and follow-ups, enforcement cases, risk signals, help, county plans and oversight, and
+immediate reports. About 5,000 hazards per unit of scale; every count grows linearly with ``scale``.
+
+The same seed and scale give the same content in any store (only audit times and created/updated
+timestamps differ): one ``random.Random(seed)`` and one ``Faker("zh_CN")`` seeded with it draw
+everything, and no date comes from the clock. The story it tells: most counties on track, one that
+neither adopted a plan nor got its enterprises to self-check, one slow to close hazards, one a little
+behind at the finish; repeat offenders (unqualified twice running with a major hazard open on
+15 September 2024), enterprises with three major findings in two years, and the cases just short of
+each (two majors; unqualified–qualified–unqualified). Records stop 15 days after the 2024 finish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TypeVar
+
+import sqlalchemy as sa
+from tqdm import tqdm
+
+from .. import schema
+from ..errors import HazardError, OutOfScope
+from ..store import PREFECTURE_CODE, Store, table_label
+from . import texts
+from .activity import build_block
+from .rows import Block
+from .sampling import chance, day_between, days
+from .world import ENTERPRISES_PER_SCALE, YEARS, World
+from .writer import Writer, clear
+
+__all__ = ["ENTERPRISES_PER_SCALE", "DemoExists", "DemoSummary", "generate"]
+
+BLOCK = 2000  # enterprises whose records are drawn and written together
+CHUNK = 5000  # enterprises per insert in the first pass
+T = TypeVar("T")
+
+
+class DemoExists(HazardError):
+    """The store already holds a demo campaign; nothing was changed."""
+
+    def __init__(self, seed: str, scale: str):
+        self.seed, self.scale = seed, scale
+        super().__init__(texts.DEMO_EXISTS.format(seed=seed, scale=scale))
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What :func:`generate` wrote: rows per table, counties, categories and campaign years."""
+
+    seed: int
+    scale: float
+    years: tuple[int, ...]
+    counts: dict[str, int]
+    counties: int
+    categories: int
+
+    def text(self) -> str:
+        """A short summary in Chinese, one line per record kind."""
+        head = texts.SUMMARY_HEAD.format(seed=self.seed, scale=_scale_text(self.scale),
+                                         years="、".join(map(str, self.years)), counties=self.counties,
+                                         categories=self.categories)  # fmt: skip
+        lines = [texts.SUMMARY_LINE.format(label=table_label(t.name), count=self.counts.get(t.name, 0))
+                 for t in schema.RECORD_TABLES]  # fmt: skip
+        return "\n".join([head, *lines])
+
+
+def _scale_text(scale: float) -> str:
+    return f"{scale:g}"
+
+
+def generate(
+    store: Store, *, seed: int = 7, scale: float = 1.0, replace: bool = False, progress: bool = True
+) -> DemoSummary:
+    """Fill ``store`` with the demo campaign, in one transaction.
+
+    Raises DemoExists (and changes nothing) when the store holds a demo already and ``replace`` is
+    False; with ``replace`` every campaign record is deleted first. Raises OutOfScope for a county
+    session: the demo covers the whole prefecture. A tqdm bar on stderr shows progress if asked.
+    """
+    if store.county is not None:
+        raise OutOfScope(store.county, PREFECTURE_CODE)
+    meta = schema.store_meta
+    with store.transaction(f"生成演示数据（种子 {seed}，规模 {_scale_text(scale)}）") as tx:
+        old = dict(
+            tx.conn.execute(sa.select(meta.c.key, meta.c.value).where(meta.c.key.like("demo_%"))).all()
+        )
+        if "demo_seed" in old and not replace:
+            raise DemoExists(old["demo_seed"], old.get("demo_scale", "?"))
+        if replace:
+            clear(tx)
+        world = World(seed, scale)
+        writer = Writer(tx, stride=math.ceil(scale))
+        bar = tqdm(total=world.size, desc=texts.PROGRESS["enterprises"], unit=texts.PROGRESS["unit"],
+                   file=sys.stderr, disable=not progress)  # fmt: skip
+        for chunk in _chunks(world.enterprises(), CHUNK):
+            writer.enterprises(chunk)
+            bar.update(len(chunk))
+        bar.close()
+        world.assign_story()
+        writer.write(county_records(world))
+        bar = tqdm(total=world.size, desc=texts.PROGRESS["records"], unit=texts.PROGRESS["unit"],
+                   file=sys.stderr, disable=not progress)  # fmt: skip
+        for start in range(0, world.size, BLOCK):
+            block = world.profiles[start : start + BLOCK]
+            writer.write(build_block(world, block))
+            bar.update(len(block))
+        bar.close()
+        tx.set_meta("demo_seed", str(seed))
+        tx.set_meta("demo_scale", _scale_text(scale))
+        tx.set_meta("demo_generated_by", store.user)
+    return DemoSummary(
+        seed=seed,
+        scale=scale,
+        years=YEARS,
+        counts=dict(writer.counts),
+        counties=len({p.county for p in world.profiles}),
+        categories=len({code[:2] for p in world.profiles for code in p.products}),
+    )
+
+
+def _chunks(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def county_records(world: World) -> Block:
+    """Each county's work plan per campaign (most adopted in May; one late, one missing in 2024) and
+    the prefecture's oversight of the lagging counties (约谈、通报、挂牌督办)."""
+    rng, block = world.rng, Block()
+    for year in YEARS:
+        s1, e1 = world.stage(year, 1)
+        for code, county in world.counties.items():
+            c = county.county
+            when = county.plan[year]
+            if when == "missing":
+                continue
+            adopted = (
+                day_between(rng, e1 + days(3), e1 + days(20))
+                if when == "late"
+                else day_between(rng, s1 - days(5), s1 + days(12))
+            )
+            n = world.numbers.next("plan", code, year)
+            document = texts.PLAN_DOCUMENT.format(
+                county=c.name, year=year, short=c.short_name[0], n=n + rng.randint(10, 60)
+            )
+            block.add(
+                "county_plans",
+                dict(county_code=code, campaign_year=year, adopted_date=adopted, document=document),
+            )
+    last, first = YEARS[-1], YEARS[0]
+    report_day = world.campaigns[last].deadlines[0].day
+    actions = [
+        (world.lag["coverage"], last, "interview", report_day + days(rng.randint(5, 15)), True),
+        (world.lag["closure"], last, "circular", report_day + days(rng.randint(10, 20)), False),
+        (rng.choice([c for c in world.counties if c not in (world.lag["coverage"], world.lag["closure"])]), last,
+         "listed_supervision", report_day + days(rng.randint(20, 40)), chance(rng, 0.5)),
+        (world.lag["2023"], first, "circular", world.campaigns[first].deadlines[0].day + days(rng.randint(10, 25)), False),
+    ]  # fmt: skip
+    for code, year, kind, day, reported in actions:
+        name = world.regions.county(code).name
+        block.add(
+            "county_oversight",
+            dict(county_code=code, campaign_year=year, kind=kind, action_date=min(day, world.snapshot),
+                 reason=texts.OVERSIGHT_REASONS[kind].format(county=name), reported_to_local_government=reported),
+        )  # fmt: skip
+    return block
+
+
+def demo_as_of() -> dt.date:
+    """The demo's last day (its records stop here): 15 days after the 2024 campaign's finish."""
+    from ..campaign import load_campaign
+    from .world import TAIL_DAYS
+
+    return load_campaign(YEARS[-1]).finish + days(TAIL_DAYS)
