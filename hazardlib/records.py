@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from . import models, schema
 from .errors import Finding, NotFound, ValidationFailed
+from .immediate import raise_for_case, raise_for_hazard
 from .store import Store, Tx
 
 Outcome = Literal["inserted", "updated", "unchanged"]
@@ -107,6 +108,9 @@ def save_self_check(tx: Tx, s: models.SelfCheck) -> tuple[int, Outcome]:
             tx.insert(t, {**item, "self_check_id": sid})
         if outcome == "unchanged":
             outcome = "updated"
+    from .ledger import register_self_reported_risk  # a reported major risk goes on the ledger
+
+    register_self_reported_risk(tx, sid)
     return sid, outcome
 
 
@@ -130,11 +134,14 @@ def save_hazard(tx: Tx, h: models.Hazard) -> tuple[int, Outcome]:
         _event(tx, hid, "found", row["found_date"], None, "found")
         if row["state"] == "ordered":
             _event(tx, hid, "order", row["ordered_date"], "found", "ordered", deadline=row["deadline"])
+        raise_for_hazard(tx, hid)
         return hid, "inserted"
     # The state and its dates move only through the ledger; an import may correct the description.
     for k in ("ordered_date", "deadline"):
         row.pop(k, None)
-    return upsert(tx, t, key, row)
+    hid, outcome = upsert(tx, t, key, row)
+    raise_for_hazard(tx, hid)  # a finding re-graded as major is reported too (once)
+    return hid, outcome
 
 
 def _event(
@@ -200,7 +207,9 @@ def save_enforcement_case(tx: Tx, c: models.EnforcementCase) -> tuple[int, Outco
     """Record an enforcement case and what followed (transfer, listing, revocation, publicity)."""
     row = _owned(tx, c.row())
     key = ("case_no",) if row.get("case_no") else ("enterprise_id", "filed_date", "violation")
-    return upsert(tx, schema.enforcement_cases, key, row)
+    cid, outcome = upsert(tx, schema.enforcement_cases, key, row)
+    raise_for_case(tx, cid)  # 重大案件第一时间报告
+    return cid, outcome
 
 
 def save_risk_signal(tx: Tx, s: models.RiskSignal) -> tuple[int, Outcome]:

@@ -1,0 +1,490 @@
+"""The rectification ledger (问题整改台账): the lifecycle of each hazard or risk, move by move.
+
+“对排查出的隐患要建立问题整改台账，责令限期整改，并及时组织复查，确保问题隐患件件有落实，事事有结果”.
+
+Every move is dated, made by the store's user, audited, and appended to ``hazard_events``; the
+``hazards`` row holds the state after the latest move (for forms), while :func:`ledger_at` rebuilds the
+state of every hazard at any date from the events alone (for rules and reports). Moves:
+
+==============  =====================================  ==================================================
+state           move                                   next state
+==============  =====================================  ==================================================
+found           order (deadline)                       ordered
+ordered         rectify / refuse                       rectified / refused
+rectified       reinspect (passed / failed, deadline)  reinspected / ordered (new deadline)
+reinspected     close                                  closed
+closed          look_back (upheld / reopened)          closed / ordered (with a deadline) or found
+refused         order (deadline) / rectify             ordered / rectified
+found, ordered, escalate (interview, concentrated      unchanged: the escalation is recorded as an event
+refused         action, enforcement sampling, joint
+                handling)
+==============  =====================================  ==================================================
+
+*Overdue* is not a state: a hazard is overdue at a date when it is ``ordered`` and its deadline is
+before that date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import schema, vocab
+from .campaign import deadline_from, load_campaign
+from .errors import IllegalMove
+from .store import Store, Tx
+
+H = schema.hazards
+E = schema.hazard_events
+
+OPEN_STATES = ("found", "ordered", "rectified", "reinspected", "refused")
+"""States in which a hazard is not closed out (未销号)."""
+
+_MOVES: dict[str, tuple[str, ...]] = {
+    "found": ("order", "escalate"),
+    "ordered": ("rectify", "refuse", "escalate"),
+    "rectified": ("reinspect",),
+    "reinspected": ("close",),
+    "closed": ("look_back",),
+    "refused": ("order", "rectify", "escalate"),
+}
+_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "reinspect": vocab.REINSPECTION_OUTCOME.codes,
+    "look_back": vocab.LOOK_BACK_OUTCOME.codes,
+    "escalate": vocab.ESCALATION.codes,
+}
+
+# Why a move is refused, in the words a clerk understands (keyed by state, move; "*" for any state).
+REASONS: dict[tuple[str, str], str] = {
+    ("found", "reinspect"): "尚未责令限期整改，不能复查",
+    ("found", "close"): "尚未整改和复查，不能销号",
+    ("found", "rectify"): "尚未责令限期整改，请先下达整改要求",
+    ("found", "refuse"): "尚未责令限期整改，谈不上拒不整改",
+    ("ordered", "close"): "尚未复查，不能销号",
+    ("ordered", "reinspect"): "企业尚未整改完成，不能复查",
+    ("ordered", "order"): "已在整改期限内，不能重复责令整改",
+    ("rectified", "close"): "未经复查，不能销号",
+    ("rectified", "refuse"): "企业已整改，待复查",
+    ("reinspected", "reinspect"): "已复查合格，请销号",
+    ("closed", "*"): "已销号，只能开展“回头看”",
+    ("refused", "close"): "拒不整改的隐患未经整改和复查，不能销号",
+    ("refused", "reinspect"): "企业尚未整改，不能复查",
+    ("*", "*"): "整改台账不允许这一环节",
+}
+MESSAGES = {
+    "unknown_move": "“{move}”不是有效的整改环节，应为：{choices}",
+    "outcome": "“{label}”须注明结论：{choices}",
+    "no_outcome": "“{label}”不需要填写结论",
+    "deadline_before": "整改期限 {deadline} 早于责令整改日期 {day}",
+    "no_deadline": "“{label}”不设整改期限",
+    "before_last": "日期 {day} 早于该隐患上一环节的日期 {last}",
+    "before_found": "日期 {day} 早于隐患发现日期 {found}",
+    "future": "日期 {day} 晚于今天，不能登记未来的日期",
+    "both_deadlines": "整改期限与期限天数只能填写一项",
+}
+
+
+def allowed_moves(state: str) -> tuple[str, ...]:
+    """The moves the ledger allows from ``state`` (the dashboards offer only these)."""
+    return _MOVES.get(state, ())
+
+
+def move_label(move: str) -> str:
+    return vocab.HAZARD_MOVE.label(move)
+
+
+def _refuse(hazard_id: int, state: str, move: str, reason: str) -> IllegalMove:
+    return IllegalMove(hazard_id, vocab.HAZARD_STATE.label(state), move_label(move), reason)
+
+
+def _reason(state: str, move: str) -> str:
+    return REASONS.get((state, move)) or REASONS.get((state, "*")) or REASONS[("*", "*")]
+
+
+def _next_state(state: str, move: str, outcome: str | None, with_deadline: bool) -> str:
+    if move == "escalate":
+        return state
+    if move == "reinspect":
+        return "reinspected" if outcome == "passed" else "ordered"
+    if move == "look_back":
+        if outcome == "upheld":
+            return "closed"
+        return "ordered" if with_deadline else "found"
+    return {"order": "ordered", "rectify": "rectified", "refuse": "refused", "close": "closed"}[move]
+
+
+def _takes_deadline(move: str, outcome: str | None) -> bool:
+    return move == "order" or (move, outcome) in (("reinspect", "failed"), ("look_back", "reopened"))
+
+
+def _default_deadline(hazard: dict[str, Any], day: dt.date, days: int | None, unit: str | None) -> dt.date:
+    if days is None or unit is None:  # the campaign's defaults fill what the caller left out
+        campaign = load_campaign(hazard["campaign_year"])
+        days = days if days is not None else int(campaign.parameter("default_rectification_days"))
+        unit = unit or str(campaign.parameters.get("default_rectification_unit", "calendar"))
+    return deadline_from(day, days, unit)  # type: ignore[arg-type]
+
+
+def apply_move(
+    tx: Tx,
+    hazard_id: int,
+    move: str,
+    *,
+    day: dt.date,
+    deadline: dt.date | None = None,
+    deadline_days: int | None = None,
+    deadline_unit: str | None = None,
+    outcome: str | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """Make one move inside an open transaction; returns the hazard after it.
+
+    ``order``, a failed ``reinspect`` and a reopening ``look_back`` set a deadline: ``deadline`` as a
+    date, or ``deadline_days`` in ``deadline_unit`` ("calendar" or "working", China's official holiday
+    calendar with its make-up working days), or — for ``order`` and a failed re-inspection when neither
+    is given — the campaign's ``default_rectification_days`` / ``default_rectification_unit``. A
+    reopening look-back without a deadline puts the hazard back to ``found``.
+
+    Raises IllegalMove (Chinese reason) when the ledger does not allow the move, NotFound, OutOfScope,
+    StaleRecord, or CalendarOutOfRange for working days in a year the holiday calendar does not know.
+    """
+    hazard = tx.store.get(H, hazard_id, tx.conn)
+    state = str(hazard["state"])
+    if move not in vocab.HAZARD_MOVE.codes or move == "found":
+        choices = "、".join(move_label(m) for m in vocab.HAZARD_MOVE.codes if m != "found")
+        raise _refuse(hazard_id, state, move, MESSAGES["unknown_move"].format(move=move, choices=choices))
+    if move not in allowed_moves(state):
+        raise _refuse(hazard_id, state, move, _reason(state, move))
+    label = move_label(move)
+    if move in _OUTCOMES:
+        if outcome not in _OUTCOMES[move]:
+            words = {"reinspect": vocab.REINSPECTION_OUTCOME, "look_back": vocab.LOOK_BACK_OUTCOME}
+            choices = words.get(move, vocab.ESCALATION).choices_text()
+            raise _refuse(hazard_id, state, move, MESSAGES["outcome"].format(label=label, choices=choices))
+    elif outcome is not None:
+        raise _refuse(hazard_id, state, move, MESSAGES["no_outcome"].format(label=label))
+    last = tx.conn.execute(sa.select(sa.func.max(E.c.event_date)).where(E.c.hazard_id == hazard_id)).scalar()
+    if last is not None and day < last:
+        raise _refuse(hazard_id, state, move, MESSAGES["before_last"].format(day=day, last=last))
+    if day < hazard["found_date"]:
+        raise _refuse(
+            hazard_id, state, move, MESSAGES["before_found"].format(day=day, found=hazard["found_date"])
+        )
+    if day > (today or dt.date.today()):
+        raise _refuse(hazard_id, state, move, MESSAGES["future"].format(day=day))
+
+    takes = _takes_deadline(move, outcome)
+    if not takes and (deadline is not None or deadline_days is not None):
+        raise _refuse(hazard_id, state, move, MESSAGES["no_deadline"].format(label=label))
+    if deadline is not None and deadline_days is not None:
+        raise _refuse(hazard_id, state, move, MESSAGES["both_deadlines"])
+    new_deadline = deadline
+    if takes and deadline is None and (deadline_days is not None or move != "look_back"):
+        new_deadline = _default_deadline(hazard, day, deadline_days, deadline_unit)
+    if new_deadline is not None and new_deadline < day:
+        raise _refuse(
+            hazard_id, state, move, MESSAGES["deadline_before"].format(deadline=new_deadline, day=day)
+        )
+
+    to_state = _next_state(state, move, outcome, new_deadline is not None)
+    changes: dict[str, Any] = {"state": to_state}
+    if to_state == "ordered" and new_deadline is not None:
+        changes.update(ordered_date=day, deadline=new_deadline, rectified_date=None)
+    if move == "rectify":
+        changes["rectified_date"] = day
+    elif move == "reinspect":
+        changes["reinspected_date"] = day
+    elif move == "close":
+        changes["closed_date"] = day
+    elif move == "look_back" and outcome == "reopened":
+        changes.update(closed_date=None, reinspected_date=None, rectified_date=None)
+        if new_deadline is None:
+            changes.update(ordered_date=None, deadline=None)
+    after = tx.update(H, hazard_id, changes, expected_version=expected_version)
+    append_event(tx, hazard_id, move, day, state, to_state, deadline=new_deadline, outcome=outcome, note=note)
+    return after
+
+
+def move(
+    store: Store,
+    hazard_id: int,
+    move: str,
+    *,
+    day: dt.date,
+    deadline: dt.date | None = None,
+    deadline_days: int | None = None,
+    deadline_unit: str | None = None,
+    outcome: str | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Make one move on the ledger in its own transaction (see :func:`apply_move`); the ledger is
+    unchanged when the move is refused."""
+    with store.transaction(f"整改台账：{move_label(move)}") as tx:
+        return apply_move(
+            tx,
+            hazard_id,
+            move,
+            day=day,
+            deadline=deadline,
+            deadline_days=deadline_days,
+            deadline_unit=deadline_unit,
+            outcome=outcome,
+            note=note,
+            expected_version=expected_version,
+        )
+
+
+def append_event(
+    tx: Tx,
+    hazard_id: int,
+    move: str,
+    day: dt.date,
+    from_state: str | None,
+    to_state: str,
+    *,
+    deadline: dt.date | None = None,
+    outcome: str | None = None,
+    note: str | None = None,
+) -> int:
+    """Append one dated event to a hazard's history (audited); the state change is the caller's."""
+    return tx.insert(
+        E,
+        dict(
+            hazard_id=hazard_id,
+            move=move,
+            event_date=day,
+            from_state=from_state,
+            to_state=to_state,
+            deadline=deadline,
+            outcome=outcome,
+            note=note,
+            actor=tx.store.user,
+            recorded_at=tx.now,
+        ),
+    )
+
+
+# -- self-reported major risks ---------------------------------------------------------------------
+
+
+def register_self_reported_risk(tx: Tx, self_check_id: int) -> int | None:
+    """Put the major risk an enterprise reported in its self-check on its county's ledger.
+
+    “对自查发现的重大质量安全风险，生产和销售单位要向属地市场监管部门主动报告并积极化解。”
+
+    The risk is a finding of kind ``risk``, grade ``major``, source ``self_check`` (one per self-check:
+    a re-submission updates its description and control status). Its product is the enterprise's first
+    registered product, its problem type “其他” of the enterprise's field; whether control measures are
+    in place is read from the major-grade lines of the risk control list (unknown when there are none).
+    An immediate-report item is raised for it. Returns the hazard id, or None when no major risk was
+    reported.
+    """
+    from .immediate import raise_for_hazard
+
+    s = schema.self_checks
+    sc = tx.conn.execute(sa.select(s).where(s.c.id == self_check_id)).mappings().one()
+    if not sc["major_risk_reported"]:
+        return None
+    items = schema.risk_control_items
+    major_in_place = (
+        tx.conn.execute(
+            sa.select(items.c.measures_in_place).where(
+                items.c.self_check_id == self_check_id, items.c.grade == "major"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    control = all(major_in_place) if major_in_place else None
+    found = tx.conn.execute(
+        sa.select(H.c.id).where(H.c.source == "self_check", H.c.source_id == self_check_id)
+    ).scalar()
+    if found is not None:
+        tx.update(H, int(found), {"description": sc["major_risk_description"], "control_measures": control})
+        raise_for_hazard(tx, int(found))
+        return int(found)
+    e = schema.enterprises
+    ent = (
+        tx.conn.execute(sa.select(e.c.field, e.c.products).where(e.c.id == sc["enterprise_id"]))
+        .mappings()
+        .one()
+    )
+    products = list(ent["products"] or [])
+    product = str(products[0]) if products else ""
+    hid = tx.insert(
+        H,
+        dict(
+            enterprise_id=sc["enterprise_id"],
+            county_code=sc["county_code"],
+            campaign_year=sc["campaign_year"],
+            kind="risk",
+            grade="major",
+            problem_code="C99" if ent["field"] == "seller" else "P99",
+            category_code=product.split("-")[0],
+            sub_product_code=product,
+            found_date=sc["check_date"],
+            source="self_check",
+            source_id=self_check_id,
+            description=sc["major_risk_description"],
+            control_measures=control,
+            state="found",
+        ),
+    )
+    append_event(tx, hid, "found", sc["check_date"], None, "found", note="企业自查主动报告的重大风险")
+    raise_for_hazard(tx, hid)
+    return hid
+
+
+# -- the ledger at a date --------------------------------------------------------------------------
+
+
+def _latest_event(as_of: dt.date, *where: Any, name: str) -> Any:
+    """SQL: the id of a hazard's latest event dated on or before ``as_of`` (ties: the later id)."""
+    e = E.alias(name)
+    return (
+        sa.select(e.c.id)
+        .where(e.c.hazard_id == H.c.id, e.c.event_date <= as_of, *(w(e) for w in where))
+        .order_by(e.c.event_date.desc(), e.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def ledger_at(as_of: dt.date, hazard_ids: Iterable[int] | None = None) -> sa.Subquery:
+    """SQL (SQLite and PostgreSQL): every hazard found on or before ``as_of`` with its state then.
+
+    Columns: the ``hazards`` columns that do not change along the lifecycle (id, enterprise_id,
+    county_code, campaign_year, kind, grade, problem_code, category_code, sub_product_code, found_date,
+    source, source_id, control_measures, large_urgent) plus ``state`` (to-state of the latest event dated
+    on or before ``as_of``, ties broken by event id; ``found`` when a hazard has no event yet),
+    ``state_date`` (that event's date) and ``deadline`` (set by the latest event carrying one).
+    Events dated after ``as_of`` are ignored.
+
+    Each hazard's latest event is found by a correlated subquery on the ``hazard_id`` index (a few
+    events per hazard), which both engines run faster than ranking every event with a window function.
+    """
+    fixed = [
+        H.c.id,
+        H.c.enterprise_id,
+        H.c.county_code,
+        H.c.campaign_year,
+        H.c.kind,
+        H.c.grade,
+        H.c.problem_code,
+        H.c.category_code,
+        H.c.sub_product_code,
+        H.c.found_date,
+        H.c.source,
+        H.c.source_id,
+        H.c.control_measures,
+        H.c.large_urgent,
+    ]
+    inner = sa.select(
+        *fixed,
+        _latest_event(as_of, name="last_event").label("last_event_id"),
+        _latest_event(as_of, lambda e: e.c.deadline.is_not(None), name="last_deadline").label(
+            "deadline_event_id"
+        ),
+    ).where(H.c.found_date <= as_of)
+    if hazard_ids is not None:
+        inner = inner.where(H.c.id.in_(list(hazard_ids)))
+    core = inner.subquery("ledger_core")
+    last, dl = E.alias("last_event"), E.alias("deadline_event")
+    return (
+        sa.select(
+            *(core.c[c.name] for c in fixed),
+            sa.func.coalesce(last.c.to_state, "found").label("state"),
+            sa.func.coalesce(last.c.event_date, core.c.found_date).label("state_date"),
+            dl.c.deadline.label("deadline"),
+        )
+        .select_from(
+            core.outerjoin(last, last.c.id == core.c.last_event_id).outerjoin(
+                dl, dl.c.id == core.c.deadline_event_id
+            )
+        )
+        .subquery("ledger")
+    )
+
+
+def is_overdue(ledger: sa.Subquery, as_of: dt.date) -> Any:
+    """SQL condition on a :func:`ledger_at` subquery: ordered at ``as_of`` with the deadline passed."""
+    return sa.and_(ledger.c.state == "ordered", ledger.c.deadline < as_of)
+
+
+def is_open(ledger: sa.Subquery) -> Any:
+    """SQL condition on a :func:`ledger_at` subquery: not closed out at its date."""
+    return ledger.c.state != "closed"
+
+
+def state_at(conn: Connection, hazard_ids: Iterable[int] | None, as_of: dt.date) -> pd.DataFrame:
+    """The state of hazards (all when ``hazard_ids`` is None) at ``as_of``, one row each.
+
+    Columns: hazard_id, state, state_label, state_date, deadline, overdue.
+    """
+    led = ledger_at(as_of, hazard_ids)
+    stmt = sa.select(
+        led.c.id.label("hazard_id"),
+        led.c.state,
+        led.c.state_date,
+        led.c.deadline,
+        sa.case((is_overdue(led, as_of), True), else_=False).label("overdue"),
+    ).order_by(led.c.id)
+    frame = pd.DataFrame(
+        conn.execute(stmt).mappings().all(),
+        columns=["hazard_id", "state", "state_date", "deadline", "overdue"],
+    )
+    frame.insert(2, "state_label", [vocab.HAZARD_STATE.label(s) for s in frame["state"]])
+    frame["overdue"] = frame["overdue"].astype(bool)
+    return frame
+
+
+def history(store: Store, hazard_id: int) -> pd.DataFrame:
+    """A hazard's moves in order, with Chinese labels (NotFound outside the session's county).
+
+    Columns: id, event_date, move, move_label, from_state, from_label, to_state, to_label, deadline,
+    outcome, outcome_label, note, actor, recorded_at.
+    """
+    with store.read() as conn:
+        store.get(H, hazard_id, conn)
+        rows = (
+            conn.execute(sa.select(E).where(E.c.hazard_id == hazard_id).order_by(E.c.event_date, E.c.id))
+            .mappings()
+            .all()
+        )
+    frame = pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in E.c])
+    outcome_words = {
+        **vocab.REINSPECTION_OUTCOME.labels,
+        **vocab.LOOK_BACK_OUTCOME.labels,
+        **vocab.ESCALATION.labels,
+    }
+    frame["move_label"] = [move_label(m) for m in frame["move"]]
+    frame["from_label"] = [vocab.HAZARD_STATE.label(s) for s in frame["from_state"]]
+    frame["to_label"] = [vocab.HAZARD_STATE.label(s) for s in frame["to_state"]]
+    frame["outcome_label"] = [outcome_words.get(o, o or "") for o in frame["outcome"]]
+    return frame[HISTORY_COLUMNS]
+
+
+HISTORY_COLUMNS = [
+    "id",
+    "event_date",
+    "move",
+    "move_label",
+    "from_state",
+    "from_label",
+    "to_state",
+    "to_label",
+    "deadline",
+    "outcome",
+    "outcome_label",
+    "note",
+    "actor",
+    "recorded_at",
+]

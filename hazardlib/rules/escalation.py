@@ -1,0 +1,261 @@
+"""Measure 2, handling (问题处置): escalation — interviews, concentrated action and look-back, joint
+handling with other departments."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..ledger import ledger_at
+from . import Context, RuleFinding, rule
+from .common import (
+    ENT,
+    E,
+    S,
+    escalated_since,
+    fetch,
+    finding_label,
+    group_rows,
+    ids,
+    interviewed_since,
+    product_name,
+    sampled_enterprise,
+)
+
+MESSAGES = {
+    "interview": "{enterprise}{why}：约谈企业，督促落实整改",
+    "interview_action": "约谈企业",
+    "refused": "{day} 拒不整改{what}（{product}）",
+    "failed": "{day} 复查整改不到位（{what}，{product}）",
+    "concentrated": "{enterprise}的{what}（{product}）隐患大、问题紧迫：集中力量从严从速整治{sampling}，整改后适时“回头看”",
+    "concentrated_sampling": "，必要时开展执法抽检",
+    "concentrated_action": "集中整治",
+    "look_back": "{enterprise}隐患大、问题紧迫的{what}（{product}）已于 {closed} 销号：适时对整改情况开展“回头看”",
+    "look_back_action": "回头看",
+    "joint_risk": "{enterprise}存在重大质量安全风险（{product}）未采取管控措施：联合相关部门依法严肃处理",
+    "joint_refused": "{enterprise}对重大质量安全隐患（{product}）拒不整改（{day}）：联合相关部门依法严肃处理",
+    "joint_action": "联合相关部门依法处理",
+}
+
+
+@rule(
+    "interview_refused_or_failed",
+    "拒不整改或整改不到位须约谈",
+    "二、(二)2 问题处置",
+    "对拒不整改或整改不到位的单位进行约谈",
+)
+def interview_refused_or_failed(ctx: Context) -> list[RuleFinding]:
+    """对拒不整改或整改不到位的单位进行约谈.
+
+    A trigger is a ``refuse`` move or a failed re-inspection, dated on or before the as-of date, on a
+    hazard not closed out then. One finding per enterprise with triggers not yet answered. Done: the
+    enterprise was interviewed (interview record, or an ``escalate``/interview move on any of its
+    hazards) on or after the trigger's date.
+    """
+    led = ledger_at(ctx.as_of)
+    ev = E.alias("trigger")
+    stmt = (
+        sa.select(
+            ev.c.id.label("event_id"),
+            ev.c.move,
+            ev.c.event_date,
+            led.c.id.label("hazard_id"),
+            led.c.enterprise_id,
+            led.c.county_code,
+            led.c.kind,
+            led.c.grade,
+            led.c.sub_product_code,
+            ENT.c.name.label("enterprise"),
+        )
+        .select_from(ev.join(led, led.c.id == ev.c.hazard_id).join(ENT, ENT.c.id == led.c.enterprise_id))
+        .where(
+            ev.c.event_date <= ctx.as_of,
+            sa.or_(ev.c.move == "refuse", sa.and_(ev.c.move == "reinspect", ev.c.outcome == "failed")),
+            led.c.state != "closed",
+            sa.not_(interviewed_since(led.c.enterprise_id, ev.c.event_date, ctx.as_of)),
+            *ctx.in_county(led.c.county_code),
+        )
+        .order_by(led.c.enterprise_id, ev.c.event_date, ev.c.id)
+    )
+    out = []
+    for eid, group in group_rows(fetch(ctx.conn, stmt), "enterprise_id").items():
+        why = "；".join(
+            MESSAGES["refused" if r["move"] == "refuse" else "failed"].format(
+                day=r["event_date"],
+                what=finding_label(r["kind"], r["grade"]),
+                product=product_name(r["sub_product_code"]),
+            )
+            for r in group
+        )
+        first = group[0]
+        out.append(
+            RuleFinding(
+                rule="interview_refused_or_failed",
+                county_code=first["county_code"],
+                subject=first["enterprise"],
+                enterprise_id=eid,
+                action=MESSAGES["interview_action"],
+                records={"hazards": ids(group, "hazard_id"), "hazard_events": ids(group, "event_id")},
+                message=MESSAGES["interview"].format(enterprise=first["enterprise"], why=why),
+            )
+        )
+    return out
+
+
+@rule(
+    "concentrated_action",
+    "隐患大、问题紧迫须集中整治",
+    "二、(二)2 问题处置",
+    "对排查过程中发现隐患大、问题紧迫的风险,要集中力量从严从速整治,必要时开展执法抽检,并适时对整改情况进行“回头看”",
+)
+def concentrated_action(ctx: Context) -> list[RuleFinding]:
+    """对排查过程中发现隐患大、问题紧迫的风险,要集中力量从严从速整治,必要时开展执法抽检.
+
+    Fires for every finding marked large and urgent that is still found, ordered or refused at the
+    as-of date and has no ``escalate``/concentrated-action move yet. The message adds “必要时开展执法抽检”
+    when neither an enforcement-sampling move nor an enforcement-sampling spot check of the enterprise
+    since the finding is recorded. Done: a concentrated-action move (or the hazard rectified).
+    """
+    led = ledger_at(ctx.as_of)
+    sampled = sa.or_(
+        escalated_since(led.c.id, "enforcement_sampling", led.c.found_date, ctx.as_of),
+        sa.exists().where(
+            sampled_enterprise() == led.c.enterprise_id,
+            S.c.enforcement_sampling.is_(True),
+            S.c.sample_date.between(led.c.found_date, ctx.as_of),
+        ),
+    )
+    stmt = (
+        sa.select(led, ENT.c.name.label("enterprise"), sa.case((sampled, True), else_=False).label("sampled"))
+        .select_from(led.join(ENT, ENT.c.id == led.c.enterprise_id))
+        .where(
+            led.c.large_urgent.is_(True),
+            led.c.state.in_(("found", "ordered", "refused")),
+            sa.not_(escalated_since(led.c.id, "concentrated_action", led.c.found_date, ctx.as_of)),
+            *ctx.in_county(led.c.county_code),
+        )
+        .order_by(led.c.id)
+    )
+    out = []
+    for r in fetch(ctx.conn, stmt):
+        message = MESSAGES["concentrated"].format(
+            enterprise=r["enterprise"],
+            what=finding_label(r["kind"], r["grade"]),
+            product=product_name(r["sub_product_code"]),
+            sampling="" if r["sampled"] else MESSAGES["concentrated_sampling"],
+        )
+        out.append(_hazard_finding("concentrated_action", r, MESSAGES["concentrated_action"], message))
+    return out
+
+
+@rule(
+    "look_back_due",
+    "集中整治后须“回头看”",
+    "二、(二)2 问题处置",
+    "并适时对整改情况进行“回头看”",
+)
+def look_back_due(ctx: Context) -> list[RuleFinding]:
+    """并适时对整改情况进行“回头看”.
+
+    Fires for every finding marked large and urgent that is closed out at the as-of date with no
+    look-back dated on or after its latest close-out. Done: a look-back (upheld or reopened).
+    """
+    led = ledger_at(ctx.as_of)
+    last_close = (
+        sa.select(sa.func.max(E.c.event_date))
+        .where(E.c.hazard_id == led.c.id, E.c.move == "close", E.c.event_date <= ctx.as_of)
+        .scalar_subquery()
+    )
+    lb = E.alias("lb")
+    looked = sa.exists().where(
+        lb.c.hazard_id == led.c.id,
+        lb.c.move == "look_back",
+        lb.c.event_date >= last_close,
+        lb.c.event_date <= ctx.as_of,
+    )
+    stmt = (
+        sa.select(led, ENT.c.name.label("enterprise"), last_close.label("closed"))
+        .select_from(led.join(ENT, ENT.c.id == led.c.enterprise_id))
+        .where(
+            led.c.large_urgent.is_(True),
+            led.c.state == "closed",
+            sa.not_(looked),
+            *ctx.in_county(led.c.county_code),
+        )
+        .order_by(led.c.id)
+    )
+    return [
+        _hazard_finding(
+            "look_back_due",
+            r,
+            MESSAGES["look_back_action"],
+            MESSAGES["look_back"].format(
+                enterprise=r["enterprise"],
+                what=finding_label(r["kind"], r["grade"]),
+                product=product_name(r["sub_product_code"]),
+                closed=r["closed"],
+            ),
+        )
+        for r in fetch(ctx.conn, stmt)
+    ]
+
+
+@rule(
+    "joint_handling",
+    "重大风险未管控或重大隐患拒不整改须联合处理",
+    "二、(二)2 问题处置",
+    "对存在重大质量安全风险未采取管控措施,或对重大质量安全隐患拒不整改的,要联合相关部门依法严肃处理",
+)
+def joint_handling(ctx: Context) -> list[RuleFinding]:
+    """对存在重大质量安全风险未采取管控措施,或对重大质量安全隐患拒不整改的,要联合相关部门依法严肃处理.
+
+    Fires for (a) every major *risk* recorded with no control measures in place, and (b) every major
+    finding with a ``refuse`` move dated on or before the as-of date — in both cases not closed out at
+    the as-of date. Done: an ``escalate``/joint-handling move on the finding dated on or after the
+    trigger (the finding's date for (a), its first refusal for (b)).
+    """
+    led = ledger_at(ctx.as_of)
+    first_refusal = (
+        sa.select(sa.func.min(E.c.event_date))
+        .where(E.c.hazard_id == led.c.id, E.c.move == "refuse", E.c.event_date <= ctx.as_of)
+        .scalar_subquery()
+    )
+    uncontrolled = sa.and_(led.c.kind == "risk", led.c.control_measures.is_(False))
+    trigger = sa.case((uncontrolled, led.c.found_date), else_=first_refusal)
+    stmt = (
+        sa.select(
+            led,
+            ENT.c.name.label("enterprise"),
+            first_refusal.label("refused"),
+            sa.case((uncontrolled, True), else_=False).label("uncontrolled"),
+        )
+        .select_from(led.join(ENT, ENT.c.id == led.c.enterprise_id))
+        .where(
+            led.c.grade == "major",
+            led.c.state != "closed",
+            sa.or_(uncontrolled, first_refusal.is_not(None)),
+            sa.not_(escalated_since(led.c.id, "joint_handling", trigger, ctx.as_of)),
+            *ctx.in_county(led.c.county_code),
+        )
+        .order_by(led.c.id)
+    )
+    out = []
+    for r in fetch(ctx.conn, stmt):
+        key = "joint_risk" if r["uncontrolled"] else "joint_refused"
+        message = MESSAGES[key].format(
+            enterprise=r["enterprise"], product=product_name(r["sub_product_code"]), day=r["refused"]
+        )
+        out.append(_hazard_finding("joint_handling", r, MESSAGES["joint_action"], message))
+    return out
+
+
+def _hazard_finding(rule_id: str, r: object, action: str, message: str) -> RuleFinding:
+    row: dict = dict(r)  # type: ignore[call-overload]
+    return RuleFinding(
+        rule=rule_id,
+        county_code=row["county_code"],
+        subject=row["enterprise"],
+        enterprise_id=row["enterprise_id"],
+        action=action,
+        records={"hazards": (int(row["id"]),)},
+        message=message,
+    )

@@ -1,0 +1,174 @@
+"""Measure 2, handling (问题处置): the next step of every hazard on the rectification ledger, and the
+written reports on hazards still open after the campaign."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..ledger import is_overdue, ledger_at
+from . import Context, RuleFinding, rule
+from .common import ENT, days, fetch, finding_label, group_rows, ids, product_name
+
+LEDGER_QUOTE = (
+    "对排查出的隐患要建立问题整改台账,责令限期整改,并及时组织复查,确保问题隐患件件有落实,事事有结果"
+)
+
+MESSAGES = {
+    "overdue": "{enterprise}的{what}（{product}）整改期限 {deadline} 已过 {late} 天仍未整改完成：督促整改并及时复查；拒不整改或整改不到位的，进行约谈",
+    "overdue_action": "督促整改并复查",
+    "order": "{enterprise}的{what}（{product}，{found} 发现）尚未责令限期整改：下达整改通知书并明确整改期限",
+    "order_action": "责令限期整改",
+    "reinspect": "{enterprise}已于 {since} 完成{what}（{product}）整改：及时组织复查",
+    "reinspect_action": "组织复查",
+    "close": "{enterprise}的{what}（{product}）已于 {since} 复查合格：办理销号",
+    "close_action": "销号",
+    "report": "{county}在行动结束（{finish}）后仍有 {n} 条隐患未完成整改（其中逾期 {overdue} 条）：持续书面报送整改完成情况，直至全部销号",
+    "report_action": "持续书面报送整改完成情况",
+}
+
+
+def _ledger_rows(ctx: Context, state_condition: Any) -> list[Any]:
+    led = ledger_at(ctx.as_of)
+    stmt = (
+        sa.select(led, ENT.c.name.label("enterprise"))
+        .select_from(led.join(ENT, ENT.c.id == led.c.enterprise_id))
+        .where(state_condition(led), *ctx.in_county(led.c.county_code))
+        .order_by(led.c.id)
+    )
+    return fetch(ctx.conn, stmt)
+
+
+def _finding(rule_id: str, r: Any, action: str, message: str, due: Any = None) -> RuleFinding:
+    return RuleFinding(
+        rule=rule_id,
+        county_code=r["county_code"],
+        subject=r["enterprise"],
+        enterprise_id=r["enterprise_id"],
+        action=action,
+        due=due,
+        records={"hazards": (int(r["id"]),)},
+        message=message,
+    )
+
+
+def _words(r: Any) -> dict[str, Any]:
+    return dict(
+        enterprise=r["enterprise"],
+        what=finding_label(r["kind"], r["grade"]),
+        product=product_name(r["sub_product_code"]),
+    )
+
+
+@rule("overdue_hazard", "隐患逾期未整改", "二、(二)2 问题处置", LEDGER_QUOTE)
+def overdue_hazard(ctx: Context) -> list[RuleFinding]:
+    """对排查出的隐患要建立问题整改台账,责令限期整改,并及时组织复查.
+
+    Fires for every hazard ordered to rectify whose deadline is before the as-of date; ``due`` is the
+    deadline missed. Done: the enterprise reports it rectified, or it is refused or closed.
+    """
+    rows = _ledger_rows(ctx, lambda led: is_overdue(led, ctx.as_of))
+    return [
+        _finding(
+            "overdue_hazard",
+            r,
+            MESSAGES["overdue_action"],
+            MESSAGES["overdue"].format(
+                **_words(r), deadline=r["deadline"], late=days(r["deadline"], ctx.as_of)
+            ),
+            r["deadline"],
+        )
+        for r in rows
+    ]
+
+
+@rule("rectification_order_due", "隐患待责令整改", "二、(二)2 问题处置", LEDGER_QUOTE)
+def rectification_order_due(ctx: Context) -> list[RuleFinding]:
+    """对排查出的隐患要建立问题整改台账,责令限期整改.
+
+    Fires for every hazard still only *found* at the as-of date. Done: an order with a deadline.
+    """
+    rows = _ledger_rows(ctx, lambda led: led.c.state == "found")
+    return [
+        _finding(
+            "rectification_order_due",
+            r,
+            MESSAGES["order_action"],
+            MESSAGES["order"].format(**_words(r), found=r["found_date"]),
+        )
+        for r in rows
+    ]
+
+
+@rule("reinspection_due", "整改完成待复查", "二、(二)2 问题处置", LEDGER_QUOTE)
+def reinspection_due(ctx: Context) -> list[RuleFinding]:
+    """并及时组织复查.
+
+    Fires for every hazard the enterprise has rectified but nobody has re-inspected. Done: a
+    re-inspection (passed or failed).
+    """
+    rows = _ledger_rows(ctx, lambda led: led.c.state == "rectified")
+    return [
+        _finding(
+            "reinspection_due",
+            r,
+            MESSAGES["reinspect_action"],
+            MESSAGES["reinspect"].format(**_words(r), since=r["state_date"]),
+        )
+        for r in rows
+    ]
+
+
+@rule("close_out_due", "复查合格待销号", "二、(二)2 问题处置", LEDGER_QUOTE)
+def close_out_due(ctx: Context) -> list[RuleFinding]:
+    """确保问题隐患件件有落实,事事有结果.
+
+    Fires for every hazard re-inspected as passed but not yet closed out. Done: close-out.
+    """
+    rows = _ledger_rows(ctx, lambda led: led.c.state == "reinspected")
+    return [
+        _finding(
+            "close_out_due",
+            r,
+            MESSAGES["close_action"],
+            MESSAGES["close"].format(**_words(r), since=r["state_date"]),
+        )
+        for r in rows
+    ]
+
+
+@rule(
+    "continuing_written_report",
+    "10月底后未完成整改须持续书面报送",
+    "四、(三) 报送工作要求",
+    "对10月底前未完成隐患问题整改的要持续书面报送整改完成情况",
+)
+def continuing_written_report(ctx: Context) -> list[RuleFinding]:
+    """对10月底前未完成隐患问题整改的要持续书面报送整改完成情况.
+
+    Fires only after the campaign's finish date: one finding per county with hazards (of any campaign
+    year) not closed out at the as-of date, listing them. Done: every one of them closed out.
+    """
+    if ctx.as_of <= ctx.campaign.finish:
+        return []
+    rows = _ledger_rows(ctx, lambda led: led.c.state != "closed")
+    out = []
+    for county, group in group_rows(rows, "county_code").items():
+        overdue = sum(
+            1 for r in group if r["state"] == "ordered" and r["deadline"] and r["deadline"] < ctx.as_of
+        )
+        name = ctx.county_name(county)
+        out.append(
+            RuleFinding(
+                rule="continuing_written_report",
+                county_code=county,
+                subject=name,
+                action=MESSAGES["report_action"],
+                records={"hazards": ids(group, "id")},
+                message=MESSAGES["report"].format(
+                    county=name, finish=ctx.campaign.finish, n=len(group), overdue=overdue
+                ),
+            )
+        )
+    return out

@@ -1,0 +1,236 @@
+"""Measure 6, classified supervision and targeted help (实施分类监管和精准帮扶)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+
+from .. import schema
+from ..store import Store
+from . import Context, RuleFinding, _context, rule
+from .common import ENT, H, S, fetch, group_rows, ids, product_name
+
+HELP = schema.help_records
+
+MESSAGES = {
+    "key": "{enterprise}在本年度行动中被发现存在{what}：实施重点监管",
+    "key_action": "实施重点监管",
+    "special": "{enterprise}近{years}年（{start} 至 {end}）隐患排查治理行动中被发现重大质量安全风险 {n} 次（不少于 {need} 次）：实施特别监管",
+    "special_action": "实施特别监管",
+    "larger": "较大质量安全风险{n}项",
+    "major": "重大质量安全风险{n}项",
+    "help": "{enterprise}生产的{products}监督抽查不合格（{batches}）：一企一策发送整改指导意见书{clinic}，帮助查找问题原因、建立健全质量管控体系",
+    "help_clinic": "，并开展“质量问诊”",
+    "help_action": "发送整改指导意见书",
+}
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` years earlier (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+CLASS_COLUMNS = [
+    "enterprise_id",
+    "county_code",
+    "enterprise",
+    "class",
+    "major_findings",
+    "larger_findings",
+    "window_start",
+    "reasons",
+    "records",
+]
+
+
+def _classes(ctx: Context) -> pd.DataFrame:
+    years = int(ctx.param("special_supervision_window_years"))
+    need = int(ctx.param("special_supervision_major_risks"))
+    start = years_before(ctx.as_of, years)
+    in_window = sa.and_(H.c.grade == "major", H.c.found_date > start, H.c.found_date <= ctx.as_of)
+    this_year = sa.and_(
+        H.c.grade.in_(("larger", "major")),
+        H.c.campaign_year == ctx.campaign.year,
+        H.c.found_date <= ctx.as_of,
+    )
+    stmt = (
+        sa.select(
+            H.c.id,
+            H.c.enterprise_id,
+            H.c.grade,
+            ENT.c.county_code,
+            ENT.c.name.label("enterprise"),
+            sa.case((in_window, True), else_=False).label("in_window"),
+            sa.case((this_year, True), else_=False).label("this_year"),
+        )
+        .select_from(H.join(ENT, ENT.c.id == H.c.enterprise_id))
+        .where(sa.or_(in_window, this_year), *ctx.in_county(ENT.c.county_code))
+        .order_by(H.c.enterprise_id, H.c.id)
+    )
+    rows = []
+    for eid, group in group_rows(fetch(ctx.conn, stmt), "enterprise_id").items():
+        majors = [r for r in group if r["in_window"]]
+        current = [r for r in group if r["this_year"]]
+        larger = sum(1 for r in current if r["grade"] == "larger")
+        major_now = sum(1 for r in current if r["grade"] == "major")
+        if len(majors) >= need:
+            cls, basis = "special", majors
+            reason = MESSAGES["special"].format(
+                enterprise=group[0]["enterprise"],
+                years=years,
+                start=start + dt.timedelta(days=1),
+                end=ctx.as_of,
+                n=len(majors),
+                need=need,
+            )
+        elif current:
+            cls, basis = "key", current
+            what = "、".join(
+                MESSAGES[g].format(n=k) for g, k in (("major", major_now), ("larger", larger)) if k
+            )
+            reason = MESSAGES["key"].format(enterprise=group[0]["enterprise"], what=what)
+        else:
+            continue
+        rows.append(
+            {
+                "enterprise_id": eid,
+                "county_code": group[0]["county_code"],
+                "enterprise": group[0]["enterprise"],
+                "class": cls,
+                "major_findings": len(majors),
+                "larger_findings": larger,
+                "window_start": start + dt.timedelta(days=1),
+                "reasons": reason,
+                "records": list(ids(basis, "id")),
+            }
+        )
+    return pd.DataFrame(rows, columns=CLASS_COLUMNS)
+
+
+def supervision_classes(store: Store, as_of: dt.date, county: str | None = None) -> pd.DataFrame:
+    """Enterprises under key (重点) or special (特别) supervision at ``as_of``, one row each.
+
+    Special: at least ``special_supervision_major_risks`` major findings (risks or hazards, each ledger
+    record counted once) found in the ``special_supervision_window_years`` years ending at ``as_of``
+    (from the day after the same date that many years earlier, through ``as_of``). Key, otherwise: a
+    larger — or major, which is more than larger — finding in the as-of date's campaign year, found by
+    ``as_of``. Columns: enterprise_id, county_code, enterprise, class ('key' | 'special'),
+    major_findings (in the window), larger_findings (this campaign), window_start, reasons (Chinese),
+    records (hazard ids behind the class).
+    """
+    with store.read() as conn:
+        return _classes(_context(store, conn, as_of, county))
+
+
+def _class_findings(ctx: Context, cls: str) -> list[RuleFinding]:
+    frame = _classes(ctx)
+    return [
+        RuleFinding(
+            rule=f"{cls}_supervision",
+            county_code=r["county_code"],
+            subject=r["enterprise"],
+            enterprise_id=int(r["enterprise_id"]),
+            action=MESSAGES[f"{cls}_action"],
+            records={"hazards": tuple(r["records"])},
+            message=r["reasons"],
+        )
+        for r in frame[frame["class"] == cls].to_dict("records")
+    ]
+
+
+@rule(
+    "key_supervision",
+    "存在较大质量安全风险的实施重点监管",
+    "二、(二)6 实施分类监管和精准帮扶",
+    "对排查发现存在较大质量安全风险的生产和销售单位,要实施重点监管",
+)
+def key_supervision(ctx: Context) -> list[RuleFinding]:
+    """对排查发现存在较大质量安全风险的生产和销售单位,要实施重点监管.
+
+    Fires for every enterprise of class ``key`` in :func:`supervision_classes` (a classification,
+    listed for as long as it holds; there is no record of supervision to mark it done).
+    """
+    return _class_findings(ctx, "key")
+
+
+@rule(
+    "special_supervision",
+    "近2年发现3次及以上重大风险的实施特别监管",
+    "二、(二)6 实施分类监管和精准帮扶",
+    "对近2年隐患排查治理行动中发现 3 次及以上重大质量安全风险的生产和销售单位,要实施特别监管",
+)
+def special_supervision(ctx: Context) -> list[RuleFinding]:
+    """对近2年隐患排查治理行动中发现 3 次及以上重大质量安全风险的生产和销售单位,要实施特别监管.
+
+    Fires for every enterprise of class ``special`` in :func:`supervision_classes` (a classification,
+    listed for as long as it holds).
+    """
+    return _class_findings(ctx, "special")
+
+
+@rule(
+    "help_unqualified_producer",
+    "向不合格产品生产企业发送整改指导意见书",
+    "二、(二)6 实施分类监管和精准帮扶",
+    "采取“质量问诊”、质量分析、质量培训等方式,查找问题原因,一企一策点对点向不合格产品生产企业发送整改指导意见书",
+)
+def help_unqualified_producer(ctx: Context) -> list[RuleFinding]:
+    """采取“质量问诊”、质量分析、质量培训等方式,查找问题原因,一企一策点对点向不合格产品生产企业发送整改指导意见书.
+
+    Fires for every producer in the store (the producer named in an unqualified spot check sampled on or
+    before the as-of date) with no guidance letter dated on or after that check's sampling date; the
+    message asks for a quality clinic too when none is recorded since. Done: a guidance letter sent.
+    """
+    letter = sa.exists().where(
+        HELP.c.enterprise_id == S.c.producer_id,
+        HELP.c.kind == "guidance_letter",
+        HELP.c.help_date >= S.c.sample_date,
+        HELP.c.help_date <= ctx.as_of,
+    )
+    clinic = sa.exists().where(
+        HELP.c.enterprise_id == S.c.producer_id,
+        HELP.c.kind == "quality_clinic",
+        HELP.c.help_date >= S.c.sample_date,
+        HELP.c.help_date <= ctx.as_of,
+    )
+    stmt = (
+        sa.select(
+            S.c.id,
+            S.c.batch_no,
+            S.c.sub_product_code,
+            S.c.producer_id,
+            ENT.c.name.label("enterprise"),
+            ENT.c.county_code,
+            sa.case((clinic, True), else_=False).label("clinic"),
+        )
+        .select_from(S.join(ENT, ENT.c.id == S.c.producer_id))
+        .where(S.c.result == "unqualified", S.c.sample_date <= ctx.as_of, sa.not_(letter))
+        .where(*ctx.in_county(ENT.c.county_code))
+        .order_by(S.c.producer_id, S.c.sample_date, S.c.id)
+    )
+    out = []
+    for eid, group in group_rows(fetch(ctx.conn, stmt), "producer_id").items():
+        first = group[0]
+        message = MESSAGES["help"].format(
+            enterprise=first["enterprise"],
+            products="、".join(dict.fromkeys(product_name(r["sub_product_code"]) for r in group)),
+            batches="、".join(r["batch_no"] for r in group),
+            clinic="" if all(r["clinic"] for r in group) else MESSAGES["help_clinic"],
+        )
+        out.append(
+            RuleFinding(
+                rule="help_unqualified_producer",
+                county_code=first["county_code"],
+                subject=first["enterprise"],
+                enterprise_id=eid,
+                action=MESSAGES["help_action"],
+                records={"spot_checks": ids(group, "id")},
+                message=message,
+            )
+        )
+    return out

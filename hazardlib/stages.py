@@ -1,0 +1,533 @@
+"""The three-stage tracker: where the campaign stands at a date, each county's progress, whether it is
+on track, stage 2's proposed inspection lists, and the hazards still open after the campaign.
+
+Figures are defined in ``docs/rules.md`` (“进度指标”); the thresholds of “on track” are campaign
+parameters. Everything is counted in SQL, grouped by county; pandas only joins the 12 county rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from . import schema, vocab
+from .campaign import Campaign, campaign_year_of, load_campaign
+from .ledger import E, is_overdue, ledger_at
+from .regions import load_regions
+from .store import PREFECTURE_CODE, Store
+
+ENT = schema.enterprises
+
+LAGGING = {
+    "plan": "第一阶段结束仍未制定本地工作方案",
+    "coverage": "自查覆盖率 {value:.0%} 低于应达到的 {need:.0%}",
+    "closure": "隐患销号率 {value:.0%} 低于应达到的 {need:.0%}",
+}
+
+
+def campaign_at(day: dt.date) -> Campaign:
+    """The campaign ``day`` belongs to; CampaignNotFound (Chinese message) for a year without one."""
+    return load_campaign(campaign_year_of(day))
+
+
+def stage_status(as_of: dt.date) -> dict[str, Any]:
+    """Where ``as_of`` falls: the stage (or the two it lies between), days left, next report deadline."""
+    campaign = campaign_at(as_of)
+    st = campaign.stage_of(as_of)
+    deadline = None
+    if st.next_deadline is not None:
+        deadline = {
+            "day": st.next_deadline.day.isoformat(),
+            "items": list(st.next_deadline.items),
+            "days_left": st.days_to_deadline,
+            "label": st.deadline_label,
+        }
+    return {
+        "campaign_year": campaign.year,
+        "title": campaign.title,
+        "no": st.stage.no if st.stage else None,
+        "name": st.stage.name if st.stage else None,
+        "between": [s.no if s else None for s in st.between] if st.between else None,
+        "days_left": st.days_left,
+        "next_stage_start": st.next_stage_start.isoformat() if st.next_stage_start else None,
+        "next_deadline": deadline,
+        "finished": st.finished,
+        "label": st.label,
+    }
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dates a progress row covers: flows are counted from ``start`` to ``end``, stocks at ``end``."""
+
+    stage: int | None
+    start: dt.date
+    end: dt.date
+
+
+def window(campaign: Campaign, as_of: dt.date, stage: int | None = None) -> Window:
+    """The window of ``stage`` (None: the campaign so far), cut at ``as_of``.
+
+    Stage 1 starts with the campaign; each later stage takes over the day after the previous one ends
+    (days between two stages belong to the next one).
+    """
+    if stage is None:
+        return Window(None, campaign.start, max(as_of, campaign.start))
+    stages = list(campaign.stages)
+    index = next((i for i, s in enumerate(stages) if s.no == stage), None)
+    if index is None:
+        raise ValueError(f"{campaign.year}年行动没有第{stage}阶段")
+    start = campaign.start if index == 0 else stages[index - 1].end + dt.timedelta(days=1)
+    return Window(stage, start, min(stages[index].end, max(as_of, start)))
+
+
+def _codes(store: Store, county: str | None) -> list[str]:
+    wanted = county if county not in (None, "", PREFECTURE_CODE) else store.county
+    if wanted:
+        load_regions().county(wanted)
+        return [wanted]
+    return [c.code for c in load_regions().counties]
+
+
+def _grouped(
+    conn: sa.Connection,
+    county_col: Any,
+    measures: dict[str, Any],
+    from_: Any,
+    where: Sequence[Any],
+    codes: list[str],
+) -> pd.DataFrame:
+    stmt = (
+        sa.select(county_col.label("county_code"), *(v.label(k) for k, v in measures.items()))
+        .select_from(from_)
+        .where(county_col.in_(codes), *where)
+        .group_by(county_col)
+    )
+    frame = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["county_code", *measures])
+    return frame.set_index("county_code")
+
+
+def _count_if(cond: Any) -> Any:
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+
+def key_enterprise() -> Any:
+    """SQL: the enterprise makes or sells at least one product of the key categories."""
+    return sa.func.json_array_length(ENT.c.products) > 0
+
+
+COUNT_COLUMNS = (
+    "key_enterprises",
+    "self_checked",
+    "self_checks_in_window",
+    "inspections_production",
+    "inspections_circulation",
+    "inspections",
+    "hazards_found",
+    "hazards_found_to_date",
+    "hazards_closed",
+    "hazards_closed_to_date",
+    "open_hazards",
+    "overdue_hazards",
+    "open_escalations",
+)
+
+
+def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> pd.DataFrame:
+    year, start, end = campaign.year, w.start, w.end
+    sc, ins = schema.self_checks, schema.inspections
+    led = ledger_at(end)
+    closes = (
+        sa.select(E.c.hazard_id)
+        .where(E.c.move == "close", E.c.event_date.between(start, end))
+        .distinct()
+        .subquery()
+    )
+    escalated = (
+        sa.select(E.c.hazard_id).where(E.c.move == "escalate", E.c.event_date <= end).distinct().subquery()
+    )
+    with store.read() as conn:
+        parts = [
+            _grouped(
+                conn, ENT.c.county_code, {"key_enterprises": sa.func.count()}, ENT, [key_enterprise()], codes
+            ),
+            _grouped(
+                conn,
+                sc.c.county_code,
+                {
+                    "self_checked": sa.func.count(sa.distinct(sc.c.enterprise_id)),
+                    "self_checks_in_window": _count_if(sc.c.check_date >= start),
+                },
+                sc.join(ENT, ENT.c.id == sc.c.enterprise_id),
+                [sc.c.campaign_year == year, sc.c.check_date <= end, key_enterprise()],
+                codes,
+            ),
+            _grouped(
+                conn,
+                ins.c.county_code,
+                {
+                    "inspections_production": _count_if(ins.c.field == "production"),
+                    "inspections_circulation": _count_if(ins.c.field == "circulation"),
+                    "inspections": sa.func.count(),
+                },
+                ins,
+                [ins.c.campaign_year == year, ins.c.inspection_date.between(start, end)],
+                codes,
+            ),
+            _grouped(
+                conn,
+                led.c.county_code,
+                {
+                    "hazards_found": _count_if(led.c.found_date >= start),
+                    "hazards_found_to_date": sa.func.count(),
+                    "hazards_closed": _count_if(
+                        sa.and_(led.c.state == "closed", closes.c.hazard_id.is_not(None))
+                    ),
+                    "hazards_closed_to_date": _count_if(led.c.state == "closed"),
+                    "open_hazards": _count_if(led.c.state != "closed"),
+                    "overdue_hazards": _count_if(is_overdue(led, end)),
+                    "open_escalations": _count_if(
+                        sa.and_(led.c.state != "closed", escalated.c.hazard_id.is_not(None))
+                    ),
+                },
+                led.outerjoin(closes, closes.c.hazard_id == led.c.id).outerjoin(
+                    escalated, escalated.c.hazard_id == led.c.id
+                ),
+                [led.c.campaign_year == year],
+                codes,
+            ),
+        ]
+        cp = schema.county_plans
+        plans = conn.execute(
+            sa.select(cp.c.county_code, cp.c.adopted_date).where(
+                cp.c.campaign_year == year, cp.c.adopted_date <= end, cp.c.county_code.in_(codes)
+            )
+        ).all()
+    out = pd.DataFrame(index=pd.Index(codes, name="county_code"))
+    for part in parts:
+        out = out.join(part, how="left")
+    out = out.fillna(0).astype("int64")
+    adopted = {code: day for code, day in plans}
+    out["plan_adopted_date"] = [adopted.get(c) for c in out.index]
+    return out
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def _judge(
+    campaign: Campaign, end: dt.date, plan_ok: bool, coverage: float | None, closure: float | None
+) -> list[tuple[str, str]]:
+    """The checks a county fails at ``end``, as (code, Chinese reason); empty: on track. The codes are
+    ``plan``, ``coverage`` and ``closure``; see docs/rules.md “按期推进”."""
+    first, last = campaign.stages[0], campaign.stages[-1]
+    reasons: list[tuple[str, str]] = []
+    if end < first.start:
+        return reasons
+    if end >= first.end and not plan_ok:
+        reasons.append(("plan", LAGGING["plan"]))
+    target = float(campaign.parameter("lagging_self_check_coverage"))
+    share = min(1.0, ((end - first.start).days + 1) / ((first.end - first.start).days + 1))
+    need = target * share
+    if coverage is not None and coverage < need:
+        reasons.append(("coverage", LAGGING["coverage"].format(value=coverage, need=need)))
+    if closure is not None and end >= last.start:
+        key = "on_track_closure_rate_by_stage3_end" if end > last.end else "lagging_closure_rate"
+        need = float(campaign.parameter(key))
+        if closure < need:
+            reasons.append(("closure", LAGGING["closure"].format(value=closure, need=need)))
+    return reasons
+
+
+def county_progress(
+    store: Store, as_of: dt.date, county: str | None = None, stage: int | None = None
+) -> pd.DataFrame:
+    """The tracker's figures, one row per county and (for the whole prefecture) a last row "522700".
+
+    ``stage`` None counts the campaign so far; a stage number counts within that stage's window, with
+    stocks (coverage, close-out rate, open and overdue hazards, on track) taken at its last day or at
+    ``as_of`` if earlier. Column definitions: docs/rules.md “进度指标”.
+    """
+    campaign = campaign_at(as_of)
+    w = window(campaign, as_of, stage)
+    codes = _codes(store, county)
+    counts = _counts(store, campaign, w, codes)
+    regions = load_regions()
+    if len(codes) > 1:
+        total = counts[list(COUNT_COLUMNS)].sum().to_frame(PREFECTURE_CODE).T
+        total["plan_adopted_date"] = None
+        counts = pd.concat([counts, total])
+    adopted = {str(c): d for c, d in counts["plan_adopted_date"].items() if pd.notna(d)}
+    plan_all = all(c in adopted for c in codes)
+    rows = []
+    for code, r in counts.iterrows():  # one row per county (13 at most), not per record
+        plan_ok = plan_all if code == PREFECTURE_CODE else str(code) in adopted
+        coverage = _rate(int(r["self_checked"]), int(r["key_enterprises"]))
+        closure = _rate(int(r["hazards_closed_to_date"]), int(r["hazards_found_to_date"]))
+        reasons = _judge(campaign, w.end, plan_ok, coverage, closure)
+        rows.append(
+            {
+                "county_code": code,
+                "county_name": regions.name_of(str(code)),
+                "stage": w.stage,
+                "window_start": w.start,
+                "window_end": w.end,
+                **{k: int(r[k]) for k in COUNT_COLUMNS},
+                "self_check_coverage": coverage,
+                "plan_adopted": plan_ok,
+                "plan_adopted_date": adopted.get(str(code)),
+                "close_out_rate": closure,
+                "on_track": not reasons,
+                "lagging_checks": [code for code, _ in reasons],
+                "lagging_reasons": "；".join(text for _, text in reasons),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# -- stage 2: proposed inspection lists -------------------------------------------------------------
+
+DEFAULT_WEIGHTS = {
+    "major_risk_reported": 5,
+    "responsibility_gap": 1,
+    "uncontrolled_risk_point": 2,
+    "not_self_checked": 2,
+    "key_object": 1,
+    "concentrated_complaints": 2,
+    "complaint": 2,
+    "spot_check_failure": 3,
+}
+"""Points per factor of :func:`inspection_proposals`; a campaign may override them in a
+``[parameters.proposal_weights]`` table."""
+
+REASON_TEXT = {
+    "major_risk_reported": "自查报告重大风险",
+    "responsibility_gap": "主体责任自查未落实{n}项",
+    "uncontrolled_risk_point": "风险管控清单{n}项措施未落实",
+    "not_self_checked": "未开展自查",
+    "in_cluster_area": "位于生产销售企业集聚区",
+    "rural_or_fringe_shop": "城乡结合部或农村市场门店",
+    "wholesale_market_shop": "专业批发市场门店",
+    "concentrated_complaints": "舆情反映集中、投诉较多",
+    "complaint": "投诉举报、舆情{n}条",
+    "spot_check_failure": "监督抽查不合格或拒检{n}次",
+}
+_FLAGS = ("in_cluster_area", "rural_or_fringe_shop", "wholesale_market_shop")
+_DUTIES = (
+    "management_system",
+    "quality_director",
+    "quality_officer",
+    "daily_control",
+    "weekly_check",
+    "monthly_review",
+)
+
+
+def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFrame:
+    """Stage 2's proposed inspection list of ``county``: “结合自查自纠阶段发现的问题和风险隐患”.
+
+    Every enterprise of the county, ranked by points for its self-check findings (a major risk
+    reported, duties not in place, risk points without measures, or no self-check at all), key-object
+    flags, complaints and public-opinion signals, and earlier unqualified or refused spot checks; the
+    reason column says, in Chinese, what earned the points. Columns: rank, enterprise_id, uscc, name,
+    field, score, reason, inspected (already inspected this campaign), and one column per factor.
+    """
+    campaign = campaign_at(as_of)
+    weights = {**DEFAULT_WEIGHTS, **dict(campaign.parameters.get("proposal_weights", {}))}
+    code = _codes(store, county)[0]
+    sc, items, sig, spot, ins = (
+        schema.self_checks,
+        schema.risk_control_items,
+        schema.risk_signals,
+        schema.spot_checks,
+        schema.inspections,
+    )
+    duties_missing = sum((sa.case((sc.c[d].is_(False), 1), else_=0) for d in _DUTIES), sa.literal(0))
+    this_check = sc.c.campaign_year == campaign.year, sc.c.check_date <= as_of
+    sampled = sa.func.coalesce(spot.c.enterprise_id, spot.c.seller_id, spot.c.producer_id)
+    failed = sa.and_(spot.c.result.in_(("unqualified", "refused")), spot.c.sample_date <= as_of)
+    with store.read() as conn:
+        base = pd.DataFrame(
+            conn.execute(
+                sa.select(
+                    ENT.c.id.label("enterprise_id"),
+                    ENT.c.uscc,
+                    ENT.c.name,
+                    ENT.c.field,
+                    ENT.c.concentrated_complaints,
+                    *(ENT.c[f] for f in _FLAGS),
+                ).where(ENT.c.county_code == code)
+            )
+            .mappings()
+            .all()
+        )
+        checks = pd.DataFrame(
+            conn.execute(
+                sa.select(
+                    sc.c.enterprise_id, sc.c.major_risk_reported, duties_missing.label("responsibility_gaps")
+                ).where(sc.c.county_code == code, *this_check)
+            )
+            .mappings()
+            .all(),
+            columns=["enterprise_id", "major_risk_reported", "responsibility_gaps"],
+        )
+        uncontrolled = _per_enterprise(
+            conn,
+            sa.select(sc.c.enterprise_id, sa.func.count().label("n"))
+            .select_from(items.join(sc, sc.c.id == items.c.self_check_id))
+            .where(sc.c.county_code == code, items.c.measures_in_place.is_(False), *this_check)
+            .group_by(sc.c.enterprise_id),
+        )
+        complaints = _per_enterprise(
+            conn,
+            sa.select(sig.c.enterprise_id, sa.func.count().label("n"))
+            .where(
+                sig.c.county_code == code,
+                sig.c.source.in_(("complaint", "public_opinion")),
+                sig.c.received_date <= as_of,
+            )
+            .group_by(sig.c.enterprise_id),
+        )
+        failures = _per_enterprise(
+            conn,
+            sa.select(sampled.label("enterprise_id"), sa.func.count().label("n"))
+            .where(failed)
+            .group_by(sampled),
+        )
+        inspected = set(
+            conn.execute(
+                sa.select(ins.c.enterprise_id).where(
+                    ins.c.county_code == code,
+                    ins.c.campaign_year == campaign.year,
+                    ins.c.inspection_date <= as_of,
+                )
+            ).scalars()
+        )
+    columns = ["rank", "enterprise_id", "uscc", "name", "field", "score", "reason", "inspected"]
+    if base.empty:
+        return pd.DataFrame(columns=columns)
+    frame = base.merge(checks, on="enterprise_id", how="left")
+    frame["not_self_checked"] = frame["major_risk_reported"].isna()
+    frame["major_risk_reported"] = frame["major_risk_reported"].astype("boolean").fillna(False).astype(bool)
+    frame["responsibility_gaps"] = frame["responsibility_gaps"].fillna(0).astype("int64")
+    for name, counts in (
+        ("uncontrolled_risk_points", uncontrolled),
+        ("complaints", complaints),
+        ("spot_check_failures", failures),
+    ):
+        frame[name] = frame["enterprise_id"].map(counts).fillna(0).astype("int64")
+    flags = frame[list(_FLAGS)].astype(bool)
+    frame["score"] = (
+        weights["major_risk_reported"] * frame["major_risk_reported"]
+        + weights["responsibility_gap"] * frame["responsibility_gaps"]
+        + weights["uncontrolled_risk_point"] * frame["uncontrolled_risk_points"]
+        + weights["not_self_checked"] * frame["not_self_checked"]
+        + weights["key_object"] * flags.sum(axis=1)
+        + weights["concentrated_complaints"] * frame["concentrated_complaints"].astype(bool)
+        + weights["complaint"] * frame["complaints"]
+        + weights["spot_check_failure"] * frame["spot_check_failures"]
+    ).astype("int64")
+    frame["reason"] = frame.apply(lambda r: _reason(r, weights), axis=1)
+    frame["inspected"] = frame["enterprise_id"].isin(inspected)
+    frame = frame.sort_values(["score", "enterprise_id"], ascending=[False, True]).reset_index(drop=True)
+    frame.insert(0, "rank", frame["score"].rank(method="min", ascending=False).astype("int64"))
+    factors = [
+        "major_risk_reported",
+        "responsibility_gaps",
+        "uncontrolled_risk_points",
+        "not_self_checked",
+        *_FLAGS,
+        "concentrated_complaints",
+        "complaints",
+        "spot_check_failures",
+    ]
+    return frame[[*columns, *factors]]
+
+
+def _per_enterprise(conn: sa.Connection, stmt: Any) -> dict[int, int]:
+    return {int(e): int(n) for e, n in conn.execute(stmt).all() if e is not None}
+
+
+def _reason(r: pd.Series, weights: dict[str, int]) -> str:
+    parts: list[tuple[str, int]] = []
+    if r["major_risk_reported"]:
+        parts.append((REASON_TEXT["major_risk_reported"], weights["major_risk_reported"]))
+    if r["not_self_checked"]:
+        parts.append((REASON_TEXT["not_self_checked"], weights["not_self_checked"]))
+    for key, col in (
+        ("responsibility_gap", "responsibility_gaps"),
+        ("uncontrolled_risk_point", "uncontrolled_risk_points"),
+    ):
+        if r[col]:
+            parts.append((REASON_TEXT[key].format(n=r[col]), weights[key] * int(r[col])))
+    parts += [(REASON_TEXT[f], weights["key_object"]) for f in _FLAGS if r[f]]
+    if r["concentrated_complaints"]:
+        parts.append((REASON_TEXT["concentrated_complaints"], weights["concentrated_complaints"]))
+    for key, col in (("complaint", "complaints"), ("spot_check_failure", "spot_check_failures")):
+        if r[col]:
+            parts.append((REASON_TEXT[key].format(n=r[col]), weights[key] * int(r[col])))
+    if not parts:
+        return "无自查问题、重点对象标记、投诉或抽查不合格记录"
+    return "；".join(f"{text}（+{points}）" for text, points in parts)
+
+
+# -- after the campaign ----------------------------------------------------------------------------
+
+
+def open_hazards(store: Store, as_of: dt.date, county: str | None = None) -> pd.DataFrame:
+    """Every hazard or risk not closed out at ``as_of`` (any campaign year), by county then found date:
+    after 31 October these are “持续书面报送整改完成情况”.
+
+    Columns: hazard_id, county_code, county_name, enterprise_id, enterprise, campaign_year, kind, grade,
+    grade_label, sub_product_code, found_date, state, state_label, deadline, overdue.
+    """
+    led = ledger_at(as_of)
+    codes = _codes(store, county)
+    stmt = (
+        sa.select(
+            led.c.id.label("hazard_id"),
+            led.c.county_code,
+            led.c.enterprise_id,
+            ENT.c.name.label("enterprise"),
+            led.c.campaign_year,
+            led.c.kind,
+            led.c.grade,
+            led.c.sub_product_code,
+            led.c.found_date,
+            led.c.state,
+            led.c.deadline,
+            sa.case((is_overdue(led, as_of), True), else_=False).label("overdue"),
+        )
+        .select_from(led.join(ENT, ENT.c.id == led.c.enterprise_id))
+        .where(led.c.state != "closed", led.c.county_code.in_(codes))
+        .order_by(led.c.county_code, led.c.found_date, led.c.id)
+    )
+    with store.read() as conn:
+        rows = conn.execute(stmt).mappings().all()
+    columns = [
+        "hazard_id",
+        "county_code",
+        "enterprise_id",
+        "enterprise",
+        "campaign_year",
+        "kind",
+        "grade",
+        "sub_product_code",
+        "found_date",
+        "state",
+        "deadline",
+        "overdue",
+    ]
+    frame = pd.DataFrame([dict(r) for r in rows], columns=columns)
+    regions = load_regions()
+    frame.insert(2, "county_name", [regions.name_of(c) for c in frame["county_code"]])
+    frame.insert(8, "grade_label", [vocab.GRADE.label(g) for g in frame["grade"]])
+    frame.insert(12, "state_label", [vocab.HAZARD_STATE.label(s) for s in frame["state"]])
+    frame["overdue"] = frame["overdue"].astype(bool)
+    return frame

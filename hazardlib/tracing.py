@@ -1,0 +1,232 @@
+"""Two-way tracing (双向追查) of an unqualified product's producer and seller.
+
+“对不合格产品的生产和销售单位开展双向追查，及时控制风险隐患。”
+
+An unqualified spot check gives one task per party named in it (producer, seller), sent by the county
+that sampled the product (``from_county``) to the county where the party is registered
+(``to_county``): the party's county when it is in the store or its region names one of the
+prefecture's counties; otherwise the prefecture (522700), which passes the task on — to one of its
+counties, or outside the prefecture (the task is then ``passed_on``). The sender follows the tasks it
+sent with :func:`tasks_sent`; a county sees its work with :func:`tasks_received`.
+
+A task is due ``default_rectification_days`` (in ``default_rectification_unit``) after it is created:
+the campaign gives no separate period for tracing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from . import schema, vocab
+from .campaign import deadline_from
+from .errors import HazardError, OutOfScope
+from .regions import load_regions
+from .store import PREFECTURE_CODE, Store
+
+T = schema.tracing_tasks
+S = schema.spot_checks
+
+MESSAGES = {
+    "not_unqualified": "抽查批次 {batch} 的结果为“{result}”，只有不合格产品才开展双向追查",
+    "no_party": "抽查批次 {batch} 未写明生产单位或销售单位，无法追查",
+    "not_open": "追查任务 {id} 当前状态为“{state}”，不能再{what}",
+    "before_created": "日期 {day} 早于任务下达日期 {created}",
+    "same_county": "追查任务 {id} 已在{county}，无需转办",
+    "pass_note": "{day} 由州局转办至{to}",
+}
+
+
+def party_county(conn: sa.Connection, enterprise_id: int | None, uscc: str | None, region: str | None) -> str:
+    """The county a party's tracing task goes to: its registered county, else the county its region
+    names, else the prefecture (a party outside the prefecture, or one that cannot be placed)."""
+    e = schema.enterprises
+    if enterprise_id is not None:
+        code = conn.execute(sa.select(e.c.county_code).where(e.c.id == enterprise_id)).scalar()
+        if code:
+            return str(code)
+    if uscc:
+        code = conn.execute(sa.select(e.c.county_code).where(e.c.uscc == uscc)).scalar()
+        if code:
+            return str(code)
+    if region:
+        regions = load_regions()
+        found = regions.find(region)
+        if found is not None and regions.is_county(found.code):
+            return found.code
+    return PREFECTURE_CODE
+
+
+def create_tracing_tasks(store: Store, spot_check_id: int, day: dt.date) -> list[int]:
+    """Create the tracing tasks of an unqualified spot check (one per named party); returns their ids.
+
+    Idempotent: a role that already has a task is left alone. Raises NotFound, OutOfScope (a county
+    may create tasks only for the checks it sampled or that concern it), or HazardError when the check
+    is not unqualified or names no party.
+    """
+    from .stages import campaign_at
+
+    campaign = campaign_at(day)
+    with store.transaction("发起双向追查") as tx:
+        sc = store.get(S, spot_check_id, tx.conn)
+        if sc["result"] != "unqualified":
+            raise HazardError(
+                MESSAGES["not_unqualified"].format(
+                    batch=sc["batch_no"], result=vocab.SPOT_RESULT.label(sc["result"])
+                )
+            )
+        have = set(tx.conn.execute(sa.select(T.c.role).where(T.c.spot_check_id == spot_check_id)).scalars())
+        due = deadline_from(
+            day,
+            int(campaign.parameter("default_rectification_days")),
+            campaign.parameters.get("default_rectification_unit", "calendar"),
+        )
+        made: list[int] = []
+        named = False
+        for role in ("producer", "seller"):
+            eid, name, uscc, region = (sc[f"{role}_{k}"] for k in ("id", "name", "uscc", "region"))
+            if eid is None and not name and not uscc:
+                continue
+            named = True
+            if role in have:
+                continue
+            if eid is not None and not name:
+                name = tx.conn.execute(
+                    sa.select(schema.enterprises.c.name).where(schema.enterprises.c.id == eid)
+                ).scalar()
+            made.append(
+                tx.insert(
+                    T,
+                    dict(
+                        spot_check_id=spot_check_id,
+                        campaign_year=sc["campaign_year"],
+                        role=role,
+                        from_county=sc["sampled_by_county"],
+                        to_county=party_county(tx.conn, eid, uscc, region),
+                        target_enterprise_id=eid,
+                        target_name=name,
+                        target_uscc=uscc,
+                        target_region=region,
+                        state="open",
+                        created_date=day,
+                        due=due,
+                    ),
+                )
+            )
+        if not named:
+            raise HazardError(MESSAGES["no_party"].format(batch=sc["batch_no"]))
+        return made
+
+
+def _open_task(store: Store, tx: Any, task_id: int, day: dt.date, what: str) -> dict[str, Any]:
+    task = store.get(T, task_id, tx.conn)
+    if task["state"] != "open":
+        raise HazardError(
+            MESSAGES["not_open"].format(id=task_id, state=vocab.TRACING_STATE.label(task["state"]), what=what)
+        )
+    if day < task["created_date"]:
+        raise HazardError(MESSAGES["before_created"].format(day=day, created=task["created_date"]))
+    return task
+
+
+def pass_on(
+    store: Store, task_id: int, day: dt.date, recipient: str, note: str | None = None
+) -> dict[str, Any]:
+    """The prefecture passes a task on: to one of its counties (the task moves to that county's list and
+    stays open), or — ``recipient`` naming anyone else, e.g. another prefecture's bureau — out of the
+    prefecture (the task is ``passed_on`` and done for the prefecture). Only the session holding the
+    task (the prefecture, or the county it is addressed to) may pass it on: OutOfScope otherwise."""
+    regions = load_regions()
+    with store.transaction("转办追查任务") as tx:
+        task = _open_task(store, tx, task_id, day, "转办")
+        if store.county is not None and store.county != task["to_county"]:
+            raise OutOfScope(store.county, task["to_county"])  # only the task's holder passes it on
+        place = regions.find(recipient)
+        text = MESSAGES["pass_note"].format(day=day, to=regions.name_of(place.code) if place else recipient)
+        full_note = "；".join(x for x in (task["note"], text, note) if x)
+        if place is not None and regions.is_county(place.code):
+            if place.code == task["to_county"]:
+                raise HazardError(MESSAGES["same_county"].format(id=task_id, county=place.name))
+            return tx.update(T, task_id, {"to_county": place.code, "note": full_note})
+        return tx.update(T, task_id, {"state": "passed_on", "done_date": day, "note": full_note})
+
+
+def complete(store: Store, task_id: int, day: dt.date, note: str | None = None) -> dict[str, Any]:
+    """The receiving county has traced the party: the task is done on ``day``."""
+    with store.transaction("办结追查任务") as tx:
+        task = _open_task(store, tx, task_id, day, "办结")
+        full_note = "；".join(x for x in (task["note"], note) if x)
+        return tx.update(T, task_id, {"state": "done", "done_date": day, "note": full_note or None})
+
+
+def state_expr(as_of: dt.date) -> Any:
+    """SQL: a task's state at ``as_of`` (open until its done date)."""
+    return sa.case((sa.and_(T.c.done_date.is_not(None), T.c.done_date <= as_of), T.c.state), else_="open")
+
+
+def _tasks(store: Store, where: Any, as_of: dt.date | None) -> pd.DataFrame:
+    day = as_of or dt.date.today()
+    state = state_expr(day)
+    stmt = store.scoped(
+        sa.select(
+            T.c.id,
+            T.c.spot_check_id,
+            S.c.batch_no,
+            S.c.sub_product_code,
+            T.c.role,
+            T.c.from_county,
+            T.c.to_county,
+            T.c.target_enterprise_id,
+            T.c.target_name,
+            T.c.target_region,
+            state.label("state"),
+            T.c.created_date,
+            T.c.due,
+            sa.case((T.c.done_date <= day, T.c.done_date)).label("done_date"),
+            sa.case((sa.and_(state == "open", T.c.due < day), True), else_=False).label("overdue"),
+            T.c.note,
+        )
+        .select_from(T.join(S, S.c.id == T.c.spot_check_id))
+        .where(where, T.c.created_date <= day),
+        T,
+    ).order_by(T.c.created_date, T.c.id)
+    with store.read() as conn:
+        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    columns = [
+        "id",
+        "spot_check_id",
+        "batch_no",
+        "sub_product_code",
+        "role",
+        "from_county",
+        "to_county",
+        "target_enterprise_id",
+        "target_name",
+        "target_region",
+        "state",
+        "created_date",
+        "due",
+        "done_date",
+        "overdue",
+        "note",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    regions = load_regions()
+    frame.insert(5, "role_label", [vocab.PARTY_ROLE.label(r) for r in frame["role"]])
+    frame.insert(8, "to_county_name", [regions.name_of(c) for c in frame["to_county"]])
+    frame.insert(13, "state_label", [vocab.TRACING_STATE.label(s) for s in frame["state"]])
+    frame["overdue"] = frame["overdue"].astype(bool)
+    return frame
+
+
+def tasks_sent(store: Store, county: str, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The tracing tasks ``county`` sent (it sampled the product), with where each stands at ``as_of``."""
+    return _tasks(store, T.c.from_county == county, as_of)
+
+
+def tasks_received(store: Store, county: str, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The tracing tasks on ``county``'s list (522700: the prefecture's, to pass on)."""
+    return _tasks(store, T.c.to_county == county, as_of)

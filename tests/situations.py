@@ -1,0 +1,218 @@
+"""Hand-built situations for the rules' tests: each record goes through its model and ``records.save_*``
+(or the ledger), exactly as a form or an import would store it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from hazardlib import ledger, models, records
+from hazardlib.rules import RuleFinding, run_rule
+from hazardlib.store import Store
+
+from .conftest import make_uscc
+
+D = dt.date
+
+
+class Situation:
+    """A small campaign built record by record; methods return the new record's id."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._serial = 0
+        self._batch = 0
+
+    def _save(self, save: Any, model: Any, data: dict[str, Any], *args: Any) -> int:
+        rec = models.validate(model, data)
+        with self.store.transaction("测试") as tx:
+            return int(save(tx, rec, *args)[0])
+
+    def enterprise(
+        self,
+        county: str = "522701",
+        field: str = "producer",
+        products: Iterable[str] = ("03-01",),
+        **extra: Any,
+    ) -> int:
+        self._serial += 1
+        name = extra.pop("name", f"测试{self._serial}号{'' if field != 'seller' else '商贸'}有限公司")
+        data = {
+            "uscc": make_uscc(county, self._serial),
+            "name": name,
+            "county_code": county,
+            "field": field,
+            "products": list(products),
+            **extra,
+        }
+        return self._save(records.save_enterprise, models.Enterprise, data)
+
+    def hazard(
+        self,
+        enterprise_id: int,
+        found: dt.date,
+        *,
+        grade: str = "general",
+        kind: str = "hazard",
+        product: str = "03-01",
+        problem: str = "P07",
+        ordered: dt.date | None = None,
+        deadline: dt.date | None = None,
+        **extra: Any,
+    ) -> int:
+        data = {
+            "enterprise_id": enterprise_id,
+            "campaign_year": found.year,
+            "kind": kind,
+            "grade": grade,
+            "problem_code": problem,
+            "sub_product_code": product,
+            "found_date": found,
+            "source": extra.pop("source", "inspection"),
+            "ordered_date": ordered,
+            "deadline": deadline,
+            **extra,
+        }
+        return self._save(records.save_hazard, models.Hazard, data)
+
+    def move(self, hazard_id: int, move: str, day: dt.date, **kwargs: Any) -> dict[str, Any]:
+        return ledger.move(self.store, hazard_id, move, day=day, **kwargs)
+
+    def moves(self, hazard_id: int, *steps: tuple[Any, ...]) -> None:
+        """Several moves: each step is (move, day) or (move, day, {keyword arguments})."""
+        for step in steps:
+            self.move(hazard_id, step[0], step[1], **(step[2] if len(step) > 2 else {}))
+
+    def spot_check(
+        self,
+        day: dt.date,
+        result: str,
+        *,
+        enterprise_id: int | None = None,
+        producer: dict[str, Any] | None = None,
+        seller: dict[str, Any] | None = None,
+        sampled_by: str = "522701",
+        product: str = "03-01",
+        channel: str = "shop",
+        **extra: Any,
+    ) -> int:
+        self._batch += 1
+        data = {
+            "batch_no": extra.pop("batch_no", f"CC{day:%Y%m%d}{self._batch:04d}"),
+            "campaign_year": day.year,
+            "sampled_by_county": sampled_by,
+            "sample_date": day,
+            "sub_product_code": product,
+            "channel": channel,
+            "result": result,
+            "enterprise_id": enterprise_id,
+            "producer": producer or {},
+            "seller": seller or {},
+            **extra,
+        }
+        return self._save(records.save_spot_check, models.SpotCheck, data)
+
+    def interview(self, enterprise_id: int, day: dt.date, **extra: Any) -> int:
+        data = {"enterprise_id": enterprise_id, "campaign_year": day.year, "held_date": day, **extra}
+        return self._save(records.save_interview, models.Interview, data)
+
+    def case(self, enterprise_id: int, day: dt.date, violation: str, **extra: Any) -> int:
+        data = {
+            "enterprise_id": enterprise_id,
+            "campaign_year": day.year,
+            "filed_date": day,
+            "violation": violation,
+            **extra,
+        }
+        return self._save(records.save_enforcement_case, models.EnforcementCase, data)
+
+    def signal(self, county: str, day: dt.date, source: str = "complaint", **extra: Any) -> int:
+        self._batch += 1
+        data = {
+            "county_code": county,
+            "campaign_year": day.year,
+            "received_date": day,
+            "source": source,
+            "description": extra.pop("description", f"群众反映产品质量问题（第{self._batch}条）"),
+            **extra,
+        }
+        return self._save(records.save_risk_signal, models.RiskSignal, data)
+
+    def help(self, enterprise_id: int, day: dt.date, kind: str) -> int:
+        data = {"enterprise_id": enterprise_id, "campaign_year": day.year, "kind": kind, "help_date": day}
+        return self._save(records.save_help, models.HelpRecord, data)
+
+    def inspection(
+        self, enterprise_id: int, day: dt.date, field: str = "production", product: str = "03-01"
+    ) -> int:
+        data = {
+            "enterprise_id": enterprise_id,
+            "campaign_year": day.year,
+            "inspection_date": day,
+            "field": field,
+            "sub_product_code": product,
+        }
+        return self._save(records.save_inspection, models.Inspection, data)
+
+    def self_check(self, enterprise_id: int, day: dt.date, *, gaps: Iterable[str] = (), **extra: Any) -> int:
+        duties = (
+            "management_system",
+            "quality_director",
+            "quality_officer",
+            "daily_control",
+            "weekly_check",
+            "monthly_review",
+        )
+        data = {
+            "enterprise_id": enterprise_id,
+            "campaign_year": day.year,
+            "check_date": day,
+            **{d: d not in set(gaps) for d in duties},
+            **extra,
+        }
+        return self._save(records.save_self_check, models.SelfCheck, data)
+
+    def plan(self, county: str, day: dt.date) -> int:
+        data = {
+            "county_code": county,
+            "campaign_year": day.year,
+            "adopted_date": day,
+            "document": f"{county}方案",
+        }
+        return self._save(records.save_county_plan, models.CountyPlan, data)
+
+    def oversight(self, county: str, kind: str, day: dt.date) -> int:
+        data = {
+            "county_code": county,
+            "campaign_year": day.year,
+            "kind": kind,
+            "action_date": day,
+            "reason": "测试",
+        }
+        return self._save(records.save_oversight, models.CountyOversight, data)
+
+    def findings(self, rule_id: str, as_of: dt.date, county: str | None = None) -> list[RuleFinding]:
+        return run_rule(rule_id, self.store, as_of, county)
+
+
+def subjects(findings: Iterable[RuleFinding]) -> set[int | None]:
+    """The enterprise ids the findings are about."""
+    return {f.enterprise_id for f in findings}
+
+
+_DEMO: dict[str, str] = {}
+
+
+def demo_url(tmp_path_factory: Any) -> str:
+    """The URL of a SQLite store holding the demo campaign (seed 7, scale 1), built once per test run."""
+    if "url" not in _DEMO:
+        from hazardlib.demo import generate
+        from hazardlib.store import open_store
+
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        store = open_store(f"sqlite:///{path}", user="演示数据生成器")
+        generate(store, seed=7, scale=1.0, progress=False)
+        store.dispose()
+        _DEMO["url"] = f"sqlite:///{path}"
+    return _DEMO["url"]

@@ -1,0 +1,59 @@
+"""重要情况、重大案件第一时间及时报告: the immediate-report feed and its overdue items."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from hazardlib.errors import HazardError
+from hazardlib.immediate import acknowledge, feed
+
+from .situations import Situation
+
+D = dt.date
+T = dt.datetime
+
+
+@pytest.fixture
+def s(store):
+    return Situation(store)
+
+
+def test_a_major_hazard_not_reported_within_the_campaigns_hours_is_a_finding(s, store):
+    hid = s.hazard(
+        s.enterprise("522728", name="罗甸某烟花爆竹有限公司"), D(2024, 7, 1), grade="major", product="20-01"
+    )
+    assert s.findings("immediate_report_overdue", D(2024, 7, 1)) == []  # due at 2 July 00:00
+    (f,) = s.findings("immediate_report_overdue", D(2024, 7, 2))
+    (item,) = feed(store, D(2024, 7, 2))["id"]
+    assert (f.county_code, f.subject, f.due, dict(f.records)) == (
+        "522728",
+        "罗甸县",
+        D(2024, 7, 2),
+        {"immediate_reports": (item,), "hazards": (hid,)},
+    )
+    assert "罗甸某烟花爆竹有限公司发现重大隐患" in f.message and "2024-07-02 00:00" in f.message
+
+
+def test_an_acknowledged_report_is_no_finding_and_a_late_one_stops_firing_once_acknowledged(s, store):
+    s.hazard(s.enterprise(), D(2024, 7, 1), grade="major")
+    s.case(s.enterprise(), D(2024, 7, 1), "counterfeit", major_case=True, case_no="黔南市监罚〔2024〕9号")
+    items = feed(store, D(2024, 7, 1)).set_index("kind")["id"]
+    acknowledge(store, int(items["major_hazard"]), at=T(2024, 7, 1, 18, 30))
+    acknowledge(store, int(items["major_case"]), at=T(2024, 7, 3, 9, 0))
+    assert [
+        f.records["immediate_reports"] for f in s.findings("immediate_report_overdue", D(2024, 7, 2))
+    ] == [(int(items["major_case"]),)]
+    assert s.findings("immediate_report_overdue", D(2024, 7, 3)) == []
+    states = feed(store, D(2024, 7, 3)).set_index("kind")["state_label"].to_dict()
+    assert states == {"major_hazard": "已报告", "major_case": "已报告（超时）"}
+    with pytest.raises(HazardError, match="不再重复确认"):
+        acknowledge(store, int(items["major_hazard"]))
+
+
+def test_only_major_findings_and_major_cases_are_reported_at_once(s, store):
+    eid = s.enterprise()
+    s.hazard(eid, D(2024, 7, 1), grade="larger")
+    s.case(eid, D(2024, 7, 1), "substandard")
+    assert feed(store, D(2024, 9, 15)).empty

@@ -1,0 +1,113 @@
+"""实施分类监管和精准帮扶: key and special supervision, and help for producers of unqualified products."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from hazardlib.rules.supervision import supervision_classes, years_before
+
+from .situations import Situation, subjects
+
+D = dt.date
+AS_OF = D(2024, 9, 15)
+
+
+@pytest.fixture
+def s(store):
+    return Situation(store)
+
+
+def majors(s, eid, *days):
+    return [
+        s.hazard(eid, day, grade="major", kind="risk", problem="P0" + str(i + 1))
+        for i, day in enumerate(days)
+    ]
+
+
+def test_three_major_risks_in_the_last_two_years_mean_special_supervision_and_two_do_not(s):
+    three, two = s.enterprise(name="三次重大风险有限公司"), s.enterprise()
+    ids = majors(s, three, D(2023, 6, 1), D(2023, 8, 1), D(2024, 7, 1))
+    majors(s, two, D(2023, 6, 1), D(2024, 7, 1))
+    (f,) = s.findings("special_supervision", AS_OF)
+    assert (f.enterprise_id, f.records["hazards"], f.action) == (three, tuple(ids), "实施特别监管")
+    assert "近2年（2022-09-16 至 2024-09-15）" in f.message and "重大质量安全风险 3 次" in f.message
+    assert subjects(s.findings("key_supervision", AS_OF)) == {two}  # a major risk this year is at least key
+
+
+def test_major_risks_older_than_two_years_or_found_after_the_as_of_date_do_not_count(s):
+    old, late, edge = s.enterprise(), s.enterprise(), s.enterprise()
+    majors(s, old, D(2022, 9, 15), D(2023, 8, 1), D(2024, 7, 1))  # the first is exactly two years before
+    majors(s, late, D(2023, 6, 1), D(2024, 7, 1), D(2024, 9, 16))
+    majors(s, edge, D(2022, 9, 16), D(2023, 8, 1), D(2024, 7, 1))  # the first is the window's first day
+    assert subjects(s.findings("special_supervision", AS_OF)) == {edge}
+    assert subjects(s.findings("special_supervision", D(2024, 9, 16))) == {late}
+
+
+def test_each_major_finding_counts_once_however_often_it_moves_on_the_ledger(s):
+    eid = s.enterprise()
+    h1, _ = majors(s, eid, D(2024, 6, 1), D(2024, 6, 2))
+    s.moves(
+        h1,
+        ("order", D(2024, 6, 3)),
+        ("rectify", D(2024, 6, 4)),
+        ("reinspect", D(2024, 6, 5), {"outcome": "failed"}),
+    )
+    assert s.findings("special_supervision", AS_OF) == []
+
+
+def test_a_larger_risk_this_campaign_means_key_supervision_and_a_general_one_or_last_years_does_not(s):
+    larger, general, last_year = s.enterprise(), s.enterprise(), s.enterprise()
+    hid = s.hazard(larger, D(2024, 7, 1), grade="larger", kind="risk")
+    s.hazard(general, D(2024, 7, 1), grade="general", kind="risk")
+    s.hazard(last_year, D(2023, 7, 1), grade="larger", kind="risk")
+    (f,) = s.findings("key_supervision", AS_OF)
+    assert (f.enterprise_id, f.records["hazards"]) == (larger, (hid,)) and "较大质量安全风险1项" in f.message
+    assert s.findings("key_supervision", D(2024, 6, 30)) == []
+
+
+@pytest.mark.engines
+def test_supervision_classes_is_one_row_per_enterprise_with_its_reasons_and_records(s, store):
+    special, key = s.enterprise("522702"), s.enterprise("522701")
+    majors(s, special, D(2023, 6, 1), D(2024, 6, 1), D(2024, 7, 1))
+    s.hazard(key, D(2024, 7, 1), grade="larger")
+    frame = supervision_classes(store, AS_OF)
+    assert frame[
+        ["enterprise_id", "county_code", "class", "major_findings", "larger_findings"]
+    ].values.tolist() == [
+        [special, "522702", "special", 3, 0],
+        [key, "522701", "key", 0, 1],
+    ]
+    assert frame["window_start"].tolist() == [D(2022, 9, 16)] * 2 and all(
+        frame["reasons"].str.contains("监管")
+    )
+    assert supervision_classes(store, AS_OF, county="522701")["enterprise_id"].tolist() == [key]
+
+
+def test_the_window_is_a_parameter_of_the_campaign_counted_back_from_the_as_of_date():
+    assert years_before(D(2024, 9, 15), 2) == D(2022, 9, 15)
+    assert years_before(D(2024, 2, 29), 1) == D(2023, 2, 28)
+
+
+def test_a_producer_of_an_unqualified_product_gets_a_guidance_letter_and_a_quality_clinic(s):
+    producer, helped_before, helped_after, seller = (
+        s.enterprise(),
+        s.enterprise(),
+        s.enterprise(),
+        s.enterprise(field="seller"),
+    )
+    for p in (producer, helped_before, helped_after):
+        s.spot_check(
+            D(2024, 7, 1), "unqualified", enterprise_id=seller, producer={"enterprise_id": p}, product="07-01"
+        )
+    s.spot_check(
+        D(2024, 7, 1), "unqualified", enterprise_id=seller, producer={"name": "外省某厂", "region": "湖南省"}
+    )
+    s.help(helped_before, D(2024, 6, 1), "guidance_letter")
+    s.help(helped_after, D(2024, 7, 10), "guidance_letter")
+    s.help(helped_before, D(2024, 7, 10), "quality_clinic")
+    found = {f.enterprise_id: f for f in s.findings("help_unqualified_producer", AS_OF)}
+    assert set(found) == {producer, helped_before}
+    assert "安全帽" in found[producer].message and "质量问诊" in found[producer].message
+    assert "质量问诊" not in found[helped_before].message
