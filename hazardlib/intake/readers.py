@@ -1,0 +1,206 @@
+"""Reading the sheets of an xlsx, xls or csv file as rows of cell values, with their Excel row numbers.
+
+- ``.xlsx``: python-calamine for ordinary sheets (fast), the streaming reader of
+  :mod:`hazardlib.intake.xlsx_stream` for sheets too large to hold in memory;
+- ``.xls``: python-calamine;
+- ``.csv``: UTF-8 with or without BOM, or GB18030 (what Chinese Excel and WPS write), streamed.
+
+Every file is checked by :mod:`hazardlib.intake.safety` before a parser sees it.
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import python_calamine
+
+from . import xlsx_stream
+from .safety import LIMITS, NOT_EXCEL, FileRefused, Limits, check_xlsx, csv_encoding, file_format
+
+META_SHEET = "_meta"
+LISTS_SHEET = "lists"
+INSTRUCTIONS_SHEET = "说明"
+FINDINGS_SHEET = "问题清单"
+NOT_DATA = {META_SHEET, LISTS_SHEET, INSTRUCTIONS_SHEET, FINDINGS_SHEET}
+
+Row = tuple[int, list[Any]]
+
+
+@dataclass
+class SheetInfo:
+    name: str
+    visible: bool
+    rows: int | None  # the last row number, where the file says it up front
+
+
+class SpreadsheetFile:
+    """An opened, checked file: its data sheets, the template's hidden metadata, and rows on demand."""
+
+    def __init__(self, path: Path, limits: Limits = LIMITS):
+        self.path = Path(path)
+        self.limits = limits
+        self.format = file_format(self.path, limits)
+        self._calamine: python_calamine.CalamineWorkbook | None = None
+        self._archive: zipfile.ZipFile | None = None
+        self._parts: dict[str, str] = {}
+        self._sizes: dict[str, int] = {}
+        self.sheets: list[SheetInfo] = []
+        self.meta: dict[str, str] = {}
+        if self.format == "csv":
+            self._encoding = csv_encoding(self.path)
+            self.sheets = [SheetInfo(self.path.stem, True, None)]
+            return
+        if self.format == "xlsx":
+            self._sizes = check_xlsx(self.path, limits)
+        self._open_calamine()
+        if self.format == "xlsx":
+            self._archive = zipfile.ZipFile(self.path)
+            try:
+                self._parts = xlsx_stream.sheet_parts(self._archive)
+            except (
+                xlsx_stream.DtdRefused,
+                ValueError,
+                KeyError,
+                Exception,
+            ) as exc:  # expat.ExpatError is an Exception
+                self.close()
+                raise FileRefused(
+                    self.path.name, f"{NOT_EXCEL}（工作簿结构无法读取：{type(exc).__name__}）"
+                ) from None
+        self.meta = self._read_meta()
+
+    # -- opening ------------------------------------------------------------------------------
+    def _open_calamine(self) -> None:
+        try:
+            book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+            metadata = book.sheets_metadata
+        except python_calamine.PasswordError:
+            raise FileRefused(self.path.name, f"{NOT_EXCEL}（设置了打开密码）", "encrypted") from None
+        except Exception as exc:  # calamine raises its own and plain errors for damaged files
+            raise FileRefused(
+                self.path.name, f"{NOT_EXCEL}（文件已损坏或格式不对：{type(exc).__name__}）", "damaged"
+            ) from None
+        self._calamine = book
+        self.sheets = [
+            SheetInfo(m.name, m.visible == python_calamine.SheetVisibleEnum.Visible, None)
+            for m in metadata
+            if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
+
+    def _read_meta(self) -> dict[str, str]:
+        if self._calamine is None or META_SHEET not in {s.name for s in self.sheets}:
+            return {}
+        rows = self._calamine.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
+        return {str(r[0]).strip(): str(r[1]).strip() for r in rows if len(r) >= 2 and str(r[0]).strip()}
+
+    def close(self) -> None:
+        if self._calamine is not None:
+            self._calamine.close()
+            self._calamine = None
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+
+    def __enter__(self) -> SpreadsheetFile:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- reading ------------------------------------------------------------------------------
+    def data_sheets(self) -> list[str]:
+        """Visible sheets that may hold records (not the template's instructions, lists or metadata)."""
+        return [s.name for s in self.sheets if s.visible and s.name not in NOT_DATA]
+
+    def streamed(self, sheet: str) -> bool:
+        """Whether this sheet is read by the streaming reader (it is too large for calamine's in-memory one)."""
+        part = self._parts.get(sheet)
+        return part is not None and self._sizes.get(part, 0) > self.limits.stream_above_bytes
+
+    def declared_rows(self, sheet: str) -> int | None:
+        """The number of the last row, as the sheet's header says (xlsx only), before reading it."""
+        part = self._parts.get(sheet)
+        if self._archive is None or part is None:
+            return None
+        try:
+            return xlsx_stream.dimension_rows(self._archive, part)
+        except (KeyError, zipfile.BadZipFile):
+            return None
+
+    def rows(self, sheet: str) -> Iterator[Row]:
+        """(Excel row number, values from column A) for each row of ``sheet``; empty cells are None."""
+        if self.format == "csv":
+            yield from self._csv_rows()
+            return
+        if self._archive is not None and self.streamed(sheet):
+            yield from self._streamed_rows(sheet)
+            return
+        assert self._calamine is not None
+        try:
+            found = self._calamine.get_sheet_by_name(sheet)
+            data = found.to_python(skip_empty_area=False)
+            merged = found.merged_cell_ranges or []
+        except Exception as exc:
+            raise FileRefused(
+                self.path.name, f"工作表“{sheet}”无法读取（{type(exc).__name__}）", "damaged"
+            ) from None
+        rows = [[None if v == "" else v for v in values] for values in data]
+        _fill_down(rows, merged)
+        yield from enumerate(rows, start=1)
+
+    def _streamed_rows(self, sheet: str) -> Iterator[Row]:
+        assert self._archive is not None
+        try:
+            strings = xlsx_stream.shared_strings(self._archive)
+            yield from xlsx_stream.iter_sheet(self._archive, self._parts[sheet], strings)
+        except xlsx_stream.DtdRefused:
+            raise FileRefused(self.path.name, f"{NOT_EXCEL}（含有 DOCTYPE 声明）", "xml_entities") from None
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise FileRefused(
+                self.path.name, f"{NOT_EXCEL}（文件已损坏：{type(exc).__name__}）", "damaged"
+            ) from None
+        except Exception as exc:  # expat.ExpatError
+            if type(exc).__name__ != "ExpatError":
+                raise
+            raise FileRefused(
+                self.path.name, f"{NOT_EXCEL}（工作表内容格式错误：{exc}）", "damaged"
+            ) from None
+
+    def _csv_rows(self) -> Iterator[Row]:
+        previous = csv.field_size_limit()
+        csv.field_size_limit(self.limits.max_csv_field_bytes)
+        try:
+            with open(self.path, encoding=self._encoding, newline="") as handle:
+                sample = handle.read(64 * 1024)
+                handle.seek(0)
+                try:
+                    dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+                except csv.Error:
+                    dialect = csv.excel
+                number = 0
+                try:
+                    for number, values in enumerate(csv.reader(handle, dialect), start=1):
+                        yield number, [v if v.strip() else None for v in values]
+                except csv.Error as exc:
+                    raise FileRefused(
+                        self.path.name, f"CSV 文件格式错误或单元格过长（第{number + 1}行附近：{exc}）", "csv"
+                    ) from None
+        finally:
+            csv.field_size_limit(previous)
+
+
+def _fill_down(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
+    """Give every cell of a one-column merged range the value of its top cell: an enterprise's name merged
+    over the rows of its hazards belongs to each of them. Wider merges (titles, notes) are left alone."""
+    for (top, col), (bottom, last_col) in merged:
+        if col != last_col or bottom <= top or top >= len(rows) or col >= len(rows[top]):
+            continue
+        value = rows[top][col]
+        for r in range(top + 1, min(bottom, len(rows) - 1) + 1):
+            if col < len(rows[r]) and rows[r][col] is None:
+                rows[r][col] = value

@@ -1,0 +1,194 @@
+"""Checks made on a file before any parser sees it, and the documented limits of an import.
+
+A workbook is a zip of XML parts, so a hostile one can be a zip bomb (a few kilobytes that inflate to
+gigabytes) or carry an XML entity bomb ("billion laughs") or external entities. Both are refused here,
+from the zip's own directory and from a chunked scan of every XML part, before calamine or openpyxl
+parse anything. Every refusal is a :class:`FileRefused` with a Chinese message.
+"""
+
+from __future__ import annotations
+
+import codecs
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import HazardError
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an import accepts; anything beyond is refused before it is parsed (documented in docs/intake.md)."""
+
+    max_file_bytes: int = 512 * MIB  # the file as sent
+    max_uncompressed_bytes: int = 2 * 1024 * MIB  # all parts of an xlsx, inflated
+    max_ratio: int = 100  # inflated / compressed size of one part
+    ratio_floor_bytes: int = 1 * MIB  # parts smaller than this may compress as well as they like
+    max_members: int = 10_000  # parts in one xlsx
+    max_rows: int = 1_000_000  # data rows in one sheet
+    max_cell_chars: int = 32_767  # Excel's own limit; a longer cell is a finding and its row is rejected
+    max_csv_field_bytes: int = 16 * MIB  # a CSV field longer than this stops the file
+    stream_above_bytes: int = 64 * MIB  # sheets larger than this (inflated) are read by the streaming reader
+
+
+LIMITS = Limits()
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SCANNED_SUFFIXES = (".xml", ".rels", ".vml")
+_FORBIDDEN = (b"<!doctype", b"<!entity")
+_FORBIDDEN_ALL = tuple(
+    token.decode("ascii").encode(enc) for token in _FORBIDDEN for enc in ("utf-8", "utf-16-le", "utf-16-be")
+)
+_OVERLAP = max(len(t) for t in _FORBIDDEN_ALL) - 1
+_CHUNK = 1 * MIB
+
+
+class FileRefused(HazardError):
+    """A file that is not imported at all (not a workbook, damaged, hostile, too large, kind unknown)."""
+
+    def __init__(self, file: str, reason: str, code: str = "refused"):
+        self.file, self.reason, self.code = file, reason, code
+        super().__init__(f"文件“{file}”未导入：{reason}")
+
+
+NOT_EXCEL = "不是有效的 Excel 文件"
+
+
+def file_format(path: Path, limits: Limits = LIMITS) -> str:
+    """``xlsx``, ``xls`` or ``csv`` from the name and the first bytes; raises FileRefused for anything else."""
+    name = path.name
+    if not path.is_file():
+        raise FileRefused(name, "文件不存在", "missing")
+    size = path.stat().st_size
+    if size == 0:
+        raise FileRefused(name, f"{NOT_EXCEL}（文件是空的）", "empty")
+    if size > limits.max_file_bytes:
+        raise FileRefused(
+            name, f"文件大小 {size / MIB:.0f} MB 超过上限 {limits.max_file_bytes / MIB:.0f} MB", "too_large"
+        )
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls", ".et"):
+        if head.startswith(XLSX_MAGIC):
+            return "xlsx"  # WPS and some systems save xlsx under an .xls name
+        if head == OLE2_MAGIC:
+            if suffix in (".xlsx", ".xlsm"):
+                raise FileRefused(
+                    name, f"{NOT_EXCEL}（可能设置了打开密码，请取消密码后另存为 .xlsx）", "encrypted"
+                )
+            return "xls"
+        raise FileRefused(name, f"{NOT_EXCEL}（文件内容不是 Excel 工作簿，可能只是改了扩展名）", "not_excel")
+    if suffix in (".csv", ".txt"):
+        if head.startswith(XLSX_MAGIC) or head == OLE2_MAGIC:
+            raise FileRefused(
+                name, "文件扩展名是 .csv，但内容是 Excel 工作簿；请改回 .xlsx 或 .xls 扩展名", "csv_is_excel"
+            )
+        return "csv"
+    raise FileRefused(name, f"{NOT_EXCEL}：只能导入 .xlsx、.xls 或 .csv 文件", "extension")
+
+
+def check_xlsx(path: Path, limits: Limits = LIMITS) -> dict[str, int]:
+    """Refuse a damaged, bomb-like or entity-carrying xlsx; returns each part's inflated size.
+
+    The zip's directory is checked first (part count, declared sizes, compression ratios), then every
+    XML part is inflated in chunks, counting the bytes actually produced (a directory can lie) and
+    looking for DOCTYPE or ENTITY declarations, which no spreadsheet program writes.
+    """
+    name = path.name
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise FileRefused(
+            name, f"{NOT_EXCEL}（文件已损坏或不完整，可能未下载或复制完）", "truncated"
+        ) from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > limits.max_members:
+            raise FileRefused(name, f"{NOT_EXCEL}（压缩包内有 {len(infos)} 个部件，超过上限）", "members")
+        names = {i.filename for i in infos}
+        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            raise FileRefused(name, f"{NOT_EXCEL}（缺少工作簿部件，可能是其他软件的压缩包）", "not_workbook")
+        declared = sum(i.file_size for i in infos)
+        if declared > limits.max_uncompressed_bytes:
+            raise FileRefused(name, _bomb(declared, limits), "zip_bomb")
+        for info in infos:
+            if info.flag_bits & 0x1:
+                raise FileRefused(name, f"{NOT_EXCEL}（文件已加密）", "encrypted")
+            if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(
+                info.compress_size, 1
+            ):
+                ratio = info.file_size / max(info.compress_size, 1)
+                raise FileRefused(
+                    name,
+                    f"部件 {info.filename} 压缩比 {ratio:.0f} 超过上限 {limits.max_ratio}，疑似压缩炸弹",
+                    "zip_bomb",
+                )
+        sizes: dict[str, int] = {}
+        total = 0
+        for info in infos:
+            if not info.filename.lower().endswith(_SCANNED_SUFFIXES):
+                total += info.file_size
+                continue
+            size = _scan_part(archive, info, name, limits, total)
+            sizes[info.filename] = size
+            total += size
+        return sizes
+
+
+def _bomb(size: int, limits: Limits) -> str:
+    return (
+        f"解压后大小 {size / MIB:.0f} MB 超过上限 {limits.max_uncompressed_bytes / MIB:.0f} MB，"
+        "疑似压缩炸弹或文件过大"
+    )
+
+
+def _scan_part(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: Limits, before: int
+) -> int:
+    """Inflate one XML part in chunks; refuse it if it declares a DTD or entities or inflates too far."""
+    size = 0
+    tail = b""
+    try:
+        with archive.open(info) as part:
+            while chunk := part.read(_CHUNK):
+                size += len(chunk)
+                if before + size > limits.max_uncompressed_bytes:
+                    raise FileRefused(name, _bomb(before + size, limits), "zip_bomb")
+                window = (tail + chunk).lower()
+                if any(token in window for token in _FORBIDDEN_ALL):
+                    raise FileRefused(
+                        name,
+                        f"{NOT_EXCEL}：部件 {info.filename} 含有 DOCTYPE 或 ENTITY 声明"
+                        "（Excel 不会写入，可能是恶意构造的文件）",
+                        "xml_entities",
+                    )
+                tail = window[-_OVERLAP:]
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, NotImplementedError) as exc:
+        raise FileRefused(
+            name, f"{NOT_EXCEL}（文件已损坏或不完整：{type(exc).__name__}）", "truncated"
+        ) from None
+    return size
+
+
+def csv_encoding(path: Path) -> str:
+    """``utf-8-sig`` if the whole file is UTF-8 (with or without BOM), else ``gb18030``; FileRefused when
+    it is neither or looks binary."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    if b"\x00" in chunk:
+                        raise FileRefused(path.name, "不是有效的 CSV 文件（含有二进制内容）", "binary")
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise FileRefused(
+        path.name, "无法识别 CSV 文件的编码；请另存为“CSV UTF-8”或 GB18030（GBK）编码", "encoding"
+    )
