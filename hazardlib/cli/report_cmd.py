@@ -1,0 +1,75 @@
+"""``hazard report NAME``: write a report (results list, ledgers, typical cases, tracing, county
+comparison, summaries) as xlsx, json, csv or docx."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from .base import as_of_option, county_option, db_option, friendly_errors, main, store_for, user_option
+
+
+def _epilog() -> str:
+    from ..reports import REPORTS
+
+    lines = ["\b", "报表 NAME（可用格式） Reports and their formats:"]
+    lines += [f"  {r.name:<18} {r.title}（{'、'.join(r.formats)}）：{r.help}" for r in REPORTS.values()]
+    return "\n".join(lines)
+
+
+def _names() -> list[str]:
+    from ..reports import REPORT_NAMES
+
+    return list(REPORT_NAMES)
+
+
+@main.command("report", epilog=_epilog())
+@click.argument("name", type=click.Choice(_names()), metavar="NAME")
+@db_option
+@user_option
+@county_option
+@as_of_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "json", "csv", "docx"]),
+    default=None,
+    help="导出格式；不填时按输出文件的扩展名判断。 Output format (default: from the file's extension).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="输出文件。 File to write.",
+)
+@click.option(
+    "--preparer", default=None, metavar="NAME", help="填表人，默认为 --user。 Preparer named on the form."
+)
+@friendly_errors
+def report_cmd(
+    name: str,
+    db: str | None,
+    user: str | None,
+    county: str | None,
+    as_of: dt.date | None,
+    fmt: str | None,
+    output: Path,
+    preparer: str | None,
+) -> None:
+    """导出报表：行动成果清单、整改台账、逾期和未完成整改清单、典型案例、双向追查、各县（市）进展对比、工作总结草稿。
+
+    统计截至 --as-of（默认今天）；指定 --county 时只含该县（市）的数据。各项指标的定义见 docs/reports.md。
+
+    Write report NAME as of a date, for one county or the whole prefecture, to the file given by -o;
+    the format follows the file's extension unless --format says otherwise.
+    """
+    from ..exports import export, format_for
+
+    chosen = format_for(name, output, fmt)
+    store = store_for(db, user, county)
+    path = export(name, store, as_of, county, chosen, output, preparer=preparer)
+    click.echo(f"已导出：{path}")

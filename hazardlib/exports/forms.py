@@ -1,0 +1,318 @@
+"""The layout of each table report as a form: its title, its columns (header, group, kind) and notes.
+
+The same column list serves the xlsx form (:mod:`.xlsx`) and the CSV file (:mod:`.tabular`), so a CSV
+column is headed exactly as the form's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..reports.common import Scope
+from ..reports.comparison import comparison_frame
+from ..reports.extra import ordered_figures
+from ..reports.ledgers import ledger_frame
+from ..reports.results_list import results_frame
+from ..reports.tracing import tracing_frame
+from ..reports.typical_cases import cases_frame
+from ..store import PREFECTURE_CODE, Store
+from .xlsx import Column, Sheet
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """A table report: how to build its frame for a scope, and how to lay it out."""
+
+    title: str
+    build: Callable[[Store, Scope], pd.DataFrame]
+    columns: Callable[[Scope], list[Column]]
+    notes: Callable[[Scope], list[str]]
+    freeze_columns: int = 0
+    row_numbers: bool = True
+    totals: bool = False
+    display_only: tuple[str, ...] = ()
+    """Columns the build adds for the form only (是/否 labels); the JSON leaves them out."""
+
+
+def _md(scope: Scope) -> str:
+    return f"{scope.start.month}月{scope.start.day}日"
+
+
+def _common_notes(scope: Scope) -> list[str]:
+    return [
+        f"说明：统计范围为{scope.campaign.year}年第一阶段开始之日（{_md(scope)}）至统计截止日（含当日）的记录，"
+        "按各项指标规定的日期认定；各项按企业登记所在县（市）统计，涉及州外企业的记录见“双向追查情况”表。"
+        "各项指标的定义见 docs/reports.md。",
+    ]
+
+
+def results_columns(scope: Scope) -> list[Column]:
+    columns = [
+        Column("county_code", "行政区划代码", None, "code", 10),
+        Column("county_name", "县（市）", None, "text"),
+    ]
+    for f in ordered_figures(scope.campaign):
+        columns.append(Column(f.key, f.header, f.group, "percent" if f.kind == "rate" else "int"))
+    return columns
+
+
+def _results_notes(scope: Scope) -> list[str]:
+    return [
+        *_common_notes(scope),
+        "整改率＝完成整改销号÷发现隐患×100%；不合格发现率＝不合格批次÷（监督抽查批次－拒检批次）×100%；"
+        "分母为0时不计算。合计行的各项数量为各县（市）之和，比率按合计数重新计算。",
+    ]
+
+
+def _results_build(store: Store, scope: Scope) -> pd.DataFrame:
+    return results_frame(store, scope)
+
+
+LEDGER_GROUP, HAZARD_GROUP, RECTIFY_GROUP = "企业", "隐患情况", "整改情况"
+
+
+def ledger_columns(_scope: Scope) -> list[Column]:
+    return [
+        Column("hazard_id", "隐患编号", None, "id", 10),
+        Column("county_name", "县（市）", LEDGER_GROUP, "text"),
+        Column("enterprise_name", "企业名称", LEDGER_GROUP, "text"),
+        Column("uscc", "统一社会信用代码", LEDGER_GROUP, "code", 21),
+        Column("kind_label", "类别", HAZARD_GROUP, "code", 6),
+        Column("grade_label", "等级", HAZARD_GROUP, "code", 6),
+        Column("category_name", "产品类别", HAZARD_GROUP, "text"),
+        Column("sub_product_name", "产品", HAZARD_GROUP, "text"),
+        Column("problem_name", "问题类型", HAZARD_GROUP, "text"),
+        Column("source_label", "发现来源", HAZARD_GROUP, "text"),
+        Column("found_date", "发现日期", HAZARD_GROUP, "date"),
+        Column("description", "隐患描述", HAZARD_GROUP, "text", 30),
+        Column("ordered_date", "责令整改日期", RECTIFY_GROUP, "date"),
+        Column("deadline", "整改期限", RECTIFY_GROUP, "date"),
+        Column("rectified_date", "整改完成日期", RECTIFY_GROUP, "date"),
+        Column("reinspected_date", "复查日期", RECTIFY_GROUP, "date"),
+        Column("closed_date", "销号日期", RECTIFY_GROUP, "date"),
+        Column("state_label", "截止日状态", RECTIFY_GROUP, "text"),
+        Column("overdue_label", "是否逾期", RECTIFY_GROUP, "code", 6),
+        Column("overdue_days", "逾期天数", RECTIFY_GROUP, "int"),
+        Column("history", "整改过程", RECTIFY_GROUP, "text", 50),
+    ]
+
+
+def _ledger_notes(scope: Scope) -> list[str]:
+    return [
+        f"说明：台账列出{_md(scope)}至统计截止日发现的隐患和风险，状态、期限和各环节日期均为截至统计截止日的情况"
+        "（此后的整改记录不计）。“逾期”指截止日仍在责令整改中且整改期限早于截止日。"
+        "填报整改进展时请以“隐患编号”对应。",
+    ]
+
+
+FLAGS = ("overdue_label",)
+
+
+def _with_flags(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["overdue_label"] = frame["overdue"].map({True: "是", False: "否"})
+    return frame
+
+
+def _ledger_build(store: Store, scope: Scope) -> pd.DataFrame:
+    return _with_flags(ledger_frame(store, scope))
+
+
+def _overdue_build(store: Store, scope: Scope) -> pd.DataFrame:
+    return _with_flags(ledger_frame(store, scope, kind="hazard", overdue_only=True))
+
+
+def _unrectified_build(store: Store, scope: Scope) -> pd.DataFrame:
+    return _with_flags(ledger_frame(store, scope, kind="hazard", open_only=True))
+
+
+def _unrectified_notes(scope: Scope) -> list[str]:
+    finish = scope.campaign.finish
+    return [
+        *_ledger_notes(scope),
+        f"方案要求：对{finish.month}月底前未完成隐患问题整改的要持续书面报送整改完成情况。本表列出截至统计截止日尚未销号的隐患。",
+    ]
+
+
+def case_columns(_scope: Scope) -> list[Column]:
+    return [
+        Column("case_no", "案件编号", None, "text"),
+        Column("county_name", "县（市）", None, "text"),
+        Column("enterprise_name", "当事人", None, "text"),
+        Column("uscc", "统一社会信用代码", None, "code", 21),
+        Column("violation_label", "违法行为", None, "text"),
+        Column("sub_product_name", "涉案产品", None, "text"),
+        Column("filed_date", "立案日期", None, "date"),
+        Column("facts", "基本案情", None, "text", 40),
+        Column("penalty", "处罚结果", None, "text", 30),
+        Column("persons_punished", "处罚到人（人）", None, "int"),
+        Column("transfer_label", "移送", "后续处理", "text"),
+        Column("transfer_date", "移送日期", "后续处理", "date"),
+        Column("dishonesty_label", "列入严重违法失信名单", "后续处理", "code", 10),
+        Column("revoked_label", "撤销许可证", "后续处理", "code", 8),
+        Column("published_date", "曝光日期", None, "date"),
+    ]
+
+
+def _cases_build(store: Store, scope: Scope) -> pd.DataFrame:
+    frame = cases_frame(store, scope)
+    frame["dishonesty_label"] = frame["dishonesty_listed"].map({True: "是", False: "否"})
+    frame["revoked_label"] = frame["licence_revoked"].map({True: "是", False: "否"})
+    return frame
+
+
+def tracing_columns(_scope: Scope) -> list[Column]:
+    batch, task = "不合格（抽查）批次", "追查任务"
+    return [
+        Column("batch_no", "抽样单编号", batch, "text"),
+        Column("sample_date", "抽样日期", batch, "date"),
+        Column("sub_product_name", "产品", batch, "text"),
+        Column("channel_label", "抽样环节", batch, "text"),
+        Column("result_label", "抽查结果", batch, "code", 8),
+        Column("sampled_by_name", "抽查县（市）", batch, "text"),
+        Column("counted_for_name", "计入成果清单的县（市）", batch, "text"),
+        Column("task_id", "任务编号", task, "id", 8),
+        Column("role_label", "追查对象", task, "code", 8),
+        Column("target_name", "对象名称", task, "text"),
+        Column("target_region", "所在地区", task, "text"),
+        Column("to_county_name", "承办单位", task, "text"),
+        Column("outside_label", "涉及州外企业", task, "code", 8),
+        Column("created_date", "下达日期", task, "date"),
+        Column("due", "办理期限", task, "date"),
+        Column("state_label", "截止日状态", task, "text"),
+        Column("done_date", "办结日期", task, "date"),
+        Column("overdue_label", "是否逾期", task, "code", 6),
+        Column("note", "备注", None, "text", 30),
+    ]
+
+
+def _tracing_build(store: Store, scope: Scope) -> pd.DataFrame:
+    frame = tracing_frame(store, scope)
+    frame["outside_label"] = frame["outside_prefecture"].map({True: "是", False: "否"})
+    frame["overdue_label"] = (
+        frame["overdue"].map({True: "是", False: "否"}).where(frame["task_id"].notna(), "")
+    )
+    return frame
+
+
+def comparison_columns(_scope: Scope) -> list[Column]:
+    p, h, s, d, o = "工作进度", "检查与隐患", "抽查", "处置与帮扶", "督导"
+    return [
+        Column("county_code", "行政区划代码", None, "code", 10),
+        Column("county_name", "县（市）", None, "text"),
+        Column("key_enterprises", "重点企业（家）", p, "int"),
+        Column("plan_label", "制定工作方案", p, "code", 8),
+        Column("self_check_coverage", "自查覆盖率（%）", p, "percent"),
+        Column("on_track_label", "按期推进", p, "code", 8),
+        Column("lagging_reasons", "滞后原因", p, "text", 30),
+        Column("producers_inspected", "检查生产单位（家次）", h, "int"),
+        Column("sellers_inspected", "检查销售单位（家次）", h, "int"),
+        Column("hazards_found", "发现隐患（项）", h, "int"),
+        Column("hazards_per_100_enterprises", "每百户企业隐患（项）", h, "number"),
+        Column("hazards_closed", "完成整改销号（项）", h, "int"),
+        Column("closure_rate", "整改率（%）", h, "percent"),
+        Column("hazards_overdue", "逾期未整改（项）", h, "int"),
+        Column("spot_check_batches", "监督抽查（批次）", s, "int"),
+        Column("unqualified_rate", "不合格发现率（%）", s, "percent"),
+        Column("enterprises_interviewed", "约谈企业（家）", d, "int"),
+        Column("cases_filed", "立案查处（件）", d, "int"),
+        Column("enterprises_helped", "帮扶企业（家）", d, "int"),
+        Column("open_findings", "待办事项（项）", o, "int"),
+        Column("findings_by_rule", "待办事项分类", o, "text", 40),
+        Column("oversight_suggested", "建议督导方式", o, "text"),
+        Column("oversight_taken", "已采取督导", o, "text"),
+    ]
+
+
+def _comparison_build(store: Store, scope: Scope) -> pd.DataFrame:
+    frame = comparison_frame(store, scope)
+    frame["plan_label"] = frame["plan_adopted"].map({True: "是", False: "否"})
+    frame["on_track_label"] = frame["on_track"].map({True: "是", False: "否"})
+    return frame
+
+
+def _comparison_notes(scope: Scope) -> list[str]:
+    return [
+        *_common_notes(scope),
+        "工作进度、自查覆盖率和按期推进的判断见 docs/rules.md“进度指标”；待办事项为治理规则截至统计截止日提出、尚未办理的事项。",
+    ]
+
+
+TABLES: dict[str, TableReport] = {
+    "results-list": TableReport(
+        "行动成果清单", _results_build, results_columns, _results_notes, 2, True, True
+    ),
+    "ledger": TableReport(
+        "问题整改台账", _ledger_build, ledger_columns, _ledger_notes, 1, False, display_only=FLAGS
+    ),
+    "overdue": TableReport(
+        "逾期未整改隐患清单", _overdue_build, ledger_columns, _ledger_notes, 1, False, display_only=FLAGS
+    ),
+    "unrectified": TableReport(
+        "未完成整改隐患清单",
+        _unrectified_build,
+        ledger_columns,
+        _unrectified_notes,
+        1,
+        False,
+        display_only=FLAGS,
+    ),
+    "typical-cases": TableReport(
+        "典型案例",
+        _cases_build,
+        case_columns,
+        _common_notes,
+        1,
+        display_only=("dishonesty_label", "revoked_label"),
+    ),
+    "tracing": TableReport(
+        "双向追查情况",
+        _tracing_build,
+        tracing_columns,
+        _common_notes,
+        1,
+        display_only=("outside_label", *FLAGS),
+    ),
+    "county-comparison": TableReport(
+        "各县（市）工作进展对比",
+        _comparison_build,
+        comparison_columns,
+        _comparison_notes,
+        2,
+        True,
+        True,
+        display_only=("plan_label", "on_track_label"),
+    ),
+}
+
+
+def joined(campaign_title: str, title: str) -> str:
+    """The campaign's title and a report's, without saying 行动 twice (…治理行动 + 行动成果清单)."""
+    if campaign_title.endswith("行动") and title.startswith("行动"):
+        return campaign_title + title[2:]
+    return campaign_title + title
+
+
+def sheet_for(name: str, frame: pd.DataFrame, scope: Scope) -> Sheet:
+    """The form of table report ``name`` for ``frame``: the prefecture row becomes the totals row."""
+    spec = TABLES[name]
+    rows, total = frame, None
+    if spec.totals and "county_code" in frame and (frame["county_code"] == PREFECTURE_CODE).any():
+        rows = frame[frame["county_code"] != PREFECTURE_CODE]
+        total = {str(k): v for k, v in frame[frame["county_code"] == PREFECTURE_CODE].iloc[0].items()}
+    title = joined(scope.campaign.title, spec.title)
+    if scope.county is not None:
+        title = f"{scope.unit_name}{title}"
+    return Sheet(
+        name=spec.title[:31],
+        title=title,
+        columns=spec.columns(scope),
+        rows=rows,
+        total=total,
+        notes=spec.notes(scope),
+        freeze_columns=spec.freeze_columns,
+        row_numbers=spec.row_numbers,
+    )

@@ -1,0 +1,387 @@
+"""Excel workbooks laid out as the official forms staff expect (openpyxl).
+
+Each sheet has a merged title row; a line with the reporting unit, the as-of date and the preparer;
+one or two header rows (a group header merged over the figures it holds, above each figure's own
+header); the data rows; an optional totals row; and notes. Numbers, percentages and dates carry their
+formats; the header rows are frozen and repeat on every printed page; pages are A4 landscape, fitted
+to the width. Text that a spreadsheet could read as a formula is neutralised (:mod:`.safety`).
+
+Large sheets (more than :data:`WRITE_ONLY_ROWS` rows) are streamed with openpyxl's write-only mode,
+and a sheet longer than Excel's row limit continues on further sheets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .safety import neutralise
+
+Kind = Literal["text", "code", "id", "int", "percent", "date", "number"]
+
+WRITE_ONLY_ROWS = 20_000
+EXCEL_MAX_ROWS = 1_048_576
+FONT = "宋体"
+TITLE_FONT = "黑体"
+
+NUMBER_FORMATS = {"id": "0", "int": "#,##0", "percent": "0.0%", "date": "yyyy-mm-dd", "number": "#,##0.0"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a form: the key of its value, its header, the group header above it, its kind."""
+
+    key: str
+    header: str
+    group: str | None = None
+    kind: Kind = "text"
+    width: float | None = None
+
+
+@dataclass(frozen=True)
+class Heading:
+    """The line under the title: who reports, as of which day, who prepared it."""
+
+    unit: str
+    as_of: dt.date
+    preparer: str | None = None
+    made_on: dt.date | None = None
+
+    def parts(self) -> tuple[str, str, str]:
+        made = self.made_on or dt.date.today()
+        return (
+            f"填报单位（盖章）：{self.unit}",
+            f"统计截止日期：{_cn_date(self.as_of)}",
+            f"填表人：{self.preparer or '　　　　'}　　填报日期：{_cn_date(made)}",
+        )
+
+
+@dataclass
+class Sheet:
+    """One form: a sheet name, its title, columns, rows (a DataFrame) and optionally a totals row."""
+
+    name: str
+    title: str
+    columns: Sequence[Column]
+    rows: pd.DataFrame
+    total: Mapping[str, Any] | None = None
+    notes: Sequence[str] = ()
+    freeze_columns: int = 0
+    row_numbers: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def display_width(text: str) -> int:
+    """Width of ``text`` in character cells: a Chinese character (or full-width sign) takes two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _styles() -> list[NamedStyle]:
+    def style(name: str, *, bold: bool = False, size: float = 10.5, **kw: Any) -> NamedStyle:
+        s = NamedStyle(name=name)
+        s.font = Font(name=kw.pop("font", FONT), bold=bold, size=size)
+        s.alignment = kw.pop("alignment", Alignment(vertical="center", wrap_text=True))
+        s.border = kw.pop("border", BORDER)
+        if "fill" in kw:
+            s.fill = kw.pop("fill")
+        s.number_format = kw.pop("number_format", "General")
+        return s
+
+    total_fill = PatternFill("solid", fgColor="F2F2F2")
+    header_fill = PatternFill("solid", fgColor="D9E1F2")
+    right = Alignment(horizontal="right", vertical="center")
+    out = [
+        style("表题", bold=True, size=16, font=TITLE_FONT, alignment=CENTER, border=Border()),
+        style("表头信息", size=10.5, alignment=Alignment(vertical="center"), border=Border()),
+        style("表头", bold=True, alignment=CENTER, fill=header_fill),
+        style("说明", size=9, alignment=Alignment(vertical="top", wrap_text=True), border=Border()),
+    ]
+    for suffix, extra in (("", {}), ("合计", {"bold": True, "fill": total_fill})):
+        out += [
+            style(f"文本{suffix}", **extra),
+            style(f"代码{suffix}", alignment=Alignment(horizontal="center", vertical="center"), **extra),
+            style(f"编号{suffix}", number_format=NUMBER_FORMATS["id"], alignment=CENTER, **extra),
+            style(f"整数{suffix}", number_format=NUMBER_FORMATS["int"], alignment=right, **extra),
+            style(f"百分比{suffix}", number_format=NUMBER_FORMATS["percent"], alignment=right, **extra),
+            style(f"日期{suffix}", number_format=NUMBER_FORMATS["date"], alignment=CENTER, **extra),
+            style(f"数值{suffix}", number_format=NUMBER_FORMATS["number"], alignment=right, **extra),
+        ]
+    return out
+
+
+STYLE_OF = {
+    "text": "文本",
+    "code": "代码",
+    "id": "编号",
+    "int": "整数",
+    "percent": "百分比",
+    "date": "日期",
+    "number": "数值",
+}
+
+
+def _value(kind: Kind, value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if kind == "percent":
+        return float(value) / 100.0
+    if kind in ("int", "id"):
+        return int(value)
+    if kind == "date":
+        if isinstance(value, pd.Timestamp):
+            return value.date()
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value[:10])
+        return value
+    if kind in ("text", "code"):
+        return neutralise(value if isinstance(value, str) else str(value))
+    return value
+
+
+class _Writer:
+    """Writes rows of styled cells to a normal or a write-only worksheet alike."""
+
+    def __init__(self, ws: Any, write_only: bool):
+        self.ws, self.write_only, self.row = ws, write_only, 0
+        self._styles: dict[str, Any] = {}
+
+    def cell(self, value: Any, style: str | None) -> Any:
+        c = WriteOnlyCell(self.ws, value=value) if self.write_only else Cell(self.ws, value=value)
+        if style:
+            # The named style's style array, worked out once and shared: assigning ``style`` by name for
+            # every cell of a large ledger costs more than writing it.
+            if style not in self._styles:
+                c.style = style
+                self._styles[style] = c._style
+            c._style = self._styles[style]
+        return c
+
+    def append(self, cells: Sequence[Any], height: float | None = None) -> int:
+        self.row += 1
+        if height:
+            self.ws.row_dimensions[self.row].height = height
+        self.ws.append(list(cells))
+        return self.row
+
+    def merge(self, r1: int, c1: int, r2: int, c2: int) -> None:
+        if (r1, c1) != (r2, c2):
+            ref = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
+            if self.write_only:
+                self.ws.merged_cells.add(ref)
+            else:
+                self.ws.merge_cells(ref)
+
+
+NUMERIC = ("int", "id", "percent", "number")
+
+
+def header_text(col: Column) -> str:
+    """The header as shown in the form: a figure's unit on a line of its own, e.g. 发现隐患⏎（项）."""
+    cut = col.header.rfind("（")
+    if col.kind in NUMERIC and cut > 0 and col.header.endswith("）"):
+        return f"{col.header[:cut]}\n{col.header[cut:]}"
+    return col.header
+
+
+def _widths(columns: Sequence[Column], rows: pd.DataFrame, total: Mapping[str, Any] | None) -> list[float]:
+    sample = rows.head(500)
+    if total is not None:
+        sample = pd.concat([sample, pd.DataFrame([dict(total)])], ignore_index=True)
+    widths = []
+    for col in columns:
+        if col.width:
+            widths.append(col.width)
+            continue
+        lines = header_text(col).split("\n")
+        header = max(display_width(line) for line in lines)
+        if col.kind in NUMERIC:
+            label, unit = display_width(lines[0]), display_width(lines[-1])
+            # A Chinese character is a little wider than two digits: about 0.6 × its label on each of two lines.
+            widths.append(float(max(9, unit + 2, min(15, math.ceil(label * 0.6) + 2))))
+        elif col.kind == "date":
+            widths.append(12.0)
+        else:
+            values = sample[col.key].dropna().astype(str) if col.key in sample else pd.Series([], dtype=str)
+            longest = max((display_width(v) for v in values), default=0)
+            widths.append(float(max(6, min(50, max(longest, math.ceil(header / 2)) + 2))))
+    return widths
+
+
+def _header_height(columns: Sequence[Column], widths: Sequence[float]) -> float:
+    lines = max(
+        sum(math.ceil(display_width(line) / max(1.0, w - 1)) for line in header_text(c).split("\n"))
+        for c, w in zip(columns, widths, strict=True)
+    )
+    return 14.0 * max(1, lines) + 6
+
+
+def _row_heights(
+    data: pd.DataFrame, columns: Sequence[Column], widths: Sequence[float]
+) -> list[float | None]:
+    """Each row's height for its wrapped text (None: one line), worked out column by column: not every
+    spreadsheet grows a row to fit its text when it opens the file."""
+    lines = np.ones(len(data), dtype="int64")
+    for col, width in zip(columns, widths, strict=True):
+        if col.kind != "text" or col.key not in data:
+            continue
+        text = data[col.key].astype("string").fillna("")
+        wide = (text.str.len() + text.str.count(r"[^\x00-\xff]")).to_numpy(dtype="float64")
+        lines = np.maximum(lines, np.ceil(wide / max(1.0, width - 1)).astype("int64"))
+    return [None if n <= 1 else 14.0 * int(n) + 4 for n in lines]
+
+
+def _chunks(frame: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
+    if frame.empty:
+        yield frame
+        return
+    for start in range(0, len(frame), size):
+        yield frame.iloc[start : start + size]
+
+
+def _write_sheet(
+    wb: Workbook, sheet: Sheet, heading: Heading, write_only: bool, part: int, rows: pd.DataFrame, last: bool
+) -> None:
+    name = sheet.name if part == 0 else f"{sheet.name}（续{part}）"
+    ws = wb.create_sheet(title=name[:31])
+    w = _Writer(ws, write_only)
+    columns = list(sheet.columns)
+    if sheet.row_numbers:
+        columns.insert(0, Column("_no", "序号", None, "code", 6))
+    n = len(columns)
+    widths = _widths(columns, rows, sheet.total if last else None)
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+    # Everything written before the rows in the file (sheet properties, panes, columns) is set first:
+    # a write-only sheet streams its rows and cannot go back.
+    two_levels = any(c.group for c in columns)
+    header_rows = (3, 4) if two_levels else (3, 3)
+    ws.print_title_rows = f"{header_rows[0]}:{header_rows[1]}"
+    ws.freeze_panes = (
+        f"{get_column_letter(sheet.freeze_columns + 1 + int(sheet.row_numbers))}{header_rows[1] + 1}"
+    )
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+
+    title_row = w.append([w.cell(sheet.title, "表题")] + [w.cell(None, "表题") for _ in range(n - 1)], 30)
+    w.merge(title_row, 1, title_row, n)
+    parts = heading.parts()
+    if n >= 3:
+        bounds = [0, n // 3, 2 * n // 3, n]
+        line = []
+        for i, text in enumerate(parts):
+            span = bounds[i + 1] - bounds[i]
+            line += [w.cell(text, "表头信息")] + [w.cell(None, "表头信息") for _ in range(span - 1)]
+        info_row = w.append(line, 22)
+        for i in range(3):
+            w.merge(info_row, bounds[i] + 1, info_row, bounds[i + 1])
+    else:
+        info_row = w.append(
+            [w.cell("　".join(parts), "表头信息")] + [w.cell(None, "表头信息") for _ in range(n - 1)], 22
+        )
+        w.merge(info_row, 1, info_row, n)
+
+    head_height = _header_height(columns, widths)
+    if two_levels:
+        top = w.append([w.cell(c.group or header_text(c), "表头") for c in columns], 20)
+        bottom = w.append(
+            [w.cell(None if not c.group else header_text(c), "表头") for c in columns], head_height
+        )
+        i = 1
+        for group, members in groupby(columns, key=lambda c: c.group):
+            span = len(list(members))
+            if group:
+                w.merge(top, i, top, i + span - 1)
+            else:
+                for j in range(i, i + span):
+                    w.merge(top, j, bottom, j)
+            i += span
+    else:
+        w.append([w.cell(header_text(c), "表头") for c in columns], head_height)
+
+    keys = [c.key for c in sheet.columns]
+    kinds = [c.kind for c in sheet.columns]
+    styles = [STYLE_OF[k] for k in kinds]
+    data = rows.reindex(columns=keys)
+    offset = part * _rows_per_sheet(sheet)
+    # A streamed (large) sheet writes its text cells bare, without borders: styling every cell of a
+    # million-row ledger would double the time it takes; numbers and dates keep their formats.
+    bare = [write_only and k in ("text", "code") for k in kinds]
+    heights = [None] * len(data) if write_only else _row_heights(data, sheet.columns, widths[-len(keys) :])
+    for (number, values), height in zip(
+        enumerate(data.itertuples(index=False, name=None), start=offset + 1), heights, strict=True
+    ):
+        cells = [w.cell(number, "代码")] if sheet.row_numbers else []
+        cells += [
+            _value(k, v) if b else w.cell(_value(k, v), s)
+            for k, v, s, b in zip(kinds, values, styles, bare, strict=True)
+        ]
+        w.append(cells, height)
+    if sheet.total is not None and last:
+        label = [w.cell("合计", "代码合计")] if sheet.row_numbers else []
+        cells = label + [
+            w.cell(_value(k, sheet.total.get(c)), f"{s}合计")
+            for c, k, s in zip(keys, kinds, styles, strict=True)
+        ]
+        w.append(cells)
+    for note in sheet.notes if last else ():
+        lines = max(1, math.ceil(display_width(note) / max(20.0, sum(widths) - 2)))
+        r = w.append([w.cell(note, "说明")] + [w.cell(None, "说明") for _ in range(n - 1)], 14.0 * lines + 4)
+        w.merge(r, 1, r, n)
+
+
+def _rows_per_sheet(sheet: Sheet) -> int:
+    return EXCEL_MAX_ROWS - 5 - len(sheet.notes) - (1 if sheet.total is not None else 0)
+
+
+def write_workbook(
+    path: str | Path, sheets: Iterable[Sheet], heading: Heading, *, write_only: bool | None = None
+) -> Path:
+    """Write ``sheets`` as one workbook at ``path``; write-only mode when asked or when a sheet is large."""
+    sheets = list(sheets)
+    if write_only is None:
+        write_only = any(len(s.rows) > WRITE_ONLY_ROWS for s in sheets)
+    wb = Workbook(write_only=write_only)
+    if not write_only:
+        wb.remove(wb.active)
+    for style in _styles():
+        wb.add_named_style(style)
+    for sheet in sheets:
+        parts = list(_chunks(sheet.rows, _rows_per_sheet(sheet)))
+        for part, rows in enumerate(parts):
+            _write_sheet(wb, sheet, heading, write_only, part, rows, part == len(parts) - 1)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+    return target
+
+
+__all__ = ["Column", "Heading", "Sheet", "display_width", "write_workbook"]

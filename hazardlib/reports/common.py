@@ -1,0 +1,187 @@
+"""What every report shares: the scope of a report (as-of date, campaign window, county) and the SQL
+pieces that count records for the county where the enterprise concerned is registered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from .. import schema
+from ..campaign import Campaign, available_years, campaign_year_of, load_campaign
+from ..errors import CampaignNotFound, OutOfScope
+from ..regions import Regions, load_regions
+from ..store import PREFECTURE_CODE, Store
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One report's frame: records whose deciding date falls in ``start``…``as_of`` (both inclusive),
+    for one county or (``county`` None) for the whole prefecture."""
+
+    as_of: dt.date
+    campaign: Campaign
+    county: str | None
+    regions: Regions
+
+    @property
+    def start(self) -> dt.date:
+        """The first day of stage 1: records dated before it belong to no stage of the campaign."""
+        return self.campaign.start
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The county codes whose rows the report shows, in code order."""
+        if self.county is not None:
+            return (self.county,)
+        return tuple(c.code for c in self.regions.counties)
+
+    @property
+    def unit_code(self) -> str:
+        """The code of the reporting unit: the county, or the prefecture."""
+        return self.county or PREFECTURE_CODE
+
+    @property
+    def unit_name(self) -> str:
+        """The name of the reporting unit, e.g. 都匀市 or 黔南布依族苗族自治州."""
+        return self.regions.name_of(self.unit_code)
+
+    def within(self, column: Any) -> Any:
+        """The SQL condition that ``column`` (a date) falls in the report's window."""
+        return column.between(self.start, self.as_of)
+
+    def up_to(self, column: Any) -> Any:
+        """The SQL condition that ``column`` (a date) is not after the as-of date."""
+        return sa.and_(column.is_not(None), column <= self.as_of)
+
+    def county_filter(self, column: Any) -> Any:
+        """The SQL condition limiting ``column`` (a county code) to the scope's counties."""
+        return column.in_(self.codes)
+
+
+def scope_for(store: Store, as_of: dt.date | None = None, county: str | None = None) -> Scope:
+    """The scope of a report at ``as_of`` (default today) for ``county`` (default: the session's).
+
+    A county session may ask only for its own county (OutOfScope otherwise); an unknown code raises
+    UnknownCounty; a year without a campaign calendar raises CampaignNotFound.
+    """
+    day = as_of or dt.date.today()
+    regions = load_regions()
+    wanted = None if county in (None, "", PREFECTURE_CODE) else str(county).strip()
+    if wanted is not None:
+        regions.county(wanted)
+    if store.county is not None:
+        if wanted is not None and wanted != store.county:
+            raise OutOfScope(store.county, wanted)
+        wanted = store.county
+    return Scope(day, campaign_for(day), wanted, regions)
+
+
+def campaign_for(day: dt.date) -> Campaign:
+    """The campaign ``day`` belongs to; after the last campaign with a calendar, that campaign (its
+    unrectified hazards keep being reported until done). CampaignNotFound when there is none."""
+    year = campaign_year_of(day)
+    try:
+        return load_campaign(year)
+    except CampaignNotFound:
+        earlier = [y for y in available_years() if y < year]
+        if not earlier:
+            raise
+        return load_campaign(earlier[-1])
+
+
+ENT = schema.enterprises
+
+
+def enterprise_county(table: sa.Table, column: str = "enterprise_id") -> tuple[Any, Any]:
+    """The FROM clause joining ``table`` to the enterprise concerned, and that enterprise's county.
+
+    The join is inner: a record whose enterprise is not in the store (outside the prefecture) falls out,
+    as the report definitions say.
+    """
+    e = ENT.alias(f"e_{table.name}_{column}")
+    return table.join(e, e.c.id == table.c[column]), e.c.county_code
+
+
+def owner_county(table: sa.Table) -> tuple[Any, Any]:
+    """Like :func:`enterprise_county`, but a record with no enterprise (an instrument addressed to
+    no enterprise) counts for the county that recorded it."""
+    e = ENT.alias(f"o_{table.name}")
+    return (
+        table.outerjoin(e, e.c.id == table.c.enterprise_id),
+        sa.func.coalesce(e.c.county_code, table.c.county_code),
+    )
+
+
+def spot_check_county() -> tuple[Any, Any, Any]:
+    """The FROM clause, county and enterprise of a spot-check batch: the sampled enterprise, else the
+    seller, else the producer, whichever is first in the store (inner join: batches about enterprises
+    outside the prefecture fall out)."""
+    s = schema.spot_checks
+    e = ENT.alias("e_spot")
+    concerned = sa.func.coalesce(s.c.enterprise_id, s.c.seller_id, s.c.producer_id)
+    return s.join(e, e.c.id == concerned), e.c.county_code, concerned
+
+
+def count_if(condition: Any) -> Any:
+    """COUNT of the rows meeting ``condition`` (portable: SUM of a CASE)."""
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def count_distinct_if(condition: Any, value: Any) -> Any:
+    """COUNT DISTINCT of ``value`` over the rows meeting ``condition``."""
+    return sa.func.count(sa.distinct(sa.case((condition, value), else_=None)))
+
+
+def grouped_counts(
+    store: Store, scope: Scope, from_: Any, county: Any, measures: dict[str, Any], where: Sequence[Any]
+) -> pd.DataFrame:
+    """One GROUP BY county query: a frame indexed by county code with one column per measure."""
+    stmt = (
+        sa.select(county.label("county_code"), *(expr.label(key) for key, expr in measures.items()))
+        .select_from(from_)
+        .where(scope.county_filter(county), *where)
+        .group_by(county)
+    )
+    with store.read() as conn:
+        frame = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["county_code", *measures])
+    return frame.set_index("county_code")
+
+
+def county_frame(scope: Scope) -> pd.DataFrame:
+    """An empty frame with one row per county of the scope, ``county_code`` and ``county_name``."""
+    return pd.DataFrame(
+        {
+            "county_code": list(scope.codes),
+            "county_name": [scope.regions.name_of(c) for c in scope.codes],
+        }
+    )
+
+
+def attach(base: pd.DataFrame, parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """``base`` (one row per county) with every part's columns joined on county code, 0 where absent."""
+    out = base.set_index("county_code")
+    for part in parts:
+        out = out.join(part, how="left")
+    counts = [c for c in out.columns if c != "county_name"]
+    out[counts] = out[counts].fillna(0).astype("int64")
+    return out.reset_index()
+
+
+def rate(numerator: Any, denominator: Any) -> float | None:
+    """A percentage with one decimal, or None when the denominator is 0."""
+    num, den = int(numerator), int(denominator)
+    if den <= 0:
+        return None
+    exact = Decimal(num * 100) / Decimal(den)
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def rate_column(num: pd.Series, den: pd.Series) -> pd.Series:
+    """:func:`rate` over two columns (object dtype so that a missing rate stays None, not NaN)."""
+    return pd.Series([rate(n, d) for n, d in zip(num, den, strict=True)], index=num.index, dtype=object)

@@ -1,0 +1,17 @@
+"""The figure table of ``docs/reports.md``, rendered from :mod:`.definitions` so that the two agree
+(a test checks that the document holds exactly this table)."""
+
+from __future__ import annotations
+
+from .definitions import FIGURES
+
+HEADER = "| 键名 | 指标（单位） | 分组 | 认定日期 | 计入什么 |\n|---|---|---|---|---|"
+
+
+def figure_table() -> str:
+    """The results list's figures as a Markdown table: key, label, group, deciding date, definition."""
+    rows = [
+        f"| `{f.key}` | {f.header} | {f.group} | {f.deciding_date} | {f.definition.replace('|', '｜')} |"
+        for f in FIGURES
+    ]
+    return "\n".join([HEADER, *rows])

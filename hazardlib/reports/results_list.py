@@ -1,0 +1,223 @@
+"""The action results list (行动成果清单): one row per county and the prefecture total, as of a date.
+
+Every figure is one GROUP BY county query over the store (no loop over records), counted for the county
+where the enterprise concerned is registered; the definitions are in :mod:`.definitions` and
+``docs/reports.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from .. import schema
+from ..ledger import is_overdue, ledger_at
+from ..store import PREFECTURE_CODE, Store
+from . import extra
+from .common import (
+    Scope,
+    attach,
+    count_distinct_if,
+    count_if,
+    county_frame,
+    enterprise_county,
+    grouped_counts,
+    owner_county,
+    rate_column,
+    scope_for,
+    spot_check_county,
+)
+from .definitions import COUNT_KEYS, RATES
+from .supervision import supervision_counts
+
+TRUE = sa.true()
+
+
+def _inspections(store: Store, scope: Scope) -> pd.DataFrame:
+    t = schema.inspections
+    from_, county = enterprise_county(t)
+    visits = (
+        sa.select(county.label("c"), t.c.field, t.c.enterprise_id, t.c.inspection_date)
+        .select_from(from_)
+        .where(scope.within(t.c.inspection_date), scope.county_filter(county))
+        .distinct()
+        .subquery()
+    )
+    measures = {
+        "producers_inspected": count_if(visits.c.field == "production"),
+        "sellers_inspected": count_if(visits.c.field == "circulation"),
+    }
+    return grouped_counts(store, scope, visits, visits.c.c, measures, [])
+
+
+def _risk_on_ledger(h: Any) -> list[Any]:
+    """A major risk an enterprise reported in its self-check, as the ledger records it."""
+    return [h.c.kind == "risk", h.c.grade == "major", h.c.source == "self_check"]
+
+
+def _self_checks(store: Store, scope: Scope) -> pd.DataFrame:
+    t, h = schema.self_checks, schema.hazards.alias("h_risk")
+    from_, county = enterprise_county(t)
+    # The enterprise condition lets the database use the hazards' enterprise index.
+    on_ledger = sa.exists().where(
+        h.c.enterprise_id == t.c.enterprise_id, h.c.source_id == t.c.id, *_risk_on_ledger(h)
+    )
+    measures = {
+        "self_checks": sa.func.count(sa.distinct(t.c.enterprise_id)),
+        "reported_not_on_ledger": count_if(sa.and_(t.c.major_risk_reported == TRUE, ~on_ledger)),
+    }
+    return grouped_counts(store, scope, from_, county, measures, [scope.within(t.c.check_date)])
+
+
+def _hazards(store: Store, scope: Scope) -> pd.DataFrame:
+    led = ledger_at(scope.as_of)
+    e = schema.enterprises.alias("e_hazard")
+    from_ = led.join(e, e.c.id == led.c.enterprise_id)
+    is_hazard = led.c.kind == "hazard"
+    measures = {
+        "hazards_found": count_if(is_hazard),
+        "hazards_general": count_if(sa.and_(is_hazard, led.c.grade == "general")),
+        "hazards_larger": count_if(sa.and_(is_hazard, led.c.grade == "larger")),
+        "hazards_major": count_if(sa.and_(is_hazard, led.c.grade == "major")),
+        "hazards_closed": count_if(sa.and_(is_hazard, led.c.state == "closed")),
+        "hazards_overdue": count_if(sa.and_(is_hazard, is_overdue(led, scope.as_of))),
+        "risks_on_ledger": count_if(sa.and_(*_risk_on_ledger(led))),
+    }
+    return grouped_counts(store, scope, from_, e.c.county_code, measures, [scope.within(led.c.found_date)])
+
+
+def _spot_checks(store: Store, scope: Scope) -> pd.DataFrame:
+    s = schema.spot_checks
+    from_, county, _ = spot_check_county()
+    measures = {
+        "spot_check_batches": sa.func.count(),
+        "unqualified_batches": count_if(s.c.result == "unqualified"),
+        "refused_batches": count_if(s.c.result == "refused"),
+        "follow_up_checks": count_if(s.c.follow_up_of.is_not(None)),
+    }
+    return grouped_counts(store, scope, from_, county, measures, [scope.within(s.c.sample_date)])
+
+
+def _traces(store: Store, scope: Scope) -> pd.DataFrame:
+    t = schema.tracing_tasks
+    return grouped_counts(
+        store, scope, t, t.c.to_county, {"two_way_traces": sa.func.count()}, [scope.within(t.c.created_date)]
+    )
+
+
+def _interviews(store: Store, scope: Scope) -> pd.DataFrame:
+    t = schema.interviews
+    from_, county = enterprise_county(t)
+    measures = {"enterprises_interviewed": sa.func.count(sa.distinct(t.c.enterprise_id))}
+    return grouped_counts(store, scope, from_, county, measures, [scope.within(t.c.held_date)])
+
+
+INSTRUMENT_KEYS = {
+    "listed_supervision_notices": "listed_supervision_notice",
+    "interview_notices": "interview_notice",
+    "rectification_notices": "rectification_notice",
+    "reminder_letters": "reminder_letter",
+}
+
+
+def _instruments(store: Store, scope: Scope) -> pd.DataFrame:
+    t = schema.instruments
+    from_, county = owner_county(t)
+    measures = {key: count_if(t.c.kind == kind) for key, kind in INSTRUMENT_KEYS.items()}
+    return grouped_counts(store, scope, from_, county, measures, [scope.within(t.c.issue_date)])
+
+
+def _enforcement(store: Store, scope: Scope) -> pd.DataFrame:
+    c = schema.enforcement_cases
+    from_, county = enterprise_county(c)
+    filed = scope.within(c.c.filed_date)
+    transferred = sa.and_(c.c.transferred_to.is_not(None), scope.within(c.c.transfer_date))
+    listed = sa.and_(c.c.dishonesty_listed == TRUE, scope.within(c.c.dishonesty_date))
+    revoked = sa.and_(c.c.licence_revoked == TRUE, scope.within(c.c.revoked_date))
+    published = sa.and_(c.c.typical_case == TRUE, scope.within(c.c.published_date))
+    measures = {
+        "cases_filed": count_if(filed),
+        "transfers": count_if(transferred),
+        "dishonesty_listed": count_distinct_if(listed, c.c.enterprise_id),
+        "licences_revoked": count_if(revoked),
+        "typical_cases_published": count_if(published),
+    }
+    return grouped_counts(
+        store, scope, from_, county, measures, [sa.or_(filed, transferred, listed, revoked, published)]
+    )
+
+
+def _help(store: Store, scope: Scope) -> pd.DataFrame:
+    t = schema.help_records
+    from_, county = enterprise_county(t)
+    measures = {
+        "enterprises_helped": sa.func.count(sa.distinct(t.c.enterprise_id)),
+        "quality_clinics": count_if(t.c.kind == "quality_clinic"),
+        "guidance_letters": count_if(t.c.kind == "guidance_letter"),
+    }
+    return grouped_counts(store, scope, from_, county, measures, [scope.within(t.c.help_date)])
+
+
+PARTS = (_inspections, _self_checks, _hazards, _spot_checks, _traces, _interviews, _instruments)
+PARTS_2 = (_enforcement, _help)
+
+
+def county_counts(store: Store, scope: Scope) -> pd.DataFrame:
+    """The count figures (and the campaign's extra figures) for each county of the scope."""
+    parts = [part(store, scope) for part in (*PARTS, *PARTS_2)]
+    parts.append(supervision_counts(store, scope))
+    extras = extra.figures_for(scope.campaign)
+    if extras:
+        parts.append(extra.counts(store, scope, extras))
+    frame = attach(county_frame(scope), parts)
+    frame["major_risks_self_reported"] = frame.pop("risks_on_ledger") + frame.pop("reported_not_on_ledger")
+    return frame
+
+
+def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every rate computed from its counts (one decimal, None where the denominator is 0)."""
+    out = frame.copy()
+    for key, (num, terms) in RATES.items():
+        den = sum((sign * out[col] for sign, col in terms), start=pd.Series(0, index=out.index))
+        out[key] = rate_column(out[num], den)
+    return out
+
+
+def total_row(frame: pd.DataFrame, name: str, code: str = PREFECTURE_CODE) -> pd.DataFrame:
+    """One row: the sum of every count column of ``frame``, rates recomputed from those sums."""
+    counts = [c for c in frame.columns if c not in ("county_code", "county_name", *RATES)]
+    total = frame[counts].sum().to_frame().T.astype("int64")
+    total.insert(0, "county_name", name)
+    total.insert(0, "county_code", code)
+    return with_rates(total)
+
+
+def results_list(store: Store, as_of: dt.date | None = None, county: str | None = None) -> pd.DataFrame:
+    """The action results list at ``as_of``: one row per county in code order, then the prefecture total
+    (``county_code`` "522700"); for a county (or a county session), that county's row only.
+
+    Columns: ``county_code``, ``county_name``, every key of :data:`~.definitions.FIGURES` in order, with
+    the campaign's extra figures after the last figure of their group. Counts are integers; rates are floats with one decimal or None.
+    """
+    scope = scope_for(store, as_of, county)
+    return results_frame(store, scope)
+
+
+def results_frame(store: Store, scope: Scope) -> pd.DataFrame:
+    """:func:`results_list` for an already resolved scope."""
+    rows = with_rates(county_counts(store, scope))
+    if scope.county is None:
+        rows = pd.concat([rows, total_row(rows, scope.regions.prefecture.name)], ignore_index=True)
+    keys = [f.key for f in extra.ordered_figures(scope.campaign)]
+    return rows[["county_code", "county_name", *keys]].reset_index(drop=True)
+
+
+def count_keys(frame: pd.DataFrame) -> list[str]:
+    """The count columns of a results list frame (everything but the codes, names and rates)."""
+    return [c for c in frame.columns if c not in ("county_code", "county_name") and c not in RATES]
+
+
+__all__ = ["COUNT_KEYS", "count_keys", "results_frame", "results_list", "total_row", "with_rates"]
