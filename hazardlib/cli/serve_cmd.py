@@ -1,10 +1,12 @@
-"""``hazard serve``: the dashboards under Voilà."""
+"""``hazard serve``: the dashboards under Voilà, bound to one county (or the prefecture), date and person."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
-from .base import as_of_option, county_option, db_option, friendly_errors, main, user_option
+from .base import as_of_option, county_option, db_option, friendly_errors, main, store_for, user_option
 
 
 @main.command("serve")
@@ -15,12 +17,24 @@ from .base import as_of_option, county_option, db_option, friendly_errors, main,
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。 Address to listen on.")
 @click.option("--port", default=8866, show_default=True, type=int, help="端口。 Port.")
 @friendly_errors
-def serve_cmd(db, user, county, as_of, host, port) -> None:  # type: ignore[no-untyped-def]
+def serve_cmd(
+    db: str | None, user: str | None, county: str | None, as_of: dt.date | None, host: str, port: int
+) -> None:
     """启动工作台看板（Voilà），供县局和州局工作人员在浏览器中使用。
 
-    Serve the dashboards with Voilà.
+    看板只能查看和修改 --county 指定县（市）的数据（不指定为全州），浏览器无法更改；
+    --as-of 是看板中的“今天”；--user 记入每条修改的审计记录。
+
+    Serve the dashboards with Voilà, bound to one county (or the prefecture), an as-of date and the
+    person acting; the browser cannot change any of them.
     """
-    click.echo(
-        "看板尚未完成：本版本已提供数据库、演示数据和命令行；看板将在后续版本（看板需求）中提供。\n"
-        "Dashboards come in a later change."
-    )
+    from ..apps.session import Session
+    from ..serve import ServeConfig, banner, check_port, dashboards_dir, run
+
+    check_port(host, port)
+    store = store_for(db, user, county)  # validates the county, creates or upgrades the schema
+    store.dispose()
+    session = Session(url=store.url, county=store.county, as_of=as_of or dt.date.today(), user=store.user)
+    config = ServeConfig(session=session, host=host, port=port, root=dashboards_dir())
+    click.echo(banner(config))
+    run(config)

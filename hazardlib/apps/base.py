@@ -1,0 +1,276 @@
+"""The base of every dashboard app: built from a store and an as-of date, it guards every widget callback,
+shows messages in plain Chinese, marks long work as in progress, and scopes choices to the session's county.
+
+A callback that raises never reaches the page: a :class:`~hazardlib.errors.HazardError` shows its own
+Chinese message (a refused input shows each finding, beside its field where the app has one), and any
+other exception shows a short apology with an incident number while its traceback goes to the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import ipywidgets as widgets
+import pandas as pd
+import sqlalchemy as sa
+
+from .. import schema
+from ..campaign import Campaign, load_campaign
+from ..catalogue import load_catalogue
+from ..errors import Finding, HazardError, ValidationFailed
+from ..regions import Regions, load_regions
+from ..store import PREFECTURE_CODE, Store
+from .session import Session, configure_logging
+from .ui import STYLE, Busy, FormField, esc, fmt_date, html_table, message_html
+
+log = logging.getLogger("hazardlib.apps")
+
+INTERNAL_ERROR = "操作未完成：系统出现内部错误（记录号 {incident}），详细情况已记入日志。请稍后重试；如仍出现，请把记录号告诉管理员。"
+REFUSED = "未保存：有 {n} 处需要修改，请按提示修改后重新提交。"
+UNAVAILABLE = "本页面暂时无法打开：{reason}"
+
+
+class App:
+    """A dashboard app: ``App(store, as_of).widget`` is what the dashboard shows."""
+
+    title: ClassVar[str] = ""
+    context: ClassVar[str] = "看板"
+
+    def __init__(self, store: Store, as_of: dt.date | None = None):
+        self.store = store
+        self.as_of = as_of or dt.date.today()
+        self.regions: Regions = load_regions()
+        self.status = widgets.HTML()
+        self.status.add_class("hz-status")
+        self.busy = Busy()
+        self._buttons: list[widgets.Button] = []
+        self.header = widgets.HTML(self._header_html())
+        body = self.build()
+        self.widget = widgets.VBox([widgets.HTML(STYLE), self.header, self.status, self.busy.widget, body])
+        self.widget.add_class("hz-app")
+        self.widget.add_class(f"hz-app-{type(self).__name__.lower()}")
+
+    # -- building -------------------------------------------------------------------------------
+    @classmethod
+    def from_session(cls, session: Session | None = None) -> App:
+        """The app for the session ``hazard serve`` set up (store, county, as-of date and person).
+
+        If the session cannot be opened the returned object's widget says so in Chinese.
+        """
+        configure_logging()
+        try:
+            session = session or Session.from_env()
+            return cls(session.store(), session.as_of)
+        except HazardError as exc:
+            log.warning("%s: %s", cls.__name__, exc)
+            return Unavailable(cls.title, str(exc))
+        except Exception:
+            incident = uuid.uuid4().hex[:8]
+            log.exception("%s could not start (incident %s)", cls.__name__, incident)
+            return Unavailable(cls.title, f"系统出现内部错误（记录号 {incident}），请联系管理员")
+
+    def build(self) -> widgets.Widget:
+        """The app's own widgets (below the header and the message line)."""
+        raise NotImplementedError
+
+    def _header_html(self) -> str:
+        parts = [f"范围：<b>{esc(self.scope_name)}</b>", f"日期：<b>{esc(fmt_date(self.as_of))}</b>"]
+        campaign = self.campaign
+        if campaign is not None:
+            parts.append(esc(campaign.stage_of(self.as_of).label))
+        parts.append(f"操作人：<b>{esc(self.store.user)}</b>")
+        return f'<div class="hz-head">{"　｜　".join(parts)}</div>'
+
+    # -- scope ----------------------------------------------------------------------------------
+    @property
+    def county(self) -> str | None:
+        """The session's county code; None for the prefecture."""
+        return self.store.county
+
+    @property
+    def scope_name(self) -> str:
+        return self.regions.name_of(self.county or PREFECTURE_CODE)
+
+    def county_options(self, *, whole: str | None = None) -> list[tuple[str, str | None]]:
+        """County choices this session may use: its own county only, or every county for the prefecture
+        (led by ``whole`` meaning all of them, when given)."""
+        if self.county is not None:
+            return [(self.regions.name_of(self.county), self.county)]
+        opts: list[tuple[str, str | None]] = [(whole, None)] if whole else []
+        return opts + [(c.name, c.code) for c in self.regions.counties]
+
+    def county_name(self, code: str | None) -> str:
+        if not code:
+            return ""
+        try:
+            return self.regions.name_of(code)
+        except HazardError:
+            return code
+
+    @functools.cached_property
+    def campaign(self) -> Campaign | None:
+        """The campaign of the as-of date's year (None if there is no calendar for that year)."""
+        try:
+            return load_campaign(self.year)
+        except HazardError:
+            return None
+
+    @property
+    def year(self) -> int:
+        return self.as_of.year
+
+    @functools.cached_property
+    def product_options(self) -> list[tuple[str, str]]:
+        """(label, code) of every key product sub-product, e.g. ("18 燃气用具·燃气灶具", "18-01")."""
+        out = []
+        for cat in load_catalogue().categories:
+            for sp in cat.sub_products:
+                name = cat.name if sp.name == cat.name else f"{cat.name}·{sp.name}"
+                out.append((f"{cat.code} {name}", sp.code))
+        return out
+
+    def product_label(self, code: str | None) -> str:
+        return next((label for label, c in self.product_options if c == code), code or "")
+
+    # -- counting -------------------------------------------------------------------------------
+    def count(self, table: sa.Table, *where: Any) -> int:
+        """How many of ``table``'s records this session sees that meet ``where``."""
+        stmt = self.store.scoped(sa.select(sa.func.count()).select_from(table).where(*where), table)
+        with self.store.read() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def overview(self) -> dict[str, int]:
+        """A few counts of the session's county (or the prefecture) as they stood on the as-of date."""
+        from ..ledger import is_open, ledger_at
+
+        e, s, h = schema.enterprises, schema.self_checks, schema.hazards
+        led = ledger_at(self.as_of)
+        open_stmt = (
+            sa.select(sa.func.count()).select_from(led).where(led.c.campaign_year == self.year, is_open(led))
+        )
+        if self.county is not None:
+            open_stmt = open_stmt.where(led.c.county_code == self.county)
+        with self.store.read() as conn:
+            still_open = int(conn.execute(open_stmt).scalar_one())
+        return {
+            "登记企业": self.count(e),
+            f"{self.year}年企业自查": self.count(
+                s, s.c.campaign_year == self.year, s.c.check_date <= self.as_of
+            ),
+            f"{self.year}年发现隐患和风险": self.count(
+                h, h.c.campaign_year == self.year, h.c.found_date <= self.as_of
+            ),
+            "未销号隐患和风险": still_open,
+        }
+
+    def overview_html(self) -> str:
+        return html_table(pd.DataFrame([self.overview()]), css_class="hz-overview")
+
+    # -- messages -------------------------------------------------------------------------------
+    def say(self, text: str, kind: str = "ok", details: Sequence[str] = ()) -> None:
+        """Show a message at the top of the app (``kind``: ok, error, info, warn)."""
+        self.status.value = message_html(kind, text, details)
+
+    def clear_message(self) -> None:
+        self.status.value = ""
+
+    def report(self, exc: BaseException, fields: Mapping[str, FormField] | None = None) -> None:
+        """Show an exception as a plain Chinese message; log the traceback of anything unexpected."""
+        if isinstance(exc, ValidationFailed):
+            self.show_findings(exc.findings, fields)
+        elif isinstance(exc, HazardError):
+            log.info("%s refused: %s", type(self).__name__, exc)
+            self.say(str(exc), "error")
+        else:
+            incident = uuid.uuid4().hex[:8]
+            log.exception("%s callback failed (incident %s)", type(self).__name__, incident)
+            self.say(INTERNAL_ERROR.format(incident=incident), "error")
+
+    def show_findings(
+        self, findings: Sequence[Finding], fields: Mapping[str, FormField] | None = None
+    ) -> None:
+        """Put each finding beside its field (matched by the field's Chinese title or key); list the rest."""
+        fields = fields or {}
+        for f in fields.values():
+            f.clear()
+        by_name: dict[str, FormField] = {}
+        for f in fields.values():
+            by_name[f.title] = f
+            by_name[f.key] = f
+        rest = []
+        for finding in findings:
+            target = by_name.get(finding.field or "") or by_name.get((finding.field or "").split("·")[0])
+            if target is not None and not target.has_error:
+                target.set_error(finding.message)
+            elif target is None:
+                rest.append(str(finding))
+        self.say(REFUSED.format(n=len(findings)), "error", rest)
+
+    # -- callbacks ------------------------------------------------------------------------------
+    def guard(self, fn: Callable[..., Any]) -> Callable[..., None]:
+        """``fn`` wrapped so that no exception escapes to the page (see :meth:`report`)."""
+
+        @functools.wraps(fn)
+        def guarded(*args: Any, **kwargs: Any) -> None:
+            try:
+                fn(*args, **kwargs)
+            except Exception as exc:
+                self.report(exc)
+            finally:
+                if self.busy.active:
+                    self._done()
+
+        return guarded
+
+    def on_click(self, btn: widgets.Button, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` when ``btn`` is clicked, guarded."""
+        self._buttons.append(btn)
+        btn.on_click(self.guard(lambda _b: fn()))
+
+    def on_change(self, widget: widgets.Widget, fn: Callable[[Any], Any], names: str = "value") -> None:
+        """Run ``fn(new_value)`` when ``widget``'s value changes, guarded."""
+        widget.observe(self.guard(lambda change: fn(change["new"])), names=names)
+
+    @contextmanager
+    def working(self, text: str) -> Iterator[Busy]:
+        """Show that long work is under way (and keep buttons from being clicked twice) while it runs."""
+        self.busy.show(text)
+        self._was_disabled = {id(b): b.disabled for b in self._buttons}
+        for b in self._buttons:
+            b.disabled = True
+        try:
+            yield self.busy
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        self.busy.hide()
+        before = getattr(self, "_was_disabled", {})
+        for b in self._buttons:
+            b.disabled = before.get(id(b), False)
+        self._was_disabled = {}
+
+    # -- writing --------------------------------------------------------------------------------
+    def transaction_context(self, what: str) -> str:
+        """The audit context of a write made from this app."""
+        return f"{self.context}：{what}"
+
+
+class Unavailable(App):
+    """What a dashboard shows when its app cannot be built for this session."""
+
+    def __init__(self, title: str, reason: str):  # there is no store to build from
+        self.title_text = title
+        self.status = widgets.HTML(message_html("error", UNAVAILABLE.format(reason=reason)))
+        self.widget = widgets.VBox([widgets.HTML(STYLE), self.status])
+        self.widget.add_class("hz-app")
+        self.widget.add_class("hz-unavailable")
+
+    def build(self) -> widgets.Widget:  # pragma: no cover - never built
+        return widgets.VBox()

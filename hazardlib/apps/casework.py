@@ -1,0 +1,92 @@
+"""Queries and small pieces shared by the 抽查与处置 tabs: recent records of the session's county, one page
+at a time, and the rules' findings of one measure of the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from .. import models, records, schema
+from ..errors import Finding, ValidationFailed
+from ..store import Store
+from .ui import esc, fmt_date
+
+ENT = schema.enterprises
+
+
+def page_of(
+    store: Store,
+    table: sa.Table,
+    columns: Sequence[Any],
+    *,
+    where: Sequence[Any] = (),
+    order: Sequence[Any] = (),
+    join_enterprise: str | None = "enterprise_id",
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[pd.DataFrame, int]:
+    """One page of ``table``'s records the session may see (with the enterprise's name as ``enterprise``
+    when ``join_enterprise`` names the column to join on), and how many there are in all."""
+    source: Any = table
+    cols = list(columns)
+    if join_enterprise:
+        source = table.outerjoin(ENT, ENT.c.id == table.c[join_enterprise])
+        cols.append(ENT.c.name.label("enterprise"))
+    base = store.scoped(sa.select(*cols).select_from(source).where(*where), table)
+    count = store.scoped(sa.select(sa.func.count()).select_from(source).where(*where), table)
+    stmt = base.order_by(*order, table.c.id.desc()).offset(offset).limit(limit)
+    with store.read() as conn:
+        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+        total = int(conn.execute(count).scalar_one())
+    return pd.DataFrame(rows, columns=[c.key for c in stmt.selected_columns]), total
+
+
+def findings_html(findings: Sequence[Any], empty: str = "规则未提示需要办理的事项。", limit: int = 30) -> str:
+    """The rules' findings as a list (at most ``limit``, the rest counted)."""
+    if not findings:
+        return f'<div class="hz-note">{esc(empty)}</div>'
+    items = "".join(
+        f"<li>{esc(f.message)}{'（期限 ' + esc(fmt_date(f.due)) + '）' if f.due else ''}</li>"
+        for f in findings[:limit]
+    )
+    more = (
+        f'<div class="hz-note">另有 {len(findings) - limit} 项未列出。</div>' if len(findings) > limit else ""
+    )
+    return f'<ul class="hz-findings">{items}</ul>{more}'
+
+
+def verify_signal(store: Store, signal_id: int, outcome: str, day: dt.date, *, today: dt.date) -> str:
+    """Record the verification of a risk signal (confirmed or dismissed, on ``day``); returns the outcome
+    of the save. Goes through the RiskSignal model, so the date rules of every record apply."""
+    t = schema.risk_signals
+    row = store.get(t, signal_id)
+    keys = (
+        "county_code",
+        "campaign_year",
+        "received_date",
+        "source",
+        "description",
+        "enterprise_id",
+        "sub_product_code",
+    )
+    if day < row["received_date"]:
+        raise ValidationFailed(
+            [
+                Finding(
+                    "date_order",
+                    f"核查日期 {day} 早于收到日期 {row['received_date']}",
+                    field="核查日期",
+                    value=day,
+                )
+            ]
+        )
+    data = {k: row[k] for k in keys if row[k] is not None}
+    record = models.validate(
+        models.RiskSignal, {**data, "verification": outcome, "verified_date": day}, today=today
+    )
+    with store.transaction("看板·抽查与处置：风险信息核查") as tx:
+        return records.save_risk_signal(tx, record)[1]

@@ -1,0 +1,140 @@
+"""Forms built from the record models: one labelled control per field, titles taken from the model (so the
+inline messages of :func:`hazardlib.models.check` land beside the right field)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import ipywidgets as widgets
+from pydantic import BaseModel
+
+from .. import models, vocab
+from .ui import FormField, choose, dropdown, options_from
+
+if TYPE_CHECKING:
+    from .base import App
+
+M = TypeVar("M", bound=BaseModel)
+TODAY = "today"
+WIDE = "28em"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One field of a form: the model field, the kind of control, its choices and default.
+
+    ``kind``: text, textarea, date, choice, vocab, bool, int, product, county. ``vocabulary`` gives the
+    choices of a ``vocab`` field; a date's ``default`` may be ``"today"`` (the session's as-of date).
+    """
+
+    key: str
+    kind: str = "text"
+    required: bool = False
+    hint: str = ""
+    default: Any = None
+    vocabulary: vocab.Vocabulary | None = None
+    choices: tuple[tuple[str, Any], ...] = ()
+    blank: str = "（请选择）"
+
+
+class ModelForm:
+    """Controls for some fields of ``model``; :meth:`check` validates and puts findings beside fields."""
+
+    def __init__(self, app: App, model: type[M], specs: Sequence[Spec], *, label_width: str = "11em"):
+        self.app, self.model, self.specs = app, model, {s.key: s for s in specs}
+        self.fields: dict[str, FormField] = {}
+        for spec in specs:
+            info = model.model_fields.get(spec.key)
+            title = (info.title if info is not None else None) or spec.key
+            self.fields[spec.key] = FormField(
+                spec.key,
+                title,
+                self._control(spec),
+                required=spec.required,
+                hint=spec.hint,
+                label_width=label_width,
+            )
+        self.widget = widgets.VBox([f.widget for f in self.fields.values()])
+
+    def _control(self, spec: Spec) -> widgets.Widget:
+        wide = widgets.Layout(width=WIDE)
+        default = spec.default
+        if spec.kind == "textarea":
+            return widgets.Textarea(value=default or "", layout=widgets.Layout(width=WIDE, height="4em"))
+        if spec.kind == "date":
+            return widgets.DatePicker(value=self.app.as_of if default == TODAY else default)
+        if spec.kind == "bool":
+            return widgets.Checkbox(value=bool(default), indent=False)
+        if spec.kind == "int":
+            return widgets.BoundedIntText(
+                value=default or 0, min=0, max=1_000_000, layout=widgets.Layout(width="8em")
+            )
+        if spec.kind in ("choice", "vocab", "product", "county"):
+            if spec.kind == "vocab":
+                assert spec.vocabulary is not None
+                options: list[tuple[str, Any]] = options_from(spec.vocabulary.labels, blank=spec.blank)
+            elif spec.kind == "product":
+                options = [(spec.blank, None), *self.app.product_options]
+            elif spec.kind == "county":
+                counties = self.app.county_options()
+                options = counties if len(counties) == 1 else [(spec.blank, None), *counties]
+                if len(counties) == 1:
+                    default = default or counties[0][1]
+            else:
+                options = [(spec.blank, None), *spec.choices]
+            return dropdown(options, default, layout=wide)
+        return widgets.Text(value=default or "", layout=wide)
+
+    def control(self, key: str) -> Any:
+        return self.fields[key].control
+
+    def values(self) -> dict[str, Any]:
+        """The filled-in values (blank ones left out, so the model's defaults apply)."""
+        out = {}
+        for key, f in self.fields.items():
+            value = f.control.value
+            if isinstance(value, str):
+                value = value.strip()
+            if value in ("", None):
+                continue
+            if self.specs[key].kind == "bool" and value is False:
+                continue
+            out[key] = value
+        return out
+
+    def fill(self, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if key in self.fields and value is not None:
+                self.fields[key].control.value = value
+
+    def reset(self) -> None:
+        for key, f in self.fields.items():
+            spec = self.specs[key]
+            if spec.kind == "date":
+                f.control.value = self.app.as_of if spec.default == TODAY else spec.default
+            elif spec.kind == "bool":
+                f.control.value = bool(spec.default)
+            elif spec.kind == "int":
+                f.control.value = spec.default or 0
+            elif spec.kind in ("choice", "vocab", "product"):
+                choose(f.control, spec.default)
+            elif spec.kind == "county":
+                if len(f.control.options) > 1:
+                    choose(f.control, spec.default)
+            else:
+                f.control.value = spec.default or ""
+            f.clear()
+
+    def clear(self) -> None:
+        for f in self.fields.values():
+            f.clear()
+
+    def check(self, extra: dict[str, Any] | None = None) -> Any:
+        """The record these values make (with ``extra`` fields added), or None after showing why not."""
+        self.clear()
+        record, findings = models.check(self.model, {**self.values(), **(extra or {})}, today=self.app.as_of)
+        if record is None:
+            self.app.show_findings(findings, self.fields)
+        return record

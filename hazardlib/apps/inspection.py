@@ -1,0 +1,333 @@
+"""现场检查与隐患登记: an on-site inspection against its field's checklist; every item found wanting becomes
+a hazard on the rectification ledger (with grade, problem type and, when ordered on the spot, a deadline);
+the instruments of 三书一函 are issued from here.
+
+Plan, 二(一)2: 对生产领域，重点检查关键原材料、生产过程、出厂检验等关键质量点是否控制到位……；对流通领域，以进货
+验收制度建立和执行情况、产品销售台账建立和执行情况，以及销售来源不明、假冒伪劣产品等问题为重点。……对检查发现
+的问题隐患，综合运用“三书一函”……
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import ipywidgets as widgets
+import pandas as pd
+import sqlalchemy as sa
+
+from .. import models, records, schema, vocab
+from ..campaign import deadline_from
+from ..checklists import InspectionItem, load_checklists, load_problems
+from ..store import Store
+from .base import App
+from .enterprises import EnterprisePicker
+from .forms import TODAY, ModelForm, Spec
+from .ui import FormField, button, esc, html_table, note, options_from, records_of, section, set_options
+
+GRADE_ORDER = {code: i for i, code in enumerate(vocab.GRADE.codes)}  # general < larger < major
+FIELD_OF_ENTERPRISE = {"producer": "production", "seller": "circulation", "both": "production"}
+OUTCOME_TEXT = {"inserted": "已登记", "updated": "已更新", "unchanged": "内容无变化"}
+
+
+def enterprise_hazards(store: Store, enterprise_id: int) -> pd.DataFrame:
+    """The enterprise's findings on the ledger (newest first), as the session may see them."""
+    h = schema.hazards
+    stmt = store.scoped(
+        sa.select(h.c.id, h.c.kind, h.c.grade, h.c.problem_code, h.c.state, h.c.found_date, h.c.deadline)
+        .where(h.c.enterprise_id == enterprise_id)
+        .order_by(h.c.found_date.desc(), h.c.id.desc()),
+        h,
+    )
+    with store.read() as conn:
+        return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=list(stmt.selected_columns.keys()))
+
+
+def enterprise_instruments(store: Store, enterprise_id: int) -> pd.DataFrame:
+    """The instruments of 三书一函 issued to the enterprise (newest first)."""
+    t = schema.instruments
+    stmt = store.scoped(
+        sa.select(t.c.id, t.c.kind, t.c.number, t.c.issue_date, t.c.hazard_id, t.c.note)
+        .where(t.c.enterprise_id == enterprise_id)
+        .order_by(t.c.issue_date.desc(), t.c.id.desc()),
+        t,
+    )
+    with store.read() as conn:
+        return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=list(stmt.selected_columns.keys()))
+
+
+class ChecklistRow:
+    """One checklist item: conforms or not; when not, the hazard's grade, problem type and description."""
+
+    def __init__(self, app: App, item: InspectionItem, problems: list[tuple[str, str]]):
+        self.item = item
+        self.result = widgets.RadioButtons(
+            options=[("符合", True), ("不符合", False)], value=True, orientation="horizontal"
+        )
+        self.grade = widgets.Dropdown(
+            options=options_from(vocab.GRADE.labels), value="general", layout=widgets.Layout(width="7em")
+        )
+        self.problem = widgets.Dropdown(
+            options=problems, value=item.problem, layout=widgets.Layout(width="14em")
+        )
+        self.description = widgets.Text(placeholder="问题描述", layout=widgets.Layout(width="22em"))
+        self.details = widgets.HBox([self.grade, self.problem, self.description])
+        self.details.layout.display = "none"
+        app.on_change(self.result, self._toggle)
+        self.field = FormField(
+            f"item-{item.code}",
+            f"{item.code} {item.topic}",
+            widgets.VBox(
+                [widgets.HTML(f'<div class="hz-label">{esc(item.text)}</div>'), self.result, self.details]
+            ),
+            label_width="9em",
+        )
+        self.widget = self.field.widget
+
+    def _toggle(self, conforms: bool | None) -> None:
+        self.details.layout.display = "" if conforms is False else "none"
+
+    @property
+    def failed(self) -> bool:
+        return self.result.value is False
+
+
+class InspectionApp(App):
+    """Record an on-site inspection with its checklist, put what failed on the ledger, issue instruments."""
+
+    title: ClassVar[str] = "现场检查与隐患登记"
+    context: ClassVar[str] = "看板·现场检查与隐患登记"
+
+    def build(self) -> widgets.Widget:
+        self.enterprise: dict[str, Any] | None = None
+        self.picker = EnterprisePicker(self, self.open_enterprise, on_clear=self.close_enterprise)
+        self.checklists = load_checklists()
+        self.form = ModelForm(
+            self,
+            models.Inspection,
+            [
+                Spec("inspection_date", "date", required=True, default=TODAY),
+                Spec("field", "vocab", required=True, vocabulary=vocab.FIELD),
+                Spec("sub_product_code", "product", required=True),
+                Spec("inspectors", hint="执法人员姓名，多人用顿号分隔"),
+                Spec("note", "textarea"),
+            ],
+        )
+        self.on_change(self.form.control("field"), self._show_checklist)
+        self.order_now = widgets.Checkbox(value=True, description="对不符合项当场责令限期整改", indent=False)
+        self.deadline = widgets.DatePicker(value=self._default_deadline())
+        self.deadline_field = FormField("deadline", "整改期限", self.deadline)
+        self.rows: list[ChecklistRow] = []
+        self.rows_box = widgets.VBox()
+        self.save_btn = button("保存检查记录", style="success", key="save-inspection")
+        self.on_click(self.save_btn, self.save)
+        self.confirmation = widgets.HTML()
+        self.confirmation.add_class("hz-confirmation")
+        self.instrument_form = ModelForm(
+            self,
+            models.Instrument,
+            [
+                Spec("kind", "vocab", required=True, vocabulary=vocab.INSTRUMENT_KIND),
+                Spec("number"),
+                Spec("issue_date", "date", required=True, default=TODAY),
+                Spec("hazard_id", "choice", blank="（不针对具体隐患）"),
+                Spec("note", "textarea"),
+            ],
+        )
+        self.issue_btn = button("登记签发", style="primary", key="issue")
+        self.on_click(self.issue_btn, self.issue)
+        self.instruments = widgets.HTML()
+        self.hazards = widgets.HTML()
+        self.work = widgets.VBox(
+            [
+                section("二、检查情况"),
+                self.form.widget,
+                section("三、检查表"),
+                note("逐项检查；不符合的项目会登记为隐患（同一问题类型的多项合并为一条）。"),
+                self.rows_box,
+                self.order_now,
+                self.deadline_field.widget,
+                self.save_btn,
+                self.confirmation,
+                section("四、该企业的隐患"),
+                self.hazards,
+                section("五、签发“三书一函”"),
+                self.instrument_form.widget,
+                self.issue_btn,
+                self.instruments,
+            ]
+        )
+        self.work.layout.display = "none"
+        self.summary = widgets.HTML()
+        self.summary.add_class("hz-summary")
+        self._summarise()
+        return widgets.VBox([self.summary, section("一、选择被检查企业"), self.picker.widget, self.work])
+
+    def _summarise(self) -> None:
+        i, h = schema.inspections, schema.hazards
+        done = self.count(i, i.c.campaign_year == self.year, i.c.inspection_date <= self.as_of)
+        found = self.count(
+            h, h.c.campaign_year == self.year, h.c.source == "inspection", h.c.found_date <= self.as_of
+        )
+        self.summary.value = (
+            f'<div class="hz-note">{esc(self.scope_name)}{self.year}年度已登记现场检查 '
+            f'<b class="hz-count-inspections">{done}</b> 次，检查发现隐患 <b class="hz-count-hazards">{found}</b> 条。</div>'
+        )
+
+    def _default_deadline(self) -> Any:
+        if self.campaign is None:
+            return None
+        days = int(self.campaign.parameter("default_rectification_days"))
+        unit = str(self.campaign.parameters.get("default_rectification_unit", "calendar"))
+        return deadline_from(self.as_of, days, unit)  # type: ignore[arg-type]
+
+    # -- steps ----------------------------------------------------------------------------------
+    def open_enterprise(self, row: dict[str, Any]) -> None:
+        self.enterprise = row
+        self.confirmation.value = ""
+        self.form.reset()
+        self.form.control("field").value = FIELD_OF_ENTERPRISE.get(row["field"], "production")
+        e = schema.enterprises
+        products = self.store.get(e, row["id"]).get("products") or []
+        if products:
+            self.form.control("sub_product_code").value = products[0]
+        self._show_checklist(self.form.control("field").value)
+        self._refresh_enterprise()
+        self.work.layout.display = ""
+
+    def close_enterprise(self) -> None:
+        self.enterprise = None
+        self.work.layout.display = "none"
+
+    def _show_checklist(self, field: str | None) -> None:
+        if not field:
+            self.rows, self.rows_box.children = [], []
+            return
+        problems = [(p.name, p.code) for p in load_problems() if p.field == field]
+        self.rows = [ChecklistRow(self, i, problems) for i in self.checklists.inspection(field)]
+        self.rows_box.children = [r.widget for r in self.rows]
+
+    def _refresh_enterprise(self) -> None:
+        assert self.enterprise is not None
+        hz = enterprise_hazards(self.store, self.enterprise["id"])
+        problems = {p.code: p.name for p in load_problems()}
+        set_options(
+            self.instrument_form.control("hazard_id"),
+            [
+                ("（不针对具体隐患）", None),
+                *(
+                    (
+                        f"#{r['id']} {problems.get(r['problem_code'], r['problem_code'])}"
+                        f"（{vocab.GRADE.label(r['grade'])}，{vocab.HAZARD_STATE.label(r['state'])}）",
+                        int(r["id"]),
+                    )
+                    for r in records_of(hz)
+                ),
+            ],
+        )
+        shown = pd.DataFrame(
+            {
+                "编号": hz["id"],
+                "类别": [vocab.FINDING_KIND.label(k) for k in hz["kind"]],
+                "等级": [vocab.GRADE.label(g) for g in hz["grade"]],
+                "问题类型": [problems.get(c, c) for c in hz["problem_code"]],
+                "状态": [vocab.HAZARD_STATE.label(s) for s in hz["state"]],
+                "发现日期": hz["found_date"],
+                "整改期限": hz["deadline"],
+            }
+        )
+        self.hazards.value = html_table(shown, empty="该企业暂无隐患记录")
+        ins = enterprise_instruments(self.store, self.enterprise["id"])
+        shown = pd.DataFrame(
+            {
+                "文书": [vocab.INSTRUMENT_KIND.label(k) for k in ins["kind"]],
+                "编号": ins["number"],
+                "签发日期": ins["issue_date"],
+                "隐患编号": ins["hazard_id"],
+                "备注": ins["note"],
+            }
+        )
+        self.instruments.value = html_table(shown, empty="尚未向该企业签发文书")
+
+    def hazard_data(self) -> list[dict[str, Any]]:
+        """One hazard per problem type among the failed items: the highest grade, the texts joined."""
+        assert self.enterprise is not None
+        groups: dict[str, list[ChecklistRow]] = {}
+        for r in self.rows:
+            if r.failed:
+                groups.setdefault(r.problem.value, []).append(r)
+        found = self.form.control("inspection_date").value
+        out = []
+        for problem, rows in groups.items():
+            grade = max((r.grade.value for r in rows), key=lambda g: GRADE_ORDER[g])
+            text = "；".join(f"{r.item.text}：{r.description.value.strip() or '不符合'}" for r in rows)
+            data: dict[str, Any] = {
+                "enterprise_id": self.enterprise["id"],
+                "campaign_year": self.year,
+                "grade": grade,
+                "problem_code": problem,
+                "sub_product_code": self.form.control("sub_product_code").value,
+                "found_date": found,
+                "source": "inspection",
+                "description": text[:4000],
+            }
+            if self.order_now.value:
+                data.update(ordered_date=found, deadline=self.deadline.value)
+            out.append(data)
+        return out
+
+    def save(self) -> None:
+        """Validate the inspection and its hazards; save them in one transaction, or show what to fix."""
+        if self.enterprise is None:
+            self.say("请先选择被检查企业。", "warn")
+            return
+        self.confirmation.value = ""
+        self.deadline_field.clear()
+        results = {r.item.code: bool(r.result.value) for r in self.rows}
+        inspection = self.form.check(
+            {"enterprise_id": self.enterprise["id"], "campaign_year": self.year, "results": results}
+        )
+        if inspection is None:
+            return
+        hazards = []
+        for data in self.hazard_data():
+            record, findings = models.check(models.Hazard, data, today=self.as_of)
+            if record is None:
+                self.show_findings(findings, {**self.form.fields, "整改期限": self.deadline_field})
+                return
+            hazards.append(record)
+        with self.store.transaction(self.transaction_context("现场检查")) as tx:
+            iid, outcome = records.save_inspection(tx, inspection)
+            saved = [records.save_hazard(tx, h.model_copy(update={"source_id": iid})) for h in hazards]
+        self.clear_message()
+        problems = {p.code: p.name for p in load_problems()}
+        lines = [f"现场检查记录{OUTCOME_TEXT[outcome]}（编号 {iid}）。"]
+        if hazards:
+            lines.append(f"不符合项已登记为隐患 {len(hazards)} 条：")
+            for h, (hid, _) in zip(hazards, saved, strict=True):
+                order = f"，整改期限 {h.deadline}" if h.deadline else ""
+                lines.append(
+                    f"#{hid} {problems.get(h.problem_code, h.problem_code)}（{vocab.GRADE.label(h.grade)}{order}）"
+                )
+        else:
+            lines.append("检查表各项均符合，未登记隐患。")
+        self.confirmation.value = (
+            '<div class="hz-msg hz-msg-ok">' + "<br>".join(esc(x) for x in lines) + "</div>"
+        )
+        self._refresh_enterprise()
+        self._summarise()
+
+    def issue(self) -> None:
+        """Record an instrument of 三书一函 issued to the enterprise."""
+        if self.enterprise is None:
+            self.say("请先选择企业。", "warn")
+            return
+        record = self.instrument_form.check(
+            {"enterprise_id": self.enterprise["id"], "campaign_year": self.year}
+        )
+        if record is None:
+            return
+        with self.store.transaction(self.transaction_context("签发文书")) as tx:
+            _, outcome = records.save_instrument(tx, record)
+        self.say(f"{vocab.INSTRUMENT_KIND.label(record.kind)}{OUTCOME_TEXT[outcome]}。", "ok")
+        self.instrument_form.reset()
+        self._refresh_enterprise()

@@ -1,0 +1,490 @@
+"""整改台账: the rectification ledger — find hazards by county, category, grade, state and overdue; open one to
+see its history and what the rules ask for it; record the next move (only the moves the ledger allows
+from its state are offered).
+
+Plan, 二(二)2: 对排查出的隐患要建立问题整改台账，责令限期整改，并及时组织复查，确保问题隐患件件有落实，事事有结果。
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import ipywidgets as widgets
+import pandas as pd
+import sqlalchemy as sa
+
+from .. import ledger, schema, vocab
+from ..campaign import deadline_from
+from ..catalogue import load_catalogue
+from ..checklists import load_problems
+from ..errors import NotFound, OutOfScope
+from ..store import Store
+from .base import App
+from .tables import PagedTable
+from .ui import (
+    FormField,
+    button,
+    dropdown,
+    esc,
+    fmt_date,
+    html_table,
+    options_from,
+    records_of,
+    section,
+    set_options,
+)
+
+H = schema.hazards
+ENT = schema.enterprises
+OUTCOMES = {
+    "reinspect": vocab.REINSPECTION_OUTCOME,
+    "look_back": vocab.LOOK_BACK_OUTCOME,
+    "escalate": vocab.ESCALATION,
+}
+TAKES_DEADLINE = {("order", None), ("reinspect", "failed"), ("look_back", "reopened")}
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    """What the clerk filters the ledger by (None / empty: any)."""
+
+    county: str | None = None
+    category: str | None = None
+    grade: str | None = None
+    state: str | None = None
+    overdue: bool = False
+    enterprise: str = ""
+    year: int | None = None
+
+
+def _conditions(store: Store, led: Any, flt: LedgerFilter, as_of: dt.date) -> list[Any]:
+    conds: list[Any] = []
+    if store.county is not None:
+        if flt.county and flt.county != store.county:
+            raise OutOfScope(store.county, flt.county)
+        conds.append(led.c.county_code == store.county)
+    elif flt.county:
+        conds.append(led.c.county_code == flt.county)
+    if flt.year:
+        conds.append(led.c.campaign_year == flt.year)
+    if flt.category:
+        conds.append(led.c.category_code == flt.category)
+    if flt.grade:
+        conds.append(led.c.grade == flt.grade)
+    if flt.state:
+        conds.append(led.c.state == flt.state)
+    if flt.overdue:
+        conds.append(ledger.is_overdue(led, as_of))
+    if flt.enterprise.strip():
+        conds.append(ENT.c.name.contains(flt.enterprise.strip(), autoescape=True))
+    return conds
+
+
+def moves_after(store: Store, as_of: dt.date) -> bool:
+    """Whether any move on the ledger is dated after ``as_of``."""
+    with store.read() as conn:
+        last = conn.execute(sa.select(sa.func.max(ledger.E.c.event_date))).scalar()
+    return last is not None and last > as_of
+
+
+def ledger_source(as_of: dt.date, rebuild: bool) -> Any:
+    """The ledger at ``as_of`` as a subquery with the columns of :func:`hazardlib.ledger.ledger_at`.
+
+    When no move is dated after ``as_of`` the hazards table holds each state at ``as_of`` already, and is
+    read directly (with its indexes: fast on a million hazards); otherwise every state is rebuilt from
+    the events (``rebuild``).
+    """
+    if rebuild:
+        return ledger.ledger_at(as_of)
+    cols = [H.c[name] for name in LEDGER_COLUMNS]
+    return sa.select(*cols).where(H.c.found_date <= as_of).subquery("ledger")
+
+
+LEDGER_COLUMNS = (
+    "id",
+    "enterprise_id",
+    "county_code",
+    "campaign_year",
+    "kind",
+    "grade",
+    "problem_code",
+    "category_code",
+    "sub_product_code",
+    "found_date",
+    "state",
+    "deadline",
+)
+
+
+def ledger_page(
+    store: Store,
+    as_of: dt.date,
+    flt: LedgerFilter,
+    *,
+    offset: int = 0,
+    limit: int = 50,
+    rebuild: bool | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """One page of the ledger as it stood at ``as_of`` (the session's county only), and the total count.
+
+    ``rebuild`` says whether moves dated after ``as_of`` exist (None: find out, see :func:`ledger_source`).
+    Columns: id, county_code, enterprise, kind, grade, problem_code, sub_product_code, found_date, state,
+    deadline, overdue.
+    """
+    led = ledger_source(as_of, moves_after(store, as_of) if rebuild is None else rebuild)
+    joined = led.join(ENT, ENT.c.id == led.c.enterprise_id)
+    conds = _conditions(store, led, flt, as_of)
+    overdue = sa.case((ledger.is_overdue(led, as_of), True), else_=False).label("overdue")
+    stmt = (
+        sa.select(
+            led.c.id,
+            led.c.county_code,
+            ENT.c.name.label("enterprise"),
+            led.c.kind,
+            led.c.grade,
+            led.c.problem_code,
+            led.c.sub_product_code,
+            led.c.found_date,
+            led.c.state,
+            led.c.deadline,
+            overdue,
+        )
+        .select_from(joined)
+        .where(*conds)
+        .order_by(led.c.found_date.desc(), led.c.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    total_stmt = sa.select(sa.func.count()).select_from(joined).where(*conds)
+    with store.read() as conn:
+        rows = conn.execute(stmt).mappings().all()
+        total = int(conn.execute(total_stmt).scalar_one())
+    frame = pd.DataFrame([dict(r) for r in rows], columns=list(stmt.selected_columns.keys()))
+    frame["overdue"] = frame["overdue"].astype(bool)
+    return frame, total
+
+
+def hazard_at(store: Store, hazard_id: int, as_of: dt.date) -> dict[str, Any]:
+    """One hazard with its enterprise, its state at ``as_of`` (``state``), as last recorded
+    (``recorded_state``), and whether moves dated after ``as_of`` exist (``later_moves``); NotFound
+    outside the session's county."""
+    with store.read() as conn:
+        row = store.get(H, hazard_id, conn)
+        ent = store.get(ENT, row["enterprise_id"], conn)
+        at = ledger.state_at(conn, [hazard_id], as_of)
+        last = conn.execute(
+            sa.select(sa.func.max(ledger.E.c.event_date)).where(ledger.E.c.hazard_id == hazard_id)
+        ).scalar()
+    if at.empty:
+        raise NotFound("隐患", hazard_id)
+    first = at.iloc[0]
+    return {
+        **row,
+        "enterprise": ent["name"],
+        "uscc": ent["uscc"],
+        "recorded_state": row["state"],
+        "state": first["state"],
+        "deadline": first["deadline"] if pd.notna(first["deadline"]) else None,
+        "overdue": bool(first["overdue"]),
+        "later_moves": last is not None and last > as_of,
+    }
+
+
+def move_choices(hazard: dict[str, Any]) -> list[tuple[str, str]]:
+    """The moves the ledger allows for this hazard now, as (label, move); none when it has moves recorded
+    after the session's date (its later history is not this session's to rewrite)."""
+    if hazard["later_moves"]:
+        return []
+    return [(ledger.move_label(m), m) for m in ledger.allowed_moves(hazard["state"])]
+
+
+class LedgerApp(App):
+    """The rectification ledger: filter, page, open a hazard, record its next move."""
+
+    title: ClassVar[str] = "整改台账"
+    context: ClassVar[str] = "看板·整改台账"
+
+    def build(self) -> widgets.Widget:
+        self.hazard: dict[str, Any] | None = None
+        self._rebuild: bool | None = None
+        self.problems = {p.code: p.name for p in load_problems()}
+        categories = [(f"{c.code} {c.name}", c.code) for c in load_catalogue().categories]
+        counties = self.county_options(whole="全部县（市）")
+        self.f_county = dropdown(counties, description="县（市）")
+        self.f_category = dropdown([("全部类别", None), *categories], description="产品类别")
+        self.f_grade = dropdown(options_from(vocab.GRADE.labels, blank="全部等级"), description="等级")
+        self.f_state = dropdown(options_from(vocab.HAZARD_STATE.labels, blank="全部状态"), description="状态")
+        self.f_overdue = widgets.Checkbox(description="只看超期未整改", indent=False)
+        self.f_enterprise = widgets.Text(description="企业名称", placeholder="包含的文字")
+        for w in (self.f_county, self.f_category, self.f_grade, self.f_state, self.f_enterprise):
+            w.style.description_width = "5em"
+        self.f_county.add_class("hz-input-f-county")
+        self.f_state.add_class("hz-input-f-state")
+        self.f_overdue.add_class("hz-input-f-overdue")
+        self.f_enterprise.add_class("hz-input-f-enterprise")
+        self.search_btn = button("查询", style="primary", key="filter")
+        self.on_click(self.search_btn, lambda: self.table.refresh(first_page=True))
+        self.table = PagedTable(self, self._fetch, key="ledger")
+        self.pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="36em"))
+        self.pick.add_class("hz-input-pick")
+        self.open_btn = button("查看并登记整改", key="open")
+        self.on_click(self.open_btn, lambda: self.open_hazard(self.pick.value))
+        self.detail = widgets.HTML()
+        self.detail.add_class("hz-hazard-detail")
+        self.history = widgets.HTML()
+        self.history.add_class("hz-history")
+        self.findings = widgets.HTML()
+        self.findings.add_class("hz-rule-findings")
+        self.move_box = self._move_form()
+        self.panel = widgets.VBox(
+            [
+                section("隐患详情"),
+                self.detail,
+                section("整改经过"),
+                self.history,
+                section("规则提示"),
+                self.findings,
+                section("登记下一步"),
+                self.move_box,
+            ]
+        )
+        self.panel.layout.display = "none"
+        filters = widgets.VBox(
+            [
+                widgets.HBox([self.f_county, self.f_category, self.f_grade]),
+                widgets.HBox([self.f_state, self.f_enterprise, self.f_overdue, self.search_btn]),
+            ]
+        )
+        self.table.refresh()
+        return widgets.VBox(
+            [
+                section("筛选"),
+                filters,
+                self.table.widget,
+                widgets.HBox([self.pick, self.open_btn]),
+                self.panel,
+            ]
+        )
+
+    def _move_form(self) -> widgets.Widget:
+        self.move = widgets.Dropdown(options=[], layout=widgets.Layout(width="16em"))
+        self.move_day = widgets.DatePicker(value=self.as_of)
+        self.outcome = widgets.Dropdown(options=[], layout=widgets.Layout(width="16em"))
+        self.deadline = widgets.DatePicker(value=None)
+        self.move_note = widgets.Text(layout=widgets.Layout(width="28em"))
+        self.move_fields = {
+            "move": FormField("move", "下一步", self.move, required=True),
+            "day": FormField("day", "日期", self.move_day, required=True),
+            "outcome": FormField("outcome", "结论", self.outcome, required=True),
+            "deadline": FormField("deadline", "整改期限", self.deadline, hint="不填按行动默认期限"),
+            "note": FormField("note", "说明", self.move_note),
+        }
+        self.on_change(self.move, lambda _v: self._shape_move_form())
+        self.on_change(self.outcome, lambda _v: self._shape_move_form())
+        self.move_btn = button("登记", style="success", key="move")
+        self.on_click(self.move_btn, self.record_move)
+        self.no_moves = widgets.HTML()
+        return widgets.VBox([self.no_moves, *(f.widget for f in self.move_fields.values()), self.move_btn])
+
+    # -- the table ------------------------------------------------------------------------------
+    def current_filter(self) -> LedgerFilter:
+        return LedgerFilter(
+            county=self.f_county.value,
+            category=self.f_category.value,
+            grade=self.f_grade.value,
+            state=self.f_state.value,
+            overdue=self.f_overdue.value,
+            enterprise=self.f_enterprise.value,
+            year=self.year,
+        )
+
+    def _fetch(self, offset: int, limit: int) -> tuple[pd.DataFrame, int]:
+        if self._rebuild is None:
+            self._rebuild = moves_after(self.store, self.as_of)
+        frame, total = ledger_page(
+            self.store, self.as_of, self.current_filter(), offset=offset, limit=limit, rebuild=self._rebuild
+        )
+        choices = [
+            (
+                f"#{r['id']} {r['enterprise']}：{self.problems.get(r['problem_code'], r['problem_code'])}",
+                int(r["id"]),
+            )
+            for r in records_of(frame)
+        ]
+        set_options(self.pick, choices, choices[0][1] if choices else None)
+        shown = pd.DataFrame(
+            {
+                "编号": [str(i) for i in frame["id"]],
+                "县（市）": [self.county_name(c) for c in frame["county_code"]],
+                "企业": frame["enterprise"],
+                "产品": [self.product_label(c) for c in frame["sub_product_code"]],
+                "问题类型": [self.problems.get(c, c) for c in frame["problem_code"]],
+                "等级": [
+                    f"{vocab.GRADE.label(g)}{vocab.FINDING_KIND.label(k)}"
+                    for g, k in zip(frame["grade"], frame["kind"], strict=True)
+                ],
+                "状态": [vocab.HAZARD_STATE.label(s) for s in frame["state"]],
+                "发现日期": frame["found_date"],
+                "整改期限": [d if pd.notna(d) else "" for d in frame["deadline"]],
+                "超期": ['<span class="hz-overdue">超期</span>' if o else "" for o in frame["overdue"]],
+            }
+        )
+        return shown, total
+
+    # -- one hazard -----------------------------------------------------------------------------
+    def open_hazard(self, hazard_id: int | None) -> None:
+        """Show one hazard: details, history, the rules' findings for it, and the moves allowed now."""
+        if hazard_id is None:
+            self.say("请先在列表中选择一条隐患。", "warn")
+            return
+        self.clear_message()
+        self.hazard = h = hazard_at(self.store, int(hazard_id), self.as_of)
+        deadline = h["deadline"]
+        overdue = '　<span class="hz-overdue">已超期</span>' if h["overdue"] else ""
+        self.detail.value = (
+            f'<div class="hz-card"><b>#{h["id"]} {esc(h["enterprise"])}</b>（{esc(h["uscc"])}，'
+            f"{esc(self.county_name(h['county_code']))}）<br>"
+            f"{esc(vocab.GRADE.label(h['grade']))}{esc(vocab.FINDING_KIND.label(h['kind']))}："
+            f"{esc(self.problems.get(h['problem_code'], h['problem_code']))}；产品：{esc(self.product_label(h['sub_product_code']))}；"
+            f"来源：{esc(vocab.HAZARD_SOURCE.label(h['source']))}；发现日期：{esc(fmt_date(h['found_date']))}<br>"
+            f'状态：<span class="hz-state hz-state-now">{esc(vocab.HAZARD_STATE.label(h["state"]))}</span>'
+            f"{'；整改期限：' + esc(fmt_date(deadline)) if deadline else ''}{overdue}<br>"
+            f"{esc(h['description'] or '')}</div>"
+        )
+        self._show_history()
+        self._show_findings(h)
+        self._offer_moves(h)
+        self.panel.layout.display = ""
+
+    def _show_history(self) -> None:
+        assert self.hazard is not None
+        hist = ledger.history(self.store, self.hazard["id"])
+        shown = pd.DataFrame(
+            {
+                "日期": hist["event_date"],
+                "环节": hist["move_label"],
+                "状态变为": hist["to_label"],
+                "结论": hist["outcome_label"],
+                "整改期限": [d if pd.notna(d) else "" for d in hist["deadline"]],
+                "说明": hist["note"],
+                "登记人": hist["actor"],
+            }
+        )
+        self.history.value = html_table(shown, empty="尚无整改记录")
+
+    @functools.cached_property
+    def _rule_findings(self) -> list[Any]:
+        from ..rules import run_all
+
+        return run_all(self.store, self.as_of)
+
+    def _show_findings(self, h: dict[str, Any]) -> None:
+        from ..rules import RULES
+
+        mine = [
+            f
+            for f in self._rule_findings
+            if h["id"] in f.records.get("hazards", ()) or (f.enterprise_id == h["enterprise_id"])
+        ]
+        if not mine:
+            self.findings.value = '<div class="hz-note">规则未提示需要办理的事项。</div>'
+            return
+        items = "".join(
+            f"<li><b>{esc(RULES[f.rule].title if f.rule in RULES else f.rule)}</b>：{esc(f.message)}"
+            f"{'（期限 ' + esc(fmt_date(f.due)) + '）' if f.due else ''}</li>"
+            for f in mine
+        )
+        self.findings.value = f'<ul class="hz-findings">{items}</ul>'
+
+    def _offer_moves(self, h: dict[str, Any]) -> None:
+        choices = move_choices(h)
+        for f in self.move_fields.values():
+            f.clear()
+        if not choices:
+            why = (
+                "该隐患在统计日期之后已有整改记录，不能在此日期登记。"
+                if h["later_moves"]
+                else "该状态下没有可登记的环节。"
+            )
+            self.no_moves.value = f'<div class="hz-note">{esc(why)}</div>'
+            set_options(self.move, [])
+        else:
+            self.no_moves.value = ""
+            set_options(self.move, [("（请选择）", None), *choices])
+        self.move_day.value = self.as_of
+        self.move_note.value = ""
+        self._shape_move_form()
+
+    def _shape_move_form(self) -> None:
+        """Show the outcome and deadline only for the moves that take them."""
+        move = self.move.value
+        has_moves = bool(self.move.options)
+        for key in ("move", "day", "note"):
+            self.move_fields[key].widget.layout.display = "" if has_moves else "none"
+        self.move_btn.layout.display = "" if has_moves else "none"
+        words = OUTCOMES.get(move or "")
+        if words is not None:
+            if list(self.outcome.options) != options_from(words.labels, blank="（请选择）"):
+                set_options(self.outcome, options_from(words.labels, blank="（请选择）"))
+            self.move_fields["outcome"].widget.layout.display = ""
+        else:
+            self.move_fields["outcome"].widget.layout.display = "none"
+        outcome = self.outcome.value if words is not None else None
+        takes = (move, outcome) in TAKES_DEADLINE
+        self.move_fields["deadline"].widget.layout.display = "" if takes else "none"
+        if takes and self.deadline.value is None:
+            self.deadline.value = self._default_deadline()
+
+    def _default_deadline(self) -> dt.date | None:
+        if self.campaign is None:
+            return None
+        days = int(self.campaign.parameter("default_rectification_days"))
+        unit = str(self.campaign.parameters.get("default_rectification_unit", "calendar"))
+        return deadline_from(self.move_day.value or self.as_of, days, unit)  # type: ignore[arg-type]
+
+    def record_move(self) -> None:
+        """Record the chosen move; the ledger refuses (with its reason) what it does not allow."""
+        if self.hazard is None:
+            self.say("请先打开一条隐患。", "warn")
+            return
+        for f in self.move_fields.values():
+            f.clear()
+        move, day = self.move.value, self.move_day.value
+        missing = False
+        if not move:
+            self.move_fields["move"].set_error("请选择下一步")
+            missing = True
+        if day is None:
+            self.move_fields["day"].set_error("请填写日期")
+            missing = True
+        outcome = self.outcome.value if move in OUTCOMES else None
+        if move in OUTCOMES and not outcome:
+            self.move_fields["outcome"].set_error("请选择结论")
+            missing = True
+        if missing:
+            self.say("未登记：请补全标红的项目。", "error")
+            return
+        takes = (move, outcome) in TAKES_DEADLINE
+        with self.store.transaction(self.transaction_context(ledger.move_label(move))) as tx:
+            after = ledger.apply_move(
+                tx,
+                self.hazard["id"],
+                move,
+                day=day,
+                deadline=self.deadline.value if takes else None,
+                outcome=outcome,
+                note=self.move_note.value.strip() or None,
+                expected_version=self.hazard["version"],
+                today=self.as_of,
+            )
+        self.__dict__.pop("_rule_findings", None)
+        self.deadline.value = None
+        self.open_hazard(self.hazard["id"])
+        self.table.refresh()
+        self.say(
+            f"已登记：#{after['id']} {ledger.move_label(move)}，当前状态“{vocab.HAZARD_STATE.label(after['state'])}”。",
+            "ok",
+        )

@@ -1,0 +1,108 @@
+"""What a dashboard session is bound to, read on the server side only.
+
+``hazard serve`` starts Voilà with the store URL, the county (or the prefecture), the as-of date and the
+acting person in environment variables; every kernel Voilà starts inherits them. Nothing here reads
+what a browser can change (query string, headers, cookies, widget values), so a browser cannot widen a
+session's county or change who is recorded as acting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import HazardError, UnknownCounty
+from ..regions import load_regions
+from ..store import PREFECTURE_CODE, Store, default_url, default_user
+
+ENV_DB = "HAZARD_DB"
+ENV_COUNTY = "HAZARD_COUNTY"
+ENV_AS_OF = "HAZARD_AS_OF"
+ENV_USER = "HAZARD_USER"
+ENV_LOG = "HAZARD_LOG"
+
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
+
+
+class SessionError(HazardError):
+    """The session settings the server gave are unusable (bad county code or date)."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """The store, county, as-of date and acting person of one dashboard session."""
+
+    url: str
+    county: str | None
+    as_of: dt.date
+    user: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Session:
+        """The session ``hazard serve`` set up; raises SessionError with a Chinese message if it is unusable."""
+        env = os.environ if environ is None else environ
+        county = (env.get(ENV_COUNTY) or "").strip() or None
+        if county == PREFECTURE_CODE:
+            county = None
+        if county is not None:
+            try:
+                load_regions().county(county)
+            except UnknownCounty as exc:
+                raise SessionError(f"看板启动参数有误：{exc}") from None
+        raw_day = (env.get(ENV_AS_OF) or "").strip()
+        try:
+            as_of = dt.date.fromisoformat(raw_day) if raw_day else dt.date.today()
+        except ValueError:
+            raise SessionError(f"看板启动参数有误：日期“{raw_day}”应写作 YYYY-MM-DD") from None
+        url = (env.get(ENV_DB) or "").strip() or default_url()
+        user = (env.get(ENV_USER) or "").strip() or default_user()
+        return cls(url=url, county=county, as_of=as_of, user=user)
+
+    @property
+    def scope_code(self) -> str:
+        """The county code, or the prefecture's code for a prefecture session."""
+        return self.county or PREFECTURE_CODE
+
+    @property
+    def scope_name(self) -> str:
+        """The county's (or the prefecture's) name in Chinese."""
+        return load_regions().name_of(self.scope_code)
+
+    def store(self) -> Store:
+        """The store, scoped to the session's county and writing as the session's person."""
+        return Store(self.url, user=self.user, county=self.county)
+
+    def environ(self, log_file: Path | None = None) -> dict[str, str]:
+        """The environment variables that carry this session to the Voilà kernels."""
+        env = {
+            ENV_DB: self.url,
+            ENV_COUNTY: self.scope_code,
+            ENV_AS_OF: self.as_of.isoformat(),
+            ENV_USER: self.user,
+        }
+        if log_file is not None:
+            env[ENV_LOG] = str(log_file)
+        return env
+
+
+def configure_logging(environ: Mapping[str, str] | None = None) -> None:
+    """Send the apps' log (with tracebacks) to the file ``hazard serve`` named, once per process.
+
+    A kernel's standard error is forwarded to the browser, so the log must go to a file.
+    """
+    env = os.environ if environ is None else environ
+    path = (env.get(ENV_LOG) or "").strip()
+    logger = logging.getLogger("hazardlib")
+    if not path or any(getattr(h, "_hazard_log", False) for h in logger.handlers):
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler._hazard_log = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False

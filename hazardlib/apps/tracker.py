@@ -1,0 +1,301 @@
+"""三阶段进度: the May–October timeline with today marked, the current stage and days left, the next report
+deadline, each county's progress with charts, the counties off track, the results so far, and the
+immediate-report feed (acknowledged by the prefecture).
+
+Plan, 三、工作步骤 and 四(三): 5月中旬至6月中旬部署、自查自纠；6月下旬至8月下旬现场检查、隐患排查；9月上旬至10月
+下旬隐患治理、质量帮扶……8月20日前……10月20日前报送……；重要情况、重大案件第一时间及时报告。
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .. import immediate, stages
+from ..campaign import Campaign
+from ..reports import results_list
+from ..store import PREFECTURE_CODE
+from .base import App
+from .ui import (
+    FONT_STACK,
+    bar_chart,
+    button,
+    esc,
+    fmt_date,
+    html_table,
+    note,
+    records_of,
+    section,
+    set_options,
+)
+
+STAGE_COLOURS = ("#bbdefb", "#c8e6c9", "#ffe0b2", "#e1bee7")
+RESULT_COLUMNS = {
+    "producers_inspected": "检查生产单位",
+    "sellers_inspected": "检查销售单位",
+    "self_checks": "组织企业自查",
+    "hazards_found": "发现隐患",
+    "hazards_closed": "整改销号",
+    "closure_rate": "整改率",
+    "hazards_overdue": "逾期未整改",
+    "spot_check_batches": "监督抽查",
+    "cases_filed": "立案查处",
+}
+STAGE_CHOICES = (("全程", 0), ("第一阶段", 1), ("第二阶段", 2), ("第三阶段", 3))
+
+
+def _md(day: dt.date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def timeline_svg(campaign: Campaign, today: dt.date, *, width: int = 1000) -> str:
+    """The campaign year from 1 May to 31 October as an SVG: the stages, the report deadlines, and today."""
+    start = dt.date(campaign.year, 5, 1)
+    end = max(dt.date(campaign.year, 10, 31), campaign.finish)
+    left, right, top = 20, width - 20, 34
+    span = (end - start).days + 1
+
+    def x(day: dt.date) -> float:
+        return left + (right - left) * ((day - start).days / span)
+
+    parts = [
+        f'<svg class="hz-timeline" xmlns="http://www.w3.org/2000/svg" width="{width}" height="150" '
+        f'viewBox="0 0 {width} 150" font-family=\'{FONT_STACK}\' font-size="12">',
+        f'<rect x="{left}" y="{top}" width="{right - left}" height="44" fill="#f5f5f5" stroke="#cfd8dc"/>',
+    ]
+    for month in range(start.month, end.month + 1):
+        mx = x(dt.date(campaign.year, month, 1))
+        parts.append(f'<line x1="{mx:.1f}" y1="{top}" x2="{mx:.1f}" y2="{top + 52}" stroke="#b0bec5"/>')
+        parts.append(f'<text x="{mx + 3:.1f}" y="{top + 64}" fill="#546e7a">{month}月</text>')
+    for i, st in enumerate(campaign.stages):
+        x0, x1 = x(st.start), x(st.end + dt.timedelta(days=1))
+        current = st.start <= today <= st.end
+        stroke = ' stroke="#1a237e" stroke-width="2"' if current else ""
+        parts.append(
+            f'<rect x="{x0:.1f}" y="{top + 2}" width="{x1 - x0:.1f}" height="40" '
+            f'fill="{STAGE_COLOURS[i % len(STAGE_COLOURS)]}"{stroke}/>'
+        )
+        parts.append(
+            f'<text x="{(x0 + x1) / 2:.1f}" y="{top + 18}" text-anchor="middle" font-weight="bold">'
+            f"第{esc(st.ordinal)}阶段</text>"
+        )
+        parts.append(
+            f'<text x="{(x0 + x1) / 2:.1f}" y="{top + 34}" text-anchor="middle" font-size="11">'
+            f"{esc(_md(st.start))}–{esc(_md(st.end))}</text>"
+        )
+    for d in campaign.deadlines:
+        dx = x(d.day)
+        parts.append(
+            f'<path d="M{dx - 6:.1f},{top + 70} L{dx + 6:.1f},{top + 70} L{dx:.1f},{top + 58} Z" fill="#c62828"/>'
+        )
+        parts.append(
+            f'<text x="{dx:.1f}" y="{top + 86}" text-anchor="middle" fill="#c62828" font-size="11">'
+            f"{esc(_md(d.day))}报送</text>"
+        )
+    if start <= today <= end:
+        tx = x(today)
+        parts.append(
+            f'<line x1="{tx:.1f}" y1="8" x2="{tx:.1f}" y2="{top + 48}" stroke="#d50000" stroke-width="2"/>'
+        )
+        anchor = "end" if tx > width - 120 else "start"
+        shift = -4 if anchor == "end" else 4
+        parts.append(
+            f'<text class="hz-today" x="{tx + shift:.1f}" y="20" text-anchor="{anchor}" fill="#d50000" '
+            f'font-weight="bold">今天 {esc(_md(today))}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _pct(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    return f"{float(value):.0%}"
+
+
+class TrackerApp(App):
+    """Where the campaign stands today, county by county; the prefecture acknowledges immediate reports."""
+
+    title: ClassVar[str] = "三阶段进度"
+    context: ClassVar[str] = "看板·三阶段进度"
+
+    def build(self) -> widgets.Widget:
+        self.timeline = widgets.HTML()
+        self.timeline.add_class("hz-timeline-box")
+        self.stage_line = widgets.HTML()
+        self.stage_line.add_class("hz-stage-line")
+        self.stage_pick = widgets.ToggleButtons(options=STAGE_CHOICES, value=0)
+        self.stage_pick.style.button_width = "6em"
+        self.on_change(self.stage_pick, lambda _v: self.show_progress())
+        self.progress_table = widgets.HTML()
+        self.progress_table.add_class("hz-progress-table")
+        self.charts = widgets.HTML()
+        self.charts.add_class("hz-progress-charts")
+        self.lagging = widgets.HTML()
+        self.lagging.add_class("hz-lagging")
+        self.results = widgets.HTML()
+        self.results.add_class("hz-results")
+        self.feed_table = widgets.HTML()
+        self.feed_table.add_class("hz-feed")
+        self.feed_pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="40em"))
+        self.feed_pick.add_class("hz-input-feed-pick")
+        self.ack_btn = button("签收（已收到报告）", style="primary", key="ack")
+        self.on_click(self.ack_btn, self.acknowledge)
+        ack_row = widgets.HBox([self.feed_pick, self.ack_btn])
+        if not self.store.is_prefecture:
+            ack_row.layout.display = "none"
+        self.show_status()
+        self.show_progress()
+        self.show_results()
+        self.show_feed()
+        return widgets.VBox(
+            [
+                section("行动进度"),
+                self.timeline,
+                self.stage_line,
+                section("各县（市）进度"),
+                self.stage_pick,
+                self.progress_table,
+                self.charts,
+                section("进度滞后的县（市）"),
+                self.lagging,
+                section(f"行动成果（截至{fmt_date(self.as_of)}）"),
+                self.results,
+                section("即时报告（重大隐患、企业自报重大风险、重大案件）"),
+                note(
+                    "重要情况、重大案件须第一时间报告；州局收到报告后在此签收。"
+                    if self.store.is_prefecture
+                    else "本县（市）须第一时间向州局报告下列事项，州局收到后签收。"
+                ),
+                self.feed_table,
+                ack_row,
+            ]
+        )
+
+    # -- parts ----------------------------------------------------------------------------------
+    def show_status(self) -> None:
+        if self.campaign is None:
+            self.timeline.value = ""
+            self.stage_line.value = f'<div class="hz-note">没有{self.year}年度的行动日历。</div>'
+            return
+        status = stages.stage_status(self.as_of)
+        self.timeline.value = timeline_svg(self.campaign, self.as_of)
+        deadline = status["next_deadline"]
+        parts = [f"<b>{esc(status['label'])}</b>"]
+        if deadline:
+            parts.append(f"下一个报送期限：<b>{esc(deadline['label'])}</b>")
+        self.stage_line.value = f'<div class="hz-card">{"　｜　".join(parts)}</div>'
+
+    def show_progress(self) -> None:
+        if self.campaign is None:
+            self.progress_table.value = self.charts.value = self.lagging.value = ""
+            return
+        frame = stages.county_progress(self.store, self.as_of, stage=self.stage_pick.value or None)
+        rows = records_of(frame)
+        shown = pd.DataFrame(
+            {
+                "县（市）": [r["county_name"] for r in rows],
+                "工作方案": ["已制定" if r["plan_adopted"] else "未制定" for r in rows],
+                "重点企业": [r["key_enterprises"] for r in rows],
+                "已自查": [r["self_checked"] for r in rows],
+                "自查覆盖率": [_pct(r["self_check_coverage"]) for r in rows],
+                "现场检查": [r["inspections"] for r in rows],
+                "发现隐患和风险": [r["hazards_found"] for r in rows],
+                "已销号": [r["hazards_closed_to_date"] for r in rows],
+                "销号率": [_pct(r["close_out_rate"]) for r in rows],
+                "未销号": [r["open_hazards"] for r in rows],
+                "超期": [r["overdue_hazards"] for r in rows],
+                "按期推进": ["是" if r["on_track"] else "滞后" for r in rows],
+            }
+        )
+        self.progress_table.value = html_table(shown, total_last=len(rows) > 1) + (
+            '<div class="hz-note">进度按整改台账上的全部隐患和风险统计（含企业自报的风险）；'
+            "下方“行动成果”按行动成果清单的口径统计。</div>"
+        )
+        counties = [r for r in rows if r["county_code"] != PREFECTURE_CODE]
+        late = [r["county_name"] for r in counties if not r["on_track"]]
+        self.charts.value = (
+            '<div style="display:flex;gap:40px;flex-wrap:wrap">'
+            + bar_chart(
+                [(r["county_name"], r["self_check_coverage"] or 0.0) for r in counties],
+                percent=True,
+                warn=late,
+                title="自查覆盖率",
+                css_class="hz-chart-coverage",
+            )
+            + bar_chart(
+                [(r["county_name"], r["close_out_rate"] or 0.0) for r in counties],
+                percent=True,
+                warn=late,
+                title="隐患销号率",
+                css_class="hz-chart-closure",
+            )
+            + "</div>"
+        )
+        if late:
+            items = "".join(
+                f"<li><b>{esc(r['county_name'])}</b>：{esc(r['lagging_reasons'])}</li>"
+                for r in counties
+                if not r["on_track"]
+            )
+            self.lagging.value = f'<ul class="hz-lagging-list">{items}</ul>'
+        else:
+            self.lagging.value = '<div class="hz-note">各县（市）均按期推进。</div>'
+
+    def show_results(self) -> None:
+        if self.campaign is None:
+            self.results.value = ""
+            return
+        frame = results_list(self.store, self.as_of)
+        shown = pd.DataFrame({"县（市）": frame["county_name"]})
+        for key, label in RESULT_COLUMNS.items():
+            if key.endswith("_rate"):
+                shown[label] = [("—" if pd.isna(v) else f"{v:.1f}%") for v in frame[key]]
+            else:
+                shown[label] = frame[key].astype(int)
+        self.results.value = html_table(shown, total_last=len(frame) > 1)
+
+    def show_feed(self) -> None:
+        feed = immediate.feed(self.store, self.as_of)
+        rows = records_of(feed)
+        shown = pd.DataFrame(
+            {
+                "县（市）": [r["county_name"] for r in rows],
+                "事项": [r["kind_label"] for r in rows],
+                "内容": [r["summary"] for r in rows],
+                "发生日期": [r["raised_at"].date() for r in rows],
+                "报告时限": [r["due_at"].strftime("%Y-%m-%d %H:%M") for r in rows],
+                "状态": [r["state_label"] for r in rows],
+                "签收人": [r["acknowledged_by"] or "" for r in rows],
+            }
+        )
+        waiting = [r for r in rows if r["state"] in ("pending", "late")]
+        self.feed_table.value = html_table(shown.head(50), empty="暂无即时报告事项") + (
+            f'<div class="hz-note">共 {len(rows)} 项，其中待签收 {len(waiting)} 项；上表列出最近 50 项。</div>'
+            if len(rows) > 50
+            else ""
+        )
+        set_options(
+            self.feed_pick,
+            [("（选择待签收事项）", None)]
+            + [
+                (f"{r['county_name']}｜{r['kind_label']}｜{r['summary']}", int(r["id"]))
+                for r in waiting[:200]
+            ],
+        )
+
+    def acknowledge(self) -> None:
+        """Record that the chosen item's report has reached the prefecture (at the session's date)."""
+        if not self.store.is_prefecture:
+            self.say("即时报告由州局签收，县（市）会话不能签收。", "error")
+            return
+        if self.feed_pick.value is None:
+            self.say("请先选择待签收的事项。", "warn")
+            return
+        at = dt.datetime.combine(self.as_of, dt.datetime.now().time().replace(microsecond=0))
+        item = immediate.acknowledge(self.store, int(self.feed_pick.value), at=at)
+        self.say(f"已签收：{item['summary'] or item['id']}。", "ok")
+        self.show_feed()

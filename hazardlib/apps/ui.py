@@ -1,0 +1,318 @@
+"""Small building blocks the dashboard apps share: styles, HTML tables and bar charts, data-URL downloads,
+form fields with inline messages, and the busy indicator.
+
+Everything renders with ipywidgets 8 core widgets and plain HTML/CSS, so nothing needs the internet
+(no icon fonts, no JavaScript widget libraries) and Chinese labels use the fonts the machine has.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import mimetypes
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+FONT_STACK = (
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
+    '"WenQuanYi Micro Hei", sans-serif'
+)
+
+STYLE = f"""<style>
+.hz-app, .hz-app .widget-label, .hz-app input, .hz-app select, .hz-app textarea, .hz-app button {{
+  font-family: {FONT_STACK};
+}}
+.hz-app {{ max-width: 1180px; }}
+.hz-head {{ color: #37474f; font-size: 13px; padding: 4px 0 8px 0; border-bottom: 1px solid #cfd8dc; }}
+.hz-head b {{ color: #263238; }}
+.hz-section {{ font-size: 15px; font-weight: bold; color: #1a237e; margin: 14px 0 4px 0; }}
+.hz-note {{ color: #607d8b; font-size: 12px; }}
+table.hz-table {{ border-collapse: collapse; font-size: 13px; margin: 4px 0; }}
+table.hz-table th, table.hz-table td {{ border: 1px solid #cfd8dc; padding: 3px 8px; text-align: left;
+  vertical-align: top; }}
+table.hz-table th {{ background: #eceff1; white-space: nowrap; }}
+table.hz-table td.hz-num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
+.hz-msg {{ padding: 6px 10px; margin: 4px 0; border-left: 4px solid; font-size: 14px; }}
+.hz-msg ul {{ margin: 4px 0 0 0; padding-left: 20px; }}
+.hz-msg-ok {{ color: #1b5e20; background: #e8f5e9; border-color: #2e7d32; }}
+.hz-msg-error {{ color: #b71c1c; background: #ffebee; border-color: #c62828; }}
+.hz-msg-info {{ color: #0d47a1; background: #e3f2fd; border-color: #1565c0; }}
+.hz-msg-warn {{ color: #e65100; background: #fff3e0; border-color: #ef6c00; }}
+.hz-field-error {{ color: #c62828; font-size: 13px; }}
+.hz-label {{ font-size: 13px; color: #263238; }}
+.hz-required {{ color: #c62828; }}
+.hz-bars {{ font-size: 13px; }}
+.hz-bars .hz-bar-row {{ display: flex; align-items: center; margin: 2px 0; }}
+.hz-bars .hz-bar-label {{ width: 9em; text-align: right; padding-right: 8px; white-space: nowrap; }}
+.hz-bars .hz-bar-track {{ flex: 0 0 420px; background: #eceff1; height: 16px; position: relative; }}
+.hz-bars .hz-bar-fill {{ background: #1976d2; height: 16px; }}
+.hz-bars .hz-bar-fill.hz-warn {{ background: #ef6c00; }}
+.hz-bars .hz-bar-value {{ padding-left: 8px; font-variant-numeric: tabular-nums; }}
+.hz-busy {{ display: flex; align-items: center; gap: 10px; color: #0d47a1; font-size: 14px; }}
+.hz-busy-bar {{ width: 220px; height: 10px; border-radius: 5px; background: repeating-linear-gradient(
+  45deg, #90caf9 0 10px, #1565c0 10px 20px); background-size: 28px 28px;
+  animation: hz-move 0.8s linear infinite; }}
+@keyframes hz-move {{ from {{ background-position: 0 0; }} to {{ background-position: 28px 0; }} }}
+a.hz-download {{ display: inline-block; padding: 5px 12px; margin: 4px 6px 4px 0; background: #1565c0;
+  color: #fff !important; border-radius: 3px; text-decoration: none; font-size: 14px; }}
+a.hz-download:hover {{ background: #0d47a1; }}
+.hz-card a.hz-link {{ color: #1565c0; }}
+.hz-card {{ border: 1px solid #cfd8dc; border-radius: 4px; padding: 8px 12px; margin: 6px 0; }}
+.hz-state {{ display: inline-block; padding: 0 6px; border-radius: 3px; background: #eceff1; }}
+.hz-overdue {{ color: #c62828; font-weight: bold; }}
+</style>"""
+
+
+def esc(value: Any) -> str:
+    """``value`` as text safe to put in HTML ('' for None)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and pd.isna(value):
+        return ""
+    return html.escape(str(value))
+
+
+def fmt_date(day: dt.date | None) -> str:
+    """A date the way a Chinese office writes it: 2024年9月15日."""
+    if day is None:
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def message_html(kind: str, text: str, details: Iterable[str] = ()) -> str:
+    """A coloured message box: ``kind`` is ok, error, info or warn."""
+    items = "".join(f"<li>{esc(d)}</li>" for d in details)
+    listing = f"<ul>{items}</ul>" if items else ""
+    return f'<div class="hz-msg hz-msg-{kind}">{esc(text)}{listing}</div>'
+
+
+def section(title: str) -> widgets.HTML:
+    """A section heading inside an app."""
+    return widgets.HTML(f'<div class="hz-section">{esc(title)}</div>')
+
+
+def note(text: str) -> widgets.HTML:
+    return widgets.HTML(f'<div class="hz-note">{esc(text)}</div>')
+
+
+def records_of(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a (small, one-page) frame as dicts."""
+    return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def _cell(value: Any) -> tuple[str, bool]:
+    if isinstance(value, bool):
+        return ("是" if value else "否"), False
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and pd.isna(value):
+            return "", False
+        if isinstance(value, float) and not value.is_integer():
+            return f"{value:.1%}" if 0 <= value <= 1 else f"{value:,.2f}", True
+        return f"{int(value):,}", True
+    if isinstance(value, dt.date):
+        return value.isoformat(), False
+    return esc(value), False
+
+
+def html_table(
+    df: pd.DataFrame,
+    *,
+    empty: str = "暂无数据",
+    total_last: bool = False,
+    raw_html: Sequence[str] = (),
+    css_class: str = "",
+) -> str:
+    """One HTML table of ``df`` (its column names are the headers); numbers right-aligned.
+
+    Columns named in ``raw_html`` hold HTML made by the caller (already escaped).
+    """
+    if df is None or df.empty:
+        return f'<div class="hz-note">{esc(empty)}</div>'
+    head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
+    body = []
+    last = len(df) - 1
+    for i, row in enumerate(df.itertuples(index=False, name=None)):
+        cells = []
+        for col, value in zip(df.columns, row, strict=True):
+            if col in raw_html:
+                cells.append(f"<td>{value if isinstance(value, str) else esc(value)}</td>")
+                continue
+            text, numeric = _cell(value)
+            cells.append(f'<td class="hz-num">{text}</td>' if numeric else f"<td>{text}</td>")
+        cls = ' class="hz-total"' if total_last and i == last else ""
+        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    return (
+        f'<table class="hz-table {esc(css_class)}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def bar_chart(
+    items: Sequence[tuple[str, float]],
+    *,
+    percent: bool = False,
+    warn: Iterable[str] = (),
+    title: str = "",
+    css_class: str = "",
+) -> str:
+    """A horizontal bar chart in HTML/CSS: one labelled bar per item, the value written after it.
+
+    With ``percent`` the values are fractions (0–1) drawn against 100 %; labels in ``warn`` are drawn in
+    the warning colour.
+    """
+    warned = set(warn)
+    top = 1.0 if percent else max([v for _, v in items] + [0]) or 1.0
+    rows = []
+    for label, value in items:
+        share = max(0.0, min(1.0, (value or 0) / top))
+        shown = f"{value:.0%}" if percent else f"{value:,.0f}"
+        fill = "hz-bar-fill hz-warn" if label in warned else "hz-bar-fill"
+        rows.append(
+            f'<div class="hz-bar-row"><span class="hz-bar-label">{esc(label)}</span>'
+            f'<span class="hz-bar-track"><div class="{fill}" style="width:{share * 100:.1f}%"></div></span>'
+            f'<span class="hz-bar-value">{esc(shown)}</span></div>'
+        )
+    heading = f'<div class="hz-label"><b>{esc(title)}</b></div>' if title else ""
+    return f'<div class="hz-bars {esc(css_class)}">{heading}{"".join(rows)}</div>'
+
+
+_MIME = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".json": "application/json",
+    ".csv": "text/csv",
+}
+
+
+def download_link(data: bytes, filename: str, label: str, *, css_class: str = "") -> str:
+    """A link that saves ``data`` as ``filename``, with the bytes inside the link (a data URL).
+
+    Voilà serves files only from an allow-list, and a file put there could be fetched by anyone who
+    can reach the server; a data URL reaches only this session's browser.
+    """
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    mime = _MIME.get(suffix) or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    payload = base64.b64encode(data).decode("ascii")
+    return (
+        f'<a class="hz-download {esc(css_class)}" download="{esc(filename)}" '
+        f'href="data:{mime};base64,{payload}">{esc(label)}</a>'
+    )
+
+
+class Busy:
+    """The "please wait" line shown while long work runs, with an optional count of steps done."""
+
+    def __init__(self) -> None:
+        self.text = widgets.HTML()
+        self.bar = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="260px"))
+        self.bar.layout.display = "none"
+        self.widget = widgets.VBox([self.text, self.bar])
+        self.widget.add_class("hz-busy-box")
+        self.widget.layout.display = "none"
+
+    @property
+    def active(self) -> bool:
+        return self.widget.layout.display != "none"
+
+    def show(self, text: str) -> None:
+        self.text.value = (
+            f'<div class="hz-busy"><div class="hz-busy-bar"></div><span>{esc(text)}</span></div>'
+        )
+        self.bar.layout.display = "none"
+        self.widget.layout.display = ""
+
+    def step(self, done: int, total: int, text: str | None = None) -> None:
+        """Show progress as ``done`` of ``total`` steps."""
+        self.bar.max = max(total, 1)
+        self.bar.value = min(done, self.bar.max)
+        self.bar.layout.display = ""
+        if text is not None:
+            self.text.value = f'<div class="hz-busy"><span>{esc(text)}</span></div>'
+
+    def hide(self) -> None:
+        self.widget.layout.display = "none"
+        self.text.value = ""
+
+
+class FormField:
+    """A labelled input with its own message line beside it, for inline validation messages."""
+
+    def __init__(
+        self,
+        key: str,
+        title: str,
+        control: widgets.Widget,
+        *,
+        required: bool = False,
+        hint: str = "",
+        label_width: str = "11em",
+    ):
+        self.key, self.title, self.control = key, title, control
+        star = '<span class="hz-required">*</span>' if required else ""
+        hint_html = f'<div class="hz-note">{esc(hint)}</div>' if hint else ""
+        self.label = widgets.HTML(
+            f'<div class="hz-label">{esc(title)}{star}</div>{hint_html}',
+            layout=widgets.Layout(width=label_width, min_width=label_width),
+        )
+        self.error = widgets.HTML()
+        self.error.add_class("hz-error-slot")
+        self.widget = widgets.HBox([self.label, control, self.error])
+        self.widget.add_class("hz-field")
+        self.widget.add_class(f"hz-field-{key}")
+        control.add_class(f"hz-input-{key}")
+
+    def set_error(self, message: str) -> None:
+        self.error.value = f'<span class="hz-field-error">{esc(message)}</span>'
+
+    def clear(self) -> None:
+        self.error.value = ""
+
+    @property
+    def has_error(self) -> bool:
+        return bool(self.error.value)
+
+
+def button(description: str, *, style: str = "", key: str = "", width: str = "") -> widgets.Button:
+    """A text button (no icon: icon fonts come from a CDN that an intranet cannot reach)."""
+    b = widgets.Button(description=description, button_style=style, tooltip=description)
+    b.layout.width = width or "fit-content"
+    b.layout.min_width = "6em"
+    if key:
+        b.add_class(f"hz-btn-{key}")
+    return b
+
+
+def choose(dropdown: widgets.Dropdown, value: Any) -> None:
+    """Select ``value`` (None selects a leading "please choose" option, which ipywidgets would otherwise
+    show as an empty box)."""
+    first = dropdown.options[0] if dropdown.options else None
+    if value is None and isinstance(first, tuple) and first[1] is None:
+        dropdown.index = 0
+    else:
+        dropdown.value = value
+
+
+def set_options(dropdown: widgets.Dropdown, options: Sequence[Any], value: Any = None) -> None:
+    """New options for ``dropdown``, then :func:`choose` ``value`` (ipywidgets leaves none selected)."""
+    dropdown.options = list(options)
+    if options:
+        choose(dropdown, value)
+
+
+def dropdown(options: Sequence[Any], value: Any = None, **kwargs: Any) -> widgets.Dropdown:
+    """A Dropdown showing ``value`` (or its leading "please choose" option when ``value`` is None)."""
+    d = widgets.Dropdown(options=options, **kwargs)
+    if options:
+        choose(d, value)
+    return d
+
+
+def options_from(labels: dict[str, str], *, blank: str | None = None) -> list[tuple[str, str | None]]:
+    """Dropdown options (label, code) from a code→label mapping, optionally led by a blank choice."""
+    opts: list[tuple[str, str | None]] = [(blank, None)] if blank is not None else []
+    return opts + [(label, code) for code, label in labels.items()]

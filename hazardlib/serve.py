@@ -1,0 +1,175 @@
+"""Serving the dashboards: the Voilà command line and the environment that binds every kernel to one
+session (store, county, as-of date, acting person).
+
+Voilà runs standalone (not as a JupyterLab extension) because standalone Voilà lets a browser send only
+widget messages, never code to execute. The settings below strip sources, hide tracebacks, serve the
+page in Chinese, use the workbook's template (Voilà's lab template with nothing fetched from the
+internet), cull the kernels of closed pages, and refuse template or theme overrides from the URL.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .apps.session import ENV_LOG, Session
+from .datafiles import data_dir
+from .errors import HazardError
+
+TEMPLATE = "hazard"
+LANGUAGE = "zh"
+CULL_IDLE_SECONDS = 30
+CULL_INTERVAL_SECONDS = 10
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+ENV_DASHBOARDS = "HAZARD_DASHBOARDS"
+
+
+class DashboardsNotFound(HazardError):
+    """The folder of dashboard notebooks is missing."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(f"找不到看板文件夹：{path}（可用环境变量 {ENV_DASHBOARDS} 指定）")
+
+
+class PortUnavailable(HazardError):
+    """The address and port to serve on cannot be used."""
+
+    def __init__(self, host: str, port: int, reason: str):
+        self.host, self.port = host, port
+        super().__init__(f"无法在 {host}:{port} 上启动看板：{reason}（可用 --port 换一个端口）")
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise PortUnavailable (Chinese message) unless ``host``:``port`` can be listened on now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            reason = "端口已被占用" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+            raise PortUnavailable(host, port, reason) from None
+
+
+def dashboards_dir() -> Path:
+    """The folder of dashboard notebooks: ``$HAZARD_DASHBOARDS``, else ``dashboards/`` beside the package."""
+    override = os.environ.get(ENV_DASHBOARDS)
+    path = Path(override) if override else Path(__file__).resolve().parent.parent / "dashboards"
+    if not (path / "index.ipynb").is_file():
+        raise DashboardsNotFound(path)
+    return path.resolve()
+
+
+def template_root() -> Path:
+    """The Jupyter data folder that holds the workbook's Voilà template (``voila/templates/hazard``)."""
+    return Path(__file__).resolve().parent / "apps" / "share"
+
+
+def default_log_file() -> Path:
+    """Where the dashboards' log (with tracebacks of unexpected errors) is written: ``$HAZARD_LOG``, else
+    ``logs/dashboards.log`` in the data folder."""
+    override = os.environ.get(ENV_LOG)
+    return Path(override) if override else data_dir() / "logs" / "dashboards.log"
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """Everything ``hazard serve`` needs to start Voilà."""
+
+    session: Session
+    host: str = "127.0.0.1"
+    port: int = 8866
+    root: Path | None = None
+    log_file: Path | None = None
+
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+
+def voila_command(config: ServeConfig) -> list[str]:
+    """The Voilà command line for ``config`` (the session travels in the environment, see :func:`voila_env`)."""
+    root = config.root or dashboards_dir()
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(root),
+        "--no-browser",
+        f"--Voila.ip={config.host}",
+        f"--Voila.port={config.port}",
+        "--Voila.port_retries=0",
+        f"--template={TEMPLATE}",
+        f"--VoilaExporter.language_code={LANGUAGE}",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.allow_template_override=NO",
+        "--VoilaConfiguration.allow_theme_override=NO",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+    ]
+
+
+def voila_env(config: ServeConfig, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment Voilà (and so every kernel) runs with: the session, and the template's folder."""
+    env = dict(os.environ if base is None else base)
+    env.update(config.session.environ(config.log_file or default_log_file()))
+    # The template lives in the package's Jupyter data folder; its config folder holds voila.json, which
+    # lets an upload up to the size the import dashboard accepts through Voilà's websocket (a dict
+    # setting that the command line cannot give as a number).
+    for var, folder in (
+        ("JUPYTER_PATH", template_root()),
+        ("JUPYTER_CONFIG_PATH", template_root() / "config"),
+    ):
+        env[var] = os.pathsep.join([str(folder), *([env[var]] if env.get(var) else [])])
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def banner(config: ServeConfig) -> str:
+    """What ``hazard serve`` prints before it starts: where to go, and what the session is bound to."""
+    s = config.session
+    lines = [
+        f"工作台看板地址：{config.url()}",
+        f"数据范围：{s.scope_name}（{s.scope_code}）",
+        f"统计日期（看板中的“今天”）：{s.as_of.isoformat()}",
+        f"操作人：{s.user}",
+        f"数据库：{shown_url(s.url)}",
+        f"日志：{config.log_file or default_log_file()}",
+    ]
+    if config.host not in LOOPBACK:
+        lines.append(
+            "注意：当前监听非本机地址，且看板尚无登录功能，能访问该地址的人都可以查看和修改本范围的数据。"
+        )
+    lines.append("按 Ctrl+C 停止。")
+    return "\n".join(lines)
+
+
+def shown_url(url: str) -> str:
+    """The store URL as it may be printed: any password masked."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
+
+
+def run(config: ServeConfig, *, replace_process: bool = True) -> int:
+    """Start Voilà for ``config``; by default the current process becomes Voilà (signals reach it directly)."""
+    cmd = voila_command(config)
+    env = voila_env(config)
+    log_file = config.log_file or default_log_file()
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if replace_process:
+        os.execvpe(cmd[0], cmd, env)  # pragma: no cover - replaces the process
+    return subprocess.call(cmd, env=env)

@@ -1,0 +1,263 @@
+"""Every dashboard in Chromium against a served demo store: it opens without an error and shows the
+store's figures; self-check, ledger and export work end to end; screenshots are kept as artifacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # pragma: no cover - depends on the machine
+    if os.environ.get("CI"):
+        raise
+    pytest.skip(
+        "跳过浏览器测试：没有安装 Python 包 playwright（pip install -e '.[dev]'；CI 中不会跳过）",
+        allow_module_level=True,
+    )
+
+from hazardlib import ledger, schema
+from hazardlib.reports.definitions import FIGURES, RATES
+from hazardlib.store import count
+
+from ..conftest import make_uscc
+from .conftest import AS_OF, USER, Served
+from .pages import (
+    choose,
+    click,
+    field,
+    fill,
+    no_errors,
+    open_dashboard,
+    radio,
+    screenshot,
+    status,
+    table_rows,
+    wait_for_text,
+)
+
+DAY = dt.date.fromisoformat(AS_OF)
+
+
+def number(n: int) -> str:
+    return f"{n:,}"
+
+
+def test_every_dashboard_opens_without_an_error_and_shows_the_stores_figures(page: Page, served: Served):
+    store = served.store()
+    e, s, i, h, sc = (
+        schema.enterprises,
+        schema.self_checks,
+        schema.inspections,
+        schema.hazards,
+        schema.spot_checks,
+    )
+    with store.read() as conn:
+        enterprises = count(conn, e)
+        self_checks = count(conn, s, s.c.campaign_year == DAY.year, s.c.check_date <= DAY)
+        inspections = count(conn, i, i.c.campaign_year == DAY.year, i.c.inspection_date <= DAY)
+        hazards = count(conn, h, h.c.campaign_year == DAY.year, h.c.found_date <= DAY)
+        batches = count(conn, sc, sc.c.sample_date <= DAY)
+    duyun = next(r for r in served.results_list_json() if r["county_code"] == "522701")
+
+    page.goto(served.base)  # the server's root leads to the landing page
+    expect(page).to_have_url(re.compile(r"/voila/render/index\.ipynb$"))
+    open_dashboard(page, served.base, "index.ipynb")
+    assert page.locator("html").get_attribute("lang") == "zh" and page.title() == "质量安全隐患排查治理工作台"
+    figures = page.locator(".hz-landing-figures")
+    wait_for_text(figures, number(enterprises))
+    for title in ("企业自查填报", "现场检查与隐患登记", "整改台账", "三阶段进度", "抽查与处置", "报表导出"):
+        expect(page.locator(".hz-landing-links a", has_text=title)).to_be_visible()
+    screenshot(page, "00-首页")
+    page.locator(".hz-landing-links a", has_text="企业自查填报").click()  # the landing page's links work
+    expect(page.locator(".hz-count-selfchecks")).to_have_text(number(self_checks))
+    no_errors(page)
+    screenshot(page, "01-企业自查填报")
+
+    open_dashboard(page, served.base, "inspection.ipynb")
+    expect(page.locator(".hz-count-inspections")).to_have_text(number(inspections))
+    screenshot(page, "02-现场检查与隐患登记")
+
+    open_dashboard(page, served.base, "ledger.ipynb")
+    wait_for_text(page.locator(".hz-pageinfo-ledger"), f"共 {number(hazards)} 条")
+    assert len(table_rows(page.locator(".hz-table-ledger"))) == 1 + 50
+    screenshot(page, "03-整改台账")
+
+    open_dashboard(page, served.base, "tracker.ipynb")
+    expect(page.locator(".hz-timeline .hz-today")).to_have_text("今天 9月15日")
+    wait_for_text(page.locator(".hz-stage-line"), "第三阶段")
+    rows = table_rows(page.locator(".hz-results"))
+    header, row = rows[0], next(r for r in rows if r[0] == "都匀市")
+    assert row[header.index("发现隐患")] == number(duyun["hazards_found"])
+    assert row[header.index("组织企业自查")] == number(duyun["self_checks"])
+    wait_for_text(page.locator(".hz-chart-coverage"), "三都水族自治县")
+    assert page.evaluate("document.fonts.check('14px \"Noto Sans CJK SC\"', '都匀市自查覆盖率')")
+    screenshot(page, "04-三阶段进度")
+
+    open_dashboard(page, served.base, "spotchecks.ipynb")
+    wait_for_text(page.locator(".hz-pageinfo-spots"), f"共 {number(batches)} 条")
+    screenshot(page, "05-抽查与处置")
+
+    open_dashboard(page, served.base, "exports.ipynb")
+    wait_for_text(page.locator(".hz-landing-figures"), number(enterprises))
+    screenshot(page, "06-报表导出")
+    no_errors(page)
+    if served.app_log.exists():
+        assert "Traceback" not in served.app_log.read_text(encoding="utf-8")
+
+
+def test_self_check_is_stored_once_and_a_bad_credit_code_is_refused_beside_its_field(
+    page: Page, served: Served
+):
+    store = served.store()
+    uscc = make_uscc("522701", 880001)
+    open_dashboard(page, served.base, "selfcheck.ipynb")
+    fill(page, "query", uscc)
+    click(page, "search")
+    wait_for_text(status(page), "没有找到")
+    expect(page.locator(".hz-input-uscc input")).to_have_value(uscc)
+    fill(page, "name", "都匀市浏览器测试电动车有限公司")
+    choose(page, "county_code", "都匀市")
+    choose(page, "field", "生产单位")
+    click(page, "register")
+    wait_for_text(page.locator(".hz-current-enterprise"), "都匀市浏览器测试电动车有限公司")
+    for key in (
+        "management_system",
+        "quality_director",
+        "quality_officer",
+        "daily_control",
+        "weekly_check",
+        "monthly_review",
+    ):
+        radio(page, key, "是")
+    page.locator(".hz-field-risk-R-01 textarea").first.fill("电池、电机等关键零部件进货查验")
+    page.locator(".hz-field-risk-R-01 textarea").nth(1).fill("逐批查验合格证明并留存记录")
+    click(page, "submit")
+    wait_for_text(page.locator(".hz-confirmation"), "已提交")
+    screenshot(page, "07-企业自查提交")
+
+    def stored() -> list[dict]:
+        with store.read() as conn:
+            eid = conn.execute(
+                sa.select(schema.enterprises.c.id).where(schema.enterprises.c.uscc == uscc)
+            ).scalar_one()
+            rows = conn.execute(
+                sa.select(schema.self_checks).where(schema.self_checks.c.enterprise_id == eid)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    first = stored()
+    assert len(first) == 1 and first[0]["created_by"] == USER and first[0]["daily_control"] is True
+    radio(page, "weekly_check", "否")
+    click(page, "submit")
+    wait_for_text(page.locator(".hz-confirmation"), "已更新")
+    again = stored()
+    assert len(again) == 1 and again[0]["id"] == first[0]["id"] and again[0]["weekly_check"] is False
+
+    bad = make_uscc("522701", 880002)[:-1] + ("0" if not make_uscc("522701", 880002).endswith("0") else "1")
+    fill(page, "query", bad)
+    click(page, "search")
+    wait_for_text(field(page, "query").locator(".hz-field-error"), "校验位错误")
+    click(page, "new")
+    fill(page, "uscc", bad)
+    fill(page, "name", "坏代码测试有限公司")
+    choose(page, "county_code", "都匀市")
+    choose(page, "field", "销售单位")
+    click(page, "register")
+    wait_for_text(field(page, "uscc").locator(".hz-field-error"), "校验位错误")
+    wait_for_text(status(page), "未保存")
+    screenshot(page, "08-企业自查校验提示")
+    with store.read() as conn:
+        assert count(conn, schema.enterprises, schema.enterprises.c.uscc == bad) == 0
+    no_errors(page)
+
+
+def test_a_demo_hazard_moves_from_ordered_to_closed_through_reinspection(page: Page, served: Served):
+    store = served.store()
+    led, ev = ledger.ledger_at(DAY), schema.hazard_events
+    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
+    with store.read() as conn:
+        hid, name = conn.execute(
+            sa.select(led.c.id, schema.enterprises.c.name)
+            .join(schema.enterprises, schema.enterprises.c.id == led.c.enterprise_id)
+            .where(led.c.state == "ordered", led.c.id.not_in(later), led.c.campaign_year == DAY.year)
+            .order_by(led.c.id)
+        ).first()
+    open_dashboard(page, served.base, "ledger.ipynb")
+    choose(page, "f-state", "责令整改中")
+    fill(page, "f-enterprise", name)
+    click(page, "filter")
+    wait_for_text(page.locator(".hz-table-ledger"), name)
+    label = page.locator(".hz-input-pick option", has_text=f"#{hid} ").first.inner_text()
+    page.locator(".hz-input-pick select").select_option(label=label)
+    click(page, "open")
+    wait_for_text(page.locator(".hz-hazard-detail"), f"#{hid}")
+    for move, outcome in (("企业整改完成", None), ("复查", "复查合格"), ("销号", None)):
+        choose(page, "move", move)
+        if outcome:
+            choose(page, "outcome", outcome)
+        click(page, "move")
+        wait_for_text(status(page), f"已登记：#{hid} {move}")
+    wait_for_text(page.locator(".hz-state-now"), "已销号")
+    history = [r[1] for r in table_rows(page.locator(".hz-history"))[1:]]
+    assert history[-3:] == ["企业整改完成", "复查", "销号"]
+    expect(page.locator(".hz-input-move option")).to_have_text(["（请选择）", "回头看"])
+    screenshot(page, "09-整改台账销号")
+    steps = ledger.history(store, hid)
+    assert list(steps["move"])[-3:] == ["rectify", "reinspect", "close"]
+    assert set(steps["actor"].iloc[-3:]) == {USER} and list(steps["outcome"])[-2] == "passed"
+    no_errors(page)
+
+
+def test_the_results_list_downloads_as_an_xlsx_whose_totals_match_the_json_report(page: Page, served: Served):
+    json_total = next(r for r in served.results_list_json() if r["county_code"] == "522700")
+    open_dashboard(page, served.base, "exports.ipynb")
+    click(page, "export")
+    link = page.locator("a.hz-dl-results-list").first
+    expect(link).to_be_visible()
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == f"黔南布依族苗族自治州行动成果清单（截至{AS_OF}）.xlsx"
+    path = served.workdir / "downloaded.xlsx"
+    download.save_as(path)
+    sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header = next(r for r in rows if any(isinstance(c, str) and c.startswith("检查生产单位") for c in r))
+    total = next(r for r in rows if "522700" in r)
+    columns = {re.sub(r"\s+", "", str(c)): n for n, c in enumerate(header) if c}
+    compared = 0
+    for figure in FIGURES:
+        if figure.key in RATES or figure.header not in columns:
+            continue
+        assert total[columns[figure.header]] == json_total[figure.key], figure.key
+        compared += 1
+    assert compared >= 25 and json_total["hazards_found"] > 0
+    screenshot(page, "10-报表导出下载")
+    no_errors(page)
+
+
+def test_a_county_session_sees_only_its_county_and_cannot_widen_it(page: Page, served_duyun: Served):
+    h = schema.hazards
+    with served_duyun.store().read() as conn:
+        mine = count(
+            conn, h, h.c.county_code == "522701", h.c.campaign_year == DAY.year, h.c.found_date <= DAY
+        )
+    open_dashboard(page, served_duyun.base, "ledger.ipynb")
+    wait_for_text(page.locator(".hz-app .hz-head"), "范围：都匀市")
+    wait_for_text(page.locator(".hz-pageinfo-ledger"), f"共 {number(mine)} 条")
+    expect(page.locator(".hz-input-f-county option")).to_have_text(["都匀市"])
+    counties = {r[1] for r in table_rows(page.locator(".hz-table-ledger"))[1:]}
+    assert counties == {"都匀市"}
+    # Query strings reach Voilà's kernels, never the session: the county stays the server's.
+    page.goto(f"{served_duyun.base}voila/render/tracker.ipynb?county=522700&HAZARD_COUNTY=522700")
+    wait_for_text(page.locator(".hz-app .hz-head"), "范围：都匀市")
+    assert [r[0] for r in table_rows(page.locator(".hz-results"))[1:]] == ["都匀市"]
+    expect(page.locator("button.hz-btn-ack")).to_be_hidden()
+    screenshot(page, "11-县级会话三阶段进度")
+    no_errors(page)

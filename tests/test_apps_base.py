@@ -1,0 +1,171 @@
+"""The dashboard apps' shared base: the session comes from the server side, callbacks never raise to the
+page, messages are Chinese, long work shows progress, downloads are data URLs, choices follow the county."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+import re
+
+import ipywidgets as widgets
+import pytest
+
+from hazardlib.apps import DASHBOARDS, LandingApp
+from hazardlib.apps.base import App, Unavailable
+from hazardlib.apps.session import Session, SessionError, configure_logging
+from hazardlib.apps.ui import choose, download_link, dropdown, set_options
+from hazardlib.errors import HazardError
+from hazardlib.store import Store
+
+from .situations import Situation
+
+D = dt.date(2024, 9, 15)
+
+
+class Boom(App):
+    title = "测试"
+
+    def build(self) -> widgets.Widget:
+        self.crash = widgets.Button(description="崩溃")
+        self.refuse = widgets.Button(description="拒绝")
+        self.slow = widgets.Button(description="慢")
+        self.on_click(self.crash, lambda: 1 / 0)
+        self.on_click(self.refuse, self._refuse)
+        self.on_click(self.slow, self._slow)
+        self.seen: list[bool] = []
+        return widgets.VBox([self.crash, self.refuse, self.slow])
+
+    def _refuse(self) -> None:
+        raise HazardError("不能这样做")
+
+    def _slow(self) -> None:
+        with self.working("正在导出……"):
+            self.seen.append(self.busy.active and self.crash.disabled)
+
+
+def test_an_unexpected_error_in_a_callback_shows_a_plain_chinese_message_and_logs_the_traceback(
+    store, caplog
+):
+    app = Boom(store, D)
+    with caplog.at_level(logging.ERROR, logger="hazardlib.apps"):
+        app.crash.click()
+    incident = re.search(r"记录号 ([0-9a-f]{8})", app.status.value)
+    assert incident and "内部错误" in app.status.value and "ZeroDivisionError" not in app.status.value
+    assert incident.group(1) in caplog.text and "ZeroDivisionError" in caplog.text
+
+
+def test_a_refusal_shows_its_own_chinese_message(store):
+    app = Boom(store, D)
+    app.refuse.click()
+    assert "不能这样做" in app.status.value and "hz-msg-error" in app.status.value
+
+
+def test_long_work_shows_progress_and_blocks_buttons_until_done(store):
+    app = Boom(store, D)
+    app.slow.click()
+    assert app.seen == [True]
+    assert not app.busy.active and not app.crash.disabled
+
+
+def test_the_session_comes_from_the_server_environment():
+    s = Session.from_env(
+        {
+            "HAZARD_DB": "sqlite:///x.db",
+            "HAZARD_COUNTY": "522701",
+            "HAZARD_AS_OF": "2024-09-15",
+            "HAZARD_USER": "张三",
+        }
+    )
+    assert (s.url, s.county, s.as_of, s.user, s.scope_name) == (
+        "sqlite:///x.db",
+        "522701",
+        D,
+        "张三",
+        "都匀市",
+    )
+    assert Session.from_env({"HAZARD_DB": "sqlite:///x.db", "HAZARD_COUNTY": "522700"}).county is None
+    assert s.environ()["HAZARD_COUNTY"] == "522701"
+    with pytest.raises(SessionError, match="不是黔南州所辖县"):
+        Session.from_env({"HAZARD_COUNTY": "110101"})
+    with pytest.raises(SessionError, match="YYYY-MM-DD"):
+        Session.from_env({"HAZARD_AS_OF": "15/09/2024"})
+
+
+def test_a_dashboard_whose_session_is_unusable_says_so_in_chinese(monkeypatch):
+    monkeypatch.setenv("HAZARD_COUNTY", "999999")
+    app = LandingApp.from_session()
+    assert isinstance(app, Unavailable)
+    assert "暂时无法打开" in app.status.value and "不是黔南州所辖县" in app.status.value
+
+
+def test_from_session_binds_the_store_to_the_servers_county_date_and_person(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    Store(url).upgrade()
+    for k, v in {
+        "HAZARD_DB": url,
+        "HAZARD_COUNTY": "522722",
+        "HAZARD_AS_OF": "2024-06-01",
+        "HAZARD_USER": "李四",
+    }.items():
+        monkeypatch.setenv(k, v)
+    app = LandingApp.from_session()
+    assert (app.store.county, app.as_of, app.store.user) == ("522722", dt.date(2024, 6, 1), "李四")
+    assert (
+        "荔波县" in app.header.value and "2024年6月1日" in app.header.value and "第一阶段" in app.header.value
+    )
+
+
+def test_the_log_goes_to_the_file_the_server_named(tmp_path, store):
+    log_file = tmp_path / "logs" / "d.log"
+    configure_logging({"HAZARD_LOG": str(log_file)})
+    try:
+        Boom(store, D).crash.click()
+        assert "ZeroDivisionError" in log_file.read_text(encoding="utf-8")
+    finally:
+        logger = logging.getLogger("hazardlib")
+        for h in [h for h in logger.handlers if getattr(h, "_hazard_log", False)]:
+            logger.removeHandler(h)
+            h.close()
+        logger.propagate = True
+
+
+def test_a_county_session_is_offered_only_its_county(store):
+    county = Store(store.url, user="测试员", county="522701")
+    assert Boom(county, D).county_options(whole="全部") == [("都匀市", "522701")]
+    whole = Boom(store, D).county_options(whole="全部")
+    assert whole[0] == ("全部", None) and len(whole) == 13
+
+
+def test_a_download_link_carries_the_file_in_itself():
+    data = "行动成果清单".encode() * 100
+    html = download_link(data, "结果清单.xlsx", "下载")
+    href = re.search(r'href="data:([^;]+);base64,([^"]+)"', html)
+    assert href and href.group(1).endswith("spreadsheetml.sheet")
+    assert base64.b64decode(href.group(2)) == data and 'download="结果清单.xlsx"' in html
+
+
+def test_the_landing_page_lists_every_dashboard_and_counts_from_the_store(store):
+    s = Situation(store)
+    s.hazard(s.enterprise("522701"), dt.date(2024, 7, 1))
+    s.enterprise("522722")
+    whole = LandingApp(store, D)
+    assert all(d.title in whole.widget.children[-1].children[1].value for d in DASHBOARDS)
+    assert whole.overview() == {
+        "登记企业": 2,
+        "2024年企业自查": 0,
+        "2024年发现隐患和风险": 1,
+        "未销号隐患和风险": 1,
+    }
+    assert '<td class="hz-num">2</td>' in whole.overview_box.value
+    libo = LandingApp(Store(store.url, user="测试员", county="522722"), D)
+    assert libo.overview()["登记企业"] == 1 and libo.overview()["2024年发现隐患和风险"] == 0
+
+
+def test_a_dropdown_led_by_a_blank_choice_shows_it_rather_than_an_empty_box():
+    d = dropdown([("全部", None), ("都匀市", "522701")])
+    assert (d.index, d.value) == (0, None)
+    set_options(d, [("（请选择）", None), ("荔波县", "522722")])
+    assert (d.index, d.label) == (0, "（请选择）")
+    choose(d, "522722")
+    assert d.label == "荔波县"

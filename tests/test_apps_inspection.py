@@ -1,0 +1,97 @@
+"""现场检查与隐患登记 without a browser: the field's checklist, failed items become hazards on the ledger,
+instruments of 三书一函 are recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from hazardlib import schema
+from hazardlib.apps import InspectionApp
+from hazardlib.store import Store, count
+
+from .situations import Situation
+
+D = dt.date(2024, 7, 10)
+
+
+def open_app(store: Store, name: str) -> InspectionApp:
+    app = InspectionApp(store, D)
+    app.picker.query.value = name
+    app.picker.search_btn.click()
+    assert app.enterprise is not None, app.status.value
+    return app
+
+
+def test_the_checklist_follows_the_field_and_failed_items_become_hazards_grouped_by_problem(store):
+    s = Situation(store)
+    eid = s.enterprise("522701", name="都匀市电动车厂", products=("15-01",))
+    app = open_app(store, "电动车厂")
+    assert (
+        app.form.control("field").value == "production"
+        and app.form.control("sub_product_code").value == "15-01"
+    )
+    assert [r.item.code for r in app.rows][:2] == ["P-01", "P-02"]
+    app.form.control("inspectors").value = "王五、赵六"
+    p05 = [r for r in app.rows if r.item.problem == "P05"]
+    for r in p05:
+        r.result.value = False
+    p05[1].grade.value = "larger"
+    p05[0].description.value = "钢材来料无检验记录"
+    app.save_btn.click()
+    assert "不符合项已登记为隐患 1 条" in app.confirmation.value, app.status.value
+    with store.read() as conn:
+        (ins,) = conn.execute(sa.select(schema.inspections)).mappings().all()
+        (hz,) = conn.execute(sa.select(schema.hazards)).mappings().all()
+    assert ins["enterprise_id"] == eid and ins["results"]["P-02"] is False and ins["results"]["P-01"] is True
+    assert (hz["grade"], hz["problem_code"], hz["source"], hz["source_id"]) == (
+        "larger",
+        "P05",
+        "inspection",
+        ins["id"],
+    )
+    assert (
+        hz["state"] == "ordered"
+        and hz["deadline"] == dt.date(2024, 8, 9)
+        and "钢材来料无检验记录" in hz["description"]
+    )
+    app.save_btn.click()  # saving the same inspection again changes nothing
+    with store.read() as conn:
+        assert count(conn, schema.inspections) == 1 and count(conn, schema.hazards) == 1
+
+
+def test_a_seller_gets_the_circulation_checklist(store):
+    Situation(store).enterprise("522701", field="seller", name="都匀市五金店")
+    app = open_app(store, "五金店")
+    assert app.form.control("field").value == "circulation" and app.rows[0].item.code == "C-01"
+
+
+def test_an_instrument_is_issued_for_a_hazard_of_the_enterprise(store):
+    s = Situation(store)
+    eid = s.enterprise("522701", name="都匀市水泥厂")
+    hid = s.hazard(eid, dt.date(2024, 7, 1))
+    app = open_app(store, "水泥厂")
+    assert f"#{hid}" in app.instrument_form.control("hazard_id").options[1][0]
+    app.instrument_form.control("kind").value = "rectification_notice"
+    app.instrument_form.control("number").value = "都市监改〔2024〕12号"
+    app.instrument_form.control("hazard_id").value = hid
+    app.issue_btn.click()
+    assert "整改通知书已登记" in app.status.value and "都市监改" in app.instruments.value
+    with store.read() as conn:
+        row = conn.execute(sa.select(schema.instruments)).mappings().one()
+    assert (row["kind"], row["hazard_id"], row["county_code"], row["issue_date"]) == (
+        "rectification_notice",
+        hid,
+        "522701",
+        D,
+    )
+
+
+def test_a_missing_product_is_refused_beside_the_field(store):
+    Situation(store).enterprise("522701", name="都匀市无产品厂", products=())
+    app = open_app(store, "无产品厂")
+    app.save_btn.click()
+    assert app.form.fields["sub_product_code"].error.value and "未保存" in app.status.value
+    with store.read() as conn:
+        assert count(conn, schema.inspections) == 0

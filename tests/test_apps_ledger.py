@@ -1,0 +1,120 @@
+"""整改台账 without a browser: filters and pages in the database, a hazard's history, only the moves the
+ledger allows, each move recorded, and a county session sees only its county."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hazardlib import ledger
+from hazardlib.apps import LedgerApp
+from hazardlib.apps.ledger import LedgerFilter, ledger_page
+from hazardlib.store import Store
+
+from .situations import Situation
+
+D = dt.date(2024, 9, 15)
+
+
+def options(dropdown) -> list:
+    return [v for _, v in dropdown.options if v is not None]
+
+
+def test_a_hazard_moves_from_ordered_to_closed_through_reinspection_and_the_history_shows_each_step(store):
+    s = Situation(store)
+    hid = s.hazard(
+        s.enterprise("522701"), dt.date(2024, 7, 1), ordered=dt.date(2024, 7, 2), deadline=dt.date(2024, 8, 1)
+    )
+    app = LedgerApp(store, D)
+    app.pick.value = hid
+    app.open_btn.click()
+    assert options(app.move) == ["rectify", "refuse", "escalate"] and "已超期" in app.detail.value
+    for move, outcome in (("rectify", None), ("reinspect", "passed"), ("close", None)):
+        app.move.value = move
+        if outcome:
+            assert app.move_fields["outcome"].widget.layout.display == ""
+            app.outcome.value = outcome
+        app.move_btn.click()
+        assert "已登记" in app.status.value, app.status.value
+    assert options(app.move) == ["look_back"] and "已销号" in app.detail.value
+    steps = ledger.history(store, hid)
+    assert list(steps["move"]) == ["found", "order", "rectify", "reinspect", "close"]
+    assert steps["actor"].iloc[-1] == "测试员" and steps["event_date"].iloc[-1] == D
+    for label in ("企业整改完成", "复查", "复查合格", "销号"):
+        assert label in app.history.value
+
+
+def test_a_move_the_ledger_refuses_shows_its_reason_and_changes_nothing(store):
+    s = Situation(store)
+    hid = s.hazard(s.enterprise("522701"), dt.date(2024, 9, 1))
+    app = LedgerApp(store, D)
+    app.open_hazard(hid)
+    assert options(app.move) == ["order", "escalate"]
+    app.move.value = "order"
+    assert app.move_fields["deadline"].widget.layout.display == "" and app.deadline.value == dt.date(
+        2024, 10, 15
+    )
+    app.deadline.value = dt.date(2024, 9, 10)
+    app.move_btn.click()
+    assert "早于" in app.status.value and ledger.history(store, hid)["move"].tolist() == ["found"]
+
+
+def test_filters_and_pages_are_answered_by_the_database(store):
+    s = Situation(store)
+    duyun, libo = s.enterprise("522701"), s.enterprise("522722")
+    for day in range(1, 56):
+        s.hazard(
+            duyun,
+            dt.date(2024, 7, 1) + dt.timedelta(days=day % 40),
+            problem="P07" if day % 2 else "P05",
+            product="03-01" if day < 40 else "04-01",
+        )
+    s.hazard(libo, dt.date(2024, 7, 3), grade="major")
+    app = LedgerApp(store, D)
+    assert app.table.total == 56 and len(app.table.frame) == 50 and app.table.pages == 2
+    app.table.next_btn.click()
+    assert len(app.table.frame) == 6 and "第 2/2 页，共 56 条" in app.table.info.value
+    app.f_county.value = "522722"
+    app.search_btn.click()
+    assert app.table.total == 1 and app.table.page == 0 and "荔波县" in app.table.html.value
+    frame, total = ledger_page(store, D, LedgerFilter(grade="major", year=2024))
+    assert total == 1 and frame["county_code"].tolist() == ["522722"]
+
+
+def test_a_county_session_sees_and_moves_only_its_county(store):
+    s = Situation(store)
+    s.hazard(s.enterprise("522701"), dt.date(2024, 7, 1))
+    other = s.hazard(s.enterprise("522722"), dt.date(2024, 7, 1))
+    duyun = LedgerApp(Store(store.url, user="都匀录入员", county="522701"), D)
+    assert duyun.table.total == 1 and "荔波县" not in duyun.table.html.value
+    assert options(duyun.f_county) == ["522701"]
+    duyun.guard(duyun.open_hazard)(other)
+    assert "找不到隐患" in duyun.status.value and duyun.panel.layout.display == "none"
+
+
+def test_the_ledger_read_directly_and_rebuilt_from_its_events_agree(store):
+    s = Situation(store)
+    eid = s.enterprise("522701")
+    ids = [
+        s.hazard(eid, dt.date(2024, 7, day), ordered=dt.date(2024, 7, day), deadline=dt.date(2024, 8, 1))
+        for day in (1, 2, 3)
+    ]
+    s.move(ids[0], "rectify", dt.date(2024, 8, 5))
+    flt = LedgerFilter(year=2024, overdue=True)
+    direct = ledger_page(store, D, flt, rebuild=False)
+    rebuilt = ledger_page(store, D, flt, rebuild=True)
+    assert direct[1] == rebuilt[1] == 2 and direct[0].equals(rebuilt[0])
+    assert ledger_page(store, D, flt)[1] == 2  # nothing dated after D: read directly
+
+
+def test_a_hazard_with_moves_after_the_sessions_date_offers_no_move(store):
+    s = Situation(store)
+    hid = s.hazard(
+        s.enterprise("522701"), dt.date(2024, 7, 1), ordered=dt.date(2024, 7, 1), deadline=dt.date(2024, 8, 1)
+    )
+    s.move(hid, "rectify", dt.date(2024, 9, 20))
+    app = LedgerApp(store, D)
+    app.open_hazard(hid)
+    assert options(app.move) == [] and "统计日期之后已有整改记录" in app.no_moves.value
+    assert "责令整改中" in app.detail.value  # its state on the session's date, not the later one
+    frame, total = ledger_page(store, D, LedgerFilter(state="ordered"))
+    assert total == 1 and frame["state"].tolist() == ["ordered"]

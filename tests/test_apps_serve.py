@@ -1,0 +1,151 @@
+"""``hazard serve`` and the dashboard notebooks: Voilà on loopback, in Chinese, kernels culled, sources and
+tracebacks hidden, nothing from the internet; the session bound by the server; each notebook a title
+and an app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import socket
+from pathlib import Path
+
+from click.testing import CliRunner
+from jupyter_core.paths import jupyter_path
+
+from hazardlib import serve
+from hazardlib.apps import DASHBOARDS
+from hazardlib.apps.exports import MAX_UPLOAD_MB
+from hazardlib.apps.session import Session
+from hazardlib.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+SESSION = Session(url="sqlite:///w.db", county="522701", as_of=dt.date(2024, 9, 15), user="张三")
+
+
+def test_voila_serves_loopback_in_chinese_with_idle_kernels_culled_and_no_overrides_from_the_url():
+    cmd = serve.voila_command(serve.ServeConfig(SESSION, port=8899, root=ROOT / "dashboards"))
+    assert cmd[1:4] == ["-m", "voila", str(ROOT / "dashboards")]
+    for flag in (
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port=8899",
+        "--VoilaExporter.language_code=zh",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.allow_template_override=NO",
+        "--VoilaConfiguration.allow_theme_override=NO",
+        "--MappingKernelManager.cull_idle_timeout=30",
+        "--MappingKernelManager.cull_interval=10",
+        "--template=hazard",
+        "--no-browser",
+    ):
+        assert flag in cmd, flag
+    assert not any(a.startswith("--ip") for a in cmd)  # silently ignored by Voilà: --Voila.ip it is
+
+
+def test_the_session_travels_to_the_kernels_in_the_environment_with_the_template(tmp_path):
+    env = serve.voila_env(
+        serve.ServeConfig(SESSION, log_file=tmp_path / "d.log"), base={"JUPYTER_PATH": "/x"}
+    )
+    assert {
+        k: env[k] for k in ("HAZARD_DB", "HAZARD_COUNTY", "HAZARD_AS_OF", "HAZARD_USER", "HAZARD_LOG")
+    } == {
+        "HAZARD_DB": "sqlite:///w.db",
+        "HAZARD_COUNTY": "522701",
+        "HAZARD_AS_OF": "2024-09-15",
+        "HAZARD_USER": "张三",
+        "HAZARD_LOG": str(tmp_path / "d.log"),
+    }
+    first, rest = env["JUPYTER_PATH"].split(":", 1)
+    assert rest == "/x" and (Path(first) / "voila" / "templates" / "hazard" / "index.html.j2").is_file()
+    config = json.loads(
+        (Path(env["JUPYTER_CONFIG_PATH"].split(":")[0]) / "voila.json").read_text(encoding="utf-8")
+    )
+    mb = config["Voila"]["tornado_settings"]["websocket_max_message_size"] / 1024 / 1024
+    assert mb >= MAX_UPLOAD_MB  # an upload the import accepts gets through Voilà's websocket
+    assert Session.from_env(env) == SESSION
+
+
+def test_the_template_points_every_stylesheet_voilas_lab_template_loads_from_the_internet_elsewhere():
+    lab = next(
+        p for p in map(Path, jupyter_path("voila", "templates", "lab", "index.html.j2")) if p.is_file()
+    )
+    remote = set(re.findall(r'href="(https?://[^"]+)"', lab.read_text(encoding="utf-8")))
+    ours = (serve.template_root() / "voila" / "templates" / "hazard" / "index.html.j2").read_text(
+        encoding="utf-8"
+    )
+    assert remote and all(f'replace("{url}", "data:text/css,")' in ours for url in remote)
+
+
+def test_hazard_serve_binds_the_county_date_and_person_and_says_so(tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(serve, "run", lambda config: started.append(config))
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    port = free_port()
+    args = [
+        "serve",
+        "--db",
+        url,
+        "--county",
+        "522722",
+        "--as-of",
+        "2024-09-15",
+        "--user",
+        "李四",
+        "--port",
+        str(port),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    (config,) = started
+    assert config.session == Session(url=url, county="522722", as_of=dt.date(2024, 9, 15), user="李四")
+    assert (config.host, config.port) == ("127.0.0.1", port)
+    assert (
+        f"http://127.0.0.1:{port}/" in result.output
+        and "荔波县" in result.output
+        and "2024-09-15" in result.output
+    )
+    assert (tmp_path / "w.db").is_file()  # the store was created before the server started
+
+
+def test_serving_beyond_this_machine_warns_that_there_is_no_login(tmp_path):
+    text = serve.banner(serve.ServeConfig(SESSION, host="0.0.0.0", log_file=tmp_path / "d.log"))
+    assert "尚无登录功能" in text and "都匀市" in text
+    assert "尚无登录功能" not in serve.banner(serve.ServeConfig(SESSION, log_file=tmp_path / "d.log"))
+    pg = Session(url="postgresql://hz:secret@db/hz", county=None, as_of=dt.date(2024, 9, 15), user="张三")
+    shown = serve.banner(serve.ServeConfig(pg, log_file=tmp_path / "d.log"))
+    assert "secret" not in shown and "postgresql://hz:***@db/hz" in shown
+
+
+def test_each_dashboard_is_a_chinese_title_and_an_app_and_is_saved_clean():
+    folder = ROOT / "dashboards"
+    expected = {"index.ipynb": "LandingApp", **{d.notebook: d.app for d in DASHBOARDS}}
+    assert {p.name for p in folder.glob("*.ipynb")} == set(expected)
+    for name, app in expected.items():
+        nb = json.loads((folder / name).read_text(encoding="utf-8"))
+        title, *code = nb["cells"]
+        assert title["cell_type"] == "markdown" and re.match(r"# [\u4e00-\u9fff]", "".join(title["source"]))
+        assert 1 <= len(code) <= 2 and all(c["cell_type"] == "code" for c in code), name
+        assert all(not c["outputs"] and c["execution_count"] is None for c in code), name
+        source = "\n".join("".join(c["source"]) for c in code)
+        assert source == f"from hazardlib.apps import {app}\n{app}.from_session().widget", name
+        assert re.match(r"[\u4e00-\u9fff]", nb["metadata"]["title"]), name
+
+
+def test_a_port_in_use_is_refused_in_chinese_before_anything_starts(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["serve", "--db", f"sqlite:///{tmp_path / 'w.db'}", "--port", str(port)]
+        )
+    assert result.exit_code == 1 and "端口已被占用" in result.output

@@ -1,0 +1,70 @@
+"""三阶段进度 without a browser: the timeline marks today, the stage and deadline are named, counties'
+progress and results come from the store, and the prefecture acknowledges immediate reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from hazardlib import schema
+from hazardlib.apps import TrackerApp
+from hazardlib.apps.tracker import timeline_svg
+from hazardlib.campaign import load_campaign
+from hazardlib.reports import results_list
+from hazardlib.store import Store
+
+from .situations import Situation
+
+D = dt.date(2024, 9, 15)
+
+
+def test_the_timeline_runs_may_to_october_with_stages_deadlines_and_today():
+    svg = timeline_svg(load_campaign(2024), D)
+    assert svg.startswith("<svg") and "今天 9月15日" in svg
+    for text in ("第一阶段", "第二阶段", "第三阶段", "8月20日报送", "10月20日报送", "5月", "10月"):
+        assert text in svg
+    assert "今天" not in timeline_svg(load_campaign(2024), dt.date(2024, 12, 1))
+
+
+def test_the_tracker_shows_the_stage_the_deadline_and_each_countys_figures(store):
+    s = Situation(store)
+    duyun = s.enterprise("522701")
+    for day in (1, 2, 3):
+        s.hazard(duyun, dt.date(2024, 7, day))
+    app = TrackerApp(store, D)
+    assert "第三阶段：隐患治理、质量帮扶（剩余 47 天）" in app.stage_line.value
+    assert "10月20日前报送" in app.stage_line.value
+    assert app.progress_table.value.count("<tr") == 1 + 12 + 1  # header, 12 counties, prefecture total
+    figures = results_list(store, D)
+    found = int(figures.loc[figures["county_code"] == "522701", "hazards_found"].iloc[0])
+    assert found == 3 and "<td>都匀市</td>" in app.results.value
+    row = app.results.value.split("<td>都匀市</td>", 1)[1].split("</tr>", 1)[0]
+    assert f'<td class="hz-num">{found}</td>' in row
+    assert (
+        "自查覆盖率" in app.charts.value and "隐患销号率" in app.charts.value and "都匀市" in app.charts.value
+    )
+    assert "滞后" in app.progress_table.value and "都匀市" in app.lagging.value
+    app.stage_pick.value = 2
+    assert "<td>都匀市</td>" in app.progress_table.value
+
+
+def test_the_prefecture_acknowledges_an_immediate_report_and_a_county_cannot(store):
+    s = Situation(store)
+    s.hazard(
+        s.enterprise("522701", name="都匀市烟花厂", products=("19-01",)), D, grade="major", product="19-01"
+    )
+    county = TrackerApp(Store(store.url, user="都匀录入员", county="522701"), D)
+    assert "都匀市烟花厂" in county.feed_table.value and county.ack_btn.disabled is False
+    county.feed_pick.options = [("x", 1)]
+    county.feed_pick.value = 1
+    county.ack_btn.click()
+    assert "县（市）会话不能签收" in county.status.value
+    app = TrackerApp(store, D)
+    assert "待报告" in app.feed_table.value
+    app.feed_pick.value = app.feed_pick.options[1][1]
+    app.ack_btn.click()
+    assert "已签收" in app.status.value and "已报告" in app.feed_table.value
+    with store.read() as conn:
+        row = conn.execute(sa.select(schema.immediate_reports)).mappings().one()
+    assert row["acknowledged_by"] == "测试员" and row["acknowledged_at"].date() == D
