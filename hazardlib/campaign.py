@@ -31,6 +31,7 @@ REQUIRED_PARAMETERS = (
     "on_track_closure_rate_by_stage3_end",
     "listed_supervision_open_major_hazards",
     "listed_supervision_hazards_per_100_enterprises",
+    "listed_supervision_times_prefecture_average",
 )
 UNITS = {"calendar": "自然日", "working": "工作日"}
 _FILE = re.compile(r"campaign-(\d{4})\.toml")

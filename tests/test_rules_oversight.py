@@ -27,7 +27,8 @@ def test_concentrated_risks_many_problems_or_sensitive_opinion_put_a_county_unde
     for i in range(1, 5):  # four open major hazards in 20 enterprises: short of both thresholds
         s.hazard(fuquan[0], D(2024, 7, 1), grade="major", problem=f"P0{i}")
     libo = [s.enterprise("522722") for _ in range(3)]
-    s.hazard(libo[0], D(2024, 7, 1))  # one hazard in three enterprises: 33 per 100
+    s.hazard(libo[0], D(2024, 7, 1))  # two hazards in three enterprises: 67 per 100, prefecture 25.6
+    s.hazard(libo[1], D(2024, 7, 1), problem="P02")
     opinion = s.signal(
         "522723", D(2024, 7, 1), "public_opinion", verification="confirmed", verified_date=D(2024, 7, 2)
     )
@@ -35,12 +36,32 @@ def test_concentrated_risks_many_problems_or_sensitive_opinion_put_a_county_unde
     assert set(got) == {"522701", "522722", "522723"}
     assert (
         got["522701"].records == {"hazards": tuple(majors)}
-        and "未销号重大隐患 5 条（达到 5 条）" in got["522701"].message
+        and "未销号重大隐患 5 条（达到 5 条，且为全州各县（市）平均 0.8 条的 1.5 倍以上）"
+        in got["522701"].message
     )
-    assert "每百户重点企业隐患 33.3 条（达到 30 条）" in got["522722"].message
+    assert (
+        "每百户重点企业隐患 66.7 条（达到 30 条，且为全州平均 25.6 条的 1.5 倍以上）" in got["522722"].message
+    )
     assert got["522723"].records == {"risk_signals": (opinion,)} and got["522723"].action == "挂牌督办"
     s.oversight("522701", "listed_supervision", D(2024, 9, 1))
     assert "522701" not in counties(s.findings("listed_supervision_county", D(2024, 9, 15)))
+
+
+def test_risks_are_concentrated_only_against_the_rest_of_the_prefecture(s):
+    """“比较集中”: five open major hazards in each of nine counties is the prefecture's level, not a
+    concentration; in each of eight it is 1.5 times the average (40 / 12) and they are listed."""
+    counties_ = ["522701", "522702", "522722", "522723", "522725", "522726", "522727", "522728", "522729"]
+    firms = {c: s.enterprise(c) for c in counties_}
+    for c in counties_[:8]:
+        for i in range(1, 6):
+            s.hazard(firms[c], D(2024, 7, 1), grade="major", problem=f"P0{i}")
+    assert set(counties(s.findings("listed_supervision_county", D(2024, 9, 15)))) == set(counties_[:8])
+    for i in range(1, 6):
+        s.hazard(firms[counties_[8]], D(2024, 7, 1), grade="major", problem=f"P0{i}")
+    assert counties(s.findings("listed_supervision_county", D(2024, 9, 15))) == {}
+    # one county alone has no prefecture to compare with: the absolute threshold stands
+    alone = s.findings("listed_supervision_county", D(2024, 9, 15), county="522701")
+    assert [f.county_code for f in alone] == ["522701"]
 
 
 def test_a_county_without_its_plan_or_with_too_few_self_checks_after_stage_1_is_interviewed_or_circulated(s):

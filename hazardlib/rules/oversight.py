@@ -22,8 +22,8 @@ SIG = schema.risk_signals
 MESSAGES = {
     "listed": "{county}{why}：实施“挂牌”督办，层层落实质量安全排查治理责任",
     "listed_action": "挂牌督办",
-    "open_major": "未销号重大隐患 {n} 条（达到 {need} 条）",
-    "density": "每百户重点企业隐患 {rate:.1f} 条（达到 {need} 条）",
+    "open_major": "未销号重大隐患 {n} 条（达到 {need} 条，且为全州各县（市）平均 {mean:.1f} 条的 {times} 倍以上）",
+    "density": "每百户重点企业隐患 {rate:.1f} 条（达到 {need} 条，且为全州平均 {mean:.1f} 条的 {times} 倍以上）",
     "opinion": "经核查属实的舆情事件 {n} 起",
     "lagging": "{county}工作进度滞后（{why}）：采取约谈、通报等方式压实属地监管责任",
     "lagging_action": "约谈或通报",
@@ -49,14 +49,19 @@ def _done(ctx: Context, kinds: tuple[str, ...], since: dt.date) -> set[str]:
 def listed_supervision_county(ctx: Context) -> list[RuleFinding]:
     """对风险隐患比较集中、日常监管工作中发现问题较多和出现敏感舆情的地区,实施“挂牌”督办.
 
-    Fires for every county where, at the as-of date, major hazards not closed out (any campaign year)
-    reach ``listed_supervision_open_major_hazards``, or hazards found this campaign per 100 enterprises
-    of the key categories reach ``listed_supervision_hazards_per_100_enterprises``, or a public-opinion
-    signal was confirmed this campaign. Done: listed supervision of the county recorded this campaign.
+    “比较集中” and “较多” are read against the rest of the prefecture: fires for every county where, at
+    the as-of date, major hazards not closed out (any campaign year) reach both
+    ``listed_supervision_open_major_hazards`` and ``listed_supervision_times_prefecture_average`` times
+    the average over the prefecture's counties; or hazards found this campaign per 100 enterprises of
+    the key categories reach both ``listed_supervision_hazards_per_100_enterprises`` and that multiple
+    of the prefecture's rate; or a public-opinion signal was confirmed this campaign. Done: listed
+    supervision of the county recorded this campaign. The averages need every county: for one county
+    alone (``county`` given) only the absolute thresholds apply.
     """
     led = ledger_at(ctx.as_of)
     need_open = int(ctx.param("listed_supervision_open_major_hazards"))
     need_rate = float(ctx.param("listed_supervision_hazards_per_100_enterprises"))
+    times = float(ctx.param("listed_supervision_times_prefecture_average"))
     open_major = group_rows(
         fetch(
             ctx.conn,
@@ -83,17 +88,33 @@ def listed_supervision_county(ctx: Context) -> list[RuleFinding]:
     )
     progress = _progress(ctx)
     done = _done(ctx, ("listed_supervision",), ctx.campaign.start.replace(month=1, day=1))
+    rows = progress.to_dict("records")
+    relative = ctx.county is None and bool(rows)
+    mean_open = sum(len(v) for v in open_major.values()) / len(rows) if relative else 0.0
+    all_enterprises = sum(r["key_enterprises"] for r in rows)
+    mean_rate = (
+        100 * sum(r["hazards_found_to_date"] for r in rows) / all_enterprises
+        if relative and all_enterprises
+        else 0.0
+    )
     out = []
-    for r in progress.to_dict("records"):
+    for r in rows:
         code = r["county_code"]
         why, records = [], {}
-        if len(open_major.get(code, ())) >= need_open:
-            why.append(MESSAGES["open_major"].format(n=len(open_major[code]), need=need_open))
+        n_open = len(open_major.get(code, ()))
+        if n_open >= need_open and n_open >= times * mean_open:
+            why.append(
+                MESSAGES["open_major"].format(n=n_open, need=need_open, mean=mean_open, times=_num(times))
+            )
             records["hazards"] = ids(open_major[code], "id")
         if r["key_enterprises"]:
             density = 100 * r["hazards_found_to_date"] / r["key_enterprises"]
-            if density >= need_rate:
-                why.append(MESSAGES["density"].format(rate=density, need=_num(need_rate)))
+            if density >= need_rate and density >= times * mean_rate:
+                why.append(
+                    MESSAGES["density"].format(
+                        rate=density, need=_num(need_rate), mean=mean_rate, times=_num(times)
+                    )
+                )
         if opinion.get(code):
             why.append(MESSAGES["opinion"].format(n=len(opinion[code])))
             records["risk_signals"] = ids(opinion[code], "id")
