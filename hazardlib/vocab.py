@@ -33,16 +33,16 @@ class Vocabulary:
         """The code a written value means (code, label or variant), or None if it means none."""
         if value is None:
             return None
-        text = clean_text(str(value))
+        text = _match_key(str(value))
         if not text:
             return None
         lowered = text.lower()
         for code, label in self.labels.items():
-            # labels are compared as typed and as normalised (NFKC turns "，" into ",")
-            if lowered == code.lower() or text in (label, clean_text(label)):
+            # labels are compared as typed and as normalised (so "一般(隐患)" meets "一般（隐患）")
+            if lowered == code.lower() or text in (label, _match_key(label)):
                 return code
         for code, words in self.variants.items():
-            if text in words or lowered in words or any(text == clean_text(w) for w in words):
+            if text in words or lowered in words or any(text == _match_key(w) for w in words):
                 return code
         return None
 
@@ -50,8 +50,27 @@ class Vocabulary:
         return "、".join(self.labels.values())
 
 
+# Full-width letters and digits (Ａ-Ｚ, ａ-ｚ, ０-９) and the ideographic space, to their ASCII forms.
+_WIDTH = {
+    **{
+        cp: cp - 0xFEE0
+        for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+        for cp in range(r[0], r[1] + 1)
+    },
+    0x3000: 0x20,
+}
+
+
 def clean_text(value: str) -> str:
-    """Full-width letters and digits to half-width, stray spaces removed at both ends."""
+    """Full-width letters and digits to half-width, stray spaces removed at both ends.
+
+    Chinese punctuation (，。：；（）) is kept as written: it belongs to the text people read.
+    """
+    return value.translate(_WIDTH).strip()
+
+
+def _match_key(value: str) -> str:
+    """The form two written values are compared in: every compatibility form folded (NFKC)."""
     return unicodedata.normalize("NFKC", value).strip()
 
 

@@ -72,14 +72,14 @@ def test_finding_an_enterprise_again_fills_the_form_with_its_saved_self_check(st
     assert first.enterprise is not None and first.enterprise["id"] == eid
     assert [r.point.name for r in first.rows] == ["销售来源不明", "假冒伪劣产品"]
     answer_all(first, False)
-    first.rows[1].risk.value = "进货渠道多，存在假冒产品风险"  # stored as cleaned text (NFKC)
+    first.rows[1].risk.value = "进货渠道多，存在假冒产品风险"  # stored as written: Chinese punctuation kept
     first.submit_btn.click()
     again = SelfCheckApp(store, D)
     again.picker.query.value = "都匀市百货商店"
     again.picker.search_btn.click()
     assert again.fields["daily_control"].control.value is False
     assert (
-        again.rows[1].risk.value == "进货渠道多,存在假冒产品风险" and "可修改后重新提交" in again.status.value
+        again.rows[1].risk.value == "进货渠道多，存在假冒产品风险" and "可修改后重新提交" in again.status.value
     )
 
 

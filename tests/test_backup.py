@@ -142,14 +142,23 @@ def test_a_backup_taken_while_people_write_is_one_consistent_moment(store_url, t
     ids = workload.add_enterprises(store, "522701", range(1, 6))
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["hazardlib.devtools.workload"])
-    batches = 12
-    writer = ctx.Process(target=_write_batches, args=(store_url, ids, batches))
+    half, go = ctx.Event(), ctx.Event()
+    writer = ctx.Process(target=_write_batches, args=(store_url, ids, 12, half, go))
     writer.start()
     files = []
-    while writer.is_alive() or not files:
+
+    def take() -> None:
         files.append(backup(store, tmp_path / f"{len(files)}.jsonl.gz").file)
+
+    while not half.is_set() and writer.is_alive():
+        take()  # while the first six batches are written
+    take()  # the writer waits here: exactly six batches
+    go.set()
+    while writer.is_alive():
+        take()  # while the last six are written
     writer.join(120)
     assert writer.exitcode == 0
+    take()  # everything
     seen_sizes = set()
     for file in files:
         target = Store(f"sqlite:///{tmp_path / (file.name + '.db')}", user="核对")
@@ -164,11 +173,14 @@ def test_a_backup_taken_while_people_write_is_one_consistent_moment(store_url, t
         assert all(n == 30 for _, n in per_batch)  # never half a batch
         assert rows == audited  # records and their audit entries from the same moment
         seen_sizes.add(rows)
-    assert len(seen_sizes) > 1 or len(files) == 1
+    assert {6 * 30, 12 * 30} <= seen_sizes
 
 
-def _write_batches(url: str, ids: list[int], batches: int) -> None:
+def _write_batches(url: str, ids: list[int], batches: int, half, go) -> None:
     for b in range(batches):
+        if b == batches // 2:
+            half.set()
+            go.wait(120)
         workload.write_batch(
             url, "录入员", ids, f"批次{b:02d}", 30, dt.date(2021, 1, 1) + dt.timedelta(days=10 * b)
         )

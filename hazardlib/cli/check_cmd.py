@@ -133,7 +133,7 @@ def render_table(report: dict[str, Any], limit: int) -> str:
         "自查覆盖率",
         "工作方案",
         "检查(生产/流通)",
-        "发现隐患",
+        "发现隐患和风险",
         "已销号",
         "销号率",
         "逾期",

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from typing import Any
 
+from ..vocab import clean_text
+
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # the 1900 date system, with Excel's phantom 1900-02-29 before day 61
 MAX_SERIAL = 2958465  # 9999-12-31
 MAX_CELL_CHARS = 32767  # Excel's own limit on one cell
@@ -54,7 +56,7 @@ def text(value: Any) -> str | None:
         value = value.date() if value.time() == dt.time() else value
     if isinstance(value, dt.date):
         return value.isoformat()
-    cleaned = _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    cleaned = _SPACES.sub(" ", clean_text(str(value))).strip()
     return cleaned or None
 
 
