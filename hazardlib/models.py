@@ -73,6 +73,15 @@ def _yes_no(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_text)]
+
+
+def _name(value: Any) -> Any:
+    if isinstance(value, str):
+        return vocab.clean_name(value) or None
+    return value
+
+
+Name = Annotated[str, BeforeValidator(_name)]
 YesNo = Annotated[bool, BeforeValidator(_yes_no)]
 Grade = Annotated[str, _vocab(vocab.GRADE)]
 FieldOfWork = Annotated[str, _vocab(vocab.FIELD)]
@@ -165,7 +174,7 @@ class Enterprise(Record):
     """A producer or seller (生产单位/销售单位) under the campaign."""
 
     uscc: Text = Field(title="统一社会信用代码")
-    name: Text = Field(title="企业名称", min_length=2, max_length=200)
+    name: Name = Field(title="企业名称", min_length=2, max_length=200)
     county_code: Text = Field(title="所属县（市）")
     field: EnterpriseField = Field(title="企业类型")
     address: Text | None = Field(default=None, title="地址", max_length=300)
@@ -374,7 +383,7 @@ class Party(Record):
     """A producer or seller named in a spot check; in the store, or outside the prefecture."""
 
     enterprise_id: int | None = Field(default=None, title="企业")
-    name: Text | None = Field(default=None, title="名称", max_length=200)
+    name: Name | None = Field(default=None, title="名称", max_length=200)
     uscc: Text | None = Field(default=None, title="统一社会信用代码")
     region: Text | None = Field(default=None, title="所在地区", max_length=100)
 

@@ -7,6 +7,7 @@ comes from here.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -67,6 +68,17 @@ def clean_text(value: str) -> str:
     Chinese punctuation (，。：；（）) is kept as written: it belongs to the text people read.
     """
     return value.translate(_WIDTH).strip()
+
+
+_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+_NAME_BRACKETS = str.maketrans({"(": "（", ")": "）"})
+
+
+def clean_name(value: str) -> str:
+    """An enterprise's name as registered: :func:`clean_text`, without the stray spaces people type
+    between Chinese characters, brackets in the full-width form of the business licence."""
+    return _SPACE_NEAR_CJK.sub("", clean_text(value)).translate(_NAME_BRACKETS)
 
 
 def _match_key(value: str) -> str:

@@ -143,3 +143,13 @@ def test_unknown_product_is_refused():
     with pytest.raises(ValidationFailed) as exc:
         models.validate(models.Hazard, hazard(sub_product_code="不存在的产品"), today=dt.date(2024, 9, 1))
     assert exc.value.findings[0].field == "产品"
+
+
+def test_free_text_keeps_chinese_punctuation_and_names_take_the_licence_brackets():
+    from hazardlib import vocab
+
+    assert (
+        vocab.clean_text("  进货渠道多，存在（假冒）风险：ＡＢ１２　") == "进货渠道多，存在（假冒）风险：AB12"
+    )
+    assert vocab.clean_name(" 都匀 某某 (集团) 有限公司 ") == "都匀某某（集团）有限公司"
+    assert vocab.GRADE.lookup("一般") == "general" and vocab.GRADE.lookup("重大问题") == "major"

@@ -153,7 +153,7 @@ class ImportContext:
                 return None
             found = self._uscc(code)
             if found is not None:
-                if name and vocab.clean_text(name) != found[1]:
+                if name and vocab.clean_name(name) != found[1]:
                     self.finding(
                         row,
                         "name_differs",
@@ -179,7 +179,7 @@ class ImportContext:
             return None
         if not name:
             return None
-        ids = self._names().get(vocab.clean_text(name), [])
+        ids = self._names().get(vocab.clean_name(name), [])
         if len(ids) == 1:
             return ids[0]
         if ids:

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import Any
 
-from ..vocab import clean_text
+from ..vocab import clean_name, clean_text
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # the 1900 date system, with Excel's phantom 1900-02-29 before day 61
 MAX_SERIAL = 2958465  # 9999-12-31
@@ -28,8 +28,6 @@ class BadCell(ValueError):
 
 
 _SPACES = re.compile(r"\s+")
-_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
-_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 _DATE_PARTS = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
@@ -63,7 +61,7 @@ def text(value: Any) -> str | None:
 def name(value: Any) -> str | None:
     """An enterprise's name: clean text without the stray spaces people type between Chinese characters."""
     cleaned = text(value)
-    return _SPACE_NEAR_CJK.sub("", cleaned) if cleaned else None
+    return clean_name(cleaned) if cleaned else None
 
 
 def code(value: Any) -> str | None:
