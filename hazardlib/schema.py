@@ -367,6 +367,19 @@ audit_log = sa.Table(
     sa.CheckConstraint("length(trim(actor)) > 0", name="actor_named"),
 )
 
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(32), nullable=False, unique=True),
+    # NULL: a prefecture (州局) account, which sees every county.
+    sa.Column("county_code", sa.String(6), nullable=True),
+    # An argon2 hash (argon2-cffi); the password itself is never stored.
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    *_meta_columns(),
+)
+
 store_meta = sa.Table(
     "store_meta",
     metadata,

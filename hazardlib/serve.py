@@ -5,11 +5,17 @@ Voilà runs standalone (not as a JupyterLab extension) because standalone Voilà
 widget messages, never code to execute. The settings below strip sources, hide tracebacks, serve the
 page in Chinese, use the workbook's template (Voilà's lab template with nothing fetched from the
 internet), cull the kernels of closed pages, and refuse template or theme overrides from the URL.
+
+With login on (``ServeConfig.login``), Voilà asks for an account name and password
+(:class:`hazardlib.login.AccountIdentityProvider`) and binds each page's kernel to the logged-in account's
+person and county (:func:`hazardlib.login.prelaunch_hook`); the session's person and county are then not
+in the environment at all. Serving beyond this machine is refused without login (:func:`check_exposure`).
 """
 
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
 import socket
 import subprocess
@@ -20,7 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .apps.session import ENV_LOG, Session
+from .apps.session import ENV_COUNTY, ENV_LOG, ENV_LOGIN, ENV_USER, Session
 from .datafiles import data_dir
 from .errors import HazardError
 
@@ -30,6 +36,7 @@ CULL_IDLE_SECONDS = 30
 CULL_INTERVAL_SECONDS = 10
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ENV_DASHBOARDS = "HAZARD_DASHBOARDS"
+IDENTITY_PROVIDER = "hazardlib.login.AccountIdentityProvider"
 
 
 class DashboardsNotFound(HazardError):
@@ -46,6 +53,37 @@ class PortUnavailable(HazardError):
     def __init__(self, host: str, port: int, reason: str):
         self.host, self.port = host, port
         super().__init__(f"无法在 {host}:{port} 上启动看板：{reason}（可用 --port 换一个端口）")
+
+
+class LoginRequired(HazardError):
+    """Serving beyond this machine without login, or login asked for with no account to log in with."""
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, ``localhost``)."""
+    if host in LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(host: str, login: bool, active_accounts: int | None = None) -> None:
+    """Raise LoginRequired (Chinese message) unless serving on ``host`` with ``login`` as given is allowed:
+    beyond loopback only with login on, and login only when some account can log in (``active_accounts``
+    None: not known yet, not checked)."""
+    if not login and not is_loopback(host):
+        raise LoginRequired(
+            f"拒绝启动：监听地址 {host} 不是本机地址，其他电脑可以访问，必须启用登录。"
+            "请先用“hazard users add 姓名 --county 县（市）代码”为每位工作人员创建账号"
+            "（州局人员用 --prefecture 代替 --county），再加 --login 启动"
+        )
+    if login and active_accounts == 0:
+        raise LoginRequired(
+            "拒绝启动：已要求登录，但数据库中还没有可以登录的账号。"
+            "请先用“hazard users add 姓名 --county 县（市）代码”创建账号"
+        )
 
 
 def check_port(host: str, port: int) -> None:
@@ -90,6 +128,8 @@ class ServeConfig:
     port: int = 8866
     root: Path | None = None
     log_file: Path | None = None
+    # On: each person logs in, and the session's person and county are the account's, not ``session``'s.
+    login: bool = False
 
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -116,21 +156,31 @@ def voila_command(config: ServeConfig) -> list[str]:
         "--VoilaConfiguration.allow_theme_override=NO",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+        *([f"--Voila.identity_provider_class={IDENTITY_PROVIDER}"] if config.login else []),
     ]
 
 
 def voila_env(config: ServeConfig, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment Voilà (and so every kernel) runs with: the session, and the template's folder."""
+    """The environment Voilà (and so every kernel) runs with: the session, and the template's folder.
+
+    With login on, the person and county are left out (each kernel gets its account's from the login) and
+    ``HAZARD_LOGIN=1`` tells a kernel to open no session unless the login bound it.
+    """
     env = dict(os.environ if base is None else base)
     env.update(config.session.environ(config.log_file or default_log_file()))
+    if config.login:
+        for var in (ENV_USER, ENV_COUNTY):
+            env.pop(var, None)
+        env[ENV_LOGIN] = "1"
+    else:
+        env.pop(ENV_LOGIN, None)
     # The template lives in the package's Jupyter data folder; its config folder holds voila.json, which
     # lets an upload up to the size the import dashboard accepts through Voilà's websocket (a dict
-    # setting that the command line cannot give as a number).
-    for var, folder in (
-        ("JUPYTER_PATH", template_root()),
-        ("JUPYTER_CONFIG_PATH", template_root() / "config"),
-    ):
-        env[var] = os.pathsep.join([str(folder), *([env[var]] if env.get(var) else [])])
+    # setting that the command line cannot give as a number). With login on, the login folder's voila.py
+    # adds the prelaunch hook (a Python callable, which the command line cannot give either).
+    config_folders = [template_root() / "config", *([template_root() / "login"] if config.login else [])]
+    for var, folders in (("JUPYTER_PATH", [template_root()]), ("JUPYTER_CONFIG_PATH", config_folders)):
+        env[var] = os.pathsep.join([*map(str, folders), *([env[var]] if env.get(var) else [])])
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
@@ -138,18 +188,24 @@ def voila_env(config: ServeConfig, base: Mapping[str, str] | None = None) -> dic
 def banner(config: ServeConfig) -> str:
     """What ``hazard serve`` prints before it starts: where to go, and what the session is bound to."""
     s = config.session
-    lines = [
-        f"工作台看板地址：{config.url()}",
-        f"数据范围：{s.scope_name}（{s.scope_code}）",
+    lines = [f"工作台看板地址：{config.url()}"]
+    if config.login:
+        lines.append(
+            "登录：已启用。每人用自己的账号登录，数据范围和操作人都取自登录账号（账号用 hazard users 管理）。"
+        )
+    else:
+        lines += [
+            "登录：未启用（仅限本机访问）。",
+            f"数据范围：{s.scope_name}（{s.scope_code}）",
+            f"操作人：{s.user}",
+        ]
+    lines += [
         f"统计日期（看板中的“今天”）：{s.as_of.isoformat()}",
-        f"操作人：{s.user}",
         f"数据库：{shown_url(s.url)}",
         f"日志：{config.log_file or default_log_file()}",
     ]
-    if config.host not in LOOPBACK:
-        lines.append(
-            "注意：当前监听非本机地址，且看板尚无登录功能，能访问该地址的人都可以查看和修改本范围的数据。"
-        )
+    if config.login and not is_loopback(config.host):
+        lines.append("注意：登录密码经网络明文传输；对外提供服务时请在前面加一层 HTTPS 反向代理。")
     lines.append("按 Ctrl+C 停止。")
     return "\n".join(lines)
 

@@ -40,6 +40,11 @@ _SCOPE_PARENTS: dict[str, tuple[str, sa.Table]] = {
 _UNSCOPED = {"store_meta", "imports"}
 # Written only by Tx.audit, never changed: refused to insert/update/delete through Tx.
 _APPEND_ONLY = {"audit_log"}
+# Written only by a prefecture session (a county session cannot create or change logins).
+_PREFECTURE_ONLY = {"accounts"}
+# Columns whose values never reach the audit log: the entry says what happened to them instead.
+_SECRET_COLUMNS: dict[str, dict[str, str]] = {"accounts": {"password_hash": "密码已更改"}}
+SECRET_HIDDEN = "（不记录）"
 # PostgreSQL writers take turns under advisory locks in this key space (see make_engine).
 PG_WRITE_LOCK = 0x68617A
 
@@ -57,6 +62,15 @@ def default_url() -> str:
 def default_user() -> str:
     """The acting person for command-line writes: ``HAZARD_USER``, else the login name."""
     return os.environ.get("HAZARD_USER") or os.environ.get("USER") or SYSTEM_USER
+
+
+def _redacted(table: str, values: Mapping[str, Any] | None, changed: bool = False) -> Any:
+    """``values`` as the audit log may hold them: each secret column replaced by a note (``changed``: the
+    note that it was changed, for the after-side of an update)."""
+    secrets = _SECRET_COLUMNS.get(table)
+    if not secrets or values is None:
+        return values
+    return {k: (secrets[k] if changed else SECRET_HIDDEN) if k in secrets else v for k, v in values.items()}
 
 
 def _json_default(value: Any) -> Any:
@@ -254,6 +268,7 @@ _TABLE_LABELS = {
     "county_plans": "县级工作方案",
     "county_oversight": "督导记录",
     "immediate_reports": "即时报告",
+    "accounts": "登录账号",
 }
 
 
@@ -275,6 +290,8 @@ class Tx:
         if table.name in _APPEND_ONLY:
             raise StoreError("审计日志只能由系统在每次修改时追加，不能直接写入、修改或删除")
         county = self.store.county
+        if county is not None and table.name in _PREFECTURE_ONLY:
+            raise OutOfScope(county, PREFECTURE_CODE)
         if county is None or table.name in _UNSCOPED:
             return
         if table.name in _SCOPE_PARENTS:
@@ -312,8 +329,8 @@ class Tx:
                 table_name=table,
                 record_id=record_id,
                 county_code=county,
-                before=before,
-                after=after,
+                before=_redacted(table, before),
+                after=_redacted(table, after, changed=action == "update"),
                 context=self.context,
             )
         )
@@ -358,7 +375,7 @@ class Tx:
                         record_id=i,
                         county_code=r.get("county_code"),
                         before=None,
-                        after=r,
+                        after=_redacted(table.name, r),
                         context=self.context,
                     )
                     for i, r in zip(ids, full, strict=True)

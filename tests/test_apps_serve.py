@@ -116,10 +116,14 @@ def test_hazard_serve_binds_the_county_date_and_person_and_says_so(tmp_path, mon
     assert (tmp_path / "w.db").is_file()  # the store was created before the server started
 
 
-def test_serving_beyond_this_machine_warns_that_there_is_no_login(tmp_path):
-    text = serve.banner(serve.ServeConfig(SESSION, host="0.0.0.0", log_file=tmp_path / "d.log"))
-    assert "尚无登录功能" in text and "都匀市" in text
-    assert "尚无登录功能" not in serve.banner(serve.ServeConfig(SESSION, log_file=tmp_path / "d.log"))
+def test_the_banner_says_whether_login_is_on_and_never_shows_the_database_password(tmp_path):
+    local = serve.banner(serve.ServeConfig(SESSION, log_file=tmp_path / "d.log"))
+    assert "登录：未启用" in local and "都匀市" in local and "张三" in local
+    exposed = serve.banner(
+        serve.ServeConfig(SESSION, host="0.0.0.0", log_file=tmp_path / "d.log", login=True)
+    )
+    assert "登录：已启用" in exposed and "HTTPS" in exposed
+    assert "都匀市" not in exposed and "张三" not in exposed  # each login brings its own county and person
     pg = Session(url="postgresql://hz:secret@db/hz", county=None, as_of=dt.date(2024, 9, 15), user="张三")
     shown = serve.banner(serve.ServeConfig(pg, log_file=tmp_path / "d.log"))
     assert "secret" not in shown and "postgresql://hz:***@db/hz" in shown

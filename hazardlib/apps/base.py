@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from ..catalogue import load_catalogue
 from ..errors import Finding, HazardError, ValidationFailed
 from ..regions import Regions, load_regions
 from ..store import PREFECTURE_CODE, Store
-from .session import Session, configure_logging
+from .session import Session, configure_logging, login_required
 from .ui import STYLE, Busy, FormField, esc, fmt_date, html_table, message_html
 
 log = logging.getLogger("hazardlib.apps")
@@ -85,6 +86,10 @@ class App:
         if campaign is not None:
             parts.append(esc(campaign.stage_of(self.as_of).label))
         parts.append(f"操作人：<b>{esc(self.store.user)}</b>")
+        if login_required():
+            # Voilà tells each kernel the server's base URL; logging out is a page of the server.
+            logout = f"{os.environ.get('VOILA_BASE_URL') or '/'}logout"
+            parts.append(f'<a class="hz-logout" href="{esc(logout)}" target="_top">退出登录</a>')
         return f'<div class="hz-head">{"　｜　".join(parts)}</div>'
 
     # -- scope ----------------------------------------------------------------------------------

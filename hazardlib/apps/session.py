@@ -4,6 +4,10 @@
 acting person in environment variables; every kernel Voilà starts inherits them. Nothing here reads
 what a browser can change (query string, headers, cookies, widget values), so a browser cannot widen a
 session's county or change who is recorded as acting.
+
+With login on (``HAZARD_LOGIN=1``) the person and county are not in the environment: the server puts a
+first cell into every notebook it runs that calls :func:`bind_login` with the logged-in account's name
+and county (see :mod:`hazardlib.login`), and a kernel that was not bound that way opens no session.
 """
 
 from __future__ import annotations
@@ -24,12 +28,34 @@ ENV_COUNTY = "HAZARD_COUNTY"
 ENV_AS_OF = "HAZARD_AS_OF"
 ENV_USER = "HAZARD_USER"
 ENV_LOG = "HAZARD_LOG"
+ENV_LOGIN = "HAZARD_LOGIN"
 
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
 class SessionError(HazardError):
-    """The session settings the server gave are unusable (bad county code or date)."""
+    """The session settings the server gave are unusable (bad county code or date, or no login)."""
+
+
+# The logged-in person and county of this kernel, set once by the server's first cell (login on only).
+_login: tuple[str, str | None] | None = None
+
+
+def bind_login(user: str, county: str | None) -> None:
+    """Bind this kernel to the logged-in account (called by the cell the server puts first; once only)."""
+    global _login
+    bound = ((user or "").strip(), (county or "").strip() or None)
+    if not bound[0]:
+        raise SessionError("登录信息有误：没有操作人")
+    if _login is not None and _login != bound:
+        raise SessionError("本页面已绑定登录账号，不能更换")
+    _login = bound
+
+
+def login_required(environ: Mapping[str, str] | None = None) -> bool:
+    """True when ``hazard serve`` runs with login on, so the person and county come from the login."""
+    env = os.environ if environ is None else environ
+    return (env.get(ENV_LOGIN) or "").strip() == "1"
 
 
 @dataclass(frozen=True)
@@ -45,7 +71,13 @@ class Session:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Session:
         """The session ``hazard serve`` set up; raises SessionError with a Chinese message if it is unusable."""
         env = os.environ if environ is None else environ
-        county = (env.get(ENV_COUNTY) or "").strip() or None
+        if login_required(env):
+            if _login is None:
+                raise SessionError("未登录：请从工作台登录页面登录后再打开看板")
+            user, county = _login
+        else:
+            user = (env.get(ENV_USER) or "").strip() or default_user()
+            county = (env.get(ENV_COUNTY) or "").strip() or None
         if county == PREFECTURE_CODE:
             county = None
         if county is not None:
@@ -59,7 +91,6 @@ class Session:
         except ValueError:
             raise SessionError(f"看板启动参数有误：日期“{raw_day}”应写作 YYYY-MM-DD") from None
         url = (env.get(ENV_DB) or "").strip() or default_url()
-        user = (env.get(ENV_USER) or "").strip() or default_user()
         return cls(url=url, county=county, as_of=as_of, user=user)
 
     @property

@@ -11,7 +11,15 @@ import importlib
 from .base import main
 
 # One module per command (or group of commands); importing it registers it on ``main``.
-COMMAND_MODULES = ("store_cmds", "serve_cmd", "check_cmd", "intake_cmd", "report_cmd", "backup_cmd")
+COMMAND_MODULES = (
+    "store_cmds",
+    "serve_cmd",
+    "check_cmd",
+    "intake_cmd",
+    "report_cmd",
+    "backup_cmd",
+    "users_cmd",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}")

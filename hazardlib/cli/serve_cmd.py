@@ -1,4 +1,5 @@
-"""``hazard serve``: the dashboards under Voilà, bound to one county (or the prefecture), date and person."""
+"""``hazard serve``: the dashboards under Voilà, bound to one county (or the prefecture), date and person —
+or, with login, to whoever logs in."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ import datetime as dt
 
 import click
 
+from ..errors import HazardError
 from .base import as_of_option, county_option, db_option, friendly_errors, main, store_for, user_option
+
+
+class LoginConflict(HazardError):
+    """--county or --user given with login on, where the login decides both."""
 
 
 @main.command("serve")
@@ -16,25 +22,64 @@ from .base import as_of_option, county_option, db_option, friendly_errors, main,
 @as_of_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。 Address to listen on.")
 @click.option("--port", default=8866, show_default=True, type=int, help="端口。 Port.")
+@click.option(
+    "--login/--no-login",
+    "login",
+    default=None,
+    help="是否要求登录；默认：数据库中有可用账号时要求登录。监听非本机地址时必须登录。"
+    " Require a login (default: when the store has an active account; required beyond loopback).",
+)
+@click.pass_context
 @friendly_errors
 def serve_cmd(
-    db: str | None, user: str | None, county: str | None, as_of: dt.date | None, host: str, port: int
+    ctx: click.Context,
+    db: str | None,
+    user: str | None,
+    county: str | None,
+    as_of: dt.date | None,
+    host: str,
+    port: int,
+    login: bool | None,
 ) -> None:
     """启动工作台看板（Voilà），供县局和州局工作人员在浏览器中使用。
 
-    看板只能查看和修改 --county 指定县（市）的数据（不指定为全州），浏览器无法更改；
-    --as-of 是看板中的“今天”；--user 记入每条修改的审计记录。
+    不登录时（仅限本机）：看板只能查看和修改 --county 指定县（市）的数据（不指定为全州），浏览器无法更改；
+    --user 记入每条修改的审计记录。启用登录时（--login，或数据库中已有账号）：每人用 hazard users add
+    创建的账号登录，数据范围和操作人都取自其账号。--as-of 是看板中的“今天”。
 
-    Serve the dashboards with Voilà, bound to one county (or the prefecture), an as-of date and the
-    person acting; the browser cannot change any of them.
+    Serve the dashboards with Voilà. Without login (loopback only) they are bound to one county (or the
+    prefecture) and person; with login each person logs in and gets their account's county. The browser
+    cannot change either.
     """
+    from ..accounts import count_active
     from ..apps.session import Session
-    from ..serve import ServeConfig, banner, check_port, dashboards_dir, run
+    from ..serve import ServeConfig, banner, check_exposure, check_port, dashboards_dir, run
 
+    if login is False:
+        check_exposure(host, login=False)  # refused before anything is touched
     check_port(host, port)
     store = store_for(db, user, county)  # validates the county, creates or upgrades the schema
+    active = count_active(store)
     store.dispose()
-    session = Session(url=store.url, county=store.county, as_of=as_of or dt.date.today(), user=store.user)
-    config = ServeConfig(session=session, host=host, port=port, root=dashboards_dir())
+    login = active > 0 if login is None else login
+    check_exposure(host, login, active)
+    if login:
+        given = [f"--{name}" for name in ("county", "user") if _from_command_line(ctx, name)]
+        if given:
+            raise LoginConflict(
+                f"启用登录后，数据范围和操作人由各人的登录账号决定，不能再用 {'、'.join(given)} 指定；"
+                "请去掉这些选项（或加 --no-login，仅在本机使用）"
+            )
+    session = Session(
+        url=store.url,
+        county=None if login else store.county,
+        as_of=as_of or dt.date.today(),
+        user=store.user,
+    )
+    config = ServeConfig(session=session, host=host, port=port, root=dashboards_dir(), login=login)
     click.echo(banner(config))
     run(config)
+
+
+def _from_command_line(ctx: click.Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE

@@ -148,8 +148,9 @@ def served_duyun(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @contextlib.contextmanager
-def serving(url: str, workdir: Path, county: str | None = None) -> Iterator[Served]:
-    """``hazard serve`` on a free loopback port for ``url`` (and ``county``), stopped afterwards."""
+def serving(url: str, workdir: Path, county: str | None = None, login: bool = False) -> Iterator[Served]:
+    """``hazard serve`` on a free loopback port for ``url`` (and ``county``; or, with ``login``, for whoever
+    logs in), stopped afterwards."""
     port = _free_port()
     log, app_log = workdir / "serve.log", workdir / "dashboards.log"
     env = {**os.environ, "HAZARD_LOG": str(app_log), "PYTHONUNBUFFERED": "1"}
@@ -163,8 +164,7 @@ def serving(url: str, workdir: Path, county: str | None = None) -> Iterator[Serv
         str(port),
         "--as-of",
         AS_OF,
-        "--user",
-        USER,
+        *(["--login"] if login else ["--user", USER]),
     ]
     if county:
         args += ["--county", county]

@@ -1,0 +1,100 @@
+"""Login in a real browser: ``hazard serve --login`` asks who is there; a wrong password stays on the login
+page; a county account's pages show that person and county whatever the query string says, and what
+they save is recorded as theirs in the audit log; logging out ends it."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # pragma: no cover - depends on the machine
+    if os.environ.get("CI"):
+        raise
+    pytest.skip(
+        "跳过浏览器测试：没有安装 Python 包 playwright（pip install -e '.[dev]'；CI 中不会跳过）",
+        allow_module_level=True,
+    )
+
+from hazardlib import schema
+from hazardlib.accounts import add_user
+from hazardlib.store import open_store
+
+from ..conftest import make_uscc
+from .conftest import SCREENSHOTS, Served, serving
+from .pages import choose, click, fill, no_errors, screenshot, status, wait_for_text
+
+PASSWORD = "都匀-browser-1"
+
+
+@pytest.fixture(scope="module")
+def served_login(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """An empty store with one county account (张三, 都匀市), served with login on."""
+    folder = tmp_path_factory.mktemp("served-login")
+    url = f"sqlite:///{folder / 'login.db'}"
+    store = open_store(url, user="州局管理员")
+    add_user(store, "张三", "522701", PASSWORD)
+    store.dispose()
+    with serving(url, folder, login=True) as s:
+        yield s
+
+
+def log_in(page: Page, name: str, password: str) -> None:
+    page.locator("#hz-username").fill(name)
+    page.locator("#hz-password").fill(password)
+    page.locator("button.hz-login-submit").click()
+
+
+def test_a_county_account_logs_in_works_as_itself_and_logs_out(page: Page, served_login: Served):
+    base = served_login.base
+    hostile = f"{base}voila/render/selfcheck.ipynb?county=522700&user=x&HAZARD_USER=x&HAZARD_COUNTY=522700"
+    page.goto(hostile)
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    log_in(page, "张三", "wrong-password")
+    expect(page.locator(".hz-login-error")).to_have_text("用户名或密码错误，或账号已停用。")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    expect(page.locator("#hz-username")).to_have_value("张三")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "19-登录页密码错误.png"))
+
+    log_in(page, "张三", PASSWORD)
+    expect(page).to_have_url(hostile)  # back where the person was going, query string and all
+    head = page.locator(".hz-app .hz-head")
+    wait_for_text(head, "范围：都匀市")
+    wait_for_text(head, "操作人：张三")
+    expect(page.locator(".hz-input-county_code option")).to_have_text(["都匀市"])
+
+    uscc = make_uscc("522701", 990001)
+    fill(page, "query", uscc)
+    click(page, "search")
+    wait_for_text(status(page), "没有找到")
+    fill(page, "name", "都匀市登录测试有限公司")
+    choose(page, "county_code", "都匀市")
+    choose(page, "field", "生产单位")
+    click(page, "register")
+    wait_for_text(page.locator(".hz-current-enterprise"), "都匀市登录测试有限公司")
+    screenshot(page, "20-登录后县局填报")
+    no_errors(page)
+
+    store = served_login.store()
+    e, a = schema.enterprises, schema.audit_log
+    with store.read() as conn:
+        saved = conn.execute(sa.select(e).where(e.c.uscc == uscc)).mappings().one()
+        entry = (
+            conn.execute(sa.select(a).where(a.c.table_name == "enterprises", a.c.record_id == saved["id"]))
+            .mappings()
+            .one()
+        )
+    assert (saved["county_code"], saved["created_by"]) == ("522701", "张三")
+    assert (entry["actor"], entry["action"], entry["county_code"]) == ("张三", "insert", "522701")
+
+    page.locator(".hz-logout").first.click()
+    expect(page.locator("h2")).to_have_text("已退出登录")
+    page.goto(f"{base}voila/render/index.ipynb")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
