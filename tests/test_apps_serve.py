@@ -153,3 +153,9 @@ def test_a_port_in_use_is_refused_in_chinese_before_anything_starts(tmp_path):
             main, ["serve", "--db", f"sqlite:///{tmp_path / 'w.db'}", "--port", str(port)]
         )
     assert result.exit_code == 1 and "端口已被占用" in result.output
+
+
+def test_a_county_outside_the_prefecture_is_refused_before_anything_starts(tmp_path):
+    db = tmp_path / "w.db"
+    result = CliRunner().invoke(main, ["serve", "--db", f"sqlite:///{db}", "--county", "110101"])
+    assert result.exit_code != 0 and "不是黔南州所辖县（市）" in result.output
