@@ -33,6 +33,7 @@ STATE_LABELS = {
 }
 
 MESSAGES = {
+    "county_session": "即时报告由州局签收，县（市）会话不能签收",
     "major_hazard": "{enterprise}发现重大隐患：{what}",
     "major_risk_self_reported": "{enterprise}自查报告重大风险：{what}",
     "major_case": "{enterprise}重大案件：{what}",
@@ -137,9 +138,11 @@ def raise_for_case(tx: Tx, case_id: int) -> int | None:
 def acknowledge(store: Store, report_id: int, at: dt.datetime | None = None) -> dict[str, Any]:
     """Record that the report of item ``report_id`` reached the prefecture (by the store's user).
 
-    Raises NotFound, OutOfScope, or HazardError when it was acknowledged already or ``at`` is before
-    the item was raised.
+    Raises NotFound, or HazardError for a county session (the prefecture signs for them), when it was
+    acknowledged already, or when ``at`` is before the item was raised.
     """
+    if not store.is_prefecture:
+        raise HazardError(MESSAGES["county_session"])
     with store.transaction("确认即时报告") as tx:
         item = store.get(T, report_id, tx.conn)
         when = (at or tx.now).replace(microsecond=0)

@@ -8,6 +8,7 @@ import pytest
 
 from hazardlib.errors import HazardError
 from hazardlib.immediate import acknowledge, feed
+from hazardlib.store import Store
 
 from .situations import Situation
 
@@ -50,6 +51,15 @@ def test_an_acknowledged_report_is_no_finding_and_a_late_one_stops_firing_once_a
     assert states == {"major_hazard": "已报告", "major_case": "已报告（超时）"}
     with pytest.raises(HazardError, match="不再重复确认"):
         acknowledge(store, int(items["major_hazard"]))
+
+
+def test_only_the_prefecture_signs_for_an_immediate_report(s, store):
+    s.hazard(s.enterprise("522701"), D(2024, 7, 1), grade="major")
+    item = int(feed(store, D(2024, 7, 1))["id"].iloc[0])
+    county = Store(store.url, user="都匀录入员", county="522701")
+    with pytest.raises(HazardError, match="县（市）会话不能签收"):
+        acknowledge(county, item, at=T(2024, 7, 1, 18, 0))
+    assert feed(store, D(2024, 7, 1))["state_label"].tolist() == ["待报告"]
 
 
 def test_only_major_findings_and_major_cases_are_reported_at_once(s, store):
