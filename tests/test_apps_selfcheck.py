@@ -79,7 +79,8 @@ def test_finding_an_enterprise_again_fills_the_form_with_its_saved_self_check(st
     again.picker.search_btn.click()
     assert again.fields["daily_control"].control.value is False
     assert (
-        again.rows[1].risk.value == "进货渠道多，存在假冒产品风险" and "可修改后重新提交" in again.status.value
+        again.rows[1].risk.value == "进货渠道多，存在假冒产品风险"
+        and "可修改后重新提交" in again.status.value
     )
 
 
