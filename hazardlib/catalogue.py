@@ -133,7 +133,16 @@ class Catalogue:
         if findings:
             raise ValidationFailed(findings)
         added = tuple(
-            SubProduct(p.code, f"C{p.county_code}", p.name, p.standard, "county", p.note, (), p.county_code)
+            SubProduct(
+                p.code,
+                county_category(p.county_code),
+                p.name,
+                p.standard,
+                "county",
+                p.note,
+                (),
+                p.county_code,
+            )
             for p in campaign.county_products
         )
         regimes = dict(self.regimes)
@@ -188,6 +197,39 @@ def _check_county_products(catalogue: Catalogue, campaign: Campaign, regions: Re
 def load_catalogue(data_dir: str | os.PathLike[str] | None = None) -> Catalogue:
     """The catalogue from `products.csv` and `licence_regimes.csv` (cached per folder); raises ValidationFailed."""
     return _load(resolve(data_dir))
+
+
+def county_category(county_code: str) -> str:
+    """The category code of a county's own products: ``C`` and the county code's last two digits (C01 for
+    522701), short enough for the store's four-character category column."""
+    return f"C{county_code[-2:]}"
+
+
+def load_catalogue_with_county_products(data_dir: str | os.PathLike[str] | None = None) -> Catalogue:
+    """The catalogue plus the products every campaign file lets a county add (what records may name).
+
+    A product a county keeps from one year's file to the next is added once; raises ValidationFailed
+    for an addition that breaks the plan's rule (see `Catalogue.with_county_additions`)."""
+    return _with_county_products(resolve(data_dir))
+
+
+@functools.lru_cache(maxsize=8)
+def _with_county_products(folder: Path) -> Catalogue:
+    from .campaign import available_years, load_campaign
+
+    catalogue = _load(folder)
+    for year in available_years(folder):
+        campaign = load_campaign(year, folder)
+        new = tuple(
+            p
+            for p in campaign.county_products
+            if p.code not in catalogue.sub_products or catalogue.sub_products[p.code].name != p.name
+        )
+        if new:
+            catalogue = catalogue.with_county_additions(
+                replace(campaign, county_products=new), load_regions(folder)
+            )
+    return catalogue
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

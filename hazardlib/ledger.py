@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection
 from . import schema, vocab
 from .campaign import deadline_from, load_campaign
 from .errors import IllegalMove
+from .models import category_of
 from .store import Store, Tx
 
 H = schema.hazards
@@ -328,7 +329,7 @@ def register_self_reported_risk(tx: Tx, self_check_id: int) -> int | None:
             kind="risk",
             grade="major",
             problem_code="C99" if ent["field"] == "seller" else "P99",
-            category_code=product.split("-")[0],
+            category_code=category_of(product) if product else "",
             sub_product_code=product,
             found_date=sc["check_date"],
             source="self_check",

@@ -88,6 +88,10 @@ def save_enterprise(
 
 def _owned(tx: Tx, row: dict[str, Any]) -> dict[str, Any]:
     row["county_code"] = enterprise_county(tx, row["enterprise_id"])
+    if row.get("sub_product_code") and (
+        why := models.other_county_product([row["sub_product_code"]], row["county_code"])
+    ):
+        raise ValidationFailed([Finding("county_product", why, field="产品", value=row["sub_product_code"])])
     return row
 
 

@@ -8,7 +8,7 @@ import functools
 import pandas as pd
 
 from .. import vocab
-from ..catalogue import load_catalogue
+from ..catalogue import load_catalogue_with_county_products
 from ..checklists import load_problems
 from ..regions import load_regions
 from ..store import PREFECTURE_CODE
@@ -24,7 +24,7 @@ def _county_names() -> dict[str, str]:
 
 @functools.cache
 def _products() -> tuple[dict[str, str], dict[str, str]]:
-    cat = load_catalogue()
+    cat = load_catalogue_with_county_products()
     return {c.code: c.name for c in cat.categories}, {k: s.name for k, s in cat.sub_products.items()}
 
 

@@ -25,10 +25,10 @@ def product_name(code: str | None) -> str:
     """The Chinese name of a sub-product (its code when the catalogue does not know it)."""
     if not code:
         return "未注明产品"
-    from ..catalogue import load_catalogue
+    from ..catalogue import load_catalogue_with_county_products
 
     try:
-        return load_catalogue().sub_product(code).name
+        return load_catalogue_with_county_products().sub_product(code).name
     except HazardError:
         return code
 
