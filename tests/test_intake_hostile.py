@@ -159,3 +159,22 @@ def test_the_command_reports_a_refused_file_in_chinese_and_goes_on_with_the_othe
     assert result.exit_code == 1
     assert "文件“坏.xlsx”未导入：不是有效的 Excel 文件" in result.output
     assert "导入“好.xlsx”（企业名录）" in result.output
+
+
+def test_a_text_longer_than_its_field_allows_is_reported_as_too_long_with_the_limit(store, tmp_path):
+    rows = [
+        ["企业名称", "统一社会信用代码", "所属县（市）", "企业类型", "帮扶方式", "帮扶日期", "帮扶内容"],
+        [
+            "都匀市测试有限公司",
+            make_uscc("522701", 1),
+            "都匀市",
+            "销售单位",
+            "质量问诊",
+            "2024-07-01",
+            "字" * 5000,
+        ],
+    ]
+    report = import_file(store, write_sheet(tmp_path / "帮扶.xlsx", rows), today=TODAY)
+    (finding,) = report.errors
+    assert (finding.row, finding.field, report.rejected) == (2, "帮扶内容", 1)
+    assert "内容太长（最多4000个字）" in finding.message

@@ -18,7 +18,7 @@ from hazardlib.cli import main
 from hazardlib.intake import Limits, import_file
 
 from .conftest import make_uscc
-from .intake_support import TODAY, contents
+from .intake_support import TODAY, contents, write_sheet
 
 D = dt.date
 KNOWN = make_uscc("522701", 11)
@@ -143,6 +143,21 @@ def test_the_streaming_reader_reads_the_file_exactly_as_calamine_does(known, tmp
     assert streamed.rows == loaded.rows
 
 
+def test_choices_spread_out_with_spaces_are_read_as_written_together(known, tmp_path):
+    rows = [
+        ["企业名称", "统一社会信用代码", "所属县（市）", "企业类型", "检查日期", "检查领域", "产品", "隐患等级", "问题类型", "已采取管控措施"],
+        ["福泉市乙建材有限公司", NEW, "福 泉 市", "生产 单位", "2024-07-03", "生产 领域", "水泥", "较 大", "P04", " 是 "],
+    ]  # fmt: skip
+    report = import_file(known, write_sheet(tmp_path / "检查.xlsx", rows), today=TODAY)
+    assert not report.errors, [str(f) for f in report.errors]
+    with known.read() as conn:
+        county = conn.execute(
+            sa.select(schema.enterprises.c.county_code).where(schema.enterprises.c.uscc == NEW)
+        ).scalar()
+        grade = conn.execute(sa.select(schema.hazards.c.grade)).scalar()
+    assert (county, grade) == ("522702", "larger")
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
 def test_csv_in_utf8_with_or_without_bom_and_in_gb18030_reads_the_same(known, tmp_path, encoding):
     path = tmp_path / "检查.csv"
@@ -231,3 +246,16 @@ def test_the_same_file_saved_by_an_office_program_reads_the_same(known, tmp_path
         report = import_file(known, saved / f"检查.{suffix}", dry_run=True, today=TODAY, limits=limits)
         assert located(report) == BAD
         assert (report.inserted, report.rejected) == (4, 4)
+
+
+def test_the_import_command_feeds_a_progress_bar_from_the_importer(known, tmp_path):
+    from hazardlib.cli.intake_cmd import ProgressBar
+
+    bar = ProgressBar("检查.xlsx")
+    report = import_file(known, messy_book(tmp_path / "检查.xlsx"), today=TODAY, progress=bar)
+    read = sum(report.rows.values()) + report.blank_rows
+    assert bar.bar is not None and bar.bar.n == read and bar.bar.unit == "行"
+    bar.close()
+    quiet = ProgressBar("检查.xlsx", enabled=False)
+    quiet(1000, None)
+    assert quiet.bar is None

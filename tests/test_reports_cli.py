@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from hazardlib.cli import main
 from hazardlib.reports import REPORT_NAMES, REPORTS
+from hazardlib.reports.definitions import FIGURES
 from hazardlib.store import Store
 from tests.test_reports_results_list import B, hand_built
 
@@ -26,6 +27,55 @@ def db(store: Store, engine_name: str, tmp_path: Path) -> str:
 def run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["report", *args])
     return result.exit_code, result.output
+
+
+# The contract of issue 5: report names with their formats, and the results list's keys with their labels.
+TABLES = ("results-list", "ledger", "overdue", "unrectified", "typical-cases", "tracing", "county-comparison")
+ASKED_REPORTS = {
+    **{name: ("xlsx", "json", "csv") for name in TABLES},
+    "stage-summary": ("docx", "json"),
+    "work-summary": ("docx", "json"),
+}
+ASKED_FIGURES = {
+    "producers_inspected": "检查生产单位（家次）",
+    "sellers_inspected": "检查销售单位（家次）",
+    "self_checks": "组织企业自查（家）",
+    "major_risks_self_reported": "企业主动报告重大风险（项）",
+    "hazards_found": "发现隐患（项）",
+    "hazards_general": None,
+    "hazards_larger": None,
+    "hazards_major": None,
+    "hazards_closed": "完成整改销号（项）",
+    "closure_rate": "整改率（%）",
+    "hazards_overdue": "逾期未整改（项）",
+    "spot_check_batches": "监督抽查（批次）",
+    "unqualified_batches": "不合格（批次）",
+    "unqualified_rate": "不合格发现率（%）",
+    "two_way_traces": "双向追查（次）",
+    "follow_up_checks": "跟踪抽查（批次）",
+    "enterprises_interviewed": "约谈企业（家）",
+    "listed_supervision_notices": "挂牌督办通知书（份）",
+    "interview_notices": "约谈通知书（份）",
+    "rectification_notices": "整改通知书（份）",
+    "reminder_letters": "提醒敦促函（份）",
+    "cases_filed": "立案查处（件）",
+    "transfers": "移送稽查或公安（件）",
+    "dishonesty_listed": "列入严重违法失信名单（家）",
+    "licences_revoked": "撤销许可证（张）",
+    "typical_cases_published": "曝光典型案例（件）",
+    "enterprises_helped": "帮扶企业（家）",
+    "quality_clinics": "质量问诊（次）",
+    "guidance_letters": "整改指导意见书（份）",
+    "key_supervision": "重点监管（家）",
+    "special_supervision": "特别监管（家）",
+}
+
+
+def test_report_names_formats_and_results_list_keys_are_the_ones_the_issue_names() -> None:
+    assert {name: tuple(REPORTS[name].formats) for name in REPORT_NAMES} == ASKED_REPORTS
+    headers = {f.key: f.header for f in FIGURES}
+    for key, label in ASKED_FIGURES.items():
+        assert key in headers and (label is None or headers[key] == label), (key, headers.get(key))
 
 
 def test_report_help_lists_every_report() -> None:

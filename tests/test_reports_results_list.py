@@ -467,6 +467,7 @@ def test_a_later_as_of_date_counts_the_records_of_the_days_between(campaign_stor
     later = results_list(campaign_store, dt.date(2024, 8, 21)).set_index("county_code")
     assert later.loc[B, "hazards_found"] == 4 and later.loc[A, "hazards_closed"] == 2
     assert later.loc[B, "self_checks"] == 2 and later.loc[B, "spot_check_batches"] == 2
+    assert later.loc[B, "listed_supervision_notices"] == 1  # issued on 21 August
 
 
 def test_records_kept_by_another_county_count_where_the_enterprise_is_registered(

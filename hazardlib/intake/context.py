@@ -306,4 +306,6 @@ def parse_cell(kind: str, value: Any) -> Any:
         return normalise.integer(value)
     if kind == "uscc":
         return normalise.uscc(value)
+    if kind in ("choice", "county", "yes_no"):
+        return normalise.choice(value)
     return normalise.text(value)

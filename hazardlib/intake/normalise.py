@@ -28,6 +28,9 @@ class BadCell(ValueError):
 
 
 _SPACES = re.compile(r"\s+")
+_SPACE_NEAR_CJK = re.compile(
+    r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])"
+)
 _DATE_PARTS = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 )
@@ -56,6 +59,13 @@ def text(value: Any) -> str | None:
         return value.isoformat()
     cleaned = _SPACES.sub(" ", clean_text(str(value))).strip()
     return cleaned or None
+
+
+def choice(value: Any) -> str | None:
+    """A value from a closed list (grade, result, county, 是/否…): clean text without the spaces people
+    type between Chinese characters to spread them out (“不 合 格”, “都 匀 市”)."""
+    cleaned = text(value)
+    return _SPACE_NEAR_CJK.sub("", cleaned) if cleaned else None
 
 
 def name(value: Any) -> str | None:
