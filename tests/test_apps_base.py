@@ -9,12 +9,13 @@ import logging
 import re
 
 import ipywidgets as widgets
+import pandas as pd
 import pytest
 
 from hazardlib.apps import DASHBOARDS, LandingApp
 from hazardlib.apps.base import App, Unavailable
 from hazardlib.apps.session import Session, SessionError, configure_logging
-from hazardlib.apps.ui import choose, download_link, dropdown, set_options
+from hazardlib.apps.ui import choose, download_link, dropdown, html_table, set_options
 from hazardlib.errors import HazardError
 from hazardlib.store import Store
 
@@ -169,3 +170,13 @@ def test_a_dropdown_led_by_a_blank_choice_shows_it_rather_than_an_empty_box():
     assert (d.index, d.label) == (0, "（请选择）")
     choose(d, "522722")
     assert d.label == "荔波县"
+
+
+def test_dates_in_a_table_stay_on_one_line_and_times_show_to_the_minute():
+    frame = pd.DataFrame(
+        {"发生日期": [D, D], "报告时限": [dt.datetime(2024, 7, 2, 0, 0, 5), pd.NaT], "件数": [1200, 3]}
+    )
+    html = html_table(frame)
+    assert '<td class="hz-date">2024-09-15</td>' in html
+    assert '<td class="hz-date">2024-07-02 00:00</td>' in html and "NaT" not in html
+    assert '<td class="hz-num">1,200</td>' in html

@@ -28,6 +28,7 @@ def test_a_hazard_moves_from_ordered_to_closed_through_reinspection_and_the_hist
     app.pick.value = hid
     app.open_btn.click()
     assert options(app.move) == ["rectify", "refuse", "escalate"] and "已超期" in app.detail.value
+    assert "隐患逾期未整改" in app.findings.value  # the rules' findings for this hazard
     for move, outcome in (("rectify", None), ("reinspect", "passed"), ("close", None)):
         app.move.value = move
         if outcome:
@@ -36,6 +37,7 @@ def test_a_hazard_moves_from_ordered_to_closed_through_reinspection_and_the_hist
         app.move_btn.click()
         assert "已登记" in app.status.value, app.status.value
     assert options(app.move) == ["look_back"] and "已销号" in app.detail.value
+    assert "隐患逾期未整改" not in app.findings.value  # asked again after the move
     steps = ledger.history(store, hid)
     assert list(steps["move"]) == ["found", "order", "rectify", "reinspect", "close"]
     assert steps["actor"].iloc[-1] == "测试员" and steps["event_date"].iloc[-1] == D

@@ -108,3 +108,33 @@ def test_a_major_case_and_help_are_recorded_for_the_chosen_enterprise(store):
     with store.read() as conn:
         assert conn.execute(sa.select(schema.enforcement_cases.c.enterprise_id)).scalar_one() == eid
         assert count(conn, schema.immediate_reports) == 1 and count(conn, schema.help_records) == 1
+
+
+def test_an_unqualified_batch_is_offered_at_once_as_the_original_of_a_follow_up(store):
+    s = Situation(store)
+    s.enterprise("522701", field="seller", name="都匀市跟踪五金店", products=("04-01",))
+    app = SpotCheckApp(store, D)
+
+    def record(batch_no: str, result: str, follow_up_of: int | None = None) -> None:
+        pick(app.spot_picker, "都匀市跟踪五金店")
+        values = {"batch_no": batch_no, "sampled_by_county": "522701", "sub_product_code": "04-01"}
+        values |= {"channel": "shop", "result": result, "follow_up_of": follow_up_of}
+        for key, value in values.items():
+            app.spot_form.control(key).value = value
+        app.spot_btn.click()
+        assert "抽样单" in app.status.value, app.status.value
+
+    record("GZ2024-0805-01", "unqualified")
+    with store.read() as conn:
+        first = conn.execute(
+            sa.select(schema.spot_checks.c.id).where(schema.spot_checks.c.batch_no == "GZ2024-0805-01")
+        ).scalar_one()
+    assert first in [v for _, v in app.spot_form.control("follow_up_of").options]  # no reload needed
+    record("GZ2024-0805-02", "qualified", follow_up_of=first)
+    with store.read() as conn:
+        again = conn.execute(
+            sa.select(schema.spot_checks.c.follow_up_of).where(
+                schema.spot_checks.c.batch_no == "GZ2024-0805-02"
+            )
+        ).scalar_one()
+    assert again == first

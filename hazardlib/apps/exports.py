@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import ipywidgets as widgets
 
 from ..intake import KINDS, TEMPLATE_KINDS, import_file, write_template
+from ..intake.report import FINDING_COLUMNS
 from ..reports import REPORTS
 from .base import App
 from .ui import FormField, button, download_link, dropdown, esc, html_table, note, section
@@ -203,7 +204,8 @@ class ExportApp(App):
                     "下载问题清单",
                     css_class="hz-dl-findings",
                 )
-        frame = report.findings_frame()
+        # The page shows what a clerk reads; the rule's English code stays in the downloadable list.
+        frame = report.findings_frame().drop(columns=[FINDING_COLUMNS["code"]])
         more = (
             f'<div class="hz-note">共 {len(frame)} 条，下表列出前 {SHOWN_FINDINGS} 条，完整清单请下载。</div>'
             if len(frame) > SHOWN_FINDINGS

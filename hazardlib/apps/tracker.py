@@ -267,7 +267,7 @@ class TrackerApp(App):
                 "事项": [r["kind_label"] for r in rows],
                 "内容": [r["summary"] for r in rows],
                 "发生日期": [r["raised_at"].date() for r in rows],
-                "报告时限": [r["due_at"].strftime("%Y-%m-%d %H:%M") for r in rows],
+                "报告时限": [r["due_at"] for r in rows],
                 "状态": [r["state_label"] for r in rows],
                 "签收人": [r["acknowledged_by"] or "" for r in rows],
             }

@@ -36,6 +36,7 @@ table.hz-table th, table.hz-table td {{ border: 1px solid #cfd8dc; padding: 3px 
   vertical-align: top; }}
 table.hz-table th {{ background: #eceff1; white-space: nowrap; }}
 table.hz-table td.hz-num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+table.hz-table td.hz-date {{ white-space: nowrap; }}
 table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
 .hz-msg {{ padding: 6px 10px; margin: 4px 0; border-left: 4px solid; font-size: 14px; }}
 .hz-msg ul {{ margin: 4px 0 0 0; padding-left: 20px; }}
@@ -105,18 +106,23 @@ def records_of(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
 
 
-def _cell(value: Any) -> tuple[str, bool]:
+def _cell(value: Any) -> tuple[str, str]:
+    """A value's text in a table cell and the cell's class ("hz-num", "hz-date" or "")."""
     if isinstance(value, bool):
-        return ("是" if value else "否"), False
+        return ("是" if value else "否"), ""
     if isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(value, float) and pd.isna(value):
-            return "", False
+            return "", ""
         if isinstance(value, float) and not value.is_integer():
-            return f"{value:.1%}" if 0 <= value <= 1 else f"{value:,.2f}", True
-        return f"{int(value):,}", True
+            return f"{value:.1%}" if 0 <= value <= 1 else f"{value:,.2f}", "hz-num"
+        return f"{int(value):,}", "hz-num"
+    if value is pd.NaT:
+        return "", ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M"), "hz-date"
     if isinstance(value, dt.date):
-        return value.isoformat(), False
-    return esc(value), False
+        return value.isoformat(), "hz-date"
+    return esc(value), ""
 
 
 def html_table(
@@ -142,8 +148,8 @@ def html_table(
             if col in raw_html:
                 cells.append(f"<td>{value if isinstance(value, str) else esc(value)}</td>")
                 continue
-            text, numeric = _cell(value)
-            cells.append(f'<td class="hz-num">{text}</td>' if numeric else f"<td>{text}</td>")
+            text, kind = _cell(value)
+            cells.append(f'<td class="{kind}">{text}</td>' if kind else f"<td>{text}</td>")
         cls = ' class="hz-total"' if total_last and i == last else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
     return (

@@ -3,7 +3,9 @@ store's figures; self-check, ledger and export work end to end; screenshots are 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import re
 
@@ -22,6 +24,7 @@ except ImportError:  # pragma: no cover - depends on the machine
     )
 
 from hazardlib import ledger, schema
+from hazardlib.intake import KINDS
 from hazardlib.reports.definitions import FIGURES, RATES
 from hazardlib.store import count
 
@@ -260,4 +263,44 @@ def test_a_county_session_sees_only_its_county_and_cannot_widen_it(page: Page, s
     assert [r[0] for r in table_rows(page.locator(".hz-results"))[1:]] == ["都匀市"]
     expect(page.locator("button.hz-btn-ack")).to_be_hidden()
     screenshot(page, "11-县级会话三阶段进度")
+    no_errors(page)
+
+
+def test_an_uploaded_file_is_imported_through_the_page_with_its_findings_shown_and_downloadable(
+    page: Page, served: Served
+):
+    store = served.store()
+    good = make_uscc("522702", 880101)
+    bad = make_uscc("522702", 880102)[:-1] + ("0" if not make_uscc("522702", 880102).endswith("0") else "1")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.marked_header for c in KINDS["enterprises"].columns][:4])
+    writer.writerows(
+        [
+            [good, "福泉市浏览器导入有限公司", "福泉市", "生产单位"],
+            [bad, "坏代码导入公司", "福泉市", "生产单位"],
+        ]
+    )
+    open_dashboard(page, served.base, "exports.ipynb")
+    with page.expect_file_chooser() as chooser:
+        page.locator("button.hz-input-upload, .hz-input-upload button").first.click()
+    chooser.value.set_files(
+        files=[{"name": "企业名录.csv", "mimeType": "text/csv", "buffer": out.getvalue().encode("utf-8-sig")}]
+    )
+    expect(page.locator(".hz-input-upload").first).to_contain_text("(1)")
+    click(page, "import")
+    result = page.locator(".hz-import-result")
+    wait_for_text(result, "未导入 1 行")
+    wait_for_text(result, "校验位错误")
+    with page.expect_download() as info:
+        result.locator("a.hz-dl-findings").click()
+    findings = served.workdir / "findings.xlsx"
+    info.value.save_as(findings)
+    assert info.value.suggested_filename == "企业名录_问题清单.xlsx"
+    text = "".join(str(c) for row in openpyxl.load_workbook(findings).worksheets[0].values for c in row)
+    assert bad in text
+    screenshot(page, "12-报表导出上传导入")
+    with store.read() as conn:
+        e = schema.enterprises
+        assert count(conn, e, e.c.uscc == good) == 1 and count(conn, e, e.c.uscc == bad) == 0
     no_errors(page)
