@@ -36,6 +36,9 @@ def test_the_tracker_shows_the_stage_the_deadline_and_each_countys_figures(store
     assert "第三阶段：隐患治理、质量帮扶（剩余 47 天）" in app.stage_line.value
     assert "10月20日前报送" in app.stage_line.value
     assert app.progress_table.value.count("<tr") == 1 + 12 + 1  # header, 12 counties, prefecture total
+    s.plan("522701", dt.date(2024, 5, 20))
+    app.show_progress()
+    assert "1/12 个县（市）已制定" in app.progress_table.value  # the total row counts the counties' plans
     figures = results_list(store, D)
     found = int(figures.loc[figures["county_code"] == "522701", "hazards_found"].iloc[0])
     assert found == 3 and "<td>都匀市</td>" in app.results.value

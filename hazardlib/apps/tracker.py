@@ -47,6 +47,14 @@ RESULT_COLUMNS = {
 STAGE_CHOICES = (("全程", 0), ("第一阶段", 1), ("第二阶段", 2), ("第三阶段", 3))
 
 
+def _plan_cell(row: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+    """“已制定”/“未制定” for a county; for the prefecture's total row, how many counties have one."""
+    if row["county_code"] != PREFECTURE_CODE:
+        return "已制定" if row["plan_adopted"] else "未制定"
+    counties = [r for r in rows if r["county_code"] != PREFECTURE_CODE]
+    return f"{sum(bool(r['plan_adopted']) for r in counties)}/{len(counties)} 个县（市）已制定"
+
+
 def _md(day: dt.date) -> str:
     return f"{day.month}月{day.day}日"
 
@@ -198,7 +206,7 @@ class TrackerApp(App):
         shown = pd.DataFrame(
             {
                 "县（市）": [r["county_name"] for r in rows],
-                "工作方案": ["已制定" if r["plan_adopted"] else "未制定" for r in rows],
+                "工作方案": [_plan_cell(r, rows) for r in rows],
                 "重点企业": [r["key_enterprises"] for r in rows],
                 "已自查": [r["self_checked"] for r in rows],
                 "自查覆盖率": [_pct(r["self_check_coverage"]) for r in rows],
