@@ -8,6 +8,7 @@ other exception shows a short apology with an incident number while its tracebac
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import functools
 import logging
@@ -37,7 +38,7 @@ REFUSED = "未保存：有 {n} 处需要修改，请按提示修改后重新提�
 UNAVAILABLE = "本页面暂时无法打开：{reason}"
 
 
-class App:
+class App(abc.ABC):
     """A dashboard app: ``App(store, as_of).widget`` is what the dashboard shows."""
 
     title: ClassVar[str] = ""
@@ -76,9 +77,9 @@ class App:
             log.exception("%s could not start (incident %s)", cls.__name__, incident)
             return Unavailable(cls.title, f"系统出现内部错误（记录号 {incident}），请联系管理员")
 
+    @abc.abstractmethod
     def build(self) -> widgets.Widget:
         """The app's own widgets (below the header and the message line)."""
-        raise NotImplementedError
 
     def _header_html(self) -> str:
         parts = [f"范围：<b>{esc(self.scope_name)}</b>", f"日期：<b>{esc(fmt_date(self.as_of))}</b>"]

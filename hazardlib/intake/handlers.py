@@ -10,6 +10,7 @@ the row is rejected, with the reasons recorded as findings.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import functools
 import re
@@ -52,7 +53,7 @@ def _fingerprint(values: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(sorted((k, repr(v)) for k, v in values.items()))
 
 
-class Handler:
+class Handler(abc.ABC):
     """Base of the kind handlers: shared look-ups and the keep-what-the-file-does-not-say rule."""
 
     kind: ClassVar[str]
@@ -65,8 +66,9 @@ class Handler:
     def spec(self) -> KindSpec:
         return KINDS[self.kind]
 
+    @abc.abstractmethod
     def handle(self, row: SourceRow) -> Outcome:
-        raise NotImplementedError
+        """What the row does to the store (written now or deferred to a batch)."""
 
     def settled(self) -> list[tuple[SourceRow, Outcome]]:
         """Rows whose deferred outcome became known since the last call (written in a batch)."""
