@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from . import models, schema
 from .errors import Finding, NotFound, ValidationFailed
 from .immediate import raise_for_case, raise_for_hazard
+from .ledger import append_event
 from .store import Store, Tx
 
 Outcome = Literal["inserted", "updated", "unchanged"]
@@ -135,9 +136,9 @@ def save_hazard(tx: Tx, h: models.Hazard) -> tuple[int, Outcome]:
         if row["state"] == "ordered" and row.get("ordered_date") is None:
             row["ordered_date"] = row["found_date"]
         hid = tx.insert(t, row)
-        _event(tx, hid, "found", row["found_date"], None, "found")
+        append_event(tx, hid, "found", row["found_date"], None, "found")
         if row["state"] == "ordered":
-            _event(tx, hid, "order", row["ordered_date"], "found", "ordered", deadline=row["deadline"])
+            append_event(tx, hid, "order", row["ordered_date"], "found", "ordered", deadline=row["deadline"])
         raise_for_hazard(tx, hid)
         return hid, "inserted"
     # The state and its dates move only through the ledger; an import may correct the description.
@@ -146,35 +147,6 @@ def save_hazard(tx: Tx, h: models.Hazard) -> tuple[int, Outcome]:
     hid, outcome = upsert(tx, t, key, row)
     raise_for_hazard(tx, hid)  # a finding re-graded as major is reported too (once)
     return hid, outcome
-
-
-def _event(
-    tx: Tx,
-    hazard_id: int,
-    move: str,
-    day: Any,
-    from_state: str | None,
-    to_state: str,
-    *,
-    deadline: Any = None,
-    outcome: str | None = None,
-    note: str | None = None,
-) -> int:
-    return tx.insert(
-        schema.hazard_events,
-        dict(
-            hazard_id=hazard_id,
-            move=move,
-            event_date=day,
-            from_state=from_state,
-            to_state=to_state,
-            deadline=deadline,
-            outcome=outcome,
-            note=note,
-            actor=tx.store.user,
-            recorded_at=tx.now,
-        ),
-    )
 
 
 def save_instrument(tx: Tx, i: models.Instrument, county_code: str | None = None) -> tuple[int, Outcome]:

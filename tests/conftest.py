@@ -5,21 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from stdnum.cn import uscc as stdnum_uscc
 
+from hazardlib.devtools.workload import make_uscc  # noqa: F401  (tests import it from here)
 from hazardlib.store import Store, open_store
 
 pytest_plugins = ["tests.pg_plugin"]
-
-
-def make_uscc(county_code: str, serial: int) -> str:
-    """A valid 统一社会信用代码 registered in ``county_code`` (for hand-built test situations)."""
-    org = f"{serial:08d}"
-    weights = (3, 7, 9, 10, 5, 8, 4, 2)
-    check = 11 - sum(int(c) * w for c, w in zip(org, weights, strict=True)) % 11
-    org += {10: "X", 11: "0"}.get(check, str(check))
-    base = f"91{county_code}{org}"
-    return base + stdnum_uscc.calc_check_digit(base)
 
 
 @pytest.fixture
