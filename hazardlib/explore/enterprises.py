@@ -21,6 +21,7 @@ from ..reports import labels
 from ..reports.common import count_if, scope_for
 from ..rules import run_rule
 from ..rules.common import interviewed_since, sampled_enterprise
+from ..rules.spot_checks import last_results
 from ..rules.supervision import supervision_classes
 from ..stages import campaign_at
 from ..store import Store
@@ -144,26 +145,7 @@ def consecutive_unqualified(store: Store, as_of: dt.date, county: str | None = N
     """
     scope = scope_for(store, as_of, county)
     n = int(campaign_at(scope.as_of).parameter("consecutive_unqualified"))
-    enterprise = sampled_enterprise()
-    rn = sa.func.row_number().over(partition_by=enterprise, order_by=(S.c.sample_date.desc(), S.c.id.desc()))
-    ranked = (
-        sa.select(
-            enterprise.label("enterprise_id"), S.c.batch_no, S.c.result, S.c.sample_date, rn.label("rn")
-        )
-        .where(
-            S.c.result.in_(("qualified", "unqualified")),
-            S.c.sample_date <= scope.as_of,
-            enterprise.is_not(None),
-        )
-        .subquery("ranked")
-    )
-    last_n = (
-        sa.select(ranked.c.enterprise_id, sa.func.max(ranked.c.sample_date).label("last_sample_date"))
-        .where(ranked.c.rn <= n)
-        .group_by(ranked.c.enterprise_id)
-        .having(count_if(ranked.c.result == "unqualified") == n)
-        .subquery("last_n")
-    )
+    ranked, last_n = last_results(scope.as_of, n)
     led = ledger_at(scope.as_of)
     majors = (
         sa.select(led.c.enterprise_id, sa.func.count().label("n"))
@@ -176,10 +158,10 @@ def consecutive_unqualified(store: Store, as_of: dt.date, county: str | None = N
             last_n.c.enterprise_id,
             ENT.c.name.label("enterprise"),
             ENT.c.county_code,
-            last_n.c.last_sample_date,
+            last_n.c.last_date.label("last_sample_date"),
             sa.func.coalesce(majors.c.n, 0).label("open_major_hazards"),
             sa.case(
-                (interviewed_since(last_n.c.enterprise_id, last_n.c.last_sample_date, scope.as_of), True),
+                (interviewed_since(last_n.c.enterprise_id, last_n.c.last_date, scope.as_of), True),
                 else_=False,
             ).label("interviewed"),
         )

@@ -3,6 +3,8 @@ interview of an enterprise unqualified twice in a row that holds a major hazard.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from .. import schema, vocab
@@ -173,6 +175,39 @@ def follow_up_spot_check(ctx: Context) -> list[RuleFinding]:
     return out
 
 
+def last_results(as_of: dt.date, n: int) -> tuple[sa.Subquery, sa.Subquery]:
+    """The spot-check results of each sampled enterprise (else seller, else producer) up to ``as_of``, in
+    sampling order (ties by record id), refusals left out: ``ranked`` (enterprise_id, id, batch_no,
+    result, sample_date, rn — 1 the latest) and ``last_n``, the enterprises whose ``n`` latest results
+    are all unqualified (enterprise_id, last_date)."""
+    enterprise = sampled_enterprise()
+    rn = sa.func.row_number().over(partition_by=enterprise, order_by=(S.c.sample_date.desc(), S.c.id.desc()))
+    ranked = (
+        sa.select(
+            enterprise.label("enterprise_id"),
+            S.c.id,
+            S.c.batch_no,
+            S.c.result,
+            S.c.sample_date,
+            rn.label("rn"),
+        )
+        .where(
+            S.c.result.in_(("qualified", "unqualified")),
+            S.c.sample_date <= as_of,
+            enterprise.is_not(None),
+        )
+        .subquery("ranked")
+    )
+    last_n = (
+        sa.select(ranked.c.enterprise_id, sa.func.max(ranked.c.sample_date).label("last_date"))
+        .where(ranked.c.rn <= n)
+        .group_by(ranked.c.enterprise_id)
+        .having(sa.func.sum(sa.case((ranked.c.result == "unqualified", 1), else_=0)) == n)
+        .subquery("last_n")
+    )
+    return ranked, last_n
+
+
 @rule(
     "interview_consecutive_unqualified",
     "连续2次抽查不合格且有重大隐患须约谈",
@@ -189,31 +224,7 @@ def interview_consecutive_unqualified(ctx: Context) -> list[RuleFinding]:
     checks' dates.
     """
     n = int(ctx.param("consecutive_unqualified"))
-    enterprise = sampled_enterprise()
-    rn = sa.func.row_number().over(partition_by=enterprise, order_by=(S.c.sample_date.desc(), S.c.id.desc()))
-    ranked = (
-        sa.select(
-            enterprise.label("enterprise_id"),
-            S.c.id,
-            S.c.batch_no,
-            S.c.result,
-            S.c.sample_date,
-            rn.label("rn"),
-        )
-        .where(
-            S.c.result.in_(("qualified", "unqualified")),
-            S.c.sample_date <= ctx.as_of,
-            enterprise.is_not(None),
-        )
-        .subquery("ranked")
-    )
-    last_n = (
-        sa.select(ranked.c.enterprise_id, sa.func.max(ranked.c.sample_date).label("last_date"))
-        .where(ranked.c.rn <= n)
-        .group_by(ranked.c.enterprise_id)
-        .having(sa.func.sum(sa.case((ranked.c.result == "unqualified", 1), else_=0)) == n)
-        .subquery("last_n")
-    )
+    ranked, last_n = last_results(ctx.as_of, n)
     led = ledger_at(ctx.as_of)
     majors = (
         sa.select(led.c.id, led.c.enterprise_id)
