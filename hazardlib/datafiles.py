@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -10,7 +11,13 @@ ENV_VAR = "HAZARD_DATA"
 
 def data_dir() -> Path:
     """The reference-data folder: `$HAZARD_DATA` if set, else `data/` at the repository root."""
-    override = os.environ.get(ENV_VAR)
+    return _resolved(os.environ.get(ENV_VAR) or None, os.getcwd() if os.environ.get(ENV_VAR) else "")
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(override: str | None, _cwd: str) -> Path:
+    # Resolving a path asks the file system for every part of it; the loaders call this per record
+    # validated, so the answer is kept (per setting and, for a relative setting, per working folder).
     if override:
         return Path(override).expanduser().resolve()
     return Path(__file__).resolve().parent.parent / "data"

@@ -162,6 +162,8 @@ hazard_events = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("recorded_at", sa.DateTime, nullable=False),
+    # The ledger at a date seeks each hazard's latest event on or before it (migration 0004).
+    sa.Index("ix_hazard_events_hazard_date", "hazard_id", "event_date", "id"),
 )
 
 instruments = sa.Table(

@@ -161,15 +161,17 @@ def test_the_ledger_form_starts_with_the_hazard_id(campaign_store: Store, tmp_pa
 def test_large_ledgers_are_streamed_in_write_only_mode(
     campaign_store: Store, tmp_path: Path, monkeypatch: Any
 ) -> None:
+    from hazardlib.exports import xlsx_stream
+
     monkeypatch.setattr(xlsx, "WRITE_ONLY_ROWS", 5)
     created: list[bool] = []
-    real = openpyxl.Workbook
+    real = xlsx_stream.xlsxwriter.Workbook
 
     def spy(*args: Any, **kwargs: Any) -> Any:
-        created.append(bool(kwargs.get("write_only")))
+        created.append(bool(args[1].get("constant_memory")))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(xlsx, "Workbook", spy)
+    monkeypatch.setattr(xlsx_stream.xlsxwriter, "Workbook", spy)
     path = export("ledger", campaign_store, AS_OF, None, "xlsx", tmp_path / "台账.xlsx")
     assert created == [True]
     ws, rows = sheet_values(path)

@@ -6,8 +6,9 @@ header); the data rows; an optional totals row; and notes. Numbers, percentages 
 formats; the header rows are frozen and repeat on every printed page; pages are A4 landscape, fitted
 to the width. Text that a spreadsheet could read as a formula is neutralised (:mod:`.safety`).
 
-Large sheets (more than :data:`WRITE_ONLY_ROWS` rows) are streamed with openpyxl's write-only mode,
-and a sheet longer than Excel's row limit continues on further sheets.
+Large sheets (more than :data:`WRITE_ONLY_ROWS` rows) are streamed with xlsxwriter's constant-memory
+mode (:mod:`.xlsx_stream`, the same form), and a sheet longer than Excel's row limit continues on
+further sheets.
 """
 
 from __future__ import annotations
@@ -369,6 +370,10 @@ def write_workbook(
     sheets = list(sheets)
     if write_only is None:
         write_only = any(len(s.rows) > WRITE_ONLY_ROWS for s in sheets)
+    if write_only:
+        from .xlsx_stream import write_streamed
+
+        return write_streamed(Path(path), sheets, heading)
     wb = Workbook(write_only=write_only)
     if not write_only:
         wb.remove(wb.active)

@@ -153,6 +153,13 @@ def grouped_counts(
     return frame.set_index("county_code")
 
 
+def frame_of(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:
+    """A frame from result rows, built column by column (much faster than from SQLAlchemy Row objects)."""
+    if not rows:
+        return pd.DataFrame(columns=list(columns))
+    return pd.DataFrame(dict(zip(columns, (list(c) for c in zip(*rows, strict=True)), strict=True)))
+
+
 def county_frame(scope: Scope) -> pd.DataFrame:
     """An empty frame with one row per county of the scope, ``county_code`` and ``county_name``."""
     return pd.DataFrame(

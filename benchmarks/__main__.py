@@ -1,0 +1,191 @@
+"""``python -m benchmarks``: time every province-scale figure against its baseline in the same run and
+print the ratios, absolute times, peak memory and how they grow with the store.
+
+    python -m benchmarks --scale tiny      # seconds; what CI runs so that the benchmarks keep working
+    python -m benchmarks --scale small     # 10k hazards
+    python -m benchmarks --scale full      # 10k, 100k and 1M hazards (the 1M store takes a while to build)
+    python -m benchmarks --sizes 10k,100k --only results,export
+
+Demo stores are built once with the demo generator and cached in ``--workdir`` (default
+``~/.cache/hazardlib-bench`` or ``$HAZARD_BENCH_DIR``). Every timed part runs in a child process of its
+own, so the peak memory printed is that part's alone. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FIGURES = ("results", "export", "import", "tracker", "form", "memory")
+SCALES: dict[str, dict[str, Any]] = {
+    "tiny": {"sizes": ["500"], "import_rows": [500], "repeat": 1},
+    "small": {"sizes": ["10k"], "import_rows": [10_000], "repeat": 3},
+    "full": {"sizes": ["10k", "100k", "1M"], "import_rows": [1_000, 10_000, 100_000], "repeat": 3},
+}
+TARGETS = {  # figure: (label, baseline label, kind, bound)
+    "results_a": ("成果清单（全部县）vs pandas read_sql+groupby", "ratio", 1.0),
+    "results_b": ("成果清单（全部县）vs DuckDB 内存聚合", "ratio", 1.5),
+    "export": ("整改台账 xlsx 导出 vs xlsxwriter constant_memory", "ratio", 1.5),
+    "import": ("企业名录导入（含校验、写入）vs python-calamine 读取", "ratio", 3.0),
+    "tracker": ("三阶段进度看板首个数据组件 vs 单按钮 Voilà", "ratio", 1.3),
+    "form": ("一次表单提交（校验、写入、审计）p99", "ms", 50.0),
+    "memory": ("成果清单峰值内存", "MB", 1024.0),
+}
+
+
+@dataclass
+class Row:
+    key: str
+    size: str
+    project: float
+    baseline: float | None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return None if not self.baseline else self.project / self.baseline
+
+
+def run_part(name: str, target: str, repeat: int) -> dict[str, Any]:
+    """Run one timed part in a child process; its JSON result (seconds, peak_mb, ...)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.parts", name, target, str(repeat)],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=SCALES, default="tiny")
+    parser.add_argument("--sizes", help="comma-separated store sizes: 500, 10k, 100k, 1M")
+    parser.add_argument("--import-rows", help="comma-separated row counts of the import workbook")
+    parser.add_argument("--only", help=f"comma-separated figures: {', '.join(FIGURES)}")
+    parser.add_argument("--repeat", type=int, help="runs per timing (the median is kept)")
+    parser.add_argument("--workdir", type=Path, help="cache folder for demo stores and workbooks")
+    args = parser.parse_args(argv)
+
+    from .stores import SIZES, copy_store, default_workdir, demo_store
+
+    config = dict(SCALES[args.scale])
+    sizes = args.sizes.split(",") if args.sizes else config["sizes"]
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size {unknown}; choose from {', '.join(SIZES)}")
+    import_rows = [int(n) for n in args.import_rows.split(",")] if args.import_rows else config["import_rows"]
+    only = set(args.only.split(",")) if args.only else set(FIGURES)
+    if only - set(FIGURES):
+        parser.error(f"unknown figure {sorted(only - set(FIGURES))}; choose from {', '.join(FIGURES)}")
+    repeat = args.repeat or config["repeat"]
+    workdir = args.workdir or default_workdir()
+    scratch = Path(tempfile.mkdtemp(prefix="hazardlib-bench-"))
+    started = time.perf_counter()
+
+    rows: list[Row] = []
+    growth: list[tuple[str, str, float, float]] = []  # (figure, size, seconds, peak MB)
+    for size in sizes:
+        url, built = demo_store(workdir, size)
+        if built:
+            say(f"built the {size} demo store in {built:.0f} s")
+        reps = 1 if size == "1M" else repeat
+        if only & {"results", "memory"}:
+            say(f"[{size}] results list")
+            project = run_part("results_project", url, reps)
+            growth.append(("results", size, project["seconds"], project["peak_mb"]))
+            if size == sizes[-1]:
+                pandas = run_part("results_pandas", url, reps)
+                duck = run_part("results_duckdb", url, reps)
+                same = project["figures"] == pandas["figures"] == duck["figures"]
+                note = "同一口径核对一致" if same else "口径核对不一致！"
+                if "results" in only:
+                    rows.append(Row("results_a", size, project["seconds"], pandas["seconds"], note))
+                    rows.append(Row("results_b", size, project["seconds"], duck["seconds"], note))
+                growth.append(("results (pandas)", size, pandas["seconds"], pandas["peak_mb"]))
+                growth.append(("results (duckdb)", size, duck["seconds"], duck["peak_mb"]))
+                if "memory" in only:
+                    rows.append(Row("memory", size, project["peak_mb"], None, "子进程峰值 RSS"))
+        if "export" in only:
+            say(f"[{size}] ledger export")
+            project = run_part("export_project", url, reps)
+            growth.append(("export", size, project["seconds"], project["peak_mb"]))
+            if size == sizes[-1]:
+                base = run_part("export_xlsxwriter", url, reps)
+                rows.append(
+                    Row("export", size, project["seconds"], base["seconds"], f"{project['rows']:,} 行")
+                )
+        if "form" in only:
+            say(f"[{size}] form submissions")
+            copy = copy_store(url, scratch / f"form-{size}.db")
+            project = run_part("form_project", copy, 200)
+            Path(copy.removeprefix("sqlite:///")).unlink()
+            growth.append(("form p99", size, project["seconds"], project["peak_mb"]))
+            if size == sizes[-1]:
+                rows.append(Row("form", size, project["seconds"] * 1000, None,
+                                f"p50 {project['p50'] * 1000:.1f} ms，{project['submissions']} 次"))  # fmt: skip
+        if "tracker" in only and size == sizes[-1]:
+            say(f"[{size}] tracker dashboard in the browser")
+            from .tracker import measure
+
+            t = measure(url, repeat)
+            rows.append(Row("tracker", size, t["project"], t["baseline"], "首个数据表格可见"))
+    if "import" in only:
+        from .workbooks import enterprises_workbook
+
+        for n in import_rows:
+            say(f"[{n} rows] import")
+            path = enterprises_workbook(workdir, n)
+            reps = 1 if n >= 100_000 else repeat
+            project = run_part("import_project", str(path), reps)
+            growth.append(("import", f"{n:,} rows", project["seconds"], project["peak_mb"]))
+            if n == import_rows[-1]:
+                base = run_part("import_calamine", str(path), reps)
+                note = f"{project['rows']:,} 行写入，{project['rejected']} 行拒收"
+                rows.append(Row("import", f"{n:,} rows", project["seconds"], base["seconds"], note))
+
+    shutil.rmtree(scratch, ignore_errors=True)
+    print_tables(rows, growth)
+    print(f"\ntotal {time.perf_counter() - started:.0f} s; stores cached in {workdir}")
+    return 0
+
+
+def print_tables(rows: list[Row], growth: list[tuple[str, str, float, float]]) -> None:
+    print("\nfigure | store | project | baseline | ratio | target | met? | note")
+    print("---|---|---|---|---|---|---|---")
+    for r in rows:
+        label, kind, bound = TARGETS[r.key]
+        if kind == "ratio":
+            value = r.ratio
+            shown = f"{value:.2f}x" if value is not None else "—"
+            target = f"<= {bound:g}x" if r.key != "results_a" else "< 1x"
+            met = value is not None and (value < bound if r.key == "results_a" else value <= bound)
+            project, baseline = f"{r.project:.3f} s", f"{r.baseline:.3f} s" if r.baseline else "—"
+        else:
+            shown, met = "—", r.project <= bound
+            target = f"<= {bound:g} {kind}"
+            project, baseline = f"{r.project:.1f} {kind}", "—"
+        print(
+            f"{label} | {r.size} | {project} | {baseline} | {shown} | {target} | {'是' if met else '否'} | {r.note}"
+        )
+    if growth:
+        print("\ngrowth: figure | size | seconds | peak MB")
+        print("---|---|---|---")
+        for figure, size, seconds, peak in growth:
+            print(f"{figure} | {size} | {seconds:.3f} | {peak:.0f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

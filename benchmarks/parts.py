@@ -1,0 +1,294 @@
+"""The timed parts of every figure. Each part runs alone in a child process (``python -m benchmarks.parts
+NAME ARGS...``) so that the peak resident memory it reports is its own; it prints one JSON line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+AS_OF = dt.date(2024, 9, 15)
+PARTS: dict[str, Callable[..., dict[str, Any]]] = {}
+
+
+def part(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    PARTS[fn.__name__] = fn
+    return fn
+
+
+def timed(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """The median wall time of ``repeat`` runs of ``run``, and what the last run returned."""
+    times, out = [], None
+    for _ in range(max(1, repeat)):
+        start = time.perf_counter()
+        out = run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), out
+
+
+# -- results list -------------------------------------------------------------------------------
+HAZARD_FIGURES = (
+    "hazards_found", "hazards_general", "hazards_larger", "hazards_major", "hazards_closed", "hazards_overdue",
+)  # fmt: skip
+
+
+def _hazard_rows(url: str) -> tuple[Any, Any, dt.date]:
+    """The rows an analyst reads for the ledger figures: hazards with their enterprise's county, events."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from hazardlib.reports.common import campaign_for
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        hazards = pd.read_sql(
+            "SELECT h.id, h.kind, h.grade, h.found_date, e.county_code FROM hazards h "
+            "JOIN enterprises e ON e.id = h.enterprise_id",
+            conn,
+        )
+        events = pd.read_sql("SELECT id, hazard_id, event_date, to_state, deadline FROM hazard_events", conn)
+    engine.dispose()
+    return hazards, events, campaign_for(AS_OF).start
+
+
+def _pandas_figures(hazards: Any, events: Any, start: dt.date) -> Any:
+    """The ledger figures of the results list per county, the way an analyst writes them in pandas."""
+    as_of = AS_OF.isoformat()
+    h = hazards[(hazards["found_date"] >= start.isoformat()) & (hazards["found_date"] <= as_of)]
+    ev = events[events["event_date"] <= as_of].sort_values(["hazard_id", "event_date", "id"])
+    state = ev.groupby("hazard_id")["to_state"].last()
+    deadline = ev.dropna(subset=["deadline"]).groupby("hazard_id")["deadline"].last()
+    h = h.assign(state=h["id"].map(state).fillna("found"), deadline=h["id"].map(deadline))
+    hz = h[h["kind"] == "hazard"]
+    out = hz.groupby("county_code").agg(
+        hazards_found=("id", "size"),
+        hazards_general=("grade", lambda g: int((g == "general").sum())),
+        hazards_larger=("grade", lambda g: int((g == "larger").sum())),
+        hazards_major=("grade", lambda g: int((g == "major").sum())),
+        hazards_closed=("state", lambda s: int((s == "closed").sum())),
+    )
+    overdue = hz[(hz["state"] == "ordered") & (hz["deadline"] < as_of)].groupby("county_code").size()
+    out["hazards_overdue"] = overdue.reindex(out.index).fillna(0).astype("int64")
+    return out
+
+
+DUCK_SQL = """
+WITH ev AS (SELECT * FROM events WHERE event_date <= $as_of),
+last_state AS (
+  SELECT hazard_id, arg_max(to_state, event_date * 1000000000 + id) AS state FROM ev GROUP BY hazard_id),
+last_deadline AS (
+  SELECT hazard_id, arg_max(deadline, event_date * 1000000000 + id) AS deadline
+  FROM ev WHERE deadline IS NOT NULL GROUP BY hazard_id),
+led AS (
+  SELECT h.county_code, h.grade, coalesce(s.state, 'found') AS state, d.deadline
+  FROM hazards h LEFT JOIN last_state s ON s.hazard_id = h.id LEFT JOIN last_deadline d ON d.hazard_id = h.id
+  WHERE h.kind = 'hazard' AND h.found_date BETWEEN $start AND $as_of)
+SELECT county_code, count(*) AS hazards_found,
+  count(*) FILTER (grade = 'general') AS hazards_general,
+  count(*) FILTER (grade = 'larger') AS hazards_larger,
+  count(*) FILTER (grade = 'major') AS hazards_major,
+  count(*) FILTER (state = 'closed') AS hazards_closed,
+  count(*) FILTER (state = 'ordered' AND deadline < $as_of) AS hazards_overdue
+FROM led GROUP BY county_code ORDER BY county_code
+"""
+
+
+def _day_number(column: Any) -> Any:
+    import pandas as pd
+
+    return (pd.to_datetime(column) - pd.Timestamp("1970-01-01")).dt.days.astype("Int64")
+
+
+@part
+def results_project(url: str, repeat: int) -> dict[str, Any]:
+    """The results list for all counties at the as-of date, as the workbook computes it."""
+    from hazardlib.reports import results_list
+    from hazardlib.store import open_store
+
+    store = open_store(url, user="基准测试")
+    results_list(store, AS_OF)  # warm: the first call loads the catalogue, calendars and regions
+    took, frame = timed(lambda: results_list(store, AS_OF), repeat)
+    figures = frame[frame["county_code"] != "522700"].set_index("county_code")[list(HAZARD_FIGURES)]
+    return {"seconds": took, "figures": figures.astype(int).to_dict()}
+
+
+@part
+def results_pandas(url: str, repeat: int) -> dict[str, Any]:
+    """Baseline (a): pandas.read_sql of the rows, then groupby."""
+
+    def run() -> Any:
+        hazards, events, start = _hazard_rows(url)
+        return _pandas_figures(hazards, events, start)
+
+    took, out = timed(run, repeat)
+    return {"seconds": took, "figures": out.astype(int).to_dict()}
+
+
+@part
+def results_duckdb(url: str, repeat: int) -> dict[str, Any]:
+    """Baseline (b): the same aggregation in DuckDB over the rows already in DuckDB's memory."""
+    import duckdb
+
+    hazards, events, start = _hazard_rows(url)
+    hazards["found_date"] = _day_number(hazards["found_date"])
+    events["event_date"] = _day_number(events["event_date"])
+    events["deadline"] = _day_number(events["deadline"])
+    db = duckdb.connect(":memory:")
+    db.register("h_df", hazards)
+    db.register("e_df", events)
+    db.execute("CREATE TABLE hazards AS SELECT * FROM h_df")
+    db.execute("CREATE TABLE events AS SELECT * FROM e_df")
+    epoch = dt.date(1970, 1, 1)
+    params = {"as_of": (AS_OF - epoch).days, "start": (start - epoch).days}
+
+    def run() -> Any:
+        return db.execute(DUCK_SQL, params).df().set_index("county_code")
+
+    took, out = timed(run, repeat)
+    return {"seconds": took, "figures": out.astype(int).to_dict()}
+
+
+# -- ledger export ------------------------------------------------------------------------------
+def _ledger_frame(url: str) -> tuple[Any, Any]:
+    from hazardlib.exports.forms import TABLES, sheet_for
+    from hazardlib.reports.common import scope_for
+    from hazardlib.store import open_store
+
+    store = open_store(url, user="基准测试")
+    scope = scope_for(store, AS_OF)
+    frame = TABLES["ledger"].build(store, scope)
+    return frame, sheet_for("ledger", frame, scope)
+
+
+@part
+def export_project(url: str, repeat: int) -> dict[str, Any]:
+    """The ledger as xlsx, query and formatting included."""
+    from python_calamine import CalamineWorkbook
+
+    from hazardlib.exports import export
+    from hazardlib.store import open_store
+
+    store = open_store(url, user="基准测试")
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
+        out = Path(tmp) / "ledger.xlsx"
+        took, _ = timed(lambda: export("ledger", store, AS_OF, None, "xlsx", out), repeat)
+        rows = len(CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()) - 4
+        return {"seconds": took, "rows": rows, "bytes": out.stat().st_size}
+
+
+@part
+def export_xlsxwriter(url: str, repeat: int) -> dict[str, Any]:
+    """Baseline: xlsxwriter in constant_memory mode writing the same cell values, already in memory."""
+    import xlsxwriter
+
+    from hazardlib.exports.xlsx import _value
+
+    frame, sheet = _ledger_frame(url)
+    keys = [c.key for c in sheet.columns]
+    kinds = [c.kind for c in sheet.columns]
+    values = [
+        [i, *(_value(k, v) for k, v in zip(kinds, row, strict=True))]
+        for i, row in enumerate(frame.reindex(columns=keys).itertuples(index=False, name=None), start=1)
+    ]
+    with tempfile.TemporaryDirectory(prefix="bench-xlsxwriter-") as tmp:
+        out = Path(tmp) / "ledger.xlsx"
+
+        def run() -> None:
+            book = xlsxwriter.Workbook(str(out), {"constant_memory": True})
+            ws = book.add_worksheet("台账")
+            for r, row in enumerate(values):
+                ws.write_row(r, 0, row)
+            book.close()
+
+        took, _ = timed(run, repeat)
+        return {"seconds": took, "rows": len(values), "bytes": out.stat().st_size}
+
+
+# -- import -------------------------------------------------------------------------------------
+@part
+def import_project(path: str, repeat: int) -> dict[str, Any]:
+    """Import an enterprises workbook into a fresh store: reading, validation and writing included."""
+    from hazardlib.intake import import_file
+    from hazardlib.store import open_store
+
+    times = []
+    report = None
+    for _ in range(max(1, repeat)):
+        with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+            store = open_store(f"sqlite:///{Path(tmp) / 'store.db'}", user="基准测试")
+            start = time.perf_counter()
+            report = import_file(store, path, today=AS_OF)
+            times.append(time.perf_counter() - start)
+            store.dispose()
+    assert report is not None
+    return {"seconds": statistics.median(times), "rows": report.inserted, "rejected": report.rejected}
+
+
+@part
+def import_calamine(path: str, repeat: int) -> dict[str, Any]:
+    """Baseline: python-calamine reading the same file bare."""
+    from python_calamine import CalamineWorkbook
+
+    took, rows = timed(lambda: CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python(), repeat)
+    return {"seconds": took, "rows": len(rows)}
+
+
+# -- one form submission ------------------------------------------------------------------------
+@part
+def form_project(url: str, repeat: int) -> dict[str, Any]:
+    """Submissions of the hazard form (validate, write, audit), each in its own transaction."""
+    import sqlalchemy as sa
+
+    from hazardlib import models, records, schema
+    from hazardlib.store import Store
+
+    store = Store(url, user="基准测试")
+    h = schema.hazards
+    with store.read() as conn:
+        samples = conn.execute(
+            sa.select(h.c.enterprise_id, h.c.problem_code, h.c.sub_product_code)
+            .where(h.c.source == "inspection", h.c.kind == "hazard")
+            .order_by(h.c.id)
+            .limit(50)
+        ).all()
+    n, warm = max(20, repeat), 5
+    times = []
+    for i in range(n + warm):
+        eid, problem, product = samples[i % len(samples)]
+        data = {
+            "enterprise_id": eid,
+            "campaign_year": 2024,
+            "grade": "general",
+            "problem_code": problem,
+            "sub_product_code": product,
+            "found_date": AS_OF - dt.timedelta(days=i % 90),
+            "source": "inspection",
+            "description": f"基准测试提交 {i}",
+        }
+        start = time.perf_counter()
+        hazard = models.validate(models.Hazard, data, today=AS_OF)
+        with store.transaction("基准测试：表单提交") as tx:
+            records.save_hazard(tx, hazard)
+        if i >= warm:  # the first submissions open the connection and load the calendars
+            times.append(time.perf_counter() - start)
+    times.sort()
+    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+    return {"seconds": p99, "p50": statistics.median(times), "submissions": n}
+
+
+def main(argv: list[str]) -> None:
+    name, target, repeat = argv[0], argv[1], int(argv[2])
+    out = PARTS[name](target, repeat)
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,123 @@
+"""The tracker dashboard in a real browser: time from ``page.goto`` to its first table of figures from the
+store, against a one-button Voilà notebook served by the same ``hazard serve``.
+
+Debian's ``/usr/bin/chromium`` is driven by Playwright (never ``playwright install``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from hazardlib.serve import dashboards_dir
+
+CHROMIUM = Path(os.environ.get("HAZARD_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+BASELINE = {
+    "cells": [
+        {"cell_type": "markdown", "id": "t", "metadata": {}, "source": ["# 基准"]},
+        {"cell_type": "code", "execution_count": None, "id": "b", "metadata": {}, "outputs": [],
+         "source": ["import ipywidgets as widgets\n", "widgets.Button(description='确定')"]},
+    ],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}  # fmt: skip
+FIRST_DATA = ".hz-progress-table table"  # the tracker's first widget with figures from the store
+BUTTON = "button.jupyter-button"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(url: str, workdir: Path) -> Iterator[str]:
+    """``hazard serve`` for ``url`` over the dashboards plus the baseline notebook; yields its base URL."""
+    folder = workdir / "dashboards"
+    shutil.copytree(dashboards_dir(), folder, dirs_exist_ok=True)
+    (folder / "baseline.ipynb").write_text(json.dumps(BASELINE, ensure_ascii=False), encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "HAZARD_DASHBOARDS": str(folder), "HAZARD_LOG": str(workdir / "app.log")}
+    args = ["serve", "--db", url, "--host", "127.0.0.1", "--port", str(port), "--as-of", "2024-09-15",
+            "--user", "基准测试", "--no-login"]  # fmt: skip
+    with open(workdir / "serve.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from hazardlib.cli import main; main()", *args],
+            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((workdir / "serve.log").read_text(errors="replace"))
+            try:
+                with urllib.request.urlopen(base, timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        yield base
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _load(browser: Any, url: str, selector: str) -> float:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        start = time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector(selector, state="visible", timeout=300_000)
+        return time.perf_counter() - start
+    finally:
+        context.close()
+
+
+def measure(url: str, repeat: int) -> dict[str, Any]:
+    """Median seconds to the tracker's first figures and to the baseline's button (after one warm-up each)."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"没有 {CHROMIUM}：apt-get install -y chromium fonts-noto-cjk")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-tracker-"))
+    try:
+        with serving(url, workdir) as base, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                pages = {"project": (f"{base}voila/render/tracker.ipynb", FIRST_DATA),
+                         "baseline": (f"{base}voila/render/baseline.ipynb", BUTTON)}  # fmt: skip
+                times: dict[str, list[float]] = {k: [] for k in pages}
+                for u, sel in pages.values():
+                    _load(browser, u, sel)  # warm-up: disk caches, first imports
+                for _ in range(max(1, repeat)):
+                    for k, (u, sel) in pages.items():
+                        times[k].append(_load(browser, u, sel))
+            finally:
+                browser.close()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {k: statistics.median(v) for k, v in times.items()}

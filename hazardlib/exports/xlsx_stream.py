@@ -1,0 +1,221 @@
+"""Large sheets streamed with xlsxwriter's constant-memory mode: the same form as :mod:`.xlsx` (merged
+title, heading line, one or two header rows, frozen and repeated on every page, A4 landscape fitted to
+the width, totals and notes), written row by row so that memory stays flat however long the ledger.
+
+The title, heading, headers, totals and notes are styled as in the small form; data rows carry their
+number and date formats and no borders: styling every cell of a million-row ledger would double the
+time it takes to write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+
+from .xlsx import (
+    FONT,
+    NUMBER_FORMATS,
+    STYLE_OF,
+    TITLE_FONT,
+    Column,
+    Heading,
+    Sheet,
+    _chunks,
+    _header_height,
+    _rows_per_sheet,
+    _value,
+    _widths,
+    display_width,
+    header_text,
+)
+
+_BASE = {"font_name": FONT, "font_size": 10.5, "valign": "vcenter"}
+_ALIGN = {"text": {}, "code": {"align": "center"}, "id": {"align": "center"}, "int": {"align": "right"},
+          "percent": {"align": "right"}, "date": {"align": "center"}, "number": {"align": "right"}}  # fmt: skip
+_KIND_OF = {name: kind for kind, name in STYLE_OF.items()}
+
+
+class _Formats:
+    """The workbook's formats by the names of the named styles of :mod:`.xlsx` (made once each)."""
+
+    def __init__(self, book: xlsxwriter.Workbook):
+        self.book = book
+        self._made: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._made:
+            self._made[name] = self.book.add_format(self._spec(name))
+        return self._made[name]
+
+    @staticmethod
+    def _spec(name: str) -> dict[str, Any]:
+        border = {"border": 1}
+        if name == "表题":
+            return {**_BASE, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center",
+                    "text_wrap": True}  # fmt: skip
+        if name == "表头信息":
+            return dict(_BASE)
+        if name == "表头":
+            return {
+                **_BASE,
+                **border,
+                "bold": True,
+                "align": "center",
+                "text_wrap": True,
+                "bg_color": "#D9E1F2",
+            }
+        if name == "说明":
+            return {**_BASE, "font_size": 9, "valign": "top", "text_wrap": True}
+        total = name.endswith("合计")
+        kind = _KIND_OF[name.removesuffix("合计")]
+        spec = {**_BASE, **_ALIGN[kind], **border}
+        if kind in NUMBER_FORMATS:
+            spec["num_format"] = NUMBER_FORMATS[kind]
+        if kind == "text":
+            spec["text_wrap"] = True
+        if total:
+            spec.update(bold=True, bg_color="#F2F2F2")
+        return spec
+
+    def bare(self, kind: str) -> Any:
+        """The format of a data cell: its number or date format only (None for text and codes)."""
+        if kind not in NUMBER_FORMATS:
+            return None
+        key = f"_bare_{kind}"
+        if key not in self._made:
+            self._made[key] = self.book.add_format({"num_format": NUMBER_FORMATS[kind]})
+        return self._made[key]
+
+
+def write_streamed(path: Path, sheets: Sequence[Sheet], heading: Heading) -> Path:
+    """Write ``sheets`` to ``path`` in constant memory (a sheet longer than Excel's limit continues on
+    further sheets)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                           "strings_to_formulas": False, "strings_to_urls": False})  # fmt: skip
+    formats = _Formats(book)
+    try:
+        for sheet in sheets:
+            parts = list(_chunks(sheet.rows, _rows_per_sheet(sheet)))
+            for part, rows in enumerate(parts):
+                _sheet(book, formats, sheet, heading, part, rows, part == len(parts) - 1)
+    finally:
+        book.close()
+    return path
+
+
+def _cell(value: Any) -> Any:
+    # xlsxwriter writes datetime.date cells only through write_datetime; a plain date becomes a datetime.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def _sheet(
+    book: xlsxwriter.Workbook, fmt: _Formats, sheet: Sheet, heading: Heading, part: int, rows: pd.DataFrame,
+    last: bool,
+) -> None:  # fmt: skip
+    name = sheet.name if part == 0 else f"{sheet.name}（续{part}）"
+    ws = book.add_worksheet(name[:31])
+    columns: list[Column] = list(sheet.columns)
+    if sheet.row_numbers:
+        columns.insert(0, Column("_no", "序号", None, "code", 6))
+    n = len(columns)
+    widths = _widths(columns, rows, sheet.total if last else None)
+    for i, width in enumerate(widths):
+        ws.set_column(i, i, width)
+    two_levels = any(c.group for c in columns)
+    header_last = 3 if two_levels else 2  # zero-based rows: title 0, heading 1, headers 2 (and 3)
+    ws.repeat_rows(2, header_last)
+    ws.freeze_panes(header_last + 1, sheet.freeze_columns + int(sheet.row_numbers))
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+
+    ws.set_row(0, 30)
+    ws.merge_range(0, 0, 0, n - 1, sheet.title, fmt["表题"]) if n > 1 else ws.write(
+        0, 0, sheet.title, fmt["表题"]
+    )
+    ws.set_row(1, 22)
+    texts = heading.parts()
+    if n >= 3:
+        bounds = [0, n // 3, 2 * n // 3, n]
+        for i, text in enumerate(texts):
+            _merge(ws, 1, bounds[i], 1, bounds[i + 1] - 1, text, fmt["表头信息"])
+    else:
+        _merge(ws, 1, 0, 1, n - 1, "　".join(texts), fmt["表头信息"])
+    head_height = _header_height(columns, widths)
+    if two_levels:
+        ws.set_row(2, 20)
+        ws.set_row(3, head_height)
+        i = 0
+        for group, members in groupby(columns, key=lambda c: c.group):
+            cols = list(members)
+            if group:
+                _merge(ws, 2, i, 2, i + len(cols) - 1, group, fmt["表头"])
+                for j, c in enumerate(cols):
+                    ws.write(3, i + j, header_text(c), fmt["表头"])
+            else:
+                for j, c in enumerate(cols):
+                    _merge(ws, 2, i + j, 3, i + j, header_text(c), fmt["表头"])
+            i += len(cols)
+    else:
+        ws.set_row(2, head_height)
+        for j, c in enumerate(columns):
+            ws.write(2, j, header_text(c), fmt["表头"])
+
+    keys = [c.key for c in sheet.columns]
+    kinds = [c.kind for c in sheet.columns]
+    cell_formats = [fmt.bare(k) for k in kinds]
+    if sheet.row_numbers:
+        cell_formats.insert(0, None)
+    first = header_last + 1
+    offset = part * _rows_per_sheet(sheet)
+    r = first
+    data = rows.reindex(columns=keys)
+    numbered = sheet.row_numbers
+    for number, values in enumerate(data.itertuples(index=False, name=None), start=offset + 1):
+        cells = [_cell(_value(k, v)) for k, v in zip(kinds, values, strict=True)]
+        if numbered:
+            cells.insert(0, number)
+        for col, (value, f) in enumerate(zip(cells, cell_formats, strict=True)):
+            if value is None:
+                continue
+            if isinstance(value, dt.datetime):
+                ws.write_datetime(r, col, value, f)
+            elif isinstance(value, str):
+                ws.write_string(r, col, value, f)
+            else:
+                ws.write_number(r, col, value, f)
+        r += 1
+    if sheet.total is not None and last:
+        styles = [STYLE_OF[k] for k in kinds]
+        if numbered:
+            ws.write(r, 0, "合计", fmt["代码合计"])
+        for j, (key, kind, style) in enumerate(zip(keys, kinds, styles, strict=True), start=int(numbered)):
+            value = _cell(_value(kind, sheet.total.get(key)))
+            ws.write(r, j, value, fmt[f"{style}合计"]) if value is not None else ws.write_blank(
+                r, j, None, fmt[f"{style}合计"]
+            )
+        r += 1
+    for note in sheet.notes if last else ():
+        lines = max(1, math.ceil(display_width(note) / max(20.0, sum(widths) - 2)))
+        ws.set_row(r, 14.0 * lines + 4)
+        _merge(ws, r, 0, r, n - 1, note, fmt["说明"])
+        r += 1
+
+
+def _merge(ws: Any, r1: int, c1: int, r2: int, c2: int, value: Any, f: Any) -> None:
+    if (r1, c1) == (r2, c2):
+        ws.write(r1, c1, value, f)
+    else:
+        ws.merge_range(r1, c1, r2, c2, value, f)

@@ -1,0 +1,31 @@
+"""The province-scale benchmarks keep working: the tiny suite runs end to end and prints every figure.
+
+Only that it ran is checked; the times it prints are never asserted (see ``docs/benchmarks.md``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = ("vs pandas", "vs DuckDB", "峰值内存", "xlsx 导出", "表单提交", "导入", "看板首个数据组件")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_tiny_benchmark_suite_runs_and_prints_every_figure(tmp_path: Path) -> None:
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("跳过：没有 /usr/bin/chromium（看板基准需要浏览器）")
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--scale", "tiny", "--workdir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = [line for line in done.stdout.splitlines() if " | " in line]
+    for figure in FIGURES:
+        assert any(figure in line for line in table), f"{figure} missing from:\n{done.stdout}"
+    assert any(line.startswith("results | 500 |") for line in table)  # the growth table

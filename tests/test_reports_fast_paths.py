@@ -1,0 +1,104 @@
+"""The results list's database aggregations give exactly the figures of the plain definitions, on SQLite
+and PostgreSQL: the ledger figures against each hazard's events replayed in Python, and classified
+supervision counted in SQL against the governance rule's own list of enterprises."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from hazardlib import schema
+from hazardlib.demo import generate
+from hazardlib.reports import results_list
+from hazardlib.reports.common import scope_for
+from hazardlib.reports.supervision import supervision_counts, supervision_counts_by_rule
+from hazardlib.store import PREFECTURE_CODE, Store
+
+from .situations import Situation
+
+pytestmark = pytest.mark.engines
+D = dt.date
+DATES = (D(2024, 6, 1), D(2024, 7, 20), D(2024, 8, 20), D(2024, 9, 15), D(2024, 11, 15))
+LEDGER_FIGURES = ("hazards_found", "hazards_general", "hazards_larger", "hazards_major", "hazards_closed",
+                  "hazards_overdue")  # fmt: skip
+
+
+def plain_ledger_figures(store: Store, as_of: dt.date) -> dict[str, Counter[str]]:
+    """The ledger figures per county by the definition: every hazard found in the window, counted for
+    its enterprise's county, in the state of its latest event on or before ``as_of`` (ties: later id)."""
+    h, e, ev = schema.hazards, schema.enterprises, schema.hazard_events
+    start = scope_for(store, as_of).start
+    with store.read() as conn:
+        county = dict(conn.execute(sa.select(e.c.id, e.c.county_code)).all())
+        hazards = conn.execute(
+            sa.select(h.c.id, h.c.enterprise_id, h.c.kind, h.c.grade, h.c.found_date)
+        ).all()
+        events = sorted(conn.execute(sa.select(ev.c.hazard_id, ev.c.event_date, ev.c.id, ev.c.to_state,
+                                               ev.c.deadline)).all(), key=lambda r: (r[1], r[2]))  # fmt: skip
+    state: dict[int, str] = {}
+    deadline: dict[int, Any] = {}
+    for hid, day, _id, to_state, dl in events:
+        if day <= as_of:
+            state[hid] = to_state
+            if dl is not None:
+                deadline[hid] = dl
+    out: dict[str, Counter[str]] = {k: Counter() for k in LEDGER_FIGURES}
+    for hid, eid, kind, grade, found in hazards:
+        if kind != "hazard" or not (start <= found <= as_of) or eid not in county:
+            continue
+        c, now = county[eid], state.get(hid, "found")
+        out["hazards_found"][c] += 1
+        out[f"hazards_{grade}"][c] += 1
+        out["hazards_closed"][c] += now == "closed"
+        out["hazards_overdue"][c] += (
+            now == "ordered" and deadline.get(hid) is not None and deadline[hid] < as_of
+        )
+    return out
+
+
+def assert_fast_equals_plain(store: Store, as_of: dt.date) -> None:
+    frame = results_list(store, as_of).set_index("county_code")
+    plain = plain_ledger_figures(store, as_of)
+    for key in LEDGER_FIGURES:
+        counties = frame[key].drop(PREFECTURE_CODE)
+        assert {c: int(v) for c, v in counties.items() if v} == {c: n for c, n in plain[key].items() if n}, (
+            key
+        )
+        assert int(frame.loc[PREFECTURE_CODE, key]) == sum(plain[key].values()), key
+    scope = scope_for(store, as_of)
+    assert supervision_counts(store, scope).equals(supervision_counts_by_rule(store, scope))
+
+
+def test_fast_figures_equal_the_plain_definitions_on_hand_built_ledgers(store_url: str) -> None:
+    store = Store(store_url, user="测试员")
+    s = Situation(store)
+    a, b, moved = s.enterprise("522701"), s.enterprise("522702"), s.enterprise("522701")
+    closed = s.hazard(a, D(2024, 6, 20), grade="larger", ordered=D(2024, 6, 20), deadline=D(2024, 7, 10))
+    s.moves(closed, ("rectify", D(2024, 7, 5)), ("reinspect", D(2024, 7, 8), {"outcome": "passed"}),
+            ("close", D(2024, 7, 8)))  # fmt: skip
+    reopened = s.hazard(b, D(2024, 6, 25), ordered=D(2024, 6, 25), deadline=D(2024, 7, 5))
+    s.moves(reopened, ("rectify", D(2024, 7, 1)), ("reinspect", D(2024, 7, 2), {"outcome": "passed"}),
+            ("close", D(2024, 7, 2)), ("look_back", D(2024, 8, 1), {"outcome": "reopened", "deadline": D(2024, 8, 10)}))  # fmt: skip
+    failed = s.hazard(
+        b, D(2024, 7, 1), grade="major", problem="P02", ordered=D(2024, 7, 1), deadline=D(2024, 7, 20)
+    )
+    s.moves(failed, ("rectify", D(2024, 7, 10)), ("reinspect", D(2024, 7, 15), {"outcome": "failed", "deadline": D(2024, 8, 30)}))  # fmt: skip
+    refused = s.hazard(moved, D(2024, 7, 2), ordered=D(2024, 7, 2), deadline=D(2024, 7, 12))
+    s.moves(refused, ("refuse", D(2024, 7, 13)), ("escalate", D(2024, 7, 14), {"outcome": "interview"}))
+    s.hazard(a, D(2024, 5, 1), problem="P03")  # before stage 1: in no window
+    s.hazard(a, D(2024, 10, 1), problem="P04", kind="risk", grade="major")  # a risk, found late
+    for i, day in enumerate((D(2023, 6, 1), D(2023, 9, 1), D(2024, 7, 1))):  # three majors in two years
+        s.hazard(b, day, grade="major", kind="risk", problem=f"P0{i + 5}")
+    for as_of in DATES:
+        assert_fast_equals_plain(store, as_of)
+
+
+def test_fast_figures_equal_the_plain_definitions_on_the_demo_campaign(store_url: str) -> None:
+    store = Store(store_url, user="演示数据生成器")
+    generate(store, seed=11, scale=0.05, progress=False)
+    for as_of in (*DATES, D(2023, 9, 15)):
+        assert_fast_equals_plain(store, as_of)
