@@ -6,7 +6,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Generator
+from contextlib import closing
 from pathlib import Path
+
+import pandas as pd
 
 from ..errors import HazardError
 from ..reports import REPORTS
@@ -41,6 +45,10 @@ def format_for(name: str, path: str | Path, fmt: str | None = None) -> str:
     return chosen
 
 
+def _single(frame: pd.DataFrame) -> Generator[pd.DataFrame, None, None]:
+    yield frame
+
+
 def export(
     name: str,
     store: Store,
@@ -72,20 +80,34 @@ def export(
     from .forms import TABLES, sheet_for
 
     spec = TABLES[name]
-    frame = spec.build(store, scope)
-    if chosen == "json":
-        from .tabular import write_json_rows
+    # A ledger is read in chunks and written as they come (memory stays flat however long it is);
+    # every other table is one small frame.
+    chunks = spec.chunks(store, scope) if spec.chunks is not None else _single(spec.build(store, scope))
+    with closing(chunks):
+        if chosen == "json":
+            from .tabular import write_json_rows
 
-        return write_json_rows(frame.drop(columns=list(spec.display_only)), path)
-    sheet = sheet_for(name, frame, scope)
-    if chosen == "csv":
-        from .tabular import write_csv
+            return write_json_rows((f.drop(columns=list(spec.display_only)) for f in chunks), path)
+        if chosen == "csv":
+            from .tabular import write_csv
 
-        return write_csv(frame, sheet.columns, path)
-    from .xlsx import Heading, write_workbook
+            return write_csv(chunks, spec.columns(scope), path)
+        from .xlsx import WRITE_ONLY_ROWS, Heading, write_workbook
 
-    heading = Heading(bureau(scope.unit_code), scope.as_of, preparer or store.user)
-    return write_workbook(path, [sheet], heading, write_only=write_only)
+        # The first rows decide the form: a ledger that fits the small form is gathered and written
+        # as one; a longer one streams the rest of its chunks behind them.
+        head: list[pd.DataFrame] = []
+        more: Generator[pd.DataFrame, None, None] | None = chunks
+        for frame in chunks:
+            head.append(frame)
+            if sum(len(f) for f in head) > WRITE_ONLY_ROWS:
+                break
+        else:
+            more = None
+        sheet = sheet_for(name, head[0] if len(head) == 1 else pd.concat(head, ignore_index=True), scope)
+        sheet.more = more
+        heading = Heading(bureau(scope.unit_code), scope.as_of, preparer or store.user)
+        return write_workbook(path, [sheet], heading, write_only=write_only)
 
 
 __all__ = ["ExportError", "export", "format_for"]

@@ -6,7 +6,8 @@ column is headed exactly as the form's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,7 +15,7 @@ import pandas as pd
 from ..reports.common import Scope
 from ..reports.comparison import comparison_frame
 from ..reports.extra import ordered_figures
-from ..reports.ledgers import ledger_frame
+from ..reports.ledgers import ledger_chunks, ledger_frame
 from ..reports.results_list import results_frame
 from ..reports.tracing import tracing_frame
 from ..reports.typical_cases import cases_frame
@@ -35,6 +36,9 @@ class TableReport:
     totals: bool = False
     display_only: tuple[str, ...] = ()
     """Columns the build adds for the form only (是/否 labels); the JSON leaves them out."""
+    chunks: Callable[[Store, Scope], Generator[pd.DataFrame, None, None]] | None = None
+    """For a report that can be long (the ledgers): the build's rows in chunks, in order, read as
+    they are written; concatenated, exactly the build's frame."""
 
 
 def _md(scope: Scope) -> str:
@@ -127,6 +131,24 @@ def _overdue_build(store: Store, scope: Scope) -> pd.DataFrame:
 
 def _unrectified_build(store: Store, scope: Scope) -> pd.DataFrame:
     return _with_flags(ledger_frame(store, scope, kind="hazard", open_only=True))
+
+
+def _flagged(chunks: Generator[pd.DataFrame, None, None]) -> Generator[pd.DataFrame, None, None]:
+    with closing(chunks):
+        for frame in chunks:
+            yield _with_flags(frame)
+
+
+def _ledger_chunks(store: Store, scope: Scope) -> Generator[pd.DataFrame, None, None]:
+    return _flagged(ledger_chunks(store, scope))
+
+
+def _overdue_chunks(store: Store, scope: Scope) -> Generator[pd.DataFrame, None, None]:
+    return _flagged(ledger_chunks(store, scope, kind="hazard", overdue_only=True))
+
+
+def _unrectified_chunks(store: Store, scope: Scope) -> Generator[pd.DataFrame, None, None]:
+    return _flagged(ledger_chunks(store, scope, kind="hazard", open_only=True))
 
 
 def _unrectified_notes(scope: Scope) -> list[str]:
@@ -246,10 +268,24 @@ TABLES: dict[str, TableReport] = {
         "行动成果清单", _results_build, results_columns, _results_notes, 2, True, True
     ),
     "ledger": TableReport(
-        "问题整改台账", _ledger_build, ledger_columns, _ledger_notes, 1, False, display_only=FLAGS
+        "问题整改台账",
+        _ledger_build,
+        ledger_columns,
+        _ledger_notes,
+        1,
+        False,
+        display_only=FLAGS,
+        chunks=_ledger_chunks,
     ),
     "overdue": TableReport(
-        "逾期未整改隐患清单", _overdue_build, ledger_columns, _ledger_notes, 1, False, display_only=FLAGS
+        "逾期未整改隐患清单",
+        _overdue_build,
+        ledger_columns,
+        _ledger_notes,
+        1,
+        False,
+        display_only=FLAGS,
+        chunks=_overdue_chunks,
     ),
     "unrectified": TableReport(
         "未完成整改隐患清单",
@@ -259,6 +295,7 @@ TABLES: dict[str, TableReport] = {
         1,
         False,
         display_only=FLAGS,
+        chunks=_unrectified_chunks,
     ),
     "typical-cases": TableReport(
         "典型案例",

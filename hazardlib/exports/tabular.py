@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +35,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def write_json_rows(frame: pd.DataFrame, path: str | Path) -> Path:
-    """``frame`` as a JSON list of row objects, written in chunks (a large ledger never sits in memory
-    twice)."""
+def _frames(rows: pd.DataFrame | Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    if isinstance(rows, pd.DataFrame):
+        for start in range(0, max(len(rows), 1), CHUNK):
+            yield rows.iloc[start : start + CHUNK]
+    else:
+        yield from rows
+
+
+def write_json_rows(rows: pd.DataFrame | Iterable[pd.DataFrame], path: str | Path) -> Path:
+    """``rows`` (a frame, or frames read one at a time) as a JSON list of row objects, written as they
+    come: a long ledger is never held in memory as JSON."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    columns = list(frame.columns)
     with open(target, "w", encoding="utf-8") as out:
         out.write("[")
         first = True
-        for start in range(0, len(frame), CHUNK):
-            for values in frame.iloc[start : start + CHUNK].itertuples(index=False, name=None):
+        for frame in _frames(rows):
+            columns = list(frame.columns)
+            for values in frame.itertuples(index=False, name=None):
                 row = {k: _plain(v) for k, v in zip(columns, values, strict=True)}
                 out.write(("\n" if first else ",\n") + json.dumps(row, ensure_ascii=False))
                 first = False
@@ -68,15 +76,20 @@ def neutralise_column(series: pd.Series) -> pd.Series:
     return series.where(~risky, QUOTE + text).astype(object)
 
 
-def write_csv(frame: pd.DataFrame, columns: Sequence[Column], path: str | Path) -> Path:
-    """``frame`` as CSV with the form's headers, in the form's column order."""
+def write_csv(
+    rows: pd.DataFrame | Iterable[pd.DataFrame], columns: Sequence[Column], path: str | Path
+) -> Path:
+    """``rows`` (a frame, or frames read one at a time) as CSV with the form's headers, in the form's
+    column order, written chunk by chunk."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    out = frame.reindex(columns=[c.key for c in columns])
-    for col in columns:
-        if col.kind in ("text", "code"):
-            out[col.key] = neutralise_column(out[col.key])
-    out.columns = [c.header for c in columns]
-    # CRLF rows: the csv module then quotes any field holding a CR or LF, so no text breaks a row.
-    out.to_csv(target, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d", lineterminator="\r\n")
+    with open(target, "w", encoding="utf-8-sig", newline="") as handle:
+        for i, frame in enumerate(_frames(rows)):
+            out = frame.reindex(columns=[c.key for c in columns])
+            for col in columns:
+                if col.kind in ("text", "code"):
+                    out[col.key] = neutralise_column(out[col.key])
+            out.columns = [c.header for c in columns]
+            # CRLF rows: the csv module then quotes any field holding a CR or LF, so no text breaks a row.
+            out.to_csv(handle, index=False, header=i == 0, date_format="%Y-%m-%d", lineterminator="\r\n")
     return target

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
 from typing import Any, Literal
@@ -72,7 +72,12 @@ class Heading:
 
 @dataclass
 class Sheet:
-    """One form: a sheet name, its title, columns, rows (a DataFrame) and optionally a totals row."""
+    """One form: a sheet name, its title, columns, rows (a DataFrame) and optionally a totals row.
+
+    ``more``: further rows after ``rows``, as frames read one at a time while the sheet is streamed
+    (a ledger too long to hold in memory); a sheet with ``more`` is always streamed unless
+    ``write_only=False`` asks for the small form, which gathers them first.
+    """
 
     name: str
     title: str
@@ -83,6 +88,7 @@ class Sheet:
     freeze_columns: int = 0
     row_numbers: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    more: Iterable[pd.DataFrame] | None = None
 
 
 def _cn_date(day: dt.date) -> str:
@@ -363,13 +369,22 @@ def _rows_per_sheet(sheet: Sheet) -> int:
     return EXCEL_MAX_ROWS - 5 - len(sheet.notes) - (1 if sheet.total is not None else 0)
 
 
+def _gathered(sheet: Sheet) -> Sheet:
+    if sheet.more is None:
+        return sheet
+    rows = pd.concat([sheet.rows, *sheet.more], ignore_index=True)
+    return replace(sheet, rows=rows, more=None)
+
+
 def write_workbook(
     path: str | Path, sheets: Iterable[Sheet], heading: Heading, *, write_only: bool | None = None
 ) -> Path:
     """Write ``sheets`` as one workbook at ``path``; write-only mode when asked or when a sheet is large."""
     sheets = list(sheets)
     if write_only is None:
-        write_only = any(len(s.rows) > WRITE_ONLY_ROWS for s in sheets)
+        write_only = any(len(s.rows) > WRITE_ONLY_ROWS or s.more is not None for s in sheets)
+    if not write_only:
+        sheets = [_gathered(s) for s in sheets]
     if write_only:
         from .xlsx_stream import write_streamed
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,8 @@ from .xlsx import (
     TITLE_FONT,
     Column,
     Heading,
+    Kind,
     Sheet,
-    _chunks,
     _header_height,
     _rows_per_sheet,
     _value,
@@ -96,19 +97,120 @@ class _Formats:
 
 def write_streamed(path: Path, sheets: Sequence[Sheet], heading: Heading) -> Path:
     """Write ``sheets`` to ``path`` in constant memory (a sheet longer than Excel's limit continues on
-    further sheets)."""
+    further sheets). A sheet's :attr:`~.xlsx.Sheet.more` chunks are read only as they are written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                            "strings_to_formulas": False, "strings_to_urls": False})  # fmt: skip
     formats = _Formats(book)
     try:
         for sheet in sheets:
-            parts = list(_chunks(sheet.rows, _rows_per_sheet(sheet)))
-            for part, rows in enumerate(parts):
-                _sheet(book, formats, sheet, heading, part, rows, part == len(parts) - 1)
+            rows = _Rows(sheet.rows, sheet.more)
+            per_sheet = _rows_per_sheet(sheet)
+            part = 0
+            while True:
+                # The totals row counts in the column widths of the last part only, so a sheet with
+                # totals looks ahead to know whether this part is the last (such forms are short).
+                last_part = sheet.total is not None and rows.at_most(per_sheet)
+                _sheet(book, formats, sheet, heading, part, rows, per_sheet, last_part)
+                if rows.exhausted():
+                    break
+                part += 1
     finally:
         book.close()
     return path
+
+
+class _Rows:
+    """The rows of a sheet as a queue of frames, filled from its chunks only as far as asked."""
+
+    def __init__(self, first: pd.DataFrame, more: Iterable[pd.DataFrame] | None):
+        self.template = first.iloc[:0]
+        self._queue: deque[pd.DataFrame] = deque([first] if len(first) else [])
+        self._queued = len(first)
+        self._more = iter(more) if more is not None else iter(())
+
+    def _fill(self, n: int) -> None:
+        while self._queued < n:
+            frame = next(self._more, None)
+            if frame is None:
+                return
+            if len(frame):
+                self._queue.append(frame)
+                self._queued += len(frame)
+
+    def peek(self, n: int) -> pd.DataFrame:
+        """The next ``n`` rows (fewer at the end), left in the queue."""
+        self._fill(n)
+        if not self._queue:
+            return self.template
+        if len(self._queue[0]) >= n:
+            return self._queue[0].iloc[:n]
+        return pd.concat(list(self._queue), ignore_index=True).iloc[:n]
+
+    def at_most(self, n: int) -> bool:
+        """True if no more than ``n`` rows are left."""
+        self._fill(n + 1)
+        return self._queued <= n
+
+    def exhausted(self) -> bool:
+        return self.at_most(0)
+
+    def take(self, n: int) -> Iterator[pd.DataFrame]:
+        """The next ``n`` rows (fewer at the end), frame by frame, taken out of the queue."""
+        while n > 0:
+            self._fill(1)
+            if not self._queue:
+                return
+            frame = self._queue.popleft()
+            if len(frame) > n:
+                self._queue.appendleft(frame.iloc[n:])
+                frame = frame.iloc[:n]
+            self._queued -= len(frame)
+            n -= len(frame)
+            yield frame
+
+
+_EPOCH = dt.datetime(1899, 12, 31)
+_UNSEEN = object()
+
+
+def _serial(value: dt.datetime) -> float:
+    """Excel's serial number of ``value`` (what xlsxwriter's ``write_datetime`` stores for it)."""
+    delta = value - _EPOCH
+    serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+    return serial + 1 if serial > 59 else serial  # Excel counts a 29 February 1900
+
+
+def _cells(kind: Kind, values: list[Any]) -> list[Any]:
+    """The cells of one column: None (left empty), text, or a number (a date as its serial number).
+
+    Dates and codes repeat a great deal down a ledger, so each distinct value is converted once."""
+    if kind in ("date", "code"):
+        seen: dict[Any, Any] = {}
+        out: list[Any] = []
+        for v in values:
+            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+                out.append(None)
+                continue
+            cell = seen.get(v, _UNSEEN)
+            if cell is _UNSEEN:
+                cell = _cell(_value(kind, v))
+                if isinstance(cell, dt.datetime):
+                    cell = _serial(cell)
+                seen[v] = cell
+            out.append(cell)
+        return out
+    return [_cell(_value(kind, v)) for v in values]
+
+
+def _write_any(ws: Any) -> Any:
+    def write(row: int, col: int, value: Any, f: Any) -> None:
+        if isinstance(value, str):
+            ws.write_string(row, col, value, f)
+        else:
+            ws.write_number(row, col, value, f)
+
+    return write
 
 
 def _cell(value: Any) -> Any:
@@ -119,8 +221,8 @@ def _cell(value: Any) -> Any:
 
 
 def _sheet(
-    book: xlsxwriter.Workbook, fmt: _Formats, sheet: Sheet, heading: Heading, part: int, rows: pd.DataFrame,
-    last: bool,
+    book: xlsxwriter.Workbook, fmt: _Formats, sheet: Sheet, heading: Heading, part: int, rows: _Rows,
+    per_sheet: int, last_part: bool,
 ) -> None:  # fmt: skip
     name = sheet.name if part == 0 else f"{sheet.name}（续{part}）"
     ws = book.add_worksheet(name[:31])
@@ -128,7 +230,7 @@ def _sheet(
     if sheet.row_numbers:
         columns.insert(0, Column("_no", "序号", None, "code", 6))
     n = len(columns)
-    widths = _widths(columns, rows, sheet.total if last else None)
+    widths = _widths(columns, rows.peek(500), sheet.total if last_part else None)
     for i, width in enumerate(widths):
         ws.set_column(i, i, width)
     two_levels = any(c.group for c in columns)
@@ -176,27 +278,26 @@ def _sheet(
     keys = [c.key for c in sheet.columns]
     kinds = [c.kind for c in sheet.columns]
     cell_formats = [fmt.bare(k) for k in kinds]
-    if sheet.row_numbers:
-        cell_formats.insert(0, None)
-    first = header_last + 1
-    offset = part * _rows_per_sheet(sheet)
-    r = first
-    data = rows.reindex(columns=keys)
+    by_kind = {"text": ws.write_string, "code": ws.write_string, "number": _write_any(ws)}
+    writers = [by_kind.get(k, ws.write_number) for k in kinds]
     numbered = sheet.row_numbers
-    for number, values in enumerate(data.itertuples(index=False, name=None), start=offset + 1):
-        cells = [_cell(_value(k, v)) for k, v in zip(kinds, values, strict=True)]
+    if numbered:
+        cell_formats.insert(0, None)
+        writers.insert(0, ws.write_number)
+    r = header_last + 1
+    number = part * per_sheet + 1
+    for frame in rows.take(per_sheet):
+        data = frame.reindex(columns=keys)
+        cells = [_cells(k, data[key].tolist()) for key, k in zip(keys, kinds, strict=True)]
         if numbered:
-            cells.insert(0, number)
-        for col, (value, f) in enumerate(zip(cells, cell_formats, strict=True)):
-            if value is None:
-                continue
-            if isinstance(value, dt.datetime):
-                ws.write_datetime(r, col, value, f)
-            elif isinstance(value, str):
-                ws.write_string(r, col, value, f)
-            else:
-                ws.write_number(r, col, value, f)
-        r += 1
+            cells.insert(0, list(range(number, number + len(data))))
+        number += len(data)
+        for values in zip(*cells, strict=True):
+            for col, (value, write, f) in enumerate(zip(values, writers, cell_formats, strict=True)):
+                if value is not None:
+                    write(r, col, value, f)
+            r += 1
+    last = rows.exhausted()
     if sheet.total is not None and last:
         styles = [STYLE_OF[k] for k in kinds]
         if numbered:

@@ -9,13 +9,14 @@ state, deadline and the dates of its moves up to that day; moves dated later are
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from .. import schema, vocab
 from ..ledger import E, is_overdue, ledger_at
@@ -122,18 +123,23 @@ def _query(
 # hazards found in the report's window in one pass over the events' (hazard_id, event_date) index.
 _BY_ID = 2000
 
+# Rows per chunk of a streamed ledger (:func:`ledger_chunks`): small enough that a chunk and its
+# hazards' histories take a few MB, large enough that the per-chunk queries cost nothing.
+CHUNK_ROWS = 5000
 
-def _histories(store: Store, scope: Scope, hazard_ids: Sequence[int]) -> pd.Series:
+
+def _histories(conn: Connection, scope: Scope, hazard_ids: Sequence[int], by_id: bool) -> pd.Series:
     """Each hazard's moves up to the as-of date as one line of text, e.g.
-    “2024-06-25 发现登记；2024-06-25 责令限期整改（期限 2024-07-25）；…”."""
+    “2024-06-25 发现登记；2024-06-25 责令限期整改（期限 2024-07-25）；…”.
+
+    ``by_id``: the events are fetched by the hazards' ids, else by a pass over the window's events."""
     columns = ["hazard_id", "event_date", "move", "deadline", "outcome", "note"]
     stmt = sa.select(*(E.c[c] for c in columns)).where(E.c.event_date <= scope.as_of)
-    if len(hazard_ids) <= _BY_ID:
+    if by_id:
         stmt = stmt.where(E.c.hazard_id.in_([int(i) for i in hazard_ids]))
     else:
         stmt = stmt.join(H, H.c.id == E.c.hazard_id).where(scope.within(H.c.found_date))
-    with store.read() as conn:
-        ev = frame_of(conn.execute(stmt.order_by(E.c.hazard_id, E.c.event_date, E.c.id)).all(), columns)
+    ev = frame_of(conn.execute(stmt.order_by(E.c.hazard_id, E.c.event_date, E.c.id)).all(), columns)
     if ev.empty:
         return pd.Series(dtype=object)
     text = ev["event_date"].astype(str) + " " + labels.vocabulary(ev["move"], vocab.HAZARD_MOVE)
@@ -146,6 +152,30 @@ def _histories(store: Store, scope: Scope, hazard_ids: Sequence[int]) -> pd.Seri
     for hid, lines in groupby(zip(ev["hazard_id"].tolist(), text.tolist(), strict=True), key=itemgetter(0)):
         joined[int(hid)] = "；".join(line for _, line in lines)
     return pd.Series(joined, dtype=object)
+
+
+def _rows(conn: Connection, scope: Scope, frame: pd.DataFrame, history: bool, chunk: bool) -> pd.DataFrame:
+    """The ledger's rows for the query's ``frame``: labels, overdue days and (``history``) histories,
+    fetched by id for a ``chunk`` of the ledger or a short one."""
+    frame["county_name"] = labels.county(frame["county_code"])
+    frame["kind_label"] = labels.vocabulary(frame["kind"], vocab.FINDING_KIND)
+    frame["grade_label"] = labels.vocabulary(frame["grade"], vocab.GRADE)
+    frame["category_name"] = labels.category(frame["category_code"])
+    frame["sub_product_name"] = labels.sub_product(frame["sub_product_code"])
+    frame["problem_name"] = labels.problem(frame["problem_code"])
+    frame["source_label"] = labels.vocabulary(frame["source"], vocab.HAZARD_SOURCE)
+    frame["state_label"] = labels.vocabulary(frame["state"], vocab.HAZARD_STATE)
+    frame["overdue"] = frame["overdue"].astype(bool)
+    frame.loc[frame["state"] != "closed", "closed_date"] = None
+    late = (pd.Timestamp(scope.as_of) - pd.to_datetime(frame["deadline"])).dt.days
+    frame["overdue_days"] = late.where(frame["overdue"]).astype("Int64")
+    if history and not frame.empty:
+        ids = frame["hazard_id"].tolist()
+        lines = _histories(conn, scope, ids, by_id=chunk or len(ids) <= _BY_ID)
+        frame["history"] = frame["hazard_id"].map(lines).fillna("")
+    else:
+        frame["history"] = ""
+    return frame[LEDGER_COLUMNS].reset_index(drop=True)
 
 
 def ledger_frame(
@@ -173,24 +203,48 @@ def ledger_frame(
     with store.read() as conn:
         result = conn.execute(stmt)
         frame = frame_of(result.all(), list(result.keys()))
-    frame["county_name"] = labels.county(frame["county_code"])
-    frame["kind_label"] = labels.vocabulary(frame["kind"], vocab.FINDING_KIND)
-    frame["grade_label"] = labels.vocabulary(frame["grade"], vocab.GRADE)
-    frame["category_name"] = labels.category(frame["category_code"])
-    frame["sub_product_name"] = labels.sub_product(frame["sub_product_code"])
-    frame["problem_name"] = labels.problem(frame["problem_code"])
-    frame["source_label"] = labels.vocabulary(frame["source"], vocab.HAZARD_SOURCE)
-    frame["state_label"] = labels.vocabulary(frame["state"], vocab.HAZARD_STATE)
-    frame["overdue"] = frame["overdue"].astype(bool)
-    frame.loc[frame["state"] != "closed", "closed_date"] = None
-    late = (pd.Timestamp(scope.as_of) - pd.to_datetime(frame["deadline"])).dt.days
-    frame["overdue_days"] = late.where(frame["overdue"]).astype("Int64")
-    if history and not frame.empty:
-        lines = _histories(store, scope, frame["hazard_id"].tolist())
-        frame["history"] = frame["hazard_id"].map(lines).fillna("")
-    else:
-        frame["history"] = ""
-    return frame[LEDGER_COLUMNS].reset_index(drop=True)
+        return _rows(conn, scope, frame, history, chunk=False)
+
+
+def ledger_chunks(
+    store: Store,
+    scope: Scope,
+    *,
+    kind: str | Sequence[str] | None = None,
+    state: str | Sequence[str] | None = None,
+    grade: str | Sequence[str] | None = None,
+    category: str | Sequence[str] | None = None,
+    overdue_only: bool = False,
+    open_only: bool = False,
+    history: bool = True,
+    chunk_rows: int | None = None,
+) -> Generator[pd.DataFrame, None, None]:
+    """:func:`ledger_frame` in chunks of at most ``chunk_rows`` (default :data:`CHUNK_ROWS`) rows, in the ledger's order: the rows
+    are read from one streamed query (a server-side cursor on PostgreSQL) and each chunk's histories
+    are fetched for that chunk's hazards only, so memory stays flat however long the ledger.
+
+    Concatenated, the chunks are exactly :func:`ledger_frame`'s rows. At least one chunk is yielded
+    (an empty one when no hazard matches), so a consumer always sees the columns.
+    """
+    stmt = _query(
+        scope,
+        kind=kind,
+        state=state,
+        grade=grade,
+        category=category,
+        overdue_only=overdue_only,
+        open_only=open_only,
+    )
+    # One connection, so the rows and the histories come from the same snapshot.
+    with store.read() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=chunk_rows or CHUNK_ROWS).execute(stmt)
+        keys = list(result.keys())
+        empty = True
+        for part in result.partitions():
+            empty = False
+            yield _rows(conn, scope, frame_of(part, keys), history, chunk=True)
+        if empty:
+            yield _rows(conn, scope, frame_of([], keys), history, chunk=True)
 
 
 def ledger(
