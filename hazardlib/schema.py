@@ -143,7 +143,8 @@ hazards = sa.Table(
     sa.Column("closed_date", sa.Date, nullable=True),
     *_meta_columns(),
     sa.Index("ix_hazards_county_state", "county_code", "state"),
-    sa.Index("ix_hazards_year_found", "campaign_year", "found_date"),
+    # The tracker counts a year's hazards by county from this index alone (migration 0005).
+    sa.Index("ix_hazards_year_found_county", "campaign_year", "found_date", "county_code"),
 )
 
 hazard_events = sa.Table(
@@ -162,8 +163,11 @@ hazard_events = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("recorded_at", sa.DateTime, nullable=False),
-    # The ledger at a date seeks each hazard's latest event on or before it (migration 0004).
-    sa.Index("ix_hazard_events_hazard_date", "hazard_id", "event_date", "id"),
+    # The ledger at a date seeks each hazard's latest event on or before it (migration 0004); the state,
+    # move and deadline in the index let the tracker's counts skip the table (migration 0005).
+    sa.Index(
+        "ix_hazard_events_hazard_state", "hazard_id", "event_date", "id", "move", "to_state", "deadline"
+    ),
 )
 
 instruments = sa.Table(

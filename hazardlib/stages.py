@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from . import schema, vocab
 from .campaign import Campaign, campaign_year_of, load_campaign
-from .ledger import E, is_overdue, ledger_at
+from .ledger import E, H, is_overdue, ledger_at
 from .regions import load_regions
 from .store import PREFECTURE_CODE, Store
 
@@ -138,19 +138,67 @@ COUNT_COLUMNS = (
 )
 
 
+def _latest_event(as_of: dt.date, hazard_id: Any, column: str, *where: Any) -> Any:
+    """SQL: ``column`` of the hazard's latest event dated on or before ``as_of`` (ties: the later id), in
+    the order of :func:`hazardlib.ledger.ledger_at`; read from the events' index alone (migration 0005)."""
+    e = E.alias(f"latest_{column}")
+    return (
+        sa.select(e.c[column])
+        .where(e.c.hazard_id == hazard_id, e.c.event_date <= as_of, *(w(e) for w in where))
+        .order_by(e.c.event_date.desc(), e.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _event_exists(hazard_id: Any, move: str, *where: Any) -> Any:
+    e = E.alias(f"any_{move}")
+    return sa.exists().where(e.c.hazard_id == hazard_id, e.c.move == move, *(w(e) for w in where))
+
+
+def ledger_counts(
+    year: int, start: dt.date, end: dt.date, codes: Sequence[str]
+) -> tuple[Any, dict[str, Any]]:
+    """SQL: the hazards of ``year`` found by ``end`` with their state at ``end`` (of the county, when
+    ``codes`` names one), and the tracker's ledger figures over them (to be grouped by county within
+    ``codes``); the same figures as counting over ``ledger_at(end)``
+    (tests/test_stages_fast_path.py).
+
+    Each hazard's state is looked up once (a materialized CTE); its deadline only when it is ordered, and
+    its closing or escalation events only when its state can count them.
+    """
+    state = sa.func.coalesce(_latest_event(end, H.c.id, "to_state"), "found")
+    # One county is picked here; for all of them the caller's county filter is enough, and leaving it out
+    # lets the database read the year's hazards from the (year, found date, county) index alone.
+    one = [H.c.county_code == codes[0]] if len(codes) == 1 else []
+    led = (
+        sa.select(H.c.id, H.c.county_code, H.c.found_date, state.label("state"))
+        .where(H.c.campaign_year == year, H.c.found_date <= end, *one)
+        .cte("progress_ledger")
+        .prefix_with("MATERIALIZED")
+    )
+    deadline = _latest_event(end, led.c.id, "deadline", lambda e: e.c.deadline.is_not(None))
+    closed = led.c.state == "closed"
+    measures = {
+        "hazards_found": _count_if(led.c.found_date >= start),
+        "hazards_found_to_date": sa.func.count(),
+        "hazards_closed": _count_if(
+            sa.and_(closed, _event_exists(led.c.id, "close", lambda e: e.c.event_date.between(start, end)))
+        ),
+        "hazards_closed_to_date": _count_if(closed),
+        "open_hazards": _count_if(~closed),
+        "overdue_hazards": _count_if(sa.and_(led.c.state == "ordered", deadline < end)),
+        "open_escalations": _count_if(
+            sa.and_(~closed, _event_exists(led.c.id, "escalate", lambda e: e.c.event_date <= end))
+        ),
+    }
+    return led, measures
+
+
 def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> pd.DataFrame:
     year, start, end = campaign.year, w.start, w.end
     sc, ins = schema.self_checks, schema.inspections
-    led = ledger_at(end)
-    closes = (
-        sa.select(E.c.hazard_id)
-        .where(E.c.move == "close", E.c.event_date.between(start, end))
-        .distinct()
-        .subquery()
-    )
-    escalated = (
-        sa.select(E.c.hazard_id).where(E.c.move == "escalate", E.c.event_date <= end).distinct().subquery()
-    )
+    led, ledger_measures = ledger_counts(year, start, end, codes)
     with store.read() as conn:
         parts = [
             _grouped(
@@ -179,28 +227,7 @@ def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> pd
                 [ins.c.campaign_year == year, ins.c.inspection_date.between(start, end)],
                 codes,
             ),
-            _grouped(
-                conn,
-                led.c.county_code,
-                {
-                    "hazards_found": _count_if(led.c.found_date >= start),
-                    "hazards_found_to_date": sa.func.count(),
-                    "hazards_closed": _count_if(
-                        sa.and_(led.c.state == "closed", closes.c.hazard_id.is_not(None))
-                    ),
-                    "hazards_closed_to_date": _count_if(led.c.state == "closed"),
-                    "open_hazards": _count_if(led.c.state != "closed"),
-                    "overdue_hazards": _count_if(is_overdue(led, end)),
-                    "open_escalations": _count_if(
-                        sa.and_(led.c.state != "closed", escalated.c.hazard_id.is_not(None))
-                    ),
-                },
-                led.outerjoin(closes, closes.c.hazard_id == led.c.id).outerjoin(
-                    escalated, escalated.c.hazard_id == led.c.id
-                ),
-                [led.c.campaign_year == year],
-                codes,
-            ),
+            _grouped(conn, led.c.county_code, ledger_measures, led, [], codes),
         ]
         cp = schema.county_plans
         plans = conn.execute(

@@ -4,11 +4,12 @@ progress and results come from the store, and the prefecture acknowledges immedi
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import sqlalchemy as sa
 
 from hazardlib import schema
-from hazardlib.apps import TrackerApp
+from hazardlib.apps import TrackerApp, tracker
 from hazardlib.apps.tracker import timeline_svg
 from hazardlib.campaign import load_campaign
 from hazardlib.reports import results_list
@@ -33,6 +34,7 @@ def test_the_tracker_shows_the_stage_the_deadline_and_each_countys_figures(store
     for day in (1, 2, 3):
         s.hazard(duyun, dt.date(2024, 7, day))
     app = TrackerApp(store, D)
+    app.loading.join()
     assert "第三阶段：隐患治理、质量帮扶（剩余 47 天）" in app.stage_line.value
     assert "10月20日前报送" in app.stage_line.value
     assert app.progress_table.value.count("<tr") == 1 + 12 + 1  # header, 12 counties, prefecture total
@@ -58,12 +60,14 @@ def test_the_prefecture_acknowledges_an_immediate_report_and_a_county_cannot(sto
         s.enterprise("522701", name="都匀市烟花厂", products=("19-01",)), D, grade="major", product="19-01"
     )
     county = TrackerApp(Store(store.url, user="都匀录入员", county="522701"), D)
+    county.loading.join()
     assert "都匀市烟花厂" in county.feed_table.value and county.ack_btn.disabled is False
     county.feed_pick.options = [("x", 1)]
     county.feed_pick.value = 1
     county.ack_btn.click()
     assert "县（市）会话不能签收" in county.status.value
     app = TrackerApp(store, D)
+    app.loading.join()
     assert "待报告" in app.feed_table.value
     app.feed_pick.value = app.feed_pick.options[1][1]
     app.ack_btn.click()
@@ -71,3 +75,25 @@ def test_the_prefecture_acknowledges_an_immediate_report_and_a_county_cannot(sto
     with store.read() as conn:
         row = conn.execute(sa.select(schema.immediate_reports)).mappings().one()
     assert row["acknowledged_by"] == "测试员" and row["acknowledged_at"].date() == D
+
+
+def test_the_results_and_the_feed_are_filled_after_the_page_is_shown(store, monkeypatch, caplog):
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow_results(*args, **kwargs):
+        started.set()
+        release.wait(30)
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(tracker, "results_list", slow_results)
+    app = TrackerApp(store, D)
+    assert started.wait(30)
+    assert "<table" in app.progress_table.value  # shown before the results list is computed
+    assert "正在计算…" in app.results.value and "正在计算…" in app.feed_table.value
+    assert app.ack_btn.disabled
+    release.set()
+    app.loading.join()
+    assert "未能计算" in app.results.value and "记录号" in app.status.value  # App.guard's message
+    assert "database went away" in caplog.text  # the traceback went to the log
+    assert "暂无即时报告事项" in app.feed_table.value and not app.ack_btn.disabled

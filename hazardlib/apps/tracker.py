@@ -9,6 +9,8 @@ Plan, 三、工作步骤 and 四(三): 5月中旬至6月中旬部署、自查自
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import ipywidgets as widgets
@@ -45,6 +47,8 @@ RESULT_COLUMNS = {
     "cases_filed": "立案查处",
 }
 STAGE_CHOICES = (("全程", 0), ("第一阶段", 1), ("第二阶段", 2), ("第三阶段", 3))
+LOADING = '<div class="hz-note hz-loading">正在计算…</div>'
+NOT_LOADED = '<div class="hz-note">本部分未能计算，请刷新页面重试。</div>'
 
 
 def _plan_cell(row: dict[str, Any], rows: list[dict[str, Any]]) -> str:
@@ -125,7 +129,12 @@ def _pct(value: Any) -> str:
 
 
 class TrackerApp(App):
-    """Where the campaign stands today, county by county; the prefecture acknowledges immediate reports."""
+    """Where the campaign stands today, county by county; the prefecture acknowledges immediate reports.
+
+    The stage line, the timeline and the progress table are built with the app; the results list and the
+    immediate-report feed (the heavy queries at province scale) are filled by :attr:`loading`, a thread
+    started once the rest is built, so that the page shows its first figures without waiting for them.
+    """
 
     title: ClassVar[str] = "三阶段进度"
     context: ClassVar[str] = "看板·三阶段进度"
@@ -155,10 +164,17 @@ class TrackerApp(App):
         ack_row = widgets.HBox([self.feed_pick, self.ack_btn])
         if not self.store.is_prefecture:
             ack_row.layout.display = "none"
+        self.results.value = self.feed_table.value = LOADING
+        self.ack_btn.disabled = True
         self.show_status()
         self.show_progress()
-        self.show_results()
-        self.show_feed()
+        self.loading = threading.Thread(
+            target=self.fill_later,
+            args=((self.results, self.show_results), (self.feed_table, self.show_feed)),
+            name="tracker-fill",
+            daemon=True,
+        )
+        self.loading.start()
         return widgets.VBox(
             [
                 section("行动进度"),
@@ -184,6 +200,22 @@ class TrackerApp(App):
         )
 
     # -- parts ----------------------------------------------------------------------------------
+    def fill_later(self, *parts: tuple[widgets.HTML, Callable[[], None]]) -> None:
+        """Fill each (section, filler) in turn after the page is shown; a filler that fails leaves a note in
+        its section and its error goes through :meth:`~hazardlib.apps.base.App.guard` (message and log)."""
+        for section_widget, fill in parts:
+
+            def attempt(
+                section_widget: widgets.HTML = section_widget, fill: Callable[[], None] = fill
+            ) -> None:
+                try:
+                    fill()
+                except Exception:
+                    section_widget.value = NOT_LOADED
+                    raise
+
+            self.guard(attempt)()
+
     def show_status(self) -> None:
         if self.campaign is None:
             self.timeline.value = ""
@@ -294,6 +326,7 @@ class TrackerApp(App):
                 for r in waiting[:200]
             ],
         )
+        self.ack_btn.disabled = False
 
     def acknowledge(self) -> None:
         """Record that the chosen item's report has reached the prefecture (at the session's date)."""

@@ -94,6 +94,7 @@ def test_every_dashboard_opens_without_an_error_and_shows_the_stores_figures(pag
     open_dashboard(page, served.base, "tracker.ipynb")
     expect(page.locator(".hz-timeline .hz-today")).to_have_text("今天 9月15日")
     wait_for_text(page.locator(".hz-stage-line"), "第三阶段")
+    wait_for_text(page.locator(".hz-results"), "都匀市")  # filled once the page is shown
     rows = table_rows(page.locator(".hz-results"))
     header, row = rows[0], next(r for r in rows if r[0] == "都匀市")
     assert row[header.index("发现隐患")] == number(duyun["hazards_found"])
@@ -260,6 +261,7 @@ def test_a_county_session_sees_only_its_county_and_cannot_widen_it(page: Page, s
     # Query strings reach Voilà's kernels, never the session: the county stays the server's.
     page.goto(f"{served_duyun.base}voila/render/tracker.ipynb?county=522700&HAZARD_COUNTY=522700")
     wait_for_text(page.locator(".hz-app .hz-head"), "范围：都匀市")
+    wait_for_text(page.locator(".hz-results"), "都匀市")
     assert [r[0] for r in table_rows(page.locator(".hz-results"))[1:]] == ["都匀市"]
     expect(page.locator("button.hz-btn-ack")).to_be_hidden()
     screenshot(page, "11-县级会话三阶段进度")
