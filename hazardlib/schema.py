@@ -393,6 +393,18 @@ store_meta = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
+# Running counts of the results list (hazardlib.counters): marks summed over anchor >= start, day <= as_of.
+figure_counts = sa.Table(
+    "figure_counts",
+    metadata,
+    sa.Column("anchor", sa.Date, primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("county_code", sa.String(6), primary_key=True),
+    sa.Column("figure", sa.String(40), primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Index("ix_figure_counts_covering", "anchor", "day", "county_code", "figure", "n"),
+)
+
 # Tables whose rows are campaign records a county owns (for scoping and demo replacement), in an order
 # that respects foreign keys when inserting; reverse it to delete.
 RECORD_TABLES: tuple[sa.Table, ...] = (

@@ -245,7 +245,9 @@ class Store:
             conn.info["write_county"] = self.county
             try:
                 with conn.begin():
-                    yield Tx(self, conn, context)
+                    tx = Tx(self, conn, context)
+                    yield tx
+                    tx.counts.flush()
             finally:
                 conn.info.pop("write", None)
                 conn.info.pop("write_county", None)
@@ -284,6 +286,16 @@ class Tx:
     def __init__(self, store: Store, conn: Connection, context: str | None):
         self.store, self.conn, self.context = store, conn, context
         self.now = dt.datetime.now().replace(microsecond=0)
+        self._counts: Any = None
+
+    @property
+    def counts(self) -> Any:
+        """The results list's running counts this transaction keeps (:class:`hazardlib.counters.Tracker`)."""
+        if self._counts is None:
+            from .counters import Tracker
+
+            self._counts = Tracker(self.conn)
+        return self._counts
 
     # scoping
     def _check_scope(self, table: sa.Table, values: Mapping[str, Any]) -> None:
@@ -340,7 +352,10 @@ class Tx:
         self._check_scope(table, values)
         row = self._with_meta(table, values)
         pk = next(iter(table.primary_key.columns))
+        self.counts.touch(table.name, [row], new=True)
         new_id = self.conn.execute(table.insert().values(**row).returning(pk)).scalar_one()
+        if isinstance(new_id, int):
+            self.counts.inserted(table.name, [new_id])
         self.audit(
             "insert",
             table.name,
@@ -362,7 +377,9 @@ class Tx:
         for values in rows:
             self._check_scope(table, values)
             full.append(self._with_meta(table, values))
+        self.counts.touch(table.name, full, new=True)
         ids = [int(i) for i in self.conn.execute(table.insert().returning(table.c.id), full).scalars()]
+        self.counts.inserted(table.name, ids)
         if audit_rows:
             self.conn.execute(
                 schema.audit_log.insert(),
@@ -410,6 +427,7 @@ class Tx:
             )
         if not changes:
             return before
+        self.counts.touch(table.name, [before, {**before, **changes}], changed=list(changes))
         stmt = table.update().where(table.c.id == record_id)
         if "version" in table.c:
             changes.update(updated_at=self.now, updated_by=self.store.user, version=before["version"] + 1)
@@ -434,6 +452,7 @@ class Tx:
             self._check_scope(table, {})
         before = self.store.get(table, record_id, self.conn)
         self._check_scope(table, before)
+        self.counts.touch(table.name, [before])
         self.conn.execute(table.delete().where(table.c.id == record_id))
         self.audit("delete", table.name, record_id, before, None, before.get("county_code"))
 

@@ -96,6 +96,7 @@ def generate(
         )
         if "demo_seed" in old and not replace:
             raise DemoExists(old["demo_seed"], old.get("demo_scale", "?"))
+        tx.counts.recount_everything()  # the demo is written in bulk: its counts are made at the end
         if replace:
             clear(tx)
         world = World(seed, scale)

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from .. import schema
+from .. import counters, schema
 from ..ledger import is_overdue, ledger_at
 from ..store import PREFECTURE_CODE, Store
 from . import extra
@@ -166,9 +166,33 @@ PARTS_2 = (_enforcement, _help)
 
 
 def county_counts(store: Store, scope: Scope) -> pd.DataFrame:
-    """The count figures (and the campaign's extra figures) for each county of the scope."""
+    """The count figures (and the campaign's extra figures) for each county of the scope, read from the
+    running counts (:mod:`hazardlib.counters`); the extra figures, and classified supervision when the
+    campaign calendars changed since the counts were made, are counted from the records."""
+    with store.read() as conn:
+        got = counters.counted(conn, scope.start, scope.as_of, scope.codes)
+        keys = list(counters.COUNTED_FIGURES)
+        if counters.terms_current(conn):
+            got.update(counters.classified(conn, scope.campaign.year, scope.as_of, scope.codes))
+            keys.extend(counters.CLASSIFIED_FIGURES)
+    frame = pd.DataFrame(
+        {key: [got.get((code, key), 0) for code in scope.codes] for key in keys},
+        index=pd.Index(scope.codes, name="county_code"),
+    )
+    parts = [frame]
+    if len(keys) == len(counters.COUNTED_FIGURES):
+        parts.append(supervision_counts(store, scope))
+    return _finish(store, scope, parts)
+
+
+def county_counts_plain(store: Store, scope: Scope) -> pd.DataFrame:
+    """:func:`county_counts` by the plain definitions: one GROUP BY county query over the records for
+    each part of the list (the definition the running counts are held to)."""
     parts = [part(store, scope) for part in (*PARTS, *PARTS_2)]
-    parts.append(supervision_counts(store, scope))
+    return _finish(store, scope, [*parts, supervision_counts(store, scope)])
+
+
+def _finish(store: Store, scope: Scope, parts: list[pd.DataFrame]) -> pd.DataFrame:
     extras = extra.figures_for(scope.campaign)
     if extras:
         parts.append(extra.counts(store, scope, extras))
@@ -206,13 +230,34 @@ def results_list(store: Store, as_of: dt.date | None = None, county: str | None 
     return results_frame(store, scope)
 
 
-def results_frame(store: Store, scope: Scope) -> pd.DataFrame:
-    """:func:`results_list` for an already resolved scope."""
-    rows = with_rates(county_counts(store, scope))
+def results_frame(store: Store, scope: Scope, *, plain: bool = False) -> pd.DataFrame:
+    """:func:`results_list` for an already resolved scope (``plain``: counted from the records by the
+    plain definitions, not from the running counts)."""
+    rows = with_rates((county_counts_plain if plain else county_counts)(store, scope))
     if scope.county is None:
         rows = pd.concat([rows, total_row(rows, scope.regions.prefecture.name)], ignore_index=True)
     keys = [f.key for f in extra.ordered_figures(scope.campaign)]
     return rows[["county_code", "county_name", *keys]].reset_index(drop=True)
+
+
+def count_differences(store: Store, as_of: dt.date | None = None) -> list[str]:
+    """Where the results list from the running counts differs from the list by the plain definitions at
+    ``as_of`` (one Chinese line per county and figure; empty when they agree)."""
+    from .definitions import BY_KEY
+
+    scope = scope_for(store, as_of)
+    fast = results_frame(store, scope).set_index("county_code")
+    plain = results_frame(store, scope, plain=True).set_index("county_code")
+    out = []
+    for code in plain.index:
+        for key in count_keys(plain.reset_index()):
+            kept, counted = fast.loc[code, key], plain.loc[code, key]
+            if kept != counted:
+                name = plain.loc[code, "county_name"]
+                out.append(
+                    f"{name}「{BY_KEY[key].label if key in BY_KEY else key}」：计数表 {kept}，按记录统计 {counted}"
+                )
+    return out
 
 
 def count_keys(frame: pd.DataFrame) -> list[str]:
@@ -220,4 +265,13 @@ def count_keys(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c not in ("county_code", "county_name") and c not in RATES]
 
 
-__all__ = ["COUNT_KEYS", "count_keys", "results_frame", "results_list", "total_row", "with_rates"]
+__all__ = [
+    "COUNT_KEYS",
+    "count_keys",
+    "county_counts",
+    "county_counts_plain",
+    "results_frame",
+    "results_list",
+    "total_row",
+    "with_rates",
+]

@@ -1,0 +1,678 @@
+"""Running counts behind the action results list (行动成果清单), kept in the same transaction as each write.
+
+At a province's scale (a million hazards) counting the results list from the records takes seconds; the
+counts here make it a sum over a few hundred thousand small rows. Each figure a record adds to is kept as
+*marks* in ``figure_counts``: ``(county_code, figure, anchor, day, n)``. A figure at an as-of date, for a
+report window that starts on ``start``, is
+
+    SUM(n) over the marks with  anchor >= start  AND  day <= as_of
+
+and ``day >= anchor`` for every mark. A record dated ``d`` that counts once puts ``+1`` at
+``(anchor=d, day=d)``. A hazard found on ``f`` that is closed from day ``a`` until it is reopened on ``b``
+puts ``+1`` at ``(f, a)`` and ``-1`` at ``(f, b)``. An enterprise counted once however many dated records it
+has in the window (自查企业数, 约谈企业数 …) puts ``+1`` at ``(d_i, d_i)`` for each of its dates and ``-1`` at
+``(d_{i-1}, d_i)`` for each date after the first, so that its marks sum to 1 whenever any date lies in the
+window and to 0 otherwise.
+
+**Upkeep.** Marks are grouped by *unit* (a hazard with its events; an enterprise's inspections,
+self-checks, interviews, cases or help; one spot check, tracing task or instrument). The first time a
+transaction touches a unit (:meth:`Tracker.touch`, called by :class:`~hazardlib.store.Tx` before every
+write), the unit's marks are counted from the store as it stands; when the transaction ends
+(:meth:`Tracker.flush`), they are counted again and the difference is added to ``figure_counts`` by one
+upsert, in the same transaction. A write undone by a savepoint leaves its unit's marks as they were, so the
+difference is nothing. Writers never count the same unit at the same time: SQLite lets one writer in at a
+time, and PostgreSQL writers take turns by county (see :func:`hazardlib.store.make_engine`).
+
+The plain definitions stay in :mod:`hazardlib.reports.results_list` (``county_counts_plain``); tests hold the
+counts to them after every kind of write, and ``hazard recount --check`` compares them on a real store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import schema
+
+COUNTS = schema.figure_counts
+KEY = ("anchor", "day", "county_code", "figure")
+
+Key = tuple[str, str, dt.date, dt.date]  # county, figure, anchor, day
+Marks = dict[Key, int]
+Where = Callable[[Any], Any]  # a condition on the column holding a family's unit ids
+
+ONE_DAY = dt.timedelta(days=1)
+IN_CHUNK = 5000  # units per IN (...) query
+RANGE_CHUNK = 50000  # ids per range when every unit is counted
+
+
+def _add(marks: Marks, county: str, figure: str, anchor: dt.date, day: dt.date, n: int = 1) -> None:
+    key = (county, figure, anchor, day)
+    marks[key] = marks.get(key, 0) + n
+
+
+def _once_per_window(marks: Marks, county: str, figure: str, dates: Iterable[dt.date]) -> None:
+    """Marks that count one enterprise once while any of ``dates`` lies in the window."""
+    previous = None
+    for day in sorted(set(dates)):
+        _add(marks, county, figure, day, day)
+        if previous is not None:
+            _add(marks, county, figure, previous, day, -1)
+        previous = day
+
+
+def _span(
+    marks: Marks, county: str, figure: str, found: dt.date, start: dt.date, end: dt.date | None
+) -> None:
+    """A hazard found on ``found`` that counts from ``start`` until (not on) ``end``."""
+    start = max(start, found)
+    if end is not None and end <= start:
+        return
+    _add(marks, county, figure, found, start)
+    if end is not None:
+        _add(marks, county, figure, found, end, -1)
+
+
+# -- how each family of units counts ------------------------------------------------------------------
+
+
+def hazard_marks(
+    marks: Marks,
+    county: str,
+    hazard: Mapping[str, Any],
+    events: Sequence[tuple[dt.date, str, dt.date | None]],
+) -> None:
+    """The marks of one hazard or risk on the ledger: its ``events`` are (date, to-state, deadline) in
+    the order of the ledger (date, then id). The figures are those of the results list's ledger part:
+    a hazard found, by grade, closed out at the date, overdue at the date; a major risk reported in a
+    self-check (see :func:`hazardlib.reports.results_list._hazards`)."""
+    found = hazard["found_date"]
+    if hazard["kind"] == "risk":
+        if hazard["grade"] == "major" and hazard["source"] == "self_check":
+            _add(marks, county, "risks_on_ledger", found, found)
+        return
+    if hazard["kind"] != "hazard":
+        return
+    _add(marks, county, "hazards_found", found, found)
+    if hazard["grade"] in ("general", "larger", "major"):
+        _add(marks, county, f"hazards_{hazard['grade']}", found, found)
+    # The state between event days: the latest event on or before the day, the latest deadline set.
+    spans: list[tuple[dt.date, str, dt.date | None]] = [(dt.date.min, "found", None)]
+    deadline = None
+    for day, to_state, event_deadline in events:
+        if event_deadline is not None:
+            deadline = event_deadline
+        if spans[-1][0] == day:
+            spans[-1] = (day, to_state, deadline)
+        else:
+            spans.append((day, to_state, deadline))
+    for i, (start, state, due) in enumerate(spans):
+        end = spans[i + 1][0] if i + 1 < len(spans) else None
+        if state == "closed":
+            _span(marks, county, "hazards_closed", found, start, end)
+        elif state == "ordered" and due is not None and due < dt.date.max:
+            _span(marks, county, "hazards_overdue", found, max(start, due + ONE_DAY), end)
+
+
+INSTRUMENT_FIGURES = {
+    "listed_supervision_notice": "listed_supervision_notices",
+    "interview_notice": "interview_notices",
+    "rectification_notice": "rectification_notices",
+    "reminder_letter": "reminder_letters",
+}
+"""Instrument kind → the results list figure that counts it."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """Units whose marks are counted together: ``table`` holds the unit ids (``id`` column), ``count``
+    returns the marks of the units meeting a condition on that column."""
+
+    name: str
+    table: sa.Table
+    count: Callable[[Connection, Where], Marks]
+
+
+ENT = schema.enterprises
+
+
+def _count_hazards(conn: Connection, where: Where) -> Marks:
+    h, ev = schema.hazards, schema.hazard_events
+    e = ENT.alias("e")
+    hazards = conn.execute(
+        sa.select(h.c.id, h.c.kind, h.c.grade, h.c.source, h.c.found_date, e.c.county_code)
+        .select_from(h.join(e, e.c.id == h.c.enterprise_id))
+        .where(where(h.c.id))
+    ).all()
+    events: dict[int, list[tuple[dt.date, str, dt.date | None]]] = defaultdict(list)
+    for hazard_id, day, to_state, deadline in conn.execute(
+        sa.select(ev.c.hazard_id, ev.c.event_date, ev.c.to_state, ev.c.deadline)
+        .where(where(ev.c.hazard_id))
+        .order_by(ev.c.hazard_id, ev.c.event_date, ev.c.id),
+    ):
+        events[hazard_id].append((day, to_state, deadline))
+    marks: Marks = {}
+    for row in hazards:
+        hazard = dict(row._mapping)
+        hazard_marks(marks, hazard["county_code"], hazard, events.get(hazard["id"], ()))
+    return marks
+
+
+def _by_enterprise(
+    conn: Connection, table: sa.Table, where: Where, *columns: Any
+) -> dict[tuple[int, str], list[Any]]:
+    """``columns`` of ``table``'s records, grouped by (enterprise id, the enterprise's county)."""
+    e = ENT.alias("e")
+    stmt = (
+        sa.select(table.c.enterprise_id, e.c.county_code, *columns)
+        .select_from(table.join(e, e.c.id == table.c.enterprise_id))
+        .where(where(table.c.enterprise_id))
+    )
+    out: dict[tuple[int, str], list[Any]] = defaultdict(list)
+    for row in conn.execute(stmt):
+        out[(row[0], row[1])].append(row[2:])
+    return out
+
+
+def _count_inspections(conn: Connection, where: Where) -> Marks:
+    t = schema.inspections
+    marks: Marks = {}
+    figures = {"production": "producers_inspected", "circulation": "sellers_inspected"}
+    for (_, county), rows in _by_enterprise(conn, t, where, t.c.field, t.c.inspection_date).items():
+        for field, day in set(map(tuple, rows)):  # a visit: enterprise, field, date
+            if field in figures:
+                _add(marks, county, figures[field], day, day)
+    return marks
+
+
+def _count_self_checks(conn: Connection, where: Where) -> Marks:
+    t, h = schema.self_checks, schema.hazards.alias("h_risk")
+    on_ledger = sa.exists().where(
+        h.c.enterprise_id == t.c.enterprise_id,
+        h.c.source_id == t.c.id,
+        h.c.kind == "risk",
+        h.c.grade == "major",
+        h.c.source == "self_check",
+    )
+    marks: Marks = {}
+    for (_, county), rows in _by_enterprise(
+        conn, t, where, t.c.check_date, t.c.major_risk_reported, on_ledger
+    ).items():
+        _once_per_window(marks, county, "self_checks", (r[0] for r in rows))
+        for day, reported, listed in rows:
+            if reported and not listed:
+                _add(marks, county, "reported_not_on_ledger", day, day)
+    return marks
+
+
+def _count_interviews(conn: Connection, where: Where) -> Marks:
+    t = schema.interviews
+    marks: Marks = {}
+    for (_, county), rows in _by_enterprise(conn, t, where, t.c.held_date).items():
+        _once_per_window(marks, county, "enterprises_interviewed", (r[0] for r in rows))
+    return marks
+
+
+def _count_enforcement(conn: Connection, where: Where) -> Marks:
+    c = schema.enforcement_cases
+    marks: Marks = {}
+    columns = (
+        c.c.filed_date, c.c.transferred_to, c.c.transfer_date, c.c.dishonesty_listed, c.c.dishonesty_date,
+        c.c.licence_revoked, c.c.revoked_date, c.c.typical_case, c.c.published_date,
+    )  # fmt: skip
+    for (_, county), rows in _by_enterprise(conn, c, where, *columns).items():
+        listed_days = []
+        for filed, to, transferred, listed, listed_day, revoked, revoked_day, typical, published in rows:
+            _add(marks, county, "cases_filed", filed, filed)
+            if to is not None and transferred is not None:
+                _add(marks, county, "transfers", transferred, transferred)
+            if listed and listed_day is not None:
+                listed_days.append(listed_day)
+            if revoked and revoked_day is not None:
+                _add(marks, county, "licences_revoked", revoked_day, revoked_day)
+            if typical and published is not None:
+                _add(marks, county, "typical_cases_published", published, published)
+        _once_per_window(marks, county, "dishonesty_listed", listed_days)
+    return marks
+
+
+def _count_help(conn: Connection, where: Where) -> Marks:
+    t = schema.help_records
+    marks: Marks = {}
+    kinds = {"quality_clinic": "quality_clinics", "guidance_letter": "guidance_letters"}
+    for (_, county), rows in _by_enterprise(conn, t, where, t.c.help_date, t.c.kind).items():
+        _once_per_window(marks, county, "enterprises_helped", (r[0] for r in rows))
+        for day, kind in rows:
+            if kind in kinds:
+                _add(marks, county, kinds[kind], day, day)
+    return marks
+
+
+def _count_spot_checks(conn: Connection, where: Where) -> Marks:
+    s = schema.spot_checks
+    e = ENT.alias("e")
+    concerned = sa.func.coalesce(s.c.enterprise_id, s.c.seller_id, s.c.producer_id)
+    stmt = (
+        sa.select(e.c.county_code, s.c.sample_date, s.c.result, s.c.follow_up_of)
+        .select_from(s.join(e, e.c.id == concerned))
+        .where(where(s.c.id))
+    )
+    marks: Marks = {}
+    results = {"unqualified": "unqualified_batches", "refused": "refused_batches"}
+    for county, day, result, follow_up_of in conn.execute(stmt):
+        _add(marks, county, "spot_check_batches", day, day)
+        if result in results:
+            _add(marks, county, results[result], day, day)
+        if follow_up_of is not None:
+            _add(marks, county, "follow_up_checks", day, day)
+    return marks
+
+
+def _count_traces(conn: Connection, where: Where) -> Marks:
+    t = schema.tracing_tasks
+    marks: Marks = {}
+    for county, day in conn.execute(sa.select(t.c.to_county, t.c.created_date).where(where(t.c.id))):
+        _add(marks, county, "two_way_traces", day, day)
+    return marks
+
+
+def _count_instruments(conn: Connection, where: Where) -> Marks:
+    t = schema.instruments
+    e = ENT.alias("e")
+    stmt = (
+        sa.select(sa.func.coalesce(e.c.county_code, t.c.county_code), t.c.kind, t.c.issue_date)
+        .select_from(t.outerjoin(e, e.c.id == t.c.enterprise_id))
+        .where(where(t.c.id), t.c.kind.in_(list(INSTRUMENT_FIGURES)))
+    )
+    marks: Marks = {}
+    for county, kind, day in conn.execute(stmt):
+        _add(marks, county, INSTRUMENT_FIGURES[kind], day, day)
+    return marks
+
+
+def _leaves_window(day: dt.date, years: int) -> dt.date:
+    """The first as-of date whose window of ``years`` years no longer holds a finding of ``day``: the
+    first ``x`` with ``years_before(x, years) >= day``."""
+    from .rules.supervision import years_before
+
+    try:
+        x = day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        x = dt.date(day.year + years, 3, 1)
+    while years_before(x - ONE_DAY, years) >= day:
+        x -= ONE_DAY
+    while years_before(x, years) < day:
+        x += ONE_DAY
+    return x
+
+
+def supervision_terms() -> dict[int, tuple[int, int]]:
+    """For every campaign with a calendar: (major findings that put an enterprise under special
+    supervision, years of the window they are counted in)."""
+    from .campaign import available_years, load_campaign
+
+    out = {}
+    for year in available_years():
+        c = load_campaign(year)
+        out[year] = (
+            int(c.parameter("special_supervision_major_risks")),
+            int(c.parameter("special_supervision_window_years")),
+        )
+    return out
+
+
+def campaign_key(year: int) -> dt.date:
+    """The ``anchor`` of the classified-supervision marks of a campaign year."""
+    return dt.date(year, 1, 1)
+
+
+def supervision_marks(
+    marks: Marks,
+    county: str,
+    findings: Sequence[tuple[str, dt.date, int]],
+    terms: Mapping[int, tuple[int, int]],
+) -> None:
+    """The marks of one enterprise's classified supervision (分类监管), from its larger and major findings
+    (grade, found date, campaign year), for every campaign of ``terms``: anchored on the campaign
+    (:func:`campaign_key`), they sum, at an as-of date, to whether the enterprise is under special
+    supervision then by that campaign's terms, and whether it is under key supervision (not special, and
+    a larger or major finding of that campaign year found by then). See
+    :func:`hazardlib.rules.supervision.supervision_classes`."""
+    majors = sorted(day for grade, day, _ in findings if grade == "major")
+    for year, (need, years) in terms.items():
+        steps: dict[dt.date, int] = defaultdict(int)
+        for day in majors:
+            steps[day] += 1
+            steps[_leaves_window(day, years)] -= 1
+        current = [day for grade, day, y in findings if y == year and grade in ("larger", "major")]
+        first = min(current) if current else None
+        if first is not None:
+            steps.setdefault(first, 0)
+        anchor = campaign_key(year)
+        held, special, key = 0, False, False
+        for day in sorted(steps):
+            held += steps[day]
+            now_special = held >= need
+            now_key = not now_special and first is not None and day >= first
+            if now_special != special:
+                _add(marks, county, "special_supervision", anchor, day, 1 if now_special else -1)
+            if now_key != key:
+                _add(marks, county, "key_supervision", anchor, day, 1 if now_key else -1)
+            special, key = now_special, now_key
+
+
+def _count_supervision(conn: Connection, where: Where) -> Marks:
+    h = schema.hazards
+    terms = supervision_terms()
+    marks: Marks = {}
+    rows = _by_enterprise(conn, h, where, h.c.grade, h.c.found_date, h.c.campaign_year)
+    for (_, county), findings in rows.items():
+        relevant = [(g, d, y) for g, d, y in findings if g in ("larger", "major")]
+        if relevant:
+            supervision_marks(marks, county, relevant, terms)
+    return marks
+
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        Family("hazard", schema.hazards, _count_hazards),
+        Family("inspections", ENT, _count_inspections),
+        Family("self_checks", ENT, _count_self_checks),
+        Family("interviews", ENT, _count_interviews),
+        Family("enforcement", ENT, _count_enforcement),
+        Family("help", ENT, _count_help),
+        Family("spot_check", schema.spot_checks, _count_spot_checks),
+        Family("trace", schema.tracing_tasks, _count_traces),
+        Family("instrument", schema.instruments, _count_instruments),
+        Family("supervision", ENT, _count_supervision),
+    )
+}
+
+COUNTED_FIGURES = (
+    "producers_inspected", "sellers_inspected", "self_checks", "reported_not_on_ledger", "hazards_found",
+    "hazards_general", "hazards_larger", "hazards_major", "hazards_closed", "hazards_overdue",
+    "risks_on_ledger", "spot_check_batches", "unqualified_batches", "refused_batches", "follow_up_checks",
+    "two_way_traces", "enterprises_interviewed", *INSTRUMENT_FIGURES.values(), "cases_filed", "transfers",
+    "dishonesty_listed", "licences_revoked", "typical_cases_published", "enterprises_helped",
+    "quality_clinics", "guidance_letters",
+)  # fmt: skip
+"""The figures ``figure_counts`` holds that sum over a report window (the results list's count figures but
+classified supervision, anchored on campaigns, and the campaign's extra figures, counted from the records)."""
+CLASSIFIED_FIGURES = ("key_supervision", "special_supervision")
+
+# Which units a write to each table touches: (family, column of the record holding the unit id).
+_TOUCHES: dict[str, tuple[tuple[str, str], ...]] = {
+    "hazards": (("hazard", "id"), ("supervision", "enterprise_id")),
+    "hazard_events": (("hazard", "hazard_id"),),
+    "inspections": (("inspections", "enterprise_id"),),
+    "self_checks": (("self_checks", "enterprise_id"),),
+    "interviews": (("interviews", "enterprise_id"),),
+    "enforcement_cases": (("enforcement", "enterprise_id"),),
+    "help_records": (("help", "enterprise_id"),),
+    "spot_checks": (("spot_check", "id"),),
+    "tracing_tasks": (("trace", "id"),),
+    "instruments": (("instrument", "id"),),
+}
+# Columns of a record whose change cannot move a figure (a hazard's state is read from its events).
+_IDLE_COLUMNS: dict[str, frozenset[str]] = {
+    "hazards": frozenset(
+        [
+            "state",
+            "deadline",
+            "ordered_date",
+            "rectified_date",
+            "reinspected_date",
+            "closed_date",
+            "description",
+            "control_measures",
+            "large_urgent",
+            "problem_code",
+            "category_code",
+            "sub_product_code",
+            "updated_at",
+            "updated_by",
+            "version",
+        ]
+    ),
+}
+# Records that count for the county of the enterprises they name (an enterprise moving county moves them).
+_ENTERPRISE_LINKS: tuple[tuple[str, sa.Table, tuple[str, ...]], ...] = (
+    ("hazard", schema.hazards, ("enterprise_id",)),
+    ("spot_check", schema.spot_checks, ("enterprise_id", "seller_id", "producer_id")),
+    ("instrument", schema.instruments, ("enterprise_id",)),
+)
+
+
+def _in(units: Sequence[Any]) -> Iterator[Where]:
+    for i in range(0, len(units), IN_CHUNK):
+        yield _member_of(list(units[i : i + IN_CHUNK]))
+
+
+def _member_of(chunk: list[Any]) -> Where:
+    return lambda column: column.in_(chunk)
+
+
+def _between(first: int, last: int) -> Where:
+    return lambda column: column.between(first, last)
+
+
+def _ranges(conn: Connection, table: sa.Table) -> Iterator[Where]:
+    low, high = conn.execute(sa.select(sa.func.min(table.c.id), sa.func.max(table.c.id))).one()
+    if low is None:
+        return
+    for first in range(int(low), int(high) + 1, RANGE_CHUNK):
+        yield _between(first, first + RANGE_CHUNK - 1)
+
+
+def count_units(conn: Connection, family: str, units: Sequence[Any] | None) -> Marks:
+    """The marks of ``units`` of ``family`` (every unit when None), counted from the store."""
+    fam = FAMILIES[family]
+    marks: Marks = {}
+    conditions = _ranges(conn, fam.table) if units is None else _in(units)
+    for where in conditions:
+        for key, n in fam.count(conn, where).items():
+            marks[key] = marks.get(key, 0) + n
+    return marks
+
+
+def apply(conn: Connection, marks: Marks) -> int:
+    """Add ``marks`` to ``figure_counts`` (one upsert, in key order); returns the rows written."""
+    rows = [
+        {"county_code": c, "figure": f, "anchor": a, "day": d, "n": n}
+        for (c, f, a, d), n in sorted(marks.items(), key=lambda kv: (kv[0][2], kv[0][3], kv[0][0], kv[0][1]))
+        if n
+    ]
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    stmt = insert(COUNTS)
+    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={"n": COUNTS.c.n + stmt.excluded.n})
+    for i in range(0, len(rows), IN_CHUNK):
+        conn.execute(stmt, rows[i : i + IN_CHUNK])
+    return len(rows)
+
+
+TERMS_KEY = "figure_counts_terms"
+
+
+def _terms_text() -> str:
+    return json.dumps(supervision_terms(), sort_keys=True)
+
+
+def terms_current(conn: Connection) -> bool:
+    """Whether the classified-supervision marks were counted by the campaign calendars of today (a new
+    or changed calendar needs ``hazard recount``; until then the results list counts those figures from
+    the records)."""
+    meta = schema.store_meta
+    kept = conn.execute(sa.select(meta.c.value).where(meta.c.key == TERMS_KEY)).scalar()
+    return kept == _terms_text()
+
+
+def forget(conn: Connection) -> None:
+    """Empty ``figure_counts`` and forget the terms they were made by (a store being restored from a
+    backup, which brings its own and is counted afresh afterwards); nothing when the store predates them."""
+    if sa.inspect(conn).has_table(COUNTS.name):
+        conn.execute(COUNTS.delete())
+    meta = schema.store_meta
+    conn.execute(meta.delete().where(meta.c.key == TERMS_KEY))
+
+
+def rebuild(conn: Connection) -> int:
+    """Count every unit of the store afresh into an emptied ``figure_counts``; returns its rows."""
+    meta = schema.store_meta
+    conn.execute(meta.delete().where(meta.c.key == TERMS_KEY))
+    conn.execute(meta.insert().values(key=TERMS_KEY, value=_terms_text()))
+    conn.execute(COUNTS.delete())
+    total = 0
+    for family in FAMILIES:
+        total += apply(conn, count_units(conn, family, None))
+    conn.execute(COUNTS.delete().where(COUNTS.c.n == 0))
+    return total
+
+
+class Tracker:
+    """The units one transaction has touched, with their marks before its first write to them."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.before: Marks = {}
+        self.touched: dict[str, set[Any]] = defaultdict(set)
+        self.everything = False
+
+    def recount_everything(self) -> None:
+        """Count the whole store afresh at the end (after bulk writes that bypass :meth:`touch`)."""
+        self.everything = True
+
+    def _units(self, family: str, units: Iterable[Any], *, new: bool) -> None:
+        fresh = [u for u in {u for u in units if u is not None} if u not in self.touched[family]]
+        if not fresh:
+            return
+        self.touched[family].update(fresh)
+        if not new:
+            for key, n in count_units(self.conn, family, fresh).items():
+                self.before[key] = self.before.get(key, 0) + n
+
+    def touch(
+        self,
+        table: str,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        changed: Iterable[str] | None = None,
+        new: bool = False,
+    ) -> None:
+        """Note the units that a write of ``rows`` to ``table`` changes, before the write.
+
+        ``changed``: the columns an update changes (None: an insert or a delete); ``new``: the rows are
+        being inserted and carry their id already, so the units they key by id hold nothing yet.
+        """
+        if self.everything:
+            return
+        if table == "enterprises":
+            if changed is not None and "county_code" in set(changed):
+                self._enterprises_moving([r["id"] for r in rows])
+            return
+        touches = _TOUCHES.get(table)
+        if not touches:
+            return
+        if changed is not None and not (set(changed) - _IDLE_COLUMNS.get(table, frozenset())):
+            return
+        for family, column in touches:
+            self._units(family, (r.get(column) for r in rows), new=new and column == "id")
+        if table == "hazards":  # a major risk on the ledger counts in its self-check's figures
+            self._units(
+                "self_checks",
+                (r.get("enterprise_id") for r in rows if r.get("source") == "self_check"),
+                new=False,
+            )
+
+    def inserted(self, table: str, ids: Iterable[int]) -> None:
+        """Note the units keyed by the ids of records just inserted (they held no marks before)."""
+        if self.everything:
+            return
+        for family, column in _TOUCHES.get(table, ()):
+            if column == "id":
+                self._units(family, ids, new=True)
+
+    def _enterprises_moving(self, ids: Sequence[int]) -> None:
+        for fam in FAMILIES.values():
+            if fam.table is ENT:
+                self._units(fam.name, ids, new=False)
+        for family, table, columns in _ENTERPRISE_LINKS:
+            linked = sa.or_(*(table.c[c].in_(list(ids)) for c in columns))
+            units = self.conn.execute(sa.select(table.c.id).where(linked)).scalars().all()
+            self._units(family, units, new=False)
+
+    def flush(self) -> None:
+        """Add the difference the transaction made to ``figure_counts`` (before it commits)."""
+        if self.everything:
+            rebuild(self.conn)
+            return
+        if not self.touched:
+            return
+        marks = {k: -n for k, n in self.before.items()}
+        for family, units in self.touched.items():
+            for key, n in count_units(self.conn, family, sorted(units)).items():
+                marks[key] = marks.get(key, 0) + n
+        apply(self.conn, marks)
+        self.before.clear()
+        self.touched.clear()
+
+
+def _sums(conn: Connection, counties: Sequence[str], *where: Any) -> dict[tuple[str, str], int]:
+    stmt = (
+        sa.select(COUNTS.c.county_code, COUNTS.c.figure, sa.func.sum(COUNTS.c.n))
+        .where(COUNTS.c.county_code.in_(list(counties)), *where)
+        .group_by(COUNTS.c.county_code, COUNTS.c.figure)
+    )
+    return {(c, f): int(n) for c, f, n in conn.execute(stmt)}
+
+
+def counted(
+    conn: Connection, start: dt.date, as_of: dt.date, counties: Sequence[str]
+) -> dict[tuple[str, str], int]:
+    """Every :data:`COUNTED_FIGURES` per county for a report window ``start``…``as_of``:
+    {(county, figure): n}."""
+    return _sums(
+        conn,
+        counties,
+        COUNTS.c.anchor >= start,
+        COUNTS.c.day <= as_of,
+        COUNTS.c.figure.not_in(CLASSIFIED_FIGURES),
+    )
+
+
+def classified(
+    conn: Connection, campaign_year: int, as_of: dt.date, counties: Sequence[str]
+) -> dict[tuple[str, str], int]:
+    """Enterprises under key and special supervision per county at ``as_of``, by the terms of the campaign
+    of ``campaign_year``: {(county, figure): n}."""
+    return _sums(
+        conn,
+        counties,
+        COUNTS.c.anchor == campaign_key(campaign_year),
+        COUNTS.c.day <= as_of,
+        COUNTS.c.figure.in_(CLASSIFIED_FIGURES),
+    )
+
+
+__all__ = [
+    "COUNTED_FIGURES",
+    "FAMILIES",
+    "Tracker",
+    "apply",
+    "count_units",
+    "counted",
+    "hazard_marks",
+    "rebuild",
+]
