@@ -83,42 +83,106 @@ def _span(
 # -- how each family of units counts ------------------------------------------------------------------
 
 
-def hazard_marks(
-    marks: Marks,
-    county: str,
-    hazard: Mapping[str, Any],
-    events: Sequence[tuple[dt.date, str, dt.date | None]],
-) -> None:
-    """The marks of one hazard or risk on the ledger: its ``events`` are (date, to-state, deadline) in
-    the order of the ledger (date, then id). The figures are those of the results list's ledger part:
-    a hazard found, by grade, closed out at the date, overdue at the date; a major risk reported in a
-    self-check (see :func:`hazardlib.reports.results_list._hazards`)."""
-    found = hazard["found_date"]
-    if hazard["kind"] == "risk":
-        if hazard["grade"] == "major" and hazard["source"] == "self_check":
-            _add(marks, county, "risks_on_ledger", found, found)
-        return
-    if hazard["kind"] != "hazard":
-        return
-    _add(marks, county, "hazards_found", found, found)
-    if hazard["grade"] in ("general", "larger", "major"):
-        _add(marks, county, f"hazards_{hazard['grade']}", found, found)
-    # The state between event days: the latest event on or before the day, the latest deadline set.
+STOCK = dt.date.max
+"""The anchor of a mark that counts whatever the window's start (a stock at the window's end)."""
+
+
+def progress_figure(name: str, year: int | None = None) -> str:
+    """The name under which a figure of the tracker's progress (:func:`hazardlib.stages.county_progress`)
+    is kept, for the campaign of ``year`` (None: a figure of no campaign)."""
+    return f"p_{name}" if year is None else f"p_{name}:{year}"
+
+
+Event = tuple[dt.date, str, str, "dt.date | None"]  # date, move, to-state, deadline
+
+
+def _state_spans(events: Sequence[Event]) -> list[tuple[dt.date, str, dt.date | None]]:
+    """The state between event days (the latest event on or before a day; the latest deadline set): a
+    list of (first day, state, deadline), from ``date.min`` in ``found``."""
     spans: list[tuple[dt.date, str, dt.date | None]] = [(dt.date.min, "found", None)]
     deadline = None
-    for day, to_state, event_deadline in events:
+    for day, _move, to_state, event_deadline in events:
         if event_deadline is not None:
             deadline = event_deadline
         if spans[-1][0] == day:
             spans[-1] = (day, to_state, deadline)
         else:
             spans.append((day, to_state, deadline))
+    return spans
+
+
+def _runs(spans: Sequence[tuple[dt.date, str, Any]]) -> Iterator[tuple[dt.date, dt.date | None, bool]]:
+    """(start, end or None, closed) of the runs of closed and of not-closed days."""
+    start, closed = spans[0][0], spans[0][1] == "closed"
+    for day, state, _ in spans[1:]:
+        if (state == "closed") != closed:
+            yield start, day, closed
+            start, closed = day, state == "closed"
+    yield start, None, closed
+
+
+def _overdue(
+    spans: Sequence[tuple[dt.date, str, dt.date | None]],
+) -> Iterator[tuple[dt.date, dt.date | None]]:
+    """(start, end or None) of the days a hazard is overdue: ordered, with its deadline passed."""
     for i, (start, state, due) in enumerate(spans):
         end = spans[i + 1][0] if i + 1 < len(spans) else None
-        if state == "closed":
-            _span(marks, county, "hazards_closed", found, start, end)
-        elif state == "ordered" and due is not None and due < dt.date.max:
-            _span(marks, county, "hazards_overdue", found, max(start, due + ONE_DAY), end)
+        if state == "ordered" and due is not None and due < dt.date.max:
+            yield max(start, due + ONE_DAY), end
+
+
+def hazard_marks(marks: Marks, county: str, hazard: Mapping[str, Any], events: Sequence[Event]) -> None:
+    """The marks of one hazard or risk on the ledger; ``events`` are (date, move, to-state, deadline) in
+    the order of the ledger (date, then id), ``county`` the county of its enterprise.
+
+    For the results list (:func:`hazardlib.reports.results_list._hazards`), counted for ``county`` and
+    anchored on the found date: a hazard found, by grade, closed out at the date, overdue at the date; a
+    major risk reported in a self-check. For the tracker's progress (:func:`hazardlib.stages.ledger_counts`),
+    counted for the county that recorded it within its campaign year, hazards and risks alike: found in
+    the window and to date, closed out in the window (closed at the end by a closing in the window) and to
+    date, open, overdue, open with an escalation.
+    """
+    found, kind = hazard["found_date"], hazard["kind"]
+    spans = _state_spans(events)
+    runs = list(_runs(spans))
+    if kind == "risk" and hazard["grade"] == "major" and hazard["source"] == "self_check":
+        _add(marks, county, "risks_on_ledger", found, found)
+    elif kind == "hazard":
+        _add(marks, county, "hazards_found", found, found)
+        if hazard["grade"] in ("general", "larger", "major"):
+            _add(marks, county, f"hazards_{hazard['grade']}", found, found)
+        for start, end, closed in runs:
+            if closed:
+                _span(marks, county, "hazards_closed", found, start, end)
+        for start, end in _overdue(spans):
+            _span(marks, county, "hazards_overdue", found, start, end)
+    own, year = hazard["county_code"], hazard["campaign_year"]
+
+    def stock(name: str, start: dt.date, end: dt.date | None) -> None:
+        start = max(start, found)
+        if end is None or end > start:
+            _add(marks, own, progress_figure(name, year), STOCK, start)
+            if end is not None:
+                _add(marks, own, progress_figure(name, year), STOCK, end, -1)
+
+    _add(marks, own, progress_figure("hazards_found", year), found, found)
+    stock("hazards_found_to_date", found, None)
+    escalated = min((day for day, move, _, _ in events if move == "escalate"), default=None)
+    for start, end, closed in runs:
+        if closed:
+            stock("hazards_closed_to_date", start, end)
+            # Closed at the window's end by a closing in the window: the run starts with its closing.
+            counted_from = max(start, found)
+            if end is None or end > counted_from:
+                _add(marks, own, progress_figure("hazards_closed", year), start, counted_from)
+                if end is not None:
+                    _add(marks, own, progress_figure("hazards_closed", year), start, end, -1)
+        else:
+            stock("open_hazards", start, end)
+            if escalated is not None:
+                stock("open_escalations", max(start, escalated), end)
+    for start, end in _overdue(spans):
+        stock("overdue_hazards", start, end)
 
 
 INSTRUMENT_FIGURES = {
@@ -147,29 +211,34 @@ def _count_hazards(conn: Connection, where: Where) -> Marks:
     h, ev = schema.hazards, schema.hazard_events
     e = ENT.alias("e")
     hazards = conn.execute(
-        sa.select(h.c.id, h.c.kind, h.c.grade, h.c.source, h.c.found_date, e.c.county_code)
+        sa.select(
+            h.c.id, h.c.kind, h.c.grade, h.c.source, h.c.found_date, h.c.county_code, h.c.campaign_year,
+            e.c.county_code.label("enterprise_county"),
+        )
         .select_from(h.join(e, e.c.id == h.c.enterprise_id))
         .where(where(h.c.id))
-    ).all()
-    events: dict[int, list[tuple[dt.date, str, dt.date | None]]] = defaultdict(list)
-    for hazard_id, day, to_state, deadline in conn.execute(
-        sa.select(ev.c.hazard_id, ev.c.event_date, ev.c.to_state, ev.c.deadline)
+    ).all()  # fmt: skip
+    events: dict[int, list[Event]] = defaultdict(list)
+    for hazard_id, day, move, to_state, deadline in conn.execute(
+        sa.select(ev.c.hazard_id, ev.c.event_date, ev.c.move, ev.c.to_state, ev.c.deadline)
         .where(where(ev.c.hazard_id))
         .order_by(ev.c.hazard_id, ev.c.event_date, ev.c.id),
     ):
-        events[hazard_id].append((day, to_state, deadline))
+        events[hazard_id].append((day, move, to_state, deadline))
     marks: Marks = {}
     for row in hazards:
         hazard = dict(row._mapping)
-        hazard_marks(marks, hazard["county_code"], hazard, events.get(hazard["id"], ()))
+        hazard_marks(marks, hazard["enterprise_county"], hazard, events.get(hazard["id"], ()))
     return marks
 
 
 def _by_enterprise(
     conn: Connection, table: sa.Table, where: Where, *columns: Any
 ) -> dict[tuple[int, str], list[Any]]:
-    """``columns`` of ``table``'s records, grouped by (enterprise id, the enterprise's county)."""
+    """``columns`` of ``table``'s records, grouped by (enterprise id, the enterprise's county); a column
+    named ``KEY_ENTERPRISE`` is whether the enterprise is a key enterprise (see :func:`key_enterprise`)."""
     e = ENT.alias("e")
+    columns = tuple(key_enterprise(e) if c is KEY_ENTERPRISE else c for c in columns)
     stmt = (
         sa.select(table.c.enterprise_id, e.c.county_code, *columns)
         .select_from(table.join(e, e.c.id == table.c.enterprise_id))
@@ -181,14 +250,37 @@ def _by_enterprise(
     return out
 
 
+KEY_ENTERPRISE = object()
+
+
+def key_enterprise(e: Any) -> Any:
+    """SQL: the enterprise ``e`` makes or sells at least one product of the key categories (as
+    :func:`hazardlib.stages.key_enterprise`)."""
+    return sa.func.coalesce(sa.func.json_array_length(e.c.products), 0) > 0
+
+
+def _count_enterprises(conn: Connection, where: Where) -> Marks:
+    e = ENT
+    marks: Marks = {}
+    stmt = sa.select(e.c.county_code).where(where(e.c.id), key_enterprise(e))
+    for (county,) in conn.execute(stmt):
+        _add(marks, county, progress_figure("key_enterprises"), STOCK, dt.date.min)
+    return marks
+
+
 def _count_inspections(conn: Connection, where: Where) -> Marks:
     t = schema.inspections
     marks: Marks = {}
     figures = {"production": "producers_inspected", "circulation": "sellers_inspected"}
-    for (_, county), rows in _by_enterprise(conn, t, where, t.c.field, t.c.inspection_date).items():
-        for field, day in set(map(tuple, rows)):  # a visit: enterprise, field, date
+    columns = (t.c.field, t.c.inspection_date, t.c.county_code, t.c.campaign_year)
+    for (_, county), rows in _by_enterprise(conn, t, where, *columns).items():
+        for field, day in {(r[0], r[1]) for r in rows}:  # a visit: enterprise, field, date
             if field in figures:
                 _add(marks, county, figures[field], day, day)
+        for field, day, own, year in rows:  # the tracker counts each record for the county that made it
+            _add(marks, own, progress_figure("inspections", year), day, day)
+            if field in figures:
+                _add(marks, own, progress_figure(f"inspections_{field}", year), day, day)
     return marks
 
 
@@ -202,13 +294,19 @@ def _count_self_checks(conn: Connection, where: Where) -> Marks:
         h.c.source == "self_check",
     )
     marks: Marks = {}
-    for (_, county), rows in _by_enterprise(
-        conn, t, where, t.c.check_date, t.c.major_risk_reported, on_ledger
-    ).items():
+    columns = (t.c.check_date, t.c.major_risk_reported, on_ledger, t.c.county_code, t.c.campaign_year,
+               KEY_ENTERPRISE)  # fmt: skip
+    for (_, county), rows in _by_enterprise(conn, t, where, *columns).items():
         _once_per_window(marks, county, "self_checks", (r[0] for r in rows))
-        for day, reported, listed in rows:
+        first: dict[tuple[str, int], dt.date] = {}
+        for day, reported, listed, own, year, key in rows:
             if reported and not listed:
                 _add(marks, county, "reported_not_on_ledger", day, day)
+            if key:  # the tracker: key enterprises' self-checks, for the county that recorded them
+                _add(marks, own, progress_figure("self_checks_in_window", year), day, day)
+                first[(own, year)] = min(day, first.get((own, year), day))
+        for (own, year), day in first.items():
+            _add(marks, own, progress_figure("self_checked", year), STOCK, day)
     return marks
 
 
@@ -384,6 +482,7 @@ FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
         Family("hazard", schema.hazards, _count_hazards),
+        Family("enterprise", ENT, _count_enterprises),
         Family("inspections", ENT, _count_inspections),
         Family("self_checks", ENT, _count_self_checks),
         Family("interviews", ENT, _count_interviews),
@@ -410,6 +509,7 @@ CLASSIFIED_FIGURES = ("key_supervision", "special_supervision")
 
 # Which units a write to each table touches: (family, column of the record holding the unit id).
 _TOUCHES: dict[str, tuple[tuple[str, str], ...]] = {
+    "enterprises": (("enterprise", "id"),),
     "hazards": (("hazard", "id"), ("supervision", "enterprise_id")),
     "hazard_events": (("hazard", "hazard_id"),),
     "inspections": (("inspections", "enterprise_id"),),
@@ -579,8 +679,7 @@ class Tracker:
         if self.everything:
             return
         if table == "enterprises":
-            if changed is not None and "county_code" in set(changed):
-                self._enterprises_moving([r["id"] for r in rows])
+            self._enterprises(rows, changed, new=new)
             return
         touches = _TOUCHES.get(table)
         if not touches:
@@ -603,6 +702,18 @@ class Tracker:
         for family, column in _TOUCHES.get(table, ()):
             if column == "id":
                 self._units(family, ids, new=True)
+
+    def _enterprises(
+        self, rows: Sequence[Mapping[str, Any]], changed: Iterable[str] | None, *, new: bool
+    ) -> None:
+        ids = [r["id"] for r in rows if r.get("id") is not None]
+        columns = None if changed is None else set(changed)
+        if columns is None or columns & {"county_code", "products"}:
+            self._units("enterprise", ids, new=new)
+        if columns is not None and "products" in columns:  # key enterprises' self-checks
+            self._units("self_checks", ids, new=False)
+        if columns is not None and "county_code" in columns:
+            self._enterprises_moving(ids)
 
     def _enterprises_moving(self, ids: Sequence[int]) -> None:
         for fam in FAMILIES.values():
@@ -648,7 +759,7 @@ def counted(
         counties,
         COUNTS.c.anchor >= start,
         COUNTS.c.day <= as_of,
-        COUNTS.c.figure.not_in(CLASSIFIED_FIGURES),
+        COUNTS.c.figure.in_(COUNTED_FIGURES),
     )
 
 
@@ -664,6 +775,31 @@ def classified(
         COUNTS.c.day <= as_of,
         COUNTS.c.figure.in_(CLASSIFIED_FIGURES),
     )
+
+
+PROGRESS_FIGURES = (
+    "self_checked", "self_checks_in_window", "inspections_production", "inspections_circulation",
+    "inspections", "hazards_found", "hazards_found_to_date", "hazards_closed", "hazards_closed_to_date",
+    "open_hazards", "overdue_hazards", "open_escalations",
+)  # fmt: skip
+"""The tracker's progress figures kept per campaign year (and ``key_enterprises``, of no campaign)."""
+
+
+def progress(
+    conn: Connection, year: int, start: dt.date, end: dt.date, counties: Sequence[str]
+) -> dict[tuple[str, str], int]:
+    """The tracker's progress figures per county for the campaign of ``year`` over a window
+    ``start``…``end``: {(county, figure without prefix): n} (see :func:`hazardlib.stages.county_progress`)."""
+    names = {progress_figure(f, year): f for f in PROGRESS_FIGURES}
+    names[progress_figure("key_enterprises")] = "key_enterprises"
+    got = _sums(
+        conn,
+        counties,
+        COUNTS.c.anchor >= start,
+        COUNTS.c.day <= end,
+        COUNTS.c.figure.in_(list(names)),
+    )
+    return {(c, names[f]): n for (c, f), n in got.items()}
 
 
 __all__ = [

@@ -196,6 +196,36 @@ def ledger_counts(
 
 
 def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> pd.DataFrame:
+    """The count columns per county, read from the running counts (:mod:`hazardlib.counters`)."""
+    from .counters import progress
+
+    with store.read() as conn:
+        got = progress(conn, campaign.year, w.start, w.end, codes)
+    out = pd.DataFrame(
+        {key: [got.get((code, key), 0) for code in codes] for key in COUNT_COLUMNS},
+        index=pd.Index(codes, name="county_code"),
+        dtype="int64",
+    )
+    return _with_plans(store, campaign, w, out)
+
+
+def _with_plans(store: Store, campaign: Campaign, w: Window, out: pd.DataFrame) -> pd.DataFrame:
+    cp = schema.county_plans
+    with store.read() as conn:
+        plans = conn.execute(
+            sa.select(cp.c.county_code, cp.c.adopted_date).where(
+                cp.c.campaign_year == campaign.year,
+                cp.c.adopted_date <= w.end,
+                cp.c.county_code.in_(list(out.index)),
+            )
+        ).all()
+    adopted = {code: day for code, day in plans}
+    out["plan_adopted_date"] = [adopted.get(c) for c in out.index]
+    return out
+
+
+def _counts_plain(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> pd.DataFrame:
+    """:func:`_counts` by the plain definitions: GROUP BY county queries over the records."""
     year, start, end = campaign.year, w.start, w.end
     sc, ins = schema.self_checks, schema.inspections
     led, ledger_measures = ledger_counts(year, start, end, codes)
@@ -229,19 +259,10 @@ def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> pd
             ),
             _grouped(conn, led.c.county_code, ledger_measures, led, [], codes),
         ]
-        cp = schema.county_plans
-        plans = conn.execute(
-            sa.select(cp.c.county_code, cp.c.adopted_date).where(
-                cp.c.campaign_year == year, cp.c.adopted_date <= end, cp.c.county_code.in_(codes)
-            )
-        ).all()
     out = pd.DataFrame(index=pd.Index(codes, name="county_code"))
     for part in parts:
         out = out.join(part, how="left")
-    out = out.fillna(0).astype("int64")
-    adopted = {code: day for code, day in plans}
-    out["plan_adopted_date"] = [adopted.get(c) for c in out.index]
-    return out
+    return _with_plans(store, campaign, w, out.fillna(0).astype("int64"))
 
 
 def _rate(num: int, den: int) -> float | None:
@@ -273,18 +294,19 @@ def _judge(
 
 
 def county_progress(
-    store: Store, as_of: dt.date, county: str | None = None, stage: int | None = None
+    store: Store, as_of: dt.date, county: str | None = None, stage: int | None = None, *, plain: bool = False
 ) -> pd.DataFrame:
     """The tracker's figures, one row per county and (for the whole prefecture) a last row "522700".
 
     ``stage`` None counts the campaign so far; a stage number counts within that stage's window, with
     stocks (coverage, close-out rate, open and overdue hazards, on track) taken at its last day or at
-    ``as_of`` if earlier. Column definitions: docs/rules.md “进度指标”.
+    ``as_of`` if earlier. Column definitions: docs/rules.md “进度指标”. The counts are read from the
+    running counts (:mod:`hazardlib.counters`); ``plain`` counts them from the records instead.
     """
     campaign = campaign_at(as_of)
     w = window(campaign, as_of, stage)
     codes = _codes(store, county)
-    counts = _counts(store, campaign, w, codes)
+    counts = (_counts_plain if plain else _counts)(store, campaign, w, codes)
     regions = load_regions()
     if len(codes) > 1:
         total = counts[list(COUNT_COLUMNS)].sum().to_frame(PREFECTURE_CODE).T

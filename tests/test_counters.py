@@ -16,6 +16,7 @@ from hazardlib.errors import IllegalMove
 from hazardlib.ledger import apply_move
 from hazardlib.reports.common import scope_for
 from hazardlib.reports.results_list import results_frame
+from hazardlib.stages import county_progress
 from hazardlib.store import Store, open_store
 from hazardlib.tracing import create_tracing_tasks
 
@@ -55,6 +56,12 @@ def assert_counts_hold(
             scope = scope_for(store, as_of, county)
             fast, plain = results_frame(store, scope), results_frame(store, scope, plain=True)
             pd.testing.assert_frame_equal(fast, plain, obj=f"{as_of} {county or '全州'}")
+            for stage in (None, 1, 2, 3):  # the tracker's progress, for the campaign so far and by stage
+                pd.testing.assert_frame_equal(
+                    county_progress(store, as_of, county, stage),
+                    county_progress(store, as_of, county, stage, plain=True),
+                    obj=f"进度 {as_of} {county or '全州'} 第{stage}阶段",
+                )
     with store.read() as conn:
         assert kept(conn) == afresh(store)
 
@@ -197,14 +204,15 @@ def test_overdue_and_closed_spans_of_one_hazard() -> None:
     """One hazard's marks: overdue from the day after its deadline until it is rectified, closed from its
     closing day until it is reopened; each figure sums to 1 inside its span and 0 outside."""
     marks: counters.Marks = {}
-    hazard = {"kind": "hazard", "grade": "larger", "source": "inspection", "found_date": D(2024, 6, 1)}
+    hazard = {"kind": "hazard", "grade": "larger", "source": "inspection", "found_date": D(2024, 6, 1),
+              "county_code": "522701", "campaign_year": 2024}  # fmt: skip
     events = [
-        (D(2024, 6, 1), "found", None),
-        (D(2024, 6, 2), "ordered", D(2024, 6, 10)),
-        (D(2024, 6, 20), "rectified", None),
-        (D(2024, 6, 21), "reinspected", None),
-        (D(2024, 6, 21), "closed", None),  # two events on one day: the later one holds
-        (D(2024, 8, 1), "ordered", None),  # reopened with the old deadline, long passed
+        (D(2024, 6, 1), "found", "found", None),
+        (D(2024, 6, 2), "order", "ordered", D(2024, 6, 10)),
+        (D(2024, 6, 20), "rectify", "rectified", None),
+        (D(2024, 6, 21), "reinspect", "reinspected", None),
+        (D(2024, 6, 21), "close", "closed", None),  # two events on one day: the later one holds
+        (D(2024, 8, 1), "look_back", "ordered", None),  # reopened with the old deadline, long passed
     ]
     counters.hazard_marks(marks, "522701", hazard, events)
 
