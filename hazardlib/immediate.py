@@ -13,6 +13,8 @@ typed in: the plan asks for a report at once after the fact, so late entry does 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -174,15 +176,8 @@ def state_expr(as_of: dt.date) -> Any:
     )
 
 
-def feed(store: Store, as_of: dt.date | None = None, county: str | None = None) -> pd.DataFrame:
-    """The feed at the end of ``as_of`` (default today): every item raised by then, newest first.
-
-    Columns: id, county_code, county_name, kind, kind_label, record_table, record_id, summary,
-    raised_at, due_at, acknowledged_at, acknowledged_by, state, state_label.
-    """
-    day = as_of or dt.date.today()
+def _feed_query(store: Store, day: dt.date, county: str | None) -> Any:
     cut = end_of(day)
-    state = state_expr(day).label("state")
     stmt = store.scoped(
         sa.select(
             T.c.id,
@@ -195,30 +190,73 @@ def feed(store: Store, as_of: dt.date | None = None, county: str | None = None) 
             T.c.due_at,
             sa.case((T.c.acknowledged_at < cut, T.c.acknowledged_at)).label("acknowledged_at"),
             sa.case((T.c.acknowledged_at < cut, T.c.acknowledged_by)).label("acknowledged_by"),
-            state,
+            state_expr(day).label("state"),
         ).where(T.c.raised_at < cut),
         T,
     )
     if county:
         stmt = stmt.where(T.c.county_code == county)
-    with store.read() as conn:
-        rows = conn.execute(stmt.order_by(T.c.raised_at.desc(), T.c.id.desc())).mappings().all()
-    columns = [
-        "id",
-        "county_code",
-        "kind",
-        "record_table",
-        "record_id",
-        "summary",
-        "raised_at",
-        "due_at",
-        "acknowledged_at",
-        "acknowledged_by",
-        "state",
-    ]
-    frame = pd.DataFrame([dict(r) for r in rows], columns=columns)
+    return stmt
+
+
+def _not_acknowledged(day: dt.date) -> Any:
+    """SQL: the item is pending or late at the end of ``day``."""
+    return sa.or_(T.c.acknowledged_at.is_(None), T.c.acknowledged_at >= end_of(day))
+
+
+FEED_COLUMNS = ["id", "county_code", "kind", "record_table", "record_id", "summary", "raised_at", "due_at",
+                "acknowledged_at", "acknowledged_by", "state"]  # fmt: skip
+
+
+def _feed_frame(rows: Sequence[Any]) -> pd.DataFrame:
+    frame = pd.DataFrame([dict(r) for r in rows], columns=FEED_COLUMNS)
     regions = load_regions()
     frame.insert(2, "county_name", [regions.name_of(c) for c in frame["county_code"]])
     frame.insert(4, "kind_label", [vocab.IMMEDIATE_KIND.label(k) for k in frame["kind"]])
     frame["state_label"] = [STATE_LABELS[s] for s in frame["state"]]
     return frame
+
+
+def feed(store: Store, as_of: dt.date | None = None, county: str | None = None) -> pd.DataFrame:
+    """The feed at the end of ``as_of`` (default today): every item raised by then, newest first.
+
+    Columns: id, county_code, county_name, kind, kind_label, record_table, record_id, summary,
+    raised_at, due_at, acknowledged_at, acknowledged_by, state, state_label.
+    """
+    stmt = _feed_query(store, as_of or dt.date.today(), county)
+    with store.read() as conn:
+        rows = conn.execute(stmt.order_by(T.c.raised_at.desc(), T.c.id.desc())).mappings().all()
+    return _feed_frame(rows)
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """The head of the feed, for a dashboard: the newest items, the newest waiting ones, and how many
+    there are in all (counted by the database, not loaded)."""
+
+    latest: pd.DataFrame
+    waiting: pd.DataFrame
+    total: int
+    waiting_total: int
+
+
+def feed_page(
+    store: Store,
+    as_of: dt.date | None = None,
+    county: str | None = None,
+    *,
+    latest: int = 50,
+    waiting: int = 200,
+) -> FeedPage:
+    """The ``latest`` newest items of :func:`feed` and its ``waiting`` newest pending or late ones (the
+    same columns), with the number of items and of waiting items."""
+    day = as_of or dt.date.today()
+    stmt = _feed_query(store, day, county)
+    newest = (T.c.raised_at.desc(), T.c.id.desc())
+    waits = stmt.where(_not_acknowledged(day))
+    with store.read() as conn:
+        head = conn.execute(stmt.order_by(*newest).limit(latest)).mappings().all()
+        waiting_rows = conn.execute(waits.order_by(*newest).limit(waiting)).mappings().all()
+        total = conn.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
+        waiting_total = conn.execute(sa.select(sa.func.count()).select_from(waits.subquery())).scalar_one()
+    return FeedPage(_feed_frame(head), _feed_frame(waiting_rows), int(total), int(waiting_total))

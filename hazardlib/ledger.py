@@ -37,7 +37,6 @@ from sqlalchemy.engine import Connection
 from . import schema, vocab
 from .campaign import deadline_from, load_campaign
 from .errors import IllegalMove
-from .models import category_of
 from .store import Store, Tx
 
 H = schema.hazards
@@ -289,6 +288,7 @@ def register_self_reported_risk(tx: Tx, self_check_id: int) -> int | None:
     reported.
     """
     from .immediate import raise_for_hazard
+    from .models import category_of  # here: the dashboards that only read the ledger need no models
 
     s = schema.self_checks
     sc = tx.conn.execute(sa.select(s).where(s.c.id == self_check_id)).mappings().one()

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from hazardlib.errors import HazardError
-from hazardlib.immediate import acknowledge, feed
+from hazardlib.immediate import acknowledge, feed, feed_page
 from hazardlib.store import Store
 
 from .situations import Situation
@@ -67,3 +67,26 @@ def test_only_major_findings_and_major_cases_are_reported_at_once(s, store):
     s.hazard(eid, D(2024, 7, 1), grade="larger")
     s.case(eid, D(2024, 7, 1), "substandard")
     assert feed(store, D(2024, 9, 15)).empty
+
+
+def test_a_dashboard_reads_the_head_of_the_feed_counted_by_the_database(s, store):
+    """The tracker shows the newest items and the newest waiting ones; the page holds exactly the rows the
+    whole feed starts with, and its counts are the whole feed's."""
+    firm = s.enterprise("522701")
+    for day in range(1, 8):
+        s.hazard(firm, D(2024, 7, day), grade="major", problem=f"P0{day}")
+    whole = feed(store, D(2024, 7, 9))
+    for item in whole["id"].iloc[[0, 3, 5]]:  # three acknowledged: the newest, and two older ones
+        acknowledge(store, int(item), at=T(2024, 7, 8, 9, 0))
+    whole = feed(store, D(2024, 7, 9))
+    page = feed_page(store, D(2024, 7, 9), latest=3, waiting=2)
+    waiting = whole[whole["state"].isin(["pending", "late"])]
+    assert (page.total, page.waiting_total) == (7, 4)
+    for part, want in ((page.latest, whole.head(3)), (page.waiting, waiting.head(2))):
+        assert list(part.columns) == list(whole.columns)
+        assert (
+            part[["id", "summary", "state_label"]].values.tolist()
+            == want[["id", "summary", "state_label"]].values.tolist()
+        )
+    before = feed_page(store, D(2024, 7, 6), latest=3, waiting=2)  # six raised, none acknowledged yet
+    assert (before.total, before.waiting_total) == (6, 6)

@@ -299,8 +299,8 @@ class TrackerApp(App):
         self.results.value = html_table(shown, total_last=len(frame) > 1)
 
     def show_feed(self) -> None:
-        feed = immediate.feed(self.store, self.as_of)
-        rows = records_of(feed)
+        page = immediate.feed_page(self.store, self.as_of, latest=50, waiting=200)
+        rows = records_of(page.latest)
         shown = pd.DataFrame(
             {
                 "县（市）": [r["county_name"] for r in rows],
@@ -312,10 +312,9 @@ class TrackerApp(App):
                 "签收人": [r["acknowledged_by"] or "" for r in rows],
             }
         )
-        waiting = [r for r in rows if r["state"] in ("pending", "late")]
-        self.feed_table.value = html_table(shown.head(50), empty="暂无即时报告事项") + (
-            f'<div class="hz-note">共 {len(rows)} 项，其中待签收 {len(waiting)} 项；上表列出最近 50 项。</div>'
-            if len(rows) > 50
+        self.feed_table.value = html_table(shown, empty="暂无即时报告事项") + (
+            f'<div class="hz-note">共 {page.total} 项，其中待签收 {page.waiting_total} 项；上表列出最近 50 项。</div>'
+            if page.total > 50
             else ""
         )
         set_options(
@@ -323,7 +322,7 @@ class TrackerApp(App):
             [("（选择待签收事项）", None)]
             + [
                 (f"{r['county_name']}｜{r['kind_label']}｜{r['summary']}", int(r["id"]))
-                for r in waiting[:200]
+                for r in records_of(page.waiting)
             ],
         )
         self.ack_btn.disabled = False
