@@ -30,6 +30,7 @@ counts to them after every kind of write, and ``hazard recount --check`` compare
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -233,7 +234,7 @@ def _count_hazards(conn: Connection, where: Where) -> Marks:
 
 
 def _by_enterprise(
-    conn: Connection, table: sa.Table, where: Where, *columns: Any
+    conn: Connection, table: sa.Table, where: Where, *columns: Any, only: Any = None
 ) -> dict[tuple[int, str], list[Any]]:
     """``columns`` of ``table``'s records, grouped by (enterprise id, the enterprise's county); a column
     named ``KEY_ENTERPRISE`` is whether the enterprise is a key enterprise (see :func:`key_enterprise`)."""
@@ -242,7 +243,7 @@ def _by_enterprise(
     stmt = (
         sa.select(table.c.enterprise_id, e.c.county_code, *columns)
         .select_from(table.join(e, e.c.id == table.c.enterprise_id))
-        .where(where(table.c.enterprise_id))
+        .where(where(table.c.enterprise_id), *([] if only is None else [only]))
     )
     out: dict[tuple[int, str], list[Any]] = defaultdict(list)
     for row in conn.execute(stmt):
@@ -414,10 +415,17 @@ def _leaves_window(day: dt.date, years: int) -> dt.date:
 def supervision_terms() -> dict[int, tuple[int, int]]:
     """For every campaign with a calendar: (major findings that put an enterprise under special
     supervision, years of the window they are counted in)."""
-    from .campaign import available_years, load_campaign
+    from .campaign import available_years
+
+    return _terms(available_years())
+
+
+@functools.lru_cache(maxsize=4)
+def _terms(years: tuple[int, ...]) -> dict[int, tuple[int, int]]:
+    from .campaign import load_campaign
 
     out = {}
-    for year in available_years():
+    for year in years:
         c = load_campaign(year)
         out[year] = (
             int(c.parameter("special_supervision_major_risks")),
@@ -470,11 +478,10 @@ def _count_supervision(conn: Connection, where: Where) -> Marks:
     h = schema.hazards
     terms = supervision_terms()
     marks: Marks = {}
-    rows = _by_enterprise(conn, h, where, h.c.grade, h.c.found_date, h.c.campaign_year)
+    larger = h.c.grade.in_(("larger", "major"))
+    rows = _by_enterprise(conn, h, where, h.c.grade, h.c.found_date, h.c.campaign_year, only=larger)
     for (_, county), findings in rows.items():
-        relevant = [(g, d, y) for g, d, y in findings if g in ("larger", "major")]
-        if relevant:
-            supervision_marks(marks, county, relevant, terms)
+        supervision_marks(marks, county, findings, terms)
     return marks
 
 
