@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from hazardlib import counters, models, records, schema
+from hazardlib.counters.marks import once_per_window
 from hazardlib.demo import generate
 from hazardlib.errors import IllegalMove
 from hazardlib.ledger import apply_move
@@ -232,7 +233,7 @@ def test_overdue_and_closed_spans_of_one_hazard() -> None:
 def test_an_enterprise_counts_once_per_window_however_many_dates() -> None:
     marks: counters.Marks = {}
     dates = [D(2024, 6, 1), D(2024, 6, 1), D(2024, 7, 1), D(2024, 9, 1)]
-    counters._once_per_window(marks, "522701", "self_checks", dates)
+    once_per_window(marks, "522701", "self_checks", dates)
     for start in (D(2024, 5, 1), D(2024, 6, 2), D(2024, 7, 2), D(2024, 9, 2)):
         for as_of in (D(2024, 5, 31), D(2024, 6, 1), D(2024, 8, 1), D(2024, 12, 31)):
             want = int(any(start <= d <= as_of for d in dates))

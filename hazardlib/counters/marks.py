@@ -1,37 +1,11 @@
-"""Running counts behind the action results list (行动成果清单), kept in the same transaction as each write.
-
-At a province's scale (a million hazards) counting the results list from the records takes seconds; the
-counts here make it a sum over a few hundred thousand small rows. Each figure a record adds to is kept as
-*marks* in ``figure_counts``: ``(county_code, figure, anchor, day, n)``. A figure at an as-of date, for a
-report window that starts on ``start``, is
-
-    SUM(n) over the marks with  anchor >= start  AND  day <= as_of
-
-and ``day >= anchor`` for every mark. A record dated ``d`` that counts once puts ``+1`` at
-``(anchor=d, day=d)``. A hazard found on ``f`` that is closed from day ``a`` until it is reopened on ``b``
-puts ``+1`` at ``(f, a)`` and ``-1`` at ``(f, b)``. An enterprise counted once however many dated records it
-has in the window (自查企业数, 约谈企业数 …) puts ``+1`` at ``(d_i, d_i)`` for each of its dates and ``-1`` at
-``(d_{i-1}, d_i)`` for each date after the first, so that its marks sum to 1 whenever any date lies in the
-window and to 0 otherwise.
-
-**Upkeep.** Marks are grouped by *unit* (a hazard with its events; an enterprise's inspections,
-self-checks, interviews, cases or help; one spot check, tracing task or instrument). The first time a
-transaction touches a unit (:meth:`Tracker.touch`, called by :class:`~hazardlib.store.Tx` before every
-write), the unit's marks are counted from the store as it stands; when the transaction ends
-(:meth:`Tracker.flush`), they are counted again and the difference is added to ``figure_counts`` by one
-upsert, in the same transaction. A write undone by a savepoint leaves its unit's marks as they were, so the
-difference is nothing. Writers never count the same unit at the same time: SQLite lets one writer in at a
-time, and PostgreSQL writers take turns by county (see :func:`hazardlib.store.make_engine`).
-
-The plain definitions stay in :mod:`hazardlib.reports.results_list` (``county_counts_plain``); tests hold the
-counts to them after every kind of write, and ``hazard recount --check`` compares them on a real store.
-"""
+"""The marks each unit of the store puts in ``figure_counts`` (see :mod:`hazardlib.counters`): one function
+per family of units, each reading its units' records in one query per batch and saying, figure by figure,
+from which day (and for which report window) each record counts."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,18 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import schema
-
-COUNTS = schema.figure_counts
-KEY = ("anchor", "day", "county_code", "figure")
+from .. import schema
 
 Key = tuple[str, str, dt.date, dt.date]  # county, figure, anchor, day
 Marks = dict[Key, int]
 Where = Callable[[Any], Any]  # a condition on the column holding a family's unit ids
 
 ONE_DAY = dt.timedelta(days=1)
-IN_CHUNK = 5000  # units per IN (...) query
-RANGE_CHUNK = 50000  # ids per range when every unit is counted
 
 
 def _add(marks: Marks, county: str, figure: str, anchor: dt.date, day: dt.date, n: int = 1) -> None:
@@ -59,7 +28,7 @@ def _add(marks: Marks, county: str, figure: str, anchor: dt.date, day: dt.date, 
     marks[key] = marks.get(key, 0) + n
 
 
-def _once_per_window(marks: Marks, county: str, figure: str, dates: Iterable[dt.date]) -> None:
+def once_per_window(marks: Marks, county: str, figure: str, dates: Iterable[dt.date]) -> None:
     """Marks that count one enterprise once while any of ``dates`` lies in the window."""
     previous = None
     for day in sorted(set(dates)):
@@ -298,7 +267,7 @@ def _count_self_checks(conn: Connection, where: Where) -> Marks:
     columns = (t.c.check_date, t.c.major_risk_reported, on_ledger, t.c.county_code, t.c.campaign_year,
                KEY_ENTERPRISE)  # fmt: skip
     for (_, county), rows in _by_enterprise(conn, t, where, *columns).items():
-        _once_per_window(marks, county, "self_checks", (r[0] for r in rows))
+        once_per_window(marks, county, "self_checks", (r[0] for r in rows))
         first: dict[tuple[str, int], dt.date] = {}
         for day, reported, listed, own, year, key in rows:
             if reported and not listed:
@@ -315,7 +284,7 @@ def _count_interviews(conn: Connection, where: Where) -> Marks:
     t = schema.interviews
     marks: Marks = {}
     for (_, county), rows in _by_enterprise(conn, t, where, t.c.held_date).items():
-        _once_per_window(marks, county, "enterprises_interviewed", (r[0] for r in rows))
+        once_per_window(marks, county, "enterprises_interviewed", (r[0] for r in rows))
     return marks
 
 
@@ -338,7 +307,7 @@ def _count_enforcement(conn: Connection, where: Where) -> Marks:
                 _add(marks, county, "licences_revoked", revoked_day, revoked_day)
             if typical and published is not None:
                 _add(marks, county, "typical_cases_published", published, published)
-        _once_per_window(marks, county, "dishonesty_listed", listed_days)
+        once_per_window(marks, county, "dishonesty_listed", listed_days)
     return marks
 
 
@@ -347,7 +316,7 @@ def _count_help(conn: Connection, where: Where) -> Marks:
     marks: Marks = {}
     kinds = {"quality_clinic": "quality_clinics", "guidance_letter": "guidance_letters"}
     for (_, county), rows in _by_enterprise(conn, t, where, t.c.help_date, t.c.kind).items():
-        _once_per_window(marks, county, "enterprises_helped", (r[0] for r in rows))
+        once_per_window(marks, county, "enterprises_helped", (r[0] for r in rows))
         for day, kind in rows:
             if kind in kinds:
                 _add(marks, county, kinds[kind], day, day)
@@ -399,7 +368,7 @@ def _count_instruments(conn: Connection, where: Where) -> Marks:
 def _leaves_window(day: dt.date, years: int) -> dt.date:
     """The first as-of date whose window of ``years`` years no longer holds a finding of ``day``: the
     first ``x`` with ``years_before(x, years) >= day``."""
-    from .rules.supervision import years_before
+    from ..rules.supervision import years_before
 
     try:
         x = day.replace(year=day.year + years)
@@ -415,14 +384,14 @@ def _leaves_window(day: dt.date, years: int) -> dt.date:
 def supervision_terms() -> dict[int, tuple[int, int]]:
     """For every campaign with a calendar: (major findings that put an enterprise under special
     supervision, years of the window they are counted in)."""
-    from .campaign import available_years
+    from ..campaign import available_years
 
     return _terms(available_years())
 
 
 @functools.lru_cache(maxsize=4)
 def _terms(years: tuple[int, ...]) -> dict[int, tuple[int, int]]:
-    from .campaign import load_campaign
+    from ..campaign import load_campaign
 
     out = {}
     for year in years:
@@ -514,275 +483,6 @@ COUNTED_FIGURES = (
 classified supervision, anchored on campaigns, and the campaign's extra figures, counted from the records)."""
 CLASSIFIED_FIGURES = ("key_supervision", "special_supervision")
 
-# Which units a write to each table touches: (family, column of the record holding the unit id).
-_TOUCHES: dict[str, tuple[tuple[str, str], ...]] = {
-    "enterprises": (("enterprise", "id"),),
-    "hazards": (("hazard", "id"), ("supervision", "enterprise_id")),
-    "hazard_events": (("hazard", "hazard_id"),),
-    "inspections": (("inspections", "enterprise_id"),),
-    "self_checks": (("self_checks", "enterprise_id"),),
-    "interviews": (("interviews", "enterprise_id"),),
-    "enforcement_cases": (("enforcement", "enterprise_id"),),
-    "help_records": (("help", "enterprise_id"),),
-    "spot_checks": (("spot_check", "id"),),
-    "tracing_tasks": (("trace", "id"),),
-    "instruments": (("instrument", "id"),),
-}
-# Columns of a record whose change cannot move a figure (a hazard's state is read from its events).
-_IDLE_COLUMNS: dict[str, frozenset[str]] = {
-    "hazards": frozenset(
-        [
-            "state",
-            "deadline",
-            "ordered_date",
-            "rectified_date",
-            "reinspected_date",
-            "closed_date",
-            "description",
-            "control_measures",
-            "large_urgent",
-            "problem_code",
-            "category_code",
-            "sub_product_code",
-            "updated_at",
-            "updated_by",
-            "version",
-        ]
-    ),
-}
-# Records that count for the county of the enterprises they name (an enterprise moving county moves them).
-_ENTERPRISE_LINKS: tuple[tuple[str, sa.Table, tuple[str, ...]], ...] = (
-    ("hazard", schema.hazards, ("enterprise_id",)),
-    ("spot_check", schema.spot_checks, ("enterprise_id", "seller_id", "producer_id")),
-    ("instrument", schema.instruments, ("enterprise_id",)),
-)
-
-
-def _in(units: Sequence[Any]) -> Iterator[Where]:
-    for i in range(0, len(units), IN_CHUNK):
-        yield _member_of(list(units[i : i + IN_CHUNK]))
-
-
-def _member_of(chunk: list[Any]) -> Where:
-    return lambda column: column.in_(chunk)
-
-
-def _between(first: int, last: int) -> Where:
-    return lambda column: column.between(first, last)
-
-
-def _ranges(conn: Connection, table: sa.Table) -> Iterator[Where]:
-    low, high = conn.execute(sa.select(sa.func.min(table.c.id), sa.func.max(table.c.id))).one()
-    if low is None:
-        return
-    for first in range(int(low), int(high) + 1, RANGE_CHUNK):
-        yield _between(first, first + RANGE_CHUNK - 1)
-
-
-def count_units(conn: Connection, family: str, units: Sequence[Any] | None) -> Marks:
-    """The marks of ``units`` of ``family`` (every unit when None), counted from the store."""
-    fam = FAMILIES[family]
-    marks: Marks = {}
-    conditions = _ranges(conn, fam.table) if units is None else _in(units)
-    for where in conditions:
-        for key, n in fam.count(conn, where).items():
-            marks[key] = marks.get(key, 0) + n
-    return marks
-
-
-def apply(conn: Connection, marks: Marks) -> int:
-    """Add ``marks`` to ``figure_counts`` (one upsert, in key order); returns the rows written."""
-    rows = [
-        {"county_code": c, "figure": f, "anchor": a, "day": d, "n": n}
-        for (c, f, a, d), n in sorted(marks.items(), key=lambda kv: (kv[0][2], kv[0][3], kv[0][0], kv[0][1]))
-        if n
-    ]
-    if not rows:
-        return 0
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(COUNTS)
-    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={"n": COUNTS.c.n + stmt.excluded.n})
-    for i in range(0, len(rows), IN_CHUNK):
-        conn.execute(stmt, rows[i : i + IN_CHUNK])
-    return len(rows)
-
-
-TERMS_KEY = "figure_counts_terms"
-
-
-def _terms_text() -> str:
-    return json.dumps(supervision_terms(), sort_keys=True)
-
-
-def terms_current(conn: Connection) -> bool:
-    """Whether the classified-supervision marks were counted by the campaign calendars of today (a new
-    or changed calendar needs ``hazard recount``; until then the results list counts those figures from
-    the records)."""
-    meta = schema.store_meta
-    kept = conn.execute(sa.select(meta.c.value).where(meta.c.key == TERMS_KEY)).scalar()
-    return kept == _terms_text()
-
-
-def forget(conn: Connection) -> None:
-    """Empty ``figure_counts`` and forget the terms they were made by (a store being restored from a
-    backup, which brings its own and is counted afresh afterwards); nothing when the store predates them."""
-    if sa.inspect(conn).has_table(COUNTS.name):
-        conn.execute(COUNTS.delete())
-    meta = schema.store_meta
-    conn.execute(meta.delete().where(meta.c.key == TERMS_KEY))
-
-
-def rebuild(conn: Connection) -> int:
-    """Count every unit of the store afresh into an emptied ``figure_counts``; returns its rows."""
-    meta = schema.store_meta
-    conn.execute(meta.delete().where(meta.c.key == TERMS_KEY))
-    conn.execute(meta.insert().values(key=TERMS_KEY, value=_terms_text()))
-    conn.execute(COUNTS.delete())
-    total = 0
-    for family in FAMILIES:
-        total += apply(conn, count_units(conn, family, None))
-    conn.execute(COUNTS.delete().where(COUNTS.c.n == 0))
-    return total
-
-
-class Tracker:
-    """The units one transaction has touched, with their marks before its first write to them."""
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
-        self.before: Marks = {}
-        self.touched: dict[str, set[Any]] = defaultdict(set)
-        self.everything = False
-
-    def recount_everything(self) -> None:
-        """Count the whole store afresh at the end (after bulk writes that bypass :meth:`touch`)."""
-        self.everything = True
-
-    def _units(self, family: str, units: Iterable[Any], *, new: bool) -> None:
-        fresh = [u for u in {u for u in units if u is not None} if u not in self.touched[family]]
-        if not fresh:
-            return
-        self.touched[family].update(fresh)
-        if not new:
-            for key, n in count_units(self.conn, family, fresh).items():
-                self.before[key] = self.before.get(key, 0) + n
-
-    def touch(
-        self,
-        table: str,
-        rows: Sequence[Mapping[str, Any]],
-        *,
-        changed: Iterable[str] | None = None,
-        new: bool = False,
-    ) -> None:
-        """Note the units that a write of ``rows`` to ``table`` changes, before the write.
-
-        ``changed``: the columns an update changes (None: an insert or a delete); ``new``: the rows are
-        being inserted and carry their id already, so the units they key by id hold nothing yet.
-        """
-        if self.everything:
-            return
-        if table == "enterprises":
-            self._enterprises(rows, changed, new=new)
-            return
-        touches = _TOUCHES.get(table)
-        if not touches:
-            return
-        if changed is not None and not (set(changed) - _IDLE_COLUMNS.get(table, frozenset())):
-            return
-        for family, column in touches:
-            self._units(family, (r.get(column) for r in rows), new=new and column == "id")
-        if table == "hazards":  # a major risk on the ledger counts in its self-check's figures
-            self._units(
-                "self_checks",
-                (r.get("enterprise_id") for r in rows if r.get("source") == "self_check"),
-                new=False,
-            )
-
-    def inserted(self, table: str, ids: Iterable[int]) -> None:
-        """Note the units keyed by the ids of records just inserted (they held no marks before)."""
-        if self.everything:
-            return
-        for family, column in _TOUCHES.get(table, ()):
-            if column == "id":
-                self._units(family, ids, new=True)
-
-    def _enterprises(
-        self, rows: Sequence[Mapping[str, Any]], changed: Iterable[str] | None, *, new: bool
-    ) -> None:
-        ids = [r["id"] for r in rows if r.get("id") is not None]
-        columns = None if changed is None else set(changed)
-        if columns is None or columns & {"county_code", "products"}:
-            self._units("enterprise", ids, new=new)
-        if columns is not None and "products" in columns:  # key enterprises' self-checks
-            self._units("self_checks", ids, new=False)
-        if columns is not None and "county_code" in columns:
-            self._enterprises_moving(ids)
-
-    def _enterprises_moving(self, ids: Sequence[int]) -> None:
-        for fam in FAMILIES.values():
-            if fam.table is ENT:
-                self._units(fam.name, ids, new=False)
-        for family, table, columns in _ENTERPRISE_LINKS:
-            linked = sa.or_(*(table.c[c].in_(list(ids)) for c in columns))
-            units = self.conn.execute(sa.select(table.c.id).where(linked)).scalars().all()
-            self._units(family, units, new=False)
-
-    def flush(self) -> None:
-        """Add the difference the transaction made to ``figure_counts`` (before it commits)."""
-        if self.everything:
-            rebuild(self.conn)
-            return
-        if not self.touched:
-            return
-        marks = {k: -n for k, n in self.before.items()}
-        for family, units in self.touched.items():
-            for key, n in count_units(self.conn, family, sorted(units)).items():
-                marks[key] = marks.get(key, 0) + n
-        apply(self.conn, marks)
-        self.before.clear()
-        self.touched.clear()
-
-
-def _sums(conn: Connection, counties: Sequence[str], *where: Any) -> dict[tuple[str, str], int]:
-    stmt = (
-        sa.select(COUNTS.c.county_code, COUNTS.c.figure, sa.func.sum(COUNTS.c.n))
-        .where(COUNTS.c.county_code.in_(list(counties)), *where)
-        .group_by(COUNTS.c.county_code, COUNTS.c.figure)
-    )
-    return {(c, f): int(n) for c, f, n in conn.execute(stmt)}
-
-
-def counted(
-    conn: Connection, start: dt.date, as_of: dt.date, counties: Sequence[str]
-) -> dict[tuple[str, str], int]:
-    """Every :data:`COUNTED_FIGURES` per county for a report window ``start``…``as_of``:
-    {(county, figure): n}."""
-    return _sums(
-        conn,
-        counties,
-        COUNTS.c.anchor >= start,
-        COUNTS.c.day <= as_of,
-        COUNTS.c.figure.in_(COUNTED_FIGURES),
-    )
-
-
-def classified(
-    conn: Connection, campaign_year: int, as_of: dt.date, counties: Sequence[str]
-) -> dict[tuple[str, str], int]:
-    """Enterprises under key and special supervision per county at ``as_of``, by the terms of the campaign
-    of ``campaign_year``: {(county, figure): n}."""
-    return _sums(
-        conn,
-        counties,
-        COUNTS.c.anchor == campaign_key(campaign_year),
-        COUNTS.c.day <= as_of,
-        COUNTS.c.figure.in_(CLASSIFIED_FIGURES),
-    )
-
 
 PROGRESS_FIGURES = (
     "self_checked", "self_checks_in_window", "inspections_production", "inspections_circulation",
@@ -790,32 +490,3 @@ PROGRESS_FIGURES = (
     "open_hazards", "overdue_hazards", "open_escalations",
 )  # fmt: skip
 """The tracker's progress figures kept per campaign year (and ``key_enterprises``, of no campaign)."""
-
-
-def progress(
-    conn: Connection, year: int, start: dt.date, end: dt.date, counties: Sequence[str]
-) -> dict[tuple[str, str], int]:
-    """The tracker's progress figures per county for the campaign of ``year`` over a window
-    ``start``…``end``: {(county, figure without prefix): n} (see :func:`hazardlib.stages.county_progress`)."""
-    names = {progress_figure(f, year): f for f in PROGRESS_FIGURES}
-    names[progress_figure("key_enterprises")] = "key_enterprises"
-    got = _sums(
-        conn,
-        counties,
-        COUNTS.c.anchor >= start,
-        COUNTS.c.day <= end,
-        COUNTS.c.figure.in_(list(names)),
-    )
-    return {(c, names[f]): n for (c, f), n in got.items()}
-
-
-__all__ = [
-    "COUNTED_FIGURES",
-    "FAMILIES",
-    "Tracker",
-    "apply",
-    "count_units",
-    "counted",
-    "hazard_marks",
-    "rebuild",
-]
