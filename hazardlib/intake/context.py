@@ -263,7 +263,10 @@ class ImportContext:
         return outcome
 
     def count(self, table: str, outcome: str) -> None:
-        self.report.records.setdefault(table, Counter())[outcome] += 1
+        counts = self.report.records.get(table)
+        if counts is None:
+            counts = self.report.records[table] = Counter()
+        counts[outcome] += 1
 
 
 def _shown(value: Any) -> Any:
@@ -298,14 +301,21 @@ def titles_of(model: type[BaseModel], columns: Mapping[str, str | tuple[str, ...
     return out
 
 
+CELL_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "date": normalise.date,
+    "int": normalise.integer,
+    "uscc": normalise.uscc,
+    "choice": normalise.choice,
+    "county": normalise.choice,
+    "yes_no": normalise.choice,
+}
+
+
+def cell_parser(kind: str) -> Callable[[Any], Any]:
+    """What reads a raw cell of a column type (text for any type not listed); raises normalise.BadCell."""
+    return CELL_PARSERS.get(kind, normalise.text)
+
+
 def parse_cell(kind: str, value: Any) -> Any:
     """A raw cell as the column type wants it (raises normalise.BadCell)."""
-    if kind == "date":
-        return normalise.date(value)
-    if kind == "int":
-        return normalise.integer(value)
-    if kind == "uscc":
-        return normalise.uscc(value)
-    if kind in ("choice", "county", "yes_no"):
-        return normalise.choice(value)
-    return normalise.text(value)
+    return cell_parser(kind)(value)

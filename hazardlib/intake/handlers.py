@@ -227,6 +227,7 @@ def _product_code(text: str) -> str:
     return found.code if found is not None else text
 
 
+@functools.lru_cache(maxsize=4096)
 def product_codes(text: str | None) -> str | None:
     """A list of products (顿号 or comma separated) as codes, each resolved once per distinct spelling."""
     if not text:
@@ -237,19 +238,22 @@ def product_codes(text: str | None) -> str | None:
 class Enterprises(Handler):
     """One enterprise per row, keyed by 统一社会信用代码.
 
-    Enterprises new to the store are inserted in batches (one statement per batch, each row audited),
-    which makes a large register import several times faster; an enterprise already in the store is
-    updated through :func:`hazardlib.records.save_enterprise`. Should a batch fail, its rows are saved
-    one by one, each in its own savepoint, so that the failure lands on the row that caused it.
+    Each row is checked as it is read; the checked rows are written in batches of :attr:`BATCH`. One
+    query finds which of a batch's enterprises the store already has; the new ones are inserted in one
+    statement (each audited), the changed ones updated (each audited), the unchanged ones left alone.
+    A batch is written in a savepoint: should any of its writes be refused, the savepoint is rolled back
+    and the batch's rows are saved one by one through :func:`hazardlib.records.save_enterprise`, each in
+    its own savepoint, so that the refusal lands on the row that caused it while the others stand. That
+    one-by-one path is the definition the batches must match (``bulk = False`` takes it for every row).
     """
 
     kind = "enterprises"
     BATCH = 500
+    bulk = True
 
     def __init__(self, ctx: ImportContext):
         super().__init__(ctx)
-        self._stored = sa.select(schema.enterprises).where(schema.enterprises.c.uscc == sa.bindparam("uscc"))
-        self._pending: list[tuple[SourceRow, models.Enterprise]] = []
+        self._pending: list[tuple[SourceRow, models.Enterprise, dict[str, Any]]] = []
         self._done: list[tuple[SourceRow, Outcome]] = []
 
     def handle(self, row: SourceRow) -> Outcome:
@@ -261,44 +265,88 @@ class Enterprises(Handler):
         record = self.ctx.check(row, models.Enterprise, data, ENTERPRISE_TITLES)
         if record is None:
             return None
-        content = _fingerprint(record.row())
+        values = record.row()
+        content = (repr(values),)  # the same fields in the same order on every row: compared as written
         if self.ctx.duplicate(row, ("enterprise", record.uscc), "统一社会信用代码", content):
             return None
         self.ctx.seen(row, ("enterprise", record.uscc), content)
-        stored = self.ctx.conn.execute(self._stored, {"uscc": record.uscc}).mappings().first()
-        if stored is None:
-            self._pending.append((row, record))
-            if len(self._pending) >= self.BATCH:
-                self._flush()
-            return DEFERRED
-        absent = [f for c, f in ENTERPRISE_FIELDS.items() if c not in self.present]
-        record = record.model_copy(update={f: stored[f] for f in absent})
-        if all(stored[k] == v for k, v in record.row().items()):
-            self.ctx.count("enterprises", "unchanged")  # what save_enterprise would find, without a write
-            return "unchanged"
-        return self.ctx.write(row, lambda: self._save(record))
+        if not self.bulk:
+            return self._one(row, record)
+        self._pending.append((row, record, values))
+        if len(self._pending) >= self.BATCH:
+            self._flush()
+        return DEFERRED
 
-    def _save(self, record: models.Enterprise) -> str:
-        _eid, outcome = records.save_enterprise(self.ctx.tx, record)
-        self.ctx.count("enterprises", outcome)
-        return outcome
+    def _absent(self) -> list[str]:
+        """The fields whose column the file does not have: their stored values are kept."""
+        return [f for c, f in ENTERPRISE_FIELDS.items() if c not in self.present]
+
+    def _one(self, row: SourceRow, record: models.Enterprise) -> Outcome:
+        """Save one row in its own savepoint (a refused write leaves no trace and becomes a finding)."""
+
+        def save() -> str:
+            table = schema.enterprises
+            stored = (
+                self.ctx.conn.execute(sa.select(table).where(table.c.uscc == record.uscc)).mappings().first()
+            )
+            kept = record
+            if stored is not None:
+                kept = record.model_copy(update={f: stored[f] for f in self._absent()})
+            _eid, outcome = records.save_enterprise(self.ctx.tx, kept)
+            self.ctx.count("enterprises", outcome)
+            return outcome
+
+        return self.ctx.write(row, save)
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
         if not batch:
             return
+        table = schema.enterprises
+        usccs = [record.uscc for _row, record, _values in batch]
+        stored = {
+            r["uscc"]: r
+            for r in self.ctx.conn.execute(sa.select(table).where(table.c.uscc.in_(usccs))).mappings()
+        }
+        absent = self._absent()
+        new: list[tuple[SourceRow, dict[str, Any]]] = []
+        changed: list[tuple[SourceRow, int, dict[str, Any]]] = []
+        for row, record, values in batch:
+            found = stored.get(record.uscc)
+            if found is None:
+                new.append((row, values))
+                continue
+            if absent:
+                values = record.model_copy(update={f: found[f] for f in absent}).row()
+            changes = {k: v for k, v in values.items() if found[k] != v}  # as records.upsert
+            if changes:
+                changed.append((row, int(found["id"]), changes))
+            else:
+                self.ctx.count("enterprises", "unchanged")
+                self._done.append((row, "unchanged"))
+        if not new and not changed:
+            return
         savepoint = self.ctx.conn.begin_nested()
         try:
-            self.ctx.tx.insert_many(schema.enterprises, [record.row() for _row, record in batch])
+            # The updates first: a refused one then leaves no gap in the ids (PostgreSQL's sequences
+            # do not roll back), and insert_many checks every row before its one statement.
+            for _row, eid, changes in changed:
+                self.ctx.tx.update(table, eid, changes)
+            self.ctx.tx.insert_many(table, [values for _row, values in new])
         except (HazardError, sa.exc.DBAPIError):
             savepoint.rollback()
-            for row, record in batch:
-                self._done.append((row, self.ctx.write(row, lambda r=record: self._save(r))))  # type: ignore[misc]
+            again = {id(r) for r, _v in new} | {id(r) for r, _i, _c in changed}
+            for row, record, _values in batch:
+                if id(row) in again:
+                    self._done.append((row, self._one(row, record)))
             return
         savepoint.commit()
-        for row, _record in batch:
+        for row, _values in new:
             self.ctx.count("enterprises", "inserted")
             self._done.append((row, "inserted"))
+        for row, _eid, _changes in changed:
+            self.ctx.count("enterprises", "updated")
+            self._done.append((row, "updated"))
 
     def settled(self) -> list[tuple[SourceRow, Outcome]]:
         done, self._done = self._done, []

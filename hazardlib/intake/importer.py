@@ -5,7 +5,9 @@ in one transaction.
 finding in the report (and in the findings workbook), never silently dropped. A refused file (damaged,
 hostile, over a limit, kind unknown) writes nothing. Each row is written in its own savepoint, so a
 row refused while saving (a ledger move the ledger does not allow, a record of another county) leaves
-no trace while the other rows stand. A dry run does everything and then rolls the transaction back.
+no trace while the other rows stand; the enterprises register is written in batches, each in a
+savepoint and redone row by row should any of its writes be refused. A dry run does everything and
+then rolls the transaction back.
 
 **Idempotence.** Every record is saved through :mod:`hazardlib.records` by its natural key: importing
 the same file again reports every row ``unchanged``; a corrected file updates the rows it corrects.
@@ -16,8 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import hashlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +32,7 @@ from .. import schema
 from ..store import Store
 from . import normalise
 from .columns import EXAMPLE_MARK, KindSpec
-from .context import GROUP_LABELS, MESSAGES, ImportContext, SourceRow, parse_cell
+from .context import GROUP_LABELS, MESSAGES, ImportContext, SourceRow, cell_parser
 from .handlers import DEFERRED, Enterprises, Handler, Help, Inspections, SelfChecks
 from .handlers_cases import Enforcement, Rectifications, RiskSignals, SpotChecks
 from .kinds import KINDS, TEMPLATE_KINDS, HeaderMatch, best_kind, header_key, match_headers
@@ -39,6 +43,7 @@ from .safety import LIMITS, FileRefused, Limits
 HEADER_SCAN_ROWS = 30
 PROGRESS_EVERY = 1000
 NAME_COLUMNS = {"name", "enterprise_name", "producer_name", "seller_name"}
+MEMO_SIZE = 256  # the distinct values of a column remembered once read, unless it has more
 
 Progress = Callable[[int, int | None], None]
 
@@ -92,7 +97,7 @@ def import_file(
     path = Path(path)
     if kind is not None and kind not in KINDS:
         raise FileRefused(path.name, f"类型“{kind}”无效，应为：{'、'.join(TEMPLATE_KINDS)}", "kind")
-    with SpreadsheetFile(path, limits) as book:
+    with _collector_paused(), SpreadsheetFile(path, limits) as book:
         kind, plan = locate(book, kind)
         spec = KINDS[kind]
         report = ImportReport(file=path.name, kind=kind, sha256=sha256_of(path), dry_run=dry_run)
@@ -133,6 +138,22 @@ def import_file(
     order = {copy.name: i for i, copy in enumerate(report.sheets)}
     report.findings.sort(key=lambda f: (order.get(f.sheet or "", -1), f.row or 0))
     return report
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a file is imported, and resumed as it was.
+
+    An import allocates a few dozen objects per row and frees them by reference counting (it makes no
+    reference cycles); the collector's passes over the growing heap would cost a tenth of the time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _previous(store: Store, sha: str) -> list[dict[str, Any]]:
@@ -243,12 +264,13 @@ def _import_sheet(
     ctx.report.sheets.append(copy)
     handler.present = set(match.positions)
     _header_findings(ctx, sheet, header_row, match)
+    reader = _SheetReader(spec, match, limits)
     data_rows = 0
     for number, values in book.rows(sheet):
         if number <= header_row:
             continue
         yield number
-        row = _source_row(spec, sheet, number, values, match)
+        row = reader.source_row(sheet, number, values)
         if row is None:
             ctx.report.blank_rows += 1
             continue
@@ -259,15 +281,15 @@ def _import_sheet(
                 f"工作表“{sheet}”的数据超过 {limits.max_rows:,} 行的上限，请拆分为多个文件后分别导入",
                 "rows",
             )
-        if _is_example(spec, row, match, ctx):
+        if reader.is_example(row, ctx):
             ctx.report.example_rows += 1
             _keep_findings(ctx, row)
             continue
-        if _repeats_header(row, match):
+        if reader.repeats_header(row):
             ctx.finding(row, "header_repeated", "与表头相同（重复的表头行），已跳过", severity="warning")
             _keep_findings(ctx, row)
             continue
-        _parse(spec, row, ctx, limits)
+        reader.parse(row, ctx)
         if row.rejected:
             _settle(ctx, row, None)
             continue
@@ -276,15 +298,6 @@ def _import_sheet(
             _settle(ctx, row, outcome)
         for earlier, settled in handler.settled():
             _settle(ctx, earlier, settled)
-
-
-def _source_row(
-    spec: KindSpec, sheet: str, number: int, values: list[Any], match: HeaderMatch
-) -> SourceRow | None:
-    originals = {key: values[pos] if pos < len(values) else None for key, pos in match.positions.items()}
-    if all(normalise.is_blank(v) for v in originals.values()):
-        return None
-    return SourceRow(sheet, number, {}, match.written, values, originals)
 
 
 def _header_findings(ctx: ImportContext, sheet: str, header_row: int, match: HeaderMatch) -> None:
@@ -306,68 +319,119 @@ def _header_findings(ctx: ImportContext, sheet: str, header_row: int, match: Hea
     _keep_findings(ctx, where, header=True)
 
 
-def _is_example(spec: KindSpec, row: SourceRow, match: HeaderMatch, ctx: ImportContext) -> bool:
-    """The template's example row: marked 示例 in the 序号 column, or identical to the template's example."""
-    marked = False
-    if match.row_no_position is not None and match.row_no_position < len(row.raw):
-        mark = normalise.text(row.raw[match.row_no_position])
-        marked = bool(mark and mark.startswith(EXAMPLE_MARK))
-    examples = [
-        (c.key, _example_text(c.example))
-        for c in spec.columns
-        if c.example is not None and c.key in match.positions
-    ]
-    same = len(examples) >= 3 and all(
-        normalise.text(row.originals.get(key)) == text for key, text in examples
-    )
-    if marked and not same and examples:
-        ctx.finding(
-            row,
-            "example",
-            f"本行标为“{EXAMPLE_MARK}”，未导入；如是实际数据，请删去“序号”列中的“{EXAMPLE_MARK}”后重新导入",
-            severity="warning",
+class _SheetReader:
+    """Turning one sheet's rows into parsed source rows, with what its header tells worked out once."""
+
+    def __init__(self, spec: KindSpec, match: HeaderMatch, limits: Limits):
+        self.match = match
+        self.max_chars = limits.max_cell_chars
+        self.positions = list(match.positions.items())
+        self.parsers = {
+            key: normalise.name if key in NAME_COLUMNS else cell_parser(spec.column(key).type)
+            for key in match.positions
+        }
+        # a column that repeats a few values (counties, types, 是/否) is read once per value written
+        self.memos: dict[str, dict[str, Any]] = {key: {} for key in match.positions}
+        self.examples = [
+            (c.key, _example_text(c.example))
+            for c in spec.columns
+            if c.example is not None and c.key in match.positions
+        ]
+        self.header_keys = {key: header_key(written) for key, written in match.written.items()}
+        self.groups: dict[str, list[str]] = {}
+        for c in spec.columns:
+            if c.group:
+                self.groups.setdefault(c.group, []).append(c.key)
+        # the columns of the sheet that can be missing: required, or required with a group
+        self.needed = [
+            c for c in spec.columns if c.key in match.positions and (c.required or c.required_with)
+        ]
+
+    def source_row(self, sheet: str, number: int, values: list[Any]) -> SourceRow | None:
+        """The row's recognised cells as written; None for a blank row."""
+        width = len(values)
+        originals = {key: values[pos] if pos < width else None for key, pos in self.positions}
+        for value in originals.values():
+            if not normalise.is_blank(value):
+                return SourceRow(sheet, number, {}, self.match.written, values, originals)
+        return None
+
+    def is_example(self, row: SourceRow, ctx: ImportContext) -> bool:
+        """The template's example row: marked 示例 in the 序号 column, or identical to the template's example."""
+        marked = False
+        position = self.match.row_no_position
+        if position is not None and position < len(row.raw):
+            mark = row.raw[position]
+            if isinstance(mark, str) and EXAMPLE_MARK in mark:  # no other cell's text starts with it
+                cleaned = normalise.text(mark)
+                marked = bool(cleaned and cleaned.startswith(EXAMPLE_MARK))
+        examples = self.examples
+        same = len(examples) >= 3 and all(
+            normalise.text(row.originals.get(key)) == text for key, text in examples
         )
-    return marked or same
+        if marked and not same and examples:
+            ctx.finding(
+                row,
+                "example",
+                f"本行标为“{EXAMPLE_MARK}”，未导入；如是实际数据，请删去“序号”列中的“{EXAMPLE_MARK}”后重新导入",
+                severity="warning",
+            )
+        return marked or same
+
+    def repeats_header(self, row: SourceRow) -> bool:
+        """At least two filled cells, each the header of its column (a repeated header row)."""
+        filled = 0
+        for key, value in row.originals.items():
+            if normalise.is_blank(value):
+                continue
+            if header_key(value) != self.header_keys[key]:
+                return False
+            filled += 1
+        return filled >= 2
+
+    def parse(self, row: SourceRow, ctx: ImportContext) -> None:
+        """Clean and type-check every recognised cell; required cells must be filled."""
+        bad: set[str] = set()
+        cells = row.cells
+        parsers, memos = self.parsers, self.memos
+        for key, raw in row.originals.items():
+            if isinstance(raw, str) and len(raw) > self.max_chars:
+                message = MESSAGES["too_long"].format(n=len(raw), limit=self.max_chars)
+                ctx.finding(row, "cell_too_long", message, key)
+                bad.add(key)
+                continue
+            memo = memos.get(key) if type(raw) is str else None
+            if memo is not None and raw in memo:
+                cells[key] = memo[raw]
+                continue
+            try:
+                cells[key] = value = parsers[key](raw)
+            except normalise.BadCell as exc:
+                ctx.finding(row, exc.code, str(exc), key)
+                bad.add(key)
+                continue
+            if memo is not None:
+                memo[raw] = value
+                if len(memo) > MEMO_SIZE:  # a column of names or codes: not worth remembering
+                    del memos[key]
+        if not self.needed:
+            return
+        groups = {group for group, keys in self.groups.items() if any(cells.get(k) is not None for k in keys)}
+        for column in self.needed:
+            if column.key in bad or cells.get(column.key) is not None:
+                continue
+            if column.required and not (column.unless and cells.get(column.unless) is not None):
+                ctx.finding(row, "missing", MESSAGES["required"], column.key)
+            elif column.required_with in groups:
+                message = MESSAGES["required_with"].format(
+                    group=GROUP_LABELS.get(column.required_with or "", "")
+                )
+                ctx.finding(row, "missing", message, column.key)
 
 
 @functools.lru_cache(maxsize=512)
 def _example_text(example: object) -> str | None:
     return normalise.text(example)
-
-
-def _repeats_header(row: SourceRow, match: HeaderMatch) -> bool:
-    filled = {k: v for k, v in row.originals.items() if not normalise.is_blank(v)}
-    return len(filled) >= 2 and all(header_key(v) == header_key(match.written[k]) for k, v in filled.items())
-
-
-def _parse(spec: KindSpec, row: SourceRow, ctx: ImportContext, limits: Limits) -> None:
-    """Clean and type-check every recognised cell; required cells must be filled."""
-    bad: set[str] = set()
-    for key, raw in row.originals.items():
-        column = spec.column(key)
-        if isinstance(raw, str) and len(raw) > limits.max_cell_chars:
-            message = MESSAGES["too_long"].format(n=len(raw), limit=limits.max_cell_chars)
-            ctx.finding(row, "cell_too_long", message, key)
-            bad.add(key)
-            continue
-        try:
-            row.cells[key] = normalise.name(raw) if key in NAME_COLUMNS else parse_cell(column.type, raw)
-        except normalise.BadCell as exc:
-            ctx.finding(row, exc.code, str(exc), key)
-            bad.add(key)
-    groups = {
-        c.group
-        for c in spec.columns
-        if c.group and any(row.cells.get(k.key) is not None for k in spec.columns if k.group == c.group)
-    }
-    for column in spec.columns:
-        if column.key not in row.originals or column.key in bad or row.cells.get(column.key) is not None:
-            continue
-        if column.required and not (column.unless and row.cells.get(column.unless) is not None):
-            ctx.finding(row, "missing", MESSAGES["required"], column.key)
-        elif column.required_with in groups:
-            message = MESSAGES["required_with"].format(group=GROUP_LABELS.get(column.required_with or "", ""))
-            ctx.finding(row, "missing", message, column.key)
 
 
 def _settle(ctx: ImportContext, row: SourceRow, outcome: str | None) -> None:

@@ -47,6 +47,8 @@ def is_blank(value: Any) -> bool:
 def text(value: Any) -> str | None:
     """Clean text: full-width letters and digits to half-width, spaces trimmed and runs of them collapsed;
     numbers without a spurious ``.0``; None for a blank cell."""
+    if type(value) is str:  # nearly every cell: clean it straight away (blank comes out empty)
+        return _SPACES.sub(" ", clean_text(value)).strip() or None
     if is_blank(value):
         return None
     if isinstance(value, bool):

@@ -1,7 +1,8 @@
 """Reading the sheets of an xlsx, xls or csv file as rows of cell values, with their Excel row numbers.
 
-- ``.xlsx``: python-calamine for ordinary sheets (fast), the streaming reader of
-  :mod:`hazardlib.intake.xlsx_stream` for sheets too large to hold in memory;
+- ``.xlsx``: python-calamine for ordinary sheets (fast; each sheet read once, however often its rows
+  are asked for), the streaming reader of :mod:`hazardlib.intake.xlsx_stream` (calamine a piece at a
+  time) for sheets too large to hold in memory;
 - ``.xls``: python-calamine;
 - ``.csv``: UTF-8 with or without BOM, or GB18030 (what Chinese Excel and WPS write), streamed.
 
@@ -47,7 +48,9 @@ class SpreadsheetFile:
         self.format = file_format(self.path, limits)
         self._calamine: python_calamine.CalamineWorkbook | None = None
         self._archive: zipfile.ZipFile | None = None
+        self._book = xlsx_stream.BookParts()
         self._parts: dict[str, str] = {}
+        self._loaded: dict[str, list[list[Any]]] = {}
         self._sizes: dict[str, int] = {}
         self.sheets: list[SheetInfo] = []
         self.meta: dict[str, str] = {}
@@ -61,7 +64,8 @@ class SpreadsheetFile:
         if self.format == "xlsx":
             self._archive = zipfile.ZipFile(self.path)
             try:
-                self._parts = xlsx_stream.sheet_parts(self._archive)
+                self._book = xlsx_stream.book_parts(self._archive)
+                self._parts = self._book.sheets
             except (
                 xlsx_stream.DtdRefused,
                 ValueError,
@@ -99,6 +103,7 @@ class SpreadsheetFile:
         return {str(r[0]).strip(): str(r[1]).strip() for r in rows if len(r) >= 2 and str(r[0]).strip()}
 
     def close(self) -> None:
+        self._loaded.clear()
         if self._calamine is not None:
             self._calamine.close()
             self._calamine = None
@@ -140,6 +145,13 @@ class SpreadsheetFile:
         if self._archive is not None and self.streamed(sheet):
             yield from self._streamed_rows(sheet)
             return
+        yield from enumerate(self._load(sheet), start=1)
+        self._loaded.pop(sheet, None)  # read through: the import is done with it
+
+    def _load(self, sheet: str) -> list[list[Any]]:
+        """The sheet's rows read by calamine, once (the header is looked for, then the rows imported)."""
+        if sheet in self._loaded:
+            return self._loaded[sheet]
         assert self._calamine is not None
         try:
             found = self._calamine.get_sheet_by_name(sheet)
@@ -151,24 +163,22 @@ class SpreadsheetFile:
             ) from None
         rows = [[None if v == "" else v for v in values] for values in data]
         _fill_down(rows, merged)
-        yield from enumerate(rows, start=1)
+        self._loaded[sheet] = rows
+        return rows
 
     def _streamed_rows(self, sheet: str) -> Iterator[Row]:
         assert self._archive is not None
         try:
-            strings = xlsx_stream.shared_strings(self._archive)
-            yield from xlsx_stream.iter_sheet(self._archive, self._parts[sheet], strings)
+            yield from xlsx_stream.iter_sheet(self._archive, self._parts[sheet], self._book)
         except xlsx_stream.DtdRefused:
             raise FileRefused(self.path.name, f"{NOT_EXCEL}（含有 DOCTYPE 声明）", "xml_entities") from None
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
             raise FileRefused(
                 self.path.name, f"{NOT_EXCEL}（文件已损坏：{type(exc).__name__}）", "damaged"
             ) from None
-        except Exception as exc:  # expat.ExpatError
-            if type(exc).__name__ != "ExpatError":
-                raise
+        except Exception as exc:  # calamine raises its own and plain errors for a damaged sheet
             raise FileRefused(
-                self.path.name, f"{NOT_EXCEL}（工作表内容格式错误：{exc}）", "damaged"
+                self.path.name, f"{NOT_EXCEL}（工作表内容格式错误：{type(exc).__name__}）", "damaged"
             ) from None
 
     def _csv_rows(self) -> Iterator[Row]:

@@ -43,6 +43,7 @@ _FORBIDDEN_ALL = tuple(
     token.decode("ascii").encode(enc) for token in _FORBIDDEN for enc in ("utf-8", "utf-16-le", "utf-16-be")
 )
 _OVERLAP = max(len(t) for t in _FORBIDDEN_ALL) - 1
+_OPENERS = (b"<!", b"<\x00!")  # every token above holds one of these: where neither is, none can be
 _CHUNK = 1 * MIB
 
 
@@ -158,20 +159,24 @@ def _scan_part(
                 size += len(chunk)
                 if before + size > limits.max_uncompressed_bytes:
                     raise FileRefused(name, _bomb(before + size, limits), "zip_bomb")
-                window = (tail + chunk).lower()
-                if any(token in window for token in _FORBIDDEN_ALL):
+                if _declares(chunk) or _declares(tail + chunk[:_OVERLAP]):
                     raise FileRefused(
                         name,
                         f"{NOT_EXCEL}：部件 {info.filename} 含有 DOCTYPE 或 ENTITY 声明"
                         "（Excel 不会写入，可能是恶意构造的文件）",
                         "xml_entities",
                     )
-                tail = window[-_OVERLAP:]
+                tail = (tail + chunk[-_OVERLAP:])[-_OVERLAP:]
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError, NotImplementedError) as exc:
         raise FileRefused(
             name, f"{NOT_EXCEL}（文件已损坏或不完整：{type(exc).__name__}）", "truncated"
         ) from None
     return size
+
+
+def _declares(data: bytes) -> bool:
+    """Whether ``data`` holds a DOCTYPE or ENTITY declaration (in any case, UTF-8 or UTF-16)."""
+    return any(opener in data for opener in _OPENERS) and any(t in data.lower() for t in _FORBIDDEN_ALL)
 
 
 def csv_encoding(path: Path) -> str:

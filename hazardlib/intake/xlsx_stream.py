@@ -1,30 +1,47 @@
-"""A streaming reader for large xlsx sheets: one row in memory at a time, whatever the sheet's size.
+"""A streaming reader for large xlsx sheets: bounded memory whatever the sheet's size, at calamine's speed.
 
 calamine reads a whole sheet into memory before giving the first row (about 1.3 KB per row of a
-typical template), which is fast for ordinary files; sheets larger than
-:attr:`~hazardlib.intake.safety.Limits.stream_above_bytes` are read here instead, with expat over the
-inflated part, so that a 1,000,000-row file imports within bounded memory. Only what an import needs
-is read: cell values (shared strings, inline strings, numbers, booleans, errors). Dates come out as
-Excel serial numbers, which :func:`hazardlib.intake.normalise.date` reads.
+typical template), which is fine for ordinary files; sheets larger than
+:attr:`~hazardlib.intake.safety.Limits.stream_above_bytes` are read here instead, so that a
+1,000,000-row file imports within bounded memory. The sheet's XML is inflated a block at a time and cut,
+between two rows, into pieces of about :data:`PIECE_BYTES`; each piece is read by calamine as a
+one-sheet workbook of its own, built in memory (uncompressed) with the file's styles and shared strings,
+so every cell comes out exactly as calamine reads it from the whole file (dates as dates, numbers as
+numbers). Only the rows of one piece are in memory at a time.
 
-The parts were already scanned by :func:`hazardlib.intake.safety.check_xlsx`; expat is also told to
-refuse any DTD, so no entity is ever expanded.
+A piece is cut only just before a row that states its number (``<row r="…">``, which Excel, WPS,
+LibreOffice and the Python writers all write), so calamine puts every row where the whole sheet has
+it; a sheet whose rows do not say their numbers is read as one piece.
+
+The parts were already scanned by :func:`hazardlib.intake.safety.check_xlsx` (no DTD, no entities, no
+bomb); the workbook's own structure is read with expat told to refuse any DTD.
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
+import python_calamine
+
 _CHUNK = 1024 * 1024
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+PIECE_BYTES = 4 * 1024 * 1024  # about 5,500 rows of a typical template; calamine holds ~7x this in memory
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?[A-Z]*(\d+)\"")
+_DIMENSION_TAG = re.compile(rb"<(?:[\w.-]+:)?dimension\b[^>]*>(?:\s*</(?:[\w.-]+:)?dimension\s*>)?")
+_SHEET_DATA = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
+_SHEET_DATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>")
+_ROOT = re.compile(rb"<((?:[\w.-]+:)?worksheet)[\s>/]")
+_NUMBERED_ROW = re.compile(rb"<(?:[\w.-]+:)?row\s[^>]*?\br\s*=\s*[\"']")
+_FIRST_PIECE = 64 * 1024
+_OVERLAP = 4096  # a row's start tag is found even when a block boundary cuts through it
+_DATE_1904 = re.compile(rb"<(?:[\w.-]+:)?workbookPr\b[^>]*\bdate1904\s*=\s*[\"'](?:1|true)[\"']")
+_RELATIONSHIP_TYPES = {"styles": "styles", "sharedStrings": "shared_strings"}
 
 
 class DtdRefused(ValueError):
@@ -63,19 +80,32 @@ def _local(tag: str) -> str:
     return tag.rpartition("|")[2]
 
 
-def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → the zip part holding it, from workbook.xml and its relationships."""
+@dataclass
+class BookParts:
+    """Where a workbook keeps what its sheets need: each sheet's part, the styles and the shared strings."""
+
+    sheets: dict[str, str] = field(default_factory=dict)  # sheet name -> zip part
+    styles: str | None = None
+    shared_strings: str | None = None
+
+
+def _target(target: str) -> str:
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+
+
+def book_parts(archive: zipfile.ZipFile) -> BookParts:
+    """The workbook's parts, from workbook.xml and its relationships."""
     rels: dict[str, str] = {}
+    found = BookParts()
     sheets: list[tuple[str, str]] = []
 
     def rel(tag: str, attrs: dict[str, str]) -> None:
         if _local(tag) == "Relationship":
-            target = attrs.get("Target", "")
-            rels[attrs.get("Id", "")] = (
-                target.lstrip("/")
-                if target.startswith("/")
-                else posixpath.normpath(posixpath.join("xl", target))
-            )
+            target = _target(attrs.get("Target", ""))
+            rels[attrs.get("Id", "")] = target
+            kind = _RELATIONSHIP_TYPES.get(attrs.get("Type", "").rpartition("/")[2])
+            if kind is not None and getattr(found, kind) is None:
+                setattr(found, kind, target)
 
     def book(tag: str, attrs: dict[str, str]) -> None:
         if _local(tag) == "sheet":
@@ -84,41 +114,13 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
     _feed(archive, "xl/_rels/workbook.xml.rels", _parser(rel))
     _feed(archive, "xl/workbook.xml", _parser(book))
-    return {name: rels[rid] for name, rid in sheets if rid in rels}
+    found.sheets = {name: rels[rid] for name, rid in sheets if rid in rels}
+    return found
 
 
-def shared_strings(archive: zipfile.ZipFile) -> list[str]:
-    """The shared-string table (phonetic runs left out)."""
-    if "xl/sharedStrings.xml" not in archive.namelist():
-        return []
-    strings: list[str] = []
-    parts: list[str] = []
-    state = {"in_t": False, "phonetic": 0}
-
-    def start(tag: str, _attrs: dict[str, str]) -> None:
-        name = _local(tag)
-        if name == "si":
-            parts.clear()
-        elif name == "rPh":
-            state["phonetic"] += 1
-        elif name == "t" and not state["phonetic"]:
-            state["in_t"] = True
-
-    def end(tag: str) -> None:
-        name = _local(tag)
-        if name == "t":
-            state["in_t"] = False
-        elif name == "rPh":
-            state["phonetic"] -= 1
-        elif name == "si":
-            strings.append("".join(parts))
-
-    def text(data: str) -> None:
-        if state["in_t"]:
-            parts.append(data)
-
-    _feed(archive, "xl/sharedStrings.xml", _parser(start, end, text))
-    return strings
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → the zip part holding it, from workbook.xml and its relationships."""
+    return book_parts(archive).sheets
 
 
 def dimension_rows(archive: zipfile.ZipFile, part: str) -> int | None:
@@ -129,77 +131,135 @@ def dimension_rows(archive: zipfile.ZipFile, part: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _column_index(letters: str) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + (ord(ch) - 64)
-    return index - 1
+# -- reading a large sheet in pieces -----------------------------------------------------------------
+
+_TYPES = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    b'<Default Extension="xml" ContentType="application/xml"/>'
+    b'<Override PartName="/xl/workbook.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    b'<Override PartName="/xl/worksheets/sheet1.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    b'<Override PartName="/xl/styles.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    b'<Override PartName="/xl/sharedStrings.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    b"</Types>"
+)
+_PACKAGE_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Target="xl/workbook.xml" '
+    b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+    b"</Relationships>"
+)
+_WORKBOOK = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    b"<workbookPr%s/><sheets>"
+    b'<sheet name="piece" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_RELATIONSHIP = (
+    b'<Relationship Id="%s" Target="%s" '
+    b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/%s"/>'
+)
 
 
-def iter_sheet(archive: zipfile.ZipFile, part: str, strings: list[str]) -> Iterator[tuple[int, list[Any]]]:
-    """(Excel row number, cell values from column A) for every row the part holds, in order."""
-    ready: list[tuple[int, list[Any]]] = []
-    row: list[Any] = []
-    state: dict[str, Any] = {"row": 0, "col": -1, "type": "n", "text": [], "in_v": False}
+class _PieceReader:
+    """What every piece of one sheet shares: the parts of the little workbook calamine reads it from."""
 
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        name = _local(tag)
-        if name == "c":
-            ref = attrs.get("r")
-            match = _CELL_REF.match(ref) if ref else None
-            state["col"] = _column_index(match.group(1)) if match else state["col"] + 1
-            state["type"] = attrs.get("t", "n")
-            state["text"] = []
-        elif name in ("v", "t"):
-            state["in_v"] = True
-        elif name == "row":
-            r = attrs.get("r")
-            state["row"] = int(r) if r else state["row"] + 1
-            state["col"] = -1
-            row.clear()
+    def __init__(self, archive: zipfile.ZipFile, parts: BookParts):
+        date_1904 = bool(_DATE_1904.search(archive.read("xl/workbook.xml")))
+        self.files: list[tuple[str, bytes]] = [
+            ("[Content_Types].xml", _TYPES),
+            ("_rels/.rels", _PACKAGE_RELS),
+            ("xl/workbook.xml", _WORKBOOK % (b' date1904="1"' if date_1904 else b"")),
+        ]
+        rels = [_RELATIONSHIP % (b"rId1", b"worksheets/sheet1.xml", b"worksheet")]
+        for rid, part, name, kind in (
+            (b"rId2", parts.styles, "styles.xml", b"styles"),
+            (b"rId3", parts.shared_strings, "sharedStrings.xml", b"sharedStrings"),
+        ):
+            if part is not None and part in archive.NameToInfo:
+                self.files.append((f"xl/{name}", archive.read(part)))
+                rels.append(_RELATIONSHIP % (rid, name.encode(), kind))
+        self.files.append(
+            (
+                "xl/_rels/workbook.xml.rels",
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                + b"".join(rels)
+                + b"</Relationships>",
+            )
+        )
+        # A piece re-reads the shared strings: with a large table, fewer and larger pieces.
+        self.size = max(PIECE_BYTES, len(dict(self.files).get("xl/sharedStrings.xml", b"")))
 
-    def end(tag: str) -> None:
-        name = _local(tag)
-        if name in ("v", "t"):
-            state["in_v"] = False
-        elif name == "c":
-            value = _value(state["type"], "".join(state["text"]), strings)
-            col = state["col"]
-            if value is not None:
-                if col >= len(row):
-                    row.extend([None] * (col + 1 - len(row)))
-                row[col] = value
-        elif name == "row":
-            ready.append((state["row"], list(row)))
+    def rows(self, sheet_xml: bytes) -> list[tuple[int, list[Any]]]:
+        """(Excel row number, values from column A) of the rows holding a value; empty cells None."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as book:
+            for name, data in self.files:
+                book.writestr(name, data)
+            book.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+        buffer.seek(0)
+        with python_calamine.CalamineWorkbook.from_filelike(buffer) as workbook:
+            sheet = workbook.get_sheet_by_index(0)
+            start = sheet.start
+            if start is None:
+                return []
+            values = sheet.to_python(skip_empty_area=True)
+        top, left = start
+        pad = [None] * left
+        return [(top + i + 1, pad + [None if v == "" else v for v in row]) for i, row in enumerate(values)]
 
-    def text(data: str) -> None:
-        if state["in_v"]:
-            state["text"].append(data)
 
-    parser = _parser(start, end, text)
+def iter_sheet(archive: zipfile.ZipFile, part: str, parts: BookParts) -> Iterator[tuple[int, list[Any]]]:
+    """(Excel row number, cell values from column A; empty cells None) for every row up to the last
+    holding a value, as calamine reads the whole sheet (empty rows included), one piece at a time."""
+    reader = _PieceReader(archive, parts)
+    last = 0
+    for sheet_xml in _pieces(archive, part, reader.size):
+        for number, values in reader.rows(sheet_xml):
+            while last + 1 < number:  # the empty rows between two pieces, as calamine gives them
+                last += 1
+                yield last, []
+            last = number
+            yield number, values
+
+
+def _pieces(archive: zipfile.ZipFile, part: str, size: int) -> Iterator[bytes]:
+    """The sheet's XML as self-contained sheets of about ``size`` bytes each (the first one small, as the
+    header is looked for in it), each cut just before a row that states its number."""
     with archive.open(part) as handle:
-        while chunk := handle.read(_CHUNK):
-            parser.Parse(chunk, False)
-            yield from ready
-            ready.clear()
-    parser.Parse(b"", True)
-    yield from ready
-
-
-def _value(kind: str, raw: str, strings: list[str]) -> Any:
-    if kind == "s":
-        try:
-            return strings[int(raw)]
-        except (ValueError, IndexError):
-            return None
-    if kind in ("inlineStr", "str", "e", "d"):
-        return raw or None
-    if kind == "b":
-        return raw.strip() == "1"
-    if not raw:
-        return None
-    try:
-        number = float(raw)
-    except ValueError:
-        return raw
-    return int(number) if number.is_integer() and abs(number) < 1e15 else number
+        held = bytearray()
+        while (found := _SHEET_DATA.search(held)) is None:
+            block = handle.read(_CHUNK)
+            if not block:
+                return  # no sheetData: no rows
+            held += block
+        if found.group(2):
+            return  # <sheetData/>
+        root = _ROOT.search(held)
+        closing = b"</%ssheetData></%s>" % (found.group(1), root.group(1) if root else b"worksheet")
+        head = _DIMENSION_TAG.sub(b"", bytes(held[: found.end()]))
+        del held[: found.end()]
+        limit = since = min(size, _FIRST_PIECE)
+        while True:
+            if len(held) > limit:
+                row = _NUMBERED_ROW.search(held, since)
+                if row is not None:
+                    yield head + held[: row.start()] + closing
+                    del held[: row.start()]
+                    limit = since = size
+                    continue
+                since = max(limit, len(held) - _OVERLAP)  # search only what comes next (and the seam)
+            block = handle.read(_CHUNK)
+            if not block:
+                end = _SHEET_DATA_END.search(held)
+                yield head + (held[: end.start()] if end else held) + closing
+                return
+            held += block
