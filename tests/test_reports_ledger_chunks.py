@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
+from hazardlib import vocab
 from hazardlib.demo import generate
 from hazardlib.exports import export, xlsx
 from hazardlib.exports.forms import TABLES, sheet_for
 from hazardlib.exports.tabular import write_csv, write_json_rows
+from hazardlib.ledger import E
 from hazardlib.reports import ledgers
 from hazardlib.reports.common import scope_for
 from hazardlib.reports.labels import bureau
@@ -32,9 +35,7 @@ def demo_store(store_url: str) -> Store:
     return store
 
 
-def test_the_ledger_in_chunks_is_exactly_the_whole_ledger(
-    demo_store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_ledger_in_chunks_is_exactly_the_whole_ledger(demo_store: Store) -> None:
     for as_of, county in ((AS_OF, None), (dt.date(2024, 7, 20), None), (AS_OF, "522701")):
         scope = scope_for(demo_store, as_of, county)
         for filters in FILTERS:
@@ -42,13 +43,51 @@ def test_the_ledger_in_chunks_is_exactly_the_whole_ledger(
             chunks = list(ledgers.ledger_chunks(demo_store, scope, chunk_rows=7, **filters))
             assert all(len(c) <= 7 for c in chunks) and len(chunks) >= len(whole) / 7
             pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
-    # The whole ledger's histories read in one pass over the window's events, as a long ledger does.
-    monkeypatch.setattr(ledgers, "_BY_ID", 0)
+    # Every hazard of the window has a history, the same read whole or in chunks.
     scope = scope_for(demo_store, AS_OF)
     whole = ledgers.ledger_frame(demo_store, scope)
     assert len(whole) > 100 and (whole["history"] != "").all()
     chunked = pd.concat(ledgers.ledger_chunks(demo_store, scope, chunk_rows=7), ignore_index=True)
     pd.testing.assert_frame_equal(chunked, whole)
+
+
+def test_the_dates_of_the_moves_are_the_latest_of_each_move_up_to_the_as_of_date(demo_store: Store) -> None:
+    # The ledger takes them from each hazard's events read with its row; a GROUP BY in SQL gives the same.
+    with demo_store.read() as conn:
+        repeated = conn.execute(
+            sa.select(E.c.hazard_id).group_by(E.c.hazard_id, E.c.move).having(sa.func.count() > 1)
+        ).all()
+    assert repeated  # hazards rectified and reinspected again after a failed reinspection
+    for as_of in (AS_OF, dt.date(2024, 7, 20)):
+        scope = scope_for(demo_store, as_of)
+        latest = sa.select(
+            E.c.hazard_id,
+            *(
+                sa.func.max(sa.case((E.c.move == move, E.c.event_date))).label(name)
+                for name, move in ledgers._MOVE_DATES.items()
+            ),
+        )
+        stmt = latest.where(E.c.event_date <= as_of).group_by(E.c.hazard_id)
+        ordered = (
+            sa.select(E.c.hazard_id, E.c.event_date, E.c.move)
+            .where(E.c.event_date <= as_of)
+            .order_by(E.c.hazard_id, E.c.event_date, E.c.id)
+        )
+        with demo_store.read() as conn:
+            expected = {row[0]: row[1:] for row in conn.execute(stmt)}
+            moves: dict[int, list[str]] = {}
+            for hazard_id, day, move in conn.execute(ordered):
+                moves.setdefault(hazard_id, []).append(f"{day} {vocab.HAZARD_MOVE.label(move)}")
+        for frame in (ledgers.ledger_frame(demo_store, scope), *ledgers.ledger_chunks(demo_store, scope)):
+            assert len(frame) > 0
+            for row in frame.to_dict("records"):
+                want = dict(zip(ledgers._MOVE_DATES, expected[row["hazard_id"]], strict=True))
+                if row["state"] != "closed":
+                    want["closed_date"] = None
+                assert {name: row[name] for name in ledgers._MOVE_DATES} == want, row["hazard_id"]
+                # The history lists the moves oldest first, as recorded (each line: date, move, details).
+                lines = row["history"].split("；")
+                assert [line.split("（")[0] for line in lines] == moves[row["hazard_id"]], row["hazard_id"]
 
 
 def test_an_empty_ledger_is_one_empty_chunk_with_the_columns(demo_store: Store) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
+from .safety import FORMULA_STARTS, ILLEGAL_CHARACTERS_RE, QUOTE, neutralise
 from .xlsx import (
     FONT,
     NUMBER_FORMATS,
@@ -172,6 +173,7 @@ class _Rows:
 
 _EPOCH = dt.datetime(1899, 12, 31)
 _UNSEEN = object()
+_NA, _NAT = pd.NA, pd.NaT
 
 
 def _serial(value: dt.datetime) -> float:
@@ -181,15 +183,33 @@ def _serial(value: dt.datetime) -> float:
     return serial + 1 if serial > 59 else serial  # Excel counts a 29 February 1900
 
 
-def _cells(kind: Kind, values: list[Any]) -> list[Any]:
-    """The cells of one column: None (left empty), text, or a number (a date as its serial number).
+def _texts(values: list[Any]) -> list[Any]:
+    """A text column's cells: :func:`.xlsx._value` of each, worked out for the whole column at once.
 
-    Dates and codes repeat a great deal down a ledger, so each distinct value is converted once."""
-    if kind in ("date", "code"):
+    The characters XML cannot hold are looked for in all the column's text in one pass; only a column
+    that has some is cleaned value by value. Otherwise a cell's text is only checked for a leading
+    formula sign (and quoted, as :func:`.safety.neutralise` does)."""
+    texts = [
+        None if v is None or v is _NA or v is _NAT or (isinstance(v, float) and v != v) else str(v)
+        for v in values
+    ]
+    if ILLEGAL_CHARACTERS_RE.search("\n".join([t for t in texts if t is not None])):
+        return [None if t is None else neutralise(t) for t in texts]
+    return [QUOTE + t if t is not None and t.startswith(FORMULA_STARTS) else t for t in texts]
+
+
+def _cells(kind: Kind, values: list[Any]) -> list[Any]:
+    """The cells of one column: None (left empty), text, or a number (a date as its serial number),
+    each what :func:`.xlsx._value` makes of the value.
+
+    Dates repeat a great deal down a ledger, so each distinct value is converted once."""
+    if kind in ("text", "code"):
+        return _texts(values)
+    if kind == "date":
         seen: dict[Any, Any] = {}
         out: list[Any] = []
         for v in values:
-            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+            if v is None or v is _NA or v is _NAT or (isinstance(v, float) and v != v):
                 out.append(None)
                 continue
             cell = seen.get(v, _UNSEEN)
@@ -203,14 +223,20 @@ def _cells(kind: Kind, values: list[Any]) -> list[Any]:
     return [_cell(_value(kind, v)) for v in values]
 
 
-def _write_any(ws: Any) -> Any:
+def _write_any(write_string: Any, write_number: Any) -> Any:
     def write(row: int, col: int, value: Any, f: Any) -> None:
         if isinstance(value, str):
-            ws.write_string(row, col, value, f)
+            write_string(row, col, value, f)
         else:
-            ws.write_number(row, col, value, f)
+            write_number(row, col, value, f)
 
     return write
+
+
+def _writers(ws: Any) -> tuple[Any, Any]:
+    """The sheet's string and number writers without the A1-notation wrapper of the public ones (the
+    arguments here are always row and column numbers): the wrapper costs a tenth of writing a cell."""
+    return getattr(ws, "_write_string", ws.write_string), getattr(ws, "_write_number", ws.write_number)
 
 
 def _cell(value: Any) -> Any:
@@ -259,17 +285,28 @@ def _sheet(
     if two_levels:
         ws.set_row(2, 20)
         ws.set_row(3, head_height)
+        # Constant-memory mode writes a row out as soon as a cell of a later row is written, and ignores
+        # what comes for it after that: the upper header row is written whole before the lower one. A
+        # header spanning both rows is merged without a format, so that xlsxwriter pads nothing into
+        # the lower row yet, and then written with its format; its lower cell comes with that row.
+        spans: list[tuple[str | None, int, list[Column]]] = []
         i = 0
         for group, members in groupby(columns, key=lambda c: c.group):
             cols = list(members)
             if group:
                 _merge(ws, 2, i, 2, i + len(cols) - 1, group, fmt["表头"])
-                for j, c in enumerate(cols):
-                    ws.write(3, i + j, header_text(c), fmt["表头"])
             else:
                 for j, c in enumerate(cols):
-                    _merge(ws, 2, i + j, 3, i + j, header_text(c), fmt["表头"])
+                    ws.merge_range(2, i + j, 3, i + j, header_text(c), None)
+                    ws.write(2, i + j, header_text(c), fmt["表头"])
+            spans.append((group, i, cols))
             i += len(cols)
+        for group, i, cols in spans:
+            for j, c in enumerate(cols):
+                if group:
+                    ws.write(3, i + j, header_text(c), fmt["表头"])
+                else:
+                    ws.write_blank(3, i + j, None, fmt["表头"])
     else:
         ws.set_row(2, head_height)
         for j, c in enumerate(columns):
@@ -278,22 +315,27 @@ def _sheet(
     keys = [c.key for c in sheet.columns]
     kinds = [c.kind for c in sheet.columns]
     cell_formats = [fmt.bare(k) for k in kinds]
-    by_kind = {"text": ws.write_string, "code": ws.write_string, "number": _write_any(ws)}
-    writers = [by_kind.get(k, ws.write_number) for k in kinds]
+    write_string, write_number = _writers(ws)
+    by_kind = {"text": write_string, "code": write_string, "number": _write_any(write_string, write_number)}
+    writers = [by_kind.get(k, write_number) for k in kinds]
     numbered = sheet.row_numbers
     if numbered:
         cell_formats.insert(0, None)
-        writers.insert(0, ws.write_number)
+        writers.insert(0, write_number)
+    columns_at = range(len(writers))
     r = header_last + 1
     number = part * per_sheet + 1
     for frame in rows.take(per_sheet):
-        data = frame.reindex(columns=keys)
-        cells = [_cells(k, data[key].tolist()) for key, k in zip(keys, kinds, strict=True)]
+        n_rows = len(frame)
+        cells = [
+            _cells(k, frame[key].tolist()) if key in frame else [None] * n_rows
+            for key, k in zip(keys, kinds, strict=True)
+        ]
         if numbered:
-            cells.insert(0, list(range(number, number + len(data))))
-        number += len(data)
+            cells.insert(0, list(range(number, number + n_rows)))
+        number += n_rows
         for values in zip(*cells, strict=True):
-            for col, (value, write, f) in enumerate(zip(values, writers, cell_formats, strict=True)):
+            for col, value, write, f in zip(columns_at, values, writers, cell_formats, strict=True):
                 if value is not None:
                     write(r, col, value, f)
             r += 1
