@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -180,8 +180,9 @@ def forget(conn: Connection) -> None:
     conn.execute(meta.delete().where(meta.c.key == TERMS_KEY))
 
 
-def rebuild(conn: Connection) -> int:
-    """Count every unit of the store afresh into an emptied ``figure_counts``; returns its rows."""
+def rebuild(conn: Connection, progress: Callable[[str], None] | None = None) -> int:
+    """Count every unit of the store afresh into an emptied ``figure_counts``; returns its rows.
+    ``progress`` is called with each family's name once it is counted."""
     meta = schema.store_meta
     conn.execute(meta.delete().where(meta.c.key == TERMS_KEY))
     conn.execute(meta.insert().values(key=TERMS_KEY, value=_terms_text()))
@@ -189,6 +190,8 @@ def rebuild(conn: Connection) -> int:
     total = 0
     for family in FAMILIES:
         total += apply(conn, count_units(conn, family, None))
+        if progress is not None:
+            progress(family)
     conn.execute(COUNTS.delete().where(COUNTS.c.n == 0))
     return total
 
@@ -276,10 +279,12 @@ class Tracker:
             units = self.conn.execute(sa.select(table.c.id).where(linked)).scalars().all()
             self._units(family, units, new=False)
 
-    def flush(self) -> None:
-        """Add the difference the transaction made to ``figure_counts`` (before it commits)."""
+    def flush(self, progress: Callable[[str], None] | None = None) -> None:
+        """Add the difference the transaction made to ``figure_counts`` (before it commits); after
+        :meth:`recount_everything`, count the store afresh (``progress`` as for :func:`rebuild`)."""
         if self.everything:
-            rebuild(self.conn)
+            rebuild(self.conn, progress)
+            self.everything = False
             return
         if not self.touched:
             return

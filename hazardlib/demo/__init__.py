@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from tqdm import tqdm
 
 from .. import schema
+from ..counters import FAMILIES
 from ..errors import HazardError, OutOfScope
 from ..store import PREFECTURE_CODE, Store, table_label
 from . import texts
@@ -115,6 +116,10 @@ def generate(
             block = world.profiles[start : start + BLOCK]
             writer.write(build_block(world, block))
             bar.update(len(block))
+        bar.close()
+        bar = tqdm(total=len(FAMILIES), desc=texts.PROGRESS["counts"], unit=texts.PROGRESS["count_unit"],
+                   file=sys.stderr, disable=not progress)  # fmt: skip
+        tx.counts.flush(progress=lambda _family: bar.update(1))
         bar.close()
         tx.set_meta("demo_seed", str(seed))
         tx.set_meta("demo_scale", _scale_text(scale))
