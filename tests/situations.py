@@ -84,6 +84,31 @@ class Situation:
         for step in steps:
             self.move(hazard_id, step[0], step[1], **(step[2] if len(step) > 2 else {}))
 
+    def ledger_story(
+        self, closed_at: int, reopened_at: int, failed_at: int, refused_at: int
+    ) -> dict[str, int]:
+        """Four hazards taken through the ledger in June–August 2024, at the enterprises given: one closed
+        out, one closed then reopened by a look-back, one failing its re-inspection, one refused and
+        escalated. Returns their ids by those names."""
+        closed = self.hazard(
+            closed_at, D(2024, 6, 20), grade="larger", ordered=D(2024, 6, 20), deadline=D(2024, 7, 10)
+        )
+        self.moves(closed, ("rectify", D(2024, 7, 5)), ("reinspect", D(2024, 7, 8), {"outcome": "passed"}),
+                   ("close", D(2024, 7, 8)))  # fmt: skip
+        reopened = self.hazard(reopened_at, D(2024, 6, 25), ordered=D(2024, 6, 25), deadline=D(2024, 7, 5))
+        self.moves(reopened, ("rectify", D(2024, 7, 1)), ("reinspect", D(2024, 7, 2), {"outcome": "passed"}),
+                   ("close", D(2024, 7, 2)),
+                   ("look_back", D(2024, 8, 1), {"outcome": "reopened", "deadline": D(2024, 8, 10)}))  # fmt: skip
+        failed = self.hazard(failed_at, D(2024, 7, 1), grade="major", problem="P02", ordered=D(2024, 7, 1),
+                             deadline=D(2024, 7, 20))  # fmt: skip
+        self.moves(failed, ("rectify", D(2024, 7, 10)),
+                   ("reinspect", D(2024, 7, 15), {"outcome": "failed", "deadline": D(2024, 8, 30)}))  # fmt: skip
+        refused = self.hazard(refused_at, D(2024, 7, 2), ordered=D(2024, 7, 2), deadline=D(2024, 7, 12))
+        self.moves(
+            refused, ("refuse", D(2024, 7, 13)), ("escalate", D(2024, 7, 14), {"outcome": "interview"})
+        )
+        return {"closed": closed, "reopened": reopened, "failed": failed, "refused": refused}
+
     def spot_check(
         self,
         day: dt.date,

@@ -83,17 +83,8 @@ def test_every_kind_of_write_keeps_the_counts(store_url: str) -> None:
     a, b = s.enterprise("522701"), s.enterprise("522702", field="seller")
     mover = s.enterprise("522701")
     # the ledger: closed, reopened, failed re-inspection, refused and escalated, a reported risk
-    closed = s.hazard(a, D(2024, 6, 20), grade="larger", ordered=D(2024, 6, 20), deadline=D(2024, 7, 10))
-    s.moves(closed, ("rectify", D(2024, 7, 5)), ("reinspect", D(2024, 7, 8), {"outcome": "passed"}),
-            ("close", D(2024, 7, 8)))  # fmt: skip
-    reopened = s.hazard(b, D(2024, 6, 25), ordered=D(2024, 6, 25), deadline=D(2024, 7, 5))
-    s.moves(reopened, ("rectify", D(2024, 7, 1)), ("reinspect", D(2024, 7, 2), {"outcome": "passed"}),
-            ("close", D(2024, 7, 2)), ("look_back", D(2024, 8, 1), {"outcome": "reopened", "deadline": D(2024, 8, 10)}))  # fmt: skip
-    failed = s.hazard(mover, D(2024, 7, 1), grade="major", problem="P02", ordered=D(2024, 7, 1),
-                      deadline=D(2024, 7, 20))  # fmt: skip
-    s.moves(failed, ("rectify", D(2024, 7, 10)), ("reinspect", D(2024, 7, 15), {"outcome": "failed", "deadline": D(2024, 8, 30)}))  # fmt: skip
-    refused = s.hazard(mover, D(2024, 7, 2), ordered=D(2024, 7, 2), deadline=D(2024, 7, 12))
-    s.moves(refused, ("refuse", D(2024, 7, 13)), ("escalate", D(2024, 7, 14), {"outcome": "interview"}))
+    story = s.ledger_story(a, b, mover, mover)
+    failed, refused = story["failed"], story["refused"]
     s.hazard(a, D(2024, 5, 1), problem="P03")  # before stage 1: in no window
     # self-checks (one reports a major risk, which goes on the ledger), inspections, interviews, help
     s.self_check(a, D(2024, 6, 3))

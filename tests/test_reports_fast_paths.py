@@ -77,18 +77,7 @@ def test_fast_figures_equal_the_plain_definitions_on_hand_built_ledgers(store_ur
     store = Store(store_url, user="测试员")
     s = Situation(store)
     a, b, moved = s.enterprise("522701"), s.enterprise("522702"), s.enterprise("522701")
-    closed = s.hazard(a, D(2024, 6, 20), grade="larger", ordered=D(2024, 6, 20), deadline=D(2024, 7, 10))
-    s.moves(closed, ("rectify", D(2024, 7, 5)), ("reinspect", D(2024, 7, 8), {"outcome": "passed"}),
-            ("close", D(2024, 7, 8)))  # fmt: skip
-    reopened = s.hazard(b, D(2024, 6, 25), ordered=D(2024, 6, 25), deadline=D(2024, 7, 5))
-    s.moves(reopened, ("rectify", D(2024, 7, 1)), ("reinspect", D(2024, 7, 2), {"outcome": "passed"}),
-            ("close", D(2024, 7, 2)), ("look_back", D(2024, 8, 1), {"outcome": "reopened", "deadline": D(2024, 8, 10)}))  # fmt: skip
-    failed = s.hazard(
-        b, D(2024, 7, 1), grade="major", problem="P02", ordered=D(2024, 7, 1), deadline=D(2024, 7, 20)
-    )
-    s.moves(failed, ("rectify", D(2024, 7, 10)), ("reinspect", D(2024, 7, 15), {"outcome": "failed", "deadline": D(2024, 8, 30)}))  # fmt: skip
-    refused = s.hazard(moved, D(2024, 7, 2), ordered=D(2024, 7, 2), deadline=D(2024, 7, 12))
-    s.moves(refused, ("refuse", D(2024, 7, 13)), ("escalate", D(2024, 7, 14), {"outcome": "interview"}))
+    s.ledger_story(a, b, b, moved)
     s.hazard(a, D(2024, 5, 1), problem="P03")  # before stage 1: in no window
     s.hazard(a, D(2024, 10, 1), problem="P04", kind="risk", grade="major")  # a risk, found late
     for i, day in enumerate((D(2023, 6, 1), D(2023, 9, 1), D(2024, 7, 1))):  # three majors in two years
