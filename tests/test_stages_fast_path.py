@@ -59,13 +59,17 @@ def plain_figures(store: Store, as_of: dt.date, stage: int | None) -> dict[str, 
     return out
 
 
-def assert_fast_equals_plain(store: Store, as_of: dt.date) -> None:
+def mismatches(store: Store, as_of: dt.date) -> list[tuple[Any, ...]]:
+    """(as-of date, stage, figure) wherever the tracker's figures differ from the plain definition."""
+    out = []
     for stage in (None, 1, 2, 3):
         plain = plain_figures(store, as_of, stage)
         frame = stages.county_progress(store, as_of, stage=stage).set_index("county_code")
         for key in FIGURES:
             fast = {c: int(v) for c, v in frame[key].items() if c != PREFECTURE_CODE}
-            assert fast == {c: plain[key][c] for c in fast}, (as_of, stage, key)
+            if fast != {c: plain[key][c] for c in fast}:
+                out.append((as_of, stage, key))
+    return out
 
 
 def test_the_trackers_ledger_figures_equal_the_plain_definition(store_url: str) -> None:
@@ -73,12 +77,6 @@ def test_the_trackers_ledger_figures_equal_the_plain_definition(store_url: str) 
     generate(store, seed=11, scale=0.05, progress=False)
     s = Situation(Store(store_url, user="测试员"))
     a, b = s.enterprise("522701"), s.enterprise("522702")
-    reopened = s.hazard(b, D(2024, 6, 25), ordered=D(2024, 6, 25), deadline=D(2024, 7, 5))
-    s.moves(reopened, ("rectify", D(2024, 7, 1)), ("reinspect", D(2024, 7, 2), {"outcome": "passed"}),
-            ("close", D(2024, 7, 2)), ("look_back", D(2024, 8, 1), {"outcome": "reopened", "deadline": D(2024, 8, 10)}))  # fmt: skip
-    failed = s.hazard(b, D(2024, 7, 1), grade="major", ordered=D(2024, 7, 1), deadline=D(2024, 7, 20))
-    s.moves(failed, ("rectify", D(2024, 7, 10)), ("reinspect", D(2024, 7, 15), {"outcome": "failed", "deadline": D(2024, 8, 30)}))  # fmt: skip
-    refused = s.hazard(a, D(2024, 7, 2), ordered=D(2024, 7, 2), deadline=D(2024, 7, 12))
-    s.moves(refused, ("refuse", D(2024, 7, 13)), ("escalate", D(2024, 7, 14), {"outcome": "interview"}))
-    for as_of in (D(2024, 6, 1), D(2024, 7, 20), D(2024, 8, 20), D(2024, 9, 15), D(2024, 11, 15)):
-        assert_fast_equals_plain(store, as_of)
+    s.ledger_story(a, b, b, a)
+    dates = (D(2024, 6, 1), D(2024, 7, 20), D(2024, 8, 20), D(2024, 9, 15), D(2024, 11, 15))
+    assert [m for as_of in dates for m in mismatches(store, as_of)] == []
