@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -24,6 +24,9 @@ from sqlalchemy.engine import Connection, Engine
 from . import schema
 from .datafiles import data_dir
 from .errors import NotFound, OutOfScope, StaleRecord, StoreError
+
+if TYPE_CHECKING:  # the counters import the store's schema; the store imports them lazily
+    from .counters import Tracker
 
 PREFECTURE_CODE = "522700"
 SYSTEM_USER = "系统"
@@ -286,10 +289,10 @@ class Tx:
     def __init__(self, store: Store, conn: Connection, context: str | None):
         self.store, self.conn, self.context = store, conn, context
         self.now = dt.datetime.now().replace(microsecond=0)
-        self._counts: Any = None
+        self._counts: Tracker | None = None
 
     @property
-    def counts(self) -> Any:
+    def counts(self) -> Tracker:
         """The results list's running counts this transaction keeps (:class:`hazardlib.counters.Tracker`)."""
         if self._counts is None:
             from .counters import Tracker

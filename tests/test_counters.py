@@ -246,9 +246,11 @@ def test_hazard_recount_finds_and_mends_counts_gone_wrong(tmp_path) -> None:
     assert ok.exit_code == 0 and "一致" in ok.output, ok.output
     c = schema.figure_counts
     with store.engine.begin() as conn:  # counts gone wrong behind the workbook's back
-        conn.execute(c.update().where(c.c.figure == "hazards_found").values(n=c.c.n + 1))
+        wrong = c.c.figure.in_(["hazards_found", counters.progress_figure("open_hazards", 2024)])
+        conn.execute(c.update().where(wrong).values(n=c.c.n + 1))
     bad = runner.invoke(main, [*args, "--check"])
     assert bad.exit_code == 1 and "「发现隐患」：计数表" in bad.output, bad.output
+    assert "进度（行动至今）" in bad.output and "「未销号隐患（项）」" in bad.output, bad.output
     mended = runner.invoke(main, args)
     assert mended.exit_code == 0 and "已重算" in mended.output and "一致" in mended.output, mended.output
     audit = schema.audit_log

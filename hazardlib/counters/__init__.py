@@ -180,7 +180,7 @@ def forget(conn: Connection) -> None:
     conn.execute(meta.delete().where(meta.c.key == TERMS_KEY))
 
 
-def rebuild(conn: Connection, progress: Callable[[str], None] | None = None) -> int:
+def rebuild(conn: Connection, progress: Callable[[str], object] | None = None) -> int:
     """Count every unit of the store afresh into an emptied ``figure_counts``; returns its rows.
     ``progress`` is called with each family's name once it is counted."""
     meta = schema.store_meta
@@ -279,7 +279,7 @@ class Tracker:
             units = self.conn.execute(sa.select(table.c.id).where(linked)).scalars().all()
             self._units(family, units, new=False)
 
-    def flush(self, progress: Callable[[str], None] | None = None) -> None:
+    def flush(self, progress: Callable[[str], object] | None = None) -> None:
         """Add the difference the transaction made to ``figure_counts`` (before it commits); after
         :meth:`recount_everything`, count the store afresh (``progress`` as for :func:`rebuild`)."""
         if self.everything:

@@ -94,6 +94,10 @@ COLUMN_LABELS: dict[str, str] = {
     # progress and comparison (hazardlib.stages, hazardlib.reports.county_comparison)
     "key_enterprises": "重点企业（家）",
     "self_checked": "已自查重点企业（家）",
+    "self_checks_in_window": "期间自查（份）",
+    "inspections_production": "检查生产领域（次）",
+    "inspections_circulation": "检查流通领域（次）",
+    "inspections": "现场检查（次）",
     "self_check_coverage": "自查覆盖率",
     "plan_adopted": "已制定工作方案",
     "hazards_found_to_date": "累计发现（项）",

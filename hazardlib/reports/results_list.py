@@ -171,18 +171,15 @@ def county_counts(store: Store, scope: Scope) -> pd.DataFrame:
     campaign calendars changed since the counts were made, are counted from the records."""
     with store.read() as conn:
         got = counters.counted(conn, scope.start, scope.as_of, scope.codes)
-        keys = list(counters.COUNTED_FIGURES)
-        if counters.terms_current(conn):
+        classified = counters.terms_current(conn)
+        if classified:
             got.update(counters.classified(conn, scope.campaign.year, scope.as_of, scope.codes))
-            keys.extend(counters.CLASSIFIED_FIGURES)
+    keys = [*counters.COUNTED_FIGURES, *(counters.CLASSIFIED_FIGURES if classified else ())]
     frame = pd.DataFrame(
         {key: [got.get((code, key), 0) for code in scope.codes] for key in keys},
         index=pd.Index(scope.codes, name="county_code"),
     )
-    parts = [frame]
-    if len(keys) == len(counters.COUNTED_FIGURES):
-        parts.append(supervision_counts(store, scope))
-    return _finish(store, scope, parts)
+    return _finish(store, scope, [frame] if classified else [frame, supervision_counts(store, scope)])
 
 
 def county_counts_plain(store: Store, scope: Scope) -> pd.DataFrame:
@@ -241,22 +238,37 @@ def results_frame(store: Store, scope: Scope, *, plain: bool = False) -> pd.Data
 
 
 def count_differences(store: Store, as_of: dt.date | None = None) -> list[str]:
-    """Where the results list from the running counts differs from the list by the plain definitions at
-    ``as_of`` (one Chinese line per county and figure; empty when they agree)."""
+    """Where the results list and the tracker's progress (the campaign so far and each stage) from the
+    running counts differ from the plain definitions at ``as_of``: one Chinese line per county and
+    figure; empty when they agree."""
+    from ..explore.labels import column_labels
+    from ..stages import COUNT_COLUMNS, county_progress
     from .definitions import BY_KEY
 
     scope = scope_for(store, as_of)
     fast = results_frame(store, scope).set_index("county_code")
     plain = results_frame(store, scope, plain=True).set_index("county_code")
-    out = []
-    for code in plain.index:
-        for key in count_keys(plain.reset_index()):
-            kept, counted = fast.loc[code, key], plain.loc[code, key]
-            if kept != counted:
-                name = plain.loc[code, "county_name"]
-                out.append(
-                    f"{name}「{BY_KEY[key].label if key in BY_KEY else key}」：计数表 {kept}，按记录统计 {counted}"
-                )
+    out = [
+        f"{plain.loc[code, 'county_name']}「{BY_KEY[key].label if key in BY_KEY else key}」："
+        f"计数表 {fast.loc[code, key]}，按记录统计 {plain.loc[code, key]}"
+        for key in count_keys(plain)
+        for code in plain.index
+        if fast.loc[code, key] != plain.loc[code, key]
+    ]
+    for stage in (None, *(s.no for s in scope.campaign.stages)):
+        kept = county_progress(store, scope.as_of, scope.county, stage).set_index("county_code")
+        counted = county_progress(store, scope.as_of, scope.county, stage, plain=True).set_index(
+            "county_code"
+        )
+        when = "行动至今" if stage is None else f"第{stage}阶段"
+        out += [
+            f"进度（{when}）{counted.loc[code, 'county_name']}「{column_labels().get(key, key)}」："
+            f"计数表 {kept.loc[code, key]}，"
+            f"按记录统计 {counted.loc[code, key]}"
+            for key in COUNT_COLUMNS
+            for code in counted.index
+            if kept.loc[code, key] != counted.loc[code, key]
+        ]
     return out
 
 
