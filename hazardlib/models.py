@@ -61,7 +61,8 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _yes_no(value: Any) -> Any:
+def check_yes_no(value: Any) -> Any:
+    """True or False for the usual ways of writing yes or no (None for a blank); raises otherwise."""
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str) and not value.strip():
@@ -82,7 +83,7 @@ def _name(value: Any) -> Any:
 
 
 Name = Annotated[str, BeforeValidator(_name)]
-YesNo = Annotated[bool, BeforeValidator(_yes_no)]
+YesNo = Annotated[bool, BeforeValidator(check_yes_no)]
 Grade = Annotated[str, _vocab(vocab.GRADE)]
 FieldOfWork = Annotated[str, _vocab(vocab.FIELD)]
 EnterpriseField = Annotated[str, _vocab(vocab.ENTERPRISE_FIELD)]
@@ -230,31 +231,46 @@ class Enterprise(Record):
     @field_validator("licence_no")
     @classmethod
     def _licence(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        v = v.upper().replace(" ", "")
-        if not LICENCE_RE.match(v):
-            raise _err("licence", f"生产许可证编号“{v}”格式应为 XK××-×××-×××××（可带省份简称前缀，如（黔））")
-        return v
+        return check_licence(v)
 
     @field_validator("ccc_certificates", mode="before")
     @classmethod
     def _ccc(cls, v: Any) -> list[str]:
-        items = _split_list(v)
-        bad = [c for c in items if not CCC_RE.match(c)]
-        if bad:
-            raise _err("ccc", f"CCC证书编号“{'、'.join(bad)}”应为16位数字")
-        return items
+        return check_ccc(v)
 
     @field_validator("products", mode="before")
     @classmethod
     def _products(cls, v: Any) -> list[str]:
-        return [check_sub_product(p) for p in _split_list(v)]
+        return check_products(v)
 
     @model_validator(mode="after")
     def _own_county_products(self) -> Enterprise:
         check_own_county_products(self.products, self.county_code, "products")
         return self
+
+
+def check_licence(v: str | None) -> str | None:
+    """A 生产许可证编号 in its written form (upper case, no spaces); raises if it is not one."""
+    if v is None:
+        return None
+    v = v.upper().replace(" ", "")
+    if not LICENCE_RE.match(v):
+        raise _err("licence", f"生产许可证编号“{v}”格式应为 XK××-×××-×××××（可带省份简称前缀，如（黔））")
+    return v
+
+
+def check_ccc(v: Any) -> list[str]:
+    """The CCC certificate numbers of a cell (a list, or text separated by 、，；or spaces)."""
+    items = _split_list(v)
+    bad = [c for c in items if not CCC_RE.match(c)]
+    if bad:
+        raise _err("ccc", f"CCC证书编号“{'、'.join(bad)}”应为16位数字")
+    return items
+
+
+def check_products(v: Any) -> list[str]:
+    """The sub-product codes of a cell that lists products (codes or names)."""
+    return [check_sub_product(p) for p in _split_list(v)]
 
 
 def _split_list(v: Any) -> list[str]:

@@ -43,6 +43,8 @@ _SCOPE_PARENTS: dict[str, tuple[str, sa.Table]] = {
 _UNSCOPED = {"store_meta", "imports"}
 # Written only by Tx.audit, never changed: refused to insert/update/delete through Tx.
 _APPEND_ONLY = {"audit_log"}
+_ROW_META = frozenset({"created_at", "created_by", "updated_at", "updated_by", "version"})
+AUDIT_MODES = ("each", "batch", "summary")
 # Written only by a prefecture session (a county session cannot create or change logins).
 _PREFECTURE_ONLY = {"accounts"}
 # Columns whose values never reach the audit log: the entry says what happened to them instead.
@@ -84,7 +86,18 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+_SHORT_LISTS: dict[tuple[str, ...], str] = {}  # JSON of the short lists of codes stored in many rows
+
+
 def _dumps(value: Any) -> str:
+    if type(value) is list and len(value) <= 8 and all(type(v) is str for v in value):
+        key = tuple(value)
+        found = _SHORT_LISTS.get(key)
+        if found is None:
+            found = json.dumps(value, ensure_ascii=False)
+            if len(_SHORT_LISTS) < 4096:
+                _SHORT_LISTS[key] = found
+        return found
     return json.dumps(value, default=_json_default, ensure_ascii=False, sort_keys=True)
 
 
@@ -370,10 +383,17 @@ class Tx:
         return int(new_id) if isinstance(new_id, int) else 0
 
     def insert_many(
-        self, table: sa.Table, rows: Sequence[Mapping[str, Any]], *, audit_rows: bool = True
+        self, table: sa.Table, rows: Sequence[Mapping[str, Any]], *, audit: str = "each"
     ) -> list[int]:
-        """Insert many records in one statement; each is audited unless ``audit_rows`` is False, in which
-        case one summary entry (table, count, first and last id) is written instead."""
+        """Insert many records in one statement; returns their ids.
+
+        ``audit`` says how they are audited: ``"each"``, one entry per record as :meth:`insert` writes;
+        ``"batch"``, one ``bulk_insert`` entry per county holding every record's id and values (for a
+        large import: the same content, written and encoded once per batch); ``"summary"``, one entry
+        with the count and the first and last id (for generated data such as the demo).
+        """
+        if audit not in AUDIT_MODES:
+            raise ValueError(f"audit must be one of {AUDIT_MODES}")
         if not rows:
             return []
         full = []
@@ -383,7 +403,7 @@ class Tx:
         self.counts.touch(table.name, full, new=True)
         ids = [int(i) for i in self.conn.execute(table.insert().returning(table.c.id), full).scalars()]
         self.counts.inserted(table.name, ids)
-        if audit_rows:
+        if audit == "each":
             self.conn.execute(
                 schema.audit_log.insert(),
                 [
@@ -401,11 +421,39 @@ class Tx:
                     for i, r in zip(ids, full, strict=True)
                 ],
             )
+        elif audit == "batch":
+            self._audit_batch(table.name, ids, rows)
         else:
             self.audit(
                 "bulk_insert", table.name, None, None, {"rows": len(ids), "ids": [ids[0], ids[-1]]}, None
             )
         return ids
+
+    def _audit_batch(self, table: str, ids: list[int], rows: Sequence[Mapping[str, Any]]) -> None:
+        """One ``bulk_insert`` entry per county for records just inserted: ``after`` holds ``ids`` and
+        ``records`` (each record's values; its created and updated time and person are the entry's)."""
+        by_county: dict[Any, tuple[list[int], list[Any]]] = {}
+        for i, values in zip(ids, rows, strict=True):
+            kept, records = by_county.setdefault(values.get("county_code"), ([], []))
+            kept.append(i)
+            records.append(_redacted(table, {k: v for k, v in values.items() if k not in _ROW_META}))
+        self.conn.execute(
+            schema.audit_log.insert(),
+            [
+                dict(
+                    at=self.now,
+                    actor=self.store.user,
+                    action="bulk_insert",
+                    table_name=table,
+                    record_id=None,
+                    county_code=county,
+                    before=None,
+                    after={"rows": len(kept), "ids": kept, "records": records},
+                    context=self.context,
+                )
+                for county, (kept, records) in by_county.items()
+            ],
+        )
 
     def update(
         self,
@@ -467,6 +515,26 @@ class Tx:
         else:
             self.conn.execute(t.update().where(t.c.key == key).values(value=value))
         self.audit("meta", "store_meta", None, {key: old}, {key: value}, None)
+
+
+def audited_records(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """An audit entry record by record: the entry itself, or for a ``bulk_insert`` entry that holds its
+    records (``Tx.insert_many(..., audit="batch")``), one ``insert`` entry per record, as
+    :meth:`Tx.insert` would have written it."""
+    after = entry.get("after")
+    if entry.get("action") != "bulk_insert" or not isinstance(after, Mapping) or "records" not in after:
+        return [dict(entry)]
+    table = schema.metadata.tables.get(str(entry.get("table_name")))
+    meta: dict[str, Any] = {}
+    if table is not None and "created_at" in table.c:  # the times and person the entry gives once
+        at = entry["at"]
+        stamp = at.isoformat() if isinstance(at, dt.datetime) else at
+        meta = {"created_at": stamp, "created_by": entry["actor"], "updated_at": stamp}
+        meta.update(updated_by=entry["actor"], version=1)
+    return [
+        {**entry, "action": "insert", "record_id": record_id, "after": {**values, **meta}}
+        for record_id, values in zip(after["ids"], after["records"], strict=True)
+    ]
 
 
 def open_store(url: str | None = None, *, user: str | None = None, county: str | None = None) -> Store:

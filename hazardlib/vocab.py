@@ -62,23 +62,34 @@ _WIDTH = {
 }
 
 
+_WIDE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
+
+
 def clean_text(value: str) -> str:
     """Full-width letters and digits to half-width, stray spaces removed at both ends.
 
     Chinese punctuation (，。：；（）) is kept as written: it belongs to the text people read.
     """
+    if _WIDE.search(value) is None:  # nearly every value: nothing to translate (a search is cheaper)
+        return value.strip()
     return value.translate(_WIDTH).strip()
 
 
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
 _NAME_BRACKETS = str.maketrans({"(": "（", ")": "）"})
+_ANY_SPACE = re.compile(r"\s")
 
 
 def clean_name(value: str) -> str:
     """An enterprise's name as registered: :func:`clean_text`, without the stray spaces people type
     between Chinese characters, brackets in the full-width form of the business licence."""
-    return _SPACE_NEAR_CJK.sub("", clean_text(value)).translate(_NAME_BRACKETS)
+    cleaned = clean_text(value)
+    if _ANY_SPACE.search(cleaned) is not None:
+        cleaned = _SPACE_NEAR_CJK.sub("", cleaned)
+    if "(" in cleaned or ")" in cleaned:
+        cleaned = cleaned.translate(_NAME_BRACKETS)
+    return cleaned
 
 
 def _match_key(value: str) -> str:

@@ -14,7 +14,7 @@ import hazardlib
 from hazardlib import ledger, records, schema
 from hazardlib.devtools import workload
 from hazardlib.errors import StoreError
-from hazardlib.store import Store, open_store
+from hazardlib.store import Store, audited_records, open_store
 
 pytestmark = pytest.mark.engines
 
@@ -45,7 +45,7 @@ def test_every_kind_of_write_leaves_an_entry_naming_the_person(store):
                 workload.inspection(eid, dt.date(2024, 6, 6), "18-01", "汇总").row()
                 | {"county_code": "522701"}
             ],
-            audit_rows=False,
+            audit="summary",
         )
         tx.update(schema.enterprises, eid, {"address": "都匀市剑江路1号"})
         tx.set_meta("联系人", "王五")
@@ -109,3 +109,38 @@ def test_the_database_refuses_to_change_delete_or_forge_an_anonymous_entry(store
                 A.insert().values(at=dt.datetime(2024, 1, 1), actor=actor, action="insert", table_name="x")
             )
     assert entries(store) == before
+
+
+def test_a_batch_entry_holds_what_one_entry_per_record_would(store):
+    """``insert_many(..., audit="batch")`` writes one entry per county holding each record's id and values;
+    read record by record it says exactly what an entry per record says."""
+    rows = [
+        workload.enterprise(county, n).row() for county, n in (("522701", 1), ("522702", 2), ("522701", 3))
+    ]
+    times = {"created_at", "updated_at"}
+
+    def plain(entry: dict) -> tuple:
+        after = {k: entry["after"][k] for k in sorted(entry["after"]) if k not in times}
+        return (
+            entry["action"],
+            entry["table_name"],
+            entry["county_code"],
+            entry["actor"],
+            entry["before"],
+            after,
+        )
+
+    views = {}
+    for audit in ("each", "batch"):
+        seen = {e.id for e in entries(store)}
+        with store.transaction(f"批量导入（{audit}）") as tx:
+            ids = tx.insert_many(schema.enterprises, rows, audit=audit)
+        written = [dict(e._mapping) for e in entries(store) if e.id not in seen]
+        expanded = [r for e in written for r in audited_records(e)]
+        assert sorted(r["record_id"] for r in expanded) == ids  # each record by its id
+        views[audit] = (len(written), sorted(map(repr, map(plain, expanded))))
+        with store.transaction("清理") as tx:
+            for i in ids:
+                tx.delete(schema.enterprises, i)
+    assert views["each"][0] == 3 and views["batch"][0] == 2  # one entry for 都匀市, one for 福泉市
+    assert views["each"][1] == views["batch"][1]

@@ -18,7 +18,7 @@ from hazardlib import models, records, schema
 from hazardlib.devtools.postgres import create_database, drop_database
 from hazardlib.intake import FileRefused, Limits, import_file, write_findings
 from hazardlib.intake.handlers import Enterprises
-from hazardlib.store import Store, open_store
+from hazardlib.store import Store, audited_records, open_store
 
 from .conftest import make_uscc
 from .intake_support import TODAY, VOLATILE, contents, write_sheet
@@ -94,19 +94,32 @@ def twin_url(
 
 
 def audit(store: Store) -> list[tuple[Any, ...]]:
-    """Every audit entry (without its time, and without the times inside what it records), sorted."""
+    """Every audit entry record by record (a batch's entry holds each record it inserted), without its time
+    and without the times inside what it records, sorted."""
     t = schema.audit_log
 
     def plain(value: Any) -> Any:
-        return {k: v for k, v in value.items() if k not in TIMES} if isinstance(value, dict) else value
+        if not isinstance(value, dict):
+            return value
+        return {k: value[k] for k in sorted(value) if k not in TIMES}
 
     with store.read() as conn:
-        found = conn.execute(
-            sa.select(
-                t.c.actor, t.c.action, t.c.table_name, t.c.record_id, t.c.county_code, t.c.before, t.c.after
-            )
-        ).all()
-    return sorted(((*r[:5], repr(plain(r[5])), repr(plain(r[6]))) for r in found), key=repr)
+        found = [audited_records(e) for e in conn.execute(sa.select(t)).mappings()]
+    keys = ("actor", "action", "table_name", "record_id", "county_code")
+    return sorted(
+        (
+            (*(e[k] for k in keys), repr(plain(e["before"])), repr(plain(e["after"])))
+            for es in found
+            for e in es
+        ),
+        key=repr,
+    )
+
+
+def batch_entries(store: Store) -> int:
+    t = schema.audit_log
+    with store.read() as conn:
+        return len(conn.execute(sa.select(t.c.id).where(t.c.action == "bulk_insert")).all())
 
 
 def what_happened(report: Any) -> tuple[Any, ...]:
@@ -137,13 +150,17 @@ def run(url: str, county: str | None, bulk: bool, path: Path, out: Path, monkeyp
         first = import_file(store, path, today=TODAY)
         write_findings([first], out)
         second = import_file(store, path, today=TODAY)
-    return one_by_one, {
-        "first": what_happened(first),
-        "second": what_happened(second),
-        "findings_workbook": workbook_values(out),
-        "records": contents(store),
-        "audit": audit(store),
-    }
+    return (
+        one_by_one,
+        batch_entries(store),
+        {
+            "first": what_happened(first),
+            "second": what_happened(second),
+            "findings_workbook": workbook_values(out),
+            "records": contents(store),
+            "audit": audit(store),
+        },
+    )
 
 
 @pytest.mark.parametrize("county", [None, "522701"], ids=["prefecture", "county"])
@@ -151,9 +168,14 @@ def test_batches_write_exactly_what_saving_row_by_row_writes(
     store_url, twin_url, tmp_path, monkeypatch, county
 ):
     path = write_sheet(tmp_path / "企业名录.xlsx", ROWS, title="企业名录")
-    saved_alone, batched = run(store_url, county, True, path, tmp_path / "batched.xlsx", monkeypatch)
-    _all, one_by_one = run(twin_url, county, False, path, tmp_path / "one_by_one.xlsx", monkeypatch)
+    saved_alone, entries, batched = run(store_url, county, True, path, tmp_path / "batched.xlsx", monkeypatch)
+    _all, no_entries, one_by_one = run(
+        twin_url, county, False, path, tmp_path / "one_by_one.xlsx", monkeypatch
+    )
     assert batched == one_by_one
+    # a batch's new enterprises are audited in one entry per county: 都匀市 and 福泉市 in the first batch,
+    # 都匀市 in the second (as 都匀市, every batch holding a new enterprise is redone row by row)
+    assert (entries, no_entries) == (0 if county else 3, 0)
     # As the prefecture every batch is written whole. As 都匀市 each batch holds a row it may not write, and
     # its rows to write are redone one by one: rows 3-6 and 13, 16, then (all else unchanged) 5 and 6.
     assert saved_alone == ([] if county is None else [3, 4, 5, 6, 13, 16, 5, 6])

@@ -53,7 +53,7 @@ class Writer:
         rows = [Row("enterprises", _normalised("enterprises", values)) for _, values in chunk]
         for row in rows:
             self._check(row, None)
-        ids = self.tx.insert_many(schema.enterprises, [r.values for r in rows], audit_rows=False)
+        ids = self.tx.insert_many(schema.enterprises, [r.values for r in rows], audit="summary")
         for (profile, _), i in zip(chunk, sorted(ids), strict=True):
             profile.id = i
         self.counts["enterprises"] += len(rows)
@@ -79,7 +79,7 @@ class Writer:
                             pending[(name, column)].append({"_row": id(r), "_target": id(target)})
                     r.values = _normalised(name, r.values)
                     self._check(r, block)
-                ids = self.tx.insert_many(table, [r.values for r in wave], audit_rows=False)
+                ids = self.tx.insert_many(table, [r.values for r in wave], audit="summary")
                 for r, i in zip(wave, sorted(ids), strict=True):
                     r.id = i
                 self.counts[name] += len(wave)

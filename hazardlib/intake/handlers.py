@@ -30,6 +30,7 @@ from .choices import leading_code
 from .columns import KindSpec
 from .context import ImportContext, PendingEnterprise, SourceRow, combine, titles_of
 from .kinds import KINDS
+from .quick import QuickEnterprise
 
 M = TypeVar("M", bound=BaseModel)
 Outcome = str | None
@@ -253,8 +254,9 @@ class Enterprises(Handler):
 
     def __init__(self, ctx: ImportContext):
         super().__init__(ctx)
-        self._pending: list[tuple[SourceRow, models.Enterprise, dict[str, Any]]] = []
+        self._pending: list[tuple[SourceRow, dict[str, Any]]] = []
         self._done: list[tuple[SourceRow, Outcome]] = []
+        self.quick = QuickEnterprise()
 
     def handle(self, row: SourceRow) -> Outcome:
         cells = row.cells
@@ -262,17 +264,20 @@ class Enterprises(Handler):
         for f, resolve in (("county_code", county_code), ("products", product_codes)):
             if f in data:
                 data[f] = resolve(data[f])
-        record = self.ctx.check(row, models.Enterprise, data, ENTERPRISE_TITLES)
-        if record is None:
-            return None
-        values = record.row()
+        values = self.quick.values(data) if self.bulk else None
+        if values is None:  # not plainly valid: the model checks it and words the findings
+            record = self.ctx.check(row, models.Enterprise, data, ENTERPRISE_TITLES)
+            if record is None:
+                return None
+            values = record.row()
+        uscc = values["uscc"]
         content = (repr(values),)  # the same fields in the same order on every row: compared as written
-        if self.ctx.duplicate(row, ("enterprise", record.uscc), "统一社会信用代码", content):
+        if self.ctx.duplicate(row, ("enterprise", uscc), "统一社会信用代码", content):
             return None
-        self.ctx.seen(row, ("enterprise", record.uscc), content)
+        self.ctx.seen(row, ("enterprise", uscc), content)
         if not self.bulk:
-            return self._one(row, record)
-        self._pending.append((row, record, values))
+            return self._one(row, values)
+        self._pending.append((row, values))
         if len(self._pending) >= self.BATCH:
             self._flush()
         return DEFERRED
@@ -281,18 +286,18 @@ class Enterprises(Handler):
         """The fields whose column the file does not have: their stored values are kept."""
         return [f for c, f in ENTERPRISE_FIELDS.items() if c not in self.present]
 
-    def _one(self, row: SourceRow, record: models.Enterprise) -> Outcome:
+    def _one(self, row: SourceRow, values: dict[str, Any]) -> Outcome:
         """Save one row in its own savepoint (a refused write leaves no trace and becomes a finding)."""
 
         def save() -> str:
             table = schema.enterprises
             stored = (
-                self.ctx.conn.execute(sa.select(table).where(table.c.uscc == record.uscc)).mappings().first()
+                self.ctx.conn.execute(sa.select(table).where(table.c.uscc == values["uscc"]))
+                .mappings()
+                .first()
             )
-            kept = record
-            if stored is not None:
-                kept = record.model_copy(update={f: stored[f] for f in self._absent()})
-            _eid, outcome = records.save_enterprise(self.ctx.tx, kept)
+            kept = values if stored is None else {**values, **{f: stored[f] for f in self._absent()}}
+            _eid, outcome = records.save_enterprise(self.ctx.tx, models.Enterprise.model_construct(**kept))
             self.ctx.count("enterprises", outcome)
             return outcome
 
@@ -303,7 +308,7 @@ class Enterprises(Handler):
         if not batch:
             return
         table = schema.enterprises
-        usccs = [record.uscc for _row, record, _values in batch]
+        usccs = [values["uscc"] for _row, values in batch]
         stored = {
             r["uscc"]: r
             for r in self.ctx.conn.execute(sa.select(table).where(table.c.uscc.in_(usccs))).mappings()
@@ -311,13 +316,13 @@ class Enterprises(Handler):
         absent = self._absent()
         new: list[tuple[SourceRow, dict[str, Any]]] = []
         changed: list[tuple[SourceRow, int, dict[str, Any]]] = []
-        for row, record, values in batch:
-            found = stored.get(record.uscc)
+        for row, values in batch:
+            found = stored.get(values["uscc"])
             if found is None:
                 new.append((row, values))
                 continue
             if absent:
-                values = record.model_copy(update={f: found[f] for f in absent}).row()
+                values = {**values, **{f: found[f] for f in absent}}
             changes = {k: v for k, v in values.items() if found[k] != v}  # as records.upsert
             if changes:
                 changed.append((row, int(found["id"]), changes))
@@ -332,13 +337,13 @@ class Enterprises(Handler):
             # do not roll back), and insert_many checks every row before its one statement.
             for _row, eid, changes in changed:
                 self.ctx.tx.update(table, eid, changes)
-            self.ctx.tx.insert_many(table, [values for _row, values in new])
+            self.ctx.tx.insert_many(table, [values for _row, values in new], audit="batch")
         except (HazardError, sa.exc.DBAPIError):
             savepoint.rollback()
             again = {id(r) for r, _v in new} | {id(r) for r, _i, _c in changed}
-            for row, record, _values in batch:
+            for row, values in batch:
                 if id(row) in again:
-                    self._done.append((row, self._one(row, record)))
+                    self._done.append((row, self._one(row, values)))
             return
         savepoint.commit()
         for row, _values in new:

@@ -28,6 +28,7 @@ class BadCell(ValueError):
 
 
 _SPACES = re.compile(r"\s+")
+_UNEVEN_SPACE = re.compile(r"\s\s|[^\S ]")  # a run of spaces, or a space other than " "
 _SPACE_NEAR_CJK = re.compile(
     r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])"
 )
@@ -48,7 +49,10 @@ def text(value: Any) -> str | None:
     """Clean text: full-width letters and digits to half-width, spaces trimmed and runs of them collapsed;
     numbers without a spurious ``.0``; None for a blank cell."""
     if type(value) is str:  # nearly every cell: clean it straight away (blank comes out empty)
-        return _SPACES.sub(" ", clean_text(value)).strip() or None
+        cleaned = clean_text(value)
+        if _UNEVEN_SPACE.search(cleaned) is not None:  # most cells have no spaces to collapse
+            cleaned = _SPACES.sub(" ", cleaned).strip()
+        return cleaned or None
     if is_blank(value):
         return None
     if isinstance(value, bool):
