@@ -20,7 +20,7 @@ import datetime as dt
 import functools
 import gc
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +44,7 @@ HEADER_SCAN_ROWS = 30
 PROGRESS_EVERY = 1000
 NAME_COLUMNS = {"name", "enterprise_name", "producer_name", "seller_name"}
 MEMO_SIZE = 256  # the distinct values of a column remembered once read, unless it has more
+_MISSING = object()
 
 Progress = Callable[[int, int | None], None]
 
@@ -332,6 +333,8 @@ class _SheetReader:
         }
         # a column that repeats a few values (counties, types, 是/否) is read once per value written
         self.memos: dict[str, dict[str, Any]] = {key: {} for key in match.positions}
+        self.plain_memos: dict[tuple[str, Callable[[Any], Any]], dict[str, Any]] = {}
+        self.orders: dict[str, tuple[int, list[tuple[str, Any]]]] = {}
         self.examples = [
             (c.key, _example_text(c.example))
             for c in spec.columns
@@ -367,7 +370,8 @@ class _SheetReader:
                 marked = bool(cleaned and cleaned.startswith(EXAMPLE_MARK))
         examples = self.examples
         same = len(examples) >= 3 and all(
-            normalise.text(row.originals.get(key)) == text for key, text in examples
+            self._plain(key, row.originals.get(key), normalise.text) == text
+            for key, text in self._first("examples", examples)
         )
         if marked and not same and examples:
             ctx.finding(
@@ -381,13 +385,34 @@ class _SheetReader:
     def repeats_header(self, row: SourceRow) -> bool:
         """At least two filled cells, each the header of its column (a repeated header row)."""
         filled = 0
-        for key, value in row.originals.items():
+        originals = row.originals
+        for key, written in self._first("header", self.header_keys.items()):
+            value = originals[key]
             if normalise.is_blank(value):
                 continue
-            if header_key(value) != self.header_keys[key]:
+            if self._plain(key, value, header_key) != written:
                 return False
             filled += 1
         return filled >= 2
+
+    def _first(self, name: str, pairs: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        """``pairs`` (column key first) with the columns that repeat a few values first: comparing a row
+        with the template's example or with the header is settled by the first cell that differs, and a
+        repeated value's comparison is remembered. Worked out again when a column stops repeating."""
+        order = self.orders.get(name)
+        if order is None or order[0] != len(self.memos):
+            order = self.orders[name] = (len(self.memos), sorted(pairs, key=lambda p: p[0] not in self.memos))
+        return order[1]
+
+    def _plain(self, key: str, value: Any, plain: Callable[[Any], Any]) -> Any:
+        """``plain(value)``, remembered for the columns that repeat a few values."""
+        if key not in self.memos or type(value) is not str:
+            return plain(value)
+        memo = self.plain_memos.setdefault((key, plain), {})
+        found = memo.get(value, _MISSING)
+        if found is _MISSING:
+            found = memo[value] = plain(value)
+        return found
 
     def parse(self, row: SourceRow, ctx: ImportContext) -> None:
         """Clean and type-check every recognised cell; required cells must be filled."""
