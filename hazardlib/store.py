@@ -43,7 +43,6 @@ _SCOPE_PARENTS: dict[str, tuple[str, sa.Table]] = {
 _UNSCOPED = {"store_meta", "imports"}
 # Written only by Tx.audit, never changed: refused to insert/update/delete through Tx.
 _APPEND_ONLY = {"audit_log"}
-_ROW_META = frozenset({"created_at", "created_by", "updated_at", "updated_by", "version"})
 AUDIT_MODES = ("each", "batch", "summary")
 # Written only by a prefecture session (a county session cannot create or change logins).
 _PREFECTURE_ONLY = {"accounts"}
@@ -431,12 +430,13 @@ class Tx:
 
     def _audit_batch(self, table: str, ids: list[int], rows: Sequence[Mapping[str, Any]]) -> None:
         """One ``bulk_insert`` entry per county for records just inserted: ``after`` holds ``ids`` and
-        ``records`` (each record's values; its created and updated time and person are the entry's)."""
+        ``records`` (each record's values as given; the created and updated time and person it was not
+        given are the entry's)."""
         by_county: dict[Any, tuple[list[int], list[Any]]] = {}
         for i, values in zip(ids, rows, strict=True):
             kept, records = by_county.setdefault(values.get("county_code"), ([], []))
             kept.append(i)
-            records.append(_redacted(table, {k: v for k, v in values.items() if k not in _ROW_META}))
+            records.append(_redacted(table, values))
         self.conn.execute(
             schema.audit_log.insert(),
             [
@@ -532,7 +532,7 @@ def audited_records(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
         meta = {"created_at": stamp, "created_by": entry["actor"], "updated_at": stamp}
         meta.update(updated_by=entry["actor"], version=1)
     return [
-        {**entry, "action": "insert", "record_id": record_id, "after": {**values, **meta}}
+        {**entry, "action": "insert", "record_id": record_id, "after": {**meta, **values}}
         for record_id, values in zip(after["ids"], after["records"], strict=True)
     ]
 
