@@ -13,6 +13,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from hazardlib import schema
 from hazardlib.exports import export, xlsx
@@ -143,6 +144,20 @@ def test_user_text_that_looks_like_a_formula_is_neutralised(campaign_store: Stor
     frame = pd.read_csv(tmp_path / "台账.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert not any(str(v).startswith(FORMULA_STARTS) for v in frame.to_numpy().ravel())
     assert "'=1+2 恶意企业" in csv_text
+
+
+def test_text_that_looks_like_an_xml_escape_shows_as_typed(campaign_store: Store, tmp_path: Path) -> None:
+    """In a workbook ``_x0041_`` stands for "A"; openpyxl does not escape it, so the small form does."""
+    from python_calamine import CalamineWorkbook
+
+    typed = "批号_x0041_照录，_X00e9_ 也照录"
+    with campaign_store.read() as conn:
+        hazard_id = conn.execute(sa.select(sa.func.min(schema.hazards.c.id))).scalar_one()
+    with campaign_store.transaction("测试") as tx:
+        tx.update(schema.hazards, hazard_id, {"description": typed})
+    path = export("ledger", campaign_store, AS_OF, None, "xlsx", tmp_path / "台账.xlsx")
+    shown = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()  # as Excel reads it
+    assert typed in {v for row in shown for v in row}
 
 
 def test_the_ledger_form_starts_with_the_hazard_id(campaign_store: Store, tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..celltext import as_typed
 from .safety import neutralise
 
 Kind = Literal["text", "code", "id", "int", "percent", "date", "number"]
@@ -175,6 +176,7 @@ class _Writer:
         self._styles: dict[str, Any] = {}
 
     def cell(self, value: Any, style: str | None) -> Any:
+        value = as_typed(value)
         c = WriteOnlyCell(self.ws, value=value) if self.write_only else Cell(self.ws, value=value)
         if style:
             # The named style's style array, worked out once and shared: assigning ``style`` by name for
@@ -348,7 +350,7 @@ def _write_sheet(
     ):
         cells = [w.cell(number, "代码")] if sheet.row_numbers else []
         cells += [
-            _value(k, v) if b else w.cell(_value(k, v), s)
+            as_typed(_value(k, v)) if b else w.cell(_value(k, v), s)
             for k, v, s, b in zip(kinds, values, styles, bare, strict=True)
         ]
         w.append(cells, height)

@@ -18,6 +18,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from ..celltext import as_typed
 from ..errors import Finding
 from .readers import FINDINGS_SHEET, META_SHEET
 from .report import FINDING_COLUMNS, SEVERITY_LABELS, ImportReport, SheetCopy
@@ -129,7 +130,7 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
     """A cell holding ``value`` as written: other objects as text, and text starting with “=” kept as text
     (never turned into a formula)."""
     if not (value is None or isinstance(value, int | float | bool) or hasattr(value, "isoformat")):
-        value = str(value)
+        value = as_typed(str(value))
     cell = WriteOnlyCell(sheet, value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"
