@@ -18,7 +18,12 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +46,69 @@ LOGIN_TEMPLATE = "login.html"
 LOGOUT_TEMPLATE = "logout.html"
 WRONG = "用户名或密码错误，或账号已停用。"
 FORBIDDEN = "没有权限打开本页面：登录账号不存在或已停用，请重新登录。"
+THROTTLED = "登录失败次数过多，请{minutes}分钟后再试；如忘记密码，请联系州局管理员重设。"
+
+
+class TooManyFailures(Exception):
+    """Login refused without looking at the password: too many recent failures for the name or address."""
+
+    def __init__(self, wait: float):
+        self.wait = wait
+        super().__init__(THROTTLED.format(minutes=max(1, math.ceil(wait / 60))))
+
+
+class FailedLogins:
+    """Recent failed logins, per account name and per network address, kept in the server's memory.
+
+    After ``per_name`` failures for one name, or ``per_address`` from one address (an office's staff may
+    share one), within ``window`` seconds, further attempts are refused, the password unchecked, until the
+    oldest of those failures is ``window`` old. A successful login clears its name's failures.
+    """
+
+    def __init__(
+        self,
+        per_name: int = 5,
+        per_address: int = 20,
+        window: float = 15 * 60,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.limits = {"name": per_name, "address": per_address}
+        self.window, self.clock = window, clock
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        times = self._failures.get(key, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if not times:
+            self._failures.pop(key, None)
+        return times
+
+    def wait(self, name: str, address: str) -> float:
+        """Seconds until ``name`` may try again from ``address`` (0: now)."""
+        with self._lock:
+            now = self.clock()
+            waits = [
+                times[-self.limits[kind]] + self.window - now
+                for kind, key in (("name", name), ("address", address))
+                if len(times := self._recent((kind, key), now)) >= self.limits[kind]
+            ]
+        return max(waits, default=0.0)
+
+    def failed(self, name: str, address: str) -> None:
+        with self._lock:
+            now = self.clock()
+            for kind, key in (("name", name), ("address", address)):
+                self._recent((kind, key), now)
+                self._failures.setdefault((kind, key), deque()).append(now)
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(("name", name), None)
+
+
+FAILED_LOGINS = FailedLogins()
 
 
 @functools.cache
@@ -96,7 +164,12 @@ class LoginHandler(_Page, LoginFormHandler):
 
     @allow_unauthenticated
     def post(self) -> None:
-        user = self.identity_provider.process_login_form(self)
+        try:
+            user = self.identity_provider.process_login_form(self)
+        except TooManyFailures as exc:
+            self.set_status(429)
+            self._render(message={"error": str(exc)})
+            return
         if user is None:
             self.set_status(401)
             self._render(message={"error": WRONG})
@@ -139,14 +212,21 @@ class AccountIdentityProvider(IdentityProvider):
         return [(r"/login", LoginHandler), (r"/logout", LogoutHandler)]
 
     def process_login_form(self, handler: web.RequestHandler) -> User | None:
+        """The account the form names, if its password is right; raises TooManyFailures (unchecked) after
+        too many recent failures for the name or the address (:class:`FailedLogins`)."""
         name = handler.get_argument("username", default="")
         password = handler.get_argument("password", default="")
+        remote = str(handler.request.remote_ip)
+        if wait := FAILED_LOGINS.wait(name, remote):
+            log.warning("login throttled for %r from %s (%.0f s)", name[:64], remote, wait)
+            raise TooManyFailures(wait)
         account = verify_password(accounts_store(), name, password)
-        remote = handler.request.remote_ip
         if account is None:
+            FAILED_LOGINS.failed(name, remote)
             log.warning("login refused for %r from %s", name[:64], remote)
             self.log.warning("Login refused for %r from %s", name[:64], remote)
             return None
+        FAILED_LOGINS.succeeded(name)
         log.info("login: %s (%s) from %s", account.name, account.scope_code, remote)
         return AccountUser.of(account)
 

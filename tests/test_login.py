@@ -162,6 +162,56 @@ def served_db(db, monkeypatch) -> str:
     return db
 
 
+@pytest.fixture(autouse=True)
+def fresh_failures(monkeypatch) -> login.FailedLogins:
+    """Each test starts with no failed logins remembered (the server keeps them in its memory)."""
+    failures = login.FailedLogins()
+    monkeypatch.setattr(login, "FAILED_LOGINS", failures)
+    return failures
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_failed_logins_hold_back_a_name_or_an_address_for_a_while():
+    clock = Clock()
+    failures = login.FailedLogins(per_name=3, per_address=5, window=600, clock=clock)
+    for _ in range(2):
+        failures.failed("张三", "10.0.0.8")
+        clock.now += 10
+    assert failures.wait("张三", "10.0.0.8") == 0  # two failures: still free
+    failures.failed("张三", "10.0.0.8")
+    assert failures.wait("张三", "10.0.0.9") == 600 - 20  # the name, from anywhere, until the first expires
+    assert failures.wait("李四", "10.0.0.8") == 0  # the address: 3 of 5
+    failures.failed("李四", "10.0.0.8")
+    failures.failed("王五", "10.0.0.8")
+    assert failures.wait("赵六", "10.0.0.8") == 600 - 20 and failures.wait("赵六", "10.0.0.7") == 0
+    clock.now += 600 - 20
+    assert failures.wait("张三", "10.0.0.9") == 0 and failures.wait("赵六", "10.0.0.8") == 0
+    failures.failed("张三", "10.0.0.9")
+    failures.succeeded("张三")  # a right password clears the name's failures
+    assert failures.wait("张三", "10.0.0.9") == 0
+
+
+def test_after_five_wrong_passwords_even_the_right_one_waits(served_db, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(login, "FAILED_LOGINS", login.FailedLogins(clock=clock))
+    provider = login.AccountIdentityProvider()
+    for _ in range(5):
+        assert provider.process_login_form(FakeHandler(username="张三", password="wrong-password")) is None
+    with pytest.raises(login.TooManyFailures, match="登录失败次数过多，请15分钟后再试"):
+        provider.process_login_form(FakeHandler(username="张三", password=PASSWORD))
+    other = provider.process_login_form(FakeHandler(username="州局李四", password=PASSWORD))
+    assert other is not None and other.username == "州局李四"  # the same office, another person
+    clock.now += 15 * 60
+    assert provider.process_login_form(FakeHandler(username="张三", password=PASSWORD)) is not None
+
+
 def test_the_login_form_lets_in_only_the_right_password_of_an_active_account(served_db):
     provider = login.AccountIdentityProvider()
     user = provider.process_login_form(FakeHandler(username="张三", password=PASSWORD))

@@ -98,3 +98,15 @@ def test_a_county_account_logs_in_works_as_itself_and_logs_out(page: Page, serve
     expect(page.locator("h2")).to_have_text("已退出登录")
     page.goto(f"{base}voila/render/index.ipynb")
     expect(page).to_have_url(re.compile(r"/login\?next="))
+
+
+def test_after_five_wrong_passwords_the_form_says_to_wait(page: Page, served_login: Served):
+    page.goto(f"{served_login.base}voila/render/index.ipynb")
+    for _ in range(5):
+        log_in(page, "猜密码的人", "wrong-password")
+        expect(page.locator(".hz-login-error")).to_have_text("用户名或密码错误，或账号已停用。")
+    log_in(page, "猜密码的人", "wrong-password")
+    expect(page.locator(".hz-login-error")).to_have_text(
+        "登录失败次数过多，请15分钟后再试；如忘记密码，请联系州局管理员重设。"
+    )
+    expect(page).to_have_url(re.compile(r"/login"))
