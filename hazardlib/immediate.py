@@ -15,15 +15,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
 
 from . import schema, vocab
 from .errors import CampaignNotFound, HazardError
 from .regions import load_regions
 from .store import Store, Tx
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 T = schema.immediate_reports
 
@@ -209,6 +211,8 @@ FEED_COLUMNS = ["id", "county_code", "kind", "record_table", "record_id", "summa
 
 
 def _feed_frame(rows: Sequence[Any]) -> pd.DataFrame:
+    import pandas as pd  # here, not at the top: the tracker imports this module before its first table
+
     frame = pd.DataFrame([dict(r) for r in rows], columns=FEED_COLUMNS)
     regions = load_regions()
     frame.insert(2, "county_name", [regions.name_of(c) for c in frame["county_code"]])

@@ -2,7 +2,9 @@
 on track, stage 2's proposed inspection lists, and the hazards still open after the campaign.
 
 Figures are defined in ``docs/rules.md`` (“进度指标”); the thresholds of “on track” are campaign
-parameters. Everything is counted in SQL, grouped by county; pandas only joins the 12 county rows.
+parameters. Everything is counted in SQL, grouped by county. County progress is built in plain Python
+(12 county rows) so that the tracker's first table needs neither pandas nor :mod:`hazardlib.ledger`;
+both are imported by the functions that use them.
 """
 
 from __future__ import annotations
@@ -10,18 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
 
 from . import schema, vocab
 from .campaign import Campaign, campaign_year_of, load_campaign
-from .ledger import E, H, is_overdue, ledger_at
 from .regions import load_regions
 from .store import PREFECTURE_CODE, Store
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 ENT = schema.enterprises
+H = schema.hazards  # the ledger's tables, as hazardlib.ledger names them
+E = schema.hazard_events
 
 LAGGING = {
     "plan": "第一阶段结束仍未制定本地工作方案",
@@ -94,6 +99,9 @@ def _codes(store: Store, county: str | None) -> list[str]:
     return [c.code for c in load_regions().counties]
 
 
+Counts = dict[str, dict[str, int]]  # county code -> figure -> n
+
+
 def _grouped(
     conn: sa.Connection,
     county_col: Any,
@@ -101,15 +109,14 @@ def _grouped(
     from_: Any,
     where: Sequence[Any],
     codes: list[str],
-) -> pd.DataFrame:
+) -> Counts:
     stmt = (
         sa.select(county_col.label("county_code"), *(v.label(k) for k, v in measures.items()))
         .select_from(from_)
         .where(county_col.in_(codes), *where)
         .group_by(county_col)
     )
-    frame = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["county_code", *measures])
-    return frame.set_index("county_code")
+    return {r["county_code"]: {k: int(r[k] or 0) for k in measures} for r in conn.execute(stmt).mappings()}
 
 
 def _count_if(cond: Any) -> Any:
@@ -195,36 +202,30 @@ def ledger_counts(
     return led, measures
 
 
-def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> pd.DataFrame:
+def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> Counts:
     """The count columns per county, read from the running counts (:mod:`hazardlib.counters`)."""
     from .counters import progress
 
     with store.read() as conn:
         got = progress(conn, campaign.year, w.start, w.end, codes)
-    out = pd.DataFrame(
-        {key: [got.get((code, key), 0) for code in codes] for key in COUNT_COLUMNS},
-        index=pd.Index(codes, name="county_code"),
-        dtype="int64",
-    )
-    return _with_plans(store, campaign, w, out)
+    return {code: {key: got.get((code, key), 0) for key in COUNT_COLUMNS} for code in codes}
 
 
-def _with_plans(store: Store, campaign: Campaign, w: Window, out: pd.DataFrame) -> pd.DataFrame:
+def _plans(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> dict[str, dt.date]:
+    """The day each county of ``codes`` adopted its plan, for those that had by the window's end."""
     cp = schema.county_plans
     with store.read() as conn:
         plans = conn.execute(
             sa.select(cp.c.county_code, cp.c.adopted_date).where(
                 cp.c.campaign_year == campaign.year,
                 cp.c.adopted_date <= w.end,
-                cp.c.county_code.in_(list(out.index)),
+                cp.c.county_code.in_(codes),
             )
         ).all()
-    adopted = {code: day for code, day in plans}
-    out["plan_adopted_date"] = [adopted.get(c) for c in out.index]
-    return out
+    return {code: day for code, day in plans if day is not None}
 
 
-def _counts_plain(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> pd.DataFrame:
+def _counts_plain(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> Counts:
     """:func:`_counts` by the plain definitions: GROUP BY county queries over the records."""
     year, start, end = campaign.year, w.start, w.end
     sc, ins = schema.self_checks, schema.inspections
@@ -259,10 +260,11 @@ def _counts_plain(store: Store, campaign: Campaign, w: Window, codes: list[str])
             ),
             _grouped(conn, led.c.county_code, ledger_measures, led, [], codes),
         ]
-    out = pd.DataFrame(index=pd.Index(codes, name="county_code"))
+    out: Counts = {code: dict.fromkeys(COUNT_COLUMNS, 0) for code in codes}
     for part in parts:
-        out = out.join(part, how="left")
-    return _with_plans(store, campaign, w, out.fillna(0).astype("int64"))
+        for code, figures in part.items():
+            out[code].update(figures)
+    return out
 
 
 def _rate(num: int, den: int) -> float | None:
@@ -293,6 +295,46 @@ def _judge(
     return reasons
 
 
+def county_progress_rows(
+    store: Store, as_of: dt.date, county: str | None = None, stage: int | None = None, *, plain: bool = False
+) -> list[dict[str, Any]]:
+    """The rows of :func:`county_progress` as plain dicts (a missing rate is None), without pandas: what
+    the tracker's first table is drawn from."""
+    campaign = campaign_at(as_of)
+    w = window(campaign, as_of, stage)
+    codes = _codes(store, county)
+    counts = (_counts_plain if plain else _counts)(store, campaign, w, codes)
+    adopted = _plans(store, campaign, w, codes)
+    if len(codes) > 1:
+        counts[PREFECTURE_CODE] = {k: sum(counts[c][k] for c in codes) for k in COUNT_COLUMNS}
+    plan_all = all(c in adopted for c in codes)
+    regions = load_regions()
+    rows = []
+    for code, r in counts.items():  # one row per county (13 at most), not per record
+        plan_ok = plan_all if code == PREFECTURE_CODE else code in adopted
+        coverage = _rate(r["self_checked"], r["key_enterprises"])
+        closure = _rate(r["hazards_closed_to_date"], r["hazards_found_to_date"])
+        reasons = _judge(campaign, w.end, plan_ok, coverage, closure)
+        rows.append(
+            {
+                "county_code": code,
+                "county_name": regions.name_of(code),
+                "stage": w.stage,
+                "window_start": w.start,
+                "window_end": w.end,
+                **{k: int(r[k]) for k in COUNT_COLUMNS},
+                "self_check_coverage": coverage,
+                "plan_adopted": plan_ok,
+                "plan_adopted_date": adopted.get(code),
+                "close_out_rate": closure,
+                "on_track": not reasons,
+                "lagging_checks": [code for code, _ in reasons],
+                "lagging_reasons": "；".join(text for _, text in reasons),
+            }
+        )
+    return rows
+
+
 def county_progress(
     store: Store, as_of: dt.date, county: str | None = None, stage: int | None = None, *, plain: bool = False
 ) -> pd.DataFrame:
@@ -303,41 +345,9 @@ def county_progress(
     ``as_of`` if earlier. Column definitions: docs/rules.md “进度指标”. The counts are read from the
     running counts (:mod:`hazardlib.counters`); ``plain`` counts them from the records instead.
     """
-    campaign = campaign_at(as_of)
-    w = window(campaign, as_of, stage)
-    codes = _codes(store, county)
-    counts = (_counts_plain if plain else _counts)(store, campaign, w, codes)
-    regions = load_regions()
-    if len(codes) > 1:
-        total = counts[list(COUNT_COLUMNS)].sum().to_frame(PREFECTURE_CODE).T
-        total["plan_adopted_date"] = None
-        counts = pd.concat([counts, total])
-    adopted = {str(c): d for c, d in counts["plan_adopted_date"].items() if pd.notna(d)}
-    plan_all = all(c in adopted for c in codes)
-    rows = []
-    for code, r in counts.iterrows():  # one row per county (13 at most), not per record
-        plan_ok = plan_all if code == PREFECTURE_CODE else str(code) in adopted
-        coverage = _rate(int(r["self_checked"]), int(r["key_enterprises"]))
-        closure = _rate(int(r["hazards_closed_to_date"]), int(r["hazards_found_to_date"]))
-        reasons = _judge(campaign, w.end, plan_ok, coverage, closure)
-        rows.append(
-            {
-                "county_code": code,
-                "county_name": regions.name_of(str(code)),
-                "stage": w.stage,
-                "window_start": w.start,
-                "window_end": w.end,
-                **{k: int(r[k]) for k in COUNT_COLUMNS},
-                "self_check_coverage": coverage,
-                "plan_adopted": plan_ok,
-                "plan_adopted_date": adopted.get(str(code)),
-                "close_out_rate": closure,
-                "on_track": not reasons,
-                "lagging_checks": [code for code, _ in reasons],
-                "lagging_reasons": "；".join(text for _, text in reasons),
-            }
-        )
-    return pd.DataFrame(rows)
+    import pandas as pd
+
+    return pd.DataFrame(county_progress_rows(store, as_of, county, stage, plain=plain))
 
 
 # -- stage 2: proposed inspection lists -------------------------------------------------------------
@@ -387,6 +397,8 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
     reason column says, in Chinese, what earned the points. Columns: rank, enterprise_id, uscc, name,
     field, score, reason, inspected (already inspected this campaign), and one column per factor.
     """
+    import pandas as pd
+
     campaign = campaign_at(as_of)
     weights = {**DEFAULT_WEIGHTS, **dict(campaign.parameters.get("proposal_weights", {}))}
     code = _codes(store, county)[0]
@@ -536,6 +548,10 @@ def open_hazards(store: Store, as_of: dt.date, county: str | None = None) -> pd.
     Columns: hazard_id, county_code, county_name, enterprise_id, enterprise, campaign_year, kind, grade,
     grade_label, sub_product_code, found_date, state, state_label, deadline, overdue.
     """
+    import pandas as pd
+
+    from .ledger import is_overdue, ledger_at
+
     led = ledger_at(as_of)
     codes = _codes(store, county)
     stmt = (

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import ipywidgets as widgets
-import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema
@@ -176,7 +175,7 @@ class App(abc.ABC):
         }
 
     def overview_html(self) -> str:
-        return html_table(pd.DataFrame([self.overview()]), css_class="hz-overview")
+        return html_table({k: [v] for k, v in self.overview().items()}, css_class="hz-overview")
 
     # -- messages -------------------------------------------------------------------------------
     def say(self, text: str, kind: str = "ok", details: Sequence[str] = ()) -> None:

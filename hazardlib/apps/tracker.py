@@ -9,17 +9,16 @@ Plan, 三、工作步骤 and 四(三): 5月中旬至6月中旬部署、自查自
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import ipywidgets as widgets
-import pandas as pd
 
 from .. import immediate, stages
 from ..campaign import Campaign
-from ..reports import results_list
-from ..store import PREFECTURE_CODE
+from ..store import PREFECTURE_CODE, Store
 from .base import App
 from .ui import (
     FONT_STACK,
@@ -32,7 +31,11 @@ from .ui import (
     records_of,
     section,
     set_options,
+    wait_for_page,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STAGE_COLOURS = ("#bbdefb", "#c8e6c9", "#ffe0b2", "#e1bee7")
 RESULT_COLUMNS = {
@@ -123,17 +126,28 @@ def timeline_svg(campaign: Campaign, today: dt.date, *, width: int = 1000) -> st
 
 
 def _pct(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{float(value):.0%}"
+
+
+def results_list(store: Store, as_of: dt.date) -> pd.DataFrame:
+    """:func:`hazardlib.reports.results_list`, imported when the results are filled in (not before the
+    first table)."""
+    from ..reports import results_list as figures
+
+    return figures(store, as_of)
 
 
 class TrackerApp(App):
     """Where the campaign stands today, county by county; the prefecture acknowledges immediate reports.
 
-    The stage line, the timeline and the progress table are built with the app; the results list and the
+    The stage line, the timeline and the progress table are built with the app (from plain Python rows:
+    the kernel loads neither pandas nor the reports before the first table); the results list and the
     immediate-report feed (the heavy queries at province scale) are filled by :attr:`loading`, a thread
-    started once the rest is built, so that the page shows its first figures without waiting for them.
+    started once the rest is built that waits for the page to fetch the widgets
+    (:func:`~hazardlib.apps.ui.wait_for_page`), so that the page shows its first figures without waiting
+    for them or competing with them.
     """
 
     title: ClassVar[str] = "三阶段进度"
@@ -203,6 +217,7 @@ class TrackerApp(App):
     def fill_later(self, *parts: tuple[widgets.HTML, Callable[[], None]]) -> None:
         """Fill each (section, filler) in turn after the page is shown; a filler that fails leaves a note in
         its section and its error goes through :meth:`~hazardlib.apps.base.App.guard` (message and log)."""
+        wait_for_page()
         for section_widget, fill in parts:
 
             def attempt(
@@ -233,24 +248,21 @@ class TrackerApp(App):
         if self.campaign is None:
             self.progress_table.value = self.charts.value = self.lagging.value = ""
             return
-        frame = stages.county_progress(self.store, self.as_of, stage=self.stage_pick.value or None)
-        rows = records_of(frame)
-        shown = pd.DataFrame(
-            {
-                "县（市）": [r["county_name"] for r in rows],
-                "工作方案": [_plan_cell(r, rows) for r in rows],
-                "重点企业": [r["key_enterprises"] for r in rows],
-                "已自查": [r["self_checked"] for r in rows],
-                "自查覆盖率": [_pct(r["self_check_coverage"]) for r in rows],
-                "现场检查": [r["inspections"] for r in rows],
-                "发现隐患和风险": [r["hazards_found"] for r in rows],
-                "已销号": [r["hazards_closed_to_date"] for r in rows],
-                "销号率": [_pct(r["close_out_rate"]) for r in rows],
-                "未销号": [r["open_hazards"] for r in rows],
-                "超期": [r["overdue_hazards"] for r in rows],
-                "按期推进": ["是" if r["on_track"] else "滞后" for r in rows],
-            }
-        )
+        rows = stages.county_progress_rows(self.store, self.as_of, stage=self.stage_pick.value or None)
+        shown = {
+            "县（市）": [r["county_name"] for r in rows],
+            "工作方案": [_plan_cell(r, rows) for r in rows],
+            "重点企业": [r["key_enterprises"] for r in rows],
+            "已自查": [r["self_checked"] for r in rows],
+            "自查覆盖率": [_pct(r["self_check_coverage"]) for r in rows],
+            "现场检查": [r["inspections"] for r in rows],
+            "发现隐患和风险": [r["hazards_found"] for r in rows],
+            "已销号": [r["hazards_closed_to_date"] for r in rows],
+            "销号率": [_pct(r["close_out_rate"]) for r in rows],
+            "未销号": [r["open_hazards"] for r in rows],
+            "超期": [r["overdue_hazards"] for r in rows],
+            "按期推进": ["是" if r["on_track"] else "滞后" for r in rows],
+        }
         self.progress_table.value = html_table(shown, total_last=len(rows) > 1) + (
             '<div class="hz-note">进度按整改台账上的全部隐患和风险统计（含企业自报的风险）；'
             "下方“行动成果”按行动成果清单的口径统计。</div>"
@@ -289,6 +301,8 @@ class TrackerApp(App):
         if self.campaign is None:
             self.results.value = ""
             return
+        import pandas as pd
+
         frame = results_list(self.store, self.as_of)
         shown = pd.DataFrame({"县（市）": frame["county_name"]})
         for key, label in RESULT_COLUMNS.items():
@@ -299,6 +313,8 @@ class TrackerApp(App):
         self.results.value = html_table(shown, total_last=len(frame) > 1)
 
     def show_feed(self) -> None:
+        import pandas as pd
+
         page = immediate.feed_page(self.store, self.as_of, latest=50, waiting=200)
         rows = records_of(page.latest)
         shown = pd.DataFrame(

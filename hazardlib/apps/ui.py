@@ -10,12 +10,18 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import math
 import mimetypes
-from collections.abc import Iterable, Sequence
-from typing import Any
+import os
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FONT_STACK = (
     '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
@@ -73,7 +79,7 @@ def esc(value: Any) -> str:
     """``value`` as text safe to put in HTML ('' for None)."""
     if value is None:
         return ""
-    if isinstance(value, float) and pd.isna(value):
+    if isinstance(value, float) and math.isnan(value):
         return ""
     return html.escape(str(value))
 
@@ -106,17 +112,24 @@ def records_of(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
 
 
+def _is_nat(value: Any) -> bool:
+    """True for pandas' missing time (which is a datetime too). Pandas is not imported for this: a page
+    that has not loaded it (the tracker's first table) cannot hold one."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is pandas.NaT
+
+
 def _cell(value: Any) -> tuple[str, str]:
     """A value's text in a table cell and the cell's class ("hz-num", "hz-date" or "")."""
     if isinstance(value, bool):
         return ("是" if value else "否"), ""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if isinstance(value, float) and pd.isna(value):
+        if isinstance(value, float) and math.isnan(value):
             return "", ""
         if isinstance(value, float) and not value.is_integer():
             return f"{value:.1%}" if 0 <= value <= 1 else f"{value:,.2f}", "hz-num"
         return f"{int(value):,}", "hz-num"
-    if value is pd.NaT:
+    if _is_nat(value):
         return "", ""
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M"), "hz-date"
@@ -126,7 +139,7 @@ def _cell(value: Any) -> tuple[str, str]:
 
 
 def html_table(
-    df: pd.DataFrame,
+    df: pd.DataFrame | Mapping[str, Sequence[Any]] | None,
     *,
     empty: str = "暂无数据",
     total_last: bool = False,
@@ -135,16 +148,25 @@ def html_table(
 ) -> str:
     """One HTML table of ``df`` (its column names are the headers); numbers right-aligned.
 
-    Columns named in ``raw_html`` hold HTML made by the caller (already escaped).
+    ``df`` is a frame, or its columns as a mapping of header to values (what ``pd.DataFrame`` would be
+    built from; the table is the same, without loading pandas). Columns named in ``raw_html`` hold HTML
+    made by the caller (already escaped).
     """
-    if df is None or df.empty:
+    if df is None:
+        columns: list[Any] = []
+        rows: list[tuple[Any, ...]] = []
+    elif isinstance(df, Mapping):
+        columns, rows = list(df), list(zip(*df.values(), strict=True))
+    else:
+        columns, rows = list(df.columns), list(df.itertuples(index=False, name=None))
+    if not columns or not rows:
         return f'<div class="hz-note">{esc(empty)}</div>'
-    head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
     body = []
-    last = len(df) - 1
-    for i, row in enumerate(df.itertuples(index=False, name=None)):
+    last = len(rows) - 1
+    for i, row in enumerate(rows):
         cells = []
-        for col, value in zip(df.columns, row, strict=True):
+        for col, value in zip(columns, row, strict=True):
             if col in raw_html:
                 cells.append(f"<td>{value if isinstance(value, str) else esc(value)}</td>")
                 continue
@@ -208,6 +230,37 @@ def download_link(data: bytes, filename: str, label: str, *, css_class: str = ""
         f'<a class="hz-download {esc(css_class)}" download="{esc(filename)}" '
         f'href="data:{mime};base64,{payload}">{esc(label)}</a>'
     )
+
+
+PAGE_WAIT_SECONDS = 10.0
+
+
+def _states_fetched() -> bool:
+    """True once a page's widget manager has fetched every widget's state from this kernel: it opens the
+    ``jupyter.widget.control`` comm, asks for the states, and closes the comm when they have arrived."""
+    control = widgets.Widget._control_comm
+    return control is not None and getattr(control, "_closed", True)
+
+
+def wait_for_page(timeout: float | None = None, *, poll: float = 0.05) -> bool:
+    """Wait until the Voilà page showing this kernel's widgets has fetched them, so that work filling parts
+    of the page in afterwards does not compete with drawing it, and its changes do not reach the page while
+    the page is still fetching (a change that arrives before the page has made that widget is dropped);
+    False if it gave up.
+
+    Voilà runs every cell before its page connects to the kernel and fetches the widgets. Outside a Voilà
+    kernel (tests, scripts, JupyterLab), once the page has fetched them, or with an ipywidgets that keeps
+    no control comm, this returns at once; after ``timeout`` seconds (default :data:`PAGE_WAIT_SECONDS`;
+    a page closed while loading) it gives up.
+    """
+    if not os.environ.get("VOILA_REQUEST_URL") or not hasattr(widgets.Widget, "_control_comm"):
+        return True
+    deadline = time.monotonic() + (PAGE_WAIT_SECONDS if timeout is None else timeout)
+    while not _states_fetched():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(poll)
+    return True
 
 
 class Busy:
