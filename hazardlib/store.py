@@ -348,18 +348,25 @@ class Tx:
     def audit(
         self, action: str, table: str, record_id: int | None, before: Any, after: Any, county: Any
     ) -> None:
+        before, after = _redacted(table, before), _redacted(table, after, changed=action == "update")
         self.conn.execute(
-            schema.audit_log.insert().values(
-                at=self.now,
-                actor=self.store.user,
-                action=action,
-                table_name=table,
-                record_id=record_id,
-                county_code=county,
-                before=_redacted(table, before),
-                after=_redacted(table, after, changed=action == "update"),
-                context=self.context,
-            )
+            schema.audit_log.insert().values(**self._entry(action, table, record_id, before, after, county))
+        )
+
+    def _entry(
+        self, action: str, table: str, record_id: int | None, before: Any, after: Any, county: Any
+    ) -> dict[str, Any]:
+        """An audit entry as written: what was done to which record, by whom, when, in which work."""
+        return dict(
+            at=self.now,
+            actor=self.store.user,
+            action=action,
+            table_name=table,
+            record_id=record_id,
+            county_code=county,
+            before=before,
+            after=after,
+            context=self.context,
         )
 
     def insert(self, table: sa.Table, values: Mapping[str, Any]) -> int:
@@ -406,17 +413,7 @@ class Tx:
             self.conn.execute(
                 schema.audit_log.insert(),
                 [
-                    dict(
-                        at=self.now,
-                        actor=self.store.user,
-                        action="insert",
-                        table_name=table.name,
-                        record_id=i,
-                        county_code=r.get("county_code"),
-                        before=None,
-                        after=_redacted(table.name, r),
-                        context=self.context,
-                    )
+                    self._entry("insert", table.name, i, None, _redacted(table.name, r), r.get("county_code"))
                     for i, r in zip(ids, full, strict=True)
                 ],
             )
@@ -440,16 +437,13 @@ class Tx:
         self.conn.execute(
             schema.audit_log.insert(),
             [
-                dict(
-                    at=self.now,
-                    actor=self.store.user,
-                    action="bulk_insert",
-                    table_name=table,
-                    record_id=None,
-                    county_code=county,
-                    before=None,
-                    after={"rows": len(kept), "ids": kept, "records": records},
-                    context=self.context,
+                self._entry(
+                    "bulk_insert",
+                    table,
+                    None,
+                    None,
+                    {"rows": len(kept), "ids": kept, "records": records},
+                    county,
                 )
                 for county, (kept, records) in by_county.items()
             ],
