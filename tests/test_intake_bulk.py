@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from hazardlib import models, records, schema
 from hazardlib.devtools.postgres import create_database, drop_database
 from hazardlib.intake import FileRefused, Limits, import_file, write_findings
-from hazardlib.intake.handlers import Enterprises
+from hazardlib.intake.handlers_enterprises import Enterprises
 from hazardlib.store import Store, audited_records, open_store
 
 from .conftest import make_uscc

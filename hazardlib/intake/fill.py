@@ -20,7 +20,7 @@ from ..checklists import load_problems
 from ..regions import load_regions
 from ..store import Store
 from .choices import OUTCOMES
-from .handlers import NONE_WORDS
+from .handler_base import NONE_WORDS
 
 Row = dict[str, Any]
 E = schema.enterprises

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from .. import ledger, models, records, schema, vocab
 from .choices import DEADLINE_UNITS, OUTCOMES, lookup
 from .context import SourceRow, titles_of
-from .handlers import Handler, Outcome, _fingerprint, filled, year_of
+from .handler_base import Handler, Outcome, filled, fingerprint, year_of
 
 MESSAGES = {
     "follow_up_unknown": "库中没有抽样单编号为“{value}”的抽查批次",
@@ -79,7 +79,7 @@ class SpotChecks(Handler):
             inspected = "producer" if record.channel == "production" else "seller"
         owner = getattr(record, inspected).enterprise_id
         record = record.model_copy(update={"enterprise_id": owner})
-        content = _fingerprint(record.row())
+        content = fingerprint(record.row())
         if self.ctx.duplicate(row, ("spot", record.batch_no), "抽样单编号", content):
             return None
 
@@ -176,7 +176,7 @@ class Enforcement(Handler):
             if record.case_no
             else ("case", self.enterprise_key(found), record.filed_date, record.violation)
         )
-        content = _fingerprint(data)
+        content = fingerprint(data)
         label = "案件编号" if record.case_no else "企业、立案日期和违法行为"
         if self.ctx.duplicate(row, key, label, content):
             return None
@@ -242,7 +242,7 @@ class RiskSignals(Handler):
         if record is None or row.rejected or (names_enterprise and found is None):
             return None
         key = ("signal", record.county_code, record.received_date, record.description)
-        content = _fingerprint(data)
+        content = fingerprint(data)
         if self.ctx.duplicate(row, key, "所属县（市）、收到日期和风险信息", content):
             return None
 
@@ -315,7 +315,7 @@ class Rectifications(Handler):
             return None
         day = cells["day"]
         key = ("move", hid, move, day)
-        content = _fingerprint(cells)
+        content = fingerprint(cells)
         if self.ctx.duplicate(row, key, "隐患编号、整改环节和日期", content):
             return None
         e = schema.hazard_events

@@ -33,8 +33,10 @@ from ..store import Store
 from . import normalise
 from .columns import EXAMPLE_MARK, KindSpec
 from .context import GROUP_LABELS, MESSAGES, ImportContext, SourceRow, cell_parser
-from .handlers import DEFERRED, Enterprises, Handler, Help, Inspections, SelfChecks
+from .handler_base import DEFERRED, Handler
+from .handlers import Help, Inspections, SelfChecks
 from .handlers_cases import Enforcement, Rectifications, RiskSignals, SpotChecks
+from .handlers_enterprises import Enterprises
 from .kinds import KINDS, TEMPLATE_KINDS, HeaderMatch, best_kind, header_key, match_headers
 from .readers import SpreadsheetFile
 from .report import ImportReport, SheetCopy

@@ -1,0 +1,196 @@
+"""The enterprises register's row handler: one enterprise per row, checked as read and written in batches."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import models, records, schema
+from ..catalogue import load_catalogue
+from ..errors import HazardError
+from ..regions import load_regions
+from .choices import leading_code
+from .context import ImportContext, SourceRow, titles_of
+from .handler_base import DEFERRED, Handler, Outcome, filled
+from .quick import QuickEnterprise
+
+
+ENTERPRISE_FIELDS = {
+    k: k
+    for k in (
+        "uscc",
+        "name",
+        "county_code",
+        "field",
+        "address",
+        "in_cluster_area",
+        "rural_or_fringe_shop",
+        "wholesale_market_shop",
+        "concentrated_complaints",
+        "licence_no",
+        "ccc_certificates",
+        "products",
+        "contact",
+    )
+}
+
+
+ENTERPRISE_TITLES = titles_of(models.Enterprise, ENTERPRISE_FIELDS)
+
+
+@functools.lru_cache(maxsize=4096)
+def county_code(text: str | None) -> str | None:
+    """The county code a cell names (code, name or short name); the text itself when it names none, for
+    the model to report."""
+    if not text:
+        return text
+    found = load_regions().find(text)
+    return found.code if found is not None and load_regions().is_county(found.code) else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _product_code(text: str) -> str:
+    code, rest = leading_code(text)
+    catalogue = load_catalogue()
+    if code in catalogue.sub_products:
+        return str(code)
+    found = catalogue.find_sub_product(rest or text)
+    return found.code if found is not None else text
+
+
+@functools.lru_cache(maxsize=4096)
+def product_codes(text: str | None) -> str | None:
+    """A list of products (顿号 or comma separated) as codes, each resolved once per distinct spelling."""
+    if not text:
+        return text
+    return "、".join(_product_code(part) for part in re.split(r"[;；,，、]+", text) if part.strip())
+
+
+class Enterprises(Handler):
+    """One enterprise per row, keyed by 统一社会信用代码.
+
+    Each row is checked as it is read; the checked rows are written in batches of :attr:`BATCH`. One
+    query finds which of a batch's enterprises the store already has; the new ones are inserted in one
+    statement (each audited), the changed ones updated (each audited), the unchanged ones left alone.
+    A batch is written in a savepoint: should any of its writes be refused, the savepoint is rolled back
+    and the batch's rows are saved one by one through :func:`hazardlib.records.save_enterprise`, each in
+    its own savepoint, so that the refusal lands on the row that caused it while the others stand. That
+    one-by-one path is the definition the batches must match (``bulk = False`` takes it for every row).
+    """
+
+    kind = "enterprises"
+    BATCH = 500
+    bulk = True
+
+    def __init__(self, ctx: ImportContext):
+        super().__init__(ctx)
+        self._pending: list[tuple[SourceRow, dict[str, Any]]] = []
+        self._done: list[tuple[SourceRow, Outcome]] = []
+        self.quick = QuickEnterprise()
+
+    def handle(self, row: SourceRow) -> Outcome:
+        cells = row.cells
+        data = filled(cells, ENTERPRISE_FIELDS)
+        for f, resolve in (("county_code", county_code), ("products", product_codes)):
+            if f in data:
+                data[f] = resolve(data[f])
+        values = self.quick.values(data) if self.bulk else None
+        if values is None:  # not plainly valid: the model checks it and words the findings
+            record = self.ctx.check(row, models.Enterprise, data, ENTERPRISE_TITLES)
+            if record is None:
+                return None
+            values = record.row()
+        uscc = values["uscc"]
+        content = (repr(values),)  # the same fields in the same order on every row: compared as written
+        if self.ctx.duplicate(row, ("enterprise", uscc), "统一社会信用代码", content):
+            return None
+        self.ctx.seen(row, ("enterprise", uscc), content)
+        if not self.bulk:
+            return self._one(row, values)
+        self._pending.append((row, values))
+        if len(self._pending) >= self.BATCH:
+            self._flush()
+        return DEFERRED
+
+    def _absent(self) -> list[str]:
+        """The fields whose column the file does not have: their stored values are kept."""
+        return [f for c, f in ENTERPRISE_FIELDS.items() if c not in self.present]
+
+    def _one(self, row: SourceRow, values: dict[str, Any]) -> Outcome:
+        """Save one row in its own savepoint (a refused write leaves no trace and becomes a finding)."""
+
+        def save() -> str:
+            table = schema.enterprises
+            stored = (
+                self.ctx.conn.execute(sa.select(table).where(table.c.uscc == values["uscc"]))
+                .mappings()
+                .first()
+            )
+            kept = values if stored is None else {**values, **{f: stored[f] for f in self._absent()}}
+            _eid, outcome = records.save_enterprise(self.ctx.tx, models.Enterprise.model_construct(**kept))
+            self.ctx.count("enterprises", outcome)
+            return outcome
+
+        return self.ctx.write(row, save)
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        table = schema.enterprises
+        usccs = [values["uscc"] for _row, values in batch]
+        stored = {
+            r["uscc"]: r
+            for r in self.ctx.conn.execute(sa.select(table).where(table.c.uscc.in_(usccs))).mappings()
+        }
+        absent = self._absent()
+        new: list[tuple[SourceRow, dict[str, Any]]] = []
+        changed: list[tuple[SourceRow, int, dict[str, Any]]] = []
+        for row, values in batch:
+            found = stored.get(values["uscc"])
+            if found is None:
+                new.append((row, values))
+                continue
+            if absent:
+                values = {**values, **{f: found[f] for f in absent}}
+            changes = {k: v for k, v in values.items() if found[k] != v}  # as records.upsert
+            if changes:
+                changed.append((row, int(found["id"]), changes))
+            else:
+                self.ctx.count("enterprises", "unchanged")
+                self._done.append((row, "unchanged"))
+        if not new and not changed:
+            return
+        savepoint = self.ctx.conn.begin_nested()
+        try:
+            # The updates first: a refused one then leaves no gap in the ids (PostgreSQL's sequences
+            # do not roll back), and insert_many checks every row before its one statement.
+            for _row, eid, changes in changed:
+                self.ctx.tx.update(table, eid, changes)
+            self.ctx.tx.insert_many(table, [values for _row, values in new], audit="batch")
+        except (HazardError, sa.exc.DBAPIError):
+            savepoint.rollback()
+            again = {id(r) for r, _v in new} | {id(r) for r, _i, _c in changed}
+            for row, values in batch:
+                if id(row) in again:
+                    self._done.append((row, self._one(row, values)))
+            return
+        savepoint.commit()
+        for row, _values in new:
+            self.ctx.count("enterprises", "inserted")
+            self._done.append((row, "inserted"))
+        for row, _eid, _changes in changed:
+            self.ctx.count("enterprises", "updated")
+            self._done.append((row, "updated"))
+
+    def settled(self) -> list[tuple[SourceRow, Outcome]]:
+        done, self._done = self._done, []
+        return done
+
+    def finish(self) -> Iterable[tuple[SourceRow, Outcome]]:
+        self._flush()
+        return self.settled()
