@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -23,172 +22,42 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
-from stdnum.cn import uscc as stdnum_uscc
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
-from stdnum.exceptions import ValidationError as _SE
 
-from . import vocab
 from .errors import Finding, ValidationFailed
+from .fields import (  # noqa: F401  (the checks are also used as models.check_…)
+    Channel,
+    EnterpriseField,
+    FieldOfWork,
+    FindingKind,
+    Grade,
+    HazardSource,
+    HelpKind,
+    InstrumentKind,
+    Name,
+    OversightKind,
+    SignalSource,
+    SignalState,
+    SpotResult,
+    Text,
+    Transfer,
+    Violation,
+    YesNo,
+    category_of,
+    check_ccc,
+    check_county,
+    check_licence,
+    check_own_county_products,
+    check_problem,
+    check_products,
+    check_sub_product,
+    check_uscc,
+    check_yes_no,
+    error,
+    other_county_product,
+    today_of,
+)
 
 M = TypeVar("M", bound=BaseModel)
-
-LICENCE_RE = re.compile(r"^(?:[（(][\u4e00-\u9fff][)）])?XK\d{2}-\d{3}-\d{5}$")
-CCC_RE = re.compile(r"^\d{16}$")
-
-
-def _err(code: str, message: str, field: str | None = None) -> PydanticCustomError:
-    """An error with a Chinese message; ``field`` names the field a whole-record rule is about."""
-    return PydanticCustomError(code, message, {"field": field} if field else None)
-
-
-def _vocab(v: vocab.Vocabulary) -> BeforeValidator:
-    def check(value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not vocab.clean_text(value)):
-            return None
-        code = v.lookup(value)
-        if code is None:
-            raise _err("vocabulary", f"“{value}”不是有效的{v.name}，应为：{v.choices_text()}")
-        return code
-
-    return BeforeValidator(check)
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, str):
-        cleaned = vocab.clean_text(value)
-        return cleaned or None
-    return value
-
-
-def check_yes_no(value: Any) -> Any:
-    """True or False for the usual ways of writing yes or no (None for a blank); raises otherwise."""
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, str) and not value.strip():
-        return None
-    parsed = vocab.parse_yes_no(value)
-    if parsed is None:
-        raise _err("yes_no", f"“{value}”应填写“是”或“否”")
-    return parsed
-
-
-Text = Annotated[str, BeforeValidator(_text)]
-
-
-def _name(value: Any) -> Any:
-    if isinstance(value, str):
-        return vocab.clean_name(value) or None
-    return value
-
-
-Name = Annotated[str, BeforeValidator(_name)]
-YesNo = Annotated[bool, BeforeValidator(check_yes_no)]
-Grade = Annotated[str, _vocab(vocab.GRADE)]
-FieldOfWork = Annotated[str, _vocab(vocab.FIELD)]
-EnterpriseField = Annotated[str, _vocab(vocab.ENTERPRISE_FIELD)]
-FindingKind = Annotated[str, _vocab(vocab.FINDING_KIND)]
-HazardSource = Annotated[str, _vocab(vocab.HAZARD_SOURCE)]
-HazardState = Annotated[str, _vocab(vocab.HAZARD_STATE)]
-InstrumentKind = Annotated[str, _vocab(vocab.INSTRUMENT_KIND)]
-Channel = Annotated[str, _vocab(vocab.CHANNEL)]
-SpotResult = Annotated[str, _vocab(vocab.SPOT_RESULT)]
-PartyRole = Annotated[str, _vocab(vocab.PARTY_ROLE)]
-Violation = Annotated[str, _vocab(vocab.VIOLATION)]
-Transfer = Annotated[str, _vocab(vocab.TRANSFER)]
-HelpKind = Annotated[str, _vocab(vocab.HELP_KIND)]
-SignalSource = Annotated[str, _vocab(vocab.SIGNAL_SOURCE)]
-SignalState = Annotated[str, _vocab(vocab.SIGNAL_STATE)]
-OversightKind = Annotated[str, _vocab(vocab.OVERSIGHT_KIND)]
-
-
-def _today(info: ValidationInfo) -> dt.date:
-    ctx = info.context or {}
-    today = ctx.get("today")
-    return today if isinstance(today, dt.date) else dt.date.today()
-
-
-def check_uscc(value: str) -> str:
-    """The 统一社会信用代码, normalised; raises with a Chinese reason if it is not valid."""
-    try:
-        return str(stdnum_uscc.validate(value))
-    except InvalidChecksum:
-        raise _err("uscc_checksum", f"统一社会信用代码“{value}”校验位错误") from None
-    except InvalidLength:
-        raise _err("uscc_length", f"统一社会信用代码“{value}”应为18位") from None
-    except (InvalidFormat, InvalidComponent):
-        raise _err("uscc_format", f"统一社会信用代码“{value}”格式不正确") from None
-    except _SE:
-        raise _err("uscc_invalid", f"统一社会信用代码“{value}”无效") from None
-
-
-def check_county(value: str) -> str:
-    from .regions import load_regions
-
-    code = vocab.clean_text(str(value))
-    regions = load_regions()
-    if regions.is_county(code):
-        return code
-    found = regions.find(code)
-    if found is not None and regions.is_county(found.code):
-        return found.code
-    raise _err("county", f"“{value}”不是黔南州所辖县（市）")
-
-
-def check_sub_product(value: str) -> str:
-    """The code of a key sub-product or of a product a county added for its own campaign."""
-    from .catalogue import load_catalogue_with_county_products
-
-    code = vocab.clean_text(str(value))
-    cat = load_catalogue_with_county_products()
-    if code in cat.sub_products:
-        return code
-    found = cat.find_sub_product(code)
-    if found is None:
-        raise _err("sub_product", f"“{value}”不是重点产品目录中的产品")
-    return found.code
-
-
-def category_of(sub_product_code: str) -> str:
-    """The category of a checked sub-product code (“01” for 01-01, “C01” for a 都匀市 addition C522701-01)."""
-    from .catalogue import load_catalogue_with_county_products
-
-    return load_catalogue_with_county_products().sub_product(sub_product_code).category_code
-
-
-def other_county_product(codes: list[str], county_code: str) -> str | None:
-    """Why a product another county added for its own campaign cannot be used here (None if all fit)."""
-    from .catalogue import load_catalogue_with_county_products
-    from .regions import load_regions
-
-    cat, regions = load_catalogue_with_county_products(), load_regions()
-    for code in codes:
-        owner = cat.sub_product(code).county_code
-        if owner is not None and owner != county_code:
-            return (
-                f"“{cat.sub_product(code).name}”是{regions.name_of(owner)}自行增加的排查产品，"
-                f"不适用于{regions.name_of(county_code)}"
-            )
-    return None
-
-
-def check_own_county_products(codes: list[str], county_code: str, field: str) -> None:
-    """Refuse a product another county added for its own campaign (a county's additions are its own)."""
-    if (message := other_county_product(codes, county_code)) is not None:
-        raise _err("county_product", message, field)
-
-
-def check_problem(value: str) -> str:
-    from .checklists import load_problems
-
-    text = vocab.clean_text(str(value))
-    for p in load_problems():
-        if text in (p.code, p.name):
-            return p.code
-    raise _err("problem", f"“{value}”不是行动方案列出的重点问题")
-
-
-County = Annotated[str, BeforeValidator(_text), BeforeValidator(lambda v: v)]
 
 
 class Record(BaseModel):
@@ -249,49 +118,13 @@ class Enterprise(Record):
         return self
 
 
-def check_licence(v: str | None) -> str | None:
-    """A 生产许可证编号 in its written form (upper case, no spaces); raises if it is not one."""
-    if v is None:
-        return None
-    v = v.upper().replace(" ", "")
-    if not LICENCE_RE.match(v):
-        raise _err("licence", f"生产许可证编号“{v}”格式应为 XK××-×××-×××××（可带省份简称前缀，如（黔））")
-    return v
-
-
-def check_ccc(v: Any) -> list[str]:
-    """The CCC certificate numbers of a cell (a list, or text separated by 、，；or spaces)."""
-    items = _split_list(v)
-    bad = [c for c in items if not CCC_RE.match(c)]
-    if bad:
-        raise _err("ccc", f"CCC证书编号“{'、'.join(bad)}”应为16位数字")
-    return items
-
-
-def check_products(v: Any) -> list[str]:
-    """The sub-product codes of a cell that lists products (codes or names)."""
-    return [check_sub_product(p) for p in _split_list(v)]
-
-
-def _split_list(v: Any) -> list[str]:
-    if v is None:
-        return []
-    if isinstance(v, str):
-        parts = re.split(r"[;；,，、\s]+", vocab.clean_text(v))
-    elif isinstance(v, list | tuple | set | frozenset):
-        parts = [vocab.clean_text(str(x)) for x in v]
-    else:  # one number or date typed in the cell
-        parts = [vocab.clean_text(str(v))]
-    return [p for p in parts if p]
-
-
 class _Dated(Record):
     """A record with a date that must not lie in the future."""
 
     @classmethod
     def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        if v is not None and v > _today(info):
-            raise _err("future_date", f"日期 {v} 晚于今天，不能登记未来的日期")
+        if v is not None and v > today_of(info):
+            raise error("future_date", f"日期 {v} 晚于今天，不能登记未来的日期")
         return v
 
 
@@ -327,7 +160,7 @@ class SelfCheck(_Dated):
     @model_validator(mode="after")
     def _major_risk_described(self) -> SelfCheck:
         if self.major_risk_reported and not self.major_risk_description:
-            raise _err(
+            raise error(
                 "major_risk_description", "报告重大风险时须填写“重大风险情况”", "major_risk_description"
             )
         return self
@@ -391,7 +224,7 @@ class Hazard(_Dated):
         if self.deadline is not None:
             start = self.ordered_date or self.found_date
             if self.deadline < start:
-                raise _err(
+                raise error(
                     "deadline_before_order", f"整改期限 {self.deadline} 早于责令整改日期 {start}", "deadline"
                 )
         return self
@@ -480,7 +313,7 @@ class SpotCheck(_Dated):
             and not (self.producer.name or self.producer.enterprise_id)
             and not (self.seller.name or self.seller.enterprise_id)
         ):
-            raise _err("party", "抽查批次须写明受检的生产单位或销售单位", "enterprise_id")
+            raise error("party", "抽查批次须写明受检的生产单位或销售单位", "enterprise_id")
         check_own_county_products([self.sub_product_code], self.sampled_by_county, "sub_product_code")
         return self
 
@@ -538,11 +371,11 @@ class EnforcementCase(_Dated):
         for flag, day, label in pairs:
             d = getattr(self, day)
             if getattr(self, flag) and d is None:
-                raise _err(
+                raise error(
                     "date_required", f"已填写“{type(self).model_fields[flag].title}”时须填写{label}", day
                 )
             if d is not None and d < self.filed_date:
-                raise _err("date_order", f"{label} {d} 早于立案日期 {self.filed_date}", day)
+                raise error("date_order", f"{label} {d} 早于立案日期 {self.filed_date}", day)
         return self
 
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stdnum.cn import uscc as stdnum_uscc
 
-from hazardlib import models
+from hazardlib import fields, models
 from hazardlib.intake.quick import QuickEnterprise, plain_uscc
 
 from .conftest import make_uscc
@@ -145,12 +145,12 @@ def test_a_row_the_model_refuses_is_declined(quick):
 
 def test_a_product_another_county_added_is_declined(monkeypatch, quick):
     """A county's own additions are refused elsewhere (the model's rule, which the checker asks)."""
-    real = models.other_county_product
+    real = fields.other_county_product
 
     def owned(codes: list[str], county: str) -> str | None:
         return "只适用于都匀市" if "18-01" in codes and county != "522701" else real(codes, county)
 
-    monkeypatch.setattr(models, "other_county_product", owned)
+    monkeypatch.setattr(fields, "other_county_product", owned)
     checker = QuickEnterprise()
     data = {"uscc": VALID[3], "name": "福泉市丁公司", "county_code": "522702", "field": "销售单位"}
     assert checker.values(data | {"products": "18-01"}) is None

@@ -18,7 +18,6 @@ from .context import ImportContext, SourceRow, titles_of
 from .handler_base import DEFERRED, Handler, Outcome, filled
 from .quick import QuickEnterprise
 
-
 ENTERPRISE_FIELDS = {
     k: k
     for k in (

@@ -5,7 +5,7 @@ A province's register has hundreds of thousands of rows, nearly all of them vali
 repeating a few values (the county, the enterprise type, 是/否, the products). :class:`QuickEnterprise`
 returns a row's stored values exactly as ``models.Enterprise(**data).row()`` would, or None when the row
 is not plainly valid: the model then checks it and words the findings. It runs the model's own checks
-(:mod:`hazardlib.models`), each remembered per distinct value written in the column; only the credit
+(:mod:`hazardlib.fields`), each remembered per distinct value written in the column; only the credit
 code's check digit is computed here, for codes already in their compact form, and
 ``tests/test_intake_quick.py`` holds it, and the whole checker, to the model.
 """
@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .. import models, vocab
+from .. import fields, models, vocab
 
 # GB 32100-2015: the code's 31 characters and the weights of its first 17 positions
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -42,7 +42,7 @@ def plain_uscc(code: str) -> bool:
 
 
 def _text(value: Any, *, optional: bool = False, max_length: int | None = None) -> str | None:
-    """A ``models.Text`` field, cleaned. A blank text is declined: the model refuses it (the importer
+    """A ``fields.Text`` field, cleaned. A blank text is declined: the model refuses it (the importer
     passes a blank cell as None, which an optional field takes)."""
     if value is None and optional:
         return None
@@ -55,7 +55,7 @@ def _text(value: Any, *, optional: bool = False, max_length: int | None = None) 
 
 
 def _county(value: Any) -> str:
-    return models.check_county(_text(value) or "")
+    return fields.check_county(_text(value) or "")
 
 
 def _field(value: Any) -> str:
@@ -67,26 +67,26 @@ def _field(value: Any) -> str:
 def _yes_no(value: Any) -> bool:
     if type(value) is not bool and type(value) is not str:
         raise Declined
-    parsed = models.check_yes_no(value)
+    parsed = fields.check_yes_no(value)
     if parsed is None:
         raise Declined
     return bool(parsed)
 
 
 def _licence(value: Any) -> str | None:
-    return models.check_licence(_text(value, optional=True))
+    return fields.check_licence(_text(value, optional=True))
 
 
 def _ccc(value: Any) -> tuple[str, ...]:
     if type(value) is not str:
         raise Declined
-    return tuple(models.check_ccc(value))
+    return tuple(fields.check_ccc(value))
 
 
 def _products(value: Any) -> tuple[str, ...]:
     if type(value) is not str:
         raise Declined
-    return tuple(models.check_products(value))
+    return tuple(fields.check_products(value))
 
 
 class _Memo:
@@ -140,7 +140,7 @@ class QuickEnterprise:
     @staticmethod
     def _own_products(key: tuple[tuple[str, ...], str]) -> bool:
         products, county = key
-        if models.other_county_product(list(products), county) is not None:
+        if fields.other_county_product(list(products), county) is not None:
             raise Declined
         return True
 

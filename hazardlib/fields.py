@@ -1,0 +1,214 @@
+"""The field types and checks the record models are built from: what people write (Chinese labels and
+their variants, full-width digits, stray spaces) turned into stored codes, or refused with a Chinese message.
+
+Each check is a plain function (the models call them from their validators, and
+:mod:`hazardlib.intake.quick` calls them for the rows of a large register), each annotated type a
+``str`` or ``bool`` with the check to run before pydantic's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, ValidationInfo
+from pydantic_core import PydanticCustomError
+from stdnum.cn import uscc as stdnum_uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as _SE
+
+from . import vocab
+
+LICENCE_RE = re.compile(r"^(?:[（(][\u4e00-\u9fff][)）])?XK\d{2}-\d{3}-\d{5}$")
+CCC_RE = re.compile(r"^\d{16}$")
+
+
+def error(code: str, message: str, field: str | None = None) -> PydanticCustomError:
+    """An error with a Chinese message; ``field`` names the field a whole-record rule is about."""
+    return PydanticCustomError(code, message, {"field": field} if field else None)
+
+
+def _vocab(v: vocab.Vocabulary) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not vocab.clean_text(value)):
+            return None
+        code = v.lookup(value)
+        if code is None:
+            raise error("vocabulary", f"“{value}”不是有效的{v.name}，应为：{v.choices_text()}")
+        return code
+
+    return BeforeValidator(check)
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str):
+        cleaned = vocab.clean_text(value)
+        return cleaned or None
+    return value
+
+
+def check_yes_no(value: Any) -> Any:
+    """True or False for the usual ways of writing yes or no (None for a blank); raises otherwise."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and not value.strip():
+        return None
+    parsed = vocab.parse_yes_no(value)
+    if parsed is None:
+        raise error("yes_no", f"“{value}”应填写“是”或“否”")
+    return parsed
+
+
+Text = Annotated[str, BeforeValidator(_text)]
+
+
+def _name(value: Any) -> Any:
+    if isinstance(value, str):
+        return vocab.clean_name(value) or None
+    return value
+
+
+Name = Annotated[str, BeforeValidator(_name)]
+YesNo = Annotated[bool, BeforeValidator(check_yes_no)]
+Grade = Annotated[str, _vocab(vocab.GRADE)]
+FieldOfWork = Annotated[str, _vocab(vocab.FIELD)]
+EnterpriseField = Annotated[str, _vocab(vocab.ENTERPRISE_FIELD)]
+FindingKind = Annotated[str, _vocab(vocab.FINDING_KIND)]
+HazardSource = Annotated[str, _vocab(vocab.HAZARD_SOURCE)]
+HazardState = Annotated[str, _vocab(vocab.HAZARD_STATE)]
+InstrumentKind = Annotated[str, _vocab(vocab.INSTRUMENT_KIND)]
+Channel = Annotated[str, _vocab(vocab.CHANNEL)]
+SpotResult = Annotated[str, _vocab(vocab.SPOT_RESULT)]
+PartyRole = Annotated[str, _vocab(vocab.PARTY_ROLE)]
+Violation = Annotated[str, _vocab(vocab.VIOLATION)]
+Transfer = Annotated[str, _vocab(vocab.TRANSFER)]
+HelpKind = Annotated[str, _vocab(vocab.HELP_KIND)]
+SignalSource = Annotated[str, _vocab(vocab.SIGNAL_SOURCE)]
+SignalState = Annotated[str, _vocab(vocab.SIGNAL_STATE)]
+OversightKind = Annotated[str, _vocab(vocab.OVERSIGHT_KIND)]
+
+
+def today_of(info: ValidationInfo) -> dt.date:
+    ctx = info.context or {}
+    today = ctx.get("today")
+    return today if isinstance(today, dt.date) else dt.date.today()
+
+
+def check_uscc(value: str) -> str:
+    """The 统一社会信用代码, normalised; raises with a Chinese reason if it is not valid."""
+    try:
+        return str(stdnum_uscc.validate(value))
+    except InvalidChecksum:
+        raise error("uscc_checksum", f"统一社会信用代码“{value}”校验位错误") from None
+    except InvalidLength:
+        raise error("uscc_length", f"统一社会信用代码“{value}”应为18位") from None
+    except (InvalidFormat, InvalidComponent):
+        raise error("uscc_format", f"统一社会信用代码“{value}”格式不正确") from None
+    except _SE:
+        raise error("uscc_invalid", f"统一社会信用代码“{value}”无效") from None
+
+
+def check_county(value: str) -> str:
+    from .regions import load_regions
+
+    code = vocab.clean_text(str(value))
+    regions = load_regions()
+    if regions.is_county(code):
+        return code
+    found = regions.find(code)
+    if found is not None and regions.is_county(found.code):
+        return found.code
+    raise error("county", f"“{value}”不是黔南州所辖县（市）")
+
+
+def check_sub_product(value: str) -> str:
+    """The code of a key sub-product or of a product a county added for its own campaign."""
+    from .catalogue import load_catalogue_with_county_products
+
+    code = vocab.clean_text(str(value))
+    cat = load_catalogue_with_county_products()
+    if code in cat.sub_products:
+        return code
+    found = cat.find_sub_product(code)
+    if found is None:
+        raise error("sub_product", f"“{value}”不是重点产品目录中的产品")
+    return found.code
+
+
+def category_of(sub_product_code: str) -> str:
+    """The category of a checked sub-product code (“01” for 01-01, “C01” for a 都匀市 addition C522701-01)."""
+    from .catalogue import load_catalogue_with_county_products
+
+    return load_catalogue_with_county_products().sub_product(sub_product_code).category_code
+
+
+def other_county_product(codes: list[str], county_code: str) -> str | None:
+    """Why a product another county added for its own campaign cannot be used here (None if all fit)."""
+    from .catalogue import load_catalogue_with_county_products
+    from .regions import load_regions
+
+    cat, regions = load_catalogue_with_county_products(), load_regions()
+    for code in codes:
+        owner = cat.sub_product(code).county_code
+        if owner is not None and owner != county_code:
+            return (
+                f"“{cat.sub_product(code).name}”是{regions.name_of(owner)}自行增加的排查产品，"
+                f"不适用于{regions.name_of(county_code)}"
+            )
+    return None
+
+
+def check_own_county_products(codes: list[str], county_code: str, field: str) -> None:
+    """Refuse a product another county added for its own campaign (a county's additions are its own)."""
+    if (message := other_county_product(codes, county_code)) is not None:
+        raise error("county_product", message, field)
+
+
+def check_problem(value: str) -> str:
+    from .checklists import load_problems
+
+    text = vocab.clean_text(str(value))
+    for p in load_problems():
+        if text in (p.code, p.name):
+            return p.code
+    raise error("problem", f"“{value}”不是行动方案列出的重点问题")
+
+
+County = Annotated[str, BeforeValidator(_text), BeforeValidator(lambda v: v)]
+
+
+def check_licence(v: str | None) -> str | None:
+    """A 生产许可证编号 in its written form (upper case, no spaces); raises if it is not one."""
+    if v is None:
+        return None
+    v = v.upper().replace(" ", "")
+    if not LICENCE_RE.match(v):
+        raise error("licence", f"生产许可证编号“{v}”格式应为 XK××-×××-×××××（可带省份简称前缀，如（黔））")
+    return v
+
+
+def check_ccc(v: Any) -> list[str]:
+    """The CCC certificate numbers of a cell (a list, or text separated by 、，；or spaces)."""
+    items = _split_list(v)
+    bad = [c for c in items if not CCC_RE.match(c)]
+    if bad:
+        raise error("ccc", f"CCC证书编号“{'、'.join(bad)}”应为16位数字")
+    return items
+
+
+def check_products(v: Any) -> list[str]:
+    """The sub-product codes of a cell that lists products (codes or names)."""
+    return [check_sub_product(p) for p in _split_list(v)]
+
+
+def _split_list(v: Any) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        parts = re.split(r"[;；,，、\s]+", vocab.clean_text(v))
+    elif isinstance(v, list | tuple | set | frozenset):
+        parts = [vocab.clean_text(str(x)) for x in v]
+    else:  # one number or date typed in the cell
+        parts = [vocab.clean_text(str(v))]
+    return [p for p in parts if p]
