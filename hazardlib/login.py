@@ -62,8 +62,11 @@ class FailedLogins:
 
     After ``per_name`` failures for one name, or ``per_address`` from one address (an office's staff may
     share one), within ``window`` seconds, further attempts are refused, the password unchecked, until the
-    oldest of those failures is ``window`` old. A successful login clears its name's failures.
+    oldest of those failures is ``window`` old. A successful login clears its name's failures. Names and
+    addresses whose failures are all older than ``window`` are forgotten once :attr:`SWEEP_AT` are kept.
     """
+
+    SWEEP_AT = 10_000
 
     def __init__(
         self,
@@ -99,6 +102,9 @@ class FailedLogins:
     def failed(self, name: str, address: str) -> None:
         with self._lock:
             now = self.clock()
+            if len(self._failures) >= self.SWEEP_AT:  # many names tried: forget the ones whose time is up
+                for stale in [k for k, times in self._failures.items() if times[-1] <= now - self.window]:
+                    del self._failures[stale]
             for kind, key in (("name", name), ("address", address)):
                 self._recent((kind, key), now)
                 self._failures.setdefault((kind, key), deque()).append(now)

@@ -198,6 +198,19 @@ def test_failed_logins_hold_back_a_name_or_an_address_for_a_while():
     assert failures.wait("张三", "10.0.0.9") == 0
 
 
+def test_names_whose_failures_are_over_are_forgotten(monkeypatch):
+    clock = Clock()
+    failures = login.FailedLogins(window=600, clock=clock)
+    monkeypatch.setattr(login.FailedLogins, "SWEEP_AT", 10)
+    for i in range(5):
+        failures.failed(f"猜{i}", f"10.0.1.{i}")
+    clock.now += 600
+    for i in range(5, 10):
+        failures.failed(f"猜{i}", "10.0.2.1")
+    assert len(failures._failures) == 6  # the 5 earlier names and addresses forgotten at the 10th key
+    assert failures.wait("猜9", "10.0.2.9") == 0
+
+
 def test_after_five_wrong_passwords_even_the_right_one_waits(served_db, monkeypatch):
     clock = Clock()
     monkeypatch.setattr(login, "FAILED_LOGINS", login.FailedLogins(clock=clock))
