@@ -62,7 +62,8 @@ _WIDTH = {
 }
 
 
-_WIDE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
+WIDE_CHARS = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000"  # what clean_text translates (a regex class)
+_WIDE = re.compile(f"[{WIDE_CHARS}]")
 
 
 def clean_text(value: str) -> str:

@@ -240,6 +240,15 @@ class ImportContext:
     def seen(self, row: SourceRow, key: tuple[Any, ...], content: Iterable[Any]) -> None:
         self._seen[hash(key)] = (row.number, hash(tuple(content)))
 
+    def first(self, number: int, key: tuple[Any, ...], content: tuple[Any, ...]) -> bool:
+        """Note row ``number``'s key and content, as :meth:`seen`, unless an earlier row had the key: then
+        False and nothing noted (the row is to be judged by :meth:`duplicate`)."""
+        hashed = hash(key)
+        if hashed in self._seen:
+            return False
+        self._seen[hashed] = (number, hash(content))
+        return True
+
     # -- writing --------------------------------------------------------------------------------
     def write(self, row: SourceRow, action: Callable[[], str], column: str | None = None) -> str | None:
         """Run ``action`` (which saves the row's records and says inserted/updated/unchanged) in a
@@ -262,11 +271,14 @@ class ImportContext:
         savepoint.commit()
         return outcome
 
-    def count(self, table: str, outcome: str) -> None:
+    def count(self, table: str, outcome: str, n: int = 1) -> None:
+        """Count ``n`` records of ``table`` written with ``outcome`` (none: nothing noted)."""
+        if not n:
+            return
         counts = self.report.records.get(table)
         if counts is None:
             counts = self.report.records[table] = Counter()
-        counts[outcome] += 1
+        counts[outcome] += n
 
 
 def _shown(value: Any) -> Any:

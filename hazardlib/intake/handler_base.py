@@ -25,7 +25,7 @@ from ..checklists import load_problems
 from .choices import leading_code
 from .columns import KindSpec
 from .context import ImportContext, PendingEnterprise, SourceRow
-from .kinds import KINDS
+from .kinds import KINDS, HeaderMatch
 
 M = TypeVar("M", bound=BaseModel)
 Outcome = str | None
@@ -65,6 +65,15 @@ class Handler(abc.ABC):
     @abc.abstractmethod
     def handle(self, row: SourceRow) -> Outcome:
         """What the row does to the store (written now or deferred to a batch)."""
+
+    def columns(self, match: HeaderMatch, parsers: dict[str, Any], max_chars: int) -> Any:
+        """The kind's column-wise reader of a sheet's plainly valid rows, or None (every row takes the row
+        path): see :class:`.columnar.EnterpriseColumns`."""
+        return None
+
+    def take(self, sheet: str, number: int, raw: list[Any], fields: tuple[Any, ...]) -> bool:
+        """Take a row the column-wise reader found plainly valid; False sends it down the row path."""
+        return False
 
     def settled(self) -> list[tuple[SourceRow, Outcome]]:
         """Rows whose deferred outcome became known since the last call (written in a batch)."""

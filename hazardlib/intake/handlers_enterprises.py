@@ -14,9 +14,11 @@ from ..catalogue import load_catalogue
 from ..errors import HazardError
 from ..regions import load_regions
 from .choices import leading_code
+from .columnar import EnterpriseColumns, Fields
 from .context import ImportContext, SourceRow, titles_of
 from .handler_base import DEFERRED, Handler, Outcome, filled
-from .quick import QuickEnterprise
+from .kinds import HeaderMatch
+from .quick import QuickEnterprise, content_of, stored
 
 ENTERPRISE_FIELDS = {
     k: k
@@ -82,14 +84,16 @@ class Enterprises(Handler):
     """
 
     kind = "enterprises"
-    BATCH = 500
+    BATCH = 2000
     bulk = True
+    columnar = True  # plainly valid rows read a column at a time (:mod:`.columnar`); False: every row by the row path
 
     def __init__(self, ctx: ImportContext):
         super().__init__(ctx)
         self._pending: list[tuple[SourceRow, dict[str, Any]]] = []
         self._done: list[tuple[SourceRow, Outcome]] = []
         self.quick = QuickEnterprise()
+        self._headers: dict[str, str] = {}
 
     def handle(self, row: SourceRow) -> Outcome:
         cells = row.cells
@@ -104,7 +108,7 @@ class Enterprises(Handler):
                 return None
             values = record.row()
         uscc = values["uscc"]
-        content = (repr(values),)  # the same fields in the same order on every row: compared as written
+        content = content_of(values)
         if self.ctx.duplicate(row, ("enterprise", uscc), "统一社会信用代码", content):
             return None
         self.ctx.seen(row, ("enterprise", uscc), content)
@@ -114,6 +118,29 @@ class Enterprises(Handler):
         if len(self._pending) >= self.BATCH:
             self._flush()
         return DEFERRED
+
+    def columns(
+        self, match: HeaderMatch, parsers: dict[str, Any], max_chars: int
+    ) -> EnterpriseColumns | None:
+        """The column-wise reader of the sheet's plainly valid rows (None when every row is to take the
+        row path)."""
+        if not (self.bulk and self.columnar):
+            return None
+        resolvers = {"county_code": county_code, "products": product_codes}
+        self._headers = match.written
+        return EnterpriseColumns(self.spec, match, self.quick, parsers, resolvers, max_chars)
+
+    def take(self, sheet: str, number: int, raw: list[Any], fields: Fields) -> bool:
+        """Batch a plainly valid row read column-wise (``fields``: its stored values in the model's order),
+        as :meth:`handle` would; False, with nothing done, when an earlier row had the same credit code (the
+        row path then words the finding)."""
+        if not self.ctx.first(number, ("enterprise", fields[0]), fields):
+            return False
+        row = SourceRow(sheet, number, {}, self._headers, raw)
+        self._pending.append((row, stored(dict(zip(QuickEnterprise.FIELDS, fields, strict=True)))))
+        if len(self._pending) >= self.BATCH:
+            self._flush()
+        return True
 
     def _absent(self) -> list[str]:
         """The fields whose column the file does not have: their stored values are kept."""
@@ -179,12 +206,10 @@ class Enterprises(Handler):
                     self._done.append((row, self._one(row, values)))
             return
         savepoint.commit()
-        for row, _values in new:
-            self.ctx.count("enterprises", "inserted")
-            self._done.append((row, "inserted"))
-        for row, _eid, _changes in changed:
-            self.ctx.count("enterprises", "updated")
-            self._done.append((row, "updated"))
+        self.ctx.count("enterprises", "inserted", len(new))
+        self._done.extend((row, "inserted") for row, _values in new)
+        self.ctx.count("enterprises", "updated", len(changed))
+        self._done.extend((row, "updated") for row, _eid, _changes in changed)
 
     def settled(self) -> list[tuple[SourceRow, Outcome]]:
         done, self._done = self._done, []

@@ -38,12 +38,13 @@ from .handlers import Help, Inspections, SelfChecks
 from .handlers_cases import Enforcement, Rectifications, RiskSignals, SpotChecks
 from .handlers_enterprises import Enterprises
 from .kinds import KINDS, TEMPLATE_KINDS, HeaderMatch, best_kind, header_key, match_headers
-from .readers import SpreadsheetFile
+from .readers import Row, SpreadsheetFile
 from .report import ImportReport, SheetCopy
 from .safety import LIMITS, FileRefused, Limits
 
 HEADER_SCAN_ROWS = 30
 PROGRESS_EVERY = 1000
+CHUNK_ROWS = 2000  # rows read before a kind that can checks them a column at a time
 NAME_COLUMNS = {"name", "enterprise_name", "producer_name", "seller_name"}
 MEMO_SIZE = 256  # the distinct values of a column remembered once read, unless it has more
 _MISSING = object()
@@ -268,39 +269,63 @@ def _import_sheet(
     handler.present = set(match.positions)
     _header_findings(ctx, sheet, header_row, match)
     reader = _SheetReader(spec, match, limits)
+    columns = handler.columns(match, reader.parsers, reader.max_chars)
     data_rows = 0
-    for number, values in book.rows(sheet):
+    for chunk in _chunks(book.rows(sheet), header_row):
+        quick = columns.rows([values for _number, values in chunk]) if columns is not None else None
+        for i, (number, values) in enumerate(chunk):
+            yield number
+            fields = quick[i] if quick is not None else None
+            if fields is not None and handler.take(sheet, number, values, fields):
+                data_rows += 1
+            else:
+                row = reader.source_row(sheet, number, values)
+                if row is None:
+                    ctx.report.blank_rows += 1
+                    continue
+                data_rows += 1
+                _import_row(ctx, handler, reader, row)
+            if data_rows > limits.max_rows:
+                raise FileRefused(
+                    ctx.report.file,
+                    f"工作表“{sheet}”的数据超过 {limits.max_rows:,} 行的上限，请拆分为多个文件后分别导入",
+                    "rows",
+                )
+            for earlier, settled in handler.settled():
+                _settle(ctx, earlier, settled)
+
+
+def _chunks(rows: Iterable[Row], header_row: int) -> Iterator[list[Row]]:
+    """The rows below the header, in chunks of :data:`CHUNK_ROWS` (read column-wise where the kind can)."""
+    chunk: list[Row] = []
+    for number, values in rows:
         if number <= header_row:
             continue
-        yield number
-        row = reader.source_row(sheet, number, values)
-        if row is None:
-            ctx.report.blank_rows += 1
-            continue
-        data_rows += 1
-        if data_rows > limits.max_rows:
-            raise FileRefused(
-                ctx.report.file,
-                f"工作表“{sheet}”的数据超过 {limits.max_rows:,} 行的上限，请拆分为多个文件后分别导入",
-                "rows",
-            )
-        if reader.is_example(row, ctx):
-            ctx.report.example_rows += 1
-            _keep_findings(ctx, row)
-            continue
-        if reader.repeats_header(row):
-            ctx.finding(row, "header_repeated", "与表头相同（重复的表头行），已跳过", severity="warning")
-            _keep_findings(ctx, row)
-            continue
-        reader.parse(row, ctx)
-        if row.rejected:
-            _settle(ctx, row, None)
-            continue
-        outcome = handler.handle(row)
-        if outcome != DEFERRED:
-            _settle(ctx, row, outcome)
-        for earlier, settled in handler.settled():
-            _settle(ctx, earlier, settled)
+        chunk.append((number, values))
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _import_row(ctx: ImportContext, handler: Handler, reader: _SheetReader, row: SourceRow) -> None:
+    """One row by the row path: the example and repeated headers skipped, cells parsed, the handler's outcome."""
+    if reader.is_example(row, ctx):
+        ctx.report.example_rows += 1
+        _keep_findings(ctx, row)
+        return
+    if reader.repeats_header(row):
+        ctx.finding(row, "header_repeated", "与表头相同（重复的表头行），已跳过", severity="warning")
+        _keep_findings(ctx, row)
+        return
+    reader.parse(row, ctx)
+    if row.rejected:
+        _settle(ctx, row, None)
+        return
+    outcome = handler.handle(row)
+    if outcome != DEFERRED:
+        _settle(ctx, row, outcome)
 
 
 def _header_findings(ctx: ImportContext, sheet: str, header_row: int, match: HeaderMatch) -> None:

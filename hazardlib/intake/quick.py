@@ -25,6 +25,8 @@ _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(_ALPHABET)}
 _WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _COMPACT_USCC = re.compile(r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}")
+# the lengths the model allows a field's cleaned text (fewest, most characters)
+LENGTHS = {"name": (2, 200), "address": (1, 300), "contact": (1, 100)}
 _MEMO_LIMIT = 4096  # distinct values remembered per column (a column of names is not worth it)
 
 
@@ -52,6 +54,20 @@ def _text(value: Any, *, optional: bool = False, max_length: int | None = None) 
     if not cleaned or (max_length is not None and len(cleaned) > max_length):
         raise Declined
     return cleaned
+
+
+def _uscc(value: Any) -> str:
+    code = _text(value) or ""
+    if not plain_uscc(code):
+        raise Declined
+    return code
+
+
+def _name(value: Any) -> str:
+    shortest, longest = LENGTHS["name"]
+    if type(value) is not str or not shortest <= len(name := vocab.clean_name(value)) <= longest:
+        raise Declined
+    return name
 
 
 def _county(value: Any) -> str:
@@ -115,27 +131,47 @@ class _Memo:
 
 
 class QuickEnterprise:
-    """The stored values of a plainly valid enterprise row, as the model would give them; else None."""
+    """The stored values of a plainly valid enterprise row, as the model would give them; else None.
+
+    :attr:`checks` holds each field's check (a value as the model's data would hold it, to its stored value,
+    or :class:`Declined`), :attr:`defaults` the stored value of an optional field the data leaves out; the
+    list fields' checks give tuples (:func:`stored` turns them into the model's lists). The column-wise reader
+    of :mod:`.columnar` uses the same checks.
+    """
 
     FIELDS = tuple(models.Enterprise.model_fields)
+    LISTS = frozenset({"ccc_certificates", "products"})
 
     def __init__(self) -> None:
-        self.county = _Memo(_county)
-        self.field = _Memo(_field)
+        yes_no = _Memo(_yes_no)
+        self.checks: dict[str, Callable[[Any], Any]] = {
+            "uscc": _uscc,
+            "name": _name,
+            "county_code": _Memo(_county),
+            "field": _Memo(_field),
+            "address": functools.partial(_text, optional=True, max_length=LENGTHS["address"][1]),
+            "in_cluster_area": yes_no,
+            "rural_or_fringe_shop": yes_no,
+            "wholesale_market_shop": yes_no,
+            "concentrated_complaints": yes_no,
+            "licence_no": _Memo(_licence),
+            "ccc_certificates": _Memo(_ccc),
+            "products": _Memo(_products),
+            "contact": functools.partial(_text, optional=True, max_length=LENGTHS["contact"][1]),
+        }
+        assert tuple(self.checks) == self.FIELDS, "the checks follow the model's fields"
+        self.defaults: dict[str, Any] = {
+            "address": None,
+            "in_cluster_area": False,
+            "rural_or_fringe_shop": False,
+            "wholesale_market_shop": False,
+            "concentrated_complaints": False,
+            "licence_no": None,
+            "ccc_certificates": (),
+            "products": (),
+            "contact": None,
+        }
         self.own_products = _Memo(self._own_products)
-        yes_no, ccc, products = _Memo(_yes_no), _Memo(_ccc), _Memo(_products)
-        # the optional fields in the model's order: (field, check, value when the file has no such column)
-        self.optional: tuple[tuple[str, Callable[[Any], Any], Any], ...] = (
-            ("address", functools.partial(_text, optional=True, max_length=300), None),
-            ("in_cluster_area", yes_no, False),
-            ("rural_or_fringe_shop", yes_no, False),
-            ("wholesale_market_shop", yes_no, False),
-            ("concentrated_complaints", yes_no, False),
-            ("licence_no", _Memo(_licence), None),
-            ("ccc_certificates", lambda v: list(ccc(v)), []),
-            ("products", lambda v: list(products(v)), []),
-            ("contact", functools.partial(_text, optional=True, max_length=100), None),
-        )
 
     @staticmethod
     def _own_products(key: tuple[tuple[str, ...], str]) -> bool:
@@ -144,28 +180,47 @@ class QuickEnterprise:
             raise Declined
         return True
 
+    def fits(self, products: tuple[str, ...], county: str) -> bool:
+        """Whether the products are all the county's to list (another county's own products are not)."""
+        if not products:
+            return True
+        try:
+            return self.own_products((products, county))
+        except Declined:
+            return False
+
     def values(self, data: Mapping[str, Any]) -> dict[str, Any] | None:
         """``models.Enterprise.model_validate(data).row()`` for a plainly valid row; None otherwise."""
         if not data.keys() <= _KNOWN:
             return None
+        out: dict[str, Any] = {}
+        defaults = self.defaults
         try:
-            uscc = _text(data.get("uscc")) or ""
-            if not plain_uscc(uscc):
-                return None
-            name = data.get("name")
-            if type(name) is not str or not 2 <= len(name := vocab.clean_name(name)) <= 200:
-                return None
-            county = self.county(data.get("county_code"))
-            out = {"uscc": uscc, "name": name, "county_code": county, "field": self.field(data.get("field"))}
-            for key, check, absent in self.optional:
-                out[key] = (
-                    check(data[key]) if key in data else (list(absent) if type(absent) is list else absent)
-                )
-            if out["products"]:
-                self.own_products((tuple(out["products"]), county))
-            return out
+            for key, check in self.checks.items():
+                if key in data:
+                    out[key] = check(data[key])
+                elif key in defaults:
+                    out[key] = defaults[key]
+                else:
+                    return None
         except Declined:
             return None
+        if not self.fits(out["products"], out["county_code"]):
+            return None
+        return stored(out)
+
+
+def stored(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the list fields as the model's lists (the checks give tuples)."""
+    values["ccc_certificates"] = list(values["ccc_certificates"])
+    values["products"] = list(values["products"])
+    return values
+
+
+def content_of(values: Mapping[str, Any]) -> tuple[Any, ...]:
+    """An enterprise's stored values as one hashable tuple in the model's field order (lists as tuples): two
+    rows of a file with the same key say the same thing when their contents are equal."""
+    return tuple(tuple(v) if type(v) is list else v for v in map(values.__getitem__, QuickEnterprise.FIELDS))
 
 
 _KNOWN = frozenset(QuickEnterprise.FIELDS)
