@@ -9,6 +9,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hazardlib import counters, models, records, schema
 from hazardlib.counters.marks import once_per_window
@@ -272,3 +274,21 @@ def test_a_changed_calendar_counts_supervision_from_the_records(store_url: str) 
     assert_counts_hold(store, dates=(D(2024, 7, 1), D(2024, 9, 15)))
     frame = results_frame(store, scope_for(store, D(2024, 9, 15), "522702"))
     assert int(frame["special_supervision"].iloc[0]) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(units=st.sets(st.integers(min_value=1, max_value=400), max_size=300))
+def test_the_units_counted_are_picked_exactly(units: set[int]) -> None:
+    """The conditions a set of ids is counted by (runs of consecutive ids as ranges, the others listed)
+    pick exactly those ids, each once."""
+    ids = sa.Table("ids", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+    engine = sa.create_engine("sqlite://")
+    ids.create(engine)
+    with engine.begin() as conn:
+        conn.execute(ids.insert(), [{"id": i} for i in range(0, 402)])
+        picked = [
+            i
+            for where in counters._in(list(units))
+            for (i,) in conn.execute(sa.select(ids.c.id).where(where(ids.c.id)))
+        ]
+    assert sorted(picked) == sorted(units)

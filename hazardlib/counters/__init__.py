@@ -104,8 +104,33 @@ _ENTERPRISE_LINKS: tuple[tuple[str, sa.Table, tuple[str, ...]], ...] = (
 
 
 def _in(units: Sequence[Any]) -> Iterator[Where]:
-    for i in range(0, len(units), IN_CHUNK):
-        yield _member_of(list(units[i : i + IN_CHUNK]))
+    """Conditions that together pick ``units``: a run of consecutive ids (the records of one large insert)
+    as ranges of at most :data:`RANGE_CHUNK`, the others in lists of at most :data:`IN_CHUNK`."""
+    rest: list[Any] = list(units)
+    if rest and all(type(u) is int for u in rest):
+        rest = []
+        for first, last in _runs(sorted(set(units))):
+            if last - first + 1 < RUN_MIN:
+                rest.extend(range(first, last + 1))
+                continue
+            for start in range(first, last + 1, RANGE_CHUNK):
+                yield _between(start, min(last, start + RANGE_CHUNK - 1))
+    for i in range(0, len(rest), IN_CHUNK):
+        yield _member_of(rest[i : i + IN_CHUNK])
+
+
+def _runs(ids: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """The runs of consecutive numbers in sorted, distinct ``ids``: (first, last) of each."""
+    first = last = ids[0]
+    for i in ids[1:]:
+        if i != last + 1:
+            yield first, last
+            first = i
+        last = i
+    yield first, last
+
+
+RUN_MIN = 64  # consecutive ids counted by one range rather than listed
 
 
 def _member_of(chunk: list[Any]) -> Where:
