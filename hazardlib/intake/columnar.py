@@ -14,6 +14,7 @@ same store.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -26,6 +27,7 @@ from .normalise import BadCell
 from .quick import LENGTHS, Declined, QuickEnterprise, plain_uscc
 
 DECLINED: Any = object()  # a cell that is not plainly valid
+_MISSING: Any = object()
 MEMO_LIMIT = 4096  # distinct values remembered per column; a column with more is worked out cell by cell
 UNIQUE = frozenset({"uscc", "name", "address", "contact"})  # columns whose values seldom repeat
 
@@ -60,7 +62,7 @@ class EnterpriseColumns:
         # file has no such column
         self.steps: list[tuple[int | None, Any]] = []
         self.memos: list[dict[Any, Any] | None] = []
-        self.wholes: list[Callable[[list[Any], Callable[[Any], Any]], list[Any] | None] | None] = []
+        self.wholes: list[Callable[[Sequence[Any], Callable[[Any], Any]], Sequence[Any] | None] | None] = []
         for key in quick.FIELDS:
             position = match.positions.get(key)
             self.wholes.append(_WHOLE.get(key))
@@ -77,6 +79,12 @@ class EnterpriseColumns:
             self.steps.append((position, cell))
             self.memos.append(None if key in UNIQUE else {})
         self.row_no = match.row_no_position
+        # the cells a row is read for: each field's column, then the 序号 column
+        read = {p for p, _step in self.steps if p is not None}
+        self.positions = sorted(read if self.row_no is None else read | {self.row_no})
+        self.width = self.positions[-1] + 1
+        # a tuple of cells, as the four required columns are always there
+        self.pick = operator.itemgetter(*self.positions)
         example = spec.column("uscc").example
         self.example_uscc = str(example).upper() if example is not None else None
         self.products = quick.FIELDS.index("products")
@@ -111,13 +119,17 @@ class EnterpriseColumns:
     def rows(self, chunk: Sequence[list[Any]]) -> list[Fields | None]:
         """For each row of ``chunk`` (cell values from column A), its stored values if it is plainly valid,
         else None."""
-        columns: list[Any] = []
+        width, pick = self.width, self.pick
+        picked = [pick(r) if len(r) >= width else pick(r + [None] * (width - len(r))) for r in chunk]
+        found = list(zip(*picked, strict=True)) if picked else [()] * len(self.positions)
+        cells_of = dict(zip(self.positions, found, strict=True))
+        columns: list[Sequence[Any]] = []
         size = len(chunk)
         for i, (position, step) in enumerate(self.steps):
             if position is None:
                 columns.append([step] * size)
                 continue
-            cells = [r[position] if position < len(r) else None for r in chunk]
+            cells = cells_of[position]
             whole = self.wholes[i]
             if whole is not None and (done := whole(cells, step)) is not None:
                 columns.append(done)
@@ -136,32 +148,37 @@ class EnterpriseColumns:
             else:
                 out.append(fields)
         if self.row_no is not None:
-            position = self.row_no
-            for i, r in enumerate(chunk):
-                mark = r[position] if position < len(r) else None
+            for i, mark in enumerate(cells_of[self.row_no]):
                 if type(mark) is str and EXAMPLE_MARK in mark:
                     out[i] = None
         return out
 
     def _remembered(
-        self, i: int, memo: dict[Any, Any], step: Callable[[Any], Any], cells: list[Any]
+        self, i: int, memo: dict[Any, Any], step: Callable[[Any], Any], cells: Sequence[Any]
     ) -> list[Any]:
-        """``step`` of each cell, worked out once per distinct value (by type and value: 1 is not "1")."""
-        out = []
-        for raw in cells:
-            key = (type(raw), raw)
-            found = memo.get(key, memo)
-            if found is memo:
-                found = memo[key] = step(raw)
-            out.append(found)
-        if len(memo) > MEMO_LIMIT:  # not a column of a few values: not worth remembering
-            self.memos[i] = None
+        """``step`` of each cell, worked out once per distinct text (or blank) written; a cell of another
+        type (a number, a date, 是 as a boolean) each time (1, 1.0 and True are equal keys)."""
+        get = memo.get
+        out = [get(raw, _MISSING) for raw in cells]
+        if _MISSING in out:
+            for j, found in enumerate(out):
+                if found is _MISSING:
+                    raw = cells[j]
+                    remember = raw is None or type(raw) is str
+                    found = get(raw, _MISSING) if remember else _MISSING
+                    if found is _MISSING:
+                        found = step(raw)
+                        if remember:
+                            memo[raw] = found
+                    out[j] = found
+            if len(memo) > MEMO_LIMIT:  # not a column of a few values: not worth remembering
+                self.memos[i] = None
         return out
 
 
 def _plain_texts(
-    changes: re.Pattern[str], key: str, cells: list[Any], step: Callable[[Any], Any]
-) -> list[Any] | None:
+    changes: re.Pattern[str], key: str, cells: Sequence[Any], step: Callable[[Any], Any]
+) -> Sequence[Any] | None:
     """A text column's stored values at once when cleaning leaves every text cell as written and each is of a
     length the model allows (the others by ``step``); None otherwise (each cell by ``step``)."""
     texts = [c for c in cells if type(c) is str]
@@ -176,14 +193,14 @@ def _plain_texts(
     return [c if type(c) is str else step(c) for c in cells]
 
 
-def _plain_usccs(cells: list[Any], step: Callable[[Any], Any]) -> list[Any]:
+def _plain_usccs(cells: Sequence[Any], step: Callable[[Any], Any]) -> list[Any]:
     """The credit codes of a column: one already compact with the right check digit is stored as written
     (every step of the row path leaves it so), any other by ``step``."""
     return [c if type(c) is str and plain_uscc(c) else step(c) for c in cells]
 
 
 # column-wise shortcuts, exact by construction, for the columns whose values seldom repeat
-_WHOLE: dict[str, Callable[[list[Any], Callable[[Any], Any]], list[Any] | None]] = {
+_WHOLE: dict[str, Callable[[Sequence[Any], Callable[[Any], Any]], Sequence[Any] | None]] = {
     "uscc": _plain_usccs,
     "name": functools.partial(_plain_texts, _NAME_CHANGES, "name"),
     "address": functools.partial(_plain_texts, _TEXT_CHANGES, "address"),
