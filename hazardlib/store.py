@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 import os
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -468,11 +469,12 @@ class Tx:
                 process = col.type._cached_bind_processor(dialect)
                 if process is None:
                     continue
-                # each object once: the rows share the transaction's time, True, False and None
-                done = {id(v): v for v in values[i]}
+                # each object once: the rows share the transaction's time, True, False, None and lists
+                identities = list(map(id, values[i]))
+                done = dict(zip(identities, values[i], strict=True))
                 for key, v in done.items():
                     done[key] = process(v)
-                values[i] = [done[id(v)] for v in values[i]]
+                values[i] = list(map(done.__getitem__, identities))
         except (TypeError, ValueError):
             return None  # SQLAlchemy's statement raises its own error for the value
         ids = self._reserve_ids(table, len(full))
@@ -506,28 +508,27 @@ class Tx:
         return sorted(int(i) for i in taken.scalars())
 
     def _audit_batch(self, table: str, ids: list[int], rows: Sequence[Mapping[str, Any]]) -> None:
-        """One ``bulk_insert`` entry per county for records just inserted: ``after`` holds ``ids`` and
-        ``records`` (each record's values as given; the created and updated time and person it was not
-        given are the entry's)."""
+        """One ``bulk_insert`` entry per county for records just inserted: ``after`` holds ``ids``, the
+        ``columns`` of the first record and one list of ``values`` per record (the statement that inserted
+        them stored those columns of each); the created and updated time and person they were not given
+        are the entry's. :func:`audited_records` reads it record by record."""
+        keys = tuple(rows[0])
+        pick = operator.itemgetter(*keys)
+        secrets = _SECRET_COLUMNS.get(table, {})
         by_county: dict[Any, tuple[list[int], list[Any]]] = {}
         for i, values in zip(ids, rows, strict=True):
             kept, records = by_county.setdefault(values.get("county_code"), ([], []))
             kept.append(i)
-            records.append(_redacted(table, values))
-        self.conn.execute(
-            schema.audit_log.insert(),
-            [
-                self._entry(
-                    "bulk_insert",
-                    table,
-                    None,
-                    None,
-                    {"rows": len(kept), "ids": kept, "records": records},
-                    county,
-                )
-                for county, (kept, records) in by_county.items()
-            ],
-        )
+            records.append(values)
+        entries = []
+        for county, (kept, records) in by_county.items():
+            listed = [(v,) for v in map(pick, records)] if len(keys) == 1 else list(map(pick, records))
+            for k, key in enumerate(keys):
+                if key in secrets:
+                    listed = [(*v[:k], SECRET_HIDDEN, *v[k + 1 :]) for v in listed]
+            after = {"rows": len(kept), "ids": kept, "columns": list(keys), "values": listed}
+            entries.append(self._entry("bulk_insert", table, None, None, after, county))
+        self.conn.execute(schema.audit_log.insert(), entries)
 
     def update(
         self,
@@ -593,11 +594,20 @@ class Tx:
 
 def audited_records(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     """An audit entry record by record: the entry itself, or for a ``bulk_insert`` entry that holds its
-    records (``Tx.insert_many(..., audit="batch")``), one ``insert`` entry per record, as
-    :meth:`Tx.insert` would have written it."""
+    records (``Tx.insert_many(..., audit="batch")``: ``columns`` and ``values``, or ``records`` as entries
+    written before 30 November 2026 hold them), one ``insert`` entry per record, as :meth:`Tx.insert` would
+    have written it."""
     after = entry.get("after")
-    if entry.get("action") != "bulk_insert" or not isinstance(after, Mapping) or "records" not in after:
+    if (
+        entry.get("action") != "bulk_insert"
+        or not isinstance(after, Mapping)
+        or not after.keys() & {"values", "records"}
+    ):
         return [dict(entry)]
+    if "values" in after:
+        records = [dict(zip(after["columns"], v, strict=True)) for v in after["values"]]
+    else:
+        records = after["records"]
     table = schema.metadata.tables.get(str(entry.get("table_name")))
     meta: dict[str, Any] = {}
     if table is not None and "created_at" in table.c:  # the times and person the entry gives once
@@ -607,7 +617,7 @@ def audited_records(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
         meta.update(updated_by=entry["actor"], version=1)
     return [
         {**entry, "action": "insert", "record_id": record_id, "after": {**meta, **values}}
-        for record_id, values in zip(after["ids"], after["records"], strict=True)
+        for record_id, values in zip(after["ids"], records, strict=True)
     ]
 
 

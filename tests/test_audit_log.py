@@ -111,12 +111,29 @@ def test_the_database_refuses_to_change_delete_or_forge_an_anonymous_entry(store
     assert entries(store) == before
 
 
-def test_a_batch_entry_holds_what_one_entry_per_record_would(store):
-    """``insert_many(..., audit="batch")`` writes one entry per county holding each record's id and values;
-    read record by record it says exactly what an entry per record says."""
-    rows = [
-        workload.enterprise(county, n).row() for county, n in (("522701", 1), ("522702", 2), ("522701", 3))
+def _enterprise_rows() -> list[dict]:
+    return [workload.enterprise(c, n).row() for c, n in (("522701", 1), ("522702", 2), ("522701", 3))]
+
+
+def _account_rows() -> list[dict]:
+    return [
+        {"name": f"账号{n}", "county_code": county, "password_hash": f"argon2-secret-{n}"}
+        for county, n in (("522701", 1), ("522702", 2), ("522701", 3))
     ]
+
+
+@pytest.mark.parametrize(
+    ("table", "make_rows"),
+    [
+        (schema.enterprises, _enterprise_rows),
+        (schema.accounts, _account_rows),
+    ],
+    ids=["enterprises", "accounts"],
+)
+def test_a_batch_entry_holds_what_one_entry_per_record_would(store, table, make_rows):
+    """``insert_many(..., audit="batch")`` writes one entry per county holding each record's id and values;
+    read record by record it says exactly what an entry per record says (a secret column hidden alike)."""
+    rows = make_rows()
     times = {"created_at", "updated_at"}
 
     def plain(entry: dict) -> tuple:
@@ -134,13 +151,42 @@ def test_a_batch_entry_holds_what_one_entry_per_record_would(store):
     for audit in ("each", "batch"):
         seen = {e.id for e in entries(store)}
         with store.transaction(f"批量导入（{audit}）") as tx:
-            ids = tx.insert_many(schema.enterprises, rows, audit=audit)
+            ids = tx.insert_many(table, rows, audit=audit)
+        assert "argon2-secret" not in repr([e._mapping for e in entries(store)])
         written = [dict(e._mapping) for e in entries(store) if e.id not in seen]
         expanded = [r for e in written for r in audited_records(e)]
         assert sorted(r["record_id"] for r in expanded) == ids  # each record by its id
         views[audit] = (len(written), sorted(map(repr, map(plain, expanded))))
         with store.transaction("清理") as tx:
             for i in ids:
-                tx.delete(schema.enterprises, i)
+                tx.delete(table, i)
     assert views["each"][0] == 3 and views["batch"][0] == 2  # one entry for 都匀市, one for 福泉市
     assert views["each"][1] == views["batch"][1]
+
+
+def test_batch_entries_of_either_layout_read_the_same():
+    """Entries written before 30 November 2026 hold a batch's records as mappings, later ones as columns and
+    lists of values: both read as the same entry per record."""
+    at = dt.datetime(2026, 11, 1, 9, 0)
+    base = {
+        "action": "bulk_insert",
+        "table_name": "enterprises",
+        "at": at,
+        "actor": "甲",
+        "county_code": "522701",
+    }
+    records = [
+        {"uscc": "A", "name": "甲公司", "products": ["03-01"]},
+        {"uscc": "B", "name": "乙公司", "products": []},
+    ]
+    earlier = {**base, "after": {"rows": 2, "ids": [7, 8], "records": records}}
+    later = {**base, "after": {"rows": 2, "ids": [7, 8], "columns": ["uscc", "name", "products"],
+                               "values": [["A", "甲公司", ["03-01"]], ["B", "乙公司", []]]}}  # fmt: skip
+    read = audited_records(later)
+    assert audited_records(earlier) == read
+    assert [(e["action"], e["record_id"], e["after"]["uscc"], e["after"]["created_by"]) for e in read] == [
+        ("insert", 7, "A", "甲"),
+        ("insert", 8, "B", "甲"),
+    ]
+    summary = {**base, "after": {"rows": 2, "ids": [7, 8]}}  # audit="summary": an entry of its own
+    assert audited_records(summary) == [summary]

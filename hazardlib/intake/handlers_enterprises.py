@@ -18,7 +18,7 @@ from .columnar import EnterpriseColumns, Fields
 from .context import ImportContext, SourceRow, titles_of
 from .handler_base import DEFERRED, Handler, Outcome, filled
 from .kinds import HeaderMatch
-from .quick import QuickEnterprise, content_of, stored
+from .quick import QuickEnterprise, content_of
 
 ENTERPRISE_FIELDS = {
     k: k
@@ -39,6 +39,8 @@ ENTERPRISE_FIELDS = {
     )
 }
 
+
+LIST_MEMO = 4096  # distinct lists of products or certificates shared between rows
 
 ENTERPRISE_TITLES = titles_of(models.Enterprise, ENTERPRISE_FIELDS)
 
@@ -94,6 +96,7 @@ class Enterprises(Handler):
         self._done: list[tuple[SourceRow, Outcome]] = []
         self.quick = QuickEnterprise()
         self._headers: dict[str, str] = {}
+        self._lists: dict[tuple[str, ...], list[str]] = {}
 
     def handle(self, row: SourceRow) -> Outcome:
         cells = row.cells
@@ -137,10 +140,23 @@ class Enterprises(Handler):
         if not self.ctx.first(number, ("enterprise", fields[0]), fields):
             return False
         row = SourceRow(sheet, number, {}, self._headers, raw)
-        self._pending.append((row, stored(dict(zip(QuickEnterprise.FIELDS, fields, strict=True)))))
+        values = dict(zip(QuickEnterprise.FIELDS, fields, strict=True))
+        values["ccc_certificates"] = self._list(values["ccc_certificates"])
+        values["products"] = self._list(values["products"])
+        self._pending.append((row, values))
         if len(self._pending) >= self.BATCH:
             self._flush()
         return True
+
+    def _list(self, items: tuple[str, ...]) -> list[str]:
+        """``items`` as the model's list: one list per distinct list of codes, shared by the rows that give
+        it (nothing changes a row's values once checked; the insert then encodes each list once)."""
+        found = self._lists.get(items)
+        if found is None:
+            found = list(items)
+            if len(self._lists) < LIST_MEMO:
+                self._lists[items] = found
+        return found
 
     def _absent(self) -> list[str]:
         """The fields whose column the file does not have: their stored values are kept."""
