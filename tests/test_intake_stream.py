@@ -4,7 +4,9 @@ must give the rows calamine gives reading the whole sheet."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from hazardlib.intake import Limits, xlsx_stream
+from hazardlib.intake import FileRefused, Limits, xlsx_stream
 from hazardlib.intake.readers import SpreadsheetFile
 
 WHOLE = Limits(stream_above_bytes=1 << 40)
@@ -97,3 +99,40 @@ def test_a_sheet_whose_rows_do_not_say_their_numbers_is_read_in_one_piece(tmp_pa
     )
     assert len(pieces) == 1
     assert rows(path, STREAMED) == rows(path, WHOLE)
+
+
+def _reading_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("xlsx-piece")]
+
+
+def test_a_piece_read_ahead_fails_as_it_would_read_in_turn(tmp_path, monkeypatch):
+    """The next piece is read by a second thread: its failure reaches the import as the file's refusal, and
+    no reading thread is left behind, whether the rows were all read or the reading stopped early."""
+    path = book(tmp_path / "企业名录.xlsx")
+    monkeypatch.setattr(xlsx_stream, "PIECE_BYTES", 2048)
+    read = xlsx_stream._PieceReader.rows
+    calls = 0
+
+    def failing(self: Any, sheet_xml: bytes) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 4:
+            raise ValueError("damaged piece")
+        return read(self, sheet_xml)
+
+    with SpreadsheetFile(path, STREAMED) as sheets:
+        (name,) = sheets.data_sheets()
+        head = sheets.rows(name)
+        assert next(head)[0] == 1
+        head.close()  # the header is looked for in the first rows, then the reading stops
+        assert _reading_threads() == []
+        part = sheets.rows(name)
+        assert [n for n, _values in itertools.islice(part, 300)][-1] == 300  # well into the pieces read ahead
+        assert _reading_threads() != []
+        part.close()
+        assert _reading_threads() == []
+        monkeypatch.setattr(xlsx_stream._PieceReader, "rows", failing)
+        with pytest.raises(FileRefused, match="工作表内容格式错误：ValueError"):
+            for _number, _values in sheets.rows(name):
+                pass
+    assert calls == 4 and _reading_threads() == []

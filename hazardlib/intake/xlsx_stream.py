@@ -7,7 +7,8 @@ typical template), which is fine for ordinary files; sheets larger than
 between two rows, into pieces of about :data:`PIECE_BYTES`; each piece is read by calamine as a
 one-sheet workbook of its own, built in memory (uncompressed) with the file's styles and shared strings,
 so every cell comes out exactly as calamine reads it from the whole file (dates as dates, numbers as
-numbers). Only the rows of one piece are in memory at a time.
+numbers). Only the rows of two pieces are in memory at a time: the one being used, and the next,
+which a second thread reads meanwhile.
 
 A piece is cut only just before a row that states its number (``<row r="…">``, which Excel, WPS,
 LibreOffice and the Python writers all write), so calamine puts every row where the whole sheet has
@@ -24,6 +25,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
@@ -219,16 +221,41 @@ class _PieceReader:
 
 def iter_sheet(archive: zipfile.ZipFile, part: str, parts: BookParts) -> Iterator[tuple[int, list[Any]]]:
     """(Excel row number, cell values from column A; empty cells None) for every row up to the last
-    holding a value, as calamine reads the whole sheet (empty rows included), one piece at a time."""
+    holding a value, as calamine reads the whole sheet (empty rows included), one piece at a time.
+
+    The first piece (small: the header is looked for in it) is read at once; after it, the next piece is
+    read by a second thread while the rows of the one before are used (calamine lets go of Python's
+    lock while it parses), so reading overlaps the import's own work. At most two pieces are in memory.
+    """
     reader = _PieceReader(archive, parts)
     last = 0
-    for sheet_xml in _pieces(archive, part, reader.size):
-        for number, values in reader.rows(sheet_xml):
+
+    def emit(rows: list[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+        nonlocal last
+        for number, values in rows:
             while last + 1 < number:  # the empty rows between two pieces, as calamine gives them
                 last += 1
                 yield last, []
             last = number
             yield number, values
+
+    pieces = _pieces(archive, part, reader.size)
+    first = next(pieces, None)
+    if first is None:
+        return
+    yield from emit(reader.rows(first))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-piece") as pool:
+        try:
+            ahead: Future[list[tuple[int, list[Any]]]] | None = None
+            for sheet_xml in pieces:
+                following = pool.submit(reader.rows, sheet_xml)
+                if ahead is not None:
+                    yield from emit(ahead.result())
+                ahead = following
+            if ahead is not None:
+                yield from emit(ahead.result())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _pieces(archive: zipfile.ZipFile, part: str, size: int) -> Iterator[bytes]:
