@@ -403,10 +403,10 @@ class Tx:
             raise ValueError(f"audit must be one of {AUDIT_MODES}")
         if not rows:
             return []
-        full = []
         for values in rows:
             self._check_scope(table, values)
-            full.append(self._with_meta(table, values))
+        meta = self._with_meta(table, {})  # the record's own values win, as in _with_meta
+        full = [{**meta, **values} for values in rows] if meta else [dict(values) for values in rows]
         self.counts.touch(table.name, full, new=True)
         ids = self._driver_insert(table, full)
         if ids is None:  # rows of a shape the driver insert leaves to SQLAlchemy's own statement
@@ -449,7 +449,12 @@ class Tx:
         ):
             return None
         columns = [table.c[k] for k in keys]
-        values = [[row[k] for row in full] for k in keys]
+        pick = operator.itemgetter(*keys)
+        values = (
+            [list(c) for c in zip(*map(pick, full), strict=True)]
+            if len(keys) > 1
+            else [list(map(pick, full))]
+        )
         for col in table.c:
             default = col.default
             if col.key in keys or default is None:
