@@ -232,9 +232,13 @@ def key_enterprise(e: Any) -> Any:
 def _count_enterprises(conn: Connection, where: Where) -> Marks:
     e = ENT
     marks: Marks = {}
-    stmt = sa.select(e.c.county_code).where(where(e.c.id), key_enterprise(e))
-    for (county,) in conn.execute(stmt):
-        _add(marks, county, progress_figure("key_enterprises"), STOCK, dt.date.min)
+    stmt = (
+        sa.select(e.c.county_code, sa.func.count())
+        .where(where(e.c.id), key_enterprise(e))
+        .group_by(e.c.county_code)
+    )
+    for county, n in conn.execute(stmt):
+        _add(marks, county, progress_figure("key_enterprises"), STOCK, dt.date.min, int(n))
     return marks
 
 
