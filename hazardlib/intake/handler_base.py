@@ -71,9 +71,12 @@ class Handler(abc.ABC):
         path): see :class:`.columnar.EnterpriseColumns`."""
         return None
 
-    def take(self, sheet: str, number: int, raw: list[Any], fields: tuple[Any, ...]) -> bool:
-        """Take a row the column-wise reader found plainly valid; False sends it down the row path."""
-        return False
+    def take_run(
+        self, sheet: str, rows: list[tuple[int, list[Any]]], found: list[Any]
+    ) -> list[tuple[int, list[Any]]]:
+        """Take consecutive rows the column-wise reader found plainly valid (``found``: each one's values);
+        the rows left to the row path, in order (here: all of them)."""
+        return rows
 
     def settled(self) -> list[tuple[SourceRow, Outcome]]:
         """Rows whose deferred outcome became known since the last call (written in a batch)."""

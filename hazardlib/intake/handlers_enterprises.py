@@ -14,7 +14,7 @@ from ..catalogue import load_catalogue
 from ..errors import HazardError
 from ..regions import load_regions
 from .choices import leading_code
-from .columnar import EnterpriseColumns, Fields
+from .columnar import EnterpriseColumns
 from .context import ImportContext, SourceRow, titles_of
 from .handler_base import DEFERRED, Handler, Outcome, filled
 from .kinds import HeaderMatch
@@ -133,20 +133,27 @@ class Enterprises(Handler):
         self._headers = match.written
         return EnterpriseColumns(self.spec, match, self.quick, parsers, resolvers, max_chars)
 
-    def take(self, sheet: str, number: int, raw: list[Any], fields: Fields) -> bool:
-        """Batch a plainly valid row read column-wise (``fields``: its stored values in the model's order),
-        as :meth:`handle` would; False, with nothing done, when an earlier row had the same credit code (the
-        row path then words the finding)."""
-        if not self.ctx.first(number, ("enterprise", fields[0]), fields):
-            return False
-        row = SourceRow(sheet, number, {}, self._headers, raw)
-        values = dict(zip(QuickEnterprise.FIELDS, fields, strict=True))
-        values["ccc_certificates"] = self._list(values["ccc_certificates"])
-        values["products"] = self._list(values["products"])
-        self._pending.append((row, values))
-        if len(self._pending) >= self.BATCH:
-            self._flush()
-        return True
+    def take_run(
+        self, sheet: str, rows: list[tuple[int, list[Any]]], found: list[Any]
+    ) -> list[tuple[int, list[Any]]]:
+        """Batch consecutive plainly valid rows read column-wise (``found``: each one's stored values in the
+        model's order), as :meth:`handle` would; a row whose credit code an earlier row had is left, with
+        nothing done, to the row path, which words the finding."""
+        left: list[tuple[int, list[Any]]] = []
+        first, headers, pending = self.ctx.first, self._headers, self._pending
+        fields_of = QuickEnterprise.FIELDS
+        for (number, raw), fields in zip(rows, found, strict=True):
+            if not first(number, ("enterprise", fields[0]), fields):
+                left.append((number, raw))
+                continue
+            values = dict(zip(fields_of, fields, strict=True))
+            values["ccc_certificates"] = self._list(values["ccc_certificates"])
+            values["products"] = self._list(values["products"])
+            pending.append((SourceRow(sheet, number, {}, headers, raw), values))
+            if len(pending) >= self.BATCH:
+                self._flush()
+                pending = self._pending
+        return left
 
     def _list(self, items: tuple[str, ...]) -> list[str]:
         """``items`` as the model's list: one list per distinct list of codes, shared by the rows that give

@@ -44,7 +44,7 @@ from .safety import LIMITS, FileRefused, Limits
 
 HEADER_SCAN_ROWS = 30
 PROGRESS_EVERY = 1000
-CHUNK_ROWS = 2000  # rows read before a kind that can checks them a column at a time
+CHUNK_ROWS = 1000  # rows read before they are imported (a kind that can checks them a column at a time)
 NAME_COLUMNS = {"name", "enterprise_name", "producer_name", "seller_name"}
 MEMO_SIZE = 256  # the distinct values of a column remembered once read, unless it has more
 _MISSING = object()
@@ -113,9 +113,9 @@ def import_file(
                 handler = HANDLERS[kind](ctx)
                 done = 0
                 for part in plan:
-                    for _ in _import_sheet(book, part, ctx, handler, limits):
-                        done += 1
-                        if progress is not None and done % PROGRESS_EVERY == 0:
+                    for read in _import_sheet(book, part, ctx, handler, limits):
+                        done += read
+                        if progress is not None and done // PROGRESS_EVERY > (done - read) // PROGRESS_EVERY:
                             progress(done, total)
                 for row, outcome in handler.finish():
                     _settle(ctx, row, outcome)
@@ -262,7 +262,11 @@ def _kinds_text() -> str:
 def _import_sheet(
     book: SpreadsheetFile, part: Plan, ctx: ImportContext, handler: Handler, limits: Limits
 ) -> Iterator[int]:
-    """Import one sheet's rows; yields as each row is reached (for progress)."""
+    """Import one sheet's rows; yields the number of rows read as each chunk of them is done (for progress).
+
+    A chunk's plainly valid rows (where the kind reads columns) are handed to the handler a run at a time;
+    every other row, and a run's rows the handler leaves, take the row path.
+    """
     spec, sheet, header_row, match = ctx.spec, part.sheet, part.header_row, part.match
     copy = SheetCopy(sheet, header_row, list(part.header), dict(match.positions), dict(match.written))
     ctx.report.sheets.append(copy)
@@ -272,13 +276,21 @@ def _import_sheet(
     columns = handler.columns(match, reader.parsers, reader.max_chars)
     data_rows = 0
     for chunk in _chunks(book.rows(sheet), header_row):
-        quick = columns.rows([values for _number, values in chunk]) if columns is not None else None
-        for i, (number, values) in enumerate(chunk):
-            yield number
-            fields = quick[i] if quick is not None else None
-            if fields is not None and handler.take(sheet, number, values, fields):
-                data_rows += 1
+        size = len(chunk)
+        quick = columns.rows([values for _number, values in chunk]) if columns is not None else [None] * size
+        i = 0
+        while i < size:
+            if quick[i] is not None:
+                end = i + 1
+                while end < size and quick[end] is not None:
+                    end += 1
+                left = handler.take_run(sheet, chunk[i:end], quick[i:end])
+                data_rows += end - i - len(left)
+                i = end
             else:
+                left = [chunk[i]]
+                i += 1
+            for number, values in left:
                 row = reader.source_row(sheet, number, values)
                 if row is None:
                     ctx.report.blank_rows += 1
@@ -293,6 +305,7 @@ def _import_sheet(
                 )
             for earlier, settled in handler.settled():
                 _settle(ctx, earlier, settled)
+        yield size
 
 
 def _chunks(rows: Iterable[Row], header_row: int) -> Iterator[list[Row]]:
