@@ -14,7 +14,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -26,6 +26,9 @@ from .choices import leading_code
 from .columns import KindSpec
 from .context import ImportContext, PendingEnterprise, SourceRow
 from .kinds import KINDS, HeaderMatch
+
+if TYPE_CHECKING:
+    from .columnar import EnterpriseColumns
 
 M = TypeVar("M", bound=BaseModel)
 Outcome = str | None
@@ -66,7 +69,9 @@ class Handler(abc.ABC):
     def handle(self, row: SourceRow) -> Outcome:
         """What the row does to the store (written now or deferred to a batch)."""
 
-    def columns(self, match: HeaderMatch, parsers: dict[str, Any], max_chars: int) -> Any:
+    def columns(
+        self, match: HeaderMatch, parsers: dict[str, Any], max_chars: int
+    ) -> EnterpriseColumns | None:
         """The kind's column-wise reader of a sheet's plainly valid rows, or None (every row takes the row
         path): see :class:`.columnar.EnterpriseColumns`."""
         return None

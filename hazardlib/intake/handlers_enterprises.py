@@ -141,14 +141,14 @@ class Enterprises(Handler):
         nothing done, to the row path, which words the finding."""
         left: list[tuple[int, list[Any]]] = []
         first, headers, pending = self.ctx.first, self._headers, self._pending
-        fields_of = QuickEnterprise.FIELDS
+        fields_of, lists = QuickEnterprise.FIELDS, QuickEnterprise.LISTS
         for (number, raw), fields in zip(rows, found, strict=True):
             if not first(number, ("enterprise", fields[0]), fields):
                 left.append((number, raw))
                 continue
             values = dict(zip(fields_of, fields, strict=True))
-            values["ccc_certificates"] = self._list(values["ccc_certificates"])
-            values["products"] = self._list(values["products"])
+            for key in lists:
+                values[key] = self._list(values[key])
             pending.append((SourceRow(sheet, number, {}, headers, raw), values))
             if len(pending) >= self.BATCH:
                 self._flush()

@@ -212,8 +212,8 @@ class QuickEnterprise:
 
 def stored(values: dict[str, Any]) -> dict[str, Any]:
     """``values`` with the list fields as the model's lists (the checks give tuples)."""
-    values["ccc_certificates"] = list(values["ccc_certificates"])
-    values["products"] = list(values["products"])
+    for key in QuickEnterprise.LISTS:
+        values[key] = list(values[key])
     return values
 
 
