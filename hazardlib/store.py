@@ -599,8 +599,8 @@ class Tx:
 
 def audited_records(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     """An audit entry record by record: the entry itself, or for a ``bulk_insert`` entry that holds its
-    records (``Tx.insert_many(..., audit="batch")``: ``columns`` and ``values``, or ``records`` as entries
-    written before 30 November 2026 hold them), one ``insert`` entry per record, as :meth:`Tx.insert` would
+    records (``Tx.insert_many(..., audit="batch")``: ``columns`` and ``values``, or ``records`` as the
+    entries of earlier versions (29 November 2026) hold them), one ``insert`` entry per record, as :meth:`Tx.insert` would
     have written it."""
     after = entry.get("after")
     if (

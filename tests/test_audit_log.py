@@ -165,7 +165,7 @@ def test_a_batch_entry_holds_what_one_entry_per_record_would(store, table, make_
 
 
 def test_batch_entries_of_either_layout_read_the_same():
-    """Entries written before 30 November 2026 hold a batch's records as mappings, later ones as columns and
+    """Entries written by earlier versions hold a batch's records as mappings, later ones as columns and
     lists of values: both read as the same entry per record."""
     at = dt.datetime(2026, 11, 1, 9, 0)
     base = {
