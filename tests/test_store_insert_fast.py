@@ -227,3 +227,16 @@ def test_a_refused_row_leaves_none_of_the_rows_before_it(store):
         with pytest.raises(sa.exc.DBAPIError):
             tx.insert_many(E, [workload.enterprise("522701", n).row() for n in (1, 2)])
         assert tx.conn.execute(sa.select(sa.func.count()).select_from(E)).scalar() == 1
+
+
+def test_holding_names_exactly_the_stored_values_asked_for(store):
+    """``Tx.holding`` (the batch import's look-up): which of the given credit codes are stored, by a plain
+    query through the driver on either engine."""
+    workload.add_enterprises(store, "522701", [2, 5])
+    stored = {workload.make_uscc("522701", n) for n in (2, 5)}
+    asked = [workload.make_uscc("522701", n) for n in range(1, 8)] + ["x' OR '1'='1", "%s", "?"]
+    with store.transaction() as tx:
+        assert tx.holding(E, "uscc", asked) == stored
+        assert tx.holding(E, "uscc", asked[:1]) == set()
+        assert tx.holding(E, "uscc", []) == set()
+        assert tx.holding(E, "name", ["无此企业"]) == set()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -248,6 +248,22 @@ class ImportContext:
             return False
         self._seen[hashed] = (number, hash(content))
         return True
+
+    def first_all(
+        self, numbers: Sequence[int], keys: Sequence[tuple[Any, ...]], contents: Sequence[tuple[Any, ...]]
+    ) -> bool:
+        """Note every row's key and content, as :meth:`first` one by one, when no earlier row had any of the
+        keys and none repeats; otherwise False and nothing noted."""
+        hashed = list(map(hash, keys))
+        if len(set(hashed)) != len(hashed) or not self._seen.keys().isdisjoint(hashed):
+            return False
+        self._seen.update(zip(hashed, zip(numbers, map(hash, contents), strict=True), strict=True))
+        return True
+
+    def rows_done(self, outcome: str, n: int) -> None:
+        """Count ``n`` rows written with ``outcome`` that have no findings (a batch's rows read column-wise)."""
+        if n:
+            self.report.rows[outcome] += n
 
     # -- writing --------------------------------------------------------------------------------
     def write(self, row: SourceRow, action: Callable[[], str], column: str | None = None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +43,9 @@ ENTERPRISE_FIELDS = {
 LIST_MEMO = 4096  # distinct lists of products or certificates shared between rows
 
 ENTERPRISE_TITLES = titles_of(models.Enterprise, ENTERPRISE_FIELDS)
+
+# a row waiting in a batch: as the row path read it, or (sheet, row number, cells) when read column-wise
+Pending = SourceRow | tuple[str, int, list[Any]]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -92,7 +95,7 @@ class Enterprises(Handler):
 
     def __init__(self, ctx: ImportContext):
         super().__init__(ctx)
-        self._pending: list[tuple[SourceRow, dict[str, Any]]] = []
+        self._pending: list[tuple[Pending, dict[str, Any]]] = []
         self._done: list[tuple[SourceRow, Outcome]] = []
         self.quick = QuickEnterprise()
         self._headers: dict[str, str] = {}
@@ -138,22 +141,46 @@ class Enterprises(Handler):
     ) -> list[tuple[int, list[Any]]]:
         """Batch consecutive plainly valid rows read column-wise (``found``: each one's stored values in the
         model's order), as :meth:`handle` would; a row whose credit code an earlier row had is left, with
-        nothing done, to the row path, which words the finding."""
+        nothing done, to the row path, which words the finding. Such a row is noted as ``(sheet, number,
+        cells)``: its :class:`SourceRow` is made only should its write be refused."""
+        keys = [("enterprise", fields[0]) for fields in found]
+        if self.ctx.first_all([number for number, _raw in rows], keys, found):
+            taken = [
+                ((sheet, number, raw), self._values(fields))
+                for (number, raw), fields in zip(rows, found, strict=True)
+            ]
+            self._add(taken)
+            return []
         left: list[tuple[int, list[Any]]] = []
-        first, headers, pending = self.ctx.first, self._headers, self._pending
-        fields_of, lists = QuickEnterprise.FIELDS, QuickEnterprise.LISTS
-        for (number, raw), fields in zip(rows, found, strict=True):
-            if not first(number, ("enterprise", fields[0]), fields):
+        first, pending = self.ctx.first, self._pending
+        for (number, raw), key, fields in zip(rows, keys, found, strict=True):
+            if not first(number, key, fields):
                 left.append((number, raw))
                 continue
-            values = dict(zip(fields_of, fields, strict=True))
-            for key in lists:
-                values[key] = self._list(values[key])
-            pending.append((SourceRow(sheet, number, {}, headers, raw), values))
+            pending.append(((sheet, number, raw), self._values(fields)))
             if len(pending) >= self.BATCH:
                 self._flush()
                 pending = self._pending
         return left
+
+    def _add(self, taken: Sequence[tuple[Pending, dict[str, Any]]]) -> None:
+        """Add rows to the batch, writing it each time it is full."""
+        room = self.BATCH - len(self._pending)
+        while len(taken) >= room:
+            self._pending.extend(taken[:room])
+            self._flush()
+            taken, room = taken[room:], self.BATCH
+        self._pending.extend(taken)
+
+    def _values(self, fields: tuple[Any, ...]) -> dict[str, Any]:
+        """A plainly valid row's values by field, its lists as the model's (:meth:`_list`)."""
+        values = dict(zip(QuickEnterprise.FIELDS, fields, strict=True))
+        lists = self._lists
+        for key in QuickEnterprise.LISTS:
+            items = values[key]
+            shared = lists.get(items)
+            values[key] = shared if shared is not None else self._list(items)
+        return values
 
     def _list(self, items: tuple[str, ...]) -> list[str]:
         """``items`` as the model's list: one list per distinct list of codes, shared by the rows that give
@@ -186,19 +213,42 @@ class Enterprises(Handler):
 
         return self.ctx.write(row, save)
 
+    def _source(self, row: Pending) -> SourceRow:
+        """The row as the row path knows it (a row read column-wise is noted as sheet, number and cells)."""
+        if isinstance(row, SourceRow):
+            return row
+        sheet, number, raw = row
+        return SourceRow(sheet, number, {}, self._headers, raw)
+
+    def _settle(self, rows: Iterable[Pending], outcome: str) -> None:
+        """Note the outcome of rows written: a row read column-wise has no findings and is only counted."""
+        plain = 0
+        for row in rows:
+            if isinstance(row, SourceRow):
+                self._done.append((row, outcome))
+            else:
+                plain += 1
+        self.ctx.rows_done(outcome, plain)
+
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
         if not batch:
             return
         table = schema.enterprises
         usccs = [values["uscc"] for _row, values in batch]
-        stored = {
-            r["uscc"]: r
-            for r in self.ctx.conn.execute(sa.select(table).where(table.c.uscc.in_(usccs))).mappings()
-        }
+        held = self.ctx.tx.holding(table, "uscc", usccs)
+        stored = (
+            {
+                r["uscc"]: r
+                for r in self.ctx.conn.execute(sa.select(table).where(table.c.uscc.in_(held))).mappings()
+            }
+            if held
+            else {}
+        )
         absent = self._absent()
-        new: list[tuple[SourceRow, dict[str, Any]]] = []
-        changed: list[tuple[SourceRow, int, dict[str, Any]]] = []
+        new: list[tuple[Pending, dict[str, Any]]] = []
+        changed: list[tuple[Pending, int, dict[str, Any]]] = []
+        unchanged: list[Pending] = []
         for row, values in batch:
             found = stored.get(values["uscc"])
             if found is None:
@@ -210,8 +260,9 @@ class Enterprises(Handler):
             if changes:
                 changed.append((row, int(found["id"]), changes))
             else:
-                self.ctx.count("enterprises", "unchanged")
-                self._done.append((row, "unchanged"))
+                unchanged.append(row)
+        self.ctx.count("enterprises", "unchanged", len(unchanged))
+        self._settle(unchanged, "unchanged")
         if not new and not changed:
             return
         savepoint = self.ctx.conn.begin_nested()
@@ -226,13 +277,14 @@ class Enterprises(Handler):
             again = {id(r) for r, _v in new} | {id(r) for r, _i, _c in changed}
             for row, values in batch:
                 if id(row) in again:
-                    self._done.append((row, self._one(row, values)))
+                    source = self._source(row)
+                    self._done.append((source, self._one(source, values)))
             return
         savepoint.commit()
         self.ctx.count("enterprises", "inserted", len(new))
-        self._done.extend((row, "inserted") for row, _values in new)
+        self._settle((row for row, _values in new), "inserted")
         self.ctx.count("enterprises", "updated", len(changed))
-        self._done.extend((row, "updated") for row, _eid, _changes in changed)
+        self._settle((row for row, _eid, _changes in changed), "updated")
 
     def settled(self) -> list[tuple[SourceRow, Outcome]]:
         done, self._done = self._done, []

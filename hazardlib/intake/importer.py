@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from .. import schema
 from ..store import Store
-from . import normalise
+from . import ahead, normalise
 from .columns import EXAMPLE_MARK, KindSpec
 from .context import GROUP_LABELS, MESSAGES, ImportContext, SourceRow, cell_parser
 from .handler_base import DEFERRED, Handler
@@ -45,6 +45,7 @@ from .safety import LIMITS, FileRefused, Limits
 HEADER_SCAN_ROWS = 30
 PROGRESS_EVERY = 1000
 CHUNK_ROWS = 1000  # rows read before they are imported (a kind that can checks them a column at a time)
+AHEAD_MIN_BYTES = 1 << 20  # a file this large (about 15,000 rows) is read and checked in a second process
 NAME_COLUMNS = {"name", "enterprise_name", "producer_name", "seller_name"}
 MEMO_SIZE = 256  # the distinct values of a column remembered once read, unless it has more
 _MISSING = object()
@@ -275,9 +276,8 @@ def _import_sheet(
     reader = _SheetReader(spec, match, limits)
     columns = handler.columns(match, reader.parsers, reader.max_chars)
     data_rows = 0
-    for chunk in _chunks(book.rows(sheet), header_row):
+    for chunk, quick in _checked(book, sheet, header_row, columns):
         size = len(chunk)
-        quick = columns.rows([values for _number, values in chunk]) if columns is not None else [None] * size
         i = 0
         while i < size:
             if quick[i] is not None:
@@ -306,6 +306,30 @@ def _import_sheet(
             for earlier, settled in handler.settled():
                 _settle(ctx, earlier, settled)
         yield size
+
+
+def _checked(
+    book: SpreadsheetFile, sheet: str, header_row: int, columns: Any
+) -> Iterator[tuple[list[Row], list[Any]]]:
+    """The sheet's rows below the header in chunks, each with what the column-wise reader found of its rows
+    (each one's stored values if plainly valid, else None; None for every row where the kind reads none).
+
+    A file of :data:`AHEAD_MIN_BYTES` or more is read and checked ahead by a forked child (:mod:`.ahead`),
+    where this process may fork, while this one writes the chunks before.
+    """
+    if columns is None:
+        for chunk in _chunks(book.rows(sheet), header_row):
+            yield chunk, [None] * len(chunk)
+        return
+
+    def make() -> Iterator[tuple[list[Row], list[Any]]]:
+        for chunk in _chunks(book.rows(sheet), header_row):
+            yield chunk, columns.rows([values for _number, values in chunk])
+
+    if book.path.stat().st_size >= AHEAD_MIN_BYTES and ahead.possible():
+        yield from ahead.ahead(make)
+    else:
+        yield from make()
 
 
 def _chunks(rows: Iterable[Row], header_row: int) -> Iterator[list[Row]]:

@@ -12,6 +12,7 @@ import codecs
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import HazardError
 
@@ -53,6 +54,9 @@ class FileRefused(HazardError):
     def __init__(self, file: str, reason: str, code: str = "refused"):
         self.file, self.reason, self.code = file, reason, code
         super().__init__(f"文件“{file}”未导入：{reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled whole (a file read in a second process, .ahead)
+        return (type(self), (self.file, self.reason, self.code))
 
 
 NOT_EXCEL = "不是有效的 Excel 文件"
