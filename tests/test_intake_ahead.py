@@ -154,3 +154,17 @@ def test_a_file_over_the_row_limit_stops_the_child(tmp_path, monkeypatch):
         import_file(store, path, today=TODAY, limits=dataclasses.replace(LIMITS, max_rows=3))
     assert contents(store)["enterprises"] == []
     assert no_child_left()
+
+
+def test_the_import_progress_bar_starts_no_thread():
+    """``hazard import`` shows a tqdm bar; tqdm's monitor thread would keep a large file from being read
+    ahead (a process running another thread does not fork)."""
+    from hazardlib.cli.intake_cmd import ProgressBar
+
+    before = threading.active_count()
+    bar = ProgressBar("企业名录.xlsx")
+    bar(0, 100)
+    bar(50, 100)
+    assert bar.bar is not None and bar.bar.n == 50
+    assert threading.active_count() == before
+    bar.close()

@@ -23,17 +23,24 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..errors import HazardError
+
 DEPTH = 16  # items made ahead and not yet taken
 WAIT = 1.0  # seconds between looks at whether the other process is still there
 
 
-class ChildFailed(RuntimeError):
-    """The child ended without finishing and without an error it could send."""
+class ChildFailed(HazardError):
+    """The child ended without finishing (killed, out of memory), or met an error it could not send."""
 
 
 def possible() -> bool:
-    """Whether this process may fork a child to work ahead: the platform forks and no other thread runs."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    """Whether this process may fork a child to work ahead: the platform forks, no other thread runs, and
+    this process is not itself a daemonic worker (which may have no children)."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def ahead(make: Callable[[], Iterator[Any]]) -> Iterator[Any]:
@@ -45,6 +52,7 @@ def ahead(make: Callable[[], Iterator[Any]]) -> Iterator[Any]:
     parent = os.getpid()
     child = context.Process(target=_child, args=(make, items, parent), daemon=True, name="hazard-ahead")
     child.start()
+    finished = False
     try:
         while True:
             try:
@@ -61,9 +69,10 @@ def ahead(make: Callable[[], Iterator[Any]]) -> Iterator[Any]:
             elif what == "error":
                 raise pickle.loads(item)
             else:
+                finished = True
                 return
     finally:
-        if child.is_alive():
+        if not finished:  # stopped early, or the child failed: it may be waiting to send more
             child.terminate()
         child.join()
         items.close()
