@@ -10,7 +10,9 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 
+from hazardlib import schema
 from hazardlib.intake import ahead, import_file, importer
 from hazardlib.intake.safety import LIMITS, FileRefused
 from hazardlib.store import open_store
@@ -168,3 +170,25 @@ def test_the_import_progress_bar_starts_no_thread():
     assert bar.bar is not None and bar.bar.n == 50
     assert threading.active_count() == before
     bar.close()
+
+
+@pytest.mark.engines
+def test_the_parents_connection_outlives_the_child(store_url, tmp_path, monkeypatch):
+    """The child is forked while the parent's transaction is open on either engine; it never touches the
+    connection, so the parent writes, commits and reads back as without it."""
+    path = write_sheet(tmp_path / "企业名录.xlsx", _sheet(), title="企业名录")
+    store = open_store(store_url, user="测试员")
+    made = []
+    real = ahead.ahead
+    monkeypatch.setattr(importer, "AHEAD_MIN_BYTES", 0)
+    monkeypatch.setattr(importer.ahead, "possible", lambda: True)
+    monkeypatch.setattr(importer.ahead, "ahead", lambda make: made.append(1) or real(make))
+    first = import_file(store, path, today=TODAY)
+    again = import_file(store, path, today=TODAY)
+    assert len(made) == 2
+    assert (first.inserted, first.rejected) == (len(VALID), 2)
+    assert (again.unchanged, again.inserted, again.rejected) == (len(VALID), 0, 2)
+    with store.read() as conn:
+        assert sorted(conn.execute(sa.select(schema.enterprises.c.uscc)).scalars()) == sorted(VALID)
+    assert no_child_left()
+    store.dispose()
