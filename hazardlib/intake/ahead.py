@@ -4,7 +4,7 @@ the ones before.
 A large import spends its time in Python on one core: reading and checking the rows, then writing them.
 The checking needs nothing the writing does, so for a large file a forked child reads the sheet and checks
 each chunk of rows a column at a time (:mod:`.columnar`) while the parent writes the chunks before — the
-machine's second core doing a third of the work. The child is a fork, so it has the parent's reference
+machine's second core doing about half of the work. The child is a fork, so it has the parent's reference
 data and the sheet's checkers as they are, with nothing to load or send; it touches neither the store nor
 the parent's connection, and sends back only what it made (pickled, through a queue of at most
 :data:`DEPTH` items).
@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -34,10 +35,11 @@ class ChildFailed(HazardError):
 
 
 def possible() -> bool:
-    """Whether this process may fork a child to work ahead: the platform forks, no other thread runs, and
-    this process is not itself a daemonic worker (which may have no children)."""
+    """Whether this process may fork a child to work ahead: Linux (macOS's system libraries are not safe to
+    use in a forked child; Windows cannot fork), no other thread runs, and this process is not itself a
+    daemonic worker (which may have no children)."""
     return (
-        "fork" in multiprocessing.get_all_start_methods()
+        sys.platform.startswith("linux")
         and threading.active_count() == 1
         and not multiprocessing.current_process().daemon
     )

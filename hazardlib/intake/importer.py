@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from .. import schema
 from ..store import Store
 from . import ahead, normalise
+from .columnar import EnterpriseColumns
 from .columns import EXAMPLE_MARK, KindSpec
 from .context import GROUP_LABELS, MESSAGES, ImportContext, SourceRow, cell_parser
 from .handler_base import DEFERRED, Handler
@@ -309,7 +310,7 @@ def _import_sheet(
 
 
 def _checked(
-    book: SpreadsheetFile, sheet: str, header_row: int, columns: Any
+    book: SpreadsheetFile, sheet: str, header_row: int, columns: EnterpriseColumns | None
 ) -> Iterator[tuple[list[Row], list[Any]]]:
     """The sheet's rows below the header in chunks, each with what the column-wise reader found of its rows
     (each one's stored values if plainly valid, else None; None for every row where the kind reads none).
