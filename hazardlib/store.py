@@ -433,8 +433,7 @@ class Tx:
 
     def holding(self, table: sa.Table, column: str, values: Sequence[str]) -> set[str]:
         """Which of ``values`` (texts, a batch's worth) ``table``'s ``column`` holds, by one plain query through
-        the driver: SQLAlchemy's expanding ``IN`` works on each value in Python, a fifth of a large import's
-        look-ups."""
+        the driver (SQLAlchemy's expanding ``IN`` works on each value in Python: about 8 ms a batch of 2,000)."""
         if not values:
             return set()
         dialect = self.conn.dialect

@@ -65,7 +65,10 @@ def ahead(make: Callable[[], Iterator[Any]]) -> Iterator[Any]:
                 try:  # the last items may have arrived as the child ended
                     what, item = items.get(timeout=WAIT)
                 except queue.Empty:
-                    raise ChildFailed(f"后台读取进程意外退出（退出码 {child.exitcode}）") from None
+                    raise ChildFailed(
+                        f"后台读取进程意外退出（退出码 {child.exitcode}），文件未导入。请重新导入；"
+                        "如反复出现，可能是内存不足，请联系管理员"
+                    ) from None
             if what == "item":
                 yield item
             elif what == "error":
@@ -111,4 +114,6 @@ def _portable(exc: BaseException) -> bytes:
         pickle.loads(data)
         return data
     except Exception:  # an error that does not survive pickling is named instead
-        return pickle.dumps(ChildFailed(f"后台读取进程出错：{type(exc).__name__}: {exc}"))
+        return pickle.dumps(
+            ChildFailed(f"后台读取进程出错（{type(exc).__name__}: {exc}），文件未导入。请把此信息告知管理员")
+        )
