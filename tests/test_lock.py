@@ -89,7 +89,7 @@ def test_base_lock_is_the_dev_lock_subset_with_equal_versions() -> None:
     differing = {
         name: (pin.version, dev[name].version if name in dev else None)
         for name, pin in base.items()
-        if name not in dev or dev[name] != pin
+        if name not in dev or dev[name].version != pin.version
     }
     assert differing == {}
 
