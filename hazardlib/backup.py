@@ -148,14 +148,8 @@ class BackupKey:
         path = Path(path)
         try:
             secret = path.read_bytes().strip()
-        except FileNotFoundError:
-            raise StoreError(MESSAGES["key_file"].format(file=path, reason="文件不存在")) from None
-        except PermissionError:
-            raise StoreError(MESSAGES["key_file"].format(file=path, reason="没有读取权限")) from None
         except OSError as exc:
-            raise StoreError(
-                MESSAGES["key_file"].format(file=path, reason=exc.strerror or "无法读取")
-            ) from None
+            raise StoreError(MESSAGES["key_file"].format(file=path, reason=_why(exc))) from None
         if len(secret) < KEY_MIN_BYTES:
             raise StoreError(MESSAGES["key_short"].format(file=path, n=len(secret), least=KEY_MIN_BYTES))
         return cls(secret)
@@ -397,6 +391,17 @@ class _HeaderSpec(pydantic.BaseModel):
     key_id: pydantic.StrictStr | None = None
 
 
+def _why(exc: OSError) -> str:
+    """Why a file could not be read, in Chinese."""
+    if isinstance(exc, FileNotFoundError):
+        return "文件不存在"
+    if isinstance(exc, PermissionError):
+        return "没有读取权限"
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个文件夹，不是文件"
+    return f"读取出错（{exc.strerror or exc}）"
+
+
 def _not_backup(source: Path, reason: str) -> BadBackup:
     return BadBackup(MESSAGES["not_backup"].format(file=source.name, reason=reason))
 
@@ -414,7 +419,7 @@ def read_header(source: str | Path) -> dict[str, Any]:
     except zlib.error:
         raise BadBackup(MESSAGES["damaged"].format(file=source.name)) from None
     except OSError as exc:
-        raise BadBackup(MESSAGES["unreadable"].format(file=source.name, reason=exc.strerror)) from None
+        raise BadBackup(MESSAGES["unreadable"].format(file=source.name, reason=_why(exc))) from None
     if not first:
         raise _not_backup(source, "文件是空的")
     if len(first) >= _HEADER_LIMIT and not first.endswith(b"\n"):
@@ -453,7 +458,7 @@ def _raw_lines(source: Path) -> Iterator[bytes]:
     except (zlib.error, gzip.BadGzipFile):
         raise BadBackup(MESSAGES["damaged"].format(file=source.name)) from None
     except OSError as exc:
-        raise BadBackup(MESSAGES["unreadable"].format(file=source.name, reason=exc.strerror)) from None
+        raise BadBackup(MESSAGES["unreadable"].format(file=source.name, reason=_why(exc))) from None
 
 
 def _items(source: Path, digest: _Digest) -> Iterator[tuple[str, Any]]:

@@ -365,11 +365,17 @@ def test_the_key_file_on_the_command_line_or_in_the_environment(store_url, tmp_p
     target = f"sqlite:///{tmp_path / 'r.db'}"
     refused = runner.invoke(main, ["restore", "--db", target, "-i", file])
     assert refused.exit_code == 1 and "带有密钥签名" in refused.output
+    missing = runner.invoke(main, ["restore", "--db", target, "-i", str(tmp_path / "无此文件.jsonl.gz")])
+    assert missing.exit_code == 1 and "无法读取备份文件“无此文件.jsonl.gz”：文件不存在" in missing.output
     env = {"HAZARD_BACKUP_KEY_FILE": str(key)}
     done = runner.invoke(main, ["restore", "--db", target, "-i", file], env=env)
     assert done.exit_code == 0 and "签名已核对" in done.output
     (tmp_path / "short.key").write_text("短", encoding="utf-8")
-    for bad, said in ((tmp_path / "none.key", "文件不存在"), (tmp_path / "short.key", "太短")):
+    for bad, said in (
+        (tmp_path / "none.key", "文件不存在"),
+        (tmp_path / "short.key", "太短"),
+        (tmp_path, "文件夹"),
+    ):
         out = runner.invoke(main, ["backup", "--db", store_url, "-o", file, "--key-file", str(bad)])
         assert out.exit_code == 1 and "密钥文件" in out.output and said in out.output
 

@@ -23,7 +23,7 @@ def key_file_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "key_file",
         envvar=KEY_FILE_ENV,
         default=None,
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),  # not checked here: the key's own check says why in Chinese
         metavar="FILE",
         help="备份签名密钥文件（管理员保管，不与备份放在一起）；也可用环境变量 "
         f"{KEY_FILE_ENV}。备份时用它签名，恢复时只接受用它签名的备份。"
@@ -67,7 +67,7 @@ def backup_cmd(db: str | None, key_file: Path | None, output: Path) -> None:
     "--input",
     "source",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # not checked here: reading it says what is wrong in Chinese
     help="由 hazard backup 生成的备份文件。 The backup file to restore.",
 )
 @click.option(
