@@ -7,25 +7,38 @@ gzip-compressed JSON lines — a header (format, schema revision, engine, tables
 row counts), then the rows of each table in foreign-key order, then an end line — to a temporary file
 renamed into place only when complete, so an interrupted backup never leaves a half file behind.
 
-A restore runs in one transaction: it refuses a store that holds anything unless forced, clears it,
-builds the schema at the backup's revision, loads every row, checks the counts and the integrity of
-the result, upgrades to the current revision and appends an audit entry naming who restored what.
-Any failure rolls everything back and the store is as it was.
+The end line carries the backup's manifest, made while the lines are written: the SHA-256 of every line
+before it (header included) and of each table's part. With the administrator's key (:class:`BackupKey`)
+the manifest also holds an HMAC-SHA256 of that digest, and the header the key's id: without the key no
+one can make a backup that passes for one made with it. A backup without a key is only as good as its
+SHA-256, which finds damage and a careless edit but is recomputed by anyone who edits on purpose.
+
+A restore first reads the whole file once and checks it against its manifest (and the signature, if a
+key is given or the backup is signed) before it touches the store. It then runs in one transaction: it
+refuses a store that holds anything unless forced, clears it, builds the schema at the backup's
+revision, loads every row (hashing them again: a file changed between the two readings is refused),
+checks the counts and the integrity of the result, upgrades to the current revision and appends an
+audit entry naming who restored what and how it was checked. Any failure rolls everything back and the
+store is as it was. A backup of format version 1 (before the manifest) is restored only when asked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
+import hmac
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, Literal
 
+import pydantic
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -36,9 +49,12 @@ from .errors import StoreError
 from .store import Store, Tx, table_label
 
 FORMAT = "hazard-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the end line holds the manifest; 1 had none
+_READABLE = (1, 2)
 BATCH = 1000
 _SKIP = {"alembic_version"}
+_HEADER_LIMIT = 1 << 20  # a header is a few kilobytes: a longer first line is not one
+KEY_MIN_BYTES = 16
 
 MESSAGES = {
     "not_empty": "目标数据库已有数据（{tables}），恢复会覆盖它们；确认要覆盖请加 --force",
@@ -48,6 +64,32 @@ MESSAGES = {
     "counts": "恢复后“{table}”有 {got} 行，备份中有 {want} 行，已撤销恢复",
     "integrity": "恢复后的数据库未通过完整性检查，已撤销恢复：{problems}",
     "format_version": "备份文件格式版本 {version} 不受支持（本程序支持 {supported}）",
+    "damaged": "备份文件“{file}”已损坏（无法解压），未做任何恢复",
+    "unreadable": "无法读取备份文件“{file}”：{reason}",
+    "altered": "备份文件“{file}”的内容与其清单（SHA-256）不符，在备份之后被改动或已损坏（{parts}），未做任何恢复",
+    "no_manifest": (
+        "备份文件“{file}”是旧格式（格式版本 1），没有内容清单，无法核对是否被改动；"
+        "确认文件来源可靠后，加 --accept-unverified 才能恢复"
+    ),
+    "needs_key": "备份文件“{file}”带有密钥签名，恢复时须用 --key-file 给出备份时所用的密钥文件，未做任何恢复",
+    "other_key": "备份文件“{file}”是用另一把密钥签名的（密钥编号 {theirs}，给出的密钥编号 {ours}），未做任何恢复",
+    "bad_signature": "备份文件“{file}”的签名与内容不符，内容在备份之后被改动过，未做任何恢复",
+    "unsigned": (
+        "备份文件“{file}”没有密钥签名，无法证明未被改动（给出密钥时只恢复用它签名的备份）；"
+        "确认文件来源可靠后，加 --accept-unverified 才能恢复"
+    ),
+    "changed_meanwhile": "备份文件“{file}”在恢复过程中被改动，已撤销恢复",
+    "bad_row": "备份文件“{file}”中“{table}”的第 {row} 行无法识别，已撤销恢复",
+    "load_failed": "备份文件“{file}”的内容无法装入数据库，已撤销恢复：{reason}",
+    "key_file": "无法读取密钥文件“{file}”：{reason}",
+    "key_short": "密钥文件“{file}”太短（{n} 字节），至少要 {least} 字节；可用 openssl rand -hex 32 生成",
+}
+
+_CHECKS = {
+    "hmac": "内容和签名已核对",
+    "sha256": "内容已按 SHA-256 清单核对",
+    "sha256-unsigned": "内容已按 SHA-256 清单核对；备份没有签名，按 --accept-unverified 恢复",
+    "none": "旧格式备份，内容未核对，按 --accept-unverified 恢复",
 }
 
 
@@ -68,24 +110,60 @@ def _label(table: str) -> str:
 
 
 class BadBackup(StoreError):
-    """A file that is not a complete backup of this workbook."""
+    """A file that is not a complete backup of this workbook, or not the backup it was when made."""
 
 
 @dataclass
 class BackupSummary:
-    """What a backup or restore copied."""
+    """What a backup or restore copied, and (``check``, in Chinese) how it was signed or checked."""
 
     file: Path
     revision: str
     engine: str
     rows: dict[str, int] = field(default_factory=dict)
+    check: str = ""
 
     @property
     def total(self) -> int:
         return sum(self.rows.values())
 
     def text(self) -> str:
-        return f"{self.file}：{len(self.rows)} 张表，共 {self.total} 行（数据库结构版本 {self.revision}，来自 {self.engine}）"
+        text = f"{self.file}：{len(self.rows)} 张表，共 {self.total} 行（数据库结构版本 {self.revision}，来自 {self.engine}）"
+        return f"{text}；{self.check}" if self.check else text
+
+
+@dataclass(frozen=True)
+class BackupKey:
+    """The administrator's secret that signs backups (HMAC-SHA256), kept apart from them.
+
+    A backup signed with it restores only with it; whoever can edit backups but does not hold the key
+    cannot make one that passes. The secret is the key file's content without surrounding whitespace.
+    """
+
+    secret: bytes = field(repr=False)
+
+    @classmethod
+    def read(cls, path: str | Path) -> BackupKey:
+        """The key in the file at ``path``; StoreError (in Chinese) if it cannot be read or is too short."""
+        path = Path(path)
+        try:
+            secret = path.read_bytes().strip()
+        except OSError as exc:
+            raise StoreError(MESSAGES["key_file"].format(file=path, reason=_why(exc))) from None
+        if len(secret) < KEY_MIN_BYTES:
+            raise StoreError(MESSAGES["key_short"].format(file=path, n=len(secret), least=KEY_MIN_BYTES))
+        return cls(secret)
+
+    @property
+    def key_id(self) -> str:
+        """A short name of the key, written in the header: a backup signed with another key is told apart
+        from one changed after signing. It reveals nothing of the secret."""
+        return hmac.new(self.secret, b"hazard-backup key id", hashlib.sha256).hexdigest()[:16]
+
+    def sign(self, sha256: str) -> str:
+        """The signature of a backup whose content has this SHA-256 (HMAC of the digest: one pass of
+        hashing serves both, and SHA-256 leaves no second content with the same digest to sign)."""
+        return hmac.new(self.secret, b"hazard-backup 2 " + sha256.encode(), hashlib.sha256).hexdigest()
 
 
 # -- values ---------------------------------------------------------------------------------------
@@ -186,11 +264,47 @@ def _revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
+# -- manifest -------------------------------------------------------------------------------------
+
+
+class _Digest:
+    """The SHA-256 of a backup's content, line by line as it is written or read: of every line before
+    the end line, and of each table's part (its marker line and rows) to name the parts that differ."""
+
+    def __init__(self) -> None:
+        self.whole = hashlib.sha256()
+        self.parts: dict[str, Any] = {}
+        self._part: Any = None
+
+    def header(self, line: bytes) -> None:
+        self.whole.update(line)
+
+    def start(self, table: str, line: bytes) -> None:
+        self._part = self.parts[table] = hashlib.sha256()
+        self.add(line)
+
+    def add(self, line: bytes) -> None:
+        self.whole.update(line)
+        self._part.update(line)
+
+    @property
+    def in_table(self) -> bool:
+        return self._part is not None
+
+    def manifest(self, key: BackupKey | None) -> dict[str, Any]:
+        sha = self.whole.hexdigest()
+        out: dict[str, Any] = {"sha256": sha, "tables": {n: h.hexdigest() for n, h in self.parts.items()}}
+        if key is not None:
+            out["hmac_sha256"] = key.sign(sha)
+        return out
+
+
 # -- backup ---------------------------------------------------------------------------------------
 
 
-def backup(store: Store, target: str | Path) -> BackupSummary:
-    """Write a consistent copy of every table of ``store`` to ``target`` (gzip JSON lines).
+def backup(store: Store, target: str | Path, *, key: BackupKey | None = None) -> BackupSummary:
+    """Write a consistent copy of every table of ``store`` to ``target`` (gzip JSON lines) with its
+    manifest, signed with ``key`` if given.
 
     The file appears only when complete. Raises StoreError if the store has no schema.
     """
@@ -204,7 +318,7 @@ def backup(store: Store, target: str | Path) -> BackupSummary:
                 gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz,
                 _snapshot(store) as snap,
             ):
-                summary = _write(snap, store, target, gz)
+                summary = _write(snap, store, target, gz, key)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(tmp, target)
@@ -214,12 +328,13 @@ def backup(store: Store, target: str | Path) -> BackupSummary:
     return summary
 
 
-def _line(out: BinaryIO | gzip.GzipFile, obj: Any) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_encode).encode())
-    out.write(b"\n")
+def _line(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_encode).encode() + b"\n"
 
 
-def _write(snap: _Snapshot, store: Store, target: Path, out: BinaryIO | gzip.GzipFile) -> BackupSummary:
+def _write(
+    snap: _Snapshot, store: Store, target: Path, out: BinaryIO | gzip.GzipFile, key: BackupKey | None
+) -> BackupSummary:
     if snap.revision is None:
         raise StoreError(f"数据库还没有建立（{store.url}），没有可备份的内容")
     conn = snap.conn
@@ -227,8 +342,8 @@ def _write(snap: _Snapshot, store: Store, target: Path, out: BinaryIO | gzip.Gzi
         t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t.table)).scalar_one())
         for t in snap.tables
     }
-    _line(
-        out,
+    digest = _Digest()
+    header = _line(
         {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -236,39 +351,210 @@ def _write(snap: _Snapshot, store: Store, target: Path, out: BinaryIO | gzip.Gzi
             "engine": conn.dialect.name,
             "created_at": dt.datetime.now().replace(microsecond=0).isoformat(),
             "tables": [{"name": t.name, "columns": t.columns, "rows": counts[t.name]} for t in snap.tables],
-        },
+            "key_id": None if key is None else key.key_id,
+        }
     )
+    digest.header(header)
+    out.write(header)
     for t in snap.tables:
-        _line(out, {"table": t.name})
+        line = _line({"table": t.name})
+        digest.start(t.name, line)
+        out.write(line)
         result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(_select(t))
         for row in result:
-            _line(out, [_encode(v) for v in row])
-    _line(out, {"end": True, "rows": sum(counts.values())})
-    return BackupSummary(target, snap.revision, conn.dialect.name, counts)
+            line = _line([_encode(v) for v in row])
+            digest.add(line)
+            out.write(line)
+    out.write(_line({"end": True, "rows": sum(counts.values()), "manifest": digest.manifest(key)}))
+    check = "未签名" if key is None else f"已用密钥签名（密钥编号 {key.key_id}）"
+    return BackupSummary(target, snap.revision, conn.dialect.name, counts, check)
 
 
 # -- restore --------------------------------------------------------------------------------------
 
 
+_Kind = Literal["json", "datetime", "date", "bool", "plain"]
+
+
+class _TableSpec(pydantic.BaseModel):
+    name: pydantic.StrictStr
+    columns: list[tuple[pydantic.StrictStr, _Kind]]
+    rows: Annotated[pydantic.StrictInt, pydantic.Field(ge=0)]
+
+
+class _HeaderSpec(pydantic.BaseModel):
+    """What restore reads from a header (the format and its version are checked before)."""
+
+    revision: pydantic.StrictStr
+    engine: pydantic.StrictStr
+    tables: list[_TableSpec]
+    key_id: pydantic.StrictStr | None = None
+
+
+def _why(exc: OSError) -> str:
+    """Why a file could not be read, in Chinese."""
+    if isinstance(exc, FileNotFoundError):
+        return "文件不存在"
+    if isinstance(exc, PermissionError):
+        return "没有读取权限"
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个文件夹，不是文件"
+    return f"读取出错（{exc.strerror or exc}）"
+
+
+def _not_backup(source: Path, reason: str) -> BadBackup:
+    return BadBackup(MESSAGES["not_backup"].format(file=source.name, reason=reason))
+
+
 def read_header(source: str | Path) -> dict[str, Any]:
-    """The header of a backup file; raises BadBackup if it is not one."""
+    """The header of a backup file; raises BadBackup (in Chinese) if it is not one."""
     source = Path(source)
     try:
         with gzip.open(source, "rb") as f:
-            header = json.loads(f.readline())
-    except (OSError, EOFError):
-        raise BadBackup(
-            MESSAGES["not_backup"].format(file=source.name, reason="不是 gzip 压缩文件")
-        ) from None
+            first = f.readline(_HEADER_LIMIT)
+    except gzip.BadGzipFile:
+        raise _not_backup(source, "不是 gzip 压缩文件") from None
+    except EOFError:
+        raise BadBackup(MESSAGES["truncated"].format(file=source.name)) from None
+    except zlib.error:
+        raise BadBackup(MESSAGES["damaged"].format(file=source.name)) from None
+    except OSError as exc:
+        raise BadBackup(MESSAGES["unreadable"].format(file=source.name, reason=_why(exc))) from None
+    if not first:
+        raise _not_backup(source, "文件是空的")
+    if len(first) >= _HEADER_LIMIT and not first.endswith(b"\n"):
+        raise _not_backup(source, "文件头过长")
+    try:
+        header = json.loads(first)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadBackup(MESSAGES["not_backup"].format(file=source.name, reason="文件头无法识别")) from None
+        raise _not_backup(source, "文件头无法识别") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise BadBackup(MESSAGES["not_backup"].format(file=source.name, reason="缺少备份文件头"))
-    if header.get("format_version") != FORMAT_VERSION:
+        raise _not_backup(source, "缺少备份文件头")
+    if not first.endswith(b"\n"):  # a header and nothing after it
+        raise BadBackup(MESSAGES["truncated"].format(file=source.name))
+    if header.get("format_version") not in _READABLE:
+        supported = "、".join(map(str, _READABLE))
         raise BadBackup(
-            MESSAGES["format_version"].format(version=header.get("format_version"), supported=FORMAT_VERSION)
+            MESSAGES["format_version"].format(version=header.get("format_version"), supported=supported)
         )
+    try:
+        spec = _HeaderSpec.model_validate(header)
+    except pydantic.ValidationError as exc:
+        where = ".".join(map(str, exc.errors()[0]["loc"]))
+        raise _not_backup(source, f"文件头中“{where}”缺失或有误") from None
+    names = [t.name for t in spec.tables]
+    if len(set(names)) != len(names):
+        raise _not_backup(source, "文件头中有重复的表")
     return header
+
+
+def _raw_lines(source: Path) -> Iterator[bytes]:
+    """The decompressed lines of a backup; BadBackup if the gzip stream is cut short or damaged."""
+    try:
+        with gzip.open(source, "rb") as f:
+            yield from f
+    except EOFError:
+        raise BadBackup(MESSAGES["truncated"].format(file=source.name)) from None
+    except (zlib.error, gzip.BadGzipFile):
+        raise BadBackup(MESSAGES["damaged"].format(file=source.name)) from None
+    except OSError as exc:
+        raise BadBackup(MESSAGES["unreadable"].format(file=source.name, reason=_why(exc))) from None
+
+
+def _items(source: Path, digest: _Digest) -> Iterator[tuple[str, Any]]:
+    """The lines after the header as ``("table", name)``, ``("row", line)`` and last ``("end", end line)``,
+    each added to ``digest``. BadBackup for a line that is none of these, or for anything after the end."""
+    lines = _raw_lines(source)
+    digest.header(next(lines, b""))
+    ended = False
+    for line in lines:
+        if ended:
+            raise _not_backup(source, "结束标记之后还有内容")
+        if line.startswith(b"[") and digest.in_table:  # a row: read only by the caller that needs it
+            digest.add(line)
+            yield "row", line
+            continue
+        try:
+            item = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise _not_backup(source, "无法识别的行") from None
+        if isinstance(item, dict) and item.keys() == {"table"} and isinstance(item["table"], str):
+            digest.start(item["table"], line)
+            yield "table", item["table"]
+        elif isinstance(item, dict) and item.get("end") is True:
+            ended = True
+            yield "end", item
+        else:
+            raise _not_backup(source, "无法识别的行")
+    if not ended:
+        raise BadBackup(MESSAGES["truncated"].format(file=source.name))
+
+
+@dataclass
+class CheckedBackup:
+    """A backup file found to be what its manifest says: its header, how it was checked (``check``: one
+    of ``hmac``, ``sha256``, ``sha256-unsigned``, ``none``) and the SHA-256 of its content (None for a
+    backup of format version 1, which has no manifest)."""
+
+    source: Path
+    header: dict[str, Any]
+    check: str
+    sha256: str | None
+
+
+def check_backup(
+    source: str | Path, *, key: BackupKey | None = None, accept_unverified: bool = False
+) -> CheckedBackup:
+    """Read the whole backup once and check it against its manifest, without touching any store.
+
+    Refused (BadBackup, in Chinese): content that differs from its SHA-256; a signed backup without
+    ``key``, with another key, or whose signature does not match. Refused unless ``accept_unverified``:
+    a backup of format version 1 (no manifest), and an unsigned backup when ``key`` is given.
+    ``accept_unverified`` never lets through a check that failed, only one that cannot be made.
+    """
+    source = Path(source)
+    header = read_header(source)
+    if header["format_version"] == 1:
+        if not accept_unverified:
+            raise BadBackup(MESSAGES["no_manifest"].format(file=source.name))
+        return CheckedBackup(source, header, "none", None)
+    digest = _Digest()
+    end: dict[str, Any] = {}
+    for kind, value in _items(source, digest):
+        if kind == "end":
+            end = value
+    manifest = end.get("manifest")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("sha256"), str):
+        raise _not_backup(source, "结束标记中缺少内容清单")
+    sha = digest.whole.hexdigest()
+    if not hmac.compare_digest(sha, manifest["sha256"]):
+        raise BadBackup(MESSAGES["altered"].format(file=source.name, parts=_differing(digest, manifest)))
+    signature = manifest.get("hmac_sha256")
+    if header.get("key_id") is not None or signature is not None:
+        if key is None:
+            raise BadBackup(MESSAGES["needs_key"].format(file=source.name))
+        if header.get("key_id") != key.key_id:
+            raise BadBackup(
+                MESSAGES["other_key"].format(file=source.name, theirs=header.get("key_id"), ours=key.key_id)
+            )
+        if not isinstance(signature, str) or not hmac.compare_digest(key.sign(sha), signature):
+            raise BadBackup(MESSAGES["bad_signature"].format(file=source.name))
+        return CheckedBackup(source, header, "hmac", sha)
+    if key is not None:
+        if not accept_unverified:
+            raise BadBackup(MESSAGES["unsigned"].format(file=source.name))
+        return CheckedBackup(source, header, "sha256-unsigned", sha)
+    return CheckedBackup(source, header, "sha256", sha)
+
+
+def _differing(digest: _Digest, manifest: dict[str, Any]) -> str:
+    """The parts of a backup whose content differs from the manifest, in Chinese."""
+    listed = manifest.get("tables")
+    if not isinstance(listed, dict):
+        return "清单不完整"
+    found = {n: h.hexdigest() for n, h in digest.parts.items()}
+    names = sorted(n for n in set(found) | set(listed) if found.get(n) != listed.get(n))
+    return "、".join(_label(n) for n in names) if names else "文件头"
 
 
 def store_contents(conn: Connection) -> dict[str, int]:
@@ -282,17 +568,26 @@ def store_contents(conn: Connection) -> dict[str, int]:
 
 
 def restore(
-    store: Store, source: str | Path, *, force: bool = False, context: str | None = None
+    store: Store,
+    source: str | Path,
+    *,
+    force: bool = False,
+    context: str | None = None,
+    key: BackupKey | None = None,
+    accept_unverified: bool = False,
 ) -> BackupSummary:
     """Replace the contents of ``store`` with the backup in ``source``, all in one transaction.
 
-    Raises StoreNotEmpty if the store holds records and ``force`` is False, BadBackup for a file that
-    is not a complete backup, StoreError if the restored store would be inconsistent.
+    The file is checked first (:func:`check_backup`, with ``key`` and ``accept_unverified``), before the
+    store is touched. Raises StoreNotEmpty if the store holds records and ``force`` is False, BadBackup
+    for a file that is not a complete backup or not the one its manifest describes, StoreError if the
+    restored store would be inconsistent.
     """
     source = Path(source)
     header = read_header(source)
     revision = str(header["revision"])
-    _known_revision(store, revision)
+    _known_revision(store, revision)  # before reading the whole file: a newer backup cannot be restored
+    checked = check_backup(source, key=key, accept_unverified=accept_unverified)
     with store.engine.connect() as conn:
         conn.info["write"] = True
         try:
@@ -303,7 +598,7 @@ def restore(
                 _clear(conn, {t["name"] for t in header["tables"]})
                 _migrate(store, conn, revision)
                 forget_counts(conn)  # a migration may have counted the empty store: the backup brings its own
-                rows = _load(conn, source, header)
+                rows = _load(conn, source, header, checked.sha256)
                 problems = check_integrity(conn)
                 if problems:
                     raise StoreError(MESSAGES["integrity"].format(problems="；".join(problems)))
@@ -315,11 +610,17 @@ def restore(
                     "revision": revision,
                     "engine": header.get("engine"),
                     "rows": sum(rows.values()),
+                    "check": checked.check,
+                    "sha256": checked.sha256,
                 }
                 tx.audit("restore", "store", None, None, after, None)
+        except sa.exc.DBAPIError as exc:
+            # rows the manifest vouches for but the database refuses (a backup edited and its manifest
+            # made anew, without a key): everything above is rolled back
+            raise StoreError(MESSAGES["load_failed"].format(file=source.name, reason=exc.orig)) from exc
         finally:
             conn.info.pop("write", None)
-    return BackupSummary(source, revision, str(header.get("engine")), rows)
+    return BackupSummary(source, revision, str(header.get("engine")), rows, _CHECKS[checked.check])
 
 
 def _known_revision(store: Store, revision: str) -> None:
@@ -358,56 +659,50 @@ def _migrate(store: Store, conn: Connection, revision: str) -> None:
     command.upgrade(cfg, revision)
 
 
-def _lines(source: Path) -> Iterator[Any]:
-    try:
-        with gzip.open(source, "rb") as f:
-            f.readline()  # the header, read already
-            for raw in f:
-                yield json.loads(raw)
-    except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError):
-        raise BadBackup(MESSAGES["truncated"].format(file=source.name)) from None
-
-
-def _load(conn: Connection, source: Path, header: dict[str, Any]) -> dict[str, int]:
+def _load(conn: Connection, source: Path, header: dict[str, Any], sha256: str | None) -> dict[str, int]:
+    """Insert every row of the backup; BadBackup if its content is not the ``sha256`` checked before."""
     specs = {t["name"]: t for t in header["tables"]}
     present = {t.name: t for t in _tables(conn)}
     counts: dict[str, int] = {name: 0 for name in specs}
     current: tuple[sa.Table, list[str], list[Any]] | None = None
     batch: list[dict[str, Any]] = []
-    ended = False
+    digest = _Digest()
 
     def flush() -> None:
         if current is not None and batch:
             conn.execute(current[0].insert(), batch)
             batch.clear()
 
-    for item in _lines(source):
-        if isinstance(item, dict) and "table" in item:
+    for kind, value in _items(source, digest):
+        if kind == "table":
             flush()
-            name = item["table"]
-            if name not in specs or name not in present:
-                raise BadBackup(MESSAGES["not_backup"].format(file=source.name, reason=f"未知的表 {name}"))
-            names = [c[0] for c in specs[name]["columns"]]
-            kinds = [c[1] for c in specs[name]["columns"]]
+            if value not in specs or value not in present:
+                raise _not_backup(source, f"未知的表 {value}")
+            names = [c[0] for c in specs[value]["columns"]]
+            kinds = [c[1] for c in specs[value]["columns"]]
             current = (
-                _load_table(conn, present[name].table, names, kinds),
+                _load_table(conn, present[value].table, names, kinds),
                 names,
                 [_decoder(k) for k in kinds],
             )
-        elif isinstance(item, dict) and item.get("end"):
-            flush()
-            ended = True
-            break
-        elif isinstance(item, list) and current is not None:
-            _, names, decoders = current
-            batch.append({n: d(v) for n, d, v in zip(names, decoders, item, strict=True)})
-            counts[current[0].name] += 1
+        elif kind == "row" and current is not None:
+            table, names, decoders = current
+            counts[table.name] += 1
+            try:
+                item = json.loads(value)
+                batch.append({n: d(v) for n, d, v in zip(names, decoders, item, strict=True)})
+            except (ValueError, TypeError):
+                raise BadBackup(
+                    MESSAGES["bad_row"].format(
+                        file=source.name, table=_label(table.name), row=counts[table.name]
+                    )
+                ) from None
             if len(batch) >= BATCH:
                 flush()
-        else:
-            raise BadBackup(MESSAGES["not_backup"].format(file=source.name, reason="无法识别的行"))
-    if not ended:
-        raise BadBackup(MESSAGES["truncated"].format(file=source.name))
+        elif kind == "end":
+            flush()
+    if sha256 is not None and not hmac.compare_digest(digest.whole.hexdigest(), sha256):
+        raise BadBackup(MESSAGES["changed_meanwhile"].format(file=source.name))
     for name, spec in specs.items():
         got = int(conn.execute(sa.select(sa.func.count()).select_from(present[name].table)).scalar_one())
         if got != spec["rows"] or counts[name] != spec["rows"]:

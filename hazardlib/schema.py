@@ -369,7 +369,8 @@ audit_log = sa.Table(
     sa.Column("after", sa.JSON, nullable=True),
     sa.Column("context", sa.String(300), nullable=True),
     sa.Index("ix_audit_log_table_record", "table_name", "record_id"),
-    # Every entry names a person; triggers (migration 0002) refuse UPDATE and DELETE.
+    # Every entry names a person; triggers refuse UPDATE and DELETE (migration 0002) and, on SQLite, an
+    # insert naming an id already there, as INSERT OR REPLACE does (0007).
     sa.CheckConstraint("length(trim(actor)) > 0", name="actor_named"),
 )
 

@@ -111,6 +111,60 @@ def test_the_database_refuses_to_change_delete_or_forge_an_anonymous_entry(store
     assert entries(store) == before
 
 
+def test_the_database_refuses_to_replace_an_entry_by_inserting_over_its_id(store_url):
+    """SQLite's INSERT OR REPLACE deletes the row it conflicts with without firing DELETE triggers; an
+    upsert would rewrite the entry in place. Either way the entry stays as it was."""
+    store = open_store(store_url, user="测试员")
+    workload.add_enterprises(store, "522701", [1])
+    before = entries(store)
+    first = before[0].id
+    cols = "(id, at, actor, action, table_name)"
+    values = f"({first}, '2024-01-01 00:00:00', '别人', 'insert', 'enterprises')"
+    if store.engine.dialect.name == "sqlite":
+        statements = [
+            f"INSERT OR REPLACE INTO audit_log {cols} VALUES {values}",
+            f"REPLACE INTO audit_log {cols} VALUES {values}",
+            f"INSERT OR REPLACE INTO audit_log (rowid, at, actor, action, table_name) VALUES {values}",
+            f"INSERT INTO audit_log {cols} VALUES {values} ON CONFLICT (id) DO UPDATE SET actor = excluded.actor",
+        ]
+    else:
+        statements = [
+            f"INSERT INTO audit_log {cols} VALUES {values} ON CONFLICT (id) DO UPDATE SET actor = excluded.actor"
+        ]
+    for sql in statements:
+        with (
+            pytest.raises(sa.exc.DBAPIError, match="审计日志只能追加，不能修改或删除"),
+            store.engine.begin() as conn,
+        ):
+            conn.exec_driver_sql(sql)
+    assert entries(store) == before
+    workload.add_enterprises(store, "522701", [2])  # appending goes on as before
+    assert len(entries(store)) == len(before) + 1
+
+
+def test_a_store_upgraded_from_before_the_replace_trigger_gets_it(tmp_path):
+    """A SQLite store made at revision 0006 and upgraded refuses INSERT OR REPLACE like a new one."""
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = Store(url, user="测试员")
+    command.upgrade(old.alembic_config(), "0006")
+    workload.add_enterprises(old, "522701", [1])  # entries written before the upgrade
+    old.dispose()
+    old = open_store(url, user="测试员")  # upgraded to the newest revision
+    assert old.revision() == old.head() != "0006"
+    before = entries(old)
+    with (
+        pytest.raises(sa.exc.DBAPIError, match="审计日志只能追加"),
+        old.engine.begin() as conn,
+    ):
+        conn.exec_driver_sql(
+            f"INSERT OR REPLACE INTO audit_log (id, at, actor, action, table_name) "
+            f"VALUES ({before[0].id}, '2024-01-01 00:00:00', '别人', 'insert', 'enterprises')"
+        )
+    assert entries(old) == before
+
+
 def _enterprise_rows() -> list[dict]:
     return [workload.enterprise(c, n).row() for c, n in (("522701", 1), ("522702", 2), ("522701", 3))]
 

@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import json
 import multiprocessing
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
 from hazardlib import ledger, models, records, schema
-from hazardlib.backup import BadBackup, StoreNotEmpty, backup, check_integrity, read_header, restore
+from hazardlib.backup import (
+    BackupKey,
+    BadBackup,
+    StoreNotEmpty,
+    backup,
+    check_integrity,
+    read_header,
+    restore,
+)
 from hazardlib.cli import main
 from hazardlib.devtools import workload
 from hazardlib.devtools.postgres import create_database, drop_database
@@ -203,3 +213,233 @@ def test_backup_and_restore_commands(store_url, tmp_path):
     assert forced.exit_code == 0
     verified = runner.invoke(main, ["verify", "--db", target])
     assert verified.exit_code == 0 and "完整性检查通过" in verified.output
+
+
+# -- the manifest, the key, and files that are not what they say --------------------------------------
+
+
+def unpacked(file: Path) -> list[bytes]:
+    return gzip.decompress(file.read_bytes()).splitlines(keepends=True)
+
+
+def packed(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(gzip.compress(b"".join(lines)))
+    return path
+
+
+def resealed(lines: list[bytes]) -> list[bytes]:
+    """The lines with the manifest made anew for their content, as someone who edits a backup on purpose
+    and knows the format would do; a signature stays as it was (making one takes the key)."""
+    *content, end = lines
+    whole, parts, part = hashlib.sha256(), {}, None
+    for n, line in enumerate(content):
+        whole.update(line)
+        if n and line.startswith(b'{"table":'):
+            part = parts[json.loads(line)["table"]] = hashlib.sha256()
+        if part is not None:
+            part.update(line)
+    last = json.loads(end)
+    last["manifest"] |= {"sha256": whole.hexdigest(), "tables": {k: h.hexdigest() for k, h in parts.items()}}
+    return [*content, json.dumps(last, ensure_ascii=False).encode() + b"\n"]
+
+
+def with_account_added(lines: list[bytes]) -> list[bytes]:
+    """A prefecture account written into the backup by hand, the header's row count raised to match."""
+    header = json.loads(lines[0])
+    spec = next(t for t in header["tables"] if t["name"] == "accounts")
+    spec["rows"] += 1
+    row = {
+        "id": 900,
+        "name": "冒名",
+        "county_code": None,
+        "password_hash": "$argon2id$v=19$m=65536,t=3,p=4$x$y",
+    }
+    row |= {"active": True, "created_at": "2024-06-03T08:00:00", "created_by": "冒名"}
+    row |= {"updated_at": "2024-06-03T08:00:00", "updated_by": "冒名", "version": 1}
+    at = lines.index(b'{"table":"accounts"}\n') + 1
+    added = json.dumps([row[c] for c, _ in spec["columns"]], ensure_ascii=False).encode() + b"\n"
+    return [json.dumps(header, ensure_ascii=False).encode() + b"\n", *lines[1:at], added, *lines[at:]]
+
+
+def key_file(path: Path, secret: str) -> Path:
+    path.write_text(secret + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_backup_with_one_byte_of_its_content_changed_is_refused_by_hazard_restore(store_url, tmp_path):
+    store = open_store(store_url, user="备份员")
+    fill(store)
+    runner = CliRunner()
+    made = runner.invoke(main, ["backup", "--db", store_url, "-o", str(tmp_path / "b.jsonl.gz")])
+    assert made.exit_code == 0, made.output
+    lines = unpacked(tmp_path / "b.jsonl.gz")
+    at = next(n for n, line in enumerate(lines) if line.startswith(b"[") and "备份员".encode() in line)
+    i = lines[at].index("备份员".encode()) + len("备份员".encode()) - 1
+    edited = bytearray(lines[at])
+    edited[i] += 1  # the last byte of 员: another character, the line still valid JSON
+    lines[at] = bytes(edited)
+    before = contents(store)
+    out = runner.invoke(
+        main,
+        ["restore", "--db", store_url, "-i", str(packed(tmp_path / "e.jsonl.gz", lines)), "--force"],
+    )
+    assert out.exit_code == 1 and isinstance(out.exception, SystemExit)
+    assert (
+        "与其清单（SHA-256）不符" in out.output and "审计日志" in out.output and "未做任何恢复" in out.output
+    )
+    assert contents(store) == before
+
+
+def test_an_account_added_or_an_audit_actor_changed_by_hand_is_refused(store_url, tmp_path):
+    """Without a key the manifest finds an edit that leaves it as it was; with a key, also an edit whose
+    editor made the manifest anew."""
+    store = open_store(store_url, user="备份员")
+    fill(store)
+    key = BackupKey.read(key_file(tmp_path / "k", "局里保管的备份密钥-0123456789"))
+    plain, signed = (
+        backup(store, tmp_path / "p.jsonl.gz").file,
+        backup(store, tmp_path / "s.jsonl.gz", key=key).file,
+    )
+    target = Store(f"sqlite:///{tmp_path / 't.db'}", user="恢复员")
+    added = packed(tmp_path / "added.jsonl.gz", with_account_added(unpacked(plain)))
+    with pytest.raises(BadBackup, match=r"与其清单.*不符.*登录账号"):
+        restore(target, added)
+    actor = packed(
+        tmp_path / "actor.jsonl.gz", [x.replace("备份员".encode(), "别人".encode()) for x in unpacked(plain)]
+    )
+    with pytest.raises(BadBackup, match=r"与其清单.*不符.*审计日志"):
+        restore(target, actor)
+    for edit in (with_account_added, lambda ls: [x.replace("备份员".encode(), "别人".encode()) for x in ls]):
+        forged = packed(tmp_path / "forged.jsonl.gz", resealed(edit(unpacked(signed))))
+        with pytest.raises(BadBackup, match="签名与内容不符"):
+            restore(target, forged, key=key)
+    assert target.revision() is None  # nothing was written
+    restore(target, signed, key=key)
+    with target.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.accounts)).scalar_one() == 0
+
+
+def test_a_signed_backup_restores_only_with_its_key_and_an_unsigned_one_without(store_url, tmp_path):
+    store = open_store(store_url, user="备份员")
+    workload.add_enterprises(store, "522701", [1, 2])
+    key = BackupKey.read(key_file(tmp_path / "a.key", "a" * 32))
+    other = BackupKey.read(key_file(tmp_path / "b.key", "b" * 32))
+    signed = backup(store, tmp_path / "s.jsonl.gz", key=key)
+    assert "已用密钥签名" in signed.text()
+    plain = backup(store, tmp_path / "p.jsonl.gz").file
+    target = Store(f"sqlite:///{tmp_path / 't.db'}", user="恢复员")
+    with pytest.raises(BadBackup, match=r"带有密钥签名.*--key-file"):
+        restore(target, signed.file)
+    with pytest.raises(BadBackup, match="另一把密钥"):
+        restore(target, signed.file, key=other)
+    with pytest.raises(BadBackup, match=r"没有密钥签名.*--accept-unverified"):
+        restore(target, plain, key=key)
+    stripped = unpacked(signed.file)
+    header, end = json.loads(stripped[0]), json.loads(stripped[-1])
+    header["key_id"] = None
+    del end["manifest"]["hmac_sha256"]
+    stripped = [json.dumps(header).encode() + b"\n", *stripped[1:-1], json.dumps(end).encode() + b"\n"]
+    with pytest.raises(BadBackup, match="没有密钥签名"):  # the signature taken off, the manifest remade
+        restore(target, packed(tmp_path / "x.jsonl.gz", resealed(stripped)), key=key)
+    assert target.revision() is None
+    assert "签名已核对" in restore(target, signed.file, key=key).text()
+    assert "SHA-256 清单核对" in restore(target, plain, force=True).text()
+    assert "没有签名" in restore(target, plain, force=True, key=key, accept_unverified=True).text()
+    with target.read() as conn:
+        checks = (
+            conn.execute(sa.select(schema.audit_log.c.after).where(schema.audit_log.c.action == "restore"))
+            .scalars()
+            .all()
+        )
+    assert [c["check"] for c in checks] == ["sha256-unsigned"]  # each restore replaced the one before
+
+
+def test_the_key_file_on_the_command_line_or_in_the_environment(store_url, tmp_path):
+    store = open_store(store_url, user="备份员")
+    workload.add_enterprises(store, "522701", [1])
+    key = key_file(tmp_path / "backup.key", "c" * 40)
+    runner = CliRunner()
+    file = str(tmp_path / "b.jsonl.gz")
+    made = runner.invoke(main, ["backup", "--db", store_url, "-o", file, "--key-file", str(key)])
+    assert made.exit_code == 0 and "已用密钥签名" in made.output
+    target = f"sqlite:///{tmp_path / 'r.db'}"
+    refused = runner.invoke(main, ["restore", "--db", target, "-i", file])
+    assert refused.exit_code == 1 and "带有密钥签名" in refused.output
+    missing = runner.invoke(main, ["restore", "--db", target, "-i", str(tmp_path / "无此文件.jsonl.gz")])
+    assert missing.exit_code == 1 and "无法读取备份文件“无此文件.jsonl.gz”：文件不存在" in missing.output
+    env = {"HAZARD_BACKUP_KEY_FILE": str(key)}
+    done = runner.invoke(main, ["restore", "--db", target, "-i", file], env=env)
+    assert done.exit_code == 0 and "签名已核对" in done.output
+    (tmp_path / "short.key").write_text("短", encoding="utf-8")
+    for bad, said in (
+        (tmp_path / "none.key", "文件不存在"),
+        (tmp_path / "short.key", "太短"),
+        (tmp_path, "文件夹"),
+    ):
+        out = runner.invoke(main, ["backup", "--db", store_url, "-o", file, "--key-file", str(bad)])
+        assert out.exit_code == 1 and "密钥文件" in out.output and said in out.output
+
+
+def test_a_backup_of_the_format_before_the_manifest_restores_only_when_accepted(store_url, tmp_path):
+    store = open_store(store_url, user="备份员")
+    workload.add_enterprises(store, "522701", [1, 2])
+    lines = unpacked(backup(store, tmp_path / "b.jsonl.gz").file)
+    header, end = json.loads(lines[0]), json.loads(lines[-1])
+    header["format_version"] = 1
+    del header["key_id"], end["manifest"]
+    old = packed(
+        tmp_path / "v1.jsonl.gz",
+        [json.dumps(header).encode() + b"\n", *lines[1:-1], json.dumps(end).encode() + b"\n"],
+    )
+    target = Store(f"sqlite:///{tmp_path / 't.db'}", user="恢复员")
+    with pytest.raises(BadBackup, match=r"旧格式.*--accept-unverified"):
+        restore(target, old)
+    assert target.revision() is None
+    assert restore(target, old, accept_unverified=True).total == sum(len(v) for v in contents(store).values())
+
+
+@pytest.fixture(scope="module")
+def a_backup(tmp_path_factory) -> bytes:
+    path = tmp_path_factory.mktemp("b") / "b.jsonl.gz"
+    store = open_store(f"sqlite:///{path.with_suffix('.db')}", user="备份员")
+    workload.add_enterprises(store, "522701", range(1, 40))
+    return backup(store, path).file.read_bytes()
+
+
+def _header(**fields) -> bytes:
+    """A header alone; of format version 1, which the programs before the manifest read as well."""
+    base = {"format": "hazard-backup", "format_version": 1, "revision": "0007", "engine": "sqlite"}
+    return gzip.compress(json.dumps({**base, "tables": [], **fields}).encode() + b"\n")
+
+
+MALFORMED = {
+    "empty": lambda b: b"",
+    "plain text": lambda b: b"not a backup\n",
+    "gzip of an empty file": lambda b: gzip.compress(b""),
+    "not JSON": lambda b: gzip.compress(b"hello\n"),
+    "a JSON list": lambda b: gzip.compress(b"[1, 2]\n"),
+    "wrong format marker": lambda b: gzip.compress(b'{"format": "other-backup", "format_version": 2}\n'),
+    "unknown format version": lambda b: _header(format_version=7),
+    "no revision": lambda b: gzip.compress(b'{"format": "hazard-backup", "format_version": 1}\n'),
+    "tables not a list": lambda b: _header(tables="x"),
+    "a table without its columns": lambda b: _header(tables=[{"name": "enterprises", "rows": 1}]),
+    "a negative row count": lambda b: _header(tables=[{"name": "enterprises", "columns": [], "rows": -1}]),
+    "header only": lambda b: _header(),
+    "truncated gzip": lambda b: b[: len(b) // 3],
+    "gzip cut in its header": lambda b: b[:12],
+    **{
+        f"compressed byte {p} changed": (lambda b, p=p: b[:p] + bytes([b[p] ^ 0x5A]) + b[p + 1 :])
+        for p in (30, 200, 400, 700)
+    },
+    "content after the end": lambda b: gzip.compress(gzip.decompress(b) + b"[1]\n"),
+}
+
+
+@pytest.mark.parametrize("kind", list(MALFORMED))
+def test_a_malformed_file_is_refused_in_chinese_without_a_traceback(kind, a_backup, tmp_path):
+    file = tmp_path / "bad.jsonl.gz"
+    file.write_bytes(MALFORMED[kind](a_backup))
+    out = CliRunner().invoke(main, ["restore", "--db", f"sqlite:///{tmp_path / 't.db'}", "-i", str(file)])
+    assert out.exit_code == 1 and isinstance(out.exception, SystemExit), out.output
+    assert out.output.startswith("错误：") and "Traceback" not in out.output
+    assert Store(f"sqlite:///{tmp_path / 't.db'}").revision() is None

@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
 
 from .base import db_option, friendly_errors, main, user_option
 
+KEY_FILE_ENV = (
+    "HAZARD_BACKUP_KEY_FILE"  # names the key file, never holds the key: an environment is easily seen
+)
+
+
+def key_file_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--key-file",
+        "key_file",
+        envvar=KEY_FILE_ENV,
+        default=None,
+        type=click.Path(path_type=Path),  # not checked here: the key's own check says why in Chinese
+        metavar="FILE",
+        help="备份签名密钥文件（管理员保管，不与备份放在一起）；也可用环境变量 "
+        f"{KEY_FILE_ENV}。备份时用它签名，恢复时只接受用它签名的备份。"
+        " Key file signing backups (HMAC-SHA256); restore then accepts only backups signed with it.",
+    )(f)
+
 
 @main.command("backup")
 @db_option
+@key_file_option
 @click.option(
     "-o",
     "--output",
@@ -22,16 +43,19 @@ from .base import db_option, friendly_errors, main, user_option
     help="备份文件（建议以 .jsonl.gz 结尾）。 The backup file to write.",
 )
 @friendly_errors
-def backup_cmd(db: str | None, output: Path) -> None:
-    """备份整个数据库到一个文件（可在大家正常使用时进行，得到同一时刻的一致副本）。
+def backup_cmd(db: str | None, key_file: Path | None, output: Path) -> None:
+    """备份整个数据库到一个文件（可在大家正常使用时进行，得到同一时刻的一致副本），附内容的 SHA-256 清单；
+    给出 --key-file 时再用密钥签名。
 
-    Copy the whole store to one file: a consistent snapshot, taken while people keep working.
+    Copy the whole store to one file: a consistent snapshot, taken while people keep working, with a
+    SHA-256 manifest of its content, signed with the key file if given.
     SQLite and PostgreSQL backups can be restored into either.
     """
-    from ..backup import backup
+    from ..backup import BackupKey, backup
     from ..store import Store
 
-    summary = backup(Store(db), output)
+    key = None if key_file is None else BackupKey.read(key_file)
+    summary = backup(Store(db), output, key=key)
     click.echo(f"已备份：{summary.text()}")
 
 
@@ -43,23 +67,40 @@ def backup_cmd(db: str | None, output: Path) -> None:
     "--input",
     "source",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # not checked here: reading it says what is wrong in Chinese
     help="由 hazard backup 生成的备份文件。 The backup file to restore.",
 )
 @click.option(
     "--force", is_flag=True, help="目标数据库已有数据时仍然覆盖。 Overwrite a store that holds data."
 )
+@key_file_option
+@click.option(
+    "--accept-unverified",
+    is_flag=True,
+    help="也恢复无法核对的备份：没有内容清单的旧格式备份，或给出密钥时没有签名的备份"
+    "（内容或签名不符的备份仍然拒绝）。"
+    " Also restore a backup that cannot be checked (old format, or unsigned when a key is given).",
+)
 @friendly_errors
-def restore_cmd(db: str | None, user: str | None, source: Path, force: bool) -> None:
-    """从备份文件恢复整个数据库；目标已有数据时须加 --force，失败时不做任何修改。
+def restore_cmd(
+    db: str | None,
+    user: str | None,
+    source: Path,
+    force: bool,
+    key_file: Path | None,
+    accept_unverified: bool,
+) -> None:
+    """从备份文件恢复整个数据库：先按清单核对备份内容（和签名），再在一个事务里恢复；目标已有数据时须加
+    --force，失败时不做任何修改。
 
-    Replace the store's contents with a backup, in one transaction; refuses a store that holds data
-    unless --force is given.
+    Check the backup against its manifest (and signature), then replace the store's contents with it in
+    one transaction; refuses a store that holds data unless --force is given.
     """
-    from ..backup import restore
+    from ..backup import BackupKey, restore
     from ..store import Store
 
-    summary = restore(Store(db, user=user), source, force=force)
+    key = None if key_file is None else BackupKey.read(key_file)
+    summary = restore(Store(db, user=user), source, force=force, key=key, accept_unverified=accept_unverified)
     click.echo(f"已恢复：{summary.text()}")
 
 

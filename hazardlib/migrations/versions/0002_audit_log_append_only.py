@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-11-28 12:00:00
 
 A later migration that rebuilds ``audit_log`` on SQLite (batch mode copies the table) drops these
-triggers with it and must create them again.
+triggers with it and must create them again (and the BEFORE INSERT trigger of 0007).
 """
 
 from __future__ import annotations
