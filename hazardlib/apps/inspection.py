@@ -21,7 +21,7 @@ from ..checklists import InspectionItem, load_checklists, load_problems
 from ..store import Store
 from .base import App
 from .enterprises import EnterprisePicker
-from .forms import TODAY, ModelForm, Spec
+from .forms import TODAY, ModelForm, Spec, text_box
 from .ui import FormField, button, esc, html_table, note, options_from, records_of, section, set_options
 
 GRADE_ORDER = {code: i for i, code in enumerate(vocab.GRADE.codes)}  # general < larger < major
@@ -69,7 +69,7 @@ class ChecklistRow:
         self.problem = widgets.Dropdown(
             options=problems, value=item.problem, layout=widgets.Layout(width="14em")
         )
-        self.description = widgets.Text(placeholder="问题描述", layout=widgets.Layout(width="22em"))
+        self.description = text_box(models.Hazard, "description", width="22em", placeholder="问题描述")
         self.details = widgets.HBox([self.grade, self.problem, self.description])
         self.details.layout.display = "none"
         app.on_change(self.result, self._toggle)
