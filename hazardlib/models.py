@@ -131,7 +131,7 @@ class _Dated(Record):
 class RiskControlItem(Record):
     """One line of a risk control list (风险管控清单)."""
 
-    point_code: Text = Field(title="风险点类别")
+    point_code: Text = Field(title="风险点类别", max_length=16)
     risk_point: Text = Field(title="关键风险点", max_length=2000)
     measure: Text | None = Field(default=None, title="管控措施", max_length=2000)
     measures_in_place: YesNo = Field(default=True, title="管控措施已落实")
