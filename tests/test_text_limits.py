@@ -5,6 +5,7 @@ alike — with a Chinese message and nothing written, not even to the audit log.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -250,3 +251,13 @@ def test_every_text_column_of_the_store_holds_a_model_field_with_its_bound_or_a_
             elif column.name not in CHECKED_CODES | SYSTEM and name not in SYSTEM:
                 unplaced.append(name)
     assert unplaced == []
+
+
+def test_the_intake_document_lists_every_bound_the_models_declare():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "intake.md").read_text(encoding="utf-8")
+    table = text.split("### 文字的长度上限", 1)[1].split("\n\n")[2]
+    listed = {tuple(c.strip() for c in line.strip("|").split("|"))[1:] for line in table.splitlines()[2:]}
+    bounds = {(field, str(limit)) for field, limit in listed}
+    for model, key in set(WRITTEN.values()) | {(models.TracingReport, "recipient")}:
+        title, limit = model.model_fields[key].title or key, models.max_chars(model, key)
+        assert any(f.split("（")[0] == title and n == str(limit) for f, n in bounds), title
