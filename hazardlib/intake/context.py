@@ -98,9 +98,7 @@ class ImportContext:
             code=code,
             message=message,
             field=header,
-            value=value
-            if value is not None
-            else (models.shown(row.originals.get(column)) if column else None),
+            value=models.shown(row.originals.get(column)) if value is None and column else value,
             row=row.number,
             sheet=row.sheet,
             file=self.report.file,
