@@ -21,6 +21,8 @@ from .conftest import make_uscc
 from .intake_support import TODAY, contents, write_sheet
 from .situations import Situation
 
+pytestmark = pytest.mark.engines
+
 D = dt.date(2024, 6, 3)
 THEIRS = "福泉市丙建材有限公司"  # held by 福泉市 (522702)
 ENTERPRISES = ["统一社会信用代码", "企业名称", "所属县（市）", "企业类型", "地址"]

@@ -59,6 +59,7 @@ def refusal(exc: pytest.ExceptionInfo[ValidationFailed]) -> tuple[Any, ...]:
 # -- the domain functions ---------------------------------------------------------------------------
 
 
+@pytest.mark.engines
 def test_a_million_character_note_on_a_ledger_move_is_refused_with_nothing_written(store):
     hid = ordered_hazard(store)
     before = everything(store)
@@ -72,6 +73,7 @@ def test_a_million_character_note_on_a_ledger_move_is_refused_with_nothing_writt
     assert ledger.history(store, hid)["note"].iloc[-1] == "整" * 1000
 
 
+@pytest.mark.engines
 def test_a_million_character_note_on_a_tracing_task_is_refused_with_nothing_written(store):
     tasks = tracing_tasks(store)
     libo = Store(store.url, user="荔波办理员", county="522722")
@@ -88,6 +90,7 @@ def test_a_million_character_note_on_a_tracing_task_is_refused_with_nothing_writ
     assert everything(store) == before
 
 
+@pytest.mark.engines
 def test_a_tracing_tasks_notes_together_stay_within_the_bound_of_its_model(store):
     tasks = tracing_tasks(store)
     passed = tracing.pass_on(store, tasks["producer"], D, "荔波县", "甲" * 1900)
@@ -168,6 +171,7 @@ def test_every_text_box_of_a_models_form_shows_the_bound_its_model_declares(stor
 MOVES = ["隐患编号", "整改环节", "日期", "备注"]
 
 
+@pytest.mark.engines
 def test_an_imported_ledger_move_with_a_note_past_its_bound_is_refused_on_its_cell(store, tmp_path):
     hid = ordered_hazard(store)
     before = contents(store, skip=("audit_log", "imports"))
