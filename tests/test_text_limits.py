@@ -140,6 +140,21 @@ def test_the_tracing_form_shows_the_bound_and_refuses_a_longer_note_beside_it_re
     assert everything(store) == before
 
 
+def test_an_inspections_hazard_description_past_its_bound_is_refused_beside_its_items_not_cut_short(store):
+    Situation(store).enterprise("522701", name="都匀市电动车厂", products=("15-01",))
+    app = InspectionApp(store, D)
+    app.picker.query.value = "电动车厂"
+    app.picker.search_btn.click()
+    p05 = [r for r in app.rows if r.item.problem == "P05"]
+    for r in p05:
+        r.result.value = False
+    p05[0].description.value = "料" * 4000  # within its box's bound, but the hazard's text joins the items'
+    before = everything(store)
+    app.save_btn.click()
+    assert all("最多4000个字" in r.field.error.value for r in p05) and "未保存" in app.status.value
+    assert everything(store) == before
+
+
 def test_every_text_box_of_a_models_form_shows_the_bound_its_model_declares(store):
     apps = [SelfCheckApp(store, D), InspectionApp(store, D), SpotCheckApp(store, D), LedgerApp(store, D)]
     forms = [f for app in apps for f in vars(app).values() if isinstance(f, ModelForm)]
