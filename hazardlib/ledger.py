@@ -153,7 +153,8 @@ def apply_move(
     reopening look-back without a deadline puts the hazard back to ``found``.
 
     Raises IllegalMove (Chinese reason) when the ledger does not allow the move, NotFound, OutOfScope,
-    StaleRecord, or CalendarOutOfRange for working days in a year the holiday calendar does not know.
+    StaleRecord, CalendarOutOfRange for working days in a year the holiday calendar does not know, or
+    ValidationFailed when the note (说明) is longer than :class:`hazardlib.models.LedgerMove` allows.
     """
     hazard = tx.store.get(H, hazard_id, tx.conn)
     state = str(hazard["state"])
@@ -254,7 +255,14 @@ def append_event(
     outcome: str | None = None,
     note: str | None = None,
 ) -> int:
-    """Append one dated event to a hazard's history (audited); the state change is the caller's."""
+    """Append one dated event to a hazard's history (audited); the state change is the caller's.
+
+    The note is what :class:`hazardlib.models.LedgerMove` takes: ValidationFailed (说明 too long) otherwise,
+    and nothing of the move stays, for the caller's transaction is rolled back.
+    """
+    from .models import LedgerMove, validate  # here: the rules and reports reading the ledger need no models
+
+    note = validate(LedgerMove, {"note": note}).note
     return tx.insert(
         E,
         dict(

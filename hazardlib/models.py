@@ -131,7 +131,7 @@ class _Dated(Record):
 class RiskControlItem(Record):
     """One line of a risk control list (风险管控清单)."""
 
-    point_code: Text = Field(title="风险点类别")
+    point_code: Text = Field(title="风险点类别", max_length=16)
     risk_point: Text = Field(title="关键风险点", max_length=2000)
     measure: Text | None = Field(default=None, title="管控措施", max_length=2000)
     measures_in_place: YesNo = Field(default=True, title="管控措施已落实")
@@ -451,6 +451,29 @@ class CountyOversight(_Dated):
         return check_county(v)
 
 
+class LedgerMove(Record):
+    """What a person writes with a move on the rectification ledger (整改台账); the move itself, its date,
+    outcome and deadline are the ledger's to check (:func:`hazardlib.ledger.apply_move`)."""
+
+    note: Text | None = Field(default=None, title="说明", max_length=1000)
+
+
+class TracingReport(Record):
+    """A two-way tracing task's 办理情况: what the counties holding it wrote as they passed it on or completed
+    it, one entry after another (:mod:`hazardlib.tracing`; the whole is bounded, so each entry is too), and
+    whom the prefecture passed it on to."""
+
+    note: Text | None = Field(default=None, title="办理情况", max_length=2000)
+    recipient: Text | None = Field(default=None, title="转办给", max_length=100)
+
+
+def max_chars(model: type[BaseModel], key: str) -> int | None:
+    """The most characters ``model``'s text field ``key`` takes, as the model declares it (None: no bound
+    declared; a code's own check bounds it)."""
+    limits = [m.max_length for m in model.model_fields[key].metadata if getattr(m, "max_length", None)]
+    return int(limits[0]) if limits else None
+
+
 # -- turning pydantic's errors into findings ------------------------------------------------------
 
 _PYDANTIC_MESSAGES = {
@@ -533,10 +556,23 @@ def findings_of(model: type[BaseModel], error: ValidationError) -> list[Finding]
         value = e.get("input")
         if isinstance(value, Mapping):
             value = None
+        if kind == "string_too_long" and isinstance(value, str):
+            message = f"{message}，已填写 {len(value):,} 个字"
+            value = shown(value)
         out.append(
             Finding(code=kind, message=message, field=_title(model, loc) if loc else None, value=value)
         )
     return out
+
+
+SHOWN_CHARS = 50
+
+
+def shown(value: Any) -> Any:
+    """A value as a finding shows it: a long text cut short (a finding is read, not a copy of the text)."""
+    if isinstance(value, str) and len(value) > 4 * SHOWN_CHARS:
+        return f"{value[:SHOWN_CHARS]}……（共 {len(value)} 个字符）"
+    return value
 
 
 def validate(model: type[M], data: Mapping[str, Any], *, today: dt.date | None = None) -> M:

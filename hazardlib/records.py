@@ -80,10 +80,35 @@ def enterprise_id_by_uscc(conn: sa.Connection, uscc: str) -> int | None:
     return conn.execute(sa.select(schema.enterprises.c.id).where(schema.enterprises.c.uscc == uscc)).scalar()
 
 
+USCC_ELSEWHERE = "已在其他县（市）登记，请联系州局"
+
+
+def uscc_elsewhere(conn: sa.Connection, store: Store, uscc: str) -> bool:
+    """Whether, for a county session, the 统一社会信用代码 is held by an enterprise of another county (never for
+    the prefecture). The county learns only that (:func:`held_elsewhere`), not whose it is."""
+    if store.county is None:
+        return False
+    e = schema.enterprises
+    held = conn.execute(sa.select(e.c.county_code).where(e.c.uscc == uscc)).scalar()
+    return held is not None and held != store.county
+
+
+def held_elsewhere(uscc: str) -> Finding:
+    """The finding a county gets for a 统一社会信用代码 another county holds: that, and nothing of the other's."""
+    title = models.Enterprise.model_fields["uscc"].title
+    return Finding("uscc_elsewhere", USCC_ELSEWHERE, field=title, value=uscc)
+
+
 def save_enterprise(
     tx: Tx, e: models.Enterprise, *, expected_version: int | None = None
 ) -> tuple[int, Outcome]:
-    """Register an enterprise or update it, keyed by its 统一社会信用代码."""
+    """Register an enterprise or update it, keyed by its 统一社会信用代码.
+
+    A county session may not register (or touch) a code another county holds: ValidationFailed with
+    :func:`held_elsewhere`, which names neither the other county nor its enterprise.
+    """
+    if uscc_elsewhere(tx.conn, tx.store, e.uscc):
+        raise ValidationFailed([held_elsewhere(e.uscc)])
     return upsert(tx, schema.enterprises, ("uscc",), e.row(), expected_version=expected_version)
 
 

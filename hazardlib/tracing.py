@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from . import schema, vocab
 from .campaign import deadline_from
-from .errors import HazardError, OutOfScope
+from .errors import Finding, HazardError, OutOfScope, ValidationFailed
 from .regions import load_regions
 from .store import PREFECTURE_CODE, Store
 
@@ -37,6 +37,7 @@ MESSAGES = {
     "before_created": "日期 {day} 早于任务下达日期 {created}",
     "same_county": "追查任务 {id} 已在{county}，无需转办",
     "pass_note": "{day} 由州局转办至{to}",
+    "note_full": "办理情况累计最多{limit}个字，本次最多还能填写{room}个字",
 }
 
 
@@ -121,6 +122,30 @@ def create_tracing_tasks(store: Store, spot_check_id: int, day: dt.date) -> list
         return made
 
 
+def _report(note: str | None, recipient: str | None = None) -> Any:
+    """What a person wrote to pass on or complete a task, as :class:`hazardlib.models.TracingReport`
+    (ValidationFailed if too long)."""
+    from . import models  # here: the rules and reports that only read the tasks need no models
+
+    return models.validate(models.TracingReport, {"note": note, "recipient": recipient})
+
+
+def _noted(task: dict[str, Any], *entries: str | None) -> str | None:
+    """The task's 办理情况 with ``entries`` added after what it holds (the last is the person's own note);
+    ValidationFailed when the whole is longer than :class:`hazardlib.models.TracingReport` allows."""
+    from . import models
+
+    whole = "；".join(x for x in (task["note"], *entries) if x) or None
+    limit = models.max_chars(models.TracingReport, "note")
+    if whole is not None and limit is not None and len(whole) > limit:
+        own = entries[-1] if entries else None
+        room = max(0, limit - (len(whole) - len(own or "")))
+        message = MESSAGES["note_full"].format(limit=limit, room=room)
+        title = models.TracingReport.model_fields["note"].title
+        raise ValidationFailed([Finding("string_too_long", message, field=title, value=models.shown(own))])
+    return whole
+
+
 def _open_task(store: Store, tx: Any, task_id: int, day: dt.date, what: str) -> dict[str, Any]:
     task = store.get(T, task_id, tx.conn)
     if task["state"] != "open":
@@ -138,15 +163,19 @@ def pass_on(
     """The prefecture passes a task on: to one of its counties (the task moves to that county's list and
     stays open), or — ``recipient`` naming anyone else, e.g. another prefecture's bureau — out of the
     prefecture (the task is ``passed_on`` and done for the prefecture). Only the session holding the
-    task (the prefecture, or the county it is addressed to) may pass it on: OutOfScope otherwise."""
+    task (the prefecture, or the county it is addressed to) may pass it on: OutOfScope otherwise.
+    ValidationFailed, with nothing written, when ``recipient`` or ``note`` is longer than
+    :class:`hazardlib.models.TracingReport` allows."""
     regions = load_regions()
     with store.transaction("转办追查任务") as tx:
         task = _open_task(store, tx, task_id, day, "转办")
         if store.county is not None and store.county != task["to_county"]:
             raise OutOfScope(store.county, task["to_county"])  # only the task's holder passes it on
-        place = regions.find(recipient)
-        text = MESSAGES["pass_note"].format(day=day, to=regions.name_of(place.code) if place else recipient)
-        full_note = "；".join(x for x in (task["note"], text, note) if x)
+        report = _report(note, recipient)
+        written = report.recipient or ""
+        place = regions.find(written)
+        text = MESSAGES["pass_note"].format(day=day, to=regions.name_of(place.code) if place else written)
+        full_note = _noted(task, text, report.note)
         if place is not None and regions.is_county(place.code):
             if place.code == task["to_county"]:
                 raise HazardError(MESSAGES["same_county"].format(id=task_id, county=place.name))
@@ -155,11 +184,12 @@ def pass_on(
 
 
 def complete(store: Store, task_id: int, day: dt.date, note: str | None = None) -> dict[str, Any]:
-    """The receiving county has traced the party: the task is done on ``day``."""
+    """The receiving county has traced the party: the task is done on ``day`` (ValidationFailed, with nothing
+    written, when ``note`` is longer than :class:`hazardlib.models.TracingReport` allows)."""
     with store.transaction("办结追查任务") as tx:
         task = _open_task(store, tx, task_id, day, "办结")
-        full_note = "；".join(x for x in (task["note"], note) if x)
-        return tx.update(T, task_id, {"state": "done", "done_date": day, "note": full_note or None})
+        full_note = _noted(task, _report(note).note)
+        return tx.update(T, task_id, {"state": "done", "done_date": day, "note": full_note})
 
 
 def state_expr(as_of: dt.date) -> Any:

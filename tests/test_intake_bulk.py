@@ -28,7 +28,7 @@ pytestmark = pytest.mark.engines
 HEADER = ["统一社会信用代码", "企业名称", "所属县（市）", "企业类型", "地址", "生产或销售的产品"]
 KEPT = make_uscc("522701", 101)  # in the store, the file says the same: unchanged
 MOVED = make_uscc("522701", 102)  # in the store, the file gives a new address: updated
-OTHER_KEPT = make_uscc("522702", 103)  # 福泉市, unchanged
+OTHER_KEPT = make_uscc("522702", 103)  # 福泉市, unchanged: a 都匀市 session learns only that it is held
 OTHER_MOVED = make_uscc("522702", 104)  # 福泉市, changed: a 都匀市 session may not write it
 NEW = [make_uscc("522701", 200 + i) for i in range(6)]
 NEW_OTHER = make_uscc("522702", 300)  # a new 福泉市 enterprise: a 都匀市 session may not register it
@@ -59,7 +59,14 @@ ROWS: list[list[Any]] = [
     [NEW[1], "都匀市新一有限公司", "都匀市", "生产单位", "新路1号", "水泥"],  # inserted
     [NEW_OTHER, "福泉市新公司", "福泉市", "生产单位", "新路9号", "水泥"],  # refused while saving (county)
     [OTHER_MOVED, "福泉市丁电器商行", "福泉市", "销售单位", "丁路44号", "水泥"],  # refused while saving
-    [OTHER_KEPT, "福泉市丙建材有限公司", "福泉市", "生产单位", "丙路3号", "水泥"],  # unchanged
+    [
+        OTHER_KEPT,
+        "福泉市丙建材有限公司",
+        "福泉市",
+        "生产单位",
+        "丙路3号",
+        "水泥",
+    ],  # unchanged (county: refused)
     [BAD_CHECKSUM, "都匀市错码有限公司", "都匀市", "生产单位", None, None],  # bad code
     [NEW[2], None, "都匀市", "生产单位", None, None],  # name missing
     [NEW[1], "都匀市新一有限公司", "都匀市", "生产单位", "新路1号", "水泥"],  # same as row 4
@@ -174,26 +181,31 @@ def test_batches_write_exactly_what_saving_row_by_row_writes(
     )
     assert batched == one_by_one
     # a batch's new enterprises are audited in one entry per county: 都匀市 and 福泉市 in the first batch,
-    # 都匀市 in the second (as 都匀市, every batch holding a new enterprise is redone row by row)
-    assert (entries, no_entries) == (0 if county else 3, 0)
-    # As the prefecture every batch is written whole. As 都匀市 each batch holds a row it may not write, and
-    # its rows to write are redone one by one: rows 3-6 and 13, 16, then (all else unchanged) 5 and 6.
-    assert saved_alone == ([] if county is None else [3, 4, 5, 6, 13, 16, 5, 6])
+    # 都匀市 in the second (as 都匀市, the first batch, which holds a new 福泉市 enterprise, is redone row by
+    # row; the second's new enterprises are written whole)
+    assert (entries, no_entries) == (1 if county else 3, 0)
+    # As the prefecture every batch is written whole. As 都匀市 the first batch holds a row it may not write,
+    # and its rows to write are redone one by one (3-5), and the codes 福泉市 holds are saved one by one, to be
+    # refused (6, 7); then (all else unchanged) 5, 6 and 7 again.
+    assert saved_alone == ([] if county is None else [3, 4, 5, 6, 7, 5, 6, 7])
 
     rows = batched["first"][0]
-    refused = 2 if county else 0  # the 福泉市 enterprises a 都匀市 session may not write
+    refused = 3 if county else 0  # the 福泉市 enterprises a 都匀市 session may not write
     assert rows == {
         "inserted": 3 + (0 if county else 1),
         "updated": 1 + (0 if county else 1),
-        "unchanged": 2,
+        "unchanged": 2 - (1 if county else 0),
         "rejected": 6 + refused,
     }
     assert batched["second"][0] == {"unchanged": 8 - refused, "rejected": 6 + refused}  # idempotent
     messages = {(row, field): message for _s, row, field, _v, message, severity, _c in batched["first"][2]}
     assert messages[(8, "统一社会信用代码")].endswith("校验位错误")
     assert messages[(10, None)].startswith("与第4行重复") and messages[(11, None)].startswith("与第3行重复")
-    if county:
-        assert "未能保存" in messages[(5, None)] and "未能保存" in messages[(6, None)]
+    if county:  # a new 福泉市 enterprise is not the session's; of those 福泉市 holds, it learns only that
+        assert "未能保存" in messages[(5, None)]
+        assert (
+            messages[(6, "统一社会信用代码")] == messages[(7, "统一社会信用代码")] == records.USCC_ELSEWHERE
+        )
     seeded, imports, written = 4, 2, rows["inserted"] + rows["updated"]  # each record audited once
     assert len(batched["audit"]) == seeded + imports + written
 

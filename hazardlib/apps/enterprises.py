@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from .. import models, records, schema, vocab
 from ..store import Store
+from .forms import text_box
 from .ui import FormField, button, dropdown, esc, options_from
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ class EnterpriseForm:
             self.fields[key] = FormField(key, title, control, required=required, hint=hint)
 
         add("uscc", widgets.Text(layout=wide), required=True)
-        add("name", widgets.Text(layout=wide), required=True)
+        add("name", text_box(models.Enterprise, "name"), required=True)
         counties = app.county_options()
         add(
             "county_code",
@@ -182,8 +183,8 @@ class EnterpriseForm:
             required=True,
         )
         add("field", dropdown(options_from(FIELD_LABELS, blank="（请选择）")), required=True)
-        add("address", widgets.Text(layout=wide))
-        add("contact", widgets.Text(layout=wide))
+        add("address", text_box(models.Enterprise, "address"))
+        add("contact", text_box(models.Enterprise, "contact"))
         add(
             "products",
             widgets.SelectMultiple(options=app.product_options, rows=6, layout=wide),
@@ -239,6 +240,10 @@ class EnterpriseForm:
             return
         with self.app.store.read() as conn:
             existing = records.enterprise_id_by_uscc(conn, record.uscc)
+            elsewhere = existing is not None and records.uscc_elsewhere(conn, self.app.store, record.uscc)
+        if elsewhere:  # another county's: the county learns that, and nothing of the other's
+            self.app.show_findings([records.held_elsewhere(record.uscc)], self.fields)
+            return
         if existing is not None:
             self.fields["uscc"].set_error("该统一社会信用代码已登记，请用“查找”选择该企业")
             self.app.say("未登记：该企业已在库中。", "error")

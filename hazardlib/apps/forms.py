@@ -21,6 +21,24 @@ TODAY = "today"
 WIDE = "28em"
 
 
+def text_box(
+    model: type[BaseModel],
+    key: str,
+    *,
+    area: bool = False,
+    width: str = WIDE,
+    height: str = "4em",
+    placeholder: str = "",
+) -> widgets.Text | widgets.Textarea:
+    """A box for ``model``'s text field ``key`` (a Textarea with ``area``) whose placeholder shows the most
+    characters the model takes; a longer text is refused by the model, its message put beside the box."""
+    limit = models.max_chars(model, key)
+    shown = "；".join(x for x in (placeholder, f"最多{limit}个字" if limit else "") if x)
+    if area:
+        return widgets.Textarea(placeholder=shown, layout=widgets.Layout(width=width, height=height))
+    return widgets.Text(placeholder=shown, layout=widgets.Layout(width=width))
+
+
 @dataclass(frozen=True)
 class Spec:
     """One field of a form: the model field, the kind of control, its choices and default.
@@ -61,8 +79,10 @@ class ModelForm:
     def _control(self, spec: Spec) -> widgets.Widget:
         wide = widgets.Layout(width=WIDE)
         default = spec.default
-        if spec.kind == "textarea":
-            return widgets.Textarea(value=default or "", layout=widgets.Layout(width=WIDE, height="4em"))
+        if spec.kind in ("text", "textarea"):
+            box = text_box(self.model, spec.key, area=spec.kind == "textarea")
+            box.value = default or ""
+            return box
         if spec.kind == "date":
             return widgets.DatePicker(value=self.app.as_of if default == TODAY else default)
         if spec.kind == "bool":
@@ -85,7 +105,7 @@ class ModelForm:
             else:
                 options = [(spec.blank, None), *spec.choices]
             return dropdown(options, default, layout=wide)
-        return widgets.Text(value=default or "", layout=wide)
+        raise ValueError(f"unknown kind of control: {spec.kind}")
 
     def control(self, key: str) -> Any:
         return self.fields[key].control

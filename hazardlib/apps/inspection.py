@@ -21,7 +21,7 @@ from ..checklists import InspectionItem, load_checklists, load_problems
 from ..store import Store
 from .base import App
 from .enterprises import EnterprisePicker
-from .forms import TODAY, ModelForm, Spec
+from .forms import TODAY, ModelForm, Spec, text_box
 from .ui import FormField, button, esc, html_table, note, options_from, records_of, section, set_options
 
 GRADE_ORDER = {code: i for i, code in enumerate(vocab.GRADE.codes)}  # general < larger < major
@@ -69,7 +69,7 @@ class ChecklistRow:
         self.problem = widgets.Dropdown(
             options=problems, value=item.problem, layout=widgets.Layout(width="14em")
         )
-        self.description = widgets.Text(placeholder="问题描述", layout=widgets.Layout(width="22em"))
+        self.description = text_box(models.Hazard, "description", width="22em", placeholder="问题描述")
         self.details = widgets.HBox([self.grade, self.problem, self.description])
         self.details.layout.display = "none"
         app.on_change(self.result, self._toggle)
@@ -248,8 +248,9 @@ class InspectionApp(App):
         )
         self.instruments.value = html_table(shown, empty="尚未向该企业签发文书")
 
-    def hazard_data(self) -> list[dict[str, Any]]:
-        """One hazard per problem type among the failed items: the highest grade, the texts joined."""
+    def hazard_data(self) -> list[tuple[dict[str, Any], list[ChecklistRow]]]:
+        """One hazard per problem type among the failed items (the highest grade, the texts joined), with
+        the items it is made of."""
         assert self.enterprise is not None
         groups: dict[str, list[ChecklistRow]] = {}
         for r in self.rows:
@@ -268,11 +269,11 @@ class InspectionApp(App):
                 "sub_product_code": self.form.control("sub_product_code").value,
                 "found_date": found,
                 "source": "inspection",
-                "description": text[:4000],
+                "description": text,  # too long, it is refused beside its items, never cut short
             }
             if self.order_now.value:
                 data.update(ordered_date=found, deadline=self.deadline.value)
-            out.append(data)
+            out.append((data, rows))
         return out
 
     def save(self) -> None:
@@ -282,6 +283,8 @@ class InspectionApp(App):
             return
         self.confirmation.value = ""
         self.deadline_field.clear()
+        for r in self.rows:
+            r.field.clear()
         results = {r.item.code: bool(r.result.value) for r in self.rows}
         inspection = self.form.check(
             {"enterprise_id": self.enterprise["id"], "campaign_year": self.year, "results": results}
@@ -289,10 +292,14 @@ class InspectionApp(App):
         if inspection is None:
             return
         hazards = []
-        for data in self.hazard_data():
+        described = models.Hazard.model_fields["description"].title
+        for data, rows in self.hazard_data():
             record, findings = models.check(models.Hazard, data, today=self.as_of)
             if record is None:
                 self.show_findings(findings, {**self.form.fields, "整改期限": self.deadline_field})
+                for finding in (f for f in findings if f.field == described):
+                    for r in rows:
+                        r.field.set_error(finding.message)
                 return
             hazards.append(record)
         with self.store.transaction(self.transaction_context("现场检查")) as tx:

@@ -16,13 +16,14 @@ import ipywidgets as widgets
 import pandas as pd
 import sqlalchemy as sa
 
-from .. import ledger, schema, vocab
+from .. import ledger, models, schema, vocab
 from ..campaign import deadline_from
 from ..catalogue import load_catalogue
 from ..checklists import load_problems
-from ..errors import NotFound, OutOfScope
+from ..errors import NotFound, OutOfScope, ValidationFailed
 from ..store import Store
 from .base import App
+from .forms import text_box
 from .tables import PagedTable
 from .ui import (
     FormField,
@@ -274,13 +275,13 @@ class LedgerApp(App):
         self.move_day = widgets.DatePicker(value=self.as_of)
         self.outcome = widgets.Dropdown(options=[], layout=widgets.Layout(width="16em"))
         self.deadline = widgets.DatePicker(value=None)
-        self.move_note = widgets.Text(layout=widgets.Layout(width="28em"))
+        self.move_note = text_box(models.LedgerMove, "note")
         self.move_fields = {
             "move": FormField("move", "下一步", self.move, required=True),
             "day": FormField("day", "日期", self.move_day, required=True),
             "outcome": FormField("outcome", "结论", self.outcome, required=True),
             "deadline": FormField("deadline", "整改期限", self.deadline, hint="不填按行动默认期限"),
-            "note": FormField("note", "说明", self.move_note),
+            "note": FormField("note", models.LedgerMove.model_fields["note"].title or "", self.move_note),
         }
         self.on_change(self.move, lambda _v: self._shape_move_form())
         self.on_change(self.outcome, lambda _v: self._shape_move_form())
@@ -468,18 +469,22 @@ class LedgerApp(App):
             self.say("未登记：请补全标红的项目。", "error")
             return
         takes = (move, outcome) in TAKES_DEADLINE
-        with self.store.transaction(self.transaction_context(ledger.move_label(move))) as tx:
-            after = ledger.apply_move(
-                tx,
-                self.hazard["id"],
-                move,
-                day=day,
-                deadline=self.deadline.value if takes else None,
-                outcome=outcome,
-                note=self.move_note.value.strip() or None,
-                expected_version=self.hazard["version"],
-                today=self.as_of,
-            )
+        try:
+            with self.store.transaction(self.transaction_context(ledger.move_label(move))) as tx:
+                after = ledger.apply_move(
+                    tx,
+                    self.hazard["id"],
+                    move,
+                    day=day,
+                    deadline=self.deadline.value if takes else None,
+                    outcome=outcome,
+                    note=self.move_note.value.strip() or None,
+                    expected_version=self.hazard["version"],
+                    today=self.as_of,
+                )
+        except ValidationFailed as exc:  # the note too long: said beside it, and nothing recorded
+            self.report(exc, self.move_fields)
+            return
         self.__dict__.pop("_rule_findings", None)
         self.deadline.value = None
         self.open_hazard(self.hazard["id"])

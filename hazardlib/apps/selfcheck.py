@@ -19,6 +19,7 @@ from ..errors import Finding
 from ..store import Store
 from .base import App
 from .enterprises import EnterprisePicker
+from .forms import text_box
 from .ui import FormField, button, esc, note, options_from, section
 
 # Self-check items of checklists.toml and the SelfCheck fields that hold their answers.
@@ -76,12 +77,17 @@ class RiskRow:
 
     def __init__(self, point: RiskPoint):
         self.point = point
-        self.risk = widgets.Textarea(
+        item = models.RiskControlItem
+        self.risk = text_box(
+            item,
+            "risk_point",
+            area=True,
+            width="26em",
+            height="3.2em",
             placeholder="本单位在该环节的关键风险点（不涉及可不填）",
-            layout=widgets.Layout(width="26em", height="3.2em"),
         )
-        self.measure = widgets.Textarea(
-            placeholder="管控措施", layout=widgets.Layout(width="20em", height="3.2em")
+        self.measure = text_box(
+            item, "measure", area=True, width="20em", height="3.2em", placeholder="管控措施"
         )
         self.in_place = widgets.Checkbox(value=True, description="措施已落实", indent=False)
         self.grade = widgets.Dropdown(
@@ -145,7 +151,7 @@ class SelfCheckApp(App):
         self.rows_box = widgets.VBox()
         self.list_field = FormField("items", LIST_TITLE, widgets.HTML(), label_width="16em")
         self.major = widgets.Checkbox(description="本次自查发现重大风险，向县（市）局报告", indent=False)
-        self.major_text = widgets.Textarea(layout=widgets.Layout(width="36em", height="4em"))
+        self.major_text = text_box(models.SelfCheck, "major_risk_description", area=True, width="36em")
         self.fields["major_risk_reported"] = FormField(
             "major_risk_reported", fields["major_risk_reported"].title or "", self.major, label_width="16em"
         )
@@ -157,7 +163,7 @@ class SelfCheckApp(App):
         )
         self.fields["major_risk_description"].widget.layout.display = "none"
         self.on_change(self.major, self._toggle_major)
-        self.note = widgets.Textarea(layout=widgets.Layout(width="36em", height="3em"))
+        self.note = text_box(models.SelfCheck, "note", area=True, width="36em", height="3em")
         self.fields["note"] = FormField("note", fields["note"].title or "", self.note, label_width="16em")
         self.submit_btn = button("提交自查", style="success", key="submit")
         self.on_click(self.submit_btn, self.submit)

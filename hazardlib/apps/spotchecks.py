@@ -15,11 +15,12 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import models, records, schema, tracing, vocab
+from ..errors import ValidationFailed
 from ..store import PREFECTURE_CODE
 from .base import App
 from .casework import findings_html, page_of, verify_signal
 from .enterprises import EnterprisePicker
-from .forms import TODAY, ModelForm, Spec
+from .forms import TODAY, ModelForm, Spec, text_box
 from .tables import PagedTable
 from .ui import FormField, button, dropdown, html_table, note, options_from, records_of, section, set_options
 
@@ -209,7 +210,9 @@ class SpotCheckApp(App):
         self.sent = widgets.HTML()
         self.sent.add_class("hz-tasks-sent")
         self.task_pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="40em"))
-        self.task_note = widgets.Text(layout=widgets.Layout(width="28em"))
+        self.task_note = text_box(models.TracingReport, "note")
+        title = models.TracingReport.model_fields["note"].title or ""
+        self.task_note_field = FormField("task-note", title, self.task_note)
         self.task_to = dropdown(
             [
                 ("（转办给）", None),
@@ -227,7 +230,7 @@ class SpotCheckApp(App):
                 section("收到的追查任务"),
                 self.received,
                 FormField("task", "选择任务", self.task_pick).widget,
-                FormField("task-note", "办理情况", self.task_note).widget,
+                self.task_note_field.widget,
                 widgets.HBox([self.done_btn, self.task_to, self.pass_btn]),
                 section("发出的追查任务"),
                 self.sent,
@@ -275,9 +278,14 @@ class SpotCheckApp(App):
         if self.task_pick.value is None:
             self.say("请先选择任务。", "warn")
             return
-        tracing.complete(
-            self.store, int(self.task_pick.value), self.as_of, self.task_note.value.strip() or None
-        )
+        self.task_note_field.clear()
+        try:
+            tracing.complete(
+                self.store, int(self.task_pick.value), self.as_of, self.task_note.value.strip() or None
+            )
+        except ValidationFailed as exc:  # the note too long: said beside it, and nothing recorded
+            self.report(exc, {"note": self.task_note_field})
+            return
         self.say("追查任务已办结。", "ok")
         self.task_note.value = ""
         self._refresh_tracing()
@@ -287,13 +295,18 @@ class SpotCheckApp(App):
         if self.task_pick.value is None or self.task_to.value is None:
             self.say("请先选择任务和转办对象。", "warn")
             return
-        tracing.pass_on(
-            self.store,
-            int(self.task_pick.value),
-            self.as_of,
-            self.task_to.value,
-            self.task_note.value.strip() or None,
-        )
+        self.task_note_field.clear()
+        try:
+            tracing.pass_on(
+                self.store,
+                int(self.task_pick.value),
+                self.as_of,
+                self.task_to.value,
+                self.task_note.value.strip() or None,
+            )
+        except ValidationFailed as exc:  # the note too long: said beside it, and nothing recorded
+            self.report(exc, {"note": self.task_note_field})
+            return
         self.say("追查任务已转办。", "ok")
         self._refresh_tracing()
         self._refresh_findings()

@@ -71,7 +71,7 @@ class ImportContext:
     def __init__(self, store: Store, tx: Tx, spec: KindSpec, report: ImportReport, today: dt.date | None):
         self.store, self.tx, self.spec, self.report = store, tx, spec, report
         self.today = today
-        self._by_uscc: dict[str, tuple[int, str]] = {}
+        self._by_uscc: dict[str, tuple[int, str, str]] = {}  # code -> id, name, county
         self._by_name: dict[str, list[int]] | None = None
         self._seen: dict[int, tuple[int, int]] = {}  # hash of a key -> (row, hash of its content)
 
@@ -98,7 +98,7 @@ class ImportContext:
             code=code,
             message=message,
             field=header,
-            value=value if value is not None else (_shown(row.originals.get(column)) if column else None),
+            value=models.shown(row.originals.get(column)) if value is None and column else value,
             row=row.number,
             sheet=row.sheet,
             file=self.report.file,
@@ -152,6 +152,10 @@ class ImportContext:
                 self.finding(row, "uscc", str(exc), uscc_key, cells.get(uscc_key))
                 return None
             found = self._uscc(code)
+            if found is not None and self.store.county not in (None, found[2]):
+                held = records.held_elsewhere(code)  # the county learns that, and nothing of the other's
+                self.finding(row, held.code, held.message, uscc_key, code)
+                return None
             if found is not None:
                 if name and vocab.clean_name(name) != found[1]:
                     self.finding(
@@ -202,27 +206,30 @@ class ImportContext:
         self.finding(row, "registered", MESSAGES["registered"], severity="warning")
         return eid
 
-    def remember_enterprise(self, eid: int, uscc: str, name: str) -> None:
+    def remember_enterprise(self, eid: int, uscc: str, name: str, county: str) -> None:
         """After a row is written: the enterprise it registered can be found by later rows."""
-        self._by_uscc[uscc] = (eid, name)
+        self._by_uscc[uscc] = (eid, name, county)
         if self._by_name is not None:
             ids = self._by_name.setdefault(name, [])
             if eid not in ids:
                 ids.append(eid)
 
-    def _uscc(self, code: str) -> tuple[int, str] | None:
+    def _uscc(self, code: str) -> tuple[int, str, str] | None:
+        """The id, name and county of the enterprise holding ``code`` (any county's: a county session is
+        told only that another county holds it)."""
         if code in self._by_uscc:
             return self._by_uscc[code]
-        hit = self.conn.execute(sa.select(E.c.id, E.c.name).where(E.c.uscc == code)).first()
+        hit = self.conn.execute(sa.select(E.c.id, E.c.name, E.c.county_code).where(E.c.uscc == code)).first()
         if hit is None:
             return None
-        self._by_uscc[code] = (int(hit[0]), str(hit[1]))
+        self._by_uscc[code] = (int(hit[0]), str(hit[1]), str(hit[2]))
         return self._by_uscc[code]
 
     def _names(self) -> dict[str, list[int]]:
+        """The ids of the session's enterprises by name (a county's names are matched among its own)."""
         if self._by_name is None:
             self._by_name = {}
-            for eid, name in self.conn.execute(sa.select(E.c.id, E.c.name)):
+            for eid, name in self.conn.execute(self.store.scoped(sa.select(E.c.id, E.c.name), E)):
                 self._by_name.setdefault(str(name), []).append(int(eid))
         return self._by_name
 
@@ -275,7 +282,7 @@ class ImportContext:
         except ValidationFailed as exc:
             savepoint.rollback()
             for f in exc.findings:
-                self.finding(row, f.code, f.message)
+                self.finding(row, f.code, f.message, self.column_titled(f.field), models.shown(f.value))
             return None
         except HazardError as exc:
             savepoint.rollback()
@@ -287,6 +294,10 @@ class ImportContext:
         savepoint.commit()
         return outcome
 
+    def column_titled(self, title: str | None) -> str | None:
+        """The key of the kind's column that a model's field title names (as its header or a synonym)."""
+        return next((c.key for c in self.spec.columns if title in (c.header, *c.synonyms)), None)
+
     def count(self, table: str, outcome: str, n: int = 1) -> None:
         """Count ``n`` records of ``table`` written with ``outcome`` (none: nothing noted)."""
         if not n:
@@ -295,13 +306,6 @@ class ImportContext:
         if counts is None:
             counts = self.report.records[table] = Counter()
         counts[outcome] += n
-
-
-def _shown(value: Any) -> Any:
-    """A cell's value as a finding shows it: long text cut short (a finding is read, not a copy)."""
-    if isinstance(value, str) and len(value) > 200:
-        return f"{value[:50]}……（共 {len(value)} 个字符）"
-    return value
 
 
 def combine(outcomes: Iterable[str]) -> str:

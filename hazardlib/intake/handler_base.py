@@ -182,7 +182,8 @@ class Handler(abc.ABC):
 
     def written(self, found: int | PendingEnterprise, eid: int) -> None:
         if isinstance(found, PendingEnterprise):
-            self.ctx.remember_enterprise(eid, found.enterprise.uscc, found.enterprise.name)
+            e = found.enterprise
+            self.ctx.remember_enterprise(eid, e.uscc, e.name, e.county_code)
 
 
 def filled(cells: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:

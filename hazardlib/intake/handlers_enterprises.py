@@ -246,6 +246,7 @@ class Enterprises(Handler):
             else {}
         )
         absent = self._absent()
+        county = self.ctx.store.county
         new: list[tuple[Pending, dict[str, Any]]] = []
         changed: list[tuple[Pending, int, dict[str, Any]]] = []
         unchanged: list[Pending] = []
@@ -253,6 +254,10 @@ class Enterprises(Handler):
             found = stored.get(values["uscc"])
             if found is None:
                 new.append((row, values))
+                continue
+            if county not in (None, found["county_code"]):  # another county's: the row path refuses it
+                source = self._source(row)
+                self._done.append((source, self._one(source, values)))
                 continue
             if absent:
                 values = {**values, **{f: found[f] for f in absent}}
