@@ -51,6 +51,7 @@ from .store import SYSTEM_USER, Store, default_url
 log = logging.getLogger("hazardlib.login")
 
 LOGIN_CELL_TAG = "hazard-login"
+COOKIE_NAME = "hazard-login"
 LOGIN_TEMPLATE = "login.html"
 LOGOUT_TEMPLATE = "logout.html"
 WRONG = "用户名或密码错误，或账号已停用。"
@@ -240,6 +241,11 @@ class LogoutHandler(_Page):
 class AccountIdentityProvider(IdentityProvider):
     """Identity from the ``accounts`` table and the store's login sessions: a login form, and a signed
     cookie holding the session's nonce, re-checked on every request."""
+
+    @default("cookie_name")
+    def _cookie_name_default(self) -> str:
+        # One name whatever the address and port: every server behind one reverse proxy reads the same cookie.
+        return COOKIE_NAME
 
     @default("cookie_options")
     def _cookie_options_default(self) -> dict[str, Any]:
