@@ -26,6 +26,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -121,7 +122,7 @@ def trusted_proxies(values: Sequence[str] | str | None) -> list[Network]:
     return networks
 
 
-def tornado_settings(login: bool) -> dict[str, object]:
+def tornado_settings(login: bool) -> dict[str, Any]:
     """Voilà's tornado settings (given in ``apps/share/config/voila.py``, which reads ``HAZARD_LOGIN``).
 
     Without login, ``allow_remote_access`` is off: jupyter_server then refuses (403) any request whose
