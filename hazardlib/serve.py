@@ -257,6 +257,8 @@ def banner(config: ServeConfig) -> str:
         f"数据库：{shown_url(s.url)}",
         f"日志：{config.log_file or default_log_file()}",
     ]
+    if config.login and config.proxies:
+        lines.append(f"可信反向代理：{'、'.join(config.proxies)}（只采信它们转来的 X-Forwarded-For）")
     if config.login and not is_loopback(config.host):
         lines.append("注意：登录密码经网络明文传输；对外提供服务时请在前面加一层 HTTPS 反向代理。")
     lines.append("按 Ctrl+C 停止。")

@@ -5,6 +5,7 @@ sends); a kernel that was not bound opens no session."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import socket
@@ -98,6 +99,22 @@ def test_once_an_account_exists_login_is_on_and_the_login_decides_county_and_per
 
     local = hazard_serve(db, "--no-login", "--county", "522722")  # this machine only, as before
     assert local.exit_code == 0 and not started[-1].login and started[-1].session.county == "522722"
+
+
+def test_hazard_serve_passes_the_trusted_proxies_to_the_server_and_refuses_a_bad_one(db, started, tmp_path):
+    add_user(open_store(db), "张三", "522701", PASSWORD)
+    result = hazard_serve(db, "--trusted-proxy", "127.0.0.1", "--trusted-proxy", "10.1.0.0/16")
+    assert result.exit_code == 0, result.output
+    (config,) = started
+    assert (
+        config.proxies == ("127.0.0.1", "10.1.0.0/16")
+        and "可信反向代理：127.0.0.1、10.1.0.0/16" in result.output
+    )
+    env = serve.voila_env(dataclasses.replace(config, log_file=tmp_path / "d.log"), base={})
+    assert env["HAZARD_TRUSTED_PROXIES"] == "127.0.0.1,10.1.0.0/16"
+
+    bad = hazard_serve(db, "--trusted-proxy", "proxy.example")
+    assert bad.exit_code == 1 and "不是 IP 地址或网段" in bad.output and len(started) == 1
 
 
 @pytest.mark.parametrize(
