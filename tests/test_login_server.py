@@ -193,6 +193,14 @@ def test_a_page_open_under_an_account_that_is_then_disabled_loses_its_kernel_wit
             f"ws://127.0.0.1:{port}/api/kernels/{kernel}/channels", headers={"Cookie": wang.login_cookie()}
         )
         ws = await websocket_connect(channels)  # the page is open: its kernel is connected
+
+        async def read_everything() -> None:
+            # as the page does: a client that stops reading stops answering pings, and the server then
+            # drops the connection (and culls the kernel as idle), which is not what is tested here
+            while await ws.read_message() is not None:
+                pass
+
+        reader = asyncio.ensure_future(read_everything())
         client = AsyncHTTPClient()
         model = HTTPRequest(f"{served.base}api/kernels/{kernel}", headers={"Cookie": li.login_cookie()})
         assert json.loads((await client.fetch(model)).body)["id"] == kernel
@@ -207,6 +215,7 @@ def test_a_page_open_under_an_account_that_is_then_disabled_loses_its_kernel_wit
             except HTTPClientError as exc:
                 status = exc.code
         ws.close()
+        await reader
         return status, time.monotonic() - start
 
     status, waited = asyncio.run(scenario())
