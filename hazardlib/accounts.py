@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from . import schema
 from .errors import HazardError
+from .login_state import password_stamp, revoke_account
 from .regions import load_regions
 from .store import PREFECTURE_CODE, Store
 
@@ -116,16 +116,12 @@ def _decoy_hash() -> str:
     return _hasher().hash("hazardlib-no-such-account")
 
 
-def _stamp(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
-
-
 def _account(row: Mapping[Any, Any]) -> Account:
     return Account(
         name=row["name"],
         county=row["county_code"],
         active=bool(row["active"]),
-        stamp=_stamp(row["password_hash"]),
+        stamp=password_stamp(row["password_hash"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
@@ -196,28 +192,33 @@ def add_user(store: Store, name: str, county: str | None, password: str) -> Acco
         return _account(row.mappings().one())
 
 
-def _change(store: Store, name: str, values: dict[str, Any]) -> Account:
+def _change(store: Store, name: str, values: dict[str, Any], *, end_logins: bool = False) -> Account:
+    """Change an account; with ``end_logins``, its open logins end in the same transaction (so its open
+    pages can no longer write, and the servers stop their kernels within a minute)."""
     _require_prefecture(store)
     with store.transaction(CONTEXT) as tx:
         row = _row(store, (name or "").strip(), tx.conn)
         if row is None:
             raise AccountNotFound(name)
         after = tx.update(schema.accounts, int(row["id"]), values)
+        if end_logins:
+            revoke_account(tx.conn, str(row["name"]))
         return _account(after)
 
 
 def set_password(store: Store, name: str, password: str) -> Account:
-    """Give an account a new password (logins made with the old one stop working).
+    """Give an account a new password (its open logins end).
 
     Raises PrefectureOnly, AccountNotFound or WeakPassword.
     """
     check_password(password)
-    return _change(store, name, {"password_hash": _hasher().hash(password)})
+    return _change(store, name, {"password_hash": _hasher().hash(password)}, end_logins=True)
 
 
 def disable_user(store: Store, name: str) -> Account:
-    """Stop an account from logging in (its records and audit entries stay). Raises AccountNotFound."""
-    return _change(store, name, {"active": False})
+    """Stop an account from logging in and end its open logins (its records and audit entries stay).
+    Raises AccountNotFound."""
+    return _change(store, name, {"active": False}, end_logins=True)
 
 
 def enable_user(store: Store, name: str) -> Account:

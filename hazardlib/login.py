@@ -2,119 +2,110 @@
 
 * :class:`AccountIdentityProvider` is the Voilà server's identity provider: a Chinese login form (name and
   password) checked against the ``accounts`` table (:func:`hazardlib.accounts.verify_password`), and a
-  signed, HTTP-only login cookie holding the account's name. Every request looks the account up again,
-  so a disabled account or a changed password ends the login at once.
+  signed, HTTP-only login cookie holding a random nonce of a login session kept in the store
+  (:mod:`hazardlib.login_state`). Every request looks the session and its account up again, so logout, a
+  disabled account or a changed password ends the login at once, on every server sharing the store.
 * :func:`prelaunch_hook` runs in the server before each page's kernel starts: it reads the logged-in
   account from the request (``current_user``, set by the identity provider from the signed cookie, never
   from the query string or anything else the browser sends), looks up its county, and puts a first cell
-  into the notebook that binds the kernel to that person and county
+  into the notebook that binds the kernel to that person, county and login session
   (:func:`hazardlib.apps.session.bind_login`). An unknown or disabled account gets 403 and no kernel.
+* :class:`KernelReaper` shuts down, within :data:`REAP_SECONDS`, the kernels whose login has ended.
+* Failed logins slow down further tries for that name and that client address
+  (:class:`hazardlib.login_state.LoginThrottle`); the client address is the connection's, or, from a
+  reverse proxy named with ``hazard serve --trusted-proxy``, the one its X-Forwarded-For gives
+  (:func:`client_address`).
 
 This module runs inside the Voilà server process only (it imports tornado and jupyter_server).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import ipaddress
 import json
 import logging
 import math
 import os
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import nbformat
+from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.identity import IdentityProvider, User
 from jupyter_server.auth.login import LoginFormHandler
 from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
 from tornado import web
+from tornado.ioloop import PeriodicCallback
 from traitlets import default
 
+from . import login_state
 from .accounts import Account, get_account, verify_password
 from .apps.session import ENV_DB
+from .serve import ENV_TRUSTED_PROXIES, Network, trusted_proxies
 from .store import SYSTEM_USER, Store, default_url
 
 log = logging.getLogger("hazardlib.login")
 
 LOGIN_CELL_TAG = "hazard-login"
+COOKIE_NAME = "hazard-login"
 LOGIN_TEMPLATE = "login.html"
 LOGOUT_TEMPLATE = "logout.html"
 WRONG = "用户名或密码错误，或账号已停用。"
 FORBIDDEN = "没有权限打开本页面：登录账号不存在或已停用，请重新登录。"
-THROTTLED = "登录失败次数过多，请{minutes}分钟后再试；如忘记密码，请联系州局管理员重设。"
+THROTTLED = "登录失败次数较多，请{wait}后再试；如忘记密码，请联系州局管理员重设。"
+# How often the server looks for kernels whose login has ended (they go within twice this at most).
+REAP_SECONDS = 20
 
 
 class TooManyFailures(Exception):
-    """Login refused without looking at the password: too many recent failures for the name or address."""
+    """Login refused without looking at the password: the name or address failed recently, wait a while."""
 
     def __init__(self, wait: float):
         self.wait = wait
-        super().__init__(THROTTLED.format(minutes=max(1, math.ceil(wait / 60))))
+        seconds = max(1, math.ceil(wait))
+        super().__init__(
+            THROTTLED.format(wait=f"{seconds}秒" if seconds < 60 else f"{math.ceil(seconds / 60)}分钟")
+        )
 
 
-class FailedLogins:
-    """Recent failed logins, per account name and per network address, kept in the server's memory.
-
-    After ``per_name`` failures for one name, or ``per_address`` from one address (an office's staff may
-    share one), within ``window`` seconds, further attempts are refused, the password unchecked, until the
-    oldest of those failures is ``window`` old. A successful login clears its name's failures. Names and
-    addresses whose failures are all older than ``window`` are forgotten once :attr:`SWEEP_AT` are kept.
-    """
-
-    SWEEP_AT = 10_000
-
-    def __init__(
-        self,
-        per_name: int = 5,
-        per_address: int = 20,
-        window: float = 15 * 60,
-        clock: Callable[[], float] = time.monotonic,
-    ):
-        self.limits = {"name": per_name, "address": per_address}
-        self.window, self.clock = window, clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures.get(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if not times:
-            self._failures.pop(key, None)
-        return times
-
-    def wait(self, name: str, address: str) -> float:
-        """Seconds until ``name`` may try again from ``address`` (0: now)."""
-        with self._lock:
-            now = self.clock()
-            waits = [
-                times[-self.limits[kind]] + self.window - now
-                for kind, key in (("name", name), ("address", address))
-                if len(times := self._recent((kind, key), now)) >= self.limits[kind]
-            ]
-        return max(waits, default=0.0)
-
-    def failed(self, name: str, address: str) -> None:
-        with self._lock:
-            now = self.clock()
-            if len(self._failures) >= self.SWEEP_AT:  # many names tried: forget the ones whose time is up
-                for stale in [k for k, times in self._failures.items() if times[-1] <= now - self.window]:
-                    del self._failures[stale]
-            for kind, key in (("name", name), ("address", address)):
-                self._recent((kind, key), now)
-                self._failures.setdefault((kind, key), deque()).append(now)
-
-    def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._failures.pop(("name", name), None)
+THROTTLE = login_state.LoginThrottle()
 
 
-FAILED_LOGINS = FailedLogins()
+@functools.cache
+def _proxies(value: str) -> list[Network]:
+    return trusted_proxies(value)
+
+
+def client_address(remote_ip: str, forwarded_for: str | None, proxies: list[Network]) -> str:
+    """The address of the client: the connection's, unless it comes from one of ``proxies``; then the
+    right-most address of X-Forwarded-For that is not a proxy's (each proxy appends the address it got the
+    request from, so the entries left of that could have been written by the client itself)."""
+
+    def trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in proxies)
+
+    if not forwarded_for or not trusted(remote_ip):
+        return remote_ip
+    for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
+        if not trusted(hop):
+            return hop if hop else remote_ip
+    return remote_ip
+
+
+def request_address(handler: web.RequestHandler) -> str:
+    """The client address of a request, believing X-Forwarded-For only from ``HAZARD_TRUSTED_PROXIES``."""
+    proxies = _proxies(os.environ.get(ENV_TRUSTED_PROXIES, ""))
+    return client_address(
+        str(handler.request.remote_ip), handler.request.headers.get("X-Forwarded-For"), proxies
+    )
 
 
 @functools.cache
@@ -129,20 +120,68 @@ def accounts_store() -> Store:
 
 @dataclass
 class AccountUser(User):
-    """A logged-in account: ``username`` is the account's name; ``county`` None is the prefecture."""
+    """A logged-in account: ``username`` is the account's name; ``county`` None is the prefecture;
+    ``session_id`` and ``nonce`` are its login session's (the nonce is the cookie's secret)."""
 
     county: str | None = None
     stamp: str = ""
+    session_id: int | None = None
+    nonce: str = field(default="", repr=False)
 
     @classmethod
-    def of(cls, account: Account) -> AccountUser:
+    def of(cls, account: Account, session_id: int | None = None, nonce: str = "") -> AccountUser:
         return cls(
             username=account.name,
             name=account.name,
             display_name=account.name,
             county=account.county,
             stamp=account.stamp,
+            session_id=session_id,
+            nonce=nonce,
         )
+
+
+class KernelReaper:
+    """Shuts down the kernels whose login has ended (logout, account disabled, password changed, a day old).
+
+    The kernels a login uses are learnt from their websockets: the identity provider tells the reaper
+    (:meth:`watch`) which login opened a websocket to which kernel. Every :data:`REAP_SECONDS` it looks
+    those logins up in the store and shuts down, through the server's kernel manager, each kernel that a
+    login no longer valid has used. Kernels never connected are culled as idle (``cull_idle_timeout``).
+    """
+
+    def __init__(self, interval: float = REAP_SECONDS):
+        self.interval = interval
+        self.kernels: dict[str, set[int]] = {}
+        self.manager: Any = None
+        self._callback: PeriodicCallback | None = None
+
+    def watch(self, manager: Any, kernel_id: str, session_id: int) -> None:
+        """Note that ``session_id`` uses ``kernel_id`` (of ``manager``); the first call starts the sweeps."""
+        self.kernels.setdefault(kernel_id, set()).add(session_id)
+        if self._callback is None:
+            self.manager = manager
+            self._callback = PeriodicCallback(self.sweep, self.interval * 1000)
+            self._callback.start()
+
+    async def sweep(self) -> list[str]:
+        """Shut down the kernels of ended logins now; returns their ids."""
+        running = set(self.manager.list_kernel_ids())
+        for gone in set(self.kernels) - running:
+            del self.kernels[gone]
+        sessions = set().union(*self.kernels.values())
+        with accounts_store().read() as conn:
+            valid = login_state.valid_sessions(conn, sessions)
+        ended = [k for k, used in self.kernels.items() if used - valid.keys()]
+        for kernel_id in ended:
+            del self.kernels[kernel_id]
+            log.info("kernel %s shut down: its login has ended", kernel_id)
+            with contextlib.suppress(KeyError, web.HTTPError):  # already gone
+                await ensure_async(self.manager.shutdown_kernel(kernel_id))
+        return ended
+
+
+REAPER = KernelReaper()
 
 
 class _Page(JupyterHandler):
@@ -186,16 +225,27 @@ class LoginHandler(_Page, LoginFormHandler):
 
 
 class LogoutHandler(_Page):
-    """Log out, and say so in Chinese."""
+    """Log out: the login session ends in the store (a copy of the cookie is refused from now on, on every
+    server), the cookie is cleared, and the page says so in Chinese."""
 
     @allow_unauthenticated
     def get(self) -> None:
+        user = self.current_user
+        if isinstance(user, AccountUser) and user.nonce:
+            login_state.revoke(accounts_store(), user.nonce)
+            log.info("logout: %s", user.username)
         self.identity_provider.clear_login_cookie(self)
         self.write(self.render_template(LOGOUT_TEMPLATE))
 
 
 class AccountIdentityProvider(IdentityProvider):
-    """Identity from the ``accounts`` table: a login form, and a signed cookie re-checked on every request."""
+    """Identity from the ``accounts`` table and the store's login sessions: a login form, and a signed
+    cookie holding the session's nonce, re-checked on every request."""
+
+    @default("cookie_name")
+    def _cookie_name_default(self) -> str:
+        # One name whatever the address and port: every server behind one reverse proxy reads the same cookie.
+        return COOKIE_NAME
 
     @default("cookie_options")
     def _cookie_options_default(self) -> dict[str, Any]:
@@ -204,7 +254,7 @@ class AccountIdentityProvider(IdentityProvider):
 
     @default("get_secure_cookie_kwargs")
     def _get_secure_cookie_kwargs_default(self) -> dict[str, Any]:
-        return {"max_age_days": 1}  # a login lasts one working day at most
+        return {"max_age_days": 1}  # a login lasts one working day at most (the session expires too)
 
     @property
     def auth_enabled(self) -> bool:
@@ -217,34 +267,53 @@ class AccountIdentityProvider(IdentityProvider):
     def get_handlers(self) -> list[tuple[str, object]]:
         return [(r"/login", LoginHandler), (r"/logout", LogoutHandler)]
 
+    async def get_user(self, handler: web.RequestHandler) -> User | None:
+        """The logged-in user of a request; a kernel's websocket is noted for the :class:`KernelReaper`."""
+        user = await ensure_async(super().get_user(handler))
+        kernel_id = handler.path_kwargs.get("kernel_id")
+        websocket = isinstance(handler, KernelWebsocketHandler)
+        if websocket and isinstance(user, AccountUser) and user.session_id is not None and kernel_id:
+            REAPER.watch(handler.settings["kernel_manager"], kernel_id, user.session_id)
+        return user
+
     def process_login_form(self, handler: web.RequestHandler) -> User | None:
-        """The account the form names, if its password is right; raises TooManyFailures (unchecked) after
-        too many recent failures for the name or the address (:class:`FailedLogins`)."""
+        """The account the form names, if its password is right, with a new login session; raises
+        TooManyFailures (the password unchecked) while the name or the address has to wait after failures
+        (:class:`hazardlib.login_state.LoginThrottle`)."""
         name = handler.get_argument("username", default="")
-        password = handler.get_argument("password", default="")
-        remote = str(handler.request.remote_ip)
-        if wait := FAILED_LOGINS.wait(name, remote):
-            log.warning("login throttled for %r from %s (%.0f s)", name[:64], remote, wait)
+        # The password exactly as typed: tornado strips arguments by default, and a password may start or
+        # end with a space.
+        password = handler.get_argument("password", default="", strip=False)
+        address = request_address(handler)
+        store = accounts_store()
+        if wait := THROTTLE.wait(store, name, address):
+            log.warning("login throttled for %r from %s (%.0f s)", name[:64], address, wait)
             raise TooManyFailures(wait)
-        account = verify_password(accounts_store(), name, password)
+        account = verify_password(store, name, password)
         if account is None:
-            FAILED_LOGINS.failed(name, remote)
-            log.warning("login refused for %r from %s", name[:64], remote)
-            self.log.warning("Login refused for %r from %s", name[:64], remote)
+            THROTTLE.failed(store, name, address)
+            log.warning("login refused for %r from %s", name[:64], address)
+            self.log.warning("Login refused for %r from %s", name[:64], address)
             return None
-        FAILED_LOGINS.succeeded(name)
-        log.info("login: %s (%s) from %s", account.name, account.scope_code, remote)
-        return AccountUser.of(account)
+        THROTTLE.succeeded(store, account.name)
+        nonce, session_id = login_state.open_session(store, account.name, account.stamp)
+        log.info("login: %s (%s) from %s, session %d", account.name, account.scope_code, address, session_id)
+        return AccountUser.of(account, session_id, nonce)
 
     def user_to_cookie(self, user: User) -> str:
-        return json.dumps({"username": user.username, "stamp": getattr(user, "stamp", "")})
+        return json.dumps({"nonce": getattr(user, "nonce", "")})
 
     def user_from_cookie(self, cookie_value: str) -> User | None:
         data = json.loads(cookie_value)
-        account = get_account(accounts_store(), str(data.get("username", "")))
-        if account is None or not account.active or account.stamp != data.get("stamp"):
+        nonce = data.get("nonce") if isinstance(data, dict) else None
+        found = login_state.session_of(accounts_store(), str(nonce or ""))
+        if found is None:
             return None
-        return AccountUser.of(account)
+        session_id, name = found
+        account = get_account(accounts_store(), name)
+        if account is None or not account.active:
+            return None
+        return AccountUser.of(account, session_id, str(nonce))
 
     def generate_anonymous_user(self, handler: web.RequestHandler) -> User:
         raise web.HTTPError(403)  # never: login is always required
@@ -253,10 +322,12 @@ class AccountIdentityProvider(IdentityProvider):
         return None
 
 
-def login_cell(account: Account) -> nbformat.NotebookNode:
-    """The cell that binds a kernel to ``account`` (its values written as Python literals, never pasted)."""
+def login_cell(account: Account, session_id: int) -> nbformat.NotebookNode:
+    """The cell that binds a kernel to ``account`` and its login session (its values written as Python
+    literals, never pasted)."""
     source = (
-        f"from hazardlib.apps.session import bind_login\nbind_login({account.name!r}, {account.county!r})"
+        "from hazardlib.apps.session import bind_login\n"
+        f"bind_login({account.name!r}, {account.county!r}, {int(session_id)!r})"
     )
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata["tags"] = [LOGIN_CELL_TAG]
@@ -271,14 +342,15 @@ def prelaunch_hook(handler: web.RequestHandler, notebook: nbformat.NotebookNode,
     """
     user = handler.current_user
     name = user.username if isinstance(user, AccountUser) else None
+    session_id = user.session_id if isinstance(user, AccountUser) else None
     account = get_account(accounts_store(), name) if name else None
-    if account is None or not account.active:
+    if account is None or not account.active or session_id is None:
         log.warning("page refused: no active account for %r", name)
         raise web.HTTPError(403, FORBIDDEN)
     notebook.cells = [
         c for c in notebook.cells if LOGIN_CELL_TAG not in c.get("metadata", {}).get("tags", [])
     ]
-    cell = login_cell(account)
+    cell = login_cell(account, session_id)
     if notebook.get("nbformat_minor", 5) < 5:
         cell.pop("id", None)  # cell ids came with nbformat 4.5
     notebook.cells.insert(0, cell)
@@ -288,8 +360,10 @@ def prelaunch_hook(handler: web.RequestHandler, notebook: nbformat.NotebookNode,
 __all__ = [
     "AccountIdentityProvider",
     "AccountUser",
+    "KernelReaper",
     "LoginHandler",
     "LogoutHandler",
+    "client_address",
     "login_cell",
     "prelaunch_hook",
 ]

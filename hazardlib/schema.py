@@ -387,6 +387,44 @@ accounts = sa.Table(
     *_meta_columns(),
 )
 
+# The login state of ``hazard serve`` (hazardlib.login_state), kept in the store so that several servers on
+# one database share it and a restart keeps everyone logged in.
+# One row per login: the cookie holds a random nonce; only its SHA-256 is kept here. ``stamp`` is the
+# account's password stamp at login (a changed password ends the login); ``revoked_at`` is set by logout and
+# by ``hazard users disable|passwd``.
+login_sessions = sa.Table(
+    "login_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("nonce_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("account_name", sa.String(32), nullable=False, index=True),
+    sa.Column("stamp", sa.String(16), nullable=False),
+    sa.Column("issued_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime, nullable=True),
+)
+
+# Recent failed logins per account name (kind "name") and per client address (kind "address"): how many
+# since the last quiet spell, and when the next attempt is allowed (a growing back-off, never a lockout).
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failed_at", sa.DateTime, nullable=False),
+    sa.Column("retry_at", sa.DateTime, nullable=False),
+)
+
+# Secrets the servers share, generated once: "cookie" signs the login cookies.
+server_secrets = sa.Table(
+    "server_secrets",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
 store_meta = sa.Table(
     "store_meta",
     metadata,

@@ -9,7 +9,10 @@ internet), cull the kernels of closed pages, and refuse template or theme overri
 With login on (``ServeConfig.login``), Voilà asks for an account name and password
 (:class:`hazardlib.login.AccountIdentityProvider`) and binds each page's kernel to the logged-in account's
 person and county (:func:`hazardlib.login.prelaunch_hook`); the session's person and county are then not
-in the environment at all. Serving beyond this machine is refused without login (:func:`check_exposure`).
+in the environment at all. Serving beyond this machine is refused without login (:func:`check_exposure`),
+and without login the server answers only requests addressed to a loopback name or address (its ``Host``
+header), so a web page cannot reach it through a domain of its own that resolves to 127.0.0.1 (DNS
+rebinding): see :func:`tornado_settings`.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -36,7 +40,12 @@ CULL_IDLE_SECONDS = 30
 CULL_INTERVAL_SECONDS = 10
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ENV_DASHBOARDS = "HAZARD_DASHBOARDS"
+# The reverse proxies whose X-Forwarded-For the login believes (comma-separated addresses or networks).
+ENV_TRUSTED_PROXIES = "HAZARD_TRUSTED_PROXIES"
 IDENTITY_PROVIDER = "hazardlib.login.AccountIdentityProvider"
+# Voilà's websocket carries an uploaded file in one message: room for the largest upload the import
+# dashboard accepts (hazardlib.apps.exports.MAX_UPLOAD_MB), and a little more.
+WEBSOCKET_MAX_MESSAGE_BYTES = 100 * 1024 * 1024
 
 
 class DashboardsNotFound(HazardError):
@@ -86,6 +95,45 @@ def check_exposure(host: str, login: bool, active_accounts: int | None = None) -
         )
 
 
+class BadProxy(HazardError):
+    """A --trusted-proxy value that is not an address or network."""
+
+    def __init__(self, value: str):
+        self.value = value
+        super().__init__(f"--trusted-proxy 的值“{value}”不是 IP 地址或网段（如 127.0.0.1、10.0.0.0/24）")
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_proxies(values: Sequence[str] | str | None) -> list[Network]:
+    """The reverse proxies' addresses or networks (a list, or the comma-separated environment value);
+    raises BadProxy (Chinese message) for anything else."""
+    if isinstance(values, str) or values is None:
+        values = (values or "").split(",")
+    networks = []
+    for value in (v.strip() for v in values):
+        if not value:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            raise BadProxy(value) from None
+    return networks
+
+
+def tornado_settings(login: bool) -> dict[str, Any]:
+    """Voilà's tornado settings (given in ``apps/share/config/voila.py``, which reads ``HAZARD_LOGIN``).
+
+    Without login, ``allow_remote_access`` is off: jupyter_server then refuses (403) any request whose
+    ``Host`` is not a loopback address or ``localhost``, websockets included, so a page of another site
+    reaching this server through a domain that resolves to 127.0.0.1 gets nothing. With login, requests
+    come by whatever name the offices or the reverse proxy use, and the login cookie (which the browser
+    sends only to the name it was set for) keeps other sites out.
+    """
+    return {"websocket_max_message_size": WEBSOCKET_MAX_MESSAGE_BYTES, "allow_remote_access": login}
+
+
 def check_port(host: str, port: int) -> None:
     """Raise PortUnavailable (Chinese message) unless ``host``:``port`` can be listened on now."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -130,6 +178,8 @@ class ServeConfig:
     log_file: Path | None = None
     # On: each person logs in, and the session's person and county are the account's, not ``session``'s.
     login: bool = False
+    # Reverse proxies whose X-Forwarded-For names the client (login throttling counts by client address).
+    proxies: tuple[str, ...] = ()
 
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -154,6 +204,8 @@ def voila_command(config: ServeConfig) -> list[str]:
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.allow_template_override=NO",
         "--VoilaConfiguration.allow_theme_override=NO",
+        # Kernels of closed pages go after CULL_IDLE_SECONDS; with login on, the kernels of ended logins
+        # (disabled, password changed, logged out, a day old) go within a minute (hazardlib.login.KernelReaper).
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
         *([f"--Voila.identity_provider_class={IDENTITY_PROVIDER}"] if config.login else []),
@@ -172,12 +224,13 @@ def voila_env(config: ServeConfig, base: Mapping[str, str] | None = None) -> dic
         for var in (ENV_USER, ENV_COUNTY):
             env.pop(var, None)
         env[ENV_LOGIN] = "1"
+        env[ENV_TRUSTED_PROXIES] = ",".join(config.proxies)
     else:
         env.pop(ENV_LOGIN, None)
-    # The template lives in the package's Jupyter data folder; its config folder holds voila.json, which
-    # lets an upload up to the size the import dashboard accepts through Voilà's websocket (a dict
-    # setting that the command line cannot give as a number). With login on, the login folder's voila.py
-    # adds the prelaunch hook (a Python callable, which the command line cannot give either).
+        env.pop(ENV_TRUSTED_PROXIES, None)
+    # The template lives in the package's Jupyter data folder; its config folder holds voila.py, which
+    # gives the tornado settings (tornado_settings: a dict the command line cannot give). With login on,
+    # the login folder's voila.py adds the prelaunch hook and the store's cookie secret.
     config_folders = [template_root() / "config", *([template_root() / "login"] if config.login else [])]
     for var, folders in (("JUPYTER_PATH", [template_root()]), ("JUPYTER_CONFIG_PATH", config_folders)):
         env[var] = os.pathsep.join([*map(str, folders), *([env[var]] if env.get(var) else [])])
@@ -204,6 +257,8 @@ def banner(config: ServeConfig) -> str:
         f"数据库：{shown_url(s.url)}",
         f"日志：{config.log_file or default_log_file()}",
     ]
+    if config.login and config.proxies:
+        lines.append(f"可信反向代理：{'、'.join(config.proxies)}（只采信它们转来的 X-Forwarded-For）")
     if config.login and not is_loopback(config.host):
         lines.append("注意：登录密码经网络明文传输；对外提供服务时请在前面加一层 HTTPS 反向代理。")
     lines.append("按 Ctrl+C 停止。")

@@ -28,6 +28,7 @@ from .errors import NotFound, OutOfScope, StaleRecord, StoreError
 
 if TYPE_CHECKING:  # the counters import the store's schema; the store imports them lazily
     from .counters import Tracker
+    from .login_state import LoginBinding
 
 PREFECTURE_CODE = "522700"
 SYSTEM_USER = "系统"
@@ -163,12 +164,22 @@ class Store:
 
     ``county`` None or ``"522700"`` is the prefecture, which sees every county; a county code limits
     every read through :meth:`scoped` and every write through :meth:`transaction` to that county.
+    ``login``: the dashboard login the session acts under (:class:`hazardlib.login_state.LoginBinding`);
+    every write transaction first checks, in that transaction, that the login has not ended.
     """
 
-    def __init__(self, url: str | None = None, *, user: str | None = None, county: str | None = None):
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        user: str | None = None,
+        county: str | None = None,
+        login: LoginBinding | None = None,
+    ):
         self.url = url or default_url()
         self.user = (user or "").strip() or default_user()
         self.county = None if county in (None, "", PREFECTURE_CODE) else county
+        self.login = login
         self.engine = make_engine(self.url)
 
     # -- schema -------------------------------------------------------------------------------
@@ -264,6 +275,8 @@ class Store:
             conn.info["write_county"] = self.county
             try:
                 with conn.begin():
+                    if self.login is not None:  # a disabled account or ended login writes nothing
+                        self.login.check(conn)
                     tx = Tx(self, conn, context)
                     yield tx
                     tx.counts.flush()

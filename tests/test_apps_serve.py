@@ -66,11 +66,13 @@ def test_the_session_travels_to_the_kernels_in_the_environment_with_the_template
     }
     first, rest = env["JUPYTER_PATH"].split(":", 1)
     assert rest == "/x" and (Path(first) / "voila" / "templates" / "hazard" / "index.html.j2").is_file()
-    config = json.loads(
-        (Path(env["JUPYTER_CONFIG_PATH"].split(":")[0]) / "voila.json").read_text(encoding="utf-8")
-    )
-    mb = config["Voila"]["tornado_settings"]["websocket_max_message_size"] / 1024 / 1024
-    assert mb >= MAX_UPLOAD_MB  # an upload the import accepts gets through Voilà's websocket
+    config = (Path(env["JUPYTER_CONFIG_PATH"].split(":")[0]) / "voila.py").read_text(encoding="utf-8")
+    assert "c.Voila.tornado_settings = tornado_settings(login=login_required())" in config
+    for login in (False, True):
+        mb = serve.tornado_settings(login)["websocket_max_message_size"] / 1024 / 1024
+        assert mb >= MAX_UPLOAD_MB  # an upload the import accepts gets through Voilà's websocket
+    assert serve.tornado_settings(login=False)["allow_remote_access"] is False  # loopback Host only
+    assert serve.tornado_settings(login=True)["allow_remote_access"] is True  # the login cookie guards it
     assert Session.from_env(env) == SESSION
 
 

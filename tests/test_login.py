@@ -5,7 +5,9 @@ sends); a kernel that was not bound opens no session."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import socket
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,17 +15,19 @@ from typing import Any
 
 import nbformat
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from tornado import web
 
-from hazardlib import login, serve
-from hazardlib.accounts import Account, add_user, disable_user, get_account, set_password
+from hazardlib import login, login_state, schema, serve
+from hazardlib.accounts import Account, add_user, disable_user, enable_user, get_account, set_password
 from hazardlib.apps import session as session_module
 from hazardlib.apps.base import Unavailable
 from hazardlib.apps.landing import LandingApp
 from hazardlib.apps.session import Session, SessionError, bind_login
 from hazardlib.cli import main
-from hazardlib.store import open_store
+from hazardlib.devtools.workload import add_enterprises
+from hazardlib.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "secret-都匀-1"
@@ -97,6 +101,22 @@ def test_once_an_account_exists_login_is_on_and_the_login_decides_county_and_per
     assert local.exit_code == 0 and not started[-1].login and started[-1].session.county == "522722"
 
 
+def test_hazard_serve_passes_the_trusted_proxies_to_the_server_and_refuses_a_bad_one(db, started, tmp_path):
+    add_user(open_store(db), "张三", "522701", PASSWORD)
+    result = hazard_serve(db, "--trusted-proxy", "127.0.0.1", "--trusted-proxy", "10.1.0.0/16")
+    assert result.exit_code == 0, result.output
+    (config,) = started
+    assert (
+        config.proxies == ("127.0.0.1", "10.1.0.0/16")
+        and "可信反向代理：127.0.0.1、10.1.0.0/16" in result.output
+    )
+    env = serve.voila_env(dataclasses.replace(config, log_file=tmp_path / "d.log"), base={})
+    assert env["HAZARD_TRUSTED_PROXIES"] == "127.0.0.1,10.1.0.0/16"
+
+    bad = hazard_serve(db, "--trusted-proxy", "proxy.example")
+    assert bad.exit_code == 1 and "不是 IP 地址或网段" in bad.output and len(started) == 1
+
+
 @pytest.mark.parametrize(
     ("host", "loopback"),
     [
@@ -121,21 +141,25 @@ def test_with_login_voila_gets_the_identity_provider_and_hook_and_the_kernels_no
     env = serve.voila_env(config, base={"HAZARD_USER": "shell-user", "HAZARD_COUNTY": "522700"})
     assert env["HAZARD_LOGIN"] == "1" and "HAZARD_USER" not in env and "HAZARD_COUNTY" not in env
     folders = [Path(p) for p in env["JUPYTER_CONFIG_PATH"].split(":")]
-    hook_config = next(p / "voila.py" for p in folders if (p / "voila.py").is_file())
-    assert "c.VoilaConfiguration.prelaunch_hook = prelaunch_hook" in hook_config.read_text(encoding="utf-8")
+    configs = [(p / "voila.py").read_text(encoding="utf-8") for p in folders if (p / "voila.py").is_file()]
+    assert any("c.VoilaConfiguration.prelaunch_hook = prelaunch_hook" in text for text in configs)
+    assert any("c.Voila.cookie_secret = cookie_secret(accounts_store())" in text for text in configs)
 
     off = serve.ServeConfig(SESSION, log_file=tmp_path / "d.log")
     assert not any("identity_provider" in a for a in serve.voila_command(off))
     plain = serve.voila_env(off, base={"HAZARD_LOGIN": "1"})
     assert "HAZARD_LOGIN" not in plain and plain["HAZARD_USER"] == "张三"
-    assert not any((Path(p) / "voila.py").exists() for p in plain["JUPYTER_CONFIG_PATH"].split(":"))
+    plain_configs = [Path(p) / "voila.py" for p in plain["JUPYTER_CONFIG_PATH"].split(":")]
+    assert not any("prelaunch_hook" in p.read_text(encoding="utf-8") for p in plain_configs if p.exists())
 
 
 # -- the server: identity from the accounts table ------------------------------------------------------
 
 
 class FakeRequest:
-    remote_ip = "10.0.0.8"
+    def __init__(self, remote_ip: str = "10.0.0.8", forwarded_for: str | None = None):
+        self.remote_ip = remote_ip
+        self.headers = {"X-Forwarded-For": forwarded_for} if forwarded_for is not None else {}
 
 
 class FakeHandler:
@@ -146,7 +170,7 @@ class FakeHandler:
         self.arguments = arguments
         self.request = FakeRequest()
 
-    def get_argument(self, name: str, default: str = "") -> str:
+    def get_argument(self, name: str, default: str = "", strip: bool = True) -> str:
         return self.arguments.get(name, default)
 
 
@@ -162,67 +186,125 @@ def served_db(db, monkeypatch) -> str:
     return db
 
 
-@pytest.fixture(autouse=True)
-def fresh_failures(monkeypatch) -> login.FailedLogins:
-    """Each test starts with no failed logins remembered (the server keeps them in its memory)."""
-    failures = login.FailedLogins()
-    monkeypatch.setattr(login, "FAILED_LOGINS", failures)
-    return failures
-
-
 class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
+    """A clock for the login throttle that the test moves on by hand."""
 
-    def __call__(self) -> float:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 12, 6, 9, 0, 0)
+
+    def __call__(self) -> dt.datetime:
         return self.now
 
+    def tick(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
 
-def test_failed_logins_hold_back_a_name_or_an_address_for_a_while():
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """The server's login throttle, on a clock the test moves."""
+    c = Clock()
+    monkeypatch.setattr(login, "THROTTLE", login_state.LoginThrottle(clock=c))
+    return c
+
+
+def test_the_wait_after_failed_logins_doubles_up_to_a_minute():
+    backoff = login_state.Backoff(free=3)
+    assert [backoff.delay(n) for n in range(1, 12)] == [0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
+    assert backoff.delay(10_000) == 60  # never a lockout, however many failures
+
+
+def test_failed_logins_slow_a_name_and_an_address_down_and_are_forgotten(store_url):
+    store = open_store(store_url, user="州局管理员")
     clock = Clock()
-    failures = login.FailedLogins(per_name=3, per_address=5, window=600, clock=clock)
+    throttle = login_state.LoginThrottle(
+        per_name=login_state.Backoff(free=2, cap=30),
+        per_address=login_state.Backoff(free=4, cap=30),
+        clock=clock,
+    )
     for _ in range(2):
-        failures.failed("张三", "10.0.0.8")
-        clock.now += 10
-    assert failures.wait("张三", "10.0.0.8") == 0  # two failures: still free
-    failures.failed("张三", "10.0.0.8")
-    assert failures.wait("张三", "10.0.0.9") == 600 - 20  # the name, from anywhere, until the first expires
-    assert failures.wait("李四", "10.0.0.8") == 0  # the address: 3 of 5
-    failures.failed("李四", "10.0.0.8")
-    failures.failed("王五", "10.0.0.8")
-    assert failures.wait("赵六", "10.0.0.8") == 600 - 20 and failures.wait("赵六", "10.0.0.7") == 0
-    clock.now += 600 - 20
-    assert failures.wait("张三", "10.0.0.9") == 0 and failures.wait("赵六", "10.0.0.8") == 0
-    failures.failed("张三", "10.0.0.9")
-    failures.succeeded("张三")  # a right password clears the name's failures
-    assert failures.wait("张三", "10.0.0.9") == 0
+        throttle.failed(store, "张三", "10.0.0.8")
+    assert throttle.wait(store, "张三", "10.0.0.8") == 0  # two failures are free
+    throttle.failed(store, "张三", "10.0.0.8")
+    assert throttle.wait(store, "张三", "10.0.0.9") == 1  # the name, from anywhere
+    assert throttle.wait(store, "李四", "10.0.0.8") == 0  # the address: 3 of 4 free
+    clock.tick(1)
+    throttle.failed(store, "张三", "10.0.0.8")
+    assert throttle.wait(store, "张三", "10.0.0.7") == 2  # doubled
+    assert throttle.wait(store, "李四", "10.0.0.8") == 0  # the address's fourth failure: still free
+    throttle.failed(store, "李四", "10.0.0.8")
+    assert throttle.wait(store, "赵六", "10.0.0.8") == 1 and throttle.wait(store, "赵六", "10.0.0.6") == 0
+    for _ in range(20):  # whoever keeps failing for 张三 makes him wait at most the cap, never locks him out
+        clock.tick(60)
+        throttle.failed(store, "张三", "10.9.9.9")
+    assert throttle.wait(store, "张三", "10.0.0.7") == 30
+    clock.tick(30)
+    assert throttle.wait(store, "张三", "10.0.0.7") == 0
+    throttle.succeeded(store, "张三")  # a right password clears the name's failures
+    throttle.failed(store, "张三", "10.0.0.7")
+    assert throttle.wait(store, "张三", "10.0.0.7") == 0
+    clock.tick(16 * 60)  # a quiet quarter of an hour: the failures are forgotten, and their rows go
+    throttle.failed(store, "新人", "10.0.0.5")
+    with store.read() as conn:
+        keys = conn.execute(sa.select(schema.login_failures.c.key)).scalars().all()
+    assert sorted(keys) == ["10.0.0.5", "新人"]
 
 
-def test_names_whose_failures_are_over_are_forgotten(monkeypatch):
-    clock = Clock()
-    failures = login.FailedLogins(window=600, clock=clock)
-    monkeypatch.setattr(login.FailedLogins, "SWEEP_AT", 10)
-    for i in range(5):
-        failures.failed(f"猜{i}", f"10.0.1.{i}")
-    clock.now += 600
-    for i in range(5, 10):
-        failures.failed(f"猜{i}", "10.0.2.1")
-    assert len(failures._failures) == 6  # the 5 earlier names and addresses forgotten at the 10th key
-    assert failures.wait("猜9", "10.0.2.9") == 0
-
-
-def test_after_five_wrong_passwords_even_the_right_one_waits(served_db, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(login, "FAILED_LOGINS", login.FailedLogins(clock=clock))
+def test_after_wrong_passwords_even_the_right_one_waits_seconds_not_a_lockout(served_db, clock):
     provider = login.AccountIdentityProvider()
-    for _ in range(5):
+    for _ in range(4):
         assert provider.process_login_form(FakeHandler(username="张三", password="wrong-password")) is None
-    with pytest.raises(login.TooManyFailures, match="登录失败次数过多，请15分钟后再试"):
+    with pytest.raises(login.TooManyFailures, match="登录失败次数较多，请1秒后再试"):
         provider.process_login_form(FakeHandler(username="张三", password=PASSWORD))
     other = provider.process_login_form(FakeHandler(username="州局李四", password=PASSWORD))
     assert other is not None and other.username == "州局李四"  # the same office, another person
-    clock.now += 15 * 60
+    clock.tick(1)
     assert provider.process_login_form(FakeHandler(username="张三", password=PASSWORD)) is not None
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "client"),
+    [
+        ("10.0.0.8", None, "10.0.0.8"),
+        ("10.0.0.8", "6.6.6.6", "10.0.0.8"),  # not from the proxy: the header is anyone's to write
+        ("127.0.0.1", None, "127.0.0.1"),
+        ("127.0.0.1", "192.168.3.7", "192.168.3.7"),  # from the proxy: the address it got the request from
+        ("127.0.0.1", "6.6.6.6, 192.168.3.7", "192.168.3.7"),  # the client wrote 6.6.6.6 itself
+        ("127.0.0.1", "192.168.3.7, 10.1.0.2", "192.168.3.7"),  # through two proxies (10.1.0.0/16)
+        ("127.0.0.1", "", "127.0.0.1"),
+    ],
+)
+def test_x_forwarded_for_is_believed_only_from_a_trusted_proxy(remote, forwarded, client):
+    proxies = serve.trusted_proxies(["127.0.0.1", "10.1.0.0/16"])
+    assert login.client_address(remote, forwarded, proxies) == client
+
+
+def test_behind_a_trusted_proxy_each_clerk_fails_on_their_own_address(served_db, clock, monkeypatch):
+    provider = login.AccountIdentityProvider()
+
+    def attempt(forwarded: str, name: str = "猜密码的人") -> Any:
+        handler = FakeHandler(username=name, password="wrong-password")
+        handler.request = FakeRequest("127.0.0.1", forwarded)
+        return provider.process_login_form(handler)
+
+    monkeypatch.setenv("HAZARD_TRUSTED_PROXIES", "127.0.0.1")
+    for i in range(11):  # eleven names from one clerk's address: the address waits from the 11th failure
+        attempt("192.168.3.7", f"猜{i}")
+    with pytest.raises(login.TooManyFailures):
+        attempt("192.168.3.7", "张三")
+    handler = FakeHandler(username="张三", password=PASSWORD)
+    handler.request = FakeRequest("127.0.0.1", "192.168.3.8")
+    assert provider.process_login_form(handler) is not None  # another clerk behind the same proxy
+
+    monkeypatch.setenv("HAZARD_TRUSTED_PROXIES", "")  # no proxy named: everyone is the proxy's address
+    for i in range(11):
+        attempt(f"192.168.3.{i}", f"又猜{i}")
+    with pytest.raises(login.TooManyFailures):
+        attempt("192.168.3.99", "州局李四")
+    assert serve.trusted_proxies("127.0.0.1, 10.0.0.0/8") == serve.trusted_proxies(
+        ["127.0.0.1", "10.0.0.0/8"]
+    )
+    with pytest.raises(serve.BadProxy, match="不是 IP 地址或网段"):
+        serve.trusted_proxies(["proxy.example"])
 
 
 def test_the_login_form_lets_in_only_the_right_password_of_an_active_account(served_db):
@@ -239,21 +321,124 @@ def test_the_signed_login_ends_when_the_account_is_disabled_or_its_password_chan
     provider = login.AccountIdentityProvider()
     store = open_store(served_db, user="州局管理员")
     user = provider.process_login_form(FakeHandler(username="张三", password=PASSWORD))
-    assert user is not None
+    assert isinstance(user, login.AccountUser) and user.session_id is not None
     cookie = provider.user_to_cookie(user)
-    assert PASSWORD not in cookie and "argon2" not in cookie
+    assert PASSWORD not in cookie and "argon2" not in cookie and "张三" not in cookie
     again = provider.user_from_cookie(cookie)
     assert isinstance(again, login.AccountUser) and again.username == "张三" and again.county == "522701"
 
     set_password(store, "张三", "new-password-1")
     assert provider.user_from_cookie(cookie) is None
-    fresh = provider.user_from_cookie(
-        provider.user_to_cookie(login.AccountUser.of(get_account(store, "张三")))
-    )
-    assert fresh is not None
+    fresh = provider.process_login_form(FakeHandler(username="张三", password="new-password-1"))
+    assert fresh is not None and provider.user_from_cookie(provider.user_to_cookie(fresh)) is not None
     disable_user(store, "张三")
     assert provider.user_from_cookie(provider.user_to_cookie(fresh)) is None
-    assert provider.user_from_cookie('{"username": "无此人", "stamp": ""}') is None
+    # a cookie that names an account (as logins did before sessions) opens nothing
+    assert provider.user_from_cookie('{"username": "张三", "stamp": ""}') is None
+
+
+def logged_in(name: str) -> login.AccountUser:
+    """The user the server sees on requests of ``name``'s browser after logging in."""
+    provider, cookie = login_now(name)
+    user = provider.user_from_cookie(cookie)
+    assert isinstance(user, login.AccountUser)
+    return user
+
+
+def login_now(name: str, password: str = PASSWORD) -> tuple[login.AccountIdentityProvider, str]:
+    """Log ``name`` in through the server's form; the provider and the cookie's value the browser keeps."""
+    provider = login.AccountIdentityProvider()
+    user = provider.process_login_form(FakeHandler(username=name, password=password))
+    assert user is not None
+    return provider, provider.user_to_cookie(user)
+
+
+def test_a_cookie_used_after_logout_is_refused(served_db):
+    provider, cookie = login_now("张三")
+    _, other = login_now("张三")  # the same person in another browser
+    assert provider.user_from_cookie(cookie) is not None
+    assert login_state.revoke(login.accounts_store(), json.loads(cookie)["nonce"])  # what /logout does
+    assert provider.user_from_cookie(cookie) is None
+    assert provider.user_from_cookie(other) is not None  # logging out ends that login only
+
+
+@pytest.mark.parametrize("command", [["disable"], ["passwd", "--password-stdin"]])
+def test_hazard_users_disable_and_passwd_end_every_login_of_the_account(served_db, command):
+    provider, cookie = login_now("张三")
+    _, bystander = login_now("州局李四")
+    result = CliRunner().invoke(
+        main, ["users", *command, "张三", "--db", served_db], input="another-password-1\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert provider.user_from_cookie(cookie) is None
+    s = schema.login_sessions
+    with open_store(served_db).read() as conn:
+        ended = conn.execute(sa.select(s.c.account_name).where(s.c.revoked_at.is_not(None))).scalars().all()
+    assert ended == ["张三"]  # revoked in the store, not merely refused while the account stays disabled
+    assert provider.user_from_cookie(bystander) is not None
+    if command == ["disable"]:
+        enable_user(open_store(served_db, user="州局管理员"), "张三")
+        assert provider.user_from_cookie(cookie) is None  # enabling again does not bring old logins back
+
+
+def test_a_page_open_under_an_account_that_is_then_disabled_cannot_write(served_db, unbound):
+    provider, cookie = login_now("张三")
+    user = provider.user_from_cookie(cookie)
+    notebook = login.prelaunch_hook(FakeHandler(user), dashboard(), cwd="")
+    run_first_cell(notebook)  # the page's kernel, bound to 张三's login
+    session = Session.from_env({"HAZARD_LOGIN": "1", "HAZARD_DB": served_db, "HAZARD_AS_OF": "2024-09-15"})
+    assert add_enterprises(session.store(), "522701", [1]) != []  # while the login lasts, it writes
+
+    disable_user(open_store(served_db, user="州局管理员"), "张三")
+    with pytest.raises(login_state.LoginExpired, match="登录已失效"):
+        add_enterprises(session.store(), "522701", [2])
+    e = schema.enterprises
+    with open_store(served_db).read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(e)).scalar_one() == 1
+
+
+@pytest.mark.parametrize("end", ["logout", "passwd", "expired"])
+def test_a_page_whose_login_has_ended_cannot_write(served_db, unbound, end):
+    provider, cookie = login_now("张三")
+    user = provider.user_from_cookie(cookie)
+    assert isinstance(user, login.AccountUser) and user.session_id is not None
+    bind_login("张三", "522701", user.session_id)
+    session = Session.from_env({"HAZARD_LOGIN": "1", "HAZARD_DB": served_db})
+    store = open_store(served_db, user="州局管理员")
+    if end == "logout":
+        login_state.revoke(store, user.nonce)
+    elif end == "passwd":
+        set_password(store, "张三", "new-password-1")
+    else:  # a login lasts a day at most
+        s = schema.login_sessions
+        with store.engine.begin() as conn:
+            conn.execute(s.update().values(expires_at=login_state.utcnow() - dt.timedelta(seconds=1)))
+    with pytest.raises(login_state.LoginExpired):
+        add_enterprises(session.store(), "522701", [3])
+
+
+def test_sessions_throttling_and_the_cookie_secret_are_shared_by_two_servers_on_one_store(store_url):
+    """Two stores on one database, as two ``hazard serve`` processes behind one reverse proxy have."""
+    first, second = Store(store_url, user="系统"), Store(store_url, user="系统")
+    open_store(store_url, user="州局管理员")
+    add_user(first, "张三", "522701", PASSWORD)
+    secret = login_state.cookie_secret(first)
+    assert len(secret) == 32 and login_state.cookie_secret(second) == secret  # made once, then kept
+
+    account = get_account(first, "张三")
+    assert account is not None
+    nonce, session_id = login_state.open_session(first, "张三", account.stamp)
+    assert login_state.session_of(second, nonce) == (session_id, "张三")  # logged in on one, known on both
+    assert login_state.revoke(second, nonce)  # logged out through the other
+    assert login_state.session_of(first, nonce) is None
+
+    clock = Clock()
+    throttle = login_state.LoginThrottle(clock=clock)
+    for _ in range(4):
+        throttle.failed(first, "张三", "10.0.0.8")
+    assert throttle.wait(second, "张三", "10.0.0.9") == 1
+    first.dispose()
+    second.dispose()
 
 
 # -- the prelaunch hook: the kernel learns who it serves from the server ------------------------------
@@ -271,26 +456,29 @@ def run_first_cell(notebook: nbformat.NotebookNode) -> None:
 def test_the_hook_binds_the_kernel_to_the_logged_in_account_whatever_else_the_request_says(
     served_db, unbound
 ):
-    handler = FakeHandler(login.AccountUser(username="张三"), county="522700", user="冒充者")
+    user = logged_in("张三")
+    handler = FakeHandler(user, county="522700", user="冒充者")
     notebook = login.prelaunch_hook(handler, dashboard(), cwd=str(ROOT / "dashboards"))
     first = notebook.cells[0]
-    assert first.metadata["tags"] == [login.LOGIN_CELL_TAG] and "'张三', '522701'" in first.source
+    assert first.metadata["tags"] == [login.LOGIN_CELL_TAG]
+    assert f"'张三', '522701', {user.session_id}" in first.source
     assert notebook.cells[1:] == dashboard().cells  # the dashboard itself is untouched
     nbformat.validate(notebook)
 
     run_first_cell(notebook)
     env = {"HAZARD_LOGIN": "1", "HAZARD_DB": served_db, "HAZARD_AS_OF": "2024-09-15"}
     hostile = env | {"HAZARD_USER": "冒充者", "HAZARD_COUNTY": "522700"}
-    assert Session.from_env(hostile) == Session(served_db, "522701", dt.date(2024, 9, 15), "张三")
+    bound = Session(served_db, "522701", dt.date(2024, 9, 15), "张三", login_session=user.session_id)
+    assert Session.from_env(hostile) == bound
     app = LandingApp.from_session(Session.from_env(env))
     assert app.store.user == "张三" and app.store.county == "522701"
     assert "范围：<b>都匀市</b>" in app.header.value and "操作人：<b>张三</b>" in app.header.value
     with pytest.raises(SessionError, match="不能更换"):
-        bind_login("州局李四", None)
+        bind_login("州局李四", None, user.session_id)
 
 
 def test_a_prefecture_account_binds_the_whole_prefecture(served_db, unbound):
-    notebook = login.prelaunch_hook(FakeHandler(login.AccountUser(username="州局李四")), dashboard(), cwd="")
+    notebook = login.prelaunch_hook(FakeHandler(logged_in("州局李四")), dashboard(), cwd="")
     run_first_cell(notebook)
     bound = Session.from_env({"HAZARD_LOGIN": "1", "HAZARD_DB": served_db})
     assert (bound.user, bound.county, bound.scope_name) == ("州局李四", None, "黔南布依族苗族自治州")
@@ -302,7 +490,8 @@ def test_a_prefecture_account_binds_the_whole_prefecture(served_db, unbound):
         None,
         SimpleNamespace(username="张三"),  # not an account login (e.g. an anonymous user)
         login.AccountUser(username="无此人"),
-        login.AccountUser(username="王五"),  # disabled
+        login.AccountUser(username="王五", session_id=1),  # disabled
+        login.AccountUser(username="张三"),  # no login session: a user object the form did not make
     ],
 )
 def test_no_kernel_starts_for_a_request_without_an_active_account(served_db, user):
@@ -313,9 +502,9 @@ def test_no_kernel_starts_for_a_request_without_an_active_account(served_db, use
 
 def test_a_login_cell_written_into_a_notebook_is_replaced_not_trusted(served_db, unbound):
     planted = dashboard()
-    fake = login.login_cell(Account("州局李四", None, True, "", dt.datetime.now(), dt.datetime.now()))
+    fake = login.login_cell(Account("州局李四", None, True, "", dt.datetime.now(), dt.datetime.now()), 1)
     planted.cells.insert(1, fake)
-    notebook = login.prelaunch_hook(FakeHandler(login.AccountUser(username="张三")), planted, cwd="")
+    notebook = login.prelaunch_hook(FakeHandler(logged_in("张三")), planted, cwd="")
     tagged = [c for c in notebook.cells if login.LOGIN_CELL_TAG in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and "'张三'" in tagged[0].source and notebook.cells[0] is tagged[0]
 
@@ -323,8 +512,8 @@ def test_a_login_cell_written_into_a_notebook_is_replaced_not_trusted(served_db,
 def test_the_login_cell_writes_any_name_as_a_literal(unbound):
     odd = "O'Brien\"); import os  #\n"
     account = Account(odd, "522701", True, "", dt.datetime.now(), dt.datetime.now())
-    run_first_cell(nbformat.v4.new_notebook(cells=[login.login_cell(account)]))
-    assert session_module._login == ("O'Brien\"); import os  #", "522701")
+    run_first_cell(nbformat.v4.new_notebook(cells=[login.login_cell(account, 7)]))
+    assert session_module._login == ("O'Brien\"); import os  #", "522701", 7)
 
 
 def test_with_login_on_an_unbound_kernel_opens_no_session(unbound):

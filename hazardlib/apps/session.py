@@ -6,8 +6,9 @@ what a browser can change (query string, headers, cookies, widget values), so a 
 session's county or change who is recorded as acting.
 
 With login on (``HAZARD_LOGIN=1``) the person and county are not in the environment: the server puts a
-first cell into every notebook it runs that calls :func:`bind_login` with the logged-in account's name
-and county (see :mod:`hazardlib.login`), and a kernel that was not bound that way opens no session.
+first cell into every notebook it runs that calls :func:`bind_login` with the logged-in account's name,
+county and login session (see :mod:`hazardlib.login`), and a kernel that was not bound that way opens no
+session. The session's store re-checks that login before every write (:class:`LoginBinding`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import HazardError, UnknownCounty
+from ..login_state import LoginBinding
 from ..regions import load_regions
 from ..store import PREFECTURE_CODE, Store, default_url, default_user
 
@@ -37,14 +39,16 @@ class SessionError(HazardError):
     """The session settings the server gave are unusable (bad county code or date, or no login)."""
 
 
-# The logged-in person and county of this kernel, set once by the server's first cell (login on only).
-_login: tuple[str, str | None] | None = None
+# The logged-in person, county and login session of this kernel, set once by the server's first cell
+# (login on only).
+_login: tuple[str, str | None, int | None] | None = None
 
 
-def bind_login(user: str, county: str | None) -> None:
-    """Bind this kernel to the logged-in account (called by the cell the server puts first; once only)."""
+def bind_login(user: str, county: str | None, session_id: int | None = None) -> None:
+    """Bind this kernel to the logged-in account and its login session (called by the cell the server puts
+    first; once only)."""
     global _login
-    bound = ((user or "").strip(), (county or "").strip() or None)
+    bound = ((user or "").strip(), (county or "").strip() or None, session_id)
     if not bound[0]:
         raise SessionError("登录信息有误：没有操作人")
     if _login is not None and _login != bound:
@@ -60,24 +64,27 @@ def login_required(environ: Mapping[str, str] | None = None) -> bool:
 
 @dataclass(frozen=True)
 class Session:
-    """The store, county, as-of date and acting person of one dashboard session."""
+    """The store, county, as-of date and acting person of one dashboard session; with login on, also the
+    login session it acts under (``login_session``: its id in ``login_sessions``)."""
 
     url: str
     county: str | None
     as_of: dt.date
     user: str
+    login_session: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Session:
         """The session ``hazard serve`` set up; raises SessionError with a Chinese message if it is unusable."""
         env = os.environ if environ is None else environ
         if login_required(env):
-            if _login is None:
+            if _login is None or _login[2] is None:  # no login, or one no write could be checked against
                 raise SessionError("未登录：请从工作台登录页面登录后再打开看板")
-            user, county = _login
+            user, county, login_session = _login
         else:
             user = (env.get(ENV_USER) or "").strip() or default_user()
             county = (env.get(ENV_COUNTY) or "").strip() or None
+            login_session = None
         if county == PREFECTURE_CODE:
             county = None
         if county is not None:
@@ -91,7 +98,7 @@ class Session:
         except ValueError:
             raise SessionError(f"看板启动参数有误：日期“{raw_day}”应写作 YYYY-MM-DD") from None
         url = (env.get(ENV_DB) or "").strip() or default_url()
-        return cls(url=url, county=county, as_of=as_of, user=user)
+        return cls(url=url, county=county, as_of=as_of, user=user, login_session=login_session)
 
     @property
     def scope_code(self) -> str:
@@ -104,8 +111,10 @@ class Session:
         return load_regions().name_of(self.scope_code)
 
     def store(self) -> Store:
-        """The store, scoped to the session's county and writing as the session's person."""
-        return Store(self.url, user=self.user, county=self.county)
+        """The store, scoped to the session's county and writing as the session's person (only while the
+        session's login, if any, lasts)."""
+        login = None if self.login_session is None else LoginBinding(self.user, self.login_session)
+        return Store(self.url, user=self.user, county=self.county, login=login)
 
     def environ(self, log_file: Path | None = None) -> dict[str, str]:
         """The environment variables that carry this session to the Voilà kernels."""

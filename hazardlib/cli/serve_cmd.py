@@ -29,6 +29,14 @@ class LoginConflict(HazardError):
     help="是否要求登录；默认：数据库中有可用账号时要求登录。监听非本机地址时必须登录。"
     " Require a login (default: when the store has an active account; required beyond loopback).",
 )
+@click.option(
+    "--trusted-proxy",
+    "proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="反向代理的地址或网段（可写多次）：只有来自这些地址的请求，其 X-Forwarded-For 才被用来识别"
+    "登录者的网络地址（登录失败限速按此地址计）。 A reverse proxy whose X-Forwarded-For is believed.",
+)
 @click.pass_context
 @friendly_errors
 def serve_cmd(
@@ -40,6 +48,7 @@ def serve_cmd(
     host: str,
     port: int,
     login: bool | None,
+    proxies: tuple[str, ...],
 ) -> None:
     """启动工作台看板（Voilà），供县局和州局工作人员在浏览器中使用。
 
@@ -53,8 +62,9 @@ def serve_cmd(
     """
     from ..accounts import count_active
     from ..apps.session import Session
-    from ..serve import ServeConfig, banner, check_exposure, check_port, dashboards_dir, run
+    from ..serve import ServeConfig, banner, check_exposure, check_port, dashboards_dir, run, trusted_proxies
 
+    trusted_proxies(proxies)  # a bad address is refused before anything starts
     if login is False:
         check_exposure(host, login=False)  # refused before anything is touched
     check_port(host, port)
@@ -76,7 +86,9 @@ def serve_cmd(
         as_of=as_of or dt.date.today(),
         user=store.user,
     )
-    config = ServeConfig(session=session, host=host, port=port, root=dashboards_dir(), login=login)
+    config = ServeConfig(
+        session=session, host=host, port=port, root=dashboards_dir(), login=login, proxies=proxies
+    )
     click.echo(banner(config))
     run(config)
 

@@ -27,7 +27,7 @@ from hazardlib.accounts import add_user
 from hazardlib.store import open_store
 
 from ..conftest import make_uscc
-from .conftest import SCREENSHOTS, Served, serving
+from .conftest import SCREENSHOTS, Served, hazard_cli, serving
 from .pages import choose, click, fill, no_errors, screenshot, status, wait_for_text
 
 PASSWORD = "都匀-browser-1"
@@ -40,6 +40,7 @@ def served_login(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) 
     url = f"sqlite:///{folder / 'login.db'}"
     store = open_store(url, user="州局管理员")
     add_user(store, "张三", "522701", PASSWORD)
+    add_user(store, "王五", "522702", PASSWORD)  # disabled while a page is open (below)
     store.dispose()
     with serving(url, folder, login=True) as s:
         yield s
@@ -100,13 +101,38 @@ def test_a_county_account_logs_in_works_as_itself_and_logs_out(page: Page, serve
     expect(page).to_have_url(re.compile(r"/login\?next="))
 
 
-def test_after_five_wrong_passwords_the_form_says_to_wait(page: Page, served_login: Served):
+def test_a_page_open_under_an_account_that_is_then_disabled_cannot_save(page: Page, served_login: Served):
+    page.goto(f"{served_login.base}voila/render/selfcheck.ipynb")
+    log_in(page, "王五", PASSWORD)
+    wait_for_text(page.locator(".hz-app .hz-head"), "操作人：王五")
+    done = hazard_cli("users", "disable", "王五", "--db", served_login.url)
+    assert done.returncode == 0, done.stderr
+
+    uscc = make_uscc("522702", 990002)
+    fill(page, "query", uscc)
+    click(page, "search")
+    wait_for_text(status(page), "没有找到")
+    fill(page, "name", "停用后登记测试有限公司")
+    choose(page, "field", "生产单位")
+    click(page, "register")
+    wait_for_text(status(page), "登录已失效")
+    e = schema.enterprises
+    with served_login.store().read() as conn:
+        assert conn.execute(sa.select(e.c.id).where(e.c.uscc == uscc)).first() is None
+
+
+def test_after_some_wrong_passwords_the_form_says_to_wait_a_few_seconds(page: Page, served_login: Served):
     page.goto(f"{served_login.base}voila/render/index.ipynb")
-    for _ in range(5):
+    for _ in range(3):  # three are free
         log_in(page, "猜密码的人", "wrong-password")
         expect(page.locator(".hz-login-error")).to_have_text("用户名或密码错误，或账号已停用。")
-    log_in(page, "猜密码的人", "wrong-password")
-    expect(page.locator(".hz-login-error")).to_have_text(
-        "登录失败次数过多，请15分钟后再试；如忘记密码，请联系州局管理员重设。"
+    said = []
+    for _ in range(8):  # then each failure doubles the wait: 1, 2, 4, 8 … seconds, soon longer than a try
+        log_in(page, "猜密码的人", "wrong-password")
+        said.append(page.locator(".hz-login-error").inner_text())
+        if "后再试" in said[-1]:
+            break
+    assert re.fullmatch(r"登录失败次数较多，请\d+秒后再试；如忘记密码，请联系州局管理员重设。", said[-1]), (
+        said
     )
     expect(page).to_have_url(re.compile(r"/login"))
