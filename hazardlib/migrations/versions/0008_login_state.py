@@ -1,7 +1,7 @@
 """login state: login sessions (revocable nonces), failed-login back-off, and the cookie secret, in the store
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-06 21:00:00
 
 Kept in the store rather than in the server's memory or a file, so that several ``hazard serve`` processes
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
