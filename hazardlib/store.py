@@ -409,14 +409,11 @@ class Tx:
         meta = self._with_meta(table, {})  # the record's own values win, as in _with_meta
         full = [{**meta, **values} for values in rows] if meta else [dict(values) for values in rows]
         self.counts.touch(table.name, full, new=True)
-        # SQLAlchemy's insert with RETURNING over many rows (insertmanyvalues: a few multi-row INSERTs),
-        # the ids in the rows' order. A statement takes the columns of its first row, so each run of rows
-        # naming the same columns is one statement. In a savepoint: a refused row leaves none of the rows.
-        stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
         ids: list[int] = []
-        with self.conn.begin_nested():
+        with self.conn.begin_nested():  # a refused row leaves none of the rows before it
+            # a statement takes the columns of its first row: each run of rows naming the same ones is one
             for _keys, run in itertools.groupby(full, key=dict.keys):
-                ids.extend(int(i) for i in self.conn.execute(stmt, list(run)).scalars())
+                ids.extend(self._inserted(table, list(run)))
         self.counts.inserted(table.name, ids)
         if audit == "each":
             self.conn.execute(
@@ -433,6 +430,23 @@ class Tx:
                 "bulk_insert", table.name, None, None, {"rows": len(ids), "ids": [ids[0], ids[-1]]}, None
             )
         return ids
+
+    def _inserted(self, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert ``rows`` (naming the same columns) by SQLAlchemy's insert with RETURNING over many rows
+        ("insertmanyvalues": a few multi-row INSERT statements); their ids, in the rows' order.
+
+        Where the rows give a column the table keeps unique (the enterprises' credit code), each id is
+        matched to its row by it. Otherwise SQLAlchemy is asked for the ids in the rows' order
+        (``sort_by_parameter_order``), which it guarantees on PostgreSQL in the same few statements but
+        on SQLite only by inserting one row per statement (see docs/benchmarks.md).
+        """
+        key = _unique_column(table, rows[0].keys())
+        if key is None:
+            stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+            return [int(i) for i in self.conn.execute(stmt, rows).scalars()]
+        stmt = table.insert().returning(table.c.id, table.c[key])
+        found = {value: int(i) for i, value in self.conn.execute(stmt, rows)}
+        return [found[row[key]] for row in rows]
 
     def _audit_batch(self, table: str, ids: list[int], rows: Sequence[Mapping[str, Any]]) -> None:
         """One ``bulk_insert`` entry per county for records just inserted: ``after`` holds ``ids``, the
@@ -521,6 +535,21 @@ class Tx:
         else:
             self.conn.execute(t.update().where(t.c.key == key).values(value=value))
         self.audit("meta", "store_meta", None, {key: old}, {key: value}, None)
+
+
+def _unique_column(table: sa.Table, given: Iterable[str]) -> str | None:
+    """A text column of ``table`` among ``given`` whose values the table keeps unique and never empty (a
+    returned value is then the value given)."""
+    for name in given:
+        column = table.c.get(name)
+        if (
+            column is not None
+            and column.unique
+            and not column.nullable
+            and isinstance(column.type, sa.String)
+        ):
+            return name
+    return None
 
 
 def audited_records(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
