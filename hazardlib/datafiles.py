@@ -11,7 +11,8 @@ ENV_VAR = "HAZARD_DATA"
 
 def data_dir() -> Path:
     """The reference-data folder: `$HAZARD_DATA` if set, else `data/` at the repository root."""
-    return _resolved(os.environ.get(ENV_VAR) or None, os.getcwd() if os.environ.get(ENV_VAR) else "")
+    override = os.environ.get(ENV_VAR) or None
+    return _resolved(override, os.getcwd() if override else "")
 
 
 @functools.lru_cache(maxsize=64)

@@ -10,6 +10,7 @@ audit entry are stored together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import operator
 import os
@@ -77,9 +78,6 @@ def _redacted(table: str, values: Mapping[str, Any] | None, changed: bool = Fals
     if not secrets or values is None:
         return values
     return {k: (secrets[k] if changed else SECRET_HIDDEN) if k in secrets else v for k, v in values.items()}
-
-
-_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # a driver's parameter mark, by paramstyle
 
 
 def _json_default(value: Any) -> Any:
@@ -424,9 +422,11 @@ class Tx:
         meta = self._with_meta(table, {})  # the record's own values win, as in _with_meta
         full = [{**meta, **values} for values in rows] if meta else [dict(values) for values in rows]
         self.counts.touch(table.name, full, new=True)
-        ids = self._driver_insert(table, full)
-        if ids is None:  # rows of a shape the driver insert leaves to SQLAlchemy's own statement
-            ids = [int(i) for i in self.conn.execute(table.insert().returning(table.c.id), full).scalars()]
+        ids: list[int] = []
+        with self.conn.begin_nested():  # a refused row leaves none of the rows before it
+            # a statement takes the columns of its first row: each run of rows naming the same ones is one
+            for _keys, run in itertools.groupby(full, key=dict.keys):
+                ids.extend(self._inserted(table, list(run)))
         self.counts.inserted(table.name, ids)
         if audit == "each":
             self.conn.execute(
@@ -444,108 +444,22 @@ class Tx:
             )
         return ids
 
-    def holding(self, table: sa.Table, column: str, values: Sequence[str]) -> set[str]:
-        """Which of ``values`` (texts, a batch's worth) ``table``'s ``column`` holds, by one plain query through
-        the driver (SQLAlchemy's expanding ``IN`` works on each value in Python: about 8 ms a batch of 2,000)."""
-        if not values:
-            return set()
-        dialect = self.conn.dialect
-        mark = _MARKS.get(dialect.paramstyle)
-        if mark is None:
-            col = table.c[column]
-            return set(self.conn.execute(sa.select(col).where(col.in_(list(values)))).scalars())
-        name = dialect.identifier_preparer.quote(table.c[column].name)
-        sql = (
-            f"SELECT {name} FROM {dialect.identifier_preparer.format_table(table)} "
-            f"WHERE {name} IN ({', '.join([mark] * len(values))})"
-        )
-        return set(self.conn.exec_driver_sql(sql, tuple(values)).scalars())
+    def _inserted(self, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert ``rows`` (naming the same columns) by SQLAlchemy's insert with RETURNING over many rows
+        ("insertmanyvalues": a few multi-row INSERT statements); their ids, in the rows' order.
 
-    def _driver_insert(self, table: sa.Table, full: list[dict[str, Any]]) -> list[int] | None:
-        """Insert ``full`` by one DBAPI ``executemany`` with ids from :meth:`_reserve_ids`; their ids, in order.
-
-        Each value goes through its column type's bind processor and each column a row leaves out gets
-        its plain Python default, so the stored rows are those SQLAlchemy's insert statement stores, without
-        its per-row parameter work (a quarter of a large import's time). None, having written nothing, for
-        rows this does not handle: keys differing between rows or naming no column, an ``id`` given, a
-        default that needs SQLAlchemy's execution context, a value a bind processor refuses.
+        Where the rows give a column the table keeps unique (the enterprises' credit code), each id is
+        matched to its row by it. Otherwise SQLAlchemy is asked for the ids in the rows' order
+        (``sort_by_parameter_order``), which it guarantees on PostgreSQL in the same few statements but
+        on SQLite only by inserting one row per statement (see docs/benchmarks.md).
         """
-        dialect = self.conn.dialect
-        keys = full[0].keys()
-        if (
-            dialect.name not in ("sqlite", "postgresql")
-            or dialect.paramstyle not in _MARKS
-            or "id" in keys
-            or not keys <= set(table.c.keys())
-            or set(map(len, full)) != {len(keys)}  # with every key picked below: the same keys
-        ):
-            return None
-        columns = [table.c[k] for k in keys]
-        pick = operator.itemgetter(*keys)
-        try:
-            values = (
-                [list(c) for c in zip(*map(pick, full), strict=True)]
-                if len(keys) > 1
-                else [list(map(pick, full))]
-            )
-        except KeyError:
-            return None
-        for col in table.c:
-            default = col.default
-            if col.key in keys or default is None:
-                continue
-            if not isinstance(default, sa.ColumnDefault):
-                return None  # a sequence or the like
-            if default.is_scalar:
-                values.append([default.arg] * len(full))
-            elif getattr(default.arg, "__wrapped__", None) in (list, dict):
-                # ``default=list`` or ``dict``, which SQLAlchemy wrapped to take (and ignore) a context
-                values.append([default.arg(None) for _ in full])
-            else:
-                return None
-            columns.append(col)
-        try:
-            for i, col in enumerate(columns):
-                process = col.type._cached_bind_processor(dialect)
-                if process is None:
-                    continue
-                # each object once: the rows share the transaction's time, True, False, None and lists
-                identities = list(map(id, values[i]))
-                done = dict(zip(identities, values[i], strict=True))
-                for key, v in done.items():
-                    done[key] = process(v)
-                values[i] = list(map(done.__getitem__, identities))
-        except (TypeError, ValueError):
-            return None  # SQLAlchemy's statement raises its own error for the value
-        ids = self._reserve_ids(table, len(full))
-        if ids is None:
-            return None
-        quote = dialect.identifier_preparer.quote
-        names = ", ".join(quote(c.name) for c in (table.c.id, *columns))
-        places = ", ".join([_MARKS[dialect.paramstyle]] * (len(columns) + 1))
-        sql = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) VALUES ({places})"
-        # executemany writes row by row: the savepoint keeps a refused row from leaving the rows before it
-        with self.conn.begin_nested():
-            self.conn.exec_driver_sql(sql, list(zip(ids, *values, strict=True)))
-        return ids
-
-    def _reserve_ids(self, table: sa.Table, n: int) -> list[int] | None:
-        """The ids the next ``n`` records of ``table`` take, ascending; None where they cannot be known.
-
-        SQLite: the write transaction holds the write lock since its ``BEGIN IMMEDIATE``, so the ids after
-        the largest are free and are the ones SQLite itself would give (no table uses AUTOINCREMENT,
-        whose counter may be ahead of them). PostgreSQL: ``n`` values of the id column's sequence (a
-        writer of another county, writing at the same time, may take values between them).
-        """
-        if self.conn.dialect.name == "sqlite":
-            if table.kwargs.get("sqlite_autoincrement"):
-                return None
-            top = self.conn.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
-            return list(range(top + 1, top + n + 1))
-        taken = self.conn.exec_driver_sql(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table.name, n)
-        )
-        return sorted(int(i) for i in taken.scalars())
+        key = _unique_column(table, rows[0].keys())
+        if key is None:
+            stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+            return [int(i) for i in self.conn.execute(stmt, rows).scalars()]
+        stmt = table.insert().returning(table.c.id, table.c[key])
+        found = {value: int(i) for i, value in self.conn.execute(stmt, rows)}
+        return [found[row[key]] for row in rows]
 
     def _audit_batch(self, table: str, ids: list[int], rows: Sequence[Mapping[str, Any]]) -> None:
         """One ``bulk_insert`` entry per county for records just inserted: ``after`` holds ``ids``, the
@@ -634,6 +548,21 @@ class Tx:
         else:
             self.conn.execute(t.update().where(t.c.key == key).values(value=value))
         self.audit("meta", "store_meta", None, {key: old}, {key: value}, None)
+
+
+def _unique_column(table: sa.Table, given: Iterable[str]) -> str | None:
+    """A text column of ``table`` among ``given`` whose values the table keeps unique and never empty (a
+    returned value is then the value given)."""
+    for name in given:
+        column = table.c.get(name)
+        if (
+            column is not None
+            and column.unique
+            and not column.nullable
+            and isinstance(column.type, sa.String)
+        ):
+            return name
+    return None
 
 
 def audited_records(entry: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FIGURES = ("vs pandas", "vs DuckDB", "峰值内存", "xlsx 导出", "表单提交", "导入", "看板首个数据组件")
+FIGURES = (
+    "vs pandas",
+    "vs DuckDB",
+    "峰值内存",
+    "xlsx 导出",
+    "表单提交",
+    "导入",
+    "同类流程",
+    "看板首个数据组件",
+)
 
 
 @pytest.mark.browser

@@ -135,12 +135,7 @@ class ProgressBar:
         if self.bar is None:
             from tqdm import tqdm
 
-            class Bar(tqdm):
-                # no monitor thread: a process running another thread does not fork (a large file is
-                # read and checked in a forked child, hazardlib.intake.ahead)
-                monitor_interval = 0
-
-            self.bar = Bar(total=total, desc=self.name, unit="行", file=sys.stderr, delay=1.0, leave=False)
+            self.bar = tqdm(total=total, desc=self.name, unit="行", file=sys.stderr, delay=1.0, leave=False)
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:

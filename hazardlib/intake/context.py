@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -246,31 +246,6 @@ class ImportContext:
 
     def seen(self, row: SourceRow, key: tuple[Any, ...], content: Iterable[Any]) -> None:
         self._seen[hash(key)] = (row.number, hash(tuple(content)))
-
-    def first(self, number: int, key: tuple[Any, ...], content: tuple[Any, ...]) -> bool:
-        """Note row ``number``'s key and content, as :meth:`seen`, unless an earlier row had the key: then
-        False and nothing noted (the row is to be judged by :meth:`duplicate`)."""
-        hashed = hash(key)
-        if hashed in self._seen:
-            return False
-        self._seen[hashed] = (number, hash(content))
-        return True
-
-    def first_all(
-        self, numbers: Sequence[int], keys: Sequence[tuple[Any, ...]], contents: Sequence[tuple[Any, ...]]
-    ) -> bool:
-        """Note every row's key and content, as :meth:`first` one by one, when no earlier row had any of the
-        keys and none repeats; otherwise False and nothing noted."""
-        hashed = list(map(hash, keys))
-        if len(set(hashed)) != len(hashed) or not self._seen.keys().isdisjoint(hashed):
-            return False
-        self._seen.update(zip(hashed, zip(numbers, map(hash, contents), strict=True), strict=True))
-        return True
-
-    def rows_done(self, outcome: str, n: int) -> None:
-        """Count ``n`` rows written with ``outcome`` that have no findings (a batch's rows read column-wise)."""
-        if n:
-            self.report.rows[outcome] += n
 
     # -- writing --------------------------------------------------------------------------------
     def write(self, row: SourceRow, action: Callable[[], str], column: str | None = None) -> str | None:

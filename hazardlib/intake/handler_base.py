@@ -14,7 +14,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -25,10 +25,7 @@ from ..checklists import load_problems
 from .choices import leading_code
 from .columns import KindSpec
 from .context import ImportContext, PendingEnterprise, SourceRow
-from .kinds import KINDS, HeaderMatch
-
-if TYPE_CHECKING:
-    from .columnar import EnterpriseColumns
+from .kinds import KINDS
 
 M = TypeVar("M", bound=BaseModel)
 Outcome = str | None
@@ -68,20 +65,6 @@ class Handler(abc.ABC):
     @abc.abstractmethod
     def handle(self, row: SourceRow) -> Outcome:
         """What the row does to the store (written now or deferred to a batch)."""
-
-    def columns(
-        self, match: HeaderMatch, parsers: dict[str, Any], max_chars: int
-    ) -> EnterpriseColumns | None:
-        """The kind's column-wise reader of a sheet's plainly valid rows, or None (every row takes the row
-        path): see :class:`.columnar.EnterpriseColumns`."""
-        return None
-
-    def take_run(
-        self, sheet: str, rows: list[tuple[int, list[Any]]], found: list[Any]
-    ) -> list[tuple[int, list[Any]]]:
-        """Take consecutive rows the column-wise reader found plainly valid (``found``: each one's values);
-        the rows left to the row path, in order (here: all of them)."""
-        return rows
 
     def settled(self) -> list[tuple[SourceRow, Outcome]]:
         """Rows whose deferred outcome became known since the last call (written in a batch)."""

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,8 +28,7 @@ import sqlalchemy as sa
 
 from .. import schema
 from ..store import Store
-from . import ahead, normalise
-from .columnar import EnterpriseColumns
+from . import normalise
 from .columns import EXAMPLE_MARK, KindSpec
 from .context import GROUP_LABELS, MESSAGES, ImportContext, SourceRow, cell_parser
 from .handler_base import DEFERRED, Handler
@@ -45,8 +42,7 @@ from .safety import LIMITS, FileRefused, Limits
 
 HEADER_SCAN_ROWS = 30
 PROGRESS_EVERY = 1000
-CHUNK_ROWS = 1000  # rows read before they are imported (a kind that can checks them a column at a time)
-AHEAD_MIN_BYTES = 1 << 20  # a file this large (about 15,000 rows) is read and checked in a second process
+CHUNK_ROWS = 1000  # rows imported between looks at the row limit and the batches written
 NAME_COLUMNS = {"name", "enterprise_name", "producer_name", "seller_name"}
 MEMO_SIZE = 256  # the distinct values of a column remembered once read, unless it has more
 _MISSING = object()
@@ -103,7 +99,7 @@ def import_file(
     path = Path(path)
     if kind is not None and kind not in KINDS:
         raise FileRefused(path.name, f"类型“{kind}”无效，应为：{'、'.join(TEMPLATE_KINDS)}", "kind")
-    with _collector_paused(), SpreadsheetFile(path, limits) as book:
+    with SpreadsheetFile(path, limits) as book:
         kind, plan = locate(book, kind)
         spec = KINDS[kind]
         report = ImportReport(file=path.name, kind=kind, sha256=sha256_of(path), dry_run=dry_run)
@@ -144,22 +140,6 @@ def import_file(
     order = {copy.name: i for i, copy in enumerate(report.sheets)}
     report.findings.sort(key=lambda f: (order.get(f.sheet or "", -1), f.row or 0))
     return report
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a file is imported, and resumed as it was.
-
-    An import allocates a few dozen objects per row and frees them by reference counting (it makes no
-    reference cycles); the collector's passes over the growing heap would cost a tenth of the time.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _previous(store: Store, sha: str) -> list[dict[str, Any]]:
@@ -264,77 +244,36 @@ def _kinds_text() -> str:
 def _import_sheet(
     book: SpreadsheetFile, part: Plan, ctx: ImportContext, handler: Handler, limits: Limits
 ) -> Iterator[int]:
-    """Import one sheet's rows; yields the number of rows read as each chunk of them is done (for progress).
-
-    A chunk's plainly valid rows (where the kind reads columns) are handed to the handler a run at a time;
-    every other row, and a run's rows the handler leaves, take the row path.
-    """
+    """Import one sheet's rows, each by :func:`_import_row`; yields the number of rows read as each chunk of
+    :data:`CHUNK_ROWS` is done (for progress)."""
     spec, sheet, header_row, match = ctx.spec, part.sheet, part.header_row, part.match
     copy = SheetCopy(sheet, header_row, list(part.header), dict(match.positions), dict(match.written))
     ctx.report.sheets.append(copy)
     handler.present = set(match.positions)
     _header_findings(ctx, sheet, header_row, match)
     reader = _SheetReader(spec, match, limits)
-    columns = handler.columns(match, reader.parsers, reader.max_chars)
     data_rows = 0
-    for chunk, quick in _checked(book, sheet, header_row, columns):
-        size = len(chunk)
-        i = 0
-        while i < size:
-            if quick[i] is not None:
-                end = i + 1
-                while end < size and quick[end] is not None:
-                    end += 1
-                left = handler.take_run(sheet, chunk[i:end], quick[i:end])
-                data_rows += end - i - len(left)
-                i = end
-            else:
-                left = [chunk[i]]
-                i += 1
-            for number, values in left:
-                row = reader.source_row(sheet, number, values)
-                if row is None:
-                    ctx.report.blank_rows += 1
-                    continue
-                data_rows += 1
-                _import_row(ctx, handler, reader, row)
+    for chunk in _chunks(book.rows(sheet), header_row):
+        for number, values in chunk:
+            row = reader.source_row(sheet, number, values)
+            if row is None:
+                ctx.report.blank_rows += 1
+                continue
+            data_rows += 1
             if data_rows > limits.max_rows:
                 raise FileRefused(
                     ctx.report.file,
                     f"工作表“{sheet}”的数据超过 {limits.max_rows:,} 行的上限，请拆分为多个文件后分别导入",
                     "rows",
                 )
-            for earlier, settled in handler.settled():
-                _settle(ctx, earlier, settled)
-        yield size
-
-
-def _checked(
-    book: SpreadsheetFile, sheet: str, header_row: int, columns: EnterpriseColumns | None
-) -> Iterator[tuple[list[Row], list[Any]]]:
-    """The sheet's rows below the header in chunks, each with what the column-wise reader found of its rows
-    (each one's stored values if plainly valid, else None; None for every row where the kind reads none).
-
-    A file of :data:`AHEAD_MIN_BYTES` or more is read and checked ahead by a forked child (:mod:`.ahead`),
-    where this process may fork, while this one writes the chunks before.
-    """
-    if columns is None:
-        for chunk in _chunks(book.rows(sheet), header_row):
-            yield chunk, [None] * len(chunk)
-        return
-
-    def make() -> Iterator[tuple[list[Row], list[Any]]]:
-        for chunk in _chunks(book.rows(sheet), header_row):
-            yield chunk, columns.rows([values for _number, values in chunk])
-
-    if book.path.stat().st_size >= AHEAD_MIN_BYTES and ahead.possible():
-        yield from ahead.ahead(make)
-    else:
-        yield from make()
+            _import_row(ctx, handler, reader, row)
+        for earlier, settled in handler.settled():
+            _settle(ctx, earlier, settled)
+        yield len(chunk)
 
 
 def _chunks(rows: Iterable[Row], header_row: int) -> Iterator[list[Row]]:
-    """The rows below the header, in chunks of :data:`CHUNK_ROWS` (read column-wise where the kind can)."""
+    """The rows below the header, in chunks of :data:`CHUNK_ROWS`."""
     chunk: list[Row] = []
     for number, values in rows:
         if number <= header_row:
