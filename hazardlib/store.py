@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -25,9 +25,6 @@ from sqlalchemy.engine import Connection, Engine
 from . import schema
 from .datafiles import data_dir
 from .errors import NotFound, OutOfScope, StaleRecord, StoreError
-
-if TYPE_CHECKING:  # the counters import the store's schema; the store imports them lazily
-    from .counters import Tracker
 
 PREFECTURE_CODE = "522700"
 SYSTEM_USER = "系统"
@@ -266,7 +263,6 @@ class Store:
                 with conn.begin():
                     tx = Tx(self, conn, context)
                     yield tx
-                    tx.counts.flush()
             finally:
                 conn.info.pop("write", None)
                 conn.info.pop("write_county", None)
@@ -305,16 +301,6 @@ class Tx:
     def __init__(self, store: Store, conn: Connection, context: str | None):
         self.store, self.conn, self.context = store, conn, context
         self.now = dt.datetime.now().replace(microsecond=0)
-        self._counts: Tracker | None = None
-
-    @property
-    def counts(self) -> Tracker:
-        """The results list's running counts this transaction keeps (:class:`hazardlib.counters.Tracker`)."""
-        if self._counts is None:
-            from .counters import Tracker
-
-            self._counts = Tracker(self.conn)
-        return self._counts
 
     # scoping
     def _check_scope(self, table: sa.Table, values: Mapping[str, Any]) -> None:
@@ -378,10 +364,7 @@ class Tx:
         self._check_scope(table, values)
         row = self._with_meta(table, values)
         pk = next(iter(table.primary_key.columns))
-        self.counts.touch(table.name, [row], new=True)
         new_id = self.conn.execute(table.insert().values(**row).returning(pk)).scalar_one()
-        if isinstance(new_id, int):
-            self.counts.inserted(table.name, [new_id])
         self.audit(
             "insert",
             table.name,
@@ -410,11 +393,9 @@ class Tx:
             self._check_scope(table, values)
         meta = self._with_meta(table, {})  # the record's own values win, as in _with_meta
         full = [{**meta, **values} for values in rows] if meta else [dict(values) for values in rows]
-        self.counts.touch(table.name, full, new=True)
         ids = self._driver_insert(table, full)
         if ids is None:  # rows of a shape the driver insert leaves to SQLAlchemy's own statement
             ids = [int(i) for i in self.conn.execute(table.insert().returning(table.c.id), full).scalars()]
-        self.counts.inserted(table.name, ids)
         if audit == "each":
             self.conn.execute(
                 schema.audit_log.insert(),
@@ -584,7 +565,6 @@ class Tx:
             )
         if not changes:
             return before
-        self.counts.touch(table.name, [before, {**before, **changes}], changed=list(changes))
         stmt = table.update().where(table.c.id == record_id)
         if "version" in table.c:
             changes.update(updated_at=self.now, updated_by=self.store.user, version=before["version"] + 1)
@@ -609,7 +589,6 @@ class Tx:
             self._check_scope(table, {})
         before = self.store.get(table, record_id, self.conn)
         self._check_scope(table, before)
-        self.counts.touch(table.name, [before])
         self.conn.execute(table.delete().where(table.c.id == record_id))
         self.audit("delete", table.name, record_id, before, None, before.get("county_code"))
 

@@ -67,16 +67,21 @@ def restore_cmd(db: str | None, user: str | None, source: Path, force: bool) -> 
 @db_option
 @friendly_errors
 def verify_cmd(db: str | None) -> None:
-    """检查数据库完整性（文件或表是否损坏、是否有引用不存在记录的行）；有问题时退出码为 1。
+    """检查数据库完整性（文件或表是否损坏、是否有引用不存在记录的行、整改记录的状态有效期是否与整改环节一致）；
+    有问题时退出码为 1。
 
-    Check the store's integrity (damaged pages, rows pointing at missing records); exit 1 on problems.
+    Check the store's integrity (damaged pages, rows pointing at missing records) and the ledger's shape
+    against its events (:func:`hazardlib.figures.shape_problems`); exit 1 on problems.
     """
     from ..backup import check_integrity
+    from ..figures import shape_problems
     from ..store import Store
 
     store = Store(db)
     with store.read() as conn:
         problems = check_integrity(conn)
+        if not problems:  # the shape is read from the tables the integrity check found sound
+            problems = shape_problems(conn)
     if problems:
         for p in problems:
             click.echo(f"  - {p}", err=True)
