@@ -82,6 +82,8 @@ self_checks = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     *_meta_columns(),
     sa.UniqueConstraint("enterprise_id", "campaign_year"),
+    # The results list counts self-checks by their enterprise's county from this index alone (0009).
+    sa.Index("ix_self_checks_enterprise_figures", "enterprise_id", "check_date", "major_risk_reported"),
 )
 
 risk_control_items = sa.Table(
@@ -116,6 +118,8 @@ inspections = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     *_meta_columns(),
     sa.UniqueConstraint("enterprise_id", "inspection_date", "sub_product_code"),
+    # The results list counts visits by their enterprise's county from this index alone (0009).
+    sa.Index("ix_inspections_enterprise_figures", "enterprise_id", "inspection_date", "field"),
 )
 
 hazards = sa.Table(
@@ -145,6 +149,18 @@ hazards = sa.Table(
     sa.Index("ix_hazards_county_state", "county_code", "state"),
     # The tracker counts a year's hazards by county from this index alone (migration 0005).
     sa.Index("ix_hazards_year_found_county", "campaign_year", "found_date", "county_code"),
+    # The results list's ledger figures, classified supervision and self-reported risks read a county's
+    # hazards through their enterprises from this index alone (migration 0009).
+    sa.Index(
+        "ix_hazards_enterprise_figures",
+        "enterprise_id",
+        "found_date",
+        "kind",
+        "grade",
+        "source",
+        "source_id",
+        "campaign_year",
+    ),
 )
 
 hazard_events = sa.Table(

@@ -10,7 +10,8 @@ of a hazard at a date” is a range predicate rather than a replay of its events
 ``until_date`` (the date of the hazard's next event in ledger order — event date, then id — NULL for its
 latest) and ``held_deadline`` (the deadline in force while its state holds), filled here from the events
 by plain SQL, and the events' covering index is widened by both (``ix_hazard_events_span`` replaces
-``ix_hazard_events_hazard_state`` of 0005). The downgrade restores 0006's empty table and index (its
+``ix_hazard_events_hazard_state`` of 0005); hazards, self-checks and inspections get covering indexes
+through which the results list reads a county's records by their enterprises. The downgrade restores 0006's empty table and index (its
 counts are not made again: ``hazard recount`` went with them) and drops the columns.
 """
 
@@ -26,6 +27,18 @@ depends_on = None
 
 OLD_INDEX = ["hazard_id", "event_date", "id", "move", "to_state", "deadline"]
 SPAN_INDEX = [*OLD_INDEX, "until_date", "held_deadline"]
+# Covering indexes through which the results list reads a county's records by their enterprises.
+FIGURE_INDEXES = {
+    "ix_hazards_enterprise_figures": (
+        "hazards",
+        ["enterprise_id", "found_date", "kind", "grade", "source", "source_id", "campaign_year"],
+    ),
+    "ix_self_checks_enterprise_figures": (
+        "self_checks",
+        ["enterprise_id", "check_date", "major_risk_reported"],
+    ),
+    "ix_inspections_enterprise_figures": ("inspections", ["enterprise_id", "inspection_date", "field"]),
+}
 
 # The shape of every event from its hazard's events (the same SQL as hazardlib.figures.mend_shape, written
 # out here so that the migration does not depend on live code).
@@ -54,9 +67,13 @@ def upgrade() -> None:
     op.execute(FILL)
     op.create_index("ix_hazard_events_span", "hazard_events", SPAN_INDEX)
     op.drop_index("ix_hazard_events_hazard_state", table_name="hazard_events")
+    for name, (table, columns) in FIGURE_INDEXES.items():
+        op.create_index(name, table, columns)
 
 
 def downgrade() -> None:
+    for name, (table, _) in FIGURE_INDEXES.items():
+        op.drop_index(name, table_name=table)
     op.create_index("ix_hazard_events_hazard_state", "hazard_events", OLD_INDEX)
     op.drop_index("ix_hazard_events_span", table_name="hazard_events")
     with op.batch_alter_table("hazard_events") as batch:
