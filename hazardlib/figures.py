@@ -148,5 +148,5 @@ def shape_problems(conn: Connection) -> list[str]:
         return []
     return [
         f"整改记录的“状态有效期”与整改环节不一致：{n} 条（如隐患 {first}），"
-        "成果清单和进度可能算错；请联系管理员修复"
+        "成果清单、进度和治理规则会据此算错；用 hazard verify --mend-shape 按整改环节重新计算"
     ]

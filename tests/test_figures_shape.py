@@ -81,6 +81,17 @@ def test_hazard_verify_finds_a_shape_that_differs_from_the_events(store_url: str
                                        recorded_at=dt.datetime(2024, 8, 1, 9)))  # fmt: skip
     found = runner.invoke(main, ["verify", "--db", store_url])
     assert found.exit_code == 1 and "状态有效期" in found.output and f"隐患 {ids['closed']}" in found.output
+    mended = runner.invoke(main, ["verify", "--db", store_url, "--mend-shape", "--user", "管理员"])
+    assert mended.exit_code == 0 and "完整性检查通过" in mended.output
+    assert shapes(store, ids["closed"])[-2:] == [
+        ("close", D(2024, 7, 8), D(2024, 8, 1), D(2024, 7, 10)),
+        ("look_back", D(2024, 8, 1), None, D(2024, 7, 10)),
+    ]
+    with store.read() as conn:
+        audit = schema.audit_log
+        assert (
+            conn.execute(sa.select(audit.c.actor).where(audit.c.action == "mend_shape")).scalar() == "管理员"
+        )
 
 
 def test_migration_0009_fills_the_shape_from_the_events_and_drops_the_running_counts(store_url: str) -> None:
