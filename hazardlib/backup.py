@@ -43,8 +43,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import schema
-from .counters import forget as forget_counts
-from .counters import rebuild as rebuild_counts
 from .errors import StoreError
 from .store import Store, Tx, table_label
 
@@ -597,13 +595,11 @@ def restore(
                     raise StoreNotEmpty(present)
                 _clear(conn, {t["name"] for t in header["tables"]})
                 _migrate(store, conn, revision)
-                forget_counts(conn)  # a migration may have counted the empty store: the backup brings its own
                 rows = _load(conn, source, header, checked.sha256)
                 problems = check_integrity(conn)
                 if problems:
                     raise StoreError(MESSAGES["integrity"].format(problems="；".join(problems)))
                 _migrate(store, conn, "head")
-                rebuild_counts(conn)  # whatever counts the backup held, they are made anew from its records
                 tx = Tx(store, conn, context or f"从备份恢复：{source.name}")
                 after = {
                     "file": source.name,

@@ -21,7 +21,8 @@ refused         action, enforcement sampling, joint
 ==============  =====================================  ==================================================
 
 *Overdue* is not a state: a hazard is overdue at a date when it is ``ordered`` and its deadline is
-before that date.
+before that date. The state at a date, overdue, open and closed are defined once, in
+:mod:`hazardlib.figures`, and named here (``ledger_at``, ``is_overdue``, ``is_open``, ``is_closed``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from sqlalchemy.engine import Connection
 from . import schema, vocab
 from .campaign import deadline_from, load_campaign
 from .errors import IllegalMove
+from .figures import is_closed as is_closed
+from .figures import is_open as is_open
+from .figures import is_overdue, ledger_at, mend_shape
 from .store import Store, Tx
 
 H = schema.hazards
@@ -255,7 +259,8 @@ def append_event(
     outcome: str | None = None,
     note: str | None = None,
 ) -> int:
-    """Append one dated event to a hazard's history (audited); the state change is the caller's.
+    """Append one dated event to a hazard's history (audited), and keep the ledger's shape of the hazard's
+    events (:func:`hazardlib.figures.mend_shape`) in the same transaction; the state change is the caller's.
 
     The note is what :class:`hazardlib.models.LedgerMove` takes: ValidationFailed (说明 too long) otherwise,
     and nothing of the move stays, for the caller's transaction is rolled back.
@@ -263,7 +268,7 @@ def append_event(
     from .models import LedgerMove, validate  # here: the rules and reports reading the ledger need no models
 
     note = validate(LedgerMove, {"note": note}).note
-    return tx.insert(
+    event_id = tx.insert(
         E,
         dict(
             hazard_id=hazard_id,
@@ -278,6 +283,8 @@ def append_event(
             recorded_at=tx.now,
         ),
     )
+    mend_shape(tx.conn, [hazard_id])
+    return event_id
 
 
 # -- self-reported major risks ---------------------------------------------------------------------
@@ -353,84 +360,8 @@ def register_self_reported_risk(tx: Tx, self_check_id: int) -> int | None:
 
 
 # -- the ledger at a date --------------------------------------------------------------------------
-
-
-def _latest_event(as_of: dt.date, *where: Any, name: str) -> Any:
-    """SQL: the id of a hazard's latest event dated on or before ``as_of`` (ties: the later id)."""
-    e = E.alias(name)
-    return (
-        sa.select(e.c.id)
-        .where(e.c.hazard_id == H.c.id, e.c.event_date <= as_of, *(w(e) for w in where))
-        .order_by(e.c.event_date.desc(), e.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def ledger_at(as_of: dt.date, hazard_ids: Iterable[int] | None = None) -> sa.Subquery:
-    """SQL (SQLite and PostgreSQL): every hazard found on or before ``as_of`` with its state then.
-
-    Columns: the ``hazards`` columns that do not change along the lifecycle (id, enterprise_id,
-    county_code, campaign_year, kind, grade, problem_code, category_code, sub_product_code, found_date,
-    source, source_id, control_measures, large_urgent) plus ``state`` (to-state of the latest event dated
-    on or before ``as_of``, ties broken by event id; ``found`` when a hazard has no event yet),
-    ``state_date`` (that event's date) and ``deadline`` (set by the latest event carrying one).
-    Events dated after ``as_of`` are ignored.
-
-    Each hazard's latest event is found by a correlated subquery on the ``hazard_id`` index (a few
-    events per hazard), which both engines run faster than ranking every event with a window function.
-    """
-    fixed = [
-        H.c.id,
-        H.c.enterprise_id,
-        H.c.county_code,
-        H.c.campaign_year,
-        H.c.kind,
-        H.c.grade,
-        H.c.problem_code,
-        H.c.category_code,
-        H.c.sub_product_code,
-        H.c.found_date,
-        H.c.source,
-        H.c.source_id,
-        H.c.control_measures,
-        H.c.large_urgent,
-    ]
-    inner = sa.select(
-        *fixed,
-        _latest_event(as_of, name="last_event").label("last_event_id"),
-        _latest_event(as_of, lambda e: e.c.deadline.is_not(None), name="last_deadline").label(
-            "deadline_event_id"
-        ),
-    ).where(H.c.found_date <= as_of)
-    if hazard_ids is not None:
-        inner = inner.where(H.c.id.in_(list(hazard_ids)))
-    core = inner.subquery("ledger_core")
-    last, dl = E.alias("last_event"), E.alias("deadline_event")
-    return (
-        sa.select(
-            *(core.c[c.name] for c in fixed),
-            sa.func.coalesce(last.c.to_state, "found").label("state"),
-            sa.func.coalesce(last.c.event_date, core.c.found_date).label("state_date"),
-            dl.c.deadline.label("deadline"),
-        )
-        .select_from(
-            core.outerjoin(last, last.c.id == core.c.last_event_id).outerjoin(
-                dl, dl.c.id == core.c.deadline_event_id
-            )
-        )
-        .subquery("ledger")
-    )
-
-
-def is_overdue(ledger: sa.Subquery, as_of: dt.date) -> Any:
-    """SQL condition on a :func:`ledger_at` subquery: ordered at ``as_of`` with the deadline passed."""
-    return sa.and_(ledger.c.state == "ordered", ledger.c.deadline < as_of)
-
-
-def is_open(ledger: sa.Subquery) -> Any:
-    """SQL condition on a :func:`ledger_at` subquery: not closed out at its date."""
-    return ledger.c.state != "closed"
+# The state of a hazard at a date, overdue, open and closed are defined once, in hazardlib.figures (which
+# the tracker's first table reads without pandas); they are named here for the ledger's readers.
 
 
 def state_at(conn: Connection, hazard_ids: Iterable[int] | None, as_of: dt.date) -> pd.DataFrame:

@@ -82,6 +82,8 @@ self_checks = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     *_meta_columns(),
     sa.UniqueConstraint("enterprise_id", "campaign_year"),
+    # The results list counts self-checks by their enterprise's county from this index alone (0009).
+    sa.Index("ix_self_checks_enterprise_figures", "enterprise_id", "check_date", "major_risk_reported"),
 )
 
 risk_control_items = sa.Table(
@@ -116,6 +118,8 @@ inspections = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     *_meta_columns(),
     sa.UniqueConstraint("enterprise_id", "inspection_date", "sub_product_code"),
+    # The results list counts visits by their enterprise's county from this index alone (0009).
+    sa.Index("ix_inspections_enterprise_figures", "enterprise_id", "inspection_date", "field"),
 )
 
 hazards = sa.Table(
@@ -145,6 +149,18 @@ hazards = sa.Table(
     sa.Index("ix_hazards_county_state", "county_code", "state"),
     # The tracker counts a year's hazards by county from this index alone (migration 0005).
     sa.Index("ix_hazards_year_found_county", "campaign_year", "found_date", "county_code"),
+    # The results list's ledger figures, classified supervision and self-reported risks read a county's
+    # hazards through their enterprises from this index alone (migration 0009).
+    sa.Index(
+        "ix_hazards_enterprise_figures",
+        "enterprise_id",
+        "found_date",
+        "kind",
+        "grade",
+        "source",
+        "source_id",
+        "campaign_year",
+    ),
 )
 
 hazard_events = sa.Table(
@@ -163,10 +179,23 @@ hazard_events = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("recorded_at", sa.DateTime, nullable=False),
-    # The ledger at a date seeks each hazard's latest event on or before it (migration 0004); the state,
-    # move and deadline in the index let the tracker's counts skip the table (migration 0005).
+    # The ledger's shape (hazardlib.figures, migration 0009): the date of the hazard's next event in ledger
+    # order (NULL for its latest; the state holds on event_date <= D < until_date), and the deadline in
+    # force while it holds. Kept by the ledger move; checked by ``hazard verify``.
+    sa.Column("until_date", sa.Date, nullable=True),
+    sa.Column("held_deadline", sa.Date, nullable=True),
+    # The ledger at a date seeks each hazard's one event holding then, and the figures' move conditions
+    # read the same index, without a table row (migrations 0004, 0005, 0009).
     sa.Index(
-        "ix_hazard_events_hazard_state", "hazard_id", "event_date", "id", "move", "to_state", "deadline"
+        "ix_hazard_events_span",
+        "hazard_id",
+        "event_date",
+        "id",
+        "move",
+        "to_state",
+        "deadline",
+        "until_date",
+        "held_deadline",
     ),
 )
 
@@ -430,18 +459,6 @@ store_meta = sa.Table(
     metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
-)
-
-# Running counts of the results list (hazardlib.counters): marks summed over anchor >= start, day <= as_of.
-figure_counts = sa.Table(
-    "figure_counts",
-    metadata,
-    sa.Column("anchor", sa.Date, primary_key=True),
-    sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("county_code", sa.String(6), primary_key=True),
-    sa.Column("figure", sa.String(40), primary_key=True),
-    sa.Column("n", sa.Integer, nullable=False),
-    sa.Index("ix_figure_counts_covering", "anchor", "day", "county_code", "figure", "n"),
 )
 
 # Tables whose rows are campaign records a county owns (for scoping and demo replacement), in an order

@@ -3,8 +3,9 @@ on track, stage 2's proposed inspection lists, and the hazards still open after 
 
 Figures are defined in ``docs/rules.md`` (“进度指标”); the thresholds of “on track” are campaign
 parameters. Everything is counted in SQL, grouped by county. County progress is built in plain Python
-(12 county rows) so that the tracker's first table needs neither pandas nor :mod:`hazardlib.ledger`;
-both are imported by the functions that use them.
+(12 county rows) so that the tracker's first table needs neither pandas nor :mod:`hazardlib.ledger`
+(the state of a hazard at a date is read from :mod:`hazardlib.figures`, the one definition); pandas is
+imported by the functions that use it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 
 from . import schema, vocab
 from .campaign import Campaign, campaign_year_of, load_campaign
+from .figures import event_exists, is_closed, is_open, is_overdue, ledger_at
 from .regions import load_regions
 from .store import PREFECTURE_CODE, Store
 
@@ -26,7 +28,6 @@ if TYPE_CHECKING:
 
 ENT = schema.enterprises
 H = schema.hazards  # the ledger's tables, as hazardlib.ledger names them
-E = schema.hazard_events
 
 LAGGING = {
     "plan": "第一阶段结束仍未制定本地工作方案",
@@ -145,70 +146,32 @@ COUNT_COLUMNS = (
 )
 
 
-def _latest_event(as_of: dt.date, hazard_id: Any, column: str, *where: Any) -> Any:
-    """SQL: ``column`` of the hazard's latest event dated on or before ``as_of`` (ties: the later id), in
-    the order of :func:`hazardlib.ledger.ledger_at`; read from the events' index alone (migration 0005)."""
-    e = E.alias(f"latest_{column}")
-    return (
-        sa.select(e.c[column])
-        .where(e.c.hazard_id == hazard_id, e.c.event_date <= as_of, *(w(e) for w in where))
-        .order_by(e.c.event_date.desc(), e.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def _event_exists(hazard_id: Any, move: str, *where: Any) -> Any:
-    e = E.alias(f"any_{move}")
-    return sa.exists().where(e.c.hazard_id == hazard_id, e.c.move == move, *(w(e) for w in where))
-
-
 def ledger_counts(
     year: int, start: dt.date, end: dt.date, codes: Sequence[str]
 ) -> tuple[Any, dict[str, Any]]:
-    """SQL: the hazards of ``year`` found by ``end`` with their state at ``end`` (of the county, when
-    ``codes`` names one), and the tracker's ledger figures over them (to be grouped by county within
-    ``codes``); the same figures as counting over ``ledger_at(end)``
-    (tests/test_stages_fast_path.py).
-
-    Each hazard's state is looked up once (a materialized CTE); its deadline only when it is ordered, and
-    its closing or escalation events only when its state can count them.
-    """
-    state = sa.func.coalesce(_latest_event(end, H.c.id, "to_state"), "found")
+    """SQL: the hazards of ``year`` found by ``end`` in their state at ``end`` (:func:`hazardlib.figures.
+    ledger_at`; of the county, when ``codes`` names one), and the tracker's ledger figures over them (to
+    be grouped by county within ``codes``): found in the window and to date, closed out (at ``end``, by a
+    closing in the window) and to date, open, overdue, open with an escalation by ``end``."""
     # One county is picked here; for all of them the caller's county filter is enough, and leaving it out
     # lets the database read the year's hazards from the (year, found date, county) index alone.
     one = [H.c.county_code == codes[0]] if len(codes) == 1 else []
-    led = (
-        sa.select(H.c.id, H.c.county_code, H.c.found_date, state.label("state"))
-        .where(H.c.campaign_year == year, H.c.found_date <= end, *one)
-        .cte("progress_ledger")
-        .prefix_with("MATERIALIZED")
-    )
-    deadline = _latest_event(end, led.c.id, "deadline", lambda e: e.c.deadline.is_not(None))
-    closed = led.c.state == "closed"
+    led = ledger_at(end, where=[H.c.campaign_year == year, *one])
+    closed = is_closed(led)
     measures = {
         "hazards_found": _count_if(led.c.found_date >= start),
         "hazards_found_to_date": sa.func.count(),
         "hazards_closed": _count_if(
-            sa.and_(closed, _event_exists(led.c.id, "close", lambda e: e.c.event_date.between(start, end)))
+            sa.and_(closed, event_exists(led.c.id, "close", lambda e: e.c.event_date.between(start, end)))
         ),
         "hazards_closed_to_date": _count_if(closed),
-        "open_hazards": _count_if(~closed),
-        "overdue_hazards": _count_if(sa.and_(led.c.state == "ordered", deadline < end)),
+        "open_hazards": _count_if(is_open(led)),
+        "overdue_hazards": _count_if(is_overdue(led, end)),
         "open_escalations": _count_if(
-            sa.and_(~closed, _event_exists(led.c.id, "escalate", lambda e: e.c.event_date <= end))
+            sa.and_(is_open(led), event_exists(led.c.id, "escalate", lambda e: e.c.event_date <= end))
         ),
     }
     return led, measures
-
-
-def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> Counts:
-    """The count columns per county, read from the running counts (:mod:`hazardlib.counters`)."""
-    from .counters import progress
-
-    with store.read() as conn:
-        got = progress(conn, campaign.year, w.start, w.end, codes)
-    return {code: {key: got.get((code, key), 0) for key in COUNT_COLUMNS} for code in codes}
 
 
 def _plans(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> dict[str, dt.date]:
@@ -225,8 +188,8 @@ def _plans(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> dic
     return {code: day for code, day in plans if day is not None}
 
 
-def _counts_plain(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> Counts:
-    """:func:`_counts` by the plain definitions: GROUP BY county queries over the records."""
+def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> Counts:
+    """The count columns per county: GROUP BY county queries over the records (docs/rules.md “进度指标”)."""
     year, start, end = campaign.year, w.start, w.end
     sc, ins = schema.self_checks, schema.inspections
     led, ledger_measures = ledger_counts(year, start, end, codes)
@@ -296,14 +259,14 @@ def _judge(
 
 
 def county_progress_rows(
-    store: Store, as_of: dt.date, county: str | None = None, stage: int | None = None, *, plain: bool = False
+    store: Store, as_of: dt.date, county: str | None = None, stage: int | None = None
 ) -> list[dict[str, Any]]:
     """The rows of :func:`county_progress` as plain dicts (a missing rate is None), without pandas: what
     the tracker's first table is drawn from."""
     campaign = campaign_at(as_of)
     w = window(campaign, as_of, stage)
     codes = _codes(store, county)
-    counts = (_counts_plain if plain else _counts)(store, campaign, w, codes)
+    counts = _counts(store, campaign, w, codes)
     adopted = _plans(store, campaign, w, codes)
     if len(codes) > 1:
         counts[PREFECTURE_CODE] = {k: sum(counts[c][k] for c in codes) for k in COUNT_COLUMNS}
@@ -336,18 +299,17 @@ def county_progress_rows(
 
 
 def county_progress(
-    store: Store, as_of: dt.date, county: str | None = None, stage: int | None = None, *, plain: bool = False
+    store: Store, as_of: dt.date, county: str | None = None, stage: int | None = None
 ) -> pd.DataFrame:
     """The tracker's figures, one row per county and (for the whole prefecture) a last row "522700".
 
     ``stage`` None counts the campaign so far; a stage number counts within that stage's window, with
     stocks (coverage, close-out rate, open and overdue hazards, on track) taken at its last day or at
-    ``as_of`` if earlier. Column definitions: docs/rules.md “进度指标”. The counts are read from the
-    running counts (:mod:`hazardlib.counters`); ``plain`` counts them from the records instead.
+    ``as_of`` if earlier. Column definitions: docs/rules.md “进度指标”.
     """
     import pandas as pd
 
-    return pd.DataFrame(county_progress_rows(store, as_of, county, stage, plain=plain))
+    return pd.DataFrame(county_progress_rows(store, as_of, county, stage))
 
 
 # -- stage 2: proposed inspection lists -------------------------------------------------------------
@@ -550,8 +512,6 @@ def open_hazards(store: Store, as_of: dt.date, county: str | None = None) -> pd.
     """
     import pandas as pd
 
-    from .ledger import is_overdue, ledger_at
-
     led = ledger_at(as_of)
     codes = _codes(store, county)
     stmt = (
@@ -570,7 +530,7 @@ def open_hazards(store: Store, as_of: dt.date, county: str | None = None) -> pd.
             sa.case((is_overdue(led, as_of), True), else_=False).label("overdue"),
         )
         .select_from(led.join(ENT, ENT.c.id == led.c.enterprise_id))
-        .where(led.c.state != "closed", led.c.county_code.in_(codes))
+        .where(is_open(led), led.c.county_code.in_(codes))
         .order_by(led.c.county_code, led.c.found_date, led.c.id)
     )
     with store.read() as conn:

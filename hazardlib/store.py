@@ -27,8 +27,7 @@ from . import schema
 from .datafiles import data_dir
 from .errors import NotFound, OutOfScope, StaleRecord, StoreError
 
-if TYPE_CHECKING:  # the counters import the store's schema; the store imports them lazily
-    from .counters import Tracker
+if TYPE_CHECKING:
     from .login_state import LoginBinding
 
 PREFECTURE_CODE = "522700"
@@ -277,7 +276,6 @@ class Store:
                         self.login.check(conn)
                     tx = Tx(self, conn, context)
                     yield tx
-                    tx.counts.flush()
             finally:
                 conn.info.pop("write", None)
                 conn.info.pop("write_county", None)
@@ -316,16 +314,6 @@ class Tx:
     def __init__(self, store: Store, conn: Connection, context: str | None):
         self.store, self.conn, self.context = store, conn, context
         self.now = dt.datetime.now().replace(microsecond=0)
-        self._counts: Tracker | None = None
-
-    @property
-    def counts(self) -> Tracker:
-        """The results list's running counts this transaction keeps (:class:`hazardlib.counters.Tracker`)."""
-        if self._counts is None:
-            from .counters import Tracker
-
-            self._counts = Tracker(self.conn)
-        return self._counts
 
     # scoping
     def _check_scope(self, table: sa.Table, values: Mapping[str, Any]) -> None:
@@ -389,10 +377,7 @@ class Tx:
         self._check_scope(table, values)
         row = self._with_meta(table, values)
         pk = next(iter(table.primary_key.columns))
-        self.counts.touch(table.name, [row], new=True)
         new_id = self.conn.execute(table.insert().values(**row).returning(pk)).scalar_one()
-        if isinstance(new_id, int):
-            self.counts.inserted(table.name, [new_id])
         self.audit(
             "insert",
             table.name,
@@ -421,13 +406,11 @@ class Tx:
             self._check_scope(table, values)
         meta = self._with_meta(table, {})  # the record's own values win, as in _with_meta
         full = [{**meta, **values} for values in rows] if meta else [dict(values) for values in rows]
-        self.counts.touch(table.name, full, new=True)
         ids: list[int] = []
         with self.conn.begin_nested():  # a refused row leaves none of the rows before it
             # a statement takes the columns of its first row: each run of rows naming the same ones is one
             for _keys, run in itertools.groupby(full, key=dict.keys):
                 ids.extend(self._inserted(table, list(run)))
-        self.counts.inserted(table.name, ids)
         if audit == "each":
             self.conn.execute(
                 schema.audit_log.insert(),
@@ -511,7 +494,6 @@ class Tx:
             )
         if not changes:
             return before
-        self.counts.touch(table.name, [before, {**before, **changes}], changed=list(changes))
         stmt = table.update().where(table.c.id == record_id)
         if "version" in table.c:
             changes.update(updated_at=self.now, updated_by=self.store.user, version=before["version"] + 1)
@@ -536,7 +518,6 @@ class Tx:
             self._check_scope(table, {})
         before = self.store.get(table, record_id, self.conn)
         self._check_scope(table, before)
-        self.counts.touch(table.name, [before])
         self.conn.execute(table.delete().where(table.c.id == record_id))
         self.audit("delete", table.name, record_id, before, None, before.get("county_code"))
 

@@ -10,7 +10,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from .base import db_option, friendly_errors, main, user_option
+from .base import db_option, default_user, friendly_errors, main, user_option
 
 KEY_FILE_ENV = (
     "HAZARD_BACKUP_KEY_FILE"  # names the key file, never holds the key: an environment is easily seen
@@ -106,18 +106,35 @@ def restore_cmd(
 
 @main.command("verify")
 @db_option
+@user_option
+@click.option(
+    "--mend-shape",
+    is_flag=True,
+    help="先按整改环节重新计算整改记录的状态有效期（一个事务，记入审计日志）。 Recompute the ledger's shape first.",
+)
 @friendly_errors
-def verify_cmd(db: str | None) -> None:
-    """检查数据库完整性（文件或表是否损坏、是否有引用不存在记录的行）；有问题时退出码为 1。
+def verify_cmd(db: str | None, user: str | None, mend_shape: bool) -> None:
+    """检查数据库完整性（文件或表是否损坏、是否有引用不存在记录的行、整改记录的状态有效期是否与整改环节一致）；
+    有问题时退出码为 1。
 
-    Check the store's integrity (damaged pages, rows pointing at missing records); exit 1 on problems.
+    Check the store's integrity (damaged pages, rows pointing at missing records) and the ledger's shape
+    against its events (:func:`hazardlib.figures.shape_problems`); exit 1 on problems. ``--mend-shape``
+    first recomputes the shape from the events (:func:`hazardlib.figures.mend_shape`), audited.
     """
+    from .. import figures
     from ..backup import check_integrity
     from ..store import Store
 
-    store = Store(db)
+    store = Store(db, user=user or default_user())
+    if mend_shape:
+        with store.transaction("重算整改记录的状态有效期") as tx:
+            figures.mend_shape(tx.conn)
+            tx.audit("mend_shape", "hazard_events", None, None, None, None)
+        click.echo("已按整改环节重新计算整改记录的状态有效期。")
     with store.read() as conn:
         problems = check_integrity(conn)
+        if not problems:  # the shape is read from the tables the integrity check found sound
+            problems = figures.shape_problems(conn)
     if problems:
         for p in problems:
             click.echo(f"  - {p}", err=True)

@@ -1,12 +1,10 @@
-"""``hazard init``, ``hazard demo`` and ``hazard recount``."""
+"""``hazard init`` and ``hazard demo``."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 
-from .base import as_of_option, db_option, friendly_errors, main, store_for, user_option
+from .base import db_option, friendly_errors, main, store_for, user_option
 
 
 @main.command("init")
@@ -63,36 +61,3 @@ def demo_cmd(db: str | None, user: str | None, seed: int, scale: float, replace:
         click.echo(str(exc))
         return
     click.echo(summary.text())
-
-
-@main.command("recount")
-@db_option
-@user_option
-@as_of_option
-@click.option("--check", is_flag=True, help="只核对，不重算。 Compare only; change nothing.")
-@friendly_errors
-def recount_cmd(db: str | None, user: str | None, as_of: dt.date | None, check: bool) -> None:
-    """重算成果清单计数表，并与按记录逐项统计的结果核对。
-
-    Count the results list's running counts afresh from the records (one audited transaction), then
-    compare the list from the counts with the list by the plain definitions at --as-of. With --check,
-    only compare. Exit 1 when they differ. Needed after a campaign calendar is added or changed.
-    """
-    import sys
-
-    from ..counters import rebuild
-    from ..reports.results_list import count_differences
-
-    store = store_for(db, user)
-    if not check:
-        with store.transaction("重算成果清单计数表") as tx:
-            rows = rebuild(tx.conn)
-            tx.audit("recount", "figure_counts", None, None, {"rows": rows}, None)
-        click.echo(f"已重算成果清单计数表：{rows} 行")
-    differences = count_differences(store, as_of)
-    if differences:
-        click.echo("计数表与按记录统计的结果不一致：", err=True)
-        for line in differences:
-            click.echo(f"  - {line}", err=True)
-        sys.exit(1)
-    click.echo("计数表与按记录统计的结果一致。")

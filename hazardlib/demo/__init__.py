@@ -29,8 +29,8 @@ import sqlalchemy as sa
 from tqdm import tqdm
 
 from .. import schema
-from ..counters import FAMILIES
 from ..errors import HazardError, OutOfScope
+from ..figures import mend_shape
 from ..store import PREFECTURE_CODE, Store, table_label
 from . import texts
 from .activity import build_block
@@ -97,7 +97,6 @@ def generate(
         )
         if "demo_seed" in old and not replace:
             raise DemoExists(old["demo_seed"], old.get("demo_scale", "?"))
-        tx.counts.recount_everything()  # the demo is written in bulk: its counts are made at the end
         if replace:
             clear(tx)
         world = World(seed, scale)
@@ -117,10 +116,7 @@ def generate(
             writer.write(build_block(world, block))
             bar.update(len(block))
         bar.close()
-        bar = tqdm(total=len(FAMILIES), desc=texts.PROGRESS["counts"], unit=texts.PROGRESS["count_unit"],
-                   file=sys.stderr, disable=not progress)  # fmt: skip
-        tx.counts.flush(progress=lambda _family: bar.update(1))
-        bar.close()
+        mend_shape(tx.conn)  # the events were written in bulk, not move by move: their shape is made here
         tx.set_meta("demo_seed", str(seed))
         tx.set_meta("demo_scale", _scale_text(scale))
         tx.set_meta("demo_generated_by", store.user)

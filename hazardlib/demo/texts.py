@@ -293,5 +293,4 @@ SUMMARY_LINE = "  {label}：{count:,} 条"
 DEMO_EXISTS = (
     "数据库中已有演示行动数据（种子 {seed}，规模 {scale}），未做任何修改；如需重新生成，请使用 --replace"
 )
-PROGRESS = {"enterprises": "登记企业", "records": "生成行动记录", "unit": "家企业", "counts": "计算成果清单计数表",
-            "count_unit": "类"}  # fmt: skip
+PROGRESS = {"enterprises": "登记企业", "records": "生成行动记录", "unit": "家企业"}

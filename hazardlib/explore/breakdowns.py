@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from .. import schema, vocab
 from ..catalogue import load_catalogue
 from ..checklists import FIELD_NAMES, load_problems
+from ..figures import is_closed
 from ..ledger import is_overdue, ledger_at
 from ..reports import labels
 from ..reports.common import count_if, rate_column, scope_for, spot_check_county
@@ -133,7 +134,7 @@ def hazards_by(
         "general": count_if(led.c.grade == "general"),
         "larger": count_if(led.c.grade == "larger"),
         "major": count_if(led.c.grade == "major"),
-        "closed": count_if(led.c.state == "closed"),
+        "closed": count_if(is_closed(led)),
         "overdue": count_if(is_overdue(led, scope.as_of)),
     }
     where = [scope.within(led.c.found_date), scope.county_filter(e.c.county_code)]

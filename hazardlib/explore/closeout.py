@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from ..campaign import Campaign
 from ..charts import Chart, line_chart
+from ..figures import is_closed
 from ..ledger import is_overdue, ledger_at
 from ..reports import labels
 from ..reports.common import count_if, scope_for
@@ -59,7 +60,7 @@ def _counts_at(store: Store, day: dt.date, year: int, codes: tuple[str, ...]) ->
         sa.select(
             led.c.county_code,
             sa.func.count().label("found"),
-            count_if(led.c.state == "closed").label("closed"),
+            count_if(is_closed(led)).label("closed"),
             count_if(is_overdue(led, day)).label("overdue"),
         )
         .where(led.c.campaign_year == year, led.c.county_code.in_(codes))

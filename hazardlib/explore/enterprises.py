@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema, vocab
+from ..figures import is_open
 from ..ledger import ledger_at
 from ..reports import labels
 from ..reports.common import count_if, scope_for
@@ -91,7 +92,7 @@ def repeat_offenders(
     led = ledger_at(scope.as_of)
     open_ = (
         sa.select(led.c.enterprise_id, sa.func.count().label("n"))
-        .where(led.c.kind == "hazard", led.c.state != "closed")
+        .where(led.c.kind == "hazard", is_open(led))
         .group_by(led.c.enterprise_id)
         .subquery("open_hazards")
     )
@@ -149,7 +150,7 @@ def consecutive_unqualified(store: Store, as_of: dt.date, county: str | None = N
     led = ledger_at(scope.as_of)
     majors = (
         sa.select(led.c.enterprise_id, sa.func.count().label("n"))
-        .where(led.c.grade == "major", led.c.kind == "hazard", led.c.state != "closed")
+        .where(led.c.grade == "major", led.c.kind == "hazard", is_open(led))
         .group_by(led.c.enterprise_id)
         .subquery("majors")
     )

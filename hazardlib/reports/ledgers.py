@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema, vocab
+from ..figures import is_open
 from ..ledger import E, is_overdue, ledger_at
 from ..store import Store
 from . import labels
@@ -106,7 +107,7 @@ def _query(
     if overdue_only:
         where.append(overdue)
     if open_only:
-        where.append(led.c.state != "closed")
+        where.append(is_open(led))
     from_ = led.join(e, e.c.id == led.c.enterprise_id).join(H, H.c.id == led.c.id)
     stmt = (
         sa.select(

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from .. import counters, schema
-from ..ledger import is_overdue, ledger_at
+from .. import schema
+from ..figures import is_closed, is_overdue, ledger_at
 from ..store import PREFECTURE_CODE, Store
 from . import extra
 from .common import (
@@ -82,7 +82,7 @@ def _hazards(store: Store, scope: Scope) -> pd.DataFrame:
         "hazards_general": count_if(sa.and_(is_hazard, led.c.grade == "general")),
         "hazards_larger": count_if(sa.and_(is_hazard, led.c.grade == "larger")),
         "hazards_major": count_if(sa.and_(is_hazard, led.c.grade == "major")),
-        "hazards_closed": count_if(sa.and_(is_hazard, led.c.state == "closed")),
+        "hazards_closed": count_if(sa.and_(is_hazard, is_closed(led))),
         "hazards_overdue": count_if(sa.and_(is_hazard, is_overdue(led, scope.as_of))),
         "risks_on_ledger": count_if(sa.and_(*_risk_on_ledger(led))),
     }
@@ -166,25 +166,8 @@ PARTS_2 = (_enforcement, _help)
 
 
 def county_counts(store: Store, scope: Scope) -> pd.DataFrame:
-    """The count figures (and the campaign's extra figures) for each county of the scope, read from the
-    running counts (:mod:`hazardlib.counters`); the extra figures, and classified supervision when the
-    campaign calendars changed since the counts were made, are counted from the records."""
-    with store.read() as conn:
-        got = counters.counted(conn, scope.start, scope.as_of, scope.codes)
-        classified = counters.terms_current(conn)
-        if classified:
-            got.update(counters.classified(conn, scope.campaign.year, scope.as_of, scope.codes))
-    keys = [*counters.COUNTED_FIGURES, *(counters.CLASSIFIED_FIGURES if classified else ())]
-    frame = pd.DataFrame(
-        {key: [got.get((code, key), 0) for code in scope.codes] for key in keys},
-        index=pd.Index(scope.codes, name="county_code"),
-    )
-    return _finish(store, scope, [frame] if classified else [frame, supervision_counts(store, scope)])
-
-
-def county_counts_plain(store: Store, scope: Scope) -> pd.DataFrame:
-    """:func:`county_counts` by the plain definitions: one GROUP BY county query over the records for
-    each part of the list (the definition the running counts are held to)."""
+    """The count figures (and the campaign's extra figures) for each county of the scope: one GROUP BY
+    county query over the records for each part of the list."""
     parts = [part(store, scope) for part in (*PARTS, *PARTS_2)]
     return _finish(store, scope, [*parts, supervision_counts(store, scope)])
 
@@ -227,49 +210,13 @@ def results_list(store: Store, as_of: dt.date | None = None, county: str | None 
     return results_frame(store, scope)
 
 
-def results_frame(store: Store, scope: Scope, *, plain: bool = False) -> pd.DataFrame:
-    """:func:`results_list` for an already resolved scope (``plain``: counted from the records by the
-    plain definitions, not from the running counts)."""
-    rows = with_rates((county_counts_plain if plain else county_counts)(store, scope))
+def results_frame(store: Store, scope: Scope) -> pd.DataFrame:
+    """:func:`results_list` for an already resolved scope."""
+    rows = with_rates(county_counts(store, scope))
     if scope.county is None:
         rows = pd.concat([rows, total_row(rows, scope.regions.prefecture.name)], ignore_index=True)
     keys = [f.key for f in extra.ordered_figures(scope.campaign)]
     return rows[["county_code", "county_name", *keys]].reset_index(drop=True)
-
-
-def count_differences(store: Store, as_of: dt.date | None = None) -> list[str]:
-    """Where the results list and the tracker's progress (the campaign so far and each stage) from the
-    running counts differ from the plain definitions at ``as_of``: one Chinese line per county and
-    figure; empty when they agree."""
-    from ..explore.labels import column_labels
-    from ..stages import COUNT_COLUMNS, county_progress
-    from .definitions import BY_KEY
-
-    scope = scope_for(store, as_of)
-    fast = results_frame(store, scope).set_index("county_code")
-    plain = results_frame(store, scope, plain=True).set_index("county_code")
-    out = [
-        f"{plain.loc[code, 'county_name']}「{BY_KEY[key].label if key in BY_KEY else key}」："
-        f"计数表 {fast.loc[code, key]}，按记录统计 {plain.loc[code, key]}"
-        for key in count_keys(plain)
-        for code in plain.index
-        if fast.loc[code, key] != plain.loc[code, key]
-    ]
-    for stage in (None, *(s.no for s in scope.campaign.stages)):
-        kept = county_progress(store, scope.as_of, scope.county, stage).set_index("county_code")
-        counted = county_progress(store, scope.as_of, scope.county, stage, plain=True).set_index(
-            "county_code"
-        )
-        when = "行动至今" if stage is None else f"第{stage}阶段"
-        out += [
-            f"进度（{when}）{counted.loc[code, 'county_name']}「{column_labels().get(key, key)}」："
-            f"计数表 {kept.loc[code, key]}，"
-            f"按记录统计 {counted.loc[code, key]}"
-            for key in COUNT_COLUMNS
-            for code in counted.index
-            if kept.loc[code, key] != counted.loc[code, key]
-        ]
-    return out
 
 
 def count_keys(frame: pd.DataFrame) -> list[str]:
@@ -281,7 +228,6 @@ __all__ = [
     "COUNT_KEYS",
     "count_keys",
     "county_counts",
-    "county_counts_plain",
     "results_frame",
     "results_list",
     "total_row",

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from .. import vocab
 from ..checklists import load_problems
+from ..figures import is_closed
 from ..ledger import ledger_at
 from ..stages import county_progress
 from ..store import Store
@@ -136,7 +137,7 @@ def _problems(store: Store, scope: Scope) -> pd.DataFrame:
             led.c.problem_code,
             sa.func.count().label("hazards"),
             *(sa.func.sum(sa.case((led.c.grade == g, 1), else_=0)).label(g) for g in vocab.GRADE.codes),
-            sa.func.sum(sa.case((led.c.state == "closed", 1), else_=0)).label("closed"),
+            sa.func.sum(sa.case((is_closed(led), 1), else_=0)).label("closed"),
         )
         .select_from(led.join(e, e.c.id == led.c.enterprise_id))
         .where(led.c.kind == "hazard", scope.within(led.c.found_date), scope.county_filter(e.c.county_code))

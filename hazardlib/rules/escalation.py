@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..figures import is_closed, is_open
 from ..ledger import ledger_at
 from . import Context, RuleFinding, rule
 from .common import (
@@ -70,7 +71,7 @@ def interview_refused_or_failed(ctx: Context) -> list[RuleFinding]:
         .where(
             ev.c.event_date <= ctx.as_of,
             sa.or_(ev.c.move == "refuse", sa.and_(ev.c.move == "reinspect", ev.c.outcome == "failed")),
-            led.c.state != "closed",
+            is_open(led),
             sa.not_(interviewed_since(led.c.enterprise_id, ev.c.event_date, ctx.as_of)),
             *ctx.in_county(led.c.county_code),
         )
@@ -177,7 +178,7 @@ def look_back_due(ctx: Context) -> list[RuleFinding]:
         .select_from(led.join(ENT, ENT.c.id == led.c.enterprise_id))
         .where(
             led.c.large_urgent.is_(True),
-            led.c.state == "closed",
+            is_closed(led),
             sa.not_(looked),
             *ctx.in_county(led.c.county_code),
         )
@@ -231,7 +232,7 @@ def joint_handling(ctx: Context) -> list[RuleFinding]:
         .select_from(led.join(ENT, ENT.c.id == led.c.enterprise_id))
         .where(
             led.c.grade == "major",
-            led.c.state != "closed",
+            is_open(led),
             sa.or_(uncontrolled, first_refusal.is_not(None)),
             sa.not_(escalated_since(led.c.id, "joint_handling", trigger, ctx.as_of)),
             *ctx.in_county(led.c.county_code),

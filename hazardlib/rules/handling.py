@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..ledger import is_overdue, ledger_at
+from ..figures import is_open, is_overdue, ledger_at
 from . import Context, RuleFinding, rule
 from .common import ENT, days, fetch, finding_label, group_rows, ids, product_name
 
@@ -32,7 +32,11 @@ MESSAGES = {
 def _ledger_rows(ctx: Context, state_condition: Any) -> list[Any]:
     led = ledger_at(ctx.as_of)
     stmt = (
-        sa.select(led, ENT.c.name.label("enterprise"))
+        sa.select(
+            led,
+            ENT.c.name.label("enterprise"),
+            sa.case((is_overdue(led, ctx.as_of), True), else_=False).label("overdue"),
+        )
         .select_from(led.join(ENT, ENT.c.id == led.c.enterprise_id))
         .where(state_condition(led), *ctx.in_county(led.c.county_code))
         .order_by(led.c.id)
@@ -152,12 +156,10 @@ def continuing_written_report(ctx: Context) -> list[RuleFinding]:
     """
     if ctx.as_of <= ctx.campaign.finish:
         return []
-    rows = _ledger_rows(ctx, lambda led: led.c.state != "closed")
+    rows = _ledger_rows(ctx, is_open)
     out = []
     for county, group in group_rows(rows, "county_code").items():
-        overdue = sum(
-            1 for r in group if r["state"] == "ordered" and r["deadline"] and r["deadline"] < ctx.as_of
-        )
+        overdue = sum(1 for r in group if r["overdue"])
         name = ctx.county_name(county)
         out.append(
             RuleFinding(

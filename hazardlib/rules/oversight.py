@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema
+from ..figures import is_open
 from ..ledger import ledger_at
 from ..stages import county_progress, key_enterprise, window
 from ..store import PREFECTURE_CODE
@@ -66,7 +67,7 @@ def listed_supervision_county(ctx: Context) -> list[RuleFinding]:
         fetch(
             ctx.conn,
             sa.select(led.c.id, led.c.county_code)
-            .where(led.c.grade == "major", led.c.state != "closed", *ctx.in_county(led.c.county_code))
+            .where(led.c.grade == "major", is_open(led), *ctx.in_county(led.c.county_code))
             .order_by(led.c.id),
         ),
         "county_code",
@@ -178,7 +179,7 @@ def _behind_lag(ctx: Context, county: str, checks: list[str]) -> dict[str, tuple
     if "closure" in checks:
         led = ledger_at(ctx.as_of)
         stmt = sa.select(led.c.id).where(
-            led.c.county_code == county, led.c.campaign_year == ctx.campaign.year, led.c.state != "closed"
+            led.c.county_code == county, led.c.campaign_year == ctx.campaign.year, is_open(led)
         )
         records["hazards"] = tuple(ctx.conn.execute(stmt.order_by(led.c.id)).scalars())
     return records

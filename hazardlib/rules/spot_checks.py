@@ -8,6 +8,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from .. import schema, vocab
+from ..figures import is_open
 from ..ledger import ledger_at
 from ..store import PREFECTURE_CODE
 from ..tracing import state_expr as task_state
@@ -228,7 +229,7 @@ def interview_consecutive_unqualified(ctx: Context) -> list[RuleFinding]:
     led = ledger_at(ctx.as_of)
     majors = (
         sa.select(led.c.id, led.c.enterprise_id)
-        .where(led.c.grade == "major", led.c.kind == "hazard", led.c.state != "closed")
+        .where(led.c.grade == "major", led.c.kind == "hazard", is_open(led))
         .subquery("majors")
     )
     stmt = (

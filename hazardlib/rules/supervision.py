@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -48,7 +49,10 @@ CLASS_COLUMNS = [
 ]
 
 
-def _classes(ctx: Context) -> pd.DataFrame:
+def _terms(ctx: Context) -> tuple[Any, Any, dt.date, int, int]:
+    """SQL conditions on a hazard: a major finding in the window of special supervision, a larger or
+    major finding of this campaign by the as-of date; and the window's start (exclusive), its years and
+    the major findings that make an enterprise special."""
     years = int(ctx.param("special_supervision_window_years"))
     need = int(ctx.param("special_supervision_major_risks"))
     start = years_before(ctx.as_of, years)
@@ -58,6 +62,36 @@ def _classes(ctx: Context) -> pd.DataFrame:
         H.c.campaign_year == ctx.campaign.year,
         H.c.found_date <= ctx.as_of,
     )
+    return in_window, this_year, start, years, need
+
+
+def classified(ctx: Context) -> sa.Subquery:
+    """SQL: every enterprise under classified supervision at the as-of date, one row each (the one
+    definition, read by the rules and the results list): enterprise_id, county_code (the enterprise's),
+    majors (major findings in the window), current (larger or major findings of this campaign), class
+    ('special' with at least ``special_supervision_major_risks`` majors, else 'key' with a current one)."""
+    in_window, this_year, _, _, need = _terms(ctx)
+    per_enterprise = (
+        sa.select(
+            H.c.enterprise_id,
+            ENT.c.county_code,
+            sa.func.count(sa.case((in_window, 1))).label("majors"),
+            sa.func.count(sa.case((this_year, 1))).label("current"),
+        )
+        .select_from(H.join(ENT, ENT.c.id == H.c.enterprise_id))
+        .where(sa.or_(in_window, this_year), *ctx.in_county(ENT.c.county_code))
+        .group_by(H.c.enterprise_id, ENT.c.county_code)
+        .subquery("per_enterprise")
+    )
+    cls = sa.case(
+        (per_enterprise.c.majors >= need, "special"), (per_enterprise.c.current > 0, "key"), else_=None
+    )
+    return sa.select(per_enterprise, cls.label("class")).where(cls.is_not(None)).subquery("classified")
+
+
+def _classes(ctx: Context) -> pd.DataFrame:
+    in_window, this_year, start, years, need = _terms(ctx)
+    cl = classified(ctx)
     stmt = (
         sa.select(
             H.c.id,
@@ -65,11 +99,14 @@ def _classes(ctx: Context) -> pd.DataFrame:
             H.c.grade,
             ENT.c.county_code,
             ENT.c.name.label("enterprise"),
+            cl.c["class"],
             sa.case((in_window, True), else_=False).label("in_window"),
             sa.case((this_year, True), else_=False).label("this_year"),
         )
-        .select_from(H.join(ENT, ENT.c.id == H.c.enterprise_id))
-        .where(sa.or_(in_window, this_year), *ctx.in_county(ENT.c.county_code))
+        .select_from(
+            H.join(ENT, ENT.c.id == H.c.enterprise_id).join(cl, cl.c.enterprise_id == H.c.enterprise_id)
+        )
+        .where(sa.or_(in_window, this_year))
         .order_by(H.c.enterprise_id, H.c.id)
     )
     rows = []
@@ -78,8 +115,9 @@ def _classes(ctx: Context) -> pd.DataFrame:
         current = [r for r in group if r["this_year"]]
         larger = sum(1 for r in current if r["grade"] == "larger")
         major_now = sum(1 for r in current if r["grade"] == "major")
-        if len(majors) >= need:
-            cls, basis = "special", majors
+        cls = group[0]["class"]
+        if cls == "special":
+            basis = majors
             reason = MESSAGES["special"].format(
                 enterprise=group[0]["enterprise"],
                 years=years,
@@ -88,14 +126,12 @@ def _classes(ctx: Context) -> pd.DataFrame:
                 n=len(majors),
                 need=need,
             )
-        elif current:
-            cls, basis = "key", current
+        else:
+            basis = current
             what = "、".join(
                 MESSAGES[g].format(n=k) for g, k in (("major", major_now), ("larger", larger)) if k
             )
             reason = MESSAGES["key"].format(enterprise=group[0]["enterprise"], what=what)
-        else:
-            continue
         rows.append(
             {
                 "enterprise_id": eid,

@@ -6,8 +6,9 @@ Create Date: 2026-11-29 01:00:00
 
 :mod:`hazardlib.counters` keeps, for every count figure of the action results list, marks
 ``(county_code, figure, anchor, day, n)`` whose sum over ``anchor >= start`` and ``day <= as_of`` is the
-figure for a window ``start``…``as_of``. The upgrade creates the table and counts the store's records into
-it (a few minutes on a million hazards); the downgrade drops it.
+figure for a window ``start``…``as_of``. The upgrade creates the table; the downgrade drops it. (It
+used to count the store's records into it by calling ``hazardlib.counters``, which migration 0009
+removed together with the table: a migration does not call live code.)
 """
 
 from __future__ import annotations
@@ -34,9 +35,6 @@ def upgrade() -> None:
     op.create_index(
         "ix_figure_counts_covering", "figure_counts", ["anchor", "day", "county_code", "figure", "n"]
     )
-    from hazardlib.counters import rebuild
-
-    rebuild(op.get_bind())
 
 
 def downgrade() -> None:

@@ -1,0 +1,152 @@
+"""The one definition of a hazard's state at a date, read by the results list, the tracker and the rules.
+
+A hazard's state at a date D is the to-state of its latest event dated on or before D (ties: the later
+event id), ``found`` when it has none; its deadline at D is the one set by the latest such event carrying
+a deadline; it is *overdue* at D when it is ``ordered`` and that deadline is before D; *closed* when its
+state is ``closed``, *open* otherwise.
+
+So that “the state at D” is a range predicate rather than a replay of the events, each event carries the
+**shape** of the ledger (two columns of ``hazard_events``, migration 0009):
+
+* ``until_date``: the date of the hazard's next event in ledger order (event date, then id), NULL for its
+  latest event. The event's state holds on the days ``event_date <= D < until_date``; an event followed by
+  another on the same day holds on no day. At any D a hazard has at most one holding event.
+* ``held_deadline``: the deadline in force while the event's state holds (the event's own deadline, else
+  the one in force before it).
+
+The shape is kept by :func:`mend_shape`, called for its hazard by the one ledger move
+(:func:`hazardlib.ledger.append_event`) in the same transaction, and for the whole store by the demo
+generator (which writes in bulk); ``hazard verify`` checks it against the events (:func:`shape_problems`).
+With the index ``ix_hazard_events_span`` the ledger at a date is one index seek per hazard that reads no
+table row.
+
+This module needs neither pandas nor the models, so that the tracker's first table can use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import schema
+
+H = schema.hazards
+E = schema.hazard_events
+
+FIXED_COLUMNS = (
+    "id", "enterprise_id", "county_code", "campaign_year", "kind", "grade", "problem_code", "category_code",
+    "sub_product_code", "found_date", "source", "source_id", "control_measures", "large_urgent",
+)  # fmt: skip
+"""The ``hazards`` columns that do not change along the lifecycle, carried by :func:`ledger_at`."""
+
+
+def holds_at(event: Any, as_of: dt.date) -> Any:
+    """SQL: the event (a ``hazard_events`` table or alias) holds its hazard's state at ``as_of``."""
+    return sa.and_(
+        event.c.event_date <= as_of, sa.or_(event.c.until_date.is_(None), event.c.until_date > as_of)
+    )
+
+
+def ledger_at(
+    as_of: dt.date, hazard_ids: Iterable[int] | None = None, *, where: Sequence[Any] = ()
+) -> sa.Subquery:
+    """SQL (SQLite and PostgreSQL): every hazard found on or before ``as_of`` with its state then.
+
+    Columns: :data:`FIXED_COLUMNS` plus ``state`` (``found`` when no event is dated on or before
+    ``as_of``), ``state_date`` (the date of the event that set it, else the found date) and ``deadline``
+    (in force at ``as_of``). ``hazard_ids`` and ``where`` (conditions on the ``hazards`` table) narrow the
+    hazards. Each hazard is joined to its one event holding at ``as_of`` (see the module's docstring).
+    """
+    ev = E.alias("holding_event")
+    stmt = (
+        sa.select(
+            *(H.c[c] for c in FIXED_COLUMNS),
+            sa.func.coalesce(ev.c.to_state, "found").label("state"),
+            sa.func.coalesce(ev.c.event_date, H.c.found_date).label("state_date"),
+            ev.c.held_deadline.label("deadline"),
+        )
+        .select_from(H.outerjoin(ev, sa.and_(ev.c.hazard_id == H.c.id, holds_at(ev, as_of))))
+        .where(H.c.found_date <= as_of, *where)
+    )
+    if hazard_ids is not None:
+        stmt = stmt.where(H.c.id.in_(list(hazard_ids)))
+    return stmt.subquery("ledger")
+
+
+def is_overdue(ledger: Any, as_of: dt.date) -> Any:
+    """SQL condition on a :func:`ledger_at` subquery: ordered at ``as_of`` with the deadline passed (the
+    deadline day itself is not overdue)."""
+    return sa.and_(ledger.c.state == "ordered", ledger.c.deadline < as_of)
+
+
+def is_closed(ledger: Any) -> Any:
+    """SQL condition on a :func:`ledger_at` subquery: closed out (已销号) at its date."""
+    return ledger.c.state == "closed"
+
+
+def is_open(ledger: Any) -> Any:
+    """SQL condition on a :func:`ledger_at` subquery: not closed out at its date."""
+    return ledger.c.state != "closed"
+
+
+def event_exists(hazard_id: Any, move: str, *where: Any) -> Any:
+    """SQL: the hazard has an event of ``move`` meeting ``where`` (callables of the events' alias)."""
+    e = E.alias(f"any_{move}")
+    return sa.exists().where(e.c.hazard_id == hazard_id, e.c.move == move, *(w(e) for w in where))
+
+
+# -- the shape ---------------------------------------------------------------------------------------
+
+
+def _shape_of(ev: Any) -> tuple[Any, Any]:
+    """SQL: (until_date, held_deadline) of the event ``ev`` as its hazard's events say they should be."""
+    nxt = E.alias("next_event")
+    later = sa.or_(
+        nxt.c.event_date > ev.c.event_date, sa.and_(nxt.c.event_date == ev.c.event_date, nxt.c.id > ev.c.id)
+    )
+    until = sa.select(sa.func.min(nxt.c.event_date)).where(nxt.c.hazard_id == ev.c.hazard_id, later)
+    prev = E.alias("deadline_event")
+    upto = sa.or_(
+        prev.c.event_date < ev.c.event_date,
+        sa.and_(prev.c.event_date == ev.c.event_date, prev.c.id <= ev.c.id),
+    )
+    held = (
+        sa.select(prev.c.deadline)
+        .where(prev.c.hazard_id == ev.c.hazard_id, prev.c.deadline.is_not(None), upto)
+        .order_by(prev.c.event_date.desc(), prev.c.id.desc())
+        .limit(1)
+    )
+    return until.scalar_subquery(), held.scalar_subquery()
+
+
+def mend_shape(conn: Connection, hazard_ids: Iterable[int] | None = None) -> None:
+    """Set ``until_date`` and ``held_deadline`` of the events of ``hazard_ids`` (every hazard when None)
+    from their hazards' events, in the caller's transaction. Derived columns, not a record's content:
+    the write that changed the events is the audited one."""
+    until, held = _shape_of(E)
+    stmt = E.update().values(until_date=until, held_deadline=held)
+    if hazard_ids is not None:
+        stmt = stmt.where(E.c.hazard_id.in_(sorted(set(hazard_ids))))
+    conn.execute(stmt)
+
+
+def shape_problems(conn: Connection) -> list[str]:
+    """Where the ledger's shape differs from its events, in Chinese (empty when it agrees; nothing to check
+    in a store older than migration 0009)."""
+    if "until_date" not in {c["name"] for c in sa.inspect(conn).get_columns(E.name)}:
+        return []
+    until, held = _shape_of(E)
+    stmt = sa.select(sa.func.count(), sa.func.min(E.c.hazard_id)).where(
+        sa.or_(E.c.until_date.is_distinct_from(until), E.c.held_deadline.is_distinct_from(held))
+    )
+    n, first = conn.execute(stmt).one()
+    if not n:
+        return []
+    return [
+        f"整改记录的“状态有效期”与整改环节不一致：{n} 条（如隐患 {first}），"
+        "成果清单、进度和治理规则会据此算错；用 hazard verify --mend-shape 按整改环节重新计算"
+    ]

@@ -1,0 +1,108 @@
+"""The ledger's shape (``hazard_events.until_date`` and ``held_deadline``, :mod:`hazardlib.figures`): kept
+by each ledger move in the same transaction, filled by migration 0009 from the events, and checked by
+``hazard verify``, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from click.testing import CliRunner
+
+from hazardlib import ledger, schema
+from hazardlib.cli import main
+from hazardlib.figures import shape_problems
+from hazardlib.store import Store
+
+from .situations import Situation
+
+pytestmark = pytest.mark.engines
+D = dt.date
+E = schema.hazard_events
+
+
+def shapes(store: Store, hazard_id: int) -> list[tuple[str, dt.date, dt.date | None, dt.date | None]]:
+    """(move, event date, until date, deadline in force) of a hazard's events in ledger order."""
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(E.c.move, E.c.event_date, E.c.until_date, E.c.held_deadline)
+            .where(E.c.hazard_id == hazard_id)
+            .order_by(E.c.event_date, E.c.id)
+        ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def story(store_url: str) -> tuple[Store, dict[str, int]]:
+    store = Store(store_url, user="测试员")
+    s = Situation(store)
+    a, b = s.enterprise("522701"), s.enterprise("522702")
+    return store, s.ledger_story(a, b, b, a)
+
+
+def test_each_ledger_move_keeps_the_shape_of_its_hazards_events(store_url: str) -> None:
+    store, ids = story(store_url)
+    # Found and ordered the same day: the found event holds on no day; a closing holds until reopened.
+    assert shapes(store, ids["reopened"]) == [
+        ("found", D(2024, 6, 25), D(2024, 6, 25), None),
+        ("order", D(2024, 6, 25), D(2024, 7, 1), D(2024, 7, 5)),
+        ("rectify", D(2024, 7, 1), D(2024, 7, 2), D(2024, 7, 5)),
+        ("reinspect", D(2024, 7, 2), D(2024, 7, 2), D(2024, 7, 5)),
+        ("close", D(2024, 7, 2), D(2024, 8, 1), D(2024, 7, 5)),
+        ("look_back", D(2024, 8, 1), None, D(2024, 8, 10)),
+    ]
+    # An escalation keeps the state and the deadline in force before it.
+    assert shapes(store, ids["refused"])[-2:] == [
+        ("refuse", D(2024, 7, 13), D(2024, 7, 14), D(2024, 7, 12)),
+        ("escalate", D(2024, 7, 14), None, D(2024, 7, 12)),
+    ]
+    ledger.move(store, ids["refused"], "order", day=D(2024, 7, 20), deadline=D(2024, 8, 5))
+    assert shapes(store, ids["refused"])[-2:] == [
+        ("escalate", D(2024, 7, 14), D(2024, 7, 20), D(2024, 7, 12)),
+        ("order", D(2024, 7, 20), None, D(2024, 8, 5)),
+    ]
+    with store.read() as conn:
+        assert shape_problems(conn) == []
+        state = ledger.state_at(conn, [ids["refused"]], D(2024, 8, 6)).iloc[0]
+    assert (state["state"], state["deadline"], bool(state["overdue"])) == ("ordered", D(2024, 8, 5), True)
+
+
+def test_hazard_verify_finds_a_shape_that_differs_from_the_events(store_url: str) -> None:
+    store, ids = story(store_url)
+    runner = CliRunner()
+    assert runner.invoke(main, ["verify", "--db", store_url]).exit_code == 0
+    with store.engine.begin() as conn:  # a writer that went round the ledger move
+        conn.execute(
+            E.update().where(E.c.hazard_id == ids["closed"], E.c.move == "close").values(until_date=None)
+        )
+        conn.execute(E.insert().values(hazard_id=ids["closed"], move="look_back", event_date=D(2024, 8, 1),
+                                       from_state="closed", to_state="found", outcome="reopened", actor="某人",
+                                       recorded_at=dt.datetime(2024, 8, 1, 9)))  # fmt: skip
+    found = runner.invoke(main, ["verify", "--db", store_url])
+    assert found.exit_code == 1 and "状态有效期" in found.output and f"隐患 {ids['closed']}" in found.output
+    mended = runner.invoke(main, ["verify", "--db", store_url, "--mend-shape", "--user", "管理员"])
+    assert mended.exit_code == 0 and "完整性检查通过" in mended.output
+    assert shapes(store, ids["closed"])[-2:] == [
+        ("close", D(2024, 7, 8), D(2024, 8, 1), D(2024, 7, 10)),
+        ("look_back", D(2024, 8, 1), None, D(2024, 7, 10)),
+    ]
+    with store.read() as conn:
+        audit = schema.audit_log
+        assert (
+            conn.execute(sa.select(audit.c.actor).where(audit.c.action == "mend_shape")).scalar() == "管理员"
+        )
+
+
+def test_migration_0009_fills_the_shape_from_the_events_and_drops_the_running_counts(store_url: str) -> None:
+    store, ids = story(store_url)
+    kept = {name: shapes(store, i) for name, i in ids.items()}
+    cfg = store.alembic_config()
+    command.downgrade(cfg, "0006")
+    columns = {c["name"] for c in sa.inspect(store.engine).get_columns("hazard_events")}
+    assert "until_date" not in columns and sa.inspect(store.engine).has_table("figure_counts")
+    command.upgrade(cfg, "head")
+    assert not sa.inspect(store.engine).has_table("figure_counts")
+    assert {name: shapes(store, i) for name, i in ids.items()} == kept
+    with store.read() as conn:
+        assert shape_problems(conn) == []
