@@ -120,9 +120,13 @@ def test_a_deadline_in_working_days_skips_the_national_day_holiday_and_counts_th
     after = s.move(hid, "order", D(2024, 9, 27), deadline_days=5, deadline_unit="working")
     # 9月29日（星期日）调休上班；10月1日—7日放假：9/29, 9/30, 10/8, 10/9, 10/10
     assert after["deadline"] == D(2024, 10, 10)
+    # 自然日：10月2日在国庆假期中，期间顺延到假期结束后的第一个工作日（民法典 第二百零三条）
     assert s.move(s.hazard(s.enterprise(), D(2024, 9, 27)), "order", D(2024, 9, 27), deadline_days=5)[
         "deadline"
-    ] == D(2024, 10, 2)
+    ] == D(2024, 10, 8)
+    assert s.move(s.hazard(s.enterprise(), D(2024, 9, 27)), "order", D(2024, 9, 27), deadline_days=3)[
+        "deadline"
+    ] == D(2024, 9, 30)
 
 
 def test_a_working_day_deadline_outside_the_holiday_calendar_is_a_clear_error(s, store):

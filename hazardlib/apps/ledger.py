@@ -17,10 +17,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import ledger, schema, vocab
-from ..campaign import deadline_from
 from ..catalogue import load_catalogue
 from ..checklists import load_problems
-from ..errors import NotFound, OutOfScope
+from ..errors import CalendarOutOfRange, NotFound, OutOfScope
 from ..store import Store
 from .base import App
 from .tables import PagedTable
@@ -441,9 +440,10 @@ class LedgerApp(App):
     def _default_deadline(self) -> dt.date | None:
         if self.campaign is None:
             return None
-        days = int(self.campaign.parameter("default_rectification_days"))
-        unit = str(self.campaign.parameters.get("default_rectification_unit", "calendar"))
-        return deadline_from(self.move_day.value or self.as_of, days, unit)  # type: ignore[arg-type]
+        try:
+            return self.campaign.default_deadline(self.move_day.value or self.as_of)
+        except CalendarOutOfRange:  # a year the holiday calendar does not know: the clerk types the date
+            return None
 
     def record_move(self) -> None:
         """Record the chosen move; the ledger refuses (with its reason) what it does not allow."""
