@@ -21,6 +21,7 @@ VIOLATIONS_FOR = {
     "P05": ("passing_off", "substandard"), "P06": ("passing_off", "counterfeit"), "P07": ("substandard", "passing_off"),
     "C01": ("mark_misuse", "other"), "C02": ("mark_misuse", "other"), "C03": ("passing_off", "substandard"),
     "C04": ("substandard",), "C05": ("knowingly_selling_fakes", "other"), "C06": ("counterfeit", "knowingly_selling_fakes"),
+    "P08": ("other",), "P09": ("other", "substandard"), "P10": ("other",), "C07": ("other",), "C08": ("other",),
 }  # fmt: skip
 CASE_SHARE = {"severe": 0.12, "spot_check": 0.25, "other": 0.02}
 """Share of hazards on which a case is opened: severe problems, unqualified spot checks, the rest."""
