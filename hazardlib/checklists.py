@@ -137,6 +137,7 @@ def _checklists(folder: Path) -> Checklists:
     if findings:
         raise ValidationFailed(findings)
     self_check = tuple(SelfCheckItem(**s) for s in raw["self_check"])
+    worded: list[InspectionItem | SelfCheckItem] = [*items, *self_check]
     findings += [
         Finding(
             "checklists",
@@ -145,7 +146,7 @@ def _checklists(folder: Path) -> Checklists:
             x.text,
             file="checklists.toml",
         )
-        for x in (*items, *self_check)
+        for x in worded
         if any(word in x.text for word in QUESTION_WORDS)
     ]
     if findings:
