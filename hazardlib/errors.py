@@ -114,9 +114,9 @@ class OutOfScope(HazardError):
 class IllegalMove(HazardError):
     """A hazard lifecycle move that the rectification ledger does not allow from its state."""
 
-    def __init__(self, hazard_id: int, state: str, move: str, reason: str):
+    def __init__(self, hazard_id: int, state: str, move: str, reason: str, what: str = "隐患"):
         self.hazard_id, self.state, self.move = hazard_id, state, move
-        super().__init__(f"隐患 {hazard_id} 当前状态为“{state}”，不能执行“{move}”：{reason}")
+        super().__init__(f"{what} {hazard_id} 当前状态为“{state}”，不能执行“{move}”：{reason}")
 
 
 class StaleRecord(HazardError):

@@ -337,7 +337,7 @@ class LedgerApp(App):
     def open_hazard(self, hazard_id: int | None) -> None:
         """Show one hazard: details, history, the rules' findings for it, and the moves allowed now."""
         if hazard_id is None:
-            self.say("请先在列表中选择一条隐患。", "warn")
+            self.say("请先在列表中选择一条隐患或风险。", "warn")
             return
         self.clear_message()
         self.hazard = h = hazard_at(self.store, int(hazard_id), self.as_of)
@@ -404,7 +404,7 @@ class LedgerApp(App):
             f.clear()
         if not choices:
             why = (
-                "该隐患在统计日期之后已有整改记录，不能在此日期登记。"
+                f"该{vocab.FINDING_KIND.label(h['kind'])}在统计日期之后已有整改记录，不能在此日期登记。"
                 if h["later_moves"]
                 else "该状态下没有可登记的环节。"
             )
@@ -448,7 +448,7 @@ class LedgerApp(App):
     def record_move(self) -> None:
         """Record the chosen move; the ledger refuses (with its reason) what it does not allow."""
         if self.hazard is None:
-            self.say("请先打开一条隐患。", "warn")
+            self.say("请先打开一条隐患或风险。", "warn")
             return
         for f in self.move_fields.values():
             f.clear()

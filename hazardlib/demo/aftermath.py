@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..immediate import MESSAGES as IMMEDIATE_MESSAGES
+from ..immediate import immediate_kind
 from . import texts
 from .lifecycle import Life, choose_fate, live
 from .rows import Block, Row
@@ -136,7 +137,7 @@ class Aftermath:
         self._events(row, life, actor)
         self._documents(d, row, life)
         if d.grade == "major":
-            kind = "major_risk_self_reported" if d.source == "self_check" else "major_hazard"
+            kind = immediate_kind(d.kind, d.source)
             what = d.description
             self.immediate(
                 d.profile,
