@@ -141,6 +141,13 @@ class Campaign:
         except KeyError:
             raise KeyError(f"{self.year}年行动日历的 [parameters] 中没有参数“{name}”") from None
 
+    def default_deadline(self, day: date) -> date:
+        """The deadline of an order made on ``day`` when none is given: ``default_rectification_days`` in
+        ``default_rectification_unit`` (calendar days unless the file says working), through
+        :func:`deadline_from`."""
+        unit = self.parameters.get("default_rectification_unit", "calendar")
+        return deadline_from(day, int(self.parameter("default_rectification_days")), unit)
+
     def stage_of(self, day: date) -> StageStatus:
         """Where `day` falls: in a stage, between two, before the first or after the last."""
         stage = next((s for s in self.stages if s.start <= day <= s.end), None)
@@ -269,10 +276,25 @@ def add_working_days(start: date, n: int) -> date:
     return day
 
 
+def first_working_day_from(day: date) -> date:
+    """``day`` itself when it is a working day, else the first working day after it: the end of a period
+    whose last day falls on a rest day (民法典 第二百零三条); raises CalendarOutOfRange."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
 def deadline_from(order_date: date, days: int, unit: Literal["calendar", "working"] = "calendar") -> date:
-    """The deadline `days` calendar or working days after an order (the order's own day not counted)."""
+    """The deadline `days` calendar or working days after an order (the order's own day not counted).
+
+    A period counted in calendar days whose last day is a rest day — a statutory holiday, or a weekend
+    day that is not a make-up working day — ends on the first working day after it (民法典 第二百零三条:
+    期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日): 1 September + 30 days ends on
+    8 October 2024, not on 1 October. Raises CalendarOutOfRange for a year the holiday calendar does not
+    know, in either unit (it does not guess the holidays).
+    """
     if unit == "calendar":
-        return order_date + timedelta(days=days)
+        return first_working_day_from(order_date + timedelta(days=days))
     if unit == "working":
         return add_working_days(order_date, days)
     raise ValueError(f"期限单位“{unit}”无效，应为 calendar（自然日）或 working（工作日）")

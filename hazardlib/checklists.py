@@ -13,6 +13,9 @@ from hazardlib.datafiles import resolve
 from hazardlib.errors import Finding, ValidationFailed
 
 FIELD_NAMES: dict[str, str] = {"production": "生产领域", "circulation": "流通领域"}
+QUESTION_WORDS = ("是否", "能否", "？", "?")
+"""An item is a requirement (“已建立进货查验制度”) that “符合／不符合” or “是／否” answers; a question
+(“是否建立……”) reads wrongly after its answer, so the file may not phrase one so."""
 
 
 @dataclass(frozen=True)
@@ -134,4 +137,18 @@ def _checklists(folder: Path) -> Checklists:
     if findings:
         raise ValidationFailed(findings)
     self_check = tuple(SelfCheckItem(**s) for s in raw["self_check"])
+    worded: list[InspectionItem | SelfCheckItem] = [*items, *self_check]
+    findings += [
+        Finding(
+            "checklists",
+            "检查项应写成要求（如“已建立进货查验制度”），不写成“是否……”的问句，否则“符合／不符合”接在后面读不通",
+            "text",
+            x.text,
+            file="checklists.toml",
+        )
+        for x in worded
+        if any(word in x.text for word in QUESTION_WORDS)
+    ]
+    if findings:
+        raise ValidationFailed(findings)
     return Checklists(problems, items, self_check, risks)

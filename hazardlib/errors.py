@@ -82,12 +82,14 @@ class CampaignNotFound(HazardError):
 
 
 class CalendarOutOfRange(HazardError):
-    """A working-day computation needs a year the holiday calendar does not know."""
+    """A deadline needs a year the holiday calendar does not know: working days cannot be counted, nor
+    can a calendar-day period's last day be checked for a holiday."""
 
     def __init__(self, day: Any):
         self.day = day
         super().__init__(
-            f"日期 {day} 超出了法定节假日日历的已知年份，无法按工作日计算期限；请改用自然日或升级 chinesecalendar"
+            f"日期 {day} 超出了法定节假日日历的已知年份，无法按工作日计算期限，也无法判断期限的最后一日是否为法定休假日；"
+            "请直接填写整改期限日期，或升级 chinesecalendar"
         )
 
 
@@ -112,9 +114,9 @@ class OutOfScope(HazardError):
 class IllegalMove(HazardError):
     """A hazard lifecycle move that the rectification ledger does not allow from its state."""
 
-    def __init__(self, hazard_id: int, state: str, move: str, reason: str):
+    def __init__(self, hazard_id: int, state: str, move: str, reason: str, what: str = "隐患"):
         self.hazard_id, self.state, self.move = hazard_id, state, move
-        super().__init__(f"隐患 {hazard_id} 当前状态为“{state}”，不能执行“{move}”：{reason}")
+        super().__init__(f"{what} {hazard_id} 当前状态为“{state}”，不能执行“{move}”：{reason}")
 
 
 class StaleRecord(HazardError):

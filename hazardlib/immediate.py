@@ -39,6 +39,7 @@ STATE_LABELS = {
 MESSAGES = {
     "county_session": "即时报告由州局签收，县（市）会话不能签收",
     "major_hazard": "{enterprise}发现重大隐患：{what}",
+    "major_risk": "{enterprise}发现重大风险：{what}",
     "major_risk_self_reported": "{enterprise}自查报告重大风险：{what}",
     "major_case": "{enterprise}重大案件：{what}",
     "already": "即时报告事项 {id} 已于 {at} 由 {by} 确认，不再重复确认",
@@ -108,16 +109,22 @@ def _enterprise_name(tx: Tx, enterprise_id: int) -> str:
     return str(name or f"企业 {enterprise_id}")
 
 
-def raise_for_hazard(tx: Tx, hazard_id: int) -> int | None:
-    """Raise the item a major finding on the ledger calls for (None when the finding is not major).
+def immediate_kind(kind: str, source: str) -> str:
+    """The immediate-report item a major ledger record raises, named by what the record is: a risk the
+    enterprise reported in its self-check, another risk (风险), or a hazard (隐患)."""
+    if source == "self_check":
+        return "major_risk_self_reported"
+    return "major_risk" if kind == "risk" else "major_hazard"
 
-    A finding whose source is the enterprise's own self-check is a self-reported major risk; any other
-    major finding is a major hazard found.
+
+def raise_for_hazard(tx: Tx, hazard_id: int) -> int | None:
+    """Raise the item a major finding on the ledger calls for (None when the finding is not major); its
+    kind follows :func:`immediate_kind`.
     """
     h = tx.conn.execute(sa.select(schema.hazards).where(schema.hazards.c.id == hazard_id)).mappings().one()
     if h["grade"] != "major":
         return None
-    kind = "major_risk_self_reported" if h["source"] == "self_check" else "major_hazard"
+    kind = immediate_kind(h["kind"], h["source"])
     what = h["description"] or f"{h['sub_product_code']} {h['problem_code']}"
     summary = MESSAGES[kind].format(enterprise=_enterprise_name(tx, h["enterprise_id"]), what=what)
     return raise_immediate(tx, kind, "hazards", hazard_id, h["county_code"], h["found_date"], summary)

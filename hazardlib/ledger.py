@@ -28,7 +28,7 @@ before that date. The state at a date, overdue, open and closed are defined once
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -76,7 +76,7 @@ REASONS: dict[tuple[str, str], str] = {
     ("rectified", "refuse"): "企业已整改，待复查",
     ("reinspected", "reinspect"): "已复查合格，请销号",
     ("closed", "*"): "已销号，只能开展“回头看”",
-    ("refused", "close"): "拒不整改的隐患未经整改和复查，不能销号",
+    ("refused", "close"): "拒不整改的{what}未经整改和复查，不能销号",
     ("refused", "reinspect"): "企业尚未整改，不能复查",
     ("*", "*"): "整改台账不允许这一环节",
 }
@@ -86,8 +86,8 @@ MESSAGES = {
     "no_outcome": "“{label}”不需要填写结论",
     "deadline_before": "整改期限 {deadline} 早于责令整改日期 {day}",
     "no_deadline": "“{label}”不设整改期限",
-    "before_last": "日期 {day} 早于该隐患上一环节的日期 {last}",
-    "before_found": "日期 {day} 早于隐患发现日期 {found}",
+    "before_last": "日期 {day} 早于该{what}上一环节的日期 {last}",
+    "before_found": "日期 {day} 早于{what}发现日期 {found}",
     "future": "日期 {day} 晚于今天，不能登记未来的日期",
     "both_deadlines": "整改期限与期限天数只能填写一项",
 }
@@ -102,12 +102,15 @@ def move_label(move: str) -> str:
     return vocab.HAZARD_MOVE.label(move)
 
 
-def _refuse(hazard_id: int, state: str, move: str, reason: str) -> IllegalMove:
-    return IllegalMove(hazard_id, vocab.HAZARD_STATE.label(state), move_label(move), reason)
+def _refuse(hazard: Mapping[str, Any], state: str, move: str, reason: str) -> IllegalMove:
+    """The refusal of a move, naming the record by what it is (隐患 or 风险)."""
+    what = vocab.FINDING_KIND.label(hazard["kind"])
+    return IllegalMove(hazard["id"], vocab.HAZARD_STATE.label(state), move_label(move), reason, what)
 
 
-def _reason(state: str, move: str) -> str:
-    return REASONS.get((state, move)) or REASONS.get((state, "*")) or REASONS[("*", "*")]
+def _reason(state: str, move: str, what: str) -> str:
+    reason = REASONS.get((state, move)) or REASONS.get((state, "*")) or REASONS[("*", "*")]
+    return reason.format(what=what)
 
 
 def _next_state(state: str, move: str, outcome: str | None, with_deadline: bool) -> str:
@@ -162,41 +165,43 @@ def apply_move(
     """
     hazard = tx.store.get(H, hazard_id, tx.conn)
     state = str(hazard["state"])
+    what = vocab.FINDING_KIND.label(hazard["kind"])
     if move not in vocab.HAZARD_MOVE.codes or move == "found":
         choices = "、".join(move_label(m) for m in vocab.HAZARD_MOVE.codes if m != "found")
-        raise _refuse(hazard_id, state, move, MESSAGES["unknown_move"].format(move=move, choices=choices))
+        raise _refuse(hazard, state, move, MESSAGES["unknown_move"].format(move=move, choices=choices))
     if move not in allowed_moves(state):
-        raise _refuse(hazard_id, state, move, _reason(state, move))
+        raise _refuse(hazard, state, move, _reason(state, move, what))
     label = move_label(move)
     if move in _OUTCOMES:
         if outcome not in _OUTCOMES[move]:
             words = {"reinspect": vocab.REINSPECTION_OUTCOME, "look_back": vocab.LOOK_BACK_OUTCOME}
             choices = words.get(move, vocab.ESCALATION).choices_text()
-            raise _refuse(hazard_id, state, move, MESSAGES["outcome"].format(label=label, choices=choices))
+            raise _refuse(hazard, state, move, MESSAGES["outcome"].format(label=label, choices=choices))
     elif outcome is not None:
-        raise _refuse(hazard_id, state, move, MESSAGES["no_outcome"].format(label=label))
+        raise _refuse(hazard, state, move, MESSAGES["no_outcome"].format(label=label))
     last = tx.conn.execute(sa.select(sa.func.max(E.c.event_date)).where(E.c.hazard_id == hazard_id)).scalar()
     if last is not None and day < last:
-        raise _refuse(hazard_id, state, move, MESSAGES["before_last"].format(day=day, last=last))
+        raise _refuse(hazard, state, move, MESSAGES["before_last"].format(day=day, last=last, what=what))
     if day < hazard["found_date"]:
         raise _refuse(
-            hazard_id, state, move, MESSAGES["before_found"].format(day=day, found=hazard["found_date"])
+            hazard,
+            state,
+            move,
+            MESSAGES["before_found"].format(day=day, found=hazard["found_date"], what=what),
         )
     if day > (today or dt.date.today()):
-        raise _refuse(hazard_id, state, move, MESSAGES["future"].format(day=day))
+        raise _refuse(hazard, state, move, MESSAGES["future"].format(day=day))
 
     takes = _takes_deadline(move, outcome)
     if not takes and (deadline is not None or deadline_days is not None):
-        raise _refuse(hazard_id, state, move, MESSAGES["no_deadline"].format(label=label))
+        raise _refuse(hazard, state, move, MESSAGES["no_deadline"].format(label=label))
     if deadline is not None and deadline_days is not None:
-        raise _refuse(hazard_id, state, move, MESSAGES["both_deadlines"])
+        raise _refuse(hazard, state, move, MESSAGES["both_deadlines"])
     new_deadline = deadline
     if takes and deadline is None and (deadline_days is not None or move != "look_back"):
         new_deadline = _default_deadline(hazard, day, deadline_days, deadline_unit)
     if new_deadline is not None and new_deadline < day:
-        raise _refuse(
-            hazard_id, state, move, MESSAGES["deadline_before"].format(deadline=new_deadline, day=day)
-        )
+        raise _refuse(hazard, state, move, MESSAGES["deadline_before"].format(deadline=new_deadline, day=day))
 
     to_state = _next_state(state, move, outcome, new_deadline is not None)
     changes: dict[str, Any] = {"state": to_state}

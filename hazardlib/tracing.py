@@ -22,7 +22,6 @@ import pandas as pd
 import sqlalchemy as sa
 
 from . import schema, vocab
-from .campaign import deadline_from
 from .errors import Finding, HazardError, OutOfScope, ValidationFailed
 from .regions import load_regions
 from .store import PREFECTURE_CODE, Store
@@ -80,11 +79,7 @@ def create_tracing_tasks(store: Store, spot_check_id: int, day: dt.date) -> list
                 )
             )
         have = set(tx.conn.execute(sa.select(T.c.role).where(T.c.spot_check_id == spot_check_id)).scalars())
-        due = deadline_from(
-            day,
-            int(campaign.parameter("default_rectification_days")),
-            campaign.parameters.get("default_rectification_unit", "calendar"),
-        )
+        due = campaign.default_deadline(day)
         made: list[int] = []
         named = False
         for role in ("producer", "seller"):

@@ -276,6 +276,7 @@ IMMEDIATE_KIND = Vocabulary(
     "即时报告事项",
     {
         "major_hazard": "发现重大隐患",
+        "major_risk": "发现重大风险",
         "major_risk_self_reported": "企业自报重大风险",
         "major_case": "重大案件",
     },

@@ -34,27 +34,28 @@ def test_the_checklist_follows_the_field_and_failed_items_become_hazards_grouped
     )
     assert [r.item.code for r in app.rows][:2] == ["P-01", "P-02"]
     app.form.control("inspectors").value = "王五、赵六"
-    p05 = [r for r in app.rows if r.item.problem == "P05"]
-    for r in p05:
+    p10 = [r for r in app.rows if r.item.problem == "P10"]  # 生产场所、设备：P-07、P-08、P-09
+    for r in p10:
         r.result.value = False
-    p05[1].grade.value = "larger"
-    p05[0].description.value = "钢材来料无检验记录"
+    p10[1].grade.value = "larger"
+    p10[0].description.value = "车架焊接工位无防护"
     app.save_btn.click()
     assert "不符合项已登记为隐患 1 条" in app.confirmation.value, app.status.value
     with store.read() as conn:
         (ins,) = conn.execute(sa.select(schema.inspections)).mappings().all()
         (hz,) = conn.execute(sa.select(schema.hazards)).mappings().all()
-    assert ins["enterprise_id"] == eid and ins["results"]["P-02"] is False and ins["results"]["P-01"] is True
+    assert ins["enterprise_id"] == eid and ins["results"]["P-07"] is False and ins["results"]["P-01"] is True
     assert (hz["grade"], hz["problem_code"], hz["source"], hz["source_id"]) == (
         "larger",
-        "P05",
+        "P10",
         "inspection",
         ins["id"],
     )
     assert (
         hz["state"] == "ordered"
         and hz["deadline"] == dt.date(2024, 8, 9)
-        and "钢材来料无检验记录" in hz["description"]
+        and "车架焊接工位无防护" in hz["description"]
+        and "生产设备齐全、完好，满足生产工艺要求：不符合" in hz["description"]
     )
     app.save_btn.click()  # saving the same inspection again changes nothing
     with store.read() as conn:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -133,7 +133,7 @@ def test_working_days_count_the_make_up_saturday():
 
 
 def test_deadline_from_an_order_in_calendar_or_working_days():
-    assert deadline_from(date(2024, 9, 30), 7, "calendar") == date(2024, 10, 7)
+    assert deadline_from(date(2024, 9, 30), 7, "calendar") == date(2024, 10, 8)  # 10月7日仍在国庆假期
     assert deadline_from(date(2024, 9, 30), 5, "working") == date(2024, 10, 12)
     with pytest.raises(ValueError, match="期限单位"):
         deadline_from(date(2024, 9, 30), 5, "weeks")  # type: ignore[arg-type]
@@ -142,7 +142,28 @@ def test_deadline_from_an_order_in_calendar_or_working_days():
 def test_working_days_outside_the_holiday_calendar_raise_instead_of_guessing():
     with pytest.raises(CalendarOutOfRange, match="超出了法定节假日日历"):
         add_working_days(date(2099, 3, 1), 1)
-    assert deadline_from(date(2099, 3, 1), 10, "calendar") == date(2099, 3, 11)
+    with pytest.raises(CalendarOutOfRange, match="超出了法定节假日日历"):
+        deadline_from(date(2099, 3, 1), 10, "calendar")  # 期限末日是否为节假日，日历不知道就不猜
+
+
+def test_a_calendar_day_period_ending_on_a_holiday_ends_on_the_first_working_day_after():
+    """民法典 第二百零三条：期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日."""
+    assert deadline_from(date(2024, 9, 1), 30, "calendar") == date(2024, 10, 8)  # 10月1日—7日国庆假期
+    assert deadline_from(date(2024, 9, 1), 29, "calendar") == date(2024, 9, 30)  # 差一天：星期一，照常
+
+
+def test_a_calendar_day_period_ending_on_a_weekend_moves_unless_it_is_a_make_up_working_day():
+    assert deadline_from(date(2024, 7, 1), 5, "calendar") == date(2024, 7, 8)  # 7月6日星期六 → 星期一
+    assert deadline_from(date(2024, 7, 1), 4, "calendar") == date(2024, 7, 5)  # 差一天：星期五
+    assert deadline_from(date(2024, 9, 1), 28, "calendar") == date(2024, 9, 29)  # 9月29日星期日调休上班
+    assert deadline_from(date(2024, 9, 1), 27, "calendar") == date(2024, 9, 29)  # 9月28日星期六休息 → 29日
+
+
+def test_the_campaign_default_deadline_goes_through_the_same_rule(campaign):
+    days = int(campaign.parameter("default_rectification_days"))
+    order = date(2024, 10, 1) - timedelta(days=days)
+    assert campaign.default_deadline(order) == date(2024, 10, 8)
+    assert campaign.default_deadline(order - timedelta(days=1)) == date(2024, 9, 30)
 
 
 def test_malformed_campaign_file_is_refused_with_findings(tmp_path):

@@ -75,7 +75,7 @@ def test_the_streamed_ledger_reads_back_as_the_small_form(
     frame = TABLES["ledger"].build(campaign_store, scope).reset_index(drop=True)
     columns = TABLES["ledger"].columns(scope)
     data = rows[4 : 4 + len(frame)]
-    assert len(frame) > 12 and rows[4 + len(frame)][0].startswith("说明")
+    assert len(frame) > 12 and next(v for v in rows[4 + len(frame)] if v).startswith("说明")
     for r, (_, row) in zip(data, frame.iterrows(), strict=True):
         for cell, col in zip(r, columns, strict=True):
             value = row[col.key]

@@ -93,6 +93,31 @@ def test_an_illegal_move_is_refused_in_chinese_and_leaves_the_ledger_unchanged(
     assert snapshot(store, hid) == before
 
 
+def test_a_refused_move_names_a_risk_as_a_risk_and_a_hazard_as_a_hazard(s, store):
+    eid = s.enterprise()
+    risk = s.hazard(eid, D(2024, 7, 1), kind="risk", control_measures=True, ordered=D(2024, 7, 1),
+                    deadline=D(2024, 7, 20))  # fmt: skip
+    hazard = s.hazard(eid, D(2024, 7, 1), problem="P01", ordered=D(2024, 7, 1), deadline=D(2024, 7, 20))
+    for hid in (risk, hazard):
+        s.move(hid, "refuse", D(2024, 7, 21))
+    with pytest.raises(IllegalMove, match=f"^风险 {risk} 当前状态.*拒不整改的风险未经整改和复查"):
+        ledger.move(store, risk, "close", day=D(2024, 7, 22))
+    with pytest.raises(IllegalMove, match=f"^隐患 {hazard} 当前状态.*拒不整改的隐患未经整改和复查"):
+        ledger.move(store, hazard, "close", day=D(2024, 7, 22))
+    with pytest.raises(IllegalMove, match="早于该风险上一环节"):
+        ledger.move(store, s.hazard(eid, D(2024, 7, 10), kind="risk", problem="P02", control_measures=True),
+                    "order", day=D(2024, 7, 9))  # fmt: skip
+
+
+def test_a_major_risk_found_on_inspection_is_reported_as_a_risk_not_a_hazard(s, store):
+    eid = s.enterprise()
+    risk = s.hazard(eid, D(2024, 7, 1), grade="major", kind="risk", control_measures=True)
+    hazard = s.hazard(eid, D(2024, 7, 1), grade="major", problem="P01")
+    items = feed(store, D(2024, 7, 3)).set_index("record_id")
+    assert items.loc[risk, "kind"] == "major_risk" and "发现重大风险" in items.loc[risk, "summary"]
+    assert items.loc[hazard, "kind"] == "major_hazard" and "发现重大隐患" in items.loc[hazard, "summary"]
+
+
 def test_allowed_moves_are_what_the_ledger_accepts():
     assert ledger.allowed_moves("found") == ("order", "escalate")
     assert ledger.allowed_moves("ordered") == ("rectify", "refuse", "escalate")
@@ -120,9 +145,13 @@ def test_a_deadline_in_working_days_skips_the_national_day_holiday_and_counts_th
     after = s.move(hid, "order", D(2024, 9, 27), deadline_days=5, deadline_unit="working")
     # 9月29日（星期日）调休上班；10月1日—7日放假：9/29, 9/30, 10/8, 10/9, 10/10
     assert after["deadline"] == D(2024, 10, 10)
+    # 自然日：10月2日在国庆假期中，期间顺延到假期结束后的第一个工作日（民法典 第二百零三条）
     assert s.move(s.hazard(s.enterprise(), D(2024, 9, 27)), "order", D(2024, 9, 27), deadline_days=5)[
         "deadline"
-    ] == D(2024, 10, 2)
+    ] == D(2024, 10, 8)
+    assert s.move(s.hazard(s.enterprise(), D(2024, 9, 27)), "order", D(2024, 9, 27), deadline_days=3)[
+        "deadline"
+    ] == D(2024, 9, 30)
 
 
 def test_a_working_day_deadline_outside_the_holiday_calendar_is_a_clear_error(s, store):

@@ -268,3 +268,50 @@ def test_data_dir_follows_the_environment(monkeypatch, tmp_path):
     assert data_dir() == tmp_path.resolve()
     monkeypatch.delenv("HAZARD_DATA")
     assert (data_dir() / "products.csv").is_file()
+
+
+def test_every_checklist_item_reads_as_a_requirement_its_answer_follows():
+    """方案：以进货验收制度建立和执行情况……为重点开展检查. An item reads “已建立进货查验制度：不符合”, never
+    “是否建立……：不符合”."""
+    checklists = load_checklists()
+    for item in (*checklists.inspection_items, *checklists.self_check_items):
+        assert not item.text.startswith("是否") and not any(w in item.text for w in ("是否", "能否", "？")), (
+            item
+        )
+    c01 = next(i for i in checklists.inspection_items if i.code == "C-01")
+    assert f"{c01.text}：不符合".startswith("已建立")
+
+
+def test_a_checklist_phrased_as_a_question_is_refused_and_a_requirement_is_not(tmp_path):
+    source = data_dir()
+    good = (source / "checklists.toml").read_text(encoding="utf-8")
+    for name, text, ok in (
+        ("question", "是否建立进货查验制度", False),
+        ("requirement", "已建立进货查验制度", True),
+    ):
+        folder = tmp_path / name
+        folder.mkdir()
+        shutil.copy(source / "problems.csv", folder / "problems.csv")
+        (folder / "checklists.toml").write_text(
+            good.replace('text = "已建立进货查验（进货检查验收）制度"', f'text = "{text}"'), encoding="utf-8"
+        )
+        if ok:
+            assert load_checklists(folder).inspection("circulation")[0].text == text
+        else:
+            with pytest.raises(ValidationFailed) as caught:
+                load_checklists(folder)
+            assert "问句" in str(caught.value) and [f.value for f in caught.value.findings] == [text]
+
+
+def test_checklist_items_map_to_the_plans_problem_not_to_other():
+    """方案（流通领域）：以进货验收制度建立和执行情况、产品销售台账建立和执行情况，以及销售来源不明、假冒伪劣产品等
+    问题为重点；（生产领域）：关键原材料、生产过程、出厂检验等关键质量点是否控制到位，生产场所、生产设备、检验设备
+    等是否符合相关规定."""
+    checklists = load_checklists()
+    named = {i.code: checklists.problem(i.problem).name for i in checklists.inspection_items}
+    assert named["C-01"] == named["C-02"] == "进货查验制度未建立或未执行"  # not 销售来源不明
+    assert named["C-03"] == named["C-04"] == "销售台账未建立或未执行"  # not 其他
+    assert named["C-05"] == "销售来源不明"
+    assert named["P-01"] == "原材料进货查验不到位" and named["P-03"] == "生产过程控制不到位"
+    assert named["P-07"] == named["P-08"] == named["P-09"] == "生产场所、设备不符合规定"
+    assert "其他" not in named.values()  # every item names a problem of the plan; 其他 is for the rest

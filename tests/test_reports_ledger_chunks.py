@@ -115,7 +115,9 @@ def test_ledger_exports_streamed_in_chunks_are_the_files_of_the_whole_frame(
         frame = spec.build(demo_store, scope)
         assert len(frame) > 20 or name == "overdue"  # the short list is written as the small form
         whole = xlsx.write_workbook(tmp_path / f"{name}-whole.xlsx", [sheet_for(name, frame, scope)], heading)
-        streamed = export(name, demo_store, AS_OF, None, "xlsx", tmp_path / f"{name}.xlsx")
+        streamed = export(
+            name, demo_store, AS_OF, None, "xlsx", tmp_path / f"{name}.xlsx", preparer=demo_store.user
+        )
         assert _sheets(streamed) == _sheets(whole)
         if len(frame) > 60:
             assert "xl/worksheets/sheet2.xml" in _sheets(streamed)

@@ -114,5 +114,16 @@ def test_refusing_to_rectify_a_major_hazard_calls_for_joint_handling_and_a_gener
     assert s.findings("joint_handling", D(2024, 7, 4)) == []
     (f,) = s.findings("joint_handling", AS_OF)
     assert f.enterprise_id == major and "拒不整改（2024-07-05）" in f.message
+    assert "对重大质量安全隐患" in f.message
     s.move(h1, "escalate", D(2024, 7, 4 + 3), outcome="joint_handling")
     assert s.findings("joint_handling", AS_OF) == []
+
+
+def test_a_refused_major_risk_is_named_a_risk_in_the_joint_handling_message(s):
+    """对存在重大质量安全风险……或对重大质量安全隐患拒不整改的: a risk refused is a risk, not a hazard."""
+    eid = s.enterprise()
+    risk = s.hazard(eid, D(2024, 7, 1), kind="risk", grade="major", control_measures=True,
+                    ordered=D(2024, 7, 1), deadline=D(2024, 7, 4))  # fmt: skip
+    s.move(risk, "refuse", D(2024, 7, 5))
+    (f,) = s.findings("joint_handling", AS_OF)
+    assert "对重大质量安全风险" in f.message and "隐患" not in f.message

@@ -75,7 +75,20 @@ def test_after_31_october_each_county_with_open_hazards_keeps_reporting_in_writi
     assert s.findings("continuing_written_report", D(2024, 10, 31)) == []
     (f,) = s.findings("continuing_written_report", D(2024, 11, 1))
     assert (f.county_code, f.subject, f.records["hazards"]) == ("522701", "都匀市", (open1, open2))
-    assert "仍有 2 条隐患未完成整改（其中逾期 1 条）" in f.message
+    assert "仍有隐患 2 条未完成整改（其中逾期 1 条）" in f.message
+
+
+def test_the_written_report_names_open_risks_as_risks_and_hazards_as_hazards(s):
+    """风险 on the ledger is a risk in the message, 隐患 a hazard: 对10月底前未完成隐患问题整改的要持续书面报送."""
+    duyun = s.enterprise("522701")
+    s.hazard(duyun, D(2024, 9, 1))
+    s.hazard(duyun, D(2024, 9, 2), kind="risk", control_measures=True)
+    (f,) = s.findings("continuing_written_report", D(2024, 11, 1))
+    assert "仍有隐患 1 条、风险 1 条未完成整改" in f.message
+    fuquan = s.enterprise("522702")
+    s.hazard(fuquan, D(2024, 9, 2), kind="risk", control_measures=True)  # only a risk: no 隐患 in the message
+    (f,) = s.findings("continuing_written_report", D(2024, 11, 1), county="522702")
+    assert "仍有风险 1 条未完成整改" in f.message and "隐患" not in f.message.split("：")[0]
 
 
 def test_a_county_asked_for_sees_only_its_own_findings(s):

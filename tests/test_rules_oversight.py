@@ -36,15 +36,28 @@ def test_concentrated_risks_many_problems_or_sensitive_opinion_put_a_county_unde
     assert set(got) == {"522701", "522722", "522723"}
     assert (
         got["522701"].records == {"hazards": tuple(majors)}
-        and "未销号重大隐患 5 条（达到 5 条，且为全州各县（市）平均 0.8 条的 1.5 倍以上）"
+        and "未销号的重大隐患 5 条（共 5 条，达到 5 条，且为全州各县（市）平均 0.8 条的 1.5 倍以上）"
         in got["522701"].message
     )
     assert (
-        "每百户重点企业隐患 66.7 条（达到 30 条，且为全州平均 25.6 条的 1.5 倍以上）" in got["522722"].message
+        "每百户重点企业发现隐患和风险 66.7 条（达到 30 条，且为全州平均 25.6 条的 1.5 倍以上）"
+        in got["522722"].message
     )
     assert got["522723"].records == {"risk_signals": (opinion,)} and got["522723"].action == "挂牌督办"
     s.oversight("522701", "listed_supervision", D(2024, 9, 1))
     assert "522701" not in counties(s.findings("listed_supervision_county", D(2024, 9, 15)))
+
+
+def test_open_major_risks_are_counted_as_risks_beside_the_hazards(s):
+    """对风险隐患比较集中……的地区实施“挂牌”督办: both count, each named for what it is."""
+    duyun = [s.enterprise("522701") for _ in range(20)]
+    [s.enterprise("522702") for _ in range(20)]
+    for i in range(1, 4):
+        s.hazard(duyun[0], D(2024, 7, 1), grade="major", problem=f"P0{i}")
+    for i in range(4, 6):
+        s.hazard(duyun[1], D(2024, 7, 1), grade="major", kind="risk", problem=f"P0{i}", control_measures=True)
+    got = counties(s.findings("listed_supervision_county", D(2024, 9, 15)))
+    assert "未销号的重大隐患 3 条、重大风险 2 条（共 5 条" in got["522701"].message
 
 
 def test_risks_are_concentrated_only_against_the_rest_of_the_prefecture(s):

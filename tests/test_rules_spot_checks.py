@@ -67,7 +67,7 @@ def test_an_unqualified_product_is_traced_to_its_producer_and_seller_wherever_th
             (named, "producer", "522725"),
         ]
     )
-    assert set(sent["due"]) == {D(2024, 8, 4)}  # default_rectification_days after creation
+    assert set(sent["due"]) == {D(2024, 8, 5)}  # 30 days after creation: 8月4日星期日，顺延到星期一
     received = tracing.tasks_received(store, "522702", AS_OF)
     assert list(received["target_name"]) == ["福泉市某电缆有限公司"] and list(received["state_label"]) == [
         "待追查"
@@ -108,7 +108,7 @@ def test_a_task_passed_to_a_county_moves_to_its_list_and_is_done_when_completed(
     tracing.pass_on(store, task, D(2024, 7, 6), "522725")
     assert tracing.tasks_received(store, "522725", AS_OF)["id"].tolist() == [task]
     (f,) = s.findings("tracing_task_open", AS_OF, county="522725")
-    assert f.due == D(2024, 8, 4) and f.records["tracing_tasks"] == (task,)
+    assert f.due == D(2024, 8, 5) and f.records["tracing_tasks"] == (task,)
     weng_an = Store(store.url, user="瓮安县局", county="522725")
     tracing.complete(weng_an, task, D(2024, 7, 20), note="已约谈生产单位")
     assert store.get(schema.tracing_tasks, task)["state"] == "done"

@@ -32,7 +32,7 @@ def test_three_major_risks_in_the_last_two_years_mean_special_supervision_and_tw
     majors(s, two, D(2023, 6, 1), D(2024, 7, 1))
     (f,) = s.findings("special_supervision", AS_OF)
     assert (f.enterprise_id, f.records["hazards"], f.action) == (three, tuple(ids), "实施特别监管")
-    assert "近2年（2022-09-16 至 2024-09-15）" in f.message and "重大质量安全风险 3 次" in f.message
+    assert "近2年（2022-09-16 至 2024-09-15）" in f.message and "被发现重大风险 3 次，共 3 次" in f.message
     assert subjects(s.findings("key_supervision", AS_OF)) == {two}  # a major risk this year is at least key
 
 
@@ -63,8 +63,25 @@ def test_a_larger_risk_this_campaign_means_key_supervision_and_a_general_one_or_
     s.hazard(general, D(2024, 7, 1), grade="general", kind="risk")
     s.hazard(last_year, D(2023, 7, 1), grade="larger", kind="risk")
     (f,) = s.findings("key_supervision", AS_OF)
-    assert (f.enterprise_id, f.records["hazards"]) == (larger, (hid,)) and "较大质量安全风险1项" in f.message
+    assert (f.enterprise_id, f.records["hazards"]) == (larger, (hid,)) and "存在较大风险 1 项" in f.message
     assert s.findings("key_supervision", D(2024, 6, 30)) == []
+
+
+def test_supervision_messages_name_hazards_and_risks_for_what_they_are(s):
+    """A hazard on the ledger is 隐患, a risk 风险 — in the key and the special supervision messages alike."""
+    hazards, mixed = s.enterprise(), s.enterprise()
+    s.hazard(hazards, D(2024, 7, 1), grade="larger")
+    (f,) = s.findings("key_supervision", AS_OF)
+    assert "存在较大隐患 1 项" in f.message and "风险" not in f.message
+    s.hazard(mixed, D(2023, 6, 1), grade="major", problem="P01")
+    s.hazard(mixed, D(2023, 8, 1), grade="major", kind="risk", problem="P02")
+    s.hazard(mixed, D(2024, 7, 1), grade="major", problem="P03")
+    s.hazard(mixed, D(2024, 7, 2), grade="larger", kind="risk", problem="P04")
+    (f,) = s.findings("special_supervision", AS_OF)
+    assert "被发现重大隐患 2 次、重大风险 1 次，共 3 次" in f.message
+    s.hazard(hazards, D(2024, 7, 3), grade="major", kind="risk", problem="P05")
+    (f,) = [f for f in s.findings("key_supervision", AS_OF) if f.enterprise_id == hazards]
+    assert "存在重大风险 1 项、较大隐患 1 项" in f.message
 
 
 @pytest.mark.engines

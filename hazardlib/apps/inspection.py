@@ -16,8 +16,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import models, records, schema, vocab
-from ..campaign import deadline_from
 from ..checklists import InspectionItem, load_checklists, load_problems
+from ..errors import CalendarOutOfRange
 from ..store import Store
 from .base import App
 from .enterprises import EnterprisePicker
@@ -176,9 +176,10 @@ class InspectionApp(App):
     def _default_deadline(self) -> Any:
         if self.campaign is None:
             return None
-        days = int(self.campaign.parameter("default_rectification_days"))
-        unit = str(self.campaign.parameters.get("default_rectification_unit", "calendar"))
-        return deadline_from(self.as_of, days, unit)  # type: ignore[arg-type]
+        try:
+            return self.campaign.default_deadline(self.as_of)
+        except CalendarOutOfRange:  # a year the holiday calendar does not know: the clerk types the date
+            return None
 
     # -- steps ----------------------------------------------------------------------------------
     def open_enterprise(self, row: dict[str, Any]) -> None:

@@ -17,10 +17,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import ledger, models, schema, vocab
-from ..campaign import deadline_from
 from ..catalogue import load_catalogue
 from ..checklists import load_problems
-from ..errors import NotFound, OutOfScope, ValidationFailed
+from ..errors import CalendarOutOfRange, NotFound, OutOfScope, ValidationFailed
 from ..store import Store
 from .base import App
 from .forms import text_box
@@ -339,7 +338,7 @@ class LedgerApp(App):
     def open_hazard(self, hazard_id: int | None) -> None:
         """Show one hazard: details, history, the rules' findings for it, and the moves allowed now."""
         if hazard_id is None:
-            self.say("请先在列表中选择一条隐患。", "warn")
+            self.say("请先在列表中选择一条隐患或风险。", "warn")
             return
         self.clear_message()
         self.hazard = h = hazard_at(self.store, int(hazard_id), self.as_of)
@@ -406,7 +405,7 @@ class LedgerApp(App):
             f.clear()
         if not choices:
             why = (
-                "该隐患在统计日期之后已有整改记录，不能在此日期登记。"
+                f"该{vocab.FINDING_KIND.label(h['kind'])}在统计日期之后已有整改记录，不能在此日期登记。"
                 if h["later_moves"]
                 else "该状态下没有可登记的环节。"
             )
@@ -442,14 +441,15 @@ class LedgerApp(App):
     def _default_deadline(self) -> dt.date | None:
         if self.campaign is None:
             return None
-        days = int(self.campaign.parameter("default_rectification_days"))
-        unit = str(self.campaign.parameters.get("default_rectification_unit", "calendar"))
-        return deadline_from(self.move_day.value or self.as_of, days, unit)  # type: ignore[arg-type]
+        try:
+            return self.campaign.default_deadline(self.move_day.value or self.as_of)
+        except CalendarOutOfRange:  # a year the holiday calendar does not know: the clerk types the date
+            return None
 
     def record_move(self) -> None:
         """Record the chosen move; the ledger refuses (with its reason) what it does not allow."""
         if self.hazard is None:
-            self.say("请先打开一条隐患。", "warn")
+            self.say("请先打开一条隐患或风险。", "warn")
             return
         for f in self.move_fields.values():
             f.clear()

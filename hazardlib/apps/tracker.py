@@ -202,7 +202,7 @@ class TrackerApp(App):
                 self.lagging,
                 section(f"行动成果（截至{fmt_date(self.as_of)}）"),
                 self.results,
-                section("即时报告（重大隐患、企业自报重大风险、重大案件）"),
+                section("即时报告（重大隐患、重大风险、企业自报重大风险、重大案件）"),
                 note(
                     "重要情况、重大案件须第一时间报告；州局收到报告后在此签收。"
                     if self.store.is_prefecture

@@ -47,7 +47,11 @@ def _names() -> list[str]:
     help="输出文件。 File to write.",
 )
 @click.option(
-    "--preparer", default=None, metavar="NAME", help="填表人，默认为 --user。 Preparer named on the form."
+    "--preparer",
+    default=None,
+    metavar="NAME",
+    help="表格上的填表人，默认为 --user（或环境变量 HAZARD_USER）；都没有时留空，由填表人手写。"
+    " Preparer named on the form (default: --user; blank when neither is given).",
 )
 @friendly_errors
 def report_cmd(
@@ -62,7 +66,8 @@ def report_cmd(
 ) -> None:
     """导出报表：行动成果清单、整改台账、逾期和未完成整改清单、典型案例、双向追查、各县（市）进展对比、工作总结草稿。
 
-    统计截至 --as-of（默认今天）；指定 --county 时只含该县（市）的数据。各项指标的定义见 docs/reports.md。
+    统计截至 --as-of（默认今天）；指定 --county 时只含该县（市）的数据。各项指标的定义见 docs/reports.md，
+    行动成果清单的 Excel 文件另附“指标说明”表。填报日期为统计截止日。
 
     Write report NAME as of a date, for one county or the whole prefecture, to the file given by -o;
     the format follows the file's extension unless --format says otherwise.
@@ -71,5 +76,5 @@ def report_cmd(
 
     chosen = format_for(name, output, fmt)
     store = store_for(db, user, county)
-    path = export(name, store, as_of, county, chosen, output, preparer=preparer)
+    path = export(name, store, as_of, county, chosen, output, preparer=preparer or user)
     click.echo(f"已导出：{path}")

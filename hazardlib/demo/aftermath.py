@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..immediate import MESSAGES as IMMEDIATE_MESSAGES
+from ..immediate import immediate_kind
 from . import texts
 from .lifecycle import Life, choose_fate, live
 from .rows import Block, Row
@@ -21,6 +22,7 @@ VIOLATIONS_FOR = {
     "P05": ("passing_off", "substandard"), "P06": ("passing_off", "counterfeit"), "P07": ("substandard", "passing_off"),
     "C01": ("mark_misuse", "other"), "C02": ("mark_misuse", "other"), "C03": ("passing_off", "substandard"),
     "C04": ("substandard",), "C05": ("knowingly_selling_fakes", "other"), "C06": ("counterfeit", "knowingly_selling_fakes"),
+    "P08": ("other",), "P09": ("other", "substandard"), "P10": ("other",), "C07": ("other",), "C08": ("other",),
 }  # fmt: skip
 CASE_SHARE = {"severe": 0.12, "spot_check": 0.25, "other": 0.02}
 """Share of hazards on which a case is opened: severe problems, unqualified spot checks, the rest."""
@@ -135,7 +137,7 @@ class Aftermath:
         self._events(row, life, actor)
         self._documents(d, row, life)
         if d.grade == "major":
-            kind = "major_risk_self_reported" if d.source == "self_check" else "major_hazard"
+            kind = immediate_kind(d.kind, d.source)
             what = d.description
             self.immediate(
                 d.profile,

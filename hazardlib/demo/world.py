@@ -18,7 +18,7 @@ from typing import Any
 
 from faker import Faker
 
-from ..campaign import Campaign, deadline_from, load_campaign
+from ..campaign import Campaign, load_campaign
 from ..catalogue import Catalogue, load_catalogue
 from ..checklists import Checklists, load_checklists
 from ..regions import County, Regions, load_regions
@@ -144,9 +144,7 @@ class World:
 
     def deadline(self, year: int, day: dt.date) -> dt.date:
         """The default rectification deadline after an order on ``day`` (campaign parameters)."""
-        c = self.campaigns[year]
-        unit = c.parameters.get("default_rectification_unit", "calendar")
-        return deadline_from(day, int(c.parameter("default_rectification_days")), unit)
+        return self.campaigns[year].default_deadline(day)
 
     def param(self, year: int, name: str) -> float:
         return float(self.campaigns[year].parameter(name))

@@ -103,7 +103,7 @@ def example_inspections(store: Store, county: str, day: dt.date, n: int = 3) -> 
     if not found:
         raise ValueError(MESSAGES["no_enterprises"].format(county=scope.regions.name_of(code), day=day))
     campaign = campaign_at(day)
-    deadline = day + dt.timedelta(days=int(campaign.parameter("default_rectification_days")))
+    deadline = campaign.default_deadline(day)
     catalogue = load_catalogue()
     problems = {
         f: [p for p in load_problems() if p.field == f and p.name != OTHER_PROBLEM] for f in FIELD_NAMES

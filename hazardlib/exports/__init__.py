@@ -17,7 +17,7 @@ from ..reports import REPORTS
 from ..reports.common import scope_for
 from ..reports.labels import bureau
 from ..reports.summaries import summary
-from ..store import Store
+from ..store import SYSTEM_USER, Store
 
 MESSAGES = {
     "unknown_report": "没有名为“{name}”的报表，可用：{choices}",
@@ -63,6 +63,10 @@ def export(
     """Write report ``name`` at ``as_of`` for ``county`` (None: the session's county or the prefecture)
     in format ``fmt`` (None: from the extension of ``path``); returns the path written.
 
+    ``preparer`` is the person named as 填表人 on a form (the CLI's --preparer or --user, the dashboard's
+    logged-in person); without one — or with the store's placeholder 系统 — the form leaves a blank to
+    write in by hand. A form is dated (填报日期) on its as-of date, the date of its figures.
+
     Raises ExportError (unknown report or format), UnknownCounty, OutOfScope or CampaignNotFound.
     """
     chosen = format_for(name, path, fmt)
@@ -106,8 +110,10 @@ def export(
             more = None
         sheet = sheet_for(name, head[0] if len(head) == 1 else pd.concat(head, ignore_index=True), scope)
         sheet.more = more
-        heading = Heading(bureau(scope.unit_code), scope.as_of, preparer or store.user)
-        return write_workbook(path, [sheet], heading, write_only=write_only)
+        person = (preparer or "").strip()
+        heading = Heading(bureau(scope.unit_code), scope.as_of, person if person != SYSTEM_USER else None)
+        sheets = [sheet, *(spec.companions(scope) if spec.companions is not None else ())]
+        return write_workbook(path, sheets, heading, write_only=write_only)
 
 
 __all__ = ["ExportError", "export", "format_for"]

@@ -23,6 +23,7 @@ from ..reports.definitions import BY_KEY
 from ..reports.labels import bureau
 from ..reports.summaries import Summary
 from ..store import PREFECTURE_CODE
+from .forms import plan_group
 
 BODY_FONT, TITLE_FONT, HEADING_FONT = "仿宋_GB2312", "方正小标宋简体", "黑体"
 NUMERALS = "一二三四五六七八九十"
@@ -123,7 +124,7 @@ def _figures_table(doc: Any, s: Summary) -> None:
     rows = []
     for key, value in s.figures.items():
         figure = BY_KEY.get(key)
-        group = figure.group if figure else "其他"
+        group = plan_group(figure) if figure else "其他"
         header = figure.header if figure else s.extra_labels.get(key, key)
         rows.append((group, header, _value(key, value)))
     table = _table(doc, ("类别", "指标", "数值"), rows, (3.0, 8.0, 3.5))
@@ -204,7 +205,8 @@ def _cases(doc: Any, s: Summary) -> None:
 
 
 def write_summary(summary: Summary, path: str | Path, *, made_on: dt.date | None = None) -> Path:
-    """Write the Word draft of ``summary`` at ``path``."""
+    """Write the Word draft of ``summary`` at ``path``, dated ``made_on`` (the submission's) or else the
+    as-of date of its figures — never the machine's clock."""
     s = summary
     doc = Document()
     section = doc.sections[0]
@@ -261,7 +263,7 @@ def write_summary(summary: Summary, path: str | Path, *, made_on: dt.date | None
 
     _para(doc, "")
     _para(doc, f"{bureau(s.scope.unit_code)}（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    _para(doc, _cn_date(made_on or dt.date.today()), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    _para(doc, _cn_date(made_on or s.scope.as_of), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..reports.common import Scope
 from ..reports.comparison import comparison_frame
+from ..reports.definitions import Figure
 from ..reports.extra import ordered_figures
 from ..reports.ledgers import ledger_chunks, ledger_frame
 from ..reports.results_list import results_frame
@@ -39,18 +40,41 @@ class TableReport:
     chunks: Callable[[Store, Scope], Generator[pd.DataFrame, None, None]] | None = None
     """For a report that can be long (the ledgers): the build's rows in chunks, in order, read as
     they are written; concatenated, exactly the build's frame."""
+    companions: Callable[[Scope], list[Sheet]] | None = None
+    """Further sheets of the workbook after the form (the results list's 指标说明)."""
 
 
 def _md(scope: Scope) -> str:
     return f"{scope.start.month}月{scope.start.day}日"
 
 
-def _common_notes(scope: Scope) -> list[str]:
+def _common_notes(scope: Scope, definitions: str = "") -> list[str]:
     return [
         f"说明：统计范围为{scope.campaign.year}年第一阶段开始之日（{_md(scope)}）至统计截止日（含当日）的记录，"
         "按各项指标规定的日期认定；各项按企业登记所在县（市）统计，涉及州外企业的记录见“双向追查情况”表。"
-        "各项指标的定义见 docs/reports.md。",
+        + definitions,
     ]
+
+
+# The form's header groups in the plan's words (“通过检查一批生产和销售单位、查处一批不合格产品、约谈一批问题
+# 突出企业、打击一批质量违法违规行为、曝光一批违法典型案例、帮扶一批质量管理薄弱企业”), keyed by the group a
+# figure is defined in; the typical cases published are a batch of their own. A group not listed here (a
+# campaign's own) keeps its name.
+PLAN_GROUPS: dict[str, str] = {
+    "检查": "检查一批生产和销售单位",
+    "隐患": "排查治理隐患、动态清零",
+    "抽查": "查处一批不合格产品",
+    "约谈与文书": "约谈一批问题突出企业（含“三书一函”）",
+    "打击": "打击一批质量违法违规行为",
+    "帮扶": "帮扶一批质量管理薄弱企业",
+    "分类监管": "实施分类监管",
+}
+PLAN_GROUP_OF_FIGURE: dict[str, str] = {"typical_cases_published": "曝光一批违法典型案例"}
+
+
+def plan_group(figure: Figure) -> str:
+    """The header a figure stands under on the form, in the plan's words."""
+    return PLAN_GROUP_OF_FIGURE.get(figure.key) or PLAN_GROUPS.get(figure.group, figure.group)
 
 
 def results_columns(scope: Scope) -> list[Column]:
@@ -59,16 +83,52 @@ def results_columns(scope: Scope) -> list[Column]:
         Column("county_name", "县（市）", None, "text"),
     ]
     for f in ordered_figures(scope.campaign):
-        columns.append(Column(f.key, f.header, f.group, "percent" if f.kind == "rate" else "int"))
+        columns.append(Column(f.key, f.header, plan_group(f), "percent" if f.kind == "rate" else "int"))
     return columns
 
 
 def _results_notes(scope: Scope) -> list[str]:
     return [
-        *_common_notes(scope),
+        *_common_notes(scope, "各项指标的定义见本工作簿“指标说明”表。"),
         "整改率＝完成整改销号÷发现隐患×100%；不合格发现率＝不合格批次÷（监督抽查批次－拒检批次）×100%；"
         "分母为0时不计算。合计行的各项数量为各县（市）之和，比率按合计数重新计算。",
     ]
+
+
+DEFINITIONS_SHEET = "指标说明"
+
+
+def definitions_sheet(scope: Scope) -> Sheet:
+    """The results list's second sheet, 指标说明: every figure of the form (the campaign's own included),
+    under its header group, with its unit, what is counted and the date that places a record in the
+    period — what staff check a figure against, in the workbook they stamp."""
+    figures = ordered_figures(scope.campaign)
+    rows = pd.DataFrame(
+        {
+            "group": [plan_group(f) for f in figures],
+            "label": [f.label for f in figures],
+            "unit": [f.unit for f in figures],
+            "definition": [f.definition for f in figures],
+            "date": [f.deciding_date for f in figures],
+        }
+    )
+    return Sheet(
+        name=DEFINITIONS_SHEET,
+        title=f"{joined(scope.campaign.title, '行动成果清单')}指标说明",
+        columns=[
+            Column("group", "分组", None, "text", 16),
+            Column("label", "指标", None, "text", 18),
+            Column("unit", "单位", None, "code", 6),
+            Column("definition", "统计口径", None, "text", 60),
+            Column("date", "按哪个日期计入统计期", None, "text", 22),
+        ],
+        rows=rows,
+        notes=[
+            f"统计期为{scope.campaign.year}年第一阶段开始之日（{_md(scope)}）至统计截止日（含当日）；"
+            "记录按“按哪个日期计入统计期”一栏所列日期计入。"
+        ],
+        freeze_columns=2,
+    )
 
 
 def _results_build(store: Store, scope: Scope) -> pd.DataFrame:
@@ -259,13 +319,21 @@ def _comparison_build(store: Store, scope: Scope) -> pd.DataFrame:
 def _comparison_notes(scope: Scope) -> list[str]:
     return [
         *_common_notes(scope),
-        "工作进度、自查覆盖率和按期推进的判断见 docs/rules.md“进度指标”；待办事项为治理规则截至统计截止日提出、尚未办理的事项。",
+        "按期推进：第一阶段结束后已印发本地工作方案，自查覆盖率、隐患销号率达到行动日历规定的各阶段要求；"
+        "待办事项为治理规则截至统计截止日提出、尚未办理的事项。",
     ]
 
 
 TABLES: dict[str, TableReport] = {
     "results-list": TableReport(
-        "行动成果清单", _results_build, results_columns, _results_notes, 2, True, True
+        "行动成果清单",
+        _results_build,
+        results_columns,
+        _results_notes,
+        2,
+        True,
+        True,
+        companions=lambda scope: [definitions_sheet(scope)],
     ),
     "ledger": TableReport(
         "问题整改台账",

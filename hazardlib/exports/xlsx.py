@@ -3,8 +3,10 @@
 Each sheet has a merged title row; a line with the reporting unit, the as-of date and the preparer;
 one or two header rows (a group header merged over the figures it holds, above each figure's own
 header); the data rows; an optional totals row; and notes. Numbers, percentages and dates carry their
-formats; the header rows are frozen and repeat on every printed page; pages are A4 landscape, fitted
-to the width. Text that a spreadsheet could read as a formula is neutralised (:mod:`.safety`).
+formats; the header rows are frozen and repeat on every printed page. Pages are A4 landscape: fitted to
+the width when the print stays legible (:data:`MIN_PRINTED_PT` or more), else the column groups are split
+across pages at a legible scale with the leading columns (序号, the county or hazard id) repeated on each
+page (:func:`page_layout`). Text that a spreadsheet could read as a formula is neutralised (:mod:`.safety`).
 
 Large sheets (more than :data:`WRITE_ONLY_ROWS` rows) are streamed with xlsxwriter's constant-memory
 mode (:mod:`.xlsx_stream`, the same form), and a sheet longer than Excel's row limit continues on
@@ -27,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..celltext import as_typed
@@ -38,6 +41,14 @@ WRITE_ONLY_ROWS = 20_000
 EXCEL_MAX_ROWS = 1_048_576
 FONT = "宋体"
 TITLE_FONT = "黑体"
+
+BODY_PT, NOTE_PT, TITLE_PT = 10.5, 10.0, 16.0
+MIN_PRINTED_PT = 9.0
+"""The smallest a printed character may come out (font size × print scale): a stamped form is read on
+paper."""
+LANDSCAPE_WIDTH_IN = {"A4": 297 / 25.4, "A3": 420 / 25.4}
+SIDE_MARGIN_IN = 0.4
+PAPER_CODE = {"A4": Worksheet.PAPERSIZE_A4, "A3": Worksheet.PAPERSIZE_A3}
 
 NUMBER_FORMATS = {"id": "0", "int": "#,##0", "percent": "0.0%", "date": "yyyy-mm-dd", "number": "#,##0.0"}
 
@@ -63,7 +74,10 @@ class Heading:
     made_on: dt.date | None = None
 
     def parts(self) -> tuple[str, str, str]:
-        made = self.made_on or dt.date.today()
+        """填报单位, 统计截止日期 and 填表人／填报日期. The date filled in is ``made_on`` (the submission's) or else
+        the as-of date — the date of the figures, never the machine's clock; no preparer leaves a blank
+        to write by hand."""
+        made = self.made_on or self.as_of
         return (
             f"填报单位（盖章）：{self.unit}",
             f"统计截止日期：{_cn_date(self.as_of)}",
@@ -92,6 +106,82 @@ class Sheet:
     more: Iterable[pd.DataFrame] | None = None
 
 
+def column_points(width: float) -> float:
+    """The printed width in points of a column ``width`` characters wide: a spreadsheet's width unit is
+    the default font's digit (7 pixels) plus 5 pixels of padding, at 96 pixels to the inch."""
+    return (7.0 * width + 5.0) * 0.75
+
+
+def printable_points(paper: str = "A4") -> float:
+    """The width a landscape page of ``paper`` prints on, between the forms' side margins, in points."""
+    return (LANDSCAPE_WIDTH_IN[paper] - 2 * SIDE_MARGIN_IN) * 72.0
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """How a form prints: fitted to one page's width, or split into page bands (first and last column,
+    1-based, after the ``repeat`` leading columns printed on every page) at ``scale`` percent."""
+
+    paper: str
+    fit_width: bool
+    scale: int
+    bands: tuple[tuple[int, int], ...]
+    repeat: int
+
+    @property
+    def effective_scale(self) -> float:
+        """The scale the text prints at (for a fitted page, the fit's)."""
+        return self.scale / 100.0
+
+
+def page_layout(widths: Sequence[float], groups: Sequence[str | None], repeat: int) -> PageLayout:
+    """The print layout of a form with columns ``widths`` (characters) and header ``groups``.
+
+    One A4 landscape page wide when the fitted scale keeps the smallest font (:data:`NOTE_PT`) at
+    :data:`MIN_PRINTED_PT` or more; otherwise the columns after the first ``repeat`` are cut into page
+    bands at group boundaries (a group wider than a page at that scale is cut between its columns), the
+    ``repeat`` columns printed on every page, at the largest scale (at most 100%) that fits the widest
+    band. A margin of 3% is left for the spreadsheet's own rounding.
+    """
+    page = printable_points("A4") * 0.97
+    points = [column_points(w) for w in widths]
+    n, least = len(points), MIN_PRINTED_PT / NOTE_PT
+    whole = sum(points)
+    if page / whole >= least:
+        return PageLayout("A4", True, min(100, math.floor(100 * page / whole)), ((1, n),), 0)
+    repeat = max(0, min(repeat, n - 1))
+    fixed = sum(points[:repeat])
+    room = page / least - fixed
+    units: list[list[int]] = []
+    for i in range(repeat, n):
+        if units and groups[i] is not None and groups[i] == groups[units[-1][-1]]:
+            units[-1].append(i)
+        else:
+            units.append([i])
+    bands: list[list[int]] = []
+    used = room + 1.0  # no band open yet
+    for unit in units:
+        width = sum(points[i] for i in unit)
+        if used + width <= room:
+            bands[-1] += unit
+            used += width
+            continue
+        if width <= room:
+            bands.append(list(unit))
+            used = width
+            continue
+        for i in unit:  # a group wider than a page: cut between its columns
+            if bands and used + points[i] <= room:
+                bands[-1].append(i)
+                used += points[i]
+            else:
+                bands.append([i])
+                used = points[i]
+    widest = max(fixed + sum(points[i] for i in band) for band in bands)
+    scale = min(100, math.floor(100 * page / widest))
+    return PageLayout("A4", False, scale, tuple((b[0] + 1, b[-1] + 1) for b in bands), repeat)
+
+
 def _cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
@@ -107,7 +197,7 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 def _styles() -> list[NamedStyle]:
-    def style(name: str, *, bold: bool = False, size: float = 10.5, **kw: Any) -> NamedStyle:
+    def style(name: str, *, bold: bool = False, size: float = BODY_PT, **kw: Any) -> NamedStyle:
         s = NamedStyle(name=name)
         s.font = Font(name=kw.pop("font", FONT), bold=bold, size=size)
         s.alignment = kw.pop("alignment", Alignment(vertical="center", wrap_text=True))
@@ -121,10 +211,12 @@ def _styles() -> list[NamedStyle]:
     header_fill = PatternFill("solid", fgColor="D9E1F2")
     right = Alignment(horizontal="right", vertical="center")
     out = [
-        style("表题", bold=True, size=16, font=TITLE_FONT, alignment=CENTER, border=Border()),
-        style("表头信息", size=10.5, alignment=Alignment(vertical="center"), border=Border()),
+        style("表题", bold=True, size=TITLE_PT, font=TITLE_FONT, alignment=CENTER, border=Border()),
+        style(
+            "表头信息", size=BODY_PT, alignment=Alignment(vertical="center", wrap_text=True), border=Border()
+        ),
         style("表头", bold=True, alignment=CENTER, fill=header_fill),
-        style("说明", size=9, alignment=Alignment(vertical="top", wrap_text=True), border=Border()),
+        style("说明", size=NOTE_PT, alignment=Alignment(vertical="top", wrap_text=True), border=Border()),
     ]
     for suffix, extra in (("", {}), ("合计", {"bold": True, "fill": total_fill})):
         out += [
@@ -246,6 +338,58 @@ def _header_height(columns: Sequence[Column], widths: Sequence[float]) -> float:
     return 14.0 * max(1, lines) + 6
 
 
+@dataclass(frozen=True)
+class Frame:
+    """Where a form's title, heading line and notes go: over each page band, never in the columns repeated
+    on every page (or every page would print a piece of them). Spans are (first, last, text), 1-based;
+    later bands' titles read “（续）”; the heading line and the notes sit over the first band."""
+
+    titles: tuple[tuple[int, int, str], ...]
+    infos: tuple[tuple[int, int, str], ...]
+    title_height: float
+    info_height: float
+    note_span: tuple[int, int]
+    room: float
+
+    def note_height(self, note: str) -> float:
+        """A note's row height, wrapped within the first band."""
+        return 14.0 * max(1, math.ceil(display_width(note) / max(20.0, self.room - 2))) + 4
+
+
+def frame_of(title: str, heading: Heading, widths: Sequence[float], layout: PageLayout) -> Frame:
+    """The title, heading line and notes of a form laid out as ``layout`` (shared by both writers)."""
+    first0, last0 = layout.bands[0]
+    room = sum(widths[first0 - 1 : last0])
+    titles = tuple(
+        (first, last, title if b == 0 else f"{title}（续）") for b, (first, last) in enumerate(layout.bands)
+    )
+    parts = heading.parts()
+    span = last0 - first0 + 1
+    if span >= 3 and all(display_width(t) + 2 <= room / 3 for t in parts):
+        bounds = [first0 - 1 + span * k // 3 for k in range(4)]
+        infos = tuple((bounds[k] + 1, bounds[k + 1], text) for k, text in enumerate(parts))
+        info_lines = 1
+    else:  # too narrow for three in a row: one line, or one under the other
+        one = "　".join(parts)
+        text = one if display_width(one) + 2 <= room else "\n".join(parts)
+        infos = ((first0, last0, text),)
+        info_lines = sum(math.ceil(display_width(t) / max(1.0, room - 2)) for t in text.split("\n"))
+    title_lines = math.ceil(display_width(title) * TITLE_PT / BODY_PT / max(1.0, room - 2))
+    return Frame(titles, infos, 24.0 * title_lines + 6, 16.0 * info_lines + 6, (first0, last0), room)
+
+
+def _group_height(columns: Sequence[Column], widths: Sequence[float]) -> float:
+    """The upper header row's height: each group header wraps within the columns it is merged over."""
+    lines, i = 1, 0
+    for group, members in groupby(columns, key=lambda c: c.group):
+        span = len(list(members))
+        if group:
+            room = sum(widths[i : i + span]) - 1
+            lines = max(lines, math.ceil(display_width(group) / max(1.0, room)))
+        i += span
+    return 14.0 * lines + 6
+
+
 def _row_heights(
     data: pd.DataFrame, columns: Sequence[Column], widths: Sequence[float]
 ) -> list[float | None]:
@@ -291,36 +435,39 @@ def _write_sheet(
     ws.freeze_panes = (
         f"{get_column_letter(sheet.freeze_columns + 1 + int(sheet.row_numbers))}{header_rows[1] + 1}"
     )
+    layout = page_layout(widths, [c.group for c in columns], int(sheet.row_numbers) + sheet.freeze_columns)
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.paperSize = PAPER_CODE[layout.paper]
+    if layout.fit_width:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        ws.page_setup.scale = layout.scale
+        if layout.repeat:
+            ws.print_title_cols = f"A:{get_column_letter(layout.repeat)}"
+        for _, end in layout.bands[:-1]:
+            ws.col_breaks.append(Break(id=end))
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN_IN
     ws.page_margins.top = ws.page_margins.bottom = 0.6
 
-    title_row = w.append([w.cell(sheet.title, "表题")] + [w.cell(None, "表题") for _ in range(n - 1)], 30)
-    w.merge(title_row, 1, title_row, n)
-    parts = heading.parts()
-    if n >= 3:
-        bounds = [0, n // 3, 2 * n // 3, n]
-        line = []
-        for i, text in enumerate(parts):
-            span = bounds[i + 1] - bounds[i]
-            line += [w.cell(text, "表头信息")] + [w.cell(None, "表头信息") for _ in range(span - 1)]
-        info_row = w.append(line, 22)
-        for i in range(3):
-            w.merge(info_row, bounds[i] + 1, info_row, bounds[i + 1])
-    else:
-        info_row = w.append(
-            [w.cell("　".join(parts), "表头信息")] + [w.cell(None, "表头信息") for _ in range(n - 1)], 22
-        )
-        w.merge(info_row, 1, info_row, n)
+    frame = frame_of(sheet.title, heading, widths, layout)
+    title, info = [w.cell(None, "表题") for _ in range(n)], [w.cell(None, "表头信息") for _ in range(n)]
+    for cells, spans in ((title, frame.titles), (info, frame.infos)):
+        for first, _last, text in spans:
+            cells[first - 1].value = text
+    w.append(title, frame.title_height)
+    w.append(info, frame.info_height)
+    for row, spans in ((1, frame.titles), (2, frame.infos)):
+        for lo, hi, _text in spans:
+            w.merge(row, lo, row, hi)
 
     head_height = _header_height(columns, widths)
     if two_levels:
-        top = w.append([w.cell(c.group or header_text(c), "表头") for c in columns], 20)
+        top = w.append(
+            [w.cell(c.group or header_text(c), "表头") for c in columns], _group_height(columns, widths)
+        )
         bottom = w.append(
             [w.cell(None if not c.group else header_text(c), "表头") for c in columns], head_height
         )
@@ -361,10 +508,12 @@ def _write_sheet(
             for c, k, s in zip(keys, kinds, styles, strict=True)
         ]
         w.append(cells)
+    first0, last0 = frame.note_span
     for note in sheet.notes if last else ():
-        lines = max(1, math.ceil(display_width(note) / max(20.0, sum(widths) - 2)))
-        r = w.append([w.cell(note, "说明")] + [w.cell(None, "说明") for _ in range(n - 1)], 14.0 * lines + 4)
-        w.merge(r, 1, r, n)
+        cells = [w.cell(None, "说明") for _ in range(n)]
+        cells[first0 - 1].value = note
+        r = w.append(cells, frame.note_height(note))
+        w.merge(r, first0, r, last0)
 
 
 def _rows_per_sheet(sheet: Sheet) -> int:
@@ -406,4 +555,4 @@ def write_workbook(
     return target
 
 
-__all__ = ["Column", "Heading", "Sheet", "display_width", "write_workbook"]
+__all__ = ["Column", "Heading", "PageLayout", "Sheet", "display_width", "page_layout", "write_workbook"]

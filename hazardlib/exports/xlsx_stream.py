@@ -1,6 +1,6 @@
 """Large sheets streamed with xlsxwriter's constant-memory mode: the same form as :mod:`.xlsx` (merged
-title, heading line, one or two header rows, frozen and repeated on every page, A4 landscape fitted to
-the width, totals and notes), written row by row so that memory stays flat however long the ledger.
+title, heading line, one or two header rows, frozen and repeated on every page, printed as
+:func:`.xlsx.page_layout` says, totals and notes), written row by row so that memory stays flat however long the ledger.
 
 The title, heading, headers, totals and notes are styled as in the small form; data rows carry their
 number and date formats and no borders: styling every cell of a million-row ledger would double the
@@ -10,7 +10,6 @@ time it takes to write.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
@@ -22,23 +21,30 @@ import xlsxwriter
 
 from .safety import FORMULA_STARTS, ILLEGAL_CHARACTERS_RE, QUOTE, neutralise
 from .xlsx import (
+    BODY_PT,
     FONT,
+    NOTE_PT,
     NUMBER_FORMATS,
+    SIDE_MARGIN_IN,
     STYLE_OF,
     TITLE_FONT,
+    TITLE_PT,
     Column,
     Heading,
     Kind,
     Sheet,
+    _group_height,
     _header_height,
     _rows_per_sheet,
     _value,
     _widths,
-    display_width,
+    frame_of,
     header_text,
+    page_layout,
 )
 
-_BASE = {"font_name": FONT, "font_size": 10.5, "valign": "vcenter"}
+_BASE = {"font_name": FONT, "font_size": BODY_PT, "valign": "vcenter"}
+_PAPER = {"A4": 9, "A3": 8}  # xlsxwriter's paper codes
 _ALIGN = {"text": {}, "code": {"align": "center"}, "id": {"align": "center"}, "int": {"align": "right"},
           "percent": {"align": "right"}, "date": {"align": "center"}, "number": {"align": "right"}}  # fmt: skip
 _KIND_OF = {name: kind for kind, name in STYLE_OF.items()}
@@ -60,10 +66,10 @@ class _Formats:
     def _spec(name: str) -> dict[str, Any]:
         border = {"border": 1}
         if name == "表题":
-            return {**_BASE, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center",
+            return {**_BASE, "font_name": TITLE_FONT, "font_size": TITLE_PT, "bold": True, "align": "center",
                     "text_wrap": True}  # fmt: skip
         if name == "表头信息":
-            return dict(_BASE)
+            return {**_BASE, "text_wrap": True}
         if name == "表头":
             return {
                 **_BASE,
@@ -74,7 +80,7 @@ class _Formats:
                 "bg_color": "#D9E1F2",
             }
         if name == "说明":
-            return {**_BASE, "font_size": 9, "valign": "top", "text_wrap": True}
+            return {**_BASE, "font_size": NOTE_PT, "valign": "top", "text_wrap": True}
         total = name.endswith("合计")
         kind = _KIND_OF[name.removesuffix("合计")]
         spec = {**_BASE, **_ALIGN[kind], **border}
@@ -263,27 +269,33 @@ def _sheet(
     header_last = 3 if two_levels else 2  # zero-based rows: title 0, heading 1, headers 2 (and 3)
     ws.repeat_rows(2, header_last)
     ws.freeze_panes(header_last + 1, sheet.freeze_columns + int(sheet.row_numbers))
+    layout = page_layout(widths, [c.group for c in columns], int(sheet.row_numbers) + sheet.freeze_columns)
     ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.center_horizontally()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-
-    ws.set_row(0, 30)
-    ws.merge_range(0, 0, 0, n - 1, sheet.title, fmt["表题"]) if n > 1 else ws.write(
-        0, 0, sheet.title, fmt["表题"]
-    )
-    ws.set_row(1, 22)
-    texts = heading.parts()
-    if n >= 3:
-        bounds = [0, n // 3, 2 * n // 3, n]
-        for i, text in enumerate(texts):
-            _merge(ws, 1, bounds[i], 1, bounds[i + 1] - 1, text, fmt["表头信息"])
+    ws.set_paper(_PAPER[layout.paper])
+    if layout.fit_width:
+        ws.fit_to_pages(1, 0)
     else:
-        _merge(ws, 1, 0, 1, n - 1, "　".join(texts), fmt["表头信息"])
+        ws.set_print_scale(layout.scale)
+        if layout.repeat:
+            ws.repeat_columns(0, layout.repeat - 1)
+        ws.set_v_pagebreaks([last for _, last in layout.bands[:-1]])
+    ws.center_horizontally()
+    ws.set_margins(left=SIDE_MARGIN_IN, right=SIDE_MARGIN_IN, top=0.6, bottom=0.6)
+
+    form = frame_of(sheet.title, heading, widths, layout)
+    ws.set_row(0, form.title_height)
+    ws.set_row(1, form.info_height)
+    for row, placed, f in ((0, form.titles, fmt["表题"]), (1, form.infos, fmt["表头信息"])):
+        covered: set[int] = set()
+        for first, last, text in placed:
+            _merge(ws, row, first - 1, row, last - 1, text, f)
+            covered.update(range(first - 1, last))
+        for j in range(n):
+            if j not in covered:
+                ws.write_blank(row, j, None, f)
     head_height = _header_height(columns, widths)
     if two_levels:
-        ws.set_row(2, 20)
+        ws.set_row(2, _group_height(columns, widths))
         ws.set_row(3, head_height)
         # Constant-memory mode writes a row out as soon as a cell of a later row is written, and ignores
         # what comes for it after that: the upper header row is written whole before the lower one. A
@@ -350,10 +362,13 @@ def _sheet(
                 r, j, None, fmt[f"{style}合计"]
             )
         r += 1
+    first0, last0 = form.note_span
     for note in sheet.notes if last else ():
-        lines = max(1, math.ceil(display_width(note) / max(20.0, sum(widths) - 2)))
-        ws.set_row(r, 14.0 * lines + 4)
-        _merge(ws, r, 0, r, n - 1, note, fmt["说明"])
+        ws.set_row(r, form.note_height(note))
+        for j in range(n):
+            if not first0 - 1 <= j <= last0 - 1:
+                ws.write_blank(r, j, None, fmt["说明"])
+        _merge(ws, r, first0 - 1, r, last0 - 1, note, fmt["说明"])
         r += 1
 
 

@@ -38,6 +38,23 @@ def finding_label(kind: str, grade: str) -> str:
     return f"{vocab.GRADE.label(grade)}{vocab.FINDING_KIND.label(kind)}"
 
 
+def kind_word(kind: str) -> str:
+    """The word for a ledger record: 隐患 for a hazard, 风险 for a risk (its ``kind``)."""
+    return vocab.FINDING_KIND.label(kind)
+
+
+def tally(rows: Iterable[Mapping[str, Any]], unit: str, *, grade: bool = True) -> str:
+    """Ledger records counted by what they are, in the ledger's order of kinds, e.g. “重大隐患 2 条、重大风险
+    1 条” (``grade``: with the grade word, the rows all of one grade) or “隐患 3 条、风险 1 条”."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        word = finding_label(r["kind"], r["grade"]) if grade else kind_word(r["kind"])
+        counts[word] = counts.get(word, 0) + 1
+    order = {vocab.FINDING_KIND.label(k): i for i, k in enumerate(vocab.FINDING_KIND.codes)}
+    words = sorted(counts, key=lambda w: order.get(w[-2:], len(order)))
+    return "、".join(f"{w} {counts[w]} {unit}" for w in words)
+
+
 def days(a: dt.date, b: dt.date) -> int:
     return (b - a).days
 

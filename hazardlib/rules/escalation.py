@@ -18,6 +18,7 @@ from .common import (
     group_rows,
     ids,
     interviewed_since,
+    kind_word,
     product_name,
     sampled_enterprise,
 )
@@ -33,7 +34,7 @@ MESSAGES = {
     "look_back": "{enterprise}隐患大、问题紧迫的{what}（{product}）已于 {closed} 销号：适时对整改情况开展“回头看”",
     "look_back_action": "回头看",
     "joint_risk": "{enterprise}存在重大质量安全风险（{product}）未采取管控措施：联合相关部门依法严肃处理",
-    "joint_refused": "{enterprise}对重大质量安全隐患（{product}）拒不整改（{day}）：联合相关部门依法严肃处理",
+    "joint_refused": "{enterprise}对重大质量安全{kind}（{product}）拒不整改（{day}）：联合相关部门依法严肃处理",
     "joint_action": "联合相关部门依法处理",
 }
 
@@ -243,7 +244,10 @@ def joint_handling(ctx: Context) -> list[RuleFinding]:
     for r in fetch(ctx.conn, stmt):
         key = "joint_risk" if r["uncontrolled"] else "joint_refused"
         message = MESSAGES[key].format(
-            enterprise=r["enterprise"], product=product_name(r["sub_product_code"]), day=r["refused"]
+            enterprise=r["enterprise"],
+            product=product_name(r["sub_product_code"]),
+            day=r["refused"],
+            kind=kind_word(r["kind"]),
         )
         out.append(_hazard_finding("joint_handling", r, MESSAGES["joint_action"], message))
     return out

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ..figures import is_open, is_overdue, ledger_at
 from . import Context, RuleFinding, rule
-from .common import ENT, days, fetch, finding_label, group_rows, ids, product_name
+from .common import ENT, days, fetch, finding_label, group_rows, ids, product_name, tally
 
 LEDGER_QUOTE = (
     "对排查出的隐患要建立问题整改台账,责令限期整改,并及时组织复查,确保问题隐患件件有落实,事事有结果"
@@ -24,7 +24,7 @@ MESSAGES = {
     "reinspect_action": "组织复查",
     "close": "{enterprise}的{what}（{product}）已于 {since} 复查合格：办理销号",
     "close_action": "销号",
-    "report": "{county}在行动结束（{finish}）后仍有 {n} 条隐患未完成整改（其中逾期 {overdue} 条）：持续书面报送整改完成情况，直至全部销号",
+    "report": "{county}在行动结束（{finish}）后仍有{what}未完成整改（其中逾期 {overdue} 条）：持续书面报送整改完成情况，直至全部销号",
     "report_action": "持续书面报送整改完成情况",
 }
 
@@ -169,7 +169,10 @@ def continuing_written_report(ctx: Context) -> list[RuleFinding]:
                 action=MESSAGES["report_action"],
                 records={"hazards": ids(group, "id")},
                 message=MESSAGES["report"].format(
-                    county=name, finish=ctx.campaign.finish, n=len(group), overdue=overdue
+                    county=name,
+                    finish=ctx.campaign.finish,
+                    what=tally(group, "条", grade=False),
+                    overdue=overdue,
                 ),
             )
         )

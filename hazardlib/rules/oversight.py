@@ -15,7 +15,7 @@ from ..ledger import ledger_at
 from ..stages import county_progress, key_enterprise, window
 from ..store import PREFECTURE_CODE
 from . import Context, RuleFinding, rule
-from .common import ENT, fetch, group_rows, ids
+from .common import ENT, fetch, group_rows, ids, tally
 
 OV = schema.county_oversight
 SIG = schema.risk_signals
@@ -23,8 +23,8 @@ SIG = schema.risk_signals
 MESSAGES = {
     "listed": "{county}{why}：实施“挂牌”督办，层层落实质量安全排查治理责任",
     "listed_action": "挂牌督办",
-    "open_major": "未销号重大隐患 {n} 条（达到 {need} 条，且为全州各县（市）平均 {mean:.1f} 条的 {times} 倍以上）",
-    "density": "每百户重点企业隐患 {rate:.1f} 条（达到 {need} 条，且为全州平均 {mean:.1f} 条的 {times} 倍以上）",
+    "open_major": "未销号的{what}（共 {n} 条，达到 {need} 条，且为全州各县（市）平均 {mean:.1f} 条的 {times} 倍以上）",
+    "density": "每百户重点企业发现隐患和风险 {rate:.1f} 条（达到 {need} 条，且为全州平均 {mean:.1f} 条的 {times} 倍以上）",
     "opinion": "经核查属实的舆情事件 {n} 起",
     "lagging": "{county}工作进度滞后（{why}）：采取约谈、通报等方式压实属地监管责任",
     "lagging_action": "约谈或通报",
@@ -66,7 +66,7 @@ def listed_supervision_county(ctx: Context) -> list[RuleFinding]:
     open_major = group_rows(
         fetch(
             ctx.conn,
-            sa.select(led.c.id, led.c.county_code)
+            sa.select(led.c.id, led.c.county_code, led.c.kind, led.c.grade)
             .where(led.c.grade == "major", is_open(led), *ctx.in_county(led.c.county_code))
             .order_by(led.c.id),
         ),
@@ -105,7 +105,13 @@ def listed_supervision_county(ctx: Context) -> list[RuleFinding]:
         n_open = len(open_major.get(code, ()))
         if n_open >= need_open and n_open >= times * mean_open:
             why.append(
-                MESSAGES["open_major"].format(n=n_open, need=need_open, mean=mean_open, times=_num(times))
+                MESSAGES["open_major"].format(
+                    what=tally(open_major[code], "条"),
+                    n=n_open,
+                    need=need_open,
+                    mean=mean_open,
+                    times=_num(times),
+                )
             )
             records["hazards"] = ids(open_major[code], "id")
         if r["key_enterprises"]:

@@ -11,17 +11,15 @@ import sqlalchemy as sa
 from .. import schema
 from ..store import Store
 from . import Context, RuleFinding, _context, rule
-from .common import ENT, H, S, fetch, group_rows, ids, product_name
+from .common import ENT, H, S, fetch, group_rows, ids, product_name, tally
 
 HELP = schema.help_records
 
 MESSAGES = {
     "key": "{enterprise}在本年度行动中被发现存在{what}：实施重点监管",
     "key_action": "实施重点监管",
-    "special": "{enterprise}近{years}年（{start} 至 {end}）隐患排查治理行动中被发现重大质量安全风险 {n} 次（不少于 {need} 次）：实施特别监管",
+    "special": "{enterprise}近{years}年（{start} 至 {end}）隐患排查治理行动中被发现{what}，共 {n} 次（不少于 {need} 次）：实施特别监管",
     "special_action": "实施特别监管",
-    "larger": "较大质量安全风险{n}项",
-    "major": "重大质量安全风险{n}项",
     "help": "{enterprise}生产的{products}监督抽查不合格（{batches}）：一企一策发送整改指导意见书{clinic}，帮助查找问题原因、建立健全质量管控体系",
     "help_clinic": "，并开展“质量问诊”",
     "help_action": "发送整改指导意见书",
@@ -96,6 +94,7 @@ def _classes(ctx: Context) -> pd.DataFrame:
         sa.select(
             H.c.id,
             H.c.enterprise_id,
+            H.c.kind,
             H.c.grade,
             ENT.c.county_code,
             ENT.c.name.label("enterprise"),
@@ -114,7 +113,6 @@ def _classes(ctx: Context) -> pd.DataFrame:
         majors = [r for r in group if r["in_window"]]
         current = [r for r in group if r["this_year"]]
         larger = sum(1 for r in current if r["grade"] == "larger")
-        major_now = sum(1 for r in current if r["grade"] == "major")
         cls = group[0]["class"]
         if cls == "special":
             basis = majors
@@ -123,14 +121,14 @@ def _classes(ctx: Context) -> pd.DataFrame:
                 years=years,
                 start=start + dt.timedelta(days=1),
                 end=ctx.as_of,
+                what=tally(majors, "次"),
                 n=len(majors),
                 need=need,
             )
         else:
             basis = current
-            what = "、".join(
-                MESSAGES[g].format(n=k) for g, k in (("major", major_now), ("larger", larger)) if k
-            )
+            by_grade = (tally([r for r in current if r["grade"] == g], "项") for g in ("major", "larger"))
+            what = "、".join(part for part in by_grade if part)  # 重大 before 较大, 隐患 before 风险
             reason = MESSAGES["key"].format(enterprise=group[0]["enterprise"], what=what)
         rows.append(
             {

@@ -232,6 +232,8 @@ def test_the_results_list_downloads_as_an_xlsx_whose_totals_match_the_json_repor
     download.save_as(path)
     sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert any(isinstance(c, str) and f"填表人：{USER}" in c for c in rows[1])  # the logged-in person
+    assert openpyxl.load_workbook(path, read_only=True).sheetnames[1] == "指标说明"
     header = next(r for r in rows if any(isinstance(c, str) and c.startswith("检查生产单位") for c in r))
     total = next(r for r in rows if "522700" in r)
     columns = {re.sub(r"\s+", "", str(c)): n for n, c in enumerate(header) if c}
