@@ -2,7 +2,10 @@
 
 - ``.xlsx``: python-calamine for ordinary sheets (fast; each sheet read once, however often its rows
   are asked for), the streaming reader of :mod:`hazardlib.intake.xlsx_stream` (calamine a piece at a
-  time) for sheets too large to hold in memory;
+  time) for sheets too large to hold in memory, and for sparse ones: calamine pads a sheet to the dense
+  rectangle from A1 to its last cell, so a sheet whose rectangle exceeds the cell budget
+  (:attr:`Limits.max_cells`, measured from the XML before calamine sees it) is read in pieces, each
+  piece measured the same way, and a piece that still exceeds it refuses the file;
 - ``.xls``: python-calamine;
 - ``.csv``: UTF-8 with or without BOM, or GB18030 (what Chinese Excel and WPS write), streamed.
 
@@ -21,7 +24,16 @@ from typing import Any
 import python_calamine
 
 from . import xlsx_stream
-from .safety import LIMITS, NOT_EXCEL, FileRefused, Limits, check_xlsx, csv_encoding, file_format
+from .safety import (
+    LIMITS,
+    NOT_EXCEL,
+    FileRefused,
+    Limits,
+    check_xlsx,
+    csv_encoding,
+    file_format,
+    too_many_cells,
+)
 
 META_SHEET = "_meta"
 LISTS_SHEET = "lists"
@@ -52,6 +64,7 @@ class SpreadsheetFile:
         self._parts: dict[str, str] = {}
         self._loaded: dict[str, list[list[Any]]] = {}
         self._sizes: dict[str, int] = {}
+        self._extents: dict[str, xlsx_stream.Extent | None] = {}
         self.sheets: list[SheetInfo] = []
         self.meta: dict[str, str] = {}
         if self.format == "csv":
@@ -99,6 +112,9 @@ class SpreadsheetFile:
     def _read_meta(self) -> dict[str, str]:
         if self._calamine is None or META_SHEET not in {s.name for s in self.sheets}:
             return {}
+        extent = self._extent(META_SHEET)
+        if extent is not None and extent.from_a1 > self.limits.max_cells:
+            raise too_many_cells(self.path.name, META_SHEET, 1, extent.bottom, extent.right, self.limits)
         rows = self._calamine.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
         return {str(r[0]).strip(): str(r[1]).strip() for r in rows if len(r) >= 2 and str(r[0]).strip()}
 
@@ -142,11 +158,39 @@ class SpreadsheetFile:
         if self.format == "csv":
             yield from self._csv_rows()
             return
-        if self._archive is not None and self.streamed(sheet):
+        if self._archive is not None and (self.streamed(sheet) or not self._fits(sheet)):
             yield from self._streamed_rows(sheet)
             return
         yield from enumerate(self._load(sheet), start=1)
         self._loaded.pop(sheet, None)  # read through: the import is done with it
+
+    def _fits(self, sheet: str) -> bool:
+        """Whether calamine may read the sheet whole: the rectangle from A1 to its last cell, which it
+        builds densely, is within the cell budget."""
+        extent = self._extent(sheet)
+        return extent is None or extent.from_a1 <= self.limits.max_cells
+
+    def _extent(self, sheet: str) -> xlsx_stream.Extent | None:
+        """Where the sheet's cells are, measured from its XML (not from its ``<dimension>``, which the
+        writer states and a hostile file can understate) before calamine reads it; once per sheet."""
+        if sheet in self._extents:
+            return self._extents[sheet]
+        assert self._archive is not None
+        part = self._parts.get(sheet)
+        if part is None:  # calamine would find a sheet the workbook's relationships do not point to
+            raise FileRefused(self.path.name, f"工作表“{sheet}”无法读取（找不到它的部件）", "damaged")
+        try:
+            extent = xlsx_stream.sheet_extent(self._archive, part)
+        except xlsx_stream.UnreadableCell:
+            raise FileRefused(
+                self.path.name, f"工作表“{sheet}”无法读取（单元格的写法不对）", "damaged"
+            ) from None
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+            raise FileRefused(
+                self.path.name, f"{NOT_EXCEL}（文件已损坏：{type(exc).__name__}）", "damaged"
+            ) from None
+        self._extents[sheet] = extent
+        return extent
 
     def _load(self, sheet: str) -> list[list[Any]]:
         """The sheet's rows read by calamine, once (the header is looked for, then the rows imported)."""
@@ -169,7 +213,18 @@ class SpreadsheetFile:
     def _streamed_rows(self, sheet: str) -> Iterator[Row]:
         assert self._archive is not None
         try:
-            yield from xlsx_stream.iter_sheet(self._archive, self._parts[sheet], self._book)
+            yield from xlsx_stream.iter_sheet(
+                self._archive, self._parts[sheet], self._book, self.limits.max_cells
+            )
+        except xlsx_stream.TooManyCells as exc:
+            found = exc.extent
+            raise too_many_cells(
+                self.path.name, sheet, found.top, found.bottom, found.right, self.limits
+            ) from None
+        except xlsx_stream.UnreadableCell:
+            raise FileRefused(
+                self.path.name, f"工作表“{sheet}”无法读取（单元格的写法不对）", "damaged"
+            ) from None
         except xlsx_stream.DtdRefused:
             raise FileRefused(self.path.name, f"{NOT_EXCEL}（含有 DOCTYPE 声明）", "xml_entities") from None
         except (zipfile.BadZipFile, EOFError, OSError) as exc:

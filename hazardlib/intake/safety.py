@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+
 from ..errors import HazardError
 
 MIB = 1024 * 1024
+EXCEL_COLUMNS = 16_384  # A to XFD
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,11 @@ class Limits:
     ratio_floor_bytes: int = 1 * MIB  # parts smaller than this may compress as well as they like
     max_members: int = 10_000  # parts in one xlsx
     max_rows: int = 1_000_000  # data rows in one sheet
+    # Cells of the rectangle read into memory at once, from column A to the last cell's column: a whole
+    # sheet from A1 (or, for a sheet read in pieces, one piece's rows). calamine builds that rectangle
+    # densely, empty cells included (about 50 bytes a cell with the rows handed on): 4,000,000 is about
+    # 200 MB, and 20 times what a piece of a real 30-column sheet needs.
+    max_cells: int = 4_000_000
     max_cell_chars: int = 32_767  # Excel's own limit; a longer cell is a finding and its row is rejected
     max_csv_field_bytes: int = 16 * MIB  # a CSV field longer than this stops the file
     stream_above_bytes: int = 64 * MIB  # sheets larger than this (inflated) are read by the streaming reader
@@ -181,6 +189,26 @@ def _scan_part(
 def _declares(data: bytes) -> bool:
     """Whether ``data`` holds a DOCTYPE or ENTITY declaration (in any case, UTF-8 or UTF-16)."""
     return any(opener in data for opener in _OPENERS) and any(t in data.lower() for t in _FORBIDDEN_ALL)
+
+
+def too_many_cells(file: str, sheet: str, top: int, bottom: int, right: int, limits: Limits) -> FileRefused:
+    """The refusal of a sheet whose cells, rows ``top``-``bottom`` by columns A-``right``, exceed the budget."""
+    cells = (bottom - top + 1) * right
+    return FileRefused(
+        file,
+        f"工作表“{sheet}”中有内容（或设置了格式）的单元格分布在第 {top:,} 至第 {bottom:,} 行、A 至 "
+        f"{column_name(right)} 列，读入需要 {cells:,} 个单元格，超过上限 {limits.max_cells:,} 个单元格"
+        "（行数 × 列数）；可能有单元格误填在很远的行或列。请删除数据以外的多余行列"
+        "（或只把数据复制到新工作表）后重新导入",
+        "too_many_cells",
+    )
+
+
+def column_name(number: int) -> str:
+    """The Excel letters of column ``number`` (1 is A), or “第 N 列” beyond Excel's last column, XFD."""
+    if not 1 <= number <= EXCEL_COLUMNS:
+        return f"第 {number:,}"
+    return get_column_letter(number)
 
 
 def csv_encoding(path: Path) -> str:
