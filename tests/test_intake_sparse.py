@@ -1,0 +1,253 @@
+"""A sparse sheet (a cell at A1 and one far away) cannot make the reader build the dense rectangle between
+them: calamine would (a 1.6 KB file asked for 1.6 GB, or 550 GB with the far cell in the last row). The
+cells are measured from the sheet's XML first, against the cell budget ``Limits.max_cells``: a sheet
+within it is read, one beyond it is read in pieces, and a piece still beyond it refuses the file with a
+Chinese message. Peak memory is measured in a child process, through the command and the 报表导出 upload."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import python_calamine
+
+from hazardlib.intake import LIMITS, FileRefused, Limits, import_file
+from hazardlib.intake.xlsx_stream import cell_extent
+from hazardlib.store import open_store
+
+from .conftest import make_uscc
+from .intake_support import TODAY, contents
+
+HEADER = ["统一社会信用代码", "企业名称", "所属县（市）", "企业类型"]
+PEAK_MB = 200
+SHEET = "企业名录"
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Target="xl/workbook.xml" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+    "</Relationships>"
+)
+_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    f'<sheets><sheet name="{SHEET}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Target="worksheets/sheet1.xml" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/>'
+    "</Relationships>"
+)
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def sheet_xml(rows: str, dimension: str | None = None) -> str:
+    head = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f"<worksheet {_NS}>{head}<sheetData>{rows}</sheetData></worksheet>"
+    )
+
+
+def cell(ref: str, value: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+
+def workbook(path: Path, sheet: str) -> Path:
+    """A minimal real xlsx (what Excel needs to open it) holding one sheet's XML."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        book.writestr("_rels/.rels", _RELS)
+        book.writestr("xl/workbook.xml", _WORKBOOK)
+        book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        book.writestr("xl/worksheets/sheet1.xml", sheet)
+    return path
+
+
+def sparse(path: Path, last_row: int, dimension: str | None = None) -> Path:
+    """A1 and XFD{last_row}: about 1.6 KB."""
+    rows = f'<row r="1">{cell("A1", "统一社会信用代码")}</row><row r="{last_row}">{cell(f"XFD{last_row}", "x")}</row>'
+    return workbook(path, sheet_xml(rows, dimension))
+
+
+def enterprise_rows(first: int, count: int, stray: str | None = None) -> str:
+    """The header in row 1 and ``count`` good enterprises from row 2; ``stray`` a note in that cell of the
+    last row."""
+    out = ['<row r="1">' + "".join(cell(f"{c}1", h) for c, h in zip("ABCD", HEADER, strict=True)) + "</row>"]
+    for i in range(count):
+        n = i + 2
+        values = [make_uscc("522701", first + i), f"稀疏测试企业{first + i}有限公司", "都匀市", "销售单位"]
+        cells = "".join(cell(f"{c}{n}", v) for c, v in zip("ABCD", values, strict=True))
+        if stray and i == count - 1:
+            cells += cell(stray, "备注：核对过")
+        out.append(f'<row r="{n}">{cells}</row>')
+    return "".join(out)
+
+
+# -- measured in a child: the command and the dashboard upload ------------------------------------------
+
+_MEASURE = (
+    "import json, resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(json.dumps({'rc': done.returncode, 'out': done.stdout + done.stderr, 'peak_mb': peak / 1024}))\n"
+)
+
+_UPLOAD = """
+import datetime as dt, sys
+from pathlib import Path
+from hazardlib.apps import ExportApp
+from hazardlib.store import Store
+path = Path(sys.argv[2])
+data = path.read_bytes()
+app = ExportApp(Store(sys.argv[1], user="都匀统计员", county="522701"), dt.date(2024, 9, 15))
+app.upload.value = ({"name": path.name, "type": "application/vnd.ms-excel", "size": len(data),
+                     "content": memoryview(data), "last_modified": dt.datetime(2024, 9, 15, 9, 0)},)
+app.import_btn.click()
+print(app.status.value + app.import_result.value)
+"""
+
+
+def measured(*command: str) -> tuple[int, str, float]:
+    """Run ``command`` in a grandchild; its exit code, output and peak resident memory (MB), as measured by
+    the child that waited for it (this process's own children do not count)."""
+    got = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", _MEASURE, *command],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        ).stdout
+    )
+    return got["rc"], got["out"], got["peak_mb"]
+
+
+@pytest.fixture(params=[2000, 1_048_576], ids=["XFD2000", "XFD1048576"])
+def hostile(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, int]:
+    path = sparse(tmp_path / "稀疏.xlsx", request.param, dimension="A1")  # the dimension understates it
+    assert path.stat().st_size < 2048
+    return path, request.param
+
+
+def refusal(last_row: int, limit: int = LIMITS.max_cells) -> str:
+    return (
+        f"文件“稀疏.xlsx”未导入：工作表“{SHEET}”中有内容（或设置了格式）的单元格分布在第 1 至第 {last_row:,} 行、"
+        f"A 至 XFD 列，读入需要 {last_row * 16384:,} 个单元格，超过上限 {limit:,} 个单元格"
+    )
+
+
+def test_the_command_refuses_a_sparse_sheet_within_bounded_memory(store_url, hostile):
+    path, last_row = hostile
+    store = open_store(store_url, user="测试员")
+    before = contents(store, skip=(), volatile=False)
+    code, out, peak = measured(
+        sys.executable, "-c", "from hazardlib.cli import main; main()", "import", str(path), "--db", store_url
+    )
+    assert code == 1 and refusal(last_row) in out, out
+    assert peak < PEAK_MB, f"{peak:.0f} MB"
+    assert contents(store, skip=(), volatile=False) == before
+
+
+def test_the_dashboard_upload_refuses_a_sparse_sheet_within_bounded_memory(store_url, hostile):
+    path, last_row = hostile
+    code, out, peak = measured(sys.executable, "-c", _UPLOAD, store_url, str(path))
+    assert code == 0 and "hz-msg-error" in out and refusal(last_row) in out, out
+    assert peak < PEAK_MB, f"{peak:.0f} MB"
+
+
+# -- legitimate sparse sheets ---------------------------------------------------------------------------
+
+
+def test_a_stray_cell_far_right_within_the_budget_is_read_with_the_rest(store, tmp_path):
+    path = workbook(tmp_path / "企业.xlsx", sheet_xml(enterprise_rows(1, 3, stray="ZZ4")))
+    report = import_file(store, path, today=TODAY)
+    assert (report.inserted, report.rejected) == (3, 0), report.findings
+
+
+def test_a_dimension_that_overstates_the_sheet_does_not_refuse_it(store, tmp_path):
+    path = workbook(tmp_path / "企业.xlsx", sheet_xml(enterprise_rows(1, 3), dimension="A1:XFD1048576"))
+    report = import_file(store, path, today=TODAY)
+    assert (report.inserted, report.rejected) == (3, 0), report.findings
+
+
+def test_a_sheet_beyond_the_budget_is_read_in_pieces_each_within_it(store, tmp_path):
+    # 2,001 rows to column Z (the note in the last row): 52,026 cells from A1, over a budget of 50,000;
+    # read in pieces (the first one, where the header is looked for, of 64 KB: some 240 rows), each within
+    # it. Nothing of the sheet is refused: what is there is read.
+    path = workbook(tmp_path / "企业.xlsx", sheet_xml(enterprise_rows(1, 2000, stray="Z2001")))
+    assert len(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")) > 64 * 1024
+    report = import_file(store, path, today=TODAY, limits=Limits(max_cells=50_000))
+    assert (report.inserted, report.rejected) == (2000, 0), report.findings[:3]
+
+
+def test_a_piece_beyond_the_budget_refuses_the_file_naming_the_sheet_and_the_limit(store, tmp_path):
+    path = workbook(tmp_path / "企业.xlsx", sheet_xml(enterprise_rows(1, 2000, stray="Z2001")))
+    before = contents(store, skip=(), volatile=False)
+    with pytest.raises(FileRefused) as refused:
+        import_file(store, path, today=TODAY, limits=Limits(max_cells=20_000))
+    message = str(refused.value)
+    assert message.startswith(f"文件“企业.xlsx”未导入：工作表“{SHEET}”中有内容") and "A 至 Z 列" in message
+    assert "超过上限 20,000 个单元格" in message and refused.value.code == "too_many_cells"
+    assert contents(store, skip=(), volatile=False) == before
+
+
+# -- the measure never falls short of what calamine builds ----------------------------------------------
+
+_SPELLINGS = {
+    "plain": f'<row r="1">{cell("A1", "a")}</row><row r="9">{cell("XFD9", "b")}</row>',
+    "prefixed": (
+        '<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="1">'
+        '<x:c r="A1" t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c>'
+        '<x:c r="XFD40" t="inlineStr"><x:is><x:t>b</x:t></x:is></x:c></x:row>'
+    ),
+    "single quotes": "<row r='1'><c r='A1' t='inlineStr'><is><t>a</t></is></c>"
+    "<c r='XFD30' t='inlineStr'><is><t>b</t></is></c></row>",
+    "attribute before r": '<row r="1"><c t="inlineStr" r="XFD7"><is><t>b</t></is></c></row>',
+    "value that looks like a tag end": '<row r="1"><c s="1" foo="/>" r="XFD8"><v>1</v></c></row>',
+    "cells without r follow the one before": '<row r="5"><c r="XFC5"><v>1</v></c><c><v>2</v></c></row>'
+    "<row><c><v>3</v></c></row>",
+    "rows without r follow the one before": '<row r="3"><c r="B3"><v>1</v></c></row><row><c><v>2</v></c></row>',
+    "beyond Excel's last column": f'<row r="2">{cell("A2", "a")}{cell("XFE2", "b")}</row>',
+    "out of order": f'<row r="50">{cell("C50", "a")}</row><row r="4">{cell("XFD4", "b")}</row>',
+}
+
+
+@pytest.mark.parametrize("spelling", list(_SPELLINGS))
+def test_the_measured_extent_covers_what_calamine_reads(spelling, tmp_path):
+    xml = sheet_xml(_SPELLINGS[spelling])
+    with python_calamine.CalamineWorkbook.from_path(str(workbook(tmp_path / "a.xlsx", xml))) as book:
+        read = book.get_sheet_by_index(0)
+        (top, _left), (bottom, right) = read.start, read.end
+    extent = cell_extent(xml.encode())
+    assert extent is not None
+    assert extent.top <= top + 1 and extent.bottom >= bottom + 1 and extent.right >= right + 1
+
+
+def test_a_cell_tag_that_cannot_be_read_refuses_the_file(store, tmp_path):
+    xml = sheet_xml(f'<row r="1">{cell("A1", "统一社会信用代码")}<c r=XFD9><v>1</v></c></row>')
+    with pytest.raises(FileRefused, match="单元格的写法不对"):
+        import_file(store, workbook(tmp_path / "坏.xlsx", xml), today=TODAY)
+
+
+def test_the_budget_is_told_with_the_row_limit():
+    text = Path(__file__).parents[1].joinpath("docs", "intake.md").read_text(encoding="utf-8")
+    assert f"{LIMITS.max_cells:,} 个单元格" in text and f"{LIMITS.max_rows:,} 行" in text
