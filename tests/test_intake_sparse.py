@@ -17,7 +17,6 @@ import python_calamine
 
 from hazardlib.intake import LIMITS, FileRefused, Limits, import_file
 from hazardlib.intake.xlsx_stream import cell_extent
-from hazardlib.store import open_store
 
 from .conftest import make_uscc
 from .intake_support import TODAY, contents
@@ -155,21 +154,20 @@ def refusal(last_row: int, limit: int = LIMITS.max_cells) -> str:
     )
 
 
-def test_the_command_refuses_a_sparse_sheet_within_bounded_memory(store_url, hostile):
+def test_the_command_refuses_a_sparse_sheet_within_bounded_memory(store, hostile):
     path, last_row = hostile
-    store = open_store(store_url, user="测试员")
     before = contents(store, skip=(), volatile=False)
     code, out, peak = measured(
-        sys.executable, "-c", "from hazardlib.cli import main; main()", "import", str(path), "--db", store_url
+        sys.executable, "-c", "from hazardlib.cli import main; main()", "import", str(path), "--db", store.url
     )
     assert peak < PEAK_MB, f"{peak:.0f} MB: {out[-300:]}"
     assert code == 1 and refusal(last_row) in out, out
     assert contents(store, skip=(), volatile=False) == before
 
 
-def test_the_dashboard_upload_refuses_a_sparse_sheet_within_bounded_memory(store_url, hostile):
+def test_the_dashboard_upload_refuses_a_sparse_sheet_within_bounded_memory(store, hostile):
     path, last_row = hostile
-    code, out, peak = measured(sys.executable, "-c", _UPLOAD, store_url, str(path))
+    code, out, peak = measured(sys.executable, "-c", _UPLOAD, store.url, str(path))
     assert peak < PEAK_MB, f"{peak:.0f} MB: {out[-300:]}"
     assert code == 0 and "hz-msg-error" in out and refusal(last_row) in out, out
 
@@ -252,3 +250,34 @@ def test_a_cell_tag_that_cannot_be_read_refuses_the_file(store, tmp_path):
 def test_the_budget_is_told_with_the_row_limit():
     text = Path(__file__).parents[1].joinpath("docs", "intake.md").read_text(encoding="utf-8")
     assert f"{LIMITS.max_cells:,} 个单元格" in text and f"{LIMITS.max_rows:,} 行" in text
+
+
+# -- a CSV row is the rectangle a CSV reader builds ------------------------------------------------------
+
+
+def test_a_csv_line_of_millions_of_commas_is_refused_within_bounded_memory(store, tmp_path):
+    path = tmp_path / "逗号.csv"
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(",".join(HEADER) + "\n")
+        handle.write("," * 20_000_000 + "\n")  # 20 MB: a list of 20,000,001 cells, twice, before the fix
+    code, out, peak = measured(
+        sys.executable, "-c", "from hazardlib.cli import main; main()", "import", str(path), "--db", store.url
+    )
+    assert peak < PEAK_MB, f"{peak:.0f} MB: {out[-300:]}"
+    assert code == 1 and "文件“逗号.csv”未导入：CSV 文件第 2 行有 20,000,001 列，超过上限 16,384 列" in out, (
+        out
+    )
+
+
+def test_a_csv_row_as_wide_as_excel_allows_is_read(store, tmp_path):
+    path = tmp_path / "企业.csv"
+    good = [make_uscc("522701", 1), "宽表测试企业有限公司", "都匀市", "销售单位"]
+    path.write_text(
+        ",".join(HEADER + [""] * (16_384 - 4)) + "\n" + ",".join(good + [""] * (16_384 - 4)) + "\n",
+        encoding="utf-8",
+    )
+    report = import_file(store, path, today=TODAY)
+    assert (report.inserted, report.rejected) == (1, 0), report.findings
+    path.write_text(",".join(HEADER) + "\n" + ",".join(good + [""] * (16_384 - 3)) + "\n", encoding="utf-8")
+    with pytest.raises(FileRefused, match="CSV 文件第 2 行有 16,385 列，超过上限 16,384 列"):
+        import_file(store, path, today=TODAY)

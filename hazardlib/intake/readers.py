@@ -25,6 +25,7 @@ import python_calamine
 
 from . import xlsx_stream
 from .safety import (
+    EXCEL_COLUMNS,
     LIMITS,
     NOT_EXCEL,
     FileRefused,
@@ -249,7 +250,8 @@ class SpreadsheetFile:
                     dialect = csv.excel
                 number = 0
                 try:
-                    for number, values in enumerate(csv.reader(handle, dialect), start=1):
+                    lines = self._csv_lines(handle, dialect.delimiter)
+                    for number, values in enumerate(csv.reader(lines, dialect), start=1):
                         yield number, [v if v.strip() else None for v in values]
                 except csv.Error as exc:
                     raise FileRefused(
@@ -257,6 +259,19 @@ class SpreadsheetFile:
                     ) from None
         finally:
             csv.field_size_limit(previous)
+
+    def _csv_lines(self, handle: Iterator[str], delimiter: str) -> Iterator[str]:
+        """The file's lines, each checked before the csv module splits it into a list of cells: a line of
+        more than Excel's 16,384 columns (a few kilobytes of commas make millions) refuses the file."""
+        for number, line in enumerate(handle, start=1):
+            if line.count(delimiter) >= EXCEL_COLUMNS:
+                raise FileRefused(
+                    self.path.name,
+                    f"CSV 文件第 {number:,} 行有 {line.count(delimiter) + 1:,} 列，超过上限 {EXCEL_COLUMNS:,} 列"
+                    "（Excel 的最大列数）；请检查文件是否由表格软件正确导出",
+                    "too_many_cells",
+                )
+            yield line
 
 
 def _fill_down(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
