@@ -70,12 +70,12 @@ def cell(ref: str, value: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
 
 
-def workbook(path: Path, sheet: str) -> Path:
+def workbook(path: Path, sheet: str, name: str = SHEET) -> Path:
     """A minimal real xlsx (what Excel needs to open it) holding one sheet's XML."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
         book.writestr("[Content_Types].xml", _CONTENT_TYPES)
         book.writestr("_rels/.rels", _RELS)
-        book.writestr("xl/workbook.xml", _WORKBOOK)
+        book.writestr("xl/workbook.xml", _WORKBOOK.replace(f'name="{SHEET}"', f'name="{name}"'))
         book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         book.writestr("xl/worksheets/sheet1.xml", sheet)
     return path
@@ -170,6 +170,13 @@ def test_the_dashboard_upload_refuses_a_sparse_sheet_within_bounded_memory(store
     code, out, peak = measured(sys.executable, "-c", _UPLOAD, store.url, str(path))
     assert peak < PEAK_MB, f"{peak:.0f} MB: {out[-300:]}"
     assert code == 0 and "hz-msg-error" in out and refusal(last_row) in out, out
+
+
+def test_a_sparse_metadata_sheet_is_refused_before_it_is_read(store, tmp_path):
+    rows = f'<row r="1">{cell("A1", "kind")}{cell("B1", "enterprises")}</row><row r="3000">{cell("XFD3000", "x")}</row>'
+    path = workbook(tmp_path / "稀疏.xlsx", sheet_xml(rows), name="_meta")
+    with pytest.raises(FileRefused, match=r"工作表“_meta”中有内容.*超过上限 4,000,000 个单元格"):
+        import_file(store, path, today=TODAY)
 
 
 # -- legitimate sparse sheets ---------------------------------------------------------------------------
