@@ -205,7 +205,8 @@ def too_many_cells(file: str, sheet: str, top: int, bottom: int, right: int, lim
 
 
 def column_name(number: int) -> str:
-    """The Excel letters of column ``number`` (1 is A), or “第 N 列” beyond Excel's last column, XFD."""
+    """The Excel letters of column ``number`` (1 is A), or “第 N” beyond Excel's last column, XFD (calamine
+    reads such a cell, though no spreadsheet program writes one)."""
     if not 1 <= number <= EXCEL_COLUMNS:
         return f"第 {number:,}"
     return get_column_letter(number)
