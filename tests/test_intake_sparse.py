@@ -7,6 +7,7 @@ Chinese message. Peak memory is measured in a child process, through the command
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
 import sys
 import zipfile
@@ -288,3 +289,91 @@ def test_a_csv_row_as_wide_as_excel_allows_is_read(store, tmp_path):
     path.write_text(",".join(HEADER) + "\n" + ",".join(good + [""] * (16_384 - 3)) + "\n", encoding="utf-8")
     with pytest.raises(FileRefused, match="CSV 文件第 2 行有 16,385 列，超过上限 16,384 列"):
         import_file(store, path, today=TODAY)
+
+
+# -- .xls: calamine reads every sheet densely as it opens the file ---------------------------------------
+
+
+def _record(kind: int, data: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(data)) + data
+
+
+def _bof(kind: int) -> bytes:
+    return _record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 6))
+
+
+def xls_label(row: int, column: int, text: str) -> bytes:
+    """A LABEL record: text at (row, column), 0-based."""
+    return _record(0x0204, struct.pack("<HHHHB", row, column, 15, len(text), 1) + text.encode("utf-16-le"))
+
+
+def xls(path: Path, cells: list[bytes], name: str = SHEET) -> Path:
+    """A minimal real .xls: a BIFF8 workbook stream (globals, one sheet) in a compound file of 512-byte
+    sectors (header, FAT, directory, stream), which python-calamine and olefile read."""
+    sheet_name = _record(0x0085, struct.pack("<IBBBB", 0, 0, 0, len(name), 1) + name.encode("utf-16-le"))
+    head = _bof(0x0005) + _record(0x0042, struct.pack("<H", 1200))
+    start = len(head) + len(sheet_name) + 4
+    sheet_name = sheet_name[:4] + struct.pack("<I", start) + sheet_name[8:]
+    stream = head + sheet_name + _record(0x000A) + _bof(0x0010) + b"".join(cells) + _record(0x000A)
+    stream += b"\0" * max(0, 4096 - len(stream))  # at least 4 KB: kept in ordinary sectors
+    stream += b"\0" * (-len(stream) % 512)
+    sectors = len(stream) // 512
+    free, end, fat_sector, none = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+    header = bytearray(512)
+    header[0:8] = bytes.fromhex("D0CF11E0A1B11AE1")
+    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<IIIIIIIII", header, 40, 0, 1, 1, 0, 0x1000, end, 0, end, 0)
+    struct.pack_into("<109I", header, 76, 0, *[free] * 108)
+    fat = [fat_sector, end] + [3 + i if i < sectors - 1 else end for i in range(sectors)]
+    fat += [free] * (128 - len(fat))
+
+    def entry(entry_name: str, kind: int, child: int, first: int, size: int) -> bytes:
+        out = bytearray(128)
+        raw = (entry_name + "\0").encode("utf-16-le") if entry_name else b""
+        out[: len(raw)] = raw
+        struct.pack_into("<HBBIII", out, 64, len(raw), kind, 1, none, none, child)
+        struct.pack_into("<IQ", out, 116, first, size)
+        return bytes(out)
+
+    directory = entry("Root Entry", 5, 1, end, 0) + entry("Workbook", 2, none, 2, len(stream))
+    directory += entry("", 0, none, 0, 0) * 2
+    path.write_bytes(bytes(header) + struct.pack("<128I", *fat) + directory + stream)
+    return path
+
+
+@pytest.fixture(params=[(65535, 255), (1999, 16383)], ids=["IV65536", "XFD2000"])
+def hostile_xls(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
+    row, column = request.param
+    path = xls(tmp_path / "稀疏.xls", [xls_label(0, 0, "统一社会信用代码"), xls_label(row, column, "x")])
+    assert path.stat().st_size < 8192
+    letters = "IV" if column == 255 else "XFD"
+    return path, (
+        f"文件“稀疏.xls”未导入：工作表“{SHEET}”中有内容（或设置了格式）的单元格分布在第 1 至第 {row + 1:,} 行、"
+        f"A 至 {letters} 列，读入需要 {(row + 1) * (column + 1):,} 个单元格，超过上限 4,000,000 个单元格"
+    )
+
+
+def test_the_command_refuses_a_sparse_xls_within_bounded_memory(store, hostile_xls):
+    path, message = hostile_xls
+    code, out, peak = measured(
+        sys.executable, "-c", "from hazardlib.cli import main; main()", "import", str(path), "--db", store.url
+    )
+    assert peak < PEAK_MB, f"{peak:.0f} MB: {out[-300:]}"
+    assert code == 1 and message in out, out
+
+
+def test_the_dashboard_upload_refuses_a_sparse_xls_within_bounded_memory(store, hostile_xls):
+    path, message = hostile_xls
+    code, out, peak = measured(sys.executable, "-c", _UPLOAD, store.url, str(path))
+    assert peak < PEAK_MB, f"{peak:.0f} MB: {out[-300:]}"
+    assert code == 0 and message in out, out
+
+
+def test_an_xls_with_a_stray_cell_within_the_budget_is_read(store, tmp_path):
+    cells = [xls_label(0, c, h) for c, h in enumerate(HEADER)]
+    for i in range(1, 4):
+        values = [make_uscc("522701", i), f"旧版表格企业{i}有限公司", "都匀市", "销售单位"]
+        cells += [xls_label(i, c, v) for c, v in enumerate(values)]
+    cells.append(xls_label(3, 200, "备注"))
+    report = import_file(store, xls(tmp_path / "企业.xls", cells), today=TODAY)
+    assert (report.inserted, report.rejected) == (3, 0), report.findings

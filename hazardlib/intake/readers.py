@@ -6,7 +6,8 @@
   rectangle from A1 to its last cell, so a sheet whose rectangle exceeds the cell budget
   (:attr:`Limits.max_cells`, measured from the XML before calamine sees it) is read in pieces, each
   piece measured the same way, and a piece that still exceeds it refuses the file;
-- ``.xls``: python-calamine;
+- ``.xls``: python-calamine, once :func:`~hazardlib.intake.safety.check_xls` has measured every sheet
+  against the cell budget (calamine reads them all, densely, as it opens the file);
 - ``.csv``: UTF-8 with or without BOM, or GB18030 (what Chinese Excel and WPS write), streamed.
 
 Every file is checked by :mod:`hazardlib.intake.safety` before a parser sees it.
@@ -30,6 +31,7 @@ from .safety import (
     NOT_EXCEL,
     FileRefused,
     Limits,
+    check_xls,
     check_xlsx,
     csv_encoding,
     file_format,
@@ -74,6 +76,8 @@ class SpreadsheetFile:
             return
         if self.format == "xlsx":
             self._sizes = check_xlsx(self.path, limits)
+        else:
+            check_xls(self.path, limits)
         self._open_calamine()
         if self.format == "xlsx":
             self._archive = zipfile.ZipFile(self.path)

@@ -9,11 +9,14 @@ parse anything. Every refusal is a :class:`FileRefused` with a Chinese message.
 from __future__ import annotations
 
 import codecs
+import struct
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import olefile
 from openpyxl.utils import get_column_letter
 
 from ..errors import HazardError
@@ -210,6 +213,75 @@ def column_name(number: int) -> str:
     if not 1 <= number <= EXCEL_COLUMNS:
         return f"第 {number:,}"
     return get_column_letter(number)
+
+
+# BIFF records of an .xls that place a cell (row, column first), and those that place a run of cells
+# (row, first column, ..., last column): values, formulas, blanks.
+_BIFF_CELLS = {0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x0406}
+_BIFF_RUNS = {0x00BD, 0x00BE}
+_BIFF_BOF, _BIFF_EOF, _BIFF_SHEET = 0x0809, 0x000A, 0x0085
+
+
+def check_xls(path: Path, limits: Limits = LIMITS) -> None:
+    """Refuse an .xls any of whose sheets' cells span more than the cell budget from A1.
+
+    calamine reads every sheet of an .xls as it opens the file, each into the dense rectangle from its
+    first cell to its last (a 6 KB file with cells at A1 and IV65536 takes 1 GB, and a cell record may
+    name a column far beyond IV). The workbook stream is read here with olefile and its records walked
+    from where each sheet begins, as calamine walks them, without building anything.
+    """
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            stream = next((s for s in ("Workbook", "Book") if ole.exists(s)), None)
+            data = ole.openstream(stream).read() if stream else b""
+    except (OSError, ValueError, IndexError, struct.error, NotImplementedError):
+        raise FileRefused(path.name, f"{NOT_EXCEL}（文件已损坏或格式不对）", "damaged") from None
+    for sheet, start in _biff_sheets(data):
+        bottom, right = _biff_extent(data, start)
+        if bottom * right > limits.max_cells:
+            raise too_many_cells(path.name, sheet, 1, bottom, right, limits)
+
+
+def _biff_records(data: bytes, start: int) -> Iterator[tuple[int, bytes]]:
+    position = start
+    while position >= 0 and position + 4 <= len(data):
+        kind, size = struct.unpack_from("<HH", data, position)
+        yield kind, data[position + 4 : position + 4 + size]
+        position += 4 + size
+
+
+def _biff_sheets(data: bytes) -> list[tuple[str, int]]:
+    """(name, where its records begin) of every sheet the workbook's globals list."""
+    sheets = []
+    for kind, body in _biff_records(data, 0):
+        if kind == _BIFF_EOF:
+            break
+        if kind == _BIFF_SHEET and len(body) >= 8:
+            start, count, wide = struct.unpack_from("<I", body)[0], body[6], body[7] & 1
+            raw = body[8 : 8 + count * (2 if wide else 1)]
+            sheets.append((raw.decode("utf-16-le" if wide else "latin-1", errors="replace"), start))
+    return sheets
+
+
+def _biff_extent(data: bytes, start: int) -> tuple[int, int]:
+    """The last row and column (1-based) of the cells of the sheet whose records begin at ``start``, up to
+    the end of its substream (past any embedded chart's: counting more is safe)."""
+    bottom = right = depth = 0
+    for kind, body in _biff_records(data, start):
+        if kind == _BIFF_BOF:
+            depth += 1
+        elif kind == _BIFF_EOF:
+            depth -= 1
+            if depth <= 0:
+                break
+        elif kind in _BIFF_CELLS and len(body) >= 4:
+            row, column = struct.unpack_from("<HH", body)
+            bottom, right = max(bottom, row + 1), max(right, column + 1)
+        elif kind in _BIFF_RUNS and len(body) >= 6:
+            row, first = struct.unpack_from("<HH", body)
+            last = struct.unpack_from("<H", body, len(body) - 2)[0]
+            bottom, right = max(bottom, row + 1), max(right, first + 1, last + 1)
+    return bottom, right
 
 
 def csv_encoding(path: Path) -> str:
