@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
+import numpy as np
 import python_calamine
 
 _CHUNK = 1024 * 1024
@@ -174,15 +175,15 @@ def dimension_rows(archive: zipfile.ZipFile, part: str) -> int | None:
 #
 # Every cell counts, a formatted empty one too (calamine leaves those out; counting them errs on the safe
 # side and costs nothing for a real sheet). Excel, WPS, LibreOffice and the Python writers write every
-# cell as ``<c r="B7" ...>``: such XML is measured by four C-level passes (about 2 s for 76 MB). Any
-# other spelling (a namespace prefix, single quotes, a cell without ``r``, whose place is the one after
-# the cell before it, as calamine reads it) is walked tag by tag, reading attributes by XML's grammar, so
-# that no value can pass for a tag or an attribute.
+# cell as ``<c r="B7" ...>``: such XML is measured by numpy over its bytes, a few passes in C (about
+# 5 ms a megabyte), where a regular expression would build an object for every cell. Any other spelling
+# (a namespace prefix, single quotes, a cell without ``r``, whose place is the one after the cell before
+# it, as calamine reads it) is walked tag by tag, reading attributes by XML's grammar, so that no value
+# can pass for a tag or an attribute.
 
-_NOT_PLAIN = re.compile(rb'<c(?! r="[A-Z]{1,3}[0-9]{1,7}")[\s/>]')  # a cell not written <c r="A1"
-_PREFIXED_CELL = re.compile(rb":c[\s/>]")  # (two searches: each is found by its first two bytes, fast)
-_REF_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"')
-_REF_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_LT, _COLON, _C, _QUOTE = 0x3C, 0x3A, 0x63, 0x22
+_TAG_ENDS = tuple(b" >/\t\n\r")  # what may follow a tag's name
+_PLAIN_REF = tuple(b' r="')  # what follows "<c" in a cell written plainly
 _ATTRIBUTES = rb"""(?:\s+[^\s=<>/"']+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*"""  # as _ATTRIBUTE, any number
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(c|row)(" + _ATTRIBUTES + rb")\s*/?>")
 _ANY_CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
@@ -202,14 +203,51 @@ class _NotPlain(Exception):
 
 
 def _plain_extent(xml: bytes) -> Extent | None:
-    """The extent of XML whose every cell is written ``<c r="A1"``; raises _NotPlain if some cell is not."""
-    if _NOT_PLAIN.search(xml) or _PREFIXED_CELL.search(xml):
-        raise _NotPlain
-    columns = set(_REF_COLUMN.findall(xml))
-    if not columns:
+    """The extent of XML whose every cell is written ``<c r="A1"``; raises _NotPlain if some cell is not.
+
+    Cell tags are found as a ``c`` after ``<`` (or after ``:``, a prefixed one) and before a tag's end;
+    ``<`` never occurs inside an attribute's value, so every one found is a tag's start (or text in a
+    comment: counted, which is safe). Each reference is read in place: one to three letters, one to
+    seven digits, a closing quote.
+    """
+    data = np.frombuffer(xml, dtype=np.uint8)
+    if len(data) < 3:
         return None
-    rows = {int(r) for r in set(_REF_ROW.findall(xml))}
-    return Extent(min(rows), max(rows), max(_column_number(c) for c in columns))
+    after = data[2:]
+    ends = np.zeros(len(after), dtype=bool)
+    for end in _TAG_ENDS:
+        ends |= after == end
+    before = data[:-2]
+    cells = np.flatnonzero((data[1:-1] == _C) & ends & ((before == _LT) | (before == _COLON))) + 1
+    if not len(cells):
+        return None
+    if (data[cells - 1] == _COLON).any():
+        raise _NotPlain
+    padded = np.concatenate([data, np.zeros(16, dtype=np.uint8)])
+    for k, byte in enumerate(_PLAIN_REF, start=1):
+        if (padded[cells + k] != byte).any():
+            raise _NotPlain
+    at = cells + len(_PLAIN_REF) + 1  # the reference's first character
+    column = np.zeros(len(cells), dtype=np.int64)
+    letters = np.zeros(len(cells), dtype=np.int64)
+    going = np.ones(len(cells), dtype=bool)
+    for k in range(4):
+        char = padded[at + k].astype(np.int64)
+        going &= (char >= 0x41) & (char <= 0x5A)
+        column = np.where(going, column * 26 + char - 0x40, column)
+        letters += going
+    row = np.zeros(len(cells), dtype=np.int64)
+    digits = np.zeros(len(cells), dtype=np.int64)
+    going = np.ones(len(cells), dtype=bool)
+    for k in range(8):
+        char = padded[at + letters + k].astype(np.int64)
+        going &= (char >= 0x30) & (char <= 0x39)
+        row = np.where(going, row * 10 + char - 0x30, row)
+        digits += going
+    closed = padded[at + letters + digits] == _QUOTE
+    if not (closed & (letters >= 1) & (letters <= 3) & (digits >= 1) & (digits <= 7)).all():
+        raise _NotPlain
+    return Extent(int(row.min()), int(row.max()), int(column.max()))
 
 
 class _Walk:
