@@ -3,7 +3,9 @@
 A workbook is a zip of XML parts, so a hostile one can be a zip bomb (a few kilobytes that inflate to
 gigabytes) or carry an XML entity bomb ("billion laughs") or external entities. Both are refused here,
 from the zip's own directory and from a chunked scan of every XML part, before calamine or openpyxl
-parse anything. Every refusal is a :class:`FileRefused` with a Chinese message.
+parse anything. An .xls's sheets are measured against the cell budget here too (:func:`check_xls`: calamine
+reads all of them densely as it opens the file); an xlsx's are measured by :mod:`.xlsx_stream` as each
+sheet is read. Every refusal is a :class:`FileRefused` with a Chinese message.
 """
 
 from __future__ import annotations
