@@ -2,8 +2,12 @@
 
 - ``.xlsx``: python-calamine for ordinary sheets (fast; each sheet read once, however often its rows
   are asked for), the streaming reader of :mod:`hazardlib.intake.xlsx_stream` (calamine a piece at a
-  time) for sheets too large to hold in memory;
-- ``.xls``: python-calamine;
+  time) for sheets too large to hold in memory, and for sparse ones: calamine pads a sheet to the dense
+  rectangle from A1 to its last cell, so a sheet whose rectangle exceeds the cell budget
+  (:attr:`Limits.max_cells`, measured from the XML before calamine sees it) is read in pieces, each
+  piece measured the same way, and a piece that still exceeds it refuses the file;
+- ``.xls``: python-calamine, once :func:`~hazardlib.intake.safety.check_xls` has measured every sheet
+  against the cell budget (calamine reads them all, densely, as it opens the file);
 - ``.csv``: UTF-8 with or without BOM, or GB18030 (what Chinese Excel and WPS write), streamed.
 
 Every file is checked by :mod:`hazardlib.intake.safety` before a parser sees it.
@@ -21,7 +25,18 @@ from typing import Any
 import python_calamine
 
 from . import xlsx_stream
-from .safety import LIMITS, NOT_EXCEL, FileRefused, Limits, check_xlsx, csv_encoding, file_format
+from .safety import (
+    EXCEL_COLUMNS,
+    LIMITS,
+    NOT_EXCEL,
+    FileRefused,
+    Limits,
+    check_xls,
+    check_xlsx,
+    csv_encoding,
+    file_format,
+    too_many_cells,
+)
 
 META_SHEET = "_meta"
 LISTS_SHEET = "lists"
@@ -52,6 +67,7 @@ class SpreadsheetFile:
         self._parts: dict[str, str] = {}
         self._loaded: dict[str, list[list[Any]]] = {}
         self._sizes: dict[str, int] = {}
+        self._extents: dict[str, xlsx_stream.Extent | None] = {}
         self.sheets: list[SheetInfo] = []
         self.meta: dict[str, str] = {}
         if self.format == "csv":
@@ -60,6 +76,8 @@ class SpreadsheetFile:
             return
         if self.format == "xlsx":
             self._sizes = check_xlsx(self.path, limits)
+        else:
+            check_xls(self.path, limits)
         self._open_calamine()
         if self.format == "xlsx":
             self._archive = zipfile.ZipFile(self.path)
@@ -99,6 +117,9 @@ class SpreadsheetFile:
     def _read_meta(self) -> dict[str, str]:
         if self._calamine is None or META_SHEET not in {s.name for s in self.sheets}:
             return {}
+        extent = self._extent(META_SHEET)
+        if extent is not None and extent.from_a1 > self.limits.max_cells:
+            raise too_many_cells(self.path.name, META_SHEET, 1, extent.bottom, extent.right, self.limits)
         rows = self._calamine.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False)
         return {str(r[0]).strip(): str(r[1]).strip() for r in rows if len(r) >= 2 and str(r[0]).strip()}
 
@@ -142,11 +163,39 @@ class SpreadsheetFile:
         if self.format == "csv":
             yield from self._csv_rows()
             return
-        if self._archive is not None and self.streamed(sheet):
+        if self._archive is not None and (self.streamed(sheet) or not self._fits(sheet)):
             yield from self._streamed_rows(sheet)
             return
         yield from enumerate(self._load(sheet), start=1)
         self._loaded.pop(sheet, None)  # read through: the import is done with it
+
+    def _fits(self, sheet: str) -> bool:
+        """Whether calamine may read the sheet whole: the rectangle from A1 to its last cell, which it
+        builds densely, is within the cell budget."""
+        extent = self._extent(sheet)
+        return extent is None or extent.from_a1 <= self.limits.max_cells
+
+    def _extent(self, sheet: str) -> xlsx_stream.Extent | None:
+        """Where the sheet's cells are, measured from its XML (not from its ``<dimension>``, which the
+        writer states and a hostile file can understate) before calamine reads it; once per sheet."""
+        if sheet in self._extents:
+            return self._extents[sheet]
+        assert self._archive is not None
+        part = self._parts.get(sheet)
+        if part is None:  # calamine would find a sheet the workbook's relationships do not point to
+            raise FileRefused(self.path.name, f"工作表“{sheet}”无法读取（找不到它的部件）", "damaged")
+        try:
+            extent = xlsx_stream.sheet_extent(self._archive, part)
+        except xlsx_stream.UnreadableCell:
+            raise FileRefused(
+                self.path.name, f"工作表“{sheet}”无法读取（单元格的写法不对）", "damaged"
+            ) from None
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+            raise FileRefused(
+                self.path.name, f"{NOT_EXCEL}（文件已损坏：{type(exc).__name__}）", "damaged"
+            ) from None
+        self._extents[sheet] = extent
+        return extent
 
     def _load(self, sheet: str) -> list[list[Any]]:
         """The sheet's rows read by calamine, once (the header is looked for, then the rows imported)."""
@@ -169,7 +218,18 @@ class SpreadsheetFile:
     def _streamed_rows(self, sheet: str) -> Iterator[Row]:
         assert self._archive is not None
         try:
-            yield from xlsx_stream.iter_sheet(self._archive, self._parts[sheet], self._book)
+            yield from xlsx_stream.iter_sheet(
+                self._archive, self._parts[sheet], self._book, self.limits.max_cells
+            )
+        except xlsx_stream.TooManyCells as exc:
+            found = exc.extent
+            raise too_many_cells(
+                self.path.name, sheet, found.top, found.bottom, found.right, self.limits
+            ) from None
+        except xlsx_stream.UnreadableCell:
+            raise FileRefused(
+                self.path.name, f"工作表“{sheet}”无法读取（单元格的写法不对）", "damaged"
+            ) from None
         except xlsx_stream.DtdRefused:
             raise FileRefused(self.path.name, f"{NOT_EXCEL}（含有 DOCTYPE 声明）", "xml_entities") from None
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
@@ -194,7 +254,8 @@ class SpreadsheetFile:
                     dialect = csv.excel
                 number = 0
                 try:
-                    for number, values in enumerate(csv.reader(handle, dialect), start=1):
+                    lines = self._csv_lines(handle, dialect.delimiter)
+                    for number, values in enumerate(csv.reader(lines, dialect), start=1):
                         yield number, [v if v.strip() else None for v in values]
                 except csv.Error as exc:
                     raise FileRefused(
@@ -202,6 +263,19 @@ class SpreadsheetFile:
                     ) from None
         finally:
             csv.field_size_limit(previous)
+
+    def _csv_lines(self, handle: Iterator[str], delimiter: str) -> Iterator[str]:
+        """The file's lines, each checked before the csv module splits it into a list of cells: a line of
+        more than Excel's 16,384 columns (a few kilobytes of commas make millions) refuses the file."""
+        for number, line in enumerate(handle, start=1):
+            if line.count(delimiter) >= EXCEL_COLUMNS:
+                raise FileRefused(
+                    self.path.name,
+                    f"CSV 文件第 {number:,} 行有 {line.count(delimiter) + 1:,} 列，超过上限 {EXCEL_COLUMNS:,} 列"
+                    "（Excel 的最大列数）；请检查文件是否由表格软件正确导出",
+                    "too_many_cells",
+                )
+            yield line
 
 
 def _fill_down(rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> None:
