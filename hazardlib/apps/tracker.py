@@ -32,6 +32,7 @@ from .ui import (
     section,
     set_options,
     wait_for_page,
+    watch_page,
 )
 
 if TYPE_CHECKING:
@@ -182,6 +183,7 @@ class TrackerApp(App):
         self.ack_btn.disabled = True
         self.show_status()
         self.show_progress()
+        watch_page()
         self.loading = threading.Thread(
             target=self.fill_later,
             args=((self.results, self.show_results), (self.feed_table, self.show_feed)),

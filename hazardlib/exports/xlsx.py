@@ -266,12 +266,12 @@ def _chunks(frame: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
 
 
 def _write_sheet(
-    wb: Workbook, styles: Mapping[str, NamedStyle], sheet: Sheet, heading: Heading, write_only: bool, part: int,
+    wb: Workbook, named: Mapping[str, NamedStyle], sheet: Sheet, heading: Heading, write_only: bool, part: int,
     rows: pd.DataFrame, last: bool,
 ) -> None:  # fmt: skip
     name = sheet.name if part == 0 else f"{sheet.name}（续{part}）"
     ws = wb.create_sheet(title=name[:31])
-    w = _Writer(ws, write_only, styles)
+    w = _Writer(ws, write_only, named)
     columns = list(sheet.columns)
     if sheet.row_numbers:
         columns.insert(0, Column("_no", "序号", None, "code", 6))
@@ -391,13 +391,13 @@ def write_workbook(
     wb = Workbook(write_only=write_only)
     if not write_only:
         wb.remove(wb.active)
-    styles = {style.name: style for style in _styles()}
-    for style in styles.values():
+    named = {style.name: style for style in _styles()}
+    for style in named.values():
         wb.add_named_style(style)
     for sheet in sheets:
         parts = list(_chunks(sheet.rows, _rows_per_sheet(sheet)))
         for part, rows in enumerate(parts):
-            _write_sheet(wb, styles, sheet, heading, write_only, part, rows, part == len(parts) - 1)
+            _write_sheet(wb, named, sheet, heading, write_only, part, rows, part == len(parts) - 1)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
