@@ -98,9 +98,7 @@ def _list_sheet(sheet: WriteOnlySheet, findings: Iterable[Finding]) -> None:
         sheet.append([_cell(sheet, v) for v in values])
 
 
-def _copy_sheet(
-    sheet: WriteOnlySheet, copy: SheetCopy, by_row: dict[tuple[str, int], list[Finding]]
-) -> None:
+def _copy_sheet(sheet: WriteOnlySheet, copy: SheetCopy, by_row: dict[tuple[str, int], list[Finding]]) -> None:
     """The header, then each problem row with its bad cells highlighted and explained."""
     sheet.freeze_panes = "B2"
     position_of = {copy.written[k]: pos for k, pos in copy.positions.items()}
