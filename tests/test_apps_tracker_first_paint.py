@@ -28,6 +28,8 @@ VOILA = "VOILA_REQUEST_URL"
 FIRST_PAINT = """
 import json, os, sys, datetime as dt
 os.environ["VOILA_REQUEST_URL"] = "http://127.0.0.1/voila/render/tracker.ipynb"  # the fill waits for a page
+import comm  # ... whose control comm is handled, as ipywidgets registers it in a kernel
+comm.get_comm_manager().register_target("jupyter.widget.control", lambda control, msg: None)
 from hazardlib.apps import TrackerApp
 from hazardlib.store import Store
 app = TrackerApp(Store(sys.argv[1], user="测试员"), dt.date(2024, 9, 15))
