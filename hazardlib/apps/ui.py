@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import logging
 import math
 import mimetypes
 import os
@@ -237,6 +238,7 @@ PAGE_WAIT_SECONDS = 10.0
 
 
 CONTROL_TARGET = "jupyter.widget.control"
+log = logging.getLogger(__name__)
 
 
 class PageWatch:
@@ -299,11 +301,13 @@ def wait_for_page(timeout: float | None = None, *, poll: float = 0.05) -> bool:
     """
     if not os.environ.get("VOILA_REQUEST_URL") or not PAGE.install():
         return True
-    deadline = time.monotonic() + (PAGE_WAIT_SECONDS if timeout is None else timeout)
+    started = time.monotonic()
+    deadline = started + (PAGE_WAIT_SECONDS if timeout is None else timeout)
     while not PAGE.fetched():
         if time.monotonic() >= deadline:
             return False
         time.sleep(poll)
+    log.info("the page fetched the widgets (waited %.2f s)", time.monotonic() - started)
     return True
 
 
