@@ -14,7 +14,7 @@ import pytest
 
 from hazardlib.apps import DASHBOARDS, LandingApp
 from hazardlib.apps.base import App, Unavailable
-from hazardlib.apps.session import Session, SessionError, configure_logging
+from hazardlib.apps.session import LOG_HANDLER, Session, SessionError, configure_logging
 from hazardlib.apps.ui import choose, download_link, dropdown, html_table, set_options
 from hazardlib.errors import HazardError
 from hazardlib.store import Store
@@ -120,12 +120,14 @@ def test_from_session_binds_the_store_to_the_servers_county_date_and_person(tmp_
 def test_the_log_goes_to_the_file_the_server_named(tmp_path, store):
     log_file = tmp_path / "logs" / "d.log"
     configure_logging({"HAZARD_LOG": str(log_file)})
+    configure_logging({"HAZARD_LOG": str(log_file)})  # once per process: the second call adds nothing
     try:
+        assert [h.get_name() for h in logging.getLogger("hazardlib").handlers].count(LOG_HANDLER) == 1
         Boom(store, D).crash.click()
         assert "ZeroDivisionError" in log_file.read_text(encoding="utf-8")
     finally:
         logger = logging.getLogger("hazardlib")
-        for h in [h for h in logger.handlers if getattr(h, "_hazard_log", False)]:
+        for h in [h for h in logger.handlers if h.get_name() == LOG_HANDLER]:
             logger.removeHandler(h)
             h.close()
         logger.propagate = True

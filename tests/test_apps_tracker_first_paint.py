@@ -9,9 +9,9 @@ import json
 import subprocess
 import sys
 import threading
-from types import SimpleNamespace
+from collections.abc import Iterator
 
-import ipywidgets as widgets
+import comm
 import pandas as pd
 import pytest
 
@@ -24,12 +24,12 @@ from .situations import Situation
 
 D = dt.date(2024, 9, 15)
 VOILA = "VOILA_REQUEST_URL"
-FETCHING = SimpleNamespace(_closed=False)  # the page's control comm, open while it asks for the widgets
-FETCHED = SimpleNamespace(_closed=True)  # ... closed once they have arrived
 
 FIRST_PAINT = """
 import json, os, sys, datetime as dt
 os.environ["VOILA_REQUEST_URL"] = "http://127.0.0.1/voila/render/tracker.ipynb"  # the fill waits for a page
+import comm  # ... whose control comm is handled, as ipywidgets registers it in a kernel
+comm.get_comm_manager().register_target("jupyter.widget.control", lambda control, msg: None)
 from hazardlib.apps import TrackerApp
 from hazardlib.store import Store
 app = TrackerApp(Store(sys.argv[1], user="测试员"), dt.date(2024, 9, 15))
@@ -41,12 +41,39 @@ print(json.dumps({
 """
 
 
+class Page:
+    """A Voilà page as the kernel's comm manager sees it: its widget manager opens the control comm,
+    asks for the widgets' states (answered by the handler registered for the target, ipywidgets' in a
+    kernel; a stand-in here, which notes the comms it answered), and closes the comm once they arrived."""
+
+    def __init__(self) -> None:
+        self.manager = comm.get_comm_manager()
+        self.answered: list[str] = []
+        self.opened = 0
+
+    def handler(self, control: comm.base_comm.BaseComm, msg: dict) -> None:
+        self.answered.append(control.comm_id)
+
+    def connect(self) -> None:
+        self.opened += 1
+        content = {"comm_id": f"control-{self.opened}", "target_name": ui.CONTROL_TARGET, "data": {}}
+        self.manager.comm_open(None, None, {"content": content, "metadata": {"version": "2.1.0"}})  # type: ignore[arg-type]
+
+    def fetched(self) -> None:
+        content = {"comm_id": f"control-{self.opened}", "data": {}}
+        self.manager.comm_close(None, None, {"content": content})  # type: ignore[arg-type]
+
+
 @pytest.fixture
-def voila_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+def voila_kernel(monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
     """As in a kernel Voilà started for a page that has not connected yet (and waits long for it)."""
     monkeypatch.setenv(VOILA, "http://127.0.0.1/voila/render/tracker.ipynb")
-    monkeypatch.setattr(widgets.Widget, "_control_comm", None)
     monkeypatch.setattr(ui, "PAGE_WAIT_SECONDS", 300.0)
+    monkeypatch.setattr(ui, "PAGE", ui.PageWatch())
+    page = Page()
+    page.manager.register_target(ui.CONTROL_TARGET, page.handler)
+    yield page
+    page.manager.unregister_target(ui.CONTROL_TARGET, page.handler)
 
 
 def test_the_first_table_is_drawn_without_pandas_or_the_reports(store):
@@ -69,10 +96,11 @@ def test_in_a_voila_kernel_the_results_and_feed_are_filled_once_the_page_has_con
     assert app.loading.is_alive()  # waiting for the page
     assert app.results.value == tracker.LOADING and app.feed_table.value == tracker.LOADING
     assert app.ack_btn.disabled
-    widgets.Widget._control_comm = FETCHING
+    voila_kernel.connect()
     app.loading.join(0.3)
     assert app.loading.is_alive() and app.results.value == tracker.LOADING
-    widgets.Widget._control_comm = FETCHED
+    assert voila_kernel.answered == ["control-1"]  # the page's request went on to the widgets' handler
+    voila_kernel.fetched()
     app.loading.join(60)
     assert not app.loading.is_alive()
     assert "<td>都匀市</td>" in app.results.value and "都匀市烟花厂" in app.feed_table.value
@@ -83,18 +111,26 @@ def test_wait_for_page_returns_at_once_outside_voila_and_gives_up_on_a_page_that
     monkeypatch, voila_kernel
 ):
     assert wait_for_page(0.0) is False  # a Voilà kernel whose page never connected
-    widgets.Widget._control_comm = FETCHING
+    voila_kernel.connect()
     assert wait_for_page(0.0) is False  # connected, still fetching
     monkeypatch.delenv(VOILA)
     assert wait_for_page(300.0) is True  # tests, scripts, JupyterLab: at once
 
 
+def test_wait_for_page_returns_at_once_where_nothing_handles_the_control_comm(voila_kernel):
+    voila_kernel.manager.unregister_target(ui.CONTROL_TARGET, voila_kernel.handler)
+    assert wait_for_page(300.0) is True
+    voila_kernel.manager.register_target(ui.CONTROL_TARGET, voila_kernel.handler)
+
+
 def test_wait_for_page_returns_when_the_page_has_fetched_the_widgets(voila_kernel):
-    widgets.Widget._control_comm = FETCHING
-    fetched = threading.Timer(0.2, lambda: setattr(widgets.Widget, "_control_comm", FETCHED))
+    ui.watch_page()  # as the app does while it is built, before the page connects
+    voila_kernel.connect()
+    fetched = threading.Timer(0.2, voila_kernel.fetched)
     fetched.start()
     assert wait_for_page(300.0) is True
     fetched.join()
+    assert voila_kernel.answered == ["control-1"]
 
 
 def test_a_county_without_figures_is_drawn_at_0_percent_not_nan(store):

@@ -33,6 +33,7 @@ ENV_LOG = "HAZARD_LOG"
 ENV_LOGIN = "HAZARD_LOGIN"
 
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
+LOG_HANDLER = "hazardlib-apps-log"  # the name of the file handler configure_logging adds (once)
 
 
 class SessionError(HazardError):
@@ -137,12 +138,12 @@ def configure_logging(environ: Mapping[str, str] | None = None) -> None:
     env = os.environ if environ is None else environ
     path = (env.get(ENV_LOG) or "").strip()
     logger = logging.getLogger("hazardlib")
-    if not path or any(getattr(h, "_hazard_log", False) for h in logger.handlers):
+    if not path or any(h.get_name() == LOG_HANDLER for h in logger.handlers):
         return
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    handler._hazard_log = True  # type: ignore[attr-defined]
+    handler.set_name(LOG_HANDLER)
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False

@@ -9,6 +9,7 @@ Plan, 三、工作步骤 and 四(三): 5月中旬至6月中旬部署、自查自
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import threading
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from .ui import (
     section,
     set_options,
     wait_for_page,
+    watch_page,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +54,8 @@ RESULT_COLUMNS = {
 STAGE_CHOICES = (("全程", 0), ("第一阶段", 1), ("第二阶段", 2), ("第三阶段", 3))
 LOADING = '<div class="hz-note hz-loading">正在计算…</div>'
 NOT_LOADED = '<div class="hz-note">本部分未能计算，请刷新页面重试。</div>'
+
+log = logging.getLogger(__name__)
 
 
 def _plan_cell(row: dict[str, Any], rows: list[dict[str, Any]]) -> str:
@@ -182,6 +186,7 @@ class TrackerApp(App):
         self.ack_btn.disabled = True
         self.show_status()
         self.show_progress()
+        watch_page()
         self.loading = threading.Thread(
             target=self.fill_later,
             args=((self.results, self.show_results), (self.feed_table, self.show_feed)),
@@ -217,7 +222,10 @@ class TrackerApp(App):
     def fill_later(self, *parts: tuple[widgets.HTML, Callable[[], None]]) -> None:
         """Fill each (section, filler) in turn after the page is shown; a filler that fails leaves a note in
         its section and its error goes through :meth:`~hazardlib.apps.base.App.guard` (message and log)."""
-        wait_for_page()
+        if not wait_for_page():
+            log.warning(
+                "the page did not fetch its widgets in time; the results and the feed are filled anyway"
+            )
         for section_widget, fill in parts:
 
             def attempt(

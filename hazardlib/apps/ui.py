@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import logging
 import math
 import mimetypes
 import os
@@ -18,6 +19,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import comm
 import ipywidgets as widgets
 
 if TYPE_CHECKING:
@@ -235,11 +237,54 @@ def download_link(data: bytes, filename: str, label: str, *, css_class: str = ""
 PAGE_WAIT_SECONDS = 10.0
 
 
-def _states_fetched() -> bool:
-    """True once a page's widget manager has fetched every widget's state from this kernel: it opens the
-    ``jupyter.widget.control`` comm, asks for the states, and closes the comm when they have arrived."""
-    control = widgets.Widget._control_comm
-    return control is not None and getattr(control, "_closed", True)
+CONTROL_TARGET = "jupyter.widget.control"
+log = logging.getLogger(__name__)
+
+
+class PageWatch:
+    """Notes when a page has fetched this kernel's widgets.
+
+    A page's widget manager opens a comm to the ``jupyter.widget.control`` target, asks for every widget's
+    state through it, and closes it once the states have arrived. The kernel's comm manager (the public
+    API of the ``comm`` package) calls the handler registered for that target with each such comm; the
+    watch registers itself as that handler, hands each comm on to the handler it found (ipywidgets'
+    own, which answers the request), and keeps the comm: once the manager no longer holds it among its
+    open comms, the page has its widgets.
+    """
+
+    def __init__(self) -> None:
+        self.handler: Any = None  # the handler found for the target (ipywidgets')
+        self.controls: list[Any] = []  # the control comms pages have opened
+
+    def install(self) -> bool:
+        """Watch from now on (once); False if nothing handles the target (not in a kernel, or an
+        ipywidgets without the control comm): then there is nothing to wait for."""
+        manager = comm.get_comm_manager()
+        handler = manager.targets.get(CONTROL_TARGET)
+        if handler is None:
+            return False
+        if handler != self.opened:
+            self.handler = handler
+            manager.register_target(CONTROL_TARGET, self.opened)
+        return True
+
+    def opened(self, control: Any, msg: Any) -> None:
+        self.handler(control, msg)
+        self.controls.append(control)
+
+    def fetched(self) -> bool:
+        """True once a page that opened the control comm has closed it (its states have arrived)."""
+        still_open = comm.get_comm_manager().comms
+        return any(control.comm_id not in still_open for control in self.controls)
+
+
+PAGE = PageWatch()
+
+
+def watch_page() -> None:
+    """Start noting when the page fetches the widgets (before it can connect: while the app is built)."""
+    if os.environ.get("VOILA_REQUEST_URL"):
+        PAGE.install()
 
 
 def wait_for_page(timeout: float | None = None, *, poll: float = 0.05) -> bool:
@@ -248,18 +293,21 @@ def wait_for_page(timeout: float | None = None, *, poll: float = 0.05) -> bool:
     the page is still fetching (a change that arrives before the page has made that widget is dropped);
     False if it gave up.
 
-    Voilà runs every cell before its page connects to the kernel and fetches the widgets. Outside a Voilà
-    kernel (tests, scripts, JupyterLab), once the page has fetched them, or with an ipywidgets that keeps
-    no control comm, this returns at once; after ``timeout`` seconds (default :data:`PAGE_WAIT_SECONDS`;
-    a page closed while loading) it gives up.
+    Voilà runs every cell before its page connects to the kernel and fetches the widgets; the watch
+    (:class:`PageWatch`) must be installed before that, by :func:`watch_page` while the app is built or
+    here. Outside a Voilà kernel (tests, scripts, JupyterLab), once the page has fetched them, or where
+    nothing handles the widgets' control comm, this returns at once; after ``timeout`` seconds (default
+    :data:`PAGE_WAIT_SECONDS`; a page closed while loading) it gives up.
     """
-    if not os.environ.get("VOILA_REQUEST_URL") or not hasattr(widgets.Widget, "_control_comm"):
+    if not os.environ.get("VOILA_REQUEST_URL") or not PAGE.install():
         return True
-    deadline = time.monotonic() + (PAGE_WAIT_SECONDS if timeout is None else timeout)
-    while not _states_fetched():
+    started = time.monotonic()
+    deadline = started + (PAGE_WAIT_SECONDS if timeout is None else timeout)
+    while not PAGE.fetched():
         if time.monotonic() >= deadline:
             return False
         time.sleep(poll)
+    log.info("the page fetched the widgets (waited %.2f s)", time.monotonic() - started)
     return True
 
 

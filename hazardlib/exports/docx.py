@@ -42,7 +42,9 @@ def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
     run.font.name = name
     run.font.size = Pt(size)
     run.font.bold = bold
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+    # python-docx sets only the Latin fonts (ascii, hAnsi); Chinese text takes the East Asian one, which
+    # has no property of its own: it is set on the run's XML through the font's public ``element``.
+    run.font.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
 
 
 def _para(doc: Any, text: str = "", *, font: str = BODY_FONT, size: float = 16, bold: bool = False,

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
@@ -263,21 +263,17 @@ def _value(kind: Kind, value: Any) -> Any:
 class _Writer:
     """Writes rows of styled cells to a normal or a write-only worksheet alike."""
 
-    def __init__(self, ws: Any, write_only: bool):
+    def __init__(self, ws: Any, write_only: bool, styles: Mapping[str, NamedStyle]):
         self.ws, self.write_only, self.row = ws, write_only, 0
-        self._styles: dict[str, Any] = {}
+        self.styles = styles
 
     def cell(self, value: Any, style: str | None) -> Any:
-        value = as_typed(value)
-        c = WriteOnlyCell(self.ws, value=value) if self.write_only else Cell(self.ws, value=value)
-        if style:
-            # The named style's style array, worked out once and shared: assigning ``style`` by name for
-            # every cell of a large ledger costs more than writing it.
-            if style not in self._styles:
-                c.style = style
-                self._styles[style] = c._style
-            c._style = self._styles[style]
-        return c
+        # A cell made with its named style's style array (openpyxl's public ``Cell(style_array=...)`` and
+        # ``NamedStyle.as_tuple()``), the same cell as ``c.style = name``: assigning the style by name
+        # looks the name up in the workbook's list of named styles twice, about five times the cost of
+        # the cell itself.
+        array = self.styles[style].as_tuple() if style else None
+        return Cell(self.ws, value=as_typed(value), style_array=array)
 
     def append(self, cells: Sequence[Any], height: float | None = None) -> int:
         self.row += 1
@@ -414,11 +410,12 @@ def _chunks(frame: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
 
 
 def _write_sheet(
-    wb: Workbook, sheet: Sheet, heading: Heading, write_only: bool, part: int, rows: pd.DataFrame, last: bool
-) -> None:
+    wb: Workbook, named: Mapping[str, NamedStyle], sheet: Sheet, heading: Heading, write_only: bool, part: int,
+    rows: pd.DataFrame, last: bool,
+) -> None:  # fmt: skip
     name = sheet.name if part == 0 else f"{sheet.name}（续{part}）"
     ws = wb.create_sheet(title=name[:31])
-    w = _Writer(ws, write_only)
+    w = _Writer(ws, write_only, named)
     columns = list(sheet.columns)
     if sheet.row_numbers:
         columns.insert(0, Column("_no", "序号", None, "code", 6))
@@ -543,12 +540,13 @@ def write_workbook(
     wb = Workbook(write_only=write_only)
     if not write_only:
         wb.remove(wb.active)
-    for style in _styles():
+    named = {style.name: style for style in _styles()}
+    for style in named.values():
         wb.add_named_style(style)
     for sheet in sheets:
         parts = list(_chunks(sheet.rows, _rows_per_sheet(sheet)))
         for part, rows in enumerate(parts):
-            _write_sheet(wb, sheet, heading, write_only, part, rows, part == len(parts) - 1)
+            _write_sheet(wb, named, sheet, heading, write_only, part, rows, part == len(parts) - 1)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)

@@ -239,12 +239,6 @@ def _write_any(write_string: Any, write_number: Any) -> Any:
     return write
 
 
-def _writers(ws: Any) -> tuple[Any, Any]:
-    """The sheet's string and number writers without the A1-notation wrapper of the public ones (the
-    arguments here are always row and column numbers): the wrapper costs a tenth of writing a cell."""
-    return getattr(ws, "_write_string", ws.write_string), getattr(ws, "_write_number", ws.write_number)
-
-
 def _cell(value: Any) -> Any:
     # xlsxwriter writes datetime.date cells only through write_datetime; a plain date becomes a datetime.
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -327,7 +321,9 @@ def _sheet(
     keys = [c.key for c in sheet.columns]
     kinds = [c.kind for c in sheet.columns]
     cell_formats = [fmt.bare(k) for k in kinds]
-    write_string, write_number = _writers(ws)
+    # Each cell through its type's own public writer (no per-cell dispatch on the value's type, as
+    # ``write`` and ``write_row`` do), bound once per sheet.
+    write_string, write_number = ws.write_string, ws.write_number
     by_kind = {"text": write_string, "code": write_string, "number": _write_any(write_string, write_number)}
     writers = [by_kind.get(k, write_number) for k in kinds]
     numbered = sheet.row_numbers

@@ -10,13 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from ..celltext import as_typed
 from ..errors import Finding
@@ -41,6 +40,16 @@ _WIDTHS = {
     "severity": 18,
     "code": 16,
 }
+
+
+class WriteOnlySheet(Protocol):
+    """What is used here of a sheet of ``Workbook(write_only=True)`` (openpyxl's class for it lives in a
+    private module, so it is described rather than imported)."""
+
+    freeze_panes: str | None
+    column_dimensions: Any
+
+    def append(self, iterable: Iterable[Any]) -> None: ...
 
 
 def write_findings(reports: Sequence[ImportReport], path: str | Path) -> Path:
@@ -78,7 +87,7 @@ def _title(wanted: str, taken: set[str]) -> str:
     return title
 
 
-def _list_sheet(sheet: WriteOnlyWorksheet, findings: Iterable[Finding]) -> None:
+def _list_sheet(sheet: WriteOnlySheet, findings: Iterable[Finding]) -> None:
     sheet.freeze_panes = "A2"
     for i, key in enumerate(FINDING_COLUMNS):
         sheet.column_dimensions[chr(ord("A") + i)].width = _WIDTHS[key]
@@ -89,9 +98,7 @@ def _list_sheet(sheet: WriteOnlyWorksheet, findings: Iterable[Finding]) -> None:
         sheet.append([_cell(sheet, v) for v in values])
 
 
-def _copy_sheet(
-    sheet: WriteOnlyWorksheet, copy: SheetCopy, by_row: dict[tuple[str, int], list[Finding]]
-) -> None:
+def _copy_sheet(sheet: WriteOnlySheet, copy: SheetCopy, by_row: dict[tuple[str, int], list[Finding]]) -> None:
     """The header, then each problem row with its bad cells highlighted and explained."""
     sheet.freeze_panes = "B2"
     position_of = {copy.written[k]: pos for k, pos in copy.positions.items()}
@@ -119,14 +126,14 @@ def _copy_sheet(
         sheet.append(cells)
 
 
-def _styled(sheet: WriteOnlyWorksheet, value: Any, font: Font, fill: PatternFill) -> WriteOnlyCell:
+def _styled(sheet: WriteOnlySheet, value: Any, font: Font, fill: PatternFill) -> Cell:
     cell = WriteOnlyCell(sheet, value)
     cell.font = font
     cell.fill = fill
     return cell
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
+def _cell(sheet: WriteOnlySheet, value: Any) -> Cell:
     """A cell holding ``value`` as written: other objects as text, and text starting with “=” kept as text
     (never turned into a formula)."""
     if not (value is None or isinstance(value, int | float | bool) or hasattr(value, "isoformat")):

@@ -95,6 +95,9 @@ def test_every_dashboard_opens_without_an_error_and_shows_the_stores_figures(pag
     expect(page.locator(".hz-timeline .hz-today")).to_have_text("今天 9月15日")
     wait_for_text(page.locator(".hz-stage-line"), "第三阶段")
     wait_for_text(page.locator(".hz-results"), "都匀市")  # filled once the page is shown
+    assert "the page fetched the widgets" in served.app_log.read_text(
+        encoding="utf-8"
+    )  # noted, not timed out
     rows = table_rows(page.locator(".hz-results"))
     header, row = rows[0], next(r for r in rows if r[0] == "都匀市")
     assert row[header.index("发现隐患")] == number(duyun["hazards_found"])
@@ -113,6 +116,7 @@ def test_every_dashboard_opens_without_an_error_and_shows_the_stores_figures(pag
     no_errors(page)
     if served.app_log.exists():
         assert "Traceback" not in served.app_log.read_text(encoding="utf-8")
+        assert "did not fetch its widgets" not in served.app_log.read_text(encoding="utf-8")
 
 
 def test_self_check_is_stored_once_and_a_bad_credit_code_is_refused_beside_its_field(
