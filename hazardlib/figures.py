@@ -14,11 +14,16 @@ So that “the state at D” is a range predicate rather than a replay of the ev
 * ``held_deadline``: the deadline in force while the event's state holds (the event's own deadline, else
   the one in force before it).
 
+and each hazard row carries its **current span** (three columns of ``hazards``, migration 0010):
+``span_date``, ``span_state`` and ``span_deadline``, the date, to-state and held deadline of its latest event
+(NULL when it has none). At a date on or after ``span_date`` the hazard is in ``span_state``, read from the
+hazard's own index entry; only a hazard whose latest event is after D has its holding event looked up.
+
 The shape is kept by :func:`mend_shape`, called for its hazard by the one ledger move
 (:func:`hazardlib.ledger.append_event`) in the same transaction, and for the whole store by the demo
 generator (which writes in bulk); ``hazard verify`` checks it against the events (:func:`shape_problems`).
-With the index ``ix_hazard_events_span`` the ledger at a date is one index seek per hazard that reads no
-table row.
+With the covering indexes of ``hazards`` (widened by the span) and ``ix_hazard_events_span``, the ledger at
+a date reads the hazards' index entries and seeks an event only for the hazards that changed after it.
 
 This module needs neither pandas nor the models, so that the tracker's first table can use it.
 """
@@ -59,19 +64,34 @@ def ledger_at(
     Columns: :data:`FIXED_COLUMNS` plus ``state`` (``found`` when no event is dated on or before
     ``as_of``), ``state_date`` (the date of the event that set it, else the found date) and ``deadline``
     (in force at ``as_of``). ``hazard_ids`` and ``where`` (conditions on the ``hazards`` table) narrow the
-    hazards. Each hazard is joined to its one event holding at ``as_of`` (see the module's docstring).
+    hazards. A hazard whose latest event is on or before ``as_of`` (or that has none) is in its current
+    span, read from the hazard's index entry alone; only for any other is its one event holding at
+    ``as_of`` sought (see the module's docstring).
     """
     ev = E.alias("holding_event")
-    stmt = (
-        sa.select(
-            *(H.c[c] for c in FIXED_COLUMNS),
-            sa.func.coalesce(ev.c.to_state, "found").label("state"),
-            sa.func.coalesce(ev.c.event_date, H.c.found_date).label("state_date"),
-            ev.c.held_deadline.label("deadline"),
-        )
-        .select_from(H.outerjoin(ev, sa.and_(ev.c.hazard_id == H.c.id, holds_at(ev, as_of))))
-        .where(H.c.found_date <= as_of, *where)
-    )
+
+    def holding(column: Any) -> Any:
+        """The column of the hazard's one event holding at ``as_of`` (NULL when none holds)."""
+        return sa.select(column).where(ev.c.hazard_id == H.c.id, holds_at(ev, as_of)).scalar_subquery()
+
+    # CASE evaluates its branches lazily: the events are sought only for a hazard changed after as_of.
+    no_event, in_span = H.c.span_date.is_(None), H.c.span_date <= as_of
+    stmt = sa.select(
+        *(H.c[c] for c in FIXED_COLUMNS),
+        sa.case(
+            (no_event, "found"),
+            (in_span, H.c.span_state),
+            else_=sa.func.coalesce(holding(ev.c.to_state), "found"),
+        ).label("state"),
+        sa.case(
+            (no_event, H.c.found_date),
+            (in_span, H.c.span_date),
+            else_=sa.func.coalesce(holding(ev.c.event_date), H.c.found_date),
+        ).label("state_date"),
+        sa.case((no_event, None), (in_span, H.c.span_deadline), else_=holding(ev.c.held_deadline)).label(
+            "deadline"
+        ),
+    ).where(H.c.found_date <= as_of, *where)
     if hazard_ids is not None:
         stmt = stmt.where(H.c.id.in_(list(hazard_ids)))
     return stmt.subquery("ledger")
@@ -94,9 +114,13 @@ def is_open(ledger: Any) -> Any:
 
 
 def event_exists(hazard_id: Any, move: str, *where: Any) -> Any:
-    """SQL: the hazard has an event of ``move`` meeting ``where`` (callables of the events' alias)."""
+    """SQL: the hazard has an event of ``move`` meeting ``where`` (callables of the events' alias).
+
+    Written as ``hazard_id IN (the hazards with such an event)``, not as a correlated EXISTS: the set is
+    read once from the index ``ix_hazard_events_move`` (move, date, hazard) and each hazard is looked up in
+    it, instead of one seek into its events per hazard."""
     e = E.alias(f"any_{move}")
-    return sa.exists().where(e.c.hazard_id == hazard_id, e.c.move == move, *(w(e) for w in where))
+    return hazard_id.in_(sa.select(e.c.hazard_id).where(e.c.move == move, *(w(e) for w in where)))
 
 
 # -- the shape ---------------------------------------------------------------------------------------
@@ -123,20 +147,46 @@ def _shape_of(ev: Any) -> tuple[Any, Any]:
     return until.scalar_subquery(), held.scalar_subquery()
 
 
+def _span_of(hazard: Any) -> dict[str, Any]:
+    """SQL: the span columns of ``hazard`` (the ``hazards`` table) as its events say they should be: the
+    date, to-state and held deadline of its latest event in ledger order (NULL when it has none)."""
+    last = E.alias("latest_event")
+
+    def latest(column: Any) -> Any:
+        return (
+            sa.select(column)
+            .where(last.c.hazard_id == hazard.c.id)
+            .order_by(last.c.event_date.desc(), last.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    return {
+        "span_date": latest(last.c.event_date),
+        "span_state": latest(last.c.to_state),
+        "span_deadline": latest(last.c.held_deadline),
+    }
+
+
 def mend_shape(conn: Connection, hazard_ids: Iterable[int] | None = None) -> None:
-    """Set ``until_date`` and ``held_deadline`` of the events of ``hazard_ids`` (every hazard when None)
-    from their hazards' events, in the caller's transaction. Derived columns, not a record's content:
-    the write that changed the events is the audited one."""
+    """Set ``until_date`` and ``held_deadline`` of the events of ``hazard_ids`` (every hazard when None),
+    then the span of those hazards, from their events, in the caller's transaction. Derived columns, not
+    a record's content: the write that changed the events is the audited one."""
     until, held = _shape_of(E)
-    stmt = E.update().values(until_date=until, held_deadline=held)
+    events = E.update().values(until_date=until, held_deadline=held)
+    spans = H.update().values(**_span_of(H))
     if hazard_ids is not None:
-        stmt = stmt.where(E.c.hazard_id.in_(sorted(set(hazard_ids))))
-    conn.execute(stmt)
+        ids = sorted(set(hazard_ids))
+        events = events.where(E.c.hazard_id.in_(ids))
+        spans = spans.where(H.c.id.in_(ids))
+    conn.execute(events)
+    conn.execute(spans)
 
 
 def shape_problems(conn: Connection) -> list[str]:
-    """Where the ledger's shape differs from its events, in Chinese (empty when it agrees; nothing to check
-    in a store older than migration 0009)."""
+    """Where the ledger's shape (the events' spans, the hazards' current span) differs from its events, in
+    Chinese (empty when it agrees; nothing to check in a store older than migration 0009, no hazard span
+    in one older than 0010)."""
     if "until_date" not in {c["name"] for c in sa.inspect(conn).get_columns(E.name)}:
         return []
     until, held = _shape_of(E)
@@ -144,9 +194,22 @@ def shape_problems(conn: Connection) -> list[str]:
         sa.or_(E.c.until_date.is_distinct_from(until), E.c.held_deadline.is_distinct_from(held))
     )
     n, first = conn.execute(stmt).one()
-    if not n:
-        return []
-    return [
-        f"整改记录的“状态有效期”与整改环节不一致：{n} 条（如隐患 {first}），"
-        "成果清单、进度和治理规则会据此算错；用 hazard verify --mend-shape 按整改环节重新计算"
-    ]
+    problems = []
+    if n:
+        problems.append(
+            f"整改记录的“状态有效期”与整改环节不一致：{n} 条（如隐患 {first}），"
+            "成果清单、进度和治理规则会据此算错；用 hazard verify --mend-shape 按整改环节重新计算"
+        )
+    if "span_date" not in {c["name"] for c in sa.inspect(conn).get_columns(H.name)}:
+        return problems
+    span = _span_of(H)
+    stmt = sa.select(sa.func.count(), sa.func.min(H.c.id)).where(
+        sa.or_(*(H.c[column].is_distinct_from(expected) for column, expected in span.items()))
+    )
+    n, first = conn.execute(stmt).one()
+    if n:
+        problems.append(
+            f"隐患的“当前状态及其起始日期、期限”与整改环节不一致：{n} 条（如隐患 {first}），"
+            "成果清单、进度和治理规则会据此算错；用 hazard verify --mend-shape 按整改环节重新计算"
+        )
+    return problems

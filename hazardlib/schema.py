@@ -145,12 +145,28 @@ hazards = sa.Table(
     sa.Column("rectified_date", sa.Date, nullable=True),
     sa.Column("reinspected_date", sa.Date, nullable=True),
     sa.Column("closed_date", sa.Date, nullable=True),
+    # The hazard's current span (hazardlib.figures, migration 0010): the date, to-state and held deadline
+    # of its latest event in ledger order, NULL when it has none. Its state at a date on or after
+    # span_date is span_state, read with no event. Kept by the ledger move; checked by ``hazard verify``.
+    sa.Column("span_date", sa.Date, nullable=True),
+    sa.Column("span_state", sa.String(16), nullable=True),
+    sa.Column("span_deadline", sa.Date, nullable=True),
     *_meta_columns(),
     sa.Index("ix_hazards_county_state", "county_code", "state"),
-    # The tracker counts a year's hazards by county from this index alone (migration 0005).
-    sa.Index("ix_hazards_year_found_county", "campaign_year", "found_date", "county_code"),
+    # The tracker counts a year's hazards by county, in their state at a date, from this index alone
+    # (migrations 0005, 0010).
+    sa.Index(
+        "ix_hazards_year_found_county",
+        "campaign_year",
+        "found_date",
+        "county_code",
+        "span_date",
+        "span_state",
+        "span_deadline",
+    ),
     # The results list's ledger figures, classified supervision and self-reported risks read a county's
-    # hazards through their enterprises from this index alone (migration 0009).
+    # hazards through their enterprises, in their state at a date, from this index alone (migrations 0009,
+    # 0010).
     sa.Index(
         "ix_hazards_enterprise_figures",
         "enterprise_id",
@@ -160,6 +176,9 @@ hazards = sa.Table(
         "source",
         "source_id",
         "campaign_year",
+        "span_date",
+        "span_state",
+        "span_deadline",
     ),
 )
 
@@ -197,6 +216,8 @@ hazard_events = sa.Table(
         "until_date",
         "held_deadline",
     ),
+    # The hazards with an event of a move within dates (figures.event_exists), read once (migration 0010).
+    sa.Index("ix_hazard_events_move", "move", "event_date", "hazard_id"),
 )
 
 instruments = sa.Table(

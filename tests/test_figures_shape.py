@@ -106,3 +106,53 @@ def test_migration_0009_fills_the_shape_from_the_events_and_drops_the_running_co
     assert {name: shapes(store, i) for name, i in ids.items()} == kept
     with store.read() as conn:
         assert shape_problems(conn) == []
+
+
+H = schema.hazards
+
+
+def span(store: Store, hazard_id: int) -> tuple[dt.date | None, str | None, dt.date | None]:
+    """(span date, span state, span deadline) of a hazard: its current span (migration 0010)."""
+    with store.read() as conn:
+        row = conn.execute(
+            sa.select(H.c.span_date, H.c.span_state, H.c.span_deadline).where(H.c.id == hazard_id)
+        ).one()
+    return tuple(row)  # type: ignore[return-value]
+
+
+def test_each_ledger_move_keeps_the_hazards_current_span(store_url: str) -> None:
+    store, ids = story(store_url)
+    assert span(store, ids["reopened"]) == (D(2024, 8, 1), "ordered", D(2024, 8, 10))
+    assert span(store, ids["refused"]) == (D(2024, 7, 14), "refused", D(2024, 7, 12))
+    ledger.move(store, ids["refused"], "order", day=D(2024, 7, 20), deadline=D(2024, 8, 5))
+    assert span(store, ids["refused"]) == (D(2024, 7, 20), "ordered", D(2024, 8, 5))
+    # Before its latest event the state is read from the event holding then, after it from the span.
+    with store.read() as conn:
+        early = ledger.state_at(conn, [ids["refused"]], D(2024, 7, 15)).iloc[0]
+        late = ledger.state_at(conn, [ids["refused"]], D(2024, 8, 6)).iloc[0]
+    assert (early["state"], early["deadline"]) == ("refused", D(2024, 7, 12))
+    assert (late["state"], late["deadline"], bool(late["overdue"])) == ("ordered", D(2024, 8, 5), True)
+
+
+def test_hazard_verify_finds_and_mends_a_span_that_differs_from_the_events(store_url: str) -> None:
+    store, ids = story(store_url)
+    kept = span(store, ids["closed"])
+    with store.engine.begin() as conn:  # a writer that went round the ledger move
+        conn.execute(H.update().where(H.c.id == ids["closed"]).values(span_state="ordered"))
+    runner = CliRunner()
+    found = runner.invoke(main, ["verify", "--db", store_url])
+    assert found.exit_code == 1 and "当前状态" in found.output and f"隐患 {ids['closed']}" in found.output
+    mended = runner.invoke(main, ["verify", "--db", store_url, "--mend-shape", "--user", "管理员"])
+    assert mended.exit_code == 0 and span(store, ids["closed"]) == kept
+
+
+def test_migration_0010_fills_the_hazards_span_from_the_events(store_url: str) -> None:
+    store, ids = story(store_url)
+    kept = {name: span(store, i) for name, i in ids.items()}
+    cfg = store.alembic_config()
+    command.downgrade(cfg, "0009")
+    assert "span_date" not in {c["name"] for c in sa.inspect(store.engine).get_columns("hazards")}
+    command.upgrade(cfg, "head")
+    assert {name: span(store, i) for name, i in ids.items()} == kept
+    with store.read() as conn:
+        assert shape_problems(conn) == []

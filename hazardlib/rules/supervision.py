@@ -78,7 +78,9 @@ def classified(ctx: Context) -> sa.Subquery:
         )
         .select_from(H.join(ENT, ENT.c.id == H.c.enterprise_id))
         .where(sa.or_(in_window, this_year), *ctx.in_county(ENT.c.county_code))
-        .group_by(H.c.enterprise_id, ENT.c.county_code)
+        # County first: the order in which the database reads the enterprises (by their county index),
+        # so that it groups as it reads instead of sorting every finding.
+        .group_by(ENT.c.county_code, H.c.enterprise_id)
         .subquery("per_enterprise")
     )
     cls = sa.case(
