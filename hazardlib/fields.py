@@ -34,10 +34,13 @@ def error(code: str, message: str, field: str | None = None) -> PydanticCustomEr
 
 
 def _vocab(v: vocab.Vocabulary) -> BeforeValidator:
+    # A column of labels repeats a handful of spellings (企业类型 over 100,000 rows): each is looked up once.
+    lookup = functools.lru_cache(maxsize=1024)(v.lookup)
+
     def check(value: Any) -> Any:
         if value is None or (isinstance(value, str) and not vocab.clean_text(value)):
             return None
-        code = v.lookup(value)
+        code = lookup(value) if type(value) is str else v.lookup(value)
         if code is None:
             raise error("vocabulary", f"“{value}”不是有效的{v.name}，应为：{v.choices_text()}")
         return code
