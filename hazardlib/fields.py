@@ -111,7 +111,13 @@ def check_uscc(value: str) -> str:
     the check. Any other spelling, and any code whose check digit differs, goes through ``validate``,
     which normalises it or names the reason it is refused.
     """
-    if len(value) == 18 and value.isascii() and value.isalnum() and value == value.upper() and value[:8].isdigit():
+    if (
+        len(value) == 18
+        and value.isascii()
+        and value.isalnum()
+        and value == value.upper()
+        and value[:8].isdigit()
+    ):
         try:
             if stdnum_uscc.calc_check_digit(value) == value[-1]:
                 return value
