@@ -41,7 +41,7 @@ MESSAGES = {
 GROUP_LABELS = {"hazard": "隐患信息", "item": "风险管控清单", "producer": "生产单位", "seller": "销售单位"}
 
 
-@dataclass
+@dataclass(slots=True)  # one per row read, up to a batch of them held at once: no per-object dict
 class SourceRow:
     """One data row of the file: where it is, its cells by column key, and what it said verbatim."""
 
