@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from . import models, schema
 from .errors import Finding, NotFound, ValidationFailed
 from .immediate import raise_for_case, raise_for_hazard
-from .ledger import append_event
+from .ledger import append_event, register_self_reported_risk
 from .store import Store, Tx
 
 Outcome = Literal["inserted", "updated", "unchanged"]
@@ -138,9 +138,7 @@ def save_self_check(tx: Tx, s: models.SelfCheck) -> tuple[int, Outcome]:
             tx.insert(t, {**item, "self_check_id": sid})
         if outcome == "unchanged":
             outcome = "updated"
-    from .ledger import register_self_reported_risk  # a reported major risk goes on the ledger
-
-    register_self_reported_risk(tx, sid)
+    register_self_reported_risk(tx, sid)  # a reported major risk goes on the ledger
     return sid, outcome
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from . import schema, vocab
-from .campaign import Campaign, campaign_year_of, load_campaign
+from .campaign import Campaign, campaign_at
 from .figures import event_exists, is_closed, is_open, is_overdue, ledger_at
 from .regions import load_regions
 from .store import PREFECTURE_CODE, Store
@@ -34,11 +34,6 @@ LAGGING = {
     "coverage": "自查覆盖率 {value:.0%} 低于应达到的 {need:.0%}",
     "closure": "隐患销号率 {value:.0%} 低于应达到的 {need:.0%}",
 }
-
-
-def campaign_at(day: dt.date) -> Campaign:
-    """The campaign ``day`` belongs to; CampaignNotFound (Chinese message) for a year without one."""
-    return load_campaign(campaign_year_of(day))
 
 
 def stage_status(as_of: dt.date) -> dict[str, Any]:

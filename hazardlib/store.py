@@ -21,6 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from . import schema
@@ -181,8 +185,6 @@ class Store:
 
     # -- schema -------------------------------------------------------------------------------
     def alembic_config(self) -> Any:
-        from alembic.config import Config
-
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
@@ -190,22 +192,16 @@ class Store:
 
     def revision(self) -> str | None:
         """The schema revision the store is at (None for an empty store)."""
-        from alembic.runtime.migration import MigrationContext
-
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head(self) -> str:
-        from alembic.script import ScriptDirectory
-
         head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
         assert head is not None
         return head
 
     def upgrade(self) -> bool:
         """Create or upgrade the schema to the newest revision; True if anything changed."""
-        from alembic import command
-
         if self.revision() == self.head():
             return False
         try:

@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from . import schema, vocab
+from . import models, schema, vocab
+from .campaign import campaign_at
 from .errors import Finding, HazardError, OutOfScope, ValidationFailed
 from .regions import load_regions
 from .store import PREFECTURE_CODE, Store
@@ -67,8 +68,6 @@ def create_tracing_tasks(store: Store, spot_check_id: int, day: dt.date) -> list
     may create tasks only for the checks it sampled or that concern it), or HazardError when the check
     is not unqualified or names no party.
     """
-    from .stages import campaign_at
-
     campaign = campaign_at(day)
     with store.transaction("发起双向追查") as tx:
         sc = store.get(S, spot_check_id, tx.conn)
@@ -120,16 +119,12 @@ def create_tracing_tasks(store: Store, spot_check_id: int, day: dt.date) -> list
 def _report(note: str | None, recipient: str | None = None) -> Any:
     """What a person wrote to pass on or complete a task, as :class:`hazardlib.models.TracingReport`
     (ValidationFailed if too long)."""
-    from . import models  # here: the rules and reports that only read the tasks need no models
-
     return models.validate(models.TracingReport, {"note": note, "recipient": recipient})
 
 
 def _noted(task: dict[str, Any], *entries: str | None) -> str | None:
     """The task's 办理情况 with ``entries`` added after what it holds (the last is the person's own note);
     ValidationFailed when the whole is longer than :class:`hazardlib.models.TracingReport` allows."""
-    from . import models
-
     whole = "；".join(x for x in (task["note"], *entries) if x) or None
     limit = models.max_chars(models.TracingReport, "note")
     if whole is not None and limit is not None and len(whole) > limit:

@@ -302,8 +302,8 @@ def test_an_imported_sheet_of_anything_gives_rows_or_located_chinese_findings(tm
     Chinese."""
     import csv
 
-    from hazardlib.intake.columns import KINDS
     from hazardlib.intake.importer import import_file
+    from hazardlib.intake.kinds import KINDS
     from hazardlib.intake.safety import FileRefused
     from hazardlib.store import open_store
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import ipywidgets as widgets
 
-from ..intake import KINDS, TEMPLATE_KINDS, import_file, write_template
+from ..intake import KINDS, TEMPLATE_KINDS, import_file, write_findings, write_template
 from ..intake.report import FINDING_COLUMNS
 from ..reports import REPORTS
 from .base import App
@@ -197,7 +197,7 @@ class ExportApp(App):
             )
             findings_link = ""
             if report.findings:
-                out = report.write_findings(Path(tmp) / "findings.xlsx")
+                out = write_findings([report], Path(tmp) / "findings.xlsx")
                 findings_link = download_link(
                     out.read_bytes(),
                     safe_name(f"{Path(name).stem}_问题清单.xlsx"),

@@ -203,7 +203,7 @@ def write_batch(url: str, user: str, enterprise_ids: Sequence[int], tag: str, n:
 def inspection_csv(path: Path, county: str, serials: Sequence[int], tag: str, n: int, start: dt.date) -> Path:
     """A CSV file of ``n`` inspections of the enterprises with these serials (as a county clerk would
     type it: names, credit codes, Chinese labels), each noted with ``tag``."""
-    from ..intake.columns import KINDS
+    from ..intake.kinds import KINDS
 
     headers = {c.key: c.header for c in KINDS["inspections"].columns}
     cols = ("enterprise_name", "uscc", "inspection_date", "field", "sub_product_code", "note")
