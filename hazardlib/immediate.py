@@ -217,7 +217,7 @@ FEED_COLUMNS = ["id", "county_code", "kind", "record_table", "record_id", "summa
 
 
 def _feed_frame(rows: Sequence[Any]) -> pd.DataFrame:
-    import pandas as pd  # here, not at the top: the tracker imports this module before its first table
+    import pandas as pd  # noqa: PLC0415 -- optional heavy: the tracker imports this module before its first table
 
     frame = pd.DataFrame([dict(r) for r in rows], columns=FEED_COLUMNS)
     regions = load_regions()

@@ -302,7 +302,7 @@ def county_progress(
     stocks (coverage, close-out rate, open and overdue hazards, on track) taken at its last day or at
     ``as_of`` if earlier. Column definitions: docs/rules.md “进度指标”.
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 -- optional heavy: the tracker's first table draws without it
 
     return pd.DataFrame(county_progress_rows(store, as_of, county, stage))
 
@@ -354,7 +354,7 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
     reason column says, in Chinese, what earned the points. Columns: rank, enterprise_id, uscc, name,
     field, score, reason, inspected (already inspected this campaign), and one column per factor.
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 -- optional heavy: the tracker's first table draws without it
 
     campaign = campaign_at(as_of)
     weights = {**DEFAULT_WEIGHTS, **dict(campaign.parameters.get("proposal_weights", {}))}
@@ -505,7 +505,7 @@ def open_hazards(store: Store, as_of: dt.date, county: str | None = None) -> pd.
     Columns: hazard_id, county_code, county_name, enterprise_id, enterprise, campaign_year, kind, grade,
     grade_label, sub_product_code, found_date, state, state_label, deadline, overdue.
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 -- optional heavy: the tracker's first table draws without it
 
     led = ledger_at(as_of)
     codes = _codes(store, county)

@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from hazardlib import models, records, schema
 from hazardlib.cli import main
+from hazardlib.cli.intake_cmd import ProgressBar
 from hazardlib.intake import Limits, import_file, write_findings
 
 from .conftest import make_uscc
@@ -249,8 +250,6 @@ def test_the_same_file_saved_by_an_office_program_reads_the_same(known, tmp_path
 
 
 def test_the_import_command_feeds_a_progress_bar_from_the_importer(known, tmp_path):
-    from hazardlib.cli.intake_cmd import ProgressBar
-
     bar = ProgressBar("检查.xlsx")
     report = import_file(known, messy_book(tmp_path / "检查.xlsx"), today=TODAY, progress=bar)
     read = sum(report.rows.values()) + report.blank_rows

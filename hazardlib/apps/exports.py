@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import ipywidgets as widgets
 
+from ..exports import export
 from ..intake import KINDS, TEMPLATE_KINDS, import_file, write_findings, write_template
 from ..intake.report import FINDING_COLUMNS
 from ..reports import REPORTS
@@ -130,8 +131,6 @@ class ExportApp(App):
         if day > self.as_of:
             self.export_fields["day"].set_error(f"不能晚于今天（{self.as_of.isoformat()}）")
             return
-        from ..exports import export
-
         name, fmt, county = self.report_pick.value, self.format_pick.value, self.county_pick.value
         file_name = self.file_name(name, fmt, county, day)
         with self.working(f"正在生成“{file_name}”……"), tempfile.TemporaryDirectory() as tmp:

@@ -20,6 +20,7 @@ from .. import ledger, models, schema, vocab
 from ..catalogue import load_catalogue
 from ..checklists import load_problems
 from ..errors import CalendarOutOfRange, NotFound, OutOfScope, ValidationFailed
+from ..rules import RULES, run_all
 from ..store import Store
 from .base import App
 from .forms import text_box
@@ -336,13 +337,9 @@ class LedgerApp(App):
 
     @functools.cached_property
     def _rule_findings(self) -> list[Any]:
-        from ..rules import run_all
-
         return run_all(self.store, self.as_of)
 
     def _show_findings(self, h: dict[str, Any]) -> None:
-        from ..rules import RULES
-
         mine = [
             f
             for f in self._rule_findings

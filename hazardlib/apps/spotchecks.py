@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import models, records, schema, tracing, vocab
 from ..errors import ValidationFailed
+from ..rules import RULES, run_all
 from ..store import PREFECTURE_CODE
 from .base import App
 from .casework import findings_html, page_of, verify_signal
@@ -52,13 +53,9 @@ class SpotCheckApp(App):
 
     @functools.cached_property
     def rule_findings(self) -> list[Any]:
-        from ..rules import run_all
-
         return run_all(self.store, self.as_of)
 
     def findings_of(self, measure: str) -> list[Any]:
-        from ..rules import RULES
-
         return [f for f in self.rule_findings if MEASURES[measure] in RULES[f.rule].measure]
 
     def _refresh_findings(self) -> None:
