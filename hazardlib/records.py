@@ -22,6 +22,7 @@ Every function takes an open :class:`~hazardlib.store.Tx`, so a caller decides w
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -214,6 +215,30 @@ def save_enforcement_case(tx: Tx, c: models.EnforcementCase) -> tuple[int, Outco
 def save_risk_signal(tx: Tx, s: models.RiskSignal) -> tuple[int, Outcome]:
     """Record a risk signal received from monitoring."""
     return upsert(tx, schema.risk_signals, ("county_code", "received_date", "description"), s.row())
+
+
+SIGNAL_KEYS = (
+    "county_code", "campaign_year", "received_date", "source", "description", "enterprise_id", "sub_product_code",
+)  # fmt: skip
+
+
+def verify_signal(tx: Tx, signal_id: int, outcome: str, day: dt.date, *, today: dt.date) -> Outcome:
+    """Record the verification of risk signal ``signal_id`` (confirmed or dismissed, on ``day``) in the
+    caller's transaction; returns the outcome of the save.
+
+    The signal is read in the same transaction and goes through :class:`hazardlib.models.RiskSignal`
+    again, so the date rules of every record apply; a day before the signal was received is refused
+    (ValidationFailed naming 核查日期). NotFound for a signal the session cannot see (another county's).
+    """
+    row = tx.store.get(schema.risk_signals, signal_id, tx.conn)
+    if day < row["received_date"]:
+        message = f"核查日期 {day} 早于收到日期 {row['received_date']}"
+        raise ValidationFailed([Finding("date_order", message, field="核查日期", value=day)])
+    data = {k: row[k] for k in SIGNAL_KEYS if row[k] is not None}
+    record = models.validate(
+        models.RiskSignal, {**data, "verification": outcome, "verified_date": day}, today=today
+    )
+    return save_risk_signal(tx, record)[1]
 
 
 def save_help(tx: Tx, h: models.HelpRecord) -> tuple[int, Outcome]:

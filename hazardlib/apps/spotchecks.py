@@ -19,7 +19,7 @@ from ..errors import ValidationFailed
 from ..rules import RULES, run_all
 from ..store import PREFECTURE_CODE
 from .base import App
-from .casework import findings_html, page_of, verify_signal
+from .casework import findings_html, page_of
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec, text_box
 from .tables import PagedTable
@@ -394,9 +394,10 @@ class SpotCheckApp(App):
         if self.signal_pick.value is None or self.signal_outcome.value is None:
             self.say("请先选择风险信息和核查结论。", "warn")
             return
-        verify_signal(
-            self.store, int(self.signal_pick.value), self.signal_outcome.value, self.as_of, today=self.as_of
-        )
+        with self.store.transaction(self.transaction_context("风险信息核查")) as tx:
+            records.verify_signal(
+                tx, int(self.signal_pick.value), self.signal_outcome.value, self.as_of, today=self.as_of
+            )
         self.say(f"已登记核查结论：{vocab.SIGNAL_STATE.label(self.signal_outcome.value)}。", "ok")
         self._refresh_signals()
         self._refresh_findings()
