@@ -187,6 +187,15 @@ def load_campaign(year: int, data_dir: str | os.PathLike[str] | None = None) -> 
     return _load(int(year), resolve(data_dir))
 
 
+def has_campaign(day: date) -> bool:
+    """Whether the year of ``day`` has a campaign (a record of another year is history)."""
+    try:
+        campaign_at(day)
+    except CampaignNotFound:
+        return False
+    return True
+
+
 def campaign_at(day: date) -> Campaign:
     """The campaign ``day`` belongs to; CampaignNotFound (Chinese message) for a year without one.
 

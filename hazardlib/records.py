@@ -29,10 +29,12 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from . import models, schema
+from .campaign import has_campaign
 from .errors import Finding, NotFound, ValidationFailed
 from .immediate import raise_for_case, raise_for_hazard
 from .ledger import append_event, register_self_reported_risk
 from .store import Store, Tx
+from .tracing import open_tracing_tasks
 
 Outcome = Literal["inserted", "updated", "unchanged"]
 _META = {"id", "created_at", "created_by", "updated_at", "updated_by", "version"}
@@ -191,16 +193,24 @@ def save_interview(tx: Tx, i: models.Interview) -> tuple[int, Outcome]:
     return upsert(tx, schema.interviews, ("enterprise_id", "held_date"), _owned(tx, i.row()))
 
 
-def save_spot_check(tx: Tx, s: models.SpotCheck) -> tuple[int, Outcome]:
+def save_spot_check(tx: Tx, s: models.SpotCheck, *, trace: bool = False) -> tuple[int, Outcome]:
     """Record a spot-check batch, keyed by its batch number.
 
     It belongs to the county of the sampled enterprise where that is in the store, else to the sampling
-    county.
+    county. With ``trace`` (the form and the import), an unqualified batch that names its producer or
+    seller gets its two-way tracing tasks (:func:`hazardlib.tracing.open_tracing_tasks`, dated the
+    sample date) in the same transaction: the batch is never stored without them. A batch of a year
+    without a campaign, or one naming no party, is stored as it is; the rule ``two_way_tracing`` still
+    lists any unqualified batch without tasks.
     """
     row = s.row()
     owner = row.get("enterprise_id") or row.get("seller_id") or row.get("producer_id")
     row["county_code"] = enterprise_county(tx, owner) if owner else row["sampled_by_county"]
-    return upsert(tx, schema.spot_checks, ("batch_no",), row)
+    sid, outcome = upsert(tx, schema.spot_checks, ("batch_no",), row)
+    named = any(row.get(f"{role}_{k}") for role in ("producer", "seller") for k in ("id", "name", "uscc"))
+    if trace and s.result == "unqualified" and named and has_campaign(s.sample_date):
+        open_tracing_tasks(tx, sid, s.sample_date)
+    return sid, outcome
 
 
 def save_enforcement_case(tx: Tx, c: models.EnforcementCase) -> tuple[int, Outcome]:

@@ -189,11 +189,13 @@ class SpotCheckApp(App):
         if record is None:
             return
         with self.store.transaction(self.transaction_context("监督抽查")) as tx:
-            sid, outcome = records.save_spot_check(tx, record)
+            sid, outcome = records.save_spot_check(tx, record, trace=True)
+            tasks = len(tracing.tasks_of(tx.conn, sid))
         text = f"抽样单 {record.batch_no} {OUTCOME_TEXT[outcome]}。"
         if record.result == "unqualified":
-            made = tracing.create_tracing_tasks(self.store, sid, record.sample_date)
-            text += f"已发起双向追查任务 {len(made)} 项。" if made else "双向追查任务此前已发起。"
+            text += (
+                f"已发起双向追查任务 {tasks} 项。" if tasks else "未写明生产单位或销售单位，未发起双向追查。"
+            )
         self.say(text, "ok")
         self.spot_table.refresh(first_page=True)
         self._follow_up_choices()
