@@ -40,6 +40,10 @@ from typing import Annotated, Any, BinaryIO, Literal
 
 import pydantic
 import sqlalchemy as sa
+from alembic import command
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 
 from . import schema
@@ -257,8 +261,6 @@ def _snapshot(store: Store) -> Iterator[_Snapshot]:
 
 
 def _revision(conn: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -620,9 +622,6 @@ def restore(
 
 
 def _known_revision(store: Store, revision: str) -> None:
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
-
     try:
         found = ScriptDirectory.from_config(store.alembic_config()).get_revision(revision)
     except CommandError:
@@ -648,8 +647,6 @@ def _clear(conn: Connection, also: set[str]) -> None:
 
 
 def _migrate(store: Store, conn: Connection, revision: str) -> None:
-    from alembic import command
-
     cfg = store.alembic_config()
     cfg.attributes["connection"] = conn
     command.upgrade(cfg, revision)

@@ -187,6 +187,23 @@ def load_campaign(year: int, data_dir: str | os.PathLike[str] | None = None) -> 
     return _load(int(year), resolve(data_dir))
 
 
+def has_campaign(day: date) -> bool:
+    """Whether the year of ``day`` has a campaign (a record of another year is history)."""
+    try:
+        campaign_at(day)
+    except CampaignNotFound:
+        return False
+    return True
+
+
+def campaign_at(day: date) -> Campaign:
+    """The campaign ``day`` belongs to; CampaignNotFound (Chinese message) for a year without one.
+
+    Here with the campaign files (the bottom layer) so that the ledger, the immediate reports, tracing,
+    the rules and the tracker all read it without importing one another."""
+    return load_campaign(campaign_year_of(day))
+
+
 @functools.lru_cache(maxsize=16)
 def _load(year: int, folder: Path) -> Campaign:
     path = folder / "campaigns" / f"campaign-{year}.toml"

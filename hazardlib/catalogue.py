@@ -12,14 +12,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
+from hazardlib.campaign import Campaign, available_years, load_campaign
 from hazardlib.datafiles import resolve
 from hazardlib.errors import Finding, UnknownProduct, ValidationFailed
 from hazardlib.regions import Regions, load_regions
-
-if TYPE_CHECKING:
-    from hazardlib.campaign import Campaign
 
 REGIMES = ("生产许可证", "CCC", "无")
 # 方案：对其他实施工业产品生产许可证管理、强制性产品认证管理，以及……实施强制性国家标准的重点工业产品开展隐患排查治理。
@@ -215,8 +212,6 @@ def load_catalogue_with_county_products(data_dir: str | os.PathLike[str] | None 
 
 @functools.lru_cache(maxsize=8)
 def _with_county_products(folder: Path) -> Catalogue:
-    from .campaign import available_years, load_campaign
-
     catalogue = _load(folder)
     for year in available_years(folder):
         campaign = load_campaign(year, folder)

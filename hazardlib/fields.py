@@ -22,7 +22,10 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 from stdnum.exceptions import ValidationError as _SE
 
 from . import vocab
+from .catalogue import load_catalogue_with_county_products
+from .checklists import load_problems
 from .datafiles import data_dir
+from .regions import load_regions
 
 LICENCE_RE = re.compile(r"^(?:[（(][\u4e00-\u9fff][)）])?XK\d{2}-\d{3}-\d{5}$")
 CCC_RE = re.compile(r"^\d{16}$")
@@ -142,8 +145,6 @@ def check_county(value: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _county(value: str, folder: Path) -> str:
-    from .regions import load_regions
-
     code = vocab.clean_text(value)
     regions = load_regions(folder)
     if regions.is_county(code):
@@ -161,8 +162,6 @@ def check_sub_product(value: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _sub_product(value: str, folder: Path) -> str:
-    from .catalogue import load_catalogue_with_county_products
-
     code = vocab.clean_text(value)
     cat = load_catalogue_with_county_products(folder)
     if code in cat.sub_products:
@@ -175,8 +174,6 @@ def _sub_product(value: str, folder: Path) -> str:
 
 def category_of(sub_product_code: str) -> str:
     """The category of a checked sub-product code (“01” for 01-01, “C01” for a 都匀市 addition C522701-01)."""
-    from .catalogue import load_catalogue_with_county_products
-
     return load_catalogue_with_county_products().sub_product(sub_product_code).category_code
 
 
@@ -187,9 +184,6 @@ def other_county_product(codes: list[str], county_code: str) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def _other_county_product(codes: tuple[str, ...], county_code: str, folder: Path) -> str | None:
-    from .catalogue import load_catalogue_with_county_products
-    from .regions import load_regions
-
     cat, regions = load_catalogue_with_county_products(folder), load_regions(folder)
     for code in codes:
         owner = cat.sub_product(code).county_code
@@ -208,8 +202,6 @@ def check_own_county_products(codes: list[str], county_code: str, field: str) ->
 
 
 def check_problem(value: str) -> str:
-    from .checklists import load_problems
-
     text = vocab.clean_text(str(value))
     for p in load_problems():
         if text in (p.code, p.name):

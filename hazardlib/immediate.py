@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from . import schema, vocab
+from .campaign import campaign_at
 from .errors import CampaignNotFound, HazardError
 from .regions import load_regions
 from .store import Store, Tx
@@ -56,8 +57,6 @@ def _start_of(day: dt.date | dt.datetime) -> dt.datetime:
 def report_hours(day: dt.date) -> int | None:
     """The campaign parameter ``immediate_report_hours`` for the campaign ``day`` belongs to (None for a
     year without a campaign: a record of such a year is history, not something to report now)."""
-    from .stages import campaign_at
-
     try:
         return int(campaign_at(day).parameter("immediate_report_hours"))
     except CampaignNotFound:
@@ -218,7 +217,7 @@ FEED_COLUMNS = ["id", "county_code", "kind", "record_table", "record_id", "summa
 
 
 def _feed_frame(rows: Sequence[Any]) -> pd.DataFrame:
-    import pandas as pd  # here, not at the top: the tracker imports this module before its first table
+    import pandas as pd  # noqa: PLC0415 -- optional heavy: the tracker imports this module before its first table
 
     frame = pd.DataFrame([dict(r) for r in rows], columns=FEED_COLUMNS)
     regions = load_regions()

@@ -41,6 +41,8 @@ from .errors import IllegalMove
 from .figures import is_closed as is_closed
 from .figures import is_open as is_open
 from .figures import is_overdue, ledger_at, mend_shape
+from .immediate import raise_for_hazard
+from .models import LedgerMove, category_of, validate
 from .store import Store, Tx
 
 H = schema.hazards
@@ -270,8 +272,6 @@ def append_event(
     The note is what :class:`hazardlib.models.LedgerMove` takes: ValidationFailed (说明 too long) otherwise,
     and nothing of the move stays, for the caller's transaction is rolled back.
     """
-    from .models import LedgerMove, validate  # here: the rules and reports reading the ledger need no models
-
     note = validate(LedgerMove, {"note": note}).note
     event_id = tx.insert(
         E,
@@ -307,9 +307,6 @@ def register_self_reported_risk(tx: Tx, self_check_id: int) -> int | None:
     An immediate-report item is raised for it. Returns the hazard id, or None when no major risk was
     reported.
     """
-    from .immediate import raise_for_hazard
-    from .models import category_of  # here: the dashboards that only read the ledger need no models
-
     s = schema.self_checks
     sc = tx.conn.execute(sa.select(s).where(s.c.id == self_check_id)).mappings().one()
     if not sc["major_risk_reported"]:

@@ -22,16 +22,19 @@ Every function takes an open :class:`~hazardlib.store.Tx`, so a caller decides w
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import sqlalchemy as sa
 
 from . import models, schema
+from .campaign import has_campaign
 from .errors import Finding, NotFound, ValidationFailed
 from .immediate import raise_for_case, raise_for_hazard
-from .ledger import append_event
+from .ledger import append_event, register_self_reported_risk
 from .store import Store, Tx
+from .tracing import open_tracing_tasks
 
 Outcome = Literal["inserted", "updated", "unchanged"]
 _META = {"id", "created_at", "created_by", "updated_at", "updated_by", "version"}
@@ -138,9 +141,7 @@ def save_self_check(tx: Tx, s: models.SelfCheck) -> tuple[int, Outcome]:
             tx.insert(t, {**item, "self_check_id": sid})
         if outcome == "unchanged":
             outcome = "updated"
-    from .ledger import register_self_reported_risk  # a reported major risk goes on the ledger
-
-    register_self_reported_risk(tx, sid)
+    register_self_reported_risk(tx, sid)  # a reported major risk goes on the ledger
     return sid, outcome
 
 
@@ -192,16 +193,24 @@ def save_interview(tx: Tx, i: models.Interview) -> tuple[int, Outcome]:
     return upsert(tx, schema.interviews, ("enterprise_id", "held_date"), _owned(tx, i.row()))
 
 
-def save_spot_check(tx: Tx, s: models.SpotCheck) -> tuple[int, Outcome]:
+def save_spot_check(tx: Tx, s: models.SpotCheck, *, trace: bool = False) -> tuple[int, Outcome]:
     """Record a spot-check batch, keyed by its batch number.
 
     It belongs to the county of the sampled enterprise where that is in the store, else to the sampling
-    county.
+    county. With ``trace`` (the form and the import), an unqualified batch that names its producer or
+    seller gets its two-way tracing tasks (:func:`hazardlib.tracing.open_tracing_tasks`, dated the
+    sample date) in the same transaction: the batch is never stored without them. A batch of a year
+    without a campaign, or one naming no party, is stored as it is; the rule ``two_way_tracing`` still
+    lists any unqualified batch without tasks.
     """
     row = s.row()
     owner = row.get("enterprise_id") or row.get("seller_id") or row.get("producer_id")
     row["county_code"] = enterprise_county(tx, owner) if owner else row["sampled_by_county"]
-    return upsert(tx, schema.spot_checks, ("batch_no",), row)
+    sid, outcome = upsert(tx, schema.spot_checks, ("batch_no",), row)
+    named = any(row.get(f"{role}_{k}") for role in ("producer", "seller") for k in ("id", "name", "uscc"))
+    if trace and s.result == "unqualified" and named and has_campaign(s.sample_date):
+        open_tracing_tasks(tx, sid, s.sample_date)
+    return sid, outcome
 
 
 def save_enforcement_case(tx: Tx, c: models.EnforcementCase) -> tuple[int, Outcome]:
@@ -216,6 +225,30 @@ def save_enforcement_case(tx: Tx, c: models.EnforcementCase) -> tuple[int, Outco
 def save_risk_signal(tx: Tx, s: models.RiskSignal) -> tuple[int, Outcome]:
     """Record a risk signal received from monitoring."""
     return upsert(tx, schema.risk_signals, ("county_code", "received_date", "description"), s.row())
+
+
+SIGNAL_KEYS = (
+    "county_code", "campaign_year", "received_date", "source", "description", "enterprise_id", "sub_product_code",
+)  # fmt: skip
+
+
+def verify_signal(tx: Tx, signal_id: int, outcome: str, day: dt.date, *, today: dt.date) -> Outcome:
+    """Record the verification of risk signal ``signal_id`` (confirmed or dismissed, on ``day``) in the
+    caller's transaction; returns the outcome of the save.
+
+    The signal is read in the same transaction and goes through :class:`hazardlib.models.RiskSignal`
+    again, so the date rules of every record apply; a day before the signal was received is refused
+    (ValidationFailed naming 核查日期). NotFound for a signal the session cannot see (another county's).
+    """
+    row = tx.store.get(schema.risk_signals, signal_id, tx.conn)
+    if day < row["received_date"]:
+        message = f"核查日期 {day} 早于收到日期 {row['received_date']}"
+        raise ValidationFailed([Finding("date_order", message, field="核查日期", value=day)])
+    data = {k: row[k] for k in SIGNAL_KEYS if row[k] is not None}
+    record = models.validate(
+        models.RiskSignal, {**data, "verification": outcome, "verified_date": day}, today=today
+    )
+    return save_risk_signal(tx, record)[1]
 
 
 def save_help(tx: Tx, h: models.HelpRecord) -> tuple[int, Outcome]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from . import schema, vocab
-from .campaign import Campaign, campaign_year_of, load_campaign
+from .campaign import Campaign, campaign_at
 from .figures import event_exists, is_closed, is_open, is_overdue, ledger_at
 from .regions import load_regions
 from .store import PREFECTURE_CODE, Store
@@ -34,11 +34,6 @@ LAGGING = {
     "coverage": "自查覆盖率 {value:.0%} 低于应达到的 {need:.0%}",
     "closure": "隐患销号率 {value:.0%} 低于应达到的 {need:.0%}",
 }
-
-
-def campaign_at(day: dt.date) -> Campaign:
-    """The campaign ``day`` belongs to; CampaignNotFound (Chinese message) for a year without one."""
-    return load_campaign(campaign_year_of(day))
 
 
 def stage_status(as_of: dt.date) -> dict[str, Any]:
@@ -307,7 +302,7 @@ def county_progress(
     stocks (coverage, close-out rate, open and overdue hazards, on track) taken at its last day or at
     ``as_of`` if earlier. Column definitions: docs/rules.md “进度指标”.
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 -- optional heavy: the tracker's first table draws without it
 
     return pd.DataFrame(county_progress_rows(store, as_of, county, stage))
 
@@ -359,7 +354,7 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
     reason column says, in Chinese, what earned the points. Columns: rank, enterprise_id, uscc, name,
     field, score, reason, inspected (already inspected this campaign), and one column per factor.
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 -- optional heavy: the tracker's first table draws without it
 
     campaign = campaign_at(as_of)
     weights = {**DEFAULT_WEIGHTS, **dict(campaign.parameters.get("proposal_weights", {}))}
@@ -510,7 +505,7 @@ def open_hazards(store: Store, as_of: dt.date, county: str | None = None) -> pd.
     Columns: hazard_id, county_code, county_name, enterprise_id, enterprise, campaign_year, kind, grade,
     grade_label, sub_product_code, found_date, state, state_label, deadline, overdue.
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415 -- optional heavy: the tracker's first table draws without it
 
     led = ledger_at(as_of)
     codes = _codes(store, county)

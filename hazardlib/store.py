@@ -180,8 +180,10 @@ class Store:
         self.engine = make_engine(self.url)
 
     # -- schema -------------------------------------------------------------------------------
+    # alembic (imported by the four methods below, not at the top): a dashboard opens a store on its first
+    # paint and never migrates it; importing alembic costs as much as the rest of this module.
     def alembic_config(self) -> Any:
-        from alembic.config import Config
+        from alembic.config import Config  # noqa: PLC0415 -- heavy, see above
 
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -190,13 +192,13 @@ class Store:
 
     def revision(self) -> str | None:
         """The schema revision the store is at (None for an empty store)."""
-        from alembic.runtime.migration import MigrationContext
+        from alembic.runtime.migration import MigrationContext  # noqa: PLC0415 -- heavy, see above
 
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head(self) -> str:
-        from alembic.script import ScriptDirectory
+        from alembic.script import ScriptDirectory  # noqa: PLC0415 -- heavy, see above
 
         head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
         assert head is not None
@@ -204,7 +206,7 @@ class Store:
 
     def upgrade(self) -> bool:
         """Create or upgrade the schema to the newest revision; True if anything changed."""
-        from alembic import command
+        from alembic import command  # noqa: PLC0415 -- heavy, see above
 
         if self.revision() == self.head():
             return False

@@ -21,10 +21,11 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from . import schema, vocab
+from . import models, schema, vocab
+from .campaign import campaign_at
 from .errors import Finding, HazardError, OutOfScope, ValidationFailed
 from .regions import load_regions
-from .store import PREFECTURE_CODE, Store
+from .store import PREFECTURE_CODE, Store, Tx
 
 T = schema.tracing_tasks
 S = schema.spot_checks
@@ -60,76 +61,83 @@ def party_county(conn: sa.Connection, enterprise_id: int | None, uscc: str | Non
     return PREFECTURE_CODE
 
 
+def tasks_of(conn: sa.Connection, spot_check_id: int) -> list[int]:
+    """The ids of the tracing tasks of a spot check."""
+    return list(conn.execute(sa.select(T.c.id).where(T.c.spot_check_id == spot_check_id)).scalars())
+
+
 def create_tracing_tasks(store: Store, spot_check_id: int, day: dt.date) -> list[int]:
-    """Create the tracing tasks of an unqualified spot check (one per named party); returns their ids.
+    """Create the tracing tasks of an unqualified spot check (one per named party) in a transaction of
+    their own; returns their ids. See :func:`open_tracing_tasks`."""
+    with store.transaction("发起双向追查") as tx:
+        return open_tracing_tasks(tx, spot_check_id, day)
+
+
+def open_tracing_tasks(tx: Tx, spot_check_id: int, day: dt.date) -> list[int]:
+    """Create the tracing tasks of an unqualified spot check (one per named party) on ``day``, in the
+    caller's transaction; returns their ids.
 
     Idempotent: a role that already has a task is left alone. Raises NotFound, OutOfScope (a county
-    may create tasks only for the checks it sampled or that concern it), or HazardError when the check
-    is not unqualified or names no party.
+    may create tasks only for the checks it sampled or that concern it), CampaignNotFound, or
+    HazardError when the check is not unqualified or names no party.
     """
-    from .stages import campaign_at
-
+    store = tx.store
     campaign = campaign_at(day)
-    with store.transaction("发起双向追查") as tx:
-        sc = store.get(S, spot_check_id, tx.conn)
-        if sc["result"] != "unqualified":
-            raise HazardError(
-                MESSAGES["not_unqualified"].format(
-                    batch=sc["batch_no"], result=vocab.SPOT_RESULT.label(sc["result"])
-                )
+    sc = store.get(S, spot_check_id, tx.conn)
+    if sc["result"] != "unqualified":
+        raise HazardError(
+            MESSAGES["not_unqualified"].format(
+                batch=sc["batch_no"], result=vocab.SPOT_RESULT.label(sc["result"])
             )
-        have = set(tx.conn.execute(sa.select(T.c.role).where(T.c.spot_check_id == spot_check_id)).scalars())
-        due = campaign.default_deadline(day)
-        made: list[int] = []
-        named = False
-        for role in ("producer", "seller"):
-            eid, name, uscc, region = (sc[f"{role}_{k}"] for k in ("id", "name", "uscc", "region"))
-            if eid is None and not name and not uscc:
-                continue
-            named = True
-            if role in have:
-                continue
-            if eid is not None and not name:
-                name = tx.conn.execute(
-                    sa.select(schema.enterprises.c.name).where(schema.enterprises.c.id == eid)
-                ).scalar()
-            made.append(
-                tx.insert(
-                    T,
-                    dict(
-                        spot_check_id=spot_check_id,
-                        campaign_year=sc["campaign_year"],
-                        role=role,
-                        from_county=sc["sampled_by_county"],
-                        to_county=party_county(tx.conn, eid, uscc, region),
-                        target_enterprise_id=eid,
-                        target_name=name,
-                        target_uscc=uscc,
-                        target_region=region,
-                        state="open",
-                        created_date=day,
-                        due=due,
-                    ),
-                )
+        )
+    have = set(tx.conn.execute(sa.select(T.c.role).where(T.c.spot_check_id == spot_check_id)).scalars())
+    due = campaign.default_deadline(day)
+    made: list[int] = []
+    named = False
+    for role in ("producer", "seller"):
+        eid, name, uscc, region = (sc[f"{role}_{k}"] for k in ("id", "name", "uscc", "region"))
+        if eid is None and not name and not uscc:
+            continue
+        named = True
+        if role in have:
+            continue
+        if eid is not None and not name:
+            name = tx.conn.execute(
+                sa.select(schema.enterprises.c.name).where(schema.enterprises.c.id == eid)
+            ).scalar()
+        made.append(
+            tx.insert(
+                T,
+                dict(
+                    spot_check_id=spot_check_id,
+                    campaign_year=sc["campaign_year"],
+                    role=role,
+                    from_county=sc["sampled_by_county"],
+                    to_county=party_county(tx.conn, eid, uscc, region),
+                    target_enterprise_id=eid,
+                    target_name=name,
+                    target_uscc=uscc,
+                    target_region=region,
+                    state="open",
+                    created_date=day,
+                    due=due,
+                ),
             )
-        if not named:
-            raise HazardError(MESSAGES["no_party"].format(batch=sc["batch_no"]))
-        return made
+        )
+    if not named:
+        raise HazardError(MESSAGES["no_party"].format(batch=sc["batch_no"]))
+    return made
 
 
 def _report(note: str | None, recipient: str | None = None) -> Any:
     """What a person wrote to pass on or complete a task, as :class:`hazardlib.models.TracingReport`
     (ValidationFailed if too long)."""
-    from . import models  # here: the rules and reports that only read the tasks need no models
-
     return models.validate(models.TracingReport, {"note": note, "recipient": recipient})
 
 
 def _noted(task: dict[str, Any], *entries: str | None) -> str | None:
     """The task's 办理情况 with ``entries`` added after what it holds (the last is the person's own note);
     ValidationFailed when the whole is longer than :class:`hazardlib.models.TracingReport` allows."""
-    from . import models
-
     whole = "；".join(x for x in (task["note"], *entries) if x) or None
     limit = models.max_chars(models.TracingReport, "note")
     if whole is not None and limit is not None and len(whole) > limit:

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from hazardlib import ledger, models, records
+from hazardlib.demo import generate
 from hazardlib.rules import RuleFinding, run_rule
-from hazardlib.store import Store
+from hazardlib.store import Store, open_store
 
 from .conftest import make_uscc
 
@@ -232,9 +233,6 @@ _DEMO: dict[str, str] = {}
 def demo_url(tmp_path_factory: Any) -> str:
     """The URL of a SQLite store holding the demo campaign (seed 7, scale 1), built once per test run."""
     if "url" not in _DEMO:
-        from hazardlib.demo import generate
-        from hazardlib.store import open_store
-
         path = tmp_path_factory.mktemp("demo") / "demo.db"
         store = open_store(f"sqlite:///{path}", user="演示数据生成器")
         generate(store, seed=7, scale=1.0, progress=False)

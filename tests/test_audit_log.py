@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
 import hazardlib
 from hazardlib import ledger, records, schema
@@ -144,8 +145,6 @@ def test_the_database_refuses_to_replace_an_entry_by_inserting_over_its_id(store
 
 def test_a_store_upgraded_from_before_the_replace_trigger_gets_it(tmp_path):
     """A SQLite store made at revision 0006 and upgraded refuses INSERT OR REPLACE like a new one."""
-    from alembic import command
-
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = Store(url, user="测试员")
     command.upgrade(old.alembic_config(), "0006")

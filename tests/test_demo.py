@@ -23,6 +23,7 @@ from hazardlib.demo import DemoExists, generate
 from hazardlib.demo.ids import org_code_check
 from hazardlib.demo.world import YEARS
 from hazardlib.ledger import allowed_moves, state_at
+from hazardlib.regions import load_regions
 from hazardlib.store import Store, open_store
 
 SMALL = 0.05
@@ -154,8 +155,6 @@ def test_every_county_category_state_document_result_and_channel_is_there(small)
 
 
 def schema_regions():
-    from hazardlib.regions import load_regions
-
     return load_regions().counties
 
 

@@ -17,13 +17,13 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.utils import get_column_letter
 
+from hazardlib.campaign import campaign_at
 from hazardlib.cli import main
 from hazardlib.exports import export
 from hazardlib.exports.forms import DEFINITIONS_SHEET, PLAN_GROUPS
 from hazardlib.exports.xlsx import MIN_PRINTED_PT, page_layout
 from hazardlib.reports import REPORTS
 from hazardlib.reports.extra import ordered_figures
-from hazardlib.stages import campaign_at
 from hazardlib.store import Store
 from tests.test_exports_xlsx import check_converts_to_pdf, soffice
 from tests.test_reports_results_list import AS_OF, hand_built

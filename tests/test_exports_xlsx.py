@@ -4,6 +4,7 @@ of the county rows, formats, print setup, and no cell a spreadsheet would evalua
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -14,9 +15,10 @@ import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from python_calamine import CalamineWorkbook
 
 from hazardlib import schema
-from hazardlib.exports import export, xlsx
+from hazardlib.exports import export, workbook, xlsx, xlsx_stream
 from hazardlib.exports.safety import FORMULA_STARTS, neutralise
 from hazardlib.reports import REPORTS, results_list
 from hazardlib.reports.definitions import COUNT_KEYS, FIGURES
@@ -114,8 +116,6 @@ def test_results_list_xlsx_is_an_official_form_with_totals_equal_to_the_county_r
 
 
 def test_results_list_xlsx_and_json_give_the_same_figures(campaign_store: Store, tmp_path: Path) -> None:
-    import json
-
     xlsx_path = export("results-list", campaign_store, AS_OF, None, None, tmp_path / "list.xlsx")
     json_rows = json.loads(
         export("results-list", campaign_store, AS_OF, None, None, tmp_path / "list.json").read_text()
@@ -160,8 +160,6 @@ def test_user_text_that_looks_like_a_formula_is_neutralised(campaign_store: Stor
 
 def test_text_that_looks_like_an_xml_escape_shows_as_typed(campaign_store: Store, tmp_path: Path) -> None:
     """In a workbook ``_x0041_`` stands for "A"; openpyxl does not escape it, so the small form does."""
-    from python_calamine import CalamineWorkbook
-
     typed = "批号_x0041_照录，_X00e9_ 也照录"
     with campaign_store.read() as conn:
         hazard_id = conn.execute(sa.select(sa.func.min(schema.hazards.c.id))).scalar_one()
@@ -188,8 +186,6 @@ def test_the_ledger_form_starts_with_the_hazard_id(campaign_store: Store, tmp_pa
 def test_large_ledgers_are_streamed_in_write_only_mode(
     campaign_store: Store, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from hazardlib.exports import xlsx_stream
-
     monkeypatch.setattr(xlsx, "WRITE_ONLY_ROWS", 5)
     created: list[bool] = []
     real = xlsx_stream.xlsxwriter.Workbook
@@ -216,7 +212,7 @@ def test_a_sheet_longer_than_the_row_limit_continues_on_another_sheet(
     sheet = xlsx.Sheet(
         "清单", "测试清单", [xlsx.Column("n", "数量（项）", None, "int"), xlsx.Column("name", "名称")], rows
     )
-    path = xlsx.write_workbook(
+    path = workbook.write_workbook(
         tmp_path / "long.xlsx", [sheet], xlsx.Heading("测试单位", dt.date(2024, 8, 20)), write_only=True
     )
     wb = openpyxl.load_workbook(path)

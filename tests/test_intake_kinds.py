@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from hazardlib import ledger, models, records, schema
 from hazardlib.intake import import_file, write_template
+from hazardlib.rules import run_all
 from hazardlib.store import Store
 
 from .conftest import make_uscc
@@ -276,6 +277,36 @@ def test_spot_check_parties_in_the_store_are_linked_and_the_others_kept_by_name(
         seller = records.enterprise_id_by_uscc(conn, FUQUAN)
     assert got[0] == ("B-1", seller, None, "外省帽业公司", seller, None, "522702")
     assert got[1][5] is not None
+
+
+@pytest.mark.engines
+def test_an_imported_unqualified_batch_gets_its_tracing_tasks_in_the_same_transaction(two, tmp_path):
+    """The import saves a spot check through records.save_spot_check as the form does: an unqualified
+    batch and its two-way tracing tasks are written together (a dry run writes neither), so the rule
+    that asks for them has nothing to say."""
+    # fmt: off
+    rows = [
+        SPOT,
+        ["B-1", "福泉市", "2024-07-10", "安全帽", "销售门店", "不合格", "外省帽业公司", None, "浙江省", "福泉市乙五金经营部", FUQUAN, None],
+        ["B-2", "福泉市", "2024-08-10", "安全帽", "门店", "合格", "外省帽业公司", None, "浙江省", "福泉市乙五金经营部", FUQUAN, None],
+    ]
+    # fmt: on
+    path = write_sheet(tmp_path / "抽查.xlsx", rows)
+    assert import_file(two, path, dry_run=True, today=TODAY).inserted == 2
+    assert count_rows(two, schema.tracing_tasks) == 0
+    report = import_file(two, path, today=TODAY)
+    assert report.inserted == 2
+    t, a = schema.tracing_tasks, schema.audit_log
+    with two.read() as conn:
+        tasks = conn.execute(sa.select(t.c.role, t.c.to_county, t.c.created_date).order_by(t.c.role)).all()
+        contexts = {
+            r.table_name: r.context
+            for r in conn.execute(sa.select(a.c.table_name, a.c.context).where(a.c.action == "insert"))
+        }
+    assert tasks == [("producer", "522700", D(2024, 7, 10)), ("seller", "522702", D(2024, 7, 10))]
+    assert contexts["tracing_tasks"] == contexts["spot_checks"]
+    findings = run_all(two, D(2024, 9, 1))
+    assert not [f for f in findings if f.rule == "two_way_tracing"]
 
 
 # -- choosing the kind ----------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from openpyxl import Workbook, load_workbook
 
 from hazardlib import models, records, schema
 from hazardlib.cli import main
-from hazardlib.intake import Limits, import_file
+from hazardlib.cli.intake_cmd import ProgressBar
+from hazardlib.intake import Limits, import_file, write_findings
 
 from .conftest import make_uscc
 from .intake_support import TODAY, contents, write_sheet
@@ -174,7 +175,7 @@ def test_csv_in_utf8_with_or_without_bom_and_in_gb18030_reads_the_same(known, tm
 
 def test_the_findings_workbook_shows_each_bad_cell_in_red_with_its_reason(known, tmp_path):
     report = import_file(known, messy_book(tmp_path / "检查.xlsx"), today=TODAY)
-    out = report.write_findings(tmp_path / "问题.xlsx")
+    out = write_findings([report], tmp_path / "问题.xlsx")
     book = load_workbook(out)
     listed = list(book["问题清单"].iter_rows(min_row=2, values_only=True))
     assert {(r[2], r[3]) for r in listed if r[6].startswith("错误")} == BAD
@@ -194,7 +195,7 @@ def test_the_findings_workbook_shows_each_bad_cell_in_red_with_its_reason(known,
 
 def test_the_corrected_findings_sheet_imports_back(known, tmp_path):
     report = import_file(known, messy_book(tmp_path / "检查.xlsx"), today=TODAY)
-    out = report.write_findings(tmp_path / "问题.xlsx")
+    out = write_findings([report], tmp_path / "问题.xlsx")
     book = load_workbook(out)
     copy = book["待改-7月检查"]
     header = [c.value for c in copy[1]]
@@ -249,8 +250,6 @@ def test_the_same_file_saved_by_an_office_program_reads_the_same(known, tmp_path
 
 
 def test_the_import_command_feeds_a_progress_bar_from_the_importer(known, tmp_path):
-    from hazardlib.cli.intake_cmd import ProgressBar
-
     bar = ProgressBar("检查.xlsx")
     report = import_file(known, messy_book(tmp_path / "检查.xlsx"), today=TODAY, progress=bar)
     read = sum(report.rows.values()) + report.blank_rows

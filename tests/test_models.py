@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from hazardlib import models
+from hazardlib import models, vocab
 from hazardlib.errors import ValidationFailed
 
 from .conftest import make_uscc
@@ -146,8 +146,6 @@ def test_unknown_product_is_refused():
 
 
 def test_free_text_keeps_chinese_punctuation_and_names_take_the_licence_brackets():
-    from hazardlib import vocab
-
     assert (
         vocab.clean_text("  进货渠道多，存在（假冒）风险：ＡＢ１２　") == "进货渠道多，存在（假冒）风险：AB12"
     )

@@ -4,6 +4,7 @@ reason in Chinese. More than 10,000 generated inputs in all (see BUDGET)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 import typing
@@ -19,6 +20,10 @@ from hazardlib import models, vocab
 from hazardlib.devtools.workload import make_uscc
 from hazardlib.errors import ValidationFailed
 from hazardlib.intake import normalise
+from hazardlib.intake.importer import import_file
+from hazardlib.intake.kinds import KINDS
+from hazardlib.intake.safety import FileRefused
+from hazardlib.store import open_store
 
 TODAY = dt.date(2024, 9, 15)
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -300,13 +305,6 @@ def test_an_imported_sheet_of_anything_gives_rows_or_located_chinese_findings(tm
     """The importer, fed rows of generated cells under its own headers (written to a real CSV file, imported
     as a dry run): it never crashes, and every refused row has findings naming its row and column in
     Chinese."""
-    import csv
-
-    from hazardlib.intake.columns import KINDS
-    from hazardlib.intake.importer import import_file
-    from hazardlib.intake.safety import FileRefused
-    from hazardlib.store import open_store
-
     base = tmp_path_factory.mktemp("imports")
     store = open_store(f"sqlite:///{base / 'store.db'}", user="测试员")
     printable = st.one_of(cells, st.sampled_from(WORDS)).map(lambda v: "" if v is None else str(v)[:200])

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from hazardlib import vocab
 from hazardlib.demo import generate
-from hazardlib.exports import export, xlsx
+from hazardlib.exports import export, workbook, xlsx
 from hazardlib.exports.forms import TABLES, sheet_for
 from hazardlib.exports.tabular import write_csv, write_json_rows
 from hazardlib.ledger import E
@@ -114,7 +114,9 @@ def test_ledger_exports_streamed_in_chunks_are_the_files_of_the_whole_frame(
         spec = TABLES[name]
         frame = spec.build(demo_store, scope)
         assert len(frame) > 20 or name == "overdue"  # the short list is written as the small form
-        whole = xlsx.write_workbook(tmp_path / f"{name}-whole.xlsx", [sheet_for(name, frame, scope)], heading)
+        whole = workbook.write_workbook(
+            tmp_path / f"{name}-whole.xlsx", [sheet_for(name, frame, scope)], heading
+        )
         streamed = export(
             name, demo_store, AS_OF, None, "xlsx", tmp_path / f"{name}.xlsx", preparer=demo_store.user
         )

@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from hazardlib import ledger, models, records, schema
+from hazardlib.exports import export
 from hazardlib.reports import results_list
 from hazardlib.reports.definitions import COUNT_KEYS, FIGURE_KEYS, FIGURES, RATE_KEYS
 from hazardlib.store import Store, open_store
@@ -439,8 +440,6 @@ def test_results_list_for_a_county_session_shows_only_that_county(campaign_store
 
 
 def test_results_list_json_is_a_list_of_rows_with_string_codes(campaign_store: Store, tmp_path: Any) -> None:
-    from hazardlib.exports import export
-
     path = export("results-list", campaign_store, AS_OF, None, "json", tmp_path / "list.json")
     rows = json.loads(path.read_text(encoding="utf-8"))
     assert isinstance(rows, list) and len(rows) == 13

@@ -25,6 +25,7 @@ from .. import schema
 from ..campaign import Campaign, load_campaign
 from ..catalogue import load_catalogue
 from ..errors import Finding, HazardError, ValidationFailed
+from ..figures import is_open, ledger_at
 from ..regions import Regions, load_regions
 from ..store import PREFECTURE_CODE, Store
 from .session import Session, configure_logging, login_required
@@ -152,8 +153,6 @@ class App(abc.ABC):
 
     def overview(self) -> dict[str, int]:
         """A few counts of the session's county (or the prefecture) as they stood on the as-of date."""
-        from ..ledger import is_open, ledger_at
-
         e, s, h = schema.enterprises, schema.self_checks, schema.hazards
         led = ledger_at(self.as_of)
         open_stmt = (

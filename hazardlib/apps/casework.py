@@ -3,15 +3,13 @@ at a time, and the rules' findings of one measure of the plan."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
-from .. import models, records, schema
-from ..errors import Finding, ValidationFailed
+from .. import schema
 from ..store import Store
 from .ui import esc, fmt_date
 
@@ -57,36 +55,3 @@ def findings_html(findings: Sequence[Any], empty: str = "规则未提示需要�
         f'<div class="hz-note">另有 {len(findings) - limit} 项未列出。</div>' if len(findings) > limit else ""
     )
     return f'<ul class="hz-findings">{items}</ul>{more}'
-
-
-def verify_signal(store: Store, signal_id: int, outcome: str, day: dt.date, *, today: dt.date) -> str:
-    """Record the verification of a risk signal (confirmed or dismissed, on ``day``); returns the outcome
-    of the save. Goes through the RiskSignal model, so the date rules of every record apply."""
-    t = schema.risk_signals
-    row = store.get(t, signal_id)
-    keys = (
-        "county_code",
-        "campaign_year",
-        "received_date",
-        "source",
-        "description",
-        "enterprise_id",
-        "sub_product_code",
-    )
-    if day < row["received_date"]:
-        raise ValidationFailed(
-            [
-                Finding(
-                    "date_order",
-                    f"核查日期 {day} 早于收到日期 {row['received_date']}",
-                    field="核查日期",
-                    value=day,
-                )
-            ]
-        )
-    data = {k: row[k] for k in keys if row[k] is not None}
-    record = models.validate(
-        models.RiskSignal, {**data, "verification": outcome, "verified_date": day}, today=today
-    )
-    with store.transaction("看板·抽查与处置：风险信息核查") as tx:
-        return records.save_risk_signal(tx, record)[1]

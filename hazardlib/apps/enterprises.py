@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import sqlalchemy as sa
+from pydantic_core import PydanticCustomError
 
 from .. import models, records, schema, vocab
 from ..store import Store
@@ -43,8 +44,6 @@ def find_enterprises(store: Store, text: str, *, limit: int = SEARCH_LIMIT) -> l
 
 def uscc_problem(text: str) -> str | None:
     """The Chinese reason why ``text``, written like a 统一社会信用代码, is not a valid one (None if valid)."""
-    from pydantic_core import PydanticCustomError
-
     try:
         models.check_uscc(text)
     except PydanticCustomError as exc:

@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 
 import ipywidgets as widgets
 
-from ..intake import KINDS, TEMPLATE_KINDS, import_file, write_template
+from ..exports import export
+from ..intake import KINDS, TEMPLATE_KINDS, import_file, write_findings, write_template
 from ..intake.report import FINDING_COLUMNS
 from ..reports import REPORTS
 from .base import App
@@ -130,8 +131,6 @@ class ExportApp(App):
         if day > self.as_of:
             self.export_fields["day"].set_error(f"不能晚于今天（{self.as_of.isoformat()}）")
             return
-        from ..exports import export
-
         name, fmt, county = self.report_pick.value, self.format_pick.value, self.county_pick.value
         file_name = self.file_name(name, fmt, county, day)
         with self.working(f"正在生成“{file_name}”……"), tempfile.TemporaryDirectory() as tmp:
@@ -197,7 +196,7 @@ class ExportApp(App):
             )
             findings_link = ""
             if report.findings:
-                out = report.write_findings(Path(tmp) / "findings.xlsx")
+                out = write_findings([report], Path(tmp) / "findings.xlsx")
                 findings_link = download_link(
                     out.read_bytes(),
                     safe_name(f"{Path(name).stem}_问题清单.xlsx"),

@@ -20,6 +20,7 @@ from .. import ledger, models, schema, vocab
 from ..catalogue import load_catalogue
 from ..checklists import load_problems
 from ..errors import CalendarOutOfRange, NotFound, OutOfScope, ValidationFailed
+from ..rules import RULES, run_all
 from ..store import Store
 from .base import App
 from .forms import text_box
@@ -83,42 +84,6 @@ def _conditions(store: Store, led: Any, flt: LedgerFilter, as_of: dt.date) -> li
     return conds
 
 
-def moves_after(store: Store, as_of: dt.date) -> bool:
-    """Whether any move on the ledger is dated after ``as_of``."""
-    with store.read() as conn:
-        last = conn.execute(sa.select(sa.func.max(ledger.E.c.event_date))).scalar()
-    return last is not None and last > as_of
-
-
-def ledger_source(as_of: dt.date, rebuild: bool) -> Any:
-    """The ledger at ``as_of`` as a subquery with the columns of :func:`hazardlib.ledger.ledger_at`.
-
-    When no move is dated after ``as_of`` the hazards table holds each state at ``as_of`` already, and is
-    read directly (with its indexes: fast on a million hazards); otherwise every state is rebuilt from
-    the events (``rebuild``).
-    """
-    if rebuild:
-        return ledger.ledger_at(as_of)
-    cols = [H.c[name] for name in LEDGER_COLUMNS]
-    return sa.select(*cols).where(H.c.found_date <= as_of).subquery("ledger")
-
-
-LEDGER_COLUMNS = (
-    "id",
-    "enterprise_id",
-    "county_code",
-    "campaign_year",
-    "kind",
-    "grade",
-    "problem_code",
-    "category_code",
-    "sub_product_code",
-    "found_date",
-    "state",
-    "deadline",
-)
-
-
 def ledger_page(
     store: Store,
     as_of: dt.date,
@@ -126,15 +91,15 @@ def ledger_page(
     *,
     offset: int = 0,
     limit: int = 50,
-    rebuild: bool | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """One page of the ledger as it stood at ``as_of`` (the session's county only), and the total count.
 
-    ``rebuild`` says whether moves dated after ``as_of`` exist (None: find out, see :func:`ledger_source`).
+    The states are the ledger's own (:func:`hazardlib.figures.ledger_at`, rebuilt from the moves), never
+    the state cached on the ``hazards`` row: the page and the figures cannot tell two stories.
     Columns: id, county_code, enterprise, kind, grade, problem_code, sub_product_code, found_date, state,
     deadline, overdue.
     """
-    led = ledger_source(as_of, moves_after(store, as_of) if rebuild is None else rebuild)
+    led = ledger.ledger_at(as_of)
     joined = led.join(ENT, ENT.c.id == led.c.enterprise_id)
     conds = _conditions(store, led, flt, as_of)
     overdue = sa.case((ledger.is_overdue(led, as_of), True), else_=False).label("overdue")
@@ -209,7 +174,6 @@ class LedgerApp(App):
 
     def build(self) -> widgets.Widget:
         self.hazard: dict[str, Any] | None = None
-        self._rebuild: bool | None = None
         self.problems = {p.code: p.name for p in load_problems()}
         categories = [(f"{c.code} {c.name}", c.code) for c in load_catalogue().categories]
         counties = self.county_options(whole="全部县（市）")
@@ -302,11 +266,7 @@ class LedgerApp(App):
         )
 
     def _fetch(self, offset: int, limit: int) -> tuple[pd.DataFrame, int]:
-        if self._rebuild is None:
-            self._rebuild = moves_after(self.store, self.as_of)
-        frame, total = ledger_page(
-            self.store, self.as_of, self.current_filter(), offset=offset, limit=limit, rebuild=self._rebuild
-        )
+        frame, total = ledger_page(self.store, self.as_of, self.current_filter(), offset=offset, limit=limit)
         choices = [
             (
                 f"#{r['id']} {r['enterprise']}：{self.problems.get(r['problem_code'], r['problem_code'])}",
@@ -377,13 +337,9 @@ class LedgerApp(App):
 
     @functools.cached_property
     def _rule_findings(self) -> list[Any]:
-        from ..rules import run_all
-
         return run_all(self.store, self.as_of)
 
     def _show_findings(self, h: dict[str, Any]) -> None:
-        from ..rules import RULES
-
         mine = [
             f
             for f in self._rule_findings

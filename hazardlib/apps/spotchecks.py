@@ -16,9 +16,10 @@ import pandas as pd
 
 from .. import models, records, schema, tracing, vocab
 from ..errors import ValidationFailed
+from ..rules import RULES, run_all
 from ..store import PREFECTURE_CODE
 from .base import App
-from .casework import findings_html, page_of, verify_signal
+from .casework import findings_html, page_of
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec, text_box
 from .tables import PagedTable
@@ -52,13 +53,9 @@ class SpotCheckApp(App):
 
     @functools.cached_property
     def rule_findings(self) -> list[Any]:
-        from ..rules import run_all
-
         return run_all(self.store, self.as_of)
 
     def findings_of(self, measure: str) -> list[Any]:
-        from ..rules import RULES
-
         return [f for f in self.rule_findings if MEASURES[measure] in RULES[f.rule].measure]
 
     def _refresh_findings(self) -> None:
@@ -192,11 +189,13 @@ class SpotCheckApp(App):
         if record is None:
             return
         with self.store.transaction(self.transaction_context("监督抽查")) as tx:
-            sid, outcome = records.save_spot_check(tx, record)
+            sid, outcome = records.save_spot_check(tx, record, trace=True)
+            tasks = len(tracing.tasks_of(tx.conn, sid))
         text = f"抽样单 {record.batch_no} {OUTCOME_TEXT[outcome]}。"
         if record.result == "unqualified":
-            made = tracing.create_tracing_tasks(self.store, sid, record.sample_date)
-            text += f"已发起双向追查任务 {len(made)} 项。" if made else "双向追查任务此前已发起。"
+            text += (
+                f"已发起双向追查任务 {tasks} 项。" if tasks else "未写明生产单位或销售单位，未发起双向追查。"
+            )
         self.say(text, "ok")
         self.spot_table.refresh(first_page=True)
         self._follow_up_choices()
@@ -397,9 +396,10 @@ class SpotCheckApp(App):
         if self.signal_pick.value is None or self.signal_outcome.value is None:
             self.say("请先选择风险信息和核查结论。", "warn")
             return
-        verify_signal(
-            self.store, int(self.signal_pick.value), self.signal_outcome.value, self.as_of, today=self.as_of
-        )
+        with self.store.transaction(self.transaction_context("风险信息核查")) as tx:
+            records.verify_signal(
+                tx, int(self.signal_pick.value), self.signal_outcome.value, self.as_of, today=self.as_of
+            )
         self.say(f"已登记核查结论：{vocab.SIGNAL_STATE.label(self.signal_outcome.value)}。", "ok")
         self._refresh_signals()
         self._refresh_findings()

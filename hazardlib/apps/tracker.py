@@ -138,7 +138,7 @@ def _pct(value: Any) -> str:
 def results_list(store: Store, as_of: dt.date) -> pd.DataFrame:
     """:func:`hazardlib.reports.results_list`, imported when the results are filled in (not before the
     first table)."""
-    from ..reports import results_list as figures
+    from ..reports import results_list as figures  # noqa: PLC0415 -- optional heavy: after the first table
 
     return figures(store, as_of)
 
@@ -309,7 +309,7 @@ class TrackerApp(App):
         if self.campaign is None:
             self.results.value = ""
             return
-        import pandas as pd
+        import pandas as pd  # noqa: PLC0415 -- optional heavy: filled in after the first table
 
         frame = results_list(self.store, self.as_of)
         shown = pd.DataFrame({"县（市）": frame["county_name"]})
@@ -321,7 +321,7 @@ class TrackerApp(App):
         self.results.value = html_table(shown, total_last=len(frame) > 1)
 
     def show_feed(self) -> None:
-        import pandas as pd
+        import pandas as pd  # noqa: PLC0415 -- optional heavy: filled in after the first table
 
         page = immediate.feed_page(self.store, self.as_of, latest=50, waiting=200)
         rows = records_of(page.latest)

@@ -10,6 +10,9 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from .. import figures
+from ..backup import BackupKey, backup, check_integrity, restore
+from ..store import Store
 from .base import db_option, default_user, friendly_errors, main, user_option
 
 KEY_FILE_ENV = (
@@ -51,9 +54,6 @@ def backup_cmd(db: str | None, key_file: Path | None, output: Path) -> None:
     SHA-256 manifest of its content, signed with the key file if given.
     SQLite and PostgreSQL backups can be restored into either.
     """
-    from ..backup import BackupKey, backup
-    from ..store import Store
-
     key = None if key_file is None else BackupKey.read(key_file)
     summary = backup(Store(db), output, key=key)
     click.echo(f"已备份：{summary.text()}")
@@ -96,9 +96,6 @@ def restore_cmd(
     Check the backup against its manifest (and signature), then replace the store's contents with it in
     one transaction; refuses a store that holds data unless --force is given.
     """
-    from ..backup import BackupKey, restore
-    from ..store import Store
-
     key = None if key_file is None else BackupKey.read(key_file)
     summary = restore(Store(db, user=user), source, force=force, key=key, accept_unverified=accept_unverified)
     click.echo(f"已恢复：{summary.text()}")
@@ -121,10 +118,6 @@ def verify_cmd(db: str | None, user: str | None, mend_shape: bool) -> None:
     against its events (:func:`hazardlib.figures.shape_problems`); exit 1 on problems. ``--mend-shape``
     first recomputes the shape from the events (:func:`hazardlib.figures.mend_shape`), audited.
     """
-    from .. import figures
-    from ..backup import check_integrity
-    from ..store import Store
-
     store = Store(db, user=user or default_user())
     if mend_shape:
         with store.transaction("重算整改记录的状态有效期") as tx:

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ..errors import HazardError, ValidationFailed
+from ..regions import load_regions
 from ..store import Store, default_user, open_store
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -100,8 +101,6 @@ def friendly_errors(f: Callable[..., Any]) -> Callable[..., Any]:
 def store_for(db: str | None, user: str | None = None, county: str | None = None) -> Store:
     """The store the command works on, created or upgraded to the current schema."""
     if county:
-        from ..regions import load_regions
-
         regions = load_regions()
         if county != regions.prefecture.code:
             regions.county(county)  # raises UnknownCounty with a Chinese message

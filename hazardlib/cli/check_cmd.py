@@ -12,6 +12,8 @@ from typing import Any
 import click
 import pandas as pd
 
+from ..rules import RULES, run_all
+from ..stages import campaign_at, county_progress, stage_status
 from .base import as_of_option, county_option, db_option, friendly_errors, main, store_for
 
 COUNTY_FIGURES = (
@@ -73,9 +75,6 @@ def _rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, dict[str, 
 
 def build_report(store: Any, as_of: dt.date, county: str | None) -> dict[str, Any]:
     """The JSON object of ``hazard check``: as_of, stage, counties (with per-stage figures), findings."""
-    from ..rules import run_all
-    from ..stages import campaign_at, county_progress, stage_status
-
     campaign = campaign_at(as_of)
     total = county_progress(store, as_of, county)
     by_stage = {
@@ -121,8 +120,6 @@ def _pct(value: Any) -> str:
 
 def render_table(report: dict[str, Any], limit: int) -> str:
     """The report as readable Chinese text."""
-    from ..rules import RULES
-
     stage = report["stage"]
     out = [f"{stage['title']} · 截至 {report['as_of']}", f"当前阶段：{stage['label']}"]
     if stage["next_deadline"]:

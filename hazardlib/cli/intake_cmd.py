@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from tqdm import tqdm
 
 from ..intake import (
     KINDS,
@@ -133,8 +134,6 @@ class ProgressBar:
         if not self.enabled:
             return
         if self.bar is None:
-            from tqdm import tqdm
-
             self.bar = tqdm(total=total, desc=self.name, unit="行", file=sys.stderr, delay=1.0, leave=False)
         self.bar.update(done - self.bar.n)
 

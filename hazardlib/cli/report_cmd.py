@@ -8,20 +8,18 @@ from pathlib import Path
 
 import click
 
+from ..exports import export, format_for
+from ..reports import REPORT_NAMES, REPORTS
 from .base import as_of_option, county_option, db_option, friendly_errors, main, store_for, user_option
 
 
 def _epilog() -> str:
-    from ..reports import REPORTS
-
     lines = ["\b", "报表 NAME（可用格式） Reports and their formats:"]
     lines += [f"  {r.name:<18} {r.title}（{'、'.join(r.formats)}）：{r.help}" for r in REPORTS.values()]
     return "\n".join(lines)
 
 
 def _names() -> list[str]:
-    from ..reports import REPORT_NAMES
-
     return list(REPORT_NAMES)
 
 
@@ -72,8 +70,6 @@ def report_cmd(
     Write report NAME as of a date, for one county or the whole prefecture, to the file given by -o;
     the format follows the file's extension unless --format says otherwise.
     """
-    from ..exports import export, format_for
-
     chosen = format_for(name, output, fmt)
     store = store_for(db, user, county)
     path = export(name, store, as_of, county, chosen, output, preparer=preparer or user)

@@ -7,7 +7,11 @@ import datetime as dt
 
 import click
 
+from .. import serve
+from ..accounts import count_active
+from ..apps.session import Session
 from ..errors import HazardError
+from ..serve import ServeConfig, banner, check_exposure, check_port, dashboards_dir, trusted_proxies
 from .base import as_of_option, county_option, db_option, friendly_errors, main, store_for, user_option
 
 
@@ -60,10 +64,6 @@ def serve_cmd(
     prefecture) and person; with login each person logs in and gets their account's county. The browser
     cannot change either.
     """
-    from ..accounts import count_active
-    from ..apps.session import Session
-    from ..serve import ServeConfig, banner, check_exposure, check_port, dashboards_dir, run, trusted_proxies
-
     trusted_proxies(proxies)  # a bad address is refused before anything starts
     if login is False:
         check_exposure(host, login=False)  # refused before anything is touched
@@ -90,7 +90,7 @@ def serve_cmd(
         session=session, host=host, port=port, root=dashboards_dir(), login=login, proxies=proxies
     )
     click.echo(banner(config))
-    run(config)
+    serve.run(config)  # looked up when called: tests stand in for the server here
 
 
 def _from_command_line(ctx: click.Context, name: str) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ..demo import DemoExists, generate
+from ..store import Store
 from .base import db_option, friendly_errors, main, store_for, user_option
 
 
@@ -16,8 +18,6 @@ def init_cmd(db: str | None, user: str | None) -> None:
 
     Create the store, or upgrade it to the current schema; idempotent.
     """
-    from ..store import Store
-
     store = Store(db, user=user)
     before = store.revision()
     changed = store.upgrade()
@@ -52,8 +52,6 @@ def demo_cmd(db: str | None, user: str | None, seed: int, scale: float, replace:
 
     Fill the store with a deterministic demo campaign (2024 and the year before).
     """
-    from ..demo import DemoExists, generate
-
     store = store_for(db, user or "演示数据生成器")
     try:
         summary = generate(store, seed=seed, scale=scale, replace=replace, progress=not quiet)

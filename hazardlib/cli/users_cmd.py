@@ -12,6 +12,20 @@ from typing import Any
 
 import click
 
+from ..accounts import (
+    AccountError,
+    AccountExists,
+    AccountNotFound,
+    add_user,
+    check_county,
+    check_name,
+    check_password,
+    disable_user,
+    enable_user,
+    get_account,
+    list_users,
+    set_password,
+)
 from ..errors import HazardError
 from .base import db_option, friendly_errors, main, store_for, user_option
 
@@ -50,8 +64,6 @@ def password_stdin_option(f: Callable[..., Any]) -> Callable[..., Any]:
 def read_password(from_stdin: bool) -> str:
     """The new password: one line of standard input, or typed twice without echo (asked again, up to three
     times, when it is refused or the two do not match)."""
-    from ..accounts import AccountError, check_password
-
     if from_stdin:
         line = sys.stdin.readline().rstrip("\r\n")
         check_password(line)  # WeakPassword, a HazardError: reported by friendly_errors
@@ -95,8 +107,6 @@ def add_cmd(
 
     Create a login account: --county CODE for county staff, --prefecture for the prefecture bureau.
     """
-    from ..accounts import AccountExists, add_user, check_county, check_name, get_account
-
     if prefecture == bool(county):
         raise ScopeNotGiven()
     store = store_for(db, user)
@@ -118,8 +128,6 @@ def list_cmd(db: str | None) -> None:
 
     List every login account (never a password or its hash).
     """
-    from ..accounts import list_users
-
     accounts = list_users(store_for(db))
     if not accounts:
         click.echo("还没有登录账号；用 hazard users add 姓名 --county 县（市）代码 创建。")
@@ -144,8 +152,6 @@ def passwd_cmd(name: str, password_stdin: bool, db: str | None, user: str | None
 
     Set a new password; the account's current logins stop working.
     """
-    from ..accounts import AccountNotFound, get_account, set_password
-
     store = store_for(db, user)
     if get_account(store, name) is None:
         raise AccountNotFound(name)  # before a password is asked for
@@ -163,8 +169,6 @@ def disable_cmd(name: str, db: str | None, user: str | None) -> None:
 
     Disable an account: it can no longer log in; its records and audit entries stay.
     """
-    from ..accounts import disable_user
-
     account = disable_user(store_for(db, user), name)
     click.echo(f"已停用账号“{account.name}”")
 
@@ -179,7 +183,5 @@ def enable_cmd(name: str, db: str | None, user: str | None) -> None:
 
     Let a disabled account log in again.
     """
-    from ..accounts import enable_user
-
     account = enable_user(store_for(db, user), name)
     click.echo(f"已重新启用账号“{account.name}”")

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from tqdm import tqdm
 
 from .. import schema
+from ..campaign import load_campaign
 from ..errors import HazardError, OutOfScope
 from ..figures import mend_shape
 from ..store import PREFECTURE_CODE, Store, table_label
@@ -36,7 +37,7 @@ from . import texts
 from .activity import build_block
 from .rows import Block
 from .sampling import chance, day_between, days
-from .world import ENTERPRISES_PER_SCALE, YEARS, World
+from .world import ENTERPRISES_PER_SCALE, TAIL_DAYS, YEARS, World
 from .writer import Writer, clear
 
 __all__ = ["ENTERPRISES_PER_SCALE", "DemoExists", "DemoSummary", "generate"]
@@ -186,7 +187,4 @@ def county_records(world: World) -> Block:
 
 def demo_as_of() -> dt.date:
     """The demo's last day (its records stop here): 15 days after the 2024 campaign's finish."""
-    from ..campaign import load_campaign
-    from .world import TAIL_DAYS
-
     return load_campaign(YEARS[-1]).finish + days(TAIL_DAYS)

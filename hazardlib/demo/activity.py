@@ -10,6 +10,7 @@ from ..store import PREFECTURE_CODE
 from ..vocab import clean_text
 from . import texts
 from .aftermath import Aftermath, Draft, describe, grade_for, hazards_of, help_for_year, product_name
+from .ids import make_uscc
 from .rows import Block, Row
 from .sampling import chance, day_between, days, pick, sample_upto
 from .world import YEARS, Profile, World
@@ -335,8 +336,6 @@ class _Builder:
 
     def _outside(self, sub: str, online: bool = False) -> tuple[str, str, str]:
         """A producer or online shop outside the prefecture: name, 统一社会信用代码, region."""
-        from .ids import make_uscc
-
         w, rng = self.w, self.rng
         trade = w.trade_of[sub]
         region, city, code = texts.OUTSIDE[rng.choice(trade.origins)]
@@ -438,21 +437,3 @@ class _Builder:
             day3 = day_between(rng, s2, story - days(36))
             self.spot(p, last, channel, day3, "unqualified", sub=sub, grade="major", fate="open",
                       open_state="ordered", follow_up=False)  # fmt: skip
-
-
-def spot_for_sampling(after: Aftermath, d: Draft, day: dt.date) -> None:
-    """The enforcement sampling (执法抽检) of a large and urgent hazard."""
-    w, rng = after.w, after.w.rng
-    p = d.profile
-    channel = "production" if d.sub in p.makes else "shop"
-    values = dict(
-        batch_no=w.numbers.batch_no(p.county, day.year), county_code=p.county, campaign_year=d.year,
-        sampled_by_county=p.county, sample_date=day, category_code=d.sub[:2], sub_product_code=d.sub,
-        channel=channel, result=pick(rng, {"qualified": 60, "unqualified": 40}), enterprise_id=p.id,
-        producer_id=p.id if channel == "production" else None, producer_name=p.name if channel == "production" else None,
-        producer_uscc=p.uscc if channel == "production" else None, producer_region=None,
-        seller_id=p.id if channel == "shop" else None, seller_name=p.name if channel == "shop" else None,
-        seller_uscc=p.uscc if channel == "shop" else None, seller_region=None, follow_up_of=None,
-        enforcement_sampling=True, note=texts.ENFORCEMENT_SAMPLING_NOTE,
-    )  # fmt: skip
-    after.block.add("spot_checks", values)

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 
 from ..immediate import MESSAGES as IMMEDIATE_MESSAGES
 from ..immediate import immediate_kind
+from ..vocab import VIOLATION
 from . import texts
 from .lifecycle import Life, choose_fate, live
 from .rows import Block, Row
-from .sampling import chance, day_between, days
+from .sampling import chance, day_between, days, pick
 from .world import Profile, World
 
 SEVERE = {"P01", "P02", "P05", "P06", "C01", "C06"}
@@ -148,8 +149,6 @@ class Aftermath:
                 IMMEDIATE_MESSAGES[kind].format(enterprise=d.profile.name, what=what),
             )
         if life.sampling is not None:
-            from .activity import spot_for_sampling
-
             spot_for_sampling(self, d, life.sampling)
         share = CASE_SHARE[
             "severe" if d.problem in SEVERE else d.source if d.source == "spot_check" else "other"
@@ -324,8 +323,6 @@ class Aftermath:
 
 
 def texts_violation(code: str) -> str:
-    from ..vocab import VIOLATION
-
     return VIOLATION.label(code)
 
 
@@ -349,3 +346,22 @@ def help_for_year(after: Aftermath, profiles: list[Profile], year: int, with_haz
 
 def hazards_of(settled: list[tuple[Draft, Row]], year: int) -> set[int]:
     return {d.profile.index for d, _ in settled if d.year == year}
+
+
+def spot_for_sampling(after: Aftermath, d: Draft, day: dt.date) -> None:
+    """The enforcement sampling (执法抽检) of a large and urgent hazard (here, with the aftermath that
+    asks for it, so that :mod:`.activity` and this module do not import each other)."""
+    w, rng = after.w, after.w.rng
+    p = d.profile
+    channel = "production" if d.sub in p.makes else "shop"
+    values = dict(
+        batch_no=w.numbers.batch_no(p.county, day.year), county_code=p.county, campaign_year=d.year,
+        sampled_by_county=p.county, sample_date=day, category_code=d.sub[:2], sub_product_code=d.sub,
+        channel=channel, result=pick(rng, {"qualified": 60, "unqualified": 40}), enterprise_id=p.id,
+        producer_id=p.id if channel == "production" else None, producer_name=p.name if channel == "production" else None,
+        producer_uscc=p.uscc if channel == "production" else None, producer_region=None,
+        seller_id=p.id if channel == "shop" else None, seller_name=p.name if channel == "shop" else None,
+        seller_uscc=p.uscc if channel == "shop" else None, seller_region=None, follow_up_of=None,
+        enforcement_sampling=True, note=texts.ENFORCEMENT_SAMPLING_NOTE,
+    )  # fmt: skip
+    after.block.add("spot_checks", values)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from faker import Faker
+from faker.providers.company.zh_CN import Provider
 
 from ..campaign import Campaign, load_campaign
 from ..catalogue import Catalogue, load_catalogue
@@ -207,8 +208,6 @@ class World:
 
     # -- enterprises -------------------------------------------------------------------------------
     def _faker_prefixes(self) -> list[str]:
-        from faker.providers.company.zh_CN import Provider
-
         return [p for p in Provider.company_prefixes if all("\u4e00" <= ch <= "\u9fff" for ch in p)]
 
     def trade_name(self) -> str:

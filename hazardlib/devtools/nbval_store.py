@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..demo import generate
 from ..explore.workbook import DEMO_SCALE, DEMO_SEED, is_empty
 from ..store import open_store
 
@@ -27,8 +28,6 @@ MESSAGES = {
 def build(path: str | Path, *, progress: bool = False) -> str:
     """The URL of a SQLite store at ``path`` holding the demo (seed 7, scale 1), built if the file is new
     or empty. Raises ValueError (Chinese message) for a store that holds other records."""
-    from ..demo import generate
-
     target = Path(path).resolve()
     url = f"sqlite:///{target}"
     store = open_store(url, user=USER)

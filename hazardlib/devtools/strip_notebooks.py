@@ -149,7 +149,7 @@ def strip_file(path: str | Path) -> bool:
 def execute_file(path: str | Path, *, timeout: int = 600) -> None:
     """Run the notebook at ``path`` top to bottom in a python3 kernel (working folder: its own), then
     clean it, keeping the outputs of its pinned cells. Raises on the first failing cell."""
-    from nbclient import NotebookClient
+    from nbclient import NotebookClient  # noqa: PLC0415 -- optional heavy: only --execute runs a kernel
 
     target = Path(path)
     nb = nbformat.read(target, as_version=4)
@@ -198,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _ensure_store() -> None:
     if os.environ.get("HAZARD_DB"):
         return
-    from .nbval_store import build
+    from .nbval_store import build  # noqa: PLC0415 -- optional heavy (demo, pandas): only --execute
 
     url = build(Path(tempfile.mkdtemp(prefix="hazard-nb-")) / "demo.db")
     os.environ["HAZARD_DB"] = url  # the kernels inherit it

@@ -20,6 +20,9 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from .. import models, records, schema
 from ..errors import StaleRecord
+from ..exports import export
+from ..intake.importer import import_file
+from ..intake.kinds import KINDS
 from ..store import Store
 
 YEAR = 2024
@@ -203,8 +206,6 @@ def write_batch(url: str, user: str, enterprise_ids: Sequence[int], tag: str, n:
 def inspection_csv(path: Path, county: str, serials: Sequence[int], tag: str, n: int, start: dt.date) -> Path:
     """A CSV file of ``n`` inspections of the enterprises with these serials (as a county clerk would
     type it: names, credit codes, Chinese labels), each noted with ``tag``."""
-    from ..intake.columns import KINDS
-
     headers = {c.key: c.header for c in KINDS["inspections"].columns}
     cols = ("enterprise_name", "uscc", "inspection_date", "field", "sub_product_code", "note")
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -219,8 +220,6 @@ def inspection_csv(path: Path, county: str, serials: Sequence[int], tag: str, n:
 
 def import_job(url: str, user: str, path: str, ready: Any = None) -> int:
     """Import one file through :func:`hazardlib.intake.import_file`; the rows inserted."""
-    from ..intake.importer import import_file
-
     store = Store(url, user=user)
     if ready is not None:
         ready.set()
@@ -231,8 +230,6 @@ def import_job(url: str, user: str, path: str, ready: Any = None) -> int:
 
 def export_job(url: str, user: str, name: str, path: str, ready: Any = None) -> str:
     """Export report ``name`` at :data:`TODAY` to ``path`` through :func:`hazardlib.exports.export`."""
-    from ..exports import export
-
     store = Store(url, user=user)
     if ready is not None:
         ready.set()

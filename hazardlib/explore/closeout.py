@@ -18,13 +18,13 @@ import math
 import pandas as pd
 import sqlalchemy as sa
 
-from ..campaign import Campaign
+from ..campaign import Campaign, campaign_at
 from ..charts import Chart, line_chart
 from ..figures import is_closed
 from ..ledger import is_overdue, ledger_at
 from ..reports import labels
 from ..reports.common import count_if, scope_for
-from ..stages import campaign_at, window
+from ..stages import window
 from ..store import PREFECTURE_CODE, Store
 
 SERIES_COLUMNS = ["day", "county_code", "county_name", "found", "closed", "open", "overdue", "close_out_rate"]

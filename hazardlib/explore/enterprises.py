@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema, vocab
+from ..campaign import campaign_at
 from ..figures import is_open
 from ..ledger import ledger_at
 from ..reports import labels
@@ -24,7 +25,6 @@ from ..rules import run_rule
 from ..rules.common import interviewed_since, sampled_enterprise
 from ..rules.spot_checks import last_results
 from ..rules.supervision import supervision_classes
-from ..stages import campaign_at
 from ..store import Store
 
 ENT = schema.enterprises

@@ -14,11 +14,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema, vocab
+from ..campaign import campaign_at
 from ..catalogue import load_catalogue
 from ..checklists import FIELD_NAMES, load_problems
 from ..intake.kinds import KINDS
 from ..reports.common import scope_for
-from ..stages import campaign_at
 from ..store import Store
 from .breakdowns import OTHER_PROBLEM
 

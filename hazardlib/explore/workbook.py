@@ -20,11 +20,11 @@ import sqlalchemy as sa
 
 from .. import schema
 from ..backup import backup, restore
+from ..campaign import campaign_at
 from ..demo import generate
 from ..reports import results_list
 from ..reports.common import campaign_for
 from ..reports.extra import ordered_figures
-from ..stages import campaign_at
 from ..store import Store, open_store
 
 DEMO_SEED = 7

@@ -18,6 +18,12 @@ from ..reports.common import scope_for
 from ..reports.labels import bureau
 from ..reports.summaries import summary
 from ..store import SYSTEM_USER, Store
+from . import xlsx
+from .docx import write_summary
+from .forms import TABLES, sheet_for
+from .tabular import write_csv, write_json_object, write_json_rows
+from .workbook import write_workbook
+from .xlsx import Heading
 
 MESSAGES = {
     "unknown_report": "没有名为“{name}”的报表，可用：{choices}",
@@ -74,14 +80,8 @@ def export(
     if name in ("stage-summary", "work-summary"):
         data = summary(store, "stage" if name == "stage-summary" else "work", scope.as_of, scope.county)
         if chosen == "docx":
-            from .docx import write_summary
-
             return write_summary(data, path)
-        from .tabular import write_json_object
-
         return write_json_object(data.to_dict(), path)
-
-    from .forms import TABLES, sheet_for
 
     spec = TABLES[name]
     # A ledger is read in chunks and written as they come (memory stays flat however long it is);
@@ -89,22 +89,16 @@ def export(
     chunks = spec.chunks(store, scope) if spec.chunks is not None else _single(spec.build(store, scope))
     with closing(chunks):
         if chosen == "json":
-            from .tabular import write_json_rows
-
             return write_json_rows((f.drop(columns=list(spec.display_only)) for f in chunks), path)
         if chosen == "csv":
-            from .tabular import write_csv
-
             return write_csv(chunks, spec.columns(scope), path)
-        from .xlsx import WRITE_ONLY_ROWS, Heading, write_workbook
-
         # The first rows decide the form: a ledger that fits the small form is gathered and written
         # as one; a longer one streams the rest of its chunks behind them.
         head: list[pd.DataFrame] = []
         more: Generator[pd.DataFrame, None, None] | None = chunks
         for frame in chunks:
             head.append(frame)
-            if sum(len(f) for f in head) > WRITE_ONLY_ROWS:
+            if sum(len(f) for f in head) > xlsx.WRITE_ONLY_ROWS:  # read when called: tests lower it
                 break
         else:
             more = None

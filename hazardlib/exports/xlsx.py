@@ -524,33 +524,24 @@ def _gathered(sheet: Sheet) -> Sheet:
     return replace(sheet, rows=rows, more=None)
 
 
-def write_workbook(
-    path: str | Path, sheets: Iterable[Sheet], heading: Heading, *, write_only: bool | None = None
-) -> Path:
-    """Write ``sheets`` as one workbook at ``path``; write-only mode when asked or when a sheet is large."""
-    sheets = list(sheets)
-    if write_only is None:
-        write_only = any(len(s.rows) > WRITE_ONLY_ROWS or s.more is not None for s in sheets)
-    if not write_only:
-        sheets = [_gathered(s) for s in sheets]
-    if write_only:
-        from .xlsx_stream import write_streamed
+def write_formatted(path: str | Path, sheets: Iterable[Sheet], heading: Heading) -> Path:
+    """Write ``sheets`` (their ``more`` chunks gathered) as one fully styled openpyxl workbook at ``path``.
 
-        return write_streamed(Path(path), sheets, heading)
-    wb = Workbook(write_only=write_only)
-    if not write_only:
-        wb.remove(wb.active)
+    :func:`hazardlib.exports.workbook.write_workbook` chooses between this and the streamed writer."""
+    sheets = [_gathered(s) for s in sheets]
+    wb = Workbook()
+    wb.remove(wb.active)
     named = {style.name: style for style in _styles()}
     for style in named.values():
         wb.add_named_style(style)
     for sheet in sheets:
         parts = list(_chunks(sheet.rows, _rows_per_sheet(sheet)))
         for part, rows in enumerate(parts):
-            _write_sheet(wb, named, sheet, heading, write_only, part, rows, part == len(parts) - 1)
+            _write_sheet(wb, named, sheet, heading, False, part, rows, part == len(parts) - 1)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
     return target
 
 
-__all__ = ["Column", "Heading", "PageLayout", "Sheet", "display_width", "page_layout", "write_workbook"]
+__all__ = ["Column", "Heading", "PageLayout", "Sheet", "display_width", "page_layout", "write_formatted"]

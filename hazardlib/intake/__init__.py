@@ -2,7 +2,7 @@
 
     write_template("inspections", "现场检查模板.xlsx")
     report = import_file(store, "现场检查.xlsx", dry_run=True)
-    report.summary(); report.findings_frame(); report.write_findings("问题.xlsx")
+    report.summary(); report.findings_frame(); write_findings([report], "问题.xlsx")
 
 The kinds, their canonical columns, keys and the limits are documented in ``docs/intake.md``.
 """

@@ -12,7 +12,6 @@ an inspection row that records a hazard, for example).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 EXAMPLE_MARK = "示例"
 MAX_HEADER_CHARS = 60
@@ -490,13 +489,3 @@ HELP = KindSpec(
     row_note="每行一次帮扶。",
     enterprise_note=ENTERPRISE_NOTE,
 )
-
-
-def __getattr__(name: str) -> Any:
-    """``KINDS`` and ``TEMPLATE_KINDS`` live in :mod:`hazardlib.intake.kinds` (public: ``hazardlib.intake``);
-    still found here for code that imported them from this module."""
-    if name in ("KINDS", "TEMPLATE_KINDS"):
-        from . import kinds
-
-        return getattr(kinds, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -84,7 +84,7 @@ class SpotChecks(Handler):
             return None
 
         def save() -> str:
-            _sid, outcome = records.save_spot_check(self.ctx.tx, record)
+            _sid, outcome = records.save_spot_check(self.ctx.tx, record, trace=True)
             self.ctx.count("spot_checks", outcome)
             return outcome
 

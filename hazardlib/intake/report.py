@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..errors import Finding
+from .kinds import KINDS
 
 OUTCOME_LABELS = {"inserted": "新增", "updated": "更新", "unchanged": "未变", "rejected": "未导入"}
 FINDING_COLUMNS = {
@@ -83,16 +83,8 @@ class ImportReport:
         frame["value"] = frame["value"].map(lambda v: "" if v is None else str(v))
         return frame.rename(columns=FINDING_COLUMNS)
 
-    def write_findings(self, path: str | Path) -> Path:
-        """The findings as an xlsx a clerk can act on: the problem rows with bad cells in red, and a list."""
-        from .findings_xlsx import write_findings
-
-        return write_findings([self], path)
-
     def summary(self) -> str:
         """One line in Chinese: what was (or would be) done with the file's rows."""
-        from .kinds import KINDS
-
         label = KINDS[self.kind].label if self.kind in KINDS else self.kind
         verb = "试导入（未写入）" if self.dry_run else "导入"
         counts = "，".join(f"{OUTCOME_LABELS[k]} {self.rows[k]} 行" for k in OUTCOME_LABELS)

@@ -2,15 +2,13 @@
 typical cases, tracing, the county comparison and the figures of the stage and work summaries.
 
 Every figure is defined in :mod:`hazardlib.reports.definitions` and ``docs/reports.md``. Exports of
-these reports to xlsx, docx, json and csv: :func:`export` (from :mod:`hazardlib.exports`).
+these reports to xlsx, docx, json and csv: :func:`hazardlib.exports.export` (the layer above: the
+reports do not know their files).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .comparison import county_comparison
 from .definitions import FIGURES, GROUPS, Figure
@@ -20,16 +18,14 @@ from .summaries import Summary, stage_summary, work_summary
 from .tracing import tracing
 from .typical_cases import typical_cases
 
-if TYPE_CHECKING:
-    from ..store import Store
-
 TABLE_FORMATS = ("xlsx", "json", "csv")
 SUMMARY_FORMATS = ("docx", "json")
 
 
 @dataclass(frozen=True)
 class ReportKind:
-    """A report the ``hazard report`` command and :func:`export` know: name, Chinese title, formats."""
+    """A report the ``hazard report`` command and :func:`hazardlib.exports.export` know: name, Chinese
+    title, formats."""
 
     name: str
     title: str
@@ -60,22 +56,6 @@ REPORTS: dict[str, ReportKind] = {
 REPORT_NAMES: tuple[str, ...] = tuple(REPORTS)
 
 
-def export(
-    name: str,
-    store: Store,
-    as_of: dt.date | None,
-    county: str | None,
-    fmt: str,
-    path: str | Path,
-    *,
-    preparer: str | None = None,
-) -> Path:
-    """Write report ``name`` in format ``fmt`` to ``path`` (see :func:`hazardlib.exports.export`)."""
-    from ..exports import export as _export
-
-    return _export(name, store, as_of, county, fmt, path, preparer=preparer)
-
-
 __all__ = [
     "FIGURES",
     "GROUPS",
@@ -85,7 +65,6 @@ __all__ = [
     "ReportKind",
     "Summary",
     "county_comparison",
-    "export",
     "ledger",
     "overdue",
     "results_list",

@@ -16,6 +16,7 @@ from .. import vocab
 from ..checklists import load_problems
 from ..figures import is_closed
 from ..ledger import ledger_at
+from ..schema import enterprises
 from ..stages import county_progress
 from ..store import Store
 from . import labels
@@ -127,8 +128,6 @@ def _stages(store: Store, scope: Scope) -> pd.DataFrame:
 
 def _problems(store: Store, scope: Scope) -> pd.DataFrame:
     """Hazards found in the window by product category and field, with their most frequent problems."""
-    from ..schema import enterprises
-
     led = ledger_at(scope.as_of)
     e = enterprises.alias("e_problems")
     stmt = (

@@ -20,7 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..campaign import Campaign
+from ..campaign import Campaign, campaign_at
+from ..errors import OutOfScope
 from ..regions import load_regions
 from ..store import PREFECTURE_CODE, Store
 
@@ -108,15 +109,11 @@ def rule(rule_id: str, title: str, measure: str, quote: str) -> Callable[[Check]
 
 
 def _context(store: Store, conn: sa.Connection, as_of: dt.date, county: str | None) -> Context:
-    from ..stages import campaign_at
-
     wanted = None if county in (None, "", PREFECTURE_CODE) else str(county)
     if wanted is not None:
         load_regions().county(wanted)  # UnknownCounty for a code that is not one of ours
     if store.county is not None:
         if wanted is not None and wanted != store.county:
-            from ..errors import OutOfScope
-
             raise OutOfScope(store.county, wanted)
         wanted = store.county
     return Context(store, conn, as_of, campaign_at(as_of), wanted)

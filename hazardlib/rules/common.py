@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import schema, vocab
+from ..catalogue import load_catalogue_with_county_products
 from ..errors import HazardError
 
 ENT = schema.enterprises
@@ -25,8 +26,6 @@ def product_name(code: str | None) -> str:
     """The Chinese name of a sub-product (its code when the catalogue does not know it)."""
     if not code:
         return "未注明产品"
-    from ..catalogue import load_catalogue_with_county_products
-
     try:
         return load_catalogue_with_county_products().sub_product(code).name
     except HazardError:

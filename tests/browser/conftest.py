@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from hazardlib.demo import generate
 from hazardlib.store import Store, open_store
 
 CHROMIUM = Path(os.environ.get("HAZARD_CHROMIUM", "/usr/bin/chromium"))
@@ -64,7 +65,7 @@ def chromium_path() -> Path:
     if not CHROMIUM.exists():
         _unavailable(f"没有 {CHROMIUM}；请安装：apt-get install -y chromium fonts-noto-cjk")
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.sync_api  # noqa: F401, PLC0415 -- optional: its absence is reported, not a crash
     except ImportError:
         _unavailable("没有安装 Python 包 playwright（pip install -e '.[dev]'）")
     return CHROMIUM
@@ -124,8 +125,6 @@ def _wait_until_up(base: str, proc: subprocess.Popen[bytes], log: Path, timeout:
 @pytest.fixture(scope="session")
 def demo_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A demo campaign in a temporary SQLite store (one for the whole session)."""
-    from hazardlib.demo import generate
-
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
     store = open_store(url, user="演示数据生成器")
     generate(store, seed=7, scale=DEMO_SCALE, progress=False)
@@ -199,7 +198,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: Path) -> Iterator[Any]:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 -- optional, checked above
 
     expect.set_options(timeout=PAGE_TIMEOUT_MS)  # a page takes ~3 s, more while other work shares the CPU
     with sync_playwright() as p:
