@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import sys
 import uuid
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import pytest
 from hazardlib.cli.check_cmd import build_report
 from hazardlib.demo import generate
 from hazardlib.devtools.postgres import create_database, drop_database
+from hazardlib.exports.tabular import json_value
 from hazardlib.reports import results_list
 from hazardlib.store import Store, open_store
 
@@ -32,22 +32,12 @@ FIXTURES = Path(__file__).parent / "fixtures" / "figures"
 DATES = (dt.date(2024, 8, 20), dt.date(2024, 10, 20))
 
 
-def _plain(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
-
-
 def figures(store: Store, as_of: dt.date) -> dict[str, Any]:
     """The results list (every county row and the total) and ``hazard check``'s JSON (the tracker's
     progress for the campaign so far and each stage, and every rule's findings) at ``as_of``."""
     frame = results_list(store, as_of)
-    rows = [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
-    check = json.loads(json.dumps(build_report(store, as_of, None), ensure_ascii=False, default=_plain))
+    rows = [{k: json_value(v) for k, v in r.items()} for r in frame.to_dict("records")]
+    check = json.loads(json.dumps(build_report(store, as_of, None), ensure_ascii=False, default=json_value))
     return {"as_of": as_of.isoformat(), "results_list": rows, "check": check}
 
 

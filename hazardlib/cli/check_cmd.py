@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import unicodedata
 from collections import Counter
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import click
 import pandas as pd
 
+from ..exports.tabular import json_value
 from ..rules import RULES, run_all
 from ..stages import campaign_at, county_progress, stage_status
 from .base import as_of_option, county_option, db_option, friendly_errors, main, store_for
@@ -59,18 +59,8 @@ STAGE_FIGURES = (
 """The figures of each stage under ``stages`` (flows within the stage, stocks at its end)."""
 
 
-def _plain(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
-
-
 def _rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    return {r["county_code"]: {c: _plain(r[c]) for c in columns} for r in frame.to_dict("records")}
+    return {r["county_code"]: {c: json_value(r[c]) for c in columns} for r in frame.to_dict("records")}
 
 
 def build_report(store: Any, as_of: dt.date, county: str | None) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from .xlsx import Column
 CHUNK = 20_000
 
 
-def _plain(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A cell's value as JSON writes it: None for every kind of missing, dates as ISO text, numpy scalars as Python."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and value != value:
@@ -54,7 +55,7 @@ def write_json_rows(rows: pd.DataFrame | Iterable[pd.DataFrame], path: str | Pat
         for frame in _frames(rows):
             columns = list(frame.columns)
             for values in frame.itertuples(index=False, name=None):
-                row = {k: _plain(v) for k, v in zip(columns, values, strict=True)}
+                row = {k: json_value(v) for k, v in zip(columns, values, strict=True)}
                 out.write(("\n" if first else ",\n") + json.dumps(row, ensure_ascii=False))
                 first = False
         out.write("\n]\n")
@@ -65,7 +66,9 @@ def write_json_object(data: Any, path: str | Path) -> Path:
     """One JSON object (a summary's figures)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=_plain) + "\n", encoding="utf-8")
+    target.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, default=json_value) + "\n", encoding="utf-8"
+    )
     return target
 
 
