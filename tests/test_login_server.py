@@ -6,6 +6,7 @@ account shuts down its open page's kernel within a minute."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import http.client
 import http.cookiejar
@@ -15,8 +16,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import nbformat
 import pytest
@@ -34,6 +36,7 @@ ZHANG_PASSWORD = "  都匀 spaced password  "  # spaces at both ends, kept as ty
 LI_PASSWORD = "州局-password-1"
 WANG_PASSWORD = "三都-password-1"
 KERNEL_GONE_WITHIN = 90  # seconds: the reaper looks every 20 s
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +111,13 @@ class Browser:
         return found.group(1)
 
 
+def run_apart(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to its end on a fresh event loop in a thread of its own: the browser tests before this
+    module (Playwright's sync API) may leave an event loop running in the test's thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def host_status(base: str, host: str) -> int:
     """The status of GET / sent to ``base`` with ``Host: host``."""
     address = urllib.parse.urlsplit(base)
@@ -143,7 +153,7 @@ def test_without_login_a_request_for_a_foreign_host_gets_403(
                 return exc.code
             return 101
 
-        assert asyncio.run(foreign_websocket()) == 403
+        assert run_apart(foreign_websocket()) == 403
 
 
 def test_a_password_keeps_its_spaces(two_servers: tuple[Served, Served]):
@@ -218,6 +228,6 @@ def test_a_page_open_under_an_account_that_is_then_disabled_loses_its_kernel_wit
         await reader
         return status, time.monotonic() - start
 
-    status, waited = asyncio.run(scenario())
+    status, waited = run_apart(scenario())
     assert status == 404, f"王五的内核在停用账号 {waited:.0f} 秒后仍在运行"
     assert li.get("")[0] == 200  # another person's login is untouched
