@@ -131,22 +131,30 @@ def results_pandas(url: str, repeat: int) -> dict[str, Any]:
     return {"seconds": took, "figures": out.astype(int).to_dict()}
 
 
-@part
-def results_duckdb(url: str, repeat: int) -> dict[str, Any]:
-    """Baseline (b): the same aggregation in DuckDB over the rows already in DuckDB's memory."""
+def _in_duckdb(
+    hazards: Any, events: Any, start: dt.date, event_dates: tuple[str, ...]
+) -> tuple[Any, dict[str, int]]:
+    """The hazards and events frames as DuckDB tables in memory (dates as day numbers), and the query's
+    parameters for the window ``start``…``AS_OF``."""
     import duckdb
 
-    hazards, events, start = _hazard_rows(url)
     hazards["found_date"] = _day_number(hazards["found_date"])
-    events["event_date"] = _day_number(events["event_date"])
-    events["deadline"] = _day_number(events["deadline"])
+    for column in event_dates:
+        events[column] = _day_number(events[column])
     db = duckdb.connect(":memory:")
     db.register("h_df", hazards)
     db.register("e_df", events)
     db.execute("CREATE TABLE hazards AS SELECT * FROM h_df")
     db.execute("CREATE TABLE events AS SELECT * FROM e_df")
     epoch = dt.date(1970, 1, 1)
-    params = {"as_of": (AS_OF - epoch).days, "start": (start - epoch).days}
+    return db, {"as_of": (AS_OF - epoch).days, "start": (start - epoch).days}
+
+
+@part
+def results_duckdb(url: str, repeat: int) -> dict[str, Any]:
+    """Baseline (b): the same aggregation in DuckDB over the rows already in DuckDB's memory."""
+    hazards, events, start = _hazard_rows(url)
+    db, params = _in_duckdb(hazards, events, start, ("event_date", "deadline"))
 
     def run() -> Any:
         return db.execute(DUCK_SQL, params).df().set_index("county_code")
@@ -174,7 +182,6 @@ def results_duckdb_shape(url: str, repeat: int) -> dict[str, Any]:
     """Baseline (c): the same figures in DuckDB over the same rows with the ledger's shape (each event's
     ``until_date`` and ``held_deadline``, :mod:`hazardlib.figures`) already in DuckDB's memory: the
     state at the date is a range predicate there too."""
-    import duckdb
     import pandas as pd
     import sqlalchemy as sa
 
@@ -188,16 +195,7 @@ def results_duckdb_shape(url: str, repeat: int) -> dict[str, Any]:
             "SELECT hazard_id, event_date, until_date, to_state, held_deadline FROM hazard_events", conn
         )
     engine.dispose()
-    hazards["found_date"] = _day_number(hazards["found_date"])
-    for column in ("event_date", "until_date", "held_deadline"):
-        events[column] = _day_number(events[column])
-    db = duckdb.connect(":memory:")
-    db.register("h_df", hazards)
-    db.register("e_df", events)
-    db.execute("CREATE TABLE hazards AS SELECT * FROM h_df")
-    db.execute("CREATE TABLE events AS SELECT * FROM e_df")
-    epoch = dt.date(1970, 1, 1)
-    params = {"as_of": (AS_OF - epoch).days, "start": (start - epoch).days}
+    db, params = _in_duckdb(hazards, events, start, ("event_date", "until_date", "held_deadline"))
 
     def run() -> Any:
         return db.execute(DUCK_SHAPE_SQL, params).df().set_index("county_code")
