@@ -24,6 +24,7 @@ store is as it was. A backup of format version 1 (before the manifest) is restor
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import gzip
 import hashlib
@@ -181,14 +182,16 @@ def _kind(column: sa.Column) -> str:
         return "date"
     if isinstance(t, sa.Boolean):
         return "bool"
+    if isinstance(t, sa.LargeBinary):
+        return "binary"
     return "plain"
 
 
 def _encode(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
+    if isinstance(value, bytes | memoryview):  # a stored file (a county's plan): its bytes as base64
+        return base64.b64encode(bytes(value)).decode("ascii")
     return value
 
 
@@ -199,6 +202,8 @@ def _decoder(kind: str) -> Any:
         return lambda v: None if v is None else dt.date.fromisoformat(v)
     if kind == "bool":
         return lambda v: None if v is None else bool(v)
+    if kind == "binary":
+        return lambda v: None if v is None else base64.b64decode(v, validate=True)
     return lambda v: v
 
 
@@ -373,7 +378,7 @@ def _write(
 # -- restore --------------------------------------------------------------------------------------
 
 
-_Kind = Literal["json", "datetime", "date", "bool", "plain"]
+_Kind = Literal["json", "datetime", "date", "bool", "binary", "plain"]
 
 
 class _TableSpec(pydantic.BaseModel):

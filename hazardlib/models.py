@@ -33,6 +33,7 @@ from .fields import (  # noqa: F401  (the checks are also used as models.check_�
     HazardSource,
     HelpKind,
     InstrumentKind,
+    InterviewTrigger,
     Name,
     OversightKind,
     SignalSource,
@@ -252,15 +253,33 @@ class Instrument(_Dated):
 
 
 class Interview(_Dated):
-    """An interview (约谈) held with an enterprise."""
+    """An interview (约谈) held with an enterprise, whatever triggered it: the one record every count of
+    interviewed enterprises reads (the results list's 约谈企业, the rules' “interviewed since”)."""
 
     enterprise_id: int = Field(title="企业")
     campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
     held_date: dt.date = Field(title="约谈日期")
+    trigger: InterviewTrigger | None = Field(default=None, title="约谈起因")
     reason: Text | None = Field(default=None, title="约谈事由", max_length=2000)
     hazard_id: int | None = Field(default=None, title="隐患编号")
+    spot_check_ids: list[int] = Field(default_factory=list, title="相关抽查批次")
+    finding: Text | None = Field(default=None, title="相关规则提示", max_length=64)
+    attendees: Text | None = Field(default=None, title="参加人员", max_length=500)
+    commitments: Text | None = Field(default=None, title="企业承诺事项", max_length=2000)
+    follow_up_date: dt.date | None = Field(default=None, title="跟踪复查日期")
+    notice_no: Text | None = Field(default=None, title="约谈通知书编号", max_length=64)
 
     _held = field_validator("held_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @model_validator(mode="after")
+    def _follow_up_after(self) -> Interview:
+        if self.follow_up_date is not None and self.follow_up_date < self.held_date:
+            raise error(
+                "date_order",
+                f"跟踪复查日期 {self.follow_up_date} 早于约谈日期 {self.held_date}",
+                "follow_up_date",
+            )
+        return self
 
 
 class Party(Record):
@@ -352,8 +371,19 @@ class EnforcementCase(_Dated):
     typical_case: YesNo = Field(default=False, title="曝光典型案例")
     published_date: dt.date | None = Field(default=None, title="曝光日期")
     hazard_id: int | None = Field(default=None, title="隐患编号")
+    publicity_date: dt.date | None = Field(default=None, title="公示日期")
+    publicity_ref: Text | None = Field(default=None, title="公示信息编号", max_length=64)
+    not_listed_by: Text | None = Field(default=None, title="不列入失信名单的决定人", max_length=64)
+    not_listed_date: dt.date | None = Field(default=None, title="不列入失信名单的决定日期")
+    not_listed_reason: Text | None = Field(default=None, title="不列入失信名单的理由", max_length=2000)
+    not_revoked_by: Text | None = Field(default=None, title="不撤销许可证的决定人", max_length=64)
+    not_revoked_date: dt.date | None = Field(default=None, title="不撤销许可证的决定日期")
+    not_revoked_reason: Text | None = Field(default=None, title="不撤销许可证的理由", max_length=2000)
 
     _filed = field_validator("filed_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _decided = field_validator("publicity_date", "not_listed_date", "not_revoked_date")(
+        _Dated._not_future.__func__  # type: ignore[attr-defined]
+    )
 
     @field_validator("sub_product_code")
     @classmethod
@@ -376,6 +406,32 @@ class EnforcementCase(_Dated):
                 )
             if d is not None and d < self.filed_date:
                 raise error("date_order", f"{label} {d} 早于立案日期 {self.filed_date}", day)
+        if self.publicity_date is not None and self.publicity_date < self.filed_date:
+            raise error(
+                "date_order",
+                f"公示日期 {self.publicity_date} 早于立案日期 {self.filed_date}",
+                "publicity_date",
+            )
+        decisions = [
+            ("not_listed", "dishonesty_listed", "列入严重违法失信名单"),
+            ("not_revoked", "licence_revoked", "撤销许可证"),
+        ]
+        for prefix, done, what in decisions:
+            parts = [f"{prefix}_by", f"{prefix}_date", f"{prefix}_reason"]
+            given = [getattr(self, p) is not None for p in parts]
+            if any(given) and not all(given):
+                missing = parts[given.index(False)]
+                title = type(self).model_fields[missing].title
+                raise error(
+                    "decision_incomplete",
+                    f"记录不{what}的决定时须同时填写决定人、决定日期和理由（缺“{title}”）",
+                    missing,
+                )
+            if all(given) and getattr(self, done):
+                raise error("decision_conflict", f"已{what}，不能同时记录不{what}的决定", parts[0])
+            d = getattr(self, f"{prefix}_date")
+            if d is not None and d < self.filed_date:
+                raise error("date_order", f"决定日期 {d} 早于立案日期 {self.filed_date}", f"{prefix}_date")
         return self
 
 
@@ -423,7 +479,9 @@ class CountyPlan(_Dated):
     county_code: Text = Field(title="县（市）")
     campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
     adopted_date: dt.date | None = Field(default=None, title="印发日期")
-    document: Text | None = Field(default=None, title="文件名称及文号", max_length=300)
+    document: Text | None = Field(default=None, title="文件名称", max_length=300)
+    document_no: Text | None = Field(default=None, title="文号", max_length=64)
+    responsible: Text | None = Field(default=None, title="责任领导及责任人", max_length=300)
 
     _adopted = field_validator("adopted_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -442,6 +500,8 @@ class CountyOversight(_Dated):
     action_date: dt.date = Field(title="日期")
     reason: Text | None = Field(default=None, title="事由", max_length=2000)
     reported_to_local_government: YesNo = Field(default=False, title="报告地方党委政府")
+    number: Text | None = Field(default=None, title="文号", max_length=64)
+    due_date: dt.date | None = Field(default=None, title="书面回复期限")
 
     _acted = field_validator("action_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -449,6 +509,49 @@ class CountyOversight(_Dated):
     @classmethod
     def _county(cls, v: str) -> str:
         return check_county(v)
+
+    @model_validator(mode="after")
+    def _due_after(self) -> CountyOversight:
+        if self.due_date is not None and self.due_date < self.action_date:
+            raise error(
+                "date_order", f"书面回复期限 {self.due_date} 早于督导日期 {self.action_date}", "due_date"
+            )
+        return self
+
+
+class OversightResponse(_Dated):
+    """A county's written response (书面回复) to the prefecture's oversight of it."""
+
+    response: Text = Field(title="书面回复", min_length=2, max_length=4000)
+    response_date: dt.date = Field(title="回复日期")
+
+    _replied = field_validator("response_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+
+class LocalReport(_Dated):
+    """A report to the local Party committee and government on a hard problem (plan 四(一)), about a hazard or
+    an enterprise."""
+
+    county_code: Text = Field(title="县（市）")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    report_date: dt.date = Field(title="报告日期")
+    document_no: Text | None = Field(default=None, title="文号", max_length=64)
+    enterprise_id: int | None = Field(default=None, title="企业")
+    hazard_id: int | None = Field(default=None, title="隐患编号")
+    summary: Text = Field(title="报告事项", min_length=2, max_length=4000)
+
+    _reported = field_validator("report_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("county_code")
+    @classmethod
+    def _county(cls, v: str) -> str:
+        return check_county(v)
+
+    @model_validator(mode="after")
+    def _about_something(self) -> LocalReport:
+        if self.enterprise_id is None and self.hazard_id is None:
+            raise error("subject", "须指明报告涉及的隐患或企业", "hazard_id")
+        return self
 
 
 class LedgerMove(Record):

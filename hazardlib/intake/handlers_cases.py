@@ -143,6 +143,14 @@ ENFORCEMENT_FIELDS = {
         "typical_case",
         "published_date",
         "hazard_id",
+        "publicity_date",
+        "publicity_ref",
+        "not_listed_by",
+        "not_listed_date",
+        "not_listed_reason",
+        "not_revoked_by",
+        "not_revoked_date",
+        "not_revoked_reason",
     )
 }
 
