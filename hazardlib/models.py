@@ -271,6 +271,11 @@ class Interview(_Dated):
 
     _held = field_validator("held_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
+    @field_validator("spot_check_ids", mode="before")
+    @classmethod
+    def _no_checks(cls, v: Any) -> Any:
+        return [] if v is None else v  # stored as NULL when there are none
+
     @model_validator(mode="after")
     def _follow_up_after(self) -> Interview:
         if self.follow_up_date is not None and self.follow_up_date < self.held_date:
