@@ -21,6 +21,7 @@ from .. import immediate, stages
 from ..campaign import Campaign
 from ..store import PREFECTURE_CODE, Store
 from .base import App
+from .county_records import CountyRecords
 from .ui import (
     FONT_STACK,
     bar_chart,
@@ -186,6 +187,7 @@ class TrackerApp(App):
         self.ack_btn.disabled = True
         self.show_status()
         self.show_progress()
+        self.county_records = CountyRecords(self)
         watch_page()
         self.loading = threading.Thread(
             target=self.fill_later,
@@ -205,6 +207,7 @@ class TrackerApp(App):
                 self.charts,
                 section("进度滞后的县（市）"),
                 self.lagging,
+                self.county_records.widget,
                 section(f"行动成果（截至{fmt_date(self.as_of)}）"),
                 self.results,
                 section("即时报告（重大隐患、重大风险、企业自报重大风险、重大案件）"),

@@ -72,7 +72,7 @@ def _oversight_taken(store: Store, scope: Scope) -> pd.Series:
     )
     with store.read() as conn:
         rows = [dict(r) for r in conn.execute(stmt).mappings()]
-    text = {}
+    text: dict[str, list[str]] = {}
     for r in rows:
         answered = r["response_date"] is not None and r["response_date"] <= scope.as_of
         state = (
@@ -82,7 +82,7 @@ def _oversight_taken(store: Store, scope: Scope) -> pd.Series:
         )
         item = f"{r['action_date']} {vocab.OVERSIGHT_KIND.label(r['kind'])}{r['number'] or ''}"
         text.setdefault(r["county_code"], []).append(f"{item}（{state}）" if state else item)
-    return pd.Series({k: "；".join(v) for k, v in text.items()}, dtype=object)
+    return pd.Series({k: "；".join(v) for k, v in text.items()}, dtype="object")
 
 
 def comparison_frame(store: Store, scope: Scope) -> pd.DataFrame:

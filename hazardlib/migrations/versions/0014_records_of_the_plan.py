@@ -96,8 +96,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("document_no", name=op.f("uq_local_reports_document_no")),
     )
     with op.batch_alter_table("local_reports", schema=None) as batch_op:
-        for column in ("campaign_year", "county_code", "enterprise_id", "hazard_id"):
-            batch_op.create_index(batch_op.f(f"ix_local_reports_{column}"), [column], unique=False)
+        for name in ("campaign_year", "county_code", "enterprise_id", "hazard_id"):
+            batch_op.create_index(batch_op.f(f"ix_local_reports_{name}"), [name], unique=False)
 
 
 def downgrade() -> None:
