@@ -44,6 +44,7 @@ class CountyRecords:
                 Spec("responsible"),
             ],
         )
+        self.plan_form.widget.add_class("hz-form-plan")
         self.upload = widgets.FileUpload(accept=",".join(TYPES), multiple=False, description="选择文件")
         limit = f"PDF、DOCX 或 WPS 文件，不超过 {MAX_BYTES // 1024 // 1024} MB；按文件内容核对类型"
         self.file_field = FormField("plan_file", FIELD, self.upload, hint=limit)
@@ -65,6 +66,7 @@ class CountyRecords:
                 Spec("reported_to_local_government", "bool"),
             ],
         )
+        self.oversight_form.widget.add_class("hz-form-oversight")
         self.oversight_btn = button("登记督导", style="success", key="oversight")
         app.on_click(self.oversight_btn, self.save_oversight)
         self.response_pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="36em"))
@@ -76,6 +78,7 @@ class CountyRecords:
                 Spec("response_date", "date", required=True, default=TODAY),
             ],
         )
+        self.response_form.widget.add_class("hz-form-response")
         self.pick_field = FormField("oversight_pick", "督导事项", self.response_pick, required=True)
         self.respond_btn = button("登记书面回复", style="success", key="respond")
         app.on_click(self.respond_btn, self.respond)
