@@ -235,4 +235,5 @@ class CountyRecords:
 def _file_text(r: dict[str, Any]) -> str:
     if not r["file_name"]:
         return "未上传"
-    return f"{r['file_name']}（{r['file_size'] / 1024:.0f} KB，SHA-256 {r['file_sha256'][:12]}…）"
+    size = f"{r['file_size'] / 1024:.0f} KB" if r["file_size"] >= 1024 else f"{r['file_size']} 字节"
+    return f"{r['file_name']}（{size}，SHA-256 {r['file_sha256'][:12]}…）"
