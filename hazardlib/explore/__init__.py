@@ -19,10 +19,10 @@ from .breakdowns import (
     spot_checks_by,
 )
 from .closeout import closeout_chart, closeout_projection, closeout_series, pace_start
-from .enterprises import SUPERVISION_LABELS, consecutive_unqualified, help_candidates, repeat_offenders
+from .attention import SUPERVISION_LABELS, consecutive_unqualified, help_candidates, repeat_offenders
 from .filling import example_inspections, fill_template
 from .findings import findings
-from .labels import column_labels, zh
+from .headings import column_labels, zh
 from .tally import compare, tally
 from .workbook import (
     DEMO_SCALE,

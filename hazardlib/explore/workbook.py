@@ -23,7 +23,7 @@ from ..backup import backup, restore
 from ..campaign import campaign_at
 from ..demo import generate
 from ..reports import results_list
-from ..reports.common import campaign_for
+from ..reports.scope import campaign_for
 from ..reports.extra import ordered_figures
 from ..store import Store, open_store
 

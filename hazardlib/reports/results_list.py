@@ -17,7 +17,7 @@ from .. import schema
 from ..figures import is_closed, is_overdue, ledger_at
 from ..store import PREFECTURE_CODE, Store
 from . import extra
-from .common import (
+from .scope import (
     Scope,
     attach,
     count_distinct_if,
@@ -31,7 +31,7 @@ from .common import (
     spot_check_county,
 )
 from .definitions import COUNT_KEYS, RATES
-from .supervision import supervision_counts
+from .supervision_counts import supervision_counts
 
 TRUE = sa.true()
 
