@@ -34,6 +34,11 @@ def test_no_module_name_is_used_twice() -> None:
 def test_a_name_used_twice_is_found(tmp_path: Path) -> None:
     (tmp_path / "intake").mkdir()
     (tmp_path / "exports").mkdir()
-    for path in ("intake/xlsx_stream.py", "exports/xlsx_stream.py", "intake/__init__.py", "exports/__init__.py"):
+    for path in (
+        "intake/xlsx_stream.py",
+        "exports/xlsx_stream.py",
+        "intake/__init__.py",
+        "exports/__init__.py",
+    ):
         (tmp_path / path).write_text("")
     assert duplicated_names(tmp_path) == {"xlsx_stream": ["exports/xlsx_stream.py", "intake/xlsx_stream.py"]}

@@ -19,8 +19,8 @@ from hazardlib.exports.report_forms import TABLES, sheet_for
 from hazardlib.exports.tabular import write_csv, write_json_rows
 from hazardlib.ledger import E
 from hazardlib.reports import ledgers
-from hazardlib.reports.scope import scope_for
 from hazardlib.reports.labels import bureau
+from hazardlib.reports.scope import scope_for
 from hazardlib.store import Store
 
 pytestmark = pytest.mark.engines

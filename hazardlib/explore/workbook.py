@@ -23,8 +23,8 @@ from ..backup import backup, restore
 from ..campaign import campaign_at
 from ..demo import generate
 from ..reports import results_list
-from ..reports.scope import campaign_for
 from ..reports.extra import ordered_figures
+from ..reports.scope import campaign_for
 from ..store import Store, open_store
 
 DEMO_SEED = 7

@@ -17,6 +17,7 @@ from .. import schema
 from ..figures import is_closed, is_overdue, ledger_at
 from ..store import PREFECTURE_CODE, Store
 from . import extra
+from .definitions import COUNT_KEYS, RATES
 from .scope import (
     Scope,
     attach,
@@ -30,7 +31,6 @@ from .scope import (
     scope_for,
     spot_check_county,
 )
-from .definitions import COUNT_KEYS, RATES
 from .supervision_counts import supervision_counts
 
 TRUE = sa.true()
