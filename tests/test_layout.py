@@ -14,16 +14,17 @@ from pathlib import Path
 import hazardlib
 
 ROOT = Path(hazardlib.__file__).parent
-EXEMPT_DIRS = (ROOT / "migrations" / "versions", ROOT / "apps" / "share")
+EXEMPT_DIRS = (Path("migrations", "versions"), Path("apps", "share"))  # relative to the package
 
 
 def duplicated_names(root: Path) -> dict[str, list[str]]:
     """Module basenames found more than once under ``root``, each with the paths that carry it."""
     found: dict[str, list[str]] = defaultdict(list)
     for path in sorted(root.rglob("*.py")):
-        if path.name == "__init__.py" or any(path.is_relative_to(d) for d in EXEMPT_DIRS):
+        relative = path.relative_to(root)
+        if path.name == "__init__.py" or any(relative.is_relative_to(d) for d in EXEMPT_DIRS):
             continue
-        found[path.stem].append(str(path.relative_to(root)))
+        found[path.stem].append(str(relative))
     return {name: paths for name, paths in found.items() if len(paths) > 1}
 
 
@@ -32,13 +33,17 @@ def test_no_module_name_is_used_twice() -> None:
 
 
 def test_a_name_used_twice_is_found(tmp_path: Path) -> None:
-    (tmp_path / "intake").mkdir()
-    (tmp_path / "exports").mkdir()
+    for folder in ("intake", "exports", "migrations/versions", "apps/share/config"):
+        (tmp_path / folder).mkdir(parents=True)
     for path in (
         "intake/xlsx_stream.py",
         "exports/xlsx_stream.py",
         "intake/__init__.py",
         "exports/__init__.py",
+        "migrations/versions/0001_initial.py",
+        "exports/0001_initial.py",
+        "apps/share/config/jupyter_server_config.py",
+        "exports/jupyter_server_config.py",
     ):
         (tmp_path / path).write_text("")
     assert duplicated_names(tmp_path) == {"xlsx_stream": ["exports/xlsx_stream.py", "intake/xlsx_stream.py"]}
