@@ -14,10 +14,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-import chinese_calendar
-
 from hazardlib.datafiles import resolve
-from hazardlib.errors import CalendarOutOfRange, CampaignNotFound, Finding, ValidationFailed
+from hazardlib.errors import CampaignNotFound, Finding, ValidationFailed
+from hazardlib.holidays import is_working_day
 
 NUMERALS = "〇一二三四五六七八九十"
 REQUIRED_PARAMETERS = (
@@ -272,14 +271,6 @@ def _parse(raw: dict[str, Any], year: int, file: str) -> Campaign:
         county_products,
         str(raw.get("source", "")),
     )
-
-
-def is_working_day(day: date) -> bool:
-    """Whether `day` is a working day by the official holiday calendar (调休 included)."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        raise CalendarOutOfRange(day) from None
 
 
 def add_working_days(start: date, n: int) -> date:
