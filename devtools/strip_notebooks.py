@@ -9,7 +9,7 @@ saved output whose cell looks unrun; every other output and count goes.
     python -m devtools.strip_notebooks                    # clean notebooks/*.ipynb in place
     python -m devtools.strip_notebooks --check            # list what is not clean; exit 1 if any
     python -m devtools.strip_notebooks --execute [FILES]  # run them on a fresh demo store, keep
-                                                                    # the pinned outputs, strip the rest
+                                                          # the pinned outputs, strip the rest
 
 ``--execute`` uses ``HAZARD_DB`` when set, else builds a temporary demo store (seed 7, scale 1).
 """
