@@ -26,6 +26,7 @@ from hazardlib.apps import LedgerApp, TrackerApp
 from hazardlib.cli import main
 from hazardlib.errors import ValidationFailed
 from hazardlib.intake import KINDS, import_file, write_template
+from hazardlib.reports.comparison import county_comparison
 from hazardlib.rules import run_rule
 from hazardlib.stages import county_progress_rows
 from hazardlib.store import Store, count
@@ -275,6 +276,12 @@ def test_the_prefectures_oversight_closes_interview_or_circular_and_a_county_can
     seen.county_records.response_form.fill({"response_date": D(2024, 6, 30)})
     seen.county_records.respond()
     assert "2024年6月30日：已制定方案并印发" in seen.county_records.oversight.value
+    compared = county_comparison(store, AS_OF).set_index("county_code")  # the comparison shows it
+    assert (
+        compared.loc[LIBO, "oversight_taken"]
+        == "2024-06-25 通报黔南市监通〔2024〕2号（已书面回复 2024-06-30）"
+    )
+    assert compared.loc[DUYUN, "oversight_taken"] == ""
 
 
 # -- 5. enforcement outcomes --------------------------------------------------------------------------
