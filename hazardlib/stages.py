@@ -19,7 +19,9 @@ import sqlalchemy as sa
 
 from . import schema, vocab
 from .campaign import Campaign, campaign_at
+from .fields import duties
 from .figures import event_exists, is_closed, is_open, is_overdue, ledger_at
+from .models import SelfCheck
 from .regions import load_regions
 from .store import PREFECTURE_CODE, Store
 
@@ -335,14 +337,7 @@ REASON_TEXT = {
     "spot_check_failure": "监督抽查不合格或拒检{n}次",
 }
 _FLAGS = ("in_cluster_area", "rural_or_fringe_shop", "wholesale_market_shop")
-_DUTIES = (
-    "management_system",
-    "quality_director",
-    "quality_officer",
-    "daily_control",
-    "weekly_check",
-    "monthly_review",
-)
+_DUTIES = tuple(duties(SelfCheck).values())
 
 
 def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFrame:
