@@ -476,19 +476,56 @@ class Party(Record):
 class SpotCheck(_Dated):
     """A supervision spot-check batch (监督抽查批次)."""
 
-    batch_no: Text = Field(title="抽样单编号", max_length=64)
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    sampled_by_county: Text = Field(title="抽查县（市）")
-    sample_date: dt.date = Field(title="抽样日期")
-    sub_product_code: Text = Field(title="产品")
-    channel: Channel = Field(title="抽样环节")
-    result: SpotResult = Field(title="抽查结果")
-    enterprise_id: int | None = Field(default=None, title="受检企业")
-    producer: Party = Field(default_factory=Party, title="生产单位")
-    seller: Party = Field(default_factory=Party, title="销售单位")
-    follow_up_of: int | None = Field(default=None, title="跟踪抽查的原批次")
-    enforcement_sampling: YesNo = Field(default=False, title="执法抽检")
-    note: Text | None = Field(default=None, title="备注", max_length=2000)
+    batch_no: Annotated[
+        Text,
+        Entry(synonyms=("抽样单号", "批次编号", "样品编号", "抽样编号"), example="QN2024-0001", width=20),
+    ] = Field(title="抽样单编号", max_length=64)
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    sampled_by_county: Annotated[
+        Text, COUNTY, Entry(synonyms=("抽样县（市）", "抽查单位", "抽样单位", "组织抽查单位"))
+    ] = Field(title="抽查县（市）")
+    sample_date: Annotated[dt.date, Entry(synonyms=("抽样时间", "抽查日期"), example="2024-07-15")] = Field(
+        title="抽样日期"
+    )
+    sub_product_code: Annotated[Text, PRODUCT] = Field(title="产品")
+    channel: Annotated[
+        Channel,
+        Entry(
+            type="choice",
+            choices="channels",
+            synonyms=("抽样场所", "抽样地点类型", "环节"),
+            example="销售门店",
+        ),
+    ] = Field(title="抽样环节")
+    result: Annotated[
+        SpotResult,
+        Entry(
+            type="choice",
+            choices="spot_results",
+            synonyms=("检验结论", "检验结果", "结果", "判定结论"),
+            note="合格、不合格或拒检",
+            example="不合格",
+        ),
+    ] = Field(title="抽查结果")
+    # the inspected enterprise and the parties are read from the 受检单位 and the producer's and seller's
+    # columns (intake.columns_cases.SPOT_CHECKS), one set per role
+    enterprise_id: Annotated[int | None, DERIVED] = Field(default=None, title="受检企业")
+    producer: Annotated[Party, DERIVED] = Field(default_factory=Party, title="生产单位")
+    seller: Annotated[Party, DERIVED] = Field(default_factory=Party, title="销售单位")
+    follow_up_of: Annotated[
+        int | None,
+        Entry(
+            header="跟踪抽查的原抽样单编号",
+            type="text",
+            synonyms=("原抽样单编号", "跟踪抽查原批次"),
+            note="跟踪抽查时填写原批次的抽样单编号（须已在库中）",
+            width=22,
+        ),
+    ] = Field(default=None, title="跟踪抽查的原批次")
+    enforcement_sampling: Annotated[YesNo, Entry(synonyms=("是否执法抽检",))] = Field(
+        default=False, title="执法抽检"
+    )
+    note: Annotated[Text | None, NOTE, Entry(width=30)] = Field(default=None, title="备注", max_length=2000)
 
     _sampled = field_validator("sample_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -528,26 +565,59 @@ class SpotCheck(_Dated):
 class EnforcementCase(_Dated):
     """An enforcement case (立案查处) and what followed from it."""
 
-    enterprise_id: int = Field(title="企业")
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    case_no: Text | None = Field(default=None, title="案件编号", max_length=64)
-    filed_date: dt.date = Field(title="立案日期")
-    violation: Violation = Field(title="违法行为")
-    sub_product_code: Text | None = Field(default=None, title="产品")
-    facts: Text | None = Field(default=None, title="案情", max_length=8000)
-    penalty: Text | None = Field(default=None, title="处罚结果", max_length=2000)
-    persons_punished: int = Field(default=0, title="处罚到人（人数）", ge=0, le=1000)
-    transferred_to: Transfer | None = Field(default=None, title="移送")
-    transfer_date: dt.date | None = Field(default=None, title="移送日期")
-    credit_publicity: YesNo = Field(default=False, title="通过国家企业信用信息公示系统公示")
-    dishonesty_listed: YesNo = Field(default=False, title="列入严重违法失信名单")
-    dishonesty_date: dt.date | None = Field(default=None, title="列入失信名单日期")
-    licence_revoked: YesNo = Field(default=False, title="撤销许可证")
-    revoked_date: dt.date | None = Field(default=None, title="撤销日期")
-    major_case: YesNo = Field(default=False, title="重大案件")
-    typical_case: YesNo = Field(default=False, title="曝光典型案例")
-    published_date: dt.date | None = Field(default=None, title="曝光日期")
-    hazard_id: int | None = Field(default=None, title="隐患编号")
+    enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    case_no: Annotated[
+        Text | None,
+        Entry(synonyms=("案号", "立案编号", "决定书文号"), example="黔南市监立〔2024〕1号", width=22),
+    ] = Field(default=None, title="案件编号", max_length=64)
+    filed_date: Annotated[dt.date, Entry(synonyms=("立案时间",), example="2024-07-20")] = Field(
+        title="立案日期"
+    )
+    violation: Annotated[
+        Violation,
+        Entry(
+            type="choice",
+            choices="violations",
+            synonyms=("违法行为类型", "案由", "违法类型"),
+            example="无证生产",
+            width=20,
+        ),
+    ] = Field(title="违法行为")
+    sub_product_code: Annotated[Text | None, PRODUCT] = Field(default=None, title="产品")
+    facts: Annotated[Text | None, Entry(synonyms=("主要违法事实", "违法事实", "案情简介"), width=30)] = Field(
+        default=None, title="案情", max_length=8000
+    )
+    penalty: Annotated[Text | None, Entry(synonyms=("处罚决定", "处罚内容", "行政处罚"), width=30)] = Field(
+        default=None, title="处罚结果", max_length=2000
+    )
+    persons_punished: Annotated[int, Entry(synonyms=("处罚到人", "处罚人数"), example=0)] = Field(
+        default=0, title="处罚到人（人数）", ge=0, le=1000
+    )
+    transferred_to: Annotated[
+        Transfer | None, Entry(type="choice", choices="transfers", synonyms=("移送机关", "移送单位"))
+    ] = Field(default=None, title="移送")
+    transfer_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="移送日期")
+    credit_publicity: Annotated[YesNo, Entry(synonyms=("信用公示", "公示"))] = Field(
+        default=False, title="通过国家企业信用信息公示系统公示"
+    )
+    dishonesty_listed: Annotated[YesNo, Entry(synonyms=("列入失信名单", "严重违法失信名单"))] = Field(
+        default=False, title="列入严重违法失信名单"
+    )
+    dishonesty_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="列入失信名单日期")
+    licence_revoked: Annotated[YesNo, Entry(synonyms=("吊销许可证", "撤销生产许可证"))] = Field(
+        default=False, title="撤销许可证"
+    )
+    revoked_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="撤销日期")
+    major_case: Annotated[YesNo, Entry(synonyms=("是否重大案件",))] = Field(default=False, title="重大案件")
+    typical_case: Annotated[YesNo, Entry(synonyms=("典型案例", "是否典型案例"))] = Field(
+        default=False, title="曝光典型案例"
+    )
+    published_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="曝光日期")
+    hazard_id: Annotated[
+        int | None,
+        Entry(type="hazard_id", synonyms=("关联隐患编号",), note="由隐患引发的案件填写台账中的隐患编号"),
+    ] = Field(default=None, title="隐患编号")
 
     _filed = field_validator("filed_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -578,15 +648,36 @@ class EnforcementCase(_Dated):
 class RiskSignal(_Dated):
     """A risk signal (风险信息) from monitoring, to be analysed and verified."""
 
-    county_code: Text = Field(title="所属县（市）")
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    received_date: dt.date = Field(title="收到日期")
-    source: SignalSource = Field(title="信息来源")
-    description: Text = Field(title="风险信息", max_length=4000)
-    enterprise_id: int | None = Field(default=None, title="企业")
-    sub_product_code: Text | None = Field(default=None, title="产品")
-    verification: SignalState = Field(default="pending", title="核查结论")
-    verified_date: dt.date | None = Field(default=None, title="核查日期")
+    county_code: Annotated[Text, COUNTY, Entry(note="负责核查的县（市）")] = Field(title="所属县（市）")
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    received_date: Annotated[
+        dt.date, Entry(synonyms=("接收日期", "发现日期", "日期"), example="2024-06-20")
+    ] = Field(title="收到日期")
+    source: Annotated[
+        SignalSource,
+        Entry(type="choice", choices="signal_sources", synonyms=("来源", "风险来源"), example="投诉举报"),
+    ] = Field(title="信息来源")
+    description: Annotated[
+        Text,
+        Entry(
+            synonyms=("风险描述", "信息内容", "风险内容", "问题描述"),
+            example="群众举报某门店销售无CCC标志的电动自行车充电器",
+            width=40,
+        ),
+    ] = Field(title="风险信息", max_length=4000)
+    enterprise_id: Annotated[int | None, DERIVED] = Field(default=None, title="企业")
+    sub_product_code: Annotated[Text | None, PRODUCT] = Field(default=None, title="产品")
+    verification: Annotated[
+        SignalState,
+        Entry(
+            type="choice",
+            choices="signal_states",
+            synonyms=("核查结果", "核查情况"),
+            note="待核查、经核查存在问题或经核查无问题；不填为待核查",
+            example="待核查",
+        ),
+    ] = Field(default="pending", title="核查结论")
+    verified_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="核查日期")
 
     _received = field_validator("received_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 

@@ -25,13 +25,21 @@ TABLES: dict[type[BaseModel], sa.Table] = {
     models.Inspection: schema.inspections,
     models.Hazard: schema.hazards,
     models.HelpRecord: schema.help_records,
+    models.SpotCheck: schema.spot_checks,
+    models.EnforcementCase: schema.enforcement_cases,
+    models.RiskSignal: schema.risk_signals,
 }
 """The table each record model is stored in (a model a template fills must be named here)."""
 
-STORED_ELSEWHERE = {(models.SelfCheck, "items")}  # the risk control list: rows of risk_control_items
+STORED_ELSEWHERE = {
+    (models.SelfCheck, "items"),  # the risk control list: rows of risk_control_items
+    (models.SpotCheck, "producer"),  # the parties: producer_… and seller_… columns of spot_checks
+    (models.SpotCheck, "seller"),
+}
 
 TEMPLATE_MODELS = sorted(
-    {c.model for spec in KINDS.values() for c in spec.columns if c.model is not None}, key=lambda m: m.__name__
+    {c.model for spec in KINDS.values() for c in spec.columns if c.model is not None},
+    key=lambda m: m.__name__,
 )
 
 
@@ -42,7 +50,7 @@ def _fields() -> list[tuple[type[BaseModel], str]]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = open_store(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}", user="演示数据生成器")
-    generate(store, seed=7, scale=0.02, progress=False)
+    generate(store, seed=7, scale=0.1, progress=False)  # the smallest that lists and revokes
     return store
 
 
@@ -59,7 +67,9 @@ def test_a_model_field_has_its_schema_column_template_column_and_demo_value(
     if stored:
         assert name in table.c, f"{model.__name__}.{name} 在表 {table.name} 中没有列"
     assert has_entry(model, name), f"{model.__name__}.{name} 没有声明怎样填写（Entry 或 DERIVED）"
-    columns = [(k, c) for k, spec in KINDS.items() for c in spec.columns if c.model is model and c.field == name]
+    columns = [
+        (k, c) for k, spec in KINDS.items() for c in spec.columns if c.model is model and c.field == name
+    ]
     if entry_of(model, name).on_template:
         assert columns, f"{model.__name__}.{name} 不在任何模板中"
     else:
@@ -73,7 +83,7 @@ def test_a_model_field_has_its_schema_column_template_column_and_demo_value(
 def test_the_self_check_duties_are_the_checklists_items_and_every_reader_takes_them_from_the_model():
     answered = duties(models.SelfCheck)
     assert list(answered) == ["S-01", "S-02", "S-03", "S-04", "S-05", "S-06"]
-    assert selfcheck.ITEM_FIELDS == answered
-    assert stages._DUTIES == tuple(answered.values())
+    assert answered == selfcheck.ITEM_FIELDS
+    assert tuple(answered.values()) == stages._DUTIES
     template = [c.key for c in KINDS["self-checks"].columns]
     assert all(field in template for field in answered.values())

@@ -125,6 +125,13 @@ def columns(record: type[BaseModel], *names: str, **override: Any) -> tuple[Colu
     return tuple(column(record, n, **override) for n in names)
 
 
+def template_columns(record: type[BaseModel], **override: Any) -> tuple[Column, ...]:
+    """The columns of every field of ``record`` a template has (not worked out by the import), in the
+    model's order."""
+    names = [n for n in record.model_fields if entry_of(record, n).on_template]
+    return columns(record, *names, **override)
+
+
 def _synonyms(model: type[BaseModel], name: str) -> tuple[str, ...]:
     return entry_of(model, name).synonyms
 
@@ -210,10 +217,7 @@ ENTERPRISES = KindSpec(
     "enterprises",
     "企业名录",
     "企业名录",
-    (
-        uscc_column(required=True),
-        *columns(models.Enterprise, *(n for n in models.Enterprise.model_fields if n != "uscc")),
-    ),
+    (*template_columns(models.Enterprise),),
     key="统一社会信用代码",
     row_note="每行一家企业。",
 )

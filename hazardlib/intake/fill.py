@@ -22,6 +22,7 @@ from ..regions import load_regions
 from ..store import Store
 from .choices import OUTCOMES, vocabulary
 from .columns import ENTERPRISES, HELP, INSPECTIONS, SELF_CHECKS, Column, KindSpec
+from .columns_cases import ENFORCEMENT, RISK_SIGNALS, SPOT_CHECKS
 from .handler_base import NONE_WORDS
 
 Row = dict[str, Any]
@@ -179,17 +180,10 @@ def spot_check_rows(store: Store) -> list[Row]:
         if r["enterprise_id"] is not None:
             inspected = "生产单位" if r["enterprise_id"] == r["producer_id"] else "销售单位"
         rows.append({
-            "batch_no": r["batch_no"],
-            "sampled_by_county": _county(r["sampled_by_county"]),
-            "sample_date": r["sample_date"],
-            "sub_product_code": _product(r["sub_product_code"]),
-            "channel": vocab.CHANNEL.label(r["channel"]),
-            "result": vocab.SPOT_RESULT.label(r["result"]),
+            **cells(SPOT_CHECKS, models.SpotCheck, r),
             "inspected": inspected,
             **{f"{role}_{f}": r[f"{role}_{f}"] for role in ("producer", "seller") for f in ("name", "uscc", "region")},
             "follow_up_of": batches.get(r["follow_up_of"]),
-            "enforcement_sampling": _yes(r["enforcement_sampling"]),
-            "note": r["note"],
         })  # fmt: skip
     return rows
 
@@ -198,16 +192,7 @@ def enforcement_rows(store: Store) -> list[Row]:
     c = schema.enforcement_cases
     rows = []
     for r in _query(store, _with_enterprise(c, c.c.id), c):
-        rows.append({
-            **_ent(r),
-            **{k: r[k] for k in ("case_no", "filed_date", "facts", "penalty", "persons_punished", "transfer_date",
-                                 "dishonesty_date", "revoked_date", "published_date", "hazard_id")},
-            "violation": vocab.VIOLATION.label(r["violation"]),
-            "sub_product_code": _product(r["sub_product_code"]),
-            "transferred_to": vocab.TRANSFER.label(r["transferred_to"]) or None,
-            **{k: _yes(r[k]) for k in ("credit_publicity", "dishonesty_listed", "licence_revoked", "major_case",
-                                       "typical_case")},
-        })  # fmt: skip
+        rows.append({**_ent(r), **cells(ENFORCEMENT, models.EnforcementCase, r)})
     return rows
 
 
@@ -226,18 +211,14 @@ def risk_signal_rows(store: Store) -> list[Row]:
     )
     rows = []
     for r in _query(store, stmt, t):
-        rows.append({
-            "county_code": _county(r["county_code"]),
-            "received_date": r["received_date"],
-            "source": vocab.SIGNAL_SOURCE.label(r["source"]),
-            "description": r["description"],
-            "enterprise_name": r["name"],
-            "uscc": r["uscc"],
-            "enterprise_field": vocab.ENTERPRISE_FIELD.label(r["field"]) or None,
-            "sub_product_code": _product(r["sub_product_code"]),
-            "verification": vocab.SIGNAL_STATE.label(r["verification"]),
-            "verified_date": r["verified_date"],
-        })  # fmt: skip
+        rows.append(
+            {
+                **cells(RISK_SIGNALS, models.RiskSignal, r),
+                "enterprise_name": r["name"],
+                "uscc": r["uscc"],
+                "enterprise_field": vocab.ENTERPRISE_FIELD.label(r["field"]) or None,
+            }
+        )
     return rows
 
 
