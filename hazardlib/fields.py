@@ -1,8 +1,9 @@
 """The field types and checks the record models are built from: what people write (Chinese labels and
 their variants, full-width digits, stray spaces) turned into stored codes, or refused with a Chinese message.
 
-Each check is a plain function (the models call them from their validators), each annotated type a
-``str`` or ``bool`` with the check to run before pydantic's own. The checks against the reference data
+How people write each field (template header, synonyms, example) is declared beside its type as an
+:class:`Entry`. Each check is a plain function (the models call them from their validators), each
+annotated type a ``str`` or ``bool`` with the check to run before pydantic's own. The checks against the reference data
 (county, product, a county's own products) are remembered per value and data folder: a register of
 100,000 enterprises names a dozen counties and a few dozen products.
 """
@@ -37,7 +38,9 @@ class Entry:
     """How a record's field is written by people: its template column (header when it differs from the
     field's title, the other headers real files use for it, an example, a note), and what the workbook
     reads from it besides (the self-check duty it answers). Declared once, on the model field, as
-    ``Annotated`` metadata; templates, the import, forms and tests read it through :func:`entry_of`.
+    ``Annotated`` metadata (pydantic keeps it in ``model_fields[name].metadata``); the template columns,
+    the import's field maps, the filled templates, the duty list and the tests' values read it through
+    :func:`entry_of` (:mod:`hazardlib.intake.columns`), the forms read the field's title.
 
     ``type`` and ``choices`` say what the cell holds when the field's type does not (a date, a yes/no
     and an integer are read from the annotation); ``required`` None means as the model declares it.
