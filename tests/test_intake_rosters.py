@@ -131,3 +131,10 @@ def test_columns_spelled_as_the_fields_synonyms_are_matched_and_others_are_ignor
     assert report.inserted == 1
     assert (stored[A]["address"], stored[A]["licence_no"]) == ("示例路2号", "XK21-001-00001")
     assert warnings(report) == ["以下列不是本模板的列，已忽略：单位地址"]
+
+
+def test_a_repeated_header_row_of_a_roster_with_a_split_contact_is_skipped_as_a_header(store, tmp_path):
+    header = [*BASE, "联系人", "联系电话"]
+    report, stored = roster(store, tmp_path / "r.xlsx", header, [*ROW_A, "张三", "13800000000"], header)
+    assert (report.inserted, report.rejected) == (1, 0) and stored[A]["contact"] == "张三 13800000000"
+    assert [f.message for f in report.findings] == ["与表头相同（重复的表头行），已跳过"]

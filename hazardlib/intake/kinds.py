@@ -70,7 +70,9 @@ class HeaderMatch:
     duplicates: list[tuple[int, str, str]] = field(default_factory=list)  # position, written, key
     unknown: list[str] = field(default_factory=list)
     row_no_position: int | None = None
-    joined: dict[str, list[int]] = field(default_factory=dict)  # column key -> positions of its other parts
+    joined: dict[str, list[tuple[int, str]]] = field(
+        default_factory=dict
+    )  # key -> its other parts: position, written
 
     @property
     def missing_required(self) -> list[str]:
@@ -97,7 +99,7 @@ def match_headers(kind: str, cells: Sequence[object]) -> HeaderMatch:
             found.unknown.append(str(cell).strip())
         elif column in found.positions:
             if key in parts.get(column, ()) and header_key(found.written[column]) in parts[column]:
-                found.joined.setdefault(column, []).append(position)  # 联系人 then 联系电话: both are read
+                found.joined.setdefault(column, []).append((position, str(cell).strip()))  # 联系人, 联系电话
             else:
                 found.duplicates.append((position, str(cell).strip(), column))
         else:
