@@ -8,30 +8,15 @@ import re
 import sqlalchemy as sa
 
 from .. import models, records, schema
+from .columns_plan import COUNTY_PLANS, INTERVIEWS, OVERSIGHT
 from .context import SourceRow, titles_of
 from .handler_base import Handler, Outcome, filled, fingerprint, year_of
 from .handlers_cases import hazard_in_store
 
 BATCH_UNKNOWN = "库中没有抽样单编号为“{value}”的抽查批次"
-PLAN_FIELDS = {k: k for k in ("county_code", "adopted_date", "document", "document_no", "responsible")}
-INTERVIEW_FIELDS = {
-    k: k
-    for k in (
-        "held_date", "trigger", "reason", "finding", "attendees", "commitments", "follow_up_date", "notice_no",
-    )
-}  # fmt: skip
-OVERSIGHT_FIELDS = {
-    k: k
-    for k in (
-        "county_code",
-        "kind",
-        "action_date",
-        "number",
-        "reason",
-        "due_date",
-        "reported_to_local_government",
-    )
-}
+PLAN_FIELDS = COUNTY_PLANS.fields_of(models.CountyPlan)
+INTERVIEW_FIELDS = {k: f for k, f in INTERVIEWS.fields_of(models.Interview).items() if k != "hazard_id"}
+OVERSIGHT_FIELDS = OVERSIGHT.fields_of(models.CountyOversight)
 
 
 class CountyPlans(Handler):
