@@ -300,6 +300,7 @@ _TABLE_LABELS = {
     "county_plans": "县级工作方案",
     "county_oversight": "督导记录",
     "immediate_reports": "即时报告",
+    "written_reports": "书面报送",
     "accounts": "登录账号",
 }
 

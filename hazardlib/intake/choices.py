@@ -41,6 +41,7 @@ _VOCABULARIES: dict[str, vocab.Vocabulary] = {
     "signal_sources": vocab.SIGNAL_SOURCE,
     "signal_states": vocab.SIGNAL_STATE,
     "deadline_units": DEADLINE_UNITS,
+    "instrument_kinds": vocab.INSTRUMENT_KIND,
 }
 
 LIST_TITLES = {

@@ -34,6 +34,7 @@ from .context import GROUP_LABELS, MESSAGES, ImportContext, SourceRow, cell_pars
 from .handler_base import DEFERRED, Handler
 from .handlers import Help, Inspections, SelfChecks
 from .handlers_cases import Enforcement, Rectifications, RiskSignals, SpotChecks
+from .handlers_documents import Instruments, TracingTasks
 from .handlers_enterprises import Enterprises
 from .kinds import KINDS, TEMPLATE_KINDS, HeaderMatch, best_kind, header_key, match_headers
 from .readers import Row, SpreadsheetFile
@@ -61,6 +62,8 @@ HANDLERS: dict[str, type[Handler]] = {
         Enforcement,
         Help,
         RiskSignals,
+        Instruments,
+        TracingTasks,
     )
 }
 

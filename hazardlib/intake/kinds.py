@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .columns import ENTERPRISES, HELP, INSPECTIONS, MAX_HEADER_CHARS, ROW_NO_HEADER, SELF_CHECKS, KindSpec
 from .columns_cases import ENFORCEMENT, RECTIFICATIONS, RISK_SIGNALS, SPOT_CHECKS
+from .columns_documents import INSTRUMENTS, TRACING_TASKS
 
 KINDS: dict[str, KindSpec] = {
     k.name: k
@@ -22,6 +23,8 @@ KINDS: dict[str, KindSpec] = {
         ENFORCEMENT,
         HELP,
         RISK_SIGNALS,
+        INSTRUMENTS,
+        TRACING_TASKS,
     )
 }
 TEMPLATE_KINDS: tuple[str, ...] = tuple(KINDS)
