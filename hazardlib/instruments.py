@@ -125,11 +125,12 @@ def save_instrument(
 
     Without ``instrument_id``: a new instrument, issued by the session's county (the prefecture for a
     prefecture session) and belonging to the enterprise's county (or ``county_code`` for one addressed to
-    no enterprise). With no number, the next one of the issuer, kind and year is allocated here; a number
-    given (one issued on paper) must not be another instrument's. The same number, kind, enterprise and
-    issue date again (a file imported twice) updates its follow-up dates instead. The reply is due after the
-    kind's reply days unless given. With ``instrument_id``: the served, reply-due and reply dates and the
-    note of that instrument change; its kind, enterprise, number and issue date cannot.
+    no enterprise). With no number, the next one of the issuer, kind and year is allocated here; a
+    number given (one issued on paper) must not be another instrument's. The same number (or, with none,
+    the same kind, enterprise and issue date) again — a file imported twice — updates its follow-up dates
+    instead. The reply is due after the kind's reply days unless given. With ``instrument_id``: the
+    served, reply-due and reply dates and the note of that instrument change (a blank one keeps what is
+    stored); its kind, enterprise, number and issue date cannot.
 
     Bad input — a number already used, a date before the issue date — raises ValidationFailed naming the
     field, and nothing is written.
@@ -147,9 +148,9 @@ def save_instrument(
         if owner != row["enterprise_id"]:
             raise _refuse("hazard_other", MESSAGES["hazard_other"].format(hazard=row["hazard_id"]), "hazard_id",
                           row["hazard_id"])  # fmt: skip
-    if row.get("reply_due") is None:
-        row["reply_due"] = row["issue_date"] + dt.timedelta(days=kind_info(row["kind"]).reply_days)
-    follow_up = {k: row[k] for k in ("served_date", "reply_due", "reply_date", "note")}
+    follow_up = {
+        k: row[k] for k in ("served_date", "reply_due", "reply_date", "note")
+    }  # None: kept as stored
     if instrument_id is not None:
         stored = tx.store.get(T, instrument_id, tx.conn)
         fixed = [k for k in ("kind", "enterprise_id", "issue_date") if stored[k] != row[k]]
@@ -174,11 +175,19 @@ def save_instrument(
             return _follow_up(tx, dict(taken), follow_up)
         serial = serial_of(number, issuer, row["kind"], row["issue_date"].year)
     else:
+        same = tx.conn.execute(
+            sa.select(T).where(*[T.c[k].is_(None) if row.get(k) is None else T.c[k] == row[k]
+                                 for k in ("kind", "enterprise_id", "issue_date", "county_code")])
+        ).mappings().first()  # fmt: skip
+        if same is not None:  # the same instrument again, without its number (a file imported twice)
+            return _follow_up(tx, dict(same), follow_up)
         serial = _next_serial(tx, issuer, row["kind"], row["issue_date"].year)
         number = number_of(issuer, row["kind"], row["issue_date"].year, serial)
         while tx.conn.execute(sa.select(T.c.id).where(T.c.number == number)).first() is not None:
             serial += 1  # a number written by hand (no serial kept) took it
             number = number_of(issuer, row["kind"], row["issue_date"].year, serial)
+    if row.get("reply_due") is None:
+        row["reply_due"] = row["issue_date"] + dt.timedelta(days=kind_info(row["kind"]).reply_days)
     row.update(issuer_code=issuer, serial=serial, number=number)
     return tx.insert(T, row), "inserted"
 

@@ -28,6 +28,8 @@ ASKED = (
     "enforcement",
     "help",
     "risk-signals",
+    "instruments",
+    "tracing-tasks",
 )
 
 
