@@ -18,6 +18,7 @@ from docx import Document
 from hazardlib import instruments, models, records, schema
 from hazardlib.cli import main
 from hazardlib.errors import OutOfScope, ValidationFailed
+from hazardlib.regions import load_regions
 from hazardlib.store import Store, open_store
 
 from .intake_support import count_rows
@@ -218,3 +219,13 @@ def test_the_unrectified_report_lists_exactly_what_the_continuing_report_rule_na
     assert {r["kind_label"] for r in rows} == {"隐患", "风险"}
     # The demo sends written reports, and the rule reads them.
     assert all("上次书面报送" in f["message"] for f in named)
+
+
+def test_every_county_and_the_prefecture_has_a_distinct_number_prefix():
+    regions = load_regions()
+    codes = {regions.prefecture.code, *(c.code for c in regions.counties)}
+    prefixes = instruments.prefixes()
+    assert set(prefixes) == codes and len(set(prefixes.values())) == len(codes)
+    words = {instruments.kind_info(k).word for k in ("listed_supervision_notice", "interview_notice",
+                                                      "rectification_notice", "reminder_letter")}  # fmt: skip
+    assert len(words) == 4

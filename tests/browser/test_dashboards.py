@@ -322,7 +322,13 @@ def test_an_instrument_on_the_ledger_downloads_as_a_word_draft_with_its_number(p
         hid, number, name, due = conn.execute(
             sa.select(t.c.hazard_id, t.c.number, e.c.name, t.c.reply_due)
             .join(e, e.c.id == t.c.enterprise_id)
-            .where(t.c.kind == "rectification_notice", t.c.hazard_id.is_not(None), t.c.issue_date <= DAY)
+            .join(schema.hazards, schema.hazards.c.id == t.c.hazard_id)
+            .where(
+                t.c.kind == "rectification_notice",
+                t.c.issue_date <= DAY,
+                t.c.campaign_year == DAY.year,
+                schema.hazards.c.campaign_year == DAY.year,
+            )
             .order_by(t.c.id)
         ).first()
     open_dashboard(page, served.base, "ledger.ipynb")
