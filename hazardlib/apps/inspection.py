@@ -339,7 +339,7 @@ class InspectionApp(App):
             iid, outcome = instruments.save_instrument(tx, record)
         number = self.store.get(schema.instruments, iid)["number"]
         self.say(
-            f"{vocab.INSTRUMENT_KIND.label(record.kind)}（{number}）{OUTCOME_TEXT[outcome]}，可起草 Word 文书。",
+            f"{vocab.INSTRUMENT_KIND.label(record.kind)}{OUTCOME_TEXT[outcome]}：{number}，可起草 Word 文书。",
             "ok",
         )
         self.instrument_form.reset()
