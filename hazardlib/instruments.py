@@ -175,12 +175,12 @@ def save_instrument(
             return _follow_up(tx, dict(taken), follow_up)
         serial = serial_of(number, issuer, row["kind"], row["issue_date"].year)
     else:
-        same = tx.conn.execute(
+        again = tx.conn.execute(
             sa.select(T).where(*[T.c[k].is_(None) if row.get(k) is None else T.c[k] == row[k]
                                  for k in ("kind", "enterprise_id", "issue_date", "county_code")])
         ).mappings().first()  # fmt: skip
-        if same is not None:  # the same instrument again, without its number (a file imported twice)
-            return _follow_up(tx, dict(same), follow_up)
+        if again is not None:  # the same instrument again, without its number (a file imported twice)
+            return _follow_up(tx, dict(again), follow_up)
         serial = _next_serial(tx, issuer, row["kind"], row["issue_date"].year)
         number = number_of(issuer, row["kind"], row["issue_date"].year, serial)
         while tx.conn.execute(sa.select(T.c.id).where(T.c.number == number)).first() is not None:
