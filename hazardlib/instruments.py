@@ -32,6 +32,7 @@ T = schema.instruments
 
 MESSAGES = {
     "number_used": "文书编号“{number}”已被使用（{kind}，{day} 签发），请核对编号",
+    "number_elsewhere": "文书编号“{number}”已被使用，请核对编号",
     "county": "文书须指明企业或县（市）",
     "hazard_other": "隐患编号 {hazard} 不是该企业的隐患",
     "not_found": "没有编号为 {id} 的文书（或不属于本县（市））",
@@ -168,7 +169,9 @@ def save_instrument(
         if taken is not None:
             same = all(taken[k] == row[k] for k in ("kind", "enterprise_id", "issue_date", "county_code"))
             if not same:
-                message = MESSAGES["number_used"].format(
+                # another county's document is named only as used (as a credit code held elsewhere is)
+                elsewhere = tx.store.county is not None and taken["county_code"] != tx.store.county
+                message = (MESSAGES["number_elsewhere"] if elsewhere else MESSAGES["number_used"]).format(
                     number=number, kind=vocab.INSTRUMENT_KIND.label(taken["kind"]), day=taken["issue_date"]
                 )
                 raise _refuse("number_used", message, "number", number)
@@ -207,7 +210,7 @@ def _follow_up(tx: Tx, stored: dict[str, Any], values: dict[str, Any]) -> tuple[
 
 def state_at(as_of: dt.date) -> Any:
     """SQL: where an instrument stands at ``as_of`` — replied, overdue (the reply due before ``as_of`` and
-    none received by then), served, or issued. The one definition the rule, the pages and the draft read."""
+    none received by then), served, or issued. The one definition the rule and the pages read."""
     replied = sa.and_(T.c.reply_date.is_not(None), T.c.reply_date <= as_of)
     return sa.case(
         (replied, "replied"),
