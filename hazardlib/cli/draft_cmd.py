@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..exports.instrument_draft import write_instrument
-from .base import county_option, db_option, friendly_errors, main, store_for, user_option
+from .root import county_option, db_option, friendly_errors, main, store_for, user_option
 
 
 @main.group("draft")
