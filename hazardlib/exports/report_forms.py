@@ -142,10 +142,10 @@ LEDGER_GROUP, HAZARD_GROUP, RECTIFY_GROUP = "企业", "隐患情况", "整改情
 def ledger_columns(_scope: Scope) -> list[Column]:
     return [
         Column("hazard_id", "隐患编号", None, "id", 10),
-        Column("campaign_year", "行动年度", None, "id", 8),
         Column("county_name", "县（市）", LEDGER_GROUP, "text"),
         Column("enterprise_name", "企业名称", LEDGER_GROUP, "text"),
         Column("uscc", "统一社会信用代码", LEDGER_GROUP, "code", 21),
+        Column("campaign_year", "行动年度", HAZARD_GROUP, "id", 8),
         Column("kind_label", "类别", HAZARD_GROUP, "code", 6),
         Column("grade_label", "等级", HAZARD_GROUP, "code", 6),
         Column("category_name", "产品类别", HAZARD_GROUP, "text"),
