@@ -8,7 +8,7 @@ Keys (documented in the README, used by intake so that importing a file twice ch
 | self-check | enterprise + campaign year (a re-submission updates it) |
 | inspection | enterprise + inspection date + product |
 | hazard | enterprise + found date + product + problem type |
-| instrument | kind + number (else kind + enterprise + issue date) |
+| instrument | number (allocated on issue; see :mod:`hazardlib.instruments`) |
 | interview | enterprise + date held (:mod:`hazardlib.interviews`) |
 | spot check | batch number (抽样单编号) |
 | enforcement case | case number (else enterprise + filed date + violation) |
@@ -17,6 +17,7 @@ Keys (documented in the README, used by intake so that importing a file twice ch
 | county plan | county + campaign year |
 | county oversight | county + campaign year + kind + date |
 | report to the local Party committee and government | county + report date + hazard/enterprise |
+| written report (持续书面报送) | document number (文号) |
 
 Document numbers (a plan's 文号, an oversight's 文号, a report's 文号, an interview's 约谈通知书 number) are
 unique: a number another record holds is refused with a message naming the field, and nothing is written.
@@ -181,19 +182,6 @@ def save_hazard(tx: Tx, h: models.Hazard) -> tuple[int, Outcome]:
     return hid, outcome
 
 
-def save_instrument(tx: Tx, i: models.Instrument, county_code: str | None = None) -> tuple[int, Outcome]:
-    """Record an instrument of 三书一函; its county is the enterprise's (or ``county_code`` for none)."""
-    row = i.row()
-    if row.get("enterprise_id") is not None:
-        row["county_code"] = enterprise_county(tx, row["enterprise_id"])
-    elif county_code:
-        row["county_code"] = county_code
-    else:
-        raise ValidationFailed([Finding("county", "文书须指明企业或县（市）", field="企业")])
-    key = ("kind", "number") if row.get("number") else ("kind", "enterprise_id", "issue_date")
-    return upsert(tx, schema.instruments, key, row)
-
-
 def save_interview(tx: Tx, i: models.Interview) -> tuple[int, Outcome]:
     """Record an interview (约谈) held with an enterprise (:func:`hazardlib.interviews.record_interview`)."""
     return record_interview(tx, i)
@@ -346,3 +334,32 @@ def save_local_report(tx: Tx, r: models.LocalReport) -> tuple[int, Outcome]:
         tx, schema.local_reports, "document_no", r.document_no, {k: row[k] for k in key}, models.LocalReport
     )
     return upsert(tx, schema.local_reports, key, row)
+
+
+def save_written_report(tx: Tx, r: models.WrittenReport) -> tuple[int, Outcome]:
+    """Record a continuing written report (持续书面报送) of a county, keyed by its 文号.
+
+    The hazards it covers must be the county's; a 文号 another county already used, or one of this county
+    used for a report of another date, is refused naming the field.
+    """
+    row = r.row()
+    t, h = schema.written_reports, schema.hazards
+    title = models.WrittenReport.model_fields
+    stored = tx.conn.execute(sa.select(t).where(t.c.number == row["number"])).mappings().first()
+    if stored is not None and (stored["county_code"], stored["report_date"]) != (
+        row["county_code"],
+        row["report_date"],
+    ):
+        message = f"文号“{row['number']}”已被 {stored['report_date']} 的书面报送使用，请核对文号"
+        raise ValidationFailed(
+            [Finding("number_used", message, field=title["number"].title, value=row["number"])]
+        )
+    if row["hazard_ids"]:
+        ours = set(tx.conn.execute(sa.select(h.c.id).where(
+            h.c.id.in_(row["hazard_ids"]), h.c.county_code == row["county_code"])).scalars())  # fmt: skip
+        strangers = [i for i in row["hazard_ids"] if i not in ours]
+        if strangers:
+            message = f"隐患编号 {'、'.join(map(str, strangers))} 不是该县（市）台账上的隐患"
+            raise ValidationFailed([Finding("hazard_unknown", message, field=title["hazard_ids"].title,
+                                            value=strangers[0])])  # fmt: skip
+    return upsert(tx, t, ("number",), row)

@@ -231,7 +231,31 @@ instruments = sa.Table(
     sa.Column("issue_date", sa.Date, nullable=False),
     sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=True, index=True),
     sa.Column("note", sa.Text, nullable=True),
+    # Numbering and follow-up (migration 0015, hazardlib.instruments): the issuing county (or the prefecture)
+    # and the serial of the number within its kind and year of issue, allocated in the issuing transaction
+    # (the number itself is unique); the dates the instrument was served, its reply is due and the reply came.
+    sa.Column("issuer_code", sa.String(6), nullable=True),
+    sa.Column("serial", sa.Integer, nullable=True),
+    sa.Column("served_date", sa.Date, nullable=True),
+    sa.Column("reply_due", sa.Date, nullable=True),
+    sa.Column("reply_date", sa.Date, nullable=True),
     *_meta_columns(),
+    sa.UniqueConstraint("number"),
+)
+
+# The written reports a county keeps sending after the campaign's finish on the hazards still open
+# (plan 四(三) 对10月底前未完成隐患问题整改的要持续书面报送整改完成情况), migration 0015.
+written_reports = sa.Table(
+    "written_reports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *_scope_columns(),
+    sa.Column("report_date", sa.Date, nullable=False),
+    sa.Column("number", sa.String(64), nullable=False, unique=True),
+    sa.Column("hazard_ids", sa.JSON, nullable=False, default=list),
+    sa.Column("note", sa.Text, nullable=True),
+    *_meta_columns(),
+    sa.Index("ix_written_reports_county_date", "county_code", "report_date"),
 )
 
 interviews = sa.Table(
@@ -553,4 +577,5 @@ RECORD_TABLES: tuple[sa.Table, ...] = (
     county_oversight,
     local_reports,
     immediate_reports,
+    written_reports,
 )

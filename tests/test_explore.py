@@ -280,6 +280,7 @@ def test_close_out_over_time_ends_with_the_trackers_figures(demo):
 
 def test_tallying_the_ledger_gives_the_results_lists_figure(demo):
     led = reports.ledger(demo, AS_OF, kind="hazard", history=False)
+    led = led[led["campaign_year"] == AS_OF.year]  # the ledger also lists earlier years' open hazards
     results = reports.results_list(demo, AS_OF)
     compared = explore.compare(results, "hazards_overdue", explore.tally(led, led["overdue"]))
     assert len(compared) == 13 and compared["difference"].eq(0).all()

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from hazardlib import ledger, models, records, schema
+from hazardlib import instruments, ledger, models, records, schema
 from hazardlib.exports import export
 from hazardlib.reports import results_list
 from hazardlib.reports.definitions import COUNT_KEYS, FIGURE_KEYS, FIGURES, RATE_KEYS
@@ -135,7 +135,7 @@ class Campaign:
 
     def instrument(self, kind: str, day: str, tag: str | None = None, county: str | None = None) -> int:
         with self.store.transaction("测试") as tx:
-            rid, _ = records.save_instrument(
+            rid, _ = instruments.save_instrument(
                 tx,
                 models.validate(
                     models.Instrument,

@@ -23,6 +23,7 @@ from ..errors import CalendarOutOfRange, NotFound, OutOfScope, ValidationFailed
 from ..rules import RULES, run_all
 from ..store import Store
 from .base import App
+from .drafts import DraftOffer, instruments_of, shown
 from .forms import ModelForm, Spec, text_box
 from .tables import PagedTable
 from .ui import (
@@ -203,12 +204,18 @@ class LedgerApp(App):
         self.findings = widgets.HTML()
         self.findings.add_class("hz-rule-findings")
         self.move_box = self._move_form()
+        self.instruments = widgets.HTML()
+        self.instruments.add_class("hz-instruments")
+        self.drafts = DraftOffer(self)
         self.panel = widgets.VBox(
             [
                 section("隐患详情"),
                 self.detail,
                 section("整改经过"),
                 self.history,
+                section("三书一函"),
+                self.instruments,
+                self.drafts.widget,
                 section("规则提示"),
                 self.findings,
                 section("登记下一步"),
@@ -335,6 +342,9 @@ class LedgerApp(App):
             f"{esc(h['description'] or '')}</div>"
         )
         self._show_history()
+        ins = instruments_of(self.store, self.as_of, hazard_id=h["id"])
+        self.instruments.value = html_table(shown(ins), empty="尚未就该隐患签发文书")
+        self.drafts.offer(ins)
         self._show_findings(h)
         self._offer_moves(h)
         self.panel.layout.display = ""

@@ -4,10 +4,12 @@ enforcement cases, immediate reports — and the help given to enterprises."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass, field
 
 from ..immediate import MESSAGES as IMMEDIATE_MESSAGES
 from ..immediate import immediate_kind
+from ..instruments import kind_info, number_of
 from ..vocab import VIOLATION
 from . import texts
 from .lifecycle import Life, choose_fate, live
@@ -201,11 +203,18 @@ class Aftermath:
     def instrument(
         self, p: Profile, year: int, kind: str, day: dt.date, note: str, hazard: Row | None = None
     ) -> Row:
-        c = self.w.regions.county(p.county)
-        number = texts.INSTRUMENT_NO[kind].format(short=c.short_name[0], year=day.year,
-                                                  n=self.w.numbers.next(kind, p.county, day.year))  # fmt: skip
+        serial = self.w.numbers.next(kind, p.county, day.year)
+        number = number_of(p.county, kind, day.year, serial)
+        # Its follow-up draws from a generator of its own (seeded by its number), so that the rest of the
+        # demo is what it was before instruments were followed up.
+        rng, snapshot = random.Random(number), self.w.snapshot
+        due = day + days(kind_info(kind).reply_days)
+        served = day + days(rng.randint(0, 3))
+        replied = day + days(rng.randint(1, kind_info(kind).reply_days + 3)) if chance(rng, 0.985) else None
         values = dict(enterprise_id=p.id, county_code=p.county, campaign_year=year, kind=kind, number=number,
-                      issue_date=day, hazard_id=None, note=note)  # fmt: skip
+                      issue_date=day, hazard_id=None, note=note, issuer_code=p.county, serial=serial,
+                      served_date=served if served <= snapshot else None, reply_due=due,
+                      reply_date=replied if replied is not None and replied <= snapshot else None)  # fmt: skip
         return self.block.add("instruments", values, hazard_id=hazard)
 
     def interview(

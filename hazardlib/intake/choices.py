@@ -45,6 +45,7 @@ _VOCABULARIES: dict[str, vocab.Vocabulary] = {
     "deadline_units": DEADLINE_UNITS,
     "interview_triggers": vocab.INTERVIEW_TRIGGER,
     "oversight_kinds": vocab.OVERSIGHT_KIND,
+    "instrument_kinds": vocab.INSTRUMENT_KIND,
 }
 
 LIST_TITLES = {

@@ -270,6 +270,29 @@ def oversight_rows(store: Store) -> list[Row]:
     ]
 
 
+def instrument_rows(store: Store) -> list[Row]:
+    t = schema.instruments
+    rows = []
+    for r in _query(store, _with_enterprise(t, t.c.id), t):
+        rows.append({
+            **_ent(r),
+            "kind": vocab.INSTRUMENT_KIND.label(r["kind"]),
+            **{k: r[k] for k in ("number", "issue_date", "hazard_id", "served_date", "reply_due", "reply_date",
+                                 "note")},
+        })  # fmt: skip
+    return rows
+
+
+def tracing_task_rows(store: Store) -> list[Row]:
+    """The tasks traced and done (办结), with their date and 办理情况; open ones are the clerk's to fill in."""
+    t = schema.tracing_tasks
+    stmt = sa.select(t).where(t.c.state == "done").order_by(t.c.id)
+    return [
+        {"task_id": r["id"], "day": r["done_date"], "recipient": None, "note": r["note"]}
+        for r in _query(store, stmt, t)
+    ]
+
+
 ROWS: dict[str, Callable[[Store], list[Row]]] = {
     "enterprises": enterprise_rows,
     "self-checks": self_check_rows,
@@ -282,6 +305,8 @@ ROWS: dict[str, Callable[[Store], list[Row]]] = {
     "county-plans": county_plan_rows,
     "interviews": interview_rows,
     "oversight": oversight_rows,
+    "instruments": instrument_rows,
+    "tracing-tasks": tracing_task_rows,
 }
 
 

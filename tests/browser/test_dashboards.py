@@ -9,6 +9,7 @@ import io
 import os
 import re
 
+import docx
 import openpyxl
 import pytest
 import sqlalchemy as sa
@@ -311,4 +312,45 @@ def test_an_uploaded_file_is_imported_through_the_page_with_its_findings_shown_a
     with store.read() as conn:
         e = schema.enterprises
         assert count(conn, e, e.c.uscc == good) == 1 and count(conn, e, e.c.uscc == bad) == 0
+    no_errors(page)
+
+
+def test_an_instrument_on_the_ledger_downloads_as_a_word_draft_with_its_number(page: Page, served: Served):
+    store = served.store()
+    t, e = schema.instruments, schema.enterprises
+    with store.read() as conn:
+        hid, number, name, due = conn.execute(
+            sa.select(t.c.hazard_id, t.c.number, e.c.name, t.c.reply_due)
+            .join(e, e.c.id == t.c.enterprise_id)
+            .join(schema.hazards, schema.hazards.c.id == t.c.hazard_id)
+            .where(
+                t.c.kind == "rectification_notice",
+                t.c.issue_date <= DAY,
+                t.c.campaign_year == DAY.year,
+                schema.hazards.c.campaign_year == DAY.year,
+            )
+            .order_by(t.c.id)
+        ).first()
+    open_dashboard(page, served.base, "ledger.ipynb")
+    fill(page, "f-enterprise", name)
+    click(page, "filter")
+    wait_for_text(page.locator(".hz-table-ledger"), name)
+    label = page.locator(".hz-input-pick option", has_text=f"#{hid} ").first.inner_text()
+    page.locator(".hz-input-pick select").select_option(label=label)
+    click(page, "open")
+    wait_for_text(page.locator(".hz-instruments"), number)
+    draft = page.locator(".hz-input-draft-pick option", has_text=number).first.inner_text()
+    page.locator(".hz-input-draft-pick select").select_option(label=draft)
+    click(page, "draft")
+    link = page.locator("a.hz-dl-instrument").first
+    expect(link).to_be_visible()
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".docx") and number in download.suggested_filename
+    path = served.workdir / "instrument.docx"
+    download.save_as(path)
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert number in text and name in text and f"{due.year}年{due.month}月{due.day}日" in text
+    screenshot(page, "12-文书草稿下载")
     no_errors(page)
