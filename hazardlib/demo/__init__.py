@@ -31,7 +31,7 @@ from tqdm import tqdm
 from .. import schema
 from ..campaign import load_campaign
 from ..errors import HazardError, OutOfScope
-from ..figures import mend_shape
+from ..figures import mend_counties, mend_shape
 from ..store import PREFECTURE_CODE, Store, table_label
 from . import texts
 from .activity import build_block
@@ -118,6 +118,7 @@ def generate(
             bar.update(len(block))
         bar.close()
         mend_shape(tx.conn)  # the events were written in bulk, not move by move: their shape is made here
+        mend_counties(tx.conn)  # and the records' counted county, from the enterprises written above
         tx.set_meta("demo_seed", str(seed))
         tx.set_meta("demo_scale", _scale_text(scale))
         tx.set_meta("demo_generated_by", store.user)
