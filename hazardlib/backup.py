@@ -31,6 +31,7 @@ import hmac
 import json
 import os
 import tempfile
+import warnings
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -224,14 +225,26 @@ class _Table:
 
 def _tables(conn: Connection) -> list[_Table]:
     """Every table of the store in foreign-key order, as it is in the database (any revision)."""
-    meta = sa.MetaData()
-    meta.reflect(conn)
+    meta = _reflected(conn)
     out = []
     for table in meta.sorted_tables:
         if table.name in _SKIP:
             continue
         out.append(_Table(table.name, table, [(c.name, _kind(c)) for c in table.columns]))
     return out
+
+
+def _reflected(conn: Connection, **kwargs: Any) -> sa.MetaData:
+    """The store's tables as the database describes them (``MetaData.reflect``). SQLAlchemy does not
+    reflect an index on an expression (``ix_enterprises_key``) and warns; the snapshot reads the columns
+    and the clearing drops whole tables, so the warning is left out."""
+    meta = sa.MetaData()
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "Skipped unsupported reflection of expression-based index", sa.exc.SAWarning
+        )
+        meta.reflect(conn, **kwargs)
+    return meta
 
 
 def _select(t: _Table) -> Any:
@@ -636,8 +649,7 @@ def _clear(conn: Connection, also: set[str]) -> None:
     Only tables the workbook knows (its schema, the migrations' version table, and ``also``) are dropped.
     """
     known = set(schema.metadata.tables) | _SKIP | also
-    meta = sa.MetaData()
-    meta.reflect(conn, only=lambda name, _meta: name in known)
+    meta = _reflected(conn, only=lambda name, _meta: name in known)
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
     for table in reversed(meta.sorted_tables):

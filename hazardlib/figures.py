@@ -57,8 +57,16 @@ def holds_at(event: Any, as_of: dt.date) -> Any:
     )
 
 
+STATE_COLUMNS = ("state", "state_date", "deadline")
+"""The columns :func:`ledger_at` derives from the ledger at its date."""
+
+
 def ledger_at(
-    as_of: dt.date, hazard_ids: Iterable[int] | None = None, *, where: Sequence[Any] = ()
+    as_of: dt.date,
+    hazard_ids: Iterable[int] | None = None,
+    *,
+    where: Sequence[Any] = (),
+    columns: Sequence[str] | None = None,
 ) -> sa.Subquery:
     """SQL (SQLite and PostgreSQL): every hazard found on or before ``as_of`` with its state then.
 
@@ -68,6 +76,13 @@ def ledger_at(
     hazards. A hazard whose latest event is on or before ``as_of`` (or that has none) is in its current
     span, read from the hazard's index entry alone; only for any other is its one event holding at
     ``as_of`` sought (see the module's docstring).
+
+    ``columns`` (names of :data:`FIXED_COLUMNS` and :data:`STATE_COLUMNS`) is for a caller that counts
+    over every hazard the ledger gives, its conditions all in ``where``: the subquery then carries those
+    columns only (so that the database reads them from a covering index) and is computed once per hazard
+    (an ``OFFSET 0`` keeps SQLite and PostgreSQL from merging it into the caller's query, where each
+    reference to ``state`` would seek the hazard's holding event again). A caller that filters or joins
+    the ledger leaves ``columns`` out, so that its conditions reach the hazards' indexes.
     """
     ev = E.alias("holding_event")
 
@@ -77,24 +92,28 @@ def ledger_at(
 
     # CASE evaluates its branches lazily: the events are sought only for a hazard changed after as_of.
     no_event, in_span = H.c.span_date.is_(None), H.c.span_date <= as_of
-    stmt = sa.select(
-        *(H.c[c] for c in FIXED_COLUMNS),
-        sa.case(
+    state = {
+        "state": sa.case(
             (no_event, "found"),
             (in_span, H.c.span_state),
             else_=sa.func.coalesce(holding(ev.c.to_state), "found"),
-        ).label("state"),
-        sa.case(
+        ),
+        "state_date": sa.case(
             (no_event, H.c.found_date),
             (in_span, H.c.span_date),
             else_=sa.func.coalesce(holding(ev.c.event_date), H.c.found_date),
-        ).label("state_date"),
-        sa.case((no_event, None), (in_span, H.c.span_deadline), else_=holding(ev.c.held_deadline)).label(
-            "deadline"
         ),
-    ).where(H.c.found_date <= as_of, *where)
+        "deadline": sa.case(
+            (no_event, None), (in_span, H.c.span_deadline), else_=holding(ev.c.held_deadline)
+        ),
+    }
+    wanted = [*FIXED_COLUMNS, *STATE_COLUMNS] if columns is None else list(columns)
+    stmt = sa.select(*(state[c].label(c) if c in state else H.c[c] for c in wanted))
+    stmt = stmt.where(H.c.found_date <= as_of, *where)
     if hazard_ids is not None:
         stmt = stmt.where(H.c.id.in_(list(hazard_ids)))
+    if columns is not None:
+        stmt = stmt.offset(0)
     return stmt.subquery("ledger")
 
 

@@ -72,6 +72,9 @@ enterprises = sa.Table(
     sa.Column("contact", sa.String(100), nullable=True),
     *_meta_columns(),
 )
+# The tracker counts a county's key enterprises (a product of the key categories: stages.key_enterprise)
+# from this index, without reading each enterprise's product list (migration 0011).
+sa.Index("ix_enterprises_key", enterprises.c.county_code, sa.func.json_array_length(enterprises.c.products))
 
 self_checks = sa.Table(
     "self_checks",
@@ -99,6 +102,8 @@ self_checks = sa.Table(
     sa.Index(
         "ix_self_checks_counted", "registered_county", "check_date", "enterprise_id", "major_risk_reported"
     ),
+    # The tracker counts a year's self-checks by county from this index alone (migration 0011).
+    sa.Index("ix_self_checks_progress", "campaign_year", "county_code", "check_date", "enterprise_id"),
 )
 
 risk_control_items = sa.Table(
@@ -139,6 +144,8 @@ inspections = sa.Table(
     # The results list counts visits by the county their enterprise is registered in, from this index alone
     # (one range per county, in the order GROUP BY wants; migration 0011).
     sa.Index("ix_inspections_counted", "registered_county", "inspection_date", "enterprise_id", "field"),
+    # The tracker counts a window's inspections by county from this index alone (migration 0011).
+    sa.Index("ix_inspections_progress", "campaign_year", "inspection_date", "county_code", "field"),
 )
 
 hazards = sa.Table(
@@ -202,6 +209,11 @@ hazards = sa.Table(
     ),
     # The results list's ledger figures by the county the enterprise is registered in, in their state at a
     # date, from this index alone (one range per county, in GROUP BY's order; migration 0011).
+    # Classified supervision (rules.supervision.classified) groups the larger and major findings by the
+    # enterprise's county and the enterprise from this index alone (migration 0011).
+    sa.Index(
+        "ix_hazards_classified", "registered_county", "enterprise_id", "grade", "found_date", "campaign_year"
+    ),
     sa.Index(
         "ix_hazards_counted",
         "registered_county",

@@ -34,6 +34,7 @@ from .definitions import COUNT_KEYS, RATES
 from .supervision import supervision_counts
 
 TRUE = sa.true()
+H = schema.hazards
 
 
 def _inspections(store: Store, scope: Scope) -> pd.DataFrame:
@@ -75,7 +76,11 @@ def _self_checks(store: Store, scope: Scope) -> pd.DataFrame:
 
 
 def _hazards(store: Store, scope: Scope) -> pd.DataFrame:
-    led = ledger_at(scope.as_of)
+    led = ledger_at(
+        scope.as_of,
+        where=[scope.county_filter(H.c.registered_county), scope.within(H.c.found_date)],
+        columns=["registered_county", "kind", "grade", "source", "found_date", "state", "deadline"],
+    )
     is_hazard = led.c.kind == "hazard"
     measures = {
         "hazards_found": count_if(is_hazard),

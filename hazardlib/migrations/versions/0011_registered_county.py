@@ -12,10 +12,14 @@ sampled enterprise, else the seller, else the producer; NULL when the record nam
 store), filled here from the enterprises by plain SQL. The enterprise's move between counties keeps it
 (:func:`hazardlib.figures.mend_counties`); ``hazard verify`` checks it. Covering indexes led by it (the
 instruments' by the issue date) let each part of the results list read a county's records as one range
-of one index. The downgrade drops the indexes and the columns.
+of one index. Classified supervision gets its index by county and enterprise, and the tracker covering
+indexes for a year's self-checks and inspections by county and for the key enterprises (by the length of
+their product list). The downgrade drops the indexes and the columns.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -38,7 +42,7 @@ TABLES = {
     "risk_signals": "risk_signals.enterprise_id",
     "help_records": "help_records.enterprise_id",
 }
-INDEXES = {
+INDEXES: dict[str, tuple[str, list[Any]]] = {
     "ix_self_checks_counted": (
         "self_checks", ["registered_county", "check_date", "enterprise_id", "major_risk_reported"],
     ),
@@ -47,9 +51,15 @@ INDEXES = {
         "hazards",
         ["registered_county", "found_date", "kind", "grade", "source", "span_date", "span_state", "span_deadline"],
     ),
+    "ix_hazards_classified": (
+        "hazards", ["registered_county", "enterprise_id", "grade", "found_date", "campaign_year"],
+    ),
     "ix_instruments_counted": ("instruments", ["issue_date", "registered_county", "county_code", "kind"]),
     "ix_interviews_counted": ("interviews", ["registered_county", "held_date", "enterprise_id"]),
     "ix_spot_checks_counted": ("spot_checks", ["registered_county", "sample_date", "result", "follow_up_of"]),
+    "ix_self_checks_progress": ("self_checks", ["campaign_year", "county_code", "check_date", "enterprise_id"]),
+    "ix_inspections_progress": ("inspections", ["campaign_year", "inspection_date", "county_code", "field"]),
+    "ix_enterprises_key": ("enterprises", ["county_code", sa.text("json_array_length(products)")]),
     "ix_help_records_counted": ("help_records", ["registered_county", "help_date", "enterprise_id", "kind"]),
 }  # fmt: skip
 
