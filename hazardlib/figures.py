@@ -78,11 +78,12 @@ def ledger_at(
     ``as_of`` sought (see the module's docstring).
 
     ``columns`` (names of :data:`FIXED_COLUMNS` and :data:`STATE_COLUMNS`) is for a caller that counts
-    over every hazard the ledger gives, its conditions all in ``where``: the subquery then carries those
-    columns only (so that the database reads them from a covering index) and is computed once per hazard
-    (an ``OFFSET 0`` keeps SQLite and PostgreSQL from merging it into the caller's query, where each
-    reference to ``state`` would seek the hazard's holding event again). A caller that filters or joins
-    the ledger leaves ``columns`` out, so that its conditions reach the hazards' indexes.
+    over every hazard the ledger gives, its conditions all in ``where``, and reads ``state`` in several
+    figures: the ledger is then the same hazards as two arms of a UNION ALL carrying those columns only,
+    the hazards in their current span (from a covering index of ``hazards``) and the hazards changed
+    after ``as_of`` joined to their holding event (one seek each), each hazard's state computed once. A
+    caller that filters or joins the ledger leaves ``columns`` out: the one query, which the database
+    merges into the caller's, so that its conditions reach the hazards' indexes.
     """
     ev = E.alias("holding_event")
 
@@ -107,14 +108,36 @@ def ledger_at(
             (no_event, None), (in_span, H.c.span_deadline), else_=holding(ev.c.held_deadline)
         ),
     }
-    wanted = [*FIXED_COLUMNS, *STATE_COLUMNS] if columns is None else list(columns)
-    stmt = sa.select(*(state[c].label(c) if c in state else H.c[c] for c in wanted))
-    stmt = stmt.where(H.c.found_date <= as_of, *where)
+    narrow = [H.c.found_date <= as_of, *where]
     if hazard_ids is not None:
-        stmt = stmt.where(H.c.id.in_(list(hazard_ids)))
-    if columns is not None:
-        stmt = stmt.offset(0)
-    return stmt.subquery("ledger")
+        narrow.append(H.c.id.in_(list(hazard_ids)))
+    if columns is None:
+        wanted = [*FIXED_COLUMNS, *STATE_COLUMNS]
+        stmt = sa.select(*(state[c].label(c) if c in state else H.c[c] for c in wanted))
+        return stmt.where(*narrow).subquery("ledger")
+    # The same states, arm by arm: in the span, and changed after as_of (LEFT JOIN: none may hold then).
+    held = E.alias("holding_event")
+    in_span_state = {
+        "state": sa.func.coalesce(H.c.span_state, "found"),
+        "state_date": sa.func.coalesce(H.c.span_date, H.c.found_date),
+        "deadline": H.c.span_deadline,
+    }
+    changed_state = {
+        "state": sa.func.coalesce(held.c.to_state, "found"),
+        "state_date": sa.func.coalesce(held.c.event_date, H.c.found_date),
+        "deadline": held.c.held_deadline,
+    }
+
+    def arm(derived: dict[str, Any]) -> sa.Select[Any]:
+        return sa.select(*(derived[c].label(c) if c in derived else H.c[c].label(c) for c in columns))
+
+    spanned = arm(in_span_state).where(*narrow, sa.or_(no_event, in_span))
+    changed = (
+        arm(changed_state)
+        .select_from(H.outerjoin(held, sa.and_(held.c.hazard_id == H.c.id, holds_at(held, as_of))))
+        .where(*narrow, H.c.span_date > as_of)
+    )
+    return sa.union_all(spanned, changed).subquery("ledger")
 
 
 def is_overdue(ledger: Any, as_of: dt.date) -> Any:

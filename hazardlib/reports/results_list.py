@@ -76,11 +76,9 @@ def _self_checks(store: Store, scope: Scope) -> pd.DataFrame:
 
 
 def _hazards(store: Store, scope: Scope) -> pd.DataFrame:
-    led = ledger_at(
-        scope.as_of,
-        where=[scope.county_filter(H.c.registered_county), scope.within(H.c.found_date)],
-        columns=["registered_county", "kind", "grade", "source", "found_date", "state", "deadline"],
-    )
+    # Merged into the GROUP BY (no ``columns``): each hazard changed after the date has its holding event
+    # sought only for the figures that read its state (measured: faster here than computing it once).
+    led = ledger_at(scope.as_of, where=[scope.county_filter(H.c.registered_county)])
     is_hazard = led.c.kind == "hazard"
     measures = {
         "hazards_found": count_if(is_hazard),
