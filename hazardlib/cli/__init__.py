@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from .base import main
+from .root import main
 
 # One module per command (or group of commands); importing it registers it on ``main``.
 COMMAND_MODULES = (
@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "report_cmd",
     "backup_cmd",
     "users_cmd",
+    "campaign_cmd",
 )
 
 for _name in COMMAND_MODULES:
