@@ -106,13 +106,14 @@ def enterprise_county(table: sa.Table) -> tuple[Any, Any]:
     prefecture) has none and falls out of every county's count, as the report definitions say."""
     if table.name not in COUNTED_TABLES:
         raise ValueError(f"{table.name} does not carry the county of its enterprise")
-    return table, counted_county(table)
+    return table, table.c.registered_county
 
 
 def owner_county(table: sa.Table) -> tuple[Any, Any]:
     """Like :func:`enterprise_county`, but a record with no enterprise (an instrument addressed to
     no enterprise) counts for the county that recorded it (:func:`hazardlib.figures.counted_county`)."""
-    return enterprise_county(table)
+    from_, _enterprises = enterprise_county(table)
+    return from_, counted_county(table)
 
 
 def spot_check_county() -> tuple[Any, Any, Any]:
