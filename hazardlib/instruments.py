@@ -138,9 +138,9 @@ def save_instrument(
     """
     row = i.row()
     if row.get("enterprise_id") is not None:
-        row["county_code"] = enterprise_county(tx, row["enterprise_id"])
+        row["county_code"] = row["registered_county"] = enterprise_county(tx, row["enterprise_id"])
     elif county_code:
-        row["county_code"] = county_code
+        row["county_code"], row["registered_county"] = county_code, None
     else:
         raise _refuse("county", MESSAGES["county"], "enterprise_id", None)
     if row.get("hazard_id") is not None and row.get("enterprise_id") is not None:

@@ -355,6 +355,7 @@ def register_self_reported_risk(tx: Tx, self_check_id: int) -> int | None:
         dict(
             enterprise_id=sc["enterprise_id"],
             county_code=sc["county_code"],
+            registered_county=sc["registered_county"],
             campaign_year=sc["campaign_year"],
             kind="risk",
             grade="major",

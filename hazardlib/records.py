@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from . import models, schema
 from .campaign import has_campaign
 from .errors import Finding, NotFound, ValidationFailed
+from .figures import mend_counties
 from .immediate import raise_for_case, raise_for_hazard
 from .interviews import record_interview
 from .ledger import append_event, register_self_reported_risk
@@ -115,15 +116,20 @@ def save_enterprise(
     """Register an enterprise or update it, keyed by its 统一社会信用代码.
 
     A county session may not register (or touch) a code another county holds: ValidationFailed with
-    :func:`held_elsewhere`, which names neither the other county nor its enterprise.
+    :func:`held_elsewhere`, which names neither the other county nor its enterprise. An enterprise moved
+    to another county takes its records' counted county with it in the same transaction
+    (:func:`hazardlib.figures.mend_counties`).
     """
     if uscc_elsewhere(tx.conn, tx.store, e.uscc):
         raise ValidationFailed([held_elsewhere(e.uscc)])
-    return upsert(tx, schema.enterprises, ("uscc",), e.row(), expected_version=expected_version)
+    eid, outcome = upsert(tx, schema.enterprises, ("uscc",), e.row(), expected_version=expected_version)
+    if outcome == "updated":
+        mend_counties(tx.conn, [eid])
+    return eid, outcome
 
 
 def _owned(tx: Tx, row: dict[str, Any]) -> dict[str, Any]:
-    row["county_code"] = enterprise_county(tx, row["enterprise_id"])
+    row["county_code"] = row["registered_county"] = enterprise_county(tx, row["enterprise_id"])
     if row.get("sub_product_code") and (
         why := models.other_county_product([row["sub_product_code"]], row["county_code"])
     ):
@@ -199,7 +205,8 @@ def save_spot_check(tx: Tx, s: models.SpotCheck, *, trace: bool = False) -> tupl
     """
     row = s.row()
     owner = row.get("enterprise_id") or row.get("seller_id") or row.get("producer_id")
-    row["county_code"] = enterprise_county(tx, owner) if owner else row["sampled_by_county"]
+    row["registered_county"] = enterprise_county(tx, owner) if owner else None
+    row["county_code"] = row["registered_county"] or row["sampled_by_county"]
     sid, outcome = upsert(tx, schema.spot_checks, ("batch_no",), row)
     named = any(row.get(f"{role}_{k}") for role in ("producer", "seller") for k in ("id", "name", "uscc"))
     if trace and s.result == "unqualified" and named and has_campaign(s.sample_date):
@@ -218,7 +225,12 @@ def save_enforcement_case(tx: Tx, c: models.EnforcementCase) -> tuple[int, Outco
 
 def save_risk_signal(tx: Tx, s: models.RiskSignal) -> tuple[int, Outcome]:
     """Record a risk signal received from monitoring."""
-    return upsert(tx, schema.risk_signals, ("county_code", "received_date", "description"), s.row())
+    row = s.row()
+    e = schema.enterprises
+    row["registered_county"] = tx.conn.execute(
+        sa.select(e.c.county_code).where(e.c.id == row.get("enterprise_id"))
+    ).scalar()
+    return upsert(tx, schema.risk_signals, ("county_code", "received_date", "description"), row)
 
 
 SIGNAL_KEYS = (

@@ -151,7 +151,11 @@ def ledger_counts(
     # One county is picked here; for all of them the caller's county filter is enough, and leaving it out
     # lets the database read the year's hazards from the (year, found date, county) index alone.
     one = [H.c.county_code == codes[0]] if len(codes) == 1 else []
-    led = ledger_at(end, where=[H.c.campaign_year == year, *one])
+    led = ledger_at(
+        end,
+        where=[H.c.campaign_year == year, *one],
+        columns=["id", "county_code", "found_date", "state", "deadline"],
+    )
     closed = is_closed(led)
     measures = {
         "hazards_found": _count_if(led.c.found_date >= start),
@@ -200,8 +204,14 @@ def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> Co
                     "self_checked": sa.func.count(sa.distinct(sc.c.enterprise_id)),
                     "self_checks_in_window": _count_if(sc.c.check_date >= start),
                 },
-                sc.join(ENT, ENT.c.id == sc.c.enterprise_id),
-                [sc.c.campaign_year == year, sc.c.check_date <= end, key_enterprise()],
+                sc,
+                # The key enterprises as one set (read from ix_enterprises_key), not a look-up per
+                # self-check.
+                [
+                    sc.c.campaign_year == year,
+                    sc.c.check_date <= end,
+                    sc.c.enterprise_id.in_(sa.select(ENT.c.id).where(key_enterprise())),
+                ],
                 codes,
             ),
             _grouped(

@@ -273,10 +273,13 @@ def build_campaign(store: Store) -> Campaign:
     c.interview("A1", "2024-08-15")
     c.interview("A2", "2024-05-10")
     with store.transaction("测试") as tx:
+        # Written round records.save_interview (which would file it under B), so every column is given:
+        # kept by A, about an enterprise registered in B (registered_county, hazardlib.figures).
         tx.insert(
             schema.interviews,
-            dict(enterprise_id=c.ids["B1"], county_code=A, campaign_year=2024, held_date=D("2024-08-01")),
-        )
+            dict(enterprise_id=c.ids["B1"], county_code=A, registered_county=B, campaign_year=2024,
+                 held_date=D("2024-08-01")),
+        )  # fmt: skip
 
     # Instruments.
     c.instrument("rectification_notice", "2024-06-25", "A1")

@@ -69,18 +69,18 @@ def classified(ctx: Context) -> sa.Subquery:
     majors (major findings in the window), current (larger or major findings of this campaign), class
     ('special' with at least ``special_supervision_major_risks`` majors, else 'key' with a current one)."""
     in_window, this_year, _, _, need = _terms(ctx)
+    county = H.c.registered_county  # the enterprise's county (hazardlib.figures.counted_county)
     per_enterprise = (
         sa.select(
             H.c.enterprise_id,
-            ENT.c.county_code,
+            county.label("county_code"),
             sa.func.count(sa.case((in_window, 1))).label("majors"),
             sa.func.count(sa.case((this_year, 1))).label("current"),
         )
-        .select_from(H.join(ENT, ENT.c.id == H.c.enterprise_id))
-        .where(sa.or_(in_window, this_year), *ctx.in_county(ENT.c.county_code))
-        # County first: the order in which the database reads the enterprises (by their county index),
-        # so that it groups as it reads instead of sorting every finding.
-        .group_by(ENT.c.county_code, H.c.enterprise_id)
+        .where(sa.or_(in_window, this_year), county.is_not(None), *ctx.in_county(county))
+        # In the order of the hazards' index ix_hazards_classified (county, enterprise, ...), which the
+        # database reads alone and groups as it reads instead of sorting every finding.
+        .group_by(county, H.c.enterprise_id)
         .subquery("per_enterprise")
     )
     cls = sa.case(
