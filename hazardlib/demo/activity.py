@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from ..store import PREFECTURE_CODE
 from ..vocab import clean_text
@@ -63,6 +64,7 @@ class _Builder:
         self.w, self.rng, self.block, self.profiles = world, world.rng, block, profiles
         self.after = Aftermath(world, block)
         self.drafts: list[Draft] = []
+        self.keys: dict[tuple[int, dt.date, str, str], Draft] = {}
         self.interviews: list[tuple[Profile, dt.date]] = []
         self.free = [p for p in profiles if not p.role]  # enterprises drawn at random for spot checks
 
@@ -72,10 +74,16 @@ class _Builder:
               note: str | None = None) -> Draft | None:  # fmt: skip
         if found > self.w.snapshot:
             return None
+        # The ledger's key (enterprise, found date, product, problem type): one hazard per key, as
+        # records.save_hazard keeps it; a second finding of the same key is the first one.
+        key = (p.id, found, sub, problem)
+        if key in self.keys:
+            return self.keys[key]
         description = clean_text(description)
         d = Draft(p, year, found, problem, sub, grade or grade_for(self.w, problem, p), source, description,
                   source_row, kind=kind, control=control, fate=fate, open_state=open_state, note=note)  # fmt: skip
         self.drafts.append(d)
+        self.keys[key] = d
         return d
 
     # -- stage 1: self-checks ----------------------------------------------------------------------
@@ -132,7 +140,10 @@ class _Builder:
     def inspections(self, p: Profile, year: int) -> None:
         w, rng = self.w, self.rng
         n = pick(rng, INSPECTIONS[year])
-        forced = 1 if p.role in ("special", "two_majors") else 0
+        forced = 1 if p.role in ("special", "two_majors", "same_day_majors") else 0
+        # Three major findings on two dates: last year's one, and two (of different problem types) on
+        # one day of this year's first inspection — two occasions, just short of special supervision.
+        same_day = 2 if p.role == "same_day_majors" and year == YEARS[-1] else 1
         cover = p.cover if year == YEARS[-1] else None
         n = max(n, forced, 1 if cover else 0)
         s2, e2 = w.stage(year, 2)
@@ -152,13 +163,16 @@ class _Builder:
             items = w.checklists.inspection(field_)
             fails = pick(rng, FAILED_ITEMS)
             if (cover and k == 0) or (forced and k == 0):
-                fails = max(fails, 1)
+                fails = max(fails, same_day if forced else 1)
             regime = w.catalogue.regime_on(sub, day)
             applicable = [i for i in items if regime != "无" or i.problem not in LICENCE_PROBLEMS]
             failed = sample_upto(rng, applicable, fails)
             if field_ == "production" and not p.licensed and regime == "生产许可证" and chance(rng, 0.8):
                 licence_item = next(i for i in items if i.problem == "P01")
                 failed = [licence_item, *[i for i in failed if i is not licence_item]]
+            if forced and k == 0 and len({i.problem for i in failed}) < same_day:
+                other = next(i for i in applicable if i.problem not in {f.problem for f in failed})
+                failed = [*failed[:1], other, *failed[1:]]
             county = w.counties[p.county]
             row = self.block.add(
                 "inspections",
@@ -167,8 +181,13 @@ class _Builder:
                      results={i.code: i not in failed for i in items},
                      note=texts.INSPECTION_NOTE[not failed].format(n=len(failed))),
             )  # fmt: skip
-            for j, item in enumerate(failed):
-                grade = "major" if forced and k == 0 and j == 0 else None
+            # One hazard per problem type: items of one problem type failed in one inspection are one finding.
+            by_problem: dict[str, Any] = {}
+            for item in failed:
+                by_problem.setdefault(item.problem, item)
+            findings = list(by_problem.values())
+            for j, item in enumerate(findings):
+                grade = "major" if forced and k == 0 and j < same_day else None
                 kind = "risk" if grade is None and chance(rng, RISK_KIND_SHARE) else "hazard"
                 control = chance(rng, 0.6) if kind == "risk" else None
                 self.draft(p, year, day, item.problem, sub, "inspection", describe(w, item.problem, sub), row,

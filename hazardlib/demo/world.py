@@ -34,8 +34,15 @@ TAIL_DAYS = 15
 
 # Story roles and their share of enterprises (at least one each in a demo of 10 enterprises or more):
 # repeat offenders (2 consecutive unqualified spot checks and a major hazard open on 15 September),
-# special supervision (3 major findings in 2 years) and the two situations just short of each.
-ROLE_SHARES = {"repeat_offender": 0.004, "special": 0.004, "two_majors": 0.003, "uqu": 0.003}
+# special supervision (major findings on 3 occasions in 2 years) and the situations just short of it
+# (two majors; three majors on two dates) and of the repeat offenders.
+ROLE_SHARES = {
+    "repeat_offender": 0.004,
+    "special": 0.004,
+    "two_majors": 0.003,
+    "same_day_majors": 0.003,
+    "uqu": 0.003,
+}
 STORY_DAY = (9, 15)
 BOTH_SHARE = 0.25  # of producers that also sell from their own shop (生产销售单位)
 
