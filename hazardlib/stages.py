@@ -439,9 +439,11 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
 
     Every enterprise of the county, ranked by points for its self-check findings (a major risk
     reported, duties not in place, risk points without measures, or no self-check at all), key-object
-    flags, complaints and public-opinion signals, and earlier unqualified or refused spot checks; the
-    reason column says, in Chinese, what earned the points. Columns: rank, enterprise_id, uscc, name,
-    field, score, reason, inspected (already inspected this campaign), and one column per factor.
+    flags, complaints and public-opinion signals, earlier unqualified or refused spot checks, and the
+    standing class it is in (重点监管 / 特别监管, now or at the end of last year's campaign); the reason
+    column says, in Chinese, what earned the points. Columns: rank, enterprise_id, uscc, name, field,
+    score, reason, inspected (already inspected this campaign), and one column per factor (supervision:
+    'key', 'special' or '').
     """
     import pandas as pd  # noqa: PLC0415 -- optional heavy: the tracker's first table draws without it
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 from ..store import PREFECTURE_CODE
 from ..vocab import clean_text
@@ -76,11 +75,12 @@ class _Builder:
             return None
         # The ledger's key (enterprise, found date, product, problem type): one hazard per key, as
         # records.save_hazard keeps it; a second finding of the same key is the first one.
+        grade = grade or grade_for(self.w, problem, p)
         key = (p.id, found, sub, problem)
         if key in self.keys:
             return self.keys[key]
         description = clean_text(description)
-        d = Draft(p, year, found, problem, sub, grade or grade_for(self.w, problem, p), source, description,
+        d = Draft(p, year, found, problem, sub, grade, source, description,
                   source_row, kind=kind, control=control, fate=fate, open_state=open_state, note=note)  # fmt: skip
         self.drafts.append(d)
         self.keys[key] = d
@@ -181,12 +181,11 @@ class _Builder:
                      results={i.code: i not in failed for i in items},
                      note=texts.INSPECTION_NOTE[not failed].format(n=len(failed))),
             )  # fmt: skip
-            # One hazard per problem type: items of one problem type failed in one inspection are one finding.
-            by_problem: dict[str, Any] = {}
-            for item in failed:
-                by_problem.setdefault(item.problem, item)
-            findings = list(by_problem.values())
-            for j, item in enumerate(findings):
+            if same_day > 1 and forced and k == 0:  # the two majors first, of two problem types
+                second = next(i for i in failed if i.problem != failed[0].problem)
+                failed = [failed[0], second, *[i for i in failed[1:] if i is not second]]
+            # Items of one problem type failed in one inspection are one finding (draft keeps the key).
+            for j, item in enumerate(failed):
                 grade = "major" if forced and k == 0 and j < same_day else None
                 kind = "risk" if grade is None and chance(rng, RISK_KIND_SHARE) else "hazard"
                 control = chance(rng, 0.6) if kind == "risk" else None
@@ -235,7 +234,8 @@ class _Builder:
     def spot(self, p: Profile | None, year: int, channel: str, day: dt.date, result: str, *,
              sub: str | None = None, follow_up_of: Row | None = None, sampled_by: str | None = None,
              grade: str | None = None, fate: str | None = None, open_state: str | None = None,
-             follow_up: bool = True, enforcement: bool = False) -> Row | None:  # fmt: skip
+             follow_up: bool = True, enforcement: bool = False, local_producer: float | None = None,
+             ) -> Row | None:  # fmt: skip
         """One spot-check batch and what its result calls for; None when it falls after the demo's end."""
         w, rng = self.w, self.rng
         if day > w.snapshot:
@@ -254,7 +254,8 @@ class _Builder:
             or sampled_by
             or (p.county if p else self.profiles[0].county)
         )
-        producer = p if channel == "production" else self._producer(sub, p, 0.3 if local_seller else 0.25)
+        share = local_producer if local_producer is not None else 0.3 if local_seller else 0.25
+        producer = p if channel == "production" else self._producer(sub, p, share)
         seller = local_seller if channel != "production" else None
         parties: dict[str, object] = {}
         for role, party in (("producer", producer), ("seller", seller)):
@@ -454,5 +455,6 @@ class _Builder:
                 follow_up=False,
             )
             day3 = day_between(rng, s2, story - days(36))
+            # Made by a producer of the prefecture where there is one: it gets a guidance letter (帮扶).
             self.spot(p, last, channel, day3, "unqualified", sub=sub, grade="major", fate="open",
-                      open_state="ordered", follow_up=False)  # fmt: skip
+                      open_state="ordered", follow_up=False, local_producer=1.0)  # fmt: skip

@@ -40,8 +40,8 @@ ROLE_SHARES = {
     "repeat_offender": 0.004,
     "special": 0.004,
     "two_majors": 0.003,
-    "same_day_majors": 0.003,
     "uqu": 0.003,
+    "same_day_majors": 0.003,
 }
 STORY_DAY = (9, 15)
 BOTH_SHARE = 0.25  # of producers that also sell from their own shop (生产销售单位)
@@ -358,7 +358,10 @@ class World:
         rng.shuffle(free)
         for role, share in ROLE_SHARES.items():
             for _ in range(max(1, round(share * self.size))):
-                p = self.profiles[free.pop()]
+                # The unqualified–qualified–unqualified producer also gets the guidance letter (帮扶) its
+                # failures call for, so every kind of help is in even the smallest demo.
+                makers = [i for i in free if self.profiles[i].makes] if role == "uqu" else []
+                p = self.profiles[free.pop(free.index(makers[-1])) if makers else free.pop()]
                 p.role = role
                 if role == "special":
                     p.self_checks.add(YEARS[-1])

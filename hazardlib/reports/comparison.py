@@ -113,7 +113,8 @@ def county_comparison(store: Store, as_of: dt.date | None = None, county: str | 
     """Each county's progress, rates and oversight findings at ``as_of``, then the prefecture total.
 
     Columns: :data:`COMPARISON_COLUMNS` (coverage and rates in percent with one decimal, None where the
-    denominator is 0; ``open_findings`` counts the governance engine's findings for the county,
+    denominator is 0; ``open_findings`` counts the governance engine's to-dos for the county — the
+    standing classes 重点监管 and 特别监管 are states, not pending items, and are left out —
     ``oversight_suggested`` the oversight it proposes for the county itself, ``oversight_taken`` the
     oversight the prefecture recorded).
     """
