@@ -73,9 +73,9 @@ def test_a_calendar_whose_stages_meet_loads(tmp_path: Path) -> None:
 
 def test_the_window_start_is_a_campaign_parameter_not_after_stage_one(tmp_path: Path) -> None:
     earlier, later = _copy_data(tmp_path, "earlier"), _copy_data(tmp_path, "later")
-    _edit(earlier, "start = 2024-05-11   #", "start = 2024-05-09   #")
+    _edit(earlier, "start = 2024-05-11  # 方案：第一阶段", "start = 2024-05-09  # 方案：第一阶段")
     assert load_campaign(2024, earlier).window(D(2024, 6, 1)) == (D(2024, 5, 9), D(2024, 6, 1))
-    _edit(later, "start = 2024-05-11   #", "start = 2024-05-12   #")
+    _edit(later, "start = 2024-05-11  # 方案：第一阶段", "start = 2024-05-12  # 方案：第一阶段")
     with pytest.raises(ValidationFailed) as err:
         load_campaign(2024, later)
     assert "行动窗口起点" in str(err.value)
