@@ -16,7 +16,7 @@ Kind = Literal["count", "rate"]
 # The header groups of the form, in order (two-level headers: group above, figure below).
 GROUPS: tuple[str, ...] = ("检查", "隐患", "抽查", "约谈与文书", "打击", "帮扶", "分类监管")
 
-WINDOW = "日期在第一阶段开始之日至统计截止日（两端均含）之间"
+WINDOW = "日期在行动窗口起点（行动日历 [window] start，第一阶段开始之日）至统计截止日（两端均含）之间"
 
 
 @dataclass(frozen=True)
