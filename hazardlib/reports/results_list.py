@@ -18,7 +18,8 @@ from ..figures import is_closed, is_overdue, ledger_at
 from ..stages import self_check_counted
 from ..store import PREFECTURE_CODE, Store
 from . import extra
-from .common import (
+from .definitions import COUNT_KEYS, RATES
+from .scope import (
     Scope,
     attach,
     count_distinct_if,
@@ -31,8 +32,7 @@ from .common import (
     scope_for,
     spot_check_county,
 )
-from .definitions import COUNT_KEYS, RATES
-from .supervision import supervision_counts
+from .supervision_counts import supervision_counts
 
 TRUE = sa.true()
 
