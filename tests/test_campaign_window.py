@@ -19,8 +19,8 @@ from hazardlib.campaign import load_campaign
 from hazardlib.cli import main
 from hazardlib.datafiles import resolve
 from hazardlib.errors import ValidationFailed
-from hazardlib.reports.scope import scope_for
 from hazardlib.reports.results_list import results_frame
+from hazardlib.reports.scope import scope_for
 from hazardlib.rules import run_rule
 from hazardlib.store import open_store
 
