@@ -164,10 +164,33 @@ def save_inspection(tx: Tx, i: models.Inspection) -> tuple[int, Outcome]:
     return upsert(tx, schema.inspections, ("enterprise_id", "inspection_date", "sub_product_code"), row)
 
 
+HAZARD_KEY = ("enterprise_id", "found_date", "sub_product_code", "problem_code")
+"""The hazard key: enterprise, found date, product, problem type — one ledger record per key."""
+
+
+def hazard_key_duplicates(conn: sa.Connection) -> list[str]:
+    """Problems, in Chinese, for every hazard key held by more than one ledger record (``hazard verify``):
+    such records inflate every figure. Empty when the ledger respects the key."""
+    t = schema.hazards
+    stmt = (
+        sa.select(
+            *(t.c[k] for k in HAZARD_KEY), sa.func.count().label("n"), sa.func.min(t.c.id).label("first")
+        )
+        .group_by(*(t.c[k] for k in HAZARD_KEY))
+        .having(sa.func.count() > 1)
+        .order_by(sa.func.min(t.c.id))
+    )
+    return [
+        f"隐患键重复：企业 {r.enterprise_id}、发现日期 {r.found_date}、产品 {r.sub_product_code}、"
+        f"问题类型 {r.problem_code} 有 {r.n} 条整改台账记录（最早的编号 {r.first}）"
+        for r in conn.execute(stmt)
+    ]
+
+
 def save_hazard(tx: Tx, h: models.Hazard) -> tuple[int, Outcome]:
     """Put a hazard or risk on the ledger (state 'found', or 'ordered' when an order and deadline are given)."""
     row = _owned(tx, h.row())
-    key = ("enterprise_id", "found_date", "sub_product_code", "problem_code")
+    key = HAZARD_KEY
     t = schema.hazards
     exists = tx.conn.execute(sa.select(t.c.id).where(*[t.c[k] == row[k] for k in key])).scalar()
     if exists is None:

@@ -203,7 +203,7 @@ def build_campaign(store: Store) -> Campaign:
     # Self-checks: A1 reports a major risk (put on the ledger as a risk); A2 before stage 1; B1 on the
     # as-of date, also with a major risk; B2 the day after.
     c.self_check("A1", "2024-05-20", major=True)
-    c.self_check("A2", "2024-05-14")
+    c.self_check("A2", "2024-05-10")
     c.self_check("B1", "2024-08-20", major=True)
     c.self_check("B2", "2024-08-21", major=True)
 
@@ -216,7 +216,7 @@ def build_campaign(store: Store) -> Campaign:
     c.inspection("A3", "2024-07-02", "circulation", "16-01")
     c.inspection("A2", "2024-06-21", "circulation")
     c.inspection("B2", "2024-08-21", "circulation")
-    c.inspection("C1", "2024-05-14", "circulation")
+    c.inspection("C1", "2024-05-10", "circulation")
     c.inspection("C1", "2024-08-20", "circulation")
 
     # Hazards.
@@ -261,7 +261,7 @@ def build_campaign(store: Store) -> Campaign:
         channel="online",
         seller={"name": "某网店", "region": "浙江省杭州市"},
     )
-    c.spot_check("S7", "2024-05-14", "qualified", enterprise="A1")
+    c.spot_check("S7", "2024-05-10", "qualified", enterprise="A1")
     s8 = c.spot_check("S8", "2024-08-21", "unqualified", sampled_by=B, enterprise="B2", seller="B2")
     create_tracing_tasks(store, s2, D("2024-07-05"))  # A2 (counted for A); the producer is outside
     create_tracing_tasks(store, s5, D("2024-08-20"))  # B1 and B2, on the as-of date
@@ -461,7 +461,7 @@ def test_every_figure_is_defined_with_a_label_and_a_deciding_date() -> None:
 
 
 def test_figures_before_the_campaign_starts_are_all_zero(campaign_store: Store) -> None:
-    frame = results_list(campaign_store, dt.date(2024, 5, 14))
+    frame = results_list(campaign_store, dt.date(2024, 5, 10))
     assert (frame[list(COUNT_KEYS)].drop(columns=["key_supervision", "special_supervision"]) == 0).all().all()
 
 

@@ -174,7 +174,8 @@ def county_records(world: World) -> Block:
     report_day = world.campaigns[last].deadlines[0].day
     actions = [
         (world.lag["coverage"], last, "interview", report_day + days(rng.randint(5, 15)), True),
-        (world.lag["closure"], last, "circular", report_day + days(rng.randint(10, 20)), False),
+        # In stage 3 (from 1 September), when the county's close-out rate is already judged.
+        (world.lag["closure"], last, "circular", report_day + days(rng.randint(12, 20)), False),
         (rng.choice([c for c in world.counties if c not in (world.lag["coverage"], world.lag["closure"])]), last,
          "listed_supervision", report_day + days(rng.randint(20, 40)), chance(rng, 0.5)),
         (world.lag["2023"], first, "circular", world.campaigns[first].deadlines[0].day + days(rng.randint(10, 25)), False),

@@ -24,7 +24,7 @@ from ..reports.scope import count_if, scope_for
 from ..rules import run_rule
 from ..rules.common import interviewed_since, sampled_enterprise
 from ..rules.spot_checks import last_results
-from ..rules.supervision import supervision_classes
+from ..rules.supervision import CLASS_LABELS, supervision_classes
 from ..store import Store
 
 ENT = schema.enterprises
@@ -32,7 +32,7 @@ H = schema.hazards
 S = schema.spot_checks
 HELP = schema.help_records
 
-SUPERVISION_LABELS = {"key": "重点监管", "special": "特别监管"}
+SUPERVISION_LABELS = CLASS_LABELS
 HELP_KINDS = tuple(vocab.HELP_KIND.codes)
 
 REASONS = {

@@ -16,7 +16,7 @@ Kind = Literal["count", "rate"]
 # The header groups of the form, in order (two-level headers: group above, figure below).
 GROUPS: tuple[str, ...] = ("检查", "隐患", "抽查", "约谈与文书", "打击", "帮扶", "分类监管")
 
-WINDOW = "日期在第一阶段开始之日至统计截止日（两端均含）之间"
+WINDOW = "日期在行动窗口起点（行动日历 [window] start，第一阶段开始之日）至统计截止日（两端均含）之间"
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ FIGURES: tuple[Figure, ...] = (
         "组织企业自查",
         "家",
         "检查",
-        "提交了质量安全主体责任落实情况自查的企业（每家企业每年度一份自查，按企业计）。",
+        "提交了质量安全主体责任落实情况自查的重点企业（登记了重点产品的企业；每家企业每年度一份自查，按企业计）；"
+        "与进度跟踪的“已自查”同一口径。",
         "自查日期",
     ),
     _f(

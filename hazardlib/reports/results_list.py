@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from .. import schema
 from ..figures import is_closed, is_overdue, ledger_at
+from ..stages import self_check_counted
 from ..store import PREFECTURE_CODE, Store
 from . import extra
 from .definitions import COUNT_KEYS, RATES
@@ -63,13 +64,17 @@ def _risk_on_ledger(h: Any) -> list[Any]:
 
 def _self_checks(store: Store, scope: Scope) -> pd.DataFrame:
     t, h = schema.self_checks, schema.hazards.alias("h_risk")
-    from_, county = enterprise_county(t)
+    table, county = enterprise_county(t)
+    e = schema.enterprises  # whether the enterprise makes or sells key products (stages.key_enterprise)
+    from_ = table.join(e, e.c.id == t.c.enterprise_id)
     # The enterprise condition lets the database use the hazards' enterprise index.
     on_ledger = sa.exists().where(
         h.c.enterprise_id == t.c.enterprise_id, h.c.source_id == t.c.id, *_risk_on_ledger(h)
     )
+    # 组织企业自查 is the tracker's 已自查: one definition (stages.self_check_counted).
+    counted = sa.and_(*self_check_counted(t, e, scope.campaign, scope.as_of))
     measures = {
-        "self_checks": sa.func.count(sa.distinct(t.c.enterprise_id)),
+        "self_checks": sa.func.count(sa.distinct(sa.case((counted, t.c.enterprise_id)))),
         "reported_not_on_ledger": count_if(sa.and_(t.c.major_risk_reported == TRUE, ~on_ledger)),
     }
     return grouped_counts(store, scope, from_, county, measures, [scope.within(t.c.check_date)])

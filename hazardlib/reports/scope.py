@@ -32,7 +32,8 @@ class Scope:
 
     @property
     def start(self) -> dt.date:
-        """The first day of stage 1: records dated before it belong to no stage of the campaign."""
+        """The campaign window's first day (:meth:`Campaign.window`, ``[window] start``): records dated
+        before it belong to no stage of the campaign."""
         return self.campaign.start
 
     @property

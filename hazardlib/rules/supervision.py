@@ -9,29 +9,27 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema
+from ..errors import CampaignNotFound
+from ..stages import class_terms
+from ..stages import classified as classified_at
 from ..store import Store
 from . import Context, RuleFinding, _context, rule
 from .common import ENT, H, S, fetch, group_rows, ids, product_name, tally
 
 HELP = schema.help_records
 
+CLASS_LABELS = {"key": "重点监管", "special": "特别监管"}
+"""The standing classes of 分类监管, by their codes in :func:`supervision_classes`."""
+
 MESSAGES = {
     "key": "{enterprise}在本年度行动中被发现存在{what}：实施重点监管",
     "key_action": "实施重点监管",
-    "special": "{enterprise}近{years}年（{start} 至 {end}）隐患排查治理行动中被发现{what}，共 {n} 次（不少于 {need} 次）：实施特别监管",
+    "special": "{enterprise}近{count}年（{years}年度）隐患排查治理行动中 {n} 次被发现重大质量安全风险（{what}；同一天发现的计 1 次，不少于 {need} 次）：实施特别监管",
     "special_action": "实施特别监管",
     "help": "{enterprise}生产的{products}监督抽查不合格（{batches}）：一企一策发送整改指导意见书{clinic}，帮助查找问题原因、建立健全质量管控体系",
     "help_clinic": "，并开展“质量问诊”",
     "help_action": "发送整改指导意见书",
 }
-
-
-def years_before(day: dt.date, years: int) -> dt.date:
-    """The same day ``years`` years earlier (28 February for 29 February)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 CLASS_COLUMNS = [
@@ -41,63 +39,32 @@ CLASS_COLUMNS = [
     "class",
     "major_findings",
     "larger_findings",
-    "window_start",
+    "campaign_years",
     "reasons",
     "records",
 ]
 
 
-def _terms(ctx: Context) -> tuple[Any, Any, dt.date, int, int]:
-    """SQL conditions on a hazard: a major finding in the window of special supervision, a larger or
-    major finding of this campaign by the as-of date; and the window's start (exclusive), its years and
-    the major findings that make an enterprise special."""
-    years = int(ctx.param("special_supervision_window_years"))
-    need = int(ctx.param("special_supervision_major_risks"))
-    start = years_before(ctx.as_of, years)
-    in_window = sa.and_(H.c.grade == "major", H.c.found_date > start, H.c.found_date <= ctx.as_of)
-    this_year = sa.and_(
-        H.c.grade.in_(("larger", "major")),
-        H.c.campaign_year == ctx.campaign.year,
-        H.c.found_date <= ctx.as_of,
-    )
-    return in_window, this_year, start, years, need
+def _terms(ctx: Context) -> tuple[Any, Any, tuple[int, ...], int]:
+    return class_terms(ctx.campaign, ctx.as_of)
 
 
-def classified(ctx: Context) -> sa.Subquery:
-    """SQL: every enterprise under classified supervision at the as-of date, one row each (the one
-    definition, read by the rules and the results list): enterprise_id, county_code (the enterprise's),
-    majors (major findings in the window), current (larger or major findings of this campaign), class
-    ('special' with at least ``special_supervision_major_risks`` majors, else 'key' with a current one)."""
-    in_window, this_year, _, _, need = _terms(ctx)
-    county = H.c.registered_county  # the enterprise's county (hazardlib.figures.counted_county)
-    per_enterprise = (
-        sa.select(
-            H.c.enterprise_id,
-            county.label("county_code"),
-            sa.func.count(sa.case((in_window, 1))).label("majors"),
-            sa.func.count(sa.case((this_year, 1))).label("current"),
-        )
-        .where(sa.or_(in_window, this_year), county.is_not(None), *ctx.in_county(county))
-        # In the order of the hazards' index ix_hazards_classified (county, enterprise, ...), which the
-        # database reads alone and groups as it reads instead of sorting every finding.
-        .group_by(county, H.c.enterprise_id)
-        .subquery("per_enterprise")
-    )
-    cls = sa.case(
-        (per_enterprise.c.majors >= need, "special"), (per_enterprise.c.current > 0, "key"), else_=None
-    )
-    return sa.select(per_enterprise, cls.label("class")).where(cls.is_not(None)).subquery("classified")
+def classified(ctx: Context, enterprise_id: int | None = None) -> sa.Subquery:
+    """SQL: every enterprise under classified supervision at the context's date and county, one row each
+    (:func:`hazardlib.stages.classified`, the one definition)."""
+    return classified_at(ctx.campaign, ctx.as_of, ctx.county, enterprise_id)
 
 
-def _classes(ctx: Context) -> pd.DataFrame:
-    in_window, this_year, start, years, need = _terms(ctx)
-    cl = classified(ctx)
+def _classes(ctx: Context, enterprise_id: int | None = None) -> pd.DataFrame:
+    in_window, this_year, years, need = _terms(ctx)
+    cl = classified(ctx, enterprise_id)
     stmt = (
         sa.select(
             H.c.id,
             H.c.enterprise_id,
             H.c.kind,
             H.c.grade,
+            H.c.found_date,
             ENT.c.county_code,
             ENT.c.name.label("enterprise"),
             cl.c["class"],
@@ -113,6 +80,7 @@ def _classes(ctx: Context) -> pd.DataFrame:
     rows = []
     for eid, group in group_rows(fetch(ctx.conn, stmt), "enterprise_id").items():
         majors = [r for r in group if r["in_window"]]
+        occasions = sorted({r["found_date"] for r in majors})
         current = [r for r in group if r["this_year"]]
         larger = sum(1 for r in current if r["grade"] == "larger")
         cls = group[0]["class"]
@@ -120,11 +88,10 @@ def _classes(ctx: Context) -> pd.DataFrame:
             basis = majors
             reason = MESSAGES["special"].format(
                 enterprise=group[0]["enterprise"],
-                years=years,
-                start=start + dt.timedelta(days=1),
-                end=ctx.as_of,
-                what=tally(majors, "次"),
-                n=len(majors),
+                count=len(years),
+                years="、".join(str(y) for y in years),
+                n=len(occasions),
+                what=tally(majors, "项"),
                 need=need,
             )
         else:
@@ -138,9 +105,9 @@ def _classes(ctx: Context) -> pd.DataFrame:
                 "county_code": group[0]["county_code"],
                 "enterprise": group[0]["enterprise"],
                 "class": cls,
-                "major_findings": len(majors),
+                "major_findings": len(occasions),
                 "larger_findings": larger,
-                "window_start": start + dt.timedelta(days=1),
+                "campaign_years": years,
                 "reasons": reason,
                 "records": list(ids(basis, "id")),
             }
@@ -151,16 +118,27 @@ def _classes(ctx: Context) -> pd.DataFrame:
 def supervision_classes(store: Store, as_of: dt.date, county: str | None = None) -> pd.DataFrame:
     """Enterprises under key (重点) or special (特别) supervision at ``as_of``, one row each.
 
-    Special: at least ``special_supervision_major_risks`` major findings (risks or hazards, each ledger
-    record counted once) found in the ``special_supervision_window_years`` years ending at ``as_of``
-    (from the day after the same date that many years earlier, through ``as_of``). Key, otherwise: a
-    larger — or major, which is more than larger — finding in the as-of date's campaign year, found by
-    ``as_of``. Columns: enterprise_id, county_code, enterprise, class ('key' | 'special'),
-    major_findings (in the window), larger_findings (this campaign), window_start, reasons (Chinese),
-    records (hazard ids behind the class).
+    Special: major findings (risks or hazards) on at least ``special_supervision_major_risks`` occasions
+    — distinct days — in the campaigns of the last ``special_supervision_window_years`` years (this
+    year's and last year's, each within its window, by ``as_of``). Key, otherwise: a larger — or major,
+    which is more than larger — finding in this campaign's window by ``as_of``. These are standing
+    classes, not to-dos. Columns: enterprise_id, county_code, enterprise, class ('key' | 'special'),
+    major_findings (occasions in those campaigns), larger_findings (this campaign), campaign_years,
+    reasons (Chinese), records (hazard ids behind the class).
     """
     with store.read() as conn:
         return _classes(_context(store, conn, as_of, county))
+
+
+def supervision_of(store: Store, enterprise_id: int, as_of: dt.date) -> dict[str, Any] | None:
+    """The row of :func:`supervision_classes` for one enterprise at ``as_of`` (None: in neither class, or
+    no campaign calendar for that year): what the enterprise pages show next to its name."""
+    try:
+        with store.read() as conn:
+            frame = _classes(_context(store, conn, as_of, None), enterprise_id)
+    except CampaignNotFound:
+        return None
+    return None if frame.empty else {str(k): v for k, v in frame.iloc[0].items()}
 
 
 def _class_findings(ctx: Context, cls: str) -> list[RuleFinding]:
@@ -184,6 +162,7 @@ def _class_findings(ctx: Context, cls: str) -> list[RuleFinding]:
     "存在较大质量安全风险的实施重点监管",
     "二、(二)6 实施分类监管和精准帮扶",
     "对排查发现存在较大质量安全风险的生产和销售单位,要实施重点监管",
+    standing=True,
 )
 def key_supervision(ctx: Context) -> list[RuleFinding]:
     """对排查发现存在较大质量安全风险的生产和销售单位,要实施重点监管.
@@ -199,6 +178,7 @@ def key_supervision(ctx: Context) -> list[RuleFinding]:
     "近2年发现3次及以上重大风险的实施特别监管",
     "二、(二)6 实施分类监管和精准帮扶",
     "对近2年隐患排查治理行动中发现 3 次及以上重大质量安全风险的生产和销售单位,要实施特别监管",
+    standing=True,
 )
 def special_supervision(ctx: Context) -> list[RuleFinding]:
     """对近2年隐患排查治理行动中发现 3 次及以上重大质量安全风险的生产和销售单位,要实施特别监管.
