@@ -148,6 +148,13 @@ class Campaign:
         unit = self.parameters.get("default_rectification_unit", "calendar")
         return deadline_from(day, int(self.parameter("default_rectification_days")), unit)
 
+    def resolve_deadline(self, reported: date) -> date:
+        """The last day an enterprise has to put control measures in place for a major risk it reported in its
+        self-check on ``reported`` (主动报告并积极化解) before joint handling is due:
+        ``self_reported_risk_resolve_days`` working days after (the report's own day not counted), through
+        :func:`deadline_from`; raises CalendarOutOfRange for a year the holiday calendar does not know."""
+        return deadline_from(reported, int(self.parameter("self_reported_risk_resolve_days")), "working")
+
     def stage_of(self, day: date) -> StageStatus:
         """Where `day` falls: in a stage, between two, before the first or after the last."""
         stage = next((s for s in self.stages if s.start <= day <= s.end), None)
