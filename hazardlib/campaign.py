@@ -25,6 +25,7 @@ REQUIRED_PARAMETERS = (
     "consecutive_unqualified",
     "default_rectification_days",
     "immediate_report_hours",
+    "self_reported_risk_resolve_days",
     "lagging_self_check_coverage",
     "lagging_closure_rate",
     "on_track_closure_rate_by_stage3_end",
