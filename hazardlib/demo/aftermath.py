@@ -109,8 +109,11 @@ class Aftermath:
             weights = {"found": 40, "ordered": 30, "refused": 15} if county.lagging[d.year] else None
             open_state = w.decks["open_state"].draw(weights=weights)
         joint = d.kind == "risk" and d.grade == "major" and d.control is False
+        # A major risk the enterprise reported without measures: it puts them in place in time, or the county
+        # finds on the day that none are in place and handles it jointly at once.
+        measures = w.decks["self_reported"].draw() if joint and d.source == "self_check" else None
         life = live(w, county, d.year, d.found, d.grade, fate=fate, variant=d.variant, open_state=open_state,
-                    joint=joint, note=d.note)  # fmt: skip
+                    joint=joint and measures != "measures", measures=measures, kind=d.kind, note=d.note)  # fmt: skip
         row = self.block.add(
             "hazards",
             dict(
