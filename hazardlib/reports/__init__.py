@@ -48,6 +48,12 @@ REPORTS: dict[str, ReportKind] = {
             "county-comparison", "各县（市）工作进展对比", TABLE_FORMATS, "进度、比率和督导事项（州局用）"
         ),
         ReportKind(
+            "inspection-targets",
+            "现场检查建议对象",
+            TABLE_FORMATS,
+            "第二阶段按风险排序的检查对象、得分和理由（按县（市））",
+        ),
+        ReportKind(
             "stage-summary", "阶段性工作总结（草稿）", SUMMARY_FORMATS, "8月20日前报送的阶段性工作总结草稿"
         ),
         ReportKind("work-summary", "工作总结（草稿）", SUMMARY_FORMATS, "10月20日前报送的工作总结草稿"),
