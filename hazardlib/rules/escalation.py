@@ -209,17 +209,14 @@ def look_back_due(ctx: Context) -> list[RuleFinding]:
 def _major_risks_without_measures(ctx: Context) -> list[dict]:
     """The major risks open at the as-of date whose control measures are known not to be in place then
     (:func:`hazardlib.ledger.without_measures_at`), with no joint handling recorded since they were found,
-    with the last day the enterprise has to resolve them itself (``due``: for a risk it reported in its
-    self-check, :meth:`hazardlib.campaign.Campaign.resolve_deadline`; None for one found by inspectors)
-    and the first refusal to rectify (``refused``) if any."""
+    each with the last day the enterprise has to resolve it itself (``due``: for a risk it reported in its
+    self-check, :meth:`hazardlib.campaign.Campaign.resolve_deadline`; None for one found by inspectors).
+    Read once per run: both rules of the sentence use it."""
+    if "major_risks_without_measures" in ctx.cache:
+        return list(ctx.cache["major_risks_without_measures"])
     led = ledger_at(ctx.as_of)
-    first_refusal = (
-        sa.select(sa.func.min(E.c.event_date))
-        .where(E.c.hazard_id == led.c.id, E.c.move == "refuse", E.c.event_date <= ctx.as_of)
-        .scalar_subquery()
-    )
     stmt = (
-        sa.select(led, ENT.c.name.label("enterprise"), first_refusal.label("refused"))
+        sa.select(led, ENT.c.name.label("enterprise"))
         .select_from(led.join(ENT, ENT.c.id == led.c.enterprise_id))
         .where(
             led.c.kind == "risk",
@@ -234,7 +231,8 @@ def _major_risks_without_measures(ctx: Context) -> list[dict]:
     rows = fetch(ctx.conn, stmt)
     for r in rows:
         r["due"] = ctx.campaign.resolve_deadline(r["found_date"]) if r["source"] == "self_check" else None
-    return rows
+    ctx.cache["major_risks_without_measures"] = rows
+    return list(rows)
 
 
 @rule(
