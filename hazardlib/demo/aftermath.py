@@ -346,7 +346,7 @@ def help_for_year(
         if p.index in with_hazards:
             if chance(rng, 0.6 if p.role or p.index in serious else 0.2):
                 after.help(p, year, "quality_clinic", day_in_stage3(w, year))
-            if p.produces and chance(rng, 0.15):
+            if p.produces and chance(rng, 0.3 if p.index in serious else 0.15):
                 after.help(p, year, "quality_analysis", day_in_stage3(w, year))
 
 

@@ -195,7 +195,9 @@ def live(
         r1 = day_between(rng, order, order + days(span // 3))
         t.rectify(r1)
         t.reinspect(day_between(rng, r1, order + days(span // 2)), passed=False)
-        rectified = day_between(rng, t.last, close)
+        # Rectified again after the failed re-inspection's day, so that the passing one is on a later day (a
+        # move is known by its hazard, kind and day: two re-inspections on one day would be one).
+        rectified = day_between(rng, min(t.last + days(1), close), close)
     elif variant == "refused_then_done" and span >= 10:
         refused = day_between(rng, order + days(1), order + days(span // 3))
         t.add("refuse", refused, "refused", note=texts.MOVE_NOTES["refuse"])
