@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 
 from hazardlib.exports import export
-from hazardlib.exports.forms import DEFINITIONS_SHEET
+from hazardlib.exports.report_forms import DEFINITIONS_SHEET
 from hazardlib.reports import county_comparison, results_list
 from hazardlib.reports.definitions import figure
 

@@ -15,7 +15,7 @@ from .definitions import FIGURES, GROUPS, Figure
 from .ledgers import ledger, overdue, unrectified
 from .results_list import results_list
 from .summaries import Summary, stage_summary, work_summary
-from .tracing import tracing
+from .tracing_report import tracing
 from .typical_cases import typical_cases
 
 TABLE_FORMATS = ("xlsx", "json", "csv")

@@ -9,7 +9,7 @@ from .. import vocab
 from ..stages import inspection_proposals
 from ..store import Store
 from . import labels
-from .common import Scope
+from .scope import Scope
 
 FACTORS = (
     "major_risk_reported",

@@ -151,7 +151,7 @@ _MODULES = (
     "supervision",
     "signals",
     "oversight",
-    "immediate",
+    "reporting",
 )
 for _name in _MODULES:
     importlib.import_module(f"{__name__}.{_name}")

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..reports.common import Scope
 from ..reports.comparison import comparison_frame
 from ..reports.definitions import Figure
 from ..reports.extra import ordered_figures
 from ..reports.ledgers import ledger_chunks, ledger_frame
 from ..reports.results_list import results_frame
+from ..reports.scope import Scope
 from ..reports.targets import FACTORS, targets_frame
-from ..reports.tracing import tracing_frame
+from ..reports.tracing_report import tracing_frame
 from ..reports.typical_cases import cases_frame
 from ..store import PREFECTURE_CODE, Store
 from .xlsx import Column, Sheet
