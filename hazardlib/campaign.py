@@ -25,6 +25,7 @@ REQUIRED_PARAMETERS = (
     "consecutive_unqualified",
     "default_rectification_days",
     "immediate_report_hours",
+    "self_reported_risk_resolve_days",
     "lagging_self_check_coverage",
     "lagging_closure_rate",
     "on_track_closure_rate_by_stage3_end",
@@ -159,6 +160,13 @@ class Campaign:
         :func:`deadline_from`."""
         unit = self.parameters.get("default_rectification_unit", "calendar")
         return deadline_from(day, int(self.parameter("default_rectification_days")), unit)
+
+    def resolve_deadline(self, reported: date) -> date:
+        """The last day an enterprise has to put control measures in place for a major risk it reported in its
+        self-check on ``reported`` (主动报告并积极化解) before joint handling is due:
+        ``self_reported_risk_resolve_days`` working days after (the report's own day not counted), through
+        :func:`deadline_from`; raises CalendarOutOfRange for a year the holiday calendar does not know."""
+        return deadline_from(reported, int(self.parameter("self_reported_risk_resolve_days")), "working")
 
     def stage_of(self, day: date) -> StageStatus:
         """Where `day` falls: in a stage, between two, before the first or after the last."""

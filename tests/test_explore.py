@@ -217,8 +217,9 @@ def test_producers_of_unqualified_products_and_supervised_enterprises_are_due_fo
     due = explore.help_candidates(s.store, AS_OF).set_index("enterprise_id")
     assert set(due.index) == {maker, supervised}
     assert due.loc[maker, "letter_due"] and not due.loc[maker, "helped"]
-    assert due.loc[supervised, "supervision"] == "重点监管" and not due.loc[supervised, "letter_due"]
-    assert due.index[0] == maker  # letters due first
+    # A larger hazard is a quality problem found in the campaign: that enterprise is due for help too.
+    assert due.loc[supervised, "supervision"] == "重点监管" and due.loc[supervised, "letter_due"]
+    assert due.index[0] == maker  # the unqualified producer first
 
     s.help(maker, D(2024, 7, 20), "guidance_letter")
     after = explore.help_candidates(s.store, AS_OF).set_index("enterprise_id").loc[maker]
@@ -231,7 +232,7 @@ def test_findings_come_as_a_table_with_the_rules_names(s):
     s.spot_check(D(2024, 7, 1), "unqualified", producer={"enterprise_id": maker})
     table = explore.findings(s.store, AS_OF, rules="help_unqualified_producer")
     assert table[["rule", "title", "county_name", "enterprise_id"]].values.tolist() == [
-        ["help_unqualified_producer", "向不合格产品生产企业发送整改指导意见书", "福泉市", maker]
+        ["help_unqualified_producer", "发现质量问题的企业须精准帮扶", "福泉市", maker]
     ]
     assert set(explore.findings(s.store, AS_OF)["rule"]) >= {"help_unqualified_producer"}
 

@@ -1,4 +1,4 @@
-"""实施分类监管和精准帮扶: key and special supervision, and help for producers of unqualified products."""
+"""实施分类监管和精准帮扶: key and special supervision, and help for every enterprise with a quality problem."""
 
 from __future__ import annotations
 
@@ -132,24 +132,65 @@ def test_the_campaigns_are_this_years_and_last_years_by_the_window_parameter():
     assert campaign_years(campaign) == (2023, 2024)
 
 
-def test_a_producer_of_an_unqualified_product_gets_a_guidance_letter_and_a_quality_clinic(s):
-    producer, helped_before, helped_after, seller = (
+def test_every_enterprise_in_an_unqualified_spot_check_gets_help_and_any_help_since_answers_it(s):
+    """聚焦隐患排查治理中发现质量问题的企业和产品……一企一策点对点向不合格产品生产企业发送整改指导意见书: the
+    producer, the seller and the sampled enterprise of an unqualified batch; the producer is also due a
+    guidance letter. Help dated before the batch does not answer it; help on its sampling day does."""
+    producer, helped_before, clinic_that_day, sampled, shop = (
         s.enterprise(),
         s.enterprise(),
         s.enterprise(),
         s.enterprise(field="seller"),
+        s.enterprise(field="seller"),
     )
-    for p in (producer, helped_before, helped_after):
+    for p in (producer, helped_before, clinic_that_day):
         s.spot_check(
-            D(2024, 7, 1), "unqualified", enterprise_id=seller, producer={"enterprise_id": p}, product="07-01"
+            D(2024, 7, 1),
+            "unqualified",
+            enterprise_id=sampled,
+            producer={"enterprise_id": p},
+            product="07-01",
         )
+    s.spot_check(D(2024, 7, 2), "unqualified", seller={"enterprise_id": shop}, producer={"name": "外省某厂"})
     s.spot_check(
-        D(2024, 7, 1), "unqualified", enterprise_id=seller, producer={"name": "外省某厂", "region": "湖南省"}
-    )
+        D(2024, 7, 2), "qualified", enterprise_id=s.enterprise(field="seller")
+    )  # no problem: no help
     s.help(helped_before, D(2024, 6, 1), "guidance_letter")
-    s.help(helped_after, D(2024, 7, 10), "guidance_letter")
-    s.help(helped_before, D(2024, 7, 10), "quality_clinic")
+    s.help(clinic_that_day, D(2024, 7, 1), "quality_clinic")
     found = {f.enterprise_id: f for f in s.findings("help_unqualified_producer", AS_OF)}
-    assert set(found) == {producer, helped_before}
-    assert "安全帽" in found[producer].message and "质量问诊" in found[producer].message
-    assert "质量问诊" not in found[helped_before].message
+    assert set(found) == {producer, helped_before, sampled, shop}
+    assert "生产的安全帽监督抽查不合格" in found[producer].message
+    assert "整改指导意见书" in found[producer].message and "整改指导意见书" in found[producer].action
+    assert (
+        "受检的安全帽监督抽查不合格" in found[sampled].message
+        and len(found[sampled].records["spot_checks"]) == 3
+    )
+    assert "销售的" in found[shop].message and "整改指导意见书" not in found[shop].message
+    assert "质量问诊" in found[shop].message
+    s.help(shop, D(2024, 9, 15), "training")  # on the as-of date: answered then, not the day before
+    assert shop in subjects(s.findings("help_unqualified_producer", D(2024, 9, 14)))
+    assert shop not in subjects(s.findings("help_unqualified_producer", AS_OF))
+
+
+def test_a_larger_or_major_finding_of_this_campaign_calls_for_help_and_a_general_one_does_not(s):
+    larger, major_risk, general, last_year = (
+        s.enterprise(),
+        s.enterprise(field="seller"),
+        s.enterprise(),
+        s.enterprise(),
+    )
+    s.hazard(larger, D(2024, 7, 1), grade="larger")
+    risk = s.hazard(major_risk, D(2024, 7, 1), grade="major", kind="risk", problem="C99", product="07-01")
+    s.hazard(general, D(2024, 7, 1))
+    s.hazard(last_year, D(2023, 7, 1), grade="major")  # last year's campaign
+    found = {f.enterprise_id: f for f in s.findings("help_unqualified_producer", AS_OF)}
+    assert set(found) == {larger, major_risk}
+    assert (
+        "被发现较大隐患 1 项" in found[larger].message and "被发现重大风险 1 项" in found[major_risk].message
+    )
+    assert found[major_risk].records == {"hazards": (risk,)} and found[major_risk].action == "精准帮扶"
+    assert s.findings("help_unqualified_producer", D(2024, 6, 30)) == []  # before they were found
+    s.help(larger, D(2024, 6, 30), "training")  # before the finding: does not answer it
+    s.help(larger, D(2024, 8, 1), "quality_analysis")
+    assert larger in subjects(s.findings("help_unqualified_producer", D(2024, 7, 31)))
+    assert subjects(s.findings("help_unqualified_producer", AS_OF)) == {major_risk}

@@ -173,8 +173,10 @@ def county_records(world: World) -> Block:
     last, first = YEARS[-1], YEARS[0]
     report_day = world.campaigns[last].deadlines[0].day
     actions = [
-        (world.lag["coverage"], last, "interview", report_day + days(rng.randint(5, 15)), True),
-        # In stage 3 (from 1 September), when the county's close-out rate is already judged.
+        # Interviewed within stage 2 (the days after the August report): still lagging in stage 3, the county is
+        # due an interview or circular again; the circular in stage 3 (from 1 September), when the county's
+        # close-out rate is already judged.
+        (world.lag["coverage"], last, "interview", report_day + days(rng.randint(5, 10)), True),
         (world.lag["closure"], last, "circular", report_day + days(rng.randint(12, 20)), False),
         (rng.choice([c for c in world.counties if c not in (world.lag["coverage"], world.lag["closure"])]), last,
          "listed_supervision", report_day + days(rng.randint(20, 40)), chance(rng, 0.5)),

@@ -51,7 +51,9 @@ def build_block(world: World, profiles: list[Profile]) -> Block:
             b.story_spot_checks(p)
     settled = b.after.settle(b.drafts)
     for year in YEARS:
-        help_for_year(b.after, profiles, year, hazards_of(settled, year))
+        help_for_year(
+            b.after, profiles, year, hazards_of(settled, year), hazards_of(settled, year, serious=True)
+        )
     for p, day in b.interviews:
         major = next((row for d, row in settled if d.profile is p and d.grade == "major"), None)
         b.after.interview(

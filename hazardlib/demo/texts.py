@@ -265,6 +265,8 @@ MOVE_NOTES = {
     "upheld": "回头看：整改成效巩固",
     "reopened": "回头看：问题反弹，重新限期至{deadline}",
     "self_reported": "企业自查主动报告的重大风险",
+    "measures": "企业已落实管控措施（停用相关设备、隔离问题产品）",
+    "no_measures": "核实企业报告的重大风险：尚未采取管控措施",
 }
 INTERVIEW_REASONS = {
     "refused": "拒不整改或整改不到位：{what}",

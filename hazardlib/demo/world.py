@@ -142,6 +142,9 @@ class World:
             "trace_local": Deck(rng, {"done": 70, "open": 30}),
             "trace_outside": Deck(rng, {"passed_on": 70, "open": 30}),
             "ack": Deck(rng, {"on_time": 75, "late": 12, "none": 13}),
+            # A major risk an enterprise reports without control measures: it puts them in place within its
+            # days to resolve it (积极化解), or the bureau handles it jointly with other departments.
+            "self_reported": Deck(rng, {"measures": 60, "joint": 40}),
         }  # fmt: skip
         self._name_pool = [p for p in self._faker_prefixes() if len(p) == 2]
 

@@ -20,7 +20,7 @@ from ..catalogue import load_catalogue
 from ..checklists import load_problems
 from ..regions import load_regions
 from ..store import Store
-from .choices import OUTCOMES, vocabulary
+from .choices import vocabulary
 from .columns import ENTERPRISES, HELP, INSPECTIONS, SELF_CHECKS, Column, KindSpec
 from .columns_cases import ENFORCEMENT, RISK_SIGNALS, SPOT_CHECKS
 from .handler_base import NONE_WORDS
@@ -52,7 +52,7 @@ def _problem(code: str | None) -> str | None:
 def _outcome(move: str, code: str | None) -> str | None:
     if code is None:
         return None
-    words = {"reinspect": OUTCOMES[0], "look_back": OUTCOMES[1], "escalate": OUTCOMES[2]}.get(move)
+    words = vocab.MOVE_OUTCOME.get(move)
     return words.label(code) if words else code
 
 

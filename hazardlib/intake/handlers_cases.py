@@ -378,7 +378,7 @@ class Rectifications(Handler):
         value = row.cells.get("outcome")
         if value is None:
             return None
-        words = {"reinspect": OUTCOMES[0], "look_back": OUTCOMES[1], "escalate": OUTCOMES[2]}.get(move or "")
+        words = vocab.MOVE_OUTCOME.get(move or "")
         candidates = [words] if words is not None else list(OUTCOMES)
         for w in candidates:
             code = lookup(w, value)

@@ -24,7 +24,8 @@ OVERSIGHT_RULES = ("listed_supervision_county", "county_interview_or_circular")
 COMPARISON_COLUMNS = [
     "county_code", "county_name", "key_enterprises", "plan_adopted", "self_check_coverage",
     "producers_inspected", "sellers_inspected", "hazards_found", "hazards_per_100_enterprises",
-    "hazards_closed", "closure_rate", "hazards_overdue", "spot_check_batches", "unqualified_rate",
+    "hazards_closed", "closure_rate", "hazards_overdue", "spot_check_batches", "spot_checks_production",
+    "spot_checks_circulation", "spot_checks_online", "spot_checks_rural_market", "unqualified_rate",
     "enterprises_interviewed", "cases_filed", "enterprises_helped", "on_track", "lagging_reasons",
     "open_findings", "findings_by_rule", "oversight_suggested", "oversight_taken",
 ]  # fmt: skip

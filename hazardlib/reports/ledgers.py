@@ -38,7 +38,7 @@ _MOVE_DATES = {
     "reinspected_date": "reinspect",
     "closed_date": "close",
 }
-_OUTCOMES = {**vocab.REINSPECTION_OUTCOME.labels, **vocab.LOOK_BACK_OUTCOME.labels, **vocab.ESCALATION.labels}
+_OUTCOMES = {code: label for words in vocab.MOVE_OUTCOME.values() for code, label in words.labels.items()}
 
 
 def _in(column: Any, values: str | Sequence[str] | None) -> list[Any]:

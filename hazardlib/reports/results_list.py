@@ -99,11 +99,22 @@ def _hazards(store: Store, scope: Scope) -> pd.DataFrame:
     )
 
 
+# The spot checks by channel (持续加大流通领域、网络销售和农村市场抽查力度): each figure and the sampling
+# channels (抽样环节) it counts. The four take every channel once, so they add up to spot_check_batches.
+CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
+    "spot_checks_production": ("production",),
+    "spot_checks_circulation": ("shop", "wholesale_market"),
+    "spot_checks_online": ("online",),
+    "spot_checks_rural_market": ("rural_market",),
+}
+
+
 def _spot_checks(store: Store, scope: Scope) -> pd.DataFrame:
     s = schema.spot_checks
     from_, county, _ = spot_check_county()
     measures = {
         "spot_check_batches": sa.func.count(),
+        **{key: count_if(s.c.channel.in_(channels)) for key, channels in CHANNEL_KEYS.items()},
         "unqualified_batches": count_if(s.c.result == "unqualified"),
         "refused_batches": count_if(s.c.result == "refused"),
         "follow_up_checks": count_if(s.c.follow_up_of.is_not(None)),
@@ -235,6 +246,7 @@ def count_keys(frame: pd.DataFrame) -> list[str]:
 
 
 __all__ = [
+    "CHANNEL_KEYS",
     "COUNT_KEYS",
     "count_keys",
     "county_counts",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -26,10 +27,18 @@ MESSAGES = {
     "key_action": "实施重点监管",
     "special": "{enterprise}近{count}年（{years}年度）隐患排查治理行动中 {n} 次被发现重大质量安全风险（{what}；同一天发现的计 1 次，不少于 {need} 次）：实施特别监管",
     "special_action": "实施特别监管",
-    "help": "{enterprise}生产的{products}监督抽查不合格（{batches}）：一企一策发送整改指导意见书{clinic}，帮助查找问题原因、建立健全质量管控体系",
-    "help_clinic": "，并开展“质量问诊”",
-    "help_action": "发送整改指导意见书",
+    "help": "{enterprise}{why}：采取“质量问诊”、质量分析、质量培训等方式{letter}，帮助查找问题原因、建立健全质量管控体系",
+    "help_unqualified": "{role}的{products}监督抽查不合格（{batches}）",
+    "help_found": "被发现{what}",
+    "help_letter": "，一企一策点对点发送整改指导意见书",
+    "help_action": "精准帮扶",
+    "help_letter_action": "精准帮扶、发送整改指导意见书",
 }
+
+
+# An enterprise's part in an unqualified spot check, first to last, and the words for it in a message.
+ROLES = ("producer", "seller", "sampled")
+ROLE_WORDS = dict(zip(ROLES, ("生产", "销售", "受检"), strict=True))
 
 
 CLASS_COLUMNS = [
@@ -191,62 +200,109 @@ def special_supervision(ctx: Context) -> list[RuleFinding]:
 
 @rule(
     "help_unqualified_producer",
-    "向不合格产品生产企业发送整改指导意见书",
+    "发现质量问题的企业须精准帮扶",
     "二、(二)6 实施分类监管和精准帮扶",
-    "采取“质量问诊”、质量分析、质量培训等方式,查找问题原因,一企一策点对点向不合格产品生产企业发送整改指导意见书",
+    "聚焦隐患排查治理中发现质量问题的企业和产品,采取“质量问诊”、质量分析、质量培训等方式,查找问题原因,"
+    "一企一策点对点向不合格产品生产企业发送整改指导意见书等方式,帮助企业建立健全质量管控体系",
 )
 def help_unqualified_producer(ctx: Context) -> list[RuleFinding]:
-    """采取“质量问诊”、质量分析、质量培训等方式,查找问题原因,一企一策点对点向不合格产品生产企业发送整改指导意见书.
+    """聚焦隐患排查治理中发现质量问题的企业和产品,采取“质量问诊”、质量分析、质量培训等方式.
 
-    Fires for every producer in the store (the producer named in an unqualified spot check sampled on or
-    before the as-of date) with no guidance letter dated on or after that check's sampling date; the
-    message asks for a quality clinic too when none is recorded since. Done: a guidance letter sent.
+    A quality problem found in this campaign (the as-of date's campaign year, on or before the as-of date)
+    at an enterprise registered in the store, producer or seller: a spot check it failed — as the producer,
+    the seller or the sampled enterprise — or a larger or major finding (hazard or risk) on the ledger.
+    One finding per enterprise with problems not yet answered; a problem is answered by any help record
+    (quality clinic, analysis, training or guidance letter) of the enterprise dated on or after it. The
+    message asks for a guidance letter too when the enterprise is the producer of an unqualified product.
+    (The id is the rule's first, narrower reading, kept because ids are stable.)
     """
-    letter = sa.exists().where(
-        HELP.c.enterprise_id == S.c.producer_id,
-        HELP.c.kind == "guidance_letter",
-        HELP.c.help_date >= S.c.sample_date,
-        HELP.c.help_date <= ctx.as_of,
-    )
-    clinic = sa.exists().where(
-        HELP.c.enterprise_id == S.c.producer_id,
-        HELP.c.kind == "quality_clinic",
-        HELP.c.help_date >= S.c.sample_date,
-        HELP.c.help_date <= ctx.as_of,
-    )
-    stmt = (
+    year = ctx.campaign.year
+
+    def helped_since(enterprise: Any, since: Any) -> Any:
+        return sa.exists().where(
+            HELP.c.enterprise_id == enterprise, HELP.c.help_date >= since, HELP.c.help_date <= ctx.as_of
+        )
+
+    roles = sa.union_all(
+        *(
+            sa.select(S.c.id, role.label("enterprise_id"), sa.literal(name).label("role")).where(
+                role.is_not(None),
+                S.c.result == "unqualified",
+                S.c.campaign_year == year,
+                S.c.sample_date <= ctx.as_of,
+                sa.not_(helped_since(role, S.c.sample_date)),
+            )
+            for name, role in zip(ROLES, (S.c.producer_id, S.c.seller_id, S.c.enterprise_id), strict=True)
+        )
+    ).subquery("unqualified_parties")
+    spot = (
         sa.select(
+            roles.c.enterprise_id,
+            roles.c.role,
             S.c.id,
             S.c.batch_no,
             S.c.sub_product_code,
-            S.c.producer_id,
             ENT.c.name.label("enterprise"),
             ENT.c.county_code,
-            sa.case((clinic, True), else_=False).label("clinic"),
         )
-        .select_from(S.join(ENT, ENT.c.id == S.c.producer_id))
-        .where(S.c.result == "unqualified", S.c.sample_date <= ctx.as_of, sa.not_(letter))
+        .select_from(roles.join(S, S.c.id == roles.c.id).join(ENT, ENT.c.id == roles.c.enterprise_id))
         .where(*ctx.in_county(ENT.c.county_code))
-        .order_by(S.c.producer_id, S.c.sample_date, S.c.id)
+        .order_by(roles.c.enterprise_id, S.c.sample_date, S.c.id)
     )
-    out = []
-    for eid, group in group_rows(fetch(ctx.conn, stmt), "producer_id").items():
-        first = group[0]
-        message = MESSAGES["help"].format(
-            enterprise=first["enterprise"],
-            products="、".join(dict.fromkeys(product_name(r["sub_product_code"]) for r in group)),
-            batches="、".join(r["batch_no"] for r in group),
-            clinic="" if all(r["clinic"] for r in group) else MESSAGES["help_clinic"],
+    found = (
+        sa.select(
+            H.c.enterprise_id, H.c.id, H.c.kind, H.c.grade, ENT.c.name.label("enterprise"), ENT.c.county_code
         )
+        .select_from(H.join(ENT, ENT.c.id == H.c.enterprise_id))
+        .where(
+            H.c.grade.in_(("larger", "major")),
+            H.c.campaign_year == year,
+            H.c.found_date <= ctx.as_of,
+            sa.not_(helped_since(H.c.enterprise_id, H.c.found_date)),
+            *ctx.in_county(ENT.c.county_code),
+        )
+        .order_by(H.c.enterprise_id, H.c.id)
+    )
+    checks = group_rows(fetch(ctx.conn, spot), "enterprise_id")
+    hazards = group_rows(fetch(ctx.conn, found), "enterprise_id")
+    out = []
+    for eid in sorted(set(checks) | set(hazards)):
+        batches: dict[int, Mapping[str, Any]] = {}  # each batch once, in the enterprise's first role in it
+        for r in checks.get(eid, []):
+            if r["id"] not in batches or ROLES.index(r["role"]) < ROLES.index(batches[r["id"]]["role"]):
+                batches[r["id"]] = r
+        why = []
+        for role, word in ROLE_WORDS.items():
+            rows = [r for r in batches.values() if r["role"] == role]
+            if rows:
+                why.append(
+                    MESSAGES["help_unqualified"].format(
+                        role=word,
+                        products="、".join(dict.fromkeys(product_name(r["sub_product_code"]) for r in rows)),
+                        batches="、".join(r["batch_no"] for r in rows),
+                    )
+                )
+        made = any(r["role"] == "producer" for r in batches.values())
+        if hazards.get(eid):
+            by_grade = (
+                tally([r for r in hazards[eid] if r["grade"] == g], "项") for g in ("major", "larger")
+            )
+            why.append(MESSAGES["help_found"].format(what="、".join(part for part in by_grade if part)))
+        first = (checks.get(eid) or hazards[eid])[0]
+        records = {"spot_checks": tuple(sorted(batches)), "hazards": ids(hazards.get(eid, []), "id")}
         out.append(
             RuleFinding(
                 rule="help_unqualified_producer",
                 county_code=first["county_code"],
                 subject=first["enterprise"],
-                enterprise_id=eid,
-                action=MESSAGES["help_action"],
-                records={"spot_checks": ids(group, "id")},
-                message=message,
+                enterprise_id=int(eid),
+                action=MESSAGES["help_letter_action" if made else "help_action"],
+                records={table: found_ids for table, found_ids in records.items() if found_ids},
+                message=MESSAGES["help"].format(
+                    enterprise=first["enterprise"],
+                    why="；".join(why),
+                    letter=MESSAGES["help_letter"] if made else "",
+                ),
             )
         )
     return out
