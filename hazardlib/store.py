@@ -49,7 +49,14 @@ AUDIT_MODES = ("each", "batch", "summary")
 # Written only by a prefecture session (a county session cannot create or change logins).
 _PREFECTURE_ONLY = {"accounts"}
 # Columns whose values never reach the audit log: the entry says what happened to them instead.
-_SECRET_COLUMNS: dict[str, dict[str, str]] = {"accounts": {"password_hash": "密码已更改"}}
+# (A package's files are named there by their SHA-256 columns, which are audited; the bytes are not.)
+_SECRET_COLUMNS: dict[str, dict[str, str]] = {
+    "accounts": {"password_hash": "密码已更改"},
+    "submissions": {
+        "summary_docx": "文件已更换（见 summary_sha256）",
+        "scan": "文件已更换（见 scan_sha256）",
+    },
+}
 SECRET_HIDDEN = "（不记录）"
 # PostgreSQL writers take turns under advisory locks in this key space (see make_engine).
 PG_WRITE_LOCK = 0x68617A
@@ -300,6 +307,7 @@ _TABLE_LABELS = {
     "county_plans": "县级工作方案",
     "county_oversight": "督导记录",
     "immediate_reports": "即时报告",
+    "submissions": "报送材料",
     "accounts": "登录账号",
 }
 

@@ -105,7 +105,7 @@ def timeline_svg(campaign: Campaign, today: dt.date, *, width: int = 1000) -> st
             f'<text x="{(x0 + x1) / 2:.1f}" y="{top + 34}" text-anchor="middle" font-size="11">'
             f"{esc(_md(st.start))}–{esc(_md(st.end))}</text>"
         )
-    for d in campaign.deadlines:
+    for d in (d for d in campaign.deadlines if d.day <= end):  # the written reports after it: not drawn
         dx = x(d.day)
         parts.append(
             f'<path d="M{dx - 6:.1f},{top + 70} L{dx + 6:.1f},{top + 70} L{dx:.1f},{top + 58} Z" fill="#c62828"/>'

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "report_cmd",
     "backup_cmd",
     "users_cmd",
+    "submission_cmd",
 )
 
 for _name in COMMAND_MODULES:

@@ -152,6 +152,7 @@ _MODULES = (
     "signals",
     "oversight",
     "immediate",
+    "reporting",
 )
 for _name in _MODULES:
     importlib.import_module(f"{__name__}.{_name}")
