@@ -18,11 +18,12 @@ from .. import submissions
 from ..campaign import campaign_at
 from ..errors import HazardError
 from ..exports.package import draft_summary, package_zip, rollup_xlsx, submit_package
+from ..regions import load_regions
 from ..reports.common import scope_for
 from ..reports.extra import ordered_figures
 from ..reports.submission_view import deadline_view, package_diff, rollup
 from ..reports.typical_cases import cases_frame
-from ..store import PREFECTURE_CODE
+from ..store import PREFECTURE_CODE, Store
 from ..submissions import ITEMS, STATES, Upload
 from .base import App
 from .ui import FormField, button, download_link, dropdown, esc, fmt_date, html_table, note, section
@@ -32,16 +33,23 @@ NO_PACKAGE = "尚未报送"
 ROLLUP_KEYS = ("producers_inspected", "sellers_inspected", "hazards_found", "hazards_closed")
 
 
-def deadline_options(as_of: dt.date) -> tuple[list[tuple[str, dt.date]], dt.date | None]:
-    """The calendar's deadlines as dropdown options, and the one to show first (the next, else the last)."""
+def deadline_options(store: Store, as_of: dt.date) -> tuple[list[tuple[str, dt.date]], dt.date | None]:
+    """The calendar's deadlines as dropdown options, and the one to show first: the earliest past deadline
+    whose packages (the county's own; for the prefecture, any county's) are not all approved, else the next
+    deadline, else the last."""
     try:
         campaign = campaign_at(as_of)
     except HazardError:
         return [], None
     opts = [(f"{d.day.month}月{d.day.day}日前：{'、'.join(d.items)}", d.day) for d in campaign.deadlines]
-    upcoming = submissions.next_deadline(as_of)
-    first = upcoming.day if upcoming else (campaign.deadlines[-1].day if campaign.deadlines else None)
-    return opts, first
+    codes = [store.county] if store.county else [c.code for c in load_regions().counties]
+    for d in campaign.deadlines:
+        if d.day >= as_of:
+            return opts, d.day
+        found = submissions.packages(store, d.day)
+        if any(code not in found or found[code]["state"] != "approved" for code in codes):
+            return opts, d.day
+    return opts, campaign.deadlines[-1].day if campaign.deadlines else None
 
 
 class SubmissionApp(App):
@@ -51,7 +59,7 @@ class SubmissionApp(App):
     context: ClassVar[str] = "看板·报送与审核"
 
     def build(self) -> widgets.Widget:
-        options, first = deadline_options(self.as_of)
+        options, first = deadline_options(self.store, self.as_of)
         self.deadline = dropdown(options, first, layout=widgets.Layout(width="40em"))
         self.deadline.add_class("hz-input-deadline")
         self.on_change(self.deadline, lambda _v: self.refresh())

@@ -21,6 +21,7 @@ from .. import immediate, stages
 from ..campaign import Campaign
 from ..store import PREFECTURE_CODE, Store
 from .base import App
+from .deadline_notes import reminder_html
 from .ui import (
     FONT_STACK,
     bar_chart,
@@ -162,6 +163,8 @@ class TrackerApp(App):
         self.timeline.add_class("hz-timeline-box")
         self.stage_line = widgets.HTML()
         self.stage_line.add_class("hz-stage-line")
+        self.reminder = widgets.HTML(reminder_html(self.store, self.as_of))
+        self.reminder.add_class("hz-tracker-reminder")
         self.stage_pick = widgets.ToggleButtons(options=STAGE_CHOICES, value=0)
         self.stage_pick.style.button_width = "6em"
         self.on_change(self.stage_pick, lambda _v: self.show_progress())
@@ -199,6 +202,7 @@ class TrackerApp(App):
                 section("行动进度"),
                 self.timeline,
                 self.stage_line,
+                self.reminder,
                 section("各县（市）进度"),
                 self.stage_pick,
                 self.progress_table,
