@@ -80,6 +80,7 @@ MESSAGES = {
     "summary_type": "工作总结“{name}”不是 Word（.docx）文件（按文件内容判断）",
     "summary_size": "工作总结“{name}”超过 {limit} MB",
     "no_figures": "报送材料缺少行动成果清单数据",
+    "long_name": "文件名“{name}…”超过 {limit} 个字，请改短后重新上传",
 }
 
 
@@ -183,6 +184,18 @@ def check_summary(upload: Upload) -> None:
         )
 
 
+NAME_LIMIT = 200  # the columns summary_name and scan_name
+
+
+def file_name(upload: Upload, fallback: str) -> str:
+    """The file's own name as kept: its last path part (a browser or a script may send a path), or
+    ``fallback``; SubmissionError when longer than the column holds."""
+    name = upload.name.replace("\\", "/").rsplit("/", 1)[-1].strip() or fallback
+    if len(name) > NAME_LIMIT:
+        raise SubmissionError(MESSAGES["long_name"].format(name=name[:20], limit=NAME_LIMIT))
+    return name
+
+
 def _county_name(code: str) -> str:
     return load_regions().name_of(code)
 
@@ -267,7 +280,8 @@ def save_draft(
     values: dict[str, Any] = {}
     if summary is not None:
         check_summary(summary)
-        values.update(summary_name=summary.name, summary_docx=summary.content, summary_drafted=False)
+        values.update(summary_name=file_name(summary, "工作总结.docx"), summary_docx=summary.content)
+        values["summary_drafted"] = False
         values["summary_sha256"] = _digest(summary.content)
     if scan is not None:
         kind = scan_type(scan, scan_limit(campaign))
@@ -318,6 +332,7 @@ def submit(
         raise SubmissionError(MESSAGES["no_figures"])
     kind = scan_type(package.scan, scan_limit(campaign))
     check_summary(package.summary)
+    names = file_name(package.summary, "工作总结.docx"), file_name(package.scan, "盖章扫描件")
     with store.transaction(f"{CONTEXT}：报送") as tx:
         row = _latest(tx.conn, county, deadline)
         if row is not None:
@@ -327,11 +342,11 @@ def submit(
             figures=dict(package.figures),
             figures_as_of=package.as_of,
             cases=[dict(c) for c in package.cases],
-            summary_name=package.summary.name,
+            summary_name=names[0],
             summary_docx=package.summary.content,
             summary_sha256=_digest(package.summary.content),
             summary_drafted=package.summary_drafted,
-            scan_name=package.scan.name,
+            scan_name=names[1],
             scan=package.scan.content,
             scan_type=kind,
             scan_sha256=_digest(package.scan.content),

@@ -248,14 +248,17 @@ CHECKED_CODES = {
 # Written by the workbook itself (who, when, which record, a summary from a template), not by a person's text;
 # accounts are checked by hazardlib.accounts, the imports' file name by the importer; the login state
 # (hashes, stamps, failure keys cut to login_state.MAX_KEY) is written by hazardlib.login_state; a hazard's
-# span state is copied by the ledger move from its latest event's checked to_state (hazardlib.figures).
+# span state is copied by the ledger move from its latest event's checked to_state (hazardlib.figures); a
+# package's file names are cut to their last part and refused when too long, its types and digests computed,
+# by hazardlib.submissions.
 SYSTEM = {
     "created_by", "updated_by", "actor", "acknowledged_by", "audit_log.action", "audit_log.table_name",
     "audit_log.context", "immediate_reports.record_table", "immediate_reports.summary", "imports.sha256",
     "imports.file_name", "store_meta.key", "store_meta.value", "figure_counts.figure", "accounts.name",
     "accounts.password_hash", "login_sessions.nonce_hash", "login_sessions.account_name", "login_sessions.stamp",
     "login_failures.kind", "login_failures.key", "server_secrets.name", "server_secrets.value",
-    "hazards.span_state",
+    "hazards.span_state", "submissions.summary_name", "submissions.scan_name", "submissions.scan_type",
+    "submissions.summary_sha256", "submissions.scan_sha256", "submitted_by", "reviewed_by",
 }  # fmt: skip
 
 

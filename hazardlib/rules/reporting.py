@@ -29,9 +29,7 @@ MESSAGES = {
     "returned": "{county}{due}报送的材料（第{edition}版）已于 {at} 被 {by} 退回：{comments}——修改后重新报送",
     "returned_action": "按退回意见修改后重新报送",
 }
-QUOTE = (
-    "8月20日前报送行动成果清单及阶段性工作总结；10月20日前报送工作总结、行动成果清单及典型案例（加盖公章）"
-)
+QUOTE = "于8月20日前报送行动成果清单(见附件)及阶段性工作总结、10月20日前报送工作总结、行动成果清单及典型案例(加盖公章)"
 
 
 def _md(day: dt.date) -> str:
@@ -67,7 +65,9 @@ def _counties(ctx: Context) -> list[str]:
 
 @rule("submission_due", "报送期限临近尚未报送", "四、(三) 报送工作要求", QUOTE)
 def submission_due(ctx: Context) -> list[RuleFinding]:
-    """Fires for each county that has not submitted its package for a deadline falling within
+    """8月20日前报送行动成果清单(见附件)及阶段性工作总结.
+
+    Fires for each county that has not submitted its package for a deadline falling within
     ``submission_due_working_days`` working days of the as-of date (the as-of date up to the deadline day).
     Done: a version submitted by the end of the as-of date."""
     n = int(ctx.param("submission_due_working_days"))
@@ -93,7 +93,9 @@ def submission_due(ctx: Context) -> list[RuleFinding]:
 
 @rule("submission_overdue", "逾期未报送", "四、(三) 报送工作要求", QUOTE)
 def submission_overdue(ctx: Context) -> list[RuleFinding]:
-    """Fires for each county with no version of its package submitted by the end of the as-of date for a
+    """8月20日前报送行动成果清单(见附件)及阶段性工作总结.
+
+    Fires for each county with no version of its package submitted by the end of the as-of date for a
     deadline before the as-of date, with the working days late so far. Done: a version submitted (however late)."""
     cut, found = end_of(ctx.as_of), _packages(ctx)
     out = []
@@ -119,7 +121,9 @@ def submission_overdue(ctx: Context) -> list[RuleFinding]:
 
 @rule("submission_returned", "报送材料被退回待重新报送", "四、(三) 报送工作要求", QUOTE)
 def submission_returned(ctx: Context) -> list[RuleFinding]:
-    """Fires for each package whose latest version submitted by the end of the as-of date was returned by
+    """8月20日前报送行动成果清单(见附件)及阶段性工作总结.
+
+    Fires for each package whose latest version submitted by the end of the as-of date was returned by
     then, with the prefecture's comments. Done: a newer version submitted."""
     cut = end_of(ctx.as_of)
     out = []
