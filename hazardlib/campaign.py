@@ -14,10 +14,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-import chinese_calendar
-
 from hazardlib.datafiles import resolve
-from hazardlib.errors import CalendarOutOfRange, CampaignNotFound, Finding, ValidationFailed
+from hazardlib.errors import CampaignNotFound, Finding, ValidationFailed
+from hazardlib.holidays import is_working_day
 
 NUMERALS = "〇一二三四五六七八九十"
 REQUIRED_PARAMETERS = (
@@ -35,6 +34,7 @@ REQUIRED_PARAMETERS = (
 )
 UNITS = {"calendar": "自然日", "working": "工作日"}
 _FILE = re.compile(r"campaign-(\d{4})\.toml")
+_CATEGORY = re.compile(r"\d{2}")
 
 
 def _md(day: date) -> str:
@@ -128,6 +128,9 @@ class Campaign:
     parameters: Mapping[str, Any] = field(hash=False)
     county_products: tuple[CountyProduct, ...] = ()
     source: str = ""
+    # The plan's key-product categories of this year (``[catalogue] categories``), codes of products.csv;
+    # empty for a file that lists none, which then takes every category of products.csv.
+    categories: tuple[str, ...] = ()
 
     @property
     def start(self) -> date:
@@ -204,11 +207,22 @@ def campaign_at(day: date) -> Campaign:
     return load_campaign(campaign_year_of(day))
 
 
+def campaign_file(year: int, data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where a year's campaign calendar is kept: ``data/campaigns/campaign-YYYY.toml``."""
+    return resolve(data_dir) / "campaigns" / f"campaign-{year}.toml"
+
+
 @functools.lru_cache(maxsize=16)
 def _load(year: int, folder: Path) -> Campaign:
-    path = folder / "campaigns" / f"campaign-{year}.toml"
+    path = campaign_file(year, folder)
     if not path.is_file():
         raise CampaignNotFound(year)
+    return read_campaign(path, year)
+
+
+def read_campaign(path: Path, year: int) -> Campaign:
+    """Parse one campaign file as it is on disk now (not cached: what ``hazard campaign check`` reads);
+    raises ValidationFailed listing every problem."""
     with open(path, "rb") as handle:
         raw = tomllib.load(handle)
     return _parse(raw, year, path.name)
@@ -260,6 +274,14 @@ def _parse(raw: dict[str, Any], year: int, file: str) -> Campaign:
         CountyProduct(**{k: str(entry.get(k, "")) for k in CountyProduct.__dataclass_fields__})
         for entry in raw.get("county_products", [])
     )
+    categories = raw.get("catalogue", {}).get("categories", [])
+    if not isinstance(categories, list) or not all(
+        isinstance(c, str) and _CATEGORY.fullmatch(c) for c in categories
+    ):
+        bad("catalogue.categories", '应为两位数字的重点产品类别代码列表，如 ["01", "02"]', categories)
+        categories = []
+    elif len(set(categories)) != len(categories):
+        bad("catalogue.categories", "类别代码重复", categories)
     if findings:
         raise ValidationFailed(findings)
     return Campaign(
@@ -271,15 +293,8 @@ def _parse(raw: dict[str, Any], year: int, file: str) -> Campaign:
         MappingProxyType(parameters),
         county_products,
         str(raw.get("source", "")),
+        tuple(categories),
     )
-
-
-def is_working_day(day: date) -> bool:
-    """Whether `day` is a working day by the official holiday calendar (调休 included)."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        raise CalendarOutOfRange(day) from None
 
 
 def add_working_days(start: date, n: int) -> date:

@@ -210,6 +210,53 @@ def load_catalogue_with_county_products(data_dir: str | os.PathLike[str] | None 
     return _with_county_products(resolve(data_dir))
 
 
+def catalogue_of(year: int, data_dir: str | os.PathLike[str] | None = None) -> Catalogue:
+    """The catalogue of one campaign year: the categories its calendar file lists under ``[catalogue]``
+    (every category of products.csv when it lists none) and that year's county additions.
+
+    What a template, a form or an import of that year offers and accepts; records already stored are
+    named through :func:`load_catalogue_with_county_products`, so a category dropped later keeps its name
+    on the years that had it. Raises CampaignNotFound, or ValidationFailed for a category code that
+    products.csv lacks."""
+    return _of_year(int(year), resolve(data_dir))
+
+
+@functools.lru_cache(maxsize=16)
+def _of_year(year: int, folder: Path) -> Catalogue:
+    return catalogue_for(load_campaign(year, folder), folder)
+
+
+def catalogue_for(campaign: Campaign, data_dir: str | os.PathLike[str] | None = None) -> Catalogue:
+    """The catalogue a campaign's ``[catalogue]`` lists (see :func:`catalogue_of`), built afresh."""
+    folder = resolve(data_dir)
+    everything = _load(folder)
+    year = campaign.year
+    known = {c.code for c in everything.categories}
+    unknown = [code for code in campaign.categories if code not in known]
+    if unknown:
+        raise ValidationFailed(
+            Finding(
+                "campaign",
+                f"重点产品类别“{code}”不在 products.csv 中（新增类别须先在 products.csv 中登记）",
+                field="catalogue.categories",
+                value=code,
+                file=f"campaigns/campaign-{year}.toml",
+            )
+            for code in unknown
+        )
+    keep = set(campaign.categories) or known
+    categories = tuple(c for c in everything.categories if c.code in keep)
+    subs = {s.code: s for c in categories for s in c.sub_products}
+    catalogue = Catalogue(
+        categories,
+        MappingProxyType(subs),
+        MappingProxyType({code: everything.regimes[code] for code in subs}),
+    )
+    if campaign.county_products:
+        catalogue = catalogue.with_county_additions(campaign, load_regions(folder))
+    return catalogue
+
+
 @functools.lru_cache(maxsize=8)
 def _with_county_products(folder: Path) -> Catalogue:
     catalogue = _load(folder)

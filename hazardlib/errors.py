@@ -82,14 +82,19 @@ class CampaignNotFound(HazardError):
 
 
 class CalendarOutOfRange(HazardError):
-    """A deadline needs a year the holiday calendar does not know: working days cannot be counted, nor
-    can a calendar-day period's last day be checked for a holiday."""
+    """A deadline needs a year the holiday calendar does not know (neither ``data/holidays/YYYY.toml`` nor
+    chinesecalendar): working days cannot be counted, nor can a calendar-day period's last day be checked."""
 
-    def __init__(self, day: Any):
-        self.day = day
+    def __init__(self, day: Any, file: str = ""):
+        self.day, self.file = day, file
+        where = (
+            f"{file}（按国务院办公厅当年的节假日安排通知填写，格式见 data/README.md）"
+            if file
+            else "该年的节假日文件"
+        )
         super().__init__(
             f"日期 {day} 超出了法定节假日日历的已知年份，无法按工作日计算期限，也无法判断期限的最后一日是否为法定休假日；"
-            "请直接填写整改期限日期，或升级 chinesecalendar"
+            f"请添加 {where}，或直接填写整改期限日期"
         )
 
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from .. import schema
 from ..campaign import Campaign, load_campaign
-from ..catalogue import load_catalogue
+from ..catalogue import Catalogue, catalogue_of, load_catalogue
 from ..errors import Finding, HazardError, ValidationFailed
 from ..figures import is_open, ledger_at
 from ..regions import Regions, load_regions
@@ -132,10 +132,16 @@ class App(abc.ABC):
         return self.as_of.year
 
     @functools.cached_property
+    def catalogue(self) -> Catalogue:
+        """The key products of the session's campaign year (its ``[catalogue]`` and county additions),
+        or every category of products.csv in a year without a campaign file."""
+        return catalogue_of(self.year) if self.campaign is not None else load_catalogue()
+
+    @functools.cached_property
     def product_options(self) -> list[tuple[str, str]]:
         """(label, code) of every key product sub-product, e.g. ("18 燃气用具·燃气灶具", "18-01")."""
         out = []
-        for cat in load_catalogue().categories:
+        for cat in self.catalogue.categories:
             for sp in cat.sub_products:
                 name = cat.name if sp.name == cat.name else f"{cat.name}·{sp.name}"
                 out.append((f"{cat.code} {name}", sp.code))

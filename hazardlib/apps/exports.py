@@ -146,7 +146,8 @@ class ExportApp(App):
         kind = self.template_pick.value
         file_name = safe_name(f"{KINDS[kind].label}导入模板.xlsx")
         with tempfile.TemporaryDirectory() as tmp:
-            data = write_template(kind, Path(tmp) / "template.xlsx").read_bytes()
+            year = self.year if self.campaign is not None else None  # this campaign's key products
+            data = write_template(kind, Path(tmp) / "template.xlsx", year=year).read_bytes()
         self.template_link.value = download_link(
             data, file_name, f"下载：{file_name}", css_class="hz-dl-template"
         )

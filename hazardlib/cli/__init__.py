@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "backup_cmd",
     "users_cmd",
     "submission_cmd",
+    "campaign_cmd",
 )
 
 for _name in COMMAND_MODULES:

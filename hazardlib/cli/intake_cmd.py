@@ -33,14 +33,20 @@ _KIND_LINES = "\n".join(f"  {k:<16}{s.label}" for k, s in KINDS.items())
     type=click.Path(dir_okay=False, path_type=Path),
     help="输出文件（.xlsx）。 The template file to write.",
 )
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    default=None,
+    help="行动年度：下拉列表列出该年度行动的重点产品（默认列出全部类别）。 Campaign year of the product lists.",
+)
 @friendly_errors
-def template_cmd(kind: str, output: Path) -> None:
+def template_cmd(kind: str, output: Path, year: int | None) -> None:
     """生成空白导入模板（Excel），供县局和企业填写后用 hazard import 导入。
 
     Write the blank xlsx template of KIND: enterprises, self-checks, inspections, rectifications,
     spot-checks, enforcement, help or risk-signals.
     """
-    path = write_template(kind, output)
+    path = write_template(kind, output, year=year)
     click.echo(f"已生成“{KINDS[kind].label}”导入模板：{path}")
 
 

@@ -17,7 +17,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema, vocab
-from ..catalogue import load_catalogue
+from ..campaign import has_campaign
+from ..catalogue import catalogue_of, load_catalogue
 from ..checklists import FIELD_NAMES, load_problems
 from ..figures import is_closed
 from ..ledger import is_overdue, ledger_at
@@ -202,8 +203,10 @@ def spot_checks_by(
     return _labelled(frame.reset_index(drop=True), dims)
 
 
-def _catalogue_rows(level: str) -> pd.DataFrame:
-    cat = load_catalogue()
+def _catalogue_rows(level: str, year: int) -> pd.DataFrame:
+    """The rows of the overview: the key products of campaign ``year`` (every category in a year
+    without a campaign file), in catalogue order."""
+    cat = catalogue_of(year) if has_campaign(dt.date(year, 1, 1)) else load_catalogue()
     if level == "category":
         return pd.DataFrame({"category_code": [c.code for c in cat.categories]})
     return pd.DataFrame(
@@ -228,7 +231,7 @@ def product_overview(
     codes = [DIMENSIONS[d].code for d in dims]
     hz = hazards_by(store, as_of, dims, county)[[*codes, "hazards", "major", "closed"]]
     sc = spot_checks_by(store, as_of, dims, county)[[*codes, "batches", "unqualified", "refused"]]
-    frame = _catalogue_rows(level).merge(hz, on=codes, how="left").merge(sc, on=codes, how="left")
+    frame = _catalogue_rows(level, as_of.year).merge(hz, on=codes, how="left").merge(sc, on=codes, how="left")
     counts = ["hazards", "major", "closed", "batches", "unqualified", "refused"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     frame["closure_rate"] = rate_column(frame["closed"], frame["hazards"])

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
 from .. import vocab
-from ..catalogue import load_catalogue
+from ..catalogue import catalogue_of, load_catalogue
 from ..checklists import load_checklists, load_problems
+from ..datafiles import data_dir
 from ..regions import load_regions
 
 DEADLINE_UNITS = vocab.Vocabulary(
@@ -62,16 +64,21 @@ def vocabulary(name: str) -> vocab.Vocabulary:
     return _VOCABULARIES[name]
 
 
+def choice_lists(year: int | None = None) -> dict[str, tuple[str, ...]]:
+    """Every dropdown list by name, in the order the template shows it; the key products are those of
+    campaign ``year`` (its ``[catalogue]``), or of every category when no year is given."""
+    return _choice_lists(year, data_dir())
+
+
 @functools.cache
-def choice_lists() -> dict[str, tuple[str, ...]]:
-    """Every dropdown list by name, in the order the template shows it."""
-    catalogue = load_catalogue()
+def _choice_lists(year: int | None, folder: Path) -> dict[str, tuple[str, ...]]:
+    catalogue = load_catalogue(folder) if year is None else catalogue_of(year, folder)
     lists: dict[str, tuple[str, ...]] = {
-        "counties": tuple(c.name for c in load_regions().counties),
+        "counties": tuple(c.name for c in load_regions(folder).counties),
         "categories": tuple(f"{c.code} {c.name}" for c in catalogue.categories),
         "sub_products": tuple(f"{s.code} {s.name}" for c in catalogue.categories for s in c.sub_products),
-        "problems": tuple(f"{p.code} {p.name}" for p in load_problems()),
-        "risk_points": tuple(f"{r.code} {r.name}" for r in load_checklists().risk_control_points),
+        "problems": tuple(f"{p.code} {p.name}" for p in load_problems(folder)),
+        "risk_points": tuple(f"{r.code} {r.name}" for r in load_checklists(folder).risk_control_points),
         "yes_no": ("是", "否"),
         "outcomes": tuple(label for v in OUTCOMES for label in v.labels.values()),
     }

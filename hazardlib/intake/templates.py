@@ -51,10 +51,11 @@ TYPE_NOTES = {
 }
 
 
-def write_template(kind: str, path: str | Path, store: Store | None = None) -> Path:
+def write_template(kind: str, path: str | Path, store: Store | None = None, year: int | None = None) -> Path:
     """Write the template of ``kind`` (one of :data:`TEMPLATE_KINDS`) to ``path`` and return it: blank,
     or — given a ``store`` — filled with the store's records of that kind (the session's county only),
-    ready to be corrected and imported again.
+    ready to be corrected and imported again. Its product dropdowns list campaign ``year``'s key
+    products (every category when no year is given).
 
     Raises ValueError (Chinese message) for an unknown kind.
     """
@@ -68,11 +69,11 @@ def write_template(kind: str, path: str | Path, store: Store | None = None) -> P
     assert data is not None
     data.title = spec.sheet
     instructions = book.create_sheet(INSTRUCTIONS_SHEET)
-    names = _lists_sheet(book, spec)
+    names = _lists_sheet(book, spec, year)
     _data_sheet(data, spec, names)
     if store is not None:
         _fill(data, spec, template_rows(store, kind))
-    _instructions(instructions, spec)
+    _instructions(instructions, spec, year)
     meta = book.create_sheet(META_SHEET)
     for key, value in (
         ("kind", spec.name),
@@ -97,12 +98,12 @@ def _width(column: Column) -> float:
     return max(10, min(40, 2.2 * len(column.marked_header) + 2))
 
 
-def _lists_sheet(book: Workbook, spec: KindSpec) -> dict[str, str]:
+def _lists_sheet(book: Workbook, spec: KindSpec, year: int | None) -> dict[str, str]:
     """The hidden sheet of dropdown lists this template uses; returns list name → defined name."""
     wanted = sorted({c.choices for c in spec.columns if c.choices})
     sheet = book.create_sheet(LISTS_SHEET)
     names: dict[str, str] = {}
-    lists = choice_lists()
+    lists = choice_lists(year)
     for index, name in enumerate(wanted, start=1):
         letter = get_column_letter(index)
         sheet.cell(1, index, LIST_TITLES.get(name, name)).font = HEADER_FONT
@@ -198,8 +199,8 @@ def _column_note(column: Column) -> str:
     return "".join(parts)
 
 
-def _instructions(sheet: Worksheet, spec: KindSpec) -> None:
-    lists = choice_lists()
+def _instructions(sheet: Worksheet, spec: KindSpec, year: int | None) -> None:
+    lists = choice_lists(year)
     lines = [
         (f"{spec.label}导入模板 · 填写说明", TITLE_FONT),
         ("", None),
