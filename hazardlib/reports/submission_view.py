@@ -106,7 +106,7 @@ def deadline_view(
                 changed_figures=changed,
             )
         )
-    return pd.DataFrame(rows, columns=VIEW_COLUMNS)
+    return pd.DataFrame(rows, columns=VIEW_COLUMNS, dtype=object)  # whole numbers stay whole beside None
 
 
 @dataclass(frozen=True)
