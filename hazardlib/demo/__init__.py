@@ -38,8 +38,8 @@ from . import texts
 from .activity import build_block
 from .rows import Block
 from .sampling import chance, day_between, days
-from .world import ENTERPRISES_PER_SCALE, TAIL_DAYS, YEARS, World
 from .submitted import submit_demo_packages
+from .world import ENTERPRISES_PER_SCALE, TAIL_DAYS, YEARS, World
 from .writer import Writer, clear
 
 __all__ = ["ENTERPRISES_PER_SCALE", "DemoExists", "DemoSummary", "generate"]
