@@ -58,6 +58,21 @@ def _bytes_of(write: Any, suffix: str) -> bytes:
         return path.read_bytes()
 
 
+def _dated(docx_bytes: bytes, day: dt.date) -> bytes:
+    """The same docx with every part dated ``day`` (python-docx stamps the parts with the clock), so that the
+    same figures give the same file — and the same SHA-256 in the audit log."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(docx_bytes)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z,
+    ):
+        for info in source.infolist():
+            part = zipfile.ZipInfo(info.filename, (day.year, day.month, day.day, 0, 0, 0))
+            part.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(part, source.read(info))
+    return out.getvalue()
+
+
 def summary_file_name(county: str, deadline: dt.date, kind: str) -> str:
     document = "阶段性工作总结" if kind == "stage" else "工作总结"
     return f"{_unit(county)}{document}（{deadline.isoformat()}）.docx"
@@ -72,7 +87,7 @@ def draft_summary(store: Store, county: str, deadline: dt.date, as_of: dt.date) 
     """The workbook's Word draft of the summary the deadline asks for, with the county's figures at ``as_of``."""
     kind = summary_kind(submissions.deadline_of(deadline))
     data = summary_of(store, kind, as_of, county)
-    content = _bytes_of(lambda p: write_summary(data, p, made_on=as_of), ".docx")
+    content = _dated(_bytes_of(lambda p: write_summary(data, p, made_on=as_of), ".docx"), as_of)
     return Upload(summary_file_name(county, deadline, kind), content)
 
 
