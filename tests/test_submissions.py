@@ -208,13 +208,15 @@ def _snapshot(store: Store) -> tuple[int, int]:
         (DUYUN, lambda s: submit_package(s, DUYUN, DEADLINE, as_of=D(2024, 8, 19),
                                          scan=Upload("大.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024 + 1))),
          "超过上限 10 MB"),
+        (DUYUN, lambda s: submit_package(s, DUYUN, DEADLINE, as_of=D(2024, 8, 19), scan=Upload("封" * 201 + ".pdf", PDF)),
+         "超过 200 个字"),
         (DUYUN, lambda s: submit_package(s, DUYUN, D(2024, 8, 21), as_of=D(2024, 8, 19), scan=SCAN),
          "2024-08-21 不是2024年行动日历中的报送期限"),
         (DUYUN, lambda s: submit_package(s, DUYUN, DEADLINE, as_of=D(2024, 8, 19), scan=SCAN,
                                          summary=Upload("总结.pdf", PDF)),
          "不是 Word（.docx）文件"),
     ],
-    ids=["other-county", "prefecture-submits", "county-approves", "scan-not-image", "scan-too-big",
+    ids=["other-county", "prefecture-submits", "county-approves", "scan-not-image", "scan-too-big", "name-too-long",
          "not-a-deadline", "summary-not-docx"],
 )  # fmt: skip
 def test_bad_moves_are_refused_in_chinese_and_write_nothing(
