@@ -44,7 +44,7 @@ def _hazard_rows(url: str) -> tuple[Any, Any, dt.date]:
     import pandas as pd
     import sqlalchemy as sa
 
-    from hazardlib.reports.common import campaign_for
+    from hazardlib.reports.scope import campaign_for
 
     engine = sa.create_engine(url)
     with engine.connect() as conn:
@@ -206,8 +206,8 @@ def results_duckdb_shape(url: str, repeat: int) -> dict[str, Any]:
 
 # -- ledger export ------------------------------------------------------------------------------
 def _ledger_frame(url: str) -> tuple[Any, Any]:
-    from hazardlib.exports.forms import TABLES, sheet_for
-    from hazardlib.reports.common import scope_for
+    from hazardlib.exports.report_forms import TABLES, sheet_for
+    from hazardlib.reports.scope import scope_for
     from hazardlib.store import open_store
 
     store = open_store(url, user="基准测试")

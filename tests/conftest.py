@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from hazardlib.devtools.workload import make_uscc  # noqa: F401  (tests import it from here)
+from devtools.workload import make_uscc  # noqa: F401  (tests import it from here)
 from hazardlib.store import Store, open_store
 
 pytest_plugins = ["tests.pg_plugin"]

@@ -3,7 +3,7 @@
 Fixtures:
 
 * ``pg_url`` (session): the admin URL of a PostgreSQL server — ``HAZARD_TEST_PG`` if set, else a
-  throwaway cluster started on 127.0.0.1 (see :mod:`hazardlib.devtools.postgres`). Without PostgreSQL
+  throwaway cluster started on 127.0.0.1 (see :mod:`devtools.postgres`). Without PostgreSQL
   the test is skipped with the reason; under ``CI`` it fails instead.
 * ``engine_name``: ``"sqlite"`` or ``"postgresql"``.
 * ``engine_url``: a fresh, empty database for one test (a SQLite file in ``tmp_path``, or a new
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from hazardlib.devtools.postgres import NoPostgres, create_database, drop_database, shared_server
+from devtools.postgres import NoPostgres, create_database, drop_database, shared_server
 from hazardlib.store import open_store
 
 ENGINES = ("sqlite", "postgresql")

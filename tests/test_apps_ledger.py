@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from hazardlib import figures, ledger, schema
 from hazardlib.apps import LedgerApp
-from hazardlib.apps.ledger import LedgerFilter, ledger_page
+from hazardlib.apps.ledger_page import LedgerFilter, ledger_page
 from hazardlib.store import Store
 
 from .situations import Situation

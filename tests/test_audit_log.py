@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import command
 
 import hazardlib
+from devtools import workload
 from hazardlib import ledger, records, schema
-from hazardlib.devtools import workload
 from hazardlib.errors import StoreError
 from hazardlib.store import Store, audited_records, open_store
 

@@ -15,6 +15,8 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from devtools import workload
+from devtools.postgres import create_database, drop_database
 from hazardlib import ledger, models, records, schema
 from hazardlib.backup import (
     BackupKey,
@@ -26,8 +28,6 @@ from hazardlib.backup import (
     restore,
 )
 from hazardlib.cli import main
-from hazardlib.devtools import workload
-from hazardlib.devtools.postgres import create_database, drop_database
 from hazardlib.store import Store, open_store
 
 DAY = dt.date(2024, 6, 3)
@@ -151,7 +151,7 @@ def test_a_backup_taken_while_people_write_is_one_consistent_moment(store_url, t
     store = open_store(store_url, user="备份员")
     ids = workload.add_enterprises(store, "522701", range(1, 6))
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["hazardlib.devtools.workload"])
+    ctx.set_forkserver_preload(["devtools.workload"])
     half, go = ctx.Event(), ctx.Event()
     writer = ctx.Process(target=_write_batches, args=(store_url, ids, 12, half, go))
     writer.start()

@@ -10,9 +10,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 import sqlalchemy as sa
 
+from devtools import workload
+from devtools.workload import Submission
 from hazardlib import records, schema
-from hazardlib.devtools import workload
-from hazardlib.devtools.workload import Submission
 from hazardlib.regions import load_regions
 from hazardlib.store import open_store
 

@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from alembic import command
 from click.testing import CliRunner
 
+from devtools import workload
+from devtools.postgres import PG_ENV, reap_orphans
 from hazardlib import schema
 from hazardlib.cli import main
-from hazardlib.devtools import workload
-from hazardlib.devtools.postgres import PG_ENV, reap_orphans
 from hazardlib.store import Store, open_store
 
 pytestmark = pytest.mark.engines
@@ -106,8 +106,9 @@ def test_a_server_left_behind_by_a_killed_run_is_cleaned_up_by_the_next(pg_url):
         [
             sys.executable,
             "-c",
-            "from hazardlib.devtools.postgres import start_server; print(start_server().base)",
+            "from devtools.postgres import start_server; print(start_server().base)",
         ],
+        cwd=Path(__file__).resolve().parents[1],  # devtools/ sits at the repository's root, not installed
         capture_output=True,
         text=True,
         check=True,

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from hazardlib.campaign import campaign_at
 from hazardlib.cli import main
 from hazardlib.exports import export
-from hazardlib.exports.forms import DEFINITIONS_SHEET, PLAN_GROUPS
+from hazardlib.exports.report_forms import DEFINITIONS_SHEET, PLAN_GROUPS
 from hazardlib.exports.xlsx import MIN_PRINTED_PT, page_layout
 from hazardlib.reports import REPORTS
 from hazardlib.reports.extra import ordered_figures

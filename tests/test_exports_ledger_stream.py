@@ -17,10 +17,10 @@ from python_calamine import CalamineWorkbook
 
 from hazardlib import schema
 from hazardlib.exports import export, xlsx, xlsx_stream
-from hazardlib.exports.forms import TABLES
-from hazardlib.exports.safety import ILLEGAL_CHARACTERS_RE
+from hazardlib.exports.cell_guard import ILLEGAL_CHARACTERS_RE
+from hazardlib.exports.report_forms import TABLES
 from hazardlib.reports import ledgers
-from hazardlib.reports.common import scope_for
+from hazardlib.reports.scope import scope_for
 from hazardlib.store import Store
 from tests.test_reports_results_list import AS_OF, Campaign, hand_built
 

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from python_calamine import CalamineWorkbook
 
 from hazardlib import schema
-from hazardlib.exports import export, workbook, xlsx, xlsx_stream
-from hazardlib.exports.safety import FORMULA_STARTS, neutralise
+from hazardlib.exports import book_writer, export, xlsx, xlsx_stream
+from hazardlib.exports.cell_guard import FORMULA_STARTS, neutralise
 from hazardlib.reports import REPORTS, results_list
 from hazardlib.reports.definitions import COUNT_KEYS, FIGURES
 from hazardlib.store import Store
@@ -212,7 +212,7 @@ def test_a_sheet_longer_than_the_row_limit_continues_on_another_sheet(
     sheet = xlsx.Sheet(
         "清单", "测试清单", [xlsx.Column("n", "数量（项）", None, "int"), xlsx.Column("name", "名称")], rows
     )
-    path = workbook.write_workbook(
+    path = book_writer.write_workbook(
         tmp_path / "long.xlsx", [sheet], xlsx.Heading("测试单位", dt.date(2024, 8, 20)), write_only=True
     )
     wb = openpyxl.load_workbook(path)

@@ -12,9 +12,9 @@ import time
 import openpyxl
 import sqlalchemy as sa
 
+from devtools import workload
 from hazardlib import schema
 from hazardlib.backup import check_integrity
-from hazardlib.devtools import workload
 from hazardlib.store import Store, open_store
 
 KILLS = 20
@@ -26,9 +26,7 @@ SEED = int(os.environ.get("HAZARD_FAULT_SEED", "20240820"))
 def _context() -> multiprocessing.context.BaseContext:
     # A fork server with the package already imported starts each victim in milliseconds.
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(
-        ["hazardlib.devtools.workload", "hazardlib.intake.importer", "hazardlib.exports"]
-    )
+    ctx.set_forkserver_preload(["devtools.workload", "hazardlib.intake.importer", "hazardlib.exports"])
     return ctx
 
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
+from devtools.postgres import create_database, drop_database
 from hazardlib.cli.check_cmd import build_report
 from hazardlib.demo import generate
-from hazardlib.devtools.postgres import create_database, drop_database
 from hazardlib.exports.tabular import json_value
 from hazardlib.reports import results_list
 from hazardlib.store import Store, open_store

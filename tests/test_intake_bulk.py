@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from devtools.postgres import create_database, drop_database
 from hazardlib import models, records, schema
-from hazardlib.devtools.postgres import create_database, drop_database
 from hazardlib.intake import FileRefused, Limits, import_file, write_findings
 from hazardlib.intake.handlers_enterprises import Enterprises
 from hazardlib.store import Store, audited_records, open_store

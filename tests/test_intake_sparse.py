@@ -17,7 +17,7 @@ import pytest
 import python_calamine
 
 from hazardlib.intake import LIMITS, FileRefused, Limits, import_file
-from hazardlib.intake.xlsx_stream import cell_extent
+from hazardlib.intake.sheet_reader import cell_extent
 
 from .conftest import make_uscc
 from .intake_support import TODAY, contents

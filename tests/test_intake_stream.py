@@ -15,7 +15,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from hazardlib.intake import FileRefused, Limits, xlsx_stream
+from hazardlib.intake import FileRefused, Limits, sheet_reader
 from hazardlib.intake.readers import SpreadsheetFile
 
 WHOLE = Limits(stream_above_bytes=1 << 40)
@@ -79,10 +79,10 @@ def rows(path: Path, limits: Limits) -> list[tuple[int, list[Any]]]:
 def test_a_sheet_cut_into_many_pieces_reads_as_calamine_reads_it_whole(tmp_path, monkeypatch, epoch_1904):
     path = book(tmp_path / "企业名录.xlsx", epoch_1904=epoch_1904)
     whole = rows(path, WHOLE)
-    monkeypatch.setattr(xlsx_stream, "PIECE_BYTES", 2048)
-    monkeypatch.setattr(xlsx_stream, "_CHUNK", 500)  # inflated half a kilobyte at a time
+    monkeypatch.setattr(sheet_reader, "PIECE_BYTES", 2048)
+    monkeypatch.setattr(sheet_reader, "_CHUNK", 500)  # inflated half a kilobyte at a time
     pieces = list(
-        xlsx_stream._pieces(zipfile.ZipFile(path), "xl/worksheets/sheet1.xml", xlsx_stream.PIECE_BYTES)
+        sheet_reader._pieces(zipfile.ZipFile(path), "xl/worksheets/sheet1.xml", sheet_reader.PIECE_BYTES)
     )
     assert len(pieces) > 10
     assert rows(path, STREAMED) == whole
@@ -92,10 +92,10 @@ def test_a_sheet_cut_into_many_pieces_reads_as_calamine_reads_it_whole(tmp_path,
 
 def test_a_sheet_whose_rows_do_not_say_their_numbers_is_read_in_one_piece(tmp_path, monkeypatch):
     path = without_row_numbers(book(tmp_path / "a.xlsx"), tmp_path / "b.xlsx")
-    monkeypatch.setattr(xlsx_stream, "PIECE_BYTES", 2048)
-    monkeypatch.setattr(xlsx_stream, "_CHUNK", 500)  # inflated half a kilobyte at a time
+    monkeypatch.setattr(sheet_reader, "PIECE_BYTES", 2048)
+    monkeypatch.setattr(sheet_reader, "_CHUNK", 500)  # inflated half a kilobyte at a time
     pieces = list(
-        xlsx_stream._pieces(zipfile.ZipFile(path), "xl/worksheets/sheet1.xml", xlsx_stream.PIECE_BYTES)
+        sheet_reader._pieces(zipfile.ZipFile(path), "xl/worksheets/sheet1.xml", sheet_reader.PIECE_BYTES)
     )
     assert len(pieces) == 1
     assert rows(path, STREAMED) == rows(path, WHOLE)
@@ -109,8 +109,8 @@ def test_a_piece_read_ahead_fails_as_it_would_read_in_turn(tmp_path, monkeypatch
     """The next piece is read by a second thread: its failure reaches the import as the file's refusal, and
     no reading thread is left behind, whether the rows were all read or the reading stopped early."""
     path = book(tmp_path / "企业名录.xlsx")
-    monkeypatch.setattr(xlsx_stream, "PIECE_BYTES", 2048)
-    read = xlsx_stream._PieceReader.rows
+    monkeypatch.setattr(sheet_reader, "PIECE_BYTES", 2048)
+    read = sheet_reader._PieceReader.rows
     calls = 0
 
     def failing(self: Any, sheet_xml: bytes) -> Any:
@@ -131,7 +131,7 @@ def test_a_piece_read_ahead_fails_as_it_would_read_in_turn(tmp_path, monkeypatch
         assert _reading_threads() != []
         part.close()
         assert _reading_threads() == []
-        monkeypatch.setattr(xlsx_stream._PieceReader, "rows", failing)
+        monkeypatch.setattr(sheet_reader._PieceReader, "rows", failing)
         with pytest.raises(FileRefused, match="工作表内容格式错误：ValueError"):
             for _number, _values in sheets.rows(name):
                 pass

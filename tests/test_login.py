@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from tornado import web
 
+from devtools.workload import add_enterprises
 from hazardlib import login, login_state, schema, serve
 from hazardlib.accounts import Account, add_user, disable_user, enable_user, get_account, set_password
 from hazardlib.apps import session as session_module
@@ -26,7 +27,6 @@ from hazardlib.apps.base import Unavailable
 from hazardlib.apps.landing import LandingApp
 from hazardlib.apps.session import Session, SessionError, bind_login
 from hazardlib.cli import main
-from hazardlib.devtools.workload import add_enterprises
 from hazardlib.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,8 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from hazardlib.devtools import nbval_store, strip_notebooks
-from hazardlib.devtools.strip_notebooks import clean, is_pinned, problems, render
+from devtools import nbval_store, strip_notebooks
+from devtools.strip_notebooks import clean, is_pinned, problems, render
 
 from .situations import Situation
 

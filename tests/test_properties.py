@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from devtools.workload import make_uscc
 from hazardlib import models, vocab
-from hazardlib.devtools.workload import make_uscc
 from hazardlib.errors import ValidationFailed
 from hazardlib.intake import normalise
 from hazardlib.intake.importer import import_file

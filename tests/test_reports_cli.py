@@ -29,8 +29,18 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-# The contract of issue 5: report names with their formats, and the results list's keys with their labels.
-TABLES = ("results-list", "ledger", "overdue", "unrectified", "typical-cases", "tracing", "county-comparison")
+# The contract of issue 5 (and 22: inspection-targets): report names with their formats, and the results
+# list's keys with their labels.
+TABLES = (
+    "results-list",
+    "ledger",
+    "overdue",
+    "unrectified",
+    "typical-cases",
+    "tracing",
+    "county-comparison",
+    "inspection-targets",
+)
 ASKED_REPORTS = {
     **{name: ("xlsx", "json", "csv") for name in TABLES},
     "stage-summary": ("docx", "json"),

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from hazardlib import schema
 from hazardlib.demo import generate
 from hazardlib.reports import results_list
-from hazardlib.reports.common import scope_for
+from hazardlib.reports.scope import scope_for
 from hazardlib.store import PREFECTURE_CODE, Store
 
 from .situations import Situation

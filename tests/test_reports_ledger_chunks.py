@@ -14,13 +14,13 @@ import sqlalchemy as sa
 
 from hazardlib import vocab
 from hazardlib.demo import generate
-from hazardlib.exports import export, workbook, xlsx
-from hazardlib.exports.forms import TABLES, sheet_for
+from hazardlib.exports import book_writer, export, xlsx
+from hazardlib.exports.report_forms import TABLES, sheet_for
 from hazardlib.exports.tabular import write_csv, write_json_rows
 from hazardlib.ledger import E
 from hazardlib.reports import ledgers
-from hazardlib.reports.common import scope_for
 from hazardlib.reports.labels import bureau
+from hazardlib.reports.scope import scope_for
 from hazardlib.store import Store
 
 pytestmark = pytest.mark.engines
@@ -114,7 +114,7 @@ def test_ledger_exports_streamed_in_chunks_are_the_files_of_the_whole_frame(
         spec = TABLES[name]
         frame = spec.build(demo_store, scope)
         assert len(frame) > 20 or name == "overdue"  # the short list is written as the small form
-        whole = workbook.write_workbook(
+        whole = book_writer.write_workbook(
             tmp_path / f"{name}-whole.xlsx", [sheet_for(name, frame, scope)], heading
         )
         streamed = export(

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from devtools import workload
 from hazardlib import records, schema
-from hazardlib.devtools import workload
 from hazardlib.errors import NotFound, OutOfScope
 from hazardlib.store import Store, open_store
 

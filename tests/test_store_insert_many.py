@@ -10,8 +10,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from devtools import workload
 from hazardlib import schema
-from hazardlib.devtools import workload
 
 pytestmark = pytest.mark.engines
 

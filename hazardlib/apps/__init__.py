@@ -43,7 +43,7 @@ DASHBOARDS: tuple[Dashboard, ...] = (
         "整改台账",
         "按县（市）、产品类别、等级、状态、是否超期查找隐患，查看整改经过，登记下一步整改。",
         "LedgerApp",
-        "ledger",
+        "ledger_page",
     ),
     Dashboard(
         "tracker.ipynb",

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from .. import models, records, schema, vocab
 from ..checklists import InspectionItem, load_checklists, load_problems
 from ..errors import CalendarOutOfRange
+from ..stages import inspection_proposals
 from ..store import Store
 from .base import App
 from .enterprises import EnterprisePicker
@@ -91,6 +92,10 @@ class ChecklistRow:
         return self.result.value is False
 
 
+TARGETS_SHOWN = 50
+"""How many of the ranked, not yet inspected enterprises the page offers."""
+
+
 class InspectionApp(App):
     """Record an on-site inspection with its checklist, put what failed on the ledger, issue instruments."""
 
@@ -160,7 +165,44 @@ class InspectionApp(App):
         self.summary = widgets.HTML()
         self.summary.add_class("hz-summary")
         self._summarise()
-        return widgets.VBox([self.summary, section("一、选择被检查企业"), self.picker.widget, self.work])
+        return widgets.VBox(
+            [self.summary, section("一、选择被检查企业"), *self._targets(), self.picker.widget, self.work]
+        )
+
+    def _targets(self) -> list[widgets.Widget]:
+        """The county's stage-2 list ranked by risk (本行动尚未检查的), to pick the next enterprise from;
+        nothing for the prefecture, which does not inspect, or outside a campaign."""
+        county = self.store.county
+        if county is None or self.campaign is None:
+            return []
+        ranked = inspection_proposals(self.store, county, self.as_of)
+        todo = ranked[~ranked["inspected"]].head(TARGETS_SHOWN)
+        if todo.empty:
+            return [note("本年度行动中本县（市）的企业都已有现场检查记录。")]
+        self.target_pick = widgets.Dropdown(
+            options=[
+                (
+                    f"{r['rank']}. {r['name']}（{r['score']} 分：{r['reason'] or '无加分项'}）",
+                    int(r["enterprise_id"]),
+                )
+                for r in todo.to_dict("records")
+            ],
+            layout=widgets.Layout(width="100%", max_width="48em"),
+        )
+        self.target_pick.add_class("hz-input-targets")
+        self.target_btn = button("检查该企业", style="primary", key="pick-target")
+        self.on_click(self.target_btn, self.pick_target)
+        return [
+            note(
+                f"按风险排序的建议检查对象（尚未检查的前 {len(todo)} 家；得分依据见“现场检查建议对象”报表）："
+            ),
+            widgets.HBox([self.target_pick, self.target_btn], layout=widgets.Layout(flex_flow="row wrap")),
+            note("或按名称、统一社会信用代码查找："),
+        ]
+
+    def pick_target(self) -> None:
+        row = self.store.get(schema.enterprises, self.target_pick.value)
+        self.picker.choose({k: row[k] for k in ("id", "uscc", "name", "county_code", "field", "version")})
 
     def _summarise(self) -> None:
         i, h = schema.inspections, schema.hazards

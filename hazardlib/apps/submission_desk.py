@@ -19,8 +19,8 @@ from ..campaign import campaign_at
 from ..errors import HazardError
 from ..exports.package import draft_summary, package_zip, rollup_xlsx, submit_package
 from ..regions import load_regions
-from ..reports.common import scope_for
 from ..reports.extra import ordered_figures
+from ..reports.scope import scope_for
 from ..reports.submission_view import deadline_view, package_diff, rollup
 from ..reports.typical_cases import cases_frame
 from ..store import PREFECTURE_CODE, Store

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from .base import main
+from .root import main
 
 # One module per command (or group of commands); importing it registers it on ``main``.
 COMMAND_MODULES = (

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from .. import figures
 from ..backup import BackupKey, backup, check_integrity, restore
 from ..store import Store
-from .base import db_option, default_user, friendly_errors, main, user_option
+from .root import db_option, default_user, friendly_errors, main, user_option
 
 KEY_FILE_ENV = (
     "HAZARD_BACKUP_KEY_FILE"  # names the key file, never holds the key: an environment is easily seen

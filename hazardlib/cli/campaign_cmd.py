@@ -11,7 +11,7 @@ import click
 from ..campaign_files import campaign_summaries, check_campaign, new_campaign
 from ..datafiles import data_dir
 from ..errors import Finding
-from .base import friendly_errors, main
+from .root import friendly_errors, main
 
 SEVERITY = {"error": "错误", "warning": "提醒"}
 

@@ -14,7 +14,7 @@ import pandas as pd
 from ..exports.tabular import json_value
 from ..rules import RULES, run_all
 from ..stages import campaign_at, county_progress, stage_status
-from .base import as_of_option, county_option, db_option, friendly_errors, main, store_for
+from .root import as_of_option, county_option, db_option, friendly_errors, main, store_for
 
 COUNTY_FIGURES = (
     "key_enterprises",

@@ -18,7 +18,7 @@ from ..intake import (
     write_findings,
     write_template,
 )
-from .base import county_option, db_option, friendly_errors, main, store_for, user_option
+from .root import county_option, db_option, friendly_errors, main, store_for, user_option
 
 SHOWN_FINDINGS = 20
 _KIND_LINES = "\n".join(f"  {k:<16}{s.label}" for k, s in KINDS.items())

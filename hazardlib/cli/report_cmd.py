@@ -10,7 +10,7 @@ import click
 
 from ..exports import export, format_for
 from ..reports import REPORT_NAMES, REPORTS
-from .base import as_of_option, county_option, db_option, friendly_errors, main, store_for, user_option
+from .root import as_of_option, county_option, db_option, friendly_errors, main, store_for, user_option
 
 
 def _epilog() -> str:

@@ -12,7 +12,7 @@ from ..accounts import count_active
 from ..apps.session import Session
 from ..errors import HazardError
 from ..serve import ServeConfig, banner, check_exposure, check_port, dashboards_dir, trusted_proxies
-from .base import as_of_option, county_option, db_option, friendly_errors, main, store_for, user_option
+from .root import as_of_option, county_option, db_option, friendly_errors, main, store_for, user_option
 
 
 class LoginConflict(HazardError):

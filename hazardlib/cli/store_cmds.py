@@ -6,7 +6,7 @@ import click
 
 from ..demo import DemoExists, generate
 from ..store import Store
-from .base import db_option, friendly_errors, main, store_for, user_option
+from .root import db_option, friendly_errors, main, store_for, user_option
 
 
 @main.command("init")

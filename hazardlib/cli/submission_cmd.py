@@ -25,7 +25,7 @@ from ..exports.tabular import json_value
 from ..reports.submission_view import deadline_view, package_diff
 from ..store import Store, default_user
 from ..submissions import ITEMS, STATES, Upload
-from .base import _parse_date, db_option, friendly_errors, main, store_for, user_option
+from .root import _parse_date, db_option, friendly_errors, main, store_for, user_option
 
 LIST_KEYS = ("county_code", "county_name", "state", "state_label", "version", "submitted_at", "submitted_by",
              "late_working_days", "reviewed_at", "reviewed_by", "figures_as_of", "changed_figures")  # fmt: skip

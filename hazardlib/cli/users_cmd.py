@@ -27,7 +27,7 @@ from ..accounts import (
     set_password,
 )
 from ..errors import HazardError
-from .base import db_option, friendly_errors, main, store_for, user_option
+from .root import db_option, friendly_errors, main, store_for, user_option
 
 ATTEMPTS = 3
 

@@ -9,6 +9,7 @@ the notebooks in ``notebooks/`` call (they hold no logic of their own; see ``doc
     zh(frame)                                               # Chinese column headings for display
 """
 
+from .attention import SUPERVISION_LABELS, consecutive_unqualified, help_candidates, repeat_offenders
 from .breakdowns import (
     DIMENSIONS,
     HAZARD_DIMENSIONS,
@@ -19,10 +20,9 @@ from .breakdowns import (
     spot_checks_by,
 )
 from .closeout import closeout_chart, closeout_projection, closeout_series, pace_start
-from .enterprises import SUPERVISION_LABELS, consecutive_unqualified, help_candidates, repeat_offenders
 from .filling import example_inspections, fill_template
 from .findings import findings
-from .labels import column_labels, zh
+from .headings import column_labels, zh
 from .tally import compare, tally
 from .workbook import (
     DEMO_SCALE,

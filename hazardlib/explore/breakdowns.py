@@ -23,7 +23,7 @@ from ..checklists import FIELD_NAMES, load_problems
 from ..figures import is_closed
 from ..ledger import is_overdue, ledger_at
 from ..reports import labels
-from ..reports.common import count_if, rate_column, scope_for, spot_check_county
+from ..reports.scope import count_if, rate_column, scope_for, spot_check_county
 from ..store import Store
 
 OTHER_PROBLEM = "其他"

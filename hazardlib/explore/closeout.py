@@ -23,7 +23,7 @@ from ..charts import Chart, line_chart
 from ..figures import is_closed
 from ..ledger import is_overdue, ledger_at
 from ..reports import labels
-from ..reports.common import count_if, scope_for
+from ..reports.scope import count_if, scope_for
 from ..stages import window
 from ..store import PREFECTURE_CODE, Store
 

@@ -18,7 +18,7 @@ from ..campaign import campaign_at
 from ..catalogue import load_catalogue
 from ..checklists import FIELD_NAMES, load_problems
 from ..intake.kinds import KINDS
-from ..reports.common import scope_for
+from ..reports.scope import scope_for
 from ..store import Store
 from .breakdowns import OTHER_PROBLEM
 

@@ -23,8 +23,8 @@ from ..backup import backup, restore
 from ..campaign import campaign_at
 from ..demo import generate
 from ..reports import results_list
-from ..reports.common import campaign_for
 from ..reports.extra import ordered_figures
+from ..reports.scope import campaign_for
 from ..store import Store, open_store
 
 DEMO_SEED = 7
@@ -68,8 +68,8 @@ def scratch_copy(store: Store, folder: str | Path | None = None, *, user: str | 
     """A copy of ``store`` in a SQLite file under ``folder`` (default: a new temporary folder), to import
     or change things without touching the original. The copy acts as ``user`` (default: the store's).
 
-    A SQLite store is copied page by page with SQLite's online backup (a consistent snapshot, about a
-    second at demo scale); any other engine through :func:`hazardlib.backup.backup` and ``restore``.
+    A SQLite store is copied page by page with SQLite's online backup (a consistent snapshot, and the
+    quickest copy of a SQLite file: docs/benchmarks.md); any other engine through :func:`hazardlib.backup.backup` and ``restore``.
     """
     target_dir = Path(folder) if folder is not None else scratch_folder()
     target_dir.mkdir(parents=True, exist_ok=True)

@@ -14,15 +14,15 @@ import pandas as pd
 
 from ..errors import HazardError
 from ..reports import REPORTS
-from ..reports.common import scope_for
 from ..reports.labels import bureau
+from ..reports.scope import scope_for
 from ..reports.summaries import summary
 from ..store import SYSTEM_USER, Store
 from . import xlsx
+from .book_writer import write_workbook
 from .docx import write_summary
-from .forms import TABLES, sheet_for
+from .report_forms import TABLES, sheet_for
 from .tabular import write_csv, write_json_object, write_json_rows
-from .workbook import write_workbook
 from .xlsx import Heading
 
 MESSAGES = {

@@ -23,7 +23,7 @@ from ..reports.definitions import BY_KEY
 from ..reports.labels import bureau
 from ..reports.summaries import Summary
 from ..store import PREFECTURE_CODE
-from .forms import plan_group
+from .report_forms import plan_group
 
 BODY_FONT, TITLE_FONT, HEADING_FONT = "仿宋_GB2312", "方正小标宋简体", "黑体"
 NUMERALS = "一二三四五六七八九十"

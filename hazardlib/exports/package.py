@@ -19,19 +19,19 @@ import pandas as pd
 from .. import submissions
 from ..campaign import ReportDeadline
 from ..regions import load_regions
-from ..reports.common import Scope, scope_for
 from ..reports.labels import bureau
 from ..reports.results_list import results_frame
+from ..reports.scope import Scope, scope_for
 from ..reports.submission_view import rollup
 from ..reports.summaries import SummaryKind
 from ..reports.summaries import summary as summary_of
 from ..reports.typical_cases import CASE_COLUMNS, cases_frame
 from ..store import PREFECTURE_CODE, SYSTEM_USER, Store
 from ..submissions import Package, SubmissionError, Upload
+from .book_writer import write_workbook
 from .docx import write_summary
-from .forms import sheet_for
+from .report_forms import sheet_for
 from .tabular import json_value
-from .workbook import write_workbook
 from .xlsx import Heading, Sheet
 
 SCAN_SUFFIX = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg"}

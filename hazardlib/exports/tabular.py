@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .safety import FORMULA_STARTS, QUOTE
+from .cell_guard import FORMULA_STARTS, QUOTE
 from .xlsx import Column
 
 CHUNK = 20_000

@@ -6,7 +6,7 @@ header); the data rows; an optional totals row; and notes. Numbers, percentages 
 formats; the header rows are frozen and repeat on every printed page. Pages are A4 landscape: fitted to
 the width when the print stays legible (:data:`MIN_PRINTED_PT` or more), else the column groups are split
 across pages at a legible scale with the leading columns (序号, the county or hazard id) repeated on each
-page (:func:`page_layout`). Text that a spreadsheet could read as a formula is neutralised (:mod:`.safety`).
+page (:func:`page_layout`). Text that a spreadsheet could read as a formula is neutralised (:mod:`.cell_guard`).
 
 Large sheets (more than :data:`WRITE_ONLY_ROWS` rows) are streamed with xlsxwriter's constant-memory
 mode (:mod:`.xlsx_stream`, the same form), and a sheet longer than Excel's row limit continues on
@@ -33,7 +33,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..celltext import as_typed
-from .safety import neutralise
+from .cell_guard import neutralise
 
 Kind = Literal["text", "code", "id", "int", "percent", "date", "number"]
 
@@ -527,7 +527,7 @@ def _gathered(sheet: Sheet) -> Sheet:
 def write_formatted(path: str | Path, sheets: Iterable[Sheet], heading: Heading) -> Path:
     """Write ``sheets`` (their ``more`` chunks gathered) as one fully styled openpyxl workbook at ``path``.
 
-    :func:`hazardlib.exports.workbook.write_workbook` chooses between this and the streamed writer."""
+    :func:`hazardlib.exports.book_writer.write_workbook` chooses between this and the streamed writer."""
     sheets = [_gathered(s) for s in sheets]
     wb = Workbook()
     wb.remove(wb.active)

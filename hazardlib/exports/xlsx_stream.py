@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
-from .safety import FORMULA_STARTS, ILLEGAL_CHARACTERS_RE, QUOTE, neutralise
+from .cell_guard import FORMULA_STARTS, ILLEGAL_CHARACTERS_RE, QUOTE, neutralise
 from .xlsx import (
     BODY_PT,
     FONT,
@@ -194,7 +194,7 @@ def _texts(values: list[Any]) -> list[Any]:
 
     The characters XML cannot hold are looked for in all the column's text in one pass; only a column
     that has some is cleaned value by value. Otherwise a cell's text is only checked for a leading
-    formula sign (and quoted, as :func:`.safety.neutralise` does)."""
+    formula sign (and quoted, as :func:`.cell_guard.neutralise` does)."""
     texts = [
         None if v is None or v is _NA or v is _NAT or (isinstance(v, float) and v != v) else str(v)
         for v in values

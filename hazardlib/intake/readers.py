@@ -1,7 +1,7 @@
 """Reading the sheets of an xlsx, xls or csv file as rows of cell values, with their Excel row numbers.
 
 - ``.xlsx``: python-calamine for ordinary sheets (fast; each sheet read once, however often its rows
-  are asked for), the streaming reader of :mod:`hazardlib.intake.xlsx_stream` (calamine a piece at a
+  are asked for), the streaming reader of :mod:`hazardlib.intake.sheet_reader` (calamine a piece at a
   time) for sheets too large to hold in memory, and for sparse ones: calamine pads a sheet to the dense
   rectangle from A1 to its last cell, so a sheet whose rectangle exceeds the cell budget
   (:attr:`Limits.max_cells`, measured from the XML before calamine sees it) is read in pieces, each
@@ -24,7 +24,7 @@ from typing import Any
 
 import python_calamine
 
-from . import xlsx_stream
+from . import sheet_reader
 from .safety import (
     EXCEL_COLUMNS,
     LIMITS,
@@ -63,11 +63,11 @@ class SpreadsheetFile:
         self.format = file_format(self.path, limits)
         self._calamine: python_calamine.CalamineWorkbook | None = None
         self._archive: zipfile.ZipFile | None = None
-        self._book = xlsx_stream.BookParts()
+        self._book = sheet_reader.BookParts()
         self._parts: dict[str, str] = {}
         self._loaded: dict[str, list[list[Any]]] = {}
         self._sizes: dict[str, int] = {}
-        self._extents: dict[str, xlsx_stream.Extent | None] = {}
+        self._extents: dict[str, sheet_reader.Extent | None] = {}
         self.sheets: list[SheetInfo] = []
         self.meta: dict[str, str] = {}
         if self.format == "csv":
@@ -82,10 +82,10 @@ class SpreadsheetFile:
         if self.format == "xlsx":
             self._archive = zipfile.ZipFile(self.path)
             try:
-                self._book = xlsx_stream.book_parts(self._archive)
+                self._book = sheet_reader.book_parts(self._archive)
                 self._parts = self._book.sheets
             except (
-                xlsx_stream.DtdRefused,
+                sheet_reader.DtdRefused,
                 ValueError,
                 KeyError,
                 Exception,
@@ -154,7 +154,7 @@ class SpreadsheetFile:
         if self._archive is None or part is None:
             return None
         try:
-            return xlsx_stream.dimension_rows(self._archive, part)
+            return sheet_reader.dimension_rows(self._archive, part)
         except (KeyError, zipfile.BadZipFile):
             return None
 
@@ -175,7 +175,7 @@ class SpreadsheetFile:
         extent = self._extent(sheet)
         return extent is None or extent.from_a1 <= self.limits.max_cells
 
-    def _extent(self, sheet: str) -> xlsx_stream.Extent | None:
+    def _extent(self, sheet: str) -> sheet_reader.Extent | None:
         """Where the sheet's cells are, measured from its XML (not from its ``<dimension>``, which the
         writer states and a hostile file can understate) before calamine reads it; once per sheet."""
         if sheet in self._extents:
@@ -185,8 +185,8 @@ class SpreadsheetFile:
         if part is None:  # calamine would find a sheet the workbook's relationships do not point to
             raise FileRefused(self.path.name, f"工作表“{sheet}”无法读取（找不到它的部件）", "damaged")
         try:
-            extent = xlsx_stream.sheet_extent(self._archive, part)
-        except xlsx_stream.UnreadableCell:
+            extent = sheet_reader.sheet_extent(self._archive, part)
+        except sheet_reader.UnreadableCell:
             raise FileRefused(
                 self.path.name, f"工作表“{sheet}”无法读取（单元格的写法不对）", "damaged"
             ) from None
@@ -218,19 +218,19 @@ class SpreadsheetFile:
     def _streamed_rows(self, sheet: str) -> Iterator[Row]:
         assert self._archive is not None
         try:
-            yield from xlsx_stream.iter_sheet(
+            yield from sheet_reader.iter_sheet(
                 self._archive, self._parts[sheet], self._book, self.limits.max_cells
             )
-        except xlsx_stream.TooManyCells as exc:
+        except sheet_reader.TooManyCells as exc:
             found = exc.extent
             raise too_many_cells(
                 self.path.name, sheet, found.top, found.bottom, found.right, self.limits
             ) from None
-        except xlsx_stream.UnreadableCell:
+        except sheet_reader.UnreadableCell:
             raise FileRefused(
                 self.path.name, f"工作表“{sheet}”无法读取（单元格的写法不对）", "damaged"
             ) from None
-        except xlsx_stream.DtdRefused:
+        except sheet_reader.DtdRefused:
             raise FileRefused(self.path.name, f"{NOT_EXCEL}（含有 DOCTYPE 声明）", "xml_entities") from None
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
             raise FileRefused(

@@ -4,7 +4,7 @@ A workbook is a zip of XML parts, so a hostile one can be a zip bomb (a few kilo
 gigabytes) or carry an XML entity bomb ("billion laughs") or external entities. Both are refused here,
 from the zip's own directory and from a chunked scan of every XML part, before calamine or openpyxl
 parse anything. An .xls's sheets are measured against the cell budget here too (:func:`check_xls`: calamine
-reads all of them densely as it opens the file); an xlsx's are measured by :mod:`.xlsx_stream` as each
+reads all of them densely as it opens the file); an xlsx's are measured by :mod:`.sheet_reader` as each
 sheet is read. Every refusal is a :class:`FileRefused` with a Chinese message.
 """
 

@@ -15,7 +15,7 @@ from .definitions import FIGURES, GROUPS, Figure
 from .ledgers import ledger, overdue, unrectified
 from .results_list import results_list
 from .summaries import Summary, stage_summary, work_summary
-from .tracing import tracing
+from .tracing_report import tracing
 from .typical_cases import typical_cases
 
 TABLE_FORMATS = ("xlsx", "json", "csv")
@@ -46,6 +46,12 @@ REPORTS: dict[str, ReportKind] = {
         ReportKind("tracing", "双向追查情况", TABLE_FORMATS, "追查任务及涉及州外企业的抽查"),
         ReportKind(
             "county-comparison", "各县（市）工作进展对比", TABLE_FORMATS, "进度、比率和督导事项（州局用）"
+        ),
+        ReportKind(
+            "inspection-targets",
+            "现场检查建议对象",
+            TABLE_FORMATS,
+            "第二阶段按风险排序的检查对象、得分和理由（按县（市））",
         ),
         ReportKind(
             "stage-summary", "阶段性工作总结（草稿）", SUMMARY_FORMATS, "8月20日前报送的阶段性工作总结草稿"

@@ -16,8 +16,8 @@ from .. import schema, vocab
 from ..rules import RULES, run_all
 from ..stages import county_progress
 from ..store import PREFECTURE_CODE, Store
-from .common import Scope, rate, scope_for
 from .results_list import results_frame
+from .scope import Scope, rate, scope_for
 
 OVERSIGHT_RULES = ("listed_supervision_county", "county_interview_or_circular")
 

@@ -33,8 +33,8 @@ from ..campaign import Campaign
 from ..datafiles import data_dir
 from ..errors import Finding, ValidationFailed
 from ..store import Store
-from .common import Scope, enterprise_county, grouped_counts, owner_county, spot_check_county
 from .definitions import BY_KEY, Figure
+from .scope import Scope, enterprise_county, grouped_counts, owner_county, spot_check_county
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 COUNTS = {"records": "记录数", "enterprises": "企业数（同一企业计 1 家）"}

@@ -20,7 +20,7 @@ from ..figures import is_open
 from ..ledger import E, is_overdue, ledger_at
 from ..store import Store
 from . import labels
-from .common import Scope, scope_for
+from .scope import Scope, scope_for
 
 H = schema.hazards
 

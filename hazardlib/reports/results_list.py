@@ -17,7 +17,8 @@ from .. import schema
 from ..figures import is_closed, is_overdue, ledger_at
 from ..store import PREFECTURE_CODE, Store
 from . import extra
-from .common import (
+from .definitions import COUNT_KEYS, RATES
+from .scope import (
     Scope,
     attach,
     count_distinct_if,
@@ -30,8 +31,7 @@ from .common import (
     scope_for,
     spot_check_county,
 )
-from .definitions import COUNT_KEYS, RATES
-from .supervision import supervision_counts
+from .supervision_counts import supervision_counts
 
 TRUE = sa.true()
 

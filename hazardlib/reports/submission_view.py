@@ -17,10 +17,10 @@ import pandas as pd
 
 from ..store import PREFECTURE_CODE, Store
 from ..submissions import STATES, deadline_of, packages, versions, working_days_late
-from .common import scope_for
 from .definitions import RATES
 from .extra import ordered_figures
 from .results_list import results_frame, total_row, with_rates
+from .scope import scope_for
 
 VIEW_COLUMNS = [
     "county_code", "county_name", "state", "state_label", "version", "submitted_at", "submitted_by",

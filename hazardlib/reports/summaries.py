@@ -20,10 +20,10 @@ from ..schema import enterprises
 from ..stages import county_progress
 from ..store import Store
 from . import labels
-from .common import Scope, scope_for
 from .extra import figures_for, ordered_figures
 from .ledgers import ledger_frame
 from .results_list import results_frame
+from .scope import Scope, scope_for
 from .typical_cases import cases_frame
 
 SummaryKind = Literal["stage", "work"]

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from .. import schema, vocab
 from ..store import Store
 from . import labels
-from .common import Scope, scope_for
+from .scope import Scope, scope_for
 
 CASE_COLUMNS = [
     "case_id", "case_no", "county_code", "county_name", "enterprise_name", "uscc", "violation",

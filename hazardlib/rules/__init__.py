@@ -151,7 +151,6 @@ _MODULES = (
     "supervision",
     "signals",
     "oversight",
-    "immediate",
     "reporting",
 )
 for _name in _MODULES:

@@ -1,9 +1,10 @@
-"""Reporting to the prefecture (四、(三) 报送工作要求): the packages due, overdue and returned.
+"""Reporting (四、(三) 报送工作要求): important situations and major cases reported at once; each county's
+package submitted by the deadlines of the campaign calendar — due, overdue, returned.
 
-The deadlines are the campaign calendar's ``[[deadlines]]``; the reminder starts
-``submission_due_working_days`` working days before each. A package counts as submitted at the as-of date
-when one of its versions was submitted by the end of that day (a withdrawn version was not), and as
-returned when its latest version submitted by then was returned by then and no newer one was submitted.
+The deadlines are the calendar's ``[[deadlines]]``; the reminder starts ``submission_due_working_days`` working
+days before each. A package counts as submitted at the as-of date when one of its versions was submitted by the
+end of that day (a withdrawn version was not), and as returned when its latest version submitted by then was
+returned by then and no newer one was submitted.
 """
 
 from __future__ import annotations
@@ -14,14 +15,69 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .. import vocab
 from ..campaign import add_working_days
-from ..immediate import end_of
+from ..immediate import T, end_of, state_expr
 from ..regions import load_regions
-from ..submissions import ITEMS, T, working_days_late
+from ..submissions import ITEMS, working_days_late
+from ..submissions import T as PACKAGES
 from . import Context, RuleFinding, rule
 from .common import fetch
 
 MESSAGES = {
+    "late": "{county}应于 {due} 前报告州局的即时报告事项（{kind}）尚未报告：{summary}——立即报告",
+    "late_action": "立即报告州局",
+}
+
+
+@rule(
+    "immediate_report_overdue",
+    "重要情况、重大案件未第一时间报告",
+    "四、(三) 报送工作要求",
+    "重要情况、重大案件第一时间及时报告",
+)
+def immediate_report_overdue(ctx: Context) -> list[RuleFinding]:
+    """重要情况、重大案件第一时间及时报告.
+
+    Every major hazard found, major risk self-reported and major case opened raises an item on the
+    prefecture's feed, due ``immediate_report_hours`` after the day of the fact (hazardlib.immediate).
+    Fires for every item of the as-of date's campaign year raised by the end of the as-of date whose due
+    time has passed without the prefecture acknowledging the report (earlier years' items are history).
+    Done: acknowledged (late acknowledgements do not fire).
+    """
+    stmt = (
+        sa.select(T)
+        .where(
+            T.c.campaign_year == ctx.campaign.year,
+            T.c.raised_at < end_of(ctx.as_of),
+            state_expr(ctx.as_of) == "late",
+            *ctx.in_county(T.c.county_code),
+        )
+        .order_by(T.c.due_at, T.c.id)
+    )
+    out = []
+    for r in fetch(ctx.conn, stmt):
+        name = ctx.county_name(r["county_code"])
+        out.append(
+            RuleFinding(
+                rule="immediate_report_overdue",
+                county_code=r["county_code"],
+                subject=name,
+                action=MESSAGES["late_action"],
+                due=r["due_at"].date(),
+                records={"immediate_reports": (int(r["id"]),), r["record_table"]: (int(r["record_id"]),)},
+                message=MESSAGES["late"].format(
+                    county=name,
+                    due=r["due_at"].strftime("%Y-%m-%d %H:%M"),
+                    kind=vocab.IMMEDIATE_KIND.label(r["kind"]),
+                    summary=r["summary"] or "",
+                ),
+            )
+        )
+    return out
+
+
+SUBMISSION_MESSAGES = {
     "due": "{county}应于 {due} 前报送{items}（还有 {n} 个工作日），尚未报送——按时报送",
     "due_action": "按时报送",
     "overdue": "{county}应于 {due} 前报送的{items}尚未报送，已逾期 {late} 个工作日——立即报送",
@@ -38,12 +94,13 @@ def _md(day: dt.date) -> str:
 
 def _packages(ctx: Context) -> dict[tuple[str, dt.date], list[dict[str, Any]]]:
     """Every version of the campaign's packages (no figures or files), by county and deadline, oldest first."""
-    cols = [T.c.id, T.c.county_code, T.c.deadline, T.c.edition, T.c.state, T.c.submitted_at, T.c.reviewed_at,
-            T.c.reviewed_by, T.c.review_comments]  # fmt: skip
+    P = PACKAGES
+    cols = [P.c.id, P.c.county_code, P.c.deadline, P.c.edition, P.c.state, P.c.submitted_at, P.c.reviewed_at,
+            P.c.reviewed_by, P.c.review_comments]  # fmt: skip
     stmt = (
         sa.select(*cols)
-        .where(T.c.campaign_year == ctx.campaign.year, *ctx.in_county(T.c.county_code))
-        .order_by(T.c.county_code, T.c.deadline, T.c.edition)
+        .where(PACKAGES.c.campaign_year == ctx.campaign.year, *ctx.in_county(PACKAGES.c.county_code))
+        .order_by(PACKAGES.c.county_code, PACKAGES.c.deadline, PACKAGES.c.edition)
     )
     cached = ctx.cache.get("submissions")
     if cached is None:
@@ -83,9 +140,9 @@ def submission_due(ctx: Context) -> list[RuleFinding]:
             left = working_days_late(ctx.as_of, d.day)
             out.append(
                 RuleFinding(
-                    rule="submission_due", county_code=code, subject=name, action=MESSAGES["due_action"],
+                    rule="submission_due", county_code=code, subject=name, action=SUBMISSION_MESSAGES["due_action"],
                     due=d.day,
-                    message=MESSAGES["due"].format(county=name, due=_md(d.day), items="、".join(d.items), n=left),
+                    message=SUBMISSION_MESSAGES["due"].format(county=name, due=_md(d.day), items="、".join(d.items), n=left),
                 )
             )  # fmt: skip
     return out
@@ -110,9 +167,9 @@ def submission_overdue(ctx: Context) -> list[RuleFinding]:
             late = working_days_late(d.day, ctx.as_of)
             out.append(
                 RuleFinding(
-                    rule="submission_overdue", county_code=code, subject=name, action=MESSAGES["overdue_action"],
+                    rule="submission_overdue", county_code=code, subject=name, action=SUBMISSION_MESSAGES["overdue_action"],
                     due=d.day, records={"submissions": tuple(int(r["id"]) for r in rows)} if rows else {},
-                    message=MESSAGES["overdue"].format(county=name, due=_md(d.day), items="、".join(d.items),
+                    message=SUBMISSION_MESSAGES["overdue"].format(county=name, due=_md(d.day), items="、".join(d.items),
                                                        late=late),
                 )
             )  # fmt: skip
@@ -138,9 +195,9 @@ def submission_returned(ctx: Context) -> list[RuleFinding]:
         comments = "；".join(f"{ITEMS.get(k, k)}：{v}" for k, v in (last["review_comments"] or {}).items())
         out.append(
             RuleFinding(
-                rule="submission_returned", county_code=code, subject=name, action=MESSAGES["returned_action"],
+                rule="submission_returned", county_code=code, subject=name, action=SUBMISSION_MESSAGES["returned_action"],
                 due=deadline, records={"submissions": (int(last["id"]),)},
-                message=MESSAGES["returned"].format(county=name, due=_md(deadline), edition=last["edition"],
+                message=SUBMISSION_MESSAGES["returned"].format(county=name, due=_md(deadline), edition=last["edition"],
                                                     at=last["reviewed_at"].strftime("%Y-%m-%d"),
                                                     by=last["reviewed_by"], comments=comments),
             )

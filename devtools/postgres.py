@@ -8,7 +8,7 @@ PostgreSQL refuses to run as root, so as root the server runs as the ``postgres`
 
 The throwaway cluster trusts local connections and runs without fsync: it is for tests, never for data.
 
-Run ``python -m hazardlib.devtools.postgres`` to start one by hand and print its URL.
+Run ``python -m devtools.postgres`` to start one by hand and print its URL.
 """
 
 from __future__ import annotations

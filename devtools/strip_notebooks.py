@@ -6,10 +6,10 @@ what the cell prints now with what is saved, so a changed definition shows up as
 Those cells keep their outputs (without output metadata) and the execution count 1 — nbval refuses a
 saved output whose cell looks unrun; every other output and count goes.
 
-    python -m hazardlib.devtools.strip_notebooks                    # clean notebooks/*.ipynb in place
-    python -m hazardlib.devtools.strip_notebooks --check            # list what is not clean; exit 1 if any
-    python -m hazardlib.devtools.strip_notebooks --execute [FILES]  # run them on a fresh demo store, keep
-                                                                    # the pinned outputs, strip the rest
+    python -m devtools.strip_notebooks                    # clean notebooks/*.ipynb in place
+    python -m devtools.strip_notebooks --check            # list what is not clean; exit 1 if any
+    python -m devtools.strip_notebooks --execute [FILES]  # run them on a fresh demo store, keep
+                                                          # the pinned outputs, strip the rest
 
 ``--execute`` uses ``HAZARD_DB`` when set, else builds a temporary demo store (seed 7, scale 1).
 """
@@ -45,7 +45,7 @@ MESSAGES = {
     "kernelspec": "笔记本的 kernelspec 应为 python3",
     "format": "文件格式与规范写法不同（缩进、键的顺序或换行）",
     "dirty": "{path}：\n  {problems}",
-    "hint": "运行 python -m hazardlib.devtools.strip_notebooks 整理后再提交。",
+    "hint": "运行 python -m devtools.strip_notebooks 整理后再提交。",
     "cleaned": "已整理：{path}",
     "clean": "无需整理：{path}",
     "executing": "运行：{path}",
@@ -166,7 +166,7 @@ def _paths(given: Sequence[str]) -> list[Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m hazardlib.devtools.strip_notebooks",
+        prog="python -m devtools.strip_notebooks",
         description="整理笔记本：只保留标记 # NBVAL_CHECK_OUTPUT 的单元格的输出，去掉执行序号和多余的元数据。",
     )
     parser.add_argument("paths", nargs="*", help="笔记本文件（默认 notebooks/*.ipynb）")

@@ -20,7 +20,7 @@ from ..campaign import campaign_at
 from ..figures import is_open
 from ..ledger import ledger_at
 from ..reports import labels
-from ..reports.common import count_if, scope_for
+from ..reports.scope import count_if, scope_for
 from ..rules import run_rule
 from ..rules.common import interviewed_since, sampled_enterprise
 from ..rules.spot_checks import last_results

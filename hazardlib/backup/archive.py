@@ -1,25 +1,7 @@
-"""Backup and restore of a whole store, between SQLite and PostgreSQL in either direction, and the
-store's integrity check.
-
-A backup is one consistent snapshot taken while people keep working: every table is read in a single
-read-only transaction (SQLite: one WAL read snapshot; PostgreSQL: REPEATABLE READ). It is written as
-gzip-compressed JSON lines — a header (format, schema revision, engine, tables with their columns and
-row counts), then the rows of each table in foreign-key order, then an end line — to a temporary file
-renamed into place only when complete, so an interrupted backup never leaves a half file behind.
-
-The end line carries the backup's manifest, made while the lines are written: the SHA-256 of every line
-before it (header included) and of each table's part. With the administrator's key (:class:`BackupKey`)
-the manifest also holds an HMAC-SHA256 of that digest, and the header the key's id: without the key no
-one can make a backup that passes for one made with it. A backup without a key is only as good as its
-SHA-256, which finds damage and a careless edit but is recomputed by anyone who edits on purpose.
-
-A restore first reads the whole file once and checks it against its manifest (and the signature, if a
-key is given or the backup is signed) before it touches the store. It then runs in one transaction: it
-refuses a store that holds anything unless forced, clears it, builds the schema at the backup's
-revision, loads every row (hashing them again: a file changed between the two readings is refused),
-checks the counts and the integrity of the result, upgrades to the current revision and appends an
-audit entry naming who restored what and how it was checked. Any failure rolls everything back and the
-store is as it was. A backup of format version 1 (before the manifest) is restored only when asked.
+"""The backup file: its format (gzip-compressed JSON lines: a header, the rows of each table, an end line),
+the manifest made while it is written (SHA-256 of every line and of each table's part) and its HMAC with
+the administrator's key, and the reading of a backup back: its header, its lines, and the check of the
+whole file against its manifest (and signature) before a restore touches the store.
 """
 
 from __future__ import annotations
@@ -29,26 +11,18 @@ import gzip
 import hashlib
 import hmac
 import json
-import os
-import tempfile
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 import sqlalchemy as sa
-from alembic import command
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 
-from . import schema
-from .errors import StoreError
-from .store import Store, Tx, table_label
+from ..errors import StoreError
+from ..store import table_label
 
 FORMAT = "hazard-backup"
 FORMAT_VERSION = 2  # 2: the end line holds the manifest; 1 had none
@@ -202,17 +176,7 @@ def _decoder(kind: str) -> Any:
     return lambda v: v
 
 
-class _PgJson(sa.types.TypeDecorator[str]):
-    """JSON text loaded as it was stored (PostgreSQL casts the text to json)."""
-
-    impl = sa.Text
-    cache_ok = True
-
-    def bind_expression(self, bindvalue: Any) -> Any:
-        return sa.cast(bindvalue, sa.dialects.postgresql.JSON)
-
-
-# -- snapshot -------------------------------------------------------------------------------------
+# -- tables ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -232,36 +196,6 @@ def _tables(conn: Connection) -> list[_Table]:
             continue
         out.append(_Table(table.name, table, [(c.name, _kind(c)) for c in table.columns]))
     return out
-
-
-def _select(t: _Table) -> Any:
-    cols = [sa.cast(t.table.c[n], sa.Text).label(n) if k == "json" else t.table.c[n] for n, k in t.columns]
-    pk = list(t.table.primary_key.columns) or list(t.table.columns)[:1]
-    return sa.select(*cols).order_by(*pk)
-
-
-@dataclass
-class _Snapshot:
-    conn: Connection
-    revision: str | None
-    tables: list[_Table]
-
-
-@contextmanager
-def _snapshot(store: Store) -> Iterator[_Snapshot]:
-    """Every table read in one read-only transaction: one consistent state of the store."""
-    with store.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-            revision = _revision(conn)
-            yield _Snapshot(conn, revision, _tables(conn))
-
-
-def _revision(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
 
 
 # -- manifest -------------------------------------------------------------------------------------
@@ -299,78 +233,7 @@ class _Digest:
         return out
 
 
-# -- backup ---------------------------------------------------------------------------------------
-
-
-def backup(store: Store, target: str | Path, *, key: BackupKey | None = None) -> BackupSummary:
-    """Write a consistent copy of every table of ``store`` to ``target`` (gzip JSON lines) with its
-    manifest, signed with ``key`` if given.
-
-    The file appears only when complete. Raises StoreError if the store has no schema.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with (
-                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz,
-                _snapshot(store) as snap,
-            ):
-                summary = _write(snap, store, target, gz, key)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return summary
-
-
-def _line(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_encode).encode() + b"\n"
-
-
-def _write(
-    snap: _Snapshot, store: Store, target: Path, out: BinaryIO | gzip.GzipFile, key: BackupKey | None
-) -> BackupSummary:
-    if snap.revision is None:
-        raise StoreError(f"数据库还没有建立（{store.url}），没有可备份的内容")
-    conn = snap.conn
-    counts = {
-        t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t.table)).scalar_one())
-        for t in snap.tables
-    }
-    digest = _Digest()
-    header = _line(
-        {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "revision": snap.revision,
-            "engine": conn.dialect.name,
-            "created_at": dt.datetime.now().replace(microsecond=0).isoformat(),
-            "tables": [{"name": t.name, "columns": t.columns, "rows": counts[t.name]} for t in snap.tables],
-            "key_id": None if key is None else key.key_id,
-        }
-    )
-    digest.header(header)
-    out.write(header)
-    for t in snap.tables:
-        line = _line({"table": t.name})
-        digest.start(t.name, line)
-        out.write(line)
-        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(_select(t))
-        for row in result:
-            line = _line([_encode(v) for v in row])
-            digest.add(line)
-            out.write(line)
-    out.write(_line({"end": True, "rows": sum(counts.values()), "manifest": digest.manifest(key)}))
-    check = "未签名" if key is None else f"已用密钥签名（密钥编号 {key.key_id}）"
-    return BackupSummary(target, snap.revision, conn.dialect.name, counts, check)
-
-
-# -- restore --------------------------------------------------------------------------------------
+# -- reading and checking a backup -----------------------------------------------------------------
 
 
 _Kind = Literal["json", "datetime", "date", "bool", "plain"]
@@ -555,213 +418,3 @@ def _differing(digest: _Digest, manifest: dict[str, Any]) -> str:
     found = {n: h.hexdigest() for n, h in digest.parts.items()}
     names = sorted(n for n in set(found) | set(listed) if found.get(n) != listed.get(n))
     return "、".join(_label(n) for n in names) if names else "文件头"
-
-
-def store_contents(conn: Connection) -> dict[str, int]:
-    """The tables of the store that hold rows, with their row counts."""
-    out = {}
-    for t in _tables(conn):
-        n = int(conn.execute(sa.select(sa.func.count()).select_from(t.table)).scalar_one())
-        if n:
-            out[t.name] = n
-    return out
-
-
-def restore(
-    store: Store,
-    source: str | Path,
-    *,
-    force: bool = False,
-    context: str | None = None,
-    key: BackupKey | None = None,
-    accept_unverified: bool = False,
-) -> BackupSummary:
-    """Replace the contents of ``store`` with the backup in ``source``, all in one transaction.
-
-    The file is checked first (:func:`check_backup`, with ``key`` and ``accept_unverified``), before the
-    store is touched. Raises StoreNotEmpty if the store holds records and ``force`` is False, BadBackup
-    for a file that is not a complete backup or not the one its manifest describes, StoreError if the
-    restored store would be inconsistent.
-    """
-    source = Path(source)
-    header = read_header(source)
-    revision = str(header["revision"])
-    _known_revision(store, revision)  # before reading the whole file: a newer backup cannot be restored
-    checked = check_backup(source, key=key, accept_unverified=accept_unverified)
-    with store.engine.connect() as conn:
-        conn.info["write"] = True
-        try:
-            with conn.begin():
-                present = store_contents(conn)
-                if present and not force:
-                    raise StoreNotEmpty(present)
-                _clear(conn, {t["name"] for t in header["tables"]})
-                _migrate(store, conn, revision)
-                rows = _load(conn, source, header, checked.sha256)
-                problems = check_integrity(conn)
-                if problems:
-                    raise StoreError(MESSAGES["integrity"].format(problems="；".join(problems)))
-                _migrate(store, conn, "head")
-                tx = Tx(store, conn, context or f"从备份恢复：{source.name}")
-                after = {
-                    "file": source.name,
-                    "revision": revision,
-                    "engine": header.get("engine"),
-                    "rows": sum(rows.values()),
-                    "check": checked.check,
-                    "sha256": checked.sha256,
-                }
-                tx.audit("restore", "store", None, None, after, None)
-        except sa.exc.DBAPIError as exc:
-            # rows the manifest vouches for but the database refuses (a backup edited and its manifest
-            # made anew, without a key): everything above is rolled back
-            raise StoreError(MESSAGES["load_failed"].format(file=source.name, reason=exc.orig)) from exc
-        finally:
-            conn.info.pop("write", None)
-    return BackupSummary(source, revision, str(header.get("engine")), rows, _CHECKS[checked.check])
-
-
-def _known_revision(store: Store, revision: str) -> None:
-    try:
-        found = ScriptDirectory.from_config(store.alembic_config()).get_revision(revision)
-    except CommandError:
-        found = None
-    if found is None:
-        raise BadBackup(MESSAGES["newer"].format(revision=revision))
-
-
-def _clear(conn: Connection, also: set[str]) -> None:
-    """Drop the store's tables (children first) and its audit trigger function: the store becomes empty.
-
-    Only tables the workbook knows (its schema, the migrations' version table, and ``also``) are dropped.
-    """
-    known = set(schema.metadata.tables) | _SKIP | also
-    meta = sa.MetaData()
-    meta.reflect(conn, only=lambda name, _meta: name in known)
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-    for table in reversed(meta.sorted_tables):
-        table.drop(conn)
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE")
-
-
-def _migrate(store: Store, conn: Connection, revision: str) -> None:
-    cfg = store.alembic_config()
-    cfg.attributes["connection"] = conn
-    command.upgrade(cfg, revision)
-
-
-def _load(conn: Connection, source: Path, header: dict[str, Any], sha256: str | None) -> dict[str, int]:
-    """Insert every row of the backup; BadBackup if its content is not the ``sha256`` checked before."""
-    specs = {t["name"]: t for t in header["tables"]}
-    present = {t.name: t for t in _tables(conn)}
-    counts: dict[str, int] = {name: 0 for name in specs}
-    current: tuple[sa.Table, list[str], list[Any]] | None = None
-    batch: list[dict[str, Any]] = []
-    digest = _Digest()
-
-    def flush() -> None:
-        if current is not None and batch:
-            conn.execute(current[0].insert(), batch)
-            batch.clear()
-
-    for kind, value in _items(source, digest):
-        if kind == "table":
-            flush()
-            if value not in specs or value not in present:
-                raise _not_backup(source, f"未知的表 {value}")
-            names = [c[0] for c in specs[value]["columns"]]
-            kinds = [c[1] for c in specs[value]["columns"]]
-            current = (
-                _load_table(conn, present[value].table, names, kinds),
-                names,
-                [_decoder(k) for k in kinds],
-            )
-        elif kind == "row" and current is not None:
-            table, names, decoders = current
-            counts[table.name] += 1
-            try:
-                item = json.loads(value)
-                batch.append({n: d(v) for n, d, v in zip(names, decoders, item, strict=True)})
-            except (ValueError, TypeError):
-                raise BadBackup(
-                    MESSAGES["bad_row"].format(
-                        file=source.name, table=_label(table.name), row=counts[table.name]
-                    )
-                ) from None
-            if len(batch) >= BATCH:
-                flush()
-        elif kind == "end":
-            flush()
-    if sha256 is not None and not hmac.compare_digest(digest.whole.hexdigest(), sha256):
-        raise BadBackup(MESSAGES["changed_meanwhile"].format(file=source.name))
-    for name, spec in specs.items():
-        got = int(conn.execute(sa.select(sa.func.count()).select_from(present[name].table)).scalar_one())
-        if got != spec["rows"] or counts[name] != spec["rows"]:
-            raise StoreError(MESSAGES["counts"].format(table=name, got=got, want=spec["rows"]))
-    if conn.dialect.name == "postgresql":
-        _reset_sequences(conn, [present[n].table for n in specs])
-    return counts
-
-
-def _load_table(conn: Connection, table: sa.Table, names: list[str], kinds: list[str]) -> sa.Table:
-    """A table object to insert the backup's columns into, JSON copied as the text it was stored as."""
-    json_type: Any = _PgJson() if conn.dialect.name == "postgresql" else sa.Text()
-    cols = [
-        sa.Column(n, json_type) if k == "json" else sa.Column(n, table.c[n].type)
-        for n, k in zip(names, kinds, strict=True)
-    ]
-    return sa.Table(table.name, sa.MetaData(), *cols)
-
-
-def _reset_sequences(conn: Connection, tables: list[sa.Table]) -> None:
-    """Make each id sequence continue after the highest restored id."""
-    for table in tables:
-        if "id" not in table.c or not isinstance(table.c.id.type, sa.Integer):
-            continue
-        seq = conn.execute(sa.select(sa.func.pg_get_serial_sequence(table.name, "id"))).scalar()
-        if seq:
-            top = conn.execute(sa.select(sa.func.max(table.c.id))).scalar()
-            conn.execute(sa.select(sa.func.setval(seq, top or 1, top is not None)))
-
-
-# -- integrity ------------------------------------------------------------------------------------
-
-
-def check_integrity(conn: Connection) -> list[str]:
-    """Problems found in the store, in Chinese (empty when it is sound).
-
-    SQLite: ``PRAGMA integrity_check`` and ``foreign_key_check``; every engine: each table can be read in
-    full, and no row points at a record that is not there.
-    """
-    problems: list[str] = []
-    if conn.dialect.name == "sqlite":
-        result = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
-        if result != ["ok"]:
-            problems.append("SQLite 完整性检查未通过：" + "；".join(map(str, result[:5])))
-        orphans = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-        if orphans:
-            problems.append(
-                f"有 {len(orphans)} 行引用了不存在的记录（如表 {orphans[0][0]} 第 {orphans[0][1]} 行）"
-            )
-    tables = _tables(conn)
-    for t in tables:
-        conn.execute(sa.select(sa.func.count()).select_from(t.table)).scalar_one()
-        if conn.dialect.name == "sqlite":
-            continue  # foreign_key_check above covers these
-        for fk in t.table.foreign_keys:
-            parent = fk.column
-            child = fk.parent
-            alias = parent.table.alias("p")
-            stmt = (
-                sa.select(sa.func.count())
-                .select_from(t.table.outerjoin(alias, child == alias.c[parent.name]))
-                .where(child.is_not(None), alias.c[parent.name].is_(None))
-            )
-            n = int(conn.execute(stmt).scalar_one())
-            if n:
-                problems.append(
-                    f"表 {t.name} 有 {n} 行的 {child.name} 引用了 {parent.table.name} 中不存在的记录"
-                )
-    return problems

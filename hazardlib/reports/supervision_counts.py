@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ..rules import _context
 from ..rules.supervision import classified
 from ..store import Store
-from .common import Scope, count_if
+from .scope import Scope, count_if
 
 
 def supervision_counts(store: Store, scope: Scope) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from .. import schema, vocab
 from ..store import PREFECTURE_CODE, Store
 from ..tracing import state_expr
 from . import labels
-from .common import Scope, scope_for
+from .scope import Scope, scope_for
 
 T, S = schema.tracing_tasks, schema.spot_checks
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..reports.common import Scope
 from ..reports.comparison import comparison_frame
 from ..reports.definitions import Figure
 from ..reports.extra import ordered_figures
 from ..reports.ledgers import ledger_chunks, ledger_frame
 from ..reports.results_list import results_frame
-from ..reports.tracing import tracing_frame
+from ..reports.scope import Scope
+from ..reports.targets import FACTORS, targets_frame
+from ..reports.tracing_report import tracing_frame
 from ..reports.typical_cases import cases_frame
 from ..store import PREFECTURE_CODE, Store
 from .xlsx import Column, Sheet
@@ -324,6 +325,66 @@ def _comparison_notes(scope: Scope) -> list[str]:
     ]
 
 
+FACTOR_HEADERS = {
+    "major_risk_reported": "自查报告重大风险",
+    "responsibility_gaps": "主体责任未落实（项）",
+    "uncontrolled_risk_points": "风险措施未落实（项）",
+    "not_self_checked": "未开展自查",
+    "in_cluster_area": "企业集聚区",
+    "rural_or_fringe_shop": "城乡结合部或农村门店",
+    "wholesale_market_shop": "专业批发市场门店",
+    "concentrated_complaints": "舆情集中、投诉较多",
+    "complaints": "投诉举报、舆情（条）",
+    "spot_check_failures": "抽查不合格或拒检（次）",
+}
+YES_NO = {True: "是", False: "否"}
+FLAG_FACTORS = tuple(
+    f
+    for f in FACTORS
+    if f not in ("responsibility_gaps", "uncontrolled_risk_points", "complaints", "spot_check_failures")
+)
+
+
+def targets_columns(_scope: Scope) -> list[Column]:
+    factors = "得分构成"
+    return [
+        Column("county_name", "县（市）", None, "text"),
+        Column("rank", "排序", None, "int", 6),
+        Column("name", "企业名称", None, "text", 30),
+        Column("uscc", "统一社会信用代码", None, "code", 20),
+        Column("field_label", "类型", None, "text", 8),
+        Column("score", "得分", None, "int", 6),
+        Column("reason", "排序理由", None, "text", 40),
+        Column("inspected_label", "本次行动已检查", None, "code", 8),
+        *(
+            Column(
+                f"{f}_label" if f in FLAG_FACTORS else f,
+                FACTOR_HEADERS[f],
+                factors,
+                "code" if f in FLAG_FACTORS else "int",
+                10,
+            )
+            for f in FACTORS
+        ),
+    ]
+
+
+def _targets_build(store: Store, scope: Scope) -> pd.DataFrame:
+    frame = targets_frame(store, scope)
+    for flag in ("inspected", *FLAG_FACTORS):
+        if flag in frame:
+            frame[f"{flag}_label"] = frame[flag].astype(bool).map(YES_NO)
+    return frame
+
+
+def _targets_notes(scope: Scope) -> list[str]:
+    return [
+        f"说明：第二阶段现场检查的建议对象，按截至{scope.as_of.isoformat()}的自查发现、重点对象标记、投诉举报和舆情、"
+        "以往抽查不合格或拒检计分，得分高者先查；各项分值为行动日历的参数（[parameters.proposal_weights]），"
+        "“排序理由”列出每项加分。“本次行动已检查”为本年度行动中已有现场检查记录的企业。",
+    ]
+
+
 TABLES: dict[str, TableReport] = {
     "results-list": TableReport(
         "行动成果清单",
@@ -390,6 +451,15 @@ TABLES: dict[str, TableReport] = {
         True,
         True,
         display_only=("plan_label", "on_track_label"),
+    ),
+    "inspection-targets": TableReport(
+        "现场检查建议对象",
+        _targets_build,
+        targets_columns,
+        _targets_notes,
+        3,
+        False,
+        display_only=("county_name", "field_label", "inspected_label", *(f"{f}_label" for f in FLAG_FACTORS)),
     ),
 }
 

@@ -18,12 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from stdnum.cn import uscc as stdnum_uscc
 
-from .. import models, records, schema
-from ..errors import StaleRecord
-from ..exports import export
-from ..intake.importer import import_file
-from ..intake.kinds import KINDS
-from ..store import Store
+from hazardlib import models, records, schema
+from hazardlib.errors import StaleRecord
+from hazardlib.exports import export
+from hazardlib.intake.importer import import_file
+from hazardlib.intake.kinds import KINDS
+from hazardlib.store import Store
 
 YEAR = 2024
 TODAY = dt.date(2024, 9, 15)

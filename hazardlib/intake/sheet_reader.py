@@ -175,8 +175,8 @@ def dimension_rows(archive: zipfile.ZipFile, part: str) -> int | None:
 #
 # Every cell counts, a formatted empty one too (calamine leaves those out; counting them errs on the safe
 # side and costs nothing for a real sheet). Excel, WPS, LibreOffice and the Python writers write every
-# cell as ``<c r="B7" ...>``: such XML is measured by numpy over its bytes, a few passes in C (about
-# 5 ms a megabyte), where a regular expression would build an object for every cell. Any other spelling
+# cell as ``<c r="B7" ...>``: such XML is measured by numpy over its bytes, a few passes in C (the rate is
+# in docs/benchmarks.md), where a regular expression would build an object for every cell. Any other spelling
 # (a namespace prefix, single quotes, a cell without ``r``, whose place is the one after the cell before
 # it, as calamine reads it) is walked tag by tag, reading attributes by XML's grammar, so that no value
 # can pass for a tag or an attribute.

@@ -1,7 +1,7 @@
 """Build the store the notebooks are validated against: the demo campaign, seed 7, scale 1, in a SQLite
 file — the figures pinned in the notebooks (``# NBVAL_CHECK_OUTPUT``) are this store's.
 
-    python -m hazardlib.devtools.nbval_store /tmp/nb/demo.db      # prints sqlite:////tmp/nb/demo.db
+    python -m devtools.nbval_store /tmp/nb/demo.db      # prints sqlite:////tmp/nb/demo.db
     HAZARD_DB=sqlite:////tmp/nb/demo.db pytest --nbval-lax --nbval-current-env notebooks/
 
 A file that already holds this demo is reused as it is; a file holding anything else is refused.
@@ -13,13 +13,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..demo import generate
-from ..explore.workbook import DEMO_SCALE, DEMO_SEED, is_empty
-from ..store import open_store
+from hazardlib.demo import generate
+from hazardlib.explore.workbook import DEMO_SCALE, DEMO_SEED, is_empty
+from hazardlib.store import open_store
 
 USER = "笔记本验证"
 MESSAGES = {
-    "usage": "用法：python -m hazardlib.devtools.nbval_store 数据库文件路径",
+    "usage": "用法：python -m devtools.nbval_store 数据库文件路径",
     "other": "“{path}”已有数据，且不是种子 {seed}、规模 {scale:g} 的演示数据（种子 {found_seed}，规模 {found_scale}），未做修改",
     "building": "正在生成演示数据（种子 {seed}，规模 {scale:g}）：{path}",
 }
