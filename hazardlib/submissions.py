@@ -29,8 +29,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from . import schema
-from .campaign import Campaign, ReportDeadline, campaign_at, is_working_day
+from .campaign import Campaign, ReportDeadline, campaign_at
 from .errors import CampaignNotFound, HazardError, StaleRecord
+from .holidays import is_working_day
 from .regions import load_regions
 from .store import Store, Tx
 

@@ -18,9 +18,11 @@ import pytest
 import sqlalchemy as sa
 
 from hazardlib import schema
+from hazardlib.cli.check_cmd import build_report
 from hazardlib.errors import HazardError
 from hazardlib.exports.package import package_zip, rollup_xlsx, submit_package
 from hazardlib.reports.submission_view import deadline_view, package_diff, rollup
+from hazardlib.rules import run_rule
 from hazardlib.store import Store, count, open_store
 from hazardlib.submissions import (
     AlreadyReviewed,
@@ -244,3 +246,26 @@ def test_an_approved_package_cannot_be_submitted_again(store_url: str):
     with pytest.raises(SubmissionError, match="退回须至少填写一项意见"):
         return_package(prefecture, DUYUN, DEADLINE, {"scan": "  "})
     assert _snapshot(prefecture) == before
+
+
+def test_the_rules_remind_of_packages_due_overdue_and_returned_and_hazard_check_lists_them(store_url: str):
+    prefecture, county = stores(store_url)
+    assert run_rule("submission_due", prefecture, D(2024, 8, 14)) == []  # 20 August is 4 working days away
+    due = run_rule("submission_due", prefecture, D(2024, 8, 15))
+    assert len(due) == 12 and due[0].due == DEADLINE and "还有 3 个工作日" in due[0].message
+    submit_package(county, DUYUN, DEADLINE, as_of=D(2024, 8, 15), scan=SCAN)
+    assert DUYUN not in {f.county_code for f in run_rule("submission_due", prefecture, D(2024, 8, 15))}
+
+    overdue = run_rule("submission_overdue", prefecture, D(2024, 8, 22))
+    assert len(overdue) == 11 and DUYUN not in {f.county_code for f in overdue}
+    assert "已逾期 2 个工作日" in overdue[0].message
+
+    return_package(
+        prefecture, DUYUN, DEADLINE, {"typical_cases": "案例过少"}, at=dt.datetime(2024, 8, 23, 10)
+    )
+    assert run_rule("submission_returned", prefecture, D(2024, 8, 22)) == []  # not yet returned on that day
+    (returned,) = run_rule("submission_returned", prefecture, D(2024, 8, 23))
+    assert returned.county_code == DUYUN and "典型案例：案例过少" in returned.message
+
+    listed = {f["rule"] for f in build_report(prefecture, D(2024, 8, 23), None)["findings"]}
+    assert {"submission_overdue", "submission_returned"} <= listed

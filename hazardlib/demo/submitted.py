@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from ..campaign import add_working_days, is_working_day
+from ..campaign import add_working_days
 from ..exports.package import submit_package
+from ..holidays import is_working_day
 from ..store import Store
 from ..submissions import Upload, approve, return_package
 from . import texts
