@@ -78,7 +78,9 @@ def immediate_report_overdue(ctx: Context) -> list[RuleFinding]:
 
 
 SUBMISSION_MESSAGES = {
-    "due": "{county}应于 {due} 前报送{items}（还有 {n} 个工作日），尚未报送——按时报送",
+    "due": "{county}应于 {due} 前报送{items}（{left}），尚未报送——按时报送",
+    "due_today": "今天截止",
+    "due_left": "还有 {n} 个工作日",
     "due_action": "按时报送",
     "overdue": "{county}应于 {due} 前报送的{items}尚未报送，已逾期 {late} 个工作日——立即报送",
     "overdue_action": "立即报送",
@@ -137,12 +139,17 @@ def submission_due(ctx: Context) -> list[RuleFinding]:
             if _submitted(found.get((code, d.day), []), cut):
                 continue
             name = ctx.county_name(code)
-            left = working_days_late(ctx.as_of, d.day)
+            n_left = working_days_late(ctx.as_of, d.day)
+            left = (
+                SUBMISSION_MESSAGES["due_today"]
+                if d.day == ctx.as_of
+                else SUBMISSION_MESSAGES["due_left"].format(n=n_left)
+            )
             out.append(
                 RuleFinding(
                     rule="submission_due", county_code=code, subject=name, action=SUBMISSION_MESSAGES["due_action"],
                     due=d.day,
-                    message=SUBMISSION_MESSAGES["due"].format(county=name, due=_md(d.day), items="、".join(d.items), n=left),
+                    message=SUBMISSION_MESSAGES["due"].format(county=name, due=_md(d.day), items="、".join(d.items), left=left),
                 )
             )  # fmt: skip
     return out
