@@ -50,6 +50,9 @@ def test_a_county_submits_sees_no_approve_button_and_a_forged_approve_is_refused
     county.submit_btn.click()
     assert "请上传加盖公章的封面扫描件" in county.status.value
     upload(county.scan, "封面.pdf", PDF)
+    county.save_btn.click()
+    assert "已保存草稿（第1版）" in county.status.value and "草稿" in county.state_box.value
+    county.scan.value = ()  # the draft keeps the scan
     county.submit_btn.click()
     assert "已报送" in county.status.value, county.status.value
     assert "已报送" in county.state_box.value

@@ -17,7 +17,7 @@ import ipywidgets as widgets
 from .. import submissions
 from ..campaign import campaign_at
 from ..errors import HazardError
-from ..exports.package import draft_summary, package_zip, rollup_xlsx, submit_package
+from ..exports.package import chosen_cases, draft_summary, package_zip, rollup_xlsx, submit_package
 from ..regions import load_regions
 from ..reports.extra import ordered_figures
 from ..reports.scope import scope_for
@@ -92,6 +92,8 @@ class SubmissionApp(App):
             FormField("cases", "选入的典型案例", self.cases, hint="默认全部选入"),
         ]
         self.draft_btn = button("下载工作总结草稿", key="draft")
+        self.save_btn = button("保存草稿", key="save-draft")
+        self.on_click(self.save_btn, self.save_draft)
         self.submit_btn = button("报送", style="primary", key="submit")
         self.withdraw_btn = button("撤回（审核前）", style="warning", key="withdraw")
         self.on_click(self.draft_btn, self.download_draft)
@@ -108,7 +110,7 @@ class SubmissionApp(App):
                 "报送时冻结截至今天的行动成果清单数据；报送后不能修改，州局审核前可以撤回，被退回后修改并重新报送（保留每一版）。"
             ),
             *[f.widget for f in fields],
-            widgets.HBox([self.draft_btn, self.submit_btn, self.withdraw_btn]),
+            widgets.HBox([self.draft_btn, self.save_btn, self.submit_btn, self.withdraw_btn]),
         ]
 
     def _upload(self, control: widgets.FileUpload) -> Upload | None:
@@ -126,6 +128,18 @@ class SubmissionApp(App):
         self.downloads.value = download_link(
             upload.content, upload.name, f"下载：{upload.name}", css_class="hz-dl-draft"
         )
+
+    def save_draft(self) -> None:
+        """Keep the uploaded scan and summary and the chosen cases as the package's draft (submitted later)."""
+        day = self._day()
+        chosen = list(self.cases.value) if self.cases.options else None
+        cases = chosen_cases(self.store, self._county(), self.as_of, chosen) if chosen is not None else None
+        row = submissions.save_draft(
+            self.store, self._county(), day,
+            scan=self._upload(self.scan), summary=self._upload(self.summary), cases=cases,
+        )  # fmt: skip
+        self.say(f"已保存草稿（第{row['edition']}版），报送前仍可修改。", "ok")
+        self.refresh()
 
     def submit(self) -> None:
         """Submit the package (figures frozen today, the uploaded scan and summary, the chosen cases)."""
