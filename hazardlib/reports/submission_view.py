@@ -42,10 +42,13 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def figure_diff(store: Store, frozen: dict[str, Any], county: str, as_of: dt.date) -> pd.DataFrame:
-    """Figure by figure: the frozen value, the live value at ``as_of`` and the difference (live − frozen;
-    None where either is missing). Rows in the results list's order."""
-    live = _live_row(store, county, as_of)
+def figure_diff(
+    store: Store, frozen: dict[str, Any], county: str, as_of: dt.date, live: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """Figure by figure: the frozen value, the live value at ``as_of`` (``live``: the county's results-list
+    row at that date, when the caller has it) and the difference (live − frozen; None where either is
+    missing). Rows in the results list's order."""
+    live = live if live is not None else _live_row(store, county, as_of)
     rows = []
     for f in ordered_figures(scope_for(store, as_of, county).campaign):
         a, b = _plain(frozen.get(f.key)), _plain(live.get(f.key))
@@ -76,6 +79,8 @@ def deadline_view(
     day = as_of or dt.date.today()
     scope = scope_for(store, deadline)
     found = packages(store, deadline)
+    # The live results list once per frozen date (most packages share a few), every county's row of it.
+    live: dict[dt.date, dict[str, dict[str, Any]]] = {}
     rows = []
     for code in scope.codes:
         p = found.get(code)
@@ -88,7 +93,13 @@ def deadline_view(
             late = working_days_late(deadline, day)
         changed = None
         if diffs and p is not None and p["figures"]:
-            diff = figure_diff(store, p["figures"], code, p["figures_as_of"])
+            day_of = p["figures_as_of"]
+            if day_of not in live:
+                frame = results_frame(store, scope_for(store, day_of))
+                live[day_of] = {
+                    str(r["county_code"]): {str(k): v for k, v in r.items()} for r in frame.to_dict("records")
+                }
+            diff = figure_diff(store, p["figures"], code, day_of, live[day_of].get(code))
             changed = int((diff["difference"].fillna(0) != 0).sum())
         rows.append(
             dict(
