@@ -162,7 +162,9 @@ def check_campaign(year: int, data_dir: str | os.PathLike[str] | None = None) ->
                     severity="warning",
                 )
             )
-    last = max(campaign.finish, *(d.day for d in campaign.deadlines)) + timedelta(days=60)
+    # The written reports after the finish are dates to report by, not periods the campaign counts from.
+    counted = (d.day for d in campaign.deadlines if not d.continuing)
+    last = max(campaign.finish, *counted) + timedelta(days=60)
     for when in sorted({campaign.start.year, last.year}):
         if not package_knows(when) and not file_for(when, folder).exists():
             findings.append(
