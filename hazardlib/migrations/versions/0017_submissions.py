@@ -1,7 +1,7 @@
 """submissions: each county's package for a report deadline (frozen figures, summary, cases, stamped scan)
 
 Revision ID: 0017
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-07 00:00:00
 
 One row per version of a county's package for one deadline of the campaign calendar; the states and their
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
