@@ -68,6 +68,8 @@ class ReportDeadline:
 
     day: date
     items: tuple[str, ...]
+    continuing: bool = False
+    """A written report after the campaign's finish on the hazards not yet rectified (方案：10月底后持续书面报送)."""
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,11 @@ def _parse(raw: dict[str, Any], year: int, file: str) -> Campaign:
         )
         deadlines = tuple(
             sorted(
-                (ReportDeadline(d["day"], tuple(d["items"])) for d in raw["deadlines"]), key=lambda d: d.day
+                (
+                    ReportDeadline(d["day"], tuple(d["items"]), bool(d.get("continuing", False)))
+                    for d in raw["deadlines"]
+                ),
+                key=lambda d: d.day,
             )
         )
         finish, title = raw["finish"], str(raw["title"])

@@ -125,8 +125,9 @@ def check_campaign(year: int, data_dir: str | os.PathLike[str] | None = None) ->
 
     Errors: what ``load_campaign`` refuses, a category the catalogue lacks, a county addition breaking the
     plan's rule. Warnings (severity ``warning``): an empty source, a reporting deadline outside the
-    campaign's stages, a day of the campaign in a year whose holidays are unknown (deadlines there cannot
-    be computed until ``data/holidays/YYYY.toml`` is added)."""
+    campaign's stages (the written reports after its finish, ``continuing = true``, excepted), a day of the
+    campaign in a year whose holidays are unknown (deadlines there cannot be computed until
+    ``data/holidays/YYYY.toml`` is added)."""
     folder = resolve(data_dir)
     path = campaign_file(year, folder)
     if not path.is_file():
@@ -150,7 +151,8 @@ def check_campaign(year: int, data_dir: str | os.PathLike[str] | None = None) ->
             Finding("campaign", "未填写本年度工作方案的标题和文号", field="source", severity="warning")
         )
     for deadline in campaign.deadlines:
-        if not campaign.start <= deadline.day <= campaign.finish:
+        after = deadline.day > campaign.finish and not deadline.continuing  # the written reports come after
+        if deadline.day < campaign.start or after:
             findings.append(
                 Finding(
                     "campaign",
@@ -160,7 +162,9 @@ def check_campaign(year: int, data_dir: str | os.PathLike[str] | None = None) ->
                     severity="warning",
                 )
             )
-    last = max(campaign.finish, *(d.day for d in campaign.deadlines)) + timedelta(days=60)
+    # The written reports after the finish are dates to report by, not periods the campaign counts from.
+    counted = (d.day for d in campaign.deadlines if not d.continuing)
+    last = max(campaign.finish, *counted) + timedelta(days=60)
     for when in sorted({campaign.start.year, last.year}):
         if not package_knows(when) and not file_for(when, folder).exists():
             findings.append(

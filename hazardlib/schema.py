@@ -528,6 +528,39 @@ immediate_reports = sa.Table(
     sa.UniqueConstraint("record_table", "record_id", "kind"),
 )
 
+# A county's package for one report deadline of the campaign calendar (hazardlib.submissions): one row per
+# version (``edition``); a returned package keeps its row and the county's next version is a new one. The
+# figures and typical cases are frozen as submitted (JSON), the summary (docx) and the stamped scan are kept as
+# uploaded, with their SHA-256 (the audit log names the digest, never the file's bytes).
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *_scope_columns(),
+    sa.Column("deadline", sa.Date, nullable=False),
+    sa.Column("edition", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("figures", sa.JSON, nullable=True),
+    sa.Column("figures_as_of", sa.Date, nullable=True),
+    sa.Column("cases", sa.JSON, nullable=True),
+    sa.Column("summary_name", sa.String(200), nullable=True),
+    sa.Column("summary_drafted", sa.Boolean, nullable=True),
+    sa.Column("summary_sha256", sa.String(64), nullable=True),
+    sa.Column("summary_docx", sa.LargeBinary, nullable=True),
+    sa.Column("scan_name", sa.String(200), nullable=True),
+    sa.Column("scan_type", sa.String(16), nullable=True),
+    sa.Column("scan_sha256", sa.String(64), nullable=True),
+    sa.Column("scan", sa.LargeBinary, nullable=True),
+    sa.Column("submitted_at", sa.DateTime, nullable=True),
+    sa.Column("submitted_by", sa.String(64), nullable=True),
+    sa.Column("reviewed_at", sa.DateTime, nullable=True),
+    sa.Column("reviewed_by", sa.String(64), nullable=True),
+    sa.Column("review_comments", sa.JSON, nullable=True),
+    *_meta_columns(),
+    sa.UniqueConstraint("county_code", "deadline", "edition"),
+    sa.Index("ix_submissions_year_deadline", "campaign_year", "deadline", "county_code"),
+)
+
 imports = sa.Table(
     "imports",
     metadata,
@@ -641,4 +674,5 @@ RECORD_TABLES: tuple[sa.Table, ...] = (
     local_reports,
     immediate_reports,
     written_reports,
+    submissions,
 )

@@ -49,10 +49,14 @@ AUDIT_MODES = ("each", "batch", "summary")
 # Written only by a prefecture session (a county session cannot create or change logins).
 _PREFECTURE_ONLY = {"accounts"}
 # Columns whose values never reach the audit log: the entry says what happened to them instead (a password's
-# hash; a county plan's file, whose SHA-256 the entry keeps).
+# hash; a county plan's file and a package's files, whose SHA-256 the entry keeps).
 _SECRET_COLUMNS: dict[str, dict[str, str]] = {
     "accounts": {"password_hash": "密码已更改"},
     "county_plans": {"file_data": "方案文件已更换（见文件SHA-256）"},
+    "submissions": {
+        "summary_docx": "文件已更换（见 summary_sha256）",
+        "scan": "文件已更换（见 scan_sha256）",
+    },
 }
 SECRET_HIDDEN = "（不记录）"
 # PostgreSQL writers take turns under advisory locks in this key space (see make_engine).
@@ -306,6 +310,7 @@ _TABLE_LABELS = {
     "local_reports": "向党委政府报告",
     "immediate_reports": "即时报告",
     "written_reports": "书面报送",
+    "submissions": "报送材料",
     "accounts": "登录账号",
 }
 

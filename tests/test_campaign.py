@@ -41,6 +41,8 @@ def test_campaign_2024_report_deadlines(campaign):
     assert [(d.day, d.items) for d in campaign.deadlines] == [
         (date(2024, 8, 20), ("行动成果清单", "阶段性工作总结")),
         (date(2024, 10, 20), ("工作总结", "行动成果清单", "典型案例")),
+        (date(2024, 11, 20), ("未完成整改隐患书面报告",)),  # after October: until every hazard is rectified
+        (date(2024, 12, 20), ("未完成整改隐患书面报告",)),
     ]
 
 
@@ -94,7 +96,8 @@ def test_stage_of_a_day_before_the_campaign(campaign):
 def test_stage_of_a_day_after_finish(campaign):
     status = campaign.stage_of(date(2024, 11, 1))
     assert status.between == (campaign.stages[-1], None) and status.finished
-    assert (status.next_deadline, status.next_stage_start, status.label) == (None, None, "行动已结束")
+    assert (status.next_stage_start, status.label) == (None, "行动已结束")
+    assert status.next_deadline is not None and status.next_deadline.items == ("未完成整改隐患书面报告",)
 
 
 @pytest.mark.parametrize(
@@ -103,7 +106,8 @@ def test_stage_of_a_day_after_finish(campaign):
         (date(2024, 6, 18), date(2024, 8, 20), 63),
         (date(2024, 8, 20), date(2024, 8, 20), 0),
         (date(2024, 8, 21), date(2024, 10, 20), 60),
-        (date(2024, 10, 21), None, None),
+        (date(2024, 10, 21), date(2024, 11, 20), 30),
+        (date(2024, 12, 21), None, None),
     ],
 )
 def test_next_report_deadline(campaign, day, deadline, days):

@@ -260,12 +260,14 @@ CHECKED_CODES = {
     "uscc", "producer_uscc", "seller_uscc", "target_uscc", "licence_no", "county_code", "sampled_by_county",
     "from_county", "to_county", "field", "grade", "kind", "state", "source", "channel", "result", "move",
     "from_state", "to_state", "outcome", "violation", "transferred_to", "verification", "role", "problem_code",
-    "category_code", "sub_product_code", "trigger", "issuer_code",
+    "category_code", "sub_product_code", "trigger", "issuer_code", "registered_county",
 }  # fmt: skip
 # Written by the workbook itself (who, when, which record, a summary from a template), not by a person's text;
 # accounts are checked by hazardlib.accounts, the imports' file name by the importer; the login state
 # (hashes, stamps, failure keys cut to login_state.MAX_KEY) is written by hazardlib.login_state; a hazard's
-# span state is copied by the ledger move from its latest event's checked to_state (hazardlib.figures).
+# span state is copied by the ledger move from its latest event's checked to_state (hazardlib.figures); a
+# package's file names are cut to their last part and refused when too long, its types and digests computed,
+# by hazardlib.submissions.
 SYSTEM = {
     "created_by", "updated_by", "actor", "acknowledged_by", "audit_log.action", "audit_log.table_name",
     "audit_log.context", "immediate_reports.record_table", "immediate_reports.summary", "imports.sha256",
@@ -276,6 +278,8 @@ SYSTEM = {
     # A county plan's file is checked and named by hazardlib.plan_files (name cut to 200, type, SHA-256); the
     # oversight response's author is the session's user.
     "county_plans.file_name", "county_plans.file_type", "county_plans.file_sha256", "county_oversight.responded_by",
+    "submissions.summary_name", "submissions.scan_name", "submissions.scan_type", "submissions.summary_sha256",
+    "submissions.scan_sha256", "submitted_by", "reviewed_by",
 }  # fmt: skip
 
 

@@ -53,6 +53,13 @@ DASHBOARDS: tuple[Dashboard, ...] = (
         "tracker",
     ),
     Dashboard(
+        "submissions.ipynb",
+        "报送与审核",
+        "县（市）局按期限报送成果清单、工作总结、典型案例和盖章封面；州局退回或审核通过，下载材料包和全州汇总。",
+        "SubmissionApp",
+        "submission_desk",
+    ),
+    Dashboard(
         "spotchecks.ipynb",
         "抽查与处置",
         "监督抽查、双向追查任务、跟踪抽查、风险信息核查、执法办案和质量帮扶。",

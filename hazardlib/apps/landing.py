@@ -8,6 +8,7 @@ import ipywidgets as widgets
 
 from . import DASHBOARDS
 from .base import App
+from .deadline_notes import reminder_html
 from .ui import esc
 
 
@@ -22,9 +23,15 @@ class LandingApp(App):
             + self.overview_html()
         )
         self.overview_box.add_class("hz-landing-figures")
+        self.reminder = widgets.HTML(self._reminder_html())
+        self.reminder.add_class("hz-landing-reminder")
         links = widgets.HTML(self._links_html())
         links.add_class("hz-landing-links")
-        return widgets.VBox([self.overview_box, links])
+        return widgets.VBox([self.overview_box, self.reminder, links])
+
+    def _reminder_html(self) -> str:
+        text = reminder_html(self.store, self.as_of)
+        return f'<div class="hz-section">报送提醒</div>{text}' if text else ""
 
     def _links_html(self) -> str:
         items = "".join(

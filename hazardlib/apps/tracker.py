@@ -21,6 +21,7 @@ from .. import immediate, stages
 from ..campaign import Campaign
 from ..store import PREFECTURE_CODE, Store
 from .base import App
+from .deadline_notes import reminder_html
 from .ui import (
     FONT_STACK,
     bar_chart,
@@ -105,7 +106,7 @@ def timeline_svg(campaign: Campaign, today: dt.date, *, width: int = 1000) -> st
             f'<text x="{(x0 + x1) / 2:.1f}" y="{top + 34}" text-anchor="middle" font-size="11">'
             f"{esc(_md(st.start))}–{esc(_md(st.end))}</text>"
         )
-    for d in campaign.deadlines:
+    for d in (d for d in campaign.deadlines if d.day <= end):  # the written reports after it: not drawn
         dx = x(d.day)
         parts.append(
             f'<path d="M{dx - 6:.1f},{top + 70} L{dx + 6:.1f},{top + 70} L{dx:.1f},{top + 58} Z" fill="#c62828"/>'
@@ -162,6 +163,8 @@ class TrackerApp(App):
         self.timeline.add_class("hz-timeline-box")
         self.stage_line = widgets.HTML()
         self.stage_line.add_class("hz-stage-line")
+        self.reminder = widgets.HTML(reminder_html(self.store, self.as_of))
+        self.reminder.add_class("hz-tracker-reminder")
         self.stage_pick = widgets.ToggleButtons(options=STAGE_CHOICES, value=0)
         self.stage_pick.style.button_width = "6em"
         self.on_change(self.stage_pick, lambda _v: self.show_progress())
@@ -205,6 +208,7 @@ class TrackerApp(App):
                 section("行动进度"),
                 self.timeline,
                 self.stage_line,
+                self.reminder,
                 section("各县（市）进度"),
                 self.stage_pick,
                 self.progress_table,

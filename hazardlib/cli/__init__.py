@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "draft_cmd",
     "backup_cmd",
     "users_cmd",
+    "submission_cmd",
     "campaign_cmd",
 )
 

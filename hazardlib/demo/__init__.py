@@ -13,7 +13,8 @@ everything, and no date comes from the clock. The story it tells: most counties 
 neither adopted a plan nor got its enterprises to self-check, one slow to close hazards, one a little
 behind at the finish; repeat offenders (unqualified twice running with a major hazard open on
 15 September 2024), enterprises with three major findings in two years, and the cases just short of
-each (two majors; unqualified–qualified–unqualified). Records stop 15 days after the 2024 finish.
+each (two majors; unqualified–qualified–unqualified); on 15 September most counties' packages for
+20 August approved, one returned, one late and one missing. Records stop 15 days after the 2024 finish.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from . import texts
 from .activity import build_block
 from .rows import Block
 from .sampling import chance, day_between, days
+from .submitted import submit_demo_packages
 from .world import ENTERPRISES_PER_SCALE, TAIL_DAYS, YEARS, World
 from .writer import Writer, clear
 
@@ -124,11 +126,16 @@ def generate(
         tx.set_meta("demo_seed", str(seed))
         tx.set_meta("demo_scale", _scale_text(scale))
         tx.set_meta("demo_generated_by", store.user)
+    # The packages are submitted by each county's own session and reviewed by the prefecture's (the one path
+    # of a submission), so after the demo's transaction, each move its own.
+    packages = submit_demo_packages(store, world)
+    counts = dict(writer.counts)
+    counts["submissions"] = counts.get("submissions", 0) + packages
     return DemoSummary(
         seed=seed,
         scale=scale,
         years=YEARS,
-        counts=dict(writer.counts),
+        counts=counts,
         counties=len({p.county for p in world.profiles}),
         categories=len({code[:2] for p in world.profiles for code in p.products}),
     )

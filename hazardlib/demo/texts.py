@@ -309,3 +309,4 @@ DEMO_EXISTS = (
     "数据库中已有演示行动数据（种子 {seed}，规模 {scale}），未做任何修改；如需重新生成，请使用 --replace"
 )
 PROGRESS = {"enterprises": "登记企业", "records": "生成行动记录", "unit": "家企业"}
+COVER_SCAN = "{county}报送材料封面（盖章）.pdf"

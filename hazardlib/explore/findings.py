@@ -28,7 +28,8 @@ def findings(
         wanted = [rules] if isinstance(rules, str) else list(rules)
         found = [f for rule_id in wanted for f in run_rule(rule_id, store, as_of, county)]
     frame = pd.DataFrame([f.to_dict() for f in found], columns=[*FINDING_COLUMNS, "records"])
-    frame["due"] = [dt.date.fromisoformat(d) if d else None for d in frame["due"]]
+    # pandas keeps the ISO texts as strings and a missing one as NaN (truthy): only a text is a date.
+    frame["due"] = [dt.date.fromisoformat(d) if isinstance(d, str) and d else None for d in frame["due"]]
     frame["title"] = frame["rule"].map({k: r.title for k, r in RULES.items()})
     frame["county_name"] = labels.county(frame["county_code"])
     return frame[FINDING_COLUMNS]

@@ -75,7 +75,15 @@ def test_every_dashboard_opens_without_an_error_and_shows_the_stores_figures(pag
     assert page.locator("html").get_attribute("lang") == "zh" and page.title() == "质量安全隐患排查治理工作台"
     figures = page.locator(".hz-landing-figures")
     wait_for_text(figures, number(enterprises))
-    for title in ("企业自查填报", "现场检查与隐患登记", "整改台账", "三阶段进度", "抽查与处置", "报表导出"):
+    for title in (
+        "企业自查填报",
+        "现场检查与隐患登记",
+        "整改台账",
+        "三阶段进度",
+        "报送与审核",
+        "抽查与处置",
+        "报表导出",
+    ):
         expect(page.locator(".hz-landing-links a", has_text=title)).to_be_visible()
     screenshot(page, "00-首页")
     page.locator(".hz-landing-links a", has_text="企业自查填报").click()  # the landing page's links work

@@ -1,0 +1,99 @@
+"""报送与审核 in Chromium: 都匀市's page submits its 20 October package with a stamped scan and has no approve
+button; the prefecture's page returns it with a comment; 都匀市 resubmits; the prefecture approves it and
+downloads the package as one zip, read back here. The demo's 20 August mix is on the prefecture's table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+
+import pytest
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # pragma: no cover - depends on the machine
+    if os.environ.get("CI"):
+        raise
+    pytest.skip(
+        "跳过浏览器测试：没有安装 Python 包 playwright（pip install -e '.[dev]'；CI 中不会跳过）",
+        allow_module_level=True,
+    )
+
+from hazardlib.submissions import versions
+
+from .conftest import Served
+from .pages import choose, click, no_errors, open_dashboard, screenshot, status, table_rows, wait_for_text
+
+OCTOBER = "10月20日前：工作总结、行动成果清单、典型案例"
+PDF = b"%PDF-1.4\n% Duyun stamped cover page\n%%EOF\n"
+
+
+def upload_scan(page: Page) -> None:
+    with page.expect_file_chooser() as chooser:
+        page.locator("button.hz-input-scan, .hz-input-scan button").first.click()
+    chooser.value.set_files(files=[{"name": "封面盖章.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    expect(page.locator(".hz-input-scan").first).to_contain_text("(1)")
+
+
+def county_submits(page: Page, served_duyun: Served, version: int) -> None:
+    open_dashboard(page, served_duyun.base, "submissions.ipynb")
+    wait_for_text(page.locator(".hz-app .hz-head"), "范围：都匀市")
+    expect(page.locator(".hz-input-deadline select")).to_have_value(
+        page.locator(".hz-input-deadline option", has_text=OCTOBER).get_attribute("value") or ""
+    )
+    expect(page.locator("button.hz-btn-approve")).to_have_count(0)  # a county has no approve button
+    upload_scan(page)
+    click(page, "submit")
+    wait_for_text(status(page), f"材料第{version}版，等待州局审核")
+    wait_for_text(page.locator(".hz-sub-state"), "已报送")
+
+
+def prefecture_opens(page: Page, served: Served) -> None:
+    open_dashboard(page, served.base, "submissions.ipynb")
+    choose(page, "deadline", OCTOBER)
+    choose(page, "review-county", "都匀市")
+    wait_for_text(page.locator(".hz-sub-state"), "已报送")
+
+
+def test_a_county_submits_and_the_prefecture_returns_then_approves_in_the_browser(
+    page: Page, served: Served, served_duyun: Served
+):
+    open_dashboard(page, served.base, "submissions.ipynb")  # the demo's 20 August mix comes first
+    rows = {r[0]: r for r in table_rows(page.locator(".hz-sub-counties"))[1:]}
+    states = [r[1] for r in rows.values()]
+    assert states.count("已审核通过") == 10 and states.count("已退回") == 1 and states.count("未报送") == 1
+    assert sum(1 for r in rows.values() if r[4] not in ("按时", "")) == 2  # one late, one missing so far
+    screenshot(page, "20-报送与审核州局")
+
+    county_submits(page, served_duyun, 1)
+    screenshot(page, "21-报送与审核县级报送")
+    no_errors(page)
+
+    prefecture_opens(page, served)
+    page.locator(".hz-input-comment-summary textarea").fill("请补充第三阶段隐患治理和质量帮扶的情况")
+    click(page, "return")
+    wait_for_text(status(page), "已退回都匀市的材料（第1版）")
+    wait_for_text(page.locator(".hz-sub-versions"), "请补充第三阶段隐患治理和质量帮扶的情况")
+    no_errors(page)
+
+    county_submits(page, served_duyun, 2)
+    wait_for_text(page.locator(".hz-sub-versions"), "已退回")  # version 1 kept beside version 2
+
+    prefecture_opens(page, served)
+    click(page, "approve")
+    wait_for_text(status(page), "已审核通过都匀市的材料（第2版）")
+    click(page, "zip")
+    with page.expect_download() as info:
+        page.locator("a.hz-dl-zip").click()
+    assert info.value.suggested_filename == "都匀市_2024-10-20_报送材料.zip"
+    target = served.workdir / "package.zip"
+    info.value.save_as(target)
+    with zipfile.ZipFile(io.BytesIO(target.read_bytes())) as z:
+        assert z.read("盖章扫描件.pdf") == PDF and "行动成果清单.xlsx" in z.namelist()
+    screenshot(page, "22-报送与审核审核通过")
+    no_errors(page)
+
+    kept = versions(served.store(), "522701", dt.date(2024, 10, 20))
+    assert [(v["edition"], v["state"]) for v in kept] == [(1, "returned"), (2, "approved")]

@@ -1,0 +1,103 @@
+"""报送与审核 without a browser: a county submits with its uploaded scan, has no approve button, and a forged
+message to the approve handler is refused by the domain layer with nothing written; the prefecture returns
+with a comment and approves, and downloads the zip; the landing page and the tracker show the reminder."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import re
+import zipfile
+
+import ipywidgets as widgets
+
+from hazardlib import schema
+from hazardlib.apps import LandingApp, SubmissionApp, TrackerApp
+from hazardlib.store import Store, count
+from hazardlib.submissions import versions
+
+D = dt.date(2024, 8, 19)
+DEADLINE = dt.date(2024, 8, 20)
+PDF = b"%PDF-1.4\n% stamped cover page\n%%EOF\n"
+
+
+def buttons_in(widget: widgets.Widget) -> set[str]:
+    """The words on every button of ``widget`` and the widgets inside it."""
+    found = {widget.description} if isinstance(widget, widgets.Button) else set()
+    for child in getattr(widget, "children", ()):
+        found |= buttons_in(child)
+    return found
+
+
+def upload(control: widgets.FileUpload, name: str, data: bytes) -> None:
+    control.value = (
+        {"name": name, "type": "application/pdf", "size": len(data), "content": memoryview(data),
+         "last_modified": dt.datetime(2024, 8, 19, 9, 0)},
+    )  # fmt: skip
+
+
+def written(store: Store) -> tuple[int, int]:
+    with store.read() as conn:
+        return count(conn, schema.submissions), count(conn, schema.audit_log)
+
+
+def test_a_county_submits_sees_no_approve_button_and_a_forged_approve_is_refused(store):
+    county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
+    assert county.deadline.value == DEADLINE
+    assert "报送" in buttons_in(county.widget) and "审核通过" not in buttons_in(county.widget)
+    assert not hasattr(county, "approve_btn")
+    county.submit_btn.click()
+    assert "请上传加盖公章的封面扫描件" in county.status.value
+    upload(county.scan, "封面.pdf", PDF)
+    county.save_btn.click()
+    assert "已保存草稿（第1版）" in county.status.value and "草稿" in county.state_box.value
+    county.scan.value = ()  # the draft keeps the scan
+    county.submit_btn.click()
+    assert "已报送" in county.status.value, county.status.value
+    assert "已报送" in county.state_box.value
+
+    before = written(store)
+    county.guard(county.approve)()  # what a forged widget message would reach
+    assert "只有州局账号可以审核" in county.status.value
+    assert written(store) == before and versions(store, "522701", DEADLINE)[-1]["state"] == "submitted"
+
+
+def test_the_prefecture_returns_with_a_comment_and_approves_the_next_version(store):
+    county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
+    upload(county.scan, "封面.pdf", PDF)
+    county.submit_btn.click()
+
+    app = SubmissionApp(store, dt.date(2024, 8, 21))
+    assert "已报送" in app.table.value and "未报送" in app.table.value
+    app.county_pick.value = "522701"
+    assert "第1版" in app.state_box.value
+    app.return_btn.click()
+    assert "退回须至少填写一项意见" in app.status.value
+    app.comments["summary"].value = "请补充第二阶段的问题分析"
+    app.return_btn.click()
+    assert "已退回" in app.status.value and "请补充第二阶段的问题分析" in app.versions_box.value
+
+    county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), dt.date(2024, 8, 22))
+    assert "已退回" in county.state_box.value
+    upload(county.scan, "封面.pdf", PDF)
+    county.submit_btn.click()
+    assert "第2版" in county.status.value
+
+    app = SubmissionApp(store, dt.date(2024, 8, 23))
+    app.county_pick.value = "522701"
+    app.approve_btn.click()
+    assert "已审核通过" in app.status.value
+    app.zip_btn.click()
+    href = re.search(r'href="data:[^;]+;base64,([^"]+)"', app.downloads.value)
+    assert href is not None and "都匀市_2024-08-20_报送材料.zip" in app.downloads.value
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(href.group(1)))) as z:
+        assert z.read("盖章扫描件.pdf") == PDF
+    assert "已审核通过 1 个县（市）" in app.rollup_box.value
+
+    landing = LandingApp(Store(store.url, user="福泉填报员", county="522702"), dt.date(2024, 9, 15))
+    assert "8月20日的报送" in landing.reminder.value and "未报送" in landing.reminder.value
+    assert "下一个报送期限：10月20日前" in landing.reminder.value
+    tracker = TrackerApp(store, dt.date(2024, 9, 15))
+    tracker.loading.join()
+    assert "已审核通过 1" in tracker.reminder.value and "未报送 11" in tracker.reminder.value
