@@ -32,7 +32,7 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 KEPT_CELL_METADATA = ("tags",)
 PINNED_COUNT = 1
 """The execution count a pinned cell keeps (nbval treats a cell with outputs and no count as an error)."""
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 MESSAGES = {
     "count": "第 {n} 个单元格的执行序号为 {count}（应为{want}）",

@@ -134,3 +134,10 @@ def test_clean_does_not_touch_its_argument():
     before = copy.deepcopy(nb)
     clean(nb)
     assert nb == before
+
+
+def test_without_paths_the_tool_works_on_every_notebook_of_the_repository():
+    """``python -m devtools.strip_notebooks --check`` with no paths checks the notebooks/ folder (the tool
+    moved out of the package once and silently checked nothing)."""
+    assert Path(__file__).resolve().parents[1] / "notebooks" == strip_notebooks.NOTEBOOKS
+    assert sorted(strip_notebooks.NOTEBOOKS.glob("*.ipynb")) == NOTEBOOKS and NOTEBOOKS
