@@ -21,6 +21,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from hazardlib import models, records, schema
 from hazardlib.errors import StaleRecord
 from hazardlib.exports import export
+from hazardlib.fields import examples
 from hazardlib.intake.importer import import_file
 from hazardlib.intake.kinds import KINDS
 from hazardlib.store import Store
@@ -59,13 +60,9 @@ def self_check(enterprise_id: int, year: int, note: str) -> models.SelfCheck:
         {
             "enterprise_id": enterprise_id,
             "campaign_year": year,
+            **examples(models.SelfCheck),
             "check_date": dt.date(year, 6, 1),
-            "management_system": "是",
-            "quality_director": "是",
-            "quality_officer": "是",
-            "daily_control": "是",
             "weekly_check": "否",
-            "monthly_review": "是",
             "note": note,
             "items": [{"point_code": "R-01", "risk_point": "进货查验记录不全", "grade": "一般"}],
         },

@@ -1,8 +1,9 @@
 """The field types and checks the record models are built from: what people write (Chinese labels and
 their variants, full-width digits, stray spaces) turned into stored codes, or refused with a Chinese message.
 
-Each check is a plain function (the models call them from their validators), each annotated type a
-``str`` or ``bool`` with the check to run before pydantic's own. The checks against the reference data
+How people write each field (template header, synonyms, example) is declared beside its type as an
+:class:`Entry`. Each check is a plain function (the models call them from their validators), each
+annotated type a ``str`` or ``bool`` with the check to run before pydantic's own. The checks against the reference data
 (county, product, a county's own products) are remembered per value and data folder: a register of
 100,000 enterprises names a dozen counties and a few dozen products.
 """
@@ -12,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
@@ -29,6 +31,66 @@ from .regions import load_regions
 
 LICENCE_RE = re.compile(r"^(?:[（(][\u4e00-\u9fff][)）])?XK\d{2}-\d{3}-\d{5}$")
 CCC_RE = re.compile(r"^\d{16}$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How a record's field is written by people: its template column (header when it differs from the
+    field's title, the other headers real files use for it, an example, a note), and what the workbook
+    reads from it besides (the self-check duty it answers). Declared once, on the model field, as
+    ``Annotated`` metadata (pydantic keeps it in ``model_fields[name].metadata``); the template columns,
+    the import's field maps, the filled templates, the duty list and the tests' values read it through
+    :func:`entry_of` (:mod:`hazardlib.intake.columns`), the forms read the field's title.
+
+    ``type`` and ``choices`` say what the cell holds when the field's type does not (a date, a yes/no
+    and an integer are read from the annotation); ``required`` None means as the model declares it.
+    ``parts`` are headers of columns that each hold part of the value (联系人, 联系电话): one of them
+    alone is read as the column, several are joined in the file's order. ``on_template`` False: the
+    import works the value out (an id, the campaign year), no template has a column for it.
+    """
+
+    header: str | None = None
+    synonyms: tuple[str, ...] = ()
+    example: object = None
+    note: str = ""
+    type: str | None = None
+    choices: str | None = None
+    width: int | None = None
+    required: bool | None = None
+    unless: str | None = None
+    parts: tuple[str, ...] = ()
+    duty: str | None = None
+    on_template: bool = True
+
+
+DERIVED = Entry(on_template=False)
+"""The entry of a field the import works out (ids, the campaign year, a record's source)."""
+
+
+def entry_of(model: type[BaseModel], name: str) -> Entry:
+    """The :class:`Entry` declared on ``model``'s field ``name`` (an empty one if none is); when several
+    are (a shared one, then what this field says besides), what a later one sets wins."""
+    out = Entry()
+    for m in model.model_fields[name].metadata:
+        if isinstance(m, Entry):
+            out = replace(out, **{f.name: v for f in fields(m) if (v := getattr(m, f.name)) != f.default})
+    return out
+
+
+def has_entry(model: type[BaseModel], name: str) -> bool:
+    """Whether ``model``'s field ``name`` declares how it is written (see :class:`Entry`)."""
+    return any(isinstance(m, Entry) for m in model.model_fields[name].metadata)
+
+
+def examples(model: type[BaseModel]) -> dict[str, Any]:
+    """Field → the example its entry declares, for every field of ``model`` that has one (the values a
+    test or a workload fills a record with)."""
+    return {n: e.example for n in model.model_fields if (e := entry_of(model, n)).example is not None}
+
+
+def duties(model: type[BaseModel]) -> dict[str, str]:
+    """Checklist item code → the field that answers it (the self-check's main-responsibility duties)."""
+    return {e.duty: n for n in model.model_fields if (e := entry_of(model, n)).duty is not None}
 
 
 def error(code: str, message: str, field: str | None = None) -> PydanticCustomError:
@@ -240,7 +302,23 @@ def check_products(v: Any) -> list[str]:
 
 @functools.lru_cache(maxsize=4096)
 def _products_of(text: str, folder: Path) -> tuple[str, ...]:
-    return tuple(check_sub_product(p) for p in _split_list(text))
+    codes: dict[str, None] = {}
+    for part in _split_list(text):
+        try:
+            codes[check_sub_product(part)] = None
+        except PydanticCustomError:
+            # a roster that lists 重点产品类别 names a category: it stands for the category's products
+            category = _category(part, folder)
+            if category is None:
+                raise
+            codes.update(dict.fromkeys(s.code for s in category.sub_products))
+    return tuple(codes)
+
+
+def _category(text: str, folder: Path) -> Any:
+    """The key product category ``text`` names by code or name (None if it names none)."""
+    cat = load_catalogue_with_county_products(folder)
+    return next((c for c in cat.categories if text in (c.code, c.name)), None)
 
 
 def _split_list(v: Any) -> list[str]:

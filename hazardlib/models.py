@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -25,8 +25,10 @@ from pydantic import (
 
 from .errors import Finding, ValidationFailed
 from .fields import (  # noqa: F401  (the checks are also used as models.check_…)
+    DERIVED,
     Channel,
     EnterpriseField,
+    Entry,
     FieldOfWork,
     FindingKind,
     Grade,
@@ -59,6 +61,49 @@ from .fields import (  # noqa: F401  (the checks are also used as models.check_�
 
 M = TypeVar("M", bound=BaseModel)
 
+# -- how the fields several records share are written (see fields.Entry) -------------------------
+
+USCC = Entry(
+    type="uscc",
+    synonyms=("社会信用代码", "信用代码", "统一代码", "统一社会信用代码证号", "统一社会信用代码/注册号",
+              "社会统一信用代码", "营业执照号", "营业执照号码", "USCC"),
+    note="18位统一社会信用代码；填写后按代码匹配库中企业",
+    example="91522701202406033X",
+    width=24,
+)  # fmt: skip
+NAME = Entry(
+    synonyms=("单位名称", "生产企业名称", "企业名称（全称）", "企业全称", "市场主体名称", "经营者名称",
+              "受检单位名称", "受检单位", "被检查单位", "被检查单位名称", "被检查企业", "企业", "名称"),
+    note="企业全称",
+    example="都匀市示例建材有限公司",
+    width=30,
+)  # fmt: skip
+COUNTY = Entry(
+    type="county",
+    synonyms=("县（市）", "县市", "所属县市", "所在县（市）", "所属地区", "辖区", "属地", "县（市、区）", "区县"),
+    choices="counties",
+    example="都匀市",
+)  # fmt: skip
+PRODUCT = Entry(
+    header="产品",
+    type="sub_product",
+    unless="category_code",
+    synonyms=("产品名称", "产品", "检查产品", "抽查产品", "涉及产品", "产品品种", "细分产品"),
+    choices="sub_products",
+    note="从下拉列表选择重点产品（代码 名称），也可只写产品名称",
+    example="03-01 水泥",
+    width=26,
+)
+NOTE = Entry(synonyms=("说明", "备考"), width=24)
+ENTERPRISE_FIELD = Entry(
+    type="choice",
+    synonyms=("主体类型", "企业性质", "单位类型", "生产/销售"),
+    choices="enterprise_fields",
+    note="生产单位、销售单位或生产销售单位",
+    example="生产单位",
+)
+GRADE = Entry(type="choice", choices="grades", example="一般")
+
 
 class Record(BaseModel):
     """Base of every record model: Chinese field titles, strict about unknown fields."""
@@ -73,19 +118,68 @@ class Record(BaseModel):
 class Enterprise(Record):
     """A producer or seller (生产单位/销售单位) under the campaign."""
 
-    uscc: Text = Field(title="统一社会信用代码")
-    name: Name = Field(title="企业名称", min_length=2, max_length=200)
-    county_code: Text = Field(title="所属县（市）")
-    field: EnterpriseField = Field(title="企业类型")
-    address: Text | None = Field(default=None, title="地址", max_length=300)
-    in_cluster_area: YesNo = Field(default=False, title="位于生产销售企业集聚区")
-    rural_or_fringe_shop: YesNo = Field(default=False, title="城乡结合部或农村市场门店")
-    wholesale_market_shop: YesNo = Field(default=False, title="专业批发市场门店")
-    concentrated_complaints: YesNo = Field(default=False, title="投诉或舆情集中")
-    licence_no: Text | None = Field(default=None, title="生产许可证编号")
-    ccc_certificates: list[str] = Field(default_factory=list, title="CCC证书编号")
-    products: list[str] = Field(default_factory=list, title="生产或销售的产品")
-    contact: Text | None = Field(default=None, title="联系人及电话", max_length=100)
+    uscc: Annotated[Text, USCC] = Field(title="统一社会信用代码")
+    name: Annotated[Name, NAME] = Field(title="企业名称", min_length=2, max_length=200)
+    county_code: Annotated[Text, COUNTY, Entry(note="企业登记所在的县（市）")] = Field(title="所属县（市）")
+    field: Annotated[EnterpriseField, ENTERPRISE_FIELD] = Field(title="企业类型")
+    address: Annotated[
+        Text | None,
+        Entry(
+            synonyms=("企业地址", "生产地址", "经营地址", "住所", "经营场所", "详细地址"),
+            example="都匀市示例路1号",
+            width=30,
+        ),
+    ] = Field(default=None, title="地址", max_length=300)
+    in_cluster_area: Annotated[YesNo, Entry(synonyms=("集聚区", "位于集聚区", "产业集聚区"))] = Field(
+        default=False, title="位于生产销售企业集聚区"
+    )
+    rural_or_fringe_shop: Annotated[YesNo, Entry(synonyms=("城乡结合部门店", "农村市场门店"))] = Field(
+        default=False, title="城乡结合部或农村市场门店"
+    )
+    wholesale_market_shop: Annotated[YesNo, Entry(synonyms=("批发市场门店",))] = Field(
+        default=False, title="专业批发市场门店"
+    )
+    concentrated_complaints: Annotated[YesNo, Entry(synonyms=("投诉举报集中", "舆情集中"))] = Field(
+        default=False, title="投诉或舆情集中"
+    )
+    licence_no: Annotated[
+        Text | None,
+        Entry(
+            synonyms=("许可证编号", "许可证号", "生产许可证号", "工业产品生产许可证编号"),
+            note="格式 XK××-×××-×××××",
+            example="XK13-201-00001",
+            width=20,
+        ),
+    ] = Field(default=None, title="生产许可证编号")
+    ccc_certificates: Annotated[
+        list[str],
+        Entry(
+            synonyms=("3C证书编号", "CCC证书", "强制性产品认证证书编号", "认证证书编号"),
+            note="16位数字；多个用顿号分隔",
+            width=22,
+        ),
+    ] = Field(default_factory=list, title="CCC证书编号")
+    products: Annotated[
+        list[str],
+        Entry(
+            type="sub_products",
+            # a roster often heads its products with the catalogue's word for them: a category named
+            # there stands for its products (fields.check_products)
+            synonyms=("主要产品", "经营产品", "生产产品", "销售产品", "涉及产品", "重点产品类别", "产品类别"),
+            note="重点产品名称或代码；多个用顿号分隔",
+            example="水泥",
+            width=26,
+        ),
+    ] = Field(default_factory=list, title="生产或销售的产品")
+    contact: Annotated[
+        Text | None,
+        Entry(
+            synonyms=("联系方式", "负责人及电话"),
+            parts=("联系人", "联系电话"),
+            example="张三 13800000000",
+            width=20,
+        ),
+    ] = Field(default=None, title="联系人及电话", max_length=100)
 
     @field_validator("uscc")
     @classmethod
@@ -131,29 +225,66 @@ class _Dated(Record):
 class RiskControlItem(Record):
     """One line of a risk control list (风险管控清单)."""
 
-    point_code: Text = Field(title="风险点类别", max_length=16)
-    risk_point: Text = Field(title="关键风险点", max_length=2000)
-    measure: Text | None = Field(default=None, title="管控措施", max_length=2000)
-    measures_in_place: YesNo = Field(default=True, title="管控措施已落实")
-    grade: Grade = Field(default="general", title="风险等级")
+    point_code: Annotated[
+        Text,
+        Entry(
+            type="risk_point",
+            choices="risk_points",
+            synonyms=("风险点类型", "风险类别", "管控环节"),
+            note="风险管控清单的一条：从下拉列表选择风险点类别",
+            example="R-01 原材料和零部件进货查验",
+            width=28,
+        ),
+    ] = Field(title="风险点类别", max_length=16)
+    risk_point: Annotated[
+        Text, Entry(synonyms=("风险点", "风险点描述", "主要风险"), example="水泥熟料进货查验", width=30)
+    ] = Field(title="关键风险点", max_length=2000)
+    measure: Annotated[
+        Text | None, Entry(synonyms=("防控措施", "控制措施"), example="逐批查验合格证明", width=30)
+    ] = Field(default=None, title="管控措施", max_length=2000)
+    measures_in_place: Annotated[YesNo, Entry(synonyms=("措施是否落实", "是否落实"), example="是")] = Field(
+        default=True, title="管控措施已落实"
+    )
+    grade: Annotated[Grade, GRADE, Entry(synonyms=("风险级别",), note="一般、较大或重大；不填为一般")] = (
+        Field(default="general", title="风险等级")
+    )
 
 
 class SelfCheck(_Dated):
     """An enterprise's self-check of its quality-safety main responsibility (主体责任落实情况自查)."""
 
-    enterprise_id: int = Field(title="企业")
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    check_date: dt.date = Field(title="自查日期")
-    management_system: YesNo = Field(title="建立质量安全管理制度")
-    quality_director: YesNo = Field(title="配备质量安全总监")
-    quality_officer: YesNo = Field(title="配备质量安全员")
-    daily_control: YesNo = Field(title="执行日管控")
-    weekly_check: YesNo = Field(title="执行周排查")
-    monthly_review: YesNo = Field(title="执行月调度")
-    major_risk_reported: YesNo = Field(default=False, title="主动报告重大风险")
-    major_risk_description: Text | None = Field(default=None, title="重大风险情况", max_length=2000)
-    note: Text | None = Field(default=None, title="备注", max_length=2000)
-    items: list[RiskControlItem] = Field(default_factory=list, title="风险管控清单")
+    enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    check_date: Annotated[dt.date, Entry(synonyms=("自查时间", "填报日期", "日期"), example="2024-06-03")] = (
+        Field(title="自查日期")
+    )
+    # the main-responsibility duties, each answering an item of checklists.toml's self-check list
+    management_system: Annotated[YesNo, Entry(synonyms=("质量安全管理制度",), example="是", duty="S-01")] = (
+        Field(title="建立质量安全管理制度")
+    )
+    quality_director: Annotated[YesNo, Entry(synonyms=("质量安全总监",), example="是", duty="S-02")] = Field(
+        title="配备质量安全总监"
+    )
+    quality_officer: Annotated[YesNo, Entry(synonyms=("质量安全员",), example="是", duty="S-03")] = Field(
+        title="配备质量安全员"
+    )
+    daily_control: Annotated[YesNo, Entry(synonyms=("日管控",), example="是", duty="S-04")] = Field(
+        title="执行日管控"
+    )
+    weekly_check: Annotated[YesNo, Entry(synonyms=("周排查",), example="是", duty="S-05")] = Field(
+        title="执行周排查"
+    )
+    monthly_review: Annotated[YesNo, Entry(synonyms=("月调度",), example="是", duty="S-06")] = Field(
+        title="执行月调度"
+    )
+    major_risk_reported: Annotated[YesNo, Entry(synonyms=("报告重大风险", "重大风险报告"))] = Field(
+        default=False, title="主动报告重大风险"
+    )
+    major_risk_description: Annotated[Text | None, Entry(synonyms=("重大风险描述",), width=30)] = Field(
+        default=None, title="重大风险情况", max_length=2000
+    )
+    note: Annotated[Text | None, NOTE] = Field(default=None, title="备注", max_length=2000)
+    items: Annotated[list[RiskControlItem], DERIVED] = Field(default_factory=list, title="风险管控清单")
 
     _check_date = field_validator("check_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -172,14 +303,39 @@ class SelfCheck(_Dated):
 class Inspection(_Dated):
     """An on-site inspection (现场检查) of one enterprise for one product, against its field's checklist."""
 
-    enterprise_id: int = Field(title="企业")
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    inspection_date: dt.date = Field(title="检查日期")
-    field: FieldOfWork = Field(title="检查领域")
-    sub_product_code: Text = Field(title="检查产品")
-    inspectors: Text | None = Field(default=None, title="检查人员", max_length=200)
-    results: dict[str, bool] = Field(default_factory=dict, title="检查要点结果")
-    note: Text | None = Field(default=None, title="备注", max_length=2000)
+    enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    inspection_date: Annotated[dt.date, Entry(synonyms=("检查时间", "日期"), example="2024-07-10")] = Field(
+        title="检查日期"
+    )
+    field: Annotated[
+        FieldOfWork,
+        Entry(
+            type="choice",
+            choices="fields",
+            synonyms=("领域", "环节", "检查环节"),
+            note="生产领域或流通领域",
+            example="生产领域",
+        ),
+    ] = Field(title="检查领域")
+    sub_product_code: Annotated[Text, PRODUCT] = Field(title="检查产品")
+    inspectors: Annotated[
+        Text | None, Entry(synonyms=("检查人", "执法人员"), example="李四、王五", width=18)
+    ] = Field(default=None, title="检查人员", max_length=200)
+    note: Annotated[
+        Text | None, Entry(header="检查情况", synonyms=("备注", "检查情况说明", *NOTE.synonyms), width=30)
+    ] = Field(default=None, title="备注", max_length=2000)
+    results: Annotated[
+        dict[str, bool],
+        Entry(
+            header="不符合的检查要点",
+            type="checklist",
+            synonyms=("不符合项", "不合格检查项", "检查发现问题的要点"),
+            note="检查表中不符合的要点代码（如 P-06、C-01），多个用顿号分隔；全部符合填“无”；不填则不记录检查表结果",
+            example="P-06",
+            width=20,
+        ),
+    ] = Field(default_factory=dict, title="检查要点结果")
 
     _date = field_validator("inspection_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -192,20 +348,60 @@ class Inspection(_Dated):
 class Hazard(_Dated):
     """A hazard or risk (隐患/风险) on the rectification ledger."""
 
-    enterprise_id: int = Field(title="企业")
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    kind: FindingKind = Field(default="hazard", title="类别")
-    grade: Grade = Field(title="隐患等级")
-    problem_code: Text = Field(title="问题类型")
-    sub_product_code: Text = Field(title="产品")
-    found_date: dt.date = Field(title="发现日期")
-    source: HazardSource = Field(title="发现来源")
-    source_id: int | None = Field(default=None, title="来源记录")
-    description: Text | None = Field(default=None, title="隐患描述", max_length=4000)
-    control_measures: YesNo | None = Field(default=None, title="已采取管控措施")
-    large_urgent: YesNo = Field(default=False, title="隐患大、问题紧迫")
-    ordered_date: dt.date | None = Field(default=None, title="责令整改日期")
-    deadline: dt.date | None = Field(default=None, title="整改期限")
+    enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    kind: Annotated[
+        FindingKind,
+        Entry(
+            header="隐患类别",
+            type="choice",
+            choices="finding_kinds",
+            synonyms=("隐患或风险",),
+            note="隐患或风险；不填为隐患",
+            example="隐患",
+        ),
+    ] = Field(default="hazard", title="类别")
+    grade: Annotated[
+        Grade,
+        GRADE,
+        Entry(synonyms=("隐患级别", "风险等级", "等级"), note="一般、较大或重大（发现隐患时必填）"),
+    ] = Field(title="隐患等级")
+    problem_code: Annotated[
+        Text,
+        Entry(
+            type="problem",
+            choices="problems",
+            synonyms=("问题类别", "隐患类型", "重点问题"),
+            note="从下拉列表选择（发现隐患时必填）",
+            example="P04 出厂检验记录不全",
+            width=26,
+        ),
+    ] = Field(title="问题类型")
+    # where and when the hazard was found is the record it was found in (the inspection's row)
+    sub_product_code: Annotated[Text, DERIVED] = Field(title="产品")
+    found_date: Annotated[dt.date, DERIVED] = Field(title="发现日期")
+    source: Annotated[HazardSource, DERIVED] = Field(title="发现来源")
+    source_id: Annotated[int | None, DERIVED] = Field(default=None, title="来源记录")
+    description: Annotated[
+        Text | None,
+        Entry(
+            synonyms=("隐患内容", "问题描述", "存在问题", "发现问题"),
+            example="出厂检验记录缺少部分批次",
+            width=30,
+        ),
+    ] = Field(default=None, title="隐患描述", max_length=4000)
+    control_measures: Annotated[YesNo | None, Entry(synonyms=("管控措施",), example="是")] = Field(
+        default=None, title="已采取管控措施"
+    )
+    large_urgent: Annotated[YesNo, Entry(synonyms=("隐患大问题紧迫", "问题紧迫"))] = Field(
+        default=False, title="隐患大、问题紧迫"
+    )
+    ordered_date: Annotated[dt.date | None, Entry(example="2024-07-10")] = Field(
+        default=None, title="责令整改日期"
+    )
+    deadline: Annotated[dt.date | None, Entry(synonyms=("整改期限日期", "限期"), example="2024-08-09")] = (
+        Field(default=None, title="整改期限")
+    )
 
     _found = field_validator("found_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -280,19 +476,56 @@ class Party(Record):
 class SpotCheck(_Dated):
     """A supervision spot-check batch (监督抽查批次)."""
 
-    batch_no: Text = Field(title="抽样单编号", max_length=64)
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    sampled_by_county: Text = Field(title="抽查县（市）")
-    sample_date: dt.date = Field(title="抽样日期")
-    sub_product_code: Text = Field(title="产品")
-    channel: Channel = Field(title="抽样环节")
-    result: SpotResult = Field(title="抽查结果")
-    enterprise_id: int | None = Field(default=None, title="受检企业")
-    producer: Party = Field(default_factory=Party, title="生产单位")
-    seller: Party = Field(default_factory=Party, title="销售单位")
-    follow_up_of: int | None = Field(default=None, title="跟踪抽查的原批次")
-    enforcement_sampling: YesNo = Field(default=False, title="执法抽检")
-    note: Text | None = Field(default=None, title="备注", max_length=2000)
+    batch_no: Annotated[
+        Text,
+        Entry(synonyms=("抽样单号", "批次编号", "样品编号", "抽样编号"), example="QN2024-0001", width=20),
+    ] = Field(title="抽样单编号", max_length=64)
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    sampled_by_county: Annotated[
+        Text, COUNTY, Entry(synonyms=("抽样县（市）", "抽查单位", "抽样单位", "组织抽查单位"))
+    ] = Field(title="抽查县（市）")
+    sample_date: Annotated[dt.date, Entry(synonyms=("抽样时间", "抽查日期"), example="2024-07-15")] = Field(
+        title="抽样日期"
+    )
+    sub_product_code: Annotated[Text, PRODUCT] = Field(title="产品")
+    channel: Annotated[
+        Channel,
+        Entry(
+            type="choice",
+            choices="channels",
+            synonyms=("抽样场所", "抽样地点类型", "环节"),
+            example="销售门店",
+        ),
+    ] = Field(title="抽样环节")
+    result: Annotated[
+        SpotResult,
+        Entry(
+            type="choice",
+            choices="spot_results",
+            synonyms=("检验结论", "检验结果", "结果", "判定结论"),
+            note="合格、不合格或拒检",
+            example="不合格",
+        ),
+    ] = Field(title="抽查结果")
+    # the inspected enterprise and the parties are read from the 受检单位 and the producer's and seller's
+    # columns (intake.columns_cases.SPOT_CHECKS), one set per role
+    enterprise_id: Annotated[int | None, DERIVED] = Field(default=None, title="受检企业")
+    producer: Annotated[Party, DERIVED] = Field(default_factory=Party, title="生产单位")
+    seller: Annotated[Party, DERIVED] = Field(default_factory=Party, title="销售单位")
+    follow_up_of: Annotated[
+        int | None,
+        Entry(
+            header="跟踪抽查的原抽样单编号",
+            type="text",
+            synonyms=("原抽样单编号", "跟踪抽查原批次"),
+            note="跟踪抽查时填写原批次的抽样单编号（须已在库中）",
+            width=22,
+        ),
+    ] = Field(default=None, title="跟踪抽查的原批次")
+    enforcement_sampling: Annotated[YesNo, Entry(synonyms=("是否执法抽检",))] = Field(
+        default=False, title="执法抽检"
+    )
+    note: Annotated[Text | None, NOTE, Entry(width=30)] = Field(default=None, title="备注", max_length=2000)
 
     _sampled = field_validator("sample_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -332,26 +565,59 @@ class SpotCheck(_Dated):
 class EnforcementCase(_Dated):
     """An enforcement case (立案查处) and what followed from it."""
 
-    enterprise_id: int = Field(title="企业")
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    case_no: Text | None = Field(default=None, title="案件编号", max_length=64)
-    filed_date: dt.date = Field(title="立案日期")
-    violation: Violation = Field(title="违法行为")
-    sub_product_code: Text | None = Field(default=None, title="产品")
-    facts: Text | None = Field(default=None, title="案情", max_length=8000)
-    penalty: Text | None = Field(default=None, title="处罚结果", max_length=2000)
-    persons_punished: int = Field(default=0, title="处罚到人（人数）", ge=0, le=1000)
-    transferred_to: Transfer | None = Field(default=None, title="移送")
-    transfer_date: dt.date | None = Field(default=None, title="移送日期")
-    credit_publicity: YesNo = Field(default=False, title="通过国家企业信用信息公示系统公示")
-    dishonesty_listed: YesNo = Field(default=False, title="列入严重违法失信名单")
-    dishonesty_date: dt.date | None = Field(default=None, title="列入失信名单日期")
-    licence_revoked: YesNo = Field(default=False, title="撤销许可证")
-    revoked_date: dt.date | None = Field(default=None, title="撤销日期")
-    major_case: YesNo = Field(default=False, title="重大案件")
-    typical_case: YesNo = Field(default=False, title="曝光典型案例")
-    published_date: dt.date | None = Field(default=None, title="曝光日期")
-    hazard_id: int | None = Field(default=None, title="隐患编号")
+    enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    case_no: Annotated[
+        Text | None,
+        Entry(synonyms=("案号", "立案编号", "决定书文号"), example="黔南市监立〔2024〕1号", width=22),
+    ] = Field(default=None, title="案件编号", max_length=64)
+    filed_date: Annotated[dt.date, Entry(synonyms=("立案时间",), example="2024-07-20")] = Field(
+        title="立案日期"
+    )
+    violation: Annotated[
+        Violation,
+        Entry(
+            type="choice",
+            choices="violations",
+            synonyms=("违法行为类型", "案由", "违法类型"),
+            example="无证生产",
+            width=20,
+        ),
+    ] = Field(title="违法行为")
+    sub_product_code: Annotated[Text | None, PRODUCT] = Field(default=None, title="产品")
+    facts: Annotated[Text | None, Entry(synonyms=("主要违法事实", "违法事实", "案情简介"), width=30)] = Field(
+        default=None, title="案情", max_length=8000
+    )
+    penalty: Annotated[Text | None, Entry(synonyms=("处罚决定", "处罚内容", "行政处罚"), width=30)] = Field(
+        default=None, title="处罚结果", max_length=2000
+    )
+    persons_punished: Annotated[int, Entry(synonyms=("处罚到人", "处罚人数"), example=0)] = Field(
+        default=0, title="处罚到人（人数）", ge=0, le=1000
+    )
+    transferred_to: Annotated[
+        Transfer | None, Entry(type="choice", choices="transfers", synonyms=("移送机关", "移送单位"))
+    ] = Field(default=None, title="移送")
+    transfer_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="移送日期")
+    credit_publicity: Annotated[YesNo, Entry(synonyms=("信用公示", "公示"))] = Field(
+        default=False, title="通过国家企业信用信息公示系统公示"
+    )
+    dishonesty_listed: Annotated[YesNo, Entry(synonyms=("列入失信名单", "严重违法失信名单"))] = Field(
+        default=False, title="列入严重违法失信名单"
+    )
+    dishonesty_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="列入失信名单日期")
+    licence_revoked: Annotated[YesNo, Entry(synonyms=("吊销许可证", "撤销生产许可证"))] = Field(
+        default=False, title="撤销许可证"
+    )
+    revoked_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="撤销日期")
+    major_case: Annotated[YesNo, Entry(synonyms=("是否重大案件",))] = Field(default=False, title="重大案件")
+    typical_case: Annotated[YesNo, Entry(synonyms=("典型案例", "是否典型案例"))] = Field(
+        default=False, title="曝光典型案例"
+    )
+    published_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="曝光日期")
+    hazard_id: Annotated[
+        int | None,
+        Entry(type="hazard_id", synonyms=("关联隐患编号",), note="由隐患引发的案件填写台账中的隐患编号"),
+    ] = Field(default=None, title="隐患编号")
 
     _filed = field_validator("filed_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -382,15 +648,36 @@ class EnforcementCase(_Dated):
 class RiskSignal(_Dated):
     """A risk signal (风险信息) from monitoring, to be analysed and verified."""
 
-    county_code: Text = Field(title="所属县（市）")
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    received_date: dt.date = Field(title="收到日期")
-    source: SignalSource = Field(title="信息来源")
-    description: Text = Field(title="风险信息", max_length=4000)
-    enterprise_id: int | None = Field(default=None, title="企业")
-    sub_product_code: Text | None = Field(default=None, title="产品")
-    verification: SignalState = Field(default="pending", title="核查结论")
-    verified_date: dt.date | None = Field(default=None, title="核查日期")
+    county_code: Annotated[Text, COUNTY, Entry(note="负责核查的县（市）")] = Field(title="所属县（市）")
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    received_date: Annotated[
+        dt.date, Entry(synonyms=("接收日期", "发现日期", "日期"), example="2024-06-20")
+    ] = Field(title="收到日期")
+    source: Annotated[
+        SignalSource,
+        Entry(type="choice", choices="signal_sources", synonyms=("来源", "风险来源"), example="投诉举报"),
+    ] = Field(title="信息来源")
+    description: Annotated[
+        Text,
+        Entry(
+            synonyms=("风险描述", "信息内容", "风险内容", "问题描述"),
+            example="群众举报某门店销售无CCC标志的电动自行车充电器",
+            width=40,
+        ),
+    ] = Field(title="风险信息", max_length=4000)
+    enterprise_id: Annotated[int | None, DERIVED] = Field(default=None, title="企业")
+    sub_product_code: Annotated[Text | None, PRODUCT] = Field(default=None, title="产品")
+    verification: Annotated[
+        SignalState,
+        Entry(
+            type="choice",
+            choices="signal_states",
+            synonyms=("核查结果", "核查情况"),
+            note="待核查、经核查存在问题或经核查无问题；不填为待核查",
+            example="待核查",
+        ),
+    ] = Field(default="pending", title="核查结论")
+    verified_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="核查日期")
 
     _received = field_validator("received_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -408,11 +695,18 @@ class RiskSignal(_Dated):
 class HelpRecord(_Dated):
     """Help given to an enterprise (质量问诊、质量分析、质量培训、整改指导意见书)."""
 
-    enterprise_id: int = Field(title="企业")
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    kind: HelpKind = Field(title="帮扶方式")
-    help_date: dt.date = Field(title="帮扶日期")
-    note: Text | None = Field(default=None, title="帮扶内容", max_length=4000)
+    enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    kind: Annotated[
+        HelpKind,
+        Entry(type="choice", choices="help_kinds", synonyms=("帮扶类型", "帮扶形式"), example="质量问诊"),
+    ] = Field(title="帮扶方式")
+    help_date: Annotated[dt.date, Entry(synonyms=("帮扶时间", "日期"), example="2024-09-10")] = Field(
+        title="帮扶日期"
+    )
+    note: Annotated[Text | None, Entry(synonyms=("内容", "帮扶情况", "备注"), width=40)] = Field(
+        default=None, title="帮扶内容", max_length=4000
+    )
 
     _helped = field_validator("help_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 

@@ -335,14 +335,6 @@ REASON_TEXT = {
     "spot_check_failure": "监督抽查不合格或拒检{n}次",
 }
 _FLAGS = ("in_cluster_area", "rural_or_fringe_shop", "wholesale_market_shop")
-_DUTIES = (
-    "management_system",
-    "quality_director",
-    "quality_officer",
-    "daily_control",
-    "weekly_check",
-    "monthly_review",
-)
 
 
 def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFrame:
@@ -356,6 +348,9 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
     """
     import pandas as pd  # noqa: PLC0415 -- optional heavy: the tracker's first table draws without it
 
+    # optional heavy (pydantic), as pandas: the tracker's first table draws without them
+    from . import fields, models  # noqa: PLC0415
+
     campaign = campaign_at(as_of)
     weights = {**DEFAULT_WEIGHTS, **dict(campaign.parameters.get("proposal_weights", {}))}
     code = _codes(store, county)[0]
@@ -366,7 +361,8 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
         schema.spot_checks,
         schema.inspections,
     )
-    duties_missing = sum((sa.case((sc.c[d].is_(False), 1), else_=0) for d in _DUTIES), sa.literal(0))
+    duties = fields.duties(models.SelfCheck).values()  # the self-check's duties, as the model declares them
+    duties_missing = sum((sa.case((sc.c[d].is_(False), 1), else_=0) for d in duties), sa.literal(0))
     this_check = sc.c.campaign_year == campaign.year, sc.c.check_date <= as_of
     sampled = sa.func.coalesce(spot.c.enterprise_id, spot.c.seller_id, spot.c.producer_id)
     failed = sa.and_(spot.c.result.in_(("unqualified", "refused")), spot.c.sample_date <= as_of)

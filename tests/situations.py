@@ -9,6 +9,7 @@ from typing import Any
 
 from hazardlib import ledger, models, records
 from hazardlib.demo import generate
+from hazardlib.fields import duties
 from hazardlib.rules import RuleFinding, run_rule
 from hazardlib.store import Store, open_store
 
@@ -182,19 +183,11 @@ class Situation:
         return self._save(records.save_inspection, models.Inspection, data)
 
     def self_check(self, enterprise_id: int, day: dt.date, *, gaps: Iterable[str] = (), **extra: Any) -> int:
-        duties = (
-            "management_system",
-            "quality_director",
-            "quality_officer",
-            "daily_control",
-            "weekly_check",
-            "monthly_review",
-        )
         data = {
             "enterprise_id": enterprise_id,
             "campaign_year": day.year,
             "check_date": day,
-            **{d: d not in set(gaps) for d in duties},
+            **{d: d not in set(gaps) for d in duties(models.SelfCheck).values()},
             **extra,
         }
         return self._save(records.save_self_check, models.SelfCheck, data)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from hazardlib import schema
 from hazardlib.apps import SelfCheckApp
+from hazardlib.apps.selfcheck import ITEM_FIELDS
 from hazardlib.store import Store, count
 
 from .conftest import make_uscc
@@ -18,14 +19,7 @@ D = dt.date(2024, 6, 3)
 
 
 def answer_all(app: SelfCheckApp, value: bool = True) -> None:
-    for name in (
-        "management_system",
-        "quality_director",
-        "quality_officer",
-        "daily_control",
-        "weekly_check",
-        "monthly_review",
-    ):
+    for name in ITEM_FIELDS.values():
         app.fields[name].control.value = value
 
 

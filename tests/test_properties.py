@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from devtools.workload import make_uscc
 from hazardlib import models, vocab
 from hazardlib.errors import ValidationFailed
+from hazardlib.fields import examples
 from hazardlib.intake import normalise
 from hazardlib.intake.importer import import_file
 from hazardlib.intake.kinds import KINDS
@@ -125,18 +126,7 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     models.SelfCheck: {
         "enterprise_id": 1,
         "campaign_year": 2024,
-        "check_date": "2024-06-03",
-        **dict.fromkeys(
-            (
-                "management_system",
-                "quality_director",
-                "quality_officer",
-                "daily_control",
-                "weekly_check",
-                "monthly_review",
-            ),
-            "是",
-        ),
+        **examples(models.SelfCheck),
         "major_risk_reported": "否",
     },
     models.Inspection: {

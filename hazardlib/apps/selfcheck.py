@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from .. import models, records, schema, vocab
 from ..checklists import RiskPoint, load_checklists
 from ..errors import Finding
+from ..fields import duties
 from ..store import Store
 from .base import App
 from .enterprises import EnterprisePicker
@@ -23,14 +24,7 @@ from .forms import text_box
 from .ui import FormField, button, esc, note, options_from, section
 
 # Self-check items of checklists.toml and the SelfCheck fields that hold their answers.
-ITEM_FIELDS = {
-    "S-01": "management_system",
-    "S-02": "quality_director",
-    "S-03": "quality_officer",
-    "S-04": "daily_control",
-    "S-05": "weekly_check",
-    "S-06": "monthly_review",
-}
+ITEM_FIELDS = duties(models.SelfCheck)
 # Which risk-control-list points an enterprise of each kind lists.
 POINT_FIELDS = {
     "producer": ("production",),

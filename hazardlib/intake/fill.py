@@ -13,13 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 
-from .. import schema, vocab
+from .. import models, schema, vocab
 from ..catalogue import load_catalogue
 from ..checklists import load_problems
 from ..regions import load_regions
 from ..store import Store
-from .choices import OUTCOMES
+from .choices import OUTCOMES, vocabulary
+from .columns import ENTERPRISES, HELP, INSPECTIONS, SELF_CHECKS, Column, KindSpec
+from .columns_cases import ENFORCEMENT, RISK_SIGNALS, SPOT_CHECKS
 from .handler_base import NONE_WORDS
 
 Row = dict[str, Any]
@@ -53,13 +56,33 @@ def _outcome(move: str, code: str | None) -> str | None:
     return words.label(code) if words else code
 
 
+def _cell(column: Column, value: Any) -> Any:
+    """A stored value as the column is written: 是/否, labels, county names, "code name" products."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return "、".join(value) or None
+    match column.type:
+        case "yes_no":
+            return _yes(value)
+        case "county":
+            return _county(value)
+        case "sub_product":
+            return _product(value)
+        case "problem":
+            return _problem(value)
+        case "choice" if column.choices:
+            return vocabulary(column.choices).label(value)
+    return value
+
+
+def cells(spec: KindSpec, model: type[BaseModel], values: Any, *, skip: tuple[str, ...] = ()) -> Row:
+    """Column key → cell of ``spec``'s columns that hold ``model``'s fields, from a stored row."""
+    return {c.key: _cell(c, values[c.field]) for c in spec.columns if c.model is model and c.key not in skip}
+
+
 def _enterprise(ent: Any) -> Row:
-    return {
-        "enterprise_name": ent["name"],
-        "uscc": ent["uscc"],
-        "enterprise_county": _county(ent["county_code"]),
-        "enterprise_field": vocab.ENTERPRISE_FIELD.label(ent["field"]),
-    }
+    return cells(SELF_CHECKS, models.Enterprise, ent)
 
 
 def _query(store: Store, stmt: Any, table: sa.Table) -> list[Any]:
@@ -82,19 +105,7 @@ def _ent(r: Any) -> Row:
 def enterprise_rows(store: Store) -> list[Row]:
     rows = []
     for r in _query(store, sa.select(E).order_by(E.c.id), E):
-        rows.append({
-            "uscc": r["uscc"],
-            "name": r["name"],
-            "county_code": _county(r["county_code"]),
-            "field": vocab.ENTERPRISE_FIELD.label(r["field"]),
-            "address": r["address"],
-            **{k: _yes(r[k]) for k in ("in_cluster_area", "rural_or_fringe_shop", "wholesale_market_shop",
-                                       "concentrated_complaints")},
-            "licence_no": r["licence_no"],
-            "ccc_certificates": "、".join(r["ccc_certificates"] or []) or None,
-            "products": "、".join(r["products"] or []) or None,
-            "contact": r["contact"],
-        })  # fmt: skip
+        rows.append(cells(ENTERPRISES, models.Enterprise, r))
     return rows
 
 
@@ -106,25 +117,9 @@ def self_check_rows(store: Store) -> list[Row]:
             lists.setdefault(item["self_check_id"], []).append(item)
     rows = []
     for r in _query(store, _with_enterprise(s, s.c.id), s):
-        head = {
-            **_ent(r),
-            "check_date": r["check_date"],
-            **{k: _yes(r[k]) for k in ("management_system", "quality_director", "quality_officer", "daily_control",
-                                       "weekly_check", "monthly_review", "major_risk_reported")},
-            "major_risk_description": r["major_risk_description"],
-            "note": r["note"],
-        }  # fmt: skip
+        head = {**_ent(r), **cells(SELF_CHECKS, models.SelfCheck, r)}
         for item in lists.get(r["id"], []) or [None]:
-            row = dict(head)
-            if item is not None:
-                row.update(
-                    point_code=item["point_code"],
-                    risk_point=item["risk_point"],
-                    measure=item["measure"],
-                    measures_in_place=_yes(item["measures_in_place"]),
-                    grade=vocab.GRADE.label(item["grade"]),
-                )
-            rows.append(row)
+            rows.append({**head, **(cells(SELF_CHECKS, models.RiskControlItem, item) if item else {})})
     return rows
 
 
@@ -141,25 +136,13 @@ def inspection_rows(store: Store) -> list[Row]:
         failed = [code for code, ok in results.items() if not ok]
         head = {
             **_ent(r),
-            "inspection_date": r["inspection_date"],
-            "field": vocab.FIELD.label(r["field"]),
-            "sub_product_code": _product(r["sub_product_code"]),
-            "inspectors": r["inspectors"],
-            "note": r["note"],
+            **cells(INSPECTIONS, models.Inspection, r, skip=("failed_items",)),
             "failed_items": "、".join(failed) if failed else (NONE_WORDS[0] if results else None),
         }
         for hz in found.get(r["id"], []) or [None]:
-            row = dict(head)
-            if hz is not None:
-                row.update(
-                    hazard_kind=vocab.FINDING_KIND.label(hz["kind"]),
-                    grade=vocab.GRADE.label(hz["grade"]),
-                    problem_code=_problem(hz["problem_code"]),
-                    description=hz["description"],
-                    control_measures=_yes(hz["control_measures"]),
-                    large_urgent=_yes(hz["large_urgent"]),
-                )
-            rows.append(row)
+            # the order's date and deadline are left blank: the first order is one of the ledger's moves
+            hazard = cells(INSPECTIONS, models.Hazard, hz, skip=("ordered_date", "deadline")) if hz else {}
+            rows.append({**head, **hazard})
     return rows
 
 
@@ -197,17 +180,10 @@ def spot_check_rows(store: Store) -> list[Row]:
         if r["enterprise_id"] is not None:
             inspected = "生产单位" if r["enterprise_id"] == r["producer_id"] else "销售单位"
         rows.append({
-            "batch_no": r["batch_no"],
-            "sampled_by_county": _county(r["sampled_by_county"]),
-            "sample_date": r["sample_date"],
-            "sub_product_code": _product(r["sub_product_code"]),
-            "channel": vocab.CHANNEL.label(r["channel"]),
-            "result": vocab.SPOT_RESULT.label(r["result"]),
+            **cells(SPOT_CHECKS, models.SpotCheck, r),
             "inspected": inspected,
             **{f"{role}_{f}": r[f"{role}_{f}"] for role in ("producer", "seller") for f in ("name", "uscc", "region")},
             "follow_up_of": batches.get(r["follow_up_of"]),
-            "enforcement_sampling": _yes(r["enforcement_sampling"]),
-            "note": r["note"],
         })  # fmt: skip
     return rows
 
@@ -216,23 +192,14 @@ def enforcement_rows(store: Store) -> list[Row]:
     c = schema.enforcement_cases
     rows = []
     for r in _query(store, _with_enterprise(c, c.c.id), c):
-        rows.append({
-            **_ent(r),
-            **{k: r[k] for k in ("case_no", "filed_date", "facts", "penalty", "persons_punished", "transfer_date",
-                                 "dishonesty_date", "revoked_date", "published_date", "hazard_id")},
-            "violation": vocab.VIOLATION.label(r["violation"]),
-            "sub_product_code": _product(r["sub_product_code"]),
-            "transferred_to": vocab.TRANSFER.label(r["transferred_to"]) or None,
-            **{k: _yes(r[k]) for k in ("credit_publicity", "dishonesty_listed", "licence_revoked", "major_case",
-                                       "typical_case")},
-        })  # fmt: skip
+        rows.append({**_ent(r), **cells(ENFORCEMENT, models.EnforcementCase, r)})
     return rows
 
 
 def help_rows(store: Store) -> list[Row]:
     t = schema.help_records
     return [
-        {**_ent(r), "kind": vocab.HELP_KIND.label(r["kind"]), "help_date": r["help_date"], "note": r["note"]}
+        {**_ent(r), **cells(HELP, models.HelpRecord, r)}
         for r in _query(store, _with_enterprise(t, t.c.id), t)
     ]
 
@@ -244,18 +211,14 @@ def risk_signal_rows(store: Store) -> list[Row]:
     )
     rows = []
     for r in _query(store, stmt, t):
-        rows.append({
-            "county_code": _county(r["county_code"]),
-            "received_date": r["received_date"],
-            "source": vocab.SIGNAL_SOURCE.label(r["source"]),
-            "description": r["description"],
-            "enterprise_name": r["name"],
-            "uscc": r["uscc"],
-            "enterprise_field": vocab.ENTERPRISE_FIELD.label(r["field"]) or None,
-            "sub_product_code": _product(r["sub_product_code"]),
-            "verification": vocab.SIGNAL_STATE.label(r["verification"]),
-            "verified_date": r["verified_date"],
-        })  # fmt: skip
+        rows.append(
+            {
+                **cells(RISK_SIGNALS, models.RiskSignal, r),
+                "enterprise_name": r["name"],
+                "uscc": r["uscc"],
+                "enterprise_field": vocab.ENTERPRISE_FIELD.label(r["field"]) or None,
+            }
+        )
     return rows
 
 

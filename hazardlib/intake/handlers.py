@@ -13,12 +13,13 @@ from typing import Any
 from .. import models, records, schema, vocab
 from ..checklists import load_checklists
 from .choices import leading_code
+from .columns import HELP, INSPECTIONS, SELF_CHECKS
 from .context import ImportContext, SourceRow, combine, titles_of
 from .handler_base import DEFERRED, MESSAGES, NONE_WORDS, Handler, Outcome, filled, fingerprint, year_of
 
 # -- help ------------------------------------------------------------------------------------------
 
-HELP_FIELDS = {"kind": "kind", "help_date": "help_date", "note": "note"}
+HELP_FIELDS = HELP.fields_of(models.HelpRecord)
 
 
 class Help(Handler):
@@ -69,23 +70,10 @@ class Help(Handler):
 
 # -- inspections and their hazards -----------------------------------------------------------------
 
-INSPECTION_FIELDS = {
-    "inspection_date": "inspection_date",
-    "field": "field",
-    "sub_product_code": "sub_product_code",
-    "inspectors": "inspectors",
-    "note": "note",
-}
-HAZARD_FIELDS = {
-    "hazard_kind": "kind",
-    "grade": "grade",
-    "problem_code": "problem_code",
-    "description": "description",
-    "control_measures": "control_measures",
-    "large_urgent": "large_urgent",
-    "ordered_date": "ordered_date",
-    "deadline": "deadline",
-}
+# the checklist results are worked out from the failed items the row lists (Inspections._results)
+STORED_INSPECTION_FIELDS = INSPECTIONS.fields_of(models.Inspection)
+INSPECTION_FIELDS = {c: f for c, f in STORED_INSPECTION_FIELDS.items() if f != "results"}
+HAZARD_FIELDS = INSPECTIONS.fields_of(models.Hazard)
 HAZARD_COLUMNS = tuple(HAZARD_FIELDS)
 
 
@@ -150,7 +138,7 @@ class Inspections(Handler):
                     "inspection_date": inspection.inspection_date,
                     "sub_product_code": inspection.sub_product_code,
                 },
-                {**INSPECTION_FIELDS, "failed_items": "results"},
+                STORED_INSPECTION_FIELDS,
             )
             iid, first = records.save_inspection(self.ctx.tx, rec)
             self.ctx.count("inspections", first)
@@ -221,22 +209,8 @@ class Inspections(Handler):
 
 # -- self-checks and their risk control lists ------------------------------------------------------
 
-SELF_CHECK_FIELDS = {
-    k: k
-    for k in (
-        "check_date",
-        "management_system",
-        "quality_director",
-        "quality_officer",
-        "daily_control",
-        "weekly_check",
-        "monthly_review",
-        "major_risk_reported",
-        "major_risk_description",
-        "note",
-    )
-}
-ITEM_FIELDS = {k: k for k in ("point_code", "risk_point", "measure", "measures_in_place", "grade")}
+SELF_CHECK_FIELDS = SELF_CHECKS.fields_of(models.SelfCheck)
+ITEM_FIELDS = SELF_CHECKS.fields_of(models.RiskControlItem)
 
 
 class SelfChecks(Handler):

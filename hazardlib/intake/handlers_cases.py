@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from .. import ledger, models, records, schema, vocab
 from .choices import DEADLINE_UNITS, OUTCOMES, lookup
+from .columns_cases import ENFORCEMENT, RISK_SIGNALS, SPOT_CHECKS
 from .context import SourceRow, titles_of
 from .handler_base import Handler, Outcome, filled, fingerprint, year_of
 
@@ -25,21 +26,10 @@ MESSAGES = {
     "already_different": "该隐患已于 {day} 办理过“{move}”，但{what}与本行不同；整改进展不能改写，如需更正请在整改台账中处理",
 }
 
+# the original batch is looked up by its number (SpotChecks._follow_up); a party's columns fill its role
 SPOT_FIELDS: dict[str, str | tuple[str, ...]] = {
-    "batch_no": "batch_no",
-    "sampled_by_county": "sampled_by_county",
-    "sample_date": "sample_date",
-    "sub_product_code": "sub_product_code",
-    "channel": "channel",
-    "result": "result",
-    "producer_name": ("producer", "name"),
-    "producer_uscc": ("producer", "uscc"),
-    "producer_region": ("producer", "region"),
-    "seller_name": ("seller", "name"),
-    "seller_uscc": ("seller", "uscc"),
-    "seller_region": ("seller", "region"),
-    "enforcement_sampling": "enforcement_sampling",
-    "note": "note",
+    **{c: f for c, f in SPOT_CHECKS.fields_of(models.SpotCheck).items() if f != "follow_up_of"},
+    **{f"{role}_{f}": (role, f) for role in ("producer", "seller") for f in ("name", "uscc", "region")},
 }
 
 
@@ -122,29 +112,7 @@ class SpotChecks(Handler):
         return int(hit)
 
 
-ENFORCEMENT_FIELDS = {
-    k: k
-    for k in (
-        "case_no",
-        "filed_date",
-        "violation",
-        "sub_product_code",
-        "facts",
-        "penalty",
-        "persons_punished",
-        "transferred_to",
-        "transfer_date",
-        "credit_publicity",
-        "dishonesty_listed",
-        "dishonesty_date",
-        "licence_revoked",
-        "revoked_date",
-        "major_case",
-        "typical_case",
-        "published_date",
-        "hazard_id",
-    )
-}
+ENFORCEMENT_FIELDS = ENFORCEMENT.fields_of(models.EnforcementCase)
 
 
 class Enforcement(Handler):
@@ -204,18 +172,7 @@ class Enforcement(Handler):
         return hazard_in_store(self, row, "hazard_id")
 
 
-SIGNAL_FIELDS = {
-    k: k
-    for k in (
-        "county_code",
-        "received_date",
-        "source",
-        "description",
-        "sub_product_code",
-        "verification",
-        "verified_date",
-    )
-}
+SIGNAL_FIELDS = RISK_SIGNALS.fields_of(models.RiskSignal)
 
 
 class RiskSignals(Handler):

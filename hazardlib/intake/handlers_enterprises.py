@@ -15,27 +15,11 @@ from ..catalogue import load_catalogue
 from ..errors import HazardError
 from ..regions import load_regions
 from .choices import leading_code
+from .columns import ENTERPRISES
 from .context import ImportContext, SourceRow, titles_of
 from .handler_base import DEFERRED, Handler, Outcome, filled
 
-ENTERPRISE_FIELDS = {
-    k: k
-    for k in (
-        "uscc",
-        "name",
-        "county_code",
-        "field",
-        "address",
-        "in_cluster_area",
-        "rural_or_fringe_shop",
-        "wholesale_market_shop",
-        "concentrated_complaints",
-        "licence_no",
-        "ccc_certificates",
-        "products",
-        "contact",
-    )
-}
+ENTERPRISE_FIELDS = ENTERPRISES.fields_of(models.Enterprise)
 
 FIELDS = tuple(models.Enterprise.model_fields)
 

@@ -345,6 +345,8 @@ class _SheetReader:
             if c.example is not None and c.key in match.positions
         ]
         self.header_keys = {key: header_key(written) for key, written in match.written.items()}
+        for key, others in match.joined.items():  # a repeated header row holds the parts' headers joined
+            self.header_keys[key] = header_key(" ".join((match.written[key], *(w for _, w in others))))
         self.groups: dict[str, list[str]] = {}
         for c in spec.columns:
             if c.group:
@@ -358,6 +360,10 @@ class _SheetReader:
         """The row's recognised cells as written; None for a blank row."""
         width = len(values)
         originals = {key: values[pos] if pos < width else None for key, pos in self.positions}
+        for key, others in self.match.joined.items():  # a value written in parts (联系人, 联系电话)
+            written = [values[p] for p in (self.match.positions[key], *(p for p, _ in others)) if p < width]
+            parts = [normalise.text(v) for v in written if not normalise.is_blank(v)]
+            originals[key] = " ".join(p for p in parts if p) or None
         for value in originals.values():
             if not normalise.is_blank(value):
                 return SourceRow(sheet, number, {}, self.match.written, values, originals)

@@ -54,6 +54,10 @@ def _lookup(spec: KindSpec) -> dict[str, str]:
 
 
 _LOOKUPS = {name: _lookup(spec) for name, spec in KINDS.items()}
+_PARTS = {
+    name: {c.key: {header_key(p) for p in c.parts} for c in spec.columns if c.parts}
+    for name, spec in KINDS.items()
+}
 
 
 @dataclass
@@ -66,6 +70,9 @@ class HeaderMatch:
     duplicates: list[tuple[int, str, str]] = field(default_factory=list)  # position, written, key
     unknown: list[str] = field(default_factory=list)
     row_no_position: int | None = None
+    joined: dict[str, list[tuple[int, str]]] = field(
+        default_factory=dict
+    )  # key -> its other parts: position, written
 
     @property
     def missing_required(self) -> list[str]:
@@ -78,7 +85,7 @@ class HeaderMatch:
 
 def match_headers(kind: str, cells: Sequence[object]) -> HeaderMatch:
     """Map a row of header cells onto ``kind``'s columns (first match wins, the rest are duplicates)."""
-    lookup = _LOOKUPS[kind]
+    lookup, parts = _LOOKUPS[kind], _PARTS[kind]
     found = HeaderMatch(kind, {}, {})
     for position, cell in enumerate(cells):
         key = header_key(cell)
@@ -91,7 +98,10 @@ def match_headers(kind: str, cells: Sequence[object]) -> HeaderMatch:
         if column is None:
             found.unknown.append(str(cell).strip())
         elif column in found.positions:
-            found.duplicates.append((position, str(cell).strip(), column))
+            if key in parts.get(column, ()) and header_key(found.written[column]) in parts[column]:
+                found.joined.setdefault(column, []).append((position, str(cell).strip()))  # 联系人, 联系电话
+            else:
+                found.duplicates.append((position, str(cell).strip(), column))
         else:
             found.positions[column] = position
             found.written[column] = str(cell).strip()
