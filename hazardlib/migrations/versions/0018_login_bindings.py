@@ -1,7 +1,7 @@
 """login bindings: one-time tokens that bind a dashboard kernel (a preheated one of the pool too) to a login
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07 00:40:00
 
 A preheated kernel runs its notebook before any request; the server hands it, with the request assigned to
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
