@@ -25,11 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-FIGURES = ("results", "export", "import", "tracker", "form", "memory")
+FIGURES = ("results", "export", "import", "tracker", "form", "memory", "pages", "capacity")
 SCALES: dict[str, dict[str, Any]] = {
-    "tiny": {"sizes": ["500"], "import_rows": [500], "repeat": 1},
-    "small": {"sizes": ["10k"], "import_rows": [10_000], "repeat": 3},
-    "full": {"sizes": ["10k", "100k", "1M"], "import_rows": [1_000, 10_000, 100_000], "repeat": 3},
+    "tiny": {"sizes": ["500"], "import_rows": [500], "repeat": 1, "sessions": 4},
+    "small": {"sizes": ["10k"], "import_rows": [10_000], "repeat": 3, "sessions": 60},
+    "full": {
+        "sizes": ["10k", "100k", "1M"],
+        "import_rows": [1_000, 10_000, 100_000],
+        "repeat": 3,
+        "sessions": 60,
+    },
 }
 TARGETS = {  # figure: (label, baseline label, kind, bound)
     "results_a": ("成果清单（全部县）vs pandas read_sql+groupby", "ratio", 1.0),
@@ -45,7 +50,15 @@ TARGETS = {  # figure: (label, baseline label, kind, bound)
     "tracker": ("三阶段进度看板首个数据组件 vs 单按钮 Voilà", "ratio", 1.3),
     "form": ("一次表单提交（校验、写入、审计）p99", "ms", 50.0),
     "memory": ("成果清单峰值内存", "MB", 1024.0),
-}
+    **{f"pages_{name}": (f"{name} 看板首个数据（预启动内核池）vs 无内核池的单按钮 Voilà", "ratio", 0.3)
+       for name in ("index", "ledger", "inspection", "selfcheck", "spotchecks", "exports", "tracker")},
+    "capacity_median": ("并发会话首个数据中位数 vs 单人", "ratio", 2.0),
+    "capacity_memory": ("并发会话时整个服务的内存峰值", "MB", 8192.0),
+    "capacity_blank": ("并发会话中的空白页面（含出错）", "页", 0.0),
+}  # fmt: skip
+
+
+PAGE_LIMIT_NOTE = "240 秒内没有收到控件状态，或页面显示“无法打开”，计为空白"
 
 
 @dataclass
@@ -83,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-rows", help="comma-separated row counts of the import workbook")
     parser.add_argument("--only", help=f"comma-separated figures: {', '.join(FIGURES)}")
     parser.add_argument("--repeat", type=int, help="runs per timing (the median is kept)")
+    parser.add_argument("--sessions", type=int, help="simulated sessions at once for the capacity figure")
     parser.add_argument("--workdir", type=Path, help="cache folder for demo stores and workbooks")
     args = parser.parse_args(argv)
 
@@ -154,6 +168,25 @@ def main(argv: list[str] | None = None) -> int:
 
             t = measure(url, repeat)
             rows.append(Row("tracker", size, t["project"], t["baseline"], "首个数据表格可见"))
+    if "pages" in only:
+        say(f"[{sizes[-1]}] every dashboard from the kernel pool vs the one-button page without a pool")
+        from .pages import first_data, iter_rows
+
+        result = first_data(url, repeat)
+        for name, project, base in iter_rows(result):
+            rows.append(
+                Row(f"pages_{name}", sizes[-1], project, base, "浏览器中首个数据可见；每个看板池 1 个内核")
+            )
+    if "capacity" in only:
+        sessions = args.sessions or config["sessions"]
+        say(f"[{sizes[-1]}] {sessions} simulated sessions at once (12 counties in turn)")
+        from .pages import capacity
+
+        cap = capacity(copy_store(url, scratch / "capacity.db"), sessions)
+        note = f"{cap['sessions']} 个模拟会话（12 县轮流）；错误：{'；'.join(cap['errors']) or '无'}"
+        rows.append(Row("capacity_median", sizes[-1], cap["median"], cap["single"], note))
+        rows.append(Row("capacity_memory", sizes[-1], cap["peak_mb"], None, "Voilà 与全部内核的常驻内存之和"))
+        rows.append(Row("capacity_blank", sizes[-1], float(cap["blank"]), None, f"{PAGE_LIMIT_NOTE}"))
     if "import" in only:
         from .workbooks import enterprises_workbook
 

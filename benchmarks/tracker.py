@@ -48,20 +48,22 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(url: str, workdir: Path) -> Iterator[str]:
-    """``hazard serve`` for ``url`` over the dashboards plus the baseline notebook; yields its base URL."""
+def serving(url: str, workdir: Path, pool: int = 0, login: bool = False) -> Iterator[str]:
+    """``hazard serve`` for ``url`` over the dashboards plus the baseline notebook, with ``pool`` preheated
+    kernels per notebook (and with login, for whoever logs in); yields its base URL."""
     folder = workdir / "dashboards"
     shutil.copytree(dashboards_dir(), folder, dirs_exist_ok=True)
     (folder / "baseline.ipynb").write_text(json.dumps(BASELINE, ensure_ascii=False), encoding="utf-8")
     port = _free_port()
     env = {**os.environ, "HAZARD_DASHBOARDS": str(folder), "HAZARD_LOG": str(workdir / "app.log")}
     args = ["serve", "--db", url, "--host", "127.0.0.1", "--port", str(port), "--as-of", "2024-09-15",
-            "--user", "基准测试", "--no-login"]  # fmt: skip
+            "--pool", str(pool), *(["--login"] if login else ["--user", "基准测试", "--no-login"])]  # fmt: skip
     with open(workdir / "serve.log", "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from hazardlib.cli import main; main()", *args],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )  # fmt: skip
+    (workdir / "server.pid").write_text(str(proc.pid))  # its process group: Voilà and every kernel
     base = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 90
@@ -73,6 +75,12 @@ def serving(url: str, workdir: Path) -> Iterator[str]:
                     break
             except OSError:
                 time.sleep(0.3)
+        if pool:  # every notebook's pool is full before anything is timed
+            notebooks = len(list(folder.glob("*.ipynb")))
+            while (workdir / "serve.log").read_text(errors="replace").count("is filled with") < notebooks:
+                if proc.poll() is not None or time.monotonic() > deadline + 600:
+                    raise RuntimeError((workdir / "serve.log").read_text(errors="replace")[-3000:])
+                time.sleep(1)
         yield base
     finally:
         with contextlib.suppress(ProcessLookupError):

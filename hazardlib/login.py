@@ -10,6 +10,13 @@
   from the query string or anything else the browser sends), looks up its county, and puts a first cell
   into the notebook that binds the kernel to that person, county and login session
   (:func:`hazardlib.apps.session.bind_login`). An unknown or disabled account gets 403 and no kernel.
+* With a kernel pool (``hazard serve --pool``), a preheated kernel has run its notebook before any request,
+  and Voilà allows no prelaunch hook. Instead, for every dashboard page a logged-in person opens,
+  :meth:`AccountIdentityProvider.get_user` mints a one-time binding token for that login
+  (:func:`hazardlib.login_state.mint_binding`) and puts it into the request's ``X-Hazard-Binding`` header,
+  replacing anything the browser sent there; Voilà hands that header to the kernel it assigns to the
+  request (``http_header_envs``), and the kernel redeems the token once in the store
+  (:func:`hazardlib.apps.session.bind_from_token`). See docs/login.md for the threat model.
 * :class:`KernelReaper` shuts down, within :data:`REAP_SECONDS`, the kernels whose login has ended.
 * Failed logins slow down further tries for that name and that client address
   (:class:`hazardlib.login_state.LoginThrottle`); the client address is the connection's, or, from a
@@ -41,11 +48,12 @@ from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
 from tornado import web
 from tornado.ioloop import PeriodicCallback
 from traitlets import default
+from voila.handler import VoilaHandler
 
 from . import login_state
 from .accounts import Account, get_account, verify_password
-from .apps.session import ENV_DB
-from .serve import ENV_TRUSTED_PROXIES, Network, trusted_proxies
+from .apps.session import BINDING_HEADER, ENV_DB
+from .serve import ENV_POOL, ENV_TRUSTED_PROXIES, Network, pool_size, trusted_proxies
 from .store import SYSTEM_USER, Store, default_url
 
 log = logging.getLogger("hazardlib.login")
@@ -184,6 +192,23 @@ class KernelReaper:
 REAPER = KernelReaper()
 
 
+def binding_header(handler: web.RequestHandler, user: User | None) -> str | None:
+    """Drop any ``X-Hazard-Binding`` header the browser sent with this request; with the kernel pool on
+    (``HAZARD_POOL``), put a new one-time binding token of ``user``'s login there when the request is for a
+    dashboard page, which Voilà then passes to the kernel serving it. Returns the token put in, if any."""
+    headers = handler.request.headers
+    if BINDING_HEADER in headers:
+        log.warning("a request came with its own %s header: dropped", BINDING_HEADER)
+        del headers[BINDING_HEADER]
+    if not pool_size(os.environ.get(ENV_POOL)) or not isinstance(handler, VoilaHandler):
+        return None
+    if not isinstance(user, AccountUser) or user.session_id is None or handler.request.method != "GET":
+        return None
+    token = login_state.mint_binding(accounts_store(), user.session_id)
+    headers[BINDING_HEADER] = token
+    return token
+
+
 class _Page(JupyterHandler):
     """A server page rendered from the workbook's Voilà template (so errors come out in Chinese too)."""
 
@@ -268,8 +293,13 @@ class AccountIdentityProvider(IdentityProvider):
         return [(r"/login", LoginHandler), (r"/logout", LogoutHandler)]
 
     async def get_user(self, handler: web.RequestHandler) -> User | None:
-        """The logged-in user of a request; a kernel's websocket is noted for the :class:`KernelReaper`."""
+        """The logged-in user of a request; a kernel's websocket is noted for the :class:`KernelReaper`.
+
+        The ``X-Hazard-Binding`` header is the server's alone: whatever a browser sent in it is dropped, and,
+        with the kernel pool on, a dashboard page request of a logged-in person gets a fresh one-time binding
+        token there (:func:`binding_header`)."""
         user = await ensure_async(super().get_user(handler))
+        binding_header(handler, user)
         kernel_id = handler.path_kwargs.get("kernel_id")
         websocket = isinstance(handler, KernelWebsocketHandler)
         if websocket and isinstance(user, AccountUser) and user.session_id is not None and kernel_id:
@@ -363,6 +393,7 @@ __all__ = [
     "KernelReaper",
     "LoginHandler",
     "LogoutHandler",
+    "binding_header",
     "client_address",
     "login_cell",
     "prelaunch_hook",

@@ -40,7 +40,19 @@ if TYPE_CHECKING:  # the store imports this module's LoginBinding for its type o
     from .store import Store
 
 LOGIN_MAX_AGE = dt.timedelta(days=1)
+# How long a binding token may wait for its kernel: the server hands it over in the same request, so a
+# minute is generous (a page started without a preheated kernel gets it at kernel start).
+BINDING_MAX_AGE = dt.timedelta(minutes=1)
 COOKIE_SECRET = "cookie"
+
+
+class BindingRefused(HazardError):
+    """A kernel offered a binding token that is unknown, already used, too old, or whose login has ended."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "登录凭据无效、已使用或已过期，本页面未绑定任何账号；请关闭本页面，从工作台重新打开（必要时重新登录）"
+        )
 
 
 class LoginExpired(HazardError):
@@ -84,6 +96,7 @@ def open_session(store: Store, account: str, stamp: str, now: dt.datetime | None
     nonce = secrets.token_urlsafe(32)
     s = schema.login_sessions
     with store.engine.begin() as conn:
+        purge_expired(conn, now)
         session_id = conn.execute(
             s.insert()
             .values(
@@ -157,6 +170,82 @@ def revoke_account(conn: Connection, account: str, now: dt.datetime | None = Non
         .values(revoked_at=now or utcnow())
     )
     return int(done.rowcount)
+
+
+def purge_expired(conn: Connection, now: dt.datetime | None = None) -> None:
+    """Delete, in the caller's transaction, the login state nothing can use any more: logins past their
+    maximum age (with their binding tokens), binding tokens past theirs that were never redeemed, and failed
+    logins long forgotten. Called whenever a login opens, so the tables stay as small as the day's logins."""
+    now = now or utcnow()
+    s, b, f = schema.login_sessions, schema.login_bindings, schema.login_failures
+    old = sa.select(s.c.id).where(s.c.expires_at < now).scalar_subquery()
+    conn.execute(b.delete().where(b.c.session_id.in_(old)))
+    conn.execute(b.delete().where(b.c.redeemed_at.is_(None), b.c.expires_at < now))
+    conn.execute(s.delete().where(s.c.expires_at < now))
+    forget = dt.timedelta(seconds=max(NAME_BACKOFF.forget, ADDRESS_BACKOFF.forget))
+    conn.execute(f.delete().where(f.c.last_failed_at < now - forget, f.c.retry_at < now))
+
+
+# -- binding tokens: how a dashboard kernel learns whose it is --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Whom a redeemed binding token bound a kernel to: the account, its county (None: the prefecture) and
+    the login session."""
+
+    account: str
+    county: str | None
+    session_id: int
+
+
+def mint_binding(store: Store, session_id: int, now: dt.datetime | None = None) -> str:
+    """A new one-time token that binds the kernel which redeems it to the login session ``session_id``;
+    only its SHA-256 is stored. It must be redeemed within :data:`BINDING_MAX_AGE`."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    with store.engine.begin() as conn:
+        conn.execute(
+            schema.login_bindings.insert().values(
+                token_hash=_digest(token),
+                session_id=session_id,
+                issued_at=now,
+                expires_at=now + BINDING_MAX_AGE,
+            )
+        )
+    return token
+
+
+def redeem_binding(store: Store, token: str, kernel_id: str, now: dt.datetime | None = None) -> Bound:
+    """Use ``token`` once for the kernel ``kernel_id``: whom the kernel now serves. Raises BindingRefused
+    (Chinese message) if the token is unknown, used before (by any kernel), too old, or its login is no
+    longer valid, or if this kernel already redeemed a token (a kernel serves one person only)."""
+    now = now or utcnow()
+    b, a = schema.login_bindings, schema.accounts
+    if not token or not kernel_id:
+        raise BindingRefused()
+    try:
+        with store.engine.begin() as conn:
+            # The update claims the token atomically: of two kernels offering it, one gets rowcount 1.
+            claimed = conn.execute(
+                b.update()
+                .where(b.c.token_hash == _digest(token), b.c.redeemed_at.is_(None), b.c.expires_at > now)
+                .values(redeemed_at=now, kernel_id=kernel_id[:64])
+            )
+            if claimed.rowcount != 1:
+                raise BindingRefused()
+            session_id = conn.execute(
+                sa.select(b.c.session_id).where(b.c.token_hash == _digest(token))
+            ).scalar_one()
+            valid = valid_sessions(conn, [session_id], now)
+            if session_id not in valid:
+                raise BindingRefused()
+            county = conn.execute(
+                sa.select(a.c.county_code).where(a.c.name == valid[session_id])
+            ).scalar_one()
+    except sa.exc.IntegrityError:  # this kernel has redeemed a token before (kernel_id is unique)
+        raise BindingRefused() from None
+    return Bound(valid[session_id], county, int(session_id))
 
 
 @dataclass(frozen=True)
@@ -272,15 +361,21 @@ class LoginThrottle:
 
 __all__ = [
     "ADDRESS_BACKOFF",
+    "BINDING_MAX_AGE",
     "LOGIN_MAX_AGE",
     "NAME_BACKOFF",
     "Backoff",
+    "BindingRefused",
+    "Bound",
     "LoginBinding",
     "LoginExpired",
     "LoginThrottle",
     "cookie_secret",
+    "mint_binding",
     "open_session",
     "password_stamp",
+    "purge_expired",
+    "redeem_binding",
     "revoke",
     "revoke_account",
     "session_of",

@@ -637,6 +637,22 @@ login_failures = sa.Table(
     sa.Column("retry_at", sa.DateTime, nullable=False),
 )
 
+# One-time binding tokens (hazardlib.login_state.mint_binding): the server mints one for each dashboard page
+# a logged-in person opens and hands it to the kernel the page is served from (a preheated kernel of the pool
+# learns its request only then); the kernel redeems it once, which binds the kernel to the token's login
+# session. Only the token's SHA-256 is kept; ``kernel_id`` is the kernel that redeemed it (one token per
+# kernel, so a kernel never serves two people).
+login_bindings = sa.Table(
+    "login_bindings",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("session_id", sa.Integer, nullable=False, index=True),
+    sa.Column("issued_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("kernel_id", sa.String(64), nullable=True, unique=True),
+    sa.Column("redeemed_at", sa.DateTime, nullable=True),
+)
+
 # Secrets the servers share, generated once: "cookie" signs the login cookies.
 server_secrets = sa.Table(
     "server_secrets",

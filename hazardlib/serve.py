@@ -13,6 +13,12 @@ in the environment at all. Serving beyond this machine is refused without login 
 and without login the server answers only requests addressed to a loopback name or address (its ``Host``
 header), so a web page cannot reach it through a domain of its own that resolves to 127.0.0.1 (DNS
 rebinding): see :func:`tornado_settings`.
+
+With a kernel pool (``ServeConfig.pool`` > 0, ``hazard serve --pool N``), Voilà keeps N preheated kernels per
+dashboard that have already imported the workbook and wait for a request (Voilà's ``preheat_kernel``); a
+page is then served by one of them at once. Each serves one request only and is culled like any other
+kernel once its page is closed; the pool refills behind it. With login on, a preheated kernel learns its
+person and county through a one-time binding token (see :mod:`hazardlib.login`).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .apps.session import ENV_COUNTY, ENV_LOG, ENV_LOGIN, ENV_USER, Session
+from .apps.session import BINDING_HEADER, ENV_COUNTY, ENV_LOG, ENV_LOGIN, ENV_USER, Session
 from .datafiles import data_dir
 from .errors import HazardError
 
@@ -40,6 +46,10 @@ CULL_IDLE_SECONDS = 30
 CULL_INTERVAL_SECONDS = 10
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ENV_DASHBOARDS = "HAZARD_DASHBOARDS"
+# Preheated kernels kept ready per dashboard; 0: no pool (each page starts its kernel on request).
+ENV_POOL = "HAZARD_POOL"
+DEFAULT_POOL = 0
+MAX_POOL = 8
 # The reverse proxies whose X-Forwarded-For the login believes (comma-separated addresses or networks).
 ENV_TRUSTED_PROXIES = "HAZARD_TRUSTED_PROXIES"
 IDENTITY_PROVIDER = "hazardlib.login.AccountIdentityProvider"
@@ -93,6 +103,28 @@ def check_exposure(host: str, login: bool, active_accounts: int | None = None) -
             "拒绝启动：已要求登录，但数据库中还没有可以登录的账号。"
             "请先用“hazard users add 姓名 --county 县（市）代码”创建账号"
         )
+
+
+class BadPool(HazardError):
+    """A --pool value that is not a whole number from 0 to MAX_POOL."""
+
+    def __init__(self, value: object):
+        super().__init__(
+            f"--pool 的值“{value}”应为 0 到 {MAX_POOL} 之间的整数（每个看板预先启动的内核数，0 表示不预启动）"
+        )
+
+
+def pool_size(value: str | int | None) -> int:
+    """The kernel pool size ``value`` gives (None or empty: :data:`DEFAULT_POOL`); raises BadPool otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_POOL
+    try:
+        size = int(value)
+    except ValueError:
+        raise BadPool(value) from None
+    if not 0 <= size <= MAX_POOL:
+        raise BadPool(value)
+    return size
 
 
 class BadProxy(HazardError):
@@ -180,6 +212,8 @@ class ServeConfig:
     login: bool = False
     # Reverse proxies whose X-Forwarded-For names the client (login throttling counts by client address).
     proxies: tuple[str, ...] = ()
+    # Preheated kernels kept ready per dashboard (0: none, each page starts its own kernel on request).
+    pool: int = DEFAULT_POOL
 
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -209,6 +243,17 @@ def voila_command(config: ServeConfig) -> list[str]:
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
         *([f"--Voila.identity_provider_class={IDENTITY_PROVIDER}"] if config.login else []),
+        *(pool_options(config.pool) if config.pool else []),
+    ]
+
+
+def pool_options(size: int) -> list[str]:
+    """Voilà's options for a pool of ``size`` preheated kernels per dashboard. The binding header reaches a
+    kernel only through ``http_header_envs`` (the identity provider writes it; see hazardlib.login)."""
+    return [
+        "--VoilaConfiguration.preheat_kernel=True",
+        f"--VoilaConfiguration.default_pool_size={size}",
+        f"--VoilaConfiguration.http_header_envs={[BINDING_HEADER]!r}",
     ]
 
 
@@ -234,6 +279,11 @@ def voila_env(config: ServeConfig, base: Mapping[str, str] | None = None) -> dic
     config_folders = [template_root() / "config", *([template_root() / "login"] if config.login else [])]
     for var, folders in (("JUPYTER_PATH", [template_root()]), ("JUPYTER_CONFIG_PATH", config_folders)):
         env[var] = os.pathsep.join([*map(str, folders), *([env[var]] if env.get(var) else [])])
+    env[ENV_POOL] = str(config.pool)
+    # A preheated kernel asks the server for its request over a websocket to this address (Voilà's default,
+    # 127.0.0.1, is not listened on when the server is bound to one address of a network card).
+    listening = config.host if config.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    env["VOILA_APP_IP"] = f"[{listening}]" if ":" in listening else listening
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
@@ -252,6 +302,8 @@ def banner(config: ServeConfig) -> str:
             f"数据范围：{s.scope_name}（{s.scope_code}）",
             f"操作人：{s.user}",
         ]
+    if config.pool:
+        lines.append(f"预启动内核：每个看板 {config.pool} 个（页面打开即显示数据）")
     lines += [
         f"统计日期（看板中的“今天”）：{s.as_of.isoformat()}",
         f"数据库：{shown_url(s.url)}",

@@ -10,6 +10,7 @@ import re
 import socket
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from jupyter_core.paths import jupyter_path
 
@@ -161,3 +162,26 @@ def test_a_county_outside_the_prefecture_is_refused_before_anything_starts(tmp_p
     db = tmp_path / "w.db"
     result = CliRunner().invoke(main, ["serve", "--db", f"sqlite:///{db}", "--county", "110101"])
     assert result.exit_code != 0 and "不是黔南州所辖县（市）" in result.output
+
+
+def test_a_kernel_pool_is_off_unless_asked_for_and_then_voila_preheats_and_passes_only_the_binding_header():
+    plain = serve.voila_command(serve.ServeConfig(SESSION, root=ROOT / "dashboards"))
+    assert not any("preheat" in flag or "pool_size" in flag for flag in plain)
+    pooled = serve.voila_command(serve.ServeConfig(SESSION, root=ROOT / "dashboards", pool=2))
+    assert "--VoilaConfiguration.preheat_kernel=True" in pooled
+    assert "--VoilaConfiguration.default_pool_size=2" in pooled
+    assert "--VoilaConfiguration.http_header_envs=['X-Hazard-Binding']" in pooled
+    env = serve.voila_env(serve.ServeConfig(SESSION, host="10.0.0.5", pool=2), base={})
+    assert (
+        env["HAZARD_POOL"] == "2" and env["VOILA_APP_IP"] == "10.0.0.5"
+    )  # where a kernel asks for its request
+    assert serve.voila_env(serve.ServeConfig(SESSION, host="0.0.0.0"), base={})["VOILA_APP_IP"] == "127.0.0.1"
+
+
+def test_a_pool_size_out_of_range_is_refused_in_chinese(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--db", f"sqlite:///{tmp_path / 'w.db'}", "--pool", "9"])
+    assert result.exit_code != 0 and "--pool" in result.output
+    assert serve.pool_size(None) == serve.DEFAULT_POOL == 0
+    for bad in ("-1", "9", "几个"):
+        with pytest.raises(serve.BadPool, match="0 到 8 之间的整数"):
+            serve.pool_size(bad)

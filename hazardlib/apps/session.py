@@ -5,10 +5,14 @@ acting person in environment variables; every kernel Voilà starts inherits them
 what a browser can change (query string, headers, cookies, widget values), so a browser cannot widen a
 session's county or change who is recorded as acting.
 
-With login on (``HAZARD_LOGIN=1``) the person and county are not in the environment: the server puts a
-first cell into every notebook it runs that calls :func:`bind_login` with the logged-in account's name,
-county and login session (see :mod:`hazardlib.login`), and a kernel that was not bound that way opens no
-session. The session's store re-checks that login before every write (:class:`LoginBinding`).
+With login on (``HAZARD_LOGIN=1``) the person and county are not in the environment. Without a kernel pool
+the server puts a first cell into every notebook it runs that calls :func:`bind_login` with the logged-in
+account's name, county and login session (see :mod:`hazardlib.login`). With a pool of preheated kernels
+(``hazard serve --pool``) a kernel runs its notebook before anyone asks for it, so it waits for its request
+(:func:`voila.utils.wait_for_request`), then redeems once, in the store, the one-time binding token the
+server put into that request (:data:`BINDING_ENV`; :func:`hazardlib.login_state.redeem_binding`) to learn
+whom it serves. A kernel bound neither way opens no session. The session's store re-checks the login before
+every write (:class:`LoginBinding`).
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from voila.utils import wait_for_request
+
 from ..errors import HazardError, UnknownCounty
-from ..login_state import LoginBinding
+from ..login_state import LoginBinding, redeem_binding
 from ..regions import load_regions
-from ..store import PREFECTURE_CODE, Store, default_url, default_user
+from ..store import PREFECTURE_CODE, SYSTEM_USER, Store, default_url, default_user
 
 ENV_DB = "HAZARD_DB"
 ENV_COUNTY = "HAZARD_COUNTY"
@@ -31,9 +37,19 @@ ENV_AS_OF = "HAZARD_AS_OF"
 ENV_USER = "HAZARD_USER"
 ENV_LOG = "HAZARD_LOG"
 ENV_LOGIN = "HAZARD_LOGIN"
+# The request header that carries the server's one-time binding token (hazardlib.login overwrites whatever a
+# browser sends in it), and the variable Voilà turns it into in the kernel (RFC 3875 style, http_header_envs).
+BINDING_HEADER = "X-Hazard-Binding"
+BINDING_ENV = "HTTP_X_HAZARD_BINDING"
+# Set by Voilà: "True" in a preheated kernel of the pool, and the kernel's own id.
+ENV_PREHEAT = "VOILA_PREHEAT"
+ENV_KERNEL_ID = "VOILA_KERNEL_ID"
 
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 LOG_HANDLER = "hazardlib-apps-log"  # the name of the file handler configure_logging adds (once)
+
+
+log = logging.getLogger(__name__)
 
 
 class SessionError(HazardError):
@@ -57,6 +73,46 @@ def bind_login(user: str, county: str | None, session_id: int | None = None) -> 
     _login = bound
 
 
+# True once this (preheated) kernel has been given its request: Voilà delivers it once only.
+_request_seen = False
+
+
+def await_request(environ: Mapping[str, str] | None = None) -> None:
+    """In a preheated kernel of the pool, wait until the server assigns a page request to this kernel (Voilà
+    then adds the request's information, the binding token among it, to ``os.environ``); elsewhere, and
+    after the first time, return at once. Everything the notebook runs before this is shared preparation
+    (imports, connections); everything after it belongs to the one person the kernel then serves."""
+    global _request_seen
+    env = os.environ if environ is None else environ
+    if _request_seen or env.get(ENV_PREHEAT) != "True":
+        return
+    wait_for_request()
+    _request_seen = True
+
+
+def bind_from_token(environ: Mapping[str, str] | None = None) -> bool:
+    """Bind this kernel with the server's one-time binding token, if the request brought one (login on, kernel
+    pool on); True if it did. Raises :class:`hazardlib.login_state.BindingRefused` (Chinese message) for a
+    token that is forged, used before, too old or of an ended login: the page then binds to nobody."""
+    env = os.environ if environ is None else environ
+    token = (env.get(BINDING_ENV) or "").strip()
+    if _login is not None or not token:
+        return False
+    store = Store((env.get(ENV_DB) or "").strip() or default_url(), user=SYSTEM_USER)
+    try:
+        bound = redeem_binding(store, token, (env.get(ENV_KERNEL_ID) or "").strip())
+    finally:
+        store.dispose()
+    bind_login(bound.account, bound.county, bound.session_id)
+    log.info(
+        "kernel bound to %s (%s), login session %d",
+        bound.account,
+        bound.county or PREFECTURE_CODE,
+        bound.session_id,
+    )
+    return True
+
+
 def login_required(environ: Mapping[str, str] | None = None) -> bool:
     """True when ``hazard serve`` runs with login on, so the person and county come from the login."""
     env = os.environ if environ is None else environ
@@ -78,7 +134,9 @@ class Session:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Session:
         """The session ``hazard serve`` set up; raises SessionError with a Chinese message if it is unusable."""
         env = os.environ if environ is None else environ
+        await_request(env)
         if login_required(env):
+            bind_from_token(env)
             if _login is None or _login[2] is None:  # no login, or one no write could be checked against
                 raise SessionError("未登录：请从工作台登录页面登录后再打开看板")
             user, county, login_session = _login

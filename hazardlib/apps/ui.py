@@ -281,9 +281,15 @@ class PageWatch:
 PAGE = PageWatch()
 
 
+def in_voila_page() -> bool:
+    """True in a kernel Voilà runs a page's notebook in: started for a request (``VOILA_REQUEST_URL``) or
+    preheated in the kernel pool (``VOILA_PREHEAT``; the first kernels of a pool have no request URL)."""
+    return bool(os.environ.get("VOILA_REQUEST_URL")) or os.environ.get("VOILA_PREHEAT") == "True"
+
+
 def watch_page() -> None:
     """Start noting when the page fetches the widgets (before it can connect: while the app is built)."""
-    if os.environ.get("VOILA_REQUEST_URL"):
+    if in_voila_page():
         PAGE.install()
 
 
@@ -299,7 +305,7 @@ def wait_for_page(timeout: float | None = None, *, poll: float = 0.05) -> bool:
     nothing handles the widgets' control comm, this returns at once; after ``timeout`` seconds (default
     :data:`PAGE_WAIT_SECONDS`; a page closed while loading) it gives up.
     """
-    if not os.environ.get("VOILA_REQUEST_URL") or not PAGE.install():
+    if not in_voila_page() or not PAGE.install():
         return True
     started = time.monotonic()
     deadline = started + (PAGE_WAIT_SECONDS if timeout is None else timeout)

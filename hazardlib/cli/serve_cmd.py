@@ -41,6 +41,14 @@ class LoginConflict(HazardError):
     help="反向代理的地址或网段（可写多次）：只有来自这些地址的请求，其 X-Forwarded-For 才被用来识别"
     "登录者的网络地址（登录失败限速按此地址计）。 A reverse proxy whose X-Forwarded-For is believed.",
 )
+@click.option(
+    "--pool",
+    default=serve.DEFAULT_POOL,
+    show_default=True,
+    type=click.IntRange(0, serve.MAX_POOL),
+    help="每个看板预先启动并等待请求的内核数（打开页面即显示数据；每个内核约占 150 MB 内存）；0 表示不预启动。"
+    " Preheated kernels kept ready per dashboard (0: none).",
+)
 @click.pass_context
 @friendly_errors
 def serve_cmd(
@@ -53,6 +61,7 @@ def serve_cmd(
     port: int,
     login: bool | None,
     proxies: tuple[str, ...],
+    pool: int,
 ) -> None:
     """启动工作台看板（Voilà），供县局和州局工作人员在浏览器中使用。
 
@@ -87,7 +96,7 @@ def serve_cmd(
         user=store.user,
     )
     config = ServeConfig(
-        session=session, host=host, port=port, root=dashboards_dir(), login=login, proxies=proxies
+        session=session, host=host, port=port, root=dashboards_dir(), login=login, proxies=proxies, pool=pool
     )
     click.echo(banner(config))
     serve.run(config)  # looked up when called: tests stand in for the server here

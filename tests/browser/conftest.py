@@ -147,9 +147,13 @@ def served_duyun(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @contextlib.contextmanager
-def serving(url: str, workdir: Path, county: str | None = None, login: bool = False) -> Iterator[Served]:
+def serving(
+    url: str, workdir: Path, county: str | None = None, login: bool = False, pool: int | None = None
+) -> Iterator[Served]:
     """``hazard serve`` on a free loopback port for ``url`` (and ``county``; or, with ``login``, for whoever
-    logs in), stopped afterwards."""
+    logs in), stopped afterwards; ``pool`` preheated kernels per dashboard (None: ``$HAZARD_TEST_POOL``, so
+    the whole browser suite can be run against a kernel pool, else none)."""
+    pool = int(os.environ.get("HAZARD_TEST_POOL") or 0) if pool is None else pool
     port = _free_port()
     log, app_log = workdir / "serve.log", workdir / "dashboards.log"
     env = {**os.environ, "HAZARD_LOG": str(app_log), "PYTHONUNBUFFERED": "1"}
@@ -164,6 +168,8 @@ def serving(url: str, workdir: Path, county: str | None = None, login: bool = Fa
         "--as-of",
         AS_OF,
         *(["--login"] if login else ["--user", USER]),
+        "--pool",
+        str(pool),
     ]
     if county:
         args += ["--county", county]

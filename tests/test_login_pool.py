@@ -1,0 +1,223 @@
+"""Login with a pool of preheated kernels (``hazard serve --login --pool N``): a preheated kernel runs its
+notebook before anyone asks for it, and learns whom it serves only when a page request is assigned to it, by
+redeeming once the binding token the server put into that request. A kernel serving county A never acts for
+county B, also when two people log in and open pages at once; a forged or replayed token binds nobody; the
+login tables do not grow without end."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+import sqlalchemy as sa
+
+from hazardlib import login_state, schema
+from hazardlib.accounts import add_user, disable_user
+from hazardlib.apps import session as session_module
+from hazardlib.apps.session import BINDING_HEADER, Session
+from hazardlib.login_state import BindingRefused
+from hazardlib.store import SYSTEM_USER, Store, open_store
+
+from .browser.conftest import Served, serving
+from .test_login_server import Browser
+
+ZHANG, ZHANG_PASSWORD, ZHANG_COUNTY = "张三", "都匀-password-1", "522701"
+WANG, WANG_PASSWORD, WANG_COUNTY = "王五", "三都-password-1", "522732"
+POOL = 2
+POOL_READY_WITHIN = 180  # seconds: two kernels start and import the workbook on a shared 2-core machine
+
+# The page prints whom its kernel is bound to (or why it is bound to nobody).
+PAGE = """\
+from hazardlib.apps.session import Session
+try:
+    s = Session.from_env()
+    print(f"绑定：{s.user}|{s.scope_code}|{s.login_session}")
+except Exception as exc:
+    print(f"未绑定：{exc}")
+"""
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    store = open_store(url, user="州局管理员")
+    add_user(store, ZHANG, ZHANG_COUNTY, ZHANG_PASSWORD)
+    add_user(store, WANG, WANG_COUNTY, WANG_PASSWORD)
+    store.dispose()
+    return url
+
+
+@pytest.fixture
+def store(db: str) -> Iterator[Store]:
+    s = Store(db, user=SYSTEM_USER)
+    yield s
+    s.dispose()
+
+
+def login_of(store: Store, name: str) -> int:
+    """A new login session of ``name`` (as a login form would open it)."""
+    with store.read() as conn:
+        stamp_hash = conn.execute(
+            sa.select(schema.accounts.c.password_hash).where(schema.accounts.c.name == name)
+        ).scalar_one()
+    return login_state.open_session(store, name, login_state.password_stamp(stamp_hash))[1]
+
+
+# -- the token, in the store -----------------------------------------------------------------------------
+
+
+def test_a_token_binds_one_kernel_once_to_its_login(store: Store):
+    session_id = login_of(store, ZHANG)
+    token = login_state.mint_binding(store, session_id)
+    bound = login_state.redeem_binding(store, token, "kernel-a")
+    assert bound == login_state.Bound(ZHANG, ZHANG_COUNTY, session_id)
+    with pytest.raises(BindingRefused, match="登录凭据无效、已使用或已过期"):
+        login_state.redeem_binding(store, token, "kernel-b")  # replayed, by another kernel
+    with pytest.raises(BindingRefused):
+        login_state.redeem_binding(store, token, "kernel-a")  # replayed, by the same kernel
+
+
+def test_a_kernel_redeems_one_token_only_so_it_never_serves_two_people(store: Store):
+    zhang = login_state.mint_binding(store, login_of(store, ZHANG))
+    wang = login_state.mint_binding(store, login_of(store, WANG))
+    assert login_state.redeem_binding(store, zhang, "kernel-a").county == ZHANG_COUNTY
+    with pytest.raises(BindingRefused):
+        login_state.redeem_binding(store, wang, "kernel-a")
+    assert (
+        login_state.redeem_binding(store, wang, "kernel-b").county == WANG_COUNTY
+    )  # the token was not spent
+
+
+def test_forged_expired_and_ended_tokens_are_refused(store: Store):
+    with pytest.raises(BindingRefused):
+        login_state.redeem_binding(store, "a-token-nobody-minted", "kernel-a")
+    session_id = login_of(store, ZHANG)
+    old = login_state.mint_binding(store, session_id, now=login_state.utcnow() - dt.timedelta(minutes=5))
+    with pytest.raises(BindingRefused):
+        login_state.redeem_binding(store, old, "kernel-a")
+    token = login_state.mint_binding(store, login_of(store, WANG))
+    disable_user(Store(store.url, user="州局管理员"), WANG)
+    with pytest.raises(BindingRefused):
+        login_state.redeem_binding(store, token, "kernel-b")
+
+
+def test_a_kernel_given_a_spent_token_opens_no_session(store: Store, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(session_module, "_login", None)
+    token = login_state.mint_binding(store, login_of(store, ZHANG))
+    login_state.redeem_binding(store, token, "kernel-a")
+    env = {
+        "HAZARD_LOGIN": "1",
+        "HAZARD_DB": store.url,
+        session_module.BINDING_ENV: token,
+        "VOILA_KERNEL_ID": "k2",
+    }
+    with pytest.raises(BindingRefused):
+        Session.from_env(env)
+    assert session_module._login is None  # bound to nobody
+
+
+def test_expired_login_rows_are_deleted_when_a_login_opens(store: Store):
+    long_ago = login_state.utcnow() - login_state.LOGIN_MAX_AGE - dt.timedelta(hours=1)
+    old_id = login_state.open_session(store, ZHANG, "stamp", now=long_ago)[1]
+    login_state.mint_binding(store, old_id, now=long_ago)
+    throttle = login_state.LoginThrottle(clock=lambda: long_ago)
+    throttle.failed(store, "某人", "10.0.0.9")
+    recent_failure = login_state.LoginThrottle()
+    recent_failure.failed(store, "另一人", "10.0.0.8")
+
+    login_of(store, WANG)  # a login opens: the dead rows go
+
+    with store.read() as conn:
+        sessions = conn.execute(sa.select(schema.login_sessions.c.account_name)).scalars().all()
+        bindings = conn.execute(sa.select(schema.login_bindings.c.session_id)).scalars().all()
+        failures = conn.execute(sa.select(schema.login_failures.c.key)).scalars().all()
+    assert sessions == [WANG]
+    assert bindings == []
+    assert sorted(failures) == ["10.0.0.8", "另一人"]
+
+
+# -- a real server with a pool -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pooled(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    """``hazard serve --login --pool 2`` on a folder with one page that prints whom its kernel serves, once
+    its pool is full."""
+    folder = tmp_path / "dashboards"
+    folder.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PAGE)]), folder / "index.ipynb")
+    monkeypatch.setenv("HAZARD_DASHBOARDS", str(folder))
+    (tmp_path / "serve").mkdir()
+    with serving(db, tmp_path / "serve", login=True, pool=POOL) as served:
+        start = time.monotonic()
+        while "Kernel pool of index.ipynb is filled" not in served.log.read_text(encoding="utf-8"):
+            assert time.monotonic() - start < POOL_READY_WITHIN, served.log.read_text(encoding="utf-8")[
+                -3000:
+            ]
+            time.sleep(1)
+        yield served
+
+
+def page_of(browser: Browser, headers: dict[str, str] | None = None) -> tuple[str, str]:
+    """The kernel id and the binding line of one page opened by ``browser``."""
+    status, url, html = browser.get("voila/render/index.ipynb", headers)
+    assert status == 200 and "/login" not in url, (status, url)
+    kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', html)
+    line = re.search(r"(绑定：[^<\n\\\"]*|未绑定：[^<\n\\\"]*)", html)
+    assert kernel and line, html[-2000:]
+    return kernel.group(1), line.group(1)
+
+
+@pytest.mark.slow
+def test_preheated_kernels_serve_each_person_their_own_county_also_at_once(pooled: Served, store: Store):
+    zhang, wang = Browser(pooled.base), Browser(pooled.base)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(
+            pool.map(
+                lambda b: b[0].log_in(*b[1]),
+                [(zhang, (ZHANG, ZHANG_PASSWORD)), (wang, (WANG, WANG_PASSWORD))],
+            )
+        ) == [200, 200]
+        # Both open pages at the same moment: more pages than the pool holds, so some kernels are preheated
+        # and some started on request.
+        opened = list(pool.map(page_of, [zhang, wang, zhang, wang]))
+    with store.read() as conn:
+        sessions = dict(
+            conn.execute(sa.select(schema.login_sessions.c.id, schema.login_sessions.c.account_name)).all()
+        )
+    kernels = [kernel for kernel, _ in opened]
+    assert len(set(kernels)) == 4  # no kernel serves two pages
+    for (_kernel, line), (name, county) in zip(
+        opened, [(ZHANG, ZHANG_COUNTY), (WANG, WANG_COUNTY)] * 2, strict=True
+    ):
+        user, scope, session_id = line.removeprefix("绑定：").split("|")
+        assert (user, scope, sessions[int(session_id)]) == (name, county, name), line
+    preheated = set(
+        re.findall(r"Using pre-heated kernel: ([0-9a-f-]{36})", pooled.log.read_text(encoding="utf-8"))
+    )
+    assert preheated & set(kernels), "没有页面由预启动内核提供"
+
+
+@pytest.mark.slow
+def test_a_binding_header_sent_by_a_browser_is_replaced_by_the_servers(pooled: Served, store: Store):
+    zhang, wang = Browser(pooled.base), Browser(pooled.base)
+    assert zhang.log_in(ZHANG, ZHANG_PASSWORD) == 200 and wang.log_in(WANG, WANG_PASSWORD) == 200
+    with store.read() as conn:
+        zhang_session = conn.execute(
+            sa.select(schema.login_sessions.c.id).where(schema.login_sessions.c.account_name == ZHANG)
+        ).scalar_one()
+    stolen = login_state.mint_binding(store, zhang_session)  # a valid, unspent token of 张三's login
+    _, line = page_of(wang, {BINDING_HEADER: stolen})
+    assert line.startswith(f"绑定：{WANG}|{WANG_COUNTY}|"), line  # 王五 stays 王五
+    assert login_state.redeem_binding(store, stolen, "test").account == ZHANG  # never used by the page
+
+    replayed = login_state.mint_binding(store, zhang_session)
+    login_state.redeem_binding(store, replayed, "test-2")
+    _, line = page_of(wang, {BINDING_HEADER: replayed})
+    assert line.startswith(f"绑定：{WANG}|{WANG_COUNTY}|"), line
