@@ -25,7 +25,9 @@ def _run(connection: Any) -> None:
     # reflect the enterprises' index on an expression (ix_enterprises_key, 0011) and warns. No batch rebuilds
     # the enterprises table, so the index is kept; the warning would only reach the clerk running hazard init.
     with warnings.catch_warnings(), context.begin_transaction():
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index", SAWarning)
+        warnings.filterwarnings(
+            "ignore", "Skipped unsupported reflection of expression-based index", SAWarning
+        )
         context.run_migrations()
 
 
