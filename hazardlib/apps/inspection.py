@@ -23,7 +23,20 @@ from ..store import Store
 from .base import App
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec, text_box
-from .ui import FormField, button, esc, html_table, note, options_from, records_of, section, set_options
+from .ui import (
+    HAZARD_NO,
+    FormField,
+    button,
+    esc,
+    hazard_no,
+    hazard_number,
+    html_table,
+    note,
+    options_from,
+    records_of,
+    section,
+    set_options,
+)
 
 GRADE_ORDER = {code: i for i, code in enumerate(vocab.GRADE.codes)}  # general < larger < major
 FIELD_OF_ENTERPRISE = {"producer": "production", "seller": "circulation", "both": "production"}
@@ -259,7 +272,7 @@ class InspectionApp(App):
                 ("（不针对具体隐患）", None),
                 *(
                     (
-                        f"#{r['id']} {problems.get(r['problem_code'], r['problem_code'])}"
+                        f"{hazard_no(r['id'])} {problems.get(r['problem_code'], r['problem_code'])}"
                         f"（{vocab.GRADE.label(r['grade'])}，{vocab.HAZARD_STATE.label(r['state'])}）",
                         int(r["id"]),
                     )
@@ -269,7 +282,7 @@ class InspectionApp(App):
         )
         shown = pd.DataFrame(
             {
-                "编号": hz["id"],
+                HAZARD_NO: [hazard_number(i) for i in hz["id"]],
                 "类别": [vocab.FINDING_KIND.label(k) for k in hz["kind"]],
                 "等级": [vocab.GRADE.label(g) for g in hz["grade"]],
                 "问题类型": [problems.get(c, c) for c in hz["problem_code"]],
@@ -285,7 +298,7 @@ class InspectionApp(App):
                 "文书": [vocab.INSTRUMENT_KIND.label(k) for k in ins["kind"]],
                 "编号": ins["number"],
                 "签发日期": ins["issue_date"],
-                "隐患编号": ins["hazard_id"],
+                HAZARD_NO: [hazard_number(i) for i in ins["hazard_id"]],
                 "备注": ins["note"],
             }
         )
