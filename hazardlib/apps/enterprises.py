@@ -143,7 +143,11 @@ class EnterprisePicker:
             self.choose(found[0])
         else:
             self.match_row.layout.display = ""
-            total = count_enterprises(self.app.store, self.query.value) if len(found) >= SEARCH_LIMIT else len(found)
+            total = (
+                count_enterprises(self.app.store, self.query.value)
+                if len(found) >= SEARCH_LIMIT
+                else len(found)
+            )
             more = "；输入更完整的名称或统一社会信用代码可缩小范围" if total > len(found) else ""
             self.app.say(
                 f"找到 {total} 家企业（{paging_text(0, len(found), total)}），请选择{more}。", "info"
@@ -203,7 +207,9 @@ class EnterpriseForm:
         add(
             "county_code",
             # a county's own clerk registers in that county; the prefecture chooses (none chosen for it)
-            dropdown(counties, counties[0][1]) if len(counties) == 1 else dropdown([("（请选择）", None), *counties]),
+            dropdown(counties, counties[0][1])
+            if len(counties) == 1
+            else dropdown([("（请选择）", None), *counties]),
             required=True,
         )
         add("field", dropdown(options_from(FIELD_LABELS, blank="（请选择）")), required=True)

@@ -32,7 +32,6 @@ MEASURES = {"spot": "(二)3", "enforcement": "(二)4", "signals": "(二)5", "hel
 TAB_TITLES = ("监督抽查", "双向追查", "风险信息", "执法办案", "质量帮扶")
 
 
-
 def sampled_name(r: dict[str, Any]) -> str:
     """The enterprise a batch was sampled at, as the clerk reads it: the registered enterprise's name, else the
     seller's or producer's name written on the sampling form (a party not registered in the county)."""
@@ -40,6 +39,7 @@ def sampled_name(r: dict[str, Any]) -> str:
         if r.get(key):
             return str(r[key])
     return "（未填写）"
+
 
 class SpotCheckApp(App):
     """Spot checks and what follows them: tracing, follow-ups, risk signals, enforcement and help."""

@@ -71,6 +71,8 @@ class PagedTable:
             frame, total = self.fetch(page * self.page_size, self.page_size)
         self.page, self.total, self.frame = page, total, frame
         self.html.value = html_table(frame, empty=self.empty, raw_html=self.raw_html)
-        self.info.value = f'<span class="hz-note">{esc(paging_text(page * self.page_size, len(frame), total))}</span>'
+        self.info.value = (
+            f'<span class="hz-note">{esc(paging_text(page * self.page_size, len(frame), total))}</span>'
+        )
         self.prev_btn.disabled = self.page == 0
         self.next_btn.disabled = self.page + 1 >= self.pages

@@ -335,7 +335,7 @@ class TrackerApp(App):
     def show_feed(self) -> None:
         import pandas as pd  # noqa: PLC0415 -- optional heavy: filled in after the first table
 
-        page = immediate.feed_page(self.store, self.as_of, latest=50, waiting=200)
+        page = immediate.feed_page(self.store, self.as_of, latest=50, waiting=200, year=self.year)
         rows = records_of(page.latest)
         shown = pd.DataFrame(
             {
