@@ -369,7 +369,7 @@ class InspectionApp(App):
             for h, (hid, _) in zip(hazards, saved, strict=True):
                 order = f"，整改期限 {h.deadline}" if h.deadline else ""
                 lines.append(
-                    f"#{hid} {problems.get(h.problem_code, h.problem_code)}（{vocab.GRADE.label(h.grade)}{order}）"
+                    f"{hazard_no(hid)} {problems.get(h.problem_code, h.problem_code)}（{vocab.GRADE.label(h.grade)}{order}）"
                 )
         else:
             lines.append("检查表各项均符合，未登记隐患。")
