@@ -159,6 +159,7 @@ HelpKind = Annotated[str, _vocab(vocab.HELP_KIND)]
 SignalSource = Annotated[str, _vocab(vocab.SIGNAL_SOURCE)]
 SignalState = Annotated[str, _vocab(vocab.SIGNAL_STATE)]
 OversightKind = Annotated[str, _vocab(vocab.OVERSIGHT_KIND)]
+InterviewTrigger = Annotated[str, _vocab(vocab.INTERVIEW_TRIGGER)]
 
 
 def today_of(info: ValidationInfo) -> dt.date:

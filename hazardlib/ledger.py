@@ -42,7 +42,8 @@ from .figures import is_closed as is_closed
 from .figures import is_open as is_open
 from .figures import is_overdue, ledger_at, mend_shape
 from .immediate import raise_for_hazard
-from .models import LedgerMove, category_of, validate
+from .interviews import record_interview
+from .models import Interview, LedgerMove, category_of, validate
 from .store import Store, Tx
 
 H = schema.hazards
@@ -152,8 +153,14 @@ def apply_move(
     note: str | None = None,
     expected_version: int | None = None,
     today: dt.date | None = None,
+    interview: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Make one move inside an open transaction; returns the hazard after it.
+
+    An escalation to an interview (``escalate`` / ``interview``) records the interview itself through
+    :func:`hazardlib.interviews.record_interview` in the same transaction — the enterprise and hazard, the day,
+    the note as its reason, and what ``interview`` adds (attendees, commitments, follow-up date, notice
+    number, trigger) — so that the interviews table counts it like any other.
 
     ``order``, a failed ``reinspect`` and a reopening ``look_back`` set a deadline: ``deadline`` as a
     date, or ``deadline_days`` in ``deadline_unit`` ("calendar" or "working", China's official holiday
@@ -221,6 +228,12 @@ def apply_move(
             changes.update(ordered_date=None, deadline=None)
     after = tx.update(H, hazard_id, changes, expected_version=expected_version)
     append_event(tx, hazard_id, move, day, state, to_state, deadline=new_deadline, outcome=outcome, note=note)
+    if move == "escalate" and outcome == "interview":
+        trigger = "refused_rectification" if state == "refused" else "county_decision"
+        data = {"trigger": trigger, "reason": note, **(interview or {})}
+        held = {"enterprise_id": hazard["enterprise_id"], "campaign_year": hazard["campaign_year"]}
+        record = validate(Interview, {**data, **held, "held_date": day, "hazard_id": hazard_id}, today=today)
+        record_interview(tx, record)
     return after
 
 

@@ -35,6 +35,7 @@ from .fields import (  # noqa: F401  (the checks are also used as models.check_�
     HazardSource,
     HelpKind,
     InstrumentKind,
+    InterviewTrigger,
     Name,
     OversightKind,
     SignalSource,
@@ -448,15 +449,74 @@ class Instrument(_Dated):
 
 
 class Interview(_Dated):
-    """An interview (约谈) held with an enterprise."""
+    """An interview (约谈) held with an enterprise, whatever triggered it: the one record every count of
+    interviewed enterprises reads (the results list's 约谈企业, the rules' “interviewed since”)."""
 
-    enterprise_id: int = Field(title="企业")
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    held_date: dt.date = Field(title="约谈日期")
-    reason: Text | None = Field(default=None, title="约谈事由", max_length=2000)
-    hazard_id: int | None = Field(default=None, title="隐患编号")
+    enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    held_date: Annotated[dt.date, Entry(synonyms=("约谈时间", "日期"), example="2024-08-15")] = Field(
+        title="约谈日期"
+    )
+    trigger: Annotated[
+        InterviewTrigger | None,
+        Entry(
+            type="choice",
+            choices="interview_triggers",
+            required=True,
+            synonyms=("约谈原因", "约谈情形"),
+            note="拒不整改或整改不到位、连续2次抽查不合格且有重大隐患、县（市）局研究决定",
+            example="拒不整改或整改不到位",
+            width=26,
+        ),
+    ] = Field(default=None, title="约谈起因")
+    reason: Annotated[
+        Text | None, Entry(synonyms=("事由", "约谈内容"), example="整改期限届满仍未整改", width=30)
+    ] = Field(default=None, title="约谈事由", max_length=2000)
+    hazard_id: Annotated[
+        int | None,
+        Entry(type="hazard_id", synonyms=("关联隐患编号",), note="因隐患约谈时填写整改台账中的隐患编号"),
+    ] = Field(default=None, title="隐患编号")
+    # The template names the batches by their 抽样单编号 (its column 相关抽查批次, read by the handler).
+    spot_check_ids: Annotated[list[int], DERIVED] = Field(default_factory=list, title="相关抽查批次")
+    finding: Annotated[
+        Text | None, Entry(synonyms=("规则编号",), note="因规则提示约谈时填写规则编号（选填）")
+    ] = Field(default=None, title="相关规则提示", max_length=64)
+    attendees: Annotated[
+        Text | None,
+        Entry(synonyms=("参加约谈人员", "约谈人员"), example="县局 王五；企业法定代表人 赵六", width=30),
+    ] = Field(default=None, title="参加人员", max_length=500)
+    commitments: Annotated[
+        Text | None, Entry(synonyms=("承诺事项", "整改承诺"), example="9月15日前完成整改", width=30)
+    ] = Field(default=None, title="企业承诺事项", max_length=2000)
+    follow_up_date: Annotated[
+        dt.date | None, Entry(synonyms=("复查日期", "跟踪日期"), example="2024-09-16")
+    ] = Field(default=None, title="跟踪复查日期")
+    notice_no: Annotated[
+        Text | None,
+        Entry(
+            synonyms=("约谈通知书文号", "通知书编号"),
+            note="约谈通知书的文号；同一编号不能重复使用",
+            example="都市监约〔2024〕3号",
+            width=24,
+        ),
+    ] = Field(default=None, title="约谈通知书编号", max_length=64)
 
     _held = field_validator("held_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("spot_check_ids", mode="before")
+    @classmethod
+    def _no_checks(cls, v: Any) -> Any:
+        return [] if v is None else v  # stored as NULL when there are none
+
+    @model_validator(mode="after")
+    def _follow_up_after(self) -> Interview:
+        if self.follow_up_date is not None and self.follow_up_date < self.held_date:
+            raise error(
+                "date_order",
+                f"跟踪复查日期 {self.follow_up_date} 早于约谈日期 {self.held_date}",
+                "follow_up_date",
+            )
+        return self
 
 
 class Party(Record):
@@ -618,8 +678,38 @@ class EnforcementCase(_Dated):
         int | None,
         Entry(type="hazard_id", synonyms=("关联隐患编号",), note="由隐患引发的案件填写台账中的隐患编号"),
     ] = Field(default=None, title="隐患编号")
+    publicity_date: Annotated[dt.date | None, Entry(synonyms=("信用公示日期",), example="2024-08-20")] = (
+        Field(default=None, title="公示日期")
+    )
+    publicity_ref: Annotated[
+        Text | None,
+        Entry(
+            synonyms=("公示编号", "公示文号"),
+            note="国家企业信用信息公示系统（贵州）中的公示信息编号或行政处罚决定书文号",
+            width=22,
+        ),
+    ] = Field(default=None, title="公示信息编号", max_length=64)
+    not_listed_by: Annotated[
+        Text | None, Entry(note="经研究决定不列入严重违法失信名单时填写决定人、决定日期和理由（三项同填）")
+    ] = Field(default=None, title="不列入失信名单的决定人", max_length=64)
+    not_listed_date: Annotated[dt.date | None, Entry()] = Field(
+        default=None, title="不列入失信名单的决定日期"
+    )
+    not_listed_reason: Annotated[Text | None, Entry(width=30)] = Field(
+        default=None, title="不列入失信名单的理由", max_length=2000
+    )
+    not_revoked_by: Annotated[
+        Text | None, Entry(note="经核查决定不撤销许可证时填写决定人、决定日期和理由（三项同填）")
+    ] = Field(default=None, title="不撤销许可证的决定人", max_length=64)
+    not_revoked_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="不撤销许可证的决定日期")
+    not_revoked_reason: Annotated[Text | None, Entry(width=30)] = Field(
+        default=None, title="不撤销许可证的理由", max_length=2000
+    )
 
     _filed = field_validator("filed_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _decided = field_validator("publicity_date", "not_listed_date", "not_revoked_date")(
+        _Dated._not_future.__func__  # type: ignore[attr-defined]
+    )
 
     @field_validator("sub_product_code")
     @classmethod
@@ -642,6 +732,32 @@ class EnforcementCase(_Dated):
                 )
             if d is not None and d < self.filed_date:
                 raise error("date_order", f"{label} {d} 早于立案日期 {self.filed_date}", day)
+        if self.publicity_date is not None and self.publicity_date < self.filed_date:
+            raise error(
+                "date_order",
+                f"公示日期 {self.publicity_date} 早于立案日期 {self.filed_date}",
+                "publicity_date",
+            )
+        decisions = [
+            ("not_listed", "dishonesty_listed", "列入严重违法失信名单"),
+            ("not_revoked", "licence_revoked", "撤销许可证"),
+        ]
+        for prefix, done, what in decisions:
+            parts = [f"{prefix}_by", f"{prefix}_date", f"{prefix}_reason"]
+            given = [getattr(self, p) is not None for p in parts]
+            if any(given) and not all(given):
+                missing = parts[given.index(False)]
+                title = type(self).model_fields[missing].title
+                raise error(
+                    "decision_incomplete",
+                    f"记录不{what}的决定时须同时填写决定人、决定日期和理由（缺“{title}”）",
+                    missing,
+                )
+            if all(given) and getattr(self, done):
+                raise error("decision_conflict", f"已{what}，不能同时记录不{what}的决定", parts[0])
+            d = getattr(self, f"{prefix}_date")
+            if d is not None and d < self.filed_date:
+                raise error("date_order", f"决定日期 {d} 早于立案日期 {self.filed_date}", f"{prefix}_date")
         return self
 
 
@@ -714,10 +830,32 @@ class HelpRecord(_Dated):
 class CountyPlan(_Dated):
     """A county's own work plan for the campaign (各县（市）局制定工作方案)."""
 
-    county_code: Text = Field(title="县（市）")
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    adopted_date: dt.date | None = Field(default=None, title="印发日期")
-    document: Text | None = Field(default=None, title="文件名称及文号", max_length=300)
+    county_code: Annotated[Text, COUNTY, Entry(note="制定工作方案的县（市）")] = Field(title="县（市）")
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    adopted_date: Annotated[
+        dt.date | None, Entry(required=True, synonyms=("印发时间", "发文日期", "日期"), example="2024-05-20")
+    ] = Field(default=None, title="印发日期")
+    document: Annotated[
+        Text | None,
+        Entry(
+            synonyms=("方案名称", "工作方案名称", "标题"),
+            example="都匀市重点工业产品质量安全隐患排查治理行动工作方案",
+            width=40,
+        ),
+    ] = Field(default=None, title="文件名称", max_length=300)
+    document_no: Annotated[
+        Text | None,
+        Entry(
+            synonyms=("发文字号", "文件编号"),
+            note="工作方案的发文字号；同一编号不能重复使用",
+            example="都市监发〔2024〕15号",
+            width=24,
+        ),
+    ] = Field(default=None, title="文号", max_length=64)
+    responsible: Annotated[
+        Text | None,
+        Entry(synonyms=("责任人", "负责人", "责任领导"), example="局长 张三；质量股 李四", width=30),
+    ] = Field(default=None, title="责任领导及责任人", max_length=300)
 
     _adopted = field_validator("adopted_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -730,12 +868,41 @@ class CountyPlan(_Dated):
 class CountyOversight(_Dated):
     """The prefecture's oversight of a county: interview, circular or listed supervision."""
 
-    county_code: Text = Field(title="县（市）")
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    kind: OversightKind = Field(title="督导方式")
-    action_date: dt.date = Field(title="日期")
-    reason: Text | None = Field(default=None, title="事由", max_length=2000)
-    reported_to_local_government: YesNo = Field(default=False, title="报告地方党委政府")
+    county_code: Annotated[Text, COUNTY, Entry(note="被约谈、通报或挂牌督办的县（市）")] = Field(
+        title="县（市）"
+    )
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    kind: Annotated[
+        OversightKind,
+        Entry(
+            type="choice",
+            choices="oversight_kinds",
+            synonyms=("方式", "督导类型"),
+            note="约谈、通报或挂牌督办（仅州局账号可导入）",
+            example="通报",
+        ),
+    ] = Field(title="督导方式")
+    action_date: Annotated[
+        dt.date, Entry(synonyms=("督导日期", "约谈日期", "通报日期"), example="2024-08-25")
+    ] = Field(title="日期")
+    reason: Annotated[
+        Text | None, Entry(synonyms=("原因", "说明", "备考"), example="自查覆盖率低、整改进度滞后", width=30)
+    ] = Field(default=None, title="事由", max_length=2000)
+    reported_to_local_government: Annotated[YesNo, Entry(synonyms=("报告党委政府",))] = Field(
+        default=False, title="报告地方党委政府"
+    )
+    number: Annotated[
+        Text | None,
+        Entry(
+            synonyms=("文件编号",),
+            note="通报或督办文件的文号；同一编号不能重复使用",
+            example="黔南市监通〔2024〕2号",
+            width=24,
+        ),
+    ] = Field(default=None, title="文号", max_length=64)
+    due_date: Annotated[dt.date | None, Entry(synonyms=("回复期限",), example="2024-09-10")] = Field(
+        default=None, title="书面回复期限"
+    )
 
     _acted = field_validator("action_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -743,6 +910,49 @@ class CountyOversight(_Dated):
     @classmethod
     def _county(cls, v: str) -> str:
         return check_county(v)
+
+    @model_validator(mode="after")
+    def _due_after(self) -> CountyOversight:
+        if self.due_date is not None and self.due_date < self.action_date:
+            raise error(
+                "date_order", f"书面回复期限 {self.due_date} 早于督导日期 {self.action_date}", "due_date"
+            )
+        return self
+
+
+class OversightResponse(_Dated):
+    """A county's written response (书面回复) to the prefecture's oversight of it."""
+
+    response: Text = Field(title="书面回复", min_length=2, max_length=4000)
+    response_date: dt.date = Field(title="回复日期")
+
+    _replied = field_validator("response_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+
+class LocalReport(_Dated):
+    """A report to the local Party committee and government on a hard problem (plan 四(一)), about a hazard or
+    an enterprise."""
+
+    county_code: Text = Field(title="县（市）")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    report_date: dt.date = Field(title="报告日期")
+    document_no: Text | None = Field(default=None, title="文号", max_length=64)
+    enterprise_id: int | None = Field(default=None, title="企业")
+    hazard_id: int | None = Field(default=None, title="隐患编号")
+    summary: Text = Field(title="报告事项", min_length=2, max_length=4000)
+
+    _reported = field_validator("report_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("county_code")
+    @classmethod
+    def _county(cls, v: str) -> str:
+        return check_county(v)
+
+    @model_validator(mode="after")
+    def _about_something(self) -> LocalReport:
+        if self.enterprise_id is None and self.hazard_id is None:
+            raise error("subject", "须指明报告涉及的隐患或企业", "hazard_id")
+        return self
 
 
 class LedgerMove(Record):

@@ -9,13 +9,17 @@ Keys (documented in the README, used by intake so that importing a file twice ch
 | inspection | enterprise + inspection date + product |
 | hazard | enterprise + found date + product + problem type |
 | instrument | kind + number (else kind + enterprise + issue date) |
-| interview | enterprise + date held |
+| interview | enterprise + date held (:mod:`hazardlib.interviews`) |
 | spot check | batch number (抽样单编号) |
 | enforcement case | case number (else enterprise + filed date + violation) |
 | risk signal | county + received date + description |
 | help | enterprise + kind + date |
 | county plan | county + campaign year |
 | county oversight | county + campaign year + kind + date |
+| report to the local Party committee and government | county + report date + hazard/enterprise |
+
+Document numbers (a plan's 文号, an oversight's 文号, a report's 文号, an interview's 约谈通知书 number) are
+unique: a number another record holds is refused with a message naming the field, and nothing is written.
 
 Every function takes an open :class:`~hazardlib.store.Tx`, so a caller decides what is atomic.
 """
@@ -32,8 +36,10 @@ from . import models, schema
 from .campaign import has_campaign
 from .errors import Finding, NotFound, ValidationFailed
 from .immediate import raise_for_case, raise_for_hazard
+from .interviews import record_interview
 from .ledger import append_event, register_self_reported_risk
-from .store import Store, Tx
+from .plan_files import PlanFile
+from .store import Store, Tx, table_label
 from .tracing import open_tracing_tasks
 
 Outcome = Literal["inserted", "updated", "unchanged"]
@@ -189,8 +195,8 @@ def save_instrument(tx: Tx, i: models.Instrument, county_code: str | None = None
 
 
 def save_interview(tx: Tx, i: models.Interview) -> tuple[int, Outcome]:
-    """Record an interview (约谈) held with an enterprise."""
-    return upsert(tx, schema.interviews, ("enterprise_id", "held_date"), _owned(tx, i.row()))
+    """Record an interview (约谈) held with an enterprise (:func:`hazardlib.interviews.record_interview`)."""
+    return record_interview(tx, i)
 
 
 def save_spot_check(tx: Tx, s: models.SpotCheck, *, trace: bool = False) -> tuple[int, Outcome]:
@@ -256,13 +262,87 @@ def save_help(tx: Tx, h: models.HelpRecord) -> tuple[int, Outcome]:
     return upsert(tx, schema.help_records, ("enterprise_id", "kind", "help_date"), _owned(tx, h.row()))
 
 
-def save_county_plan(tx: Tx, p: models.CountyPlan) -> tuple[int, Outcome]:
-    """Record a county's own work plan for the campaign year."""
-    return upsert(tx, schema.county_plans, ("county_code", "campaign_year"), p.row())
+def number_taken(
+    tx: Tx,
+    table: sa.Table,
+    column: str,
+    value: str | None,
+    key: Mapping[str, Any],
+    model: type[models.Record],
+) -> None:
+    """Refuse (ValidationFailed naming the field) a document number that a record of ``table`` other than the
+    one with ``key`` already holds."""
+    if not value:
+        return
+    mine = sa.and_(*[table.c[k] == v for k, v in key.items()])
+    taken = tx.conn.execute(sa.select(table.c.id).where(table.c[column] == value, sa.not_(mine))).scalar()
+    if taken is not None:
+        title = model.model_fields[column].title or column
+        message = f"{title}“{value}”已被另一条{table_label(table)}使用，请核对"
+        raise ValidationFailed([Finding("number_taken", message, field=title, value=value)])
+
+
+def save_county_plan(tx: Tx, p: models.CountyPlan, file: PlanFile | None = None) -> tuple[int, Outcome]:
+    """Record a county's own work plan for the campaign year, with its file (checked beforehand by
+    :func:`hazardlib.plan_files.check_plan_file`); without ``file`` a stored file is kept. A 文号 another
+    plan holds is refused."""
+    key = {"county_code": p.county_code, "campaign_year": p.campaign_year}
+    number_taken(tx, schema.county_plans, "document_no", p.document_no, key, models.CountyPlan)
+    row = {k: v for k, v in p.row().items() if v is not None or k in ("adopted_date",)}
+    if file is not None:
+        row.update(file.row())
+    return upsert(tx, schema.county_plans, ("county_code", "campaign_year"), row)
+
+
+PREFECTURE_ONLY = "州局对县（市）的约谈、通报、挂牌督办只能由州局账号登记，县（市）账号可登记书面回复"
 
 
 def save_oversight(tx: Tx, o: models.CountyOversight) -> tuple[int, Outcome]:
-    """Record the prefecture's oversight of a county (约谈、通报、挂牌督办)."""
-    return upsert(
-        tx, schema.county_oversight, ("county_code", "campaign_year", "kind", "action_date"), o.row()
+    """Record the prefecture's oversight of a county (约谈、通报、挂牌督办): a prefecture session only (a county
+    session is refused, ValidationFailed naming 督导方式); a 文号 another action holds is refused."""
+    if not tx.store.is_prefecture:
+        title = models.CountyOversight.model_fields["kind"].title
+        raise ValidationFailed([Finding("prefecture_only", PREFECTURE_ONLY, field=title)])
+    key = ("county_code", "campaign_year", "kind", "action_date")
+    row = o.row()
+    number_taken(
+        tx, schema.county_oversight, "number", o.number, {k: row[k] for k in key}, models.CountyOversight
     )
+    return upsert(tx, schema.county_oversight, key, row)
+
+
+def respond_to_oversight(tx: Tx, oversight_id: int, r: models.OversightResponse) -> dict[str, Any]:
+    """Record the county's written response to an oversight action (its own county's: NotFound for another's);
+    a reply dated before the action is refused (ValidationFailed naming 回复日期). Returns the action after."""
+    row = tx.store.get(schema.county_oversight, oversight_id, tx.conn)
+    if r.response_date < row["action_date"]:
+        message = f"回复日期 {r.response_date} 早于督导日期 {row['action_date']}"
+        raise ValidationFailed([Finding("date_order", message, field="回复日期", value=r.response_date)])
+    changes = {"response": r.response, "response_date": r.response_date, "responded_by": tx.store.user}
+    return tx.update(schema.county_oversight, oversight_id, changes)
+
+
+def save_local_report(tx: Tx, r: models.LocalReport) -> tuple[int, Outcome]:
+    """Record a report to the local Party committee and government on a hard problem (plan 四(一)), on the
+    hazard or enterprise it concerns (the hazard's enterprise when only the hazard is named; its county must
+    be the report's). A 文号 another report holds is refused."""
+    row = r.row()
+    if row.get("hazard_id") is not None:
+        hazard = tx.store.get(schema.hazards, row["hazard_id"], tx.conn)
+        if row.get("enterprise_id") not in (None, hazard["enterprise_id"]):
+            title = models.LocalReport.model_fields["hazard_id"].title
+            raise ValidationFailed(
+                [Finding("hazard", "该隐患不是所填企业的隐患", field=title, value=row["hazard_id"])]
+            )
+        row["enterprise_id"] = hazard["enterprise_id"]
+    if (
+        row.get("enterprise_id") is not None
+        and enterprise_county(tx, row["enterprise_id"]) != row["county_code"]
+    ):
+        title = models.LocalReport.model_fields["enterprise_id"].title
+        raise ValidationFailed([Finding("county", "该企业不属于报告的县（市）", field=title)])
+    key = ("county_code", "report_date", "hazard_id", "enterprise_id")
+    number_taken(
+        tx, schema.local_reports, "document_no", r.document_no, {k: row[k] for k in key}, models.LocalReport
+    )
+    return upsert(tx, schema.local_reports, key, row)

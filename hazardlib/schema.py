@@ -243,6 +243,15 @@ interviews = sa.Table(
     sa.Column("held_date", sa.Date, nullable=False),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=True),
+    # What led to it (migration 0014): the trigger, the spot checks or the rule finding behind it, who took
+    # part, what the enterprise committed to, when it is followed up, and its 约谈通知书's number.
+    sa.Column("trigger", sa.String(24), nullable=True),
+    sa.Column("spot_check_ids", sa.JSON, nullable=True),
+    sa.Column("finding", sa.String(64), nullable=True),
+    sa.Column("attendees", sa.Text, nullable=True),
+    sa.Column("commitments", sa.Text, nullable=True),
+    sa.Column("follow_up_date", sa.Date, nullable=True),
+    sa.Column("notice_no", sa.String(64), nullable=True, unique=True),
     *_meta_columns(),
 )
 
@@ -319,6 +328,16 @@ enforcement_cases = sa.Table(
     sa.Column("typical_case", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("published_date", sa.Date, nullable=True),
     sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=True),
+    # The outcomes that close its findings (migration 0014): the publicity's date and reference in 国家企业信用
+    # 信息公示系统（贵州）, and a decision not to list or not to revoke (who decided, when, why).
+    sa.Column("publicity_date", sa.Date, nullable=True),
+    sa.Column("publicity_ref", sa.String(64), nullable=True),
+    sa.Column("not_listed_by", sa.String(64), nullable=True),
+    sa.Column("not_listed_date", sa.Date, nullable=True),
+    sa.Column("not_listed_reason", sa.Text, nullable=True),
+    sa.Column("not_revoked_by", sa.String(64), nullable=True),
+    sa.Column("not_revoked_date", sa.Date, nullable=True),
+    sa.Column("not_revoked_reason", sa.Text, nullable=True),
     *_meta_columns(),
 )
 
@@ -358,6 +377,16 @@ county_plans = sa.Table(
     *_scope_columns(),
     sa.Column("adopted_date", sa.Date, nullable=True),
     sa.Column("document", sa.String(300), nullable=True),
+    # Migration 0014: its 文号, who is responsible, and the plan file itself (PDF, DOCX or WPS/DOC, checked by
+    # its content, at most hazardlib.plan_files.MAX_BYTES) with its SHA-256. The file's bytes never reach the
+    # audit log (hazardlib.store), its checksum does.
+    sa.Column("document_no", sa.String(64), nullable=True, unique=True),
+    sa.Column("responsible", sa.String(300), nullable=True),
+    sa.Column("file_name", sa.String(200), nullable=True),
+    sa.Column("file_type", sa.String(8), nullable=True),
+    sa.Column("file_size", sa.Integer, nullable=True),
+    sa.Column("file_sha256", sa.String(64), nullable=True),
+    sa.Column("file_data", sa.LargeBinary, nullable=True),
     *_meta_columns(),
     sa.UniqueConstraint("county_code", "campaign_year"),
 )
@@ -371,6 +400,28 @@ county_oversight = sa.Table(
     sa.Column("action_date", sa.Date, nullable=False),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("reported_to_local_government", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Migration 0014: the prefecture's document number, the day the county's written response is due, and
+    # that response (what, when, by whom) as the county records it.
+    sa.Column("number", sa.String(64), nullable=True, unique=True),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("response", sa.Text, nullable=True),
+    sa.Column("response_date", sa.Date, nullable=True),
+    sa.Column("responded_by", sa.String(64), nullable=True),
+    *_meta_columns(),
+)
+
+# Reports to the local Party committee and government on hard problems (plan 四(一) 重大问题及时向当地党委政府报告),
+# each about a hazard or an enterprise (migration 0014).
+local_reports = sa.Table(
+    "local_reports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *_scope_columns(),
+    sa.Column("report_date", sa.Date, nullable=False),
+    sa.Column("document_no", sa.String(64), nullable=True, unique=True),
+    sa.Column("enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=True, index=True),
+    sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=True, index=True),
+    sa.Column("summary", sa.Text, nullable=False),
     *_meta_columns(),
 )
 
@@ -500,5 +551,6 @@ RECORD_TABLES: tuple[sa.Table, ...] = (
     help_records,
     county_plans,
     county_oversight,
+    local_reports,
     immediate_reports,
 )

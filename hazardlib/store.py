@@ -48,8 +48,12 @@ _APPEND_ONLY = {"audit_log"}
 AUDIT_MODES = ("each", "batch", "summary")
 # Written only by a prefecture session (a county session cannot create or change logins).
 _PREFECTURE_ONLY = {"accounts"}
-# Columns whose values never reach the audit log: the entry says what happened to them instead.
-_SECRET_COLUMNS: dict[str, dict[str, str]] = {"accounts": {"password_hash": "密码已更改"}}
+# Columns whose values never reach the audit log: the entry says what happened to them instead (a password's
+# hash; a county plan's file, whose SHA-256 the entry keeps).
+_SECRET_COLUMNS: dict[str, dict[str, str]] = {
+    "accounts": {"password_hash": "密码已更改"},
+    "county_plans": {"file_data": "方案文件已更换（见文件SHA-256）"},
+}
 SECRET_HIDDEN = "（不记录）"
 # PostgreSQL writers take turns under advisory locks in this key space (see make_engine).
 PG_WRITE_LOCK = 0x68617A
@@ -299,6 +303,7 @@ _TABLE_LABELS = {
     "help_records": "帮扶记录",
     "county_plans": "县级工作方案",
     "county_oversight": "督导记录",
+    "local_reports": "向党委政府报告",
     "immediate_reports": "即时报告",
     "accounts": "登录账号",
 }

@@ -272,6 +272,20 @@ OVERSIGHT_KIND = Vocabulary(
     {"listed_supervision": ("挂牌",)},
 )
 
+INTERVIEW_TRIGGER = Vocabulary(
+    "约谈起因",
+    {
+        "refused_rectification": "拒不整改或整改不到位",
+        "consecutive_unqualified": "连续2次抽查不合格且有重大隐患",
+        "county_decision": "县（市）局研究决定",
+    },
+    {
+        "refused_rectification": ("拒不整改", "整改不到位"),
+        "consecutive_unqualified": ("连续抽查不合格", "连续2次抽查不合格"),
+        "county_decision": ("自行决定", "研究决定", "其他"),
+    },
+)
+
 IMMEDIATE_KIND = Vocabulary(
     "即时报告事项",
     {

@@ -109,7 +109,8 @@ def remap_hazard_ids(path, kind, source: Keys, target: Store) -> None:
     new = {key: hid for hid, key in Keys(target).hazard.items() if key in carried}
     book = load_workbook(path)
     sheet = book[KINDS[kind].sheet]
-    col = [c.value for c in sheet[1]].index("隐患编号" if kind == "enforcement" else "*隐患编号") + 1
+    optional = kind in ("enforcement", "interviews")  # a case's or interview's hazard is optional
+    col = [c.value for c in sheet[1]].index("隐患编号" if optional else "*隐患编号") + 1
     for row in range(3, sheet.max_row + 1):
         cell = sheet.cell(row, col)
         if cell.value is None:
@@ -117,7 +118,7 @@ def remap_hazard_ids(path, kind, source: Keys, target: Store) -> None:
         hid = new.get(source.hazard.get(int(cell.value)))
         if hid is not None:
             cell.value = hid
-        elif kind == "enforcement":
+        elif optional:
             cell.value = None
         else:
             for c in sheet[row]:
@@ -134,7 +135,7 @@ def test_every_template_filled_with_the_demo_campaign_reproduces_it_and_a_second
     paths = {}
     for kind in TEMPLATE_KINDS:
         paths[kind] = path = write_template(kind, tmp_path / f"{kind}.xlsx", store=demo)
-        if kind in ("rectifications", "enforcement"):
+        if kind in ("rectifications", "enforcement", "interviews"):
             remap_hazard_ids(path, kind, source, store)
         report = import_file(store, path, today=AFTER_THE_CAMPAIGN)
         if kind == "inspections":  # only the demo's hazards that share a key are refused, as duplicates

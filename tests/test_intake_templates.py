@@ -28,6 +28,9 @@ ASKED = (
     "enforcement",
     "help",
     "risk-signals",
+    "county-plans",
+    "interviews",
+    "oversight",
 )
 
 

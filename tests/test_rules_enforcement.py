@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from hazardlib.errors import ValidationFailed
+
 from .situations import Situation, subjects
 
 D = dt.date
@@ -43,10 +45,55 @@ def test_unlicensed_production_counterfeiting_and_passing_off_are_candidates_for
     s.case(unlicensed, D(2024, 7, 1), "unlicensed")
     s.case(counterfeit, D(2024, 7, 1), "counterfeit")
     s.case(passing_off, D(2024, 7, 1), "passing_off")
-    s.case(listed, D(2024, 7, 1), "unlicensed", dishonesty_listed=True, dishonesty_date=D(2024, 8, 1))
+    s.case(
+        listed,
+        D(2024, 7, 1),
+        "unlicensed",
+        dishonesty_listed=True,
+        dishonesty_date=D(2024, 8, 1),
+        publicity_date=D(2024, 8, 3),
+        publicity_ref="GZ-2024-0001",
+    )
     s.case(substandard, D(2024, 7, 1), "substandard")
     assert subjects(s.findings("dishonesty_list_candidate", AS_OF)) == {unlicensed, counterfeit, passing_off}
-    assert listed in subjects(s.findings("dishonesty_list_candidate", D(2024, 7, 31)))
+    assert listed in subjects(
+        s.findings("dishonesty_list_candidate", D(2024, 8, 2))
+    )  # listed, not publicised
+
+
+def test_a_listing_not_publicised_keeps_the_finding_and_a_decision_not_to_list_closes_it(s):
+    unpublicised, decided = s.enterprise(), s.enterprise()
+    s.case(unpublicised, D(2024, 7, 1), "counterfeit", dishonesty_listed=True, dishonesty_date=D(2024, 8, 1))
+    decision = {
+        "not_listed_by": "王局长",
+        "not_listed_date": D(2024, 8, 5),
+        "not_listed_reason": "首次违法且及时纠正",
+    }
+    s.case(decided, D(2024, 7, 1), "passing_off", **decision)
+    assert subjects(s.findings("dishonesty_list_candidate", AS_OF)) == {unpublicised}
+    assert subjects(s.findings("dishonesty_list_candidate", D(2024, 8, 4))) == {unpublicised, decided}
+
+
+def test_a_decision_not_to_revoke_closes_the_revocation_review_and_is_refused_when_incomplete(s):
+    decided, undecided = s.enterprise(licence_no="XK13-201-00003"), s.enterprise(licence_no="XK13-201-00004")
+    decision = {
+        "not_revoked_by": "李副局长",
+        "not_revoked_date": D(2024, 8, 10),
+        "not_revoked_reason": "未达撤证情形",
+    }
+    s.case(decided, D(2024, 7, 1), "beyond_scope", **decision)
+    s.case(undecided, D(2024, 7, 1), "beyond_scope")
+    assert subjects(s.findings("licence_revocation_review", AS_OF)) == {undecided}
+    assert subjects(s.findings("licence_revocation_review", D(2024, 8, 9))) == {decided, undecided}
+    with pytest.raises(ValidationFailed) as refused:
+        s.case(
+            undecided,
+            D(2024, 7, 1),
+            "beyond_scope",
+            not_revoked_by="李副局长",
+            not_revoked_date=D(2024, 8, 10),
+        )
+    assert refused.value.findings[0].field == "不撤销许可证的理由"
 
 
 def test_forged_3c_marks_are_punished_until_a_penalty_is_recorded(s):

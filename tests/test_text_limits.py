@@ -237,13 +237,28 @@ WRITTEN: dict[str, tuple[type[models.Record], str]] = {
     "help_records.note": (models.HelpRecord, "note"),
     "county_plans.document": (models.CountyPlan, "document"),
     "county_oversight.reason": (models.CountyOversight, "reason"),
+    "county_plans.document_no": (models.CountyPlan, "document_no"),
+    "county_plans.responsible": (models.CountyPlan, "responsible"),
+    "interviews.finding": (models.Interview, "finding"),
+    "interviews.attendees": (models.Interview, "attendees"),
+    "interviews.commitments": (models.Interview, "commitments"),
+    "interviews.notice_no": (models.Interview, "notice_no"),
+    "county_oversight.number": (models.CountyOversight, "number"),
+    "county_oversight.response": (models.OversightResponse, "response"),
+    "enforcement_cases.publicity_ref": (models.EnforcementCase, "publicity_ref"),
+    "enforcement_cases.not_listed_by": (models.EnforcementCase, "not_listed_by"),
+    "enforcement_cases.not_listed_reason": (models.EnforcementCase, "not_listed_reason"),
+    "enforcement_cases.not_revoked_by": (models.EnforcementCase, "not_revoked_by"),
+    "enforcement_cases.not_revoked_reason": (models.EnforcementCase, "not_revoked_reason"),
+    "local_reports.document_no": (models.LocalReport, "document_no"),
+    "local_reports.summary": (models.LocalReport, "summary"),
 }
 # Codes a check of the model turns into one of a closed list, or a 统一社会信用代码 or licence number.
 CHECKED_CODES = {
     "uscc", "producer_uscc", "seller_uscc", "target_uscc", "licence_no", "county_code", "sampled_by_county",
     "from_county", "to_county", "field", "grade", "kind", "state", "source", "channel", "result", "move",
     "from_state", "to_state", "outcome", "violation", "transferred_to", "verification", "role", "problem_code",
-    "category_code", "sub_product_code",
+    "category_code", "sub_product_code", "trigger",
 }  # fmt: skip
 # Written by the workbook itself (who, when, which record, a summary from a template), not by a person's text;
 # accounts are checked by hazardlib.accounts, the imports' file name by the importer; the login state
@@ -256,6 +271,9 @@ SYSTEM = {
     "accounts.password_hash", "login_sessions.nonce_hash", "login_sessions.account_name", "login_sessions.stamp",
     "login_failures.kind", "login_failures.key", "server_secrets.name", "server_secrets.value",
     "hazards.span_state",
+    # A county plan's file is checked and named by hazardlib.plan_files (name cut to 200, type, SHA-256); the
+    # oversight response's author is the session's user.
+    "county_plans.file_name", "county_plans.file_type", "county_plans.file_sha256", "county_oversight.responded_by",
 }  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from ..errors import CalendarOutOfRange, NotFound, OutOfScope, ValidationFailed
 from ..rules import RULES, run_all
 from ..store import Store
 from .base import App
-from .forms import text_box
+from .forms import ModelForm, Spec, text_box
 from .tables import PagedTable
 from .ui import (
     HAZARD_NO,
@@ -251,10 +251,30 @@ class LedgerApp(App):
         }
         self.on_change(self.move, lambda _v: self._shape_move_form())
         self.on_change(self.outcome, lambda _v: self._shape_move_form())
+        # An escalation to an interview records the interview itself (hazardlib.interviews): what it adds.
+        self.interview_form = ModelForm(
+            self,
+            models.Interview,
+            [
+                Spec("trigger", "vocab", vocabulary=vocab.INTERVIEW_TRIGGER, blank="（按台账状态判断）"),
+                Spec("attendees"),
+                Spec("commitments", "textarea"),
+                Spec("follow_up_date", "date"),
+                Spec("notice_no"),
+            ],
+        )
+        self.interview_form.widget.add_class("hz-interview-form")
         self.move_btn = button("登记", style="success", key="move")
         self.on_click(self.move_btn, self.record_move)
         self.no_moves = widgets.HTML()
-        return widgets.VBox([self.no_moves, *(f.widget for f in self.move_fields.values()), self.move_btn])
+        return widgets.VBox(
+            [
+                self.no_moves,
+                *(f.widget for f in self.move_fields.values()),
+                self.interview_form.widget,
+                self.move_btn,
+            ]
+        )
 
     # -- the table ------------------------------------------------------------------------------
     def current_filter(self) -> LedgerFilter:
@@ -398,6 +418,8 @@ class LedgerApp(App):
         else:
             self.move_fields["outcome"].widget.layout.display = "none"
         outcome = self.outcome.value if words is not None else None
+        interview = (move, outcome) == ("escalate", "interview")
+        self.interview_form.widget.layout.display = "" if interview else "none"
         takes = (move, outcome) in TAKES_DEADLINE
         self.move_fields["deadline"].widget.layout.display = "" if takes else "none"
         if takes and self.deadline.value is None:
@@ -434,6 +456,7 @@ class LedgerApp(App):
             self.say("未登记：请补全标红的项目。", "error")
             return
         takes = (move, outcome) in TAKES_DEADLINE
+        interview = self.interview_form.values() if (move, outcome) == ("escalate", "interview") else None
         try:
             with self.store.transaction(self.transaction_context(ledger.move_label(move))) as tx:
                 after = ledger.apply_move(
@@ -446,10 +469,13 @@ class LedgerApp(App):
                     note=self.move_note.value.strip() or None,
                     expected_version=self.hazard["version"],
                     today=self.as_of,
+                    interview=interview,
                 )
-        except ValidationFailed as exc:  # the note too long: said beside it, and nothing recorded
-            self.report(exc, self.move_fields)
+        except ValidationFailed as exc:  # said beside its field (the note, the interview's), nothing recorded
+            self.report(exc, {**self.move_fields, **self.interview_form.fields})
             return
+        if interview is not None:
+            self.interview_form.reset()
         self.__dict__.pop("_rule_findings", None)
         self.deadline.value = None
         self.open_hazard(self.hazard["id"])

@@ -186,10 +186,16 @@ class TrackerApp(App):
         self.ack_btn.disabled = True
         self.show_status()
         self.show_progress()
+        self.records_note = widgets.HTML(LOADING)
+        self.records_box = widgets.VBox([section("县级工作方案与州局督导"), self.records_note])
         watch_page()
         self.loading = threading.Thread(
             target=self.fill_later,
-            args=((self.results, self.show_results), (self.feed_table, self.show_feed)),
+            args=(
+                (self.records_note, self.show_county_records),
+                (self.results, self.show_results),
+                (self.feed_table, self.show_feed),
+            ),
             name="tracker-fill",
             daemon=True,
         )
@@ -205,6 +211,7 @@ class TrackerApp(App):
                 self.charts,
                 section("进度滞后的县（市）"),
                 self.lagging,
+                self.records_box,
                 section(f"行动成果（截至{fmt_date(self.as_of)}）"),
                 self.results,
                 section("即时报告（重大隐患、重大风险、企业自报重大风险、重大案件）"),
@@ -316,6 +323,14 @@ class TrackerApp(App):
             self.lagging.value = f'<ul class="hz-lagging-list">{items}</ul>'
         else:
             self.lagging.value = '<div class="hz-note">各县（市）均按期推进。</div>'
+
+    def show_county_records(self) -> None:
+        """The county plans and the prefecture's oversight with their forms (:mod:`.county_records`), built
+        after the first table: their forms load the models and the records layer."""
+        from .county_records import CountyRecords  # noqa: PLC0415 -- optional heavy: after the first table
+
+        self.county_records = CountyRecords(self)
+        self.records_box.children = (self.county_records.widget,)
 
     def show_results(self) -> None:
         if self.campaign is None:

@@ -6,6 +6,7 @@ whole file against its manifest (and signature) before a restore touches the sto
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import gzip
 import hashlib
@@ -155,14 +156,16 @@ def _kind(column: sa.Column) -> str:
         return "date"
     if isinstance(t, sa.Boolean):
         return "bool"
+    if isinstance(t, sa.LargeBinary):
+        return "binary"
     return "plain"
 
 
 def _encode(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
+    if isinstance(value, bytes | memoryview):  # a stored file (a county's plan): its bytes as base64
+        return base64.b64encode(bytes(value)).decode("ascii")
     return value
 
 
@@ -173,6 +176,8 @@ def _decoder(kind: str) -> Any:
         return lambda v: None if v is None else dt.date.fromisoformat(v)
     if kind == "bool":
         return lambda v: None if v is None else bool(v)
+    if kind == "binary":
+        return lambda v: None if v is None else base64.b64decode(v, validate=True)
     return lambda v: v
 
 
@@ -236,7 +241,7 @@ class _Digest:
 # -- reading and checking a backup -----------------------------------------------------------------
 
 
-_Kind = Literal["json", "datetime", "date", "bool", "plain"]
+_Kind = Literal["json", "datetime", "date", "bool", "binary", "plain"]
 
 
 class _TableSpec(pydantic.BaseModel):

@@ -44,7 +44,7 @@ def template_cmd(kind: str, output: Path, year: int | None) -> None:
     """生成空白导入模板（Excel），供县局和企业填写后用 hazard import 导入。
 
     Write the blank xlsx template of KIND: enterprises, self-checks, inspections, rectifications,
-    spot-checks, enforcement, help or risk-signals.
+    spot-checks, enforcement, help, risk-signals, county-plans, interviews or oversight.
     """
     path = write_template(kind, output, year=year)
     click.echo(f"已生成“{KINDS[kind].label}”导入模板：{path}")

@@ -32,6 +32,7 @@ from .. import schema
 from ..campaign import load_campaign
 from ..errors import HazardError, OutOfScope
 from ..figures import mend_shape
+from ..plan_files import PlanFile, check_plan_file
 from ..store import PREFECTURE_CODE, Store, table_label
 from . import texts
 from .activity import build_block
@@ -159,13 +160,14 @@ def county_records(world: World) -> Block:
                 else day_between(rng, s1 - days(5), s1 + days(12))
             )
             n = world.numbers.next("plan", code, year)
-            document = texts.PLAN_DOCUMENT.format(
-                county=c.name, year=year, short=c.short_name[0], n=n + rng.randint(10, 60)
-            )
+            number = texts.PLAN_NUMBER.format(short=c.short_name[0], year=year, n=n + rng.randint(10, 60))
+            document = texts.PLAN_DOCUMENT.format(county=c.name, year=year)
             block.add(
                 "county_plans",
-                dict(county_code=code, campaign_year=year, adopted_date=adopted, document=document),
-            )
+                dict(county_code=code, campaign_year=year, adopted_date=adopted, document=document,
+                     document_no=number, responsible=texts.PLAN_RESPONSIBLE.format(county=c.name),
+                     **demo_plan_file(f"{c.name}{year}{document}", number).row()),
+            )  # fmt: skip
     last, first = YEARS[-1], YEARS[0]
     report_day = world.campaigns[last].deadlines[0].day
     actions = [
@@ -175,14 +177,37 @@ def county_records(world: World) -> Block:
          "listed_supervision", report_day + days(rng.randint(20, 40)), chance(rng, 0.5)),
         (world.lag["2023"], first, "circular", world.campaigns[first].deadlines[0].day + days(rng.randint(10, 25)), False),
     ]  # fmt: skip
-    for code, year, kind, day, reported in actions:
+    for k, (code, year, kind, day, reported) in enumerate(actions, start=1):
         name = world.regions.county(code).name
+        acted = min(day, world.snapshot)
+        due = acted + days(texts.OVERSIGHT_DUE_DAYS)
+        replied = acted + days(texts.OVERSIGHT_DUE_DAYS - 3)
+        response = (
+            dict(response=texts.OVERSIGHT_RESPONSE, response_date=replied, responded_by=f"{name}市场监管局")
+            if replied <= world.snapshot and k % 2
+            else {}
+        )
         block.add(
             "county_oversight",
-            dict(county_code=code, campaign_year=year, kind=kind, action_date=min(day, world.snapshot),
-                 reason=texts.OVERSIGHT_REASONS[kind].format(county=name), reported_to_local_government=reported),
+            dict(county_code=code, campaign_year=year, kind=kind, action_date=acted,
+                 reason=texts.OVERSIGHT_REASONS[kind].format(county=name), reported_to_local_government=reported,
+                 number=texts.OVERSIGHT_NUMBER.format(year=year, n=k), due_date=due, **response),
         )  # fmt: skip
     return block
+
+
+def demo_plan_file(title: str, number: str) -> PlanFile:
+    """A county plan's file for the demo: a one-page PDF naming the plan (its title in the document's
+    information, as PDF text strings take it: UTF-16 with a byte-order mark)."""
+    text = (title + " " + number).encode("utf-16-be").hex().upper()
+    body = (
+        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+        f"4 0 obj<</Title<FEFF{text}>>>endobj\n"
+        "trailer<</Root 1 0 R/Info 4 0 R>>\n%%EOF\n"
+    )
+    return check_plan_file("工作方案.pdf", body.encode("ascii"))
 
 
 def demo_as_of() -> dt.date:

@@ -54,7 +54,10 @@ def build_block(world: World, profiles: list[Profile]) -> Block:
         help_for_year(b.after, profiles, year, hazards_of(settled, year))
     for p, day in b.interviews:
         major = next((row for d, row in settled if d.profile is p and d.grade == "major"), None)
-        b.after.interview(p, YEARS[-1], day, texts.INTERVIEW_REASONS["repeat"], major, notice=day - days(3))
+        b.after.interview(
+            p, YEARS[-1], day, texts.INTERVIEW_REASONS["repeat"], major, notice=day - days(3),
+            trigger="consecutive_unqualified",
+        )  # fmt: skip
     return block
 
 

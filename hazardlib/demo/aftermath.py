@@ -181,6 +181,11 @@ class Aftermath:
             day = life.moves[1].day
             self.instrument(d.profile, d.year, "listed_supervision_notice", day,
                             texts.INSTRUMENT_NOTES["listed_supervision_notice"], hazard)  # fmt: skip
+            if hazard is not None:  # a hard problem: reported to the local Party committee and government
+                values = dict(county_code=d.profile.county, campaign_year=d.year, report_date=day,
+                              document_no=None, enterprise_id=d.profile.id, hazard_id=None,
+                              summary=texts.LOCAL_REPORT.format(enterprise=d.profile.name, what=d.description))  # fmt: skip
+                self.block.add("local_reports", values, hazard_id=hazard)
         deadline = next((m.deadline for m in reversed(life.moves) if m.deadline), None)
         for day in life.reminders:
             if day <= snapshot:
@@ -204,16 +209,28 @@ class Aftermath:
         return self.block.add("instruments", values, hazard_id=hazard)
 
     def interview(
-        self, p: Profile, year: int, day: dt.date, reason: str, hazard: Row | None, notice: dt.date
+        self,
+        p: Profile,
+        year: int,
+        day: dt.date,
+        reason: str,
+        hazard: Row | None,
+        notice: dt.date,
+        trigger: str = "refused_rectification",
     ) -> None:
         if (p.id, day) in self.interviewed or day > self.w.snapshot:
             return
         self.interviewed.add((p.id, day))
-        self.instrument(
+        letter = self.instrument(
             p, year, "interview_notice", notice, texts.INSTRUMENT_NOTES["interview_notice"], hazard
         )
+        county = self.w.regions.county(p.county).name
+        finding = "interview_consecutive_unqualified" if trigger == "consecutive_unqualified" else None
         values = dict(enterprise_id=p.id, county_code=p.county, campaign_year=year, held_date=day, reason=reason,
-                      hazard_id=None)  # fmt: skip
+                      hazard_id=None, trigger=trigger, finding=finding,
+                      attendees=texts.INTERVIEW_ATTENDEES.format(county=county),
+                      commitments=texts.INTERVIEW_COMMITMENTS, follow_up_date=day + days(30),
+                      notice_no=letter.values["number"])  # fmt: skip
         self.block.add("interviews", values, hazard_id=hazard)
 
     def immediate(self, p: Profile, kind: str, table: str, record: Row, day: dt.date, summary: str) -> None:
@@ -264,9 +281,8 @@ class Aftermath:
             violation = w.decks["violation"].draw(allowed or ["other"])
         p = d.profile
         c = w.regions.county(p.county)
-        case_no = texts.CASE_NO.format(
-            short=c.short_name[0], year=filed.year, n=w.numbers.next("case", p.county, filed.year)
-        )
+        n_case = w.numbers.next("case", p.county, filed.year)
+        case_no = texts.CASE_NO.format(short=c.short_name[0], year=filed.year, n=n_case)
         month = f"{filed.year}年{filed.month}月"
         facts = texts.CASE_FACTS[violation].format(month=month, county=c.name, enterprise=p.name,
                                                    product=product_name(w, d.sub), what=what or d.description)  # fmt: skip
@@ -293,6 +309,37 @@ class Aftermath:
             else None
         )
         published = later(20, 60) if chance(rng, 0.15) else None
+        # The outcomes that close the case's findings, drawn from the case's number (not the random stream, so
+        # that the rest of the demo stays as it was): publicity of a listing a few days after it; a decision
+        # not to list (one candidate in four) or not to revoke (one licence holder's case in three).
+        publicity = (
+            dishonesty_date + days(3) if dishonesty_date and dishonesty_date + days(3) <= w.snapshot else None
+        )
+        decisions: dict[str, object] = {}
+        decided = filed + days(25)
+        if (
+            decided <= w.snapshot
+            and dishonesty_date is None
+            and violation in ("unlicensed", "counterfeit", "passing_off")
+            and n_case % 4 == 0
+        ):
+            decisions.update(
+                not_listed_by=texts.DECIDED_BY,
+                not_listed_date=decided,
+                not_listed_reason=texts.NOT_LISTED_REASON,
+            )
+        if (
+            decided <= w.snapshot
+            and revoked_date is None
+            and p.licensed
+            and violation in ("beyond_scope", "counterfeit", "passing_off")
+            and n_case % 3 == 0
+        ):
+            decisions.update(
+                not_revoked_by=texts.DECIDED_BY,
+                not_revoked_date=decided,
+                not_revoked_reason=texts.NOT_REVOKED_REASON,
+            )
         major = chance(rng, 0.1) or transfer == "police"
         gain, fine = rng.randint(1, 200) * 100, rng.randint(5, 300) * 1000
         values = dict(
@@ -305,6 +352,8 @@ class Aftermath:
             credit_publicity=chance(rng, 0.6), dishonesty_listed=dishonesty_date is not None,
             dishonesty_date=dishonesty_date, licence_revoked=revoked_date is not None, revoked_date=revoked_date,
             major_case=major, typical_case=published is not None, published_date=published, hazard_id=None,
+            publicity_date=publicity, publicity_ref=texts.PUBLICITY_REF.format(case=case_no) if publicity else None,
+            **decisions,
         )  # fmt: skip
         row = self.block.add("enforcement_cases", values, hazard_id=hazard)
         if major:

@@ -286,7 +286,19 @@ HELP_NOTES = {
 }
 ONLINE_NOTE = "网络购样，平台店铺：{shop}"
 ENFORCEMENT_SAMPLING_NOTE = "执法抽检"
-PLAN_DOCUMENT = "关于印发《{county}{year}年重点工业产品质量安全隐患排查治理行动实施方案》的通知（{short}市监发〔{year}〕{n}号）"
+PLAN_DOCUMENT = "关于印发《{county}{year}年重点工业产品质量安全隐患排查治理行动实施方案》的通知"
+PLAN_NUMBER = "{short}市监发〔{year}〕{n}号"
+PLAN_RESPONSIBLE = "{county}市场监管局局长（组长），分管副局长（副组长），质量发展股负责人（联络员）"
+OVERSIGHT_NUMBER = "黔南市监督〔{year}〕{n}号"
+OVERSIGHT_RESPONSE = "已召开专题会议研究整改，制定补短板措施，明确责任人和完成时限，按周报送进展"
+OVERSIGHT_DUE_DAYS = 15
+INTERVIEW_ATTENDEES = "{county}市场监管局分管副局长、质量股执法人员2名；企业法定代表人、质量安全总监"
+INTERVIEW_COMMITMENTS = "限期完成整改并书面报告整改情况，落实日管控、周排查、月调度"
+PUBLICITY_REF = "国家企业信用信息公示系统（贵州）行政处罚信息：{case}"
+DECIDED_BY = "局长办公会"
+LOCAL_REPORT = "{enterprise}隐患大、问题紧迫（{what}），已实施挂牌督办，报请当地党委政府协调推动整改"
+NOT_LISTED_REASON = "经集体讨论，当事人属初次违法且危害后果轻微并及时改正，依法不予列入严重违法失信名单"
+NOT_REVOKED_REASON = "经核查，当事人违法情节未达到撤销生产许可证的法定情形，依法不予撤销"
 OVERSIGHT_REASONS = {
     "interview": "{county}自查覆盖率低、隐患整改销号进度滞后，重视不足、整治不力",
     "circular": "{county}隐患整改销号进度滞后",

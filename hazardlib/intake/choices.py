@@ -43,6 +43,8 @@ _VOCABULARIES: dict[str, vocab.Vocabulary] = {
     "signal_sources": vocab.SIGNAL_SOURCE,
     "signal_states": vocab.SIGNAL_STATE,
     "deadline_units": DEADLINE_UNITS,
+    "interview_triggers": vocab.INTERVIEW_TRIGGER,
+    "oversight_kinds": vocab.OVERSIGHT_KIND,
 }
 
 LIST_TITLES = {

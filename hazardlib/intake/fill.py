@@ -222,6 +222,54 @@ def risk_signal_rows(store: Store) -> list[Row]:
     return rows
 
 
+def county_plan_rows(store: Store) -> list[Row]:
+    t = schema.county_plans
+    keys = ("adopted_date", "document", "document_no", "responsible")
+    return [
+        {"county_code": _county(r["county_code"]), **{k: r[k] for k in keys}}
+        for r in _query(store, sa.select(t).order_by(t.c.county_code, t.c.campaign_year), t)
+    ]
+
+
+def interview_rows(store: Store) -> list[Row]:
+    t, s = schema.interviews, schema.spot_checks
+    with store.read() as conn:
+        batches = dict(conn.execute(store.scoped(sa.select(s.c.id, s.c.batch_no), s)).all())
+    keys = (
+        "held_date",
+        "reason",
+        "hazard_id",
+        "finding",
+        "attendees",
+        "commitments",
+        "follow_up_date",
+        "notice_no",
+    )
+    return [
+        {
+            **_ent(r),
+            **{k: r[k] for k in keys},
+            "trigger": vocab.INTERVIEW_TRIGGER.label(r["trigger"]) or None,
+            "batch_nos": "、".join(str(batches.get(i, i)) for i in r["spot_check_ids"] or ()) or None,
+        }
+        for r in _query(store, _with_enterprise(t, t.c.id), t)
+    ]
+
+
+def oversight_rows(store: Store) -> list[Row]:
+    t = schema.county_oversight
+    keys = ("action_date", "number", "reason", "due_date")
+    return [
+        {
+            "county_code": _county(r["county_code"]),
+            "kind": vocab.OVERSIGHT_KIND.label(r["kind"]),
+            **{k: r[k] for k in keys},
+            "reported_to_local_government": _yes(r["reported_to_local_government"]),
+        }
+        for r in _query(store, sa.select(t).order_by(t.c.id), t)
+    ]
+
+
 ROWS: dict[str, Callable[[Store], list[Row]]] = {
     "enterprises": enterprise_rows,
     "self-checks": self_check_rows,
@@ -231,6 +279,9 @@ ROWS: dict[str, Callable[[Store], list[Row]]] = {
     "enforcement": enforcement_rows,
     "help": help_rows,
     "risk-signals": risk_signal_rows,
+    "county-plans": county_plan_rows,
+    "interviews": interview_rows,
+    "oversight": oversight_rows,
 }
 
 

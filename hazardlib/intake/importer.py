@@ -35,6 +35,7 @@ from .handler_base import DEFERRED, Handler
 from .handlers import Help, Inspections, SelfChecks
 from .handlers_cases import Enforcement, Rectifications, RiskSignals, SpotChecks
 from .handlers_enterprises import Enterprises
+from .handlers_plan import CountyPlans, Interviews, Oversight
 from .kinds import KINDS, TEMPLATE_KINDS, HeaderMatch, best_kind, header_key, match_headers
 from .readers import Row, SpreadsheetFile
 from .report import ImportReport, SheetCopy
@@ -61,6 +62,9 @@ HANDLERS: dict[str, type[Handler]] = {
         Enforcement,
         Help,
         RiskSignals,
+        CountyPlans,
+        Interviews,
+        Oversight,
     )
 }
 

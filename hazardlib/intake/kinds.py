@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .columns import ENTERPRISES, HELP, INSPECTIONS, MAX_HEADER_CHARS, ROW_NO_HEADER, SELF_CHECKS, KindSpec
 from .columns_cases import ENFORCEMENT, RECTIFICATIONS, RISK_SIGNALS, SPOT_CHECKS
+from .columns_plan import COUNTY_PLANS, INTERVIEWS, OVERSIGHT
 
 KINDS: dict[str, KindSpec] = {
     k.name: k
@@ -22,6 +23,9 @@ KINDS: dict[str, KindSpec] = {
         ENFORCEMENT,
         HELP,
         RISK_SIGNALS,
+        COUNTY_PLANS,
+        INTERVIEWS,
+        OVERSIGHT,
     )
 }
 TEMPLATE_KINDS: tuple[str, ...] = tuple(KINDS)

@@ -62,16 +62,27 @@ def _findings(store: Store, scope: Scope) -> pd.DataFrame:
 
 
 def _oversight_taken(store: Store, scope: Scope) -> pd.Series:
+    """Per county, the prefecture's actions in the window and where the county's written response stands."""
     ov = schema.county_oversight
+    cols = ["county_code", "kind", "action_date", "number", "due_date", "response_date"]
     stmt = (
-        sa.select(ov.c.county_code, ov.c.kind, ov.c.action_date)
+        sa.select(*[ov.c[c] for c in cols])
         .where(scope.county_filter(ov.c.county_code), scope.within(ov.c.action_date))
         .order_by(ov.c.county_code, ov.c.action_date)
     )
     with store.read() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).all(), columns=["county_code", "kind", "action_date"])
-    text = frame["action_date"].astype(str) + " " + frame["kind"].map(vocab.OVERSIGHT_KIND.labels)
-    return text.groupby(frame["county_code"]).agg("；".join)
+        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    text: dict[str, list[str]] = {}
+    for r in rows:
+        answered = r["response_date"] is not None and r["response_date"] <= scope.as_of
+        state = (
+            f"已书面回复 {r['response_date']}"
+            if answered
+            else (f"待书面回复，期限 {r['due_date']}" if r["due_date"] else "")
+        )
+        item = f"{r['action_date']} {vocab.OVERSIGHT_KIND.label(r['kind'])}{r['number'] or ''}"
+        text.setdefault(r["county_code"], []).append(f"{item}（{state}）" if state else item)
+    return pd.Series({k: "；".join(v) for k, v in text.items()}, dtype="object")
 
 
 def comparison_frame(store: Store, scope: Scope) -> pd.DataFrame:

@@ -100,13 +100,20 @@ def dishonesty_list_candidate(ctx: Context) -> list[RuleFinding]:
     """对存在无证生产、假冒伪劣、以次充好等严重违法行为主体,依法依规列入市场监管严重违法失信名单.
 
     Fires for every case of unlicensed production, counterfeiting or passing off filed on or before the
-    as-of date whose entity was not listed by then: a *candidate* for the list (listing is decided by
-    law). Done: listed (dated by the as-of date).
+    as-of date whose entity was not both listed and publicised (国家企业信用信息公示系统（贵州）) by then: a
+    *candidate* for the list (listing is decided by law). Done: listed and publicised (both dated by the as-of
+    date), or a recorded decision not to list (who, when, why; dated by the as-of date).
     """
+    listed = sa.and_(
+        C.c.dishonesty_listed.is_(True),
+        sa.not_(_not_by(C.c.dishonesty_date, ctx.as_of)),
+        sa.not_(_not_by(C.c.publicity_date, ctx.as_of)),
+    )
     rows = _cases(
         ctx,
         C.c.violation.in_(DISHONESTY_VIOLATIONS),
-        sa.or_(C.c.dishonesty_listed.is_(False), _not_by(C.c.dishonesty_date, ctx.as_of)),
+        sa.not_(listed),
+        _not_by(C.c.not_listed_date, ctx.as_of),
     )
     return [
         _finding("dishonesty_list_candidate", r, MESSAGES["dishonesty_action"], "dishonesty") for r in rows
@@ -140,12 +147,14 @@ def licence_revocation_review(ctx: Context) -> list[RuleFinding]:
 
     Fires for every case of production beyond the licence, counterfeiting or passing off filed on or
     before the as-of date against an enterprise holding a production licence whose licence was not
-    revoked by then. Done: revocation recorded (dated by the as-of date).
+    revoked by then. Done: revocation recorded, or a recorded decision not to revoke (who, when, why), dated
+    by the as-of date.
     """
     rows = _cases(
         ctx,
         C.c.violation.in_(REVOCATION_VIOLATIONS),
         ENT.c.licence_no.is_not(None),
         sa.or_(C.c.licence_revoked.is_(False), _not_by(C.c.revoked_date, ctx.as_of)),
+        _not_by(C.c.not_revoked_date, ctx.as_of),
     )
     return [_finding("licence_revocation_review", r, MESSAGES["revoke_action"], "revoke") for r in rows]

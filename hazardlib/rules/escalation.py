@@ -50,8 +50,8 @@ def interview_refused_or_failed(ctx: Context) -> list[RuleFinding]:
 
     A trigger is a ``refuse`` move or a failed re-inspection, dated on or before the as-of date, on a
     hazard not closed out then. One finding per enterprise with triggers not yet answered. Done: the
-    enterprise was interviewed (interview record, or an ``escalate``/interview move on any of its
-    hazards) on or after the trigger's date.
+    enterprise was interviewed (an interview record: one recorded on the ledger is one too) on or after the
+    trigger's date.
     """
     led = ledger_at(ctx.as_of)
     ev = E.alias("trigger")

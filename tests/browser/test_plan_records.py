@@ -1,0 +1,139 @@
+"""The tracker's forms for county plans (with the plan file) and the prefecture's oversight with the county's
+written response, and the ledger's interview, driven in Chromium against the served demo store."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # pragma: no cover - depends on the machine
+    if os.environ.get("CI"):
+        raise
+    pytest.skip(
+        "跳过浏览器测试：没有安装 Python 包 playwright（pip install -e '.[dev]'；CI 中不会跳过）",
+        allow_module_level=True,
+    )
+
+import docx
+
+from hazardlib import ledger, schema
+
+from .conftest import Served
+from .pages import choose, click, field, no_errors, open_dashboard, screenshot, status, wait_for_text
+from .test_dashboards import DAY
+
+
+def upload(page: Page, path: Path) -> None:
+    """Choose ``path`` in the plan form's file upload, as a clerk does through the browser's file chooser."""
+    with page.expect_file_chooser() as chooser:
+        page.locator(".hz-input-plan_file").first.click()
+    chooser.value.set_files(str(path))
+
+
+def test_a_county_records_its_plan_with_the_file_and_a_file_that_is_not_what_it_says_is_refused(
+    page: Page, served_duyun: Served, tmp_path
+):
+    fake = tmp_path / "方案.pdf"
+    out = io.BytesIO()
+    docx.Document().save(out)
+    fake.write_bytes(out.getvalue())  # a Word file named .pdf
+    real = tmp_path / "都匀市工作方案.pdf"
+    real.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    open_dashboard(page, served_duyun.base, "tracker.ipynb")
+    plan = page.locator(".hz-form-plan")
+    expect(plan).to_be_visible(timeout=60_000)
+    plan.locator(".hz-input-document input").fill("都匀市排查治理行动工作方案（修订）")
+    plan.locator(".hz-input-document_no input").fill("都市监发〔2024〕901号")
+    plan.locator(".hz-input-responsible input").fill("局长 张三")
+    upload(page, fake)
+    click(page, "plan")
+    wait_for_text(field(page, "plan_file").locator(".hz-field-error"), "内容不是PDF文件")
+    upload(page, real)
+    click(page, "plan")
+    wait_for_text(status(page), "都匀市工作方案已更新")
+    wait_for_text(page.locator(".hz-plans"), "都市监发〔2024〕901号")
+    wait_for_text(page.locator(".hz-plans"), "都匀市工作方案.pdf")
+    expect(page.locator("button.hz-btn-oversight")).to_have_count(0)  # the prefecture's, not a county's
+    screenshot(page, "20-县级工作方案")
+    no_errors(page)
+    cp = schema.county_plans
+    with served_duyun.store().read() as conn:
+        stored = conn.execute(
+            sa.select(cp.c.file_name, cp.c.file_data).where(cp.c.document_no == "都市监发〔2024〕901号")
+        ).one()
+    assert stored.file_name == "都匀市工作方案.pdf" and bytes(stored.file_data) == real.read_bytes()
+
+
+def test_the_prefecture_circulates_a_county_and_the_county_answers_in_writing(
+    page: Page, served: Served, served_duyun: Served
+):
+    number = "黔南市监通〔2024〕901号"
+    open_dashboard(page, served.base, "tracker.ipynb")
+    form = page.locator(".hz-form-oversight")
+    expect(form).to_be_visible(timeout=60_000)
+    form.locator(".hz-input-county_code select").select_option(label="都匀市")
+    form.locator(".hz-input-kind select").select_option(label="通报")
+    form.locator(".hz-input-number input").fill(number)
+    form.locator(".hz-input-reason textarea").fill("隐患整改销号进度滞后")
+    click(page, "oversight")
+    wait_for_text(status(page), "都匀市通报已登记")
+    wait_for_text(page.locator(".hz-oversight"), number)
+    screenshot(page, "21-州局督导")
+
+    open_dashboard(page, served_duyun.base, "tracker.ipynb")
+    wait_for_text(page.locator(".hz-oversight"), number, timeout=60_000)
+    pick = page.locator(".hz-input-oversight_pick select")
+    pick.select_option(label=pick.locator("option", has_text=number).first.inner_text())
+    page.locator(".hz-form-response .hz-input-response textarea").fill("已召开专题会议，制定整改措施")
+    click(page, "respond")
+    wait_for_text(status(page), "书面回复已登记")
+    wait_for_text(page.locator(".hz-oversight"), "已召开专题会议，制定整改措施")
+    no_errors(page)
+    ov = schema.county_oversight
+    with served.store().read() as conn:
+        row = conn.execute(sa.select(ov.c.county_code, ov.c.response).where(ov.c.number == number)).one()
+    assert tuple(row) == ("522701", "已召开专题会议，制定整改措施")
+
+
+def test_an_interview_recorded_on_the_ledger_is_an_interview_record(page: Page, served: Served):
+    store = served.store()
+    led, ev = ledger.ledger_at(DAY), schema.hazard_events
+    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
+    with store.read() as conn:
+        hid, name = conn.execute(
+            sa.select(led.c.id, schema.enterprises.c.name)
+            .join(schema.enterprises, schema.enterprises.c.id == led.c.enterprise_id)
+            .where(led.c.state == "ordered", led.c.id.not_in(later), led.c.campaign_year == DAY.year)
+            .order_by(led.c.id.desc())
+        ).first()
+    open_dashboard(page, served.base, "ledger.ipynb")
+    choose(page, "f-state", "责令整改中")
+    page.locator(".hz-input-f-enterprise input").fill(name)
+    click(page, "filter")
+    wait_for_text(page.locator(".hz-table-ledger"), name)
+    label = page.locator(".hz-input-pick option", has_text=f"#{hid} ").first.inner_text()
+    page.locator(".hz-input-pick select").select_option(label=label)
+    click(page, "open")
+    wait_for_text(page.locator(".hz-hazard-detail"), f"#{hid}")
+    choose(page, "move", "升级处置")
+    choose(page, "outcome", "约谈")
+    interview = page.locator(".hz-interview-form")
+    expect(interview).to_be_visible()
+    interview.locator(".hz-input-attendees input").fill("县局分管副局长；企业法定代表人")
+    interview.locator(".hz-input-notice_no input").fill("都市监约〔2024〕901号")
+    click(page, "move")
+    wait_for_text(status(page), f"已登记：#{hid} 升级处置")
+    screenshot(page, "22-整改台账约谈")
+    no_errors(page)
+    iv = schema.interviews
+    with store.read() as conn:
+        row = conn.execute(
+            sa.select(iv.c.hazard_id, iv.c.attendees).where(iv.c.notice_no == "都市监约〔2024〕901号")
+        ).one()
+    assert tuple(row) == (hid, "县局分管副局长；企业法定代表人")
