@@ -67,9 +67,14 @@ def test_the_ledger_keeps_its_hazard_after_a_save_and_says_so_under_the_button(p
     # the option shown in the closed dropdown (ipywidgets writes its spaces as no-break spaces)
     shown = "s => s.selectedIndex < 0 ? '' : s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')"
     expect(picked).to_be_visible()
-    page.wait_for_function(
-        f"() => ({shown})(document.querySelector('.hz-input-pick select')).includes('隐患编号 {hid} ')"
-    )
+    try:
+        page.wait_for_function(
+            f"() => ({shown})(document.querySelector('.hz-input-pick select')).includes('隐患编号 {hid} ')",
+            timeout=20_000,
+        )
+    except Exception:
+        options = picked.evaluate("s => [s.selectedIndex, ...Array.from(s.options).map(o => o.text)]")
+        raise AssertionError(f"the picker shows {options}, not 隐患编号 {hid}") from None
     wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hid} ")
     wait_for_text(page.locator(".hz-state-now"), "企业已整改")
     assert list(ledger.history(store, hid)["move"])[-1] == "rectify"
