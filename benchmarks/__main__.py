@@ -121,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
                 note = "同一口径核对一致" if same else "口径核对不一致！"
                 if "results" in only:
                     rows.append(Row("results_a", size, project["seconds"], pandas["seconds"], note))
-                    rows.append(Row("results_b", size, project["seconds"], duck["seconds"], note))
-                    rows.append(Row("results_c", size, project["seconds"], shaped["seconds"], note))
+                    for key, base in (("results_b", duck), ("results_c", shaped)):
+                        # CPU of the whole process (DuckDB's threads included), steadier on a shared machine
+                        cpu = f"；CPU {project['cpu']:.3f} s vs {base['cpu']:.3f} s（{project['cpu'] / base['cpu']:.1f}x）"
+                        rows.append(Row(key, size, project["seconds"], base["seconds"], note + cpu))
                 growth.append(("results (pandas)", size, pandas["seconds"], pandas["peak_mb"]))
                 growth.append(("results (duckdb)", size, duck["seconds"], duck["peak_mb"]))
                 growth.append(("results (duckdb, shape)", size, shaped["seconds"], shaped["peak_mb"]))

@@ -25,6 +25,7 @@ REQUIRED_PARAMETERS = (
     "consecutive_unqualified",
     "default_rectification_days",
     "immediate_report_hours",
+    "self_reported_risk_resolve_days",
     "lagging_self_check_coverage",
     "lagging_closure_rate",
     "on_track_closure_rate_by_stage3_end",
@@ -131,11 +132,20 @@ class Campaign:
     # The plan's key-product categories of this year (``[catalogue] categories``), codes of products.csv;
     # empty for a file that lists none, which then takes every category of products.csv.
     categories: tuple[str, ...] = ()
+    opens: date | None = None
+    """The campaign window's first day (``[window] start`` in the file); None: the first stage's first day."""
 
     @property
     def start(self) -> date:
-        """The first stage's first day."""
-        return self.stages[0].start
+        """The campaign window's first day: ``[window] start`` in the file (never after the first stage's
+        start; the first stage's start when the file has none)."""
+        return self.opens or self.stages[0].start
+
+    def window(self, as_of: date) -> tuple[date, date]:
+        """The one campaign window at ``as_of``: from :attr:`start` to ``as_of`` (both inclusive; empty
+        before the start). Every count of “this campaign's” records — the results list, the tracker,
+        the rules, the summaries — takes the records dated in it (docs/rules.md “行动窗口”)."""
+        return self.start, as_of
 
     def parameter(self, name: str) -> Any:
         """A threshold from `[parameters]`; raises KeyError (Chinese message) when it is missing."""
@@ -150,6 +160,13 @@ class Campaign:
         :func:`deadline_from`."""
         unit = self.parameters.get("default_rectification_unit", "calendar")
         return deadline_from(day, int(self.parameter("default_rectification_days")), unit)
+
+    def resolve_deadline(self, reported: date) -> date:
+        """The last day an enterprise has to put control measures in place for a major risk it reported in its
+        self-check on ``reported`` (主动报告并积极化解) before joint handling is due:
+        ``self_reported_risk_resolve_days`` working days after (the report's own day not counted), through
+        :func:`deadline_from`; raises CalendarOutOfRange for a year the holiday calendar does not know."""
+        return deadline_from(reported, int(self.parameter("self_reported_risk_resolve_days")), "working")
 
     def stage_of(self, day: date) -> StageStatus:
         """Where `day` falls: in a stage, between two, before the first or after the last."""
@@ -247,6 +264,7 @@ def _parse(raw: dict[str, Any], year: int, file: str) -> Campaign:
             )
         )
         finish, title = raw["finish"], str(raw["title"])
+        opens = dict(raw.get("window", {})).get("start", stages[0].start if stages else None)
     except (KeyError, TypeError) as exc:
         raise ValidationFailed([Finding("campaign", f"缺少必填项或格式错误：{exc}", file=file)]) from None
     if raw.get("year") != year:
@@ -259,6 +277,12 @@ def _parse(raw: dict[str, Any], year: int, file: str) -> Campaign:
     for a, b in itertools.pairwise(stages):
         if b.start <= a.end:
             bad("stages", f"第{a.ordinal}阶段与第{b.ordinal}阶段的日期重叠", (a.end, b.start))
+        elif a.start <= a.end and b.start <= b.end and b.start != a.end + timedelta(days=1):
+            bad("stages", f"第{a.ordinal}阶段与第{b.ordinal}阶段之间有不属于任何阶段的日子", (a.end, b.start))
+    if not isinstance(opens, date) or (
+        stages and isinstance(stages[0].start, date) and opens > stages[0].start
+    ):
+        bad("window.start", "行动窗口起点无效或晚于第一阶段开始", opens)
     if not isinstance(finish, date) or (
         stages and isinstance(stages[-1].end, date) and finish < stages[-1].end
     ):
@@ -294,6 +318,7 @@ def _parse(raw: dict[str, Any], year: int, file: str) -> Campaign:
         county_products,
         str(raw.get("source", "")),
         tuple(categories),
+        opens,
     )
 
 

@@ -38,13 +38,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import schema
+from .store import table_label
 
 H = schema.hazards
 E = schema.hazard_events
 
 FIXED_COLUMNS = (
     "id", "enterprise_id", "county_code", "campaign_year", "kind", "grade", "problem_code", "category_code",
-    "sub_product_code", "found_date", "source", "source_id", "control_measures", "large_urgent",
+    "sub_product_code", "found_date", "source", "source_id", "control_measures", "large_urgent", "registered_county",
 )  # fmt: skip
 """The ``hazards`` columns that do not change along the lifecycle, carried by :func:`ledger_at`."""
 
@@ -56,8 +57,16 @@ def holds_at(event: Any, as_of: dt.date) -> Any:
     )
 
 
+STATE_COLUMNS = ("state", "state_date", "deadline")
+"""The columns :func:`ledger_at` derives from the ledger at its date."""
+
+
 def ledger_at(
-    as_of: dt.date, hazard_ids: Iterable[int] | None = None, *, where: Sequence[Any] = ()
+    as_of: dt.date,
+    hazard_ids: Iterable[int] | None = None,
+    *,
+    where: Sequence[Any] = (),
+    columns: Sequence[str] | None = None,
 ) -> sa.Subquery:
     """SQL (SQLite and PostgreSQL): every hazard found on or before ``as_of`` with its state then.
 
@@ -67,6 +76,14 @@ def ledger_at(
     hazards. A hazard whose latest event is on or before ``as_of`` (or that has none) is in its current
     span, read from the hazard's index entry alone; only for any other is its one event holding at
     ``as_of`` sought (see the module's docstring).
+
+    ``columns`` (names of :data:`FIXED_COLUMNS` and :data:`STATE_COLUMNS`) is for a caller that counts
+    over every hazard the ledger gives, its conditions all in ``where``, and reads ``state`` in several
+    figures: the ledger is then the same hazards as two arms of a UNION ALL carrying those columns only,
+    the hazards in their current span (from a covering index of ``hazards``) and the hazards changed
+    after ``as_of`` joined to their holding event (one seek each), each hazard's state computed once. A
+    caller that filters or joins the ledger leaves ``columns`` out: the one query, which the database
+    merges into the caller's, so that its conditions reach the hazards' indexes.
     """
     ev = E.alias("holding_event")
 
@@ -76,25 +93,51 @@ def ledger_at(
 
     # CASE evaluates its branches lazily: the events are sought only for a hazard changed after as_of.
     no_event, in_span = H.c.span_date.is_(None), H.c.span_date <= as_of
-    stmt = sa.select(
-        *(H.c[c] for c in FIXED_COLUMNS),
-        sa.case(
+    state = {
+        "state": sa.case(
             (no_event, "found"),
             (in_span, H.c.span_state),
             else_=sa.func.coalesce(holding(ev.c.to_state), "found"),
-        ).label("state"),
-        sa.case(
+        ),
+        "state_date": sa.case(
             (no_event, H.c.found_date),
             (in_span, H.c.span_date),
             else_=sa.func.coalesce(holding(ev.c.event_date), H.c.found_date),
-        ).label("state_date"),
-        sa.case((no_event, None), (in_span, H.c.span_deadline), else_=holding(ev.c.held_deadline)).label(
-            "deadline"
         ),
-    ).where(H.c.found_date <= as_of, *where)
+        "deadline": sa.case(
+            (no_event, None), (in_span, H.c.span_deadline), else_=holding(ev.c.held_deadline)
+        ),
+    }
+    narrow = [H.c.found_date <= as_of, *where]
     if hazard_ids is not None:
-        stmt = stmt.where(H.c.id.in_(list(hazard_ids)))
-    return stmt.subquery("ledger")
+        narrow.append(H.c.id.in_(list(hazard_ids)))
+    if columns is None:
+        wanted = [*FIXED_COLUMNS, *STATE_COLUMNS]
+        stmt = sa.select(*(state[c].label(c) if c in state else H.c[c] for c in wanted))
+        return stmt.where(*narrow).subquery("ledger")
+    # The same states, arm by arm: in the span, and changed after as_of (LEFT JOIN: none may hold then).
+    held = E.alias("holding_event")
+    in_span_state = {
+        "state": sa.func.coalesce(H.c.span_state, "found"),
+        "state_date": sa.func.coalesce(H.c.span_date, H.c.found_date),
+        "deadline": H.c.span_deadline,
+    }
+    changed_state = {
+        "state": sa.func.coalesce(held.c.to_state, "found"),
+        "state_date": sa.func.coalesce(held.c.event_date, H.c.found_date),
+        "deadline": held.c.held_deadline,
+    }
+
+    def arm(derived: dict[str, Any]) -> sa.Select[Any]:
+        return sa.select(*(derived[c].label(c) if c in derived else H.c[c].label(c) for c in columns))
+
+    spanned = arm(in_span_state).where(*narrow, sa.or_(no_event, in_span))
+    changed = (
+        arm(changed_state)
+        .select_from(H.outerjoin(held, sa.and_(held.c.hazard_id == H.c.id, holds_at(held, as_of))))
+        .where(*narrow, H.c.span_date > as_of)
+    )
+    return sa.union_all(spanned, changed).subquery("ledger")
 
 
 def is_overdue(ledger: Any, as_of: dt.date) -> Any:
@@ -212,4 +255,85 @@ def shape_problems(conn: Connection) -> list[str]:
             f"隐患的“当前状态及其起始日期、期限”与整改环节不一致：{n} 条（如隐患 {first}），"
             "成果清单、进度和治理规则会据此算错；用 hazard verify --mend-shape 按整改环节重新计算"
         )
+    return problems
+
+
+# -- the county a record counts for ------------------------------------------------------------------
+
+COUNTED_TABLES = (
+    "self_checks", "inspections", "hazards", "instruments", "interviews", "spot_checks", "enforcement_cases",
+    "risk_signals", "help_records",
+)  # fmt: skip
+"""The record tables that carry ``registered_county``: the county their enterprise is registered in now,
+which every figure counts them for (migration 0011). A record's ``county_code`` is its enterprise's county
+when it was written and stays (it scopes the record); ``registered_county`` follows the enterprise's move
+between counties, so that a figure by county is one GROUP BY over one index of the record's own table
+instead of a join to the enterprises with a seek per enterprise."""
+
+
+def concerned(table: sa.Table) -> Any:
+    """SQL: the id of the enterprise a record of ``table`` is about (a spot-check batch: the sampled
+    enterprise, else the seller, else the producer)."""
+    if table.name == "spot_checks":
+        return sa.func.coalesce(table.c.enterprise_id, table.c.seller_id, table.c.producer_id)
+    return table.c.enterprise_id
+
+
+def _registered_county_of(table: sa.Table) -> Any:
+    """SQL: the county the enterprise concerned by the record is registered in (NULL when none is)."""
+    e = schema.enterprises.alias("registered")
+    return sa.select(e.c.county_code).where(e.c.id == concerned(table)).scalar_subquery()
+
+
+def counted_county(table: sa.Table) -> Any:
+    """SQL: the county a record of ``table`` counts for: the one its enterprise is registered in; a record
+    naming no enterprise of the store (an instrument or a signal addressed to none) counts for its own
+    county, except a spot-check batch, which then counts for none."""
+    if table.name in ("instruments", "risk_signals"):
+        return sa.func.coalesce(table.c.registered_county, table.c.county_code)
+    return table.c.registered_county
+
+
+def mend_counties(conn: Connection, enterprise_ids: Iterable[int] | None = None) -> None:
+    """Set ``registered_county`` of the records of ``enterprise_ids`` (of every record when None) from the
+    enterprises, in the caller's transaction: called by the enterprise's move between counties
+    (:func:`hazardlib.records.save_enterprise` and the enterprises' import) and for the whole store by the demo generator and
+    ``hazard verify --mend-shape``. Derived columns: the write that moved the enterprise is the audited
+    one. Only rows whose county differs are written."""
+    ids = None if enterprise_ids is None else sorted(set(enterprise_ids))
+    if ids == []:
+        return
+    for name in COUNTED_TABLES:
+        table = schema.metadata.tables[name]
+        county = _registered_county_of(table)
+        stmt = (
+            table.update()
+            .values(registered_county=county)
+            .where(table.c.registered_county.is_distinct_from(county))
+        )
+        if ids is not None:
+            parties = (
+                ["enterprise_id", "seller_id", "producer_id"] if name == "spot_checks" else ["enterprise_id"]
+            )
+            stmt = stmt.where(sa.or_(*(table.c[p].in_(ids) for p in parties)))
+        conn.execute(stmt)
+
+
+def county_problems(conn: Connection) -> list[str]:
+    """Where a record's ``registered_county`` differs from its enterprise's county, in Chinese (empty when
+    every record agrees, and in a store older than migration 0011)."""
+    problems = []
+    for name in COUNTED_TABLES:
+        table = schema.metadata.tables[name]
+        if "registered_county" not in {c["name"] for c in sa.inspect(conn).get_columns(name)}:
+            return []
+        stmt = sa.select(sa.func.count(), sa.func.min(table.c.id)).where(
+            table.c.registered_county.is_distinct_from(_registered_county_of(table))
+        )
+        n, first = conn.execute(stmt).one()
+        if n:
+            problems.append(
+                f"{table_label(name)}的“企业所在县（市）”与企业名录不一致：{n} 条（如记录 {first}），"
+                "成果清单会据此把记录算到别的县（市）；用 hazard verify --mend-shape 按企业名录重新填写"
+            )
     return problems

@@ -83,7 +83,7 @@ def record_interview(tx: Tx, i: models.Interview) -> tuple[int, Outcome]:
             findings.append(Finding("number_taken", message, field=title("notice_no"), value=i.notice_no))
     if findings:
         raise ValidationFailed(findings)
-    row: dict[str, Any] = {**i.model_dump(), "county_code": county}
+    row: dict[str, Any] = {**i.model_dump(), "county_code": county, "registered_county": county}
     row["spot_check_ids"] = row["spot_check_ids"] or None
     found = (
         tx.conn.execute(

@@ -18,6 +18,8 @@ refused         order (deadline) / rectify             ordered / rectified
 found, ordered, escalate (interview, concentrated      unchanged: the escalation is recorded as an event
 refused         action, enforcement sampling, joint
                 handling)
+any open state  measures (in place / not in place),    unchanged: whether the risk's control measures are
+(a risk only)                                          in place from that date is recorded as an event
 ==============  =====================================  ==================================================
 
 *Overdue* is not a state: a hazard is overdue at a date when it is ``ordered`` and its deadline is
@@ -53,18 +55,16 @@ OPEN_STATES = ("found", "ordered", "rectified", "reinspected", "refused")
 """States in which a hazard is not closed out (未销号)."""
 
 _MOVES: dict[str, tuple[str, ...]] = {
-    "found": ("order", "escalate"),
-    "ordered": ("rectify", "refuse", "escalate"),
-    "rectified": ("reinspect",),
-    "reinspected": ("close",),
+    "found": ("order", "escalate", "measures"),
+    "ordered": ("rectify", "refuse", "escalate", "measures"),
+    "rectified": ("reinspect", "measures"),
+    "reinspected": ("close", "measures"),
     "closed": ("look_back",),
-    "refused": ("order", "rectify", "escalate"),
+    "refused": ("order", "rectify", "escalate", "measures"),
 }
-_OUTCOMES: dict[str, tuple[str, ...]] = {
-    "reinspect": vocab.REINSPECTION_OUTCOME.codes,
-    "look_back": vocab.LOOK_BACK_OUTCOME.codes,
-    "escalate": vocab.ESCALATION.codes,
-}
+_OUTCOMES: dict[str, tuple[str, ...]] = {move: words.codes for move, words in vocab.MOVE_OUTCOME.items()}
+STATE_KEEPING = ("escalate", "measures")
+"""Moves recorded as events that leave the state as it is."""
 
 # Why a move is refused, in the words a clerk understands (keyed by state, move; "*" for any state).
 REASONS: dict[tuple[str, str], str] = {
@@ -93,12 +93,15 @@ MESSAGES = {
     "before_found": "日期 {day} 早于{what}发现日期 {found}",
     "future": "日期 {day} 晚于今天，不能登记未来的日期",
     "both_deadlines": "整改期限与期限天数只能填写一项",
+    "measures_risk_only": "管控措施登记在风险上；隐患按责令整改、复查、销号办理",
 }
 
 
-def allowed_moves(state: str) -> tuple[str, ...]:
-    """The moves the ledger allows from ``state`` (the dashboards offer only these)."""
-    return _MOVES.get(state, ())
+def allowed_moves(state: str, kind: str = "hazard") -> tuple[str, ...]:
+    """The moves the ledger allows from ``state`` for a record of ``kind`` (the dashboards offer only these):
+    control measures are recorded on a risk only."""
+    moves = _MOVES.get(state, ())
+    return moves if kind == "risk" else tuple(m for m in moves if m != "measures")
 
 
 def move_label(move: str) -> str:
@@ -117,7 +120,7 @@ def _reason(state: str, move: str, what: str) -> str:
 
 
 def _next_state(state: str, move: str, outcome: str | None, with_deadline: bool) -> str:
-    if move == "escalate":
+    if move in STATE_KEEPING:
         return state
     if move == "reinspect":
         return "reinspected" if outcome == "passed" else "ordered"
@@ -178,13 +181,14 @@ def apply_move(
     if move not in vocab.HAZARD_MOVE.codes or move == "found":
         choices = "、".join(move_label(m) for m in vocab.HAZARD_MOVE.codes if m != "found")
         raise _refuse(hazard, state, move, MESSAGES["unknown_move"].format(move=move, choices=choices))
-    if move not in allowed_moves(state):
+    if move == "measures" and hazard["kind"] != "risk":
+        raise _refuse(hazard, state, move, MESSAGES["measures_risk_only"])
+    if move not in allowed_moves(state, hazard["kind"]):
         raise _refuse(hazard, state, move, _reason(state, move, what))
     label = move_label(move)
     if move in _OUTCOMES:
         if outcome not in _OUTCOMES[move]:
-            words = {"reinspect": vocab.REINSPECTION_OUTCOME, "look_back": vocab.LOOK_BACK_OUTCOME}
-            choices = words.get(move, vocab.ESCALATION).choices_text()
+            choices = vocab.MOVE_OUTCOME[move].choices_text()
             raise _refuse(hazard, state, move, MESSAGES["outcome"].format(label=label, choices=choices))
     elif outcome is not None:
         raise _refuse(hazard, state, move, MESSAGES["no_outcome"].format(label=label))
@@ -305,6 +309,43 @@ def append_event(
     return event_id
 
 
+# -- control measures of a risk ------------------------------------------------------------------------
+
+
+def measures_move(hazard_id: Any, as_of: dt.date, column: str = "outcome") -> Any:
+    """SQL: ``column`` (``outcome`` or ``event_date``) of the hazard's latest ``measures`` move dated on or
+    before ``as_of`` (NULL when none is)."""
+    ev = E.alias("measures_move")
+    return (
+        sa.select(ev.c[column])
+        .where(ev.c.hazard_id == hazard_id, ev.c.move == "measures", ev.c.event_date <= as_of)
+        .order_by(ev.c.event_date.desc(), ev.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def without_measures_at(hazard_id: Any, as_found: Any, as_of: dt.date) -> Any:
+    """SQL: at ``as_of`` the risk's control measures are known not to be in place — its latest ``measures``
+    move then says so, or it has none and the record says none were in place when it was found or reported
+    (``control_measures`` false; unknown is not “without”)."""
+    latest = measures_move(hazard_id, as_of)
+    return sa.or_(latest == "not_in_place", sa.and_(latest.is_(None), as_found.is_(False)))
+
+
+def measures_at(conn: Connection, hazard_id: int, as_of: dt.date) -> tuple[bool | None, dt.date | None]:
+    """Whether a risk's control measures are in place at ``as_of`` (None: unknown) and the date of the
+    ledger move that says so (None: as the record was found or reported)."""
+    row = conn.execute(
+        sa.select(
+            measures_move(H.c.id, as_of), measures_move(H.c.id, as_of, "event_date"), H.c.control_measures
+        ).where(H.c.id == hazard_id)
+    ).one()
+    if row[0] is None:
+        return row[2], None
+    return row[0] == "in_place", row[1]
+
+
 # -- self-reported major risks ---------------------------------------------------------------------
 
 
@@ -355,6 +396,7 @@ def register_self_reported_risk(tx: Tx, self_check_id: int) -> int | None:
         dict(
             enterprise_id=sc["enterprise_id"],
             county_code=sc["county_code"],
+            registered_county=sc["registered_county"],
             campaign_year=sc["campaign_year"],
             kind="risk",
             grade="major",
@@ -416,9 +458,7 @@ def history(store: Store, hazard_id: int) -> pd.DataFrame:
         )
     frame = pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in E.c])
     outcome_words = {
-        **vocab.REINSPECTION_OUTCOME.labels,
-        **vocab.LOOK_BACK_OUTCOME.labels,
-        **vocab.ESCALATION.labels,
+        code: label for words in vocab.MOVE_OUTCOME.values() for code, label in words.labels.items()
     }
     frame["move_label"] = [move_label(m) for m in frame["move"]]
     frame["from_label"] = [vocab.HAZARD_STATE.label(s) for s in frame["from_state"]]

@@ -444,8 +444,38 @@ class Instrument(_Dated):
     number: Text | None = Field(default=None, title="文书编号", max_length=64)
     hazard_id: int | None = Field(default=None, title="隐患编号")
     note: Text | None = Field(default=None, title="备注", max_length=2000)
+    served_date: dt.date | None = Field(default=None, title="送达日期")
+    reply_due: dt.date | None = Field(default=None, title="回复期限")
+    reply_date: dt.date | None = Field(default=None, title="回复日期")
 
-    _issued = field_validator("issue_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _issued = field_validator("issue_date", "served_date", "reply_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @model_validator(mode="after")
+    def _after_issue(self) -> Instrument:
+        for key in ("served_date", "reply_due", "reply_date"):
+            day = getattr(self, key)
+            if day is not None and day < self.issue_date:
+                title = type(self).model_fields[key].title
+                raise error("before_issue", f"{title} {day} 早于签发日期 {self.issue_date}", key)
+        return self
+
+
+class WrittenReport(_Dated):
+    """A continuing written report (持续书面报送) on the hazards a county still has open after the campaign."""
+
+    county_code: Text = Field(title="县（市）")
+    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
+    report_date: dt.date = Field(title="报送日期")
+    number: Text = Field(title="文号", max_length=64)
+    hazard_ids: list[int] = Field(default_factory=list, title="涉及隐患编号")
+    note: Text | None = Field(default=None, title="备注", max_length=2000)
+
+    _reported = field_validator("report_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("county_code")
+    @classmethod
+    def _county(cls, v: str) -> str:
+        return check_county(v)
 
 
 class Interview(_Dated):

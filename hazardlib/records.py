@@ -8,7 +8,7 @@ Keys (documented in the README, used by intake so that importing a file twice ch
 | self-check | enterprise + campaign year (a re-submission updates it) |
 | inspection | enterprise + inspection date + product |
 | hazard | enterprise + found date + product + problem type |
-| instrument | kind + number (else kind + enterprise + issue date) |
+| instrument | number (allocated on issue; see :mod:`hazardlib.instruments`) |
 | interview | enterprise + date held (:mod:`hazardlib.interviews`) |
 | spot check | batch number (抽样单编号) |
 | enforcement case | case number (else enterprise + filed date + violation) |
@@ -17,6 +17,7 @@ Keys (documented in the README, used by intake so that importing a file twice ch
 | county plan | county + campaign year |
 | county oversight | county + campaign year + kind + date |
 | report to the local Party committee and government | county + report date + hazard/enterprise |
+| written report (持续书面报送) | document number (文号) |
 
 Document numbers (a plan's 文号, an oversight's 文号, a report's 文号, an interview's 约谈通知书 number) are
 unique: a number another record holds is refused with a message naming the field, and nothing is written.
@@ -35,6 +36,7 @@ import sqlalchemy as sa
 from . import models, schema
 from .campaign import has_campaign
 from .errors import Finding, NotFound, ValidationFailed
+from .figures import mend_counties
 from .immediate import raise_for_case, raise_for_hazard
 from .interviews import record_interview
 from .ledger import append_event, register_self_reported_risk
@@ -114,15 +116,20 @@ def save_enterprise(
     """Register an enterprise or update it, keyed by its 统一社会信用代码.
 
     A county session may not register (or touch) a code another county holds: ValidationFailed with
-    :func:`held_elsewhere`, which names neither the other county nor its enterprise.
+    :func:`held_elsewhere`, which names neither the other county nor its enterprise. An enterprise moved
+    to another county takes its records' counted county with it in the same transaction
+    (:func:`hazardlib.figures.mend_counties`).
     """
     if uscc_elsewhere(tx.conn, tx.store, e.uscc):
         raise ValidationFailed([held_elsewhere(e.uscc)])
-    return upsert(tx, schema.enterprises, ("uscc",), e.row(), expected_version=expected_version)
+    eid, outcome = upsert(tx, schema.enterprises, ("uscc",), e.row(), expected_version=expected_version)
+    if outcome == "updated":
+        mend_counties(tx.conn, [eid])
+    return eid, outcome
 
 
 def _owned(tx: Tx, row: dict[str, Any]) -> dict[str, Any]:
-    row["county_code"] = enterprise_county(tx, row["enterprise_id"])
+    row["county_code"] = row["registered_county"] = enterprise_county(tx, row["enterprise_id"])
     if row.get("sub_product_code") and (
         why := models.other_county_product([row["sub_product_code"]], row["county_code"])
     ):
@@ -157,10 +164,33 @@ def save_inspection(tx: Tx, i: models.Inspection) -> tuple[int, Outcome]:
     return upsert(tx, schema.inspections, ("enterprise_id", "inspection_date", "sub_product_code"), row)
 
 
+HAZARD_KEY = ("enterprise_id", "found_date", "sub_product_code", "problem_code")
+"""The hazard key: enterprise, found date, product, problem type — one ledger record per key."""
+
+
+def hazard_key_duplicates(conn: sa.Connection) -> list[str]:
+    """Problems, in Chinese, for every hazard key held by more than one ledger record (``hazard verify``):
+    such records inflate every figure. Empty when the ledger respects the key."""
+    t = schema.hazards
+    stmt = (
+        sa.select(
+            *(t.c[k] for k in HAZARD_KEY), sa.func.count().label("n"), sa.func.min(t.c.id).label("first")
+        )
+        .group_by(*(t.c[k] for k in HAZARD_KEY))
+        .having(sa.func.count() > 1)
+        .order_by(sa.func.min(t.c.id))
+    )
+    return [
+        f"隐患键重复：企业 {r.enterprise_id}、发现日期 {r.found_date}、产品 {r.sub_product_code}、"
+        f"问题类型 {r.problem_code} 有 {r.n} 条整改台账记录（最早的编号 {r.first}）"
+        for r in conn.execute(stmt)
+    ]
+
+
 def save_hazard(tx: Tx, h: models.Hazard) -> tuple[int, Outcome]:
     """Put a hazard or risk on the ledger (state 'found', or 'ordered' when an order and deadline are given)."""
     row = _owned(tx, h.row())
-    key = ("enterprise_id", "found_date", "sub_product_code", "problem_code")
+    key = HAZARD_KEY
     t = schema.hazards
     exists = tx.conn.execute(sa.select(t.c.id).where(*[t.c[k] == row[k] for k in key])).scalar()
     if exists is None:
@@ -181,19 +211,6 @@ def save_hazard(tx: Tx, h: models.Hazard) -> tuple[int, Outcome]:
     return hid, outcome
 
 
-def save_instrument(tx: Tx, i: models.Instrument, county_code: str | None = None) -> tuple[int, Outcome]:
-    """Record an instrument of 三书一函; its county is the enterprise's (or ``county_code`` for none)."""
-    row = i.row()
-    if row.get("enterprise_id") is not None:
-        row["county_code"] = enterprise_county(tx, row["enterprise_id"])
-    elif county_code:
-        row["county_code"] = county_code
-    else:
-        raise ValidationFailed([Finding("county", "文书须指明企业或县（市）", field="企业")])
-    key = ("kind", "number") if row.get("number") else ("kind", "enterprise_id", "issue_date")
-    return upsert(tx, schema.instruments, key, row)
-
-
 def save_interview(tx: Tx, i: models.Interview) -> tuple[int, Outcome]:
     """Record an interview (约谈) held with an enterprise (:func:`hazardlib.interviews.record_interview`)."""
     return record_interview(tx, i)
@@ -211,7 +228,8 @@ def save_spot_check(tx: Tx, s: models.SpotCheck, *, trace: bool = False) -> tupl
     """
     row = s.row()
     owner = row.get("enterprise_id") or row.get("seller_id") or row.get("producer_id")
-    row["county_code"] = enterprise_county(tx, owner) if owner else row["sampled_by_county"]
+    row["registered_county"] = enterprise_county(tx, owner) if owner else None
+    row["county_code"] = row["registered_county"] or row["sampled_by_county"]
     sid, outcome = upsert(tx, schema.spot_checks, ("batch_no",), row)
     named = any(row.get(f"{role}_{k}") for role in ("producer", "seller") for k in ("id", "name", "uscc"))
     if trace and s.result == "unqualified" and named and has_campaign(s.sample_date):
@@ -230,7 +248,12 @@ def save_enforcement_case(tx: Tx, c: models.EnforcementCase) -> tuple[int, Outco
 
 def save_risk_signal(tx: Tx, s: models.RiskSignal) -> tuple[int, Outcome]:
     """Record a risk signal received from monitoring."""
-    return upsert(tx, schema.risk_signals, ("county_code", "received_date", "description"), s.row())
+    row = s.row()
+    e = schema.enterprises
+    row["registered_county"] = tx.conn.execute(
+        sa.select(e.c.county_code).where(e.c.id == row.get("enterprise_id"))
+    ).scalar()
+    return upsert(tx, schema.risk_signals, ("county_code", "received_date", "description"), row)
 
 
 SIGNAL_KEYS = (
@@ -346,3 +369,32 @@ def save_local_report(tx: Tx, r: models.LocalReport) -> tuple[int, Outcome]:
         tx, schema.local_reports, "document_no", r.document_no, {k: row[k] for k in key}, models.LocalReport
     )
     return upsert(tx, schema.local_reports, key, row)
+
+
+def save_written_report(tx: Tx, r: models.WrittenReport) -> tuple[int, Outcome]:
+    """Record a continuing written report (持续书面报送) of a county, keyed by its 文号.
+
+    The hazards it covers must be the county's; a 文号 another county already used, or one of this county
+    used for a report of another date, is refused naming the field.
+    """
+    row = r.row()
+    t, h = schema.written_reports, schema.hazards
+    title = models.WrittenReport.model_fields
+    stored = tx.conn.execute(sa.select(t).where(t.c.number == row["number"])).mappings().first()
+    if stored is not None and (stored["county_code"], stored["report_date"]) != (
+        row["county_code"],
+        row["report_date"],
+    ):
+        message = f"文号“{row['number']}”已被 {stored['report_date']} 的书面报送使用，请核对文号"
+        raise ValidationFailed(
+            [Finding("number_used", message, field=title["number"].title, value=row["number"])]
+        )
+    if row["hazard_ids"]:
+        ours = set(tx.conn.execute(sa.select(h.c.id).where(
+            h.c.id.in_(row["hazard_ids"]), h.c.county_code == row["county_code"])).scalars())  # fmt: skip
+        strangers = [i for i in row["hazard_ids"] if i not in ours]
+        if strangers:
+            message = f"隐患编号 {'、'.join(map(str, strangers))} 不是该县（市）台账上的隐患"
+            raise ValidationFailed([Finding("hazard_unknown", message, field=title["hazard_ids"].title,
+                                            value=strangers[0])])  # fmt: skip
+    return upsert(tx, t, ("number",), row)

@@ -44,6 +44,15 @@ def _scope_columns() -> list[sa.Column]:
     ]
 
 
+def _registered_county() -> sa.Column:
+    """The county the record's enterprise is registered in now (hazardlib.figures, migration 0011), which
+    the results list counts it for: unlike ``county_code`` (the county the record belongs to, fixed when
+    written) it follows the enterprise's move between counties, kept by that move in the same transaction
+    (``figures.mend_counties``). NULL when the record names no enterprise of the store. Checked by
+    ``hazard verify``."""
+    return sa.Column("registered_county", sa.String(6), nullable=True)
+
+
 enterprises = sa.Table(
     "enterprises",
     metadata,
@@ -63,6 +72,9 @@ enterprises = sa.Table(
     sa.Column("contact", sa.String(100), nullable=True),
     *_meta_columns(),
 )
+# The tracker counts a county's key enterprises (a product of the key categories: stages.key_enterprise)
+# from this index, without reading each enterprise's product list (migration 0011).
+sa.Index("ix_enterprises_key", enterprises.c.county_code, sa.func.json_array_length(enterprises.c.products))
 
 self_checks = sa.Table(
     "self_checks",
@@ -70,6 +82,7 @@ self_checks = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     _enterprise_fk(),
     *_scope_columns(),
+    _registered_county(),
     sa.Column("check_date", sa.Date, nullable=False),
     sa.Column("management_system", sa.Boolean, nullable=False),
     sa.Column("quality_director", sa.Boolean, nullable=False),
@@ -84,6 +97,13 @@ self_checks = sa.Table(
     sa.UniqueConstraint("enterprise_id", "campaign_year"),
     # The results list counts self-checks by their enterprise's county from this index alone (0009).
     sa.Index("ix_self_checks_enterprise_figures", "enterprise_id", "check_date", "major_risk_reported"),
+    # The results list counts self-checks by the county their enterprise is registered in, from this index alone
+    # (one range per county, in the order GROUP BY wants; migration 0011).
+    sa.Index(
+        "ix_self_checks_counted", "registered_county", "check_date", "enterprise_id", "major_risk_reported"
+    ),
+    # The tracker counts a year's self-checks by county from this index alone (migration 0011).
+    sa.Index("ix_self_checks_progress", "campaign_year", "county_code", "check_date", "enterprise_id"),
 )
 
 risk_control_items = sa.Table(
@@ -110,6 +130,7 @@ inspections = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     _enterprise_fk(),
     *_scope_columns(),
+    _registered_county(),
     sa.Column("inspection_date", sa.Date, nullable=False),
     sa.Column("field", sa.String(16), nullable=False),
     sa.Column("sub_product_code", sa.String(16), nullable=False),
@@ -120,6 +141,11 @@ inspections = sa.Table(
     sa.UniqueConstraint("enterprise_id", "inspection_date", "sub_product_code"),
     # The results list counts visits by their enterprise's county from this index alone (0009).
     sa.Index("ix_inspections_enterprise_figures", "enterprise_id", "inspection_date", "field"),
+    # The results list counts visits by the county their enterprise is registered in, from this index alone
+    # (one range per county, in the order GROUP BY wants; migration 0011).
+    sa.Index("ix_inspections_counted", "registered_county", "inspection_date", "enterprise_id", "field"),
+    # The tracker counts a window's inspections by county from this index alone (migration 0011).
+    sa.Index("ix_inspections_progress", "campaign_year", "inspection_date", "county_code", "field"),
 )
 
 hazards = sa.Table(
@@ -128,6 +154,7 @@ hazards = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     _enterprise_fk(),
     *_scope_columns(),
+    _registered_county(),
     sa.Column("kind", sa.String(8), nullable=False, server_default="hazard"),
     sa.Column("grade", sa.String(16), nullable=False),
     sa.Column("problem_code", sa.String(8), nullable=False),
@@ -180,6 +207,24 @@ hazards = sa.Table(
         "span_state",
         "span_deadline",
     ),
+    # The results list's ledger figures by the county the enterprise is registered in, in their state at a
+    # date, from this index alone (one range per county, in GROUP BY's order; migration 0011).
+    # Classified supervision (rules.supervision.classified) groups the larger and major findings by the
+    # enterprise's county and the enterprise from this index alone (migration 0011).
+    sa.Index(
+        "ix_hazards_classified", "registered_county", "enterprise_id", "grade", "found_date", "campaign_year"
+    ),
+    sa.Index(
+        "ix_hazards_counted",
+        "registered_county",
+        "found_date",
+        "kind",
+        "grade",
+        "source",
+        "span_date",
+        "span_state",
+        "span_deadline",
+    ),
 )
 
 hazard_events = sa.Table(
@@ -226,12 +271,40 @@ instruments = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     _enterprise_fk(nullable=True),
     *_scope_columns(),
+    _registered_county(),
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("number", sa.String(64), nullable=True),
     sa.Column("issue_date", sa.Date, nullable=False),
     sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=True, index=True),
     sa.Column("note", sa.Text, nullable=True),
+    # Numbering and follow-up (migration 0015, hazardlib.instruments): the issuing county (or the prefecture)
+    # and the serial of the number within its kind and year of issue, allocated in the issuing transaction
+    # (the number itself is unique); the dates the instrument was served, its reply is due and the reply came.
+    sa.Column("issuer_code", sa.String(6), nullable=True),
+    sa.Column("serial", sa.Integer, nullable=True),
+    sa.Column("served_date", sa.Date, nullable=True),
+    sa.Column("reply_due", sa.Date, nullable=True),
+    sa.Column("reply_date", sa.Date, nullable=True),
     *_meta_columns(),
+    sa.UniqueConstraint("number"),
+    # The results list counts instruments by their enterprise's registered county (else their own), from this
+    # index alone (migration 0011).
+    sa.Index("ix_instruments_counted", "issue_date", "registered_county", "county_code", "kind"),
+)
+
+# The written reports a county keeps sending after the campaign's finish on the hazards still open
+# (plan 四(三) 对10月底前未完成隐患问题整改的要持续书面报送整改完成情况), migration 0015.
+written_reports = sa.Table(
+    "written_reports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *_scope_columns(),
+    sa.Column("report_date", sa.Date, nullable=False),
+    sa.Column("number", sa.String(64), nullable=False, unique=True),
+    sa.Column("hazard_ids", sa.JSON, nullable=False, default=list),
+    sa.Column("note", sa.Text, nullable=True),
+    *_meta_columns(),
+    sa.Index("ix_written_reports_county_date", "county_code", "report_date"),
 )
 
 interviews = sa.Table(
@@ -240,6 +313,7 @@ interviews = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     _enterprise_fk(),
     *_scope_columns(),
+    _registered_county(),
     sa.Column("held_date", sa.Date, nullable=False),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=True),
@@ -253,6 +327,9 @@ interviews = sa.Table(
     sa.Column("follow_up_date", sa.Date, nullable=True),
     sa.Column("notice_no", sa.String(64), nullable=True, unique=True),
     *_meta_columns(),
+    # The results list counts interviews by their enterprise's registered county, from this index
+    # alone (migration 0011).
+    sa.Index("ix_interviews_counted", "registered_county", "held_date", "enterprise_id"),
 )
 
 spot_checks = sa.Table(
@@ -261,6 +338,7 @@ spot_checks = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("batch_no", sa.String(64), nullable=False, unique=True),
     *_scope_columns(),
+    _registered_county(),
     sa.Column("sampled_by_county", sa.String(6), nullable=False),
     sa.Column("sample_date", sa.Date, nullable=False),
     sa.Column("category_code", sa.String(4), nullable=False),
@@ -280,6 +358,9 @@ spot_checks = sa.Table(
     sa.Column("enforcement_sampling", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("note", sa.Text, nullable=True),
     *_meta_columns(),
+    # The results list counts batches by their enterprise's registered county, from this index
+    # alone (migration 0011).
+    sa.Index("ix_spot_checks_counted", "registered_county", "sample_date", "result", "follow_up_of"),
 )
 
 tracing_tasks = sa.Table(
@@ -310,6 +391,7 @@ enforcement_cases = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     _enterprise_fk(),
     *_scope_columns(),
+    _registered_county(),
     sa.Column("case_no", sa.String(64), nullable=True),
     sa.Column("filed_date", sa.Date, nullable=False),
     sa.Column("violation", sa.String(32), nullable=False),
@@ -346,6 +428,7 @@ risk_signals = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     *_scope_columns(),
+    _registered_county(),
     sa.Column("received_date", sa.Date, nullable=False),
     sa.Column("source", sa.String(20), nullable=False),
     sa.Column("description", sa.Text, nullable=False),
@@ -363,10 +446,14 @@ help_records = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     _enterprise_fk(),
     *_scope_columns(),
+    _registered_county(),
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("help_date", sa.Date, nullable=False),
     sa.Column("note", sa.Text, nullable=True),
     *_meta_columns(),
+    # The results list counts help by their enterprise's registered county, from this index
+    # alone (migration 0011).
+    sa.Index("ix_help_records_counted", "registered_county", "help_date", "enterprise_id", "kind"),
     sa.UniqueConstraint("enterprise_id", "kind", "help_date"),
 )
 
@@ -553,4 +640,5 @@ RECORD_TABLES: tuple[sa.Table, ...] = (
     county_oversight,
     local_reports,
     immediate_reports,
+    written_reports,
 )

@@ -10,6 +10,7 @@ imported by the functions that use it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from . import schema, vocab
-from .campaign import Campaign, campaign_at
+from .campaign import Campaign, campaign_at, load_campaign
+from .errors import CampaignNotFound
 from .figures import event_exists, is_closed, is_open, is_overdue, ledger_at
 from .regions import load_regions
 from .store import PREFECTURE_CODE, Store
@@ -119,9 +121,23 @@ def _count_if(cond: Any) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
 
-def key_enterprise() -> Any:
-    """SQL: the enterprise makes or sells at least one product of the key categories."""
-    return sa.func.json_array_length(ENT.c.products) > 0
+def key_enterprise(enterprises: Any = ENT) -> Any:
+    """SQL: the enterprise (of ``enterprises``, the table or an alias) makes or sells at least one product
+    of the key categories."""
+    return sa.func.json_array_length(enterprises.c.products) > 0
+
+
+def self_check_counted(checks: Any, enterprises: Any, campaign: Campaign, end: dt.date) -> list[Any]:
+    """SQL conditions: the self-check (of ``checks``, joined to its enterprise in ``enterprises``) counts
+    for ``campaign`` at ``end``: of the campaign's year, dated in its window (:meth:`Campaign.window`), by
+    a key enterprise. The one definition of 组织企业自查, read by the tracker's 已自查 and the results list
+    (docs/rules.md “行动窗口”); the county is the enterprise's."""
+    opens, _ = campaign.window(end)
+    return [
+        checks.c.campaign_year == campaign.year,
+        checks.c.check_date.between(opens, end),
+        key_enterprise(enterprises),
+    ]
 
 
 COUNT_COLUMNS = (
@@ -142,16 +158,22 @@ COUNT_COLUMNS = (
 
 
 def ledger_counts(
-    year: int, start: dt.date, end: dt.date, codes: Sequence[str]
+    campaign: Campaign, start: dt.date, end: dt.date, codes: Sequence[str]
 ) -> tuple[Any, dict[str, Any]]:
-    """SQL: the hazards of ``year`` found by ``end`` in their state at ``end`` (:func:`hazardlib.figures.
-    ledger_at`; of the county, when ``codes`` names one), and the tracker's ledger figures over them (to
-    be grouped by county within ``codes``): found in the window and to date, closed out (at ``end``, by a
-    closing in the window) and to date, open, overdue, open with an escalation by ``end``."""
+    """SQL: the hazards of ``campaign`` found in its window by ``end`` (:meth:`Campaign.window`) in their
+    state at ``end`` (:func:`hazardlib.figures.ledger_at`; of the county, when ``codes`` names one), and
+    the tracker's ledger figures over them (to be grouped by county within ``codes``): found in the
+    window ``start``…``end`` and to date, closed out (at ``end``, by a closing in the window) and to date,
+    open, overdue, open with an escalation by ``end``."""
     # One county is picked here; for all of them the caller's county filter is enough, and leaving it out
     # lets the database read the year's hazards from the (year, found date, county) index alone.
     one = [H.c.county_code == codes[0]] if len(codes) == 1 else []
-    led = ledger_at(end, where=[H.c.campaign_year == year, *one])
+    opens, _ = campaign.window(end)
+    led = ledger_at(
+        end,
+        where=[H.c.campaign_year == campaign.year, H.c.found_date >= opens, *one],
+        columns=["id", "county_code", "found_date", "state", "deadline"],
+    )
     closed = is_closed(led)
     measures = {
         "hazards_found": _count_if(led.c.found_date >= start),
@@ -187,7 +209,7 @@ def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> Co
     """The count columns per county: GROUP BY county queries over the records (docs/rules.md “进度指标”)."""
     year, start, end = campaign.year, w.start, w.end
     sc, ins = schema.self_checks, schema.inspections
-    led, ledger_measures = ledger_counts(year, start, end, codes)
+    led, ledger_measures = ledger_counts(campaign, start, end, codes)
     with store.read() as conn:
         parts = [
             _grouped(
@@ -195,13 +217,13 @@ def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> Co
             ),
             _grouped(
                 conn,
-                sc.c.county_code,
+                ENT.c.county_code,
                 {
                     "self_checked": sa.func.count(sa.distinct(sc.c.enterprise_id)),
                     "self_checks_in_window": _count_if(sc.c.check_date >= start),
                 },
                 sc.join(ENT, ENT.c.id == sc.c.enterprise_id),
-                [sc.c.campaign_year == year, sc.c.check_date <= end, key_enterprise()],
+                self_check_counted(sc, ENT, campaign, end),
                 codes,
             ),
             _grouped(
@@ -307,6 +329,73 @@ def county_progress(
     return pd.DataFrame(county_progress_rows(store, as_of, county, stage))
 
 
+# -- classified supervision (分类监管): standing classes -------------------------------------------
+
+
+def campaign_years(campaign: Campaign) -> tuple[int, ...]:
+    """近N年隐患排查治理行动: the campaigns of ``campaign``'s year and the ``special_supervision_window_years``
+    − 1 years before it (for N = 2: this year's and last year's), oldest first."""
+    years = int(campaign.parameter("special_supervision_window_years"))
+    return tuple(range(campaign.year - years + 1, campaign.year + 1))
+
+
+def in_campaign(year: int, as_of: dt.date) -> Any:
+    """SQL: the hazard was found in the campaign of ``year``: of that campaign year and dated in its
+    window (:meth:`hazardlib.campaign.Campaign.window`), by the as-of date. A year without a campaign
+    calendar (history) has no window start: every finding of that year by the as-of date counts."""
+    terms = [H.c.campaign_year == year, H.c.found_date <= as_of]
+    with contextlib.suppress(CampaignNotFound):
+        terms.append(H.c.found_date >= load_campaign(year).start)
+    return sa.and_(*terms)
+
+
+def class_terms(campaign: Campaign, as_of: dt.date) -> tuple[Any, Any, tuple[int, ...], int]:
+    """SQL conditions on a hazard: a major finding in the campaigns of special supervision, a larger or
+    major finding of this campaign by the as-of date; and those campaigns' years and the occasions that
+    make an enterprise special."""
+    need = int(campaign.parameter("special_supervision_major_risks"))
+    years = campaign_years(campaign)
+    in_window = sa.and_(H.c.grade == "major", sa.or_(*(in_campaign(y, as_of) for y in years)))
+    this_year = sa.and_(H.c.grade.in_(("larger", "major")), in_campaign(campaign.year, as_of))
+    return in_window, this_year, years, need
+
+
+def classified(
+    campaign: Campaign, as_of: dt.date, county: str | None = None, enterprise_id: int | None = None
+) -> sa.Subquery:
+    """SQL: every enterprise (of ``county``, else all) under classified supervision (分类监管) at ``as_of``,
+    one row each (the one definition, read by the rules, the results list, the inspection ranking and the
+    enterprise pages):
+    enterprise_id, county_code (the enterprise's), majors (*occasions*: days on which a major finding was
+    made in the campaigns of this year and last), current (larger or major findings of this campaign),
+    class ('special' with at least ``special_supervision_major_risks`` occasions, else 'key' with a
+    current one). An occasion is a day: however many major findings one day's inspection (or several
+    that day) records, the enterprise was found with a major risk once that day (docs/rules.md “分类监管”).
+    ``enterprise_id``: that enterprise alone."""
+    in_window, this_year, _, need = class_terms(campaign, as_of)
+    only = [] if enterprise_id is None else [H.c.enterprise_id == enterprise_id]
+    if county is not None:
+        only.append(ENT.c.county_code == county)
+    per_enterprise = (
+        sa.select(
+            H.c.enterprise_id,
+            ENT.c.county_code,
+            sa.func.count(sa.distinct(sa.case((in_window, H.c.found_date)))).label("majors"),
+            sa.func.count(sa.case((this_year, 1))).label("current"),
+        )
+        .select_from(H.join(ENT, ENT.c.id == H.c.enterprise_id))
+        .where(sa.or_(in_window, this_year), *only)
+        # County first: the order in which the database reads the enterprises (by their county index),
+        # so that it groups as it reads instead of sorting every finding.
+        .group_by(ENT.c.county_code, H.c.enterprise_id)
+        .subquery("per_enterprise")
+    )
+    cls = sa.case(
+        (per_enterprise.c.majors >= need, "special"), (per_enterprise.c.current > 0, "key"), else_=None
+    )
+    return sa.select(per_enterprise, cls.label("class")).where(cls.is_not(None)).subquery("classified")
+
+
 # -- stage 2: proposed inspection lists -------------------------------------------------------------
 
 DEFAULT_WEIGHTS = {
@@ -318,6 +407,8 @@ DEFAULT_WEIGHTS = {
     "concentrated_complaints": 2,
     "complaint": 2,
     "spot_check_failure": 3,
+    "key_supervision": 3,
+    "special_supervision": 6,
 }
 """Points per factor of :func:`inspection_proposals`; a campaign may override them in a
 ``[parameters.proposal_weights]`` table."""
@@ -333,6 +424,8 @@ REASON_TEXT = {
     "concentrated_complaints": "舆情反映集中、投诉较多",
     "complaint": "投诉举报、舆情{n}条",
     "spot_check_failure": "监督抽查不合格或拒检{n}次",
+    "key_supervision": "{when}实施重点监管",
+    "special_supervision": "{when}实施特别监管",
 }
 _FLAGS = ("in_cluster_area", "rural_or_fringe_shop", "wholesale_market_shop")
 
@@ -342,9 +435,11 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
 
     Every enterprise of the county, ranked by points for its self-check findings (a major risk
     reported, duties not in place, risk points without measures, or no self-check at all), key-object
-    flags, complaints and public-opinion signals, and earlier unqualified or refused spot checks; the
-    reason column says, in Chinese, what earned the points. Columns: rank, enterprise_id, uscc, name,
-    field, score, reason, inspected (already inspected this campaign), and one column per factor.
+    flags, complaints and public-opinion signals, earlier unqualified or refused spot checks, and the
+    standing class it is in (重点监管 / 特别监管, now or at the end of last year's campaign); the reason
+    column says, in Chinese, what earned the points. Columns: rank, enterprise_id, uscc, name, field,
+    score, reason, inspected (already inspected this campaign), and one column per factor (supervision:
+    'key', 'special' or '').
     """
     import pandas as pd  # noqa: PLC0415 -- optional heavy: the tracker's first table draws without it
 
@@ -423,6 +518,7 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
                 )
             ).scalars()
         )
+        supervised = _standing_classes(conn, campaign, code, as_of)
     columns = ["rank", "enterprise_id", "uscc", "name", "field", "score", "reason", "inspected"]
     if base.empty:
         return pd.DataFrame(columns=columns)
@@ -436,6 +532,8 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
         ("spot_check_failures", failures),
     ):
         frame[name] = frame["enterprise_id"].map(counts).fillna(0).astype("int64")
+    frame["supervision"] = frame["enterprise_id"].map(lambda e: supervised.get(int(e), ("", ""))[0])
+    frame["supervision_since"] = frame["enterprise_id"].map(lambda e: supervised.get(int(e), ("", ""))[1])
     flags = frame[list(_FLAGS)].astype(bool)
     frame["score"] = (
         weights["major_risk_reported"] * frame["major_risk_reported"]
@@ -446,6 +544,8 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
         + weights["concentrated_complaints"] * frame["concentrated_complaints"].astype(bool)
         + weights["complaint"] * frame["complaints"]
         + weights["spot_check_failure"] * frame["spot_check_failures"]
+        + weights["key_supervision"] * (frame["supervision"] == "key")
+        + weights["special_supervision"] * (frame["supervision"] == "special")
     ).astype("int64")
     frame["reason"] = frame.apply(lambda r: _reason(r, weights), axis=1)
     frame["inspected"] = frame["enterprise_id"].isin(inspected)
@@ -460,8 +560,31 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
         "concentrated_complaints",
         "complaints",
         "spot_check_failures",
+        "supervision",
     ]
     return frame[[*columns, *factors]]
+
+
+def _standing_classes(
+    conn: sa.Connection, campaign: Campaign, county: str, as_of: dt.date
+) -> dict[int, tuple[str, str]]:
+    """Enterprise id → (class, when) for the enterprises of ``county`` under classified supervision at
+    ``as_of``, or at the end of last year's campaign (a class carries into next year's ranking); the
+    stronger class wins, ``when`` is "" for this campaign, else e.g. "2023年度"."""
+    found: dict[int, tuple[str, str]] = {}
+    moments = [(campaign, as_of, "")]
+    try:
+        last = load_campaign(campaign.year - 1)
+        moments.insert(0, (last, last.finish, f"{last.year}年度"))
+    except CampaignNotFound:
+        pass
+    strength = {"": 0, "key": 1, "special": 2}
+    for camp, day, when in moments:  # last year's first: this year's class replaces an equal one
+        cl = classified(camp, day, county)
+        for eid, cls in conn.execute(sa.select(cl.c.enterprise_id, cl.c["class"])).all():
+            if strength[cls] >= strength[found.get(int(eid), ("", ""))[0]]:
+                found[int(eid)] = (cls, when)
+    return found
 
 
 def _per_enterprise(conn: sa.Connection, stmt: Any) -> dict[int, int]:
@@ -486,6 +609,9 @@ def _reason(r: pd.Series, weights: dict[str, int]) -> str:
     for key, col in (("complaint", "complaints"), ("spot_check_failure", "spot_check_failures")):
         if r[col]:
             parts.append((REASON_TEXT[key].format(n=r[col]), weights[key] * int(r[col])))
+    if r["supervision"]:
+        key = f"{r['supervision']}_supervision"
+        parts.insert(0, (REASON_TEXT[key].format(when=r["supervision_since"]), weights[key]))
     if not parts:
         return "无自查问题、重点对象标记、投诉或抽查不合格记录"
     return "；".join(f"{text}（+{points}）" for text, points in parts)

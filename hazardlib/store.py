@@ -305,6 +305,7 @@ _TABLE_LABELS = {
     "county_oversight": "督导记录",
     "local_reports": "向党委政府报告",
     "immediate_reports": "即时报告",
+    "written_reports": "书面报送",
     "accounts": "登录账号",
 }
 

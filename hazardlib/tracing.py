@@ -169,30 +169,41 @@ def pass_on(
     task (the prefecture, or the county it is addressed to) may pass it on: OutOfScope otherwise.
     ValidationFailed, with nothing written, when ``recipient`` or ``note`` is longer than
     :class:`hazardlib.models.TracingReport` allows."""
-    regions = load_regions()
     with store.transaction("转办追查任务") as tx:
-        task = _open_task(store, tx, task_id, day, "转办")
-        if store.county is not None and store.county != task["to_county"]:
-            raise OutOfScope(store.county, task["to_county"])  # only the task's holder passes it on
-        report = _report(note, recipient)
-        written = report.recipient or ""
-        place = regions.find(written)
-        text = MESSAGES["pass_note"].format(day=day, to=regions.name_of(place.code) if place else written)
-        full_note = _noted(task, text, report.note)
-        if place is not None and regions.is_county(place.code):
-            if place.code == task["to_county"]:
-                raise HazardError(MESSAGES["same_county"].format(id=task_id, county=place.name))
-            return tx.update(T, task_id, {"to_county": place.code, "note": full_note})
-        return tx.update(T, task_id, {"state": "passed_on", "done_date": day, "note": full_note})
+        return pass_on_in(tx, task_id, day, recipient, note)
+
+
+def pass_on_in(tx: Tx, task_id: int, day: dt.date, recipient: str, note: str | None = None) -> dict[str, Any]:
+    """:func:`pass_on` within an open transaction (the import's)."""
+    store = tx.store
+    regions = load_regions()
+    task = _open_task(store, tx, task_id, day, "转办")
+    if store.county is not None and store.county != task["to_county"]:
+        raise OutOfScope(store.county, task["to_county"])  # only the task's holder passes it on
+    report = _report(note, recipient)
+    written = report.recipient or ""
+    place = regions.find(written)
+    text = MESSAGES["pass_note"].format(day=day, to=regions.name_of(place.code) if place else written)
+    full_note = _noted(task, text, report.note)
+    if place is not None and regions.is_county(place.code):
+        if place.code == task["to_county"]:
+            raise HazardError(MESSAGES["same_county"].format(id=task_id, county=place.name))
+        return tx.update(T, task_id, {"to_county": place.code, "note": full_note})
+    return tx.update(T, task_id, {"state": "passed_on", "done_date": day, "note": full_note})
 
 
 def complete(store: Store, task_id: int, day: dt.date, note: str | None = None) -> dict[str, Any]:
     """The receiving county has traced the party: the task is done on ``day`` (ValidationFailed, with nothing
     written, when ``note`` is longer than :class:`hazardlib.models.TracingReport` allows)."""
     with store.transaction("办结追查任务") as tx:
-        task = _open_task(store, tx, task_id, day, "办结")
-        full_note = _noted(task, _report(note).note)
-        return tx.update(T, task_id, {"state": "done", "done_date": day, "note": full_note})
+        return complete_in(tx, task_id, day, note)
+
+
+def complete_in(tx: Tx, task_id: int, day: dt.date, note: str | None = None) -> dict[str, Any]:
+    """:func:`complete` within an open transaction (the import's)."""
+    task = _open_task(tx.store, tx, task_id, day, "办结")
+    full_note = _noted(task, _report(note).note)
+    return tx.update(T, task_id, {"state": "done", "done_date": day, "note": full_note})
 
 
 def state_expr(as_of: dt.date) -> Any:

@@ -341,8 +341,14 @@ HAZARD_MOVE = Vocabulary(
         "refuse": "拒不整改",
         "escalate": "升级处置",
         "look_back": "回头看",
+        "measures": "登记管控措施",
     },
-    {"order": ("责令整改", "限期整改"), "rectify": ("整改完成", "已整改"), "close": ("销号",)},
+    {
+        "order": ("责令整改", "限期整改"),
+        "rectify": ("整改完成", "已整改"),
+        "close": ("销号",),
+        "measures": ("管控措施",),
+    },
 )
 
 REINSPECTION_OUTCOME = Vocabulary("复查结论", {"passed": "复查合格", "failed": "复查不合格"}, {})
@@ -359,3 +365,19 @@ ESCALATION = Vocabulary(
     },
     {"joint_handling": ("联合处理", "联合执法"), "concentrated_action": ("集中整治", "从严从速整治")},
 )
+
+# Whether a risk's control measures are in place (对存在重大质量安全风险未采取管控措施……), recorded on the ledger
+# as a dated move (``measures``).
+CONTROL_MEASURES = Vocabulary(
+    "管控措施",
+    {"in_place": "已采取管控措施", "not_in_place": "未采取管控措施"},
+    {"in_place": ("已采取", "已落实", "是"), "not_in_place": ("未采取", "未落实", "否")},
+)
+
+# The outcome (结论) each ledger move takes, when it takes one.
+MOVE_OUTCOME: dict[str, Vocabulary] = {
+    "reinspect": REINSPECTION_OUTCOME,
+    "look_back": LOOK_BACK_OUTCOME,
+    "escalate": ESCALATION,
+    "measures": CONTROL_MEASURES,
+}

@@ -123,7 +123,7 @@ def test_an_uploaded_file_is_imported_with_its_findings_shown_and_downloadable(s
     upload(app, "../../企业名录.csv", data)
     app.import_btn.click()
     result = app.import_result.value
-    assert "新增 1 行" in result and "未导入 1 行" in result, result
+    assert "登记企业 1 户" in result and "未导入 1 行" in result, result
     assert "企业名录.csv" in result and "统一社会信用代码" in result
     assert "uscc_checksum" not in result  # the page shows Chinese only
     name, findings = downloaded(result)

@@ -130,3 +130,49 @@ def test_a_hazard_with_moves_after_the_sessions_date_offers_no_move(store):
     assert "责令整改中" in app.detail.value  # its state on the session's date, not the later one
     frame, total = ledger_page(store, D, LedgerFilter(state="ordered"))
     assert total == 1 and frame["state"].tolist() == ["ordered"]
+
+
+def test_a_risks_control_measures_are_recorded_on_the_ledger_page_and_answer_joint_handling(store):
+    """对存在重大质量安全风险未采取管控措施……要联合相关部门依法严肃处理: the page shows whether a risk's measures
+    are in place and the enterprise's deadline to resolve one it reported; recording measures in place
+    (dated, signed, audited) ends the call for joint handling. A hazard is offered no such move."""
+    s = Situation(store)
+    eid = s.enterprise("522701")
+    risk = s.hazard(
+        eid, dt.date(2024, 7, 1), kind="risk", grade="major", control_measures=False, source="self_check"
+    )
+    hazard = s.hazard(eid, dt.date(2024, 7, 1), grade="major", problem="P05")  # another key than the risk's
+    after_deadline = dt.date(2024, 7, 16)  # the enterprise had until 15 July (ten working days)
+    app = LedgerApp(store, after_deadline)
+    app.open_hazard(hazard)
+    assert "measures" not in options(app.move) and "管控措施" not in app.detail.value
+    app.open_hazard(risk)
+    assert "measures" in options(app.move)
+    assert "管控措施：" in app.detail.value and "未采取" in app.detail.value
+    assert "企业积极化解期限：2024年7月15日" in app.detail.value
+    assert "重大风险未管控或重大隐患拒不整改须联合处理" in app.findings.value
+    app.move.value = "measures"
+    assert app.move_fields["outcome"].widget.layout.display == ""
+    assert app.move_fields["deadline"].widget.layout.display == "none"
+    app.move_btn.click()  # no outcome chosen: nothing recorded
+    assert "未登记" in app.status.value and ledger.history(store, risk)["move"].tolist() == ["found"]
+    app.outcome.value = "in_place"
+    app.move_btn.click()
+    assert "已登记" in app.status.value and "已采取管控措施" in app.status.value, app.status.value
+    assert "已采取" in app.detail.value and "2024年7月16日 登记" in app.detail.value
+    assert "重大风险未管控或重大隐患拒不整改须联合处理" not in app.findings.value
+    assert "登记管控措施" in app.history.value
+    steps = ledger.history(store, risk)
+    assert steps["move"].tolist() == ["found", "measures"] and steps["actor"].iloc[-1] == "测试员"
+    with store.read() as conn:
+        audited = conn.execute(
+            sa.select(schema.audit_log.c.context).where(
+                schema.audit_log.c.table_name == "hazard_events",
+                schema.audit_log.c.record_id == int(steps["id"].iloc[-1]),
+            )
+        ).scalar_one()
+    assert "登记管控措施" in audited
+    # A county session of another county cannot open the risk, let alone record its measures.
+    libo = LedgerApp(Store(store.url, user="荔波录入员", county="522722"), after_deadline)
+    libo.guard(libo.open_hazard)(risk)
+    assert "找不到" in libo.status.value and libo.panel.layout.display == "none"

@@ -30,11 +30,11 @@ def test_campaign_2024_has_the_plans_three_stages(campaign):
         (3, "隐患治理、质量帮扶"),
     ]
     assert [(s.start, s.end) for s in campaign.stages] == [
-        (date(2024, 5, 15), date(2024, 6, 15)),
+        (date(2024, 5, 11), date(2024, 6, 20)),
         (date(2024, 6, 21), date(2024, 8, 31)),
         (date(2024, 9, 1), date(2024, 10, 31)),
     ]
-    assert campaign.start == date(2024, 5, 15) and campaign.finish == date(2024, 10, 31)
+    assert campaign.start == date(2024, 5, 11) and campaign.finish == date(2024, 10, 31)
 
 
 def test_campaign_2024_report_deadlines(campaign):
@@ -65,8 +65,9 @@ def test_missing_campaign_year_raises_in_chinese():
 @pytest.mark.parametrize(
     ("day", "no", "days_left", "label"),
     [
-        (date(2024, 5, 15), 1, 32, "第一阶段：部署、自查自纠（剩余 32 天）"),
-        (date(2024, 6, 15), 1, 1, "第一阶段：部署、自查自纠（剩余 1 天）"),
+        (date(2024, 5, 11), 1, 41, "第一阶段：部署、自查自纠（剩余 41 天）"),
+        (date(2024, 6, 18), 1, 3, "第一阶段：部署、自查自纠（剩余 3 天）"),
+        (date(2024, 6, 20), 1, 1, "第一阶段：部署、自查自纠（剩余 1 天）"),
         (date(2024, 8, 20), 2, 12, "第二阶段：现场检查、隐患排查（剩余 12 天）"),
         (date(2024, 10, 31), 3, 1, "第三阶段：隐患治理、质量帮扶（剩余 1 天）"),
     ],
@@ -76,17 +77,18 @@ def test_stage_of_a_day_inside_a_stage(campaign, day, no, days_left, label):
     assert (status.stage.no, status.days_left, status.label, status.between) == (no, days_left, label, None)
 
 
-def test_stage_of_a_day_between_stage_1_and_2(campaign):
+def test_stage_1_ends_with_6月中旬_and_stage_2_starts_the_next_day(campaign):
+    """中旬 is the 11th to the 20th: 16–20 June are stage 1, no day lies between two stages."""
     status = campaign.stage_of(date(2024, 6, 18))
-    assert status.stage is None and [s.no for s in status.between] == [1, 2]
+    assert status.stage.no == 1 and status.between is None
     assert status.next_stage_start == date(2024, 6, 21)
-    assert status.label == "第一、二阶段之间（第二阶段 6月21日开始）"
+    assert campaign.stage_of(date(2024, 6, 21)).stage.no == 2
 
 
 def test_stage_of_a_day_before_the_campaign(campaign):
-    status = campaign.stage_of(date(2024, 5, 9))
+    status = campaign.stage_of(date(2024, 5, 10))
     assert status.between == (None, campaign.stages[0]) and not status.finished
-    assert status.label == "行动尚未开始（第一阶段 5月15日开始）"
+    assert status.label == "行动尚未开始（第一阶段 5月11日开始）"
 
 
 def test_stage_of_a_day_after_finish(campaign):
@@ -169,7 +171,7 @@ def test_the_campaign_default_deadline_goes_through_the_same_rule(campaign):
 def test_malformed_campaign_file_is_refused_with_findings(tmp_path):
     (tmp_path / "campaigns").mkdir()
     text = (data_dir() / "campaigns" / "campaign-2024.toml").read_text("utf-8")
-    broken = text.replace("end = 2024-06-15", "end = 2024-06-25").replace("consecutive_unqualified = 2", "")
+    broken = text.replace("end = 2024-06-20", "end = 2024-06-25").replace("consecutive_unqualified = 2", "")
     (tmp_path / "campaigns" / "campaign-2024.toml").write_text(broken, "utf-8")
     with pytest.raises(ValidationFailed) as caught:
         load_campaign(2024, tmp_path)

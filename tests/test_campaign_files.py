@@ -74,10 +74,10 @@ def test_29_february_moves_to_28_february():
 def test_check_names_file_line_and_field_of_each_problem(data: Path):
     path = new_campaign(2025, 2024)
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("end = 2025-06-15", "end = 2025-05-01"), encoding="utf-8")
+    path.write_text(text.replace("end = 2025-06-20", "end = 2025-05-01"), encoding="utf-8")
     [error] = _errors(2025)
     line = next(
-        n for n, t in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "2025-05-15" in t
+        n for n, t in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "2025-05-11" in t
     )
     assert (
         "campaigns/campaign-2025.toml" in error and f"第{line}行" in error and "stages" in error
@@ -129,7 +129,7 @@ def test_the_command_line_makes_checks_and_lists_years(data: Path):
     assert again.exit_code == 1 and "已存在" in again.output
     listed = json.loads(runner.invoke(main, ["campaign", "list", "--format", "json"]).output)
     assert [r["year"] for r in listed] == [2023, 2024, 2025]
-    assert listed[2]["start"] == "2025-05-15" and listed[2]["categories"] == 24 and listed[2]["errors"] == 0
+    assert listed[2]["start"] == "2025-05-11" and listed[2]["categories"] == 24 and listed[2]["errors"] == 0
     checked = runner.invoke(main, ["campaign", "check", "2025"])
     assert checked.exit_code == 0 and "提醒" in checked.output
     path = data / "campaigns" / "campaign-2025.toml"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -129,12 +129,12 @@ def test_the_demo_command_fills_a_store_and_a_second_run_says_so(tmp_path):
 
 def test_the_volume_grows_linearly_with_the_scale(tmp_path):
     sizes = {}
-    for scale in (0.1, 0.2):
+    for scale in (0.2, 0.4):  # at 200 enterprises one story enterprise more or less moves the ratio
         store = fresh(tmp_path, f"s{scale}.db")
         summary = generate(store, seed=7, scale=scale, progress=False)
         sizes[scale] = summary.counts
-    assert (sizes[0.1]["enterprises"], sizes[0.2]["enterprises"]) == (200, 400)
-    assert 1.7 < sizes[0.2]["hazards"] / sizes[0.1]["hazards"] < 2.3
+    assert (sizes[0.2]["enterprises"], sizes[0.4]["enterprises"]) == (400, 800)
+    assert 1.7 < sizes[0.4]["hazards"] / sizes[0.2]["hazards"] < 2.3
 
 
 # -- completeness ----------------------------------------------------------------------------------
@@ -160,8 +160,8 @@ def schema_regions():
 
 def test_every_code_comes_from_its_vocabulary(full):
     checks = [
-        (schema.hazard_events.c.outcome, {*vocab.ESCALATION.codes, *vocab.REINSPECTION_OUTCOME.codes,
-                                          *vocab.LOOK_BACK_OUTCOME.codes, None}),
+        (schema.hazard_events.c.outcome, {*(c for words in vocab.MOVE_OUTCOME.values() for c in words.codes),
+                                          None}),
         (schema.enforcement_cases.c.violation, set(vocab.VIOLATION.codes)),
         (schema.enforcement_cases.c.transferred_to, {*vocab.TRANSFER.codes, None}),
         (schema.risk_signals.c.source, set(vocab.SIGNAL_SOURCE.codes)),
@@ -286,7 +286,7 @@ def test_each_hazard_row_is_what_its_moves_leave(small):
         assert history[0]["event_date"] == h["found_date"]
         for before, after in itertools.pairwise(history):
             assert after["from_state"] == before["to_state"] and after["move"] in allowed_moves(
-                before["to_state"]
+                before["to_state"], h["kind"]
             )
         assert all(e["event_date"] <= end and e["actor"] for e in history)
         assert {k: h[k] for k in replay(history)} == replay(history)
@@ -368,11 +368,26 @@ def test_repeat_offenders_and_the_ones_just_short(full):
 
 
 def test_special_supervision_and_the_ones_just_short(full):
+    """Major findings on three days (special), on two days, and three majors on two dates."""
     majors: dict[int, int] = defaultdict(int)
+    days: dict[int, set[dt.date]] = defaultdict(set)
     for h in rows(full, schema.hazards, schema.hazards.c.grade == "major"):
         majors[h["enterprise_id"]] += 1
-    assert sum(n >= 3 for n in majors.values()) >= 5
+        days[h["enterprise_id"]].add(h["found_date"])
+    assert sum(len(d) >= 3 for d in days.values()) >= 5
     assert sum(n == 2 for n in majors.values()) >= 5
+    assert sum(majors[e] == 3 and len(d) == 2 for e, d in days.items()) >= 3
+
+
+def test_the_demo_respects_the_hazard_key(full):
+    """One ledger record per (enterprise, found date, product, problem type); ``hazard verify`` agrees."""
+    keys = Counter(
+        (h["enterprise_id"], h["found_date"], h["sub_product_code"], h["problem_code"])
+        for h in rows(full, schema.hazards)
+    )
+    assert keys and max(keys.values()) == 1
+    verified = CliRunner().invoke(main, ["verify", "--db", full.url])
+    assert verified.exit_code == 0 and "无隐患键重复" in verified.output
 
 
 def test_major_findings_and_cases_are_reported_at_once(full):

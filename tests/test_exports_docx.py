@@ -36,7 +36,7 @@ def test_the_stage_summary_draft_holds_the_county_figures(campaign_store: Store,
     figures = {row[1]: row[2] for row in tables[0][1:]}
     assert figures["发现隐患（项）"] == "5" and figures["整改率（%）"] == "20.0%"
     assert figures["不合格发现率（%）"] == "66.7%" and figures["约谈企业（家）"] == "1"
-    assert "第一阶段：部署、自查自纠（5月15日—6月15日，已结束）" in body
+    assert "第一阶段：部署、自查自纠（5月11日—6月20日，已结束）" in body
     assert "第三阶段：隐患治理、质量帮扶（9月1日—10月31日，未开始）" in body
     problems = tables[1]
     assert problems[0][:2] == ["产品类别", "领域"] and {r[1] for r in problems[1:]} == {

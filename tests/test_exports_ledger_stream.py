@@ -88,7 +88,8 @@ def test_the_streamed_ledger_reads_back_as_the_small_form(
             elif col.key != "description":
                 assert cell == str(value), col.key
     described = dict(zip(frame["hazard_id"], frame["description"], strict=True))
-    shown = {described[int(r[0])]: r[11] for r in data}
+    at = [c.key for c in columns].index("description")
+    shown = {described[int(r[0])]: r[at] for r in data}
     assert [shown[t] for t in TEXTS] == SHOWN
 
     # Formats (read with openpyxl): ids, dates and counts keep their number formats, text is bare; the

@@ -244,6 +244,28 @@ def test_a_move_already_made_cannot_be_rewritten_by_a_file(two, hazard, tmp_path
     assert one(two, schema.hazards, "deadline") == (D(2024, 7, 31),)
 
 
+def test_a_risks_control_measures_are_imported_as_a_dated_move_and_a_hazard_refuses_them(
+    two, hazard, tmp_path
+):
+    with two.transaction() as tx:
+        eid = records.enterprise_id_by_uscc(tx.conn, DUYUN)
+        risk, _ = records.save_hazard(tx, models.Hazard(enterprise_id=eid, campaign_year=2024, kind="risk",
+                                                        grade="major", problem_code="P05", sub_product_code="03-01",
+                                                        found_date=D(2024, 7, 1), source="inspection",
+                                                        control_measures=False))  # fmt: skip
+    rows = [
+        MOVES,
+        [risk, "已发现", "登记管控措施", "2024-07-03", None, None, None, "已采取管控措施", "已停用"],
+        [hazard, "已发现", "登记管控措施", "2024-07-03", None, None, None, "已采取管控措施", None],
+    ]
+    report = import_file(two, write_sheet(tmp_path / "整改.xlsx", rows), today=TODAY)
+    ((row, field, message),) = errors(report)
+    assert (row, field) == (3, "整改环节") and "管控措施登记在风险上" in message
+    with two.read() as conn:
+        assert ledger.measures_at(conn, risk, D(2024, 7, 3)) == (True, D(2024, 7, 3))
+    assert list(ledger.history(two, hazard)["move"]) == ["found"]
+
+
 def test_a_stale_state_in_the_file_is_a_notice_and_the_store_state_decides(two, hazard, tmp_path):
     rows = [MOVES, [hazard, "企业已整改", "责令限期整改", "2024-07-02", "2024-07-31", None, None, None, None]]
     report = import_file(two, write_sheet(tmp_path / "a.xlsx", rows), today=TODAY)

@@ -223,12 +223,12 @@ def test_hazard_import_prints_the_findings_and_writes_them_to_a_file(known, tmp_
     done = runner.invoke(
         main, ["import", str(path), *db, "--findings", str(tmp_path / "问题.xlsx"), "--quiet"]
     )
-    assert "新增 4 行" in done.output and (tmp_path / "问题.xlsx").exists()
+    assert "登记现场检查 4 次" in done.output and (tmp_path / "问题.xlsx").exists()
     with known.read() as conn:
         actor = conn.execute(sa.select(schema.imports.c.actor)).scalar_one()
     assert actor == "县局张三"
     twice = runner.invoke(main, ["import", str(path), *db, "--quiet"])
-    assert "未变 4 行" in twice.output and "导入过" in twice.output
+    assert "与库中相同 4 行" in twice.output and "导入过" in twice.output
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="需要 LibreOffice（soffice）另存文件")

@@ -109,8 +109,8 @@ def remap_hazard_ids(path, kind, source: Keys, target: Store) -> None:
     new = {key: hid for hid, key in Keys(target).hazard.items() if key in carried}
     book = load_workbook(path)
     sheet = book[KINDS[kind].sheet]
-    optional = kind in ("enforcement", "interviews")  # a case's or interview's hazard is optional
-    col = [c.value for c in sheet[1]].index("隐患编号" if optional else "*隐患编号") + 1
+    optional = kind in ("enforcement", "interviews", "instruments")  # their hazard is optional
+    col = [c.value for c in sheet[1]].index("隐患编号") + 1
     for row in range(3, sheet.max_row + 1):
         cell = sheet.cell(row, col)
         if cell.value is None:
@@ -126,6 +126,22 @@ def remap_hazard_ids(path, kind, source: Keys, target: Store) -> None:
     book.save(path)
 
 
+def remap_task_ids(path, source: Keys, target: Store) -> None:
+    """The tracing-task ids of the demo store, in the file, replaced by the ids the tasks of the same batch and
+    role got in the new store (opened there by the spot-check import)."""
+    key = {t["id"]: (source.batch[t["spot_check_id"]], t["role"]) for t in source.rows["tracing_tasks"]}
+    copy = Keys(target)
+    new = {(copy.batch[t["spot_check_id"]], t["role"]): t["id"] for t in copy.rows["tracing_tasks"]}
+    book = load_workbook(path)
+    sheet = book[KINDS["tracing-tasks"].sheet]
+    col = [c.value for c in sheet[1]].index("*任务编号") + 1
+    for row in range(3, sheet.max_row + 1):
+        cell = sheet.cell(row, col)
+        if cell.value is not None:
+            cell.value = new[key[int(cell.value)]]
+    book.save(path)
+
+
 def test_every_template_filled_with_the_demo_campaign_reproduces_it_and_a_second_import_changes_nothing(
     demo, store, tmp_path
 ):
@@ -135,8 +151,10 @@ def test_every_template_filled_with_the_demo_campaign_reproduces_it_and_a_second
     paths = {}
     for kind in TEMPLATE_KINDS:
         paths[kind] = path = write_template(kind, tmp_path / f"{kind}.xlsx", store=demo)
-        if kind in ("rectifications", "enforcement", "interviews"):
+        if kind in ("rectifications", "enforcement", "interviews", "instruments"):
             remap_hazard_ids(path, kind, source, store)
+        if kind == "tracing-tasks":
+            remap_task_ids(path, source, store)
         report = import_file(store, path, today=AFTER_THE_CAMPAIGN)
         if kind == "inspections":  # only the demo's hazards that share a key are refused, as duplicates
             assert {f.code for f in report.errors} <= {"duplicate"} and len(report.errors) == shared

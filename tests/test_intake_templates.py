@@ -31,6 +31,8 @@ ASKED = (
     "county-plans",
     "interviews",
     "oversight",
+    "instruments",
+    "tracing-tasks",
 )
 
 
@@ -51,7 +53,8 @@ def test_every_template_has_marked_chinese_headers_dropdowns_dates_an_example_an
     header = [c.value for c in data[1]]
     assert header == ["序号", *(c.marked_header for c in spec.columns)]
     for column, cell in zip(spec.columns, data[1][1:], strict=True):
-        assert cell.value.startswith("*") == bool(column.required or column.required_with)
+        # marked exactly when the import requires it (on every row, or with its group)
+        assert cell.value.startswith("*") == bool(column.always_required or column.required_with)
         red = cell.font.color is not None and cell.font.color.rgb == "FFC00000"
         assert red == cell.value.startswith("*")
         assert data.column_dimensions[cell.column_letter].width >= 10

@@ -255,3 +255,36 @@ def test_a_major_hazard_saved_raises_an_immediate_report_and_a_general_one_does_
         ["major_hazard", major, "逾期未报告"]
     ]
     assert items["due_at"].iloc[0] == dt.datetime(2024, 7, 2, 0, 0)  # immediate_report_hours = 24
+
+
+def test_control_measures_are_a_dated_audited_move_on_a_risk_in_its_county_and_refused_on_a_hazard(s, store):
+    """对存在重大质量安全风险未采取管控措施…: whether a risk's measures are in place is recorded on the ledger
+    from a date (the record keeps what was found), through the one write gate; a hazard takes no such move."""
+    eid = s.enterprise("522702")
+    risk = s.hazard(eid, D(2024, 7, 1), kind="risk", grade="major", control_measures=False)
+    hazard = s.hazard(eid, D(2024, 7, 1), grade="major", problem="P05")  # another key than the risk's
+    assert "measures" in ledger.allowed_moves("found", "risk")
+    assert "measures" not in ledger.allowed_moves("found", "hazard")
+    assert "measures" not in ledger.allowed_moves("closed", "risk")
+    before = snapshot(store, risk)
+    after = s.move(risk, "measures", D(2024, 7, 3), outcome="in_place", note="已停用并隔离")
+    assert after["state"] == "found" and after["control_measures"] is False  # the record keeps what was found
+    with store.read() as conn:
+        assert ledger.measures_at(conn, risk, D(2024, 7, 2)) == (False, None)
+        assert ledger.measures_at(conn, risk, D(2024, 7, 3)) == (True, D(2024, 7, 3))
+    _, events, audits = snapshot(store, risk)
+    assert events == before[1] + 1 and audits > before[2]
+    last = ledger.history(store, risk).iloc[-1]
+    assert (last["move_label"], last["outcome_label"], last["actor"]) == (
+        "登记管控措施",
+        "已采取管控措施",
+        "测试员",
+    )
+    with pytest.raises(IllegalMove, match="管控措施登记在风险上"):
+        s.move(hazard, "measures", D(2024, 7, 3), outcome="in_place")
+    with pytest.raises(IllegalMove, match="须注明结论"):
+        s.move(risk, "measures", D(2024, 7, 4))
+    duyun = Store(store.url, user="都匀市局", county="522701")
+    with pytest.raises(NotFound):
+        ledger.move(duyun, risk, "measures", day=D(2024, 7, 5), outcome="not_in_place")
+    assert snapshot(store, risk)[1] == events and ledger.history(store, hazard)["move"].tolist() == ["found"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hazardlib.campaign import load_campaign
 from hazardlib.errors import OutOfScope
 from hazardlib.reports import (
     county_comparison,
@@ -33,8 +34,12 @@ def campaign_store(store: Store, engine_name: str, tmp_path: Path) -> Store:
 def test_the_ledger_lists_every_finding_of_the_window_with_its_state_then_and_its_history(
     campaign_store: Store,
 ) -> None:
-    frame = ledger(campaign_store, AS_OF)
-    assert frame.columns[0] == "hazard_id"
+    whole = ledger(campaign_store, AS_OF)
+    assert whole.columns[0] == "hazard_id"
+    start = load_campaign(2024).start
+    earlier = whole[whole["found_date"] < start]  # found before the campaign and still open: on the ledger
+    assert len(earlier) > 0 and (earlier["state"] != "closed").all()
+    frame = whole[whole["found_date"] >= start]
     assert len(frame) == 12 and set(frame["kind"]) == {"hazard", "risk"}  # 9 hazards, 3 risks
     closed = frame[frame["state"] == "closed"].iloc[0]
     assert closed["closed_date"] == dt.date(2024, 7, 23) and closed["rectified_date"] == dt.date(2024, 7, 20)
@@ -62,7 +67,10 @@ def test_the_overdue_and_unrectified_lists_match_the_results_list(campaign_store
     late = overdue(campaign_store, AS_OF)
     assert late.groupby("county_code").size().to_dict() == {A: 2, B: 1}
     assert (late["overdue_days"] > 0).all()
-    open_ = unrectified(campaign_store, AS_OF)
+    everything = unrectified(campaign_store, AS_OF)  # hazards and risks of any year, still open
+    assert set(everything["kind"]) == {"hazard", "risk"} and (everything["state"] != "closed").all()
+    in_window = (everything["kind"] == "hazard") & (everything["found_date"] >= load_campaign(2024).start)
+    open_ = everything[in_window]
     expected = figures["hazards_found"] - figures["hazards_closed"]
     assert len(open_) == expected.loc["522700"]
     assert open_.groupby("county_code").size().to_dict() == {

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from hazardlib import ledger, models, records, schema
+from hazardlib import instruments, ledger, models, records, schema
 from hazardlib.exports import export
 from hazardlib.reports import results_list
 from hazardlib.reports.definitions import COUNT_KEYS, FIGURE_KEYS, FIGURES, RATE_KEYS
@@ -135,7 +135,7 @@ class Campaign:
 
     def instrument(self, kind: str, day: str, tag: str | None = None, county: str | None = None) -> int:
         with self.store.transaction("测试") as tx:
-            rid, _ = records.save_instrument(
+            rid, _ = instruments.save_instrument(
                 tx,
                 models.validate(
                     models.Instrument,
@@ -203,7 +203,7 @@ def build_campaign(store: Store) -> Campaign:
     # Self-checks: A1 reports a major risk (put on the ledger as a risk); A2 before stage 1; B1 on the
     # as-of date, also with a major risk; B2 the day after.
     c.self_check("A1", "2024-05-20", major=True)
-    c.self_check("A2", "2024-05-14")
+    c.self_check("A2", "2024-05-10")
     c.self_check("B1", "2024-08-20", major=True)
     c.self_check("B2", "2024-08-21", major=True)
 
@@ -216,7 +216,7 @@ def build_campaign(store: Store) -> Campaign:
     c.inspection("A3", "2024-07-02", "circulation", "16-01")
     c.inspection("A2", "2024-06-21", "circulation")
     c.inspection("B2", "2024-08-21", "circulation")
-    c.inspection("C1", "2024-05-14", "circulation")
+    c.inspection("C1", "2024-05-10", "circulation")
     c.inspection("C1", "2024-08-20", "circulation")
 
     # Hazards.
@@ -261,7 +261,7 @@ def build_campaign(store: Store) -> Campaign:
         channel="online",
         seller={"name": "某网店", "region": "浙江省杭州市"},
     )
-    c.spot_check("S7", "2024-05-14", "qualified", enterprise="A1")
+    c.spot_check("S7", "2024-05-10", "qualified", enterprise="A1")
     s8 = c.spot_check("S8", "2024-08-21", "unqualified", sampled_by=B, enterprise="B2", seller="B2")
     create_tracing_tasks(store, s2, D("2024-07-05"))  # A2 (counted for A); the producer is outside
     create_tracing_tasks(store, s5, D("2024-08-20"))  # B1 and B2, on the as-of date
@@ -273,10 +273,13 @@ def build_campaign(store: Store) -> Campaign:
     c.interview("A1", "2024-08-15")
     c.interview("A2", "2024-05-10")
     with store.transaction("测试") as tx:
+        # Written round records.save_interview (which would file it under B), so every column is given:
+        # kept by A, about an enterprise registered in B (registered_county, hazardlib.figures).
         tx.insert(
             schema.interviews,
-            dict(enterprise_id=c.ids["B1"], county_code=A, campaign_year=2024, held_date=D("2024-08-01")),
-        )
+            dict(enterprise_id=c.ids["B1"], county_code=A, registered_county=B, campaign_year=2024,
+                 held_date=D("2024-08-01")),
+        )  # fmt: skip
 
     # Instruments.
     c.instrument("rectification_notice", "2024-06-25", "A1")
@@ -327,6 +330,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         closure_rate=20.0,
         hazards_overdue=2,  # h2, h6
         spot_check_batches=4,  # S1–S4 (S7 before stage 1, S6 is about no enterprise of the prefecture)
+        spot_checks_production=2,  # S3, S4
+        spot_checks_circulation=2,  # S1, S2 in shops
         unqualified_batches=2,
         refused_batches=1,
         unqualified_rate=66.7,  # 2 / (4 − 1)
@@ -354,6 +359,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         closure_rate=0.0,
         hazards_overdue=1,  # B1 general; the refused one is not overdue
         spot_check_batches=1,  # S5 (S8 the day after)
+        spot_checks_circulation=1,  # S5 in a shop
         unqualified_batches=1,
         unqualified_rate=100.0,
         two_way_traces=2,  # S5's producer B1 and seller B2
@@ -458,7 +464,7 @@ def test_every_figure_is_defined_with_a_label_and_a_deciding_date() -> None:
 
 
 def test_figures_before_the_campaign_starts_are_all_zero(campaign_store: Store) -> None:
-    frame = results_list(campaign_store, dt.date(2024, 5, 14))
+    frame = results_list(campaign_store, dt.date(2024, 5, 10))
     assert (frame[list(COUNT_KEYS)].drop(columns=["key_supervision", "special_supervision"]) == 0).all().all()
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from hazardlib import ledger, schema
 from hazardlib.rules import run_rule
-from hazardlib.rules.supervision import years_before
+from hazardlib.rules.supervision import supervision_classes
 from hazardlib.store import Store, open_store
 
 from .situations import demo_url
@@ -162,24 +162,39 @@ def test_consecutive_unqualified_with_a_major_hazard_matches_an_independent_quer
 
 
 def test_special_and_key_supervision_match_an_independent_count(demo):
+    """Special: major findings on 3 days or more in the 2023 and 2024 campaigns (each from its window's
+    first day, 11 May); key: a larger or major finding in the 2024 campaign's window."""
     store, t = demo
     h = t["hazards"]
-    start = years_before(AS_OF, 2)
-    majors = (
-        h[(h["grade"] == "major") & (h["found_date"] > start) & (h["found_date"] <= AS_OF)]
-        .groupby("enterprise_id")
-        .size()
-    )
-    special = set(majors.index[majors >= 3])
+    opens = {2023: dt.date(2023, 5, 11), 2024: dt.date(2024, 5, 11)}
+    in_campaign = h["campaign_year"].isin(opens) & (h["found_date"] >= h["campaign_year"].map(opens))
+    in_campaign &= h["found_date"] <= AS_OF
+    major = h[in_campaign & (h["grade"] == "major")]
+    occasions = major.groupby("enterprise_id")["found_date"].nunique()
+    findings = major.groupby("enterprise_id").size()
+    special = set(occasions.index[occasions >= 3])
     assert fired(store, "special_supervision") == special
-    assert set(majors.index[majors == 2])  # two major findings are not three: not special
+    assert set(occasions.index[occasions == 2])  # two occasions are not three: not special
+    same_day = set(findings.index[findings >= 3]) - special  # three majors on two dates
+    assert same_day and not same_day & fired(store, "special_supervision")
     key = set(
         h.loc[
-            h["grade"].isin(["larger", "major"]) & (h["campaign_year"] == 2024) & (h["found_date"] <= AS_OF),
-            "enterprise_id",
+            in_campaign & h["grade"].isin(["larger", "major"]) & (h["campaign_year"] == 2024), "enterprise_id"
         ]
     )
     assert fired(store, "key_supervision") == key - special
+
+
+def test_on_the_demo_three_major_findings_on_two_dates_are_not_special_supervision(demo):
+    """The demo's enterprises with three major findings on two dates, and (just past it) on three."""
+    store, t = demo
+    h = t["hazards"]
+    major = h[(h["grade"] == "major") & (h["found_date"] <= AS_OF)]
+    per = major.groupby("enterprise_id").agg(n=("id", "size"), days=("found_date", "nunique"))
+    two_dates, three_dates = set(per.index[(per.n == 3) & (per.days == 2)]), set(per.index[per.days >= 3])
+    classes = supervision_classes(store, AS_OF).set_index("enterprise_id")["class"]
+    assert two_dates and all(classes.get(e) == "key" for e in two_dates)
+    assert three_dates and all(classes.get(e) == "special" for e in three_dates)
 
 
 def test_tracing_findings_match_the_tracing_tasks_table(demo):

@@ -127,3 +127,49 @@ def test_a_refused_major_risk_is_named_a_risk_in_the_joint_handling_message(s):
     s.move(risk, "refuse", D(2024, 7, 5))
     (f,) = s.findings("joint_handling", AS_OF)
     assert "对重大质量安全风险" in f.message and "隐患" not in f.message
+
+
+# 主动报告并积极化解 — then joint handling. 1 July 2024 is a Monday: ten working days after it (the day of the
+# report not counted) end on Monday 15 July.
+REPORTED, RESOLVE_BY = D(2024, 7, 1), D(2024, 7, 15)
+
+
+def self_reported(s, eid, **kw):
+    return s.hazard(
+        eid, REPORTED, kind="risk", grade="major", control_measures=False, source="self_check", **kw
+    )
+
+
+def test_a_major_risk_the_enterprise_reports_is_its_own_to_resolve_until_the_deadline_then_joint_handling(s):
+    eid = s.enterprise()
+    risk = self_reported(s, eid)
+    (task,) = s.findings("self_reported_risk_to_resolve", RESOLVE_BY)
+    assert (task.enterprise_id, task.records["hazards"], task.due) == (eid, (risk,), RESOLVE_BY)
+    assert "积极化解" in task.message and "2024-07-15" in task.message
+    assert s.findings("joint_handling", RESOLVE_BY) == []  # the deadline's own day: still the enterprise's
+    (joint,) = s.findings("joint_handling", RESOLVE_BY + dt.timedelta(days=1))
+    assert joint.records["hazards"] == (risk,) and "到 2024-07-15 仍未采取管控措施" in joint.message
+    assert s.findings("self_reported_risk_to_resolve", RESOLVE_BY + dt.timedelta(days=1)) == []
+
+
+def test_a_major_risk_found_by_inspectors_without_measures_calls_for_joint_handling_at_once(s):
+    inspected, reported = s.enterprise(), s.enterprise()
+    s.hazard(inspected, REPORTED, kind="risk", grade="major", control_measures=False)  # source: inspection
+    self_reported(s, reported)
+    assert subjects(s.findings("joint_handling", REPORTED)) == {inspected}
+    assert subjects(s.findings("self_reported_risk_to_resolve", REPORTED)) == {reported}
+    assert s.findings("joint_handling", REPORTED - dt.timedelta(days=1)) == []  # not found yet
+
+
+def test_control_measures_recorded_on_the_ledger_count_from_their_date(s):
+    in_time, late = s.enterprise(), s.enterprise()
+    r1, r2 = self_reported(s, in_time), self_reported(s, late)
+    s.move(r1, "measures", D(2024, 7, 10), outcome="in_place")
+    s.move(r2, "measures", D(2024, 7, 20), outcome="in_place")
+    assert subjects(s.findings("self_reported_risk_to_resolve", D(2024, 7, 9))) == {in_time, late}
+    assert subjects(s.findings("self_reported_risk_to_resolve", D(2024, 7, 10))) == {late}
+    assert subjects(s.findings("joint_handling", D(2024, 7, 19))) == {late}  # late: measures not yet in place
+    assert s.findings("joint_handling", D(2024, 7, 20)) == []
+    s.move(r1, "measures", D(2024, 8, 1), outcome="not_in_place")  # withdrawn after the deadline
+    assert s.findings("joint_handling", D(2024, 7, 31)) == []
+    assert subjects(s.findings("joint_handling", D(2024, 8, 1))) == {in_time}

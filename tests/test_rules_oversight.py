@@ -86,16 +86,16 @@ def test_a_county_without_its_plan_or_with_too_few_self_checks_after_stage_1_is_
         unchecked[county] = tuple(ids[checked:])
     s.plan("522701", D(2024, 5, 16))
     s.plan("522702", D(2024, 5, 16))
-    got = counties(s.findings("county_interview_or_circular", D(2024, 6, 20)))
+    got = counties(s.findings("county_interview_or_circular", D(2024, 6, 25)))
     assert "522701" not in got  # plan adopted, 2 of 3 self-checked (67% ≥ 60%)
     assert "自查覆盖率 33% 低于应达到的 60%" in got["522702"].message
     assert got["522702"].records == {"enterprises": unchecked["522702"]}  # the enterprises behind the lag
     assert (
         "第一阶段结束仍未制定本地工作方案" in got["522722"].message and got["522722"].action == "约谈或通报"
     )
-    s.oversight("522702", "circular", D(2024, 6, 18))  # in stage 2's window (from 16 June)
+    s.oversight("522702", "circular", D(2024, 6, 22))  # in stage 2's window (from 21 June)
     s.oversight("522722", "interview", D(2024, 6, 1))  # before it: does not answer today's lag
-    got = counties(s.findings("county_interview_or_circular", D(2024, 6, 20)))
+    got = counties(s.findings("county_interview_or_circular", D(2024, 6, 25)))
     assert "522702" not in got and "522722" in got
 
 
@@ -104,6 +104,6 @@ def test_during_stage_1_the_coverage_expected_grows_with_the_days_gone(s):
         ids = [s.enterprise(county) for _ in range(3)]
         for eid in ids[:checked]:
             s.self_check(eid, D(2024, 5, 20))
-    got = counties(s.findings("county_interview_or_circular", D(2024, 5, 30)))  # 16 of 32 days: 30% expected
+    got = counties(s.findings("county_interview_or_circular", D(2024, 5, 31)))  # 21 of 41 days: 31% expected
     assert "522701" not in got and "522702" in got
-    assert "自查覆盖率 0% 低于应达到的 30%" in got["522702"].message
+    assert "自查覆盖率 0% 低于应达到的 31%" in got["522702"].message

@@ -24,9 +24,9 @@ def s(store):
 @pytest.mark.parametrize(
     ("day", "no", "between", "days_left", "deadline", "label"),
     [
-        (D(2024, 5, 10), None, [None, 1], None, "2024-08-20", "行动尚未开始（第一阶段 5月15日开始）"),
-        (D(2024, 5, 15), 1, None, 32, "2024-08-20", "第一阶段：部署、自查自纠（剩余 32 天）"),
-        (D(2024, 6, 18), None, [1, 2], None, "2024-08-20", "第一、二阶段之间（第二阶段 6月21日开始）"),
+        (D(2024, 5, 10), None, [None, 1], None, "2024-08-20", "行动尚未开始（第一阶段 5月11日开始）"),
+        (D(2024, 5, 15), 1, None, 37, "2024-08-20", "第一阶段：部署、自查自纠（剩余 37 天）"),
+        (D(2024, 6, 18), 1, None, 3, "2024-08-20", "第一阶段：部署、自查自纠（剩余 3 天）"),
         (D(2024, 8, 20), 2, None, 12, "2024-08-20", "第二阶段：现场检查、隐患排查（剩余 12 天）"),
         (D(2024, 9, 15), 3, None, 47, "2024-10-20", "第三阶段：隐患治理、质量帮扶（剩余 47 天）"),
         (D(2024, 11, 5), None, [3, None], None, None, "行动已结束"),
@@ -114,7 +114,7 @@ def test_county_progress_per_stage_counts_flows_in_the_stage_and_stocks_at_its_e
     assert [by_stage[n]["inspections"] for n in (1, 2, 3)] == [0, 3, 0]
     assert [by_stage[n]["hazards_found"] for n in (1, 2, 3)] == [0, 3, 1]
     assert [by_stage[n]["hazards_closed"] for n in (1, 2, 3)] == [0, 0, 1]
-    assert (by_stage[2]["window_start"], by_stage[2]["window_end"]) == (D(2024, 6, 16), D(2024, 8, 31))
+    assert (by_stage[2]["window_start"], by_stage[2]["window_end"]) == (D(2024, 6, 21), D(2024, 8, 31))
     assert (by_stage[2]["overdue_hazards"], by_stage[2]["open_escalations"], by_stage[2]["on_track"]) == (
         1,
         1,
@@ -185,11 +185,11 @@ def test_stage_2_inspection_list_is_ranked_by_stage_1_findings_with_the_reason_s
     s.inspection(risky, D(2024, 6, 25))
     frame = stages.inspection_proposals(store, "522730", D(2024, 6, 20))
     assert frame["name"].tolist() == ["龙里丙有限公司", "龙里丁有限公司", "龙里乙有限公司", "龙里甲有限公司"]
-    assert frame["score"].tolist() == [8, 8, 5, 0] and frame["rank"].tolist() == [1, 1, 3, 4]
+    # The major risk 丙 reported is on the ledger: 丙 is under key supervision (重点监管), a standing class.
+    assert frame["score"].tolist() == [11, 8, 5, 0] and frame["rank"].tolist() == [1, 2, 3, 4]
     reasons = frame.set_index("name")["reason"]
-    assert (
-        reasons["龙里丙有限公司"]
-        == "自查报告重大风险（+5）；主体责任自查未落实1项（+1）；风险管控清单1项措施未落实（+2）"
+    assert reasons["龙里丙有限公司"] == (
+        "实施重点监管（+3）；自查报告重大风险（+5）；主体责任自查未落实1项（+1）；风险管控清单1项措施未落实（+2）"
     )
     assert reasons["龙里丁有限公司"] == "未开展自查（+2）；监督抽查不合格或拒检2次（+6）"
     assert (

@@ -23,7 +23,7 @@ FIGURES = ("hazards_found", "hazards_found_to_date", "hazards_closed", "hazards_
 
 
 def plain_figures(store: Store, as_of: dt.date, stage: int | None) -> dict[str, Counter[str]]:
-    """Per county, by the definition: the campaign year's hazards found by the window's end, each in the
+    """Per county, by the definition: the campaign's hazards found in its window by the window's end, each in the
     state of its latest event on or before it (ties: the later id), with its latest deadline then."""
     campaign = stages.campaign_at(as_of)
     w = stages.window(campaign, as_of, stage)
@@ -46,7 +46,7 @@ def plain_figures(store: Store, as_of: dt.date, stage: int | None) -> dict[str, 
         escalated |= {hid} if move == "escalate" else set()
     out: dict[str, Counter[str]] = {k: Counter() for k in FIGURES}
     for hid, county, year, found in hazards:
-        if year != campaign.year or found > w.end:
+        if year != campaign.year or found > w.end or found < campaign.start:
             continue
         now, closed = state.get(hid, "found"), state.get(hid) == "closed"
         out["hazards_found"][county] += found >= w.start

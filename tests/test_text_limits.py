@@ -252,13 +252,15 @@ WRITTEN: dict[str, tuple[type[models.Record], str]] = {
     "enforcement_cases.not_revoked_reason": (models.EnforcementCase, "not_revoked_reason"),
     "local_reports.document_no": (models.LocalReport, "document_no"),
     "local_reports.summary": (models.LocalReport, "summary"),
+    "written_reports.number": (models.WrittenReport, "number"),
+    "written_reports.note": (models.WrittenReport, "note"),
 }
 # Codes a check of the model turns into one of a closed list, or a 统一社会信用代码 or licence number.
 CHECKED_CODES = {
     "uscc", "producer_uscc", "seller_uscc", "target_uscc", "licence_no", "county_code", "sampled_by_county",
     "from_county", "to_county", "field", "grade", "kind", "state", "source", "channel", "result", "move",
     "from_state", "to_state", "outcome", "violation", "transferred_to", "verification", "role", "problem_code",
-    "category_code", "sub_product_code", "trigger",
+    "category_code", "sub_product_code", "trigger", "issuer_code",
 }  # fmt: skip
 # Written by the workbook itself (who, when, which record, a summary from a template), not by a person's text;
 # accounts are checked by hazardlib.accounts, the imports' file name by the importer; the login state

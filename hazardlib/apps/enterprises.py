@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from pydantic_core import PydanticCustomError
 
 from .. import models, records, schema, vocab
+from ..rules.supervision import CLASS_LABELS, supervision_of
 from ..store import Store
 from .forms import text_box
 from .ui import FormField, button, dropdown, esc, options_from, paging_text
@@ -75,6 +77,18 @@ def enterprise_label(row: dict[str, Any], county_name: Callable[[str], str]) -> 
     return (
         f"{row['name']}（{row['uscc']}，{county_name(row['county_code'])}，"
         f"{FIELD_LABELS.get(row['field'], row['field'])}）"
+    )
+
+
+def supervision_badge(store: Store, enterprise_id: int, as_of: dt.date) -> str:
+    """HTML: the standing class the enterprise is in at ``as_of`` (重点监管 / 特别监管) and why, or nothing."""
+    row = supervision_of(store, enterprise_id, as_of)
+    if row is None:
+        return ""
+    label = CLASS_LABELS[row["class"]]
+    return (
+        f'<div class="hz-supervision hz-supervision-{row["class"]}"><b>{esc(label)}</b>：'
+        f"{esc(row['reasons'])}</div>"
     )
 
 
@@ -171,7 +185,8 @@ class EnterprisePicker:
         if self.form is not None:
             self.form.close()
         self.current.value = (
-            f'<div class="hz-card">当前企业：<b>{esc(enterprise_label(row, self.app.county_name))}</b></div>'
+            f'<div class="hz-card">当前企业：<b>{esc(enterprise_label(row, self.app.county_name))}</b>'
+            f"{supervision_badge(self.app.store, row['id'], self.app.as_of)}</div>"
         )
         self.on_pick(row)
 

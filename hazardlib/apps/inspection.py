@@ -15,12 +15,14 @@ import ipywidgets as widgets
 import pandas as pd
 import sqlalchemy as sa
 
-from .. import models, records, schema, vocab
+from .. import instruments, models, records, schema, vocab
 from ..checklists import InspectionItem, load_checklists, load_problems
 from ..errors import CalendarOutOfRange
 from ..stages import inspection_proposals
 from ..store import Store
 from .base import App
+from .drafts import DraftOffer, instruments_of, label
+from .drafts import shown as instruments_shown
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec, text_box
 from .ui import (
@@ -51,19 +53,6 @@ def enterprise_hazards(store: Store, enterprise_id: int) -> pd.DataFrame:
         .where(h.c.enterprise_id == enterprise_id)
         .order_by(h.c.found_date.desc(), h.c.id.desc()),
         h,
-    )
-    with store.read() as conn:
-        return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=list(stmt.selected_columns.keys()))
-
-
-def enterprise_instruments(store: Store, enterprise_id: int) -> pd.DataFrame:
-    """The instruments of 三书一函 issued to the enterprise (newest first)."""
-    t = schema.instruments
-    stmt = store.scoped(
-        sa.select(t.c.id, t.c.kind, t.c.number, t.c.issue_date, t.c.hazard_id, t.c.note)
-        .where(t.c.enterprise_id == enterprise_id)
-        .order_by(t.c.issue_date.desc(), t.c.id.desc()),
-        t,
     )
     with store.read() as conn:
         return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=list(stmt.selected_columns.keys()))
@@ -145,15 +134,28 @@ class InspectionApp(App):
             models.Instrument,
             [
                 Spec("kind", "vocab", required=True, vocabulary=vocab.INSTRUMENT_KIND),
-                Spec("number"),
+                Spec("number", hint="纸质文书已有编号时填写；不填按本单位编号规则自动编号"),
                 Spec("issue_date", "date", required=True, default=TODAY),
                 Spec("hazard_id", "choice", blank="（不针对具体隐患）"),
+                Spec("reply_due", "date", hint="不填按文书类型的默认天数"),
                 Spec("note", "textarea"),
             ],
         )
         self.issue_btn = button("登记签发", style="primary", key="issue")
         self.on_click(self.issue_btn, self.issue)
         self.instruments = widgets.HTML()
+        self.instruments.add_class("hz-instruments")
+        self.drafts = DraftOffer(self)
+        self.follow_pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="30em"))
+        self.follow_pick.add_class("hz-input-follow-pick")
+        self.served = widgets.DatePicker(value=None)
+        self.replied = widgets.DatePicker(value=None)
+        self.follow_btn = button("登记送达、回复", key="follow-up")
+        self.on_click(self.follow_btn, self.follow_up)
+        self.follow_fields = {
+            "served_date": FormField("served_date", "送达日期", self.served),
+            "reply_date": FormField("reply_date", "回复日期", self.replied),
+        }
         self.hazards = widgets.HTML()
         self.work = widgets.VBox(
             [
@@ -172,6 +174,11 @@ class InspectionApp(App):
                 self.instrument_form.widget,
                 self.issue_btn,
                 self.instruments,
+                self.drafts.widget,
+                note("文书送达、企业回复后在此登记；回复逾期的文书列入“规则提示”。"),
+                self.follow_pick,
+                *(f.widget for f in self.follow_fields.values()),
+                self.follow_btn,
             ]
         )
         self.work.layout.display = "none"
@@ -292,17 +299,11 @@ class InspectionApp(App):
             }
         )
         self.hazards.value = html_table(shown, empty="该企业暂无隐患记录")
-        ins = enterprise_instruments(self.store, self.enterprise["id"])
-        shown = pd.DataFrame(
-            {
-                "文书": [vocab.INSTRUMENT_KIND.label(k) for k in ins["kind"]],
-                "编号": ins["number"],
-                "签发日期": ins["issue_date"],
-                HAZARD_NO: [hazard_number(i) for i in ins["hazard_id"]],
-                "备注": ins["note"],
-            }
-        )
-        self.instruments.value = html_table(shown, empty="尚未向该企业签发文书")
+        ins = instruments_of(self.store, self.as_of, enterprise_id=self.enterprise["id"])
+        self.drafts.offer(ins)
+        set_options(self.follow_pick, [(label(r), int(r["id"])) for r in ins.to_dict("records")])
+        listed = instruments_shown(ins)
+        self.instruments.value = html_table(listed, empty="尚未向该企业签发文书")
 
     def hazard_data(self) -> list[tuple[dict[str, Any], list[ChecklistRow]]]:
         """One hazard per problem type among the failed items (the highest grade, the texts joined), with
@@ -390,7 +391,42 @@ class InspectionApp(App):
         if record is None:
             return
         with self.store.transaction(self.transaction_context("签发文书")) as tx:
-            _, outcome = records.save_instrument(tx, record)
-        self.say(f"{vocab.INSTRUMENT_KIND.label(record.kind)}{OUTCOME_TEXT[outcome]}。", "ok")
+            iid, outcome = instruments.save_instrument(tx, record)
+        number = self.store.get(schema.instruments, iid)["number"]
+        self.say(
+            f"{vocab.INSTRUMENT_KIND.label(record.kind)}{OUTCOME_TEXT[outcome]}：{number}，可起草 Word 文书。",
+            "ok",
+        )
         self.instrument_form.reset()
+        self._refresh_enterprise()
+        self.drafts.pick.value = iid
+
+    def follow_up(self) -> None:
+        """Record when the chosen instrument was served and when its reply came."""
+        for field in self.follow_fields.values():
+            field.clear()
+        chosen = self.follow_pick.value
+        if chosen is None:
+            self.say("请先选择文书。", "warn")
+            return
+        stored = self.store.get(schema.instruments, int(chosen))
+        values = {k: stored[k] for k in ("kind", "enterprise_id", "campaign_year", "issue_date", "number",
+                                         "hazard_id", "reply_due", "note")}  # fmt: skip
+        values.update(served_date=self.served.value or stored["served_date"],
+                      reply_date=self.replied.value or stored["reply_date"])  # fmt: skip
+        record, found = models.check(models.Instrument, values, today=self.as_of)
+        if record is None:
+            for f in found:
+                key = next(
+                    (k for k in self.follow_fields if models.Instrument.model_fields[k].title == f.field),
+                    None,
+                )
+                if key is not None:
+                    self.follow_fields[key].set_error(f.message)
+            self.say("；".join(f.message for f in found), "error")
+            return
+        with self.store.transaction(self.transaction_context("登记文书送达、回复")) as tx:
+            _, outcome = instruments.save_instrument(tx, record, instrument_id=int(chosen))
+        self.say(f"{label(stored)}的送达、回复情况{OUTCOME_TEXT[outcome]}。", "ok")
+        self.served.value = self.replied.value = None
         self._refresh_enterprise()

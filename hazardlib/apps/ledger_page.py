@@ -1,12 +1,13 @@
 """整改台账: the rectification ledger — find hazards by county, category, grade, state and overdue; open one to
 see its history and what the rules ask for it; record the next move (only the moves the ledger allows
-from its state are offered).
+from its state are offered), and, for a risk, whether its control measures are in place from a date.
 
 Plan, 二(二)2: 对排查出的隐患要建立问题整改台账，责令限期整改，并及时组织复查，确保问题隐患件件有落实，事事有结果。
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from ..errors import CalendarOutOfRange, NotFound, OutOfScope, ValidationFailed
 from ..rules import RULES, run_all
 from ..store import Store
 from .base import App
+from .drafts import DraftOffer, instruments_of, shown
 from .forms import ModelForm, Spec, text_box
 from .tables import PagedTable
 from .ui import (
@@ -43,11 +45,7 @@ from .ui import (
 
 H = schema.hazards
 ENT = schema.enterprises
-OUTCOMES = {
-    "reinspect": vocab.REINSPECTION_OUTCOME,
-    "look_back": vocab.LOOK_BACK_OUTCOME,
-    "escalate": vocab.ESCALATION,
-}
+OUTCOMES = vocab.MOVE_OUTCOME
 TAKES_DEADLINE = {("order", None), ("reinspect", "failed"), ("look_back", "reopened")}
 
 
@@ -137,12 +135,14 @@ def ledger_page(
 
 def hazard_at(store: Store, hazard_id: int, as_of: dt.date) -> dict[str, Any]:
     """One hazard with its enterprise, its state at ``as_of`` (``state``), as last recorded
-    (``recorded_state``), and whether moves dated after ``as_of`` exist (``later_moves``); NotFound
-    outside the session's county."""
+    (``recorded_state``), whether moves dated after ``as_of`` exist (``later_moves``), and whether its
+    control measures are in place at ``as_of`` (``measures``: None unknown) with the date of the move that
+    says so (``measures_date``: None as found); NotFound outside the session's county."""
     with store.read() as conn:
         row = store.get(H, hazard_id, conn)
         ent = store.get(ENT, row["enterprise_id"], conn)
         at = ledger.state_at(conn, [hazard_id], as_of)
+        measures, measures_date = ledger.measures_at(conn, hazard_id, as_of)
         last = conn.execute(
             sa.select(sa.func.max(ledger.E.c.event_date)).where(ledger.E.c.hazard_id == hazard_id)
         ).scalar()
@@ -158,6 +158,8 @@ def hazard_at(store: Store, hazard_id: int, as_of: dt.date) -> dict[str, Any]:
         "deadline": first["deadline"] if pd.notna(first["deadline"]) else None,
         "overdue": bool(first["overdue"]),
         "later_moves": last is not None and last > as_of,
+        "measures": measures,
+        "measures_date": measures_date,
     }
 
 
@@ -166,7 +168,7 @@ def move_choices(hazard: dict[str, Any]) -> list[tuple[str, str]]:
     after the session's date (its later history is not this session's to rewrite)."""
     if hazard["later_moves"]:
         return []
-    return [(ledger.move_label(m), m) for m in ledger.allowed_moves(hazard["state"])]
+    return [(ledger.move_label(m), m) for m in ledger.allowed_moves(hazard["state"], hazard["kind"])]
 
 
 class LedgerApp(App):
@@ -206,12 +208,18 @@ class LedgerApp(App):
         self.findings = widgets.HTML()
         self.findings.add_class("hz-rule-findings")
         self.move_box = self._move_form()
+        self.instruments = widgets.HTML()
+        self.instruments.add_class("hz-instruments")
+        self.drafts = DraftOffer(self)
         self.panel = widgets.VBox(
             [
                 section("隐患详情"),
                 self.detail,
                 section("整改经过"),
                 self.history,
+                section("三书一函"),
+                self.instruments,
+                self.drafts.widget,
                 section("规则提示"),
                 self.findings,
                 section("登记下一步"),
@@ -341,12 +349,31 @@ class LedgerApp(App):
             f"来源：{esc(vocab.HAZARD_SOURCE.label(h['source']))}；发现日期：{esc(fmt_date(h['found_date']))}<br>"
             f'状态：<span class="hz-state hz-state-now">{esc(vocab.HAZARD_STATE.label(h["state"]))}</span>'
             f"{'；整改期限：' + esc(fmt_date(deadline)) if deadline else ''}{overdue}<br>"
+            f"{self._measures_line(h)}"
             f"{esc(h['description'] or '')}</div>"
         )
         self._show_history()
+        ins = instruments_of(self.store, self.as_of, hazard_id=h["id"])
+        self.instruments.value = html_table(shown(ins), empty="尚未就该隐患签发文书")
+        self.drafts.offer(ins)
         self._show_findings(h)
         self._offer_moves(h)
         self.panel.layout.display = ""
+
+    def _measures_line(self, h: dict[str, Any]) -> str:
+        """For a risk: whether its control measures are in place at the session's date and since when, and
+        for a major one the enterprise reported itself, the last day it has to resolve it (积极化解)."""
+        if h["kind"] != "risk":
+            return ""
+        word = {True: "已采取", False: "未采取", None: "未填写"}[h["measures"]]
+        since = f"（{fmt_date(h['measures_date'])} 登记）" if h["measures_date"] else "（发现时）"
+        line = f'管控措施：<span class="hz-measures">{esc(word)}</span>{esc(since)}'
+        if h["grade"] == "major" and h["source"] == "self_check" and self.campaign is not None:
+            # A year the holiday calendar does not know has no date to show.
+            with contextlib.suppress(CalendarOutOfRange):
+                due = self.campaign.resolve_deadline(h["found_date"])
+                line += f"；企业积极化解期限：{esc(fmt_date(due))}"
+        return line + "<br>"
 
     def _show_history(self) -> None:
         assert self.hazard is not None
@@ -481,6 +508,8 @@ class LedgerApp(App):
         self.open_hazard(self.hazard["id"])
         self.table.refresh()
         self.say(
-            f"已登记：{hazard_no(after['id'])} {ledger.move_label(move)}，当前状态“{vocab.HAZARD_STATE.label(after['state'])}”。",
+            f"已登记：{hazard_no(after['id'])} {ledger.move_label(move)}"
+            f"{'（' + OUTCOMES[move].label(outcome) + '）' if outcome else ''}，"
+            f"当前状态“{vocab.HAZARD_STATE.label(after['state'])}”。",
             "ok",
         )

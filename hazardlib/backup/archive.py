@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import hmac
 import json
+import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -191,10 +192,22 @@ class _Table:
     columns: list[tuple[str, str]]
 
 
+def _reflected(conn: Connection, **kwargs: Any) -> sa.MetaData:
+    """The store's tables as the database describes them (``MetaData.reflect``). SQLAlchemy does not
+    reflect an index on an expression (``ix_enterprises_key``) and warns; the snapshot reads the columns
+    and the clearing drops whole tables, so the warning is left out."""
+    meta = sa.MetaData()
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "Skipped unsupported reflection of expression-based index", sa.exc.SAWarning
+        )
+        meta.reflect(conn, **kwargs)
+    return meta
+
+
 def _tables(conn: Connection) -> list[_Table]:
     """Every table of the store in foreign-key order, as it is in the database (any revision)."""
-    meta = sa.MetaData()
-    meta.reflect(conn)
+    meta = _reflected(conn)
     out = []
     for table in meta.sorted_tables:
         if table.name in _SKIP:

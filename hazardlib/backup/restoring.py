@@ -36,6 +36,7 @@ from .archive import (
     _items,
     _label,
     _not_backup,
+    _reflected,
     _tables,
     check_backup,
     read_header,
@@ -133,8 +134,7 @@ def _clear(conn: Connection, also: set[str]) -> None:
     Only tables the workbook knows (its schema, the migrations' version table, and ``also``) are dropped.
     """
     known = set(schema.metadata.tables) | _SKIP | also
-    meta = sa.MetaData()
-    meta.reflect(conn, only=lambda name, _meta: name in known)
+    meta = _reflected(conn, only=lambda name, _meta: name in known)
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
     for table in reversed(meta.sorted_tables):

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "check_cmd",
     "intake_cmd",
     "report_cmd",
+    "draft_cmd",
     "backup_cmd",
     "users_cmd",
     "campaign_cmd",

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from .. import figures
 from ..backup import BackupKey, backup, check_integrity, restore
+from ..records import hazard_key_duplicates
 from ..store import Store
 from .root import db_option, default_user, friendly_errors, main, user_option
 
@@ -107,33 +108,43 @@ def restore_cmd(
 @click.option(
     "--mend-shape",
     is_flag=True,
-    help="先按整改环节重新计算整改记录的状态有效期（一个事务，记入审计日志）。 Recompute the ledger's shape first.",
+    help="先按整改环节重新计算整改记录的状态有效期、按企业名录重填各记录的企业所在县（市）（一个事务，记入审计日志）。"
+    " Recompute the ledger's shape and the records' counted county first.",
 )
 @friendly_errors
 def verify_cmd(db: str | None, user: str | None, mend_shape: bool) -> None:
-    """检查数据库完整性（文件或表是否损坏、是否有引用不存在记录的行、整改记录的状态有效期是否与整改环节一致）；
+    """检查数据库完整性（文件或表是否损坏、是否有引用不存在记录的行、整改记录的状态有效期是否与整改环节一致、
+    各记录的企业所在县（市）是否与企业名录一致，整改台账上是否有隐患键——企业、发现日期、产品、问题类型——相同的记录）；
     有问题时退出码为 1。
 
     Check the store's integrity (damaged pages, rows pointing at missing records) and the ledger's shape
-    against its events (:func:`hazardlib.figures.shape_problems`); exit 1 on problems. ``--mend-shape``
-    first recomputes the shape from the events (:func:`hazardlib.figures.mend_shape`), audited.
+    against its events (:func:`hazardlib.figures.shape_problems`), the records' counted county against
+    the enterprises (:func:`hazardlib.figures.county_problems`) and the hazard key
+    (:func:`hazardlib.records.hazard_key_duplicates`); exit 1 on problems. ``--mend-shape`` first
+    recomputes the shape and the counted county (:func:`hazardlib.figures.mend_shape`,
+    :func:`hazardlib.figures.mend_counties`), audited.
     """
     store = Store(db, user=user or default_user())
     if mend_shape:
-        with store.transaction("重算整改记录的状态有效期") as tx:
+        with store.transaction("重算整改记录的状态有效期和各记录的企业所在县（市）") as tx:
             figures.mend_shape(tx.conn)
+            figures.mend_counties(tx.conn)
             tx.audit("mend_shape", "hazard_events", None, None, None, None)
-        click.echo("已按整改环节重新计算整改记录的状态有效期。")
+        click.echo("已按整改环节重新计算整改记录的状态有效期，并按企业名录重填各记录的企业所在县（市）。")
     with store.read() as conn:
         problems = check_integrity(conn)
-        if not problems:  # the shape is read from the tables the integrity check found sound
-            problems = figures.shape_problems(conn)
+        if not problems:  # the shape and the keys are read from the tables the integrity check found sound
+            problems = (
+                figures.shape_problems(conn) + figures.county_problems(conn) + hazard_key_duplicates(conn)
+            )
     if problems:
         for p in problems:
             click.echo(f"  - {p}", err=True)
         click.echo(f"错误：数据库未通过完整性检查（{len(problems)} 个问题）：{_shown(store.url)}", err=True)
         sys.exit(1)
-    click.echo(f"数据库完整性检查通过，数据库结构版本 {store.revision()}：{_shown(store.url)}")
+    click.echo(
+        f"数据库完整性检查通过（无隐患键重复），数据库结构版本 {store.revision()}：{_shown(store.url)}"
+    )
 
 
 def _shown(url: str) -> str:

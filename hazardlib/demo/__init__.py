@@ -23,7 +23,7 @@ import math
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from tqdm import tqdm
@@ -31,7 +31,7 @@ from tqdm import tqdm
 from .. import schema
 from ..campaign import load_campaign
 from ..errors import HazardError, OutOfScope
-from ..figures import mend_shape
+from ..figures import is_open, ledger_at, mend_counties, mend_shape
 from ..plan_files import PlanFile, check_plan_file
 from ..store import PREFECTURE_CODE, Store, table_label
 from . import texts
@@ -119,6 +119,8 @@ def generate(
             bar.update(len(block))
         bar.close()
         mend_shape(tx.conn)  # the events were written in bulk, not move by move: their shape is made here
+        mend_counties(tx.conn)  # and the records' counted county, from the enterprises written above
+        writer.counts["written_reports"] = written_reports(tx, world)
         tx.set_meta("demo_seed", str(seed))
         tx.set_meta("demo_scale", _scale_text(scale))
         tx.set_meta("demo_generated_by", store.user)
@@ -171,8 +173,11 @@ def county_records(world: World) -> Block:
     last, first = YEARS[-1], YEARS[0]
     report_day = world.campaigns[last].deadlines[0].day
     actions = [
-        (world.lag["coverage"], last, "interview", report_day + days(rng.randint(5, 15)), True),
-        (world.lag["closure"], last, "circular", report_day + days(rng.randint(10, 20)), False),
+        # Interviewed within stage 2 (the days after the August report): still lagging in stage 3, the county is
+        # due an interview or circular again; the circular in stage 3 (from 1 September), when the county's
+        # close-out rate is already judged.
+        (world.lag["coverage"], last, "interview", report_day + days(rng.randint(5, 10)), True),
+        (world.lag["closure"], last, "circular", report_day + days(rng.randint(12, 20)), False),
         (rng.choice([c for c in world.counties if c not in (world.lag["coverage"], world.lag["closure"])]), last,
          "listed_supervision", report_day + days(rng.randint(20, 40)), chance(rng, 0.5)),
         (world.lag["2023"], first, "circular", world.campaigns[first].deadlines[0].day + days(rng.randint(10, 25)), False),
@@ -208,6 +213,40 @@ def demo_plan_file(title: str, number: str) -> PlanFile:
         "trailer<</Root 1 0 R/Info 4 0 R>>\n%%EOF\n"
     )
     return check_plan_file("工作方案.pdf", body.encode("ascii"))
+
+
+def written_reports(tx: Any, world: World) -> int:
+    """After each campaign's finish, every county with hazards still open sends written reports on them
+    (plan 四(三)): the first ten days after the finish, then every ``written_report_interval_days``, until the
+    next campaign starts or the demo ends; each names the county's hazards open on its date. Written after
+    the ledger's shape is made, since it reads the ledger at each date."""
+    rows = []
+    for year in YEARS:
+        campaign = world.campaigns[year]
+        every = days(int(campaign.parameter("written_report_interval_days")))
+        nxt = world.campaigns.get(year + 1)
+        end = min(world.snapshot, nxt.start - days(1)) if nxt is not None else world.snapshot
+        day, k = campaign.finish + days(10), 1
+        while day <= end:
+            led = ledger_at(day)
+            stmt = (
+                sa.select(led.c.county_code, led.c.id)
+                .where(is_open(led))
+                .order_by(led.c.county_code, led.c.id)
+            )
+            open_by_county: dict[str, list[int]] = {}
+            for county, hid in tx.conn.execute(stmt).all():
+                open_by_county.setdefault(county, []).append(int(hid))
+            for county, ids in open_by_county.items():
+                c = world.regions.county(county)
+                number = texts.WRITTEN_REPORT_NO.format(short=c.short_name[0], year=day.year,
+                                                        n=world.numbers.next("written_report", county, day.year))  # fmt: skip
+                rows.append(dict(county_code=county, campaign_year=year, report_date=day, number=number,
+                                 hazard_ids=ids, note=texts.WRITTEN_REPORT_NOTE.format(county=c.name, k=k)))  # fmt: skip
+            day, k = day + every, k + 1
+    if rows:
+        tx.insert_many(schema.written_reports, rows, audit="summary")
+    return len(rows)
 
 
 def demo_as_of() -> dt.date:

@@ -51,7 +51,9 @@ def build_block(world: World, profiles: list[Profile]) -> Block:
             b.story_spot_checks(p)
     settled = b.after.settle(b.drafts)
     for year in YEARS:
-        help_for_year(b.after, profiles, year, hazards_of(settled, year))
+        help_for_year(
+            b.after, profiles, year, hazards_of(settled, year), hazards_of(settled, year, serious=True)
+        )
     for p, day in b.interviews:
         major = next((row for d, row in settled if d.profile is p and d.grade == "major"), None)
         b.after.interview(
@@ -66,6 +68,7 @@ class _Builder:
         self.w, self.rng, self.block, self.profiles = world, world.rng, block, profiles
         self.after = Aftermath(world, block)
         self.drafts: list[Draft] = []
+        self.keys: dict[tuple[int, dt.date, str, str], Draft] = {}
         self.interviews: list[tuple[Profile, dt.date]] = []
         self.free = [p for p in profiles if not p.role]  # enterprises drawn at random for spot checks
 
@@ -75,10 +78,17 @@ class _Builder:
               note: str | None = None) -> Draft | None:  # fmt: skip
         if found > self.w.snapshot:
             return None
+        # The ledger's key (enterprise, found date, product, problem type): one hazard per key, as
+        # records.save_hazard keeps it; a second finding of the same key is the first one.
+        grade = grade or grade_for(self.w, problem, p)
+        key = (p.id, found, sub, problem)
+        if key in self.keys:
+            return self.keys[key]
         description = clean_text(description)
-        d = Draft(p, year, found, problem, sub, grade or grade_for(self.w, problem, p), source, description,
+        d = Draft(p, year, found, problem, sub, grade, source, description,
                   source_row, kind=kind, control=control, fate=fate, open_state=open_state, note=note)  # fmt: skip
         self.drafts.append(d)
+        self.keys[key] = d
         return d
 
     # -- stage 1: self-checks ----------------------------------------------------------------------
@@ -135,7 +145,10 @@ class _Builder:
     def inspections(self, p: Profile, year: int) -> None:
         w, rng = self.w, self.rng
         n = pick(rng, INSPECTIONS[year])
-        forced = 1 if p.role in ("special", "two_majors") else 0
+        forced = 1 if p.role in ("special", "two_majors", "same_day_majors") else 0
+        # Three major findings on two dates: last year's one, and two (of different problem types) on
+        # one day of this year's first inspection — two occasions, just short of special supervision.
+        same_day = 2 if p.role == "same_day_majors" and year == YEARS[-1] else 1
         cover = p.cover if year == YEARS[-1] else None
         n = max(n, forced, 1 if cover else 0)
         s2, e2 = w.stage(year, 2)
@@ -155,13 +168,16 @@ class _Builder:
             items = w.checklists.inspection(field_)
             fails = pick(rng, FAILED_ITEMS)
             if (cover and k == 0) or (forced and k == 0):
-                fails = max(fails, 1)
+                fails = max(fails, same_day if forced else 1)
             regime = w.catalogue.regime_on(sub, day)
             applicable = [i for i in items if regime != "无" or i.problem not in LICENCE_PROBLEMS]
             failed = sample_upto(rng, applicable, fails)
             if field_ == "production" and not p.licensed and regime == "生产许可证" and chance(rng, 0.8):
                 licence_item = next(i for i in items if i.problem == "P01")
                 failed = [licence_item, *[i for i in failed if i is not licence_item]]
+            if forced and k == 0 and len({i.problem for i in failed}) < same_day:
+                other = next(i for i in applicable if i.problem not in {f.problem for f in failed})
+                failed = [*failed[:1], other, *failed[1:]]
             county = w.counties[p.county]
             row = self.block.add(
                 "inspections",
@@ -170,8 +186,12 @@ class _Builder:
                      results={i.code: i not in failed for i in items},
                      note=texts.INSPECTION_NOTE[not failed].format(n=len(failed))),
             )  # fmt: skip
+            if same_day > 1 and forced and k == 0:  # the two majors first, of two problem types
+                second = next(i for i in failed if i.problem != failed[0].problem)
+                failed = [failed[0], second, *[i for i in failed[1:] if i is not second]]
+            # Items of one problem type failed in one inspection are one finding (draft keeps the key).
             for j, item in enumerate(failed):
-                grade = "major" if forced and k == 0 and j == 0 else None
+                grade = "major" if forced and k == 0 and j < same_day else None
                 kind = "risk" if grade is None and chance(rng, RISK_KIND_SHARE) else "hazard"
                 control = chance(rng, 0.6) if kind == "risk" else None
                 self.draft(p, year, day, item.problem, sub, "inspection", describe(w, item.problem, sub), row,
@@ -219,7 +239,8 @@ class _Builder:
     def spot(self, p: Profile | None, year: int, channel: str, day: dt.date, result: str, *,
              sub: str | None = None, follow_up_of: Row | None = None, sampled_by: str | None = None,
              grade: str | None = None, fate: str | None = None, open_state: str | None = None,
-             follow_up: bool = True, enforcement: bool = False) -> Row | None:  # fmt: skip
+             follow_up: bool = True, enforcement: bool = False, local_producer: float | None = None,
+             ) -> Row | None:  # fmt: skip
         """One spot-check batch and what its result calls for; None when it falls after the demo's end."""
         w, rng = self.w, self.rng
         if day > w.snapshot:
@@ -238,7 +259,8 @@ class _Builder:
             or sampled_by
             or (p.county if p else self.profiles[0].county)
         )
-        producer = p if channel == "production" else self._producer(sub, p, 0.3 if local_seller else 0.25)
+        share = local_producer if local_producer is not None else 0.3 if local_seller else 0.25
+        producer = p if channel == "production" else self._producer(sub, p, share)
         seller = local_seller if channel != "production" else None
         parties: dict[str, object] = {}
         for role, party in (("producer", producer), ("seller", seller)):
@@ -438,5 +460,6 @@ class _Builder:
                 follow_up=False,
             )
             day3 = day_between(rng, s2, story - days(36))
+            # Made by a producer of the prefecture where there is one: it gets a guidance letter (帮扶).
             self.spot(p, last, channel, day3, "unqualified", sub=sub, grade="major", fate="open",
-                      open_state="ordered", follow_up=False)  # fmt: skip
+                      open_state="ordered", follow_up=False, local_producer=1.0)  # fmt: skip

@@ -4,10 +4,12 @@ enforcement cases, immediate reports — and the help given to enterprises."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass, field
 
 from ..immediate import MESSAGES as IMMEDIATE_MESSAGES
 from ..immediate import immediate_kind
+from ..instruments import kind_info, number_of
 from ..vocab import VIOLATION
 from . import texts
 from .lifecycle import Life, choose_fate, live
@@ -109,8 +111,11 @@ class Aftermath:
             weights = {"found": 40, "ordered": 30, "refused": 15} if county.lagging[d.year] else None
             open_state = w.decks["open_state"].draw(weights=weights)
         joint = d.kind == "risk" and d.grade == "major" and d.control is False
+        # A major risk the enterprise reported without measures: it puts them in place in time, or the county
+        # finds on the day that none are in place and handles it jointly at once.
+        measures = w.decks["self_reported"].draw() if joint and d.source == "self_check" else None
         life = live(w, county, d.year, d.found, d.grade, fate=fate, variant=d.variant, open_state=open_state,
-                    joint=joint, note=d.note)  # fmt: skip
+                    joint=joint and measures != "measures", measures=measures, kind=d.kind, note=d.note)  # fmt: skip
         row = self.block.add(
             "hazards",
             dict(
@@ -201,11 +206,18 @@ class Aftermath:
     def instrument(
         self, p: Profile, year: int, kind: str, day: dt.date, note: str, hazard: Row | None = None
     ) -> Row:
-        c = self.w.regions.county(p.county)
-        number = texts.INSTRUMENT_NO[kind].format(short=c.short_name[0], year=day.year,
-                                                  n=self.w.numbers.next(kind, p.county, day.year))  # fmt: skip
+        serial = self.w.numbers.next(kind, p.county, day.year)
+        number = number_of(p.county, kind, day.year, serial)
+        # Its follow-up draws from a generator of its own (seeded by its number), so that the rest of the
+        # demo is what it was before instruments were followed up.
+        rng, snapshot = random.Random(number), self.w.snapshot
+        due = day + days(kind_info(kind).reply_days)
+        served = day + days(rng.randint(0, 3))
+        replied = day + days(rng.randint(1, kind_info(kind).reply_days + 3)) if chance(rng, 0.985) else None
         values = dict(enterprise_id=p.id, county_code=p.county, campaign_year=year, kind=kind, number=number,
-                      issue_date=day, hazard_id=None, note=note)  # fmt: skip
+                      issue_date=day, hazard_id=None, note=note, issuer_code=p.county, serial=serial,
+                      served_date=served if served <= snapshot else None, reply_due=due,
+                      reply_date=replied if replied is not None and replied <= snapshot else None)  # fmt: skip
         return self.block.add("instruments", values, hazard_id=hazard)
 
     def interview(
@@ -380,21 +392,25 @@ def day_in_stage3(world: World, year: int) -> dt.date:
     return day_between(world.rng, s3, min(e3, world.snapshot))
 
 
-def help_for_year(after: Aftermath, profiles: list[Profile], year: int, with_hazards: set[int]) -> None:
-    """Training for some enterprises; quality clinics and analyses for some with hazards (stage 3)."""
+def help_for_year(
+    after: Aftermath, profiles: list[Profile], year: int, with_hazards: set[int], serious: set[int]
+) -> None:
+    """Training for some enterprises; quality clinics and analyses for some with hazards (stage 3), most of
+    those with a larger or major finding (聚焦隐患排查治理中发现质量问题的企业) among them."""
     w, rng = after.w, after.w.rng
     for p in profiles:
         if chance(rng, 0.15):
             after.help(p, year, "training", rng.choice(w.counties[p.county].training[year]))
         if p.index in with_hazards:
-            if chance(rng, 0.6 if p.role else 0.2):
+            if chance(rng, 0.6 if p.role or p.index in serious else 0.2):
                 after.help(p, year, "quality_clinic", day_in_stage3(w, year))
-            if p.produces and chance(rng, 0.15):
+            if p.produces and chance(rng, 0.3 if p.index in serious else 0.15):
                 after.help(p, year, "quality_analysis", day_in_stage3(w, year))
 
 
-def hazards_of(settled: list[tuple[Draft, Row]], year: int) -> set[int]:
-    return {d.profile.index for d, _ in settled if d.year == year}
+def hazards_of(settled: list[tuple[Draft, Row]], year: int, *, serious: bool = False) -> set[int]:
+    """The enterprises (profile indexes) with findings of ``year`` (``serious``: larger or major ones)."""
+    return {d.profile.index for d, _ in settled if d.year == year and (not serious or d.grade != "general")}
 
 
 def spot_for_sampling(after: Aftermath, d: Draft, day: dt.date) -> None:

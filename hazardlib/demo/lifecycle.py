@@ -66,8 +66,8 @@ class Life:
 class _Track:
     """Moves appended in date order, never past the demo's end; refuses what the ledger refuses."""
 
-    def __init__(self, world: World, year: int, found: dt.date, note: str | None):
-        self.world, self.year = world, year
+    def __init__(self, world: World, year: int, found: dt.date, note: str | None, kind: str = "hazard"):
+        self.world, self.year, self.kind = world, year, kind
         self.moves = [Move("found", found, None, "found", note=note)]
         self.state, self.last, self.stopped = "found", found, False
 
@@ -79,7 +79,7 @@ class _Track:
         if day > self.world.snapshot:
             self.stopped = True
             return False
-        if move not in allowed_moves(self.state):
+        if move not in allowed_moves(self.state, self.kind):
             raise AssertionError(f"demo ledger bug: {move} from {self.state}")
         self.moves.append(Move(move, day, self.state, to, deadline, outcome, note))
         self.state, self.last = to, day
@@ -142,6 +142,8 @@ def live(
     variant: str = "plain",
     open_state: str | None = None,
     joint: bool = False,
+    measures: str | None = None,
+    kind: str = "hazard",
     note: str | None = None,
 ) -> Life:
     """Draw the moves of one hazard found on ``found``.
@@ -149,13 +151,22 @@ def live(
     ``fate`` is closed, closed_late or open (then ``open_state`` says where it stopped); ``variant``
     adds a failed re-inspection, a refusal overcome by an interview, or a large and urgent hazard's
     concentrated action (with enforcement sampling) and look-back; ``joint`` a major risk without
-    control measures, handled jointly with other departments at once.
+    control measures, handled jointly with other departments at once; ``measures`` for a major risk (of
+    ``kind`` risk) its enterprise reported without control measures: "measures" when the enterprise puts
+    them in place within the days it has to resolve it, "joint" when the county records on the day that
+    none are in place (and ``joint`` handles it).
     """
     rng = world.rng
-    t = _Track(world, year, found, note)
+    t = _Track(world, year, found, note, kind)
     life = Life(t.moves)
+    if measures == "joint":
+        t.add("measures", found, t.state, outcome="not_in_place", note=texts.MOVE_NOTES["no_measures"])
     if joint:
         t.escalate(found, "joint_handling")
+    if measures == "measures":
+        in_place = found + days(rng.randint(1, 10))
+        if in_place <= world.snapshot:  # a later day would end the track before the hazard's other moves
+            t.add("measures", in_place, t.state, outcome="in_place", note=texts.MOVE_NOTES["measures"])
     if fate == "open":
         _open(world, t, life, found, grade, open_state or "ordered")
         return life
@@ -184,7 +195,9 @@ def live(
         r1 = day_between(rng, order, order + days(span // 3))
         t.rectify(r1)
         t.reinspect(day_between(rng, r1, order + days(span // 2)), passed=False)
-        rectified = day_between(rng, t.last, close)
+        # Rectified again after the failed re-inspection's day, so that the passing one is on a later day (a
+        # move is known by its hazard, kind and day: two re-inspections on one day would be one).
+        rectified = day_between(rng, min(t.last + days(1), close), close)
     elif variant == "refused_then_done" and span >= 10:
         refused = day_between(rng, order + days(1), order + days(span // 3))
         t.add("refuse", refused, "refused", note=texts.MOVE_NOTES["refuse"])

@@ -242,12 +242,8 @@ PENALTY = "没收违法产品{n}件，没收违法所得{gain}元，并处罚款
 CASE_NO = "{short}市监处罚〔{year}〕{n}号"
 
 # Document numbers use the county's one-character abbreviation (都市监、瓮市监…).
-INSTRUMENT_NO = {
-    "rectification_notice": "{short}市监责改〔{year}〕{n}号",
-    "reminder_letter": "{short}市监提醒〔{year}〕{n}号",
-    "interview_notice": "{short}市监约谈〔{year}〕{n}号",
-    "listed_supervision_notice": "{short}市监督办〔{year}〕{n}号",
-}
+WRITTEN_REPORT_NO = "{short}市监报〔{year}〕{n}号"
+WRITTEN_REPORT_NOTE = "{county}关于10月底前未完成整改隐患问题整改情况的报告（第{k}次）"
 INSTRUMENT_NOTES = {
     "rectification_notice": "责令于{deadline}前完成整改",
     "reminder_letter": "提醒督促企业在{deadline}前完成整改并报送整改情况",
@@ -269,6 +265,8 @@ MOVE_NOTES = {
     "upheld": "回头看：整改成效巩固",
     "reopened": "回头看：问题反弹，重新限期至{deadline}",
     "self_reported": "企业自查主动报告的重大风险",
+    "measures": "企业已落实管控措施（停用相关设备、隔离问题产品）",
+    "no_measures": "核实企业报告的重大风险：尚未采取管控措施",
 }
 INTERVIEW_REASONS = {
     "refused": "拒不整改或整改不到位：{what}",

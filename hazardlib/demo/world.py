@@ -34,8 +34,15 @@ TAIL_DAYS = 15
 
 # Story roles and their share of enterprises (at least one each in a demo of 10 enterprises or more):
 # repeat offenders (2 consecutive unqualified spot checks and a major hazard open on 15 September),
-# special supervision (3 major findings in 2 years) and the two situations just short of each.
-ROLE_SHARES = {"repeat_offender": 0.004, "special": 0.004, "two_majors": 0.003, "uqu": 0.003}
+# special supervision (major findings on 3 occasions in 2 years) and the situations just short of it
+# (two majors; three majors on two dates) and of the repeat offenders.
+ROLE_SHARES = {
+    "repeat_offender": 0.004,
+    "special": 0.004,
+    "two_majors": 0.003,
+    "uqu": 0.003,
+    "same_day_majors": 0.003,
+}
 STORY_DAY = (9, 15)
 BOTH_SHARE = 0.25  # of producers that also sell from their own shop (生产销售单位)
 
@@ -135,6 +142,9 @@ class World:
             "trace_local": Deck(rng, {"done": 70, "open": 30}),
             "trace_outside": Deck(rng, {"passed_on": 70, "open": 30}),
             "ack": Deck(rng, {"on_time": 75, "late": 12, "none": 13}),
+            # A major risk an enterprise reports without control measures: it puts them in place within its
+            # days to resolve it (积极化解), or the bureau handles it jointly with other departments.
+            "self_reported": Deck(rng, {"measures": 60, "joint": 40}),
         }  # fmt: skip
         self._name_pool = [p for p in self._faker_prefixes() if len(p) == 2]
 
@@ -351,7 +361,10 @@ class World:
         rng.shuffle(free)
         for role, share in ROLE_SHARES.items():
             for _ in range(max(1, round(share * self.size))):
-                p = self.profiles[free.pop()]
+                # The unqualified–qualified–unqualified producer also gets the guidance letter (帮扶) its
+                # failures call for, so every kind of help is in even the smallest demo.
+                makers = [i for i in free if self.profiles[i].makes] if role == "uqu" else []
+                p = self.profiles[free.pop(free.index(makers[-1])) if makers else free.pop()]
                 p.role = role
                 if role == "special":
                     p.self_checks.add(YEARS[-1])

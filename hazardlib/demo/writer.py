@@ -21,7 +21,7 @@ from .world import Profile
 ORDER = (
     "self_checks", "risk_control_items", "inspections", "spot_checks", "hazards", "hazard_events",
     "instruments", "interviews", "tracing_tasks", "enforcement_cases", "risk_signals", "help_records",
-    "county_plans", "county_oversight", "local_reports", "immediate_reports",
+    "county_plans", "county_oversight", "local_reports", "immediate_reports", "written_reports",
 )  # fmt: skip
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -38,6 +38,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "county_plans": models.CountyPlan,
     "county_oversight": models.CountyOversight,
     "local_reports": models.LocalReport,
+    "written_reports": models.WrittenReport,
 }
 MISMATCH = "演示数据生成器的记录与模型规范化后的值不一致（{field}：{ours!r} ≠ {theirs!r}）"
 

@@ -24,7 +24,7 @@ from ..reports.scope import count_if, scope_for
 from ..rules import run_rule
 from ..rules.common import interviewed_since, sampled_enterprise
 from ..rules.spot_checks import last_results
-from ..rules.supervision import supervision_classes
+from ..rules.supervision import CLASS_LABELS, supervision_classes
 from ..store import Store
 
 ENT = schema.enterprises
@@ -32,13 +32,13 @@ H = schema.hazards
 S = schema.spot_checks
 HELP = schema.help_records
 
-SUPERVISION_LABELS = {"key": "重点监管", "special": "特别监管"}
+SUPERVISION_LABELS = CLASS_LABELS
 HELP_KINDS = tuple(vocab.HELP_KIND.codes)
 
 REASONS = {
     "unqualified": "抽查不合格 {n} 批次（生产单位）",
     "supervision": "{label}",
-    "letter_due": "待发送整改指导意见书",
+    "letter_due": "发现质量问题后尚未帮扶",
     "not_helped": "本年度尚未帮扶",
 }
 
@@ -196,13 +196,15 @@ def consecutive_unqualified(store: Store, as_of: dt.date, county: str | None = N
 
 def help_candidates(store: Store, as_of: dt.date, county: str | None = None) -> pd.DataFrame:
     """Enterprises due for help at ``as_of``: producers of products found unqualified in this campaign
-    (stage 1's start to ``as_of``) and enterprises under key or special supervision, with the help each
+    (stage 1's start to ``as_of``), enterprises under key or special supervision, and every enterprise the
+    help rule names (a quality problem found this campaign not yet answered by help), with the help each
     has had in this campaign.
 
     Columns: enterprise_id, enterprise, county_code, county_name, unqualified (batches as producer),
     supervision, one column per help kind (:data:`HELP_KINDS`: number of records), last_help_date,
-    helped (any help this campaign), letter_due (the rule ``help_unqualified_producer`` asks for a
-    guidance letter), reasons (Chinese). Letters due first, then those not helped, then the rest.
+    helped (any help this campaign), letter_due (the rule ``help_unqualified_producer`` asks for help: a
+    quality problem found this campaign not yet answered by a help record), reasons (Chinese). Those due
+    for help first, then those not helped, then the rest.
     """
     scope = scope_for(store, as_of, county)
     unqualified = (
@@ -213,7 +215,8 @@ def help_candidates(store: Store, as_of: dt.date, county: str | None = None) -> 
     with store.read() as conn:
         unq = pd.DataFrame(conn.execute(unqualified).all(), columns=["enterprise_id", "unqualified"])
     supervised = _supervision(store, scope.as_of, scope.county)
-    ids = sorted(set(unq["enterprise_id"]) | set(supervised))
+    due = {f.enterprise_id for f in run_rule("help_unqualified_producer", store, scope.as_of, scope.county)}
+    ids = sorted(set(unq["enterprise_id"]) | set(supervised) | {int(e) for e in due if e is not None})
     helps = (
         sa.select(
             HELP.c.enterprise_id,
@@ -240,7 +243,6 @@ def help_candidates(store: Store, as_of: dt.date, county: str | None = None) -> 
         frame["last_help_date"].astype(object).where(frame["last_help_date"].notna(), None)
     )
     frame["helped"] = frame[list(HELP_KINDS)].sum(axis=1) > 0
-    due = {f.enterprise_id for f in run_rule("help_unqualified_producer", store, scope.as_of, scope.county)}
     frame["letter_due"] = frame["enterprise_id"].isin(due)
     frame["reasons"] = [_help_reasons(r) for r in frame.itertuples(index=False)]
     frame = frame.sort_values(

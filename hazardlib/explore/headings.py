@@ -74,7 +74,7 @@ COLUMN_LABELS: dict[str, str] = {
     "guidance_letter": "整改指导意见书（份）",
     "last_help_date": "最近帮扶日期",
     "helped": "已帮扶",
-    "letter_due": "待发整改指导意见书",
+    "letter_due": "待帮扶",
     "reasons": "原因",
     # close-out
     "day": "日期",

@@ -145,6 +145,7 @@ def ledger_columns(_scope: Scope) -> list[Column]:
         Column("county_name", "县（市）", LEDGER_GROUP, "text"),
         Column("enterprise_name", "企业名称", LEDGER_GROUP, "text"),
         Column("uscc", "统一社会信用代码", LEDGER_GROUP, "code", 21),
+        Column("campaign_year", "行动年度", HAZARD_GROUP, "id", 8),
         Column("kind_label", "类别", HAZARD_GROUP, "code", 6),
         Column("grade_label", "等级", HAZARD_GROUP, "code", 6),
         Column("category_name", "产品类别", HAZARD_GROUP, "text"),
@@ -167,7 +168,7 @@ def ledger_columns(_scope: Scope) -> list[Column]:
 
 def _ledger_notes(scope: Scope) -> list[str]:
     return [
-        f"说明：台账列出{_md(scope)}至统计截止日发现的隐患和风险，状态、期限和各环节日期均为截至统计截止日的情况"
+        f"说明：台账列出{_md(scope)}至统计截止日发现的隐患和风险以及以往年度尚未销号的隐患和风险，状态、期限和各环节日期均为截至统计截止日的情况"
         "（此后的整改记录不计）。“逾期”指截止日仍在责令整改中且整改期限早于截止日。"
         "填报整改进展时请以“隐患编号”对应。",
     ]
@@ -191,7 +192,7 @@ def _overdue_build(store: Store, scope: Scope) -> pd.DataFrame:
 
 
 def _unrectified_build(store: Store, scope: Scope) -> pd.DataFrame:
-    return _with_flags(ledger_frame(store, scope, kind="hazard", open_only=True))
+    return _with_flags(ledger_frame(store, scope, open_only=True))
 
 
 def _flagged(chunks: Generator[pd.DataFrame, None, None]) -> Generator[pd.DataFrame, None, None]:
@@ -209,14 +210,15 @@ def _overdue_chunks(store: Store, scope: Scope) -> Generator[pd.DataFrame, None,
 
 
 def _unrectified_chunks(store: Store, scope: Scope) -> Generator[pd.DataFrame, None, None]:
-    return _flagged(ledger_chunks(store, scope, kind="hazard", open_only=True))
+    return _flagged(ledger_chunks(store, scope, open_only=True))
 
 
 def _unrectified_notes(scope: Scope) -> list[str]:
     finish = scope.campaign.finish
     return [
         *_ledger_notes(scope),
-        f"方案要求：对{finish.month}月底前未完成隐患问题整改的要持续书面报送整改完成情况。本表列出截至统计截止日尚未销号的隐患。",
+        f"方案要求：对{finish.month}月底前未完成隐患问题整改的要持续书面报送整改完成情况。本表列出截至统计截止日尚未销号的"
+        "各年度隐患和风险（按行动年度和类别标注），与规则“10月底后未完成整改须持续书面报送”所列一致。",
     ]
 
 
@@ -299,6 +301,10 @@ def comparison_columns(_scope: Scope) -> list[Column]:
         Column("closure_rate", "整改率（%）", h, "percent"),
         Column("hazards_overdue", "逾期未整改（项）", h, "int"),
         Column("spot_check_batches", "监督抽查（批次）", s, "int"),
+        Column("spot_checks_production", "其中：生产环节（批次）", s, "int"),
+        Column("spot_checks_circulation", "其中：流通领域（批次）", s, "int"),
+        Column("spot_checks_online", "其中：网络销售（批次）", s, "int"),
+        Column("spot_checks_rural_market", "其中：农村市场（批次）", s, "int"),
         Column("unqualified_rate", "不合格发现率（%）", s, "percent"),
         Column("enterprises_interviewed", "约谈企业（家）", d, "int"),
         Column("cases_filed", "立案查处（件）", d, "int"),

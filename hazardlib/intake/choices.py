@@ -20,12 +20,9 @@ DEADLINE_UNITS = vocab.Vocabulary(
     "期限单位", {"calendar": "自然日", "working": "工作日"}, {"calendar": ("日", "天")}
 )
 
-# The rectification template's 结论 column: a re-inspection's or look-back's outcome, or an escalation.
-OUTCOMES: tuple[vocab.Vocabulary, ...] = (
-    vocab.REINSPECTION_OUTCOME,
-    vocab.LOOK_BACK_OUTCOME,
-    vocab.ESCALATION,
-)
+# The rectification template's 结论 column: a re-inspection's or look-back's outcome, an escalation, or
+# whether a risk's control measures are in place.
+OUTCOMES: tuple[vocab.Vocabulary, ...] = tuple(vocab.MOVE_OUTCOME.values())
 
 _VOCABULARIES: dict[str, vocab.Vocabulary] = {
     "enterprise_fields": vocab.ENTERPRISE_FIELD,
@@ -45,6 +42,7 @@ _VOCABULARIES: dict[str, vocab.Vocabulary] = {
     "deadline_units": DEADLINE_UNITS,
     "interview_triggers": vocab.INTERVIEW_TRIGGER,
     "oversight_kinds": vocab.OVERSIGHT_KIND,
+    "instrument_kinds": vocab.INSTRUMENT_KIND,
 }
 
 LIST_TITLES = {

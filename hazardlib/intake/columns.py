@@ -51,9 +51,15 @@ class Column:
     field: str | None = None  # that field
 
     @property
+    def always_required(self) -> bool:
+        """Required on every row, as the import requires it (a column with ``unless`` is not)."""
+        return self.required and not self.unless
+
+    @property
     def marked_header(self) -> str:
-        """The header as the template writes it: required columns start with an asterisk."""
-        return f"*{self.header}" if self.required or self.required_with else self.header
+        """The header as the template writes it: a column the import requires (on every row, or with its
+        group) starts with an asterisk; one that may stay blank when another is filled does not."""
+        return f"*{self.header}" if self.always_required or self.required_with else self.header
 
 
 @dataclass(frozen=True)

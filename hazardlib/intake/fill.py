@@ -20,7 +20,7 @@ from ..catalogue import load_catalogue
 from ..checklists import load_problems
 from ..regions import load_regions
 from ..store import Store
-from .choices import OUTCOMES, vocabulary
+from .choices import vocabulary
 from .columns import ENTERPRISES, HELP, INSPECTIONS, SELF_CHECKS, Column, KindSpec
 from .columns_cases import ENFORCEMENT, RISK_SIGNALS, SPOT_CHECKS
 from .handler_base import NONE_WORDS
@@ -52,7 +52,7 @@ def _problem(code: str | None) -> str | None:
 def _outcome(move: str, code: str | None) -> str | None:
     if code is None:
         return None
-    words = {"reinspect": OUTCOMES[0], "look_back": OUTCOMES[1], "escalate": OUTCOMES[2]}.get(move)
+    words = vocab.MOVE_OUTCOME.get(move)
     return words.label(code) if words else code
 
 
@@ -270,6 +270,29 @@ def oversight_rows(store: Store) -> list[Row]:
     ]
 
 
+def instrument_rows(store: Store) -> list[Row]:
+    t = schema.instruments
+    rows = []
+    for r in _query(store, _with_enterprise(t, t.c.id), t):
+        rows.append({
+            **_ent(r),
+            "kind": vocab.INSTRUMENT_KIND.label(r["kind"]),
+            **{k: r[k] for k in ("number", "issue_date", "hazard_id", "served_date", "reply_due", "reply_date",
+                                 "note")},
+        })  # fmt: skip
+    return rows
+
+
+def tracing_task_rows(store: Store) -> list[Row]:
+    """The tasks traced and done (办结), with their date and 办理情况; open ones are the clerk's to fill in."""
+    t = schema.tracing_tasks
+    stmt = sa.select(t).where(t.c.state == "done").order_by(t.c.id)
+    return [
+        {"task_id": r["id"], "day": r["done_date"], "recipient": None, "note": r["note"]}
+        for r in _query(store, stmt, t)
+    ]
+
+
 ROWS: dict[str, Callable[[Store], list[Row]]] = {
     "enterprises": enterprise_rows,
     "self-checks": self_check_rows,
@@ -282,6 +305,8 @@ ROWS: dict[str, Callable[[Store], list[Row]]] = {
     "county-plans": county_plan_rows,
     "interviews": interview_rows,
     "oversight": oversight_rows,
+    "instruments": instrument_rows,
+    "tracing-tasks": tracing_task_rows,
 }
 
 

@@ -17,6 +17,8 @@ MESSAGES = {
     "follow_up_unknown": "库中没有抽样单编号为“{value}”的抽查批次",
     "hazard_id": "“{value}”不是有效的隐患编号（应为整改台账导出表中的编号）",
     "hazard_unknown": "整改台账中没有编号为 {value} 的隐患（或不属于本县（市））",
+    "hazard_ref": "未填隐患编号时须同时填写统一社会信用代码、发现日期、产品和问题类型",
+    "hazard_ref_unknown": "整改台账中没有该企业 {day} 发现的这一产品、问题类型的隐患（或不属于本县（市））",
     "move_unknown": "“{value}”不是有效的整改环节，应为：{choices}",
     "move_found": "“发现登记”由现场检查等导入，不在整改进展中办理",
     "outcome_unknown": "“{value}”不是有效的结论，应为：{choices}",
@@ -251,7 +253,11 @@ class Rectifications(Handler):
 
     def handle(self, row: SourceRow) -> Outcome:
         cells = row.cells
-        hid = hazard_in_store(self, row, "hazard_id")
+        hid = (
+            hazard_in_store(self, row, "hazard_id")
+            if cells.get("hazard_id") is not None
+            else self._by_ref(row)
+        )
         move = self._vocab(row, "move", vocab.HAZARD_MOVE, MESSAGES["move_unknown"])
         if move == "found":
             self.ctx.finding(row, "move", MESSAGES["move_found"], "move")
@@ -329,6 +335,34 @@ class Rectifications(Handler):
             self.ctx.seen(row, key, content)
         return result
 
+    def _by_ref(self, row: SourceRow) -> int | None:
+        """The hazard a row without 隐患编号 names by its enterprise's 统一社会信用代码, found date, product and
+        problem type — the ledger's own key (:func:`hazardlib.records.save_hazard`)."""
+        cells = row.cells
+        product, problem = self.product(row), self.problem(row, None)
+        if row.rejected:
+            return None
+        if not (cells.get("uscc") and cells.get("found_date") and product and problem):
+            self.ctx.finding(row, "hazard_ref", MESSAGES["hazard_ref"], "hazard_id")
+            return None
+        h, e = schema.hazards, schema.enterprises
+        stmt = self.ctx.store.scoped(
+            sa.select(h.c.id)
+            .join(e, e.c.id == h.c.enterprise_id)
+            .where(
+                e.c.uscc == cells["uscc"],
+                h.c.found_date == cells["found_date"],
+                h.c.sub_product_code == product,
+                h.c.problem_code == problem,
+            ),
+            h,
+        )
+        hid = self.ctx.conn.execute(stmt).scalar()
+        if hid is None:
+            message = MESSAGES["hazard_ref_unknown"].format(day=cells["found_date"])
+            self.ctx.finding(row, "hazard_unknown", message, "uscc")
+        return hid
+
     def _vocab(self, row: SourceRow, column: str, words: vocab.Vocabulary, message: str) -> str | None:
         value = row.cells.get(column)
         if value is None:
@@ -344,7 +378,7 @@ class Rectifications(Handler):
         value = row.cells.get("outcome")
         if value is None:
             return None
-        words = {"reinspect": OUTCOMES[0], "look_back": OUTCOMES[1], "escalate": OUTCOMES[2]}.get(move or "")
+        words = vocab.MOVE_OUTCOME.get(move or "")
         candidates = [words] if words is not None else list(OUTCOMES)
         for w in candidates:
             code = lookup(w, value)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .columns import ENTERPRISES, HELP, INSPECTIONS, MAX_HEADER_CHARS, ROW_NO_HEADER, SELF_CHECKS, KindSpec
 from .columns_cases import ENFORCEMENT, RECTIFICATIONS, RISK_SIGNALS, SPOT_CHECKS
+from .columns_documents import INSTRUMENTS, TRACING_TASKS
 from .columns_plan import COUNTY_PLANS, INTERVIEWS, OVERSIGHT
 
 KINDS: dict[str, KindSpec] = {
@@ -26,6 +27,8 @@ KINDS: dict[str, KindSpec] = {
         COUNTY_PLANS,
         INTERVIEWS,
         OVERSIGHT,
+        INSTRUMENTS,
+        TRACING_TASKS,
     )
 }
 TEMPLATE_KINDS: tuple[str, ...] = tuple(KINDS)

@@ -186,10 +186,16 @@ def _example_value(column: Column) -> object:
     return column.example
 
 
+# What a column that may stay blank when another is filled (``unless``) is paired with, in the notes.
+UNLESS_WORDS = {"category_code": "“产品类别”"}
+
+
 def _column_note(column: Column) -> str:
     parts = []
-    if column.required:
+    if column.always_required:
         parts.append("必填。")
+    elif column.required:
+        parts.append(f"与{UNLESS_WORDS.get(column.unless or '', '另一列')}至少填一项。")
     elif column.required_with:
         parts.append("填写该组信息时必填。")
     if column.note:
@@ -240,7 +246,13 @@ def _instructions(sheet: Worksheet, spec: KindSpec, year: int | None) -> None:
         cell = sheet.cell(start, index, title)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
     for offset, column in enumerate(spec.columns, start=1):
-        required = "必填" if column.required else ("该组信息填写时必填" if column.required_with else "选填")
+        required = (
+            "必填"
+            if column.always_required
+            else "至少填一项"
+            if column.required
+            else ("该组信息填写时必填" if column.required_with else "选填")
+        )
         options = ""
         if column.choices:
             values = lists[column.choices]
@@ -259,7 +271,7 @@ def _instructions(sheet: Worksheet, spec: KindSpec, year: int | None) -> None:
             cell = sheet.cell(start + offset, index, value)
             cell.border = BORDER
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if index == 2 and column.required:
+            if index == 2 and column.always_required:
                 cell.font = REQUIRED_FONT
     for letter, width in zip("ABCDE", (26, 16, 60, 50, 26), strict=True):
         sheet.column_dimensions[letter].width = width

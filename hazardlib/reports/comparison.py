@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema, vocab
-from ..rules import RULES, run_all
+from ..rules import RULES, is_to_do, run_all
 from ..stages import county_progress
 from ..store import PREFECTURE_CODE, Store
 from .results_list import results_frame
@@ -24,7 +24,8 @@ OVERSIGHT_RULES = ("listed_supervision_county", "county_interview_or_circular")
 COMPARISON_COLUMNS = [
     "county_code", "county_name", "key_enterprises", "plan_adopted", "self_check_coverage",
     "producers_inspected", "sellers_inspected", "hazards_found", "hazards_per_100_enterprises",
-    "hazards_closed", "closure_rate", "hazards_overdue", "spot_check_batches", "unqualified_rate",
+    "hazards_closed", "closure_rate", "hazards_overdue", "spot_check_batches", "spot_checks_production",
+    "spot_checks_circulation", "spot_checks_online", "spot_checks_rural_market", "unqualified_rate",
     "enterprises_interviewed", "cases_filed", "enterprises_helped", "on_track", "lagging_reasons",
     "open_findings", "findings_by_rule", "oversight_suggested", "oversight_taken",
 ]  # fmt: skip
@@ -49,7 +50,8 @@ def _summaries(frame: pd.DataFrame) -> pd.DataFrame:
 def _findings(store: Store, scope: Scope) -> pd.DataFrame:
     """The governance engine's findings per county; the prefecture row sums every finding, the
     prefecture's own (tasks waiting on the prefecture to pass on) included."""
-    found = run_all(store, scope.as_of, scope.county)
+    # 重点监管 and 特别监管 are standing classes an enterprise is in, not pending items (docs/rules.md).
+    found = [f for f in run_all(store, scope.as_of, scope.county) if is_to_do(f)]
     frame = pd.DataFrame(
         [(f.county_code, f.rule, f.action) for f in found], columns=["county_code", "rule", "action"]
     )
@@ -123,7 +125,8 @@ def county_comparison(store: Store, as_of: dt.date | None = None, county: str | 
     """Each county's progress, rates and oversight findings at ``as_of``, then the prefecture total.
 
     Columns: :data:`COMPARISON_COLUMNS` (coverage and rates in percent with one decimal, None where the
-    denominator is 0; ``open_findings`` counts the governance engine's findings for the county,
+    denominator is 0; ``open_findings`` counts the governance engine's to-dos for the county — the
+    standing classes 重点监管 and 特别监管 are states, not pending items, and are left out —
     ``oversight_suggested`` the oversight it proposes for the county itself, ``oversight_taken`` the
     oversight the prefecture recorded).
     """

@@ -25,7 +25,7 @@ from .scope import Scope, scope_for
 H = schema.hazards
 
 LEDGER_COLUMNS = [
-    "hazard_id", "county_code", "county_name", "enterprise_id", "enterprise_name", "uscc", "kind",
+    "hazard_id", "campaign_year", "county_code", "county_name", "enterprise_id", "enterprise_name", "uscc", "kind",
     "kind_label", "grade", "grade_label", "category_code", "category_name", "sub_product_code",
     "sub_product_name", "problem_code", "problem_name", "source", "source_label", "found_date",
     "description", "ordered_date", "deadline", "rectified_date", "reinspected_date", "closed_date",
@@ -38,7 +38,7 @@ _MOVE_DATES = {
     "reinspected_date": "reinspect",
     "closed_date": "close",
 }
-_OUTCOMES = {**vocab.REINSPECTION_OUTCOME.labels, **vocab.LOOK_BACK_OUTCOME.labels, **vocab.ESCALATION.labels}
+_OUTCOMES = {code: label for words in vocab.MOVE_OUTCOME.values() for code, label in words.labels.items()}
 
 
 def _in(column: Any, values: str | Sequence[str] | None) -> list[Any]:
@@ -96,8 +96,18 @@ def _query(
     led = ledger_at(scope.as_of)
     e = schema.enterprises.alias("e_ledger")
     overdue = is_overdue(led, scope.as_of)
+    # The window: an open-only list (the continuing written report) names every hazard and risk still
+    # open, of any campaign year, as the rule continuing_written_report does; the overdue list keeps the
+    # campaign's window (the hazards_overdue figure); the ledger lists the campaign's records and every
+    # earlier one still open (they stay on the ledger until closed out).
+    if open_only:
+        window = led.c.found_date <= scope.as_of
+    elif overdue_only:
+        window = scope.within(led.c.found_date)
+    else:
+        window = sa.or_(scope.within(led.c.found_date), sa.and_(led.c.found_date < scope.start, is_open(led)))
     where = [
-        scope.within(led.c.found_date),
+        window,
         scope.county_filter(e.c.county_code),
         *_in(led.c.kind, kind),
         *_in(led.c.state, state),
@@ -112,6 +122,7 @@ def _query(
     stmt = (
         sa.select(
             led.c.id.label("hazard_id"),
+            H.c.campaign_year,
             e.c.county_code,
             e.c.id.label("enterprise_id"),
             e.c.name.label("enterprise_name"),
@@ -311,7 +322,7 @@ def overdue(
 def unrectified(
     store: Store, as_of: dt.date | None = None, county: str | None = None, **filters: Any
 ) -> pd.DataFrame:
-    """Hazards not closed out at ``as_of`` (hazards_found − hazards_closed of the results list): after
-    the campaign's finish, the continuing written report of unrectified hazards."""
-    filters.setdefault("kind", "hazard")
+    """Hazards and risks of every campaign year not closed out at ``as_of`` (each row labelled by its
+    ``campaign_year`` and ``kind_label``): after the campaign's finish, the continuing written report — the
+    records the rule ``continuing_written_report`` names, exactly."""
     return ledger(store, as_of, county, open_only=True, **filters)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from .. import schema
 from ..figures import is_closed, is_overdue, ledger_at
+from ..stages import self_check_counted
 from ..store import PREFECTURE_CODE, Store
 from . import extra
 from .definitions import COUNT_KEYS, RATES
@@ -34,6 +35,7 @@ from .scope import (
 from .supervision_counts import supervision_counts
 
 TRUE = sa.true()
+H = schema.hazards
 
 
 def _inspections(store: Store, scope: Scope) -> pd.DataFrame:
@@ -62,22 +64,26 @@ def _risk_on_ledger(h: Any) -> list[Any]:
 
 def _self_checks(store: Store, scope: Scope) -> pd.DataFrame:
     t, h = schema.self_checks, schema.hazards.alias("h_risk")
-    from_, county = enterprise_county(t)
+    table, county = enterprise_county(t)
+    e = schema.enterprises  # whether the enterprise makes or sells key products (stages.key_enterprise)
+    from_ = table.join(e, e.c.id == t.c.enterprise_id)
     # The enterprise condition lets the database use the hazards' enterprise index.
     on_ledger = sa.exists().where(
         h.c.enterprise_id == t.c.enterprise_id, h.c.source_id == t.c.id, *_risk_on_ledger(h)
     )
+    # 组织企业自查 is the tracker's 已自查: one definition (stages.self_check_counted).
+    counted = sa.and_(*self_check_counted(t, e, scope.campaign, scope.as_of))
     measures = {
-        "self_checks": sa.func.count(sa.distinct(t.c.enterprise_id)),
+        "self_checks": sa.func.count(sa.distinct(sa.case((counted, t.c.enterprise_id)))),
         "reported_not_on_ledger": count_if(sa.and_(t.c.major_risk_reported == TRUE, ~on_ledger)),
     }
     return grouped_counts(store, scope, from_, county, measures, [scope.within(t.c.check_date)])
 
 
 def _hazards(store: Store, scope: Scope) -> pd.DataFrame:
-    led = ledger_at(scope.as_of)
-    e = schema.enterprises.alias("e_hazard")
-    from_ = led.join(e, e.c.id == led.c.enterprise_id)
+    # Merged into the GROUP BY (no ``columns``): each hazard changed after the date has its holding event
+    # sought only for the figures that read its state (measured: faster here than computing it once).
+    led = ledger_at(scope.as_of, where=[scope.county_filter(H.c.registered_county)])
     is_hazard = led.c.kind == "hazard"
     measures = {
         "hazards_found": count_if(is_hazard),
@@ -88,7 +94,19 @@ def _hazards(store: Store, scope: Scope) -> pd.DataFrame:
         "hazards_overdue": count_if(sa.and_(is_hazard, is_overdue(led, scope.as_of))),
         "risks_on_ledger": count_if(sa.and_(*_risk_on_ledger(led))),
     }
-    return grouped_counts(store, scope, from_, e.c.county_code, measures, [scope.within(led.c.found_date)])
+    return grouped_counts(
+        store, scope, led, led.c.registered_county, measures, [scope.within(led.c.found_date)]
+    )
+
+
+# The spot checks by channel (持续加大流通领域、网络销售和农村市场抽查力度): each figure and the sampling
+# channels (抽样环节) it counts. The four take every channel once, so they add up to spot_check_batches.
+CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
+    "spot_checks_production": ("production",),
+    "spot_checks_circulation": ("shop", "wholesale_market"),
+    "spot_checks_online": ("online",),
+    "spot_checks_rural_market": ("rural_market",),
+}
 
 
 def _spot_checks(store: Store, scope: Scope) -> pd.DataFrame:
@@ -96,6 +114,7 @@ def _spot_checks(store: Store, scope: Scope) -> pd.DataFrame:
     from_, county, _ = spot_check_county()
     measures = {
         "spot_check_batches": sa.func.count(),
+        **{key: count_if(s.c.channel.in_(channels)) for key, channels in CHANNEL_KEYS.items()},
         "unqualified_batches": count_if(s.c.result == "unqualified"),
         "refused_batches": count_if(s.c.result == "refused"),
         "follow_up_checks": count_if(s.c.follow_up_of.is_not(None)),
@@ -227,6 +246,7 @@ def count_keys(frame: pd.DataFrame) -> list[str]:
 
 
 __all__ = [
+    "CHANNEL_KEYS",
     "COUNT_KEYS",
     "count_keys",
     "county_counts",

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from .. import schema
 from ..campaign import Campaign, available_years, campaign_year_of, load_campaign
 from ..errors import CampaignNotFound, OutOfScope
+from ..figures import COUNTED_TABLES, concerned, counted_county
 from ..regions import Regions, load_regions
 from ..store import PREFECTURE_CODE, Store
 
@@ -31,7 +32,8 @@ class Scope:
 
     @property
     def start(self) -> dt.date:
-        """The first day of stage 1: records dated before it belong to no stage of the campaign."""
+        """The campaign window's first day (:meth:`Campaign.window`, ``[window] start``): records dated
+        before it belong to no stage of the campaign."""
         return self.campaign.start
 
     @property
@@ -98,34 +100,30 @@ def campaign_for(day: dt.date) -> Campaign:
 ENT = schema.enterprises
 
 
-def enterprise_county(table: sa.Table, column: str = "enterprise_id") -> tuple[Any, Any]:
-    """The FROM clause joining ``table`` to the enterprise concerned, and that enterprise's county.
-
-    The join is inner: a record whose enterprise is not in the store (outside the prefecture) falls out,
-    as the report definitions say.
-    """
-    e = ENT.alias(f"e_{table.name}_{column}")
-    return table.join(e, e.c.id == table.c[column]), e.c.county_code
+def enterprise_county(table: sa.Table) -> tuple[Any, Any]:
+    """The FROM clause of ``table``'s records and the county each counts for: the one the enterprise
+    concerned is registered in now (:func:`hazardlib.figures.counted_county`, the record's own
+    ``registered_county``; no join). A record whose enterprise is not in the store (outside the
+    prefecture) has none and falls out of every county's count, as the report definitions say."""
+    if table.name not in COUNTED_TABLES:
+        raise ValueError(f"{table.name} does not carry the county of its enterprise")
+    return table, table.c.registered_county
 
 
 def owner_county(table: sa.Table) -> tuple[Any, Any]:
     """Like :func:`enterprise_county`, but a record with no enterprise (an instrument addressed to
-    no enterprise) counts for the county that recorded it."""
-    e = ENT.alias(f"o_{table.name}")
-    return (
-        table.outerjoin(e, e.c.id == table.c.enterprise_id),
-        sa.func.coalesce(e.c.county_code, table.c.county_code),
-    )
+    no enterprise) counts for the county that recorded it (:func:`hazardlib.figures.counted_county`)."""
+    from_, _enterprises = enterprise_county(table)
+    return from_, counted_county(table)
 
 
 def spot_check_county() -> tuple[Any, Any, Any]:
     """The FROM clause, county and enterprise of a spot-check batch: the sampled enterprise, else the
-    seller, else the producer, whichever is first in the store (inner join: batches about enterprises
-    outside the prefecture fall out)."""
+    seller, else the producer, whichever is first in the store (batches about enterprises outside the
+    prefecture count for no county)."""
     s = schema.spot_checks
-    e = ENT.alias("e_spot")
-    concerned = sa.func.coalesce(s.c.enterprise_id, s.c.seller_id, s.c.producer_id)
-    return s.join(e, e.c.id == concerned), e.c.county_code, concerned
+    from_, county = enterprise_county(s)
+    return from_, county, concerned(s)
 
 
 def count_if(condition: Any) -> Any:

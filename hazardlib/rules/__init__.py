@@ -90,19 +90,25 @@ class Rule:
     measure: str
     quote: str
     check: Check
+    standing: bool = False
+    """A standing class an enterprise is in (重点监管, 特别监管), listed for as long as it holds: a state
+    with consequences, not a to-do — not counted among a county's pending items."""
 
 
 RULES: dict[str, Rule] = {}
 """Every rule by id, in the order of the plan (the order findings are listed in)."""
 
 
-def rule(rule_id: str, title: str, measure: str, quote: str) -> Callable[[Check], Check]:
-    """Register a rule function under ``rule_id``."""
+def rule(
+    rule_id: str, title: str, measure: str, quote: str, *, standing: bool = False
+) -> Callable[[Check], Check]:
+    """Register a rule function under ``rule_id`` (``standing``: it lists a standing class, see
+    :attr:`Rule.standing`)."""
 
     def register(fn: Check) -> Check:
         if rule_id in RULES:
             raise ValueError(f"规则编号重复：{rule_id}")
-        RULES[rule_id] = Rule(rule_id, title, measure, quote, fn)
+        RULES[rule_id] = Rule(rule_id, title, measure, quote, fn, standing)
         return fn
 
     return register
@@ -127,6 +133,11 @@ def run_rule(rule_id: str, store: Store, as_of: dt.date, county: str | None = No
     """The findings of one rule at ``as_of`` (KeyError for an unknown id)."""
     with store.read() as conn:
         return _order(RULES[rule_id].check(_context(store, conn, as_of, county)))
+
+
+def is_to_do(finding: RuleFinding) -> bool:
+    """Whether the finding is something to be done (not a standing class, :attr:`Rule.standing`)."""
+    return not (finding.rule in RULES and RULES[finding.rule].standing)
 
 
 def run_all(store: Store, as_of: dt.date, county: str | None = None) -> list[RuleFinding]:
@@ -156,4 +167,4 @@ _MODULES = (
 for _name in _MODULES:
     importlib.import_module(f"{__name__}.{_name}")
 
-__all__ = ["RULES", "Context", "Rule", "RuleFinding", "rule", "run_all", "run_rule"]
+__all__ = ["RULES", "Context", "Rule", "RuleFinding", "is_to_do", "rule", "run_all", "run_rule"]

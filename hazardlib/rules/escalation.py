@@ -3,10 +3,12 @@ handling with other departments."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import sqlalchemy as sa
 
 from ..figures import is_closed, is_open
-from ..ledger import ledger_at
+from ..ledger import ledger_at, without_measures_at
 from . import Context, RuleFinding, rule
 from .common import (
     ENT,
@@ -34,6 +36,9 @@ MESSAGES = {
     "look_back": "{enterprise}隐患大、问题紧迫的{what}（{product}）已于 {closed} 销号：适时对整改情况开展“回头看”",
     "look_back_action": "回头看",
     "joint_risk": "{enterprise}存在重大质量安全风险（{product}）未采取管控措施：联合相关部门依法严肃处理",
+    "joint_self_reported": "{enterprise}自查主动报告的重大质量安全风险（{product}）到 {due} 仍未采取管控措施：联合相关部门依法严肃处理",
+    "resolve": "{enterprise}自查主动报告重大质量安全风险（{product}），尚未采取管控措施：督促企业在 {due} 前积极化解、落实管控措施，逾期仍未采取的联合相关部门依法严肃处理",
+    "resolve_action": "督促企业积极化解",
     "joint_refused": "{enterprise}对重大质量安全{kind}（{product}）拒不整改（{day}）：联合相关部门依法严肃处理",
     "joint_action": "联合相关部门依法处理",
 }
@@ -201,6 +206,62 @@ def look_back_due(ctx: Context) -> list[RuleFinding]:
     ]
 
 
+def _major_risks_without_measures(ctx: Context) -> list[dict]:
+    """The major risks open at the as-of date whose control measures are known not to be in place then
+    (:func:`hazardlib.ledger.without_measures_at`), with no joint handling recorded since they were found,
+    each with the last day the enterprise has to resolve it itself (``due``: for a risk it reported in its
+    self-check, :meth:`hazardlib.campaign.Campaign.resolve_deadline`; None for one found by inspectors).
+    Read once per run: both rules of the sentence use it."""
+    if "major_risks_without_measures" in ctx.cache:
+        return list(ctx.cache["major_risks_without_measures"])
+    led = ledger_at(ctx.as_of)
+    stmt = (
+        sa.select(led, ENT.c.name.label("enterprise"))
+        .select_from(led.join(ENT, ENT.c.id == led.c.enterprise_id))
+        .where(
+            led.c.kind == "risk",
+            led.c.grade == "major",
+            is_open(led),
+            without_measures_at(led.c.id, led.c.control_measures, ctx.as_of),
+            sa.not_(escalated_since(led.c.id, "joint_handling", led.c.found_date, ctx.as_of)),
+            *ctx.in_county(led.c.county_code),
+        )
+        .order_by(led.c.id)
+    )
+    rows = fetch(ctx.conn, stmt)
+    for r in rows:
+        r["due"] = ctx.campaign.resolve_deadline(r["found_date"]) if r["source"] == "self_check" else None
+    ctx.cache["major_risks_without_measures"] = rows
+    return list(rows)
+
+
+@rule(
+    "self_reported_risk_to_resolve",
+    "企业自报重大风险须积极化解",
+    "二、(二)1 组织质量安全主体责任落实情况自查",
+    "对自查发现的重大质量安全风险,生产和销售单位要向属地市场监管部门主动报告并积极化解",
+)
+def self_reported_risk_to_resolve(ctx: Context) -> list[RuleFinding]:
+    """对自查发现的重大质量安全风险,生产和销售单位要向属地市场监管部门主动报告并积极化解.
+
+    A major risk the enterprise reported in its self-check without control measures in place is first the
+    enterprise's to resolve: fires for every such risk open at the as-of date, measures not in place then,
+    while the as-of date is on or before its deadline (``due``: ``self_reported_risk_resolve_days`` working
+    days after the report). Done: a ``measures`` move saying they are in place (or the risk closed out);
+    after the deadline, ``joint_handling`` takes over.
+    """
+    out = []
+    for r in _major_risks_without_measures(ctx):
+        if r["due"] is None or ctx.as_of > r["due"]:
+            continue
+        message = MESSAGES["resolve"].format(
+            enterprise=r["enterprise"], product=product_name(r["sub_product_code"]), due=r["due"]
+        )
+        finding = _hazard_finding("self_reported_risk_to_resolve", r, MESSAGES["resolve_action"], message)
+        out.append(dataclasses.replace(finding, due=r["due"]))
+    return out
+
+
 @rule(
     "joint_handling",
     "重大风险未管控或重大隐患拒不整改须联合处理",
@@ -210,10 +271,13 @@ def look_back_due(ctx: Context) -> list[RuleFinding]:
 def joint_handling(ctx: Context) -> list[RuleFinding]:
     """对存在重大质量安全风险未采取管控措施,或对重大质量安全隐患拒不整改的,要联合相关部门依法严肃处理.
 
-    Fires for (a) every major *risk* recorded with no control measures in place, and (b) every major
-    finding with a ``refuse`` move dated on or before the as-of date — in both cases not closed out at
-    the as-of date. Done: an ``escalate``/joint-handling move on the finding dated on or after the
-    trigger (the finding's date for (a), its first refusal for (b)).
+    Fires for (a) every major *risk* whose control measures are not in place at the as-of date — at once
+    for one found by inspectors (or any way but the enterprise's own self-check), and for one the
+    enterprise reported in its self-check only after its deadline to resolve it has passed
+    (:func:`self_reported_risk_to_resolve`) — and (b) every major finding with a ``refuse`` move dated on
+    or before the as-of date; in both cases not closed out at the as-of date. Done: an
+    ``escalate``/joint-handling move on the finding dated on or after the trigger (the finding's date for
+    (a), its first refusal for (b)).
     """
     led = ledger_at(ctx.as_of)
     first_refusal = (
@@ -221,36 +285,38 @@ def joint_handling(ctx: Context) -> list[RuleFinding]:
         .where(E.c.hazard_id == led.c.id, E.c.move == "refuse", E.c.event_date <= ctx.as_of)
         .scalar_subquery()
     )
-    uncontrolled = sa.and_(led.c.kind == "risk", led.c.control_measures.is_(False))
-    trigger = sa.case((uncontrolled, led.c.found_date), else_=first_refusal)
     stmt = (
-        sa.select(
-            led,
-            ENT.c.name.label("enterprise"),
-            first_refusal.label("refused"),
-            sa.case((uncontrolled, True), else_=False).label("uncontrolled"),
-        )
+        sa.select(led, ENT.c.name.label("enterprise"), first_refusal.label("refused"))
         .select_from(led.join(ENT, ENT.c.id == led.c.enterprise_id))
         .where(
             led.c.grade == "major",
             is_open(led),
-            sa.or_(uncontrolled, first_refusal.is_not(None)),
-            sa.not_(escalated_since(led.c.id, "joint_handling", trigger, ctx.as_of)),
+            first_refusal.is_not(None),
+            sa.not_(escalated_since(led.c.id, "joint_handling", first_refusal, ctx.as_of)),
             *ctx.in_county(led.c.county_code),
         )
         .order_by(led.c.id)
     )
-    out = []
-    for r in fetch(ctx.conn, stmt):
-        key = "joint_risk" if r["uncontrolled"] else "joint_refused"
+    found: dict[int, RuleFinding] = {}
+    for r in _major_risks_without_measures(ctx):
+        if r["due"] is not None and ctx.as_of <= r["due"]:
+            continue  # still the enterprise's to resolve
+        key = "joint_risk" if r["due"] is None else "joint_self_reported"
         message = MESSAGES[key].format(
+            enterprise=r["enterprise"], product=product_name(r["sub_product_code"]), due=r["due"]
+        )
+        found[int(r["id"])] = _hazard_finding("joint_handling", r, MESSAGES["joint_action"], message)
+    for r in fetch(ctx.conn, stmt):
+        if int(r["id"]) in found:
+            continue
+        message = MESSAGES["joint_refused"].format(
             enterprise=r["enterprise"],
             product=product_name(r["sub_product_code"]),
             day=r["refused"],
             kind=kind_word(r["kind"]),
         )
-        out.append(_hazard_finding("joint_handling", r, MESSAGES["joint_action"], message))
-    return out
+        found[int(r["id"])] = _hazard_finding("joint_handling", r, MESSAGES["joint_action"], message)
+    return [found[k] for k in sorted(found)]
 
 
 def _hazard_finding(rule_id: str, r: object, action: str, message: str) -> RuleFinding:

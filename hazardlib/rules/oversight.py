@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from .. import schema
 from ..figures import is_open
 from ..ledger import ledger_at
-from ..stages import county_progress, key_enterprise, window
+from ..stages import county_progress, key_enterprise, self_check_counted, window
 from ..store import PREFECTURE_CODE
 from . import Context, RuleFinding, rule
 from .common import ENT, fetch, group_rows, ids, tally
@@ -176,16 +176,17 @@ def _behind_lag(ctx: Context, county: str, checks: list[str]) -> dict[str, tuple
     if "coverage" in checks:
         sc = schema.self_checks
         checked = sa.exists().where(
-            sc.c.enterprise_id == ENT.c.id,
-            sc.c.campaign_year == ctx.campaign.year,
-            sc.c.check_date <= ctx.as_of,
+            sc.c.enterprise_id == ENT.c.id, *self_check_counted(sc, ENT, ctx.campaign, ctx.as_of)
         )
         stmt = sa.select(ENT.c.id).where(ENT.c.county_code == county, key_enterprise(), sa.not_(checked))
         records["enterprises"] = tuple(ctx.conn.execute(stmt.order_by(ENT.c.id)).scalars())
     if "closure" in checks:
         led = ledger_at(ctx.as_of)
         stmt = sa.select(led.c.id).where(
-            led.c.county_code == county, led.c.campaign_year == ctx.campaign.year, is_open(led)
+            led.c.county_code == county,
+            led.c.campaign_year == ctx.campaign.year,
+            led.c.found_date >= ctx.campaign.window(ctx.as_of)[0],
+            is_open(led),
         )
         records["hazards"] = tuple(ctx.conn.execute(stmt.order_by(led.c.id)).scalars())
     return records

@@ -9,6 +9,7 @@ import io
 import os
 import re
 
+import docx
 import openpyxl
 import pytest
 import sqlalchemy as sa
@@ -222,6 +223,43 @@ def test_a_demo_hazard_moves_from_ordered_to_closed_through_reinspection(page: P
     no_errors(page)
 
 
+def test_a_demo_risks_control_measures_are_recorded_on_the_ledger_page(page: Page, served: Served):
+    """对存在重大质量安全风险未采取管控措施……: on a risk open at the session's date (with no later moves), the
+    clerk records that its control measures are in place; the page and the ledger say so, dated and signed."""
+    store = served.store()
+    led, ev = ledger.ledger_at(DAY), schema.hazard_events
+    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
+    with store.read() as conn:
+        hid, name = conn.execute(
+            sa.select(led.c.id, schema.enterprises.c.name)
+            .join(schema.enterprises, schema.enterprises.c.id == led.c.enterprise_id)
+            .where(led.c.kind == "risk", led.c.state != "closed", led.c.id.not_in(later))
+            .where(led.c.campaign_year == DAY.year)
+            .order_by(led.c.id)
+        ).first()
+    open_dashboard(page, served.base, "ledger.ipynb")
+    fill(page, "f-enterprise", name)
+    click(page, "filter")
+    wait_for_text(page.locator(".hz-table-ledger"), name)
+    label = page.locator(".hz-input-pick option", has_text=f"#{hid} ").first.inner_text()
+    page.locator(".hz-input-pick select").select_option(label=label)
+    click(page, "open")
+    wait_for_text(page.locator(".hz-hazard-detail"), "管控措施：")
+    choose(page, "move", "登记管控措施")
+    choose(page, "outcome", "已采取管控措施")
+    click(page, "move")
+    wait_for_text(status(page), f"已登记：#{hid} 登记管控措施（已采取管控措施）")
+    wait_for_text(page.locator(".hz-measures"), "已采取")
+    history = [r[1] for r in table_rows(page.locator(".hz-history"))[1:]]
+    assert history[-1] == "登记管控措施"
+    screenshot(page, "09b-整改台账登记管控措施")
+    with store.read() as conn:
+        assert ledger.measures_at(conn, hid, DAY) == (True, DAY)
+    steps = ledger.history(store, hid)
+    assert steps["move"].iloc[-1] == "measures" and steps["actor"].iloc[-1] == USER
+    no_errors(page)
+
+
 def test_the_results_list_downloads_as_an_xlsx_whose_totals_match_the_json_report(page: Page, served: Served):
     json_total = next(r for r in served.results_list_json() if r["county_code"] == "522700")
     open_dashboard(page, served.base, "exports.ipynb")
@@ -311,4 +349,45 @@ def test_an_uploaded_file_is_imported_through_the_page_with_its_findings_shown_a
     with store.read() as conn:
         e = schema.enterprises
         assert count(conn, e, e.c.uscc == good) == 1 and count(conn, e, e.c.uscc == bad) == 0
+    no_errors(page)
+
+
+def test_an_instrument_on_the_ledger_downloads_as_a_word_draft_with_its_number(page: Page, served: Served):
+    store = served.store()
+    t, e = schema.instruments, schema.enterprises
+    with store.read() as conn:
+        hid, number, name, due = conn.execute(
+            sa.select(t.c.hazard_id, t.c.number, e.c.name, t.c.reply_due)
+            .join(e, e.c.id == t.c.enterprise_id)
+            .join(schema.hazards, schema.hazards.c.id == t.c.hazard_id)
+            .where(
+                t.c.kind == "rectification_notice",
+                t.c.issue_date <= DAY,
+                t.c.campaign_year == DAY.year,
+                schema.hazards.c.campaign_year == DAY.year,
+            )
+            .order_by(t.c.id)
+        ).first()
+    open_dashboard(page, served.base, "ledger.ipynb")
+    fill(page, "f-enterprise", name)
+    click(page, "filter")
+    wait_for_text(page.locator(".hz-table-ledger"), name)
+    label = page.locator(".hz-input-pick option", has_text=f"#{hid} ").first.inner_text()
+    page.locator(".hz-input-pick select").select_option(label=label)
+    click(page, "open")
+    wait_for_text(page.locator(".hz-instruments"), number)
+    draft = page.locator(".hz-input-draft-pick option", has_text=number).first.inner_text()
+    page.locator(".hz-input-draft-pick select").select_option(label=draft)
+    click(page, "draft")
+    link = page.locator("a.hz-dl-instrument").first
+    expect(link).to_be_visible()
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".docx") and number in download.suggested_filename
+    path = served.workdir / "instrument.docx"
+    download.save_as(path)
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert number in text and name in text and f"{due.year}年{due.month}月{due.day}日" in text
+    screenshot(page, "12-文书草稿下载")
     no_errors(page)

@@ -1,0 +1,44 @@
+"""``hazard draft instrument --id N -o FILE.docx``: the Word draft of a document of 三书一函."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..exports.instrument_draft import write_instrument
+from .root import county_option, db_option, friendly_errors, main, store_for, user_option
+
+
+@main.group("draft")
+def draft_group() -> None:
+    """起草文书（Word 草稿）。 Draft documents as Word files."""
+
+
+@draft_group.command("instrument")
+@click.option(
+    "--id", "instrument_id", required=True, type=int, help="文书的编号（库中序号）。 The instrument's id."
+)
+@db_option
+@user_option
+@county_option
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="输出的 .docx 文件。 File to write.",
+)
+@friendly_errors
+def draft_instrument(
+    instrument_id: int, db: str | None, user: str | None, county: str | None, output: Path
+) -> None:
+    """起草“三书一函”文书：签发单位、文书编号、企业、涉及的问题隐患、方案依据和期限。
+
+    Write the Word draft of instrument N (its number, the enterprise, the hazards behind it, the clause of
+    the work plan it rests on and the deadline) to the file given by -o.
+    """
+    store = store_for(db, user, county)
+    path = write_instrument(store, instrument_id, output)
+    click.echo(f"已起草：{path}")

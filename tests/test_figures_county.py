@@ -1,0 +1,145 @@
+"""The county a record counts for (``registered_county``, :mod:`hazardlib.figures`, migration 0011): every
+record kind the results list counts carries the county its enterprise is registered in, written with the
+record, moved with the enterprise (the form and the import) in the same transaction, filled by the
+migration and checked and mended by ``hazard verify``, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from click.testing import CliRunner
+
+from hazardlib import instruments, models, records, schema
+from hazardlib.cli import main
+from hazardlib.figures import COUNTED_TABLES, county_problems
+from hazardlib.intake import import_file
+from hazardlib.reports import results_list
+from hazardlib.store import Store
+
+from .intake_support import write_sheet
+from .situations import Situation
+
+pytestmark = pytest.mark.engines
+D = dt.date
+DAY = D(2024, 6, 10)
+AS_OF = D(2024, 9, 15)
+# The results list's counts of the records built by :func:`records_of`, one of each kind.
+COUNTED = (
+    "producers_inspected", "self_checks", "hazards_found", "spot_check_batches", "enterprises_interviewed",
+    "rectification_notices", "cases_filed", "enterprises_helped",
+)  # fmt: skip
+
+
+def records_of(s: Situation, eid: int) -> None:
+    """One record of every counted kind about the enterprise ``eid``."""
+    s.inspection(eid, DAY)
+    s.self_check(eid, DAY)
+    s.hazard(eid, DAY)
+    s.spot_check(DAY, "qualified", enterprise_id=eid)
+    s.interview(eid, DAY)
+    s._save(instruments.save_instrument, models.Instrument,
+            {"kind": "rectification_notice", "enterprise_id": eid, "campaign_year": 2024, "issue_date": DAY})  # fmt: skip
+    s.case(eid, DAY, "knowingly_selling_fakes")
+    s.help(eid, DAY, "quality_clinic")
+    s.signal("522701", DAY, enterprise_id=eid)
+
+
+def counties(store: Store, eid: int) -> dict[str, set[tuple[str, str | None]]]:
+    """(county_code, registered_county) of the enterprise's records in each counted table."""
+    out = {}
+    with store.read() as conn:
+        for name in COUNTED_TABLES:
+            t = schema.metadata.tables[name]
+            stmt = sa.select(t.c.county_code, t.c.registered_county)
+            stmt = stmt.where(t.c.enterprise_id == eid)
+            out[name] = {tuple(r) for r in conn.execute(stmt)}  # type: ignore[misc]
+    return out
+
+
+def counted(store: Store, county: str) -> dict[str, int]:
+    frame = results_list(store, AS_OF).set_index("county_code")
+    return {key: int(frame.loc[county, key]) for key in COUNTED}
+
+
+def test_records_carry_their_enterprises_county_and_follow_its_move(store_url: str) -> None:
+    store = Store(store_url, user="测试员")
+    s = Situation(store)
+    eid = s.enterprise("522701")
+    records_of(s, eid)
+    assert counties(store, eid) == {name: {("522701", "522701")} for name in COUNTED_TABLES}
+    assert set(counted(store, "522701").values()) == {1}
+    # The prefecture moves the enterprise to 福泉市: its records count there, and still belong to 都匀市.
+    with store.read() as conn:
+        row = (
+            conn.execute(sa.select(schema.enterprises).where(schema.enterprises.c.id == eid)).mappings().one()
+        )
+    moved = models.Enterprise(
+        **{**{k: row[k] for k in ("uscc", "name", "field", "products")}, "county_code": "522702"}
+    )
+    with store.transaction("迁移") as tx:
+        assert records.save_enterprise(tx, moved) == (eid, "updated")
+    assert counties(store, eid) == {name: {("522701", "522702")} for name in COUNTED_TABLES}
+    assert set(counted(store, "522702").values()) == {1}
+    assert set(counted(store, "522701").values()) == {0}
+    with store.read() as conn:
+        assert county_problems(conn) == []
+
+
+def test_an_import_that_moves_an_enterprise_moves_its_records_county(store_url: str, tmp_path: Path) -> None:
+    store = Store(store_url, user="测试员")
+    s = Situation(store)
+    eid = s.enterprise("522701", name="都匀市甲水泥有限公司")
+    s.inspection(eid, DAY)
+    s.hazard(eid, DAY)
+    with store.read() as conn:
+        uscc = conn.execute(
+            sa.select(schema.enterprises.c.uscc).where(schema.enterprises.c.id == eid)
+        ).scalar()
+    header = ["统一社会信用代码", "企业名称", "所属县（市）", "企业类型", "地址", "生产或销售的产品"]
+    path = write_sheet(
+        tmp_path / "名录.xlsx",
+        [header, [uscc, "都匀市甲水泥有限公司", "福泉市", "生产单位", "甲路1号", "水泥"]],
+    )
+    report = import_file(store, path, today=AS_OF)
+    assert report.updated == 1
+    assert counties(store, eid)["inspections"] == {("522701", "522702")}
+    assert counties(store, eid)["hazards"] == {("522701", "522702")}
+    with store.read() as conn:
+        assert county_problems(conn) == []
+
+
+def test_hazard_verify_finds_and_mends_a_county_that_differs_from_the_enterprises(store_url: str) -> None:
+    store = Store(store_url, user="测试员")
+    s = Situation(store)
+    eid = s.enterprise("522701")
+    hid = s.hazard(eid, DAY)
+    runner = CliRunner()
+    assert runner.invoke(main, ["verify", "--db", store_url]).exit_code == 0
+    with store.engine.begin() as conn:  # a writer that went round the enterprise's move
+        conn.execute(
+            schema.enterprises.update().where(schema.enterprises.c.id == eid).values(county_code="522702")
+        )
+    found = runner.invoke(main, ["verify", "--db", store_url])
+    assert found.exit_code == 1 and "企业所在县（市）" in found.output and f"记录 {hid}" in found.output
+    mended = runner.invoke(main, ["verify", "--db", store_url, "--mend-shape", "--user", "管理员"])
+    assert mended.exit_code == 0 and "完整性检查通过" in mended.output
+    assert counties(store, eid)["hazards"] == {("522701", "522702")}
+
+
+def test_migration_0011_fills_the_records_county_from_the_enterprises(store_url: str) -> None:
+    store = Store(store_url, user="测试员")
+    s = Situation(store)
+    eid = s.enterprise("522701")
+    records_of(s, eid)
+    kept = counties(store, eid)
+    cfg = store.alembic_config()
+    command.downgrade(cfg, "0010")
+    assert "registered_county" not in {c["name"] for c in sa.inspect(store.engine).get_columns("hazards")}
+    command.upgrade(cfg, "head")
+    assert counties(store, eid) == kept
+    with store.read() as conn:
+        assert county_problems(conn) == []
