@@ -153,7 +153,22 @@ def acknowledge(store: Store, report_id: int, at: dt.datetime | None = None) -> 
     """
     if not store.is_prefecture:
         raise HazardError(MESSAGES["county_session"])
-    with store.transaction("确认即时报告") as tx:
+    return _mark_reported(store, report_id, at, "确认即时报告")
+
+
+def file_report(store: Store, report_id: int, at: dt.datetime | None = None) -> dict[str, Any]:
+    """A county files its report of item ``report_id`` through the workbook (by the store's user): the
+    workbook is the channel to the prefecture, so the report has reached it at ``at`` and the item is
+    已报告 (in time or late against ``due_at``), as when the prefecture signs for a report sent otherwise.
+
+    Raises NotFound (not the session's county's item), or HazardError when it was reported already or
+    ``at`` is before the item was raised.
+    """
+    return _mark_reported(store, report_id, at, "报告即时报告事项")
+
+
+def _mark_reported(store: Store, report_id: int, at: dt.datetime | None, context: str) -> dict[str, Any]:
+    with store.transaction(context) as tx:
         item = store.get(T, report_id, tx.conn)
         when = (at or tx.now).replace(microsecond=0)
         if item["acknowledged_at"] is not None:
@@ -184,7 +199,7 @@ def state_expr(as_of: dt.date) -> Any:
     )
 
 
-def _feed_query(store: Store, day: dt.date, county: str | None) -> Any:
+def _feed_query(store: Store, day: dt.date, county: str | None, year: int | None = None) -> Any:
     cut = end_of(day)
     stmt = store.scoped(
         sa.select(
@@ -204,6 +219,8 @@ def _feed_query(store: Store, day: dt.date, county: str | None) -> Any:
     )
     if county:
         stmt = stmt.where(T.c.county_code == county)
+    if year is not None:
+        stmt = stmt.where(T.c.campaign_year == year)
     return stmt
 
 
@@ -257,11 +274,12 @@ def feed_page(
     *,
     latest: int = 50,
     waiting: int = 200,
+    year: int | None = None,
 ) -> FeedPage:
     """The ``latest`` newest items of :func:`feed` and its ``waiting`` newest pending or late ones (the
-    same columns), with the number of items and of waiting items."""
+    same columns), with the number of items and of waiting items; with ``year``, of that campaign only."""
     day = as_of or dt.date.today()
-    stmt = _feed_query(store, day, county)
+    stmt = _feed_query(store, day, county, year)
     newest = (T.c.raised_at.desc(), T.c.id.desc())
     waits = stmt.where(_not_acknowledged(day))
     with store.read() as conn:

@@ -62,7 +62,7 @@ LOGIN_CELL_TAG = "hazard-login"
 COOKIE_NAME = "hazard-login"
 LOGIN_TEMPLATE = "login.html"
 LOGOUT_TEMPLATE = "logout.html"
-WRONG = "用户名或密码错误，或账号已停用。"
+WRONG = "账号或密码错误，或账号已停用。"
 FORBIDDEN = "没有权限打开本页面：登录账号不存在或已停用，请重新登录。"
 THROTTLED = "登录失败次数较多，请{wait}后再试；如忘记密码，请联系州局管理员重设。"
 # How often the server looks for kernels whose login has ended (they go within twice this at most).

@@ -73,7 +73,7 @@ def test_an_instrument_is_issued_for_a_hazard_of_the_enterprise(store):
     eid = s.enterprise("522701", name="都匀市水泥厂")
     hid = s.hazard(eid, dt.date(2024, 7, 1))
     app = open_app(store, "水泥厂")
-    assert f"#{hid}" in app.instrument_form.control("hazard_id").options[1][0]
+    assert f"隐患编号 {hid} " in app.instrument_form.control("hazard_id").options[1][0]
     app.instrument_form.control("kind").value = "rectification_notice"
     app.instrument_form.control("number").value = "都市监改〔2024〕12号"
     app.instrument_form.control("hazard_id").value = hid

@@ -36,6 +36,14 @@ log = logging.getLogger("hazardlib.apps")
 INTERNAL_ERROR = "操作未完成：系统出现内部错误（记录号 {incident}），详细情况已记入日志。请稍后重试；如仍出现，请把记录号告诉管理员。"
 REFUSED = "未保存：有 {n} 处需要修改，请按提示修改后重新提交。"
 UNAVAILABLE = "本页面暂时无法打开：{reason}"
+LANDING = "index.ipynb"
+# Brings a message that has just been shown into view if it is not (a message under a button at the bottom
+# of the window). An HTML widget sets its value as the element's HTML, where a <script> does not run but an
+# image's error handler does; the empty data URL always fails to load, once per value shown.
+SCROLL = (
+    '<img class="hz-scroll" alt="" data-n="{n}" src="data:," style="display:none" '
+    "onerror=\"this.closest('.hz-messages').scrollIntoView({{block: 'nearest'}})\">"
+)
 
 
 class App(abc.ABC):
@@ -43,6 +51,7 @@ class App(abc.ABC):
 
     title: ClassVar[str] = ""
     context: ClassVar[str] = "看板"
+    home_link: ClassVar[bool] = True  # the header links back to the landing page (not on the landing page)
 
     def __init__(self, store: Store, as_of: dt.date | None = None):
         self.store = store
@@ -52,9 +61,17 @@ class App(abc.ABC):
         self.status.add_class("hz-status")
         self.busy = Busy()
         self._buttons: list[widgets.Button] = []
+        self._errored: list[FormField] = []
+        self._said = 0
+        # Messages and the busy line live in one box at a time: at the top until a control is used, then
+        # right under that control's row (see :meth:`near`), where the clerk's eye is.
+        self.messages = widgets.VBox([self.busy.widget, self.status])
+        self.messages.add_class("hz-messages")
+        self._home = widgets.VBox([self.messages])
+        self._slots: dict[int, widgets.VBox] = {}
         self.header = widgets.HTML(self._header_html())
         body = self.build()
-        self.widget = widgets.VBox([widgets.HTML(STYLE), self.header, self.status, self.busy.widget, body])
+        self.widget = widgets.VBox([widgets.HTML(STYLE), self.header, self._home, body])
         self.widget.add_class("hz-app")
         self.widget.add_class(f"hz-app-{type(self).__name__.lower()}")
 
@@ -91,6 +108,9 @@ class App(abc.ABC):
             # Voilà tells each kernel the server's base URL; logging out is a page of the server.
             logout = f"{os.environ.get('VOILA_BASE_URL') or '/'}logout"
             parts.append(f'<a class="hz-logout" href="{esc(logout)}" target="_top">退出登录</a>')
+        if self.home_link:
+            # every dashboard is served beside the landing page (voila/render/<name>.ipynb)
+            parts.insert(0, f'<a class="hz-home" href="{esc(LANDING)}" target="_top">返回工作台首页</a>')
         return f'<div class="hz-head">{"　｜　".join(parts)}</div>'
 
     # -- scope ----------------------------------------------------------------------------------
@@ -184,11 +204,54 @@ class App(abc.ABC):
 
     # -- messages -------------------------------------------------------------------------------
     def say(self, text: str, kind: str = "ok", details: Sequence[str] = ()) -> None:
-        """Show a message at the top of the app (``kind``: ok, error, info, warn)."""
-        self.status.value = message_html(kind, text, details)
+        """Show a message where the clerk's eye is (``kind``: ok, error, info, warn): under the control
+        last used (see :meth:`near`), scrolled into view. A success clears the errors left beside fields."""
+        if kind == "ok":
+            self.clear_field_errors()
+        self._said += 1
+        self.status.value = message_html(kind, text, details) + SCROLL.format(n=self._said)
 
     def clear_message(self) -> None:
         self.status.value = ""
+
+    def clear_field_errors(self) -> None:
+        """Take away the errors :meth:`show_findings` put beside fields."""
+        for f in self._errored:
+            f.clear()
+        self._errored = []
+
+    def near(self, control: widgets.Widget) -> None:
+        """Show the messages and the busy line from now on right under ``control``'s row (the row of
+        boxes laid out side by side that holds it), clearing the message shown elsewhere.
+
+        The row is found in the app's widget tree as it is now (pages rebuild parts of it); a control not
+        in the tree leaves the messages where they are."""
+        path = _path_to(self.widget, control)
+        if path is None:
+            return
+        row_at = len(path) - 1
+        while row_at > 1 and isinstance(path[row_at - 1], widgets.HBox):
+            row_at -= 1
+        row, parent = path[row_at], path[row_at - 1]
+        slot = self._slots.get(id(row))
+        if slot is None or _path_to(self.widget, slot) is None:
+            slot = widgets.VBox()
+            slot.add_class("hz-message-slot")
+            self._slots[id(row)] = slot
+            children = list(parent.children)
+            at = children.index(row)
+            if isinstance(parent, widgets.HBox | widgets.Tab | widgets.Accordion | widgets.Stack):
+                # a row inside a row or a tab: the row and its slot become one box in its place
+                children[at] = widgets.VBox([row, slot])
+            else:
+                children.insert(at + 1, slot)
+            parent.children = children
+        if self.messages not in slot.children:
+            for box in (self._home, *self._slots.values()):
+                if box is not slot and self.messages in box.children:
+                    box.children = ()
+            self.status.value = ""
+            slot.children = (self.messages,)
 
     def report(self, exc: BaseException, fields: Mapping[str, FormField] | None = None) -> None:
         """Show an exception as a plain Chinese message; log the traceback of anything unexpected."""
@@ -218,6 +281,7 @@ class App(abc.ABC):
             target = by_name.get(finding.field or "") or by_name.get((finding.field or "").split("·")[0])
             if target is not None and not target.has_error:
                 target.set_error(finding.message)
+                self._errored.append(target)
             elif target is None:
                 rest.append(str(finding))
         self.say(REFUSED.format(n=len(findings)), "error", rest)
@@ -241,7 +305,16 @@ class App(abc.ABC):
     def on_click(self, btn: widgets.Button, fn: Callable[[], Any]) -> None:
         """Run ``fn`` when ``btn`` is clicked, guarded."""
         self._buttons.append(btn)
-        btn.on_click(self.guard(lambda _b: fn()))
+        guarded = self.guard(lambda _b: fn())
+
+        def clicked(b: widgets.Button) -> None:
+            try:
+                self.near(b)
+            except Exception:  # placing the message must never stop the action itself
+                log.exception("%s: could not place the message under a button", type(self).__name__)
+            guarded(b)
+
+        btn.on_click(clicked)
 
     def on_change(self, widget: widgets.Widget, fn: Callable[[Any], Any], names: str = "value") -> None:
         """Run ``fn(new_value)`` when ``widget``'s value changes, guarded."""
@@ -270,6 +343,17 @@ class App(abc.ABC):
     def transaction_context(self, what: str) -> str:
         """The audit context of a write made from this app."""
         return f"{self.context}：{what}"
+
+
+def _path_to(root: widgets.Widget, target: widgets.Widget) -> list[widgets.Widget] | None:
+    """The boxes from ``root`` down to ``target`` (both included), or None if ``target`` is not shown in it."""
+    if root is target:
+        return [root]
+    for child in getattr(root, "children", ()) if isinstance(root, widgets.Box) else ():
+        below = _path_to(child, target)
+        if below is not None:
+            return [root, *below]
+    return None
 
 
 class Unavailable(App):

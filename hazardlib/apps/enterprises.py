@@ -15,7 +15,7 @@ from .. import models, records, schema, vocab
 from ..rules.supervision import CLASS_LABELS, supervision_of
 from ..store import Store
 from .forms import text_box
-from .ui import FormField, button, dropdown, esc, options_from
+from .ui import FormField, button, dropdown, esc, options_from, paging_text
 
 if TYPE_CHECKING:
     from .base import App
@@ -28,11 +28,10 @@ FIELD_LABELS = vocab.ENTERPRISE_FIELD.labels
 
 def find_enterprises(store: Store, text: str, *, limit: int = SEARCH_LIMIT) -> list[dict[str, Any]]:
     """Enterprises of the session's county whose 统一社会信用代码 is ``text`` or whose name contains it."""
-    query = vocab.clean_text(text or "")
-    if not query:
+    cond = _matching(text)
+    if cond is None:
         return []
     e = schema.enterprises
-    cond = sa.or_(e.c.uscc == query.upper(), e.c.name.contains(query, autoescape=True))
     stmt = store.scoped(
         sa.select(e.c.id, e.c.uscc, e.c.name, e.c.county_code, e.c.field, e.c.version)
         .where(cond)
@@ -42,6 +41,27 @@ def find_enterprises(store: Store, text: str, *, limit: int = SEARCH_LIMIT) -> l
     )
     with store.read() as conn:
         return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def count_enterprises(store: Store, text: str) -> int:
+    """How many enterprises :func:`find_enterprises` would find without its limit."""
+    cond = _matching(text)
+    if cond is None:
+        return 0
+    e = schema.enterprises
+    stmt = store.scoped(sa.select(sa.func.count()).select_from(e).where(cond), e)
+    with store.read() as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
+def _matching(text: str) -> Any:
+    """The condition of the enterprises whose 统一社会信用代码 is ``text`` or whose name contains it (None
+    for an empty ``text``)."""
+    query = vocab.clean_text(text or "")
+    if not query:
+        return None
+    e = schema.enterprises
+    return sa.or_(e.c.uscc == query.upper(), e.c.name.contains(query, autoescape=True))
 
 
 def uscc_problem(text: str) -> str | None:
@@ -137,7 +157,15 @@ class EnterprisePicker:
             self.choose(found[0])
         else:
             self.match_row.layout.display = ""
-            self.app.say(f"找到 {len(found)} 家企业，请选择。", "info")
+            total = (
+                count_enterprises(self.app.store, self.query.value)
+                if len(found) >= SEARCH_LIMIT
+                else len(found)
+            )
+            more = "；输入更完整的名称或统一社会信用代码可缩小范围" if total > len(found) else ""
+            self.app.say(
+                f"找到 {total} 家企业（{paging_text(0, len(found), total)}），请选择{more}。", "info"
+            )
 
     def forget(self) -> None:
         """No enterprise chosen (a new search starts over)."""
@@ -193,7 +221,10 @@ class EnterpriseForm:
         counties = app.county_options()
         add(
             "county_code",
-            dropdown(counties if len(counties) == 1 else [("（请选择）", None), *counties], counties[0][1]),
+            # a county's own clerk registers in that county; the prefecture chooses (none chosen for it)
+            dropdown(counties, counties[0][1])
+            if len(counties) == 1
+            else dropdown([("（请选择）", None), *counties]),
             required=True,
         )
         add("field", dropdown(options_from(FIELD_LABELS, blank="（请选择）")), required=True)

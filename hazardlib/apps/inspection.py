@@ -25,7 +25,20 @@ from .drafts import DraftOffer, instruments_of, label
 from .drafts import shown as instruments_shown
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec, text_box
-from .ui import FormField, button, esc, html_table, note, options_from, records_of, section, set_options
+from .ui import (
+    HAZARD_NO,
+    FormField,
+    button,
+    esc,
+    hazard_no,
+    hazard_number,
+    html_table,
+    note,
+    options_from,
+    records_of,
+    section,
+    set_options,
+)
 
 GRADE_ORDER = {code: i for i, code in enumerate(vocab.GRADE.codes)}  # general < larger < major
 FIELD_OF_ENTERPRISE = {"producer": "production", "seller": "circulation", "both": "production"}
@@ -266,7 +279,7 @@ class InspectionApp(App):
                 ("（不针对具体隐患）", None),
                 *(
                     (
-                        f"#{r['id']} {problems.get(r['problem_code'], r['problem_code'])}"
+                        f"{hazard_no(r['id'])} {problems.get(r['problem_code'], r['problem_code'])}"
                         f"（{vocab.GRADE.label(r['grade'])}，{vocab.HAZARD_STATE.label(r['state'])}）",
                         int(r["id"]),
                     )
@@ -276,7 +289,7 @@ class InspectionApp(App):
         )
         shown = pd.DataFrame(
             {
-                "编号": hz["id"],
+                HAZARD_NO: [hazard_number(i) for i in hz["id"]],
                 "类别": [vocab.FINDING_KIND.label(k) for k in hz["kind"]],
                 "等级": [vocab.GRADE.label(g) for g in hz["grade"]],
                 "问题类型": [problems.get(c, c) for c in hz["problem_code"]],
@@ -357,7 +370,7 @@ class InspectionApp(App):
             for h, (hid, _) in zip(hazards, saved, strict=True):
                 order = f"，整改期限 {h.deadline}" if h.deadline else ""
                 lines.append(
-                    f"#{hid} {problems.get(h.problem_code, h.problem_code)}（{vocab.GRADE.label(h.grade)}{order}）"
+                    f"{hazard_no(hid)} {problems.get(h.problem_code, h.problem_code)}（{vocab.GRADE.label(h.grade)}{order}）"
                 )
         else:
             lines.append("检查表各项均符合，未登记隐患。")

@@ -1,21 +1,69 @@
-"""The landing page: what this session is bound to, a few figures from the store, and the dashboards."""
+"""The landing page: what this session is bound to, a few figures from the store, the session's to-do list
+(each item a link into the page that resolves it; a county files its immediate reports right here), and
+the dashboards."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import ipywidgets as widgets
 
+from .. import immediate, stages
+from ..errors import HazardError
+from ..rules import RuleFinding, run_all
+from ..store import PREFECTURE_CODE
 from . import DASHBOARDS
 from .base import App
 from .deadline_notes import reminder_html
-from .ui import esc
+from .ui import button, esc, fmt_date, records_of, set_options
+
+WEEK = 7
+# The page that resolves a rule's finding, by the first kind of record it names (the rest: the tracker).
+PAGE_OF_RECORDS = {
+    "hazards": "ledger.ipynb",
+    "spot_checks": "spotchecks.ipynb",
+    "tracing_tasks": "spotchecks.ipynb",
+    "risk_signals": "spotchecks.ipynb",
+    "enforcement_cases": "spotchecks.ipynb",
+    "self_checks": "selfcheck.ipynb",
+    "enterprises": "inspection.ipynb",
+}
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One line of the to-do list: what to do, how many, and the page where it is done."""
+
+    key: str
+    text: str
+    count: int
+    page: str
+    details: tuple[tuple[str, str], ...] = ()  # (text, page) of the items listed under the line
+
+
+def page_of(finding: RuleFinding) -> str:
+    """The dashboard where a rule's finding is dealt with."""
+    for table in finding.records:
+        if table in PAGE_OF_RECORDS:
+            return PAGE_OF_RECORDS[table]
+    return "tracker.ipynb"
+
+
+def due_this_week(findings: list[RuleFinding], as_of: dt.date) -> list[RuleFinding]:
+    """The rules' findings due from ``as_of`` to six days after it, the soonest first."""
+    last = as_of + dt.timedelta(days=WEEK - 1)
+    return sorted(
+        (f for f in findings if f.due is not None and as_of <= f.due <= last), key=lambda f: f.due or as_of
+    )
 
 
 class LandingApp(App):
-    """The workbook's front page: links to every dashboard, in Chinese."""
+    """The workbook's front page: the to-do list and links to every dashboard, in Chinese."""
 
     title: ClassVar[str] = "质量安全隐患排查治理工作台"
+    home_link: ClassVar[bool] = False
 
     def build(self) -> widgets.Widget:
         self.overview_box = widgets.HTML(
@@ -23,15 +71,143 @@ class LandingApp(App):
             + self.overview_html()
         )
         self.overview_box.add_class("hz-landing-figures")
+        self.todo_box = widgets.HTML()
+        self.todo_box.add_class("hz-todo")
+        self.report_pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="40em"))
+        self.report_pick.add_class("hz-input-report-pick")
+        self.file_btn = button("报告所选事项", style="danger", key="file-report")
+        self.on_click(self.file_btn, self.file_report)
+        self.report_row = widgets.HBox([self.report_pick, self.file_btn])
+        self.report_row.add_class("hz-todo-reports")
+        self.show_todo()
+        self.links = widgets.HTML(self._links_html())
+        self.links.add_class("hz-landing-links")
         self.reminder = widgets.HTML(self._reminder_html())
         self.reminder.add_class("hz-landing-reminder")
-        links = widgets.HTML(self._links_html())
-        links.add_class("hz-landing-links")
-        return widgets.VBox([self.overview_box, self.reminder, links])
+        return widgets.VBox([self.overview_box, self.reminder, self.todo_box, self.report_row, self.links])
 
     def _reminder_html(self) -> str:
         text = reminder_html(self.store, self.as_of)
         return f'<div class="hz-section">报送提醒</div>{text}' if text else ""
+
+    # -- the to-do list ---------------------------------------------------------------------------
+    def todo(self) -> list[Todo]:
+        """What this county (or the prefecture) has to do now, from the figures and rules that exist:
+        the tracker's progress row (overdue hazards, key enterprises without a self-check), the
+        immediate-report feed of the current campaign, the rules' findings due this week, and the
+        campaign's next reporting deadline."""
+        items: list[Todo] = []
+        if self.campaign is not None:
+            code = self.county or PREFECTURE_CODE
+            rows = stages.county_progress_rows(self.store, self.as_of, county=self.county)
+            row = next((r for r in rows if r["county_code"] == code), rows[0] if len(rows) == 1 else None)
+            if row is not None:
+                items.append(
+                    Todo("overdue", "超期未整改的隐患和风险", int(row["overdue_hazards"]), "ledger.ipynb")
+                )
+                missing = max(0, int(row["key_enterprises"]) - int(row["self_checked"]))
+                items.append(Todo("no-self-check", "尚未自查的重点企业", missing, "selfcheck.ipynb"))
+        waiting = self.reports_waiting()
+        items.append(
+            Todo(
+                "immediate",
+                "待报告的即时报告事项" if self.county is not None else "待签收的即时报告事项",
+                waiting.waiting_total,
+                "index.ipynb" if self.county is not None else "tracker.ipynb",
+            )
+        )
+        if self.campaign is not None:
+            week = due_this_week(run_all(self.store, self.as_of), self.as_of)
+            items.append(
+                Todo(
+                    "due-week",
+                    "本周到期的事项",
+                    len(week),
+                    "tracker.ipynb",
+                    tuple(
+                        (f"{fmt_date(f.due)}前：{self.county_name(f.county_code)} {f.message}", page_of(f))
+                        for f in week[:10]
+                    ),
+                )
+            )
+        return items
+
+    def reports_waiting(self) -> immediate.FeedPage:
+        """The current campaign's immediate-report items not yet reported (the session's county's)."""
+        return immediate.feed_page(self.store, self.as_of, latest=0, waiting=200, year=self.year)
+
+    def next_deadline(self) -> dict[str, Any] | None:
+        try:
+            return stages.stage_status(self.as_of)["next_deadline"]
+        except HazardError:  # no calendar for the year
+            return None
+
+    def show_todo(self) -> None:
+        items = self.todo()
+        lines = []
+        for item in items:
+            count = (
+                f'<b class="hz-todo-count">{item.count}</b>'
+                if item.count
+                else '<span class="hz-note">无</span>'
+            )
+            unit = {"no-self-check": "家", "immediate": "项", "due-week": "项"}.get(item.key, "条")
+            link = (
+                f'<a class="hz-link hz-todo-link" href="{esc(item.page)}" target="_top">{esc(item.text)}</a>'
+                if item.page != "index.ipynb"
+                else esc(item.text)
+            )
+            listing = "".join(
+                f'<li><a class="hz-link" href="{esc(page)}" target="_top">{esc(text)}</a></li>'
+                for text, page in item.details
+            )
+            more = f"<ul>{listing}</ul>" if listing else ""
+            lines.append(
+                f'<li class="hz-todo-{esc(item.key)}">{link}：{count}{unit if item.count else ""}{more}</li>'
+            )
+        deadline = self.next_deadline()
+        if deadline is not None:
+            lines.append(
+                f'<li class="hz-todo-deadline"><a class="hz-link hz-todo-link" href="exports.ipynb" '
+                f'target="_top">下一个报送期限</a>：<b>{esc(deadline["label"])}</b></li>'
+            )
+        self.todo_box.value = (
+            f'<div class="hz-section">待办事项（{esc(self.scope_name)}，{esc(self.year)}年行动）</div>'
+            f'<div class="hz-card"><ul class="hz-todo-list">{"".join(lines)}</ul></div>'
+        )
+        self._offer_reports()
+
+    def _offer_reports(self) -> None:
+        """A county picks an item of its own and files the report here; the prefecture signs for them on
+        the tracker (its to-do line links there)."""
+        if self.county is None:
+            self.report_row.layout.display = "none"
+            return
+        rows = records_of(self.reports_waiting().waiting)
+        set_options(
+            self.report_pick,
+            [("（选择要报告的事项）", None)]
+            + [
+                (
+                    f"{r['kind_label']}｜{r['summary']}｜{immediate.STATE_LABELS[r['state']]}，"
+                    f"时限 {r['due_at']:%Y-%m-%d %H:%M}",
+                    int(r["id"]),
+                )
+                for r in rows
+            ],
+        )
+        self.report_row.layout.display = "" if rows else "none"
+
+    def file_report(self) -> None:
+        """File the chosen immediate report (at the session's date, now's time of day)."""
+        if self.report_pick.value is None:
+            self.say("请先选择要报告的即时报告事项。", "warn")
+            return
+        at = dt.datetime.combine(self.as_of, dt.datetime.now().time().replace(microsecond=0))
+        item = immediate.file_report(self.store, int(self.report_pick.value), at=at)
+        late = "（已超过报告时限）" if item["acknowledged_at"] > item["due_at"] else ""
+        self.show_todo()
+        self.say(f"已报告：{item['summary'] or item['id']}{late}。", "ok")
 
     def _links_html(self) -> str:
         items = "".join(

@@ -28,11 +28,14 @@ from .drafts import DraftOffer, instruments_of, shown
 from .forms import ModelForm, Spec, text_box
 from .tables import PagedTable
 from .ui import (
+    HAZARD_NO,
     FormField,
     button,
     dropdown,
     esc,
     fmt_date,
+    hazard_no,
+    hazard_number,
     html_table,
     options_from,
     records_of,
@@ -295,17 +298,20 @@ class LedgerApp(App):
 
     def _fetch(self, offset: int, limit: int) -> tuple[pd.DataFrame, int]:
         frame, total = ledger_page(self.store, self.as_of, self.current_filter(), offset=offset, limit=limit)
-        choices = [
-            (
-                f"#{r['id']} {r['enterprise']}：{self.problems.get(r['problem_code'], r['problem_code'])}",
-                int(r["id"]),
-            )
-            for r in records_of(frame)
-        ]
-        set_options(self.pick, choices, choices[0][1] if choices else None)
+        choices = [(self._pick_label(r), int(r["id"])) for r in records_of(frame)]
+        # The hazard being worked on stays the one picked while the table pages or refreshes after a save
+        # (its new state may move it off this page or out of the filter): the picker and the details
+        # below it must never name two different hazards.
+        if self.hazard is not None:
+            open_id = int(self.hazard["id"])
+            if open_id not in [c[1] for c in choices]:
+                choices.insert(0, (self._pick_label(self.hazard), open_id))
+            set_options(self.pick, choices, open_id)
+        else:
+            set_options(self.pick, choices, choices[0][1] if choices else None)
         shown = pd.DataFrame(
             {
-                "编号": [str(i) for i in frame["id"]],
+                HAZARD_NO: [hazard_number(i) for i in frame["id"]],
                 "县（市）": [self.county_name(c) for c in frame["county_code"]],
                 "企业": frame["enterprise"],
                 "产品": [self.product_label(c) for c in frame["sub_product_code"]],
@@ -322,6 +328,9 @@ class LedgerApp(App):
         )
         return shown, total
 
+    def _pick_label(self, r: dict[str, Any]) -> str:
+        return f"{hazard_no(r['id'])} {r['enterprise']}：{self.problems.get(r['problem_code'], r['problem_code'])}"
+
     # -- one hazard -----------------------------------------------------------------------------
     def open_hazard(self, hazard_id: int | None) -> None:
         """Show one hazard: details, history, the rules' findings for it, and the moves allowed now."""
@@ -333,7 +342,7 @@ class LedgerApp(App):
         deadline = h["deadline"]
         overdue = '　<span class="hz-overdue">已超期</span>' if h["overdue"] else ""
         self.detail.value = (
-            f'<div class="hz-card"><b>#{h["id"]} {esc(h["enterprise"])}</b>（{esc(h["uscc"])}，'
+            f'<div class="hz-card"><b>{esc(hazard_no(h["id"]))} {esc(h["enterprise"])}</b>（{esc(h["uscc"])}，'
             f"{esc(self.county_name(h['county_code']))}）<br>"
             f"{esc(vocab.GRADE.label(h['grade']))}{esc(vocab.FINDING_KIND.label(h['kind']))}："
             f"{esc(self.problems.get(h['problem_code'], h['problem_code']))}；产品：{esc(self.product_label(h['sub_product_code']))}；"
@@ -499,7 +508,7 @@ class LedgerApp(App):
         self.open_hazard(self.hazard["id"])
         self.table.refresh()
         self.say(
-            f"已登记：#{after['id']} {ledger.move_label(move)}"
+            f"已登记：{hazard_no(after['id'])} {ledger.move_label(move)}"
             f"{'（' + OUTCOMES[move].label(outcome) + '）' if outcome else ''}，"
             f"当前状态“{vocab.HAZARD_STATE.label(after['state'])}”。",
             "ok",

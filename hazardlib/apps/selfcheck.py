@@ -83,7 +83,9 @@ class RiskRow:
         self.measure = text_box(
             item, "measure", area=True, width="20em", height="3.2em", placeholder="管控措施"
         )
-        self.in_place = widgets.Checkbox(value=True, description="措施已落实", indent=False)
+        # "in place" says something only of a risk written down: unticked and unavailable while the row is empty
+        self.in_place = widgets.Checkbox(value=False, description="措施已落实", indent=False, disabled=True)
+        self.risk.observe(lambda _change: self._shape(), names="value")
         self.grade = widgets.Dropdown(
             options=options_from(vocab.GRADE.labels), value="general", layout=widgets.Layout(width="6em")
         )
@@ -97,8 +99,15 @@ class RiskRow:
     def fill(self, item: dict[str, Any] | None) -> None:
         self.risk.value = (item or {}).get("risk_point") or ""
         self.measure.value = (item or {}).get("measure") or ""
-        self.in_place.value = bool((item or {}).get("measures_in_place", True))
+        self.in_place.value = bool((item or {}).get("measures_in_place", False))
         self.grade.value = (item or {}).get("grade") or "general"
+        self._shape()
+
+    def _shape(self) -> None:
+        empty = not self.risk.value.strip()
+        self.in_place.disabled = empty
+        if empty:
+            self.in_place.value = False
 
     def item(self) -> dict[str, Any] | None:
         if not self.risk.value.strip():

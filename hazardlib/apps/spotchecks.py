@@ -17,6 +17,7 @@ import pandas as pd
 from .. import models, records, schema, tracing, vocab
 from ..errors import ValidationFailed
 from ..rules import RULES, run_all
+from ..rules.signals import awaiting_verification
 from ..store import PREFECTURE_CODE
 from .base import App
 from .casework import findings_html, page_of
@@ -29,6 +30,15 @@ SC = schema.spot_checks
 OUTCOME_TEXT = {"inserted": "已登记", "updated": "已更新", "unchanged": "内容无变化"}
 MEASURES = {"spot": "(二)3", "enforcement": "(二)4", "signals": "(二)5", "help": "(二)6"}
 TAB_TITLES = ("监督抽查", "双向追查", "风险信息", "执法办案", "质量帮扶")
+
+
+def sampled_name(r: dict[str, Any]) -> str:
+    """The enterprise a batch was sampled at, as the clerk reads it: the registered enterprise's name, else the
+    seller's or producer's name written on the sampling form (a party not registered in the county)."""
+    for key in ("enterprise", "seller_name", "producer_name"):
+        if r.get(key):
+            return str(r[key])
+    return "（未填写）"
 
 
 class SpotCheckApp(App):
@@ -120,7 +130,7 @@ class SpotCheckApp(App):
         frame, _ = page_of(
             self.store,
             SC,
-            [SC.c.id, SC.c.batch_no, SC.c.result, SC.c.sample_date],
+            [SC.c.id, SC.c.batch_no, SC.c.result, SC.c.sample_date, SC.c.seller_name, SC.c.producer_name],
             where=[SC.c.result.in_(("unqualified", "refused")), SC.c.sample_date <= self.as_of],
             order=[SC.c.sample_date.desc()],
             limit=200,
@@ -130,7 +140,7 @@ class SpotCheckApp(App):
             [("（不是跟踪抽查）", None)]
             + [
                 (
-                    f"{r['batch_no']} {r['enterprise'] or ''}（{vocab.SPOT_RESULT.label(r['result'])}，{r['sample_date']}）",
+                    f"{r['batch_no']} {sampled_name(r)}（{vocab.SPOT_RESULT.label(r['result'])}，{r['sample_date']}）",
                     int(r["id"]),
                 )
                 for r in records_of(frame)
@@ -148,6 +158,8 @@ class SpotCheckApp(App):
                 SC.c.channel,
                 SC.c.result,
                 SC.c.follow_up_of,
+                SC.c.seller_name,
+                SC.c.producer_name,
             ],
             where=[SC.c.sample_date <= self.as_of],
             order=[SC.c.sample_date.desc()],
@@ -161,7 +173,7 @@ class SpotCheckApp(App):
                 "产品": [self.product_label(c) for c in frame["sub_product_code"]],
                 "环节": [vocab.CHANNEL.label(c) for c in frame["channel"]],
                 "结果": [vocab.SPOT_RESULT.label(c) for c in frame["result"]],
-                "受检企业": frame["enterprise"],
+                "受检企业": [sampled_name(r) for r in records_of(frame)],
                 "跟踪抽查": ["是" if pd.notna(v) else "" for v in frame["follow_up_of"]],
             }
         )
@@ -355,7 +367,7 @@ class SpotCheckApp(App):
             self.store,
             t,
             [t.c.id, t.c.county_code, t.c.received_date, t.c.source, t.c.description],
-            where=[t.c.verification == "pending", t.c.received_date <= self.as_of],
+            where=[awaiting_verification(self.as_of), t.c.received_date <= self.as_of],
             order=[t.c.received_date],
         )
         shown = pd.DataFrame(

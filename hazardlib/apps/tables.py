@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 import pandas as pd
 
-from .ui import button, esc, html_table
+from .ui import button, esc, html_table, paging_text
 
 if TYPE_CHECKING:
     from .base import App
@@ -21,7 +21,7 @@ Fetch = Callable[[int, int], tuple[pd.DataFrame, int]]
 
 
 class PagedTable:
-    """One page of rows as an HTML table, with previous/next buttons and "第 x/y 页，共 n 条"."""
+    """One page of rows as an HTML table, with previous/next buttons and "显示第 1–50 条，共 336 条"."""
 
     def __init__(
         self,
@@ -72,7 +72,7 @@ class PagedTable:
         self.page, self.total, self.frame = page, total, frame
         self.html.value = html_table(frame, empty=self.empty, raw_html=self.raw_html)
         self.info.value = (
-            f'<span class="hz-note">第 {self.page + 1}/{self.pages} 页，共 {esc(f"{total:,}")} 条</span>'
+            f'<span class="hz-note">{esc(paging_text(page * self.page_size, len(frame), total))}</span>'
         )
         self.prev_btn.disabled = self.page == 0
         self.next_btn.disabled = self.page + 1 >= self.pages

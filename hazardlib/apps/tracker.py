@@ -267,23 +267,35 @@ class TrackerApp(App):
         if self.campaign is None:
             self.progress_table.value = self.charts.value = self.lagging.value = ""
             return
-        rows = stages.county_progress_rows(self.store, self.as_of, stage=self.stage_pick.value or None)
+        stage = self.stage_pick.value or None
+        rows = stages.county_progress_rows(self.store, self.as_of, stage=stage)
+        # A stage's figures are of two kinds (stages.county_progress): work done within the stage's window,
+        # and stocks taken at its end. Each header says which, so no tab mixes them unsaid.
+        within, stock = ("（本阶段）", "（累计）") if stage else ("", "")
         shown = {
             "县（市）": [r["county_name"] for r in rows],
             "工作方案": [_plan_cell(r, rows) for r in rows],
             "重点企业": [r["key_enterprises"] for r in rows],
-            "已自查": [r["self_checked"] for r in rows],
-            "自查覆盖率": [_pct(r["self_check_coverage"]) for r in rows],
-            "现场检查": [r["inspections"] for r in rows],
-            "发现隐患和风险": [r["hazards_found"] for r in rows],
-            "已销号": [r["hazards_closed_to_date"] for r in rows],
-            "销号率": [_pct(r["close_out_rate"]) for r in rows],
-            "未销号": [r["open_hazards"] for r in rows],
-            "超期": [r["overdue_hazards"] for r in rows],
+            f"已自查{stock}": [r["self_checked"] for r in rows],
+            f"自查覆盖率{stock}": [_pct(r["self_check_coverage"]) for r in rows],
+            f"现场检查{within}": [r["inspections"] for r in rows],
+            f"发现隐患和风险{within}": [r["hazards_found"] for r in rows],
+            f"已销号{stock}": [r["hazards_closed_to_date"] for r in rows],
+            f"销号率{stock}": [_pct(r["close_out_rate"]) for r in rows],
+            f"未销号{stock}": [r["open_hazards"] for r in rows],
+            f"超期{stock}": [r["overdue_hazards"] for r in rows],
             "按期推进": ["是" if r["on_track"] else "滞后" for r in rows],
         }
+        if stage and rows:
+            start, end = rows[0]["window_start"], rows[0]["window_end"]
+            scope = (
+                f"标“本阶段”的列只统计本阶段（{fmt_date(start)}至{fmt_date(end)}）内的工作；"
+                f"标“累计”的列统计行动开始至{fmt_date(end)}的全部情况。"
+            )
+        else:
+            scope = f"各列统计行动开始至{fmt_date(self.as_of)}的全部情况。"
         self.progress_table.value = html_table(shown, total_last=len(rows) > 1) + (
-            '<div class="hz-note">进度按整改台账上的全部隐患和风险统计（含企业自报的风险）；'
+            f'<div class="hz-note hz-progress-scope">{esc(scope)}进度按整改台账上的全部隐患和风险统计（含企业自报的风险）；'
             "下方“行动成果”按行动成果清单的口径统计。</div>"
         )
         counties = [r for r in rows if r["county_code"] != PREFECTURE_CODE]
@@ -342,7 +354,7 @@ class TrackerApp(App):
     def show_feed(self) -> None:
         import pandas as pd  # noqa: PLC0415 -- optional heavy: filled in after the first table
 
-        page = immediate.feed_page(self.store, self.as_of, latest=50, waiting=200)
+        page = immediate.feed_page(self.store, self.as_of, latest=50, waiting=200, year=self.year)
         rows = records_of(page.latest)
         shown = pd.DataFrame(
             {

@@ -93,6 +93,30 @@ def fmt_date(day: dt.date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+HAZARD_NO = "隐患编号"
+"""The one name of a hazard's (or risk's) number, as a column header and before the number in text."""
+
+
+def hazard_number(hazard_id: Any) -> str:
+    """A hazard's number as a clerk reads it in a table under :data:`HAZARD_NO`: digits only, never
+    "4,882" or "#4882" ('' when there is none)."""
+    if hazard_id is None or (isinstance(hazard_id, float) and math.isnan(hazard_id)) or _is_nat(hazard_id):
+        return ""
+    return str(int(hazard_id))
+
+
+def hazard_no(hazard_id: Any) -> str:
+    """A hazard's number in running text: 隐患编号 4882."""
+    return f"{HAZARD_NO} {hazard_number(hazard_id)}"
+
+
+def paging_text(offset: int, shown: int, total: int) -> str:
+    """Which rows of how many a page shows: "显示第 1–20 条，共 336 条" (or "共 0 条")."""
+    if not shown:
+        return f"共 {total} 条"
+    return f"显示第 {offset + 1}–{offset + shown} 条，共 {total} 条"
+
+
 def message_html(kind: str, text: str, details: Iterable[str] = ()) -> str:
     """A coloured message box: ``kind`` is ok, error, info or warn."""
     items = "".join(f"<li>{esc(d)}</li>" for d in details)
@@ -110,8 +134,15 @@ def note(text: str) -> widgets.HTML:
 
 
 def records_of(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows of a (small, one-page) frame as dicts."""
-    return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
+    """The rows of a (small, one-page) frame as dicts, a missing value as None (pandas gives NaN or NaT,
+    which a label would show as "nan" or "NaT")."""
+    return [{str(k): _missing_as_none(v) for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def _missing_as_none(value: Any) -> Any:
+    if (isinstance(value, float) and math.isnan(value)) or _is_nat(value):
+        return None
+    return value
 
 
 def _is_nat(value: Any) -> bool:
@@ -378,6 +409,8 @@ class FormField:
         self.widget.add_class("hz-field")
         self.widget.add_class(f"hz-field-{key}")
         control.add_class(f"hz-input-{key}")
+        # a field the clerk corrects loses its error at once (not only at the next save)
+        control.observe(lambda _change: self.clear(), names="value")
 
     def set_error(self, message: str) -> None:
         self.error.value = f'<span class="hz-field-error">{esc(message)}</span>'

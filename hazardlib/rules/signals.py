@@ -45,6 +45,12 @@ def _finding(rule_id: str, r: dict, action: str, message: str) -> RuleFinding:
     )
 
 
+def awaiting_verification(as_of: Any) -> Any:
+    """The condition of a signal not verified by ``as_of`` (pending, or its verification dated later): the
+    one definition the rule and the dashboards' list of signals to verify share."""
+    return sa.or_(SIG.c.verification == "pending", SIG.c.verified_date > as_of)
+
+
 def _signals(ctx: Context, *where: Any) -> list[dict]:
     stmt = (
         sa.select(SIG, ENT.c.name.label("enterprise"))
@@ -62,7 +68,7 @@ def risk_signal_to_verify(ctx: Context) -> list[RuleFinding]:
     Fires for every signal received on or before the as-of date and not verified by then (pending, or
     its verification dated later). Done: verified (confirmed or dismissed).
     """
-    rows = _signals(ctx, sa.or_(SIG.c.verification == "pending", SIG.c.verified_date > ctx.as_of))
+    rows = _signals(ctx, awaiting_verification(ctx.as_of))
     return [
         _finding(
             "risk_signal_to_verify",

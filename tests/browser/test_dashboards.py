@@ -210,16 +210,16 @@ def test_a_demo_hazard_moves_from_ordered_to_closed_through_reinspection(page: P
     fill(page, "f-enterprise", name)
     click(page, "filter")
     wait_for_text(page.locator(".hz-table-ledger"), name)
-    label = page.locator(".hz-input-pick option", has_text=f"#{hid} ").first.inner_text()
+    label = page.locator(".hz-input-pick option", has_text=f"隐患编号 {hid} ").first.inner_text()
     page.locator(".hz-input-pick select").select_option(label=label)
     click(page, "open")
-    wait_for_text(page.locator(".hz-hazard-detail"), f"#{hid}")
+    wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hid} ")
     for move, outcome in (("企业整改完成", None), ("复查", "复查合格"), ("销号", None)):
         choose(page, "move", move)
         if outcome:
             choose(page, "outcome", outcome)
         click(page, "move")
-        wait_for_text(status(page), f"已登记：#{hid} {move}")
+        wait_for_text(status(page), f"已登记：隐患编号 {hid} {move}")
     wait_for_text(page.locator(".hz-state-now"), "已销号")
     history = [r[1] for r in table_rows(page.locator(".hz-history"))[1:]]
     assert history[-3:] == ["企业整改完成", "复查", "销号"]
@@ -249,14 +249,14 @@ def test_a_demo_risks_control_measures_are_recorded_on_the_ledger_page(page: Pag
     fill(page, "f-enterprise", name)
     click(page, "filter")
     wait_for_text(page.locator(".hz-table-ledger"), name)
-    label = page.locator(".hz-input-pick option", has_text=f"#{hid} ").first.inner_text()
+    label = page.locator(".hz-input-pick option", has_text=f"隐患编号 {hid} ").first.inner_text()
     page.locator(".hz-input-pick select").select_option(label=label)
     click(page, "open")
     wait_for_text(page.locator(".hz-hazard-detail"), "管控措施：")
     choose(page, "move", "登记管控措施")
     choose(page, "outcome", "已采取管控措施")
     click(page, "move")
-    wait_for_text(status(page), f"已登记：#{hid} 登记管控措施（已采取管控措施）")
+    wait_for_text(status(page), f"已登记：隐患编号 {hid} 登记管控措施（已采取管控措施）")
     wait_for_text(page.locator(".hz-measures"), "已采取")
     history = [r[1] for r in table_rows(page.locator(".hz-history"))[1:]]
     assert history[-1] == "登记管控措施"
@@ -380,7 +380,7 @@ def test_an_instrument_on_the_ledger_downloads_as_a_word_draft_with_its_number(p
     fill(page, "f-enterprise", name)
     click(page, "filter")
     wait_for_text(page.locator(".hz-table-ledger"), name)
-    label = page.locator(".hz-input-pick option", has_text=f"#{hid} ").first.inner_text()
+    label = page.locator(".hz-input-pick option", has_text=f"隐患编号 {hid} ").first.inner_text()
     page.locator(".hz-input-pick select").select_option(label=label)
     click(page, "open")
     wait_for_text(page.locator(".hz-instruments"), number)

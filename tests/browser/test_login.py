@@ -58,7 +58,7 @@ def test_a_county_account_logs_in_works_as_itself_and_logs_out(page: Page, serve
     page.goto(hostile)
     expect(page).to_have_url(re.compile(r"/login\?next="))
     log_in(page, "张三", "wrong-password")
-    expect(page.locator(".hz-login-error")).to_have_text("用户名或密码错误，或账号已停用。")
+    expect(page.locator(".hz-login-error")).to_have_text("账号或密码错误，或账号已停用。")
     expect(page).to_have_url(re.compile(r"/login\?next="))
     expect(page.locator("#hz-username")).to_have_value("张三")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -96,7 +96,7 @@ def test_a_county_account_logs_in_works_as_itself_and_logs_out(page: Page, serve
     assert (entry["actor"], entry["action"], entry["county_code"]) == ("张三", "insert", "522701")
 
     page.locator(".hz-logout").first.click()
-    expect(page.locator("h2")).to_have_text("已退出登录")
+    expect(page.locator(".hz-logout-page .hz-sub")).to_contain_text("已退出登录")
     page.goto(f"{base}voila/render/index.ipynb")
     expect(page).to_have_url(re.compile(r"/login\?next="))
 
@@ -125,7 +125,7 @@ def test_after_some_wrong_passwords_the_form_says_to_wait_a_few_seconds(page: Pa
     page.goto(f"{served_login.base}voila/render/index.ipynb")
     for _ in range(3):  # three are free
         log_in(page, "猜密码的人", "wrong-password")
-        expect(page.locator(".hz-login-error")).to_have_text("用户名或密码错误，或账号已停用。")
+        expect(page.locator(".hz-login-error")).to_have_text("账号或密码错误，或账号已停用。")
     said = []
     for _ in range(8):  # then each failure doubles the wait: 1, 2, 4, 8 … seconds, soon longer than a try
         log_in(page, "猜密码的人", "wrong-password")
