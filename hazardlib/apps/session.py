@@ -24,8 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from voila.utils import wait_for_request
-
 from ..errors import HazardError, UnknownCounty
 from ..login_state import LoginBinding, redeem_binding
 from ..regions import load_regions
@@ -86,6 +84,10 @@ def await_request(environ: Mapping[str, str] | None = None) -> None:
     env = os.environ if environ is None else environ
     if _request_seen or env.get(ENV_PREHEAT) != "True":
         return
+    # Voilà's utilities import the whole Jupyter server (about 1.7 s and tens of MB): only a pool kernel
+    # needs them, not the hazard command, the notebooks or a kernel started per request.
+    from voila.utils import wait_for_request  # noqa: PLC0415 -- optional heavy import, pool kernels only
+
     wait_for_request()
     _request_seen = True
 
