@@ -29,7 +29,14 @@ def s(store):
         (D(2024, 6, 18), 1, None, 3, "2024-08-20", "第一阶段：部署、自查自纠（剩余 3 天）"),
         (D(2024, 8, 20), 2, None, 12, "2024-08-20", "第二阶段：现场检查、隐患排查（剩余 12 天）"),
         (D(2024, 9, 15), 3, None, 47, "2024-10-20", "第三阶段：隐患治理、质量帮扶（剩余 47 天）"),
-        (D(2024, 11, 5), None, [3, None], None, None, "行动已结束"),
+        (
+            D(2024, 11, 5),
+            None,
+            [3, None],
+            None,
+            "2024-11-20",
+            "行动已结束",
+        ),  # the written report after October
     ],
 )
 def test_any_date_has_its_stage_days_left_and_next_report_deadline(

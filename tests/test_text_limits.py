@@ -274,6 +274,7 @@ SYSTEM = {
     "imports.file_name", "store_meta.key", "store_meta.value", "figure_counts.figure", "accounts.name",
     "accounts.password_hash", "login_sessions.nonce_hash", "login_sessions.account_name", "login_sessions.stamp",
     "login_failures.kind", "login_failures.key", "server_secrets.name", "server_secrets.value",
+    "login_bindings.token_hash", "login_bindings.kernel_id",
     "hazards.span_state",
     # A county plan's file is checked and named by hazardlib.plan_files (name cut to 200, type, SHA-256); the
     # oversight response's author is the session's user.
