@@ -49,7 +49,7 @@ def test_an_unqualified_spot_check_starts_tracing_and_the_receiving_county_compl
     assert (tasks["seller"]["from_county"], tasks["seller"]["to_county"]) == ("522701", "522722")
     assert tasks["producer"]["to_county"] == "522700"
     assert (
-        "XC2024-0805-01" in prefecture.spot.table.html.value and "不合格" in prefecture.spot.table.html.value
+        "XC2024-0805-01" in prefecture.spot.table.text and "不合格" in prefecture.spot.table.text
     )
 
     libo = SpotCheckApp(Store(store.url, user="荔波办理员", county="522722"), D)
@@ -83,11 +83,11 @@ def test_a_risk_signal_is_registered_then_verified(store):
     form.control("source").value = "complaint"
     form.control("description").value = "群众投诉某超市销售的电热毯发热异常"
     app.signals.save_btn.click()
-    assert "风险信息已登记" in app.status.value and "电热毯" in app.signals.table.value
+    assert "风险信息已登记" in app.status.value and "电热毯" in app.signals.table.text
     app.signals.pick.value = app.signals.pick.options[1][1]
     app.signals.outcome.value = "confirmed"
     app.signals.verify_btn.click()
-    assert "经核查存在问题" in app.status.value and "电热毯" not in app.signals.table.value
+    assert "经核查存在问题" in app.status.value and "电热毯" not in app.signals.table.text
     with store.read() as conn:
         row = conn.execute(sa.select(schema.risk_signals)).mappings().one()
     assert (row["verification"], row["verified_date"]) == ("confirmed", D)

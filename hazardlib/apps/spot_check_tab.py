@@ -65,7 +65,8 @@ class SpotCheckTab:
         }
         self.save_btn = button("登记抽查结果", style="success", key="spot")
         app.on_click(self.save_btn, self.save)
-        self.table = PagedTable(app, self._page, key="spots")
+        # a click on a batch's row opens it in the form above (saving it again updates it)
+        self.table = PagedTable(app, self._page, key="spots", on_open=self.open_batch)
         self.table.refresh()
         self._follow_up_choices()
         self.widget = widgets.VBox(
@@ -115,6 +116,7 @@ class SpotCheckTab:
             self.app.store,
             SC,
             [
+                SC.c.id,
                 SC.c.batch_no,
                 SC.c.sample_date,
                 SC.c.sub_product_code,
@@ -131,6 +133,7 @@ class SpotCheckTab:
         )
         shown = pd.DataFrame(
             {
+                "id": frame["id"],  # the row's batch (not shown)
                 "抽样单编号": frame["batch_no"],
                 "抽样日期": frame["sample_date"],
                 "产品": [self.app.product_label(c) for c in frame["sub_product_code"]],
@@ -141,6 +144,20 @@ class SpotCheckTab:
             }
         )
         return shown, total
+
+    def open_batch(self, spot_check_id: int) -> None:
+        """Put a recorded batch in the form: its enterprise, its fields, its producer and seller."""
+        row = self.app.store.get(SC, int(spot_check_id))
+        self.app.clear_message()
+        if row["enterprise_id"] is not None:
+            self.picker.choose(self.app.store.get(schema.enterprises, row["enterprise_id"]))
+        else:
+            self.picker.forget()
+            self.sampled = None
+        _show(self.form, {k: row[k] for k in self.form.fields})
+        for role, form in self.parties.items():
+            _show(form, {k: row[f"{role}_{k}"] for k in form.fields})
+        self.table.select(row["id"])
 
     def save(self) -> None:
         """Save a spot-check batch; an unqualified one starts two-way tracing at once."""
@@ -172,6 +189,20 @@ class SpotCheckTab:
                 f"已发起双向追查任务 {tasks} 项。" if tasks else "未写明生产单位或销售单位，未发起双向追查。"
             )
         self.app.say(text, "ok")
+        self.table.select(sid)  # the batch saved stays the one in the form and highlighted
         self.table.refresh(first_page=True)
         self._follow_up_choices()
         self.changed()
+
+
+def _show(form: ModelForm, values: dict[str, Any]) -> None:
+    """``form`` showing ``values`` (a recorded batch's), blank where a value is missing; a value a dropdown
+    does not offer (an original batch older than those listed) leaves its blank choice."""
+    form.reset()
+    for key, value in values.items():
+        control = form.control(key)
+        if value is None:
+            continue
+        if isinstance(control, widgets.Dropdown) and value not in [v for _, v in control.options]:
+            continue
+        control.value = value
