@@ -4,8 +4,10 @@ only the page shown (the store may hold a million hazards).
 A table whose rows open a record (``on_open``) draws each row as one button the width of the row, under
 cells that let the click through: the clerk clicks anywhere on a row, or tabs to it and presses Enter, and
 the page opens that record; the row open is highlighted. Only core ipywidgets (Button, HTML, GridBox) are
-used: the row's button is laid over its cells by the grid's public layout (``grid_area``), and the cells of
-one row are one HTML widget whose boxes join the grid (``display: contents``, in :data:`ROW_STYLE`).
+used. The cells of the page are one HTML widget whose boxes join the grid (``display: contents``) each at its
+row and column; the row buttons follow in the grid, each placed on its row by a class (:func:`row_style`),
+and they are made once and kept from page to page, sharing one layout and one style: a page costs the
+kernel no new widgets after the first.
 """
 
 from __future__ import annotations
@@ -28,13 +30,12 @@ Fetch = Callable[[int, int], tuple[pd.DataFrame, int]]
 
 OPEN_HINT = "点击打开"
 
-ROW_STYLE = """<style>
+ROW_STYLE = """
 .hz-rows { display: grid; gap: 0; margin: 4px 0; font-size: 13px; width: fit-content; max-width: 100%;
   overflow-x: auto; border-top: 1px solid #cfd8dc; border-left: 1px solid #cfd8dc; }
 .hz-rows > .hz-rowcells, .hz-rows > .hz-rowcells > .widget-html-content { display: contents !important; }
 .hz-rows .hz-cell { padding: 3px 8px; border-right: 1px solid #cfd8dc; border-bottom: 1px solid #cfd8dc;
-  text-align: left; vertical-align: top; pointer-events: none; position: relative; line-height: 1.5;
-  white-space: normal; }
+  text-align: left; pointer-events: none; position: relative; z-index: 1; line-height: 1.5; }
 .hz-rows .hz-cell.hz-head { background: #eceff1; font-weight: bold; white-space: nowrap; }
 .hz-rows .hz-cell.hz-num { text-align: right; font-variant-numeric: tabular-nums; }
 .hz-rows .hz-cell.hz-date { white-space: nowrap; }
@@ -43,8 +44,17 @@ ROW_STYLE = """<style>
 .hz-rows > button.hz-row:hover { background: #e3f2fd; }
 .hz-rows > button.hz-row:focus-visible { outline: 2px solid #1565c0; outline-offset: -2px; }
 .hz-rows > button.hz-row.hz-row-chosen { background: #fff8e1; box-shadow: inset 4px 0 0 #ef6c00; }
-</style>"""
-"""The rows' own rules, kept apart from :data:`hazardlib.apps.ui.STYLE`; shown once with each table."""
+"""
+"""The rows' own rules, kept apart from :data:`hazardlib.apps.ui.STYLE`."""
+
+
+def row_style(rows: int) -> str:
+    """The style of a table whose rows open a record, for pages of up to ``rows`` rows: :data:`ROW_STYLE`
+    and the grid row of each row's button (the header is the grid's first row)."""
+    places = "\n".join(
+        f".hz-rows > .hz-r{n} {{ grid-row: {n + 1}; grid-column: 1 / -1; }}" for n in range(1, rows + 1)
+    )
+    return f"<style>{ROW_STYLE}{places}\n</style>"
 
 
 class PagedTable:
@@ -79,8 +89,11 @@ class PagedTable:
         self.total = 0
         self.frame = pd.DataFrame()
         self.chosen: Hashable | None = None
-        self.rows: list[widgets.Button] = []  # one per row shown, in order (with on_open)
-        self.keys: list[Hashable] = []  # the record of each row shown
+        self.keys: list[Hashable] = []  # the record of each row shown (with on_open)
+        self._buttons: list[widgets.Button] = []  # made as pages need them, kept from page to page
+        self._row_layout, self._row_style = widgets.Layout(), widgets.ButtonStyle()
+        self.cells = widgets.HTML()
+        self.cells.add_class("hz-rowcells")
         self.html = widgets.HTML()
         self.grid = widgets.GridBox()
         self.grid.add_class("hz-rows")
@@ -92,7 +105,7 @@ class PagedTable:
         app.on_click(self.next_btn, lambda: self.go(self.page + 1))
         body: widgets.Widget = self.html
         if on_open is not None:
-            body = widgets.VBox([widgets.HTML(ROW_STYLE), self.html, self.grid])
+            body = widgets.VBox([widgets.HTML(row_style(page_size)), self.html, self.grid])
         body.add_class(f"hz-table-{key}")
         self.widget = widgets.VBox([widgets.HBox([self.prev_btn, self.next_btn, self.info]), body])
 
@@ -124,45 +137,49 @@ class PagedTable:
         self.next_btn.disabled = self.page + 1 >= self.pages
 
     # -- rows that open a record ------------------------------------------------------------------
+    @property
+    def rows(self) -> list[widgets.Button]:
+        """The buttons of the rows shown, in order (clicking one opens its record)."""
+        return self._buttons[: len(self.keys)]
+
     def _draw_rows(self, frame: pd.DataFrame) -> None:
-        old = list(self.grid.children)
         columns = [c for c in frame.columns if c != self.row_key]
         self.keys = [_plain(k) for k in frame[self.row_key]] if self.row_key in frame else []
-        self.rows = []
         if frame.empty:
             self.html.value = html_table(None, empty=self.empty)
             self.grid.children = ()
             self.grid.layout.display = "none"
-        else:
-            self.html.value = ""
-            self.grid.layout.display = ""
-            self.grid.layout.grid_template_columns = f"repeat({len(columns)}, auto)"
-            head = "".join(
-                f'<div class="hz-cell hz-head" data-row="0" style="grid-row: 1; grid-column: {c}">{esc(name)}</div>'
-                for c, name in enumerate(columns, start=1)
+            self.cells.value = ""
+            return
+        while len(self._buttons) < len(self.keys):
+            self._buttons.append(self._button(len(self._buttons)))
+        head = "".join(
+            f'<div class="hz-cell hz-head" data-row="0" style="grid-row: 1; grid-column: {c}">{esc(name)}</div>'
+            for c, name in enumerate(columns, start=1)
+        )
+        body = "".join(
+            cell_html(
+                value,
+                raw=name in self.raw_html,
+                attrs=f'data-row="{n}" style="grid-row: {n + 1}; grid-column: {c}"',
             )
-            children: list[widgets.Widget] = [_cells(head)]
-            for n, (record, values) in enumerate(
-                zip(self.keys, frame[columns].itertuples(index=False, name=None), strict=True), start=1
-            ):
-                row = widgets.Button(description="", tooltip=OPEN_HINT)
-                row.add_class("hz-row")
-                row.layout.grid_area = f"{n + 1} / 1 / {n + 2} / {len(columns) + 1}"
-                row.on_click(self.app.guard(lambda _b, record=record: self.open(record)))
-                self.rows.append(row)
-                cells = "".join(
-                    cell_html(
-                        value,
-                        raw=name in self.raw_html,
-                        attrs=f'data-row="{n}" style="grid-row: {n + 1}; grid-column: {c}"',
-                    )
-                    for c, (name, value) in enumerate(zip(columns, values, strict=True), start=1)
-                )
-                children += [row, _cells(cells)]
-            self.grid.children = children
-        for w in old:  # the last page's rows are gone from the page: free their models in the kernel too
-            w.close()
+            for n, values in enumerate(frame[columns].itertuples(index=False, name=None), start=1)
+            for c, (name, value) in enumerate(zip(columns, values, strict=True), start=1)
+        )
+        self.html.value = ""
+        self.cells.value = head + body
+        self.grid.layout.grid_template_columns = f"repeat({len(columns)}, auto)"
+        self.grid.layout.display = ""
+        self.grid.children = (self.cells, *self.rows)
         self._mark()
+
+    def _button(self, at: int) -> widgets.Button:
+        """The button of the ``at``-th row of any page (0 first)."""
+        b = widgets.Button(description="", tooltip=OPEN_HINT, layout=self._row_layout, style=self._row_style)
+        b.add_class("hz-row")
+        b.add_class(f"hz-r{at + 1}")
+        b.on_click(self.app.guard(lambda _b: self.open(self.keys[at])))
+        return b
 
     def open(self, record: Hashable) -> None:
         """Open ``record`` as if its row were clicked: highlight it and hand it to ``on_open``."""
@@ -185,15 +202,9 @@ class PagedTable:
     @property
     def text(self) -> str:
         """The HTML the table shows now (its rows' cells, or the empty note), for reading in tests."""
-        if self.on_open is None or not self.rows:
+        if self.on_open is None or not self.keys:
             return self.html.value
-        return "".join(w.value for w in self.grid.children if isinstance(w, widgets.HTML))
-
-
-def _cells(html: str) -> widgets.HTML:
-    w = widgets.HTML(html)
-    w.add_class("hz-rowcells")
-    return w
+        return self.cells.value
 
 
 def _plain(value: Any) -> Hashable:
