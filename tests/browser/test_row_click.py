@@ -126,8 +126,9 @@ def test_an_enterprise_found_opens_by_its_row_and_stays_after_a_self_check_is_sa
         radio(page, key, "是")
     for key in ("weekly_check", "monthly_review"):
         radio(page, key, "是")
-    page.locator(".hz-field-risk-R-01 textarea").first.fill("关键原材料进货查验")
-    page.locator(".hz-field-risk-R-01 textarea").nth(1).fill("逐批查验并留存记录")
+    risk = page.locator('.hz-field[class*="hz-field-risk-"]').first  # the enterprise's first risk point
+    risk.locator("textarea").first.fill("关键原材料进货查验")
+    risk.locator("textarea").nth(1).fill("逐批查验并留存记录")
     click(page, "submit")
     wait_for_text(page.locator(".hz-confirmation"), re.compile("已提交|已更新|内容无变化"))
     wait_for_text(page.locator(".hz-current-enterprise"), name)
