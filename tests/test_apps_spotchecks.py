@@ -48,9 +48,7 @@ def test_an_unqualified_spot_check_starts_tracing_and_the_receiving_county_compl
         tasks = {r["role"]: r for r in conn.execute(sa.select(schema.tracing_tasks)).mappings()}
     assert (tasks["seller"]["from_county"], tasks["seller"]["to_county"]) == ("522701", "522722")
     assert tasks["producer"]["to_county"] == "522700"
-    assert (
-        "XC2024-0805-01" in prefecture.spot.table.text and "不合格" in prefecture.spot.table.text
-    )
+    assert "XC2024-0805-01" in prefecture.spot.table.text and "不合格" in prefecture.spot.table.text
 
     libo = SpotCheckApp(Store(store.url, user="荔波办理员", county="522722"), D)
     assert "XC2024-0805-01" in libo.tracing.received.value and "浙江" not in libo.tracing.received.value
