@@ -33,7 +33,7 @@ from typing import Any
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from .tracker import BUTTON, CHROMIUM, CHROMIUM_ARGS, FIRST_DATA, _load, serving
+from .tracker import BUTTON, CHROMIUM, CHROMIUM_ARGS, FIRST_DATA, _load, serving, warmed_up
 
 # What shows each dashboard's first data from the store (the tracker paints its figures after its frame).
 PAGES = {
@@ -70,17 +70,27 @@ def first_data(url: str, repeat: int, pool: int = 1) -> dict[str, Any]:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
                 _load(browser, f"{plain}voila/render/baseline.ipynb", BUTTON)  # warm-up: disk caches, imports
+                filled = warmed_up(pooled_dir)
                 for _ in range(max(1, repeat)):
                     times["baseline"].append(_load(browser, f"{plain}voila/render/baseline.ipynb", BUTTON))
-                    # one page of each dashboard in turn: each pool refills while the others are timed
                     for name, selector in PAGES.items():
+                        # a clerk reads a page before opening the next: the pool has refilled by then
+                        wait_until_filled(pooled_dir, filled)
                         times[name].append(_load(browser, f"{pooled}voila/render/{name}.ipynb", selector))
+                        filled += 1
             finally:
                 browser.close()
     finally:
         for folder in (plain_dir, pooled_dir):
             shutil.rmtree(folder, ignore_errors=True)
     return {k: statistics.median(v) for k, v in times.items()}
+
+
+def wait_until_filled(workdir: Path, times: int, limit: float = 300) -> None:
+    """Wait (at most ``limit`` seconds) until ``times`` preheated kernels have warmed up in all."""
+    deadline = time.monotonic() + limit
+    while warmed_up(workdir) < times and time.monotonic() < deadline:
+        time.sleep(0.5)
 
 
 # -- the simulated clerks ----------------------------------------------------------------------------------
