@@ -276,22 +276,23 @@ class LedgerStep:
     async def click(self, css: str) -> None:
         await self.w.send(self.ws, self.w.find(css), {"method": "custom", "content": {"event": "click"}})
 
-    async def record(self, which: int) -> dict[str, Any]:
-        pick = self.w.states[self.w.find("hz-input-pick")]
-        labels = pick.get("_options_labels", [])
-        if which >= len(labels):
-            return {"ok": False, "why": f"列表只有 {len(labels)} 条", "hazard": None}
-        hazard = int(re.sub(r"\D", "", labels[which].split()[1]))
-        await self.choose("hz-input-pick", which)
-        await self.click("hz-btn-open")
-        if len(self.w.states[self.w.find("hz-input-move")].get("_options_labels", [])) < 2:
-            return {"ok": False, "why": "没有可登记的环节", "hazard": hazard}
-        await self.choose("hz-input-move", 1)
-        if len(self.w.states[self.w.find("hz-input-outcome")].get("_options_labels", [])) > 1:
-            await self.choose("hz-input-outcome", 1)
-        await self.click("hz-btn-move")
-        said = str(self.w.states[self.w.find("hz-status")].get("value", ""))
-        return {"ok": "已登记" in said, "why": re.sub(r"<[^>]+>", "", said)[:120], "hazard": hazard}
+    async def record(self, which: int, stride: int = 5) -> dict[str, Any]:
+        """Record a step on the ``which``-th hazard of the list, or if it has no step to record now (closed),
+        on the ``which + stride``-th and so on: the clerks of one county each take hazards of their own."""
+        labels = self.w.states[self.w.find("hz-input-pick")].get("_options_labels", [])
+        for index in range(which, len(labels), stride):
+            hazard = int(re.sub(r"\D", "", labels[index].split()[1]))
+            await self.choose("hz-input-pick", index)
+            await self.click("hz-btn-open")
+            if len(self.w.states[self.w.find("hz-input-move")].get("_options_labels", [])) < 2:
+                continue
+            await self.choose("hz-input-move", 1)
+            if len(self.w.states[self.w.find("hz-input-outcome")].get("_options_labels", [])) > 1:
+                await self.choose("hz-input-outcome", 1)
+            await self.click("hz-btn-move")
+            said = str(self.w.states[self.w.find("hz-status")].get("value", ""))
+            return {"ok": "已登记" in said, "why": re.sub(r"<[^>]+>", "", said)[:120], "hazard": hazard}
+        return {"ok": False, "why": f"列表的 {len(labels)} 条中没有可登记的", "hazard": None}
 
 
 def _message(session: str, msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -405,13 +406,14 @@ async def _browsers(base: str, workdir: Path, clerks: list[tuple[str, str]], pag
 
     async def one(browser: Any, name: str) -> float | None:
         context = await browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+        context.set_default_timeout(PAGE_LIMIT * 1000)
         try:
             tab = await context.new_page()
             await tab.goto(f"{base}login")
             await tab.fill("#hz-username", name)
             await tab.fill("#hz-password", PASSWORD)
-            await tab.click("button.hz-login-submit")
-            await tab.wait_for_load_state()
+            async with tab.expect_navigation(wait_until="commit"):
+                await tab.click("button.hz-login-submit")
             start = time.perf_counter()
             await tab.goto(f"{base}voila/render/{page}.ipynb")
             try:
