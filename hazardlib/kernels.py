@@ -90,7 +90,7 @@ class KernelGate:
             self._changed.notify_all()
 
 
-class BoundedKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
+class BoundedKernelManager(AsyncMappingKernelManager):
     """Jupyter server's kernel manager with a queue for kernel starts and a bound on kernels alive."""
 
     max_kernels = Integer(40, config=True, help="Kernels alive at once, pools included; beyond: 503.")
@@ -104,7 +104,8 @@ class BoundedKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
             self._gate = KernelGate(self.max_kernels, self.max_starting, self.start_wait)
         return self._gate
 
-    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+    # jupyter_server's own async manager overrides these synchronous signatures the same way.
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         page = not is_pool_refill(kwargs)
         try:
             async with self.gate().turn(lambda: len(self), page):
@@ -113,7 +114,7 @@ class BoundedKernelManager(AsyncMappingKernelManager):  # type: ignore[misc]
             log.warning("kernel refused: %d alive, %d starting", len(self), self.gate().running)
             raise
 
-    async def shutdown_kernel(self, *args: Any, **kwargs: Any) -> None:
+    async def shutdown_kernel(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         try:
             await super().shutdown_kernel(*args, **kwargs)
         finally:
