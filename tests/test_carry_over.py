@@ -13,6 +13,7 @@ import pytest
 from hazardlib.campaign import load_campaign
 from hazardlib.campaign_files import new_campaign
 from hazardlib.datafiles import ENV_VAR, data_dir
+from hazardlib.explore import column_labels, enterprise_history
 from hazardlib.reports import results_list
 from hazardlib.reports.definitions import CARRY_OVER_KEYS, FIGURE_KEYS
 from hazardlib.rules.supervision import supervision_classes, supervision_of
@@ -119,3 +120,19 @@ def test_two_majors_in_2024_and_one_in_2025_put_the_enterprise_under_special_sup
     assert _row(store, AS_OF)["special_supervision"] == 1
     # In 2024 (window 2023–2024) the same enterprise had two majors: not yet special.
     assert supervision_of(store, special, D(2024, 10, 20))["class"] == "key"  # type: ignore[index]
+
+
+def test_an_enterprises_history_is_one_across_years(data: Path, store: Store):
+    s = Situation(store)
+    e, other = s.enterprise(), s.enterprise()
+    s.hazard(e, D(2024, 6, 25), grade="major")
+    s.spot_check(D(2024, 7, 1), "unqualified", producer={"enterprise_id": e})
+    s.interview(e, D(2025, 6, 1), reason="连续两次抽查不合格")
+    s.hazard(e, D(2025, 6, 25), grade="major", problem="P02")
+    s.hazard(other, D(2025, 6, 25))
+    history = enterprise_history(store, e)
+    assert list(history["campaign_year"]) == [2024, 2024, 2025, 2025]
+    assert list(history["record"]) == ["hazards", "spot_checks", "interviews", "hazards"]
+    assert history["detail"].iloc[0].startswith("重大隐患：") and "不合格" in history["detail"].iloc[1]
+    assert list(enterprise_history(store, e, D(2024, 12, 31))["campaign_year"]) == [2024, 2024]
+    assert all(c in column_labels() for c in history.columns)
