@@ -9,12 +9,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from hazardlib.campaign import load_campaign
 from hazardlib.campaign_files import new_campaign
 from hazardlib.datafiles import ENV_VAR, data_dir
 from hazardlib.explore import column_labels, enterprise_history
-from hazardlib.reports import results_list
+from hazardlib.exports import export
+from hazardlib.reports import ledger, results_list
 from hazardlib.reports.definitions import CARRY_OVER_KEYS, FIGURE_KEYS
 from hazardlib.rules.supervision import supervision_classes, supervision_of
 from hazardlib.store import Store
@@ -136,3 +138,27 @@ def test_an_enterprises_history_is_one_across_years(data: Path, store: Store):
     assert history["detail"].iloc[0].startswith("重大隐患：") and "不合格" in history["detail"].iloc[1]
     assert list(enterprise_history(store, e, D(2024, 12, 31))["campaign_year"]) == [2024, 2024]
     assert all(c in column_labels() for c in history.columns)
+
+
+def test_the_2025_ledger_lists_the_carry_over_marked_and_kept_once_closed(data: Path, store: Store, tmp_path):
+    s = Situation(store)
+    e = s.enterprise()
+    open_one = s.hazard(e, D(2024, 9, 2), ordered=D(2024, 9, 2), deadline=D(2024, 10, 8))
+    closed_in_2025 = s.hazard(e, D(2024, 9, 3), problem="P02", ordered=D(2024, 9, 3), deadline=D(2024, 10, 8))
+    s.moves(closed_in_2025, ("rectify", D(2025, 6, 1)), ("reinspect", D(2025, 6, 2), {"outcome": "passed"}),
+            ("close", D(2025, 6, 2)))  # fmt: skip
+    closed_in_2024 = s.hazard(e, D(2024, 9, 4), problem="P03", ordered=D(2024, 9, 4), deadline=D(2024, 10, 8))
+    s.moves(closed_in_2024, ("rectify", D(2024, 9, 20)), ("reinspect", D(2024, 9, 21), {"outcome": "passed"}),
+            ("close", D(2024, 9, 21)))  # fmt: skip
+    found_2025 = s.hazard(e, D(2025, 6, 25), problem="P04")
+    book = ledger(store, AS_OF).set_index("hazard_id")
+    assert set(book.index) == {open_one, closed_in_2025, found_2025}  # the one closed in 2024 is history
+    assert book["carried_over"].to_dict() == {open_one: True, closed_in_2025: True, found_2025: False}
+    row = _row(store, AS_OF)
+    assert int(book["carried_over"].sum()) == row["hazards_carried_over"]
+    # 2024's ledger is as it was: no carry-over marked, the hazard closed in 2024 listed.
+    assert not ledger(store, D(2024, 10, 20))["carried_over"].any()
+    sheet = load_workbook(export("ledger", store, AS_OF, None, "xlsx", tmp_path / "台账.xlsx")).active
+    assert sheet is not None
+    headers = {str(c.value) for row in sheet.iter_rows(max_row=6) for c in row if c.value}
+    assert "上年度结转" in headers
