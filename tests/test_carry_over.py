@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from hazardlib.apps.enterprises import history_note
 from hazardlib.campaign import load_campaign
 from hazardlib.campaign_files import new_campaign
 from hazardlib.datafiles import ENV_VAR, data_dir
@@ -18,6 +19,7 @@ from hazardlib.explore import column_labels, enterprise_history
 from hazardlib.exports import export
 from hazardlib.reports import ledger, results_list
 from hazardlib.reports.definitions import CARRY_OVER_KEYS, FIGURE_KEYS
+from hazardlib.reports.enterprise_history import history_line
 from hazardlib.rules.supervision import supervision_classes, supervision_of
 from hazardlib.store import Store
 
@@ -138,6 +140,10 @@ def test_an_enterprises_history_is_one_across_years(data: Path, store: Store):
     assert history["detail"].iloc[0].startswith("重大隐患：") and "不合格" in history["detail"].iloc[1]
     assert list(enterprise_history(store, e, D(2024, 12, 31))["campaign_year"]) == [2024, 2024]
     assert all(c in column_labels() for c in history.columns)
+    line = "2024年：发现隐患、风险 1 项（重大 1）、监督抽查 1 批次；2025年：发现隐患、风险 1 项（重大 1）、约谈 1 次"
+    assert history_line(history) == line
+    assert line in history_note(store, e, AS_OF)  # under the enterprise's name on its pages
+    assert history_note(store, s.enterprise(), AS_OF) == ""
 
 
 def test_the_2025_ledger_lists_the_carry_over_marked_and_kept_once_closed(data: Path, store: Store, tmp_path):

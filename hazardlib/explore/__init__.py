@@ -10,6 +10,7 @@ the notebooks in ``notebooks/`` call (they hold no logic of their own; see ``doc
     zh(frame)                                               # Chinese column headings for display
 """
 
+from ..reports.enterprise_history import HISTORY_COLUMNS, enterprise_history
 from .attention import SUPERVISION_LABELS, consecutive_unqualified, help_candidates, repeat_offenders
 from .breakdowns import (
     DIMENSIONS,
@@ -24,7 +25,6 @@ from .closeout import closeout_chart, closeout_projection, closeout_series, pace
 from .filling import example_inspections, fill_template
 from .findings import findings
 from .headings import column_labels, zh
-from .history import HISTORY_COLUMNS, enterprise_history
 from .tally import compare, tally
 from .workbook import (
     DEMO_SCALE,

@@ -130,7 +130,7 @@ COLUMN_LABELS: dict[str, str] = {
     "actual_rate": "实际销号率（%）",
     "adjusted": "调整口径后",
     "difference": "差异",
-    # an enterprise's history (hazardlib.explore.history)
+    # an enterprise's history (hazardlib.reports.enterprise_history)
     "date": "日期",
     "campaign_year": "行动年度",
     "record": "记录类型代码",

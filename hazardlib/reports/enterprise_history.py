@@ -12,8 +12,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema, vocab
-from ..reports import labels
 from ..store import Store
+from . import labels
 
 HISTORY_COLUMNS = ["date", "campaign_year", "record", "record_label", "detail", "record_id"]
 
@@ -104,3 +104,32 @@ def enterprise_history(store: Store, enterprise_id: int, as_of: dt.date | None =
     frame["_order"] = frame["record"].map(order)
     frame = frame.sort_values(["date", "_order", "record_id"], kind="stable").drop(columns="_order")
     return frame.reset_index(drop=True)
+
+
+UNITS = {
+    "inspections": "次",
+    "hazards": "项",
+    "spot_checks": "批次",
+    "interviews": "次",
+    "enforcement_cases": "件",
+    "help_records": "次",
+}
+
+
+def history_line(history: pd.DataFrame) -> str:
+    """The history in one line, year by year, e.g. “2024年：现场检查 2 次、发现隐患、风险 2 项（重大 2）；
+    2025年：…” (empty when there is none): what the enterprise page shows under its name."""
+    years = []
+    for year, rows in history.groupby("campaign_year", sort=True):
+        parts = []
+        for name, (label, *_rest) in PARTS.items():
+            mine = rows[rows["record"] == name]
+            if mine.empty:
+                continue
+            part = f"{label} {len(mine)} {UNITS[name]}"
+            if name == "hazards":
+                majors = int(mine["detail"].str.startswith("重大").sum())
+                part += f"（重大 {majors}）" if majors else ""
+            parts.append(part)
+        years.append(f"{year}年：{'、'.join(parts)}")
+    return "；".join(years)
