@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from docx import Document
 from openpyxl import load_workbook
 
 from hazardlib import schema
 from hazardlib.campaign import load_campaign
 from hazardlib.campaign_files import check_campaign, new_campaign
 from hazardlib.datafiles import ENV_VAR, data_dir
+from hazardlib.exports import export
 from hazardlib.intake import KINDS, import_file, write_template
 from hazardlib.reports import results_list
 from hazardlib.rules.supervision import supervision_classes
@@ -127,6 +129,12 @@ def test_2025_from_2024_carries_over_counts_its_own_findings_and_keeps_2024(
     classes = supervision_classes(store, D(2025, 8, 20)).set_index("enterprise_id")
     assert classes.loc[special, "class"] == "special" and plain not in classes.index
     assert load_campaign(2025).carried_over_from == 2024
+    # The work summary's draft says so too, apart from 2025's findings.
+    draft = Document(
+        str(export("work-summary", store, D(2025, 10, 20), "522701", "docx", tmp_path / "总结.docx"))
+    )
+    text = "".join(p.text for p in draft.paragraphs)
+    assert "发现质量安全隐患2项" in text and "上年度结转未销号隐患3项（不计入本年度发现隐患）" in text
 
 
 def test_a_2024_record_keeps_2024s_catalogue(data: Path, store: Store, tmp_path):
