@@ -25,6 +25,8 @@ from hazardlib.store import Store
 
 from .situations import Situation
 
+pytestmark = pytest.mark.engines  # the carry-over is SQL over the ledger's shape: SQLite and PostgreSQL
+
 D = dt.date
 OPENS_2025 = D(2025, 5, 11)  # 2025's window start, moved a year from 2024's
 AS_OF = D(2025, 8, 20)
