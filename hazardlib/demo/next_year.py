@@ -4,8 +4,8 @@ demo already in the store, so that the carry-over has something to carry.
 ``generate_year(store, 2025, seed=7)`` reads the enterprises the demo wrote and, for the campaign of 2025
 (its calendar and its catalogue), draws the key enterprises' self-checks in stage 1, inspections in stage 2
 with the hazards they find (only products of 2025's catalogue), unqualified and qualified spot checks, and
-the close-out of most of 2025's own hazards and of about half of the hazards the earlier campaigns left open: those stay carried
-over, the rest still open. Enterprises with major findings on two days of the last campaign get one more in
+the close-out of most of 2025's own hazards and of about half of those the earlier campaigns left open (all
+of which stay carried over, closed or not). Enterprises with major findings on two days of the last campaign get one more in
 this one: special supervision across the two campaigns of the plan's window.
 
 Every record goes through its model and the one path of its kind (``records.save_*``, the ledger's
