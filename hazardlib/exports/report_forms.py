@@ -184,7 +184,8 @@ def _ledger_notes(scope: Scope) -> list[str]:
     ]
 
 
-FLAGS = ("overdue_label", "carried_over_label")
+FLAGS = ("overdue_label",)
+LEDGER_FLAGS = (*FLAGS, "carried_over_label")
 
 
 def _with_flags(frame: pd.DataFrame) -> pd.DataFrame:
@@ -420,7 +421,7 @@ TABLES: dict[str, TableReport] = {
         _ledger_notes,
         1,
         False,
-        display_only=FLAGS,
+        display_only=LEDGER_FLAGS,
         chunks=_ledger_chunks,
     ),
     "overdue": TableReport(
@@ -430,7 +431,7 @@ TABLES: dict[str, TableReport] = {
         _ledger_notes,
         1,
         False,
-        display_only=FLAGS,
+        display_only=LEDGER_FLAGS,
         chunks=_overdue_chunks,
     ),
     "unrectified": TableReport(
@@ -440,7 +441,7 @@ TABLES: dict[str, TableReport] = {
         _unrectified_notes,
         1,
         False,
-        display_only=FLAGS,
+        display_only=LEDGER_FLAGS,
         chunks=_unrectified_chunks,
     ),
     "typical-cases": TableReport(
