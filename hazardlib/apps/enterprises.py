@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from pydantic_core import PydanticCustomError
 
 from .. import models, records, schema, vocab
+from ..reports.enterprise_history import enterprise_history, history_line
 from ..rules.supervision import CLASS_LABELS, supervision_of
 from ..store import Store
 from .forms import text_box
@@ -96,6 +97,13 @@ def supervision_badge(store: Store, enterprise_id: int, as_of: dt.date) -> str:
         f'<div class="hz-supervision hz-supervision-{row["class"]}"><b>{esc(label)}</b>：'
         f"{esc(row['reasons'])}</div>"
     )
+
+
+def history_note(store: Store, enterprise_id: int, as_of: dt.date) -> str:
+    """HTML: the enterprise's records of every campaign year up to ``as_of``, counted year by year (one
+    history across years: last year's major findings next to this year's), or nothing when it has none."""
+    line = history_line(enterprise_history(store, enterprise_id, as_of))
+    return f'<div class="hz-history">历年记录：{esc(line)}</div>' if line else ""
 
 
 class EnterprisePicker:
@@ -225,7 +233,8 @@ class EnterprisePicker:
             self.form.close()
         self.current.value = (
             f'<div class="hz-card">当前企业：<b>{esc(enterprise_label(row, self.app.county_name))}</b>'
-            f"{supervision_badge(self.app.store, row['id'], self.app.as_of)}</div>"
+            f"{supervision_badge(self.app.store, row['id'], self.app.as_of)}"
+            f"{history_note(self.app.store, row['id'], self.app.as_of)}</div>"
         )
         self.on_pick(row)
 
