@@ -3,6 +3,7 @@ written response, and the ledger's interview, driven in Chromium against the ser
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 from pathlib import Path
@@ -22,11 +23,13 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 import docx
 
-from hazardlib import ledger, schema
+from hazardlib import instruments, ledger, models, schema
 
 from .conftest import Served
 from .pages import choose, click, field, no_errors, open_dashboard, screenshot, status, wait_for_text
 from .test_dashboards import DAY
+
+NOTICE = "都市监约〔2024〕901号"
 
 
 def upload(page: Page, path: Path) -> None:
@@ -106,12 +109,17 @@ def test_an_interview_recorded_on_the_ledger_is_an_interview_record(page: Page, 
     led, ev = ledger.ledger_at(DAY), schema.hazard_events
     later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
     with store.read() as conn:
-        hid, name = conn.execute(
-            sa.select(led.c.id, schema.enterprises.c.name)
+        hid, name, eid = conn.execute(
+            sa.select(led.c.id, schema.enterprises.c.name, schema.enterprises.c.id)
             .join(schema.enterprises, schema.enterprises.c.id == led.c.enterprise_id)
             .where(led.c.state == "ordered", led.c.id.not_in(later), led.c.campaign_year == DAY.year)
             .order_by(led.c.id.desc())
         ).first()
+    # the 约谈通知书 that summons the enterprise, issued before the interview (the form offers it)
+    notice = models.Instrument(kind="interview_notice", enterprise_id=eid, campaign_year=DAY.year,
+                               issue_date=DAY - dt.timedelta(days=3), number=NOTICE)  # fmt: skip
+    with store.transaction("测试：签发约谈通知书") as tx:
+        instruments.save_instrument(tx, notice)
     open_dashboard(page, served.base, "ledger.ipynb")
     choose(page, "f-state", "责令整改中")
     page.locator(".hz-input-f-enterprise input").fill(name)
@@ -126,14 +134,13 @@ def test_an_interview_recorded_on_the_ledger_is_an_interview_record(page: Page, 
     interview = page.locator(".hz-interview-form")
     expect(interview).to_be_visible()
     interview.locator(".hz-input-attendees input").fill("县局分管副局长；企业法定代表人")
-    interview.locator(".hz-input-notice_no input").fill("都市监约〔2024〕901号")
+    offered = interview.locator(".hz-input-notice_no option", has_text=NOTICE).first.inner_text()
+    interview.locator(".hz-input-notice_no select").select_option(label=offered)
     click(page, "move")
     wait_for_text(status(page), f"已登记：隐患编号 {hid} 升级处置")
     screenshot(page, "22-整改台账约谈")
     no_errors(page)
     iv = schema.interviews
     with store.read() as conn:
-        row = conn.execute(
-            sa.select(iv.c.hazard_id, iv.c.attendees).where(iv.c.notice_no == "都市监约〔2024〕901号")
-        ).one()
+        row = conn.execute(sa.select(iv.c.hazard_id, iv.c.attendees).where(iv.c.notice_no == NOTICE)).one()
     assert tuple(row) == (hid, "县局分管副局长；企业法定代表人")
