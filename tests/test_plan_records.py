@@ -206,7 +206,7 @@ def test_an_interview_recorded_from_the_ledger_counts_in_the_results_list(store,
     offered = app.interview_form.control("notice_no").options
     assert offered == (
         ("（未发约谈通知书）", None),
-        ("都市监约〔2024〕3号（2024-09-10 签发）", "都市监约〔2024〕3号"),
+        ("都市监约〔2024〕3号（2024年9月10日签发）", "都市监约〔2024〕3号"),
     )
     app.interview_form.fill({"attendees": "县局 王五；企业法定代表人", "notice_no": "都市监约〔2024〕3号",
                              "follow_up_date": D(2024, 10, 15)})  # fmt: skip

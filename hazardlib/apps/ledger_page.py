@@ -362,7 +362,7 @@ class LedgerApp(App):
         notices = interviews.notices_open(self.store, h["enterprise_id"], self.as_of)
         set_options(
             self.interview_form.control("notice_no"),
-            [(NO_NOTICE, None), *((f"{number}（{fmt_date(day)} 签发）", number) for number, day in notices)],
+            [(NO_NOTICE, None), *((f"{number}（{fmt_date(day)}签发）", number) for number, day in notices)],
         )
         self._show_findings(h)
         self._offer_moves(h)
