@@ -148,6 +148,38 @@ FieldOfWork = Annotated[str, _vocab(vocab.FIELD)]
 EnterpriseField = Annotated[str, _vocab(vocab.ENTERPRISE_FIELD)]
 FindingKind = Annotated[str, _vocab(vocab.FINDING_KIND)]
 HazardSource = Annotated[str, _vocab(vocab.HAZARD_SOURCE)]
+
+HAZARD_NUMBER = re.compile(r"^\D*?0*(\d+)$")
+"""A 隐患编号 as people write it: its digits, perhaps after a mark (“#12”, “隐患编号 0012”)."""
+_LIST_SEPARATORS = re.compile(r"[;；,，、\s]+")
+
+
+def check_hazard_numbers(value: Any) -> Any:
+    """The 隐患编号 a cell or box lists (separated by 、，； or spaces) as integers, each once, in the order
+    written; raises for a part that is no number."""
+    if value is None:
+        return []
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    if isinstance(value, float) and value.is_integer():
+        return [int(value)]
+    if not isinstance(value, str):
+        return value
+    out: list[int] = []
+    for part in _LIST_SEPARATORS.split(vocab.clean_text(value)):
+        if not part:
+            continue
+        match = HAZARD_NUMBER.match(part)
+        if match is None:
+            raise error(
+                "hazard_numbers", f"“{part}”不是有效的隐患编号（应为整改台账中的编号），多个编号用顿号分隔"
+            )
+        if int(match.group(1)) not in out:
+            out.append(int(match.group(1)))
+    return out
+
+
+HazardNumbers = Annotated[list[int], BeforeValidator(check_hazard_numbers)]
 HazardState = Annotated[str, _vocab(vocab.HAZARD_STATE)]
 InstrumentKind = Annotated[str, _vocab(vocab.INSTRUMENT_KIND)]
 Channel = Annotated[str, _vocab(vocab.CHANNEL)]

@@ -37,7 +37,11 @@ MESSAGES = {
     "hazard_other": "隐患编号 {hazard} 不是该企业的隐患",
     "not_found": "没有编号为 {id} 的文书（或不属于本县（市））",
     "changed": "文书“{number}”的{what}与库中不同；已签发的文书不能改写{what}",
+    "no_prefix": "{name}在参考数据中没有文书编号前缀，不能自动编号：请填写纸质文书上的编号，或请州局在 "
+    "data/instrument_prefixes.csv 中补上前缀",
+    "no_prefix_data": "{name}（{code}）没有“三书一函”的文号前缀：其签发的文书无法自动编号，请按该局实际使用的发文字号补上",
 }
+PREFIX_FILE = "instrument_prefixes.csv"
 
 STATES = vocab.Vocabulary(
     "文书办理状态",
@@ -64,7 +68,10 @@ class KindInfo:
 @functools.lru_cache(maxsize=8)
 def _load(folder: Path) -> tuple[dict[str, str], dict[str, KindInfo]]:
     with open(folder / "instrument_prefixes.csv", encoding="utf-8", newline="") as handle:
-        prefixes = {r["code"]: r["prefix"] for r in csv.DictReader(handle)}
+        # a blank prefix is no prefix: that bureau's numbers cannot be allocated (see prefix_problems)
+        prefixes = {
+            r["code"]: prefix for r in csv.DictReader(handle) if (prefix := (r["prefix"] or "").strip())
+        }
     with open(folder / "instrument_kinds.csv", encoding="utf-8", newline="") as handle:
         kinds = {
             r["kind"]: KindInfo(r["kind"], r["title"], r["word"], int(r["reply_days"]), r["basis"])
@@ -78,25 +85,51 @@ def prefixes(data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
     return _load(resolve(data_dir))[0]
 
 
+def prefix_problems(data_dir: str | os.PathLike[str] | None = None) -> list[Finding]:
+    """The prefecture or counties (``data/counties.csv``) with no number prefix in ``instrument_prefixes.csv``:
+    an error each, in Chinese, since an instrument they issue cannot be numbered."""
+    folder = resolve(data_dir)
+    known = _load(folder)[0]
+    regions = load_regions(folder)
+    return [
+        Finding(
+            "instrument_prefix",
+            MESSAGES["no_prefix_data"].format(name=region.name, code=region.code),
+            field="prefix",
+            value=region.code,
+            file=PREFIX_FILE,
+        )
+        for region in (regions.prefecture, *regions.counties)
+        if region.code not in known
+    ]
+
+
 def kind_info(kind: str, data_dir: str | os.PathLike[str] | None = None) -> KindInfo:
     """The title, number word, reply days and plan clause of a kind of instrument."""
     return _load(resolve(data_dir))[1][kind]
 
 
+def prefix_of(issuer: str) -> str:
+    """The issuer's number prefix; ValidationFailed (naming 文书编号) when the reference data has none."""
+    prefix = prefixes().get(issuer)
+    if prefix is None:
+        message = MESSAGES["no_prefix"].format(name=issuer_name(issuer))
+        raise _refuse("no_prefix", message, "number", None)
+    return prefix
+
+
 def number_of(issuer: str, kind: str, year: int, serial: int) -> str:
-    """The document number, e.g. 都市监整〔2024〕12号."""
-    return f"{prefixes()[issuer]}{kind_info(kind).word}〔{year}〕{serial}号"
+    """The document number, e.g. 都市监整〔2024〕12号 (ValidationFailed for an issuer without a prefix)."""
+    return f"{prefix_of(issuer)}{kind_info(kind).word}〔{year}〕{serial}号"
 
 
 def serial_of(number: str, issuer: str, kind: str, year: int) -> int | None:
     """The serial of a number written in the issuer's own form for this kind and year (else None): a number
     issued on paper and imported keeps the sequence going."""
-    pattern = (
-        re.escape(f"{prefixes()[issuer]}{kind_info(kind).word}")
-        + r"[〔\[(（]"
-        + str(year)
-        + r"[〕\])）](\d+)号"
-    )
+    prefix = prefixes().get(issuer)
+    if prefix is None:
+        return None
+    pattern = re.escape(f"{prefix}{kind_info(kind).word}") + r"[〔\[(（]" + str(year) + r"[〕\])）](\d+)号"
     match = re.fullmatch(pattern, number)
     return int(match.group(1)) if match else None
 

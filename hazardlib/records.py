@@ -34,13 +34,14 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from . import models, schema
-from .campaign import has_campaign
-from .errors import Finding, NotFound, ValidationFailed
+from .campaign import has_campaign, load_campaign
+from .errors import CampaignNotFound, Finding, NotFound, ValidationFailed
 from .figures import mend_counties
 from .immediate import raise_for_case, raise_for_hazard
 from .interviews import record_interview
 from .ledger import append_event, register_self_reported_risk
 from .plan_files import PlanFile
+from .regions import load_regions
 from .store import Store, Tx, table_label
 from .tracing import open_tracing_tasks
 
@@ -371,30 +372,64 @@ def save_local_report(tx: Tx, r: models.LocalReport) -> tuple[int, Outcome]:
     return upsert(tx, schema.local_reports, key, row)
 
 
+WRITTEN_REPORT_MESSAGES = {
+    "number_used": "文号“{number}”已被 {day} 的书面报送使用，请核对文号",
+    "before_finish": "报送日期 {day} 不在{year}年度行动结束（{finish}）之后：持续书面报送是对10月底前未完成整改的隐患在"
+    "行动结束后的报送",
+    "last_year": "；报送上一年度行动未完成整改的隐患时，行动年度填写 {year}",
+    "no_campaign": "没有{year}年度的行动日历，无法核对报送日期",
+    "hazard_unknown": "整改台账中没有隐患编号 {ids}",
+    "hazard_other": "隐患编号 {ids} 不是{county}的隐患",
+}
+
+
 def save_written_report(tx: Tx, r: models.WrittenReport) -> tuple[int, Outcome]:
     """Record a continuing written report (持续书面报送) of a county, keyed by its 文号.
 
-    The hazards it covers must be the county's; a 文号 another county already used, or one of this county
-    used for a report of another date, is refused naming the field.
+    Plan 四(三): 对10月底前未完成隐患问题整改的要持续书面报送整改完成情况 — so a report is dated after its campaign
+    year's finish (the campaign file's ``finish``). The hazards it covers must be on the ledger and the county's. A
+    文号 another county already used, or one of this county used for a report of another date, is refused. Each
+    refusal is a ValidationFailed naming the field, and nothing is written.
     """
     row = r.row()
     t, h = schema.written_reports, schema.hazards
-    title = models.WrittenReport.model_fields
+    fields = models.WrittenReport.model_fields
+
+    def refuse(code: str, message: str, key: str, value: Any) -> ValidationFailed:
+        return ValidationFailed([Finding(code, message, field=fields[key].title, value=value)])
+
     stored = tx.conn.execute(sa.select(t).where(t.c.number == row["number"])).mappings().first()
     if stored is not None and (stored["county_code"], stored["report_date"]) != (
         row["county_code"],
         row["report_date"],
     ):
-        message = f"文号“{row['number']}”已被 {stored['report_date']} 的书面报送使用，请核对文号"
-        raise ValidationFailed(
-            [Finding("number_used", message, field=title["number"].title, value=row["number"])]
+        message = WRITTEN_REPORT_MESSAGES["number_used"].format(
+            number=row["number"], day=stored["report_date"]
         )
-    if row["hazard_ids"]:
-        ours = set(tx.conn.execute(sa.select(h.c.id).where(
-            h.c.id.in_(row["hazard_ids"]), h.c.county_code == row["county_code"])).scalars())  # fmt: skip
-        strangers = [i for i in row["hazard_ids"] if i not in ours]
-        if strangers:
-            message = f"隐患编号 {'、'.join(map(str, strangers))} 不是该县（市）台账上的隐患"
-            raise ValidationFailed([Finding("hazard_unknown", message, field=title["hazard_ids"].title,
-                                            value=strangers[0])])  # fmt: skip
+        raise refuse("number_used", message, "number", row["number"])
+    year, day = row["campaign_year"], row["report_date"]
+    try:
+        finish = load_campaign(year).finish
+    except CampaignNotFound:
+        raise refuse("no_campaign", WRITTEN_REPORT_MESSAGES["no_campaign"].format(year=year), "campaign_year",
+                     year) from None  # fmt: skip
+    if day <= finish:
+        message = WRITTEN_REPORT_MESSAGES["before_finish"].format(day=day, year=year, finish=finish)
+        if day.year == year and has_campaign(dt.date(year - 1, 12, 31)):
+            message += WRITTEN_REPORT_MESSAGES["last_year"].format(year=year - 1)
+        raise refuse("before_finish", message, "report_date", day)
+    owners = dict(
+        tx.conn.execute(sa.select(h.c.id, h.c.county_code).where(h.c.id.in_(row["hazard_ids"]))).all()
+    )
+    unknown = [i for i in row["hazard_ids"] if i not in owners]
+    if unknown:
+        message = WRITTEN_REPORT_MESSAGES["hazard_unknown"].format(ids="、".join(map(str, unknown)))
+        raise refuse("hazard_unknown", message, "hazard_ids", unknown[0])
+    others = [i for i in row["hazard_ids"] if owners[i] != row["county_code"]]
+    if others:
+        county = load_regions().name_of(row["county_code"])
+        message = WRITTEN_REPORT_MESSAGES["hazard_other"].format(
+            ids="、".join(map(str, others)), county=county
+        )
+        raise refuse("hazard_other", message, "hazard_ids", others[0])
     return upsert(tx, t, ("number",), row)

@@ -401,7 +401,6 @@ enforcement_cases = sa.Table(
     sa.Column("persons_punished", sa.Integer, nullable=False, server_default="0"),
     sa.Column("transferred_to", sa.String(20), nullable=True),
     sa.Column("transfer_date", sa.Date, nullable=True),
-    sa.Column("credit_publicity", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("dishonesty_listed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("dishonesty_date", sa.Date, nullable=True),
     sa.Column("licence_revoked", sa.Boolean, nullable=False, server_default=sa.false()),

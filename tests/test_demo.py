@@ -430,3 +430,19 @@ def test_enforcement_tracing_signals_and_plans_tell_the_plan(full):
     letters = rows(full, schema.help_records, schema.help_records.c.kind == "guidance_letter")
     makers = {e["id"] for e in rows(full, schema.enterprises) if e["field"] != "seller"}
     assert letters and all(h["enterprise_id"] in makers for h in letters)
+
+
+def test_every_demo_interview_names_an_interview_notice_issued_to_its_enterprise_by_the_day_held(small):
+    """The demo's interviews are what the interviews' one write accepts: each 约谈通知书 number is an
+    instrument of that kind, of the same enterprise and county, issued on or before the interview."""
+    iv, ins = schema.interviews, schema.instruments
+    with small.read() as conn:
+        pairs = conn.execute(
+            sa.select(iv.c.enterprise_id, iv.c.county_code, iv.c.held_date, ins.c.kind, ins.c.enterprise_id,
+                      ins.c.county_code, ins.c.issue_date)
+            .select_from(iv.outerjoin(ins, ins.c.number == iv.c.notice_no))
+        ).all()  # fmt: skip
+    assert pairs
+    for ent, county, held, kind, notice_ent, notice_county, issued in pairs:
+        assert (kind, notice_ent, notice_county) == ("interview_notice", ent, county)
+        assert issued <= held

@@ -31,6 +31,7 @@ TABLES: dict[type[BaseModel], sa.Table] = {
     models.CountyPlan: schema.county_plans,
     models.Interview: schema.interviews,
     models.CountyOversight: schema.county_oversight,
+    models.WrittenReport: schema.written_reports,
 }
 """The table each record model is stored in (a model a template fills must be named here)."""
 

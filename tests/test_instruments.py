@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from docx import Document
 
 from hazardlib import instruments, models, records, schema
 from hazardlib.cli import main
+from hazardlib.datafiles import ENV_VAR, data_dir
 from hazardlib.errors import OutOfScope, ValidationFailed
 from hazardlib.regions import load_regions
 from hazardlib.store import Store, open_store
@@ -229,3 +231,49 @@ def test_every_county_and_the_prefecture_has_a_distinct_number_prefix():
     words = {instruments.kind_info(k).word for k in ("listed_supervision_notice", "interview_notice",
                                                       "rectification_notice", "reminder_letter")}  # fmt: skip
     assert len(words) == 4
+
+
+@pytest.fixture
+def data_without_libo_prefix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of data/ whose instrument_prefixes.csv leaves 荔波县's prefix blank."""
+    folder = tmp_path / "data"
+    shutil.copytree(data_dir(), folder)
+    path = folder / "instrument_prefixes.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",荔市监,", ",,"), encoding="utf-8")
+    monkeypatch.setenv(ENV_VAR, str(folder))
+    return folder
+
+
+def test_campaign_check_names_a_county_without_a_number_prefix_and_passes_when_every_bureau_has_one(
+    data_without_libo_prefix: Path, monkeypatch: pytest.MonkeyPatch
+):
+    runner = CliRunner()
+    broken = runner.invoke(main, ["campaign", "check", "2024", "--format", "json"])
+    assert broken.exit_code == 1
+    (error,) = [f for f in json.loads(broken.output) if f["code"] == "instrument_prefix"]
+    assert (error["value"], error["file"], error["severity"]) == (
+        "522722",
+        "instrument_prefixes.csv",
+        "error",
+    )
+    assert "荔波县" in error["message"] and "文号前缀" in error["message"]
+    monkeypatch.delenv(ENV_VAR)  # the data folder as shipped: every bureau has its prefix
+    fixed = runner.invoke(main, ["campaign", "check", "2024", "--format", "json"])
+    assert fixed.exit_code == 0 and not [
+        f for f in json.loads(fixed.output) if f["code"] == "instrument_prefix"
+    ]
+
+
+def test_a_county_without_a_prefix_is_told_to_write_the_paper_number_and_nothing_is_written(
+    data_without_libo_prefix: Path, store: Store
+):
+    s = Situation(store)
+    libo = county(store, "522722")
+    shop = s.enterprise("522722")
+    with pytest.raises(ValidationFailed) as refused:
+        issue(libo, shop, D(2024, 7, 1))
+    (f,) = refused.value.findings
+    assert f.field == "文书编号" and "荔波县" in f.message and "纸质文书上的编号" in f.message
+    assert count_rows(store, schema.instruments) == 0
+    _iid, number = issue(libo, shop, D(2024, 7, 1), number="荔市监整〔2024〕5号")  # written on paper: kept
+    assert number == "荔市监整〔2024〕5号"

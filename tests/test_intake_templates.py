@@ -33,6 +33,7 @@ ASKED = (
     "oversight",
     "instruments",
     "tracing-tasks",
+    "written-reports",
 )
 
 

@@ -194,12 +194,20 @@ def test_an_interview_recorded_from_the_ledger_counts_in_the_results_list(store,
               "产品": "03-01 水泥", "隐患等级": "一般", "问题类型": "P04", "整改期限": D(2024, 8, 9)},
              today=D(2024, 9, 15))  # fmt: skip
     assert results_list_json(store, tmp_path, DUYUN)["enterprises_interviewed"] == 0  # nothing recorded yet
+    imported(store, "instruments", tmp_path / "notice.xlsx",
+             {"企业名称": enterprise_row(DUYUN, 1)["企业名称"], "文书类型": "约谈通知书", "签发日期": D(2024, 9, 10),
+              "文书编号": "都市监约〔2024〕3号"}, today=D(2024, 9, 15))  # fmt: skip
 
     app = LedgerApp(store, D(2024, 9, 15))
     (hazard_id,) = [v for _label, v in app.pick.options]
     app.open_hazard(hazard_id)
     app.move.value = "escalate"
     app.outcome.value = "interview"
+    offered = app.interview_form.control("notice_no").options
+    assert offered == (
+        ("（未发约谈通知书）", None),
+        ("都市监约〔2024〕3号（2024年9月10日签发）", "都市监约〔2024〕3号"),
+    )
     app.interview_form.fill({"attendees": "县局 王五；企业法定代表人", "notice_no": "都市监约〔2024〕3号",
                              "follow_up_date": D(2024, 10, 15)})  # fmt: skip
     app.record_move()
@@ -213,6 +221,8 @@ def test_an_interview_recorded_from_the_ledger_counts_in_the_results_list(store,
         "都市监约〔2024〕3号",
         "county_decision",
     )
+    app.open_hazard(hazard_id)  # the notice is held now: the form no longer offers it
+    assert app.interview_form.control("notice_no").options == (("（未发约谈通知书）", None),)
 
 
 def test_an_interview_is_refused_for_another_countys_enterprise_or_a_number_already_used(store, tmp_path):
@@ -220,6 +230,9 @@ def test_an_interview_is_refused_for_another_countys_enterprise_or_a_number_alre
     e = schema.enterprises
     with store.read() as conn:
         ids = dict(conn.execute(sa.select(e.c.county_code, e.c.id)).all())
+    imported(store, "instruments", tmp_path / "in.xlsx",
+             {"企业名称": enterprise_row(DUYUN, 1)["企业名称"], "文书类型": "约谈通知书", "签发日期": D(2024, 6, 1),
+              "文书编号": "都市监约〔2024〕1号"})  # fmt: skip
     imported(store, "interviews", tmp_path / "iv.xlsx",
              {"企业名称": enterprise_row(DUYUN, 1)["企业名称"], "约谈日期": D(2024, 6, 3), "约谈起因": "县（市）局研究决定",
               "约谈通知书编号": "都市监约〔2024〕1号"})  # fmt: skip
@@ -236,6 +249,55 @@ def test_an_interview_is_refused_for_another_countys_enterprise_or_a_number_alre
     assert refused.value.findings[0].field == "约谈通知书编号"
     with store.read() as conn:
         assert count(conn, schema.interviews) == 1
+
+
+def test_an_interviews_notice_number_must_be_an_interview_notice_issued_to_the_enterprise_by_the_day_held(
+    store, tmp_path
+):
+    firm, other = enterprise_row(DUYUN, 1), enterprise_row(DUYUN, 2)
+    imported(store, "enterprises", tmp_path / "e.xlsx", firm, other)
+    imported(store, "instruments", tmp_path / "in.xlsx",
+             *({"企业名称": row["企业名称"], "文书类型": kind, "签发日期": D(2024, 6, 3), "文书编号": number}
+               for row, kind, number in ((firm, "约谈通知书", "都市监约〔2024〕1号"),
+                                         (firm, "整改通知书", "都市监整〔2024〕1号"),
+                                         (other, "约谈通知书", "都市监约〔2024〕2号"))))  # fmt: skip
+
+    def interview(number: str, day: dt.date) -> Any:
+        row = {
+            "企业名称": firm["企业名称"],
+            "约谈日期": day,
+            "约谈起因": "县（市）局研究决定",
+            "约谈通知书编号": number,
+        }
+        return import_file(store, template("interviews", tmp_path / "iv.xlsx", row), today=AS_OF)
+
+    refusals = {
+        "都市监约〔2024〕9号": "没有编号为“都市监约〔2024〕9号”的约谈通知书",  # unknown
+        "都市监整〔2024〕1号": "是整改通知书，不是约谈通知书",
+        "都市监约〔2024〕2号": "不是签发给该企业的",
+    }
+    for number, reason in refusals.items():
+        report = interview(number, D(2024, 6, 5))
+        (f,) = report.errors
+        assert f.field == "约谈通知书编号" and reason in f.message, (number, f.message)
+    (late,) = interview("都市监约〔2024〕1号", D(2024, 6, 2)).errors  # held the day before the notice
+    assert late.field == "约谈通知书编号" and "晚于约谈日期" in late.message
+    with store.read() as conn:
+        assert count(conn, schema.interviews) == 0
+    held = interview("都市监约〔2024〕1号", D(2024, 6, 3))  # the day of the notice itself
+    assert not held.errors and held.inserted == 1
+
+
+def test_a_county_cannot_name_another_countys_notice_which_it_is_told_is_unknown(store, tmp_path):
+    imported(store, "enterprises", tmp_path / "e.xlsx", enterprise_row(DUYUN, 1), enterprise_row(LIBO, 2))
+    imported(store, "instruments", tmp_path / "in.xlsx",
+             {"企业名称": enterprise_row(LIBO, 2)["企业名称"], "文书类型": "约谈通知书", "签发日期": D(2024, 6, 3),
+              "文书编号": "荔市监约〔2024〕1号"})  # fmt: skip
+    county = Store(store.url, user="都匀市局", county=DUYUN)
+    row = {"企业名称": enterprise_row(DUYUN, 1)["企业名称"], "约谈日期": D(2024, 6, 5), "约谈起因": "县（市）局研究决定",
+           "约谈通知书编号": "荔市监约〔2024〕1号"}  # fmt: skip
+    (f,) = import_file(county, template("interviews", tmp_path / "iv.xlsx", row), today=AS_OF).errors
+    assert f.field == "约谈通知书编号" and "没有编号为" in f.message and "荔波" not in f.message
 
 
 # -- 4. the prefecture's oversight ------------------------------------------------------------------

@@ -45,7 +45,6 @@ class CaseTab:
                 Spec("persons_punished", "int"),
                 Spec("transferred_to", "vocab", vocabulary=vocab.TRANSFER, blank="（未移送）"),
                 Spec("transfer_date", date),
-                Spec("credit_publicity", flag),
                 Spec("publicity_date", date),
                 Spec("publicity_ref"),
                 Spec("dishonesty_listed", flag),

@@ -1,9 +1,11 @@
-"""The tracker page's county records: each county's work plan (工作方案, with its file) and the prefecture's
-oversight of the counties (约谈、通报、挂牌督办) with the county's written response.
+"""The tracker page's county records: each county's work plan (工作方案, with its file), the prefecture's
+oversight of the counties (约谈、通报、挂牌督办) with the county's written response, and the county's continuing
+written reports (持续书面报送) on the hazards not rectified by the campaign's finish.
 
-A county session records its own plan and its responses; a prefecture session records plans for any county
-and the oversight actions (the domain refuses a county's oversight, :func:`hazardlib.records.save_oversight`).
-Every write goes through :mod:`hazardlib.records` in one audited transaction.
+A county session records its own plan, its responses and its written reports; a prefecture session records
+plans and written reports for any county and the oversight actions (the domain refuses a county's oversight,
+:func:`hazardlib.records.save_oversight`). Every write goes through :mod:`hazardlib.records` in one audited
+transaction.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from .. import models, records, schema, vocab
 from ..errors import ValidationFailed
 from ..plan_files import FIELD, MAX_BYTES, TYPES, PlanFile, check_plan_file
 from .forms import TODAY, ModelForm, Spec
-from .ui import FormField, button, fmt_date, html_table, note, section, set_options
+from .ui import FormField, button, fmt_date, hazard_number, html_table, note, section, set_options
 
 if TYPE_CHECKING:
     from .base import App
 
+WRITTEN_NOTE = (
+    "方案四、(三)：对10月底前未完成隐患问题整改的要持续书面报送整改完成情况。行动结束后每次报送在此登记"
+    "（报送日期须在行动结束之后），规则提示的下次报送期限从最近一次报送起算。"
+)
 OUTCOME_TEXT = {"inserted": "已登记", "updated": "已更新", "unchanged": "未变化（与已登记的相同）"}
 
 
@@ -82,6 +88,22 @@ class CountyRecords:
         self.pick_field = FormField("oversight_pick", "督导事项", self.response_pick, required=True)
         self.respond_btn = button("登记书面回复", style="success", key="respond")
         app.on_click(self.respond_btn, self.respond)
+        self.written = widgets.HTML()
+        self.written.add_class("hz-written-reports")
+        self.written_form = ModelForm(
+            app,
+            models.WrittenReport,
+            [
+                Spec("county_code", "county", required=True),
+                Spec("report_date", "date", required=True, default=TODAY),
+                Spec("number", required=True),
+                Spec("hazard_ids", required=True, hint="整改台账中的隐患编号，多个用顿号分隔，如 12、15"),
+                Spec("note", "textarea"),
+            ],
+        )
+        self.written_form.widget.add_class("hz-form-written")
+        self.written_btn = button("登记书面报送", style="success", key="written")
+        app.on_click(self.written_btn, self.save_written_report)
         if prefecture:
             oversight_entry: list[widgets.Widget] = [self.oversight_form.widget, self.oversight_btn]
         else:
@@ -101,6 +123,11 @@ class CountyRecords:
                 section("州局督导（约谈、通报、挂牌督办）"),
                 self.oversight,
                 *oversight_entry,
+                section("持续书面报送（10月底前未完成整改的隐患）"),
+                note(WRITTEN_NOTE),
+                self.written,
+                self.written_form.widget,
+                self.written_btn,
             ]
         )
         self.refresh()
@@ -109,6 +136,7 @@ class CountyRecords:
     def refresh(self) -> None:
         self.show_plans()
         self.show_oversight()
+        self.show_written_reports()
 
     def show_plans(self) -> None:
         t = schema.county_plans
@@ -156,6 +184,24 @@ class CountyRecords:
                 for r in waiting
             ],
         )
+
+    def show_written_reports(self) -> None:
+        t = schema.written_reports
+        stmt = (
+            sa.select(t)
+            .where(t.c.campaign_year == self.app.year)
+            .order_by(t.c.report_date.desc(), t.c.county_code, t.c.id)
+        )
+        with self.app.store.read() as conn:
+            rows = [dict(r) for r in conn.execute(self.app.store.scoped(stmt, t)).mappings()]
+        shown = {
+            "县（市）": [self.app.county_name(r["county_code"]) for r in rows],
+            "报送日期": [fmt_date(r["report_date"]) for r in rows],
+            "文号": [r["number"] for r in rows],
+            "涉及隐患编号": ["、".join(hazard_number(i) for i in r["hazard_ids"] or ()) for r in rows],
+            "备注": [r["note"] or "" for r in rows],
+        }
+        self.written.value = html_table(shown, empty=f"{self.app.year}年度行动结束后尚未登记书面报送")
 
     def _response_text(self, r: dict[str, Any]) -> str:
         if r["response_date"] is not None:
@@ -211,6 +257,26 @@ class CountyRecords:
         self.app.say(f"{what}{OUTCOME_TEXT[outcome]}。", "ok")
         self.oversight_form.reset()
         self.show_oversight()
+
+    def save_written_report(self) -> None:
+        """Record a continuing written report of the campaign year being viewed; refused beside its field (a date
+        not after the campaign's finish, a 文号 used, a hazard unknown or another county's), nothing written."""
+        record = self.written_form.check({"campaign_year": self.app.year})
+        if record is None:
+            return
+        try:
+            with self.app.store.transaction(self.app.transaction_context("登记持续书面报送")) as tx:
+                _rid, outcome = records.save_written_report(tx, record)
+        except ValidationFailed as exc:
+            self.app.report(exc, self.written_form.fields)
+            return
+        self.app.say(
+            f"{self.app.county_name(record.county_code)}书面报送 {record.number}（涉及隐患 {len(record.hazard_ids)} 条）"
+            f"{OUTCOME_TEXT[outcome]}。",
+            "ok",
+        )
+        self.written_form.reset()
+        self.show_written_reports()
 
     def respond(self) -> None:
         self.pick_field.clear()

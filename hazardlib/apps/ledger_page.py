@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import pandas as pd
 import sqlalchemy as sa
 
-from .. import ledger, models, schema, vocab
+from .. import interviews, ledger, models, schema, vocab
 from ..catalogue import load_catalogue
 from ..checklists import load_problems
 from ..errors import CalendarOutOfRange, NotFound, OutOfScope, ValidationFailed
@@ -47,6 +47,8 @@ from .ui import (
 H = schema.hazards
 ENT = schema.enterprises
 OUTCOMES = vocab.MOVE_OUTCOME
+NO_NOTICE = "（未发约谈通知书）"
+"""The interview form's choice of no 约谈通知书 (its other choices: the enterprise's notices not yet held)."""
 TAKES_DEADLINE = {("order", None), ("reinspect", "failed"), ("look_back", "reopened")}
 
 
@@ -270,7 +272,8 @@ class LedgerApp(App):
                 Spec("attendees"),
                 Spec("commitments", "textarea"),
                 Spec("follow_up_date", "date"),
-                Spec("notice_no"),
+                # the notice that summoned the enterprise: one issued to it and not yet held by an interview
+                Spec("notice_no", "choice", blank=NO_NOTICE),
             ],
         )
         self.interview_form.widget.add_class("hz-interview-form")
@@ -364,6 +367,11 @@ class LedgerApp(App):
         ins = instruments_of(self.store, self.as_of, hazard_id=h["id"])
         self.instruments.value = html_table(shown(ins), empty="尚未就该隐患签发文书")
         self.drafts.offer(ins)
+        notices = interviews.notices_open(self.store, h["enterprise_id"], self.as_of)
+        set_options(
+            self.interview_form.control("notice_no"),
+            [(NO_NOTICE, None), *((f"{number}（{fmt_date(day)}签发）", number) for number, day in notices)],
+        )
         self._show_findings(h)
         self._offer_moves(h)
         self.panel.layout.display = ""

@@ -190,7 +190,7 @@ class TrackerApp(App):
         self.show_status()
         self.show_progress()
         self.records_note = widgets.HTML(LOADING)
-        self.records_box = widgets.VBox([section("县级工作方案与州局督导"), self.records_note])
+        self.records_box = widgets.VBox([section("县级工作方案、州局督导与持续书面报送"), self.records_note])
         watch_page()
         self.loading = threading.Thread(
             target=self.fill_later,

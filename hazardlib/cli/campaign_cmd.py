@@ -11,6 +11,7 @@ import click
 from ..campaign_files import campaign_summaries, check_campaign, new_campaign
 from ..datafiles import data_dir
 from ..errors import Finding
+from ..instruments import prefix_problems
 from .root import friendly_errors, main
 
 SEVERITY = {"error": "错误", "warning": "提醒"}
@@ -68,11 +69,13 @@ def _finding_json(finding: Finding) -> dict[str, object]:
 @format_option
 @friendly_errors
 def check_cmd(year: int, fmt: str) -> None:
-    """校验 YEAR 年度的行动文件，逐条列出问题（文件、行、字段）；有错误时退出码为 1。
+    """校验 YEAR 年度的行动文件和“三书一函”的文号前缀（每个县（市）局和州局都须有），逐条列出问题（文件、行、
+    字段）；有错误时退出码为 1。
 
-    Check YEAR's campaign files; every problem with file, line and field. Exit 1 on an error.
+    Check YEAR's campaign files and that every bureau has an instrument number prefix; every problem with
+    file, line and field. Exit 1 on an error.
     """
-    problems = check_campaign(year)
+    problems = check_campaign(year) + prefix_problems()
     if fmt == "json":
         click.echo(json.dumps([_finding_json(f) for f in problems], ensure_ascii=False, indent=2))
     elif not problems:

@@ -361,12 +361,15 @@ class Aftermath:
             penalty=texts.PENALTY.format(n=rng.randint(5, 500), gain=gain, fine=fine),
             persons_punished=rng.randint(1, 2) if transfer or violation == "knowingly_selling_fakes" else rng.randint(0, 1),
             transferred_to=transfer if transfer_date else None, transfer_date=transfer_date,
-            credit_publicity=chance(rng, 0.6), dishonesty_listed=dishonesty_date is not None,
+            dishonesty_listed=dishonesty_date is not None,
             dishonesty_date=dishonesty_date, licence_revoked=revoked_date is not None, revoked_date=revoked_date,
             major_case=major, typical_case=published is not None, published_date=published, hazard_id=None,
             publicity_date=publicity, publicity_ref=texts.PUBLICITY_REF.format(case=case_no) if publicity else None,
             **decisions,
         )  # fmt: skip
+        chance(
+            rng, 0.6
+        )  # the draw of the retired yes/no 信用公示 (0019), kept so the rest of the demo stays as it was
         row = self.block.add("enforcement_cases", values, hazard_id=hazard)
         if major:
             what_ = f"{case_no}{texts_violation(violation)}"

@@ -1,10 +1,11 @@
-"""The canonical columns of the kinds about documents and tasks: instruments of 三书一函 issued on paper
-and the follow-up of two-way tracing tasks (the other kinds are in :mod:`hazardlib.intake.columns` and
-:mod:`hazardlib.intake.columns_cases`)."""
+"""The canonical columns of the kinds about documents and tasks: instruments of 三书一函 issued on paper,
+the follow-up of two-way tracing tasks and the continuing written reports after the campaign (the other kinds
+are in :mod:`hazardlib.intake.columns` and :mod:`hazardlib.intake.columns_cases`)."""
 
 from __future__ import annotations
 
-from .columns import ENTERPRISE_NOTE, ENTERPRISE_REF, NOTE_SYNONYMS, Column, KindSpec, date_column
+from .. import models
+from .columns import ENTERPRISE_NOTE, ENTERPRISE_REF, NOTE_SYNONYMS, Column, KindSpec, columns, date_column
 
 INSTRUMENTS = KindSpec(
     "instruments",
@@ -87,4 +88,19 @@ TRACING_TASKS = KindSpec(
     ),
     key="任务编号（已办结或已转出的任务不再办理）",
     row_note="每行办理一项双向追查任务：办结，或（州局）转办。",
+)
+
+WRITTEN_REPORTS = KindSpec(
+    "written-reports",
+    "持续书面报送",
+    "持续书面报送",
+    columns(
+        models.WrittenReport, "county_code", "campaign_year", "report_date", "number", "hazard_ids", "note"
+    ),
+    key="文号",
+    row_note="每行一份书面报送：10月底前未完成整改的隐患，在行动结束后持续书面报送整改完成情况（方案四、(三)）。",
+    notes=(
+        "报送日期须在所填行动年度的行动结束日期（10月底）之后；报送上一年度未完成整改的隐患时填写该年度。",
+        "涉及隐患编号填写整改台账导出表中的编号，须是本县（市）台账上的隐患，多个用顿号分隔。",
+    ),
 )

@@ -293,6 +293,18 @@ def tracing_task_rows(store: Store) -> list[Row]:
     ]
 
 
+def written_report_rows(store: Store) -> list[Row]:
+    t = schema.written_reports
+    return [
+        {
+            "county_code": _county(r["county_code"]),
+            **{k: r[k] for k in ("campaign_year", "report_date", "number", "note")},
+            "hazard_ids": "、".join(str(i) for i in r["hazard_ids"] or ()) or None,
+        }
+        for r in _query(store, sa.select(t).order_by(t.c.report_date, t.c.id), t)
+    ]
+
+
 ROWS: dict[str, Callable[[Store], list[Row]]] = {
     "enterprises": enterprise_rows,
     "self-checks": self_check_rows,
@@ -307,6 +319,7 @@ ROWS: dict[str, Callable[[Store], list[Row]]] = {
     "oversight": oversight_rows,
     "instruments": instrument_rows,
     "tracing-tasks": tracing_task_rows,
+    "written-reports": written_report_rows,
 }
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import sqlalchemy as sa
 
 from .. import ledger, models, records, schema, vocab
+from ..fields import HAZARD_NUMBER
 from .choices import DEADLINE_UNITS, OUTCOMES, lookup
 from .columns_cases import ENFORCEMENT, RISK_SIGNALS, SPOT_CHECKS
 from .context import SourceRow, titles_of
@@ -225,7 +225,7 @@ class RiskSignals(Handler):
         return outcome
 
 
-_HAZARD_ID = re.compile(r"^\D*?0*(\d+)$")
+_HAZARD_ID = HAZARD_NUMBER
 
 
 def hazard_in_store(handler: Handler, row: SourceRow, key: str) -> int | None:

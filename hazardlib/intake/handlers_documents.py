@@ -1,9 +1,11 @@
-"""Row handlers for the instruments of 三书一函 issued on paper and the follow-up of two-way tracing tasks."""
+"""Row handlers for the instruments of 三书一函 issued on paper, the follow-up of two-way tracing tasks and the
+continuing written reports after the campaign."""
 
 from __future__ import annotations
 
-from .. import instruments, models, schema, tracing
+from .. import instruments, models, records, schema, tracing
 from ..errors import NotFound
+from .columns_documents import WRITTEN_REPORTS
 from .context import SourceRow, titles_of
 from .handler_base import Handler, Outcome, filled, fingerprint, year_of
 from .handlers_cases import hazard_in_store
@@ -104,6 +106,39 @@ class TracingTasks(Handler):
             return "updated"
 
         outcome = self.ctx.write(row, save, column="task_id")
+        if outcome is not None:
+            self.ctx.seen(row, key, content)
+        return outcome
+
+
+WRITTEN_REPORT_FIELDS = WRITTEN_REPORTS.fields_of(models.WrittenReport)
+
+
+class WrittenReports(Handler):
+    """One continuing written report per row, keyed by its 文号, through
+    :func:`hazardlib.records.save_written_report` (which checks the date against the campaign's finish and the
+    hazards against the ledger and the county)."""
+
+    kind = "written-reports"
+
+    def handle(self, row: SourceRow) -> Outcome:
+        data = filled(row.cells, WRITTEN_REPORT_FIELDS)
+        data.setdefault("campaign_year", year_of(row.cells.get("report_date")))
+        titles = titles_of(models.WrittenReport, WRITTEN_REPORT_FIELDS)
+        record = self.ctx.check(row, models.WrittenReport, data, titles)
+        if record is None or row.rejected:
+            return None
+        key = ("written_report", record.number)
+        content = fingerprint(data)
+        if self.ctx.duplicate(row, key, "文号", content):
+            return None
+
+        def save() -> str:
+            _rid, outcome = records.save_written_report(self.ctx.tx, record)
+            self.ctx.count("written_reports", outcome)
+            return outcome
+
+        outcome = self.ctx.write(row, save, column="number")
         if outcome is not None:
             self.ctx.seen(row, key, content)
         return outcome

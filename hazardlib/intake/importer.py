@@ -34,7 +34,7 @@ from .context import GROUP_LABELS, MESSAGES, ImportContext, SourceRow, cell_pars
 from .handler_base import DEFERRED, Handler
 from .handlers import Help, Inspections, SelfChecks
 from .handlers_cases import Enforcement, Rectifications, RiskSignals, SpotChecks
-from .handlers_documents import Instruments, TracingTasks
+from .handlers_documents import Instruments, TracingTasks, WrittenReports
 from .handlers_enterprises import Enterprises
 from .handlers_plan import CountyPlans, Interviews, Oversight
 from .kinds import KINDS, TEMPLATE_KINDS, HeaderMatch, best_kind, header_key, match_headers
@@ -68,6 +68,7 @@ HANDLERS: dict[str, type[Handler]] = {
         Oversight,
         Instruments,
         TracingTasks,
+        WrittenReports,
     )
 }
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .columns import ENTERPRISES, HELP, INSPECTIONS, MAX_HEADER_CHARS, ROW_NO_HEADER, SELF_CHECKS, KindSpec
 from .columns_cases import ENFORCEMENT, RECTIFICATIONS, RISK_SIGNALS, SPOT_CHECKS
-from .columns_documents import INSTRUMENTS, TRACING_TASKS
+from .columns_documents import INSTRUMENTS, TRACING_TASKS, WRITTEN_REPORTS
 from .columns_plan import COUNTY_PLANS, INTERVIEWS, OVERSIGHT
 
 KINDS: dict[str, KindSpec] = {
@@ -29,6 +29,7 @@ KINDS: dict[str, KindSpec] = {
         OVERSIGHT,
         INSTRUMENTS,
         TRACING_TASKS,
+        WRITTEN_REPORTS,
     )
 }
 TEMPLATE_KINDS: tuple[str, ...] = tuple(KINDS)

@@ -37,6 +37,7 @@ RECORD_WORDS: dict[str, dict[str, str]] = {
     "risk_signals": {"inserted": "登记风险信息 {n} 条", "updated": "更新风险信息 {n} 条"},
     "instruments": {"inserted": "登记文书 {n} 份", "updated": "登记文书送达、回复情况 {n} 份"},
     "tracing_tasks": {"updated": "办理双向追查任务 {n} 项"},
+    "written_reports": {"inserted": "登记书面报送 {n} 份", "updated": "更新书面报送 {n} 份"},
 }
 # Tables whose changes a kind's summary leaves out: they follow from the ones it names.
 FOLLOWING: dict[str, set[str]] = {"rectifications": {"hazards"}}

@@ -154,10 +154,12 @@ def serving(
     login: bool = False,
     pool: int | None = None,
     extra: Sequence[str] = (),
+    as_of: str = AS_OF,
 ) -> Iterator[Served]:
     """``hazard serve`` on a free loopback port for ``url`` (and ``county``; or, with ``login``, for whoever
     logs in), stopped afterwards; ``pool`` preheated kernels per dashboard (None: ``$HAZARD_TEST_POOL``, so
-    the whole browser suite can be run against a kernel pool, else none); ``extra``: more options of the command."""
+    the whole browser suite can be run against a kernel pool, else none); the session's date is ``as_of``;
+    ``extra``: more options of the command."""
     pool = int(os.environ.get("HAZARD_TEST_POOL") or 0) if pool is None else pool
     port = _free_port()
     log, app_log = workdir / "serve.log", workdir / "dashboards.log"
@@ -171,7 +173,7 @@ def serving(
         "--port",
         str(port),
         "--as-of",
-        AS_OF,
+        as_of,
         *(["--login"] if login else ["--user", USER]),
         "--pool",
         str(pool),

@@ -1,10 +1,13 @@
-"""The tracker's forms for county plans (with the plan file) and the prefecture's oversight with the county's
-written response, and the ledger's interview, driven in Chromium against the served demo store."""
+"""The tracker's forms for county plans (with the plan file), the prefecture's oversight with the county's
+written response and the county's continuing written reports, and the ledger's interview with its 约谈通知书,
+driven in Chromium against the served demo store."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,11 +25,15 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 import docx
 
-from hazardlib import ledger, schema
+from hazardlib import figures, instruments, ledger, models, schema
+from hazardlib.demo import demo_as_of
 
-from .conftest import Served
+from .conftest import Served, serving
 from .pages import choose, click, field, no_errors, open_dashboard, screenshot, status, wait_for_text
 from .test_dashboards import DAY
+
+NOTICE = "都市监约〔2024〕901号"
+AFTER = demo_as_of()  # the demo's last day, after the 2024 campaign's finish
 
 
 def upload(page: Page, path: Path) -> None:
@@ -106,12 +113,17 @@ def test_an_interview_recorded_on_the_ledger_is_an_interview_record(page: Page, 
     led, ev = ledger.ledger_at(DAY), schema.hazard_events
     later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
     with store.read() as conn:
-        hid, name = conn.execute(
-            sa.select(led.c.id, schema.enterprises.c.name)
+        hid, name, eid = conn.execute(
+            sa.select(led.c.id, schema.enterprises.c.name, schema.enterprises.c.id)
             .join(schema.enterprises, schema.enterprises.c.id == led.c.enterprise_id)
             .where(led.c.state == "ordered", led.c.id.not_in(later), led.c.campaign_year == DAY.year)
             .order_by(led.c.id.desc())
         ).first()
+    # the 约谈通知书 that summons the enterprise, issued before the interview (the form offers it)
+    notice = models.Instrument(kind="interview_notice", enterprise_id=eid, campaign_year=DAY.year,
+                               issue_date=DAY - dt.timedelta(days=3), number=NOTICE)  # fmt: skip
+    with store.transaction("测试：签发约谈通知书") as tx:
+        instruments.save_instrument(tx, notice)
     open_dashboard(page, served.base, "ledger.ipynb")
     choose(page, "f-state", "责令整改中")
     page.locator(".hz-input-f-enterprise input").fill(name)
@@ -126,14 +138,55 @@ def test_an_interview_recorded_on_the_ledger_is_an_interview_record(page: Page, 
     interview = page.locator(".hz-interview-form")
     expect(interview).to_be_visible()
     interview.locator(".hz-input-attendees input").fill("县局分管副局长；企业法定代表人")
-    interview.locator(".hz-input-notice_no input").fill("都市监约〔2024〕901号")
+    offered = interview.locator(".hz-input-notice_no option", has_text=NOTICE).first.inner_text()
+    interview.locator(".hz-input-notice_no select").select_option(label=offered)
     click(page, "move")
     wait_for_text(status(page), f"已登记：隐患编号 {hid} 升级处置")
     screenshot(page, "22-整改台账约谈")
     no_errors(page)
     iv = schema.interviews
     with store.read() as conn:
-        row = conn.execute(
-            sa.select(iv.c.hazard_id, iv.c.attendees).where(iv.c.notice_no == "都市监约〔2024〕901号")
-        ).one()
+        row = conn.execute(sa.select(iv.c.hazard_id, iv.c.attendees).where(iv.c.notice_no == NOTICE)).one()
     assert tuple(row) == (hid, "县局分管副局长；企业法定代表人")
+
+
+@pytest.fixture(scope="module")
+def served_duyun_after(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The demo store served for 都匀市 on the demo's last day, after the 2024 campaign's finish."""
+    with serving(
+        demo_url, tmp_path_factory.mktemp("served-after"), county="522701", as_of=AFTER.isoformat()
+    ) as s:
+        yield s
+
+
+def test_a_county_records_a_written_report_after_the_campaign_and_another_countys_hazard_is_refused(
+    page: Page, served_duyun_after: Served
+):
+    number = "都市监报〔2024〕901号"
+    led = figures.ledger_at(AFTER)
+    with served_duyun_after.store().read() as conn:
+        ours, theirs = (
+            conn.execute(
+                sa.select(led.c.id).where(figures.is_open(led), led.c.county_code == code).order_by(led.c.id)
+            ).scalar()
+            for code in ("522701", "522702")
+        )
+    open_dashboard(page, served_duyun_after.base, "tracker.ipynb")
+    form = page.locator(".hz-form-written")
+    expect(form).to_be_visible(timeout=60_000)
+    form.locator(".hz-input-number input").fill(number)
+    form.locator(".hz-input-hazard_ids input").fill(f"{ours}、{theirs}")
+    click(page, "written")
+    wait_for_text(field(page, "hazard_ids").locator(".hz-field-error"), f"隐患编号 {theirs} 不是都匀市的隐患")
+    form.locator(".hz-input-hazard_ids input").fill(str(ours))
+    click(page, "written")
+    wait_for_text(status(page), f"都匀市书面报送 {number}（涉及隐患 1 条）已登记")
+    wait_for_text(page.locator(".hz-written-reports"), number)
+    screenshot(page, "23-持续书面报送")
+    no_errors(page)
+    wr = schema.written_reports
+    with served_duyun_after.store().read() as conn:
+        row = conn.execute(
+            sa.select(wr.c.county_code, wr.c.report_date, wr.c.hazard_ids).where(wr.c.number == number)
+        ).one()
+    assert tuple(row) == ("522701", AFTER, [ours])
