@@ -440,6 +440,26 @@ class Tx:
             )
         return ids
 
+    def insert_unlinked(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert generated records whose ids nobody needs (no other row links to them), audited by one
+        ``bulk_insert`` entry with their count; returns the count.
+
+        A plain executemany of SQLAlchemy's insert without RETURNING: the driver runs one prepared
+        statement over every row (on SQLite the ordered RETURNING of :meth:`insert_many` takes one
+        statement per row). The rows get their ids in the order given, as with :meth:`insert_many`.
+        """
+        if not rows:
+            return 0
+        for values in rows:
+            self._check_scope(table, values)
+        meta = self._with_meta(table, {})
+        full = [{**meta, **values} for values in rows] if meta else [dict(values) for values in rows]
+        with self.conn.begin_nested():
+            for _keys, run in itertools.groupby(full, key=dict.keys):
+                self.conn.execute(table.insert(), list(run))
+        self.audit("bulk_insert", table.name, None, None, {"rows": len(full)}, None)
+        return len(full)
+
     def _inserted(self, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
         """Insert ``rows`` (naming the same columns) by SQLAlchemy's insert with RETURNING over many rows
         ("insertmanyvalues": a few multi-row INSERT statements); their ids, in the rows' order.
