@@ -365,8 +365,9 @@ class Tx:
         self, action: str, table: str, record_id: int | None, before: Any, after: Any, county: Any
     ) -> None:
         before, after = _redacted(table, before), _redacted(table, after, changed=action == "update")
+        # The values as parameters of the one statement (compiled once), not built into a new one.
         self.conn.execute(
-            schema.audit_log.insert().values(**self._entry(action, table, record_id, before, after, county))
+            schema.audit_log.insert(), self._entry(action, table, record_id, before, after, county)
         )
 
     def _entry(
@@ -390,7 +391,7 @@ class Tx:
         self._check_scope(table, values)
         row = self._with_meta(table, values)
         pk = next(iter(table.primary_key.columns))
-        new_id = self.conn.execute(table.insert().values(**row).returning(pk)).scalar_one()
+        new_id = self.conn.execute(table.insert().returning(pk), row).scalar_one()
         self.audit(
             "insert",
             table.name,
