@@ -221,7 +221,7 @@ def _mend_statements(by_hazard: bool) -> tuple[Any, Any]:
     events = E.update().values(until_date=until, held_deadline=held)
     spans = H.update().values(**_span_of(H))
     if by_hazard:
-        ids = sa.bindparam("ids", expanding=True)
+        ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
         events = events.where(E.c.hazard_id.in_(ids))
         spans = spans.where(H.c.id.in_(ids))
     return events, spans
