@@ -376,7 +376,7 @@ def form_project(url: str, repeat: int) -> dict[str, Any]:
             .limit(50)
         ).all()
     n, warm = max(20, repeat), 5
-    times = []
+    times, cpu = [], []
     for i in range(n + warm):
         eid, problem, product = samples[i % len(samples)]
         data = {
@@ -389,15 +389,26 @@ def form_project(url: str, repeat: int) -> dict[str, Any]:
             "source": "inspection",
             "description": f"基准测试提交 {i}",
         }
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         hazard = models.validate(models.Hazard, data, today=AS_OF)
         with store.transaction("基准测试：表单提交") as tx:
             records.save_hazard(tx, hazard)
         if i >= warm:  # the first submissions open the connection and load the calendars
             times.append(time.perf_counter() - start)
-    times.sort()
-    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
-    return {"seconds": p99, "p50": statistics.median(times), "submissions": n}
+            cpu.append(time.process_time() - start_cpu)
+    # The CPU time too: on a shared machine the wall time's tail is the other jobs' and the disk's.
+    return {
+        "seconds": _p99(times),
+        "p50": statistics.median(times),
+        "cpu_p99": _p99(cpu),
+        "cpu_p50": statistics.median(cpu),
+        "submissions": n,
+    }
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 def _peak_mb() -> float:

@@ -31,6 +31,7 @@ This module needs neither pandas nor the models, so that the tracker's first tab
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -221,19 +222,34 @@ def _span_of(hazard: Any) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _mend_statements(by_hazard: bool) -> tuple[Any, Any]:
+    """The two UPDATEs of :func:`mend_shape`, built once: for the hazards of the expanding parameter
+    ``ids`` when ``by_hazard``, else for every hazard (a ledger move runs them on every save; building
+    the correlated subqueries cost more CPU than running them)."""
+    until, held = _shape_of(E)
+    events = E.update().values(until_date=until, held_deadline=held)
+    spans = H.update().values(**_span_of(H))
+    if by_hazard:
+        ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+        events = events.where(E.c.hazard_id.in_(ids))
+        spans = spans.where(H.c.id.in_(ids))
+    return events, spans
+
+
 def mend_shape(conn: Connection, hazard_ids: Iterable[int] | None = None) -> None:
     """Set ``until_date`` and ``held_deadline`` of the events of ``hazard_ids`` (every hazard when None),
     then the span of those hazards, from their events, in the caller's transaction. Derived columns, not
     a record's content: the write that changed the events is the audited one."""
-    until, held = _shape_of(E)
-    events = E.update().values(until_date=until, held_deadline=held)
-    spans = H.update().values(**_span_of(H))
-    if hazard_ids is not None:
-        ids = sorted(set(hazard_ids))
-        events = events.where(E.c.hazard_id.in_(ids))
-        spans = spans.where(H.c.id.in_(ids))
-    conn.execute(events)
-    conn.execute(spans)
+    if hazard_ids is None:
+        events, spans = _mend_statements(False)
+        conn.execute(events)
+        conn.execute(spans)
+        return
+    events, spans = _mend_statements(True)
+    ids = {"ids": sorted(set(hazard_ids))}
+    conn.execute(events, ids)
+    conn.execute(spans, ids)
 
 
 def shape_problems(conn: Connection) -> list[str]:

@@ -98,9 +98,14 @@ self_checks = sa.Table(
     # The results list counts self-checks by their enterprise's county from this index alone (0009).
     sa.Index("ix_self_checks_enterprise_figures", "enterprise_id", "check_date", "major_risk_reported"),
     # The results list counts self-checks by the county their enterprise is registered in, from this index alone
-    # (one range per county, in the order GROUP BY wants; migration 0011).
+    # (one range per county, in the order GROUP BY wants; migration 0011; the campaign year, migration 0023).
     sa.Index(
-        "ix_self_checks_counted", "registered_county", "check_date", "enterprise_id", "major_risk_reported"
+        "ix_self_checks_counted",
+        "registered_county",
+        "check_date",
+        "enterprise_id",
+        "major_risk_reported",
+        "campaign_year",
     ),
     # The tracker counts a year's self-checks by county from this index alone (migration 0011).
     sa.Index("ix_self_checks_progress", "campaign_year", "county_code", "check_date", "enterprise_id"),

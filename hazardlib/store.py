@@ -386,8 +386,9 @@ class Tx:
         self, action: str, table: str, record_id: int | None, before: Any, after: Any, county: Any
     ) -> None:
         before, after = _redacted(table, before), _redacted(table, after, changed=action == "update")
+        # The values as parameters of the one statement (compiled once), not built into a new one.
         self.conn.execute(
-            schema.audit_log.insert().values(**self._entry(action, table, record_id, before, after, county))
+            schema.audit_log.insert(), self._entry(action, table, record_id, before, after, county)
         )
 
     def _entry(
@@ -411,7 +412,7 @@ class Tx:
         self._check_scope(table, values)
         row = self._with_meta(table, values)
         pk = next(iter(table.primary_key.columns))
-        new_id = self.conn.execute(table.insert().values(**row).returning(pk)).scalar_one()
+        new_id = self.conn.execute(table.insert().returning(pk), row).scalar_one()
         self.audit(
             "insert",
             table.name,
@@ -460,6 +461,26 @@ class Tx:
                 "bulk_insert", table.name, None, None, {"rows": len(ids), "ids": [ids[0], ids[-1]]}, None
             )
         return ids
+
+    def insert_unlinked(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert generated records whose ids nobody needs (no other row links to them), audited by one
+        ``bulk_insert`` entry with their count; returns the count.
+
+        A plain executemany of SQLAlchemy's insert without RETURNING: the driver runs one prepared
+        statement over every row (on SQLite the ordered RETURNING of :meth:`insert_many` takes one
+        statement per row). The rows get their ids in the order given, as with :meth:`insert_many`.
+        """
+        if not rows:
+            return 0
+        for values in rows:
+            self._check_scope(table, values)
+        meta = self._with_meta(table, {})
+        full = [{**meta, **values} for values in rows] if meta else [dict(values) for values in rows]
+        with self.conn.begin_nested():
+            for _keys, run in itertools.groupby(full, key=dict.keys):
+                self.conn.execute(table.insert(), list(run))
+        self.audit("bulk_insert", table.name, None, None, {"rows": len(full)}, None)
+        return len(full)
 
     def _inserted(self, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
         """Insert ``rows`` (naming the same columns) by SQLAlchemy's insert with RETURNING over many rows

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from devtools import workload
 from hazardlib import schema
+from hazardlib.errors import OutOfScope
+from hazardlib.store import Store
 
 pytestmark = pytest.mark.engines
 
@@ -93,3 +95,34 @@ def test_rows_naming_different_columns_each_store_what_they_name(store):
     with store.read() as conn:
         stored = {i: (u, c) for i, u, c in conn.execute(sa.select(E.c.id, E.c.uscc, E.c.contact))}
     assert [stored[i] for i in ids] == [(r["uscc"], r.get("contact")) for r in rows]
+
+
+def test_rows_nobody_links_to_are_written_in_order_without_their_ids_and_audited_once(store):
+    """``Tx.insert_unlinked`` (the demo's ledger events and documents): the rows stored in the order given,
+    after the rows before them, with one ``bulk_insert`` entry holding their count."""
+    [eid] = workload.add_enterprises(store, "522701", [1])
+    days = [dt.date(2024, 6, d) for d in (9, 2, 30)]
+    rows = [workload.hazard(eid, day).row() | {"county_code": "522701"} for day in days]
+    with store.transaction() as tx:
+        [before] = tx.insert_many(H, rows[:1])
+        assert tx.insert_unlinked(H, rows[1:]) == 2
+        assert tx.insert_unlinked(H, []) == 0
+    with store.read() as conn:
+        stored = conn.execute(sa.select(H.c.id, H.c.found_date).order_by(H.c.id)).all()
+        entries = conn.execute(
+            sa.select(schema.audit_log.c.after).where(
+                schema.audit_log.c.action == "bulk_insert", schema.audit_log.c.table_name == "hazards"
+            )
+        ).scalars()
+        assert list(entries) == [{"rows": 2}]
+    assert [d for _, d in stored] == days and stored[0][0] == before < stored[1][0] < stored[2][0]
+
+
+def test_rows_nobody_links_to_are_refused_outside_a_county_sessions_county(store):
+    [eid] = workload.add_enterprises(store, "522701", [1])
+    row = workload.hazard(eid, dt.date(2024, 6, 9)).row() | {"county_code": "522701"}
+    county = Store(store.url, user="瓮安县局", county="522725")
+    with pytest.raises(OutOfScope), county.transaction() as tx:
+        tx.insert_unlinked(H, [row])
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(H)).scalar() == 0

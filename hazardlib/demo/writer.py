@@ -63,6 +63,7 @@ class Writer:
     def write(self, block: Block) -> None:
         """Every row of ``block``, table by table; links to later tables are set by one update each."""
         pending: dict[tuple[str, str], list[dict[str, int]]] = defaultdict(list)
+        linked = {id(t) for rows in block.rows.values() for r in rows for t in r.refs.values()}
         for name in ORDER:
             remaining = block.rows.get(name, [])
             table = schema.metadata.tables[name]
@@ -81,9 +82,7 @@ class Writer:
                             pending[(name, column)].append({"_row": id(r), "_target": id(target)})
                     r.values = _normalised(name, r.values)
                     self._check(r, block)
-                ids = self.tx.insert_many(table, [r.values for r in wave], audit="summary")
-                for r, i in zip(wave, sorted(ids), strict=True):
-                    r.id = i
+                self._insert(table, wave, linked, pending)
                 self.counts[name] += len(wave)
         if pending:
             by_id = {id(r): r for rows in block.rows.values() for r in rows}
@@ -97,6 +96,24 @@ class Writer:
                 )
                 self.tx.conn.execute(stmt, params)
                 self.tx.audit("bulk_update", name, None, None, {"rows": len(params), "column": column}, None)
+
+    def _insert(
+        self,
+        table: sa.Table,
+        wave: list[Row],
+        linked: set[int],
+        pending: dict[tuple[str, str], list[dict[str, int]]],
+    ) -> None:
+        """Insert ``wave``: by :meth:`Tx.insert_many`, which returns the ids, if any row's id is needed
+        (another row links to it, or it links to a row written later); otherwise by
+        :meth:`Tx.insert_unlinked`, without asking for ids (the ledger events, documents, help records)."""
+        waiting = {x["_row"] for (name, _), links in pending.items() if name == table.name for x in links}
+        if not any(id(r) in linked or id(r) in waiting for r in wave):
+            self.tx.insert_unlinked(table, [r.values for r in wave])
+            return
+        ids = self.tx.insert_many(table, [r.values for r in wave], audit="summary")
+        for r, i in zip(wave, sorted(ids), strict=True):
+            r.id = i
 
     def _check(self, row: Row, block: Block | None) -> None:
         """Validate every ``stride``-th row of a kind through its model; the model must agree with it."""

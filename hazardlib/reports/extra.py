@@ -25,16 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema
 from ..campaign import Campaign
 from ..datafiles import data_dir
 from ..errors import Finding, ValidationFailed
-from ..store import Store
 from .definitions import ANY_KEY, CARRY_OVER_FIGURES, FIGURES, Figure
-from .scope import Scope, enterprise_county, grouped_counts, owner_county, spot_check_county
+from .scope import Scope, enterprise_county, grouped_select, owner_county, spot_check_county
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 COUNTS = {"records": "记录数", "enterprises": "企业数（同一企业计 1 家）"}
@@ -202,10 +200,11 @@ def _query_parts(figure: ExtraFigure, scope: Scope) -> tuple[Any, Any, Any, list
     return from_, county, measure, where
 
 
-def counts(store: Store, scope: Scope, figures: tuple[ExtraFigure, ...]) -> pd.DataFrame:
-    """One column per extra figure, indexed by county code (one query per figure)."""
-    parts = []
+def selects(scope: Scope, figures: tuple[ExtraFigure, ...]) -> list[Any]:
+    """One GROUP BY county query per extra figure (:func:`.scope.grouped_select`), its column the figure's
+    key."""
+    out = []
     for figure in figures:
         from_, county, measure, where = _query_parts(figure, scope)
-        parts.append(grouped_counts(store, scope, from_, county, {figure.key: measure}, where))
-    return pd.concat(parts, axis=1) if parts else pd.DataFrame()
+        out.append(grouped_select(scope, from_, county, {figure.key: measure}, where))
+    return out

@@ -24,21 +24,22 @@ from .scope import (
     attach,
     count_distinct_if,
     count_if,
+    counts_at_once,
     county_frame,
     enterprise_county,
-    grouped_counts,
+    grouped_select,
     owner_county,
     rate_column,
     scope_for,
     spot_check_county,
 )
-from .supervision_counts import supervision_counts
+from .supervision_counts import supervision_select
 
 TRUE = sa.true()
 H = schema.hazards
 
 
-def _inspections(store: Store, scope: Scope) -> pd.DataFrame:
+def _inspections(scope: Scope) -> Any:
     t = schema.inspections
     from_, county = enterprise_county(t)
     visits = (
@@ -54,7 +55,7 @@ def _inspections(store: Store, scope: Scope) -> pd.DataFrame:
         "producers_inspected": count_if(visits.c.field == "production"),
         "sellers_inspected": count_if(visits.c.field == "circulation"),
     }
-    return grouped_counts(store, scope, visits, visits.c.c, measures, [])
+    return grouped_select(scope, visits, visits.c.c, measures, [])
 
 
 def _risk_on_ledger(h: Any) -> list[Any]:
@@ -62,7 +63,7 @@ def _risk_on_ledger(h: Any) -> list[Any]:
     return [h.c.kind == "risk", h.c.grade == "major", h.c.source == "self_check"]
 
 
-def _self_checks(store: Store, scope: Scope) -> pd.DataFrame:
+def _self_checks(scope: Scope) -> Any:
     t, h = schema.self_checks, schema.hazards.alias("h_risk")
     table, county = enterprise_county(t)
     e = schema.enterprises  # whether the enterprise makes or sells key products (stages.key_enterprise)
@@ -77,10 +78,10 @@ def _self_checks(store: Store, scope: Scope) -> pd.DataFrame:
         "self_checks": sa.func.count(sa.distinct(sa.case((counted, t.c.enterprise_id)))),
         "reported_not_on_ledger": count_if(sa.and_(t.c.major_risk_reported == TRUE, ~on_ledger)),
     }
-    return grouped_counts(store, scope, from_, county, measures, [scope.within(t.c.check_date)])
+    return grouped_select(scope, from_, county, measures, [scope.within(t.c.check_date)])
 
 
-def _hazards(store: Store, scope: Scope) -> pd.DataFrame:
+def _hazards(scope: Scope) -> Any:
     # Merged into the GROUP BY (no ``columns``): each hazard changed after the date has its holding event
     # sought only for the figures that read its state (measured: faster here than computing it once).
     led = ledger_at(scope.as_of, where=[scope.county_filter(H.c.registered_county)])
@@ -94,12 +95,10 @@ def _hazards(store: Store, scope: Scope) -> pd.DataFrame:
         "hazards_overdue": count_if(sa.and_(is_hazard, is_overdue(led, scope.as_of))),
         "risks_on_ledger": count_if(sa.and_(*_risk_on_ledger(led))),
     }
-    return grouped_counts(
-        store, scope, led, led.c.registered_county, measures, [scope.within(led.c.found_date)]
-    )
+    return grouped_select(scope, led, led.c.registered_county, measures, [scope.within(led.c.found_date)])
 
 
-def _carry_over(store: Store, scope: Scope) -> pd.DataFrame:
+def _carry_over(scope: Scope) -> Any:
     """The hazards an earlier campaign left open (:func:`hazardlib.figures.carried_over`), at their state
     at the as-of date; none before the window opens."""
     led = ledger_at(scope.as_of, where=[scope.county_filter(H.c.registered_county), H.c.kind == "hazard"])
@@ -109,8 +108,8 @@ def _carry_over(store: Store, scope: Scope) -> pd.DataFrame:
         "hazards_carried_over_overdue": count_if(is_overdue(led, scope.as_of)),
     }
     opened = sa.true() if scope.start <= scope.as_of else sa.false()
-    return grouped_counts(
-        store, scope, led, led.c.registered_county, measures, [opened, carried_over(led.c.id, scope.start)]
+    return grouped_select(
+        scope, led, led.c.registered_county, measures, [opened, carried_over(led.c.id, scope.start)]
     )
 
 
@@ -124,7 +123,7 @@ CHANNEL_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _spot_checks(store: Store, scope: Scope) -> pd.DataFrame:
+def _spot_checks(scope: Scope) -> Any:
     s = schema.spot_checks
     from_, county, _ = spot_check_county()
     measures = {
@@ -134,21 +133,21 @@ def _spot_checks(store: Store, scope: Scope) -> pd.DataFrame:
         "refused_batches": count_if(s.c.result == "refused"),
         "follow_up_checks": count_if(s.c.follow_up_of.is_not(None)),
     }
-    return grouped_counts(store, scope, from_, county, measures, [scope.within(s.c.sample_date)])
+    return grouped_select(scope, from_, county, measures, [scope.within(s.c.sample_date)])
 
 
-def _traces(store: Store, scope: Scope) -> pd.DataFrame:
+def _traces(scope: Scope) -> Any:
     t = schema.tracing_tasks
-    return grouped_counts(
-        store, scope, t, t.c.to_county, {"two_way_traces": sa.func.count()}, [scope.within(t.c.created_date)]
+    return grouped_select(
+        scope, t, t.c.to_county, {"two_way_traces": sa.func.count()}, [scope.within(t.c.created_date)]
     )
 
 
-def _interviews(store: Store, scope: Scope) -> pd.DataFrame:
+def _interviews(scope: Scope) -> Any:
     t = schema.interviews
     from_, county = enterprise_county(t)
     measures = {"enterprises_interviewed": sa.func.count(sa.distinct(t.c.enterprise_id))}
-    return grouped_counts(store, scope, from_, county, measures, [scope.within(t.c.held_date)])
+    return grouped_select(scope, from_, county, measures, [scope.within(t.c.held_date)])
 
 
 INSTRUMENT_KEYS = {
@@ -159,14 +158,14 @@ INSTRUMENT_KEYS = {
 }
 
 
-def _instruments(store: Store, scope: Scope) -> pd.DataFrame:
+def _instruments(scope: Scope) -> Any:
     t = schema.instruments
     from_, county = owner_county(t)
     measures = {key: count_if(t.c.kind == kind) for key, kind in INSTRUMENT_KEYS.items()}
-    return grouped_counts(store, scope, from_, county, measures, [scope.within(t.c.issue_date)])
+    return grouped_select(scope, from_, county, measures, [scope.within(t.c.issue_date)])
 
 
-def _enforcement(store: Store, scope: Scope) -> pd.DataFrame:
+def _enforcement(scope: Scope) -> Any:
     c = schema.enforcement_cases
     from_, county = enterprise_county(c)
     filed = scope.within(c.c.filed_date)
@@ -181,12 +180,12 @@ def _enforcement(store: Store, scope: Scope) -> pd.DataFrame:
         "licences_revoked": count_if(revoked),
         "typical_cases_published": count_if(published),
     }
-    return grouped_counts(
-        store, scope, from_, county, measures, [sa.or_(filed, transferred, listed, revoked, published)]
+    return grouped_select(
+        scope, from_, county, measures, [sa.or_(filed, transferred, listed, revoked, published)]
     )
 
 
-def _help(store: Store, scope: Scope) -> pd.DataFrame:
+def _help(scope: Scope) -> Any:
     t = schema.help_records
     from_, county = enterprise_county(t)
     measures = {
@@ -194,27 +193,25 @@ def _help(store: Store, scope: Scope) -> pd.DataFrame:
         "quality_clinics": count_if(t.c.kind == "quality_clinic"),
         "guidance_letters": count_if(t.c.kind == "guidance_letter"),
     }
-    return grouped_counts(store, scope, from_, county, measures, [scope.within(t.c.help_date)])
+    return grouped_select(scope, from_, county, measures, [scope.within(t.c.help_date)])
 
 
-PARTS = (_inspections, _self_checks, _hazards, _spot_checks, _traces, _interviews, _instruments)
-PARTS_2 = (_enforcement, _help)
+PARTS = (
+    _inspections, _self_checks, _hazards, _spot_checks, _traces, _interviews, _instruments, _enforcement, _help,
+)  # fmt: skip
 
 
 def county_counts(store: Store, scope: Scope) -> pd.DataFrame:
     """The count figures (and the campaign's extra figures) for each county of the scope: one GROUP BY
-    county query over the records for each part of the list."""
-    parts = [part(store, scope) for part in (*PARTS, *PARTS_2)]
-    if scope.campaign.carried_over_from is not None:
-        parts.append(_carry_over(store, scope))
-    return _finish(store, scope, [*parts, supervision_counts(store, scope)])
-
-
-def _finish(store: Store, scope: Scope, parts: list[pd.DataFrame]) -> pd.DataFrame:
-    extras = extra.figures_for(scope.campaign)
-    if extras:
-        parts.append(extra.counts(store, scope, extras))
-    frame = attach(county_frame(scope), parts)
+    county query for each part of the list, all read in one round trip (:func:`.scope.counts_at_once`)."""
+    with store.read() as conn:
+        selects = [part(scope) for part in PARTS]
+        if scope.campaign.carried_over_from is not None:
+            selects.append(_carry_over(scope))
+        selects.append(supervision_select(store, conn, scope))
+        selects.extend(extra.selects(scope, extra.figures_for(scope.campaign)))
+        counts = counts_at_once(store, selects, conn)
+    frame = attach(county_frame(scope), [counts])
     frame["major_risks_self_reported"] = frame.pop("risks_on_ledger") + frame.pop("reported_not_on_ledger")
     return frame
 

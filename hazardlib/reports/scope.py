@@ -136,19 +136,53 @@ def count_distinct_if(condition: Any, value: Any) -> Any:
     return sa.func.count(sa.distinct(sa.case((condition, value), else_=None)))
 
 
-def grouped_counts(
-    store: Store, scope: Scope, from_: Any, county: Any, measures: dict[str, Any], where: Sequence[Any]
-) -> pd.DataFrame:
-    """One GROUP BY county query: a frame indexed by county code with one column per measure."""
-    stmt = (
+def grouped_select(
+    scope: Scope, from_: Any, county: Any, measures: dict[str, Any], where: Sequence[Any]
+) -> Any:
+    """One GROUP BY county query: ``county_code`` and one column per measure, for the scope's counties."""
+    return (
         sa.select(county.label("county_code"), *(expr.label(key) for key, expr in measures.items()))
         .select_from(from_)
         .where(scope.county_filter(county), *where)
         .group_by(county)
     )
-    with store.read() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["county_code", *measures])
-    return frame.set_index("county_code")
+
+
+def grouped_counts(
+    store: Store, scope: Scope, from_: Any, county: Any, measures: dict[str, Any], where: Sequence[Any]
+) -> pd.DataFrame:
+    """One GROUP BY county query (:func:`grouped_select`): a frame indexed by county code with one column
+    per measure."""
+    return counts_at_once(store, [grouped_select(scope, from_, county, measures, where)])
+
+
+def counts_at_once(store: Store, selects: Sequence[Any], conn: Any = None) -> pd.DataFrame:
+    """The GROUP BY county queries ``selects`` (each ``county_code`` and its own count columns) read in one
+    round trip, as one UNION ALL whose arms give NULL for the other arms' columns: a frame indexed by
+    county code with every column, 0 where an arm has no row for the county."""
+    columns = [c.name for stmt in selects for c in stmt.selected_columns if c.name != "county_code"]
+    if len(selects) == 1:
+        union = selects[0]
+    else:
+        arms = []
+        for stmt in selects:
+            own = {c.name: c for c in stmt.selected_columns}
+            none = sa.cast(sa.null(), sa.BigInteger)
+            arms.append(
+                stmt.with_only_columns(
+                    own["county_code"], *(own[k] if k in own else none.label(k) for k in columns)
+                )
+            )
+        union = sa.union_all(*arms)
+    if conn is None:
+        with store.read() as read:
+            rows = read.execute(union).all()
+    else:
+        rows = conn.execute(union).all()
+    frame = frame_of(rows, ["county_code", *columns])
+    if frame.empty:
+        return frame.set_index("county_code")
+    return frame.groupby("county_code").sum(min_count=1).fillna(0).astype("int64")
 
 
 def frame_of(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:

@@ -5,7 +5,8 @@ the as-of date, by the one definition the governance rules read
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import Any
+
 import sqlalchemy as sa
 
 from ..rules import _context
@@ -14,20 +15,16 @@ from ..store import Store
 from .scope import Scope, count_if
 
 
-def supervision_counts(store: Store, scope: Scope) -> pd.DataFrame:
-    """``key_supervision`` and ``special_supervision`` per county (enterprises, each in one class)."""
-    with store.read() as conn:
-        cl = classified(_context(store, conn, scope.as_of, scope.county))
-        stmt = (
-            sa.select(
-                cl.c.county_code,
-                count_if(cl.c["class"] == "key").label("key_supervision"),
-                count_if(cl.c["class"] == "special").label("special_supervision"),
-            )
-            .where(scope.county_filter(cl.c.county_code))
-            .group_by(cl.c.county_code)
+def supervision_select(store: Store, conn: sa.Connection, scope: Scope) -> sa.Select[Any]:
+    """SQL: ``key_supervision`` and ``special_supervision`` per county (enterprises, each in one class),
+    one GROUP BY county query."""
+    cl = classified(_context(store, conn, scope.as_of, scope.county))
+    return (
+        sa.select(
+            cl.c.county_code,
+            count_if(cl.c["class"] == "key").label("key_supervision"),
+            count_if(cl.c["class"] == "special").label("special_supervision"),
         )
-        rows = conn.execute(stmt).all()
-    counts = pd.DataFrame(rows, columns=["county_code", "key_supervision", "special_supervision"])
-    out = pd.DataFrame(index=pd.Index(scope.codes, name="county_code"))
-    return out.join(counts.set_index("county_code")).fillna(0).astype("int64")
+        .where(scope.county_filter(cl.c.county_code))
+        .group_by(cl.c.county_code)
+    )

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from .. import schema
 from ..campaign import Campaign, load_campaign
 from ..errors import CampaignNotFound
+from ..regions import load_regions
 
 ENT = schema.enterprises
 H = schema.hazards
@@ -59,20 +60,23 @@ def classified(
     ``enterprise_id``: that enterprise alone."""
     in_window, this_year, _, need = class_terms(campaign, as_of)
     only = [] if enterprise_id is None else [H.c.enterprise_id == enterprise_id]
-    if county is not None:
-        only.append(ENT.c.county_code == county)
+    # The enterprise's county is the one its findings carry (``registered_county``, kept with the
+    # enterprise: hazardlib.figures.mend_counties), so the findings are read from the index
+    # ix_hazards_classified alone (county, enterprise, grade, date, year), grouped as they are read, with
+    # no seek into the enterprises; the counties are named so that the database walks that index.
+    counties = [county] if county is not None else [c.code for c in load_regions().counties]
     per_enterprise = (
         sa.select(
             H.c.enterprise_id,
-            ENT.c.county_code,
+            H.c.registered_county.label("county_code"),
             sa.func.count(sa.distinct(sa.case((in_window, H.c.found_date)))).label("majors"),
             sa.func.count(sa.case((this_year, 1))).label("current"),
         )
-        .select_from(H.join(ENT, ENT.c.id == H.c.enterprise_id))
-        .where(sa.or_(in_window, this_year), *only)
-        # County first: the order in which the database reads the enterprises (by their county index),
-        # so that it groups as it reads instead of sorting every finding.
-        .group_by(ENT.c.county_code, H.c.enterprise_id)
+        # Only the counts' own conditions pick the findings (a finding meeting neither counts in
+        # neither, and an enterprise without counted findings has no class): an OR of the two here would
+        # lead SQLite to the year index and a table read per finding.
+        .where(H.c.registered_county.in_(counties), H.c.grade.in_(("larger", "major")), *only)
+        .group_by(H.c.registered_county, H.c.enterprise_id)
         .subquery("per_enterprise")
     )
     cls = sa.case(
