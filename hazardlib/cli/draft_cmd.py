@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..exports.instrument_draft import write_instrument
-from .root import county_option, db_option, friendly_errors, main, store_for, user_option
+from .root import friendly_errors, main, scope_options, store_for
 
 
 @main.group("draft")
@@ -19,9 +19,7 @@ def draft_group() -> None:
 @click.option(
     "--id", "instrument_id", required=True, type=int, help="文书的编号（库中序号）。 The instrument's id."
 )
-@db_option
-@user_option
-@county_option
+@scope_options
 @click.option(
     "-o",
     "--output",

@@ -18,7 +18,7 @@ from ..intake import (
     write_findings,
     write_template,
 )
-from .root import county_option, db_option, friendly_errors, main, store_for, user_option
+from .root import friendly_errors, main, scope_options, store_for
 
 SHOWN_FINDINGS = 20
 _KIND_LINES = "\n".join(f"  {k:<16}{s.label}" for k, s in KINDS.items())
@@ -52,9 +52,7 @@ def template_cmd(kind: str, output: Path, year: int | None) -> None:
 
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@db_option
-@user_option
-@county_option
+@scope_options
 @click.option(
     "--kind",
     type=click.Choice(TEMPLATE_KINDS),

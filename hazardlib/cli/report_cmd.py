@@ -10,7 +10,7 @@ import click
 
 from ..exports import export, format_for
 from ..reports import REPORT_NAMES, REPORTS
-from .root import as_of_option, county_option, db_option, friendly_errors, main, store_for, user_option
+from .root import as_of_option, friendly_errors, main, scope_options, store_for
 
 
 def _epilog() -> str:
@@ -25,9 +25,7 @@ def _names() -> list[str]:
 
 @main.command("report", epilog=_epilog())
 @click.argument("name", type=click.Choice(_names()), metavar="NAME")
-@db_option
-@user_option
-@county_option
+@scope_options
 @as_of_option
 @click.option(
     "--format",
