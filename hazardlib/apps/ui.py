@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import comm
 import ipywidgets as widgets
 
+from .. import vocab
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -155,7 +157,7 @@ def _is_nat(value: Any) -> bool:
 def _cell(value: Any) -> tuple[str, str]:
     """A value's text in a table cell and the cell's class ("hz-num", "hz-date" or "")."""
     if isinstance(value, bool):
-        return ("是" if value else "否"), ""
+        return vocab.YES_NO_LABELS[value], ""
     if isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(value, float) and math.isnan(value):
             return "", ""
