@@ -24,7 +24,18 @@ from .casework import findings_html, page_of
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec, text_box
 from .tables import PagedTable
-from .ui import FormField, button, dropdown, html_table, note, options_from, records_of, section, set_options
+from .ui import (
+    FormField,
+    button,
+    dropdown,
+    html_table,
+    note,
+    option_label,
+    options_from,
+    records_of,
+    section,
+    set_options,
+)
 
 SC = schema.spot_checks
 OUTCOME_TEXT = {"inserted": "已登记", "updated": "已更新", "unchanged": "内容无变化"}
@@ -273,7 +284,7 @@ class SpotCheckApp(App):
             [("（选择待办任务）", None)]
             + [
                 (
-                    f"{r['batch_no']} {r['role_label']} {r['target_name'] or ''}（期限 {r['due']}）",
+                    f"{option_label(r['batch_no'], r['role_label'], r['target_name'])}（期限 {r['due']}）",
                     int(r["id"]),
                 )
                 for r in open_
