@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from .. import instruments, models, schema, tracing
 from ..errors import NotFound
+from .columns_documents import INSTRUMENTS
 from .context import SourceRow, titles_of
 from .handler_base import Handler, Outcome, filled, fingerprint, year_of
 from .handlers_cases import hazard_in_store
 
-INSTRUMENT_FIELDS = {
-    "kind": "kind",
-    "number": "number",
-    "issue_date": "issue_date",
-    "served_date": "served_date",
-    "reply_due": "reply_due",
-    "reply_date": "reply_date",
-    "note": "note",
-}
+INSTRUMENT_FIELDS = {k: f for k, f in INSTRUMENTS.fields_of(models.Instrument).items() if k != "hazard_id"}
 
 
 class Instruments(Handler):
