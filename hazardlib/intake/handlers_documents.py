@@ -5,8 +5,8 @@ from __future__ import annotations
 from .. import instruments, models, schema, tracing
 from ..errors import NotFound
 from .columns_documents import INSTRUMENTS
-from .context import SourceRow, titles_of
-from .handler_base import Handler, Outcome, filled, fingerprint, year_of
+from .context import SourceRow
+from .handler_base import Handler, Outcome, fingerprint
 from .handlers_cases import hazard_in_store
 
 INSTRUMENT_FIELDS = {k: f for k, f in INSTRUMENTS.fields_of(models.Instrument).items() if k != "hazard_id"}
@@ -19,20 +19,8 @@ class Instruments(Handler):
     kind = "instruments"
 
     def handle(self, row: SourceRow) -> Outcome:
-        cells = row.cells
-        found = self.ctx.enterprise(row)
-        hid = hazard_in_store(self, row, "hazard_id")
-        data = filled(cells, INSTRUMENT_FIELDS)
-        data.update(
-            enterprise_id=found if isinstance(found, int) else 0,
-            campaign_year=year_of(cells.get("issue_date")),
-            hazard_id=hid,
-        )
-        titles = {
-            **titles_of(models.Instrument, INSTRUMENT_FIELDS),
-            "行动年度": "issue_date",
-            "企业": "enterprise_name",
-        }
+        found, data, titles = self.enterprise_record(row, models.Instrument, INSTRUMENT_FIELDS, "issue_date")
+        data["hazard_id"] = hazard_in_store(self, row, "hazard_id")
         record = self.ctx.check(row, models.Instrument, data, titles)
         if record is None or found is None or row.rejected:
             return None
