@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..exports.instrument_draft import write_instrument
-from .root import friendly_errors, main, scope_options, store_for
+from .root import friendly_errors, main, output_option, scope_options, store_for
 
 
 @main.group("draft")
@@ -20,14 +20,7 @@ def draft_group() -> None:
     "--id", "instrument_id", required=True, type=int, help="文书的编号（库中序号）。 The instrument's id."
 )
 @scope_options
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="输出的 .docx 文件。 File to write.",
-)
+@output_option("输出的 .docx 文件。 File to write.")
 @friendly_errors
 def draft_instrument(
     instrument_id: int, db: str | None, user: str | None, county: str | None, output: Path

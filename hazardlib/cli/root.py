@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -68,6 +69,18 @@ def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
         callback=parse_date,
         help="统计截止日期 YYYY-MM-DD，默认今天。 The date the figures are taken at (default: today).",
     )(f)
+
+
+def output_option(help_text: str) -> Callable[[Any], Any]:
+    """The ``-o/--output`` file a command writes; ``help_text`` says what the file holds."""
+    return click.option(
+        "-o",
+        "--output",
+        "output",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help_text,
+    )
 
 
 def stacked(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
