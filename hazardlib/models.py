@@ -438,16 +438,37 @@ class Hazard(_Dated):
 class Instrument(_Dated):
     """One of 三书一函: listed-supervision notice, interview notice, rectification notice, reminder letter."""
 
-    kind: InstrumentKind = Field(title="文书类型")
-    enterprise_id: int | None = Field(default=None, title="企业")
-    campaign_year: int = Field(title="行动年度", ge=2000, le=2100)
-    issue_date: dt.date = Field(title="签发日期")
-    number: Text | None = Field(default=None, title="文书编号", max_length=64)
-    hazard_id: int | None = Field(default=None, title="隐患编号")
-    note: Text | None = Field(default=None, title="备注", max_length=2000)
-    served_date: dt.date | None = Field(default=None, title="送达日期")
-    reply_due: dt.date | None = Field(default=None, title="回复期限")
-    reply_date: dt.date | None = Field(default=None, title="回复日期")
+    kind: Annotated[
+        InstrumentKind,
+        Entry(type="choice", choices="instrument_kinds", synonyms=("文书种类", "文书名称", "三书一函"),
+              example="整改通知书"),
+    ] = Field(title="文书类型")  # fmt: skip
+    enterprise_id: Annotated[int | None, DERIVED] = Field(default=None, title="企业")
+    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
+    issue_date: Annotated[dt.date, Entry(synonyms=("下达日期", "发文日期", "日期"), example="2024-07-12")] = (
+        Field(title="签发日期")
+    )
+    number: Annotated[
+        Text | None,
+        Entry(synonyms=("文号", "编号", "通知书编号"), example="都市监整〔2024〕12号", width=24,
+              note="纸质文书上的编号，如 都市监整〔2024〕12号；不填时按本单位的编号规则自动编号"),
+    ] = Field(default=None, title="文书编号", max_length=64)  # fmt: skip
+    hazard_id: Annotated[
+        int | None,
+        Entry(
+            type="hazard_id", synonyms=("关联隐患编号",), note="针对台账上某条隐患的，填写台账中的隐患编号"
+        ),
+    ] = Field(default=None, title="隐患编号")
+    note: Annotated[Text | None, NOTE, Entry(width=30)] = Field(default=None, title="备注", max_length=2000)
+    served_date: Annotated[dt.date | None, Entry(synonyms=("送达时间",), example="2024-07-13")] = Field(
+        default=None, title="送达日期"
+    )
+    reply_due: Annotated[
+        dt.date | None, Entry(synonyms=("整改期限", "答复期限"), note="不填时按文书类型的默认天数")
+    ] = Field(default=None, title="回复期限")
+    reply_date: Annotated[dt.date | None, Entry(synonyms=("企业回复日期", "答复日期"))] = Field(
+        default=None, title="回复日期"
+    )
 
     _issued = field_validator("issue_date", "served_date", "reply_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
@@ -1028,12 +1049,26 @@ class LedgerMove(Record):
 
 
 class TracingReport(Record):
-    """A two-way tracing task's 办理情况: what the counties holding it wrote as they passed it on or completed
-    it, one entry after another (:mod:`hazardlib.tracing`; the whole is bounded, so each entry is too), and
-    whom the prefecture passed it on to."""
+    """A move of a two-way tracing task as a person writes it: which task, the day, whom it is passed on to
+    (none: completed) and the 办理情况 — what the counties holding it wrote as they passed it on or completed
+    it, one entry after another (:mod:`hazardlib.tracing`; the whole is bounded, so each entry is too)."""
 
-    note: Text | None = Field(default=None, title="办理情况", max_length=2000)
-    recipient: Text | None = Field(default=None, title="转办给", max_length=100)
+    task_id: Annotated[
+        int, Entry(synonyms=("追查任务编号", "编号"), note="双向追查清单中的任务编号", example="1")
+    ] = Field(title="任务编号")
+    day: Annotated[dt.date, Entry(synonyms=("办结日期", "转办日期", "日期"), example="2024-08-05")] = Field(
+        title="办理日期"
+    )
+    recipient: Annotated[
+        Text | None,
+        Entry(synonyms=("转办单位", "移送单位"), width=24,
+              note="不填：本县（市）已追查办结；填写：转办给该县（市）或州外单位（仅州局）"),
+    ] = Field(default=None, title="转办给", max_length=100)  # fmt: skip
+    note: Annotated[
+        Text | None,
+        Entry(synonyms=("追查情况", "处理情况", *NOTE.synonyms), example="已追查到生产单位，责令其停止销售并召回",
+              width=40),
+    ] = Field(default=None, title="办理情况", max_length=2000)  # fmt: skip
 
 
 def max_chars(model: type[BaseModel], key: str) -> int | None:

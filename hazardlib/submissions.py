@@ -363,30 +363,36 @@ def submit(
         return _latest(tx.conn, county, deadline) or {}
 
 
+def _awaiting_review(
+    conn: sa.Connection, county: str, deadline: dt.date, what: str, reviewed: str
+) -> dict[str, Any]:
+    """The latest version of ``county``'s package for ``deadline``, which ``what`` (撤回, 退回, 审核通过) needs
+    submitted and not yet reviewed: SubmissionError when there is none or it is not submitted,
+    AlreadyReviewed (its message :data:`MESSAGES` [``reviewed``]) when it is reviewed already."""
+    row = _latest(conn, county, deadline)
+    if row is None:
+        raise SubmissionError(MESSAGES["nothing"].format(county=_county_name(county), deadline=_md(deadline)))
+    if row["state"] in ("approved", "returned"):
+        done = "审核通过" if row["state"] == "approved" else "退回"
+        raise AlreadyReviewed(
+            MESSAGES[reviewed].format(**_words(row), at=row["reviewed_at"], by=row["reviewed_by"], done=done),
+            row["reviewed_by"],
+            row["reviewed_at"],
+        )
+    if row["state"] != "submitted":
+        raise SubmissionError(
+            MESSAGES["not_submitted"].format(**_words(row), state=STATES[row["state"]], what=what)
+        )
+    return row
+
+
 def withdraw(store: Store, county: str, deadline: dt.date) -> dict[str, Any]:
     """Take a submitted package back before the prefecture reviews it: the version becomes a draft again
     (its submission time is cleared; it is submitted anew). Refused once reviewed, naming who reviewed it."""
     own_county(store, county)
     deadline_of(deadline)
     with store.transaction(f"{CONTEXT}：撤回") as tx:
-        row = _latest(tx.conn, county, deadline)
-        if row is None:
-            raise SubmissionError(
-                MESSAGES["nothing"].format(county=_county_name(county), deadline=_md(deadline))
-            )
-        if row["state"] in ("approved", "returned"):
-            done = "审核通过" if row["state"] == "approved" else "退回"
-            raise AlreadyReviewed(
-                MESSAGES["withdraw_reviewed"].format(
-                    **_words(row), at=row["reviewed_at"], by=row["reviewed_by"], done=done
-                ),
-                row["reviewed_by"],
-                row["reviewed_at"],
-            )
-        if row["state"] != "submitted":
-            raise SubmissionError(
-                MESSAGES["not_submitted"].format(**_words(row), state=STATES[row["state"]], what="撤回")
-            )
+        row = _awaiting_review(tx.conn, county, deadline, "撤回", "withdraw_reviewed")
         return tx.update(T, row["id"], {"state": "draft", "submitted_at": None, "submitted_by": None})
 
 
@@ -405,24 +411,7 @@ def _review(
     load_regions().county(county)
     what = "审核通过" if state == "approved" else "退回"
     with store.transaction(f"{CONTEXT}：{what}") as tx:
-        row = _latest(tx.conn, county, deadline)
-        if row is None:
-            raise SubmissionError(
-                MESSAGES["nothing"].format(county=_county_name(county), deadline=_md(deadline))
-            )
-        if row["state"] in ("approved", "returned"):
-            done = "审核通过" if row["state"] == "approved" else "退回"
-            raise AlreadyReviewed(
-                MESSAGES["reviewed_first"].format(
-                    **_words(row), at=row["reviewed_at"], by=row["reviewed_by"], done=done
-                ),
-                row["reviewed_by"],
-                row["reviewed_at"],
-            )
-        if row["state"] != "submitted":
-            raise SubmissionError(
-                MESSAGES["not_submitted"].format(**_words(row), state=STATES[row["state"]], what=what)
-            )
+        row = _awaiting_review(tx.conn, county, deadline, what, "reviewed_first")
         values: dict[str, Any] = {"state": state, "reviewed_at": _at(tx, at), "reviewed_by": store.user}
         if comments is not None:
             values["review_comments"] = dict(comments)

@@ -129,10 +129,12 @@ def open_tracing_tasks(tx: Tx, spot_check_id: int, day: dt.date) -> list[int]:
     return made
 
 
-def _report(note: str | None, recipient: str | None = None) -> Any:
+def _report(task_id: int, day: dt.date, note: str | None, recipient: str | None = None) -> Any:
     """What a person wrote to pass on or complete a task, as :class:`hazardlib.models.TracingReport`
     (ValidationFailed if too long)."""
-    return models.validate(models.TracingReport, {"note": note, "recipient": recipient})
+    return models.validate(
+        models.TracingReport, {"task_id": task_id, "day": day, "recipient": recipient, "note": note}
+    )
 
 
 def _noted(task: dict[str, Any], *entries: str | None) -> str | None:
@@ -180,7 +182,7 @@ def pass_on_in(tx: Tx, task_id: int, day: dt.date, recipient: str, note: str | N
     task = _open_task(store, tx, task_id, day, "转办")
     if store.county is not None and store.county != task["to_county"]:
         raise OutOfScope(store.county, task["to_county"])  # only the task's holder passes it on
-    report = _report(note, recipient)
+    report = _report(task_id, day, note, recipient)
     written = report.recipient or ""
     place = regions.find(written)
     text = MESSAGES["pass_note"].format(day=day, to=regions.name_of(place.code) if place else written)
@@ -202,7 +204,7 @@ def complete(store: Store, task_id: int, day: dt.date, note: str | None = None) 
 def complete_in(tx: Tx, task_id: int, day: dt.date, note: str | None = None) -> dict[str, Any]:
     """:func:`complete` within an open transaction (the import's)."""
     task = _open_task(tx.store, tx, task_id, day, "办结")
-    full_note = _noted(task, _report(note).note)
+    full_note = _noted(task, _report(task_id, day, note).note)
     return tx.update(T, task_id, {"state": "done", "done_date": day, "note": full_note})
 
 

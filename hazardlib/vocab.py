@@ -314,6 +314,12 @@ YES_NO_FALSE = (
     "×",
     "✗",
 )
+YES_NO_LABELS = {True: "是", False: "否"}  # how a yes/no answer is shown, exported and written in a template
+
+
+def yes_no_label(value: bool | None) -> str | None:
+    """是 or 否 for a yes/no answer; None when there is no answer."""
+    return None if value is None else YES_NO_LABELS[bool(value)]
 
 
 def parse_yes_no(value: object) -> bool | None:

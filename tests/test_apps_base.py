@@ -14,8 +14,9 @@ import pytest
 
 from hazardlib.apps import DASHBOARDS, LandingApp
 from hazardlib.apps.base import App, Unavailable
+from hazardlib.apps.drafts import DraftOffer
 from hazardlib.apps.session import LOG_HANDLER, Session, SessionError, configure_logging
-from hazardlib.apps.ui import choose, download_link, dropdown, html_table, set_options
+from hazardlib.apps.ui import choose, download_link, dropdown, html_table, option_label, set_options
 from hazardlib.errors import HazardError
 from hazardlib.store import Store
 
@@ -146,6 +147,34 @@ def test_a_download_link_carries_the_file_in_itself():
     href = re.search(r'href="data:([^;]+);base64,([^"]+)"', html)
     assert href and href.group(1).endswith("spreadsheetml.sheet")
     assert base64.b64decode(href.group(2)) == data and 'download="结果清单.xlsx"' in html
+
+
+def test_a_download_link_reads_download_and_the_file_name_unless_told_otherwise():
+    assert ">下载：结果清单.xlsx</a>" in download_link(b"x", "结果清单.xlsx")
+    assert ">下载问题清单</a>" in download_link(b"x", "问题清单.xlsx", "下载问题清单")
+
+
+def test_an_option_label_leaves_out_a_missing_part_instead_of_showing_nan_or_none():
+    assert option_label("整改通知书", float("nan"), None, pd.NaT, "", "2024-07-01") == "整改通知书 2024-07-01"
+    assert option_label("整改通知书", "都市监整〔2024〕1号") == "整改通知书 都市监整〔2024〕1号"
+
+
+def test_an_instrument_without_a_number_is_offered_by_kind_and_date_without_nan(store):
+    app = Boom(store, D)
+    offer = DraftOffer(app)
+    # pandas reads a text column with a missing number as NaN, which a label used to show as "nan".
+    frame = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "kind": ["rectification_notice", "reminder_letter"],
+            "number": ["都市监整〔2024〕1号", None],
+            "issue_date": [dt.date(2024, 7, 1), dt.date(2024, 7, 2)],
+        }
+    )
+    offer.offer(frame)
+    labels = [text for text, _ in offer.pick.options]
+    assert labels == ["整改通知书 都市监整〔2024〕1号（2024-07-01）", "提醒敦促函（2024-07-02）"]
+    assert not any("nan" in text or "None" in text for text in labels)
 
 
 def test_the_landing_page_lists_every_dashboard_and_counts_from_the_store(store):

@@ -19,7 +19,17 @@ from .. import models, records, schema, vocab
 from ..errors import ValidationFailed
 from ..plan_files import FIELD, MAX_BYTES, TYPES, PlanFile, check_plan_file
 from .forms import TODAY, ModelForm, Spec
-from .ui import FormField, button, fmt_date, hazard_number, html_table, note, section, set_options
+from .ui import (
+    FormField,
+    button,
+    fmt_date,
+    hazard_number,
+    html_table,
+    note,
+    option_label,
+    section,
+    set_options,
+)
 
 if TYPE_CHECKING:
     from .base import App
@@ -178,7 +188,9 @@ class CountyRecords:
             [("（选择待回复的督导事项）", None)]
             + [
                 (
-                    f"{fmt_date(r['action_date'])} {vocab.OVERSIGHT_KIND.label(r['kind'])} {r['number'] or ''}",
+                    option_label(
+                        fmt_date(r["action_date"]), vocab.OVERSIGHT_KIND.label(r["kind"]), r["number"]
+                    ),
                     int(r["id"]),
                 )
                 for r in waiting

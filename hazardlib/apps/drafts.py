@@ -17,7 +17,7 @@ from ..exports.instrument_draft import draft_file_name, write_instrument
 from ..instruments import STATES, state_at
 from ..store import Store
 from .base import App
-from .ui import button, download_link, set_options
+from .ui import button, download_link, option_label, records_of, set_options
 
 T = schema.instruments
 
@@ -61,7 +61,8 @@ def shown(frame: pd.DataFrame) -> dict[str, list[Any]]:
 
 
 def label(r: Any) -> str:
-    return f"{vocab.INSTRUMENT_KIND.label(r['kind'])} {r['number'] or ''}（{r['issue_date']}）"
+    """An instrument as the chooser offers it: kind, number when it has one, and issue date."""
+    return f"{option_label(vocab.INSTRUMENT_KIND.label(r['kind']), r['number'])}（{r['issue_date']}）"
 
 
 class DraftOffer:
@@ -78,7 +79,7 @@ class DraftOffer:
         self.widget = widgets.VBox([widgets.HBox([self.pick, self.btn]), self.link])
 
     def offer(self, frame: pd.DataFrame) -> None:
-        set_options(self.pick, [(label(r), int(r["id"])) for r in frame.to_dict("records")])
+        set_options(self.pick, [(label(r), int(r["id"])) for r in records_of(frame)])
         self.link.value = ""
         self.widget.layout.display = "" if len(frame) else "none"
 
@@ -90,5 +91,5 @@ class DraftOffer:
         name = draft_file_name(self.app.store, int(chosen))
         with tempfile.TemporaryDirectory() as tmp:
             data = write_instrument(self.app.store, int(chosen), Path(tmp) / "draft.docx").read_bytes()
-        self.link.value = download_link(data, name, f"下载：{name}", css_class="hz-dl-instrument")
+        self.link.value = download_link(data, name, css_class="hz-dl-instrument")
         self.app.say(f"已起草“{name}”，请点击下载，核对后加盖公章送达。", "ok")

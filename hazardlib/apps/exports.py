@@ -138,7 +138,7 @@ class ExportApp(App):
                 name, self.store, day, county, fmt, Path(tmp) / f"report.{fmt}", preparer=self.store.user
             )
             data = path.read_bytes()
-        link = download_link(data, file_name, f"下载：{file_name}", css_class=f"hz-dl-{name}")
+        link = download_link(data, file_name, css_class=f"hz-dl-{name}")
         self.downloads.value = f"<div>{link}</div>" + self.downloads.value
         self.say(f"已生成“{file_name}”（{len(data) / 1024:,.0f} KB），请点击下载。", "ok")
 
@@ -148,9 +148,7 @@ class ExportApp(App):
         with tempfile.TemporaryDirectory() as tmp:
             year = self.year if self.campaign is not None else None  # this campaign's key products
             data = write_template(kind, Path(tmp) / "template.xlsx", year=year).read_bytes()
-        self.template_link.value = download_link(
-            data, file_name, f"下载：{file_name}", css_class="hz-dl-template"
-        )
+        self.template_link.value = download_link(data, file_name, css_class="hz-dl-template")
 
     # -- imports --------------------------------------------------------------------------------
     def uploaded(self) -> tuple[str, bytes] | None:

@@ -140,7 +140,9 @@ class SelfCheckApp(App):
         for item in load_checklists().self_check_items:
             name = ITEM_FIELDS[item.code]
             control = widgets.RadioButtons(
-                options=[("是", True), ("否", False)], index=None, orientation="horizontal"
+                options=[(label, v) for v, label in vocab.YES_NO_LABELS.items()],
+                index=None,
+                orientation="horizontal",
             )
             self.fields[name] = FormField(
                 name,

@@ -125,9 +125,7 @@ class SubmissionApp(App):
         day = self._day()
         with self.working("正在生成工作总结草稿……"):
             upload = draft_summary(self.store, self._county(), day, self.as_of)
-        self.downloads.value = download_link(
-            upload.content, upload.name, f"下载：{upload.name}", css_class="hz-dl-draft"
-        )
+        self.downloads.value = download_link(upload.content, upload.name, css_class="hz-dl-draft")
 
     def save_draft(self) -> None:
         """Keep the uploaded scan and summary and the chosen cases as the package's draft (submitted later)."""
@@ -226,12 +224,12 @@ class SubmissionApp(App):
 
     def download_zip(self) -> None:
         name, data = package_zip(self.store, self._county(), self._day())
-        self.downloads.value = download_link(data, name, f"下载：{name}", css_class="hz-dl-zip")
+        self.downloads.value = download_link(data, name, css_class="hz-dl-zip")
 
     def download_rollup(self) -> None:
         with self.working("正在生成全州汇总表……"):
             name, data = rollup_xlsx(self.store, self._day(), preparer=self.store.user)
-        self.downloads.value = download_link(data, name, f"下载：{name}", css_class="hz-dl-rollup")
+        self.downloads.value = download_link(data, name, css_class="hz-dl-rollup")
 
     # -- showing --------------------------------------------------------------------------------
     def _day(self) -> dt.date:

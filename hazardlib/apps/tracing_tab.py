@@ -16,7 +16,7 @@ from .. import models, tracing
 from ..errors import ValidationFailed
 from ..store import PREFECTURE_CODE
 from .forms import text_box
-from .ui import FormField, button, dropdown, html_table, records_of, section, set_options
+from .ui import FormField, button, dropdown, html_table, option_label, records_of, section, set_options
 
 if TYPE_CHECKING:
     from .base import App
@@ -86,7 +86,7 @@ class TracingTab:
             [("（选择待办任务）", None)]
             + [
                 (
-                    f"{r['batch_no']} {r['role_label']} {r['target_name'] or ''}（期限 {r['due']}）",
+                    f"{option_label(r['batch_no'], r['role_label'], r['target_name'])}（期限 {r['due']}）",
                     int(r["id"]),
                 )
                 for r in open_

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import comm
 import ipywidgets as widgets
 
+from .. import vocab
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -139,6 +141,12 @@ def records_of(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _missing_as_none(v) for k, v in r.items()} for r in df.to_dict("records")]
 
 
+def option_label(*parts: Any) -> str:
+    """A picker option's text: its parts joined by a space, a missing part (None, NaN, NaT, '') left out
+    rather than shown as "None" or "nan"."""
+    return " ".join(str(p) for p in map(_missing_as_none, parts) if p is not None and p != "")
+
+
 def _missing_as_none(value: Any) -> Any:
     if (isinstance(value, float) and math.isnan(value)) or _is_nat(value):
         return None
@@ -155,7 +163,7 @@ def _is_nat(value: Any) -> bool:
 def _cell(value: Any) -> tuple[str, str]:
     """A value's text in a table cell and the cell's class ("hz-num", "hz-date" or "")."""
     if isinstance(value, bool):
-        return ("是" if value else "否"), ""
+        return vocab.YES_NO_LABELS[value], ""
     if isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(value, float) and math.isnan(value):
             return "", ""
@@ -260,8 +268,9 @@ _MIME = {
 }
 
 
-def download_link(data: bytes, filename: str, label: str, *, css_class: str = "") -> str:
-    """A link that saves ``data`` as ``filename``, with the bytes inside the link (a data URL).
+def download_link(data: bytes, filename: str, label: str | None = None, *, css_class: str = "") -> str:
+    """A link that saves ``data`` as ``filename``, with the bytes inside the link (a data URL); it reads
+    ``label``, by default 下载：``filename``.
 
     Voilà serves files only from an allow-list, and a file put there could be fetched by anyone who
     can reach the server; a data URL reaches only this session's browser.
@@ -271,7 +280,7 @@ def download_link(data: bytes, filename: str, label: str, *, css_class: str = ""
     payload = base64.b64encode(data).decode("ascii")
     return (
         f'<a class="hz-download {esc(css_class)}" download="{esc(filename)}" '
-        f'href="data:{mime};base64,{payload}">{esc(label)}</a>'
+        f'href="data:{mime};base64,{payload}">{esc(label or f"下载：{filename}")}</a>'
     )
 
 

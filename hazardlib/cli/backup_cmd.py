@@ -14,7 +14,7 @@ from .. import figures
 from ..backup import BackupKey, backup, check_integrity, restore
 from ..records import hazard_key_duplicates
 from ..store import Store
-from .root import db_option, default_user, friendly_errors, main, user_option
+from .root import db_option, default_user, friendly_errors, main, output_option, user_option
 
 KEY_FILE_ENV = (
     "HAZARD_BACKUP_KEY_FILE"  # names the key file, never holds the key: an environment is easily seen
@@ -38,14 +38,7 @@ def key_file_option(f: Callable[..., Any]) -> Callable[..., Any]:
 @main.command("backup")
 @db_option
 @key_file_option
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="备份文件（建议以 .jsonl.gz 结尾）。 The backup file to write.",
-)
+@output_option("备份文件（建议以 .jsonl.gz 结尾）。 The backup file to write.")
 @friendly_errors
 def backup_cmd(db: str | None, key_file: Path | None, output: Path) -> None:
     """备份整个数据库到一个文件（可在大家正常使用时进行，得到同一时刻的一致副本），附内容的 SHA-256 清单；

@@ -12,18 +12,9 @@ from ..campaign_files import campaign_summaries, check_campaign, new_campaign
 from ..datafiles import data_dir
 from ..errors import Finding
 from ..instruments import prefix_problems
-from .root import friendly_errors, main
+from .root import friendly_errors, main, table_format_option
 
 SEVERITY = {"error": "错误", "warning": "提醒"}
-
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="输出格式：table 为中文表格，json 供程序读取。 Output: a readable table, or JSON.",
-)
 
 
 @main.group("campaign")
@@ -66,7 +57,7 @@ def _finding_json(finding: Finding) -> dict[str, object]:
 
 @campaign_group.command("check")
 @click.argument("year", type=click.IntRange(2000, 2100))
-@format_option
+@table_format_option
 @friendly_errors
 def check_cmd(year: int, fmt: str) -> None:
     """校验 YEAR 年度的行动文件和“三书一函”的文号前缀（每个县（市）局和州局都须有），逐条列出问题（文件、行、
@@ -88,7 +79,7 @@ def check_cmd(year: int, fmt: str) -> None:
 
 
 @campaign_group.command("list")
-@format_option
+@table_format_option
 @friendly_errors
 def list_cmd(fmt: str) -> None:
     """列出有行动日历的各年度。 List the campaign years."""

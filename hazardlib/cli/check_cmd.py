@@ -15,7 +15,15 @@ from ..campaign import campaign_at
 from ..exports.tabular import json_value
 from ..rules import RULES, run_all
 from ..stages import county_progress, stage_status
-from .root import as_of_option, county_option, db_option, friendly_errors, main, store_for
+from .root import (
+    as_of_option,
+    county_option,
+    db_option,
+    friendly_errors,
+    main,
+    store_for,
+    table_format_option,
+)
 
 COUNTY_FIGURES = (
     "key_enterprises",
@@ -170,14 +178,7 @@ def render_table(report: dict[str, Any], limit: int) -> str:
 @db_option
 @as_of_option
 @county_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="输出格式：table 为中文表格，json 供程序读取。 Output: a readable table, or JSON.",
-)
+@table_format_option
 @click.option(
     "--limit",
     default=10,

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..exports.instrument_draft import write_instrument
-from .root import county_option, db_option, friendly_errors, main, store_for, user_option
+from .root import friendly_errors, main, output_option, scope_options, store_for
 
 
 @main.group("draft")
@@ -19,17 +19,8 @@ def draft_group() -> None:
 @click.option(
     "--id", "instrument_id", required=True, type=int, help="文书的编号（库中序号）。 The instrument's id."
 )
-@db_option
-@user_option
-@county_option
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="输出的 .docx 文件。 File to write.",
-)
+@scope_options
+@output_option("输出的 .docx 文件。 File to write.")
 @friendly_errors
 def draft_instrument(
     instrument_id: int, db: str | None, user: str | None, county: str | None, output: Path

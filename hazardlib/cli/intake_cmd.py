@@ -18,7 +18,7 @@ from ..intake import (
     write_findings,
     write_template,
 )
-from .root import county_option, db_option, friendly_errors, main, store_for, user_option
+from .root import friendly_errors, main, output_option, scope_options, store_for
 
 SHOWN_FINDINGS = 20
 _KIND_LINES = "\n".join(f"  {k:<16}{s.label}" for k, s in KINDS.items())
@@ -26,13 +26,7 @@ _KIND_LINES = "\n".join(f"  {k:<16}{s.label}" for k, s in KINDS.items())
 
 @main.command("template", epilog=f"\b\n模板类型 Kinds:\n{_KIND_LINES}")
 @click.argument("kind", type=click.Choice(TEMPLATE_KINDS), metavar="KIND")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="输出文件（.xlsx）。 The template file to write.",
-)
+@output_option("输出文件（.xlsx）。 The template file to write.")
 @click.option(
     "--year",
     type=click.IntRange(2000, 2100),
@@ -52,9 +46,7 @@ def template_cmd(kind: str, output: Path, year: int | None) -> None:
 
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@db_option
-@user_option
-@county_option
+@scope_options
 @click.option(
     "--kind",
     type=click.Choice(TEMPLATE_KINDS),

@@ -10,7 +10,7 @@ import click
 
 from ..exports import export, format_for
 from ..reports import REPORT_NAMES, REPORTS
-from .root import as_of_option, county_option, db_option, friendly_errors, main, store_for, user_option
+from .root import as_of_option, friendly_errors, main, output_option, scope_options, store_for
 
 
 def _epilog() -> str:
@@ -25,9 +25,7 @@ def _names() -> list[str]:
 
 @main.command("report", epilog=_epilog())
 @click.argument("name", type=click.Choice(_names()), metavar="NAME")
-@db_option
-@user_option
-@county_option
+@scope_options
 @as_of_option
 @click.option(
     "--format",
@@ -36,14 +34,7 @@ def _names() -> list[str]:
     default=None,
     help="导出格式；不填时按输出文件的扩展名判断。 Output format (default: from the file's extension).",
 )
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="输出文件。 File to write.",
-)
+@output_option("输出文件。 File to write.")
 @click.option(
     "--preparer",
     default=None,

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -65,12 +66,48 @@ def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "as_of",
         default=None,
         metavar="DATE",
-        callback=_parse_date,
+        callback=parse_date,
         help="统计截止日期 YYYY-MM-DD，默认今天。 The date the figures are taken at (default: today).",
     )(f)
 
 
-def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+def output_option(help_text: str) -> Callable[[Any], Any]:
+    """The ``-o/--output`` file a command writes; ``help_text`` says what the file holds."""
+    return click.option(
+        "-o",
+        "--output",
+        "output",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
+def stacked(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """One decorator that applies *decorators* as if written one above the other, first on top."""
+
+    def apply(f: Any) -> Any:
+        for decorator in reversed(decorators):
+            f = decorator(f)
+        return f
+
+    return apply
+
+
+# Who acts, on which store, for which county: the options of every command that reads or writes one county.
+scope_options = stacked(db_option, user_option, county_option)
+
+table_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="输出格式：table 为中文表格，json 供程序读取。 Output: a readable table, or JSON.",
+)
+
+
+def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:

@@ -12,7 +12,7 @@ from ..accounts import count_active
 from ..apps.session import Session
 from ..errors import HazardError
 from ..serve import ServeConfig, banner, check_exposure, check_port, dashboards_dir, trusted_proxies
-from .root import as_of_option, county_option, db_option, friendly_errors, main, store_for, user_option
+from .root import as_of_option, friendly_errors, main, scope_options, store_for
 
 
 class LoginConflict(HazardError):
@@ -20,9 +20,7 @@ class LoginConflict(HazardError):
 
 
 @main.command("serve")
-@db_option
-@user_option
-@county_option
+@scope_options
 @as_of_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。 Address to listen on.")
 @click.option("--port", default=8866, show_default=True, type=int, help="端口。 Port.")

@@ -25,7 +25,7 @@ from ..exports.tabular import json_value
 from ..reports.submission_view import deadline_view, package_diff
 from ..store import Store, default_user
 from ..submissions import ITEMS, STATES, Upload
-from .root import _parse_date, db_option, friendly_errors, main, store_for, user_option
+from .root import db_option, friendly_errors, main, parse_date, stacked, store_for, user_option
 
 LIST_KEYS = ("county_code", "county_name", "state", "state_label", "version", "submitted_at", "submitted_by",
              "late_working_days", "reviewed_at", "reviewed_by", "figures_as_of", "changed_figures")  # fmt: skip
@@ -42,7 +42,7 @@ def _deadline_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "deadline",
         default=None,
         metavar="DATE",
-        callback=_parse_date,
+        callback=parse_date,
         help="报送期限 YYYY-MM-DD（行动日历中的日期，如 2024-08-20）；不填为 --as-of 之后的下一个期限。"
         " A deadline of the campaign calendar (default: the next one).",
     )(f)
@@ -59,7 +59,7 @@ def _as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "as_of",
         default=None,
         metavar="DATE",
-        callback=_parse_date,
+        callback=parse_date,
         help="办理日期 YYYY-MM-DD，默认今天（报送的成果数据截至此日，逾期工作日按此日计算）。 The working date.",
     )(f)
 
@@ -67,6 +67,15 @@ def _as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
 def _format_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                         help="输出格式。 Output format.")(f)  # fmt: skip
+
+
+def _package_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A ``hazard submission`` subcommand: who acts, the county, the deadline and the working date, then the
+    command's own *extra* options, the output format, and Chinese messages for errors."""
+    return stacked(
+        submission_group.command(name), db_option, user_option, _county_option, _deadline_option, _as_of_option,
+        *extra, _format_option, friendly_errors,
+    )  # fmt: skip
 
 
 def _session(db: str | None, user: str | None, county: str | None, acts_as_county: bool) -> Store:
@@ -127,14 +136,7 @@ def submission_group() -> None:
     """
 
 
-@submission_group.command("list")
-@db_option
-@user_option
-@_county_option
-@_deadline_option
-@_as_of_option
-@_format_option
-@friendly_errors
+@_package_command("list")
 def list_cmd(db: str | None, user: str | None, county: str | None, deadline: dt.date | None,
              as_of: dt.date | None, fmt: str) -> None:  # fmt: skip
     """列出某一报送期限各县（市）的报送状态、版本、报送时间和逾期工作日。"""
@@ -154,14 +156,7 @@ def list_cmd(db: str | None, user: str | None, county: str | None, deadline: dt.
         click.echo(f"  {r['county_code']} {r['county_name']}：{r['state_label']}{version}{late}")
 
 
-@submission_group.command("show")
-@db_option
-@user_option
-@_county_option
-@_deadline_option
-@_as_of_option
-@_format_option
-@friendly_errors
+@_package_command("show")
 def show_cmd(db: str | None, user: str | None, county: str | None, deadline: dt.date | None,
              as_of: dt.date | None, fmt: str) -> None:  # fmt: skip
     """显示一个县（市）某期限的全部版本、退回意见，以及冻结数据与当前数据的逐项差异。"""
@@ -193,20 +188,15 @@ def show_cmd(db: str | None, user: str | None, county: str | None, deadline: dt.
         click.echo(f"    {r['label']}：报送 {r['frozen']}，当前 {r['live']}（{r['difference']:+}）")
 
 
-@submission_group.command("submit")
-@db_option
-@user_option
-@_county_option
-@_deadline_option
-@_as_of_option
-@click.option("--scan", "scan", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="加盖公章的封面扫描件（PDF、PNG 或 JPEG，上限见行动日历 scan_max_megabytes）。")  # fmt: skip
-@click.option("--summary", "summary", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="修改后的工作总结（.docx）；不填时报送工作台生成的草稿。")  # fmt: skip
-@click.option("--case", "cases", multiple=True, type=int, metavar="ID",
-              help="选入的典型案例（案件编号 id，可多次）；不填为截至办理日曝光的全部典型案例。")  # fmt: skip
-@_format_option
-@friendly_errors
+@_package_command(
+    "submit",
+    click.option("--scan", "scan", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="加盖公章的封面扫描件（PDF、PNG 或 JPEG，上限见行动日历 scan_max_megabytes）。"),
+    click.option("--summary", "summary", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="修改后的工作总结（.docx）；不填时报送工作台生成的草稿。"),
+    click.option("--case", "cases", multiple=True, type=int, metavar="ID",
+                 help="选入的典型案例（案件编号 id，可多次）；不填为截至办理日曝光的全部典型案例。"),
+)  # fmt: skip
 def submit_cmd(db: str | None, user: str | None, county: str | None, deadline: dt.date | None,
                as_of: dt.date | None, scan: Path, summary: Path | None, cases: tuple[int, ...], fmt: str) -> None:  # fmt: skip
     """报送（或退回后重新报送）一个县（市）某期限的材料：成果数据在报送时冻结。"""
@@ -222,14 +212,7 @@ def submit_cmd(db: str | None, user: str | None, county: str | None, deadline: d
     _done(row, fmt, "报送")
 
 
-@submission_group.command("withdraw")
-@db_option
-@user_option
-@_county_option
-@_deadline_option
-@_as_of_option
-@_format_option
-@friendly_errors
+@_package_command("withdraw")
 def withdraw_cmd(db: str | None, user: str | None, county: str | None, deadline: dt.date | None,
                  as_of: dt.date | None, fmt: str) -> None:  # fmt: skip
     """在州局审核前撤回已报送的材料（撤回后为草稿，可重新报送）。"""
@@ -238,16 +221,11 @@ def withdraw_cmd(db: str | None, user: str | None, county: str | None, deadline:
     _done(submissions.withdraw(store, code, _deadline(deadline, as_of)), fmt, "撤回")
 
 
-@submission_group.command("return")
-@db_option
-@user_option
-@_county_option
-@_deadline_option
-@_as_of_option
-@click.option("--comment", "comments", multiple=True, metavar="ITEM=TEXT",
-              help="退回意见，按事项填写（可多次）：" + "、".join(f"{k}（{v}）" for k, v in ITEMS.items()))  # fmt: skip
-@_format_option
-@friendly_errors
+@_package_command(
+    "return",
+    click.option("--comment", "comments", multiple=True, metavar="ITEM=TEXT",
+                 help="退回意见，按事项填写（可多次）：" + "、".join(f"{k}（{v}）" for k, v in ITEMS.items())),
+)  # fmt: skip
 def return_cmd(db: str | None, user: str | None, county: str | None, deadline: dt.date | None,
                as_of: dt.date | None, comments: tuple[str, ...], fmt: str) -> None:  # fmt: skip
     """州局退回县（市）报送的材料，并逐项写明意见。"""
@@ -261,16 +239,11 @@ def return_cmd(db: str | None, user: str | None, county: str | None, deadline: d
     _done(submissions.return_package(store, code, _deadline(deadline, as_of), given, at=at), fmt, "退回")
 
 
-@submission_group.command("approve")
-@db_option
-@user_option
-@_county_option
-@_deadline_option
-@_as_of_option
-@click.option("-o", "--output", "output", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="审核通过后把材料包（zip）和全州汇总表（xlsx）写入此文件夹。")  # fmt: skip
-@_format_option
-@friendly_errors
+@_package_command(
+    "approve",
+    click.option("-o", "--output", "output", default=None, type=click.Path(file_okay=False, path_type=Path),
+                 help="审核通过后把材料包（zip）和全州汇总表（xlsx）写入此文件夹。"),
+)  # fmt: skip
 def approve_cmd(db: str | None, user: str | None, county: str | None, deadline: dt.date | None,
                 as_of: dt.date | None, output: Path | None, fmt: str) -> None:  # fmt: skip
     """州局审核通过县（市）报送的材料。"""

@@ -54,11 +54,11 @@ def build_block(world: World, profiles: list[Profile]) -> Block:
         help_for_year(
             b.after, profiles, year, hazards_of(settled, year), hazards_of(settled, year, serious=True)
         )
-    for p, day in b.interviews:
+    for p, day, batches in b.interviews:
         major = next((row for d, row in settled if d.profile is p and d.grade == "major"), None)
         b.after.interview(
             p, YEARS[-1], day, texts.INTERVIEW_REASONS["repeat"], major, notice=day - days(3),
-            trigger="consecutive_unqualified",
+            trigger="consecutive_unqualified", batches=batches,
         )  # fmt: skip
     return block
 
@@ -69,7 +69,7 @@ class _Builder:
         self.after = Aftermath(world, block)
         self.drafts: list[Draft] = []
         self.keys: dict[tuple[int, dt.date, str, str], Draft] = {}
-        self.interviews: list[tuple[Profile, dt.date]] = []
+        self.interviews: list[tuple[Profile, dt.date, list[Row]]] = []  # with the unqualified batches
         self.free = [p for p in profiles if not p.role]  # enterprises drawn at random for spot checks
 
     def draft(self, p: Profile, year: int, found: dt.date, problem: str, sub: str, source: str,
@@ -443,9 +443,10 @@ class _Builder:
             u1 = self.spot(p, year, channel, day, "unqualified", sub=sub, grade="major", fate="open",
                            open_state=state, follow_up=False)  # fmt: skip
             again = day_between(rng, max(day + days(45), s1), story - days(40))
-            self.spot(p, last, channel, again, "unqualified", sub=sub, follow_up_of=u1, follow_up=False)
+            u2 = self.spot(p, last, channel, again, "unqualified", sub=sub, follow_up_of=u1, follow_up=False)
             if chance(rng, 0.5):
-                self.interviews.append((p, story + days(rng.randint(1, 30))))
+                batches = [u for u in (u1, u2) if u is not None]
+                self.interviews.append((p, story + days(rng.randint(1, 30)), batches))
         else:
             day = day_between(rng, w.stage(first, 2)[0], dt.date(first, 9, 30))
             u1 = self.spot(p, first, channel, day, "unqualified", sub=sub, follow_up=False)

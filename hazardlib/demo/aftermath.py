@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..immediate import MESSAGES as IMMEDIATE_MESSAGES
@@ -229,7 +230,9 @@ class Aftermath:
         hazard: Row | None,
         notice: dt.date,
         trigger: str = "refused_rectification",
+        batches: Sequence[Row] = (),
     ) -> None:
+        """An interview with ``p`` (and its notice), naming the unqualified spot-check ``batches`` behind it."""
         if (p.id, day) in self.interviewed or day > self.w.snapshot:
             return
         self.interviewed.add((p.id, day))
@@ -243,7 +246,9 @@ class Aftermath:
                       attendees=texts.INTERVIEW_ATTENDEES.format(county=county),
                       commitments=texts.INTERVIEW_COMMITMENTS, follow_up_date=day + days(30),
                       notice_no=letter.values["number"])  # fmt: skip
-        self.block.add("interviews", values, hazard_id=hazard)
+        row = self.block.add("interviews", values, hazard_id=hazard)
+        if batches:
+            row.many["spot_check_ids"] = list(batches)
 
     def immediate(self, p: Profile, kind: str, table: str, record: Row, day: dt.date, summary: str) -> None:
         """An immediate-report item, raised at 00:00 of the record's date (see :mod:`hazardlib.immediate`)."""
@@ -323,7 +328,8 @@ class Aftermath:
         published = later(20, 60) if chance(rng, 0.15) else None
         # The outcomes that close the case's findings, drawn from the case's number (not the random stream, so
         # that the rest of the demo stays as it was): publicity of a listing a few days after it; a decision
-        # not to list (one candidate in four) or not to revoke (one licence holder's case in three).
+        # not to list (one candidate in four, and the first of each campaign year, so that a small demo has
+        # one too) or not to revoke (one licence holder's case in three).
         publicity = (
             dishonesty_date + days(3) if dishonesty_date and dishonesty_date + days(3) <= w.snapshot else None
         )
@@ -333,8 +339,9 @@ class Aftermath:
             decided <= w.snapshot
             and dishonesty_date is None
             and violation in ("unlicensed", "counterfeit", "passing_off")
-            and n_case % 4 == 0
+            and (n_case % 4 == 0 or filed.year not in w.not_listed_years)
         ):
+            w.not_listed_years.add(filed.year)
             decisions.update(
                 not_listed_by=texts.DECIDED_BY,
                 not_listed_date=decided,

@@ -9,12 +9,13 @@ from typing import Any
 class Row:
     """One record of ``table``; ``refs`` name other rows whose ids fill columns once they are written."""
 
-    __slots__ = ("id", "refs", "table", "values")
+    __slots__ = ("id", "many", "refs", "table", "values")
 
     def __init__(self, table: str, values: dict[str, Any], refs: dict[str, Row] | None = None):
         self.table = table
         self.values = values
         self.refs = refs or {}
+        self.many: dict[str, list[Row]] = {}  # a list column: the ids of these rows of earlier tables
         self.id: int | None = None
 
 

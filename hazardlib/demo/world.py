@@ -122,6 +122,8 @@ class World:
         self.fate_tally: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])  # drawn, closed
         # Help records are unique per enterprise, kind and day, across blocks.
         self.helped: set[tuple[int, str, dt.date]] = set()
+        # The campaign years with a decision not to list a case on the dishonesty list, across blocks.
+        self.not_listed_years: set[int] = set()
         self.counties = self._county_profiles()
         self.staff = [self.fake.name() for _ in range(3)]  # the prefecture's quality section
         rng = self.rng

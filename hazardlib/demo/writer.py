@@ -76,6 +76,8 @@ class Writer:
                 taken = {id(r) for r in wave}
                 remaining = [r for r in remaining if id(r) not in taken]
                 for r in wave:
+                    for column, targets in r.many.items():
+                        r.values[column] = [t.id for t in targets]  # rows of earlier tables: written
                     for column, target in r.refs.items():
                         r.values[column] = target.id
                         if target.id is None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml.ns import qn
@@ -217,10 +218,9 @@ def _cases(doc: Any, s: Summary) -> None:
         _para(doc, text)
 
 
-def write_summary(summary: Summary, path: str | Path, *, made_on: dt.date | None = None) -> Path:
-    """Write the Word draft of ``summary`` at ``path``, dated ``made_on`` (the submission's) or else the
-    as-of date of its figures — never the machine's clock."""
-    s = summary
+def draft_document(banner: str) -> DocxDocument:
+    """A new A4 document with an official document's margins and body font, opening with ``banner``: the
+    red note that it is a draft, to check and delete before it is sent."""
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -229,15 +229,21 @@ def write_summary(summary: Summary, path: str | Path, *, made_on: dt.date | None
     normal = doc.styles["Normal"]
     normal.font.name = BODY_FONT
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    run = _para(doc, indent=False).add_run(banner)
+    _font(run, HEADING_FONT, 12, bold=True)
+    run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    return doc
 
-    draft = _para(doc, indent=False)
-    run = draft.add_run(
+
+def write_summary(summary: Summary, path: str | Path, *, made_on: dt.date | None = None) -> Path:
+    """Write the Word draft of ``summary`` at ``path``, dated ``made_on`` (the submission's) or else the
+    as-of date of its figures — never the machine's clock."""
+    s = summary
+    doc = draft_document(
         f"【草稿】本稿由工作台根据截至{_cn_date(s.scope.as_of)}的数据自动生成，请核实数据、修改完善后加盖公章报送"
         + (f"（报送期限：{_cn_date(s.due)}前）" if s.due else "")
         + "。报送前请删除本段。"
     )
-    _font(run, HEADING_FONT, 12, bold=True)
-    run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
 
     _para(doc, s.title, font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _para(doc, "")

@@ -9,10 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, RGBColor
 
 from .. import schema, vocab
 from ..campaign import load_campaign
@@ -23,7 +20,7 @@ from ..instruments import kind_info
 from ..reports.labels import bureau
 from ..rules.common import finding_label, product_name
 from ..store import PREFECTURE_CODE, Store
-from .docx import BODY_FONT, HEADING_FONT, TITLE_FONT, _cn_date, _font, _para, _table
+from .docx import TITLE_FONT, _cn_date, _para, _table, draft_document
 
 ASK = {
     "rectification_notice": "请你单位对上述问题隐患立即采取管控措施，于{deadline}前整改完毕，并将整改情况书面报告我局。",
@@ -76,21 +73,9 @@ def write_instrument(store: Store, instrument_id: int, path: str | Path) -> Path
     deadline = i["reply_due"] or i["issue_date"]
     problems = {p.code: p.name for p in load_problems()}
 
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.6)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    normal = doc.styles["Normal"]
-    normal.font.name = BODY_FONT
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-
-    draft = _para(doc, indent=False)
-    run = draft.add_run(
+    doc = draft_document(
         "【草稿】本稿由工作台自动生成，请核对事实和依据、修改完善后加盖公章送达。送达前请删除本段。"
     )
-    _font(run, HEADING_FONT, 12, bold=True)
-    run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
 
     _para(doc, bureau(issuer), font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _para(doc, info.title, font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)

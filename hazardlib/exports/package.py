@@ -28,6 +28,7 @@ from ..reports.summaries import summary as summary_of
 from ..reports.typical_cases import CASE_COLUMNS, cases_frame
 from ..store import PREFECTURE_CODE, SYSTEM_USER, Store
 from ..submissions import Package, SubmissionError, Upload
+from ..vocab import YES_NO_LABELS
 from .book_writer import write_workbook
 from .docx import write_summary
 from .report_forms import sheet_for
@@ -172,8 +173,8 @@ def _cases_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=CASE_COLUMNS)
     for col in DATE_COLUMNS:
         frame[col] = [dt.date.fromisoformat(v) if isinstance(v, str) and v else None for v in frame[col]]
-    frame["dishonesty_label"] = frame["dishonesty_listed"].map({True: "是", False: "否"})
-    frame["revoked_label"] = frame["licence_revoked"].map({True: "是", False: "否"})
+    frame["dishonesty_label"] = frame["dishonesty_listed"].map(YES_NO_LABELS)
+    frame["revoked_label"] = frame["licence_revoked"].map(YES_NO_LABELS)
     return frame
 
 

@@ -22,6 +22,7 @@ from ..reports.targets import FACTORS, targets_frame
 from ..reports.tracing_report import tracing_frame
 from ..reports.typical_cases import cases_frame
 from ..store import PREFECTURE_CODE, Store
+from ..vocab import YES_NO_LABELS
 from .xlsx import Column, Sheet
 
 
@@ -190,8 +191,8 @@ LEDGER_FLAGS = (*FLAGS, "carried_over_label")
 
 def _with_flags(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    frame["overdue_label"] = frame["overdue"].map({True: "是", False: "否"})
-    frame["carried_over_label"] = frame["carried_over"].map({True: "是", False: "否"})
+    frame["overdue_label"] = frame["overdue"].map(YES_NO_LABELS)
+    frame["carried_over_label"] = frame["carried_over"].map(YES_NO_LABELS)
     return frame
 
 
@@ -256,8 +257,8 @@ def case_columns(_scope: Scope) -> list[Column]:
 
 def _cases_build(store: Store, scope: Scope) -> pd.DataFrame:
     frame = cases_frame(store, scope)
-    frame["dishonesty_label"] = frame["dishonesty_listed"].map({True: "是", False: "否"})
-    frame["revoked_label"] = frame["licence_revoked"].map({True: "是", False: "否"})
+    frame["dishonesty_label"] = frame["dishonesty_listed"].map(YES_NO_LABELS)
+    frame["revoked_label"] = frame["licence_revoked"].map(YES_NO_LABELS)
     return frame
 
 
@@ -288,10 +289,8 @@ def tracing_columns(_scope: Scope) -> list[Column]:
 
 def _tracing_build(store: Store, scope: Scope) -> pd.DataFrame:
     frame = tracing_frame(store, scope)
-    frame["outside_label"] = frame["outside_prefecture"].map({True: "是", False: "否"})
-    frame["overdue_label"] = (
-        frame["overdue"].map({True: "是", False: "否"}).where(frame["task_id"].notna(), "")
-    )
+    frame["outside_label"] = frame["outside_prefecture"].map(YES_NO_LABELS)
+    frame["overdue_label"] = frame["overdue"].map(YES_NO_LABELS).where(frame["task_id"].notna(), "")
     return frame
 
 
@@ -330,8 +329,8 @@ def comparison_columns(_scope: Scope) -> list[Column]:
 
 def _comparison_build(store: Store, scope: Scope) -> pd.DataFrame:
     frame = comparison_frame(store, scope)
-    frame["plan_label"] = frame["plan_adopted"].map({True: "是", False: "否"})
-    frame["on_track_label"] = frame["on_track"].map({True: "是", False: "否"})
+    frame["plan_label"] = frame["plan_adopted"].map(YES_NO_LABELS)
+    frame["on_track_label"] = frame["on_track"].map(YES_NO_LABELS)
     return frame
 
 
@@ -355,7 +354,6 @@ FACTOR_HEADERS = {
     "complaints": "投诉举报、舆情（条）",
     "spot_check_failures": "抽查不合格或拒检（次）",
 }
-YES_NO = {True: "是", False: "否"}
 FLAG_FACTORS = tuple(
     f
     for f in FACTORS
@@ -391,7 +389,7 @@ def _targets_build(store: Store, scope: Scope) -> pd.DataFrame:
     frame = targets_frame(store, scope)
     for flag in ("inspected", *FLAG_FACTORS):
         if flag in frame:
-            frame[f"{flag}_label"] = frame[flag].astype(bool).map(YES_NO)
+            frame[f"{flag}_label"] = frame[flag].astype(bool).map(YES_NO_LABELS)
     return frame
 
 

@@ -79,7 +79,7 @@ def _choice_lists(year: int | None, folder: Path) -> dict[str, tuple[str, ...]]:
         "sub_products": tuple(f"{s.code} {s.name}" for c in catalogue.categories for s in c.sub_products),
         "problems": tuple(f"{p.code} {p.name}" for p in load_problems(folder)),
         "risk_points": tuple(f"{r.code} {r.name}" for r in load_checklists(folder).risk_control_points),
-        "yes_no": ("是", "否"),
+        "yes_no": tuple(vocab.YES_NO_LABELS.values()),
         "outcomes": tuple(label for v in OUTCOMES for label in v.labels.values()),
     }
     for name, v in _VOCABULARIES.items():

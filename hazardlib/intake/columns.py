@@ -138,19 +138,7 @@ def template_columns(record: type[BaseModel], **override: Any) -> tuple[Column, 
     return columns(record, *names, **override)
 
 
-def _synonyms(model: type[BaseModel], name: str) -> tuple[str, ...]:
-    return entry_of(model, name).synonyms
-
-
-# -- synonyms and columns shared by several kinds (declared on the models) -------------------------
-
-USCC_SYNONYMS = _synonyms(models.Enterprise, "uscc")
-NAME_SYNONYMS = _synonyms(models.Enterprise, "name")
-COUNTY_SYNONYMS = _synonyms(models.Enterprise, "county_code")
-ENTERPRISE_FIELD_SYNONYMS = _synonyms(models.Enterprise, "field")
-PRODUCT_SYNONYMS = models.PRODUCT.synonyms
-CATEGORY_SYNONYMS = ("产品类别", "重点产品类别", "产品大类", "类别名称")
-NOTE_SYNONYMS = models.NOTE.synonyms
+# -- columns shared by several kinds (declared on the models) ----------------------------------------
 
 
 def uscc_column(required: bool = False, **kw: Any) -> Column:
@@ -188,16 +176,6 @@ ENTERPRISE_NOTE = (
 )
 
 
-def date_column(key: str, header: str, required: bool = True, **kw: Any) -> Column:
-    return Column(key, header, "date", required=required, width=14, **kw)
-
-
-def yes_no_column(key: str, header: str, required: bool = False, example: str = "否", **kw: Any) -> Column:
-    return Column(
-        key, header, "yes_no", required=required, choices="yes_no", note="填“是”或“否”", example=example, **kw
-    )
-
-
 def product_column(**kw: Any) -> Column:
     """The 产品 column of a kind whose model does not declare it (as the inspection's declares it)."""
     return column(models.Inspection, "sub_product_code", model=None, field=None, **kw)
@@ -208,7 +186,7 @@ def category_column(**kw: Any) -> Column:
         "category_code",
         "产品类别",
         "category",
-        synonyms=CATEGORY_SYNONYMS,
+        synonyms=("产品类别", "重点产品类别", "产品大类", "类别名称"),
         choices="categories",
         note="选填；填写时须与“产品”一致；只有一个细分产品的类别可只填类别",
         example="03 水泥",

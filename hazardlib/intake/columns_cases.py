@@ -6,18 +6,12 @@ from __future__ import annotations
 
 from .. import models
 from .columns import (
-    ENTERPRISE_FIELD_SYNONYMS,
     ENTERPRISE_NOTE,
     ENTERPRISE_REF,
-    NAME_SYNONYMS,
-    NOTE_SYNONYMS,
-    PRODUCT_SYNONYMS,
-    USCC_SYNONYMS,
     Column,
     KindSpec,
     category_column,
     columns,
-    date_column,
     template_columns,
     uscc_column,
 )
@@ -36,24 +30,28 @@ RECTIFICATIONS = KindSpec(
             example="1",
         ),
         Column(
-            "enterprise_name", "企业名称", synonyms=NAME_SYNONYMS, note="仅供核对，导入时不使用", width=30
+            "enterprise_name",
+            "企业名称",
+            synonyms=models.NAME.synonyms,
+            note="仅供核对，导入时不使用",
+            width=30,
         ),
         Column(
             "uscc",
             "统一社会信用代码",
             "uscc",
             group="hazard_ref",
-            synonyms=USCC_SYNONYMS,
+            synonyms=models.USCC.synonyms,
             note="未填隐患编号时，与发现日期、产品、问题类型一起确定隐患",
             width=24,
         ),
-        date_column("found_date", "发现日期", False, group="hazard_ref", synonyms=("隐患发现日期",)),
+        Column("found_date", "发现日期", "date", group="hazard_ref", synonyms=("隐患发现日期",), width=14),
         Column(
             "sub_product_code",
             "产品",
             "sub_product",
             group="hazard_ref",
-            synonyms=PRODUCT_SYNONYMS,
+            synonyms=models.PRODUCT.synonyms,
             choices="sub_products",
             note="未填隐患编号时填写隐患的产品",
             width=26,
@@ -86,8 +84,18 @@ RECTIFICATIONS = KindSpec(
             note="责令限期整改、企业整改完成、复查、销号、拒不整改、升级处置或回头看",
             example="责令限期整改",
         ),
-        date_column("day", "日期", synonyms=("办理日期", "完成日期", "时间"), example="2024-07-12"),
-        date_column("deadline", "整改期限", False, synonyms=("限期", "整改期限日期"), example="2024-08-11"),
+        Column(
+            "day",
+            "日期",
+            "date",
+            required=True,
+            synonyms=("办理日期", "完成日期", "时间"),
+            example="2024-07-12",
+            width=14,
+        ),
+        Column(
+            "deadline", "整改期限", "date", synonyms=("限期", "整改期限日期"), example="2024-08-11", width=14
+        ),
         Column(
             "deadline_days",
             "期限天数",
@@ -112,7 +120,7 @@ RECTIFICATIONS = KindSpec(
             note="复查填复查合格或复查不合格；回头看填整改成效巩固或问题反弹；升级处置填处置方式",
             width=22,
         ),
-        Column("note", "备注", synonyms=NOTE_SYNONYMS, width=30),
+        Column("note", "备注", synonyms=models.NOTE.synonyms, width=30),
     ),
     key="隐患编号（或 统一社会信用代码 + 发现日期 + 产品 + 问题类型）+ 整改环节 + 日期（同一环节同一天只记一次）",
     row_note="每行是台账上一条隐患的一次整改进展，按文件中的先后顺序办理。",
@@ -209,13 +217,15 @@ RISK_SIGNALS = KindSpec(
     "风险信息",
     (
         *columns(models.RiskSignal, "county_code", "received_date", "source", "description"),
-        Column("enterprise_name", "企业名称", synonyms=NAME_SYNONYMS, note="涉及库中企业时填写", width=30),
+        Column(
+            "enterprise_name", "企业名称", synonyms=models.NAME.synonyms, note="涉及库中企业时填写", width=30
+        ),
         uscc_column(),
         Column(
             "enterprise_field",
             "企业类型",
             "choice",
-            synonyms=ENTERPRISE_FIELD_SYNONYMS,
+            synonyms=models.ENTERPRISE_FIELD.synonyms,
             choices="enterprise_fields",
             note="企业不在库中时用于登记企业（企业登记在本行的所属县（市））",
         ),

@@ -1,11 +1,12 @@
 """The canonical columns of the kinds about documents and tasks: instruments of 三书一函 issued on paper,
-the follow-up of two-way tracing tasks and the continuing written reports after the campaign (the other kinds
-are in :mod:`hazardlib.intake.columns` and :mod:`hazardlib.intake.columns_cases`)."""
+the follow-up of two-way tracing tasks and the continuing written reports after the campaign, declared on their
+models (:class:`hazardlib.fields.Entry`; the other kinds are in :mod:`hazardlib.intake.columns` and
+:mod:`hazardlib.intake.columns_cases`)."""
 
 from __future__ import annotations
 
 from .. import models
-from .columns import ENTERPRISE_NOTE, ENTERPRISE_REF, NOTE_SYNONYMS, Column, KindSpec, columns, date_column
+from .columns import ENTERPRISE_NOTE, ENTERPRISE_REF, KindSpec, columns, template_columns
 
 INSTRUMENTS = KindSpec(
     "instruments",
@@ -13,43 +14,17 @@ INSTRUMENTS = KindSpec(
     "三书一函",
     (
         *ENTERPRISE_REF,
-        Column(
+        *columns(
+            models.Instrument,
             "kind",
-            "文书类型",
-            "choice",
-            required=True,
-            choices="instrument_kinds",
-            synonyms=("文书种类", "文书名称", "三书一函"),
-            example="整改通知书",
-        ),
-        Column(
             "number",
-            "文书编号",
-            synonyms=("文号", "编号", "通知书编号"),
-            note="纸质文书上的编号，如 都市监整〔2024〕12号；不填时按本单位的编号规则自动编号",
-            example="都市监整〔2024〕12号",
-            width=24,
-        ),
-        date_column(
-            "issue_date", "签发日期", synonyms=("下达日期", "发文日期", "日期"), example="2024-07-12"
-        ),
-        Column(
+            "issue_date",
             "hazard_id",
-            "隐患编号",
-            "hazard_id",
-            synonyms=("关联隐患编号",),
-            note="针对台账上某条隐患的，填写台账中的隐患编号",
-        ),
-        date_column("served_date", "送达日期", False, synonyms=("送达时间",), example="2024-07-13"),
-        date_column(
+            "served_date",
             "reply_due",
-            "回复期限",
-            False,
-            synonyms=("整改期限", "答复期限"),
-            note="不填时按文书类型的默认天数",
+            "reply_date",
+            "note",
         ),
-        date_column("reply_date", "回复日期", False, synonyms=("企业回复日期", "答复日期")),
-        Column("note", "备注", synonyms=NOTE_SYNONYMS, width=30),
     ),
     key="文书编号（未填时：企业 + 文书类型 + 签发日期）",
     row_note="每行一份已签发的文书；已登记的文书再次导入时更新送达、回复等办理情况。",
@@ -60,32 +35,7 @@ TRACING_TASKS = KindSpec(
     "tracing-tasks",
     "双向追查办理",
     "双向追查办理",
-    (
-        Column(
-            "task_id",
-            "任务编号",
-            "int",
-            required=True,
-            synonyms=("追查任务编号", "编号"),
-            note="双向追查清单中的任务编号",
-            example="1",
-        ),
-        date_column("day", "办理日期", synonyms=("办结日期", "转办日期", "日期"), example="2024-08-05"),
-        Column(
-            "recipient",
-            "转办给",
-            synonyms=("转办单位", "移送单位"),
-            note="不填：本县（市）已追查办结；填写：转办给该县（市）或州外单位（仅州局）",
-            width=24,
-        ),
-        Column(
-            "note",
-            "办理情况",
-            synonyms=("追查情况", "处理情况", *NOTE_SYNONYMS),
-            example="已追查到生产单位，责令其停止销售并召回",
-            width=40,
-        ),
-    ),
+    template_columns(models.TracingReport),
     key="任务编号（已办结或已转出的任务不再办理）",
     row_note="每行办理一项双向追查任务：办结，或（州局）转办。",
 )

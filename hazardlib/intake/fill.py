@@ -29,10 +29,6 @@ Row = dict[str, Any]
 E = schema.enterprises
 
 
-def _yes(value: Any) -> str | None:
-    return None if value is None else ("是" if value else "否")
-
-
 def _county(code: str | None) -> str | None:
     return load_regions().name_of(code) if code else None
 
@@ -64,7 +60,7 @@ def _cell(column: Column, value: Any) -> Any:
         return "、".join(value) or None
     match column.type:
         case "yes_no":
-            return _yes(value)
+            return vocab.yes_no_label(value)
         case "county":
             return _county(value)
         case "sub_product":
@@ -264,7 +260,7 @@ def oversight_rows(store: Store) -> list[Row]:
             "county_code": _county(r["county_code"]),
             "kind": vocab.OVERSIGHT_KIND.label(r["kind"]),
             **{k: r[k] for k in keys},
-            "reported_to_local_government": _yes(r["reported_to_local_government"]),
+            "reported_to_local_government": vocab.yes_no_label(r["reported_to_local_government"]),
         }
         for r in _query(store, sa.select(t).order_by(t.c.id), t)
     ]

@@ -25,7 +25,7 @@ from ..checklists import load_problems
 from ..errors import CampaignNotFound
 from .choices import leading_code
 from .columns import KindSpec
-from .context import ImportContext, PendingEnterprise, SourceRow
+from .context import ImportContext, PendingEnterprise, SourceRow, titles_of
 from .kinds import KINDS
 
 M = TypeVar("M", bound=BaseModel)
@@ -198,6 +198,21 @@ class Handler(abc.ABC):
             self.ctx.finding(row, "problem", MESSAGES["problem_unknown"].format(value=text), key)
             return None
         return found[0].code
+
+    def enterprise_record(
+        self, row: SourceRow, model: type[BaseModel], fields: Mapping[str, str], dated: str
+    ) -> tuple[int | PendingEnterprise | None, dict[str, Any], dict[str, str]]:
+        """What a row about an enterprise starts from: the enterprise it names (None: a finding says why),
+        the ``model``'s data from its cells (``fields``: column key → field) with the enterprise's id (0 until
+        a new one is registered) and the campaign year of its date column ``dated``, and the titles that
+        findings name its columns by (the campaign year's by that date, the enterprise's by its name)."""
+        found = self.ctx.enterprise(row)
+        data = filled(row.cells, fields)
+        data.update(
+            enterprise_id=found if isinstance(found, int) else 0, campaign_year=year_of(row.cells.get(dated))
+        )
+        titles = {**titles_of(model, fields), "行动年度": dated, "企业": "enterprise_name"}
+        return found, data, titles
 
     @staticmethod
     def enterprise_key(found: int | PendingEnterprise) -> tuple[str, Any]:

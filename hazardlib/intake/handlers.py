@@ -28,18 +28,7 @@ class Help(Handler):
     kind = "help"
 
     def handle(self, row: SourceRow) -> Outcome:
-        cells = row.cells
-        found = self.ctx.enterprise(row)
-        data = filled(cells, HELP_FIELDS)
-        data.update(
-            enterprise_id=found if isinstance(found, int) else 0,
-            campaign_year=year_of(cells.get("help_date")),
-        )
-        titles = {
-            **titles_of(models.HelpRecord, HELP_FIELDS),
-            "行动年度": "help_date",
-            "企业": "enterprise_name",
-        }
+        found, data, titles = self.enterprise_record(row, models.HelpRecord, HELP_FIELDS, "help_date")
         record = self.ctx.check(row, models.HelpRecord, data, titles)
         if record is None or found is None:
             return None

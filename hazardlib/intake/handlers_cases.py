@@ -124,21 +124,15 @@ class Enforcement(Handler):
 
     def handle(self, row: SourceRow) -> Outcome:
         cells = row.cells
-        found = self.ctx.enterprise(row)
-        data = filled(cells, ENFORCEMENT_FIELDS)
+        found, data, titles = self.enterprise_record(
+            row, models.EnforcementCase, ENFORCEMENT_FIELDS, "filed_date"
+        )
         data.update(
-            enterprise_id=found if isinstance(found, int) else 0,
-            campaign_year=year_of(cells.get("filed_date")),
             sub_product_code=self.product(row, day=cells.get("filed_date"))
             if cells.get("sub_product_code")
             else None,
             hazard_id=self._hazard(row),
         )
-        titles = {
-            **titles_of(models.EnforcementCase, ENFORCEMENT_FIELDS),
-            "行动年度": "filed_date",
-            "企业": "enterprise_name",
-        }
         codes = {"date_required": "filed_date", "date_order": "filed_date"}
         record = self.ctx.check(row, models.EnforcementCase, data, titles, codes)
         if record is None or found is None or row.rejected:

@@ -5,20 +5,12 @@ from __future__ import annotations
 
 from .. import instruments, models, records, schema, tracing
 from ..errors import NotFound
-from .columns_documents import WRITTEN_REPORTS
+from .columns_documents import INSTRUMENTS, WRITTEN_REPORTS
 from .context import SourceRow, titles_of
 from .handler_base import Handler, Outcome, filled, fingerprint, year_of
 from .handlers_cases import hazard_in_store
 
-INSTRUMENT_FIELDS = {
-    "kind": "kind",
-    "number": "number",
-    "issue_date": "issue_date",
-    "served_date": "served_date",
-    "reply_due": "reply_due",
-    "reply_date": "reply_date",
-    "note": "note",
-}
+INSTRUMENT_FIELDS = {k: f for k, f in INSTRUMENTS.fields_of(models.Instrument).items() if k != "hazard_id"}
 
 
 class Instruments(Handler):
@@ -28,20 +20,8 @@ class Instruments(Handler):
     kind = "instruments"
 
     def handle(self, row: SourceRow) -> Outcome:
-        cells = row.cells
-        found = self.ctx.enterprise(row)
-        hid = hazard_in_store(self, row, "hazard_id")
-        data = filled(cells, INSTRUMENT_FIELDS)
-        data.update(
-            enterprise_id=found if isinstance(found, int) else 0,
-            campaign_year=year_of(cells.get("issue_date")),
-            hazard_id=hid,
-        )
-        titles = {
-            **titles_of(models.Instrument, INSTRUMENT_FIELDS),
-            "行动年度": "issue_date",
-            "企业": "enterprise_name",
-        }
+        found, data, titles = self.enterprise_record(row, models.Instrument, INSTRUMENT_FIELDS, "issue_date")
+        data["hazard_id"] = hazard_in_store(self, row, "hazard_id")
         record = self.ctx.check(row, models.Instrument, data, titles)
         if record is None or found is None or row.rejected:
             return None

@@ -53,19 +53,10 @@ class Interviews(Handler):
     kind = "interviews"
 
     def handle(self, row: SourceRow) -> Outcome:
-        cells = row.cells
-        found = self.ctx.enterprise(row)
-        data = filled(cells, INTERVIEW_FIELDS)
-        data.update(
-            enterprise_id=found if isinstance(found, int) else 0,
-            campaign_year=year_of(cells.get("held_date")),
-            hazard_id=hazard_in_store(self, row, "hazard_id"),
-            spot_check_ids=self._batches(row),
-        )
+        found, data, titles = self.enterprise_record(row, models.Interview, INTERVIEW_FIELDS, "held_date")
+        data.update(hazard_id=hazard_in_store(self, row, "hazard_id"), spot_check_ids=self._batches(row))
         titles = {
-            **titles_of(models.Interview, INTERVIEW_FIELDS),
-            "行动年度": "held_date",
-            "企业": "enterprise_name",
+            **titles,
             "隐患编号": "hazard_id",
             "相关抽查批次": "batch_nos",
         }

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import Any
 
-from ..vocab import clean_name, clean_text
+from ..vocab import clean_name, clean_text, yes_no_label
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # the 1900 date system, with Excel's phantom 1900-02-29 before day 61
 MAX_SERIAL = 2958465  # 9999-12-31
@@ -56,7 +56,7 @@ def text(value: Any) -> str | None:
     if is_blank(value):
         return None
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return yes_no_label(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime):

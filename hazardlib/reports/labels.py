@@ -59,7 +59,7 @@ def vocabulary(series: pd.Series, words: vocab.Vocabulary) -> pd.Series:
 
 
 def yes_no(series: pd.Series) -> pd.Series:
-    return series.map({True: "是", False: "否"}).fillna("").astype(object)
+    return series.map(vocab.YES_NO_LABELS).fillna("").astype(object)
 
 
 def bureau(code: str) -> str:
