@@ -88,7 +88,9 @@ class Browser:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.url, exc.read().decode()
 
-    def post(self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None) -> tuple[int, str]:
+    def post(
+        self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
         """Status and text of a form posted to ``path``."""
         form = urllib.parse.urlencode(fields).encode()
         request = urllib.request.Request(self.base + path, form, headers=headers or {})

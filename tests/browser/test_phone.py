@@ -1,0 +1,139 @@
+"""The inspection and ledger pages on a phone (issue 21, item 5): in Chromium's mobile emulation at 390×844 no
+element reaches past the screen's right edge (a table scrolls inside its own box), every control is at least a
+fingertip (44 px) high and no button's words are cut off; dates read 2024-09-15 whatever the browser's
+language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # pragma: no cover - depends on the machine
+    if os.environ.get("CI"):
+        raise
+    pytest.skip(
+        "跳过浏览器测试：没有安装 Python 包 playwright（pip install -e '.[dev]'；CI 中不会跳过）",
+        allow_module_level=True,
+    )
+
+from hazardlib import ledger, schema
+from hazardlib.apps.ui import TOUCH_PX
+
+from .conftest import AS_OF, LOCAL, PAGE_TIMEOUT_MS, Served
+from .pages import click, fill, no_errors, open_dashboard, screenshot, wait_for_text
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 3,
+    "locale": "zh-CN",
+}
+DAY = dt.date.fromisoformat(AS_OF)
+SCROLL_BOXES = "table.hz-table"
+"""The boxes that may be wider than the screen's content and scroll sideways inside themselves."""
+
+# Every element shown that reaches past the right edge of the window (outside the scroll boxes), every control
+# lower than a fingertip, every button whose words do not fit, and how wide the page can scroll.
+LAYOUT = """([boxes, touch]) => {
+  const width = window.innerWidth, out = {wide: [], low: [], cut: []};
+  const name = e => e.tagName.toLowerCase() + (e.className && e.className.baseVal === undefined
+      ? '.' + String(e.className).trim().split(/\\s+/).filter(c => c.startsWith('hz-') || c.startsWith('widget-'))
+          .join('.') : '') + ' «' + (e.innerText || e.value || '').trim().slice(0, 20) + '»';
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (!r.width || !r.height) continue;  // not shown
+    const inBox = e.parentElement && e.parentElement.closest(boxes);
+    if (!inBox && r.right > width + 0.5) out.wide.push(`${name(e)} right=${Math.round(r.right)}`);
+  }
+  const app = document.querySelector('.hz-app');
+  for (const c of app.querySelectorAll('input:not([type=checkbox]):not([type=radio]), select, textarea, button, '
+                                      + '.widget-radio-box label, .widget-checkbox')) {
+    const r = c.getBoundingClientRect();
+    if (r.width && r.height && r.height < touch) out.low.push(`${name(c)} h=${r.height}`);
+  }
+  for (const b of app.querySelectorAll('button')) {
+    if (b.getBoundingClientRect().width && b.scrollWidth > b.clientWidth + 1) out.cut.push(name(b));
+  }
+  out.scroll = document.documentElement.scrollWidth - width;
+  return out;
+}"""
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Page]:
+    """A page in Chromium's mobile emulation of a 390×844 phone."""
+    context = browser.new_context(**PHONE)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    pg = context.new_page()
+    pg.errors, pg.external = [], []  # type: ignore[attr-defined]
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))  # type: ignore[attr-defined]
+    pg.on("request", lambda r: None if r.url.startswith(LOCAL) else pg.external.append(r.url))  # type: ignore[attr-defined]
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def fits(page: Page, what: str) -> None:
+    """Nothing past the right edge, no page scrolling sideways, controls 44 px high, buttons uncut."""
+    page.evaluate("window.scrollTo(0, 0)")
+    found = page.evaluate(LAYOUT, [SCROLL_BOXES, TOUCH_PX])
+    assert not found["wide"], f"{what}：超出屏幕右边的元素 {found['wide'][:10]}"
+    assert found["scroll"] <= 0, f"{what}：页面可左右滚动 {found['scroll']} px"
+    assert not found["low"], f"{what}：低于 {TOUCH_PX} px 的控件 {found['low'][:10]}"
+    assert not found["cut"], f"{what}：文字显示不全的按钮 {found['cut'][:10]}"
+
+
+def test_the_inspection_page_fits_a_phone_after_an_enterprise_is_picked(phone: Page, served_duyun: Served):
+    open_dashboard(phone, served_duyun.base, "inspection.ipynb")
+    fits(phone, "现场检查（未选企业）")
+    click(phone, "pick-target")
+    wait_for_text(phone.locator(".hz-current-enterprise"), "都匀市")
+    expect(phone.locator("button.hz-btn-save-inspection")).to_be_visible()
+    # an item found wanting opens its grade, problem type and description
+    phone.locator(
+        ".hz-field[class*='hz-field-item-'] .widget-radio-box label", has_text="不符合"
+    ).first.click()
+    expect(phone.locator(".hz-field[class*='hz-field-item-'] select").first).to_be_visible()
+    fits(phone, "现场检查（已选企业）")
+    # the date reads as a Chinese office writes it, in a browser of any language
+    expect(phone.locator(".hz-input-inspection_date input")).to_have_value(AS_OF)
+    screenshot(phone, "21-手机现场检查")
+    no_errors(phone)
+
+
+def test_the_ledger_page_fits_a_phone_with_a_hazard_open(phone: Page, served_duyun: Served):
+    led, ev, ent = ledger.ledger_at(DAY), schema.hazard_events, schema.enterprises
+    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
+    with served_duyun.store("522701").read() as conn:
+        hid, name = conn.execute(  # a hazard whose next step can be recorded at the session's date
+            sa.select(led.c.id, ent.c.name)
+            .join(ent, ent.c.id == led.c.enterprise_id)
+            .where(led.c.state == "ordered", led.c.id.not_in(later), led.c.county_code == "522701")
+            .order_by(led.c.id.desc())
+        ).first()
+    open_dashboard(phone, served_duyun.base, "ledger.ipynb")
+    wait_for_text(phone.locator(".hz-pageinfo-ledger"), "显示第 1–")
+    county = phone.locator(".hz-input-f-county select")
+    assert county.evaluate("s => s.options[s.selectedIndex].text") == "都匀市"  # its one choice, not a blank
+    fits(phone, "整改台账")
+    fill(phone, "f-enterprise", name)
+    click(phone, "filter")
+    wait_for_text(phone.locator(".hz-table-ledger"), name)
+    option = phone.locator(".hz-input-pick option", has_text=f"隐患编号 {hid} ").first.inner_text()
+    phone.locator(".hz-input-pick select").select_option(label=option)
+    click(phone, "open")
+    expect(phone.locator(".hz-hazard-detail .hz-card")).to_be_visible()
+    expect(phone.locator("button.hz-btn-move")).to_be_visible()
+    fits(phone, "整改台账（已打开一条隐患）")
+    expect(phone.locator(".hz-input-day input, .hz-field-day input").first).to_have_value(AS_OF)
+    screenshot(phone, "21-手机整改台账")
+    no_errors(phone)
