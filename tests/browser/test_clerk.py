@@ -105,12 +105,16 @@ def test_a_county_files_an_immediate_report_from_the_to_do_list(page: Page, serv
     no_errors(page)
 
 
-def test_no_page_shows_nan_none_or_nat(page: Page, served: Served):
+@pytest.mark.parametrize("screen", ["page", "phone"])
+def test_no_page_shows_nan_none_or_nat(screen: str, request: pytest.FixtureRequest, served: Served):
+    page: Page = request.getfixturevalue(screen)
     for notebook in ["index.ipynb", *(d.notebook for d in DASHBOARDS)]:
         open_dashboard(page, served.base, notebook)
         expect(page.locator(".hz-app").first).not_to_contain_text("正在计算", timeout=120_000)
         if notebook != "index.ipynb":
-            expect(page.locator("a.hz-home").first).to_have_attribute("href", "index.ipynb")
+            home = page.locator("a.hz-home").first
+            expect(home).to_have_attribute("href", "index.ipynb")
+            expect(home).to_be_in_viewport()  # on a phone too: the way back is never off the screen
         # every tab's text, hidden ones and dropdown options included; styles are not text a clerk reads
         text = page.evaluate(
             """() => { const app = document.querySelector('.hz-app').cloneNode(true);

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -26,16 +24,9 @@ except ImportError:  # pragma: no cover - depends on the machine
 from hazardlib import ledger, schema
 from hazardlib.apps.ui import TOUCH_PX
 
-from .conftest import AS_OF, LOCAL, PAGE_TIMEOUT_MS, Served
+from .conftest import AS_OF, Served
 from .pages import click, fill, no_errors, open_dashboard, screenshot, wait_for_text
 
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 3,
-    "locale": "zh-CN",
-}
 DAY = dt.date.fromisoformat(AS_OF)
 SCROLL_BOXES = "table.hz-table"
 """The boxes that may be wider than the screen's content and scroll sideways inside themselves."""
@@ -65,21 +56,6 @@ LAYOUT = """([boxes, touch]) => {
   out.scroll = document.documentElement.scrollWidth - width;
   return out;
 }"""
-
-
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Page]:
-    """A page in Chromium's mobile emulation of a 390×844 phone."""
-    context = browser.new_context(**PHONE)
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    pg = context.new_page()
-    pg.errors, pg.external = [], []  # type: ignore[attr-defined]
-    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))  # type: ignore[attr-defined]
-    pg.on("request", lambda r: None if r.url.startswith(LOCAL) else pg.external.append(r.url))  # type: ignore[attr-defined]
-    try:
-        yield pg
-    finally:
-        context.close()
 
 
 def fits(page: Page, what: str) -> None:
