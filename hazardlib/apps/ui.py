@@ -113,6 +113,7 @@ a.hz-download:hover {{ background: #0d47a1; }}
   .hz-bars .hz-bar-label {{ width: 6em; white-space: normal; }}
   .hz-bars .hz-bar-track {{ flex: 1 1 auto; min-width: 40px; }}
   .hz-busy-bar {{ width: 120px; }}
+  .hz-app svg {{ max-width: 100%; height: auto; }}  /* the charts (hazardlib.charts) have a viewBox: they scale */
 }}
 </style>"""
 
