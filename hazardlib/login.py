@@ -259,7 +259,7 @@ class LogoutHandler(_Page):
     def get(self) -> None:
         user = self.current_user
         ask = isinstance(user, AccountUser) and bool(user.nonce)
-        self.write(self.render_template(LOGOUT_TEMPLATE, confirm=ask, name=user.username if ask else ""))
+        self.write(self.render_template(LOGOUT_TEMPLATE, confirm=ask, account=user.username if ask else ""))
 
     @allow_unauthenticated
     def post(self) -> None:
@@ -269,7 +269,7 @@ class LogoutHandler(_Page):
             login_state.revoke(accounts_store(), user.nonce)
             log.info("logout: %s", user.username)
         self.identity_provider.clear_login_cookie(self)
-        self.write(self.render_template(LOGOUT_TEMPLATE, confirm=False, name=""))
+        self.write(self.render_template(LOGOUT_TEMPLATE, confirm=False, account=""))
 
 
 class AccountIdentityProvider(IdentityProvider):
