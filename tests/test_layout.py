@@ -8,6 +8,7 @@ number) and the Jupyter configuration files the dashboards' server reads under `
 
 from __future__ import annotations
 
+import ast
 from collections import defaultdict
 from pathlib import Path
 
@@ -47,3 +48,39 @@ def test_a_name_used_twice_is_found(tmp_path: Path) -> None:
     ):
         (tmp_path / path).write_text("")
     assert duplicated_names(tmp_path) == {"xlsx_stream": ["exports/xlsx_stream.py", "intake/xlsx_stream.py"]}
+
+
+def imports_of_package_modules(root: Path, package: str) -> list[str]:
+    """Where a module outside ``package`` (a subpackage of ``root``) imports one of its modules instead of the
+    package itself: ``from ..stages.progress import x`` or ``import hazardlib.stages.progress``."""
+    inside = root / package
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.is_relative_to(inside):
+            continue
+        for tree_node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(tree_node, ast.ImportFrom):
+                names = [tree_node.module or ""]
+            elif isinstance(tree_node, ast.Import):
+                names = [alias.name for alias in tree_node.names]
+            else:
+                continue
+            for name in names:
+                parts = name.split(".")
+                if package in parts[:-1]:
+                    found.append(f"{path.relative_to(root)}:{tree_node.lineno} {name}")
+    return found
+
+
+def test_stages_is_imported_as_one_package() -> None:
+    """``hazardlib.stages`` is split into modules for its reader; every caller imports the package itself."""
+    assert imports_of_package_modules(ROOT, "stages") == []
+    assert imports_of_package_modules(ROOT.parent / "tests", "stages") == []
+
+
+def test_an_import_of_a_package_module_is_found(tmp_path: Path) -> None:
+    (tmp_path / "stages").mkdir()
+    (tmp_path / "stages" / "progress.py").write_text("from .windows import window\n", encoding="utf-8")
+    (tmp_path / "rules.py").write_text("from .stages.progress import county_progress\n", encoding="utf-8")
+    (tmp_path / "apps.py").write_text("from .stages import county_progress\n", encoding="utf-8")
+    assert imports_of_package_modules(tmp_path, "stages") == ["rules.py:1 stages.progress"]

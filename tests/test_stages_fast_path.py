@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from hazardlib import schema, stages
+from hazardlib.campaign import campaign_at
 from hazardlib.demo import generate
 from hazardlib.store import PREFECTURE_CODE, Store
 
@@ -25,7 +26,7 @@ FIGURES = ("hazards_found", "hazards_found_to_date", "hazards_closed", "hazards_
 def plain_figures(store: Store, as_of: dt.date, stage: int | None) -> dict[str, Counter[str]]:
     """Per county, by the definition: the campaign's hazards found in its window by the window's end, each in the
     state of its latest event on or before it (ties: the later id), with its latest deadline then."""
-    campaign = stages.campaign_at(as_of)
+    campaign = campaign_at(as_of)
     w = stages.window(campaign, as_of, stage)
     h, ev = schema.hazards, schema.hazard_events
     with store.read() as conn:

@@ -11,9 +11,10 @@ from typing import Any
 import click
 import pandas as pd
 
+from ..campaign import campaign_at
 from ..exports.tabular import json_value
 from ..rules import RULES, run_all
-from ..stages import campaign_at, county_progress, stage_status
+from ..stages import county_progress, stage_status
 from .root import as_of_option, county_option, db_option, friendly_errors, main, store_for
 
 COUNTY_FIGURES = (

@@ -1,0 +1,81 @@
+"""Classified supervision (分类监管): the standing classes of enterprises — key supervision (重点监管) and
+special supervision (特别监管) — over this campaign and the ones before it in the plan's window."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import schema
+from ..campaign import Campaign, load_campaign
+from ..errors import CampaignNotFound
+
+ENT = schema.enterprises
+H = schema.hazards
+
+
+def campaign_years(campaign: Campaign) -> tuple[int, ...]:
+    """近N年隐患排查治理行动: the campaigns of ``campaign``'s year and the ``special_supervision_window_years``
+    − 1 years before it (for N = 2: this year's and last year's), oldest first."""
+    years = int(campaign.parameter("special_supervision_window_years"))
+    return tuple(range(campaign.year - years + 1, campaign.year + 1))
+
+
+def in_campaign(year: int, as_of: dt.date) -> Any:
+    """SQL: the hazard was found in the campaign of ``year``: of that campaign year and dated in its
+    window (:meth:`hazardlib.campaign.Campaign.window`), by the as-of date. A year without a campaign
+    calendar (history) has no window start: every finding of that year by the as-of date counts."""
+    terms = [H.c.campaign_year == year, H.c.found_date <= as_of]
+    with contextlib.suppress(CampaignNotFound):
+        terms.append(H.c.found_date >= load_campaign(year).start)
+    return sa.and_(*terms)
+
+
+def class_terms(campaign: Campaign, as_of: dt.date) -> tuple[Any, Any, tuple[int, ...], int]:
+    """SQL conditions on a hazard: a major finding in the campaigns of special supervision, a larger or
+    major finding of this campaign by the as-of date; and those campaigns' years and the occasions that
+    make an enterprise special."""
+    need = int(campaign.parameter("special_supervision_major_risks"))
+    years = campaign_years(campaign)
+    in_window = sa.and_(H.c.grade == "major", sa.or_(*(in_campaign(y, as_of) for y in years)))
+    this_year = sa.and_(H.c.grade.in_(("larger", "major")), in_campaign(campaign.year, as_of))
+    return in_window, this_year, years, need
+
+
+def classified(
+    campaign: Campaign, as_of: dt.date, county: str | None = None, enterprise_id: int | None = None
+) -> sa.Subquery:
+    """SQL: every enterprise (of ``county``, else all) under classified supervision (分类监管) at ``as_of``,
+    one row each (the one definition, read by the rules, the results list, the inspection ranking and the
+    enterprise pages):
+    enterprise_id, county_code (the enterprise's), majors (*occasions*: days on which a major finding was
+    made in the campaigns of this year and last), current (larger or major findings of this campaign),
+    class ('special' with at least ``special_supervision_major_risks`` occasions, else 'key' with a
+    current one). An occasion is a day: however many major findings one day's inspection (or several
+    that day) records, the enterprise was found with a major risk once that day (docs/rules.md “分类监管”).
+    ``enterprise_id``: that enterprise alone."""
+    in_window, this_year, _, need = class_terms(campaign, as_of)
+    only = [] if enterprise_id is None else [H.c.enterprise_id == enterprise_id]
+    if county is not None:
+        only.append(ENT.c.county_code == county)
+    per_enterprise = (
+        sa.select(
+            H.c.enterprise_id,
+            ENT.c.county_code,
+            sa.func.count(sa.distinct(sa.case((in_window, H.c.found_date)))).label("majors"),
+            sa.func.count(sa.case((this_year, 1))).label("current"),
+        )
+        .select_from(H.join(ENT, ENT.c.id == H.c.enterprise_id))
+        .where(sa.or_(in_window, this_year), *only)
+        # County first: the order in which the database reads the enterprises (by their county index),
+        # so that it groups as it reads instead of sorting every finding.
+        .group_by(ENT.c.county_code, H.c.enterprise_id)
+        .subquery("per_enterprise")
+    )
+    cls = sa.case(
+        (per_enterprise.c.majors >= need, "special"), (per_enterprise.c.current > 0, "key"), else_=None
+    )
+    return sa.select(per_enterprise, cls.label("class")).where(cls.is_not(None)).subquery("classified")
