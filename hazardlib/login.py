@@ -250,17 +250,26 @@ class LoginHandler(_Page, LoginFormHandler):
 
 
 class LogoutHandler(_Page):
-    """Log out: the login session ends in the store (a copy of the cookie is refused from now on, on every
-    server), the cookie is cleared, and the page says so in Chinese."""
+    """Log out with a POST carrying the XSRF token (the page's own form): the login session ends in the
+    store (a copy of the cookie is refused from now on, on every server), the cookie is cleared, and the
+    page says so in Chinese. A GET only asks, with a button that posts that form: a link or an image on
+    another site (which a Lax cookie still accompanies) cannot log anyone out."""
 
     @allow_unauthenticated
     def get(self) -> None:
+        user = self.current_user
+        ask = isinstance(user, AccountUser) and bool(user.nonce)
+        self.write(self.render_template(LOGOUT_TEMPLATE, confirm=ask, account=user.username if ask else ""))
+
+    @allow_unauthenticated
+    def post(self) -> None:
+        # the server's XSRF check has refused a form posted from another site before this runs
         user = self.current_user
         if isinstance(user, AccountUser) and user.nonce:
             login_state.revoke(accounts_store(), user.nonce)
             log.info("logout: %s", user.username)
         self.identity_provider.clear_login_cookie(self)
-        self.write(self.render_template(LOGOUT_TEMPLATE))
+        self.write(self.render_template(LOGOUT_TEMPLATE, confirm=False, account=""))
 
 
 class AccountIdentityProvider(IdentityProvider):

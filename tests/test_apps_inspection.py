@@ -96,3 +96,24 @@ def test_a_missing_product_is_refused_beside_the_field(store):
     assert app.form.fields["sub_product_code"].error.value and "未保存" in app.status.value
     with store.read() as conn:
         assert count(conn, schema.inspections) == 0
+
+
+def test_dates_are_typed_and_shown_as_year_month_day_and_a_wrong_one_is_refused_beside_its_field(store):
+    s = Situation(store)
+    s.enterprise("522701", name="都匀市电缆厂", products=("04-01",))
+    app = open_app(store, "电缆厂")
+    assert app.form.control("inspection_date").get_state()["value"] == "2024-07-10"  # what the page shows
+    app.rows[0].result.value = False
+    app.deadline.set_state({"value": "2024年8月1日"})  # as a clerk may type it, in the page
+    assert app.deadline.value == dt.date(2024, 8, 1) and app.deadline.get_state()["value"] == "2024-08-01"
+    app.deadline.set_state({"value": "8月初"})
+    app.save_btn.click()
+    assert "不是有效的日期" in app.deadline_field.error.value, app.status.value
+    with store.read() as conn:
+        assert count(conn, schema.inspections) == 0 and count(conn, schema.hazards) == 0
+    app.deadline.set_state({"value": "2024/8/1"})
+    assert not app.deadline_field.has_error  # corrected: its error goes
+    app.save_btn.click()
+    with store.read() as conn:
+        (hz,) = conn.execute(sa.select(schema.hazards)).mappings().all()
+    assert hz["deadline"] == dt.date(2024, 8, 1)

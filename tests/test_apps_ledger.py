@@ -62,6 +62,22 @@ def test_a_move_the_ledger_refuses_shows_its_reason_and_changes_nothing(store):
     assert "早于" in app.status.value and ledger.history(store, hid)["move"].tolist() == ["found"]
 
 
+def test_a_date_that_is_no_date_is_refused_beside_its_field_and_one_typed_with_slashes_is_read(store):
+    s = Situation(store)
+    hid = s.hazard(s.enterprise("522701"), dt.date(2024, 9, 1))
+    app = LedgerApp(store, D)
+    app.open_hazard(hid)
+    app.move.value = "order"
+    app.deadline.set_state({"value": "十月底"})  # as typed in the page
+    app.move_btn.click()
+    assert "不是有效的日期" in app.move_fields["deadline"].error.value, app.status.value
+    assert ledger.history(store, hid)["move"].tolist() == ["found"]
+    app.deadline.set_state({"value": "2024/10/31"})
+    assert app.deadline.get_state()["value"] == "2024-10-31"  # shown back as the office writes it
+    app.move_btn.click()
+    assert ledger.history(store, hid)["deadline"].iloc[-1] == dt.date(2024, 10, 31), app.status.value
+
+
 def test_filters_and_pages_are_answered_by_the_database(store):
     s = Situation(store)
     duyun, libo = s.enterprise("522701"), s.enterprise("522722")

@@ -88,6 +88,25 @@ class Browser:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.url, exc.read().decode()
 
+    def post(
+        self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        """Status and text of a form posted to ``path``."""
+        form = urllib.parse.urlencode(fields).encode()
+        request = urllib.request.Request(self.base + path, form, headers=headers or {})
+        try:
+            with self.opener.open(request, timeout=60) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def xsrf(self) -> str:
+        return next(c.value for c in self.jar if c.name == "_xsrf")
+
+    def log_out(self) -> tuple[int, str]:
+        """What the logout page's button does: post the form with the XSRF token."""
+        return self.post("logout", {"_xsrf": self.xsrf()})
+
     def log_in(self, name: str, password: str) -> int:
         self.get("login")
         xsrf = next(c.value for c in self.jar if c.name == "_xsrf")
@@ -170,10 +189,26 @@ def test_a_cookie_used_after_logout_is_refused(two_servers: tuple[Served, Served
     status, url, _ = Browser(served.base).get("voila/render/index.ipynb", {"Cookie": copied})
     assert status == 200 and "/login" not in url, (status, url)
 
-    status, _, text = li.get("logout")
+    status, text = li.log_out()
     assert status == 200 and "已退出登录" in text
     status, url, _ = Browser(served.base).get("voila/render/index.ipynb", {"Cookie": copied})
     assert "/login?next=" in url, (status, url)  # sent back to the login page: no page, no kernel
+
+
+def test_a_link_or_a_form_from_another_site_does_not_log_out(two_servers: tuple[Served, Served]):
+    served = two_servers[0]
+    li = Browser(served.base)
+    assert li.log_in("州局李四", LI_PASSWORD) == 200
+    status, _, text = li.get("logout")  # a link, an image or a top-level GET from anywhere: only asks
+    assert status == 200 and 'class="hz-logout-submit"' in text and "当前登录账号：州局李四" in text
+    status, _ = li.post("logout", {})  # another site's form cannot know the XSRF token
+    assert status == 403
+    status, url, _ = li.get("voila/render/index.ipynb")
+    assert status == 200 and "/login" not in url, (status, url)  # still logged in
+    status, text = li.log_out()
+    assert status == 200 and "已退出登录" in text
+    status, url, _ = li.get("voila/render/index.ipynb")
+    assert "/login?next=" in url, (status, url)
 
 
 def test_two_servers_on_one_store_share_logins_and_logouts(two_servers: tuple[Served, Served]):
@@ -183,7 +218,10 @@ def test_two_servers_on_one_store_share_logins_and_logouts(two_servers: tuple[Se
     copied = li.login_cookie()
     status, url, _ = Browser(second.base).get("voila/render/index.ipynb", {"Cookie": copied})
     assert status == 200 and "/login" not in url, (status, url)  # logged in on one, known on the other
-    status, url, _ = Browser(second.base).get("logout", {"Cookie": copied})  # logged out on the other
+    other = Browser(second.base)
+    other.get("logout", {"Cookie": copied})  # the page that asks, and the XSRF cookie of the other server
+    cookies = f"{copied}; _xsrf={other.xsrf()}"
+    status, _ = other.post("logout", {"_xsrf": other.xsrf()}, {"Cookie": cookies})  # logged out on the other
     assert status == 200
     status, url, _ = Browser(first.base).get("voila/render/index.ipynb", {"Cookie": copied})
     assert "/login?next=" in url, (status, url)

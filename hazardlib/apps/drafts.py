@@ -79,7 +79,8 @@ class DraftOffer:
         self.widget = widgets.VBox([widgets.HBox([self.pick, self.btn]), self.link])
 
     def offer(self, frame: pd.DataFrame) -> None:
-        set_options(self.pick, [(label(r), int(r["id"])) for r in records_of(frame)])
+        options = [(label(r), int(r["id"])) for r in records_of(frame)]
+        set_options(self.pick, options, options[0][1] if options else None)  # the newest, never a blank box
         self.link.value = ""
         self.widget.layout.display = "" if len(frame) else "none"
 

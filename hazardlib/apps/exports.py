@@ -21,6 +21,7 @@ from ..intake import KINDS, TEMPLATE_KINDS, import_file, write_findings, write_t
 from ..intake.report import FINDING_COLUMNS
 from ..reports import REPORTS
 from .base import App
+from .forms import DATE_HINT, DateText
 from .ui import FormField, button, download_link, dropdown, esc, html_table, note, section
 
 FORMAT_LABELS = {
@@ -49,7 +50,7 @@ class ExportApp(App):
     def build(self) -> widgets.Widget:
         counties = self.county_options(whole="全州（各县（市）及合计）")
         self.county_pick = dropdown(counties)
-        self.day_pick = widgets.DatePicker(value=self.as_of)
+        self.day_pick = DateText(self.as_of)
         self.report_pick = widgets.Dropdown(
             options=[(r.title, r.name) for r in REPORTS.values()], value="results-list"
         )
@@ -127,6 +128,9 @@ class ExportApp(App):
         day = self.day_pick.value
         if day is None:
             self.export_fields["day"].set_error("请填写统计截止日期")
+            return
+        if not isinstance(day, dt.date):
+            self.export_fields["day"].set_error(f"不是有效的日期，请写作{DATE_HINT}")
             return
         if day > self.as_of:
             self.export_fields["day"].set_error(f"不能晚于今天（{self.as_of.isoformat()}）")

@@ -3,14 +3,18 @@ inline messages of :func:`hazardlib.models.check` land beside the right field)."
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import ipywidgets as widgets
+import traitlets
 from pydantic import BaseModel
 
 from .. import models, vocab
+from ..intake.normalise import BadCell
+from ..intake.normalise import date as read_date
 from .ui import FormField, choose, dropdown, options_from
 
 if TYPE_CHECKING:
@@ -37,6 +41,57 @@ def text_box(
     if area:
         return widgets.Textarea(placeholder=shown, layout=widgets.Layout(width=width, height=height))
     return widgets.Text(placeholder=shown, layout=widgets.Layout(width=width))
+
+
+DATE_HINT = "年-月-日，如 2024-09-15"
+
+
+def _date_to_text(value: Any, _widget: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _text_to_date(text: Any, _widget: Any) -> Any:
+    """What the clerk typed as a date (None when blank); text that is not a date stays text, for the model's
+    check to refuse beside its field."""
+    try:
+        return read_date(text)
+    except BadCell:
+        return text
+
+
+class DateText(widgets.Text):
+    """A date field that shows and takes dates as 2024-09-15 in every browser.
+
+    A browser's own date input writes the date in the browser's language (09/15/2024 in an English one,
+    whatever the page's language); this one is a text box. ``value`` is a ``datetime.date`` (None when
+    blank); what the clerk types is read as the spreadsheets' dates are (2024-9-15, 2024/9/15, 2024年9月15日,
+    20240915) and shown back as 2024-09-15 once the box is left; text that is no date stays the ``value``
+    as typed (a str), which a model refuses with its message.
+    """
+
+    value = traitlets.Any(None, allow_none=True).tag(
+        sync=True, to_json=_date_to_text, from_json=_text_to_date
+    )
+
+    def __init__(self, value: dt.date | None = None, **kwargs: Any):
+        kwargs.setdefault("placeholder", DATE_HINT)
+        kwargs.setdefault("continuous_update", False)  # read when the box is left, not at every keystroke
+        kwargs.setdefault("layout", widgets.Layout(width="12em"))
+        super().__init__(value=value, **kwargs)
+        self.add_class("hz-date")
+        self.observe(self._show_as_read, names="value")
+
+    def _show_as_read(self, change: dict[str, Any]) -> None:
+        # a date typed as 2024/9/15 is shown back as 2024-09-15 (a change from the page is not echoed by itself)
+        if isinstance(change["new"], dt.date):
+            self.send_state("value")
+
+    @property
+    def day(self) -> dt.date | None:
+        """The date, or None when blank or not a date."""
+        return self.value if isinstance(self.value, dt.date) else None
 
 
 @dataclass(frozen=True)
@@ -84,7 +139,7 @@ class ModelForm:
             box.value = default or ""
             return box
         if spec.kind == "date":
-            return widgets.DatePicker(value=self.app.as_of if default == TODAY else default)
+            return DateText(self.app.as_of if default == TODAY else default)
         if spec.kind == "bool":
             return widgets.Checkbox(value=bool(default), indent=False)
         if spec.kind == "int":

@@ -24,7 +24,7 @@ from .base import App
 from .drafts import DraftOffer, instruments_of, label
 from .drafts import shown as instruments_shown
 from .enterprises import EnterprisePicker
-from .forms import TODAY, ModelForm, Spec, text_box
+from .forms import TODAY, DateText, ModelForm, Spec, text_box
 from .ui import (
     HAZARD_NO,
     FormField,
@@ -121,7 +121,7 @@ class InspectionApp(App):
         )
         self.on_change(self.form.control("field"), self._show_checklist)
         self.order_now = widgets.Checkbox(value=True, description="对不符合项当场责令限期整改", indent=False)
-        self.deadline = widgets.DatePicker(value=self._default_deadline())
+        self.deadline = DateText(self._default_deadline())
         self.deadline_field = FormField("deadline", "整改期限", self.deadline)
         self.rows: list[ChecklistRow] = []
         self.rows_box = widgets.VBox()
@@ -148,8 +148,8 @@ class InspectionApp(App):
         self.drafts = DraftOffer(self)
         self.follow_pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="30em"))
         self.follow_pick.add_class("hz-input-follow-pick")
-        self.served = widgets.DatePicker(value=None)
-        self.replied = widgets.DatePicker(value=None)
+        self.served = DateText()
+        self.replied = DateText()
         self.follow_btn = button("登记送达、回复", key="follow-up")
         self.on_click(self.follow_btn, self.follow_up)
         self.follow_fields = {
@@ -301,7 +301,8 @@ class InspectionApp(App):
         self.hazards.value = html_table(shown, empty="该企业暂无隐患记录")
         ins = instruments_of(self.store, self.as_of, enterprise_id=self.enterprise["id"])
         self.drafts.offer(ins)
-        set_options(self.follow_pick, [(label(r), int(r["id"])) for r in ins.to_dict("records")])
+        follow = [(label(r), int(r["id"])) for r in ins.to_dict("records")]
+        set_options(self.follow_pick, follow, follow[0][1] if follow else None)
         listed = instruments_shown(ins)
         self.instruments.value = html_table(listed, empty="尚未向该企业签发文书")
 

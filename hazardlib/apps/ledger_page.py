@@ -25,7 +25,7 @@ from ..rules import RULES, run_all
 from ..store import Store
 from .base import App
 from .drafts import DraftOffer, instruments_of, shown
-from .forms import ModelForm, Spec, text_box
+from .forms import DATE_HINT, DateText, ModelForm, Spec, text_box
 from .tables import PagedTable
 from .ui import (
     HAZARD_NO,
@@ -185,7 +185,7 @@ class LedgerApp(App):
         self.problems = {p.code: p.name for p in load_problems()}
         categories = [(f"{c.code} {c.name}", c.code) for c in load_catalogue().categories]
         counties = self.county_options(whole="全部县（市）")
-        self.f_county = dropdown(counties, description="县（市）")
+        self.f_county = dropdown(counties, self.county, description="县（市）")  # a county sees its own name
         self.f_category = dropdown([("全部类别", None), *categories], description="产品类别")
         self.f_grade = dropdown(options_from(vocab.GRADE.labels, blank="全部等级"), description="等级")
         self.f_state = dropdown(options_from(vocab.HAZARD_STATE.labels, blank="全部状态"), description="状态")
@@ -250,9 +250,9 @@ class LedgerApp(App):
 
     def _move_form(self) -> widgets.Widget:
         self.move = widgets.Dropdown(options=[], layout=widgets.Layout(width="16em"))
-        self.move_day = widgets.DatePicker(value=self.as_of)
+        self.move_day = DateText(self.as_of)
         self.outcome = widgets.Dropdown(options=[], layout=widgets.Layout(width="16em"))
-        self.deadline = widgets.DatePicker(value=None)
+        self.deadline = DateText()
         self.move_note = text_box(models.LedgerMove, "note")
         self.move_fields = {
             "move": FormField("move", "下一步", self.move, required=True),
@@ -473,7 +473,7 @@ class LedgerApp(App):
         if self.campaign is None:
             return None
         try:
-            return self.campaign.default_deadline(self.move_day.value or self.as_of)
+            return self.campaign.default_deadline(self.move_day.day or self.as_of)
         except CalendarOutOfRange:  # a year the holiday calendar does not know: the clerk types the date
             return None
 
@@ -492,14 +492,20 @@ class LedgerApp(App):
         if day is None:
             self.move_fields["day"].set_error("请填写日期")
             missing = True
+        elif not isinstance(day, dt.date):
+            self.move_fields["day"].set_error(f"不是有效的日期，请写作{DATE_HINT}")
+            missing = True
         outcome = self.outcome.value if move in OUTCOMES else None
         if move in OUTCOMES and not outcome:
             self.move_fields["outcome"].set_error("请选择结论")
             missing = True
+        takes = (move, outcome) in TAKES_DEADLINE
+        if takes and self.deadline.value is not None and not isinstance(self.deadline.value, dt.date):
+            self.move_fields["deadline"].set_error(f"不是有效的日期，请写作{DATE_HINT}")
+            missing = True
         if missing:
             self.say("未登记：请补全标红的项目。", "error")
             return
-        takes = (move, outcome) in TAKES_DEADLINE
         interview = self.interview_form.values() if (move, outcome) == ("escalate", "interview") else None
         try:
             with self.store.transaction(self.transaction_context(ledger.move_label(move))) as tx:

@@ -20,7 +20,7 @@ from ..fields import duties
 from ..store import Store
 from .base import App
 from .enterprises import EnterprisePicker
-from .forms import text_box
+from .forms import DateText, text_box
 from .ui import FormField, button, esc, note, options_from, section
 
 # Self-check items of checklists.toml and the SelfCheck fields that hold their answers.
@@ -133,7 +133,7 @@ class SelfCheckApp(App):
         self.picker = EnterprisePicker(self, self.open_enterprise, on_clear=self.close_enterprise)
         fields = models.SelfCheck.model_fields
         self.fields: dict[str, FormField] = {}
-        self.check_date = widgets.DatePicker(value=self.as_of)
+        self.check_date = DateText(self.as_of)
         self.fields["check_date"] = FormField(
             "check_date", fields["check_date"].title or "", self.check_date, required=True
         )

@@ -32,6 +32,11 @@ FONT_STACK = (
     '"WenQuanYi Micro Hei", sans-serif'
 )
 
+PHONE_MAX_WIDTH = 600
+"""The widest screen laid out as a phone: one column, labels above fields, controls a finger high."""
+TOUCH_PX = 44
+"""The least height of a control on a phone, the size of a fingertip (the web's usual touch target)."""
+
 STYLE = f"""<style>
 .hz-app, .hz-app .widget-label, .hz-app input, .hz-app select, .hz-app textarea, .hz-app button {{
   font-family: {FONT_STACK};
@@ -76,6 +81,42 @@ a.hz-download:hover {{ background: #0d47a1; }}
 .hz-card {{ border: 1px solid #cfd8dc; border-radius: 4px; padding: 8px 12px; margin: 6px 0; }}
 .hz-state {{ display: inline-block; padding: 0 6px; border-radius: 3px; background: #eceff1; }}
 .hz-overdue {{ color: #c62828; font-weight: bold; }}
+@media (max-width: {PHONE_MAX_WIDTH}px) {{
+  /* A phone (inspectors work on site): one column, labels above their fields, every control as wide as the
+     screen allows and at least a finger high, buttons wrapping their words; a table scrolls inside its own
+     box. Widths given on a widget's layout are inline styles, hence the !important. */
+  .hz-app {{ max-width: 100%; padding-right: 8px; box-sizing: border-box; }}
+  .hz-app .widget-hbox {{ flex-wrap: wrap; max-width: 100%; }}
+  .hz-app .jupyter-widgets {{ max-width: 100%; box-sizing: border-box; }}
+  .hz-app .widget-vbox, .hz-app .widget-hbox > * {{ min-width: 0 !important; }}
+  .hz-app .hz-field {{ flex-direction: column; align-items: stretch; width: 100%; }}
+  .hz-app .hz-field > * {{ width: 100% !important; margin-left: 0; margin-right: 0; }}
+  .hz-app .widget-inline-hbox {{ flex-wrap: wrap; width: 100% !important; height: auto; }}
+  .hz-app .widget-inline-hbox > .widget-label {{ flex: 0 0 100%; width: 100% !important; text-align: left;
+    max-width: 100%; }}
+  .hz-app .widget-inline-hbox > select, .hz-app .widget-inline-hbox > input:not([type=checkbox]),
+  .hz-app .widget-inline-hbox > textarea {{ flex: 1 1 100%; width: 100%; min-width: 0; }}
+  .hz-app input:not([type=checkbox]):not([type=radio]), .hz-app select, .hz-app button {{
+    min-height: {TOUCH_PX}px; font-size: 16px; }}
+  .hz-app textarea {{ min-height: 88px; font-size: 16px; }}
+  .hz-app .widget-textarea {{ height: auto !important; }}
+  .hz-app .widget-button {{ height: auto; white-space: normal; overflow: visible; text-overflow: clip;
+    max-width: 100%; line-height: 1.3; padding: 6px 14px; }}
+  .hz-app .widget-radio-box label, .hz-app .widget-checkbox {{ min-height: {TOUCH_PX}px; height: auto;
+    display: flex; align-items: center; }}
+  .hz-app .widget-radio-box label {{ margin-right: 16px; }}
+  .hz-app input[type=checkbox], .hz-app input[type=radio] {{ width: 22px; height: 22px; }}
+  .hz-app .widget-html, .hz-app .widget-html-content {{ max-width: 100%; height: auto; }}
+  .hz-app .widget-html-content {{ white-space: normal; overflow-wrap: anywhere; }}
+  .hz-head {{ line-height: 1.8; }}
+  .hz-head a {{ display: inline-block; min-height: {TOUCH_PX}px; line-height: {TOUCH_PX}px; }}
+  table.hz-table {{ display: block; max-width: 100%; overflow-x: auto; }}
+  table.hz-table th, table.hz-table td {{ white-space: nowrap; overflow-wrap: normal; }}
+  .hz-bars .hz-bar-label {{ width: 6em; white-space: normal; }}
+  .hz-bars .hz-bar-track {{ flex: 1 1 auto; min-width: 40px; }}
+  .hz-busy-bar {{ width: 120px; }}
+  .hz-app svg {{ max-width: 100%; height: auto; }}  /* the charts (hazardlib.charts) have a viewBox: they scale */
+}}
 </style>"""
 
 

@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--lang=zh-CN",  # date inputs and the like in the form a Chinese office's browser shows
+    "--lang=zh-CN",  # a Chinese office's browser (Debian's Chromium has only en-US locale data: dates are text)
 ]
 AS_OF = "2024-09-15"
 USER = "浏览器测试员"
@@ -223,13 +223,31 @@ def browser(chromium_path: Path) -> Iterator[Any]:
             b.close()
 
 
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 3,
+}
+"""Chromium's mobile emulation of a 390×844 phone."""
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A fresh page (zh-CN, downloads allowed); JavaScript errors are collected on ``page.errors`` and
     requests that leave the machine (an intranet has no internet) on ``page.external``."""
-    context = browser.new_context(
-        locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True
-    )
+    yield from _page(browser, DESKTOP)
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A fresh page like :func:`page` on a phone (:data:`PHONE`)."""
+    yield from _page(browser, PHONE)
+
+
+def _page(browser: Any, screen: dict[str, Any]) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN", accept_downloads=True, **screen)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     pg = context.new_page()
     pg.errors = []

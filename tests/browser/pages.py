@@ -8,6 +8,8 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from hazardlib.apps.ui import TOUCH_PX
+
 from .conftest import SCREENSHOTS
 
 # What Voilà shows when a cell fails, or a traceback reaches the page.
@@ -103,3 +105,43 @@ def table_row(locator: Locator, text: str) -> Locator:
     pressing Enter on it, opens the record)."""
     n = locator.locator(".hz-cell", has_text=text).first.get_attribute("data-row")
     return locator.locator("button.hz-row").nth(int(n or 0) - 1)
+
+
+SCROLL_BOXES = "table.hz-table, .hz-rows"
+"""The boxes that may be wider than the screen's content and scroll sideways inside themselves."""
+
+# Every element shown that reaches past the right edge of the window (outside the scroll boxes), every control
+# lower than a fingertip, every button whose words do not fit, and how wide the page can scroll.
+LAYOUT = """([boxes, touch]) => {
+  const width = window.innerWidth, out = {wide: [], low: [], cut: []};
+  const name = e => e.tagName.toLowerCase() + (e.className && e.className.baseVal === undefined
+      ? '.' + String(e.className).trim().split(/\\s+/).filter(c => c.startsWith('hz-') || c.startsWith('widget-'))
+          .join('.') : '') + ' «' + (e.innerText || e.value || '').trim().slice(0, 20) + '»';
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (!r.width || !r.height) continue;  // not shown
+    const inBox = e.parentElement && e.parentElement.closest(boxes);
+    if (!inBox && r.right > width + 0.5) out.wide.push(`${name(e)} right=${Math.round(r.right)}`);
+  }
+  const app = document.querySelector('.hz-app');
+  for (const c of app.querySelectorAll('input:not([type=checkbox]):not([type=radio]), select, textarea, button, '
+                                      + '.widget-radio-box label, .widget-checkbox')) {
+    const r = c.getBoundingClientRect();
+    if (r.width && r.height && r.height < touch) out.low.push(`${name(c)} h=${r.height}`);
+  }
+  for (const b of app.querySelectorAll('button')) {
+    if (b.getBoundingClientRect().width && b.scrollWidth > b.clientWidth + 1) out.cut.push(name(b));
+  }
+  out.scroll = document.documentElement.scrollWidth - width;
+  return out;
+}"""
+
+
+def fits(page: Page, what: str) -> None:
+    """Nothing past the right edge, no page scrolling sideways, controls 44 px high, buttons uncut."""
+    page.evaluate("window.scrollTo(0, 0)")
+    found = page.evaluate(LAYOUT, [SCROLL_BOXES, TOUCH_PX])
+    assert not found["wide"], f"{what}：超出屏幕右边的元素 {found['wide'][:10]}"
+    assert found["scroll"] <= 0, f"{what}：页面可左右滚动 {found['scroll']} px"
+    assert not found["low"], f"{what}：低于 {TOUCH_PX} px 的控件 {found['low'][:10]}"
+    assert not found["cut"], f"{what}：文字显示不全的按钮 {found['cut'][:10]}"

@@ -1,6 +1,7 @@
 """What a clerk meets in Chromium (issue 21): the ledger keeps its hazard after a save; the message of a
 button at the bottom of a form is in the window at 1366×768; a corrected field loses its error; a county
-files an immediate report from the landing page's to-do list; no page shows "nan", "None" or "NaN"."""
+files an immediate report from the landing page's to-do list; no page shows "nan", "None" or "NaN", and on a
+phone every page fits the screen with its way back to the landing page in view."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from hazardlib import immediate, ledger, schema
 from hazardlib.apps import DASHBOARDS
 
 from .conftest import AS_OF, Served
-from .pages import choose, click, field, fill, no_errors, open_dashboard, status, wait_for_text
+from .pages import choose, click, field, fill, fits, no_errors, open_dashboard, status, wait_for_text
 
 DAY = dt.date.fromisoformat(AS_OF)
 RAW_MISSING = re.compile(r"(?<![A-Za-z])(nan|NaN|None|NaT)(?![A-Za-z])")
@@ -105,12 +106,16 @@ def test_a_county_files_an_immediate_report_from_the_to_do_list(page: Page, serv
     no_errors(page)
 
 
-def test_no_page_shows_nan_none_or_nat(page: Page, served: Served):
+@pytest.mark.parametrize("screen", ["page", "phone"])
+def test_no_page_shows_nan_none_or_nat(screen: str, request: pytest.FixtureRequest, served: Served):
+    page: Page = request.getfixturevalue(screen)
     for notebook in ["index.ipynb", *(d.notebook for d in DASHBOARDS)]:
         open_dashboard(page, served.base, notebook)
         expect(page.locator(".hz-app").first).not_to_contain_text("正在计算", timeout=120_000)
         if notebook != "index.ipynb":
-            expect(page.locator("a.hz-home").first).to_have_attribute("href", "index.ipynb")
+            home = page.locator("a.hz-home").first
+            expect(home).to_have_attribute("href", "index.ipynb")
+            expect(home).to_be_in_viewport()  # on a phone too: the way back is never off the screen
         # every tab's text, hidden ones and dropdown options included; styles are not text a clerk reads
         text = page.evaluate(
             """() => { const app = document.querySelector('.hz-app').cloneNode(true);
@@ -119,4 +124,6 @@ def test_no_page_shows_nan_none_or_nat(page: Page, served: Served):
         )
         found = RAW_MISSING.search(text)
         assert found is None, f"{notebook}: …{text[max(0, found.start() - 80) : found.end() + 80]}…"
+        if screen == "phone":
+            fits(page, notebook)
         no_errors(page)

@@ -95,7 +95,12 @@ def test_a_county_account_logs_in_works_as_itself_and_logs_out(page: Page, serve
     assert (saved["county_code"], saved["created_by"]) == ("522701", "张三")
     assert (entry["actor"], entry["action"], entry["county_code"]) == ("张三", "insert", "522701")
 
+    page.locator(".hz-logout").first.click()  # asks first, in the login page's style
+    expect(page.locator(".hz-logout-confirm .hz-sub")).to_contain_text("当前登录账号：张三")
+    page.goto(f"{base}voila/render/index.ipynb")  # asking did not log out
+    wait_for_text(page.locator(".hz-app .hz-head"), "操作人：张三")
     page.locator(".hz-logout").first.click()
+    page.locator("button.hz-logout-submit").click()
     expect(page.locator(".hz-logout-page .hz-sub")).to_contain_text("已退出登录")
     page.goto(f"{base}voila/render/index.ipynb")
     expect(page).to_have_url(re.compile(r"/login\?next="))
