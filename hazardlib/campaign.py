@@ -50,7 +50,7 @@ PROPOSAL_FACTORS = MappingProxyType(
 )
 """The factors of stage 2's inspection ranking, each with its Chinese title: the keys the campaign file's
 ``[parameters.proposal_weights]`` must give points to, no more and no fewer."""
-WEIGHTS_TABLE = "parameters.proposal_weights"
+_WEIGHTS_TABLE = "parameters.proposal_weights"
 _FILE = re.compile(r"campaign-(\d{4})\.toml")
 _CATEGORY = re.compile(r"\d{2}")
 
@@ -351,21 +351,21 @@ def _weight_problems(table: Any) -> list[tuple[str, str, Any]]:
     """(field, message, value) for each problem of the ``[parameters.proposal_weights]`` table: missing,
     an unknown factor, a weight that is not a whole number of points at least 0, a factor left out."""
     if not isinstance(table, dict):
-        return [(WEIGHTS_TABLE, "缺少第二阶段检查名单的计分表 [parameters.proposal_weights]", table)]
+        return [(_WEIGHTS_TABLE, "缺少第二阶段检查名单的计分表 [parameters.proposal_weights]", table)]
     known = "、".join(PROPOSAL_FACTORS)
     problems = [
-        (f"{WEIGHTS_TABLE}.{name}", f"未知的计分因素“{name}”，应为以下之一：{known}", value)
+        (f"{_WEIGHTS_TABLE}.{name}", f"未知的计分因素“{name}”，应为以下之一：{known}", value)
         for name, value in table.items()
         if name not in PROPOSAL_FACTORS
     ]
     problems += [
-        (f"{WEIGHTS_TABLE}.{name}", f"“{title}”的分值应为不小于 0 的整数", table[name])
+        (f"{_WEIGHTS_TABLE}.{name}", f"“{title}”的分值应为不小于 0 的整数", table[name])
         for name, title in PROPOSAL_FACTORS.items()
         if name in table
         and (isinstance(table[name], bool) or not isinstance(table[name], int) or table[name] < 0)
     ]
     problems += [
-        (f"{WEIGHTS_TABLE}.{name}", f"缺少计分因素“{name}”（{title}）的分值", None)
+        (f"{_WEIGHTS_TABLE}.{name}", f"缺少计分因素“{name}”（{title}）的分值", None)
         for name, title in PROPOSAL_FACTORS.items()
         if name not in table
     ]

@@ -185,3 +185,8 @@ def test_score_parts_show_each_factor_its_weight_and_points_adding_up_to_the_sco
     assert (row["count"], row["weight"], row["points"]) == (1, 2, 2)
     assert row["factor_title"] == "投诉举报、舆情信息（每条）"
     assert parts["points"].sum() == parts["score"].iloc[0] == 2
+
+
+def test_a_county_without_enterprises_has_an_empty_list_and_no_score_parts(store):
+    assert stages.inspection_proposals(store, "522701", D(2024, 6, 25)).empty
+    assert score_parts(store, "522701", D(2024, 6, 25)).empty

@@ -37,13 +37,25 @@ REASON_TEXT = {
     "special_supervision": "{when}实施特别监管",
 }
 _FLAGS = ("in_cluster_area", "rural_or_fringe_shop", "wholesale_market_shop")
+_COLUMNS = ("rank", "enterprise_id", "uscc", "name", "field", "score", "reason", "inspected")
+_FACTOR_COLUMNS = (
+    "major_risk_reported",
+    "responsibility_gaps",
+    "uncontrolled_risk_points",
+    "not_self_checked",
+    *_FLAGS,
+    "concentrated_complaints",
+    "complaints",
+    "spot_check_failures",
+    "supervision",
+)
 
 
 def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFrame:
     """Stage 2's proposed inspection list of ``county``: “结合自查自纠阶段发现的问题和风险隐患”.
 
-    Every enterprise of the county, ranked by points (the campaign file's weights,
-    :func:`~hazardlib.campaign.proposal_weights`; :func:`factor_points`) for its self-check findings (a major risk
+    Every enterprise of the county, ranked by points (:func:`factor_points`, with the campaign file's
+    weights: :func:`~hazardlib.campaign.proposal_weights`) for its self-check findings (a major risk
     reported, duties not in place, risk points without measures, or no self-check at all), key-object
     flags, complaints and public-opinion signals, earlier unqualified or refused spot checks, and the
     standing class it is in (重点监管 / 特别监管, now or at the end of last year's campaign); the reason
@@ -129,9 +141,8 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
             ).scalars()
         )
         supervised = _standing_classes(conn, campaign, code, as_of)
-    columns = ["rank", "enterprise_id", "uscc", "name", "field", "score", "reason", "inspected"]
     if base.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=[*_COLUMNS, *_FACTOR_COLUMNS])
     frame = base.merge(checks, on="enterprise_id", how="left")
     frame["not_self_checked"] = frame["major_risk_reported"].isna()
     frame["major_risk_reported"] = frame["major_risk_reported"].astype("boolean").fillna(False).astype(bool)
@@ -150,18 +161,7 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
     frame["inspected"] = frame["enterprise_id"].isin(inspected)
     frame = frame.sort_values(["score", "enterprise_id"], ascending=[False, True]).reset_index(drop=True)
     frame.insert(0, "rank", frame["score"].rank(method="min", ascending=False).astype("int64"))
-    factors = [
-        "major_risk_reported",
-        "responsibility_gaps",
-        "uncontrolled_risk_points",
-        "not_self_checked",
-        *_FLAGS,
-        "concentrated_complaints",
-        "complaints",
-        "spot_check_failures",
-        "supervision",
-    ]
-    return frame[[*columns, *factors]]
+    return frame[[*_COLUMNS, *_FACTOR_COLUMNS]]
 
 
 def factor_counts(frame: pd.DataFrame) -> pd.DataFrame:
