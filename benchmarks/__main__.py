@@ -55,6 +55,10 @@ TARGETS = {  # figure: (label, baseline label, kind, bound)
     "capacity_median": ("并发会话首个数据中位数 vs 单人", "ratio", 2.0),
     "capacity_memory": ("并发会话时整个服务的内存峰值", "MB", 8192.0),
     "capacity_blank": ("并发会话中的空白页面（含出错）", "页", 0.0),
+    "capacity_failed_saves": ("并发会话中保存失败的表单", "次", 0.0),
+    "capacity_wrong": ("写到错误县或错误隐患的记录（事后在数据库中核对）", "条", 0.0),
+    "capacity_browsers": ("12 个真实浏览器同时打开台账：首个数据中位数 vs 单人", "ratio", 2.0),
+    "capacity_browsers_memory": ("12 个真实浏览器期间整个服务的内存峰值", "MB", 8192.0),
 }  # fmt: skip
 
 
@@ -97,6 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help=f"comma-separated figures: {', '.join(FIGURES)}")
     parser.add_argument("--repeat", type=int, help="runs per timing (the median is kept)")
     parser.add_argument("--sessions", type=int, help="simulated sessions at once for the capacity figure")
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=0.0,
+        help="seconds within which the simulated sessions start (0: all at once)",
+    )
+    parser.add_argument(
+        "--pool", type=int, default=1, help="preheated kernels per dashboard in pages and capacity"
+    )
     parser.add_argument("--workdir", type=Path, help="cache folder for demo stores and workbooks")
     args = parser.parse_args(argv)
 
@@ -172,21 +185,34 @@ def main(argv: list[str] | None = None) -> int:
         say(f"[{sizes[-1]}] every dashboard from the kernel pool vs the one-button page without a pool")
         from .pages import first_data, iter_rows
 
-        result = first_data(url, repeat)
+        result = first_data(url, repeat, pool=args.pool)
         for name, project, base in iter_rows(result):
             rows.append(
                 Row(f"pages_{name}", sizes[-1], project, base, "浏览器中首个数据可见；每个看板池 1 个内核")
             )
     if "capacity" in only:
         sessions = args.sessions or config["sessions"]
-        say(f"[{sizes[-1]}] {sessions} simulated sessions at once (12 counties in turn)")
+        say(
+            f"[{sizes[-1]}] {sessions} simulated sessions (12 counties in turn) within {args.ramp:g} s, then 12 browsers"
+        )
         from .pages import capacity
 
-        cap = capacity(copy_store(url, scratch / "capacity.db"), sessions)
-        note = f"{cap['sessions']} 个模拟会话（12 县轮流）；错误：{'；'.join(cap['errors']) or '无'}"
+        cap = capacity(copy_store(url, scratch / "capacity.db"), sessions, pool=args.pool, ramp=args.ramp)
+        how = f"{cap['sessions']} 个模拟会话（12 县轮流）在 {args.ramp:g} 秒内陆续打开台账并登记一步"
+        note = f"{how}；繁忙重试 {cap['retries']} 次；错误：{'；'.join(cap['errors']) or '无'}"
         rows.append(Row("capacity_median", sizes[-1], cap["median"], cap["single"], note))
         rows.append(Row("capacity_memory", sizes[-1], cap["peak_mb"], None, "Voilà 与全部内核的常驻内存之和"))
         rows.append(Row("capacity_blank", sizes[-1], float(cap["blank"]), None, f"{PAGE_LIMIT_NOTE}"))
+        saves = f"失败原因：{'；'.join(cap['save_errors']) or '无'}"
+        rows.append(Row("capacity_failed_saves", sizes[-1], float(cap["failed_saves"]), None, saves))
+        wrong = cap["wrong"]
+        written = f"写入 {wrong['written']} 条整改记录，丢失 {wrong['lost']} 条"
+        rows.append(Row("capacity_wrong", sizes[-1], float(wrong["wrong"]), None, written))
+        if "browsers" in cap:
+            b = cap["browsers"]
+            note = f"{b['sessions']} 个 Chromium 会话（每县一个）同时登录并打开台账；空白 {b['blank']} 个"
+            rows.append(Row("capacity_browsers", sizes[-1], b["median"], cap["single"], note))
+            rows.append(Row("capacity_browsers_memory", sizes[-1], b["peak_mb"], None, "Chromium 会话期间"))
     if "import" in only:
         from .workbooks import enterprises_workbook
 

@@ -16,6 +16,7 @@ Both are bounded: every wait has a limit, and a run stops itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -33,7 +34,7 @@ from typing import Any
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from .tracker import BUTTON, CHROMIUM, CHROMIUM_ARGS, FIRST_DATA, _load, serving
+from .tracker import BUTTON, CHROMIUM, CHROMIUM_ARGS, FIRST_DATA, _load, serving, warmed_up
 
 # What shows each dashboard's first data from the store (the tracker paints its figures after its frame).
 PAGES = {
@@ -70,17 +71,27 @@ def first_data(url: str, repeat: int, pool: int = 1) -> dict[str, Any]:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
                 _load(browser, f"{plain}voila/render/baseline.ipynb", BUTTON)  # warm-up: disk caches, imports
+                filled = warmed_up(pooled_dir)
                 for _ in range(max(1, repeat)):
                     times["baseline"].append(_load(browser, f"{plain}voila/render/baseline.ipynb", BUTTON))
-                    # one page of each dashboard in turn: each pool refills while the others are timed
                     for name, selector in PAGES.items():
+                        # a clerk reads a page before opening the next: the pool has refilled by then
+                        wait_until_filled(pooled_dir, filled)
                         times[name].append(_load(browser, f"{pooled}voila/render/{name}.ipynb", selector))
+                        filled += 1
             finally:
                 browser.close()
     finally:
         for folder in (plain_dir, pooled_dir):
             shutil.rmtree(folder, ignore_errors=True)
     return {k: statistics.median(v) for k, v in times.items()}
+
+
+def wait_until_filled(workdir: Path, times: int, limit: float = 300) -> None:
+    """Wait (at most ``limit`` seconds) until ``times`` preheated kernels have warmed up in all."""
+    deadline = time.monotonic() + limit
+    while warmed_up(workdir) < times and time.monotonic() < deadline:
+        time.sleep(0.5)
 
 
 # -- the simulated clerks ----------------------------------------------------------------------------------
@@ -127,12 +138,13 @@ class Clerk:
                 self.cookies[key] = morsel.value
 
     async def fetch(self, path: str, **kw: Any) -> Any:
-        request = HTTPRequest(self.base + path, headers=self._cookie_header(), follow_redirects=False,
+        headers = {**self._cookie_header(), **kw.pop("headers", {})}
+        request = HTTPRequest(self.base + path, headers=headers, follow_redirects=False,
                               request_timeout=PAGE_LIMIT, **kw)  # fmt: skip
         try:
             response = await self.http.fetch(request)
         except HTTPClientError as exc:
-            if exc.response is None or exc.code not in (302, 303):
+            if exc.response is None or exc.code not in (302, 303, 503):
                 raise
             response = exc.response
         self._keep(response.headers)
@@ -147,31 +159,140 @@ class Clerk:
         if "hazard-login" not in self.cookies:
             raise RuntimeError(f"{self.name} 登录失败")
 
-    async def open_page(self, page: str) -> dict[str, Any]:
-        """Fetch ``page`` and its widgets' states; seconds to first data, and whether the page was blank."""
+    async def open_page(self, page: str, save: int | None = None) -> dict[str, Any]:
+        """Fetch ``page`` (again while the server says it is busy, as the page itself does) and its widgets'
+        states: seconds to first data, and whether the page was blank; with ``save``, then record a ledger
+        step on the ``save``-th hazard of the list (:class:`LedgerStep`). The kernel is shut down at the end,
+        as the browser asks when a page closes."""
         start = time.perf_counter()
-        html = (await self.fetch(f"voila/render/{page}.ipynb")).body.decode()
+        retries = 0
+        while True:
+            response = await self.fetch(f"voila/render/{page}.ipynb")
+            if response.code != 503 or time.perf_counter() - start > PAGE_LIMIT:
+                break
+            retries += 1
+            await asyncio.sleep(3)  # the busy page waits a few seconds, then loads itself again
+        html = response.body.decode()
         kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', html)
         if not kernel:
-            return {"seconds": time.perf_counter() - start, "blank": True, "why": "no kernel"}
+            return {"seconds": time.perf_counter() - start, "blank": True, "why": f"no kernel ({response.code})",
+                    "retries": retries}  # fmt: skip
         port = urllib.parse.urlsplit(self.base).port
-        session = uuid.uuid4().hex
+        widgets = Widgets(uuid.uuid4().hex)
         ws = await websocket_connect(HTTPRequest(
-            f"ws://127.0.0.1:{port}/api/kernels/{kernel.group(1)}/channels?session_id={session}",
+            f"ws://127.0.0.1:{port}/api/kernels/{kernel.group(1)}/channels?session_id={widgets.session}",
             headers=self._cookie_header()))  # fmt: skip
         try:
-            comm = uuid.uuid4().hex
-            for msg_type, content in (
-                ("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}}),
-                ("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}}),
-            ):
-                await ws.write_message(json.dumps(_message(session, msg_type, content)))
-            states = await asyncio.wait_for(_states(ws, comm), PAGE_LIMIT)
+            states = await asyncio.wait_for(widgets.request_states(ws), PAGE_LIMIT)
+            seconds = time.perf_counter() - start
+            classes = [c for s in states.values() for c in s.get("_dom_classes", [])]
+            blank = "hz-app" not in classes or "hz-unavailable" in classes
+            outcome: dict[str, Any] = {"seconds": seconds, "blank": blank, "why": "unavailable" if blank else "",
+                                       "retries": retries}  # fmt: skip
+            if save is not None and not blank:
+                outcome["saved"] = await asyncio.wait_for(LedgerStep(widgets, ws).record(save), PAGE_LIMIT)
+            return outcome
         finally:
             ws.close()
-        classes = [c for s in states.values() for c in s.get("state", {}).get("_dom_classes", [])]
-        blank = "hz-app" not in classes or "hz-unavailable" in classes
-        return {"seconds": time.perf_counter() - start, "blank": blank, "why": "unavailable" if blank else ""}
+            with contextlib.suppress(Exception):
+                await self.fetch(f"voila/api/shutdown/{kernel.group(1)}", method="POST", body="",
+                                 headers={"X-XSRFToken": self.cookies.get("_xsrf", "")})  # fmt: skip
+
+
+class Widgets:
+    """The widget models of one page as its frontend knows them: their states, kept up to date from the
+    kernel's messages, and messages to the kernel as the widgets' views send them."""
+
+    def __init__(self, session: str):
+        self.session = session
+        self.states: dict[str, dict[str, Any]] = {}
+
+    def _apply(self, msg: dict[str, Any]) -> None:
+        kind, content = msg.get("header", {}).get("msg_type"), msg.get("content", {})
+        data = content.get("data", {})
+        if kind == "comm_open" and "state" in data:
+            self.states[content["comm_id"]] = dict(data["state"])
+        elif kind == "comm_msg" and data.get("method") == "update":
+            self.states.setdefault(content["comm_id"], {}).update(data.get("state", {}))
+
+    async def _read(self, ws: Any) -> dict[str, Any]:
+        raw = await ws.read_message()
+        if raw is None:
+            raise RuntimeError("内核连接已断开")
+        msg: dict[str, Any] = json.loads(_json_part(raw) if isinstance(raw, bytes) else raw)
+        self._apply(msg)
+        return msg
+
+    async def request_states(self, ws: Any) -> dict[str, dict[str, Any]]:
+        comm = uuid.uuid4().hex
+        for msg_type, content in (
+            ("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}}),
+            ("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}}),
+        ):
+            await ws.write_message(json.dumps(_message(self.session, msg_type, content)))
+        while True:
+            msg = await self._read(ws)
+            data = msg.get("content", {}).get("data", {})
+            mine = (
+                msg.get("header", {}).get("msg_type") == "comm_msg" and msg["content"].get("comm_id") == comm
+            )
+            if mine and data.get("method") == "update_states":
+                for model, state in data.get("states", {}).items():
+                    self.states[model] = dict(state.get("state", {}))
+                return self.states
+
+    async def send(self, ws: Any, model: str, data: dict[str, Any]) -> None:
+        """Send ``data`` to widget ``model`` and wait until the kernel has handled it (its idle status), every
+        update it caused applied."""
+        msg = _message(self.session, "comm_msg", {"comm_id": model, "data": data})
+        await ws.write_message(json.dumps(msg))
+        while True:
+            reply = await self._read(ws)
+            idle = reply.get("header", {}).get("msg_type") == "status" and (
+                reply["content"].get("execution_state") == "idle"
+            )
+            if idle and reply.get("parent_header", {}).get("msg_id") == msg["header"]["msg_id"]:
+                return
+
+    def find(self, css: str) -> str:
+        """The model id of the one widget with the class ``css``."""
+        found = [m for m, s in self.states.items() if css in s.get("_dom_classes", [])]
+        if len(found) != 1:
+            raise RuntimeError(f"页面上有 {len(found)} 个 {css}")
+        return found[0]
+
+
+class LedgerStep:
+    """A clerk records the next step of one hazard on the ledger page, as in the browser: pick it in the list,
+    open it, choose the first step offered (and its first outcome), and click 登记."""
+
+    def __init__(self, widgets: Widgets, ws: Any):
+        self.w, self.ws = widgets, ws
+
+    async def choose(self, css: str, index: int) -> None:
+        await self.w.send(self.ws, self.w.find(css), {"method": "update", "state": {"index": index},
+                                                      "buffer_paths": []})  # fmt: skip
+
+    async def click(self, css: str) -> None:
+        await self.w.send(self.ws, self.w.find(css), {"method": "custom", "content": {"event": "click"}})
+
+    async def record(self, which: int, stride: int = 5) -> dict[str, Any]:
+        """Record a step on the ``which``-th hazard of the list, or if it has no step to record now (closed),
+        on the ``which + stride``-th and so on: the clerks of one county each take hazards of their own."""
+        labels = self.w.states[self.w.find("hz-input-pick")].get("_options_labels", [])
+        for index in range(which, len(labels), stride):
+            hazard = int(re.sub(r"\D", "", labels[index].split()[1]))
+            await self.choose("hz-input-pick", index)
+            await self.click("hz-btn-open")
+            if len(self.w.states[self.w.find("hz-input-move")].get("_options_labels", [])) < 2:
+                continue
+            await self.choose("hz-input-move", 1)
+            if len(self.w.states[self.w.find("hz-input-outcome")].get("_options_labels", [])) > 1:
+                await self.choose("hz-input-outcome", 1)
+            await self.click("hz-btn-move")
+            said = str(self.w.states[self.w.find("hz-status")].get("value", ""))
+            return {"ok": "已登记" in said, "why": re.sub(r"<[^>]+>", "", said)[:120], "hazard": hazard}
+        return {"ok": False, "why": f"列表的 {len(labels)} 条中没有可登记的", "hazard": None}
 
 
 def _message(session: str, msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -183,18 +304,6 @@ def _message(session: str, msg_type: str, content: dict[str, Any]) -> dict[str, 
             "buffers": []}  # fmt: skip
 
 
-async def _states(ws: Any, comm: str) -> dict[str, Any]:
-    while True:
-        raw = await ws.read_message()
-        if raw is None:
-            raise RuntimeError("内核连接已断开")
-        msg = json.loads(_json_part(raw) if isinstance(raw, bytes) else raw)
-        data = msg.get("content", {}).get("data", {})
-        mine = msg.get("header", {}).get("msg_type") == "comm_msg" and msg["content"].get("comm_id") == comm
-        if mine and data.get("method") == "update_states":
-            return dict(data.get("states", {}))
-
-
 def _json_part(frame: bytes) -> bytes:
     """The JSON message of a binary websocket frame (a message with buffers): jupyter_server's layout is the
     number of parts, their offsets (4-byte big-endian each), then the parts, the message first."""
@@ -203,61 +312,153 @@ def _json_part(frame: bytes) -> bytes:
     return frame[offsets[0] : offsets[1] if parts > 1 else len(frame)]
 
 
-def capacity(url: str, sessions: int, pool: int = 1, page: str = "ledger") -> dict[str, Any]:
-    """``sessions`` simulated clerks (12 counties in turn) open ``page`` at once on a logged-in server; the
-    single-clerk figure is measured on the same server first."""
-    from hazardlib.accounts import add_user
+def clerk_names(sessions: int) -> list[tuple[str, str]]:
+    """(account, county) of each simulated clerk: the 12 counties in turn, each clerk an account of their own."""
+    return [(f"基准{COUNTIES[i % 12]}-{i // 12 + 1}", COUNTIES[i % 12]) for i in range(sessions)]
+
+
+def capacity(
+    url: str, sessions: int, pool: int = 1, page: str = "ledger", ramp: float = 0.0, browsers: int = 12
+) -> dict[str, Any]:
+    """``sessions`` simulated clerks (12 counties in turn, each with an account of their own) open ``page`` and
+    record a ledger step, starting within ``ramp`` seconds (0: all at once), on a logged-in server; then
+    ``browsers`` real Chromium sessions (one per county) open it at once. The single-clerk figure is measured on
+    the same server first. Afterwards every step recorded is checked in the store: by the clerk who meant it,
+    on the hazard they picked, in their own county."""
+    from hazardlib.accounts import add_user, get_account
     from hazardlib.store import open_store
 
+    clerks = clerk_names(max(sessions, browsers))
     store = open_store(url, user="基准测试管理员")
-    names = [f"基准{code}" for code in COUNTIES]
-    existing = {row for row in names if _has_account(store, row)}
-    for name, code in zip(names, COUNTIES, strict=True):
-        if name not in existing:
+    for name, code in clerks:
+        if get_account(store, name) is None:
             add_user(store, name, code, PASSWORD)
     store.dispose()
     workdir = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
     try:
         with serving(url, workdir, pool=pool, login=True) as base:
-            return asyncio.run(_capacity(base, workdir, names, sessions, page))
+            result = asyncio.run(_capacity(base, workdir, clerks[:sessions], page, ramp))
+            if browsers:
+                result["browsers"] = asyncio.run(_browsers(base, workdir, clerks[:browsers], page))
+        result["wrong"] = wrong_records(url, result.pop("steps"))
+        return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _has_account(store: Any, name: str) -> bool:
-    from hazardlib.accounts import get_account
+class MemorySampler:
+    """The server's peak memory, sampled each second while in use (``async with``)."""
 
-    return get_account(store, name) is not None
+    def __init__(self, workdir: Path):
+        self.workdir, self.peak, self._running = workdir, server_memory_mb(workdir), True
 
-
-async def _capacity(base: str, workdir: Path, names: list[str], sessions: int, page: str) -> dict[str, Any]:
-    single = Clerk(base, names[0])
-    await single.log_in()
-    alone = [await single.open_page(page) for _ in range(2)][-1]["seconds"]
-    clerks = [Clerk(base, names[i % len(names)]) for i in range(sessions)]
-    await asyncio.gather(*(c.log_in() for c in clerks))
-    peak = server_memory_mb(workdir)
-    running = True
-
-    async def sample() -> None:
-        nonlocal peak
-        while running:
-            peak = max(peak, server_memory_mb(workdir))
+    async def _sample(self) -> None:
+        while self._running:
+            self.peak = max(self.peak, server_memory_mb(self.workdir))
             await asyncio.sleep(1)
 
-    sampler = asyncio.ensure_future(sample())
-    outcomes = await asyncio.gather(*(c.open_page(page) for c in clerks), return_exceptions=True)
-    running = False
-    await sampler
+    async def __aenter__(self) -> MemorySampler:
+        self._task = asyncio.ensure_future(self._sample())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._running = False
+        await self._task
+
+
+async def _capacity(
+    base: str, workdir: Path, clerks: list[tuple[str, str]], page: str, ramp: float
+) -> dict[str, Any]:
+    single = Clerk(base, clerks[0][0])
+    await single.log_in()
+    alone = [await single.open_page(page) for _ in range(2)][-1]["seconds"]
+    people = [Clerk(base, name) for name, _ in clerks]
+    await asyncio.gather(*(c.log_in() for c in people))
+
+    async def one(i: int, clerk: Clerk) -> dict[str, Any]:
+        await asyncio.sleep(ramp * i / max(1, len(people)))
+        return await clerk.open_page(page, save=i // 12)  # the clerks of a county each take another hazard
+
+    async with MemorySampler(workdir) as memory:
+        outcomes = await asyncio.gather(*(one(i, c) for i, c in enumerate(people)), return_exceptions=True)
     done = [o for o in outcomes if isinstance(o, dict)]
+    saved = [o.get("saved") or {"ok": False, "why": o["why"] or "页面空白", "hazard": None} for o in done]
+    steps = [(name, county, s["hazard"]) for (name, county), o in zip(clerks, outcomes, strict=True)
+             if isinstance(o, dict) and (s := o.get("saved")) and s["ok"]]  # fmt: skip
     return {
         "single": alone,
         "median": statistics.median(o["seconds"] for o in done) if done else float("nan"),
         "blank": sum(o["blank"] for o in done) + (len(outcomes) - len(done)),
+        "failed_saves": sum(not s["ok"] for s in saved) + (len(outcomes) - len(done)),
+        "save_errors": sorted({s["why"] for s in saved if not s["ok"]})[:5],
+        "retries": sum(o.get("retries", 0) for o in done),
         "errors": sorted({repr(o)[:200] for o in outcomes if not isinstance(o, dict)}),
-        "peak_mb": peak,
-        "sessions": sessions,
+        "peak_mb": memory.peak,
+        "sessions": len(people),
+        "ramp": ramp,
+        "steps": steps,
     }
+
+
+async def _browsers(base: str, workdir: Path, clerks: list[tuple[str, str]], page: str) -> dict[str, Any]:
+    """Real Chromium sessions, one per clerk, log in and open ``page`` at once: seconds to first data each."""
+    from playwright.async_api import async_playwright
+
+    async def one(browser: Any, name: str) -> float | None:
+        context = await browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+        context.set_default_timeout(PAGE_LIMIT * 1000)
+        try:
+            tab = await context.new_page()
+            await tab.goto(f"{base}login")
+            await tab.fill("#hz-username", name)
+            await tab.fill("#hz-password", PASSWORD)
+            async with tab.expect_navigation(wait_until="commit"):
+                await tab.click("button.hz-login-submit")
+            start = time.perf_counter()
+            await tab.goto(f"{base}voila/render/{page}.ipynb")
+            try:
+                await tab.wait_for_selector(PAGES[page], state="visible", timeout=PAGE_LIMIT * 1000)
+            except Exception:
+                return None
+            return time.perf_counter() - start
+        finally:
+            await context.close()
+
+    async with async_playwright() as p, MemorySampler(workdir) as memory:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            times = await asyncio.gather(*(one(browser, name) for name, _ in clerks))
+        finally:
+            await browser.close()
+    shown = [t for t in times if t is not None]
+    return {"median": statistics.median(shown) if shown else float("nan"), "blank": len(times) - len(shown),
+            "peak_mb": memory.peak, "sessions": len(times)}  # fmt: skip
+
+
+def wrong_records(url: str, steps: list[tuple[str, str, int]]) -> dict[str, int]:
+    """Check the ledger steps recorded in the run against what each clerk did: a step by a clerk on a hazard
+    they did not pick, or in a county not theirs, is wrong; a step a clerk saw saved but the store lacks, lost."""
+    import sqlalchemy as sa
+
+    from hazardlib import schema
+    from hazardlib.store import Store
+
+    store = Store(url, user="基准测试管理员")
+    events, hazards = schema.hazard_events, schema.hazards
+    names = {name for name, _, _ in steps}
+    counties = {name: county for name, county, _ in steps}
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(events.c.actor, events.c.hazard_id, hazards.c.county_code)
+            .join(hazards, hazards.c.id == events.c.hazard_id)
+            .where(events.c.actor.like("基准%"))
+        ).all()
+    store.dispose()
+    picked = {(name, hazard) for name, _, hazard in steps}
+    wrong = sum(1 for actor, hazard, county in rows
+                if actor not in names or (actor, hazard) not in picked or county != counties[actor])  # fmt: skip
+    found = {(actor, hazard) for actor, hazard, _ in rows}
+    return {"written": len(rows), "wrong": wrong, "lost": len(picked - found)}
 
 
 def iter_rows(result: dict[str, Any]) -> Iterator[tuple[str, float, float]]:

@@ -75,9 +75,14 @@ def serving(url: str, workdir: Path, pool: int = 0, login: bool = False) -> Iter
                     break
             except OSError:
                 time.sleep(0.3)
-        if pool:  # every notebook's pool is full before anything is timed
+        if (
+            pool
+        ):  # every notebook's pool is full, and every dashboard's kernel warmed up, before anything is timed
             notebooks = len(list(folder.glob("*.ipynb")))
-            while (workdir / "serve.log").read_text(errors="replace").count("is filled with") < notebooks:
+            dashboards = len(list(dashboards_dir().glob("*.ipynb")))
+            while (workdir / "serve.log").read_text(errors="replace").count("is filled with") < notebooks or (
+                warmed_up(workdir) < dashboards * pool
+            ):
                 if proc.poll() is not None or time.monotonic() > deadline + 600:
                     raise RuntimeError((workdir / "serve.log").read_text(errors="replace")[-3000:])
                 time.sleep(1)
@@ -93,12 +98,18 @@ def serving(url: str, workdir: Path, pool: int = 0, login: bool = False) -> Iter
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def warmed_up(workdir: Path) -> int:
+    """How many preheated kernels of the server in ``workdir`` have warmed up so far (each logs it once)."""
+    log = workdir / "app.log"
+    return log.read_text(errors="replace").count("warmed up in") if log.exists() else 0
+
+
 def _load(browser: Any, url: str, selector: str) -> float:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
         start = time.perf_counter()
-        page.goto(url)
+        page.goto(url, wait_until="commit", timeout=300_000)  # the first data is what counts, not "load"
         page.wait_for_selector(selector, state="visible", timeout=300_000)
         return time.perf_counter() - start
     finally:

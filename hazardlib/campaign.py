@@ -153,6 +153,10 @@ class Campaign:
     categories: tuple[str, ...] = ()
     opens: date | None = None
     """The campaign window's first day (``[window] start`` in the file); None: the first stage's first day."""
+    carried_over_from: int | None = None
+    """The earlier campaign whose hazards still open at this one's window start carry over to its ledger
+    (``carried_over_from`` in the file, written by ``hazard campaign new YEAR --from EARLIER``); None: the
+    results list shows no carry-over (the first campaign kept in the workbook)."""
 
     @property
     def start(self) -> date:
@@ -290,6 +294,10 @@ def _parse(raw: dict[str, Any], year: int, file: str) -> Campaign:
         opens = dict(raw.get("window", {})).get("start", stages[0].start if stages else None)
     except (KeyError, TypeError) as exc:
         raise ValidationFailed([Finding("campaign", f"缺少必填项或格式错误：{exc}", file=file)]) from None
+    carried = raw.get("carried_over_from")
+    if carried is not None and (isinstance(carried, bool) or not isinstance(carried, int) or carried >= year):
+        bad("carried_over_from", f"应为早于{year}的行动年度，如 {year - 1}", carried)
+        carried = None
     if raw.get("year") != year:
         bad("year", f"文件名年份为{year}，文件内 year 不一致", raw.get("year"))
     if not stages:
@@ -344,6 +352,7 @@ def _parse(raw: dict[str, Any], year: int, file: str) -> Campaign:
         str(raw.get("source", "")),
         tuple(categories),
         opens,
+        carried,
     )
 
 

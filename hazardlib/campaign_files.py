@@ -3,7 +3,9 @@
 The plan is yearly. ``hazard campaign new 2025 --from 2024`` writes ``data/campaigns/campaign-2025.toml`` from
 2024's file: every date moved by a year (29 February becomes 28 February), ``year`` and ``title`` changed,
 the comments kept, the ``source`` line emptied for the new work plan's title and number, and the
-categories of the year's catalogue, the county additions and the parameters carried over as they were.
+categories of the year's catalogue, the county additions and the parameters carried over as they were,
+and ``carried_over_from`` set to the source year: the hazards still open when the new campaign opens carry
+over to its ledger and its results list shows them apart from its own findings.
 ``hazard campaign check 2025`` then names every problem with file, line and field, so the section can
 edit the file against the new plan without a developer.
 """
@@ -58,7 +60,8 @@ def _moved(day: date, years: int) -> date:
 
 
 def new_campaign_text(text: str, source_year: int, year: int) -> str:
-    """Last year's file text made into ``year``'s: dates moved, year and title changed, source emptied.
+    """Last year's file text made into ``year``'s: dates moved, year and title changed, source emptied,
+    ``carried_over_from`` set to ``source_year`` (after the ``year`` line when the source has none).
 
     Comments are kept (they quote the plan's wording, which rarely changes), except a remark on which
     weekday a date fell, which no longer holds."""
@@ -68,11 +71,18 @@ def new_campaign_text(text: str, source_year: int, year: int) -> str:
         day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         return _moved(day, years).isoformat()
 
+    carry = f"carried_over_from = {source_year}  # {source_year}年行动结束时未销号的隐患结转到本年度（成果清单单列）"
+    has_carry = any(line.split("=", 1)[0].strip() == "carried_over_from" for line in text.splitlines())
     lines = []
     for line in text.splitlines():
         key = line.split("=", 1)[0].strip()
-        if key == "year":
+        if key == "carried_over_from":
+            line = carry
+        elif key == "year":
             line = f"year = {year}"
+            if not has_carry:
+                lines.append(line)
+                line = carry
         elif key == "title":
             line = line.replace(f"{source_year}年", f"{year}年")
         elif key == "source":

@@ -156,6 +156,16 @@ def is_open(ledger: Any) -> Any:
     return ledger.c.state != "closed"
 
 
+def carried_over(hazard_id: Any, start: dt.date) -> Any:
+    """SQL: the hazard carries over to the campaign whose window opens on ``start``: found before ``start``
+    and still open at it — not closed out in the ledger at the day before (:func:`ledger_at`,
+    :func:`is_open`). An earlier campaign's unrectified hazard, shown apart from the campaign's own
+    findings (which are those found in its window); whatever happens to it afterwards, it stays carried
+    over."""
+    before = ledger_at(start - dt.timedelta(days=1), columns=("id", "state"))
+    return hazard_id.in_(sa.select(before.c.id).where(is_open(before)))
+
+
 def event_exists(hazard_id: Any, move: str, *where: Any) -> Any:
     """SQL: the hazard has an event of ``move`` meeting ``where`` (callables of the events' alias).
 

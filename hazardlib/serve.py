@@ -50,6 +50,15 @@ ENV_DASHBOARDS = "HAZARD_DASHBOARDS"
 ENV_POOL = "HAZARD_POOL"
 DEFAULT_POOL = 0
 MAX_POOL = 8
+# A pool refills this many seconds after a page took one of its kernels: the refill (a new kernel importing and
+# warming up the workbook) then does not compete with the page being drawn.
+POOL_FILL_DELAY_SECONDS = 5
+# The kernel manager (hazardlib.kernels, imported by Voilà only): kernels alive at most, pools included, and
+# kernels starting at once (the rest wait in a queue, a page at most START_WAIT_SECONDS).
+KERNEL_MANAGER = "hazardlib.kernels.BoundedKernelManager"
+DEFAULT_MAX_KERNELS = 40
+MAX_STARTING = 2
+START_WAIT_SECONDS = 60
 # The reverse proxies whose X-Forwarded-For the login believes (comma-separated addresses or networks).
 ENV_TRUSTED_PROXIES = "HAZARD_TRUSTED_PROXIES"
 IDENTITY_PROVIDER = "hazardlib.login.AccountIdentityProvider"
@@ -214,6 +223,8 @@ class ServeConfig:
     proxies: tuple[str, ...] = ()
     # Preheated kernels kept ready per dashboard (0: none, each page starts its own kernel on request).
     pool: int = DEFAULT_POOL
+    # Kernels alive at once, pools included (a page beyond is told "服务器繁忙" and retries).
+    max_kernels: int = DEFAULT_MAX_KERNELS
 
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -242,6 +253,10 @@ def voila_command(config: ServeConfig) -> list[str]:
         # (disabled, password changed, logged out, a day old) go within a minute (hazardlib.login.KernelReaper).
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+        f"--VoilaConfiguration.multi_kernel_manager_class={KERNEL_MANAGER}",
+        f"--BoundedKernelManager.max_kernels={config.max_kernels}",
+        f"--BoundedKernelManager.max_starting={MAX_STARTING}",
+        f"--BoundedKernelManager.start_wait={START_WAIT_SECONDS}",
         *([f"--Voila.identity_provider_class={IDENTITY_PROVIDER}"] if config.login else []),
         *(pool_options(config.pool) if config.pool else []),
     ]
@@ -254,6 +269,7 @@ def pool_options(size: int) -> list[str]:
         "--VoilaConfiguration.preheat_kernel=True",
         f"--VoilaConfiguration.default_pool_size={size}",
         f"--VoilaConfiguration.http_header_envs={[BINDING_HEADER]!r}",
+        f"--VoilaKernelManager.fill_delay={POOL_FILL_DELAY_SECONDS}",
     ]
 
 

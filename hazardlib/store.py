@@ -9,6 +9,7 @@ audit entry are stored together or not at all.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 import json
@@ -186,6 +187,24 @@ class Store:
         self.county = None if county in (None, "", PREFECTURE_CODE) else county
         self.login = login
         self.engine = make_engine(self.url)
+        # A store that only reads (a preheated dashboard kernel warming up before it knows whom it serves).
+        self.read_only = False
+
+    def acting(self, *, user: str, county: str | None, login: LoginBinding | None = None) -> Store:
+        """This store acting as ``user`` for ``county`` (and ``login``), able to write: a new Store on the same
+        engine, so it reuses the connections and compiled statements this one has already made."""
+        other = copy.copy(self)
+        other.user = (user or "").strip() or default_user()
+        other.county = None if county in (None, "", PREFECTURE_CODE) else county
+        other.login = login
+        other.read_only = False
+        return other
+
+    def reading_only(self) -> Store:
+        """This store (same engine, person and county) refusing every write."""
+        other = copy.copy(self)
+        other.read_only = True
+        return other
 
     # -- schema -------------------------------------------------------------------------------
     # alembic (imported by the four methods below, not at the top): a dashboard opens a store on its first
@@ -277,6 +296,8 @@ class Store:
     @contextmanager
     def transaction(self, context: str | None = None) -> Iterator[Tx]:
         """One atomic write: everything done through the yielded Tx is committed with its audit entries."""
+        if self.read_only:
+            raise StoreError("当前页面尚未绑定登录账号，不能保存，请刷新页面后重试")
         with self.engine.connect() as conn:
             conn.info["write"] = True
             conn.info["write_county"] = self.county

@@ -182,3 +182,30 @@ def test_dates_in_a_table_stay_on_one_line_and_times_show_to_the_minute():
     assert '<td class="hz-date">2024-09-15</td>' in html
     assert '<td class="hz-date">2024-07-02 00:00</td>' in html and "NaT" not in html
     assert '<td class="hz-num">1,200</td>' in html
+
+
+def test_a_preheated_kernel_warms_up_on_a_store_that_refuses_writes_and_closes_what_it_built(
+    store, monkeypatch
+):
+    monkeypatch.setenv("HAZARD_DB", store.url)
+    monkeypatch.setenv("HAZARD_AS_OF", "2024-09-15")
+    left_over = widgets.Button(description="预热前")
+    warm = LandingApp.warm_up()
+    assert warm is not None and warm.read_only and warm.county is None
+    with pytest.raises(HazardError, match="尚未绑定登录账号"), warm.transaction():
+        pass
+    assert left_over.comm is None  # every widget of the warm-up (nothing else was shown yet) is closed
+
+
+def test_the_page_after_the_request_acts_for_the_session_on_the_warmed_up_engine(store, monkeypatch):
+    monkeypatch.setenv("HAZARD_DB", store.url)
+    warm = LandingApp.warm_up()
+    assert warm is not None
+    session = Session(url=store.url, county="522722", as_of=D, user="李四")
+    app = LandingApp(session.store(warm), session.as_of)
+    assert (app.store.county, app.store.user, app.store.read_only) == ("522722", "李四", False)
+    assert app.store.engine is warm.engine and warm.read_only  # the warm store itself still writes nothing
+    with app.store.transaction("测试") as tx:
+        assert tx.store is app.store
+    other = Session(url=f"{store.url}-other", county="522722", as_of=D, user="李四").store(warm)
+    assert other.engine is not warm.engine  # another store's session never uses this engine

@@ -134,18 +134,18 @@ def test_a_missing_value_is_none_in_a_label_never_nan(store):
         seller={"name": "都匀某商店", "uscc": None, "region": "都匀市"},
     )
     app = SpotCheckApp(store, D)
-    labels = [label for label, _ in app.spot_form.control("follow_up_of").options]
+    labels = [label for label, _ in app.spot.form.control("follow_up_of").options]
     assert not any("nan" in label or "None" in label for label in labels)
     assert any("都匀某商店" in label for label in labels)
-    assert "都匀某商店" in app.spot_table.html.value
+    assert "都匀某商店" in app.spot.table.text
 
 
 def test_the_list_of_signals_to_verify_is_the_rules_list(store):
     s = Situation(store)
     s.signal("522701", dt.date(2024, 9, 1), verification="dismissed", verified_date=dt.date(2024, 9, 20))
     app = SpotCheckApp(store, D)
-    assert "没有待核查的风险信息" not in app.signals.value  # not verified by 15 September
-    assert "群众反映产品质量问题" in app.signals.value
+    assert "没有待核查的风险信息" not in app.signals.table.text  # not verified by 15 September
+    assert "群众反映产品质量问题" in app.signals.table.text
 
 
 def test_an_empty_risk_row_is_not_ticked_as_in_place(store):

@@ -27,11 +27,11 @@ def test_an_unqualified_spot_check_starts_tracing_and_the_receiving_county_compl
     s = Situation(store)
     s.enterprise("522722", field="seller", name="荔波县五金商店", products=("04-01",))
     duyun = SpotCheckApp(Store(store.url, user="都匀抽查员", county="522701"), D)
-    assert [v for _, v in duyun.spot_form.control("sampled_by_county").options] == ["522701"]
+    assert [v for _, v in duyun.spot.form.control("sampled_by_county").options] == ["522701"]
     libo_shop = SpotCheckApp(Store(store.url, user="荔波办理员", county="522722"), D)
     prefecture = SpotCheckApp(store, D)
-    pick(prefecture.spot_picker, "荔波县五金商店")
-    form = prefecture.spot_form
+    pick(prefecture.spot.picker, "荔波县五金商店")
+    form = prefecture.spot.form
     for key, value in {
         "batch_no": "XC2024-0805-01",
         "sampled_by_county": "522701",
@@ -40,52 +40,52 @@ def test_an_unqualified_spot_check_starts_tracing_and_the_receiving_county_compl
         "result": "unqualified",
     }.items():
         form.control(key).value = value
-    prefecture.parties["producer"].control("name").value = "浙江某电缆有限公司"
-    prefecture.parties["producer"].control("region").value = "浙江省杭州市"
-    prefecture.spot_btn.click()
+    prefecture.spot.parties["producer"].control("name").value = "浙江某电缆有限公司"
+    prefecture.spot.parties["producer"].control("region").value = "浙江省杭州市"
+    prefecture.spot.save_btn.click()
     assert "已发起双向追查任务 2 项" in prefecture.status.value, prefecture.status.value
     with store.read() as conn:
         tasks = {r["role"]: r for r in conn.execute(sa.select(schema.tracing_tasks)).mappings()}
     assert (tasks["seller"]["from_county"], tasks["seller"]["to_county"]) == ("522701", "522722")
     assert tasks["producer"]["to_county"] == "522700"
-    assert (
-        "XC2024-0805-01" in prefecture.spot_table.html.value and "不合格" in prefecture.spot_table.html.value
-    )
+    assert "XC2024-0805-01" in prefecture.spot.table.text and "不合格" in prefecture.spot.table.text
 
     libo = SpotCheckApp(Store(store.url, user="荔波办理员", county="522722"), D)
-    assert "XC2024-0805-01" in libo.received.value and "浙江" not in libo.received.value
-    libo.task_pick.value = tasks["seller"]["id"]
-    libo.task_note.value = "已责令下架并追溯进货来源"
-    libo.done_btn.click()
-    assert "已办结" in libo.status.value and "已办结" in libo.received.value
+    assert "XC2024-0805-01" in libo.tracing.received.value and "浙江" not in libo.tracing.received.value
+    libo.tracing.pick.value = tasks["seller"]["id"]
+    libo.tracing.note.value = "已责令下架并追溯进货来源"
+    libo.tracing.done_btn.click()
+    assert "已办结" in libo.status.value and "已办结" in libo.tracing.received.value
     duyun_now = SpotCheckApp(Store(store.url, user="都匀抽查员", county="522701"), D)
-    assert "已办结" in duyun_now.sent.value
-    assert "XC2024-0805-01" not in libo_shop.received.value  # built before the check: only a refresh shows it
+    assert "已办结" in duyun_now.tracing.sent.value
+    assert (
+        "XC2024-0805-01" not in libo_shop.tracing.received.value
+    )  # built before the check: only a refresh shows it
 
 
 def test_a_bad_party_credit_code_is_refused_beside_the_field(store):
     app = SpotCheckApp(store, D)
     bad = make_uscc("330100", 5)[:-1] + "Y"
-    app.parties["producer"].control("name").value = "外地厂"
-    app.parties["producer"].control("uscc").value = bad
-    app.spot_btn.click()
-    assert app.parties["producer"].fields["uscc"].error.value and "未保存" in app.status.value
+    app.spot.parties["producer"].control("name").value = "外地厂"
+    app.spot.parties["producer"].control("uscc").value = bad
+    app.spot.save_btn.click()
+    assert app.spot.parties["producer"].fields["uscc"].error.value and "未保存" in app.status.value
     with store.read() as conn:
         assert count(conn, schema.spot_checks) == 0
 
 
 def test_a_risk_signal_is_registered_then_verified(store):
     app = SpotCheckApp(store, D)
-    form = app.signal_form
+    form = app.signals.form
     form.control("county_code").value = "522701"
     form.control("source").value = "complaint"
     form.control("description").value = "群众投诉某超市销售的电热毯发热异常"
-    app.signal_btn.click()
-    assert "风险信息已登记" in app.status.value and "电热毯" in app.signals.value
-    app.signal_pick.value = app.signal_pick.options[1][1]
-    app.signal_outcome.value = "confirmed"
-    app.verify_btn.click()
-    assert "经核查存在问题" in app.status.value and "电热毯" not in app.signals.value
+    app.signals.save_btn.click()
+    assert "风险信息已登记" in app.status.value and "电热毯" in app.signals.table.text
+    app.signals.pick.value = app.signals.pick.options[1][1]
+    app.signals.outcome.value = "confirmed"
+    app.signals.verify_btn.click()
+    assert "经核查存在问题" in app.status.value and "电热毯" not in app.signals.table.text
     with store.read() as conn:
         row = conn.execute(sa.select(schema.risk_signals)).mappings().one()
     assert (row["verification"], row["verified_date"]) == ("confirmed", D)
@@ -95,16 +95,16 @@ def test_a_major_case_and_help_are_recorded_for_the_chosen_enterprise(store):
     s = Situation(store)
     eid = s.enterprise("522701", name="都匀市头盔厂", products=("07-01",))
     app = SpotCheckApp(store, D)
-    pick(app.case_picker, "头盔厂")
-    app.case_form.control("violation").value = "counterfeit"
-    app.case_form.control("major_case").value = True
-    app.case_btn.click()
+    pick(app.cases.picker, "头盔厂")
+    app.cases.form.control("violation").value = "counterfeit"
+    app.cases.form.control("major_case").value = True
+    app.cases.save_btn.click()
     assert "案件已登记" in app.status.value and "即时报告" in app.status.value
-    pick(app.help_picker, "头盔厂")
-    app.help_form.control("kind").value = "guidance_letter"
-    app.help_form.control("note").value = "一企一策整改指导"
-    app.help_btn.click()
-    assert "帮扶记录已登记" in app.status.value and "整改指导意见书" in app.help_table.html.value
+    pick(app.help.picker, "头盔厂")
+    app.help.form.control("kind").value = "guidance_letter"
+    app.help.form.control("note").value = "一企一策整改指导"
+    app.help.save_btn.click()
+    assert "帮扶记录已登记" in app.status.value and "整改指导意见书" in app.help.table.html.value
     with store.read() as conn:
         assert conn.execute(sa.select(schema.enforcement_cases.c.enterprise_id)).scalar_one() == eid
         assert count(conn, schema.immediate_reports) == 1 and count(conn, schema.help_records) == 1
@@ -116,12 +116,12 @@ def test_an_unqualified_batch_is_offered_at_once_as_the_original_of_a_follow_up(
     app = SpotCheckApp(store, D)
 
     def record(batch_no: str, result: str, follow_up_of: int | None = None) -> None:
-        pick(app.spot_picker, "都匀市跟踪五金店")
+        pick(app.spot.picker, "都匀市跟踪五金店")
         values = {"batch_no": batch_no, "sampled_by_county": "522701", "sub_product_code": "04-01"}
         values |= {"channel": "shop", "result": result, "follow_up_of": follow_up_of}
         for key, value in values.items():
-            app.spot_form.control(key).value = value
-        app.spot_btn.click()
+            app.spot.form.control(key).value = value
+        app.spot.save_btn.click()
         assert "抽样单" in app.status.value, app.status.value
 
     record("GZ2024-0805-01", "unqualified")
@@ -129,7 +129,7 @@ def test_an_unqualified_batch_is_offered_at_once_as_the_original_of_a_follow_up(
         first = conn.execute(
             sa.select(schema.spot_checks.c.id).where(schema.spot_checks.c.batch_no == "GZ2024-0805-01")
         ).scalar_one()
-    assert first in [v for _, v in app.spot_form.control("follow_up_of").options]  # no reload needed
+    assert first in [v for _, v in app.spot.form.control("follow_up_of").options]  # no reload needed
     record("GZ2024-0805-02", "qualified", follow_up_of=first)
     with store.read() as conn:
         again = conn.execute(

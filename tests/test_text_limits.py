@@ -126,17 +126,17 @@ def test_the_tracing_form_shows_the_bound_and_refuses_a_longer_note_beside_it_re
     tasks = tracing_tasks(store)
     libo = SpotCheckApp(Store(store.url, user="荔波办理员", county="522722"), D)
     prefecture = SpotCheckApp(store, D)
-    assert libo.task_note.placeholder == "最多2000个字"
+    assert libo.tracing.note.placeholder == "最多2000个字"
     before = everything(store)
-    libo.task_pick.value = tasks["seller"]
-    libo.task_note.value = HUGE
-    libo.done_btn.click()
-    assert "最多2000个字" in libo.task_note_field.error.value and "未保存" in libo.status.value
-    prefecture.task_pick.value = tasks["producer"]
-    prefecture.task_to.value = "522722"
-    prefecture.task_note.value = HUGE
-    prefecture.pass_btn.click()
-    assert "最多2000个字" in prefecture.task_note_field.error.value
+    libo.tracing.pick.value = tasks["seller"]
+    libo.tracing.note.value = HUGE
+    libo.tracing.done_btn.click()
+    assert "最多2000个字" in libo.tracing.note_field.error.value and "未保存" in libo.status.value
+    prefecture.tracing.pick.value = tasks["producer"]
+    prefecture.tracing.to.value = "522722"
+    prefecture.tracing.note.value = HUGE
+    prefecture.tracing.pass_btn.click()
+    assert "最多2000个字" in prefecture.tracing.note_field.error.value
     assert everything(store) == before
 
 
@@ -157,8 +157,10 @@ def test_an_inspections_hazard_description_past_its_bound_is_refused_beside_its_
 
 def test_every_text_box_of_a_models_form_shows_the_bound_its_model_declares(store):
     apps = [SelfCheckApp(store, D), InspectionApp(store, D), SpotCheckApp(store, D), LedgerApp(store, D)]
-    forms = [f for app in apps for f in vars(app).values() if isinstance(f, ModelForm)]
-    forms += [f for app in apps for f in getattr(app, "parties", {}).values()]
+    spot = apps[2]
+    parts = [*apps, spot.spot, spot.tracing, spot.signals, spot.cases, spot.help]  # the page's tabs
+    forms = [f for part in parts for f in vars(part).values() if isinstance(f, ModelForm)]
+    forms += list(spot.spot.parties.values())
     boxes = [
         (form.model, key, form.control(key))
         for form in forms

@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -27,8 +28,8 @@ from ..catalogue import Catalogue, catalogue_of, load_catalogue
 from ..errors import Finding, HazardError, ValidationFailed
 from ..figures import is_open, ledger_at
 from ..regions import Regions, load_regions
-from ..store import PREFECTURE_CODE, Store
-from .session import Session, configure_logging, login_required
+from ..store import PREFECTURE_CODE, SYSTEM_USER, Store
+from .session import Session, configure_logging, login_required, preheating, session_day, store_url
 from .ui import STYLE, Busy, FormField, esc, fmt_date, html_table, message_html
 
 log = logging.getLogger("hazardlib.apps")
@@ -37,6 +38,8 @@ INTERNAL_ERROR = "操作未完成：系统出现内部错误（记录号 {incide
 REFUSED = "未保存：有 {n} 处需要修改，请按提示修改后重新提交。"
 UNAVAILABLE = "本页面暂时无法打开：{reason}"
 LANDING = "index.ipynb"
+# The county a preheated kernel builds its page for while it waits (any county: only the statements count).
+WARM_UP_COUNTY = "522701"
 # Brings a message that has just been shown into view if it is not (a message under a button at the bottom
 # of the window). An HTML widget sets its value as the element's HTML, where a <script> does not run but an
 # image's error handler does; the empty data URL always fails to load, once per value shown.
@@ -84,8 +87,14 @@ class App(abc.ABC):
         """
         configure_logging()
         try:
-            session = session or Session.from_env()
-            return cls(session.store(), session.as_of)
+            shared = cls.warm_up() if session is None and preheating() else None
+            session = session or Session.from_env(shared=shared)
+            started = time.perf_counter()
+            app = cls(session.store(shared), session.as_of)
+            log.info(
+                "%s built for %s in %.2f s", cls.__name__, session.scope_code, time.perf_counter() - started
+            )
+            return app
         except HazardError as exc:
             log.warning("%s: %s", cls.__name__, exc)
             return Unavailable(cls.title, str(exc))
@@ -93,6 +102,30 @@ class App(abc.ABC):
             incident = uuid.uuid4().hex[:8]
             log.exception("%s could not start (incident %s)", cls.__name__, incident)
             return Unavailable(cls.title, f"系统出现内部错误（记录号 {incident}），请联系管理员")
+
+    @classmethod
+    def warm_up(cls) -> Store | None:
+        """In a preheated kernel, before it knows whom it serves: open the store read-only and build this app
+        once for a county and once for the prefecture, then close every widget made, so that the page
+        built after the request finds its modules imported, its connection open and its statements
+        compiled (the engine's statement cache), and has only the county's data to read. The store it
+        returns is the one the session then acts on; None (nothing shared) if warming up failed."""
+        started = time.perf_counter()
+        try:
+            store = Store(store_url(), user=SYSTEM_USER).reading_only()
+            as_of = session_day()
+            for county in (WARM_UP_COUNTY, None):
+                cls(store.acting(user=SYSTEM_USER, county=county).reading_only(), as_of)
+            log.info(
+                "%s warmed up in %.2f s, waiting for its request", cls.__name__, time.perf_counter() - started
+            )
+        except Exception:  # warming up is an optimisation: the page is then built the ordinary way
+            log.exception("%s could not warm up", cls.__name__)
+            return None
+        finally:
+            # The preheated kernel has shown nothing yet: every widget alive now belongs to the warm-up.
+            widgets.Widget.close_all()
+        return store
 
     @abc.abstractmethod
     def build(self) -> widgets.Widget:

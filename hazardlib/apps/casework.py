@@ -14,6 +14,8 @@ from ..store import Store
 from .ui import esc, fmt_date
 
 ENT = schema.enterprises
+OUTCOME_TEXT = {"inserted": "已登记", "updated": "已更新", "unchanged": "内容无变化"}
+"""What a save did, as the tabs say it after the record's name."""
 
 
 def page_of(

@@ -8,13 +8,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
+import pandas as pd
 import sqlalchemy as sa
 from pydantic_core import PydanticCustomError
 
 from .. import models, records, schema, vocab
+from ..reports.enterprise_history import enterprise_history, history_line
 from ..rules.supervision import CLASS_LABELS, supervision_of
 from ..store import Store
 from .forms import text_box
+from .tables import PagedTable
 from .ui import FormField, button, dropdown, esc, options_from, paging_text
 
 if TYPE_CHECKING:
@@ -26,8 +29,11 @@ _USCC_LIKE = re.compile(r"^[0-9A-Z]{18}$")
 FIELD_LABELS = vocab.ENTERPRISE_FIELD.labels
 
 
-def find_enterprises(store: Store, text: str, *, limit: int = SEARCH_LIMIT) -> list[dict[str, Any]]:
-    """Enterprises of the session's county whose 统一社会信用代码 is ``text`` or whose name contains it."""
+def find_enterprises(
+    store: Store, text: str, *, limit: int = SEARCH_LIMIT, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Enterprises of the session's county whose 统一社会信用代码 is ``text`` or whose name contains it (by
+    name, from the ``offset``-th)."""
     cond = _matching(text)
     if cond is None:
         return []
@@ -35,7 +41,8 @@ def find_enterprises(store: Store, text: str, *, limit: int = SEARCH_LIMIT) -> l
     stmt = store.scoped(
         sa.select(e.c.id, e.c.uscc, e.c.name, e.c.county_code, e.c.field, e.c.version)
         .where(cond)
-        .order_by(e.c.name)
+        .order_by(e.c.name, e.c.id)
+        .offset(offset)
         .limit(limit),
         e,
     )
@@ -92,6 +99,13 @@ def supervision_badge(store: Store, enterprise_id: int, as_of: dt.date) -> str:
     )
 
 
+def history_note(store: Store, enterprise_id: int, as_of: dt.date) -> str:
+    """HTML: the enterprise's records of every campaign year up to ``as_of``, counted year by year (one
+    history across years: last year's major findings next to this year's), or nothing when it has none."""
+    line = history_line(enterprise_history(store, enterprise_id, as_of))
+    return f'<div class="hz-history">历年记录：{esc(line)}</div>' if line else ""
+
+
 class EnterprisePicker:
     """Search box, list of matches and the enterprise chosen; offers registration when none matches."""
 
@@ -113,7 +127,13 @@ class EnterprisePicker:
         self.matches = widgets.Dropdown(options=[], layout=widgets.Layout(width="36em"))
         self.matches.add_class("hz-input-matches")
         self.pick_btn = button("选择该企业", key="pick")
-        self.match_row = widgets.HBox([self.matches, self.pick_btn])
+        # the matches, a page at a time: a click on a row chooses its enterprise (the dropdown follows)
+        self.searched = ""
+        self._found: dict[int, dict[str, Any]] = {}
+        self.table = PagedTable(
+            app, self._match_page, key="matches", page_size=SEARCH_LIMIT, on_open=self._open_match
+        )
+        self.match_row = widgets.VBox([self.table.widget, widgets.HBox([self.matches, self.pick_btn])])
         self.match_row.layout.display = "none"
         self.current = widgets.HTML()
         self.current.add_class("hz-current-enterprise")
@@ -149,27 +169,53 @@ class EnterprisePicker:
             self.app.say(f"没有找到“{self.query.value.strip()}”。如是新企业，请在下方登记。", "info")
             self.open_form(text if _USCC_LIKE.match(text) else "")
             return
-        self.matches.options = [(enterprise_label(r, self.app.county_name), r["id"]) for r in found]
-        self.matches.value = found[0]["id"]
-        self._found = {r["id"]: r for r in found}
+        self.searched = self.query.value
         if len(found) == 1:
+            self._show_matches(found)
             self.match_row.layout.display = "none"
             self.choose(found[0])
         else:
+            self.table.refresh(first_page=True)
             self.match_row.layout.display = ""
-            total = (
-                count_enterprises(self.app.store, self.query.value)
-                if len(found) >= SEARCH_LIMIT
-                else len(found)
-            )
+            total = self.table.total
             more = "；输入更完整的名称或统一社会信用代码可缩小范围" if total > len(found) else ""
             self.app.say(
-                f"找到 {total} 家企业（{paging_text(0, len(found), total)}），请选择{more}。", "info"
+                f"找到 {total} 家企业（{paging_text(0, len(found), total)}），请点击其中一行选择{more}。",
+                "info",
             )
+
+    def _match_page(self, offset: int, limit: int) -> tuple[pd.DataFrame, int]:
+        found = find_enterprises(self.app.store, self.searched, limit=limit, offset=offset)
+        self._show_matches(found)
+        shown = pd.DataFrame(
+            {
+                "id": [r["id"] for r in found],
+                "企业名称": [r["name"] for r in found],
+                "统一社会信用代码": [r["uscc"] for r in found],
+                "县（市）": [self.app.county_name(r["county_code"]) for r in found],
+                "领域": [FIELD_LABELS.get(r["field"], r["field"]) for r in found],
+            }
+        )
+        return shown, count_enterprises(self.app.store, self.searched)
+
+    def _show_matches(self, found: list[dict[str, Any]]) -> None:
+        """Offer ``found`` (the page of matches shown) in the dropdown too, the chosen one kept."""
+        self._found = {r["id"]: r for r in found}
+        if self.chosen is not None and self.chosen["id"] not in self._found:
+            self._found = {self.chosen["id"]: self.chosen, **self._found}
+        rows = list(self._found.values())
+        self.matches.options = [(enterprise_label(r, self.app.county_name), r["id"]) for r in rows]
+        if rows:
+            self.matches.value = self.chosen["id"] if self.chosen is not None else rows[0]["id"]
+
+    def _open_match(self, enterprise_id: int) -> None:
+        self.matches.value = enterprise_id
+        self.choose(self._found[enterprise_id])
 
     def forget(self) -> None:
         """No enterprise chosen (a new search starts over)."""
         self.chosen = None
+        self.table.select(None)
         self.current.value = ""
         if self.on_clear is not None:
             self.on_clear()
@@ -182,11 +228,13 @@ class EnterprisePicker:
 
     def choose(self, row: dict[str, Any]) -> None:
         self.chosen = row
+        self.table.select(row["id"])
         if self.form is not None:
             self.form.close()
         self.current.value = (
             f'<div class="hz-card">当前企业：<b>{esc(enterprise_label(row, self.app.county_name))}</b>'
-            f"{supervision_badge(self.app.store, row['id'], self.app.as_of)}</div>"
+            f"{supervision_badge(self.app.store, row['id'], self.app.as_of)}"
+            f"{history_note(self.app.store, row['id'], self.app.as_of)}</div>"
         )
         self.on_pick(row)
 

@@ -31,6 +31,7 @@ from .ui import (
     HAZARD_NO,
     FormField,
     button,
+    choose,
     dropdown,
     esc,
     fmt_date,
@@ -196,7 +197,8 @@ class LedgerApp(App):
         self.f_enterprise.add_class("hz-input-f-enterprise")
         self.search_btn = button("查询", style="primary", key="filter")
         self.on_click(self.search_btn, lambda: self.table.refresh(first_page=True))
-        self.table = PagedTable(self, self._fetch, key="ledger")
+        # a click on a row opens its hazard, as choosing it in the dropdown below and 查看 does
+        self.table = PagedTable(self, self._fetch, key="ledger", raw_html=("超期",), on_open=self.open_row)
         self.pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="36em"))
         self.pick.add_class("hz-input-pick")
         self.open_btn = button("查看并登记整改", key="open")
@@ -311,6 +313,7 @@ class LedgerApp(App):
             set_options(self.pick, choices, choices[0][1] if choices else None)
         shown = pd.DataFrame(
             {
+                "id": frame["id"],  # the row's hazard (not shown)
                 HAZARD_NO: [hazard_number(i) for i in frame["id"]],
                 "县（市）": [self.county_name(c) for c in frame["county_code"]],
                 "企业": frame["enterprise"],
@@ -332,6 +335,11 @@ class LedgerApp(App):
         return f"{hazard_no(r['id'])} {r['enterprise']}：{self.problems.get(r['problem_code'], r['problem_code'])}"
 
     # -- one hazard -----------------------------------------------------------------------------
+    def open_row(self, hazard_id: int) -> None:
+        """Open the hazard of the row clicked; the dropdown follows the row."""
+        choose(self.pick, hazard_id)
+        self.open_hazard(hazard_id)
+
     def open_hazard(self, hazard_id: int | None) -> None:
         """Show one hazard: details, history, the rules' findings for it, and the moves allowed now."""
         if hazard_id is None:
@@ -359,6 +367,7 @@ class LedgerApp(App):
         self._show_findings(h)
         self._offer_moves(h)
         self.panel.layout.display = ""
+        self.table.select(h["id"])
 
     def _measures_line(self, h: dict[str, Any]) -> str:
         """For a risk: whether its control measures are in place at the session's date and since when, and

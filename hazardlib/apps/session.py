@@ -92,19 +92,34 @@ def await_request(environ: Mapping[str, str] | None = None) -> None:
     _request_seen = True
 
 
-def bind_from_token(environ: Mapping[str, str] | None = None) -> bool:
+def preheating(environ: Mapping[str, str] | None = None) -> bool:
+    """True in a preheated kernel of the pool that has not yet been given its request: what it runs now is
+    shared preparation, for nobody in particular."""
+    env = os.environ if environ is None else environ
+    return not _request_seen and env.get(ENV_PREHEAT) == "True"
+
+
+def bind_from_token(environ: Mapping[str, str] | None = None, shared: Store | None = None) -> bool:
     """Bind this kernel with the server's one-time binding token, if the request brought one (login on, kernel
     pool on); True if it did. Raises :class:`hazardlib.login_state.BindingRefused` (Chinese message) for a
-    token that is forged, used before, too old or of an ended login: the page then binds to nobody."""
+    token that is forged, used before, too old or of an ended login: the page then binds to nobody.
+    ``shared``: a store of the session's URL already open (its engine is reused)."""
     env = os.environ if environ is None else environ
     token = (env.get(BINDING_ENV) or "").strip()
     if _login is not None or not token:
         return False
-    store = Store((env.get(ENV_DB) or "").strip() or default_url(), user=SYSTEM_USER)
+    url = store_url(env)
+    reuse = shared is not None and shared.url == url
+    store = (
+        shared.acting(user=SYSTEM_USER, county=None)
+        if shared is not None and reuse
+        else Store(url, user=SYSTEM_USER)
+    )
     try:
         bound = redeem_binding(store, token, (env.get(ENV_KERNEL_ID) or "").strip())
     finally:
-        store.dispose()
+        if not reuse:
+            store.dispose()
     bind_login(bound.account, bound.county, bound.session_id)
     log.info(
         "kernel bound to %s (%s), login session %d",
@@ -133,12 +148,13 @@ class Session:
     login_session: int | None = None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Session:
-        """The session ``hazard serve`` set up; raises SessionError with a Chinese message if it is unusable."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, shared: Store | None = None) -> Session:
+        """The session ``hazard serve`` set up; raises SessionError with a Chinese message if it is unusable.
+        ``shared``: a store of the session's URL already open (its engine is reused to redeem a binding)."""
         env = os.environ if environ is None else environ
         await_request(env)
         if login_required(env):
-            bind_from_token(env)
+            bind_from_token(env, shared)
             if _login is None or _login[2] is None:  # no login, or one no write could be checked against
                 raise SessionError("未登录：请从工作台登录页面登录后再打开看板")
             user, county, login_session = _login
@@ -153,13 +169,9 @@ class Session:
                 load_regions().county(county)
             except UnknownCounty as exc:
                 raise SessionError(f"看板启动参数有误：{exc}") from None
-        raw_day = (env.get(ENV_AS_OF) or "").strip()
-        try:
-            as_of = dt.date.fromisoformat(raw_day) if raw_day else dt.date.today()
-        except ValueError:
-            raise SessionError(f"看板启动参数有误：日期“{raw_day}”应写作 YYYY-MM-DD") from None
-        url = (env.get(ENV_DB) or "").strip() or default_url()
-        return cls(url=url, county=county, as_of=as_of, user=user, login_session=login_session)
+        return cls(
+            url=store_url(env), county=county, as_of=session_day(env), user=user, login_session=login_session
+        )
 
     @property
     def scope_code(self) -> str:
@@ -171,10 +183,13 @@ class Session:
         """The county's (or the prefecture's) name in Chinese."""
         return load_regions().name_of(self.scope_code)
 
-    def store(self) -> Store:
+    def store(self, shared: Store | None = None) -> Store:
         """The store, scoped to the session's county and writing as the session's person (only while the
-        session's login, if any, lasts)."""
+        session's login, if any, lasts); on ``shared``'s engine when given (a store of the same URL opened
+        before the session was known)."""
         login = None if self.login_session is None else LoginBinding(self.user, self.login_session)
+        if shared is not None and shared.url == self.url:
+            return shared.acting(user=self.user, county=self.county, login=login)
         return Store(self.url, user=self.user, county=self.county, login=login)
 
     def environ(self, log_file: Path | None = None) -> dict[str, str]:
@@ -188,6 +203,22 @@ class Session:
         if log_file is not None:
             env[ENV_LOG] = str(log_file)
         return env
+
+
+def store_url(environ: Mapping[str, str] | None = None) -> str:
+    """The store URL ``hazard serve`` gave the kernels."""
+    env = os.environ if environ is None else environ
+    return (env.get(ENV_DB) or "").strip() or default_url()
+
+
+def session_day(environ: Mapping[str, str] | None = None) -> dt.date:
+    """The as-of date ``hazard serve`` gave the kernels (today if none); SessionError if it is no date."""
+    env = os.environ if environ is None else environ
+    raw_day = (env.get(ENV_AS_OF) or "").strip()
+    try:
+        return dt.date.fromisoformat(raw_day) if raw_day else dt.date.today()
+    except ValueError:
+        raise SessionError(f"看板启动参数有误：日期“{raw_day}”应写作 YYYY-MM-DD") from None
 
 
 def configure_logging(environ: Mapping[str, str] | None = None) -> None:

@@ -171,6 +171,16 @@ def _cell(value: Any) -> tuple[str, str]:
     return esc(value), ""
 
 
+def cell_html(value: Any, *, raw: bool = False, attrs: str = "") -> str:
+    """One cell of a table drawn as a grid (``<div class="hz-cell">``), its text as :func:`html_table` shows
+    it; ``raw``: ``value`` is HTML made by the caller (already escaped); ``attrs``: more attributes."""
+    if raw:
+        text, kind = (value if isinstance(value, str) else esc(value)), ""
+    else:
+        text, kind = _cell(value)
+    return f'<div class="hz-cell {kind}" {attrs}>{text}</div>'
+
+
 def html_table(
     df: pd.DataFrame | Mapping[str, Sequence[Any]] | None,
     *,

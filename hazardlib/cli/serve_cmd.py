@@ -49,6 +49,14 @@ class LoginConflict(HazardError):
     help="每个看板预先启动并等待请求的内核数（打开页面即显示数据；每个内核约占 150 MB 内存）；0 表示不预启动。"
     " Preheated kernels kept ready per dashboard (0: none).",
 )
+@click.option(
+    "--max-kernels",
+    default=serve.DEFAULT_MAX_KERNELS,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="同时存在的内核数上限（含预启动内核；每个打开的页面一个）：超过时页面显示“服务器繁忙，正在重试…”并自动重试。"
+    " Kernels alive at once; beyond, a page says the server is busy and retries.",
+)
 @click.pass_context
 @friendly_errors
 def serve_cmd(
@@ -62,6 +70,7 @@ def serve_cmd(
     login: bool | None,
     proxies: tuple[str, ...],
     pool: int,
+    max_kernels: int,
 ) -> None:
     """启动工作台看板（Voilà），供县局和州局工作人员在浏览器中使用。
 
@@ -96,7 +105,14 @@ def serve_cmd(
         user=store.user,
     )
     config = ServeConfig(
-        session=session, host=host, port=port, root=dashboards_dir(), login=login, proxies=proxies, pool=pool
+        session=session,
+        host=host,
+        port=port,
+        root=dashboards_dir(),
+        login=login,
+        proxies=proxies,
+        pool=pool,
+        max_kernels=max_kernels,
     )
     click.echo(banner(config))
     serve.run(config)  # looked up when called: tests stand in for the server here

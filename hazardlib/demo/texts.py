@@ -310,3 +310,9 @@ DEMO_EXISTS = (
 )
 PROGRESS = {"enterprises": "登记企业", "records": "生成行动记录", "unit": "家企业"}
 COVER_SCAN = "{county}报送材料封面（盖章）.pdf"
+NEXT_YEAR = {
+    "no_demo": "数据库中还没有演示行动数据：请先运行 hazard demo 生成2024年及上一年度的演示数据，再生成{year}年",
+    "drawn": "数据库中已有{year}年的演示数据，未做任何修改",
+    "not_after": "数据库中已有{latest}年度的记录，{year}年不在其后，未做任何修改；演示数据只能逐年往后生成",
+}
+NEXT_YEAR_SUMMARY = "已在演示数据之上生成{year}年行动数据（种子 {seed}）："

@@ -5,10 +5,12 @@ the notebooks in ``notebooks/`` call (they hold no logic of their own; see ``doc
     figures(store, as_of)                                   # the results list, one row per figure
     hazards_by(store, as_of, "problem"); spot_checks_by(store, as_of, "category")
     repeat_offenders(store, as_of); consecutive_unqualified(store, as_of); help_candidates(store, as_of)
+    enterprise_history(store, enterprise_id)                # one enterprise's records of every year
     closeout_series(store, as_of); closeout_projection(store, as_of)
     zh(frame)                                               # Chinese column headings for display
 """
 
+from ..reports.enterprise_history import HISTORY_COLUMNS, enterprise_history
 from .attention import SUPERVISION_LABELS, consecutive_unqualified, help_candidates, repeat_offenders
 from .breakdowns import (
     DIMENSIONS,
@@ -41,6 +43,7 @@ __all__ = [
     "DEMO_SEED",
     "DIMENSIONS",
     "HAZARD_DIMENSIONS",
+    "HISTORY_COLUMNS",
     "SPOT_CHECK_DIMENSIONS",
     "SUPERVISION_LABELS",
     "calendar",
@@ -50,6 +53,7 @@ __all__ = [
     "column_labels",
     "compare",
     "consecutive_unqualified",
+    "enterprise_history",
     "example_inspections",
     "figures",
     "fill_template",

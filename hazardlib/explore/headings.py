@@ -11,7 +11,7 @@ import functools
 
 import pandas as pd
 
-from ..reports.definitions import FIGURES
+from ..reports.definitions import ANY_KEY
 
 COLUMN_LABELS: dict[str, str] = {
     # who and where
@@ -140,13 +140,20 @@ COLUMN_LABELS: dict[str, str] = {
     "actual_rate": "实际销号率（%）",
     "adjusted": "调整口径后",
     "difference": "差异",
+    # an enterprise's history (hazardlib.reports.enterprise_history)
+    "date": "日期",
+    "campaign_year": "行动年度",
+    "record": "记录类型代码",
+    "record_label": "记录类型",
+    "detail": "内容",
+    "record_id": "记录编号",
 }
 
 
 @functools.cache
 def column_labels() -> dict[str, str]:
     """Every known column key and its Chinese heading (results-list figures: their form header)."""
-    return {**{f.key: f.header for f in FIGURES}, **COLUMN_LABELS}
+    return {**{f.key: f.header for f in ANY_KEY.values()}, **COLUMN_LABELS}
 
 
 def zh(frame: pd.DataFrame) -> pd.DataFrame:

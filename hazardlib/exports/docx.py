@@ -9,7 +9,7 @@ edited and stamped before it is sent.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from ..reports.definitions import BY_KEY
+from ..reports.definitions import ANY_KEY
 from ..reports.labels import bureau
 from ..reports.summaries import Summary
 from ..store import PREFECTURE_CODE
@@ -97,7 +97,7 @@ def _table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], widt
 def _value(key: str, value: Any) -> str:
     if value is None:
         return "—"
-    figure = BY_KEY.get(key)
+    figure = ANY_KEY.get(key)
     if figure is not None and figure.kind == "rate":
         return f"{value:.1f}%"
     return str(value)
@@ -120,13 +120,23 @@ def _overview(s: Summary) -> str:
         f"约谈企业{f['enterprises_interviewed']}家，立案查处{f['cases_filed']}件，移送稽查或公安{f['transfers']}件，"
         f"曝光典型案例{f['typical_cases_published']}件；帮扶企业{f['enterprises_helped']}家，开展质量问诊{f['quality_clinics']}次，"
         f"发送整改指导意见书{f['guidance_letters']}份；对{f['key_supervision']}家企业实施重点监管、{f['special_supervision']}家企业实施特别监管。"
+    ) + _carried_over(f)
+
+
+def _carried_over(f: Mapping[str, Any]) -> str:
+    """The sentence on the hazards carried over from earlier campaigns (empty for a campaign without)."""
+    if "hazards_carried_over" not in f:
+        return ""
+    return (
+        f"上年度结转未销号隐患{f['hazards_carried_over']}项（不计入本年度发现隐患），本年度已完成整改销号"
+        f"{f['hazards_carried_over_closed']}项，逾期未整改{f['hazards_carried_over_overdue']}项。"
     )
 
 
 def _figures_table(doc: Any, s: Summary) -> None:
     rows = []
     for key, value in s.figures.items():
-        figure = BY_KEY.get(key)
+        figure = ANY_KEY.get(key)
         group = plan_group(figure) if figure else "其他"
         header = figure.header if figure else s.extra_labels.get(key, key)
         rows.append((group, header, _value(key, value)))

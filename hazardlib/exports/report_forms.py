@@ -139,13 +139,15 @@ def _results_build(store: Store, scope: Scope) -> pd.DataFrame:
 LEDGER_GROUP, HAZARD_GROUP, RECTIFY_GROUP = "企业", "隐患情况", "整改情况"
 
 
-def ledger_columns(_scope: Scope) -> list[Column]:
+def ledger_columns(scope: Scope) -> list[Column]:
+    carry = [Column("carried_over_label", "上年度结转", HAZARD_GROUP, "code", 8)]
     return [
         Column("hazard_id", "隐患编号", None, "id", 10),
         Column("county_name", "县（市）", LEDGER_GROUP, "text"),
         Column("enterprise_name", "企业名称", LEDGER_GROUP, "text"),
         Column("uscc", "统一社会信用代码", LEDGER_GROUP, "code", 21),
         Column("campaign_year", "行动年度", HAZARD_GROUP, "id", 8),
+        *(carry if scope.campaign.carried_over_from is not None else []),
         Column("kind_label", "类别", HAZARD_GROUP, "code", 6),
         Column("grade_label", "等级", HAZARD_GROUP, "code", 6),
         Column("category_name", "产品类别", HAZARD_GROUP, "text"),
@@ -171,15 +173,25 @@ def _ledger_notes(scope: Scope) -> list[str]:
         f"说明：台账列出{_md(scope)}至统计截止日发现的隐患和风险以及以往年度尚未销号的隐患和风险，状态、期限和各环节日期均为截至统计截止日的情况"
         "（此后的整改记录不计）。“逾期”指截止日仍在责令整改中且整改期限早于截止日。"
         "填报整改进展时请以“隐患编号”对应。",
+        *(
+            [
+                "“上年度结转”为“是”的：行动窗口起点前发现、起点前一日仍未销号的隐患（此后销号的也列出），"
+                "与成果清单的“上年度结转隐患”一致，不计入本年度的“发现隐患”。"
+            ]
+            if scope.campaign.carried_over_from is not None
+            else []
+        ),
     ]
 
 
 FLAGS = ("overdue_label",)
+LEDGER_FLAGS = (*FLAGS, "carried_over_label")
 
 
 def _with_flags(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["overdue_label"] = frame["overdue"].map({True: "是", False: "否"})
+    frame["carried_over_label"] = frame["carried_over"].map({True: "是", False: "否"})
     return frame
 
 
@@ -409,7 +421,7 @@ TABLES: dict[str, TableReport] = {
         _ledger_notes,
         1,
         False,
-        display_only=FLAGS,
+        display_only=LEDGER_FLAGS,
         chunks=_ledger_chunks,
     ),
     "overdue": TableReport(
@@ -419,7 +431,7 @@ TABLES: dict[str, TableReport] = {
         _ledger_notes,
         1,
         False,
-        display_only=FLAGS,
+        display_only=LEDGER_FLAGS,
         chunks=_overdue_chunks,
     ),
     "unrectified": TableReport(
@@ -429,7 +441,7 @@ TABLES: dict[str, TableReport] = {
         _unrectified_notes,
         1,
         False,
-        display_only=FLAGS,
+        display_only=LEDGER_FLAGS,
         chunks=_unrectified_chunks,
     ),
     "typical-cases": TableReport(

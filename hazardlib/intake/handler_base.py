@@ -20,8 +20,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from ..campaign import campaign_year_of
-from ..catalogue import load_catalogue
+from ..catalogue import catalogue_of, load_catalogue
 from ..checklists import load_problems
+from ..errors import CampaignNotFound
 from .choices import leading_code
 from .columns import KindSpec
 from .context import ImportContext, PendingEnterprise, SourceRow
@@ -37,6 +38,8 @@ MESSAGES = {
     "category_unknown": "“{value}”不是重点产品类别",
     "category_many": "产品类别“{value}”下有多个产品，请在“产品”列写明",
     "category_mismatch": "产品“{product}”不属于类别“{category}”",
+    "outside_year": "产品“{product}”属于类别“{category}”，不在{year}年行动的重点产品目录中（{year}年目录的类别见 "
+    "campaigns/campaign-{year}.toml 的 [catalogue] categories：{categories}）",
     "problem_unknown": "“{value}”不是行动方案列出的重点问题",
     "risk_point_unknown": "“{value}”不是风险管控清单的风险点类别",
     "item_unknown": "“{value}”不是本领域检查表的要点（应为 {choices}）",
@@ -101,10 +104,17 @@ class Handler(abc.ABC):
 
     # -- reference data -----------------------------------------------------------------------
     def product(
-        self, row: SourceRow, key: str = "sub_product_code", category_key: str = "category_code"
+        self,
+        row: SourceRow,
+        key: str = "sub_product_code",
+        category_key: str = "category_code",
+        *,
+        day: Any = None,
     ) -> str | None:
         """The sub-product code a row names (code, "code name", name or alias), checked against its
-        category when the row gives one; None (with a finding, unless both are blank) otherwise."""
+        category when the row gives one and against the catalogue of the campaign year of ``day`` (the
+        record's deciding date) when that year has a campaign; None (with a finding, unless both are
+        blank) otherwise."""
         catalogue = load_catalogue()
         text, category_text = row.cells.get(key), row.cells.get(category_key)
         category = None
@@ -142,7 +152,37 @@ class Handler(abc.ABC):
                 category_key,
             )
             return None
+        if not self._in_year(
+            row, sub.code, sub.name, sub.category_code, day, category_key if category else key
+        ):
+            return None
         return sub.code
+
+    def _in_year(self, row: SourceRow, code: str, name: str, category: str, day: Any, column: str) -> bool:
+        """Whether the product is in the catalogue of the record's campaign year (a finding naming that
+        year's catalogue when not): 2025's records take 2025's categories, 2024's keep 2024's."""
+        year = year_of(day)
+        if year is None:
+            return True
+        try:
+            catalogue = catalogue_of(year)
+        except CampaignNotFound:  # a year without a campaign is history: any product of the catalogue
+            return True
+        if code in catalogue.sub_products:
+            return True
+        names = {c.code: c.name for c in load_catalogue().categories}
+        self.ctx.finding(
+            row,
+            "sub_product",
+            MESSAGES["outside_year"].format(
+                product=name,
+                category=f"{category} {names.get(category, '')}".strip(),
+                year=year,
+                categories="、".join(c.code for c in catalogue.categories),
+            ),
+            column,
+        )
+        return False
 
     def problem(self, row: SourceRow, field: str | None, key: str = "problem_code") -> str | None:
         """The problem code a row names; a name shared by both fields (其他…) is taken in the row's field."""

@@ -89,8 +89,8 @@ class Inspections(Handler):
     def handle(self, row: SourceRow) -> Outcome:
         cells = row.cells
         found = self.ctx.enterprise(row)
-        product = self.product(row)
         day = cells.get("inspection_date")
+        product = self.product(row, day=day)
         base = {"enterprise_id": found if isinstance(found, int) else 0, "campaign_year": year_of(day)}
         data = {**filled(cells, INSPECTION_FIELDS), **base}
         data["sub_product_code"] = product or cells.get("sub_product_code")

@@ -42,7 +42,7 @@ class SpotChecks(Handler):
 
     def handle(self, row: SourceRow) -> Outcome:
         cells = row.cells
-        product = self.product(row)
+        product = self.product(row, day=cells.get("sample_date"))
         parties: dict[str, dict[str, Any]] = {}
         for role in ("producer", "seller"):
             party = {
@@ -129,7 +129,9 @@ class Enforcement(Handler):
         data.update(
             enterprise_id=found if isinstance(found, int) else 0,
             campaign_year=year_of(cells.get("filed_date")),
-            sub_product_code=self.product(row) if cells.get("sub_product_code") else None,
+            sub_product_code=self.product(row, day=cells.get("filed_date"))
+            if cells.get("sub_product_code")
+            else None,
             hazard_id=self._hazard(row),
         )
         titles = {
@@ -194,7 +196,9 @@ class RiskSignals(Handler):
         data.update(
             campaign_year=year_of(cells.get("received_date")),
             enterprise_id=found if isinstance(found, int) else None,
-            sub_product_code=self.product(row) if cells.get("sub_product_code") else None,
+            sub_product_code=self.product(row, day=cells.get("received_date"))
+            if cells.get("sub_product_code")
+            else None,
         )
         titles = {**titles_of(models.RiskSignal, SIGNAL_FIELDS), "行动年度": "received_date"}
         record = self.ctx.check(row, models.RiskSignal, data, titles)
@@ -339,7 +343,7 @@ class Rectifications(Handler):
         """The hazard a row without 隐患编号 names by its enterprise's 统一社会信用代码, found date, product and
         problem type — the ledger's own key (:func:`hazardlib.records.save_hazard`)."""
         cells = row.cells
-        product, problem = self.product(row), self.problem(row, None)
+        product, problem = self.product(row, day=cells.get("found_date")), self.problem(row, None)
         if row.rejected:
             return None
         if not (cells.get("uscc") and cells.get("found_date") and product and problem):

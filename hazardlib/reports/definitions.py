@@ -268,10 +268,45 @@ FIGURES: tuple[Figure, ...] = (
     ),
 )
 
+# The hazards an earlier campaign leaves open, shown apart from this campaign's findings by a campaign that
+# carries them over (``carried_over_from`` in its calendar, written by ``hazard campaign new``); placed after
+# the hazards of the year (:func:`hazardlib.reports.extra.ordered_figures`). Never counted in 发现隐患.
+CARRY_OVER_FIGURES: tuple[Figure, ...] = (
+    _f(
+        "hazards_carried_over",
+        "上年度结转隐患",
+        "项",
+        "隐患",
+        "整改台账上类别为“隐患”、发现日期早于行动窗口起点、到窗口起点前一日仍未销号的记录（往年行动结束时未完成整改、"
+        "结转到本年度的隐患；不计入本年度的“发现隐患”）。只在行动日历写明 carried_over_from（hazard campaign new "
+        "生成新年度时写入）的年度列出。",
+        "发现日期（早于窗口起点）；窗口起点前一日的状态",
+    ),
+    _f(
+        "hazards_carried_over_closed",
+        "其中：本年度完成整改销号",
+        "项",
+        "隐患",
+        "上年度结转隐患中，按整改记录截至统计截止日的状态为“已销号”的。",
+        "销号日期（状态）",
+    ),
+    _f(
+        "hazards_carried_over_overdue",
+        "其中：逾期未整改",
+        "项",
+        "隐患",
+        "上年度结转隐患中，截至统计截止日状态为“责令整改中”而整改期限早于截止日的（与“逾期未整改”同一口径）。",
+        "整改期限",
+    ),
+)
+CARRY_OVER_KEYS: tuple[str, ...] = tuple(f.key for f in CARRY_OVER_FIGURES)
+
 FIGURE_KEYS: tuple[str, ...] = tuple(f.key for f in FIGURES)
 COUNT_KEYS: tuple[str, ...] = tuple(f.key for f in FIGURES if f.kind == "count")
 RATE_KEYS: tuple[str, ...] = tuple(f.key for f in FIGURES if f.kind == "rate")
 BY_KEY: dict[str, Figure] = {f.key: f for f in FIGURES}
+ANY_KEY: dict[str, Figure] = {**BY_KEY, **{f.key: f for f in CARRY_OVER_FIGURES}}
+"""Every figure the code defines: those of every campaign and the carry-over."""
 
 # How each rate is recomputed from counts: key -> (numerator, denominator terms added or subtracted).
 RATES: dict[str, tuple[str, tuple[tuple[int, str], ...]]] = {
@@ -281,8 +316,9 @@ RATES: dict[str, tuple[str, tuple[tuple[int, str], ...]]] = {
 
 
 def figure(key: str) -> Figure:
-    """The figure with this key; KeyError (Chinese message) for an unknown key."""
+    """The figure with this key (of every campaign, or of the carry-over); KeyError (Chinese message) for
+    an unknown key."""
     try:
-        return BY_KEY[key]
+        return ANY_KEY[key]
     except KeyError:
         raise KeyError(f"成果清单中没有指标“{key}”") from None

@@ -33,7 +33,7 @@ from ..campaign import Campaign
 from ..datafiles import data_dir
 from ..errors import Finding, ValidationFailed
 from ..store import Store
-from .definitions import BY_KEY, Figure
+from .definitions import ANY_KEY, CARRY_OVER_FIGURES, FIGURES, Figure
 from .scope import Scope, enterprise_county, grouped_counts, owner_county, spot_check_county
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
@@ -131,7 +131,7 @@ def parse(raw: list[dict[str, Any]], file: str = "") -> tuple[ExtraFigure, ...]:
         key = str(entry.get("key", ""))
         if not KEY_RE.match(key):
             bad("key", "应为小写英文字母开头，只含小写字母、数字和下划线", key)
-        elif key in BY_KEY or key in seen:
+        elif key in ANY_KEY or key in seen:
             bad("key", "与已有指标重名", key)
         seen.add(key)
         for name in ("label", "unit", "definition"):
@@ -180,8 +180,12 @@ def parse(raw: list[dict[str, Any]], file: str = "") -> tuple[ExtraFigure, ...]:
 
 def ordered_figures(campaign: Campaign) -> tuple[Figure, ...]:
     """The results list's figures with the campaign's extra figures, each placed after the last figure
-    of its group (a new group after 分类监管), so that a group's columns stay together."""
-    figures: list[Figure] = list(BY_KEY.values())
+    of its group (a new group after 分类监管), so that a group's columns stay together; for a campaign
+    that carries over an earlier one's hazards, the carry-over figures after the year's hazards."""
+    figures: list[Figure] = list(FIGURES)
+    if campaign.carried_over_from is not None:
+        after = figures.index(next(f for f in FIGURES if f.key == "hazards_overdue"))
+        figures[after + 1 : after + 1] = CARRY_OVER_FIGURES
     for extra in figures_for(campaign):
         last = max((i for i, f in enumerate(figures) if f.group == extra.group), default=len(figures) - 1)
         figures.insert(last + 1, extra)

@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema, vocab
-from ..figures import is_open
+from ..figures import carried_over, is_open
 from ..ledger import E, is_overdue, ledger_at
 from ..store import Store
 from . import labels
@@ -25,7 +25,7 @@ from .scope import Scope, scope_for
 H = schema.hazards
 
 LEDGER_COLUMNS = [
-    "hazard_id", "campaign_year", "county_code", "county_name", "enterprise_id", "enterprise_name", "uscc", "kind",
+    "hazard_id", "campaign_year", "carried_over", "county_code", "county_name", "enterprise_id", "enterprise_name", "uscc", "kind",
     "kind_label", "grade", "grade_label", "category_code", "category_name", "sub_product_code",
     "sub_product_name", "problem_code", "problem_name", "source", "source_label", "found_date",
     "description", "ordered_date", "deadline", "rectified_date", "reinspected_date", "closed_date",
@@ -99,13 +99,19 @@ def _query(
     # The window: an open-only list (the continuing written report) names every hazard and risk still
     # open, of any campaign year, as the rule continuing_written_report does; the overdue list keeps the
     # campaign's window (the hazards_overdue figure); the ledger lists the campaign's records and every
-    # earlier one still open (they stay on the ledger until closed out).
+    # earlier one still open (they stay on the ledger until closed out). A campaign that carries over an
+    # earlier one's hazards (``carried_over_from``) also keeps those closed since its window opened, so
+    # that its ledger holds every hazard its results list counts as carried over.
+    carry = (
+        carried_over(led.c.id, scope.start) if scope.campaign.carried_over_from is not None else sa.false()
+    )
     if open_only:
         window = led.c.found_date <= scope.as_of
     elif overdue_only:
         window = scope.within(led.c.found_date)
     else:
-        window = sa.or_(scope.within(led.c.found_date), sa.and_(led.c.found_date < scope.start, is_open(led)))
+        earlier = sa.and_(led.c.found_date < scope.start, sa.or_(is_open(led), carry))
+        window = sa.or_(scope.within(led.c.found_date), earlier)
     where = [
         window,
         scope.county_filter(e.c.county_code),
@@ -138,6 +144,7 @@ def _query(
             led.c.deadline,
             led.c.state,
             sa.case((overdue, True), else_=False).label("overdue"),
+            sa.case((carry, True), else_=False).label("carried_over"),
             _events(led.c.id, scope.as_of, dialect).label("events"),
         )
         .select_from(from_)
@@ -213,6 +220,7 @@ def _rows(scope: Scope, rows: Sequence[Any], keys: Sequence[str], history: bool)
     frame["source_label"] = labels.vocabulary(frame["source"], vocab.HAZARD_SOURCE)
     frame["state_label"] = labels.vocabulary(frame["state"], vocab.HAZARD_STATE)
     frame["overdue"] = frame["overdue"].astype(bool)
+    frame["carried_over"] = frame["carried_over"].astype(bool)
     frame.loc[frame["state"] != "closed", "closed_date"] = None
     late = (pd.Timestamp(scope.as_of) - pd.to_datetime(frame["deadline"])).dt.days
     frame["overdue_days"] = late.where(frame["overdue"]).astype("Int64")
@@ -291,7 +299,10 @@ def ledger(
     history: bool = True,
 ) -> pd.DataFrame:
     """The rectification ledger at ``as_of``: every hazard and risk found from stage 1's start to
-    ``as_of``, with its state, deadline, the dates of its moves and (``history``) its moves as text.
+    ``as_of``, with its state, deadline, the dates of its moves and (``history``) its moves as text,
+    and the earlier ones still open; ``carried_over`` marks the hazards an earlier campaign left open when
+    this one's window opened (:func:`hazardlib.figures.carried_over`: only for a campaign that carries
+    over, which then lists them even once closed).
 
     Filters (a code or a list of codes): ``kind`` (hazard/risk), ``state`` (at ``as_of``), ``grade``,
     ``category``; ``overdue_only`` and ``open_only`` (not closed out). Columns: :data:`LEDGER_COLUMNS`;

@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema
-from ..figures import is_closed, is_overdue, ledger_at
+from ..figures import carried_over, is_closed, is_overdue, ledger_at
 from ..stages import self_check_counted
 from ..store import PREFECTURE_CODE, Store
 from . import extra
@@ -96,6 +96,21 @@ def _hazards(store: Store, scope: Scope) -> pd.DataFrame:
     }
     return grouped_counts(
         store, scope, led, led.c.registered_county, measures, [scope.within(led.c.found_date)]
+    )
+
+
+def _carry_over(store: Store, scope: Scope) -> pd.DataFrame:
+    """The hazards an earlier campaign left open (:func:`hazardlib.figures.carried_over`), at their state
+    at the as-of date; none before the window opens."""
+    led = ledger_at(scope.as_of, where=[scope.county_filter(H.c.registered_county), H.c.kind == "hazard"])
+    measures = {
+        "hazards_carried_over": sa.func.count(),
+        "hazards_carried_over_closed": count_if(is_closed(led)),
+        "hazards_carried_over_overdue": count_if(is_overdue(led, scope.as_of)),
+    }
+    opened = sa.true() if scope.start <= scope.as_of else sa.false()
+    return grouped_counts(
+        store, scope, led, led.c.registered_county, measures, [opened, carried_over(led.c.id, scope.start)]
     )
 
 
@@ -190,6 +205,8 @@ def county_counts(store: Store, scope: Scope) -> pd.DataFrame:
     """The count figures (and the campaign's extra figures) for each county of the scope: one GROUP BY
     county query over the records for each part of the list."""
     parts = [part(store, scope) for part in (*PARTS, *PARTS_2)]
+    if scope.campaign.carried_over_from is not None:
+        parts.append(_carry_over(store, scope))
     return _finish(store, scope, [*parts, supervision_counts(store, scope)])
 
 
@@ -225,7 +242,9 @@ def results_list(store: Store, as_of: dt.date | None = None, county: str | None 
     (``county_code`` "522700"); for a county (or a county session), that county's row only.
 
     Columns: ``county_code``, ``county_name``, every key of :data:`~.definitions.FIGURES` in order, with
-    the campaign's extra figures after the last figure of their group. Counts are integers; rates are floats with one decimal or None.
+    the campaign's extra figures after the last figure of their group, and for a campaign that carries
+    over an earlier one's hazards (``carried_over_from``) the keys of
+    :data:`~.definitions.CARRY_OVER_FIGURES` after ``hazards_overdue``. Counts are integers; rates are floats with one decimal or None.
     """
     scope = scope_for(store, as_of, county)
     return results_frame(store, scope)

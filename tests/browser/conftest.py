@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,11 +148,16 @@ def served_duyun(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @contextlib.contextmanager
 def serving(
-    url: str, workdir: Path, county: str | None = None, login: bool = False, pool: int | None = None
+    url: str,
+    workdir: Path,
+    county: str | None = None,
+    login: bool = False,
+    pool: int | None = None,
+    extra: Sequence[str] = (),
 ) -> Iterator[Served]:
     """``hazard serve`` on a free loopback port for ``url`` (and ``county``; or, with ``login``, for whoever
     logs in), stopped afterwards; ``pool`` preheated kernels per dashboard (None: ``$HAZARD_TEST_POOL``, so
-    the whole browser suite can be run against a kernel pool, else none)."""
+    the whole browser suite can be run against a kernel pool, else none); ``extra``: more options of the command."""
     pool = int(os.environ.get("HAZARD_TEST_POOL") or 0) if pool is None else pool
     port = _free_port()
     log, app_log = workdir / "serve.log", workdir / "dashboards.log"
@@ -170,6 +175,7 @@ def serving(
         *(["--login"] if login else ["--user", USER]),
         "--pool",
         str(pool),
+        *extra,
     ]
     if county:
         args += ["--county", county]

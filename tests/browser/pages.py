@@ -82,8 +82,24 @@ def wait_for_text(locator: Locator, text: str | re.Pattern[str], timeout: float 
 
 
 def table_rows(locator: Locator) -> list[list[str]]:
-    """The cells of an HTML table, row by row (header row included)."""
+    """The cells of a table, row by row (header row included): an HTML table, or a table whose rows open
+    a record (its cells are ``.hz-cell`` elements numbered by row)."""
+    cells: Any = locator.locator(".hz-cell").evaluate_all(
+        "cs => cs.map(c => [Number(c.dataset.row), c.innerText.trim()])"
+    )
+    if cells:
+        grouped: dict[int, list[str]] = {}
+        for row, text in cells:
+            grouped.setdefault(row, []).append(text)
+        return [grouped[r] for r in sorted(grouped)]
     rows: Any = locator.locator("tr").evaluate_all(
         "rows => rows.map(r => Array.from(r.children).map(c => c.innerText.trim()))"
     )
     return [list(r) for r in rows]
+
+
+def table_row(locator: Locator, text: str) -> Locator:
+    """The button of the first row of a table of records whose cells contain ``text`` (clicking it, or
+    pressing Enter on it, opens the record)."""
+    n = locator.locator(".hz-cell", has_text=text).first.get_attribute("data-row")
+    return locator.locator("button.hz-row").nth(int(n or 0) - 1)

@@ -1,0 +1,136 @@
+"""The 双向追查 tab of 抽查与处置: the tracing tasks a county (or the prefecture) received, closed or passed on
+from here, and the tasks it sent.
+
+Plan, 二(二)3: 对不合格产品的生产和销售单位开展双向追查。
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .. import models, tracing
+from ..errors import ValidationFailed
+from ..store import PREFECTURE_CODE
+from .forms import text_box
+from .ui import FormField, button, dropdown, html_table, records_of, section, set_options
+
+if TYPE_CHECKING:
+    from .base import App
+
+
+class TracingTab:
+    """Tasks received (pick one, close it or pass it on) and tasks sent; ``changed`` runs after each move."""
+
+    def __init__(self, app: App, changed: Callable[[], None]):
+        self.app, self.changed = app, changed
+        self.received = widgets.HTML()
+        self.received.add_class("hz-tasks-received")
+        self.sent = widgets.HTML()
+        self.sent.add_class("hz-tasks-sent")
+        self.pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="40em"))
+        self.note = text_box(models.TracingReport, "note")
+        title = models.TracingReport.model_fields["note"].title or ""
+        self.note_field = FormField("task-note", title, self.note)
+        self.to = dropdown(
+            [
+                ("（转办给）", None),
+                *[(c.name, c.code) for c in app.regions.counties],
+                ("州外（已移交外地）", "外地"),
+            ]
+        )
+        self.done_btn = button("办结", style="success", key="task-done")
+        self.pass_btn = button("转办", key="task-pass")
+        app.on_click(self.done_btn, self.complete)
+        app.on_click(self.pass_btn, self.pass_on)
+        self.refresh()
+        self.widget = widgets.VBox(
+            [
+                section("收到的追查任务"),
+                self.received,
+                FormField("task", "选择任务", self.pick).widget,
+                self.note_field.widget,
+                widgets.HBox([self.done_btn, self.to, self.pass_btn]),
+                section("发出的追查任务"),
+                self.sent,
+            ]
+        )
+
+    def _task_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "抽样单编号": frame["batch_no"],
+                "追查对象": frame["role_label"],
+                "单位": frame["target_name"],
+                "发往": frame["to_county_name"],
+                "下达日期": frame["created_date"],
+                "期限": frame["due"],
+                "状态": frame["state_label"],
+                "超期": ["超期" if o else "" for o in frame["overdue"]],
+                "办理情况": frame["note"],
+            }
+        )
+
+    def refresh(self) -> None:
+        """Read the tasks again (after a save here or a spot check that started new ones)."""
+        app = self.app
+        holder = app.county or PREFECTURE_CODE
+        got = tracing.tasks_received(app.store, holder, app.as_of)
+        self.received.value = html_table(self._task_frame(got), empty="没有收到追查任务")
+        open_ = [r for r in records_of(got) if r["state"] == "open"]
+        set_options(
+            self.pick,
+            [("（选择待办任务）", None)]
+            + [
+                (
+                    f"{r['batch_no']} {r['role_label']} {r['target_name'] or ''}（期限 {r['due']}）",
+                    int(r["id"]),
+                )
+                for r in open_
+            ],
+        )
+        if app.county is not None:
+            sent = tracing.tasks_sent(app.store, app.county, app.as_of)
+            self.sent.value = html_table(self._task_frame(sent), empty="没有发出的追查任务")
+        else:
+            self.sent.value = '<div class="hz-note">追查任务由抽样的县（市）发出；州局在此接收并转办州外或无法确定属地的任务。</div>'
+
+    def complete(self) -> None:
+        if self.pick.value is None:
+            self.app.say("请先选择任务。", "warn")
+            return
+        self.note_field.clear()
+        try:
+            tracing.complete(
+                self.app.store, int(self.pick.value), self.app.as_of, self.note.value.strip() or None
+            )
+        except ValidationFailed as exc:  # the note too long: said beside it, and nothing recorded
+            self.app.report(exc, {"note": self.note_field})
+            return
+        self.app.say("追查任务已办结。", "ok")
+        self.note.value = ""
+        self.refresh()
+        self.changed()
+
+    def pass_on(self) -> None:
+        if self.pick.value is None or self.to.value is None:
+            self.app.say("请先选择任务和转办对象。", "warn")
+            return
+        self.note_field.clear()
+        try:
+            tracing.pass_on(
+                self.app.store,
+                int(self.pick.value),
+                self.app.as_of,
+                self.to.value,
+                self.note.value.strip() or None,
+            )
+        except ValidationFailed as exc:  # the note too long: said beside it, and nothing recorded
+            self.app.report(exc, {"note": self.note_field})
+            return
+        self.app.say("追查任务已转办。", "ok")
+        self.refresh()
+        self.changed()

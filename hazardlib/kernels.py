@@ -1,0 +1,121 @@
+"""The kernel manager ``hazard serve`` gives Voilà: a bound on the kernels alive and on the kernels starting.
+
+Every dashboard page runs in a kernel of its own (about 150 MB, and a second or more of both cores to start).
+Without a bound, many pages opened at once start as many kernels side by side: none finishes in time and the
+server's memory grows past what the machine has. Here at most ``max_starting`` kernels start at once and the
+others wait their turn in a queue; a page that cannot get a kernel within ``start_wait`` seconds, or that would
+take the number of kernels alive beyond ``max_kernels``, is answered 503, which the workbook's template shows as
+"服务器繁忙，正在重试…" and retries (``503.html``). The kernels that keep a dashboard's pool full wait in the same
+queue and are never refused: a page request goes first when both wait.
+
+Voilà imports this module by name (``VoilaConfiguration.multi_kernel_manager_class``); the ``hazard`` command
+never does, so the Jupyter server's modules stay out of its memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
+from traitlets import Float, Integer
+
+log = logging.getLogger(__name__)
+
+BUSY = "服务器繁忙"
+# Set by Voilà in the environment of a kernel started to refill a pool of preheated kernels.
+PREHEAT_ENV = "VOILA_PREHEAT"
+
+
+def is_pool_refill(kwargs: Mapping[str, Any]) -> bool:
+    """True if a start_kernel call (its keyword arguments) refills a pool rather than serves a page."""
+    env = kwargs.get("env") or {}
+    return str(env.get(PREHEAT_ENV, "")) == "True"
+
+
+class KernelGate:
+    """At most ``starting`` kernel starts at once, page requests before pool refills; at most ``alive``
+    kernels counting those starting. What a page may wait for is bounded by ``wait`` seconds."""
+
+    def __init__(self, alive: int, starting: int, wait: float):
+        self.alive, self.starting, self.wait = alive, max(1, starting), wait
+        self.running = 0  # starts under way
+        self.reserved = 0  # kernels being started (not yet in the manager)
+        self._changed = asyncio.Condition()
+        self._pages_waiting = 0
+
+    def _room(self, existing: int, page: bool) -> bool:
+        if self.running >= self.starting:
+            return False
+        if not page and self._pages_waiting:
+            return False  # pages first
+        return existing + self.reserved < self.alive
+
+    @contextlib.asynccontextmanager
+    async def turn(self, existing: Any, page: bool) -> AsyncIterator[None]:
+        """Wait for a turn to start a kernel (``existing()``: kernels alive now). A page that would exceed the
+        bound on kernels alive, or waits longer than ``wait``, gets HTTP 503; a pool refill waits."""
+        async with self._changed:
+            if page and existing() + self.reserved >= self.alive:
+                raise web.HTTPError(503, reason=BUSY)
+            self._pages_waiting += page
+            try:
+                if page:
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: self._room(existing(), True)), self.wait
+                    )
+                else:
+                    await self._changed.wait_for(lambda: self._room(existing(), False))
+            except TimeoutError:
+                raise web.HTTPError(503, reason=BUSY) from None
+            finally:
+                self._pages_waiting -= page
+            self.running += 1
+            self.reserved += 1
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self.running -= 1
+                self.reserved -= 1
+                self._changed.notify_all()
+
+    async def released(self) -> None:
+        """A kernel ended: whoever waits for room may go."""
+        async with self._changed:
+            self._changed.notify_all()
+
+
+class BoundedKernelManager(AsyncMappingKernelManager):
+    """Jupyter server's kernel manager with a queue for kernel starts and a bound on kernels alive."""
+
+    max_kernels = Integer(40, config=True, help="Kernels alive at once, pools included; beyond: 503.")
+    max_starting = Integer(2, config=True, help="Kernels starting at once; further starts wait in a queue.")
+    start_wait = Float(60.0, config=True, help="Seconds a page waits in the queue before it is told 503.")
+
+    _gate: KernelGate | None = None
+
+    def gate(self) -> KernelGate:
+        if self._gate is None:
+            self._gate = KernelGate(self.max_kernels, self.max_starting, self.start_wait)
+        return self._gate
+
+    # jupyter_server's own async manager overrides these synchronous signatures the same way.
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        page = not is_pool_refill(kwargs)
+        try:
+            async with self.gate().turn(lambda: len(self), page):
+                return str(await super().start_kernel(*args, **kwargs))
+        except web.HTTPError:
+            log.warning("kernel refused: %d alive, %d starting", len(self), self.gate().running)
+            raise
+
+    async def shutdown_kernel(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        try:
+            await super().shutdown_kernel(*args, **kwargs)
+        finally:
+            await self.gate().released()

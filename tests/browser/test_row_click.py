@@ -1,0 +1,180 @@
+"""Click a row to open it (issue 21 item 3), in Chromium at 1366×768: in the ledger, the enterprises found,
+the spot checks and the signals to verify, a click on a row (or Enter on it) opens that record in the
+page's details or form, the dropdown follows, the row is highlighted, and a save keeps the same record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+try:
+    from playwright.sync_api import Locator, Page, expect
+except ImportError:  # pragma: no cover - depends on the machine
+    if os.environ.get("CI"):
+        raise
+    pytest.skip(
+        "跳过浏览器测试：没有安装 Python 包 playwright（pip install -e '.[dev]'；CI 中不会跳过）",
+        allow_module_level=True,
+    )
+
+from hazardlib import ledger, schema
+
+from .conftest import AS_OF, Served
+from .pages import (
+    choose,
+    click,
+    fill,
+    no_errors,
+    open_dashboard,
+    radio,
+    screenshot,
+    status,
+    table_row,
+    wait_for_text,
+)
+
+DAY = dt.date.fromisoformat(AS_OF)
+CHOSEN = re.compile(r"\bhz-row-chosen\b")
+# the option shown in the closed dropdown (ipywidgets writes its spaces as no-break spaces)
+SHOWN = "s => s.selectedIndex < 0 ? '' : s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')"
+
+
+def clerk_page(page: Page) -> Page:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    return page
+
+
+def shown_option(page: Page, key: str) -> str:
+    return str(page.locator(f".hz-input-{key} select").first.evaluate(SHOWN))
+
+
+def chosen_rows(table: Locator) -> Locator:
+    return table.locator("button.hz-row.hz-row-chosen")
+
+
+def test_a_ledger_row_opens_its_hazard_by_click_or_enter_and_a_save_keeps_it(page: Page, served: Served):
+    store = served.store()
+    led, ev = ledger.ledger_at(DAY), schema.hazard_events
+    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
+    with store.read() as conn:
+        hid, name = conn.execute(
+            sa.select(led.c.id, schema.enterprises.c.name)
+            .join(schema.enterprises, schema.enterprises.c.id == led.c.enterprise_id)
+            .where(led.c.state == "ordered", led.c.id.not_in(later), led.c.campaign_year == DAY.year)
+            .order_by(led.c.id)
+        ).first()
+    clerk_page(page)
+    open_dashboard(page, served.base, "ledger.ipynb")
+    table = page.locator(".hz-table-ledger")
+    wait_for_text(page.locator(".hz-pageinfo-ledger"), re.compile(r"显示第 1–\d+ 条，共 \d+ 条"))
+    fill(page, "f-enterprise", name)
+    click(page, "filter")
+    wait_for_text(table, name)
+    row = table_row(table, str(hid))
+    expect(row).to_be_in_viewport()
+    row.click()
+    wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hid} ")
+    expect(row).to_have_class(CHOSEN)
+    expect(chosen_rows(table)).to_have_count(1)
+    assert f"隐患编号 {hid} " in shown_option(page, "pick")  # the dropdown follows the row
+    screenshot(page, "21-点击行打开隐患")
+
+    others = table.locator("button.hz-row:not(.hz-row-chosen)")
+    if others.count():  # the keyboard: another row focused, Enter opens it, then back to ours
+        others.first.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(".hz-hazard-detail")).not_to_contain_text(f"隐患编号 {hid} ")
+        expect(row).not_to_have_class(CHOSEN)
+    row.focus()
+    page.keyboard.press("Enter")
+    wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hid} ")
+    expect(row).to_have_class(CHOSEN)
+
+    choose(page, "move", "企业整改完成")
+    click(page, "move")
+    wait_for_text(status(page), f"已登记：隐患编号 {hid} 企业整改完成")
+    wait_for_text(page.locator(".hz-state-now"), "企业已整改")
+    wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hid} ")
+    assert f"隐患编号 {hid} " in shown_option(page, "pick")
+    expect(table_row(table, str(hid))).to_have_class(CHOSEN)  # the table redrawn, the same row lit
+    expect(chosen_rows(table)).to_have_count(1)
+    assert list(ledger.history(store, hid)["move"])[-1] == "rectify"
+    no_errors(page)
+
+
+def test_an_enterprise_found_opens_by_its_row_and_stays_after_a_self_check_is_saved(
+    page: Page, served: Served
+):
+    clerk_page(page)
+    open_dashboard(page, served.base, "selfcheck.ipynb")
+    fill(page, "query", "都匀市")
+    click(page, "search")
+    table = page.locator(".hz-table-matches")
+    wait_for_text(page.locator(".hz-pageinfo-matches"), re.compile(r"显示第 1–20 条，共 \d+ 条"))
+    second = table.locator("button.hz-row").nth(1)
+    name = table.locator('.hz-cell[data-row="2"]').first.inner_text().strip()
+    second.click()
+    wait_for_text(page.locator(".hz-current-enterprise"), name)
+    expect(second).to_have_class(CHOSEN)
+    assert name in shown_option(page, "matches")
+    screenshot(page, "22-点击行选择企业")
+    for key in ("management_system", "quality_director", "quality_officer", "daily_control"):
+        radio(page, key, "是")
+    for key in ("weekly_check", "monthly_review"):
+        radio(page, key, "是")
+    risk = page.locator('.hz-field[class*="hz-field-risk-"]').first  # the enterprise's first risk point
+    risk.locator("textarea").first.fill("关键原材料进货查验")
+    risk.locator("textarea").nth(1).fill("逐批查验并留存记录")
+    click(page, "submit")
+    wait_for_text(page.locator(".hz-confirmation"), re.compile("已提交|已更新|内容无变化"))
+    wait_for_text(page.locator(".hz-current-enterprise"), name)
+    expect(second).to_have_class(CHOSEN)
+    no_errors(page)
+
+
+def test_a_spot_check_row_opens_the_batch_in_the_form_and_a_save_keeps_it(page: Page, served: Served):
+    clerk_page(page)
+    open_dashboard(page, served.base, "spotchecks.ipynb")
+    table = page.locator(".hz-table-spots")
+    wait_for_text(page.locator(".hz-pageinfo-spots"), re.compile(r"显示第 1–\d+ 条，共 \d+ 条"))
+    batch_no = table.locator('.hz-cell[data-row="3"]').first.inner_text().strip()
+    row = table_row(table, batch_no)
+    row.click()
+    expect(page.locator(".hz-input-batch_no input")).to_have_value(batch_no)
+    expect(row).to_have_class(CHOSEN)
+    screenshot(page, "23-点击行打开抽查批次")
+    click(page, "spot")
+    wait_for_text(status(page), f"抽样单 {batch_no} ")
+    expect(status(page)).to_be_in_viewport()
+    expect(page.locator(".hz-input-batch_no input")).to_have_value(batch_no)
+    expect(table_row(table, batch_no)).to_have_class(CHOSEN)
+    expect(chosen_rows(table)).to_have_count(1)
+    no_errors(page)
+
+
+def test_a_signal_row_opens_the_signal_and_it_stays_open_once_verified(page: Page, served: Served):
+    clerk_page(page)
+    open_dashboard(page, served.base, "spotchecks.ipynb")
+    page.locator(".lm-TabBar-tab", has_text="风险信息").first.click()
+    table = page.locator(".hz-table-signals")
+    wait_for_text(page.locator(".hz-pageinfo-signals"), re.compile(r"共 \d+ 条"))
+    first = table.locator("button.hz-row").first
+    description = table.locator('.hz-cell[data-row="1"]').nth(3).inner_text().strip()
+    first.focus()
+    page.keyboard.press("Enter")
+    detail = page.locator(".hz-signal-detail")
+    wait_for_text(detail, description[:20])
+    expect(first).to_have_class(CHOSEN)
+    assert description[:10] in shown_option(page, "signal-pick")
+    screenshot(page, "24-点击行打开风险信息")
+    choose(page, "signal-outcome", "经核查无问题")
+    click(page, "verify")
+    wait_for_text(status(page), "已登记核查结论：经核查无问题")
+    wait_for_text(detail, "核查结论：经核查无问题")
+    wait_for_text(detail, description[:20])
+    assert description[:10] in shown_option(page, "signal-pick")
+    no_errors(page)

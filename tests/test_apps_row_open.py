@@ -1,0 +1,140 @@
+"""Click a row to open it (issue 21 item 3) without a browser: in the ledger, the enterprises found, the spot
+checks and the signals to verify, a row's button opens its record as the dropdown did, the dropdown follows,
+the row is highlighted, and a save keeps the record open; a table without ``on_open`` stays plain HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+
+from hazardlib import schema
+from hazardlib.apps import LedgerApp, SelfCheckApp, SpotCheckApp
+from hazardlib.apps.tables import PagedTable
+
+from .situations import Situation
+
+D = dt.date(2024, 9, 15)
+CHOSEN = "hz-row-chosen"
+
+
+def classes(widget) -> list[str]:
+    """The CSS classes the page gives ``widget`` (as its state is sent to the page)."""
+    return list(widget.get_state("_dom_classes")["_dom_classes"])
+
+
+def lit(table: PagedTable) -> list:
+    """The records of the rows highlighted."""
+    return [k for b, k in zip(table.rows, table.keys, strict=True) if CHOSEN in classes(b)]
+
+
+def test_a_ledger_row_opens_its_hazard_the_dropdown_follows_and_a_save_keeps_it(store):
+    s = Situation(store)
+    eid = s.enterprise("522701")
+    first, second = (
+        s.hazard(eid, dt.date(2024, 7, d), ordered=dt.date(2024, 7, d), deadline=dt.date(2024, 10, 1))
+        for d in (1, 2)
+    )
+    app = LedgerApp(store, D)
+    assert app.panel.layout.display == "none" and lit(app.table) == []
+    app.table.rows[app.table.keys.index(second)].click()
+    assert app.hazard is not None and app.hazard["id"] == second and f"隐患编号 {second}" in app.detail.value
+    assert app.pick.value == second and lit(app.table) == [second]
+    app.table.rows[app.table.keys.index(first)].click()
+    assert app.hazard["id"] == first and app.pick.value == first and lit(app.table) == [first]
+    app.move.value = "rectify"
+    app.move_btn.click()
+    assert "已登记" in app.status.value
+    assert app.hazard["id"] == first and app.pick.value == first and lit(app.table) == [first]
+
+
+def test_opening_a_hazard_from_the_dropdown_lights_its_row(store):
+    s = Situation(store)
+    eid = s.enterprise("522701")
+    hids = [s.hazard(eid, dt.date(2024, 7, d)) for d in (1, 2, 3)]
+    app = LedgerApp(store, D)
+    app.pick.value = hids[1]
+    app.open_btn.click()
+    assert lit(app.table) == [hids[1]]
+    assert "hz-row" in classes(app.table.rows[0]) and "<table" not in app.table.text
+
+
+def test_an_enterprise_found_is_chosen_by_its_row_and_the_matches_page(store):
+    s = Situation(store)
+    ids = [s.enterprise("522701", name=f"都匀市第{n:02d}号测试厂") for n in range(1, 26)]
+    app = SelfCheckApp(store, D)
+    picker = app.picker
+    picker.query.value = "都匀市"
+    picker.search_btn.click()
+    assert "找到 25 家企业（显示第 1–20 条，共 25 条）" in app.status.value
+    assert picker.table.total == 25 and len(picker.table.rows) == 20
+    picker.table.next_btn.click()
+    assert "显示第 21–25 条，共 25 条" in picker.table.info.value and len(picker.table.rows) == 5
+    picker.table.rows[2].click()
+    assert picker.chosen is not None and picker.chosen["id"] == ids[22] and "第23号" in picker.current.value
+    assert picker.matches.value == ids[22] and lit(picker.table) == [ids[22]]
+    picker.table.prev_btn.click()  # another page: the enterprise chosen stays chosen, in the dropdown too
+    assert picker.chosen["id"] == ids[22] and picker.matches.value == ids[22] and lit(picker.table) == []
+
+
+def test_a_spot_check_row_opens_the_batch_in_the_form_and_saving_it_again_keeps_it(store):
+    s = Situation(store)
+    eid = s.enterprise("522701", field="seller", name="都匀市抽查五金店", products=("04-01",))
+    sid = s.spot_check(
+        dt.date(2024, 8, 1),
+        "unqualified",
+        enterprise_id=eid,
+        producer={"name": "浙江某电缆有限公司", "region": "浙江省杭州市"},
+        product="04-01",
+        batch_no="ROW-2024-01",
+    )
+    other = s.spot_check(
+        dt.date(2024, 8, 2), "qualified", seller={"name": "外地某商店"}, batch_no="ROW-2024-02"
+    )
+    app = SpotCheckApp(store, D)
+    tab = app.spot
+    tab.table.rows[tab.table.keys.index(sid)].click()
+    assert (
+        tab.form.control("batch_no").value == "ROW-2024-01"
+        and tab.form.control("result").value == "unqualified"
+    )
+    assert tab.parties["producer"].control("name").value == "浙江某电缆有限公司"
+    assert tab.picker.chosen is not None and tab.picker.chosen["id"] == eid and tab.sampled is not None
+    assert lit(tab.table) == [sid]
+    tab.form.control("note").value = "复检确认"
+    tab.save_btn.click()
+    assert "抽样单 ROW-2024-01 已更新" in app.status.value, app.status.value
+    assert tab.form.control("batch_no").value == "ROW-2024-01" and lit(tab.table) == [sid]
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.spot_checks)).scalar_one() == 2
+    tab.table.rows[tab.table.keys.index(other)].click()  # a batch without an enterprise: none chosen
+    assert tab.form.control("batch_no").value == "ROW-2024-02" and tab.picker.chosen is None
+    assert tab.parties["producer"].control("name").value == ""
+    assert tab.parties["seller"].control("name").value == "外地某商店"
+
+
+def test_a_signal_row_opens_it_the_dropdown_follows_and_it_stays_open_once_verified(store):
+    s = Situation(store)
+    first = s.signal("522701", dt.date(2024, 9, 1), description="超市电热毯发热异常")
+    s.signal("522701", dt.date(2024, 9, 2), description="网店头盔无3C标志")
+    app = SpotCheckApp(store, D)
+    tab = app.signals
+    tab.table.rows[tab.table.keys.index(first)].click()
+    assert tab.pick.value == first and "电热毯" in tab.detail.value and "待核查" in tab.detail.value
+    assert lit(tab.table) == [first]
+    tab.outcome.value = "dismissed"
+    tab.verify_btn.click()
+    assert "经核查无问题" in app.status.value
+    assert first not in tab.table.keys and "电热毯" not in tab.table.text  # no longer to verify
+    assert tab.pick.value == first and "电热毯" in tab.detail.value and "经核查无问题" in tab.detail.value
+    tab.pick.value = tab.table.keys[0]  # chosen in the dropdown: the card and the row follow
+    assert "头盔" in tab.detail.value and lit(tab.table) == [tab.table.keys[0]]
+
+
+def test_a_table_without_on_open_is_one_html_table(store):
+    frame = pd.DataFrame({"名称": ["甲", "乙"]})
+    app = LedgerApp(store, D)
+    table = PagedTable(app, lambda offset, limit: (frame, 2))
+    table.refresh()
+    assert table.rows == [] and "<table" in table.text and "甲" in table.text

@@ -1,0 +1,124 @@
+"""The kernel manager of ``hazard serve`` (hazardlib.kernels): kernels start a few at a time from a queue, page
+requests before pool refills; a page that would pass the bound on kernels alive, or waits too long, is told
+503, which the server shows as "服务器繁忙，正在重试…" and retries by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+from tornado import web
+
+from hazardlib.kernels import KernelGate, is_pool_refill
+
+from .browser.conftest import USER, serving
+
+
+def run(coroutine):  # type: ignore[no-untyped-def]
+    return asyncio.run(coroutine)
+
+
+def test_a_pool_refill_is_told_apart_from_a_page_by_voilas_preheat_variable():
+    assert is_pool_refill({"env": {"VOILA_PREHEAT": "True"}})
+    assert not is_pool_refill({"env": {"VOILA_PREHEAT": "False"}})
+    assert not is_pool_refill({})
+
+
+def test_a_page_beyond_the_kernels_alive_is_refused_and_one_just_below_starts():
+    async def scenario() -> None:
+        gate = KernelGate(alive=3, starting=2, wait=1)
+        async with gate.turn(lambda: 2, page=True):  # 2 alive, the third may start
+            pass
+        with pytest.raises(web.HTTPError) as refused:
+            async with gate.turn(lambda: 3, page=True):
+                pass
+        assert refused.value.status_code == 503
+
+    run(scenario())
+
+
+def test_starts_beyond_the_bound_wait_in_a_queue_and_a_page_that_waits_too_long_is_refused():
+    async def scenario() -> list[str]:
+        gate = KernelGate(alive=10, starting=1, wait=0.3)
+        order: list[str] = []
+
+        async def start(name: str, seconds: float) -> None:
+            async with gate.turn(lambda: 0, page=True):
+                order.append(name)
+                await asyncio.sleep(seconds)
+
+        first = asyncio.ensure_future(start("a", 0.1))
+        await asyncio.sleep(0.01)
+        await start("b", 0)  # waits 0.1 s for a's turn to end: within its 0.3 s
+        await first
+        slow = asyncio.ensure_future(start("c", 1.0))
+        await asyncio.sleep(0.01)
+        with pytest.raises(web.HTTPError) as refused:
+            await start("d", 0)  # would wait 1 s
+        assert refused.value.status_code == 503
+        await slow
+        return order
+
+    assert run(scenario()) == ["a", "b", "c"]
+
+
+def test_a_page_goes_before_a_pool_refill_and_a_refill_is_never_refused():
+    async def scenario() -> list[str]:
+        gate = KernelGate(alive=5, starting=1, wait=5)
+        order: list[str] = []
+        alive = [0]
+
+        async def start(name: str, page: bool) -> None:
+            async with gate.turn(lambda: alive[0], page=page):
+                order.append(name)
+                await asyncio.sleep(0.05)
+
+        busy = asyncio.ensure_future(start("page-1", True))
+        await asyncio.sleep(0.01)
+        refill = asyncio.ensure_future(start("refill", False))
+        await asyncio.sleep(0.01)
+        page = asyncio.ensure_future(start("page-2", True))
+        await asyncio.wait_for(asyncio.gather(busy, refill, page), 5)
+        return order
+
+    assert run(scenario()) == ["page-1", "page-2", "refill"]
+
+
+# -- a real server with room for one kernel ------------------------------------------------------------------
+
+BLOCKED = "import time\nprint('已打开')\ntime.sleep(600)"
+
+
+@pytest.mark.slow
+def test_a_page_the_server_has_no_room_for_says_busy_in_chinese_and_retries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    folder = tmp_path / "dashboards"
+    folder.mkdir()
+    for name, source in (("index", "print('首页')"), ("blocked", BLOCKED)):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+        nbformat.write(notebook, folder / f"{name}.ipynb")
+    monkeypatch.setenv("HAZARD_DASHBOARDS", str(folder))
+    (tmp_path / "serve").mkdir()
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    with serving(url, tmp_path / "serve", pool=0, extra=["--max-kernels", "1"]) as served:
+        # One page whose kernel never finishes takes the only room (its response never ends).
+        blocked = urllib.request.urlopen(f"{served.base}voila/render/blocked.ipynb", timeout=60)
+        try:
+            assert any(b"kernelId" in line for line in blocked)  # its kernel has started
+            start = time.monotonic()
+            with pytest.raises(urllib.error.HTTPError) as busy:
+                urllib.request.urlopen(f"{served.base}voila/render/index.ipynb", timeout=60)
+            assert time.monotonic() - start < 30  # refused at once: no room, nothing to wait for
+            page = busy.value.read().decode("utf-8")
+            assert busy.value.code == 503
+            assert "服务器繁忙，正在重试…" in page
+            assert 'http-equiv="refresh"' in page and "location.reload()" in page  # it retries by itself
+            assert "Service Unavailable" not in page and USER not in page
+        finally:
+            blocked.close()
