@@ -34,6 +34,23 @@ REQUIRED_PARAMETERS = (
     "listed_supervision_times_prefecture_average",
 )
 UNITS = {"calendar": "自然日", "working": "工作日"}
+PROPOSAL_FACTORS = MappingProxyType(
+    {
+        "major_risk_reported": "自查报告重大风险",
+        "responsibility_gap": "主体责任自查未落实（每项）",
+        "uncontrolled_risk_point": "风险管控清单措施未落实（每项）",
+        "not_self_checked": "未开展自查",
+        "key_object": "重点对象标记：企业集聚区、城乡结合部或农村市场门店、专业批发市场门店（每项）",
+        "concentrated_complaints": "舆情反映集中、投诉较多",
+        "complaint": "投诉举报、舆情信息（每条）",
+        "spot_check_failure": "监督抽查不合格或拒检（每次）",
+        "key_supervision": "实施重点监管",
+        "special_supervision": "实施特别监管",
+    }
+)
+"""The factors of stage 2's inspection ranking, each with its Chinese title: the keys the campaign file's
+``[parameters.proposal_weights]`` must give points to, no more and no fewer."""
+_WEIGHTS_TABLE = "parameters.proposal_weights"
 _FILE = re.compile(r"campaign-(\d{4})\.toml")
 _CATEGORY = re.compile(r"\d{2}")
 
@@ -308,6 +325,8 @@ def _parse(raw: dict[str, Any], year: int, file: str) -> Campaign:
             bad(name, "参数缺失或不是正数", value)
     if parameters.get("default_rectification_unit", "calendar") not in UNITS:
         bad("default_rectification_unit", "应为 calendar（自然日）或 working（工作日）")
+    for name, message, value in _weight_problems(parameters.get("proposal_weights")):
+        bad(name, message, value)
     county_products = tuple(
         CountyProduct(**{k: str(entry.get(k, "")) for k in CountyProduct.__dataclass_fields__})
         for entry in raw.get("county_products", [])
@@ -335,6 +354,39 @@ def _parse(raw: dict[str, Any], year: int, file: str) -> Campaign:
         opens,
         carried,
     )
+
+
+def _weight_problems(table: Any) -> list[tuple[str, str, Any]]:
+    """(field, message, value) for each problem of the ``[parameters.proposal_weights]`` table: missing,
+    an unknown factor, a weight that is not a whole number of points at least 0, a factor left out."""
+    if not isinstance(table, dict):
+        return [(_WEIGHTS_TABLE, "缺少第二阶段检查名单的计分表 [parameters.proposal_weights]", table)]
+    known = "、".join(PROPOSAL_FACTORS)
+    problems = [
+        (f"{_WEIGHTS_TABLE}.{name}", f"未知的计分因素“{name}”，应为以下之一：{known}", value)
+        for name, value in table.items()
+        if name not in PROPOSAL_FACTORS
+    ]
+    problems += [
+        (f"{_WEIGHTS_TABLE}.{name}", f"“{title}”的分值应为不小于 0 的整数", table[name])
+        for name, title in PROPOSAL_FACTORS.items()
+        if name in table
+        and (isinstance(table[name], bool) or not isinstance(table[name], int) or table[name] < 0)
+    ]
+    problems += [
+        (f"{_WEIGHTS_TABLE}.{name}", f"缺少计分因素“{name}”（{title}）的分值", None)
+        for name, title in PROPOSAL_FACTORS.items()
+        if name not in table
+    ]
+    return problems
+
+
+def proposal_weights(campaign: Campaign) -> Mapping[str, int]:
+    """Points per factor of stage 2's inspection ranking (:data:`PROPOSAL_FACTORS`, in that order): the
+    campaign file's ``[parameters.proposal_weights]``, where every factor is written out (the loader refuses
+    a file that leaves one out, so no weight is decided outside the file)."""
+    table = campaign.parameter("proposal_weights")
+    return MappingProxyType({name: int(table[name]) for name in PROPOSAL_FACTORS})
 
 
 def add_working_days(start: date, n: int) -> date:

@@ -114,20 +114,38 @@ def new_campaign(year: int, source_year: int, data_dir: str | os.PathLike[str] |
     return target
 
 
+def _code(line: str) -> str:
+    return line.split("#", 1)[0].strip()
+
+
 def _line_of(text: str, field: str | None, value: object) -> int | None:
-    """The line a finding is about: the line holding its value, else the line assigning its field."""
+    """The line a finding is about: the line assigning its key inside its own table (``window.start``, a
+    weight of ``parameters.proposal_weights``), else the line holding its value, else the line assigning its
+    field anywhere, else the header of its table."""
     lines = text.splitlines()
+    parts = (field or "").split(".")
+    key = parts[-1]
+    tables = [f"[{'.'.join(parts[:depth])}]" for depth in range(len(parts), 0, -1)]  # innermost first
+    headers = {
+        _code(line): number for number, line in enumerate(lines, start=1) if _code(line).startswith("[")
+    }
+    own = next((headers[t] for t in tables[1:] if t in headers), None)
+    if own is not None:
+        for number, line in enumerate(lines[own:], start=own + 1):
+            if _code(line).startswith("["):
+                break
+            if _code(line).split("=", 1)[0].strip() == key:
+                return number
     values = value if isinstance(value, tuple) else (value,)
     for one in values:
         if isinstance(one, date | str) and str(one):
             for number, line in enumerate(lines, start=1):
-                if str(one) in line.split("#", 1)[0]:
+                if str(one) in _code(line):
                     return number
-    key = (field or "").split(".")[-1]
     for number, line in enumerate(lines, start=1):
-        if key and line.split("=", 1)[0].strip() == key:
+        if key and _code(line).split("=", 1)[0].strip() == key:
             return number
-    return None
+    return next((headers[t] for t in tables if t in headers), None)
 
 
 def check_campaign(year: int, data_dir: str | os.PathLike[str] | None = None) -> list[Finding]:

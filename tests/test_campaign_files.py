@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from hazardlib.campaign import load_campaign
+from hazardlib.campaign import PROPOSAL_FACTORS, load_campaign, proposal_weights
 from hazardlib.campaign_files import CampaignExists, check_campaign, new_campaign, new_campaign_text
 from hazardlib.catalogue import catalogue_of, load_catalogue_with_county_products
 from hazardlib.cli import main
 from hazardlib.datafiles import ENV_VAR, data_dir
-from hazardlib.errors import CampaignNotFound
+from hazardlib.errors import CampaignNotFound, ValidationFailed
 from hazardlib.explore.breakdowns import _catalogue_rows
 from hazardlib.intake.readers import LISTS_SHEET
 from hazardlib.intake.templates import write_template
@@ -170,3 +170,58 @@ def test_a_years_product_overview_lists_that_years_categories(data: Path, tmp_pa
     path.write_text(path.read_text(encoding="utf-8").replace('"23", "24"]', '"23", "25"]'), encoding="utf-8")
     assert list(_catalogue_rows("category", 2025)["category_code"])[-2:] == ["23", "25"]
     assert list(_catalogue_rows("category", 2024)["category_code"])[-2:] == ["23", "24"]
+
+
+def test_the_ranking_weights_are_campaign_parameters_carried_to_the_new_year(data: Path):
+    new_campaign(2025, 2024)
+    weights = proposal_weights(load_campaign(2024))
+    assert list(weights) == list(PROPOSAL_FACTORS) and all(w > 0 for w in weights.values())
+    assert proposal_weights(load_campaign(2025)) == weights == proposal_weights(load_campaign(2023))
+
+
+def _line(path: Path, start: str) -> int:
+    return next(
+        n for n, t in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if t.startswith(start)
+    )
+
+
+def test_check_names_the_line_of_an_unknown_negative_non_number_or_missing_weight(data: Path):
+    path = new_campaign(2025, 2024)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("complaint = 2 ", 'complaint = "两" ')
+        .replace("key_object = 1 ", "key_object = -1 ")
+        .replace("not_self_checked = 2 ", "rumour = 1 "),  # a factor the ranking does not know, one missing
+        encoding="utf-8",
+    )
+    errors = {f.field: f for f in check_campaign(2025) if f.severity == "error"}
+    table = "parameters.proposal_weights"
+    assert set(errors) == {f"{table}.{k}" for k in ("complaint", "key_object", "rumour", "not_self_checked")}
+    assert errors[f"{table}.complaint"].row == _line(path, "complaint =") and "不小于 0 的整数" in str(
+        errors[f"{table}.complaint"]
+    )
+    assert errors[f"{table}.key_object"].row == _line(path, "key_object =")
+    assert errors[f"{table}.rumour"].row == _line(path, "rumour =") and "未知的计分因素“rumour”" in str(
+        errors[f"{table}.rumour"]
+    )
+    missing = errors[f"{table}.not_self_checked"]
+    assert missing.row == _line(path, f"[{table}]") and "缺少计分因素“not_self_checked”（未开展自查）" in str(
+        missing
+    )
+    assert all("campaigns/campaign-2025.toml" in str(f) for f in errors.values())
+    with pytest.raises(ValidationFailed, match="rumour"):  # the loader refuses the file: no weight is guessed
+        load_campaign(2025)
+    path.write_text(text, encoding="utf-8")
+    assert _errors(2025) == []
+
+
+def test_a_file_without_the_weights_table_is_told_to_add_it(data: Path):
+    path = new_campaign(2025, 2024)
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index("[parameters.proposal_weights]"), text.index("special_supervision = 6")
+    path.write_text(text[:start] + text[end:].split("\n", 1)[1], encoding="utf-8")
+    [error] = [f for f in check_campaign(2025) if f.severity == "error"]
+    assert error.field == "parameters.proposal_weights" and error.row == _line(path, "[parameters]")
+    assert "缺少第二阶段检查名单的计分表" in str(error)
+    result = CliRunner().invoke(main, ["campaign", "check", "2025"])
+    assert result.exit_code == 1 and "[parameters.proposal_weights]" in result.output

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from hazardlib import stages
 from hazardlib.apps import InspectionApp
+from hazardlib.campaign import PROPOSAL_FACTORS, load_campaign, proposal_weights
 from hazardlib.cli import main
+from hazardlib.datafiles import ENV_VAR, data_dir
+from hazardlib.reports import score_parts
 from hazardlib.store import Store
 
 from .situations import Situation
@@ -70,3 +78,115 @@ def test_the_prefecture_inspection_page_has_no_county_list(store):
     _two_that_differ_by_one_complaint(store)
     app = InspectionApp(store, D(2024, 6, 25))
     assert not hasattr(app, "target_pick")
+
+
+# Each factor of the ranking, as two enterprises of one county that differ by that factor alone: how to give
+# the factor to one of them (``marked``), what the other gets instead (``plain``: the same records short of
+# the factor), and the weight of the campaign file it earns.
+MAJOR = {"major_risk_reported": True, "major_risk_description": "出厂检验记录缺失"}
+UNCONTROLLED = {"point_code": "R-03", "risk_point": "出厂检验", "measures_in_place": False, "grade": "一般"}
+CONTROLLED = {**UNCONTROLLED, "measures_in_place": True}
+THREE_DAYS = (D(2023, 7, 1), D(2024, 5, 20), D(2024, 6, 1))
+
+
+def _checked(s: Situation, e: int, **check: Any) -> None:
+    s.self_check(e, D(2024, 5, 20), **check)
+
+
+def _hazards(grade: str, days: tuple[dt.date, ...] = (D(2024, 6, 1),)) -> Callable[[Situation, int], None]:
+    def make(s: Situation, e: int) -> None:
+        _checked(s, e)
+        for i, day in enumerate(days):
+            s.hazard(e, day, grade=grade, problem=f"P0{i + 1}")
+
+    return make
+
+
+def _flag(name: str) -> dict[str, Any]:
+    return {"enterprise": {name: True}, "weight": "key_object"}
+
+
+ONE_FACTOR: dict[str, dict[str, Any]] = {
+    # A major risk reported in the self-check goes on the ledger, which puts the enterprise under key
+    # supervision (重点监管); the plain one is under key supervision too, from a larger hazard.
+    "major_risk_reported": {
+        "marked": lambda s, e: _checked(s, e, **MAJOR),
+        "plain": lambda s, e: (_checked(s, e), s.hazard(e, D(2024, 6, 1), grade="larger")),
+    },
+    "responsibility_gap": {"marked": lambda s, e: _checked(s, e, gaps=("weekly_check",))},
+    "uncontrolled_risk_point": {
+        "marked": lambda s, e: _checked(s, e, items=[UNCONTROLLED]),
+        "plain": lambda s, e: _checked(s, e, items=[CONTROLLED]),
+    },
+    "not_self_checked": {"marked": lambda s, e: None, "plain": _checked},
+    "in_cluster_area": _flag("in_cluster_area"),
+    "rural_or_fringe_shop": _flag("rural_or_fringe_shop"),
+    "wholesale_market_shop": _flag("wholesale_market_shop"),
+    "concentrated_complaints": {"enterprise": {"concentrated_complaints": True}},
+    "complaint": {
+        "marked": lambda s, e: (_checked(s, e), s.signal("522701", D(2024, 6, 1), enterprise_id=e))
+    },
+    "spot_check_failure": {
+        "marked": lambda s, e: (_checked(s, e), s.spot_check(D(2024, 5, 25), "unqualified", enterprise_id=e)),
+        "plain": lambda s, e: (_checked(s, e), s.spot_check(D(2024, 5, 25), "qualified", enterprise_id=e)),
+    },
+    "key_supervision": {"marked": _hazards("larger"), "plain": _hazards("general")},
+    "special_supervision": {
+        "marked": _hazards("major", THREE_DAYS),
+        "plain": _hazards("general", THREE_DAYS),
+    },
+}
+
+
+def test_every_factor_of_the_campaign_file_has_its_pair():
+    assert {case.get("weight", name) for name, case in ONE_FACTOR.items()} == set(PROPOSAL_FACTORS)
+
+
+@pytest.mark.parametrize("name", ONE_FACTOR)
+def test_two_enterprises_that_differ_by_one_factor_are_ordered_by_its_weight(store, name):
+    case, s = ONE_FACTOR[name], Situation(store)
+    marked = s.enterprise("522701", name="都匀市有该项有限公司", **case.get("enterprise", {}))
+    plain = s.enterprise("522701", name="都匀市无该项有限公司")
+    case.get("marked", _checked)(s, marked)
+    case.get("plain", _checked)(s, plain)
+    frame = stages.inspection_proposals(store, "522701", D(2024, 6, 25)).set_index("enterprise_id")
+    counts = stages.factor_counts(frame)
+    factor = case.get("weight", name)
+    differ = counts.columns[counts.loc[marked] != counts.loc[plain]].tolist()
+    assert differ == [factor] and counts.loc[marked, factor] == counts.loc[plain, factor] + 1
+    weights = proposal_weights(load_campaign(2024))
+    assert frame.loc[marked, "score"] - frame.loc[plain, "score"] == weights[factor] > 0
+    assert frame.loc[marked, "rank"] < frame.loc[plain, "rank"]
+    assert frame.loc[marked, "score"] == stages.factor_points(frame, weights).loc[marked].sum()
+
+
+def test_the_weights_are_read_from_the_campaign_file(store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Doubling the complaint weight in the file doubles what one complaint earns; nothing else changes."""
+    folder = tmp_path / "data"
+    shutil.copytree(data_dir(), folder)
+    path = folder / "campaigns" / "campaign-2024.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("complaint = 2 ", "complaint = 4 "), encoding="utf-8"
+    )
+    plain, complained = _two_that_differ_by_one_complaint(store)
+    monkeypatch.setenv(ENV_VAR, str(folder))
+    assert proposal_weights(load_campaign(2024))["complaint"] == 4
+    frame = stages.inspection_proposals(store, "522701", D(2024, 6, 25)).set_index("enterprise_id")
+    assert frame.loc[complained, "score"] - frame.loc[plain, "score"] == 4
+    assert frame.loc[complained, "reason"] == "投诉举报、舆情1条（+4）"
+
+
+def test_score_parts_show_each_factor_its_weight_and_points_adding_up_to_the_score(store):
+    _plain, complained = _two_that_differ_by_one_complaint(store)
+    parts = score_parts(store, "522701", D(2024, 6, 25), top=1)
+    assert parts["enterprise_id"].unique().tolist() == [complained]
+    assert parts["factor"].tolist() == list(PROPOSAL_FACTORS)
+    row = parts.set_index("factor").loc["complaint"]
+    assert (row["count"], row["weight"], row["points"]) == (1, 2, 2)
+    assert row["factor_title"] == "投诉举报、舆情信息（每条）"
+    assert parts["points"].sum() == parts["score"].iloc[0] == 2
+
+
+def test_a_county_without_enterprises_has_an_empty_list_and_no_score_parts(store):
+    assert stages.inspection_proposals(store, "522701", D(2024, 6, 25)).empty
+    assert score_parts(store, "522701", D(2024, 6, 25)).empty

@@ -111,6 +111,16 @@ COLUMN_LABELS: dict[str, str] = {
     "findings_by_rule": "待办事项分类",
     "oversight_suggested": "建议督导方式",
     "oversight_taken": "已采取督导",
+    # stage 2's inspection list (hazardlib.stages.inspection_proposals, hazardlib.reports.score_parts)
+    "rank": "排序",
+    "score": "得分",
+    "reason": "排序理由",
+    "inspected": "本次行动已检查",
+    "factor": "计分因素代码",
+    "factor_title": "计分因素",
+    "count": "次数或项数",
+    "weight": "每次分值",
+    "points": "计分",
     # findings and figures
     "rule": "规则编号",
     "title": "规则",

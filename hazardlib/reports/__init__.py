@@ -15,6 +15,7 @@ from .definitions import FIGURES, GROUPS, Figure
 from .ledgers import ledger, overdue, unrectified
 from .results_list import results_list
 from .summaries import Summary, stage_summary, work_summary
+from .targets import score_parts, targets_frame
 from .tracing_report import tracing
 from .typical_cases import typical_cases
 
@@ -74,7 +75,9 @@ __all__ = [
     "ledger",
     "overdue",
     "results_list",
+    "score_parts",
     "stage_summary",
+    "targets_frame",
     "tracing",
     "typical_cases",
     "unrectified",

@@ -3,10 +3,13 @@ enterprises ranked by :func:`hazardlib.stages.inspection_proposals`, with the sc
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from .. import vocab
-from ..stages import inspection_proposals
+from ..campaign import PROPOSAL_FACTORS, campaign_at, proposal_weights
+from ..stages import factor_counts, factor_points, inspection_proposals
 from ..store import Store
 from . import labels
 from .scope import Scope
@@ -25,6 +28,19 @@ FACTORS = (
 )
 """The factor columns the ranking reads, in the order the form shows them (one column each)."""
 
+PARTS_COLUMNS = (
+    "rank",
+    "enterprise_id",
+    "name",
+    "factor",
+    "factor_title",
+    "count",
+    "weight",
+    "points",
+    "score",
+)
+"""The columns of :func:`score_parts`."""
+
 
 def targets_frame(store: Store, scope: Scope) -> pd.DataFrame:
     """The ranked list of every county of the scope, one county after another (rank 1 first): county,
@@ -40,3 +56,29 @@ def targets_frame(store: Store, scope: Scope) -> pd.DataFrame:
     out.insert(1, "county_name", labels.county(out["county_code"]))
     out["field_label"] = labels.vocabulary(out["field"], vocab.ENTERPRISE_FIELD)
     return out
+
+
+def score_parts(store: Store, county: str, as_of: dt.date, top: int = 3) -> pd.DataFrame:
+    """How the score of the ``top`` first enterprises of a county's stage-2 list is made: one row per
+    enterprise and factor (every factor of the campaign file's ``[parameters.proposal_weights]``, in its
+    order) with the factor's Chinese title, how often it applies (count), its weight and the points it earns
+    (count × weight); an enterprise's points add up to its score. Columns: :data:`PARTS_COLUMNS`."""
+    frame = inspection_proposals(store, county, as_of).head(top)
+    weights = proposal_weights(campaign_at(as_of))
+    counts, points = factor_counts(frame), factor_points(frame, weights)
+    rows = [
+        {
+            "rank": frame.at[i, "rank"],
+            "enterprise_id": frame.at[i, "enterprise_id"],
+            "name": frame.at[i, "name"],
+            "factor": factor,
+            "factor_title": title,
+            "count": counts.at[i, factor],
+            "weight": weights[factor],
+            "points": points.at[i, factor],
+            "score": frame.at[i, "score"],
+        }
+        for i in frame.index
+        for factor, title in PROPOSAL_FACTORS.items()
+    ]
+    return pd.DataFrame(rows, columns=list(PARTS_COLUMNS))

@@ -16,13 +16,12 @@ from .progress import (
     open_hazards,
     self_check_counted,
 )
-from .proposals import DEFAULT_WEIGHTS, REASON_TEXT, inspection_proposals
+from .proposals import REASON_TEXT, factor_counts, factor_points, inspection_proposals
 from .standing_classes import campaign_years, class_terms, classified, in_campaign
 from .windows import Window, county_codes, stage_status, window
 
 __all__ = [
     "COUNT_COLUMNS",
-    "DEFAULT_WEIGHTS",
     "LAGGING",
     "REASON_TEXT",
     "Window",
@@ -32,6 +31,8 @@ __all__ = [
     "county_codes",
     "county_progress",
     "county_progress_rows",
+    "factor_counts",
+    "factor_points",
     "in_campaign",
     "inspection_proposals",
     "key_enterprise",

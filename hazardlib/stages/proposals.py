@@ -4,12 +4,13 @@ earlier campaigns found, with the reason for each rank (plan 二(二) 结合自�
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from .. import schema
-from ..campaign import Campaign, campaign_at, load_campaign
+from ..campaign import PROPOSAL_FACTORS, Campaign, campaign_at, load_campaign, proposal_weights
 from ..errors import CampaignNotFound
 from ..store import Store
 from .standing_classes import classified
@@ -20,21 +21,6 @@ if TYPE_CHECKING:
 
 ENT = schema.enterprises
 
-
-DEFAULT_WEIGHTS = {
-    "major_risk_reported": 5,
-    "responsibility_gap": 1,
-    "uncontrolled_risk_point": 2,
-    "not_self_checked": 2,
-    "key_object": 1,
-    "concentrated_complaints": 2,
-    "complaint": 2,
-    "spot_check_failure": 3,
-    "key_supervision": 3,
-    "special_supervision": 6,
-}
-"""Points per factor of :func:`inspection_proposals`; a campaign may override them in a
-``[parameters.proposal_weights]`` table."""
 
 REASON_TEXT = {
     "major_risk_reported": "自查报告重大风险",
@@ -51,12 +37,25 @@ REASON_TEXT = {
     "special_supervision": "{when}实施特别监管",
 }
 _FLAGS = ("in_cluster_area", "rural_or_fringe_shop", "wholesale_market_shop")
+_COLUMNS = ("rank", "enterprise_id", "uscc", "name", "field", "score", "reason", "inspected")
+_FACTOR_COLUMNS = (
+    "major_risk_reported",
+    "responsibility_gaps",
+    "uncontrolled_risk_points",
+    "not_self_checked",
+    *_FLAGS,
+    "concentrated_complaints",
+    "complaints",
+    "spot_check_failures",
+    "supervision",
+)
 
 
 def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFrame:
     """Stage 2's proposed inspection list of ``county``: “结合自查自纠阶段发现的问题和风险隐患”.
 
-    Every enterprise of the county, ranked by points for its self-check findings (a major risk
+    Every enterprise of the county, ranked by points (:func:`factor_points`, with the campaign file's
+    weights: :func:`~hazardlib.campaign.proposal_weights`) for its self-check findings (a major risk
     reported, duties not in place, risk points without measures, or no self-check at all), key-object
     flags, complaints and public-opinion signals, earlier unqualified or refused spot checks, and the
     standing class it is in (重点监管 / 特别监管, now or at the end of last year's campaign); the reason
@@ -70,7 +69,7 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
     from .. import fields, models  # noqa: PLC0415
 
     campaign = campaign_at(as_of)
-    weights = {**DEFAULT_WEIGHTS, **dict(campaign.parameters.get("proposal_weights", {}))}
+    weights = proposal_weights(campaign)
     code = county_codes(store, county)[0]
     sc, items, sig, spot, ins = (
         schema.self_checks,
@@ -142,9 +141,8 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
             ).scalars()
         )
         supervised = _standing_classes(conn, campaign, code, as_of)
-    columns = ["rank", "enterprise_id", "uscc", "name", "field", "score", "reason", "inspected"]
     if base.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=[*_COLUMNS, *_FACTOR_COLUMNS])
     frame = base.merge(checks, on="enterprise_id", how="left")
     frame["not_self_checked"] = frame["major_risk_reported"].isna()
     frame["major_risk_reported"] = frame["major_risk_reported"].astype("boolean").fillna(False).astype(bool)
@@ -157,35 +155,39 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
         frame[name] = frame["enterprise_id"].map(counts).fillna(0).astype("int64")
     frame["supervision"] = frame["enterprise_id"].map(lambda e: supervised.get(int(e), ("", ""))[0])
     frame["supervision_since"] = frame["enterprise_id"].map(lambda e: supervised.get(int(e), ("", ""))[1])
-    flags = frame[list(_FLAGS)].astype(bool)
-    frame["score"] = (
-        weights["major_risk_reported"] * frame["major_risk_reported"]
-        + weights["responsibility_gap"] * frame["responsibility_gaps"]
-        + weights["uncontrolled_risk_point"] * frame["uncontrolled_risk_points"]
-        + weights["not_self_checked"] * frame["not_self_checked"]
-        + weights["key_object"] * flags.sum(axis=1)
-        + weights["concentrated_complaints"] * frame["concentrated_complaints"].astype(bool)
-        + weights["complaint"] * frame["complaints"]
-        + weights["spot_check_failure"] * frame["spot_check_failures"]
-        + weights["key_supervision"] * (frame["supervision"] == "key")
-        + weights["special_supervision"] * (frame["supervision"] == "special")
-    ).astype("int64")
-    frame["reason"] = frame.apply(lambda r: _reason(r, weights), axis=1)
+    points = factor_points(frame, weights)
+    frame["score"] = points.sum(axis=1).astype("int64")
+    frame["reason"] = [_reason(frame.loc[i], points.loc[i], weights["key_object"]) for i in frame.index]
     frame["inspected"] = frame["enterprise_id"].isin(inspected)
     frame = frame.sort_values(["score", "enterprise_id"], ascending=[False, True]).reset_index(drop=True)
     frame.insert(0, "rank", frame["score"].rank(method="min", ascending=False).astype("int64"))
-    factors = [
-        "major_risk_reported",
-        "responsibility_gaps",
-        "uncontrolled_risk_points",
-        "not_self_checked",
-        *_FLAGS,
-        "concentrated_complaints",
-        "complaints",
-        "spot_check_failures",
-        "supervision",
-    ]
-    return frame[[*columns, *factors]]
+    return frame[[*_COLUMNS, *_FACTOR_COLUMNS]]
+
+
+def factor_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """How often each factor of :data:`~hazardlib.campaign.PROPOSAL_FACTORS` applies to each enterprise of an
+    :func:`inspection_proposals` frame, one integer column per factor: a yes/no factor counts 1, ``key_object``
+    counts the key-object flags set, the others count items, signals or spot checks."""
+    counts = {
+        "major_risk_reported": frame["major_risk_reported"],
+        "responsibility_gap": frame["responsibility_gaps"],
+        "uncontrolled_risk_point": frame["uncontrolled_risk_points"],
+        "not_self_checked": frame["not_self_checked"],
+        "key_object": frame[list(_FLAGS)].astype(bool).sum(axis=1),
+        "concentrated_complaints": frame["concentrated_complaints"].astype(bool),
+        "complaint": frame["complaints"],
+        "spot_check_failure": frame["spot_check_failures"],
+        "key_supervision": frame["supervision"] == "key",
+        "special_supervision": frame["supervision"] == "special",
+    }
+    return frame[[]].assign(**{name: counts[name].astype("int64") for name in PROPOSAL_FACTORS})
+
+
+def factor_points(frame: pd.DataFrame, weights: Mapping[str, int]) -> pd.DataFrame:
+    """The points each factor earns each enterprise of an :func:`inspection_proposals` frame: its count
+    (:func:`factor_counts`) times its weight; an enterprise's score is the sum of its row."""
+    counts = factor_counts(frame)
+    return counts.assign(**{name: counts[name] * weights[name] for name in PROPOSAL_FACTORS})
 
 
 def _standing_classes(
@@ -214,27 +216,28 @@ def _per_enterprise(conn: sa.Connection, stmt: Any) -> dict[int, int]:
     return {int(e): int(n) for e, n in conn.execute(stmt).all() if e is not None}
 
 
-def _reason(r: pd.Series, weights: dict[str, int]) -> str:
+def _reason(r: pd.Series, points: pd.Series, per_flag: int) -> str:
+    """What earned ``r`` its points, each part with its points (``points``: its row of :func:`factor_points`;
+    each key-object flag is named on its own, ``per_flag`` points each)."""
     parts: list[tuple[str, int]] = []
-    if r["major_risk_reported"]:
-        parts.append((REASON_TEXT["major_risk_reported"], weights["major_risk_reported"]))
-    if r["not_self_checked"]:
-        parts.append((REASON_TEXT["not_self_checked"], weights["not_self_checked"]))
+    if r["supervision"]:
+        key = f"{r['supervision']}_supervision"
+        parts.append((REASON_TEXT[key].format(when=r["supervision_since"]), points[key]))
+    parts += [
+        (REASON_TEXT[key], points[key]) for key in ("major_risk_reported", "not_self_checked") if r[key]
+    ]
     for key, col in (
         ("responsibility_gap", "responsibility_gaps"),
         ("uncontrolled_risk_point", "uncontrolled_risk_points"),
     ):
         if r[col]:
-            parts.append((REASON_TEXT[key].format(n=r[col]), weights[key] * int(r[col])))
-    parts += [(REASON_TEXT[f], weights["key_object"]) for f in _FLAGS if r[f]]
+            parts.append((REASON_TEXT[key].format(n=r[col]), points[key]))
+    parts += [(REASON_TEXT[f], per_flag) for f in _FLAGS if r[f]]
     if r["concentrated_complaints"]:
-        parts.append((REASON_TEXT["concentrated_complaints"], weights["concentrated_complaints"]))
+        parts.append((REASON_TEXT["concentrated_complaints"], points["concentrated_complaints"]))
     for key, col in (("complaint", "complaints"), ("spot_check_failure", "spot_check_failures")):
         if r[col]:
-            parts.append((REASON_TEXT[key].format(n=r[col]), weights[key] * int(r[col])))
-    if r["supervision"]:
-        key = f"{r['supervision']}_supervision"
-        parts.insert(0, (REASON_TEXT[key].format(when=r["supervision_since"]), weights[key]))
+            parts.append((REASON_TEXT[key].format(n=r[col]), points[key]))
     if not parts:
         return "无自查问题、重点对象标记、投诉或抽查不合格记录"
-    return "；".join(f"{text}（+{points}）" for text, points in parts)
+    return "；".join(f"{text}（+{int(n)}）" for text, n in parts)
