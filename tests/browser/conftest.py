@@ -46,6 +46,15 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PAGE_TIMEOUT_MS = 60_000
 LOCAL = ("http://127.0.0.1:", "data:", "blob:", "about:")
 
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    if os.environ.get("CI"):
+        raise
+    # Without Playwright the browser tests are not collected (never in CI, where the import fails the run);
+    # the test modules and pages.py import it at their top.
+    collect_ignore_glob = ["test_*.py", "pages.py"]
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
@@ -64,10 +73,6 @@ def _unavailable(reason: str) -> None:
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
         _unavailable(f"没有 {CHROMIUM}；请安装：apt-get install -y chromium fonts-noto-cjk")
-    try:
-        import playwright.sync_api  # noqa: F401, PLC0415 -- optional: its absence is reported, not a crash
-    except ImportError:
-        _unavailable("没有安装 Python 包 playwright（pip install -e '.[dev]'）")
     return CHROMIUM
 
 
@@ -212,8 +217,6 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: Path) -> Iterator[Any]:
-    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 -- optional, checked above
-
     expect.set_options(timeout=PAGE_TIMEOUT_MS)  # a page takes ~3 s, more while other work shares the CPU
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)

@@ -6,23 +6,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
 
 import docx
 import openpyxl
-import pytest
 import sqlalchemy as sa
-
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # pragma: no cover - depends on the machine
-    if os.environ.get("CI"):
-        raise
-    pytest.skip(
-        "跳过浏览器测试：没有安装 Python 包 playwright（pip install -e '.[dev]'；CI 中不会跳过）",
-        allow_module_level=True,
-    )
+from playwright.sync_api import Page, expect
 
 from hazardlib import ledger, schema
 from hazardlib.intake import KINDS

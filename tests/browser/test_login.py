@@ -4,23 +4,13 @@ they save is recorded as theirs in the audit log; logging out ends it."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # pragma: no cover - depends on the machine
-    if os.environ.get("CI"):
-        raise
-    pytest.skip(
-        "跳过浏览器测试：没有安装 Python 包 playwright（pip install -e '.[dev]'；CI 中不会跳过）",
-        allow_module_level=True,
-    )
+from playwright.sync_api import Page, expect
 
 from hazardlib import schema
 from hazardlib.accounts import add_user

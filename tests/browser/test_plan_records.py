@@ -6,24 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import docx
 import pytest
 import sqlalchemy as sa
-
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # pragma: no cover - depends on the machine
-    if os.environ.get("CI"):
-        raise
-    pytest.skip(
-        "跳过浏览器测试：没有安装 Python 包 playwright（pip install -e '.[dev]'；CI 中不会跳过）",
-        allow_module_level=True,
-    )
-
-import docx
+from playwright.sync_api import Page, expect
 
 from hazardlib import figures, instruments, ledger, models, schema
 from hazardlib.demo import demo_as_of

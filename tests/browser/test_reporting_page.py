@@ -6,20 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import zipfile
 
-import pytest
-
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # pragma: no cover - depends on the machine
-    if os.environ.get("CI"):
-        raise
-    pytest.skip(
-        "跳过浏览器测试：没有安装 Python 包 playwright（pip install -e '.[dev]'；CI 中不会跳过）",
-        allow_module_level=True,
-    )
+from playwright.sync_api import Page, expect
 
 from hazardlib.submissions import versions
 

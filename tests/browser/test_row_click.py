@@ -5,21 +5,10 @@ page's details or form, the dropdown follows, the row is highlighted, and a save
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 
-import pytest
 import sqlalchemy as sa
-
-try:
-    from playwright.sync_api import Locator, Page, expect
-except ImportError:  # pragma: no cover - depends on the machine
-    if os.environ.get("CI"):
-        raise
-    pytest.skip(
-        "跳过浏览器测试：没有安装 Python 包 playwright（pip install -e '.[dev]'；CI 中不会跳过）",
-        allow_module_level=True,
-    )
+from playwright.sync_api import Locator, Page, expect
 
 from hazardlib import ledger, schema
 
