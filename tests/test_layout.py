@@ -78,6 +78,12 @@ def test_stages_is_imported_as_one_package() -> None:
     assert imports_of_package_modules(ROOT.parent / "tests", "stages") == []
 
 
+def test_models_is_imported_as_one_package() -> None:
+    """``hazardlib.models`` is split into modules by concern; every caller imports the package itself."""
+    assert imports_of_package_modules(ROOT, "models") == []
+    assert imports_of_package_modules(ROOT.parent / "tests", "models") == []
+
+
 def test_an_import_of_a_package_module_is_found(tmp_path: Path) -> None:
     (tmp_path / "stages").mkdir()
     (tmp_path / "stages" / "progress.py").write_text("from .windows import window\n", encoding="utf-8")

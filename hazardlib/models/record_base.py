@@ -1,0 +1,74 @@
+"""What every record model shares: the base :class:`Record`, :class:`_Dated` (a date not in the future)
+and how the fields several records share are written (see fields.Entry)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo
+
+from ..fields import Entry, error, today_of
+
+# -- how the fields several records share are written (see fields.Entry) -------------------------
+
+USCC = Entry(
+    type="uscc",
+    synonyms=("社会信用代码", "信用代码", "统一代码", "统一社会信用代码证号", "统一社会信用代码/注册号",
+              "社会统一信用代码", "营业执照号", "营业执照号码", "USCC"),
+    note="18位统一社会信用代码；填写后按代码匹配库中企业",
+    example="91522701202406033X",
+    width=24,
+)  # fmt: skip
+NAME = Entry(
+    synonyms=("单位名称", "生产企业名称", "企业名称（全称）", "企业全称", "市场主体名称", "经营者名称",
+              "受检单位名称", "受检单位", "被检查单位", "被检查单位名称", "被检查企业", "企业", "名称"),
+    note="企业全称",
+    example="都匀市示例建材有限公司",
+    width=30,
+)  # fmt: skip
+COUNTY = Entry(
+    type="county",
+    synonyms=("县（市）", "县市", "所属县市", "所在县（市）", "所属地区", "辖区", "属地", "县（市、区）", "区县"),
+    choices="counties",
+    example="都匀市",
+)  # fmt: skip
+PRODUCT = Entry(
+    header="产品",
+    type="sub_product",
+    unless="category_code",
+    synonyms=("产品名称", "产品", "检查产品", "抽查产品", "涉及产品", "产品品种", "细分产品"),
+    choices="sub_products",
+    note="从下拉列表选择重点产品（代码 名称），也可只写产品名称",
+    example="03-01 水泥",
+    width=26,
+)
+NOTE = Entry(synonyms=("说明", "备考"), width=24)
+ENTERPRISE_FIELD = Entry(
+    type="choice",
+    synonyms=("主体类型", "企业性质", "单位类型", "生产/销售"),
+    choices="enterprise_fields",
+    note="生产单位、销售单位或生产销售单位",
+    example="生产单位",
+)
+GRADE = Entry(type="choice", choices="grades", example="一般")
+
+
+class Record(BaseModel):
+    """Base of every record model: Chinese field titles, strict about unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=False)
+
+    def row(self) -> dict[str, Any]:
+        """The values as stored (codes, dates), without unset optional fields."""
+        return self.model_dump()
+
+
+class _Dated(Record):
+    """A record with a date that must not lie in the future."""
+
+    @classmethod
+    def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        if v is not None and v > today_of(info):
+            raise error("future_date", f"日期 {v} 晚于今天，不能登记未来的日期")
+        return v
