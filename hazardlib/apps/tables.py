@@ -36,7 +36,7 @@ ROW_STYLE = """
 .hz-rows > .hz-rowcells, .hz-rows > .hz-rowcells > .widget-html-content { display: contents !important; }
 .hz-rows .hz-cell { padding: 3px 8px; border-right: 1px solid #cfd8dc; border-bottom: 1px solid #cfd8dc;
   text-align: left; pointer-events: none; position: relative; z-index: 1; line-height: 1.5; }
-.hz-rows .hz-cell.hz-head { background: #eceff1; font-weight: bold; white-space: nowrap; }
+.hz-rows .hz-cell.hz-colhead { background: #eceff1; font-weight: bold; white-space: nowrap; }
 .hz-rows .hz-cell.hz-num { text-align: right; font-variant-numeric: tabular-nums; }
 .hz-rows .hz-cell.hz-date { white-space: nowrap; }
 .hz-rows > button.hz-row { margin: 0; padding: 0; width: auto; height: auto; min-width: 0; border: none;
@@ -154,7 +154,7 @@ class PagedTable:
         while len(self._buttons) < len(self.keys):
             self._buttons.append(self._button(len(self._buttons)))
         head = "".join(
-            f'<div class="hz-cell hz-head" data-row="0" style="grid-row: 1; grid-column: {c}">{esc(name)}</div>'
+            f'<div class="hz-cell hz-colhead" data-row="0" style="grid-row: 1; grid-column: {c}">{esc(name)}</div>'
             for c, name in enumerate(columns, start=1)
         )
         body = "".join(
