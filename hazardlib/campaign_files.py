@@ -50,6 +50,7 @@ class CampaignSummary:
     county_products: int
     errors: int
     warnings: int
+    carried_over_from: int | None = None
 
 
 def _moved(day: date, years: int) -> date:
@@ -148,12 +149,28 @@ def _line_of(text: str, field: str | None, value: object) -> int | None:
     return next((headers[t] for t in tables if t in headers), None)
 
 
+def carried_from_unknown_year(carried_over_from: int | None, years: tuple[int, ...]) -> Finding | None:
+    """A warning when ``carried_over_from`` names a year without a campaign file: the open hazards still carry
+    over (they are the store's, not the file's), but the year stated is most likely mistyped."""
+    if carried_over_from is None or carried_over_from in years:
+        return None
+    return Finding(
+        "campaign",
+        f"结转来源年度 {carried_over_from} 没有行动文件（campaigns/campaign-{carried_over_from}.toml），"
+        "请核对年份",
+        field="carried_over_from",
+        value=carried_over_from,
+        severity="warning",
+    )
+
+
 def check_campaign(year: int, data_dir: str | os.PathLike[str] | None = None) -> list[Finding]:
     """Every problem of a year's campaign file, each with file, line and field; an empty list when usable.
 
     Errors: what ``load_campaign`` refuses, a category the catalogue lacks, a county addition breaking the
     plan's rule. Warnings (severity ``warning``): an empty source, a reporting deadline outside the
-    campaign's stages (the written reports after its finish, ``continuing = true``, excepted), a day of the
+    campaign's stages (the written reports after its finish, ``continuing = true``, excepted), a
+    ``carried_over_from`` year without a campaign file, a day of the
     campaign in a year whose holidays are unknown (deadlines there cannot be computed until
     ``data/holidays/YYYY.toml`` is added)."""
     folder = resolve(data_dir)
@@ -190,6 +207,9 @@ def check_campaign(year: int, data_dir: str | os.PathLike[str] | None = None) ->
                     severity="warning",
                 )
             )
+    unknown = carried_from_unknown_year(campaign.carried_over_from, available_years(folder))
+    if unknown is not None:
+        findings.append(unknown)
     # The written reports after the finish are dates to report by, not periods the campaign counts from.
     counted = (d.day for d in campaign.deadlines if not d.continuing)
     last = max(campaign.finish, *counted) + timedelta(days=60)
@@ -238,6 +258,7 @@ def campaign_summaries(data_dir: str | os.PathLike[str] | None = None) -> list[C
                 len(c.county_products),
                 errors,
                 warnings,
+                c.carried_over_from,
             )
         )
     return out

@@ -24,6 +24,8 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from tornado import web
 from traitlets import Float, Integer
 
+from .login_state import START_WAIT_SECONDS
+
 log = logging.getLogger(__name__)
 
 BUSY = "服务器繁忙"
@@ -95,7 +97,11 @@ class BoundedKernelManager(AsyncMappingKernelManager):
 
     max_kernels = Integer(40, config=True, help="Kernels alive at once, pools included; beyond: 503.")
     max_starting = Integer(2, config=True, help="Kernels starting at once; further starts wait in a queue.")
-    start_wait = Float(60.0, config=True, help="Seconds a page waits in the queue before it is told 503.")
+    start_wait = Float(
+        float(START_WAIT_SECONDS),
+        config=True,
+        help="Seconds a page waits in the queue before it is told 503.",
+    )
 
     _gate: KernelGate | None = None
 

@@ -40,9 +40,14 @@ if TYPE_CHECKING:  # the store imports this module's LoginBinding for its type o
     from .store import Store
 
 LOGIN_MAX_AGE = dt.timedelta(days=1)
-# How long a binding token may wait for its kernel: the server hands it over in the same request, so a
-# minute is generous (a page started without a preheated kernel gets it at kernel start).
-BINDING_MAX_AGE = dt.timedelta(minutes=1)
+# Longest a page waits in the kernel queue of `hazard serve` before it is told 503 (hazardlib.kernels): the
+# one place this limit is set; serve passes it to the kernel manager and the binding token below outlives it.
+START_WAIT_SECONDS = 60
+# A kernel's own start after its turn in the queue: a second or more of both cores, far more when busy.
+KERNEL_START_ALLOWANCE = dt.timedelta(seconds=60)
+# How long a binding token may wait for its kernel: a page without a preheated kernel redeems it only once a
+# kernel has started for it, after up to START_WAIT_SECONDS in the queue; still short, and one-time.
+BINDING_MAX_AGE = dt.timedelta(seconds=START_WAIT_SECONDS) + KERNEL_START_ALLOWANCE
 COOKIE_SECRET = "cookie"
 
 
@@ -362,8 +367,10 @@ class LoginThrottle:
 __all__ = [
     "ADDRESS_BACKOFF",
     "BINDING_MAX_AGE",
+    "KERNEL_START_ALLOWANCE",
     "LOGIN_MAX_AGE",
     "NAME_BACKOFF",
+    "START_WAIT_SECONDS",
     "Backoff",
     "BindingRefused",
     "Bound",

@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from .apps.session import BINDING_HEADER, ENV_COUNTY, ENV_LOG, ENV_LOGIN, ENV_USER, Session
 from .datafiles import data_dir
 from .errors import HazardError
+from .login_state import START_WAIT_SECONDS
 
 TEMPLATE = "hazard"
 LANGUAGE = "zh"
@@ -58,7 +59,6 @@ POOL_FILL_DELAY_SECONDS = 5
 KERNEL_MANAGER = "hazardlib.kernels.BoundedKernelManager"
 DEFAULT_MAX_KERNELS = 40
 MAX_STARTING = 2
-START_WAIT_SECONDS = 60
 # The reverse proxies whose X-Forwarded-For the login believes (comma-separated addresses or networks).
 ENV_TRUSTED_PROXIES = "HAZARD_TRUSTED_PROXIES"
 IDENTITY_PROVIDER = "hazardlib.login.AccountIdentityProvider"

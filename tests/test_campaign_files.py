@@ -225,3 +225,25 @@ def test_a_file_without_the_weights_table_is_told_to_add_it(data: Path):
     assert "缺少第二阶段检查名单的计分表" in str(error)
     result = CliRunner().invoke(main, ["campaign", "check", "2025"])
     assert result.exit_code == 1 and "[parameters.proposal_weights]" in result.output
+
+
+def test_a_carry_over_from_a_year_without_a_campaign_file_is_named_with_its_line(data: Path):
+    path = new_campaign(2025, 2024)
+    assert [f for f in check_campaign(2025) if f.field == "carried_over_from"] == []  # 2024 has its file
+    text = path.read_text(encoding="utf-8").replace("carried_over_from = 2024", "carried_over_from = 2019")
+    path.write_text(text, encoding="utf-8")
+    [finding] = [f for f in check_campaign(2025) if f.field == "carried_over_from"]
+    assert finding.severity == "warning" and "2019" in str(finding) and "没有行动文件" in str(finding)
+    assert finding.file == "campaigns/campaign-2025.toml" and finding.row == _line(path, "carried_over_from")
+    checked = CliRunner().invoke(main, ["campaign", "check", "2025"])
+    assert checked.exit_code == 0 and "结转来源年度 2019 没有行动文件" in checked.output
+
+
+def test_the_list_shows_the_year_each_campaign_carries_over_from(data: Path):
+    new_campaign(2025, 2024)
+    runner = CliRunner()
+    listed = json.loads(runner.invoke(main, ["campaign", "list", "--format", "json"]).output)
+    assert {r["year"]: r["carried_over_from"] for r in listed}[2025] == 2024
+    lines = runner.invoke(main, ["campaign", "list"]).output.splitlines()
+    assert "结转自 2024 年度" in next(line for line in lines if line.startswith("2025"))
+    assert "—" in next(line for line in lines if line.startswith("2023"))

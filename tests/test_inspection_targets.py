@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import shutil
@@ -190,3 +191,38 @@ def test_score_parts_show_each_factor_its_weight_and_points_adding_up_to_the_sco
 def test_a_county_without_enterprises_has_an_empty_list_and_no_score_parts(store):
     assert stages.inspection_proposals(store, "522701", D(2024, 6, 25)).empty
     assert score_parts(store, "522701", D(2024, 6, 25)).empty
+
+
+def test_the_export_shows_the_standing_class_that_earns_points_in_every_format(store, tmp_path: Path):
+    """The class column (重点监管/特别监管, with the year it stands from when not this campaign) beside the
+    factors, so the score can be rebuilt from the file; blank for the one just short (a general hazard)."""
+    s = Situation(store)
+    now = s.enterprise("522701", name="都匀市本年较大有限公司")
+    carried = s.enterprise("522701", name="都匀市去年较大有限公司")
+    plain = s.enterprise("522701", name="都匀市一般隐患有限公司")
+    _hazards("larger")(s, now)
+    _hazards("larger", (D(2023, 7, 1),))(s, carried)
+    _hazards("general")(s, plain)
+    expected = {"都匀市本年较大有限公司": "重点监管", "都匀市去年较大有限公司": "重点监管（2023年度）"}
+    expected["都匀市一般隐患有限公司"] = ""
+    args = ["report", "inspection-targets", "--db", store.url, "--county", "522701", "--as-of", "2024-06-25"]
+    written = {fmt: tmp_path / f"targets.{fmt}" for fmt in ("json", "csv", "xlsx")}
+    for fmt, path in written.items():
+        result = CliRunner().invoke(main, [*args, "--format", fmt, "-o", str(path)])
+        assert result.exit_code == 0, result.output
+    rows = json.loads(written["json"].read_text(encoding="utf-8"))
+    assert {r["name"]: r["supervision_label"] for r in rows} == expected
+    assert {r["name"]: (r["supervision"], r["supervision_since"]) for r in rows}[
+        "都匀市去年较大有限公司"
+    ] == ("key", "2023年度")
+    assert all("complaints" in r and "reason" in r for r in rows)  # the keys before stay
+    with written["csv"].open(encoding="utf-8-sig", newline="") as f:
+        table = list(csv.reader(f))
+    header = next(row for row in table if "分类监管" in row and "企业名称" in row)
+    name, cls = header.index("企业名称"), header.index("分类监管")
+    assert {row[name]: row[cls] for row in table if len(row) > cls and row[name] in expected} == expected
+    sheet = list(load_workbook(written["xlsx"]).active.iter_rows(values_only=True))
+    name = next(row for row in sheet if "企业名称" in row).index("企业名称")
+    cls = next(row for row in sheet if "分类监管" in row).index("分类监管")  # under the 得分构成 group
+    found = {row[name]: row[cls] or "" for row in sheet if row[name] in expected}
+    assert found == expected

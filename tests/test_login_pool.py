@@ -107,6 +107,19 @@ def test_forged_expired_and_ended_tokens_are_refused(store: Store):
         login_state.redeem_binding(store, token, "kernel-b")
 
 
+def test_a_token_outlives_the_kernel_queue_and_no_more(store: Store):
+    """A page without a preheated kernel redeems its token after its wait in the queue and its kernel's start."""
+    issued = login_state.utcnow()
+    queued = dt.timedelta(seconds=login_state.START_WAIT_SECONDS)
+    assert queued < login_state.BINDING_MAX_AGE
+    late = login_state.mint_binding(store, login_of(store, ZHANG), now=issued)
+    after_queue = issued + queued + dt.timedelta(seconds=1)
+    assert login_state.redeem_binding(store, late, "kernel-a", now=after_queue).county == ZHANG_COUNTY
+    too_late = login_state.mint_binding(store, login_of(store, WANG), now=issued)
+    with pytest.raises(BindingRefused):
+        login_state.redeem_binding(store, too_late, "kernel-b", now=issued + login_state.BINDING_MAX_AGE)
+
+
 def test_a_kernel_given_a_spent_token_opens_no_session(store: Store, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(session_module, "_login", None)
     token = login_state.mint_binding(store, login_of(store, ZHANG))

@@ -103,7 +103,8 @@ def list_cmd(fmt: str) -> None:
         state = (
             f"错误 {r.errors} 项" if r.errors else ("校验通过" if not r.warnings else f"提醒 {r.warnings} 项")
         )
+        carried = f"结转自 {r.carried_over_from} 年度" if r.carried_over_from is not None else "—"
         click.echo(
-            f"{r.year}  {r.title}  {when}  报送期限：{deadlines or '无'}  重点产品 {r.categories} 类  "
+            f"{r.year}  {r.title}  {when}  {carried}  报送期限：{deadlines or '无'}  重点产品 {r.categories} 类  "
             f"县（市）自选产品 {r.county_products} 种  {state}"
         )

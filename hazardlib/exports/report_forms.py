@@ -382,6 +382,7 @@ def targets_columns(_scope: Scope) -> list[Column]:
             )
             for f in FACTORS
         ),
+        Column("supervision_label", "分类监管", factors, "text", 16),
     ]
 
 
@@ -396,7 +397,7 @@ def _targets_build(store: Store, scope: Scope) -> pd.DataFrame:
 def _targets_notes(scope: Scope) -> list[str]:
     return [
         f"说明：第二阶段现场检查的建议对象，按截至{scope.as_of.isoformat()}的自查发现、重点对象标记、投诉举报和舆情、"
-        "以往抽查不合格或拒检计分，得分高者先查；各项分值为行动日历的参数（[parameters.proposal_weights]），"
+        "以往抽查不合格或拒检、分类监管（重点监管、特别监管，括号内为所延续的往年行动）计分，得分高者先查；各项分值为行动日历的参数（[parameters.proposal_weights]），"
         "“排序理由”列出每项加分。“本次行动已检查”为本年度行动中已有现场检查记录的企业。",
     ]
 

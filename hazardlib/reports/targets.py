@@ -9,6 +9,7 @@ import pandas as pd
 
 from .. import vocab
 from ..campaign import PROPOSAL_FACTORS, campaign_at, proposal_weights
+from ..rules.supervision import CLASS_LABELS
 from ..stages import factor_counts, factor_points, inspection_proposals
 from ..store import Store
 from . import labels
@@ -42,9 +43,19 @@ PARTS_COLUMNS = (
 """The columns of :func:`score_parts`."""
 
 
+def standing_label(supervision: str, since: str) -> str:
+    """The standing class as the lists show it: 重点监管 or 特别监管, with the campaign it stands from when
+    that is not this one (e.g. "特别监管（2023年度）"); blank when in neither class."""
+    if not supervision:
+        return ""
+    label = CLASS_LABELS[supervision]
+    return f"{label}（{since}）" if since else label
+
+
 def targets_frame(store: Store, scope: Scope) -> pd.DataFrame:
     """The ranked list of every county of the scope, one county after another (rank 1 first): county,
-    rank, enterprise, field, score, reason, whether already inspected this campaign, and each factor."""
+    rank, enterprise, field, score, reason, whether already inspected this campaign, each factor, and the
+    standing class in Chinese (``supervision_label``, :func:`standing_label`) that earns its points."""
     frames = []
     for code in scope.codes:
         frame = inspection_proposals(store, code, scope.as_of)
@@ -55,6 +66,9 @@ def targets_frame(store: Store, scope: Scope) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     out.insert(1, "county_name", labels.county(out["county_code"]))
     out["field_label"] = labels.vocabulary(out["field"], vocab.ENTERPRISE_FIELD)
+    out["supervision_label"] = [
+        standing_label(c, w) for c, w in zip(out["supervision"], out["supervision_since"], strict=True)
+    ]
     return out
 
 

@@ -48,6 +48,7 @@ _FACTOR_COLUMNS = (
     "complaints",
     "spot_check_failures",
     "supervision",
+    "supervision_since",
 )
 
 
@@ -61,7 +62,7 @@ def inspection_proposals(store: Store, county: str, as_of: dt.date) -> pd.DataFr
     standing class it is in (重点监管 / 特别监管, now or at the end of last year's campaign); the reason
     column says, in Chinese, what earned the points. Columns: rank, enterprise_id, uscc, name, field,
     score, reason, inspected (already inspected this campaign), and one column per factor (supervision:
-    'key', 'special' or '').
+    'key', 'special' or ''; supervision_since: "" for this campaign, else e.g. "2023年度").
     """
     import pandas as pd  # noqa: PLC0415 -- optional heavy: the tracker's first table draws without it
 
