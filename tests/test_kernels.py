@@ -5,6 +5,7 @@ requests before pool refills; a page that would pass the bound on kernels alive,
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +21,10 @@ from .browser.conftest import USER, serving
 
 
 def run(coroutine):  # type: ignore[no-untyped-def]
-    return asyncio.run(coroutine)
+    """The scenario on an event loop of its own, in a thread of its own: in the whole suite the browser tests'
+    Playwright (its sync API) keeps an event loop running in the main thread, where asyncio.run() refuses."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_a_pool_refill_is_told_apart_from_a_page_by_voilas_preheat_variable():
