@@ -62,7 +62,7 @@ TARGETS = {  # figure: (label, baseline label, kind, bound)
 }  # fmt: skip
 
 
-PAGE_LIMIT_NOTE = "240 秒内没有收到控件状态，或页面显示“无法打开”，计为空白"
+PAGE_LIMIT_NOTE = "240 秒内没有收到控件状态，或像浏览器一样自动重开 5 次后仍显示“无法打开”，计为空白"
 
 
 @dataclass
