@@ -162,8 +162,8 @@ class AccountUser(User):
 class KernelReaper:
     """Shuts down the kernels whose login has ended (logout, account disabled, password changed, a day old).
 
-    The kernels a login uses are learnt from their websockets: the identity provider tells the reaper
-    (:meth:`watch`) which login opened a websocket to which kernel. Every :data:`REAP_SECONDS` it looks
+    The kernels a login uses are learnt from their websockets: the authorizer tells the reaper
+    (:meth:`watch`) which login opened a websocket to which kernel (its own only). Every :data:`REAP_SECONDS` it looks
     those logins up in the store and shuts down, through the server's kernel manager, each kernel that a
     login no longer valid has used. Kernels never connected are culled as idle (``cull_idle_timeout``).
     """
@@ -233,7 +233,7 @@ def check_kernel(handler: web.RequestHandler, user: User | None, kernel_id: str)
 class KernelOwnerAuthorizer(Authorizer):
     """The server's authorizer (jupyter_server asks it before every kernel request it handles: a kernel's model
     and shutdown, and its websocket): a kernel only for the login whose page it serves; any other resource
-    for every logged-in person, as before."""
+    for every logged-in person, as before. A websocket let through is noted for the :class:`KernelReaper`."""
 
     def is_authorized(self, handler: Any, user: User, action: str, resource: str) -> bool:
         if resource != "kernels":
@@ -242,6 +242,9 @@ class KernelOwnerAuthorizer(Authorizer):
         if not kernel_id:
             return False  # the list of all kernels is nobody's business
         check_kernel(handler, user, kernel_id)
+        if isinstance(handler, KernelWebsocketHandler) and isinstance(user, AccountUser) and user.session_id:
+            # only now, the login being the kernel's own, does the reaper hear of it
+            REAPER.watch(handler.settings["kernel_manager"], kernel_id, user.session_id)
         return True
 
 
@@ -355,9 +358,8 @@ class AccountIdentityProvider(IdentityProvider):
         return [(r"/login", LoginHandler), (r"/logout", LogoutHandler)]
 
     async def get_user(self, handler: web.RequestHandler) -> User | None:
-        """The logged-in user of a request; a kernel's websocket is noted for the :class:`KernelReaper`. A
-        websocket or a Voilà shutdown request for a kernel another login's page uses gets 403
-        (:func:`check_kernel`).
+        """The logged-in user of a request. A Voilà shutdown request for a kernel another login's page uses gets
+        403 (:func:`check_kernel`; every other kernel request is checked by :class:`KernelOwnerAuthorizer`).
 
         The ``X-Hazard-Binding`` header is the server's alone: whatever a browser sent in it is dropped, and,
         with the kernel pool on, a dashboard page request of a logged-in person gets a fresh one-time binding
@@ -371,11 +373,6 @@ class AccountIdentityProvider(IdentityProvider):
             return None  # the handler sends the person to the login page, or refuses
         if isinstance(handler, VoilaShutdownKernelHandler):  # Voilà's shutdown request asks no authorizer
             check_kernel(handler, user, handler.path_args[0] if handler.path_args else "")
-        kernel_id = handler.path_kwargs.get("kernel_id")
-        if isinstance(handler, KernelWebsocketHandler) and kernel_id:
-            check_kernel(handler, user, kernel_id)  # before the reaper hears of it
-            if isinstance(user, AccountUser) and user.session_id is not None:
-                REAPER.watch(handler.settings["kernel_manager"], kernel_id, user.session_id)
         return user
 
     def process_login_form(self, handler: web.RequestHandler) -> User | None:

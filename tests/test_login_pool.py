@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import sqlalchemy as sa
+import voila.utils
 
 from hazardlib import login_state, schema
 from hazardlib.accounts import add_user, disable_user
@@ -137,6 +138,25 @@ def test_a_kernel_belongs_to_the_login_whose_token_it_offered_even_a_token_too_o
     assert login_state.kernel_session(store, "a-kernel-never-bound") is None
     login_of(store, ZHANG)  # a login opens and purges dead rows: a token a kernel offered stays its owner
     assert login_state.kernel_session(store, "kernel-b") == wang
+
+
+def test_a_preheated_kernel_whose_wait_drops_waits_again_for_its_request(monkeypatch: pytest.MonkeyPatch):
+    """Voilà's wait for a request ends without one when its websocket drops (a busy server misses a keepalive
+    ping): the kernel waits again instead of running on for nobody."""
+    waits: list[int] = []
+
+    def wait_for_request() -> None:
+        waits.append(1)
+        if len(waits) == 3:  # dropped twice, then the request comes
+            monkeypatch.setenv(session_module.REQUEST_MARK, "voila/0.5.13")
+
+    monkeypatch.setattr(voila.utils, "wait_for_request", wait_for_request)
+    monkeypatch.setattr(session_module, "_request_seen", False)
+    monkeypatch.setenv(session_module.ENV_PREHEAT, "True")
+    monkeypatch.setenv(session_module.REQUEST_MARK, "left over from the server's environment")
+    assert session_module.preheating()
+    session_module.await_request()
+    assert len(waits) == 3 and not session_module.preheating()
 
 
 def test_a_kernel_given_a_spent_token_opens_no_session(store: Store, monkeypatch: pytest.MonkeyPatch):
