@@ -372,7 +372,7 @@ def capacity(
     finally:
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
-            for name in ("serve.log", "app.log", "clerks.json", "browsers.json"):
+            for name in ("serve.log", "app.log", "phases.log", "clerks.json", "browsers.json"):
                 if (workdir / name).exists():
                     shutil.copy2(workdir / name, keep / name)
             for shot in workdir.glob("browser-*.png"):
@@ -381,8 +381,9 @@ def capacity(
 
 
 def _mark(workdir: Path, text: str) -> None:
-    """A line in the server's log, so that its lines can be told apart by phase."""
-    with open(workdir / "serve.log", "a", encoding="utf-8") as log:
+    """When a phase began, in ``phases.log`` (the server's own log has no times on most lines, and its writer
+    would overwrite lines appended to it)."""
+    with open(workdir / "phases.log", "a", encoding="utf-8") as log:
         log.write(f"=== {time.strftime('%H:%M:%S')} benchmark: {text}\n")
 
 
