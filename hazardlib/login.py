@@ -53,7 +53,7 @@ from jupyter_server.auth.login import LoginFormHandler
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
 from tornado import web
-from tornado.ioloop import PeriodicCallback
+from tornado.ioloop import IOLoop, PeriodicCallback
 from traitlets import default
 from voila.handler import VoilaHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
@@ -289,9 +289,14 @@ class LoginHandler(_Page, LoginFormHandler):
         )
 
     @allow_unauthenticated
-    def post(self) -> None:
+    async def post(self) -> None:
+        # The password's hash is checked in a worker thread (argon2 releases the GIL): checked in the
+        # server's event loop, sixty logins at once held every page and kernel message behind them for tens
+        # of seconds (docs/benchmarks.md, capacity).
         try:
-            user = self.identity_provider.process_login_form(self)
+            user = await IOLoop.current().run_in_executor(
+                None, self.identity_provider.process_login_form, self
+            )
         except TooManyFailures as exc:
             self.set_status(429)
             self._render(message={"error": str(exc)})
