@@ -4,41 +4,31 @@ page's details or form, the dropdown follows, the row is highlighted, and a save
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
-import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
-from hazardlib import ledger, schema
+from hazardlib import ledger
 
-from .conftest import AS_OF, Served
+from .conftest import Served
 from .pages import (
     choose,
+    clerk_screen,
     click,
     fill,
+    filter_ledger,
+    hazard_to_move,
     no_errors,
     open_dashboard,
     radio,
     screenshot,
-    status,
+    shown_option,
     table_row,
+    wait_for_status,
     wait_for_text,
 )
 
-DAY = dt.date.fromisoformat(AS_OF)
 CHOSEN = re.compile(r"\bhz-row-chosen\b")
-# the option shown in the closed dropdown (ipywidgets writes its spaces as no-break spaces)
-SHOWN = "s => s.selectedIndex < 0 ? '' : s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')"
-
-
-def clerk_page(page: Page) -> Page:
-    page.set_viewport_size({"width": 1366, "height": 768})
-    return page
-
-
-def shown_option(page: Page, key: str) -> str:
-    return str(page.locator(f".hz-input-{key} select").first.evaluate(SHOWN))
 
 
 def chosen_rows(table: Locator) -> Locator:
@@ -47,22 +37,11 @@ def chosen_rows(table: Locator) -> Locator:
 
 def test_a_ledger_row_opens_its_hazard_by_click_or_enter_and_a_save_keeps_it(page: Page, served: Served):
     store = served.store()
-    led, ev = ledger.ledger_at(DAY), schema.hazard_events
-    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
-    with store.read() as conn:
-        hid, name = conn.execute(
-            sa.select(led.c.id, schema.enterprises.c.name)
-            .join(schema.enterprises, schema.enterprises.c.id == led.c.enterprise_id)
-            .where(led.c.state == "ordered", led.c.id.not_in(later), led.c.campaign_year == DAY.year)
-            .order_by(led.c.id)
-        ).first()
-    clerk_page(page)
+    hid, name, _ = hazard_to_move(store)
+    clerk_screen(page)
     open_dashboard(page, served.base, "ledger.ipynb")
-    table = page.locator(".hz-table-ledger")
     wait_for_text(page.locator(".hz-pageinfo-ledger"), re.compile(r"显示第 1–\d+ 条，共 \d+ 条"))
-    fill(page, "f-enterprise", name)
-    click(page, "filter")
-    wait_for_text(table, name)
+    table = filter_ledger(page, name)
     row = table_row(table, str(hid))
     expect(row).to_be_in_viewport()
     row.click()
@@ -85,7 +64,7 @@ def test_a_ledger_row_opens_its_hazard_by_click_or_enter_and_a_save_keeps_it(pag
 
     choose(page, "move", "企业整改完成")
     click(page, "move")
-    wait_for_text(status(page), f"已登记：隐患编号 {hid} 企业整改完成")
+    wait_for_status(page, f"已登记：隐患编号 {hid} 企业整改完成")
     wait_for_text(page.locator(".hz-state-now"), "企业已整改")
     wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hid} ")
     assert f"隐患编号 {hid} " in shown_option(page, "pick")
@@ -98,7 +77,7 @@ def test_a_ledger_row_opens_its_hazard_by_click_or_enter_and_a_save_keeps_it(pag
 def test_an_enterprise_found_opens_by_its_row_and_stays_after_a_self_check_is_saved(
     page: Page, served: Served
 ):
-    clerk_page(page)
+    clerk_screen(page)
     open_dashboard(page, served.base, "selfcheck.ipynb")
     fill(page, "query", "都匀市")
     click(page, "search")
@@ -126,7 +105,7 @@ def test_an_enterprise_found_opens_by_its_row_and_stays_after_a_self_check_is_sa
 
 
 def test_a_spot_check_row_opens_the_batch_in_the_form_and_a_save_keeps_it(page: Page, served: Served):
-    clerk_page(page)
+    clerk_screen(page)
     open_dashboard(page, served.base, "spotchecks.ipynb")
     table = page.locator(".hz-table-spots")
     wait_for_text(page.locator(".hz-pageinfo-spots"), re.compile(r"显示第 1–\d+ 条，共 \d+ 条"))
@@ -137,8 +116,7 @@ def test_a_spot_check_row_opens_the_batch_in_the_form_and_a_save_keeps_it(page: 
     expect(row).to_have_class(CHOSEN)
     screenshot(page, "23-点击行打开抽查批次")
     click(page, "spot")
-    wait_for_text(status(page), f"抽样单 {batch_no} ")
-    expect(status(page)).to_be_in_viewport()
+    wait_for_status(page, f"抽样单 {batch_no} ")
     expect(page.locator(".hz-input-batch_no input")).to_have_value(batch_no)
     expect(table_row(table, batch_no)).to_have_class(CHOSEN)
     expect(chosen_rows(table)).to_have_count(1)
@@ -146,7 +124,7 @@ def test_a_spot_check_row_opens_the_batch_in_the_form_and_a_save_keeps_it(page: 
 
 
 def test_a_signal_row_opens_the_signal_and_it_stays_open_once_verified(page: Page, served: Served):
-    clerk_page(page)
+    clerk_screen(page)
     open_dashboard(page, served.base, "spotchecks.ipynb")
     page.locator(".lm-TabBar-tab", has_text="风险信息").first.click()
     table = page.locator(".hz-table-signals")
@@ -162,7 +140,7 @@ def test_a_signal_row_opens_the_signal_and_it_stays_open_once_verified(page: Pag
     screenshot(page, "24-点击行打开风险信息")
     choose(page, "signal-outcome", "经核查无问题")
     click(page, "verify")
-    wait_for_text(status(page), "已登记核查结论：经核查无问题")
+    wait_for_status(page, "已登记核查结论：经核查无问题")
     wait_for_text(detail, "核查结论：经核查无问题")
     wait_for_text(detail, description[:20])
     assert description[:10] in shown_option(page, "signal-pick")
