@@ -4,7 +4,7 @@ inline messages of :func:`hazardlib.models.check` land beside the right field)."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from .. import models, vocab
 from ..intake.normalise import BadCell
 from ..intake.normalise import date as read_date
-from .ui import FormField, choose, dropdown, options_from
+from .ui import FormField, button, choose, dropdown, options_from
 
 if TYPE_CHECKING:
     from .base import App
@@ -213,3 +213,22 @@ class ModelForm:
         if record is None:
             self.app.show_findings(findings, self.fields)
         return record
+
+
+def section_form(
+    app: App,
+    model: type[M],
+    specs: Sequence[Spec],
+    key: str,
+    title: str,
+    save: Callable[[], Any],
+    *,
+    button_key: str = "",
+) -> tuple[ModelForm, widgets.Button]:
+    """A form of ``model``'s ``specs`` (``hz-form-<key>`` in the page) and its green ``title`` button
+    (``hz-btn-<button_key or key>``) that runs ``save`` when clicked."""
+    form = ModelForm(app, model, specs)
+    form.widget.add_class(f"hz-form-{key}")
+    save_btn = button(title, style="success", key=button_key or key)
+    app.on_click(save_btn, save)
+    return form, save_btn
