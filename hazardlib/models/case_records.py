@@ -24,7 +24,7 @@ from ..fields import (
     check_sub_product,
     error,
 )
-from .record_base import COUNTY, NOTE, PRODUCT, _Dated
+from .record_base import COUNTY, NOTE, PRODUCT, NotBefore, _Dated, dates_in_order
 
 
 class Instrument(_Dated):
@@ -64,14 +64,9 @@ class Instrument(_Dated):
 
     _issued = field_validator("issue_date", "served_date", "reply_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
 
-    @model_validator(mode="after")
-    def _after_issue(self) -> Instrument:
-        for key in ("served_date", "reply_due", "reply_date"):
-            day = getattr(self, key)
-            if day is not None and day < self.issue_date:
-                title = type(self).model_fields[key].title
-                raise error("before_issue", f"{title} {day} 早于签发日期 {self.issue_date}", key)
-        return self
+    _order = dates_in_order(
+        *(NotBefore(key, "issue_date", "before_issue") for key in ("served_date", "reply_due", "reply_date"))
+    )
 
 
 class WrittenReport(_Dated):
@@ -187,15 +182,7 @@ class Interview(_Dated):
     def _no_checks(cls, v: Any) -> Any:
         return [] if v is None else v  # stored as NULL when there are none
 
-    @model_validator(mode="after")
-    def _follow_up_after(self) -> Interview:
-        if self.follow_up_date is not None and self.follow_up_date < self.held_date:
-            raise error(
-                "date_order",
-                f"跟踪复查日期 {self.follow_up_date} 早于约谈日期 {self.held_date}",
-                "follow_up_date",
-            )
-        return self
+    _order = dates_in_order(NotBefore("follow_up_date", "held_date"))
 
 
 class EnforcementCase(_Dated):
@@ -305,14 +292,6 @@ class EnforcementCase(_Dated):
                 raise error(
                     "date_required", f"已填写“{type(self).model_fields[flag].title}”时须填写{label}", day
                 )
-            if d is not None and d < self.filed_date:
-                raise error("date_order", f"{label} {d} 早于立案日期 {self.filed_date}", day)
-        if self.publicity_date is not None and self.publicity_date < self.filed_date:
-            raise error(
-                "date_order",
-                f"公示日期 {self.publicity_date} 早于立案日期 {self.filed_date}",
-                "publicity_date",
-            )
         decisions = [
             ("not_listed", "dishonesty_listed", "列入严重违法失信名单"),
             ("not_revoked", "licence_revoked", "撤销许可证"),
@@ -330,10 +309,13 @@ class EnforcementCase(_Dated):
                 )
             if all(given) and getattr(self, done):
                 raise error("decision_conflict", f"已{what}，不能同时记录不{what}的决定", parts[0])
-            d = getattr(self, f"{prefix}_date")
-            if d is not None and d < self.filed_date:
-                raise error("date_order", f"决定日期 {d} 早于立案日期 {self.filed_date}", f"{prefix}_date")
         return self
+
+    _order = dates_in_order(
+        *(NotBefore(key, "filed_date") for key in ("transfer_date", "dishonesty_date", "revoked_date",
+                                                   "published_date", "publicity_date")),
+        *(NotBefore(key, "filed_date", later_title="决定日期") for key in ("not_listed_date", "not_revoked_date")),
+    )  # fmt: skip
 
 
 class HelpRecord(_Dated):
@@ -439,13 +421,7 @@ class CountyOversight(_Dated):
     def _county(cls, v: str) -> str:
         return check_county(v)
 
-    @model_validator(mode="after")
-    def _due_after(self) -> CountyOversight:
-        if self.due_date is not None and self.due_date < self.action_date:
-            raise error(
-                "date_order", f"书面回复期限 {self.due_date} 早于督导日期 {self.action_date}", "due_date"
-            )
-        return self
+    _order = dates_in_order(NotBefore("due_date", "action_date", earlier_title="督导日期"))
 
 
 class OversightResponse(_Dated):

@@ -22,7 +22,7 @@ from ..fields import (
     check_sub_product,
     error,
 )
-from .record_base import GRADE, NOTE, PRODUCT, Record, _Dated
+from .record_base import GRADE, NOTE, PRODUCT, NotBefore, Record, _Dated, dates_in_order
 
 
 class RiskControlItem(Record):
@@ -218,15 +218,12 @@ class Hazard(_Dated):
     def _product(cls, v: str) -> str:
         return check_sub_product(v)
 
-    @model_validator(mode="after")
-    def _deadline_after_order(self) -> Hazard:
-        if self.deadline is not None:
-            start = self.ordered_date or self.found_date
-            if self.deadline < start:
-                raise error(
-                    "deadline_before_order", f"整改期限 {self.deadline} 早于责令整改日期 {start}", "deadline"
-                )
-        return self
+    # without an order date the deadline runs from the finding, still named the order date in the message
+    _order = dates_in_order(
+        NotBefore(
+            "deadline", ("ordered_date", "found_date"), "deadline_before_order", earlier_title="责令整改日期"
+        )
+    )
 
     @property
     def category_code(self) -> str:
