@@ -24,10 +24,10 @@ from ..fields import (
     check_sub_product,
     error,
 )
-from .record_base import COUNTY, NOTE, PRODUCT, NotBefore, _Dated, dates_in_order
+from .record_base import COUNTY, NOTE, PRODUCT, NotBefore, Record, dates_in_order, not_future
 
 
-class Instrument(_Dated):
+class Instrument(Record):
     """One of 三书一函: listed-supervision notice, interview notice, rectification notice, reminder letter."""
 
     kind: Annotated[
@@ -62,14 +62,14 @@ class Instrument(_Dated):
         default=None, title="回复日期"
     )
 
-    _issued = field_validator("issue_date", "served_date", "reply_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _issued = not_future("issue_date", "served_date", "reply_date")
 
     _order = dates_in_order(
         *(NotBefore(key, "issue_date", "before_issue") for key in ("served_date", "reply_due", "reply_date"))
     )
 
 
-class WrittenReport(_Dated):
+class WrittenReport(Record):
     """A continuing written report (持续书面报送) on the hazards a county still has open after the campaign."""
 
     county_code: Annotated[Text, COUNTY, Entry(note="报送的县（市）")] = Field(title="县（市）")
@@ -107,7 +107,7 @@ class WrittenReport(_Dated):
         default=None, title="备注", max_length=2000
     )
 
-    _reported = field_validator("report_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _reported = not_future("report_date")
 
     @field_validator("county_code")
     @classmethod
@@ -122,7 +122,7 @@ class WrittenReport(_Dated):
         return v
 
 
-class Interview(_Dated):
+class Interview(Record):
     """An interview (约谈) held with an enterprise, whatever triggered it: the one record every count of
     interviewed enterprises reads (the results list's 约谈企业, the rules' “interviewed since”)."""
 
@@ -175,7 +175,7 @@ class Interview(_Dated):
         ),
     ] = Field(default=None, title="约谈通知书编号", max_length=64)
 
-    _held = field_validator("held_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _held = not_future("held_date")
 
     @field_validator("spot_check_ids", mode="before")
     @classmethod
@@ -185,7 +185,7 @@ class Interview(_Dated):
     _order = dates_in_order(NotBefore("follow_up_date", "held_date"))
 
 
-class EnforcementCase(_Dated):
+class EnforcementCase(Record):
     """An enforcement case (立案查处) and what followed from it."""
 
     enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
@@ -268,10 +268,8 @@ class EnforcementCase(_Dated):
         default=None, title="不撤销许可证的理由", max_length=2000
     )
 
-    _filed = field_validator("filed_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
-    _decided = field_validator("publicity_date", "not_listed_date", "not_revoked_date")(
-        _Dated._not_future.__func__  # type: ignore[attr-defined]
-    )
+    _filed = not_future("filed_date")
+    _decided = not_future("publicity_date", "not_listed_date", "not_revoked_date")
 
     @field_validator("sub_product_code")
     @classmethod
@@ -318,7 +316,7 @@ class EnforcementCase(_Dated):
     )  # fmt: skip
 
 
-class HelpRecord(_Dated):
+class HelpRecord(Record):
     """Help given to an enterprise (质量问诊、质量分析、质量培训、整改指导意见书)."""
 
     enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
@@ -334,10 +332,10 @@ class HelpRecord(_Dated):
         default=None, title="帮扶内容", max_length=4000
     )
 
-    _helped = field_validator("help_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _helped = not_future("help_date")
 
 
-class CountyPlan(_Dated):
+class CountyPlan(Record):
     """A county's own work plan for the campaign (各县（市）局制定工作方案)."""
 
     county_code: Annotated[Text, COUNTY, Entry(note="制定工作方案的县（市）")] = Field(title="县（市）")
@@ -367,7 +365,7 @@ class CountyPlan(_Dated):
         Entry(synonyms=("责任人", "负责人", "责任领导"), example="局长 张三；质量股 李四", width=30),
     ] = Field(default=None, title="责任领导及责任人", max_length=300)
 
-    _adopted = field_validator("adopted_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _adopted = not_future("adopted_date")
 
     @field_validator("county_code")
     @classmethod
@@ -375,7 +373,7 @@ class CountyPlan(_Dated):
         return check_county(v)
 
 
-class CountyOversight(_Dated):
+class CountyOversight(Record):
     """The prefecture's oversight of a county: interview, circular or listed supervision."""
 
     county_code: Annotated[Text, COUNTY, Entry(note="被约谈、通报或挂牌督办的县（市）")] = Field(
@@ -414,7 +412,7 @@ class CountyOversight(_Dated):
         default=None, title="书面回复期限"
     )
 
-    _acted = field_validator("action_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _acted = not_future("action_date")
 
     @field_validator("county_code")
     @classmethod
@@ -424,16 +422,16 @@ class CountyOversight(_Dated):
     _order = dates_in_order(NotBefore("due_date", "action_date", earlier_title="督导日期"))
 
 
-class OversightResponse(_Dated):
+class OversightResponse(Record):
     """A county's written response (书面回复) to the prefecture's oversight of it."""
 
     response: Text = Field(title="书面回复", min_length=2, max_length=4000)
     response_date: dt.date = Field(title="回复日期")
 
-    _replied = field_validator("response_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _replied = not_future("response_date")
 
 
-class LocalReport(_Dated):
+class LocalReport(Record):
     """A report to the local Party committee and government on a hard problem (plan 四(一)), about a hazard or
     an enterprise."""
 
@@ -445,7 +443,7 @@ class LocalReport(_Dated):
     hazard_id: int | None = Field(default=None, title="隐患编号")
     summary: Text = Field(title="报告事项", min_length=2, max_length=4000)
 
-    _reported = field_validator("report_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _reported = not_future("report_date")
 
     @field_validator("county_code")
     @classmethod

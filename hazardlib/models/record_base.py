@@ -1,4 +1,4 @@
-"""What every record model shares: the base :class:`Record`, :class:`_Dated` (a date not in the future),
+"""What every record model shares: the base :class:`Record`, :func:`not_future` (a date not in the future),
 :func:`dates_in_order` (a date not before another) and how the fields several records share are written
 (see fields.Entry)."""
 
@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from ..fields import Entry, error, today_of
 
@@ -66,14 +66,16 @@ class Record(BaseModel):
         return self.model_dump()
 
 
-class _Dated(Record):
-    """A record with a date that must not lie in the future."""
+def not_future(*keys: str) -> Any:
+    """A field validator: the dates ``keys`` must not lie in the future (after the day the record is checked
+    on); a model declares them once, as ``_dates = not_future("...", ...)``."""
 
-    @classmethod
-    def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+    def check(cls: type[Record], v: dt.date | None, info: ValidationInfo) -> dt.date | None:
         if v is not None and v > today_of(info):
             raise error("future_date", f"日期 {v} 晚于今天，不能登记未来的日期")
         return v
+
+    return field_validator(*keys)(check)
 
 
 @dataclass(frozen=True)
