@@ -202,6 +202,18 @@ class ModelForm:
                 f.control.value = spec.default or ""
             f.clear()
 
+    def show(self, record: dict[str, Any]) -> None:
+        """The form showing a recorded row's values of its fields (blank where a value is missing); a value a
+        dropdown does not offer (an original batch older than those listed) leaves its blank choice."""
+        self.reset()
+        for key, f in self.fields.items():
+            value = record.get(key)
+            if value is None:
+                continue
+            if isinstance(f.control, widgets.Dropdown) and value not in [v for _, v in f.control.options]:
+                continue
+            f.control.value = value
+
     def clear(self) -> None:
         for f in self.fields.values():
             f.clear()

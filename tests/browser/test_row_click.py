@@ -1,6 +1,7 @@
 """Click a row to open it (issue 21 item 3), in Chromium at 1366×768: in the ledger, the enterprises found,
-the spot checks and the signals to verify, a click on a row (or Enter on it) opens that record in the
-page's details or form, the dropdown follows, the row is highlighted, and a save keeps the same record."""
+the spot checks, the tracing tasks received, the signals to verify, the enforcement cases and the help records,
+a click on a row (or Enter on it) opens that record in the page's details or form, the dropdown follows, the
+row is highlighted, and a save keeps the same record."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from .pages import (
     screenshot,
     shown_option,
     table_row,
+    table_rows,
     wait_for_status,
     wait_for_text,
 )
@@ -144,4 +146,79 @@ def test_a_signal_row_opens_the_signal_and_it_stays_open_once_verified(page: Pag
     wait_for_text(detail, "核查结论：经核查无问题")
     wait_for_text(detail, description[:20])
     assert description[:10] in shown_option(page, "signal-pick")
+    no_errors(page)
+
+
+def spot_check_tab(page: Page, served: Served, title: str) -> None:
+    """The spot-check page at a clerk's screen, on its tab ``title``."""
+    clerk_screen(page)
+    open_dashboard(page, served.base, "spotchecks.ipynb")
+    page.locator(".lm-TabBar-tab", has_text=title).first.click()
+
+
+def test_a_tracing_task_row_picks_the_task_and_it_stays_lit_once_closed(page: Page, served_duyun: Served):
+    spot_check_tab(page, served_duyun, "双向追查")  # the county that received the task closes it
+    table = page.locator(".hz-table-tasks-received")
+    wait_for_text(page.locator(".hz-pageinfo-tasks-received"), re.compile(r"共 \d+ 条"))
+    rows = table_rows(table)
+    header = rows[0]
+    n = next(i for i, r in enumerate(rows[1:], start=1) if r[header.index("状态")] == "待追查")
+    batch_no, target = rows[n][header.index("抽样单编号")], rows[n][header.index("单位")]
+    row = table.locator("button.hz-row").nth(n - 1)
+    row.click()
+    expect(row).to_have_class(CHOSEN)
+    expect(chosen_rows(table)).to_have_count(1)
+    assert batch_no in shown_option(page, "task") and target in shown_option(
+        page, "task"
+    )  # the dropdown follows
+    screenshot(page, "25-点击行选择追查任务")
+    fill(page, "task-note", "已核实并追溯进货来源")
+    click(page, "task-done")
+    wait_for_status(page, "追查任务已办结")
+    state = table.locator(f'.hz-cell[data-row="{n}"]').nth(header.index("状态"))
+    expect(state).to_have_text("已办结")  # the table redrawn, the same row lit with its new state
+    expect(row).to_have_class(CHOSEN)
+    no_errors(page)
+
+
+def test_an_enforcement_case_row_opens_the_case_in_the_form_and_a_save_keeps_it(page: Page, served: Served):
+    spot_check_tab(page, served, "执法办案")
+    table = page.locator(".hz-table-cases")
+    wait_for_text(page.locator(".hz-pageinfo-cases"), re.compile(r"共 \d+ 条"))
+    header, first = table_rows(table)[:2]
+    case_no, enterprise = first[header.index("案件编号")], first[header.index("企业")]
+    row = table_row(table, case_no)
+    row.click()
+    expect(page.locator(".hz-input-case_no input")).to_have_value(case_no)
+    wait_for_text(page.locator(".hz-current-enterprise:visible"), enterprise)
+    expect(row).to_have_class(CHOSEN)
+    screenshot(page, "26-点击行打开案件")
+    fill(page, "penalty", "罚款人民币一万元（浏览器测试）")
+    click(page, "case")
+    wait_for_status(page, "案件已更新")
+    expect(page.locator(".hz-input-case_no input")).to_have_value(case_no)
+    expect(table_row(table, case_no)).to_have_class(CHOSEN)
+    expect(chosen_rows(table)).to_have_count(1)
+    no_errors(page)
+
+
+def test_a_help_row_opens_the_record_in_the_form_and_a_save_keeps_it(page: Page, served: Served):
+    spot_check_tab(page, served, "质量帮扶")
+    table = page.locator(".hz-table-help")
+    wait_for_text(page.locator(".hz-pageinfo-help"), re.compile(r"共 \d+ 条"))
+    header, first = table_rows(table)[:2]
+    day, enterprise = first[header.index("日期")], first[header.index("企业")]
+    row = table.locator("button.hz-row").first
+    row.click()
+    expect(page.locator(".hz-input-help_date input")).to_have_value(day)
+    wait_for_text(page.locator(".hz-current-enterprise:visible"), enterprise)
+    expect(row).to_have_class(CHOSEN)
+    screenshot(page, "27-点击行打开帮扶记录")
+    note = page.locator(".hz-input-note textarea:visible")
+    note.fill("现场质量问诊（浏览器测试）")
+    click(page, "help")
+    wait_for_status(page, "帮扶记录已更新")
+    expect(note).to_have_value("现场质量问诊（浏览器测试）")
+    wait_for_text(table, "现场质量问诊（浏览器测试）")
+    expect(chosen_rows(table)).to_have_count(1)
     no_errors(page)
