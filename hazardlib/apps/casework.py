@@ -4,7 +4,7 @@ at a time, and the rules' findings of one measure of the plan."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
@@ -12,6 +12,12 @@ import sqlalchemy as sa
 from .. import models, schema
 from ..store import Store
 from .ui import esc, fmt_date
+
+if TYPE_CHECKING:
+    from .base import App
+    from .enterprises import EnterprisePicker
+    from .forms import ModelForm
+    from .tables import PagedTable
 
 M = TypeVar("M", bound=models.Record)
 ENT = schema.enterprises
@@ -70,3 +76,16 @@ def kept(record: M, opened: dict[str, Any] | None, key: Sequence[str], hidden: S
     if any(row.get(k) != opened.get(k) for k in key):
         return record
     return record.model_copy(update={k: opened[k] for k in hidden})
+
+
+def open_record(
+    app: App, source: sa.Table, record_id: int, picker: EnterprisePicker, form: ModelForm, rows: PagedTable
+) -> dict[str, Any]:
+    """A tab's record opened from its row: its enterprise chosen in ``picker``, its fields shown in ``form``,
+    its row lit in ``rows``; the record as stored."""
+    row = app.store.get(source, int(record_id))
+    app.clear_message()
+    picker.choose(app.store.get(ENT, row["enterprise_id"]))
+    form.show(row)
+    rows.select(row["id"])
+    return row

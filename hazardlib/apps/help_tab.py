@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import models, records, schema, vocab
-from .casework import OUTCOME_TEXT, kept, page_of
+from .casework import OUTCOME_TEXT, kept, open_record, page_of
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec
 from .tables import PagedTable
@@ -83,11 +83,7 @@ class HelpTab:
 
     def open_help(self, help_id: int) -> None:
         """Put a recorded help record in the form: its enterprise and its fields."""
-        row = self.opened = self.app.store.get(schema.help_records, int(help_id))
-        self.app.clear_message()
-        self.picker.choose(self.app.store.get(schema.enterprises, row["enterprise_id"]))
-        self.form.show(row)
-        self.table.select(row["id"])
+        self.opened = open_record(self.app, schema.help_records, help_id, self.picker, self.form, self.table)
 
     def save(self) -> None:
         if self.enterprise is None:

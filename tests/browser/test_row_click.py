@@ -156,11 +156,18 @@ def spot_check_tab(page: Page, served: Served, title: str) -> None:
     page.locator(".lm-TabBar-tab", has_text=title).first.click()
 
 
+def shown_rows(page: Page, served: Served, tab: str, key: str) -> tuple[Locator, list[list[str]]]:
+    """The spot-check page on its tab ``tab``: the table ``key`` once its rows are shown, and its cells row by
+    row (the header first)."""
+    spot_check_tab(page, served, tab)
+    table = page.locator(f".hz-table-{key}")
+    wait_for_text(page.locator(f".hz-pageinfo-{key}"), re.compile(r"共 \d+ 条"))
+    return table, table_rows(table)
+
+
 def test_a_tracing_task_row_picks_the_task_and_it_stays_lit_once_closed(page: Page, served_duyun: Served):
-    spot_check_tab(page, served_duyun, "双向追查")  # the county that received the task closes it
-    table = page.locator(".hz-table-tasks-received")
-    wait_for_text(page.locator(".hz-pageinfo-tasks-received"), re.compile(r"共 \d+ 条"))
-    rows = table_rows(table)
+    # the county that received the task closes it
+    table, rows = shown_rows(page, served_duyun, "双向追查", "tasks-received")
     header = rows[0]
     n = next(i for i, r in enumerate(rows[1:], start=1) if r[header.index("状态")] == "待追查")
     batch_no, target = rows[n][header.index("抽样单编号")], rows[n][header.index("单位")]
@@ -182,10 +189,7 @@ def test_a_tracing_task_row_picks_the_task_and_it_stays_lit_once_closed(page: Pa
 
 
 def test_an_enforcement_case_row_opens_the_case_in_the_form_and_a_save_keeps_it(page: Page, served: Served):
-    spot_check_tab(page, served, "执法办案")
-    table = page.locator(".hz-table-cases")
-    wait_for_text(page.locator(".hz-pageinfo-cases"), re.compile(r"共 \d+ 条"))
-    header, first = table_rows(table)[:2]
+    table, (header, first, *_) = shown_rows(page, served, "执法办案", "cases")
     case_no, enterprise = first[header.index("案件编号")], first[header.index("企业")]
     row = table_row(table, case_no)
     row.click()
@@ -203,10 +207,7 @@ def test_an_enforcement_case_row_opens_the_case_in_the_form_and_a_save_keeps_it(
 
 
 def test_a_help_row_opens_the_record_in_the_form_and_a_save_keeps_it(page: Page, served: Served):
-    spot_check_tab(page, served, "质量帮扶")
-    table = page.locator(".hz-table-help")
-    wait_for_text(page.locator(".hz-pageinfo-help"), re.compile(r"共 \d+ 条"))
-    header, first = table_rows(table)[:2]
+    table, (header, first, *_) = shown_rows(page, served, "质量帮扶", "help")
     day, enterprise = first[header.index("日期")], first[header.index("企业")]
     row = table.locator("button.hz-row").first
     row.click()
