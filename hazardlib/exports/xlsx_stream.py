@@ -190,7 +190,7 @@ def _serial(value: dt.datetime) -> float:
 
 
 def _texts(values: list[Any]) -> list[Any]:
-    """A text column's cells: :func:`.xlsx._value` of each, worked out for the whole column at once.
+    """A text column's cells: :func:`.xlsx.cell_value` of each, worked out for the whole column at once.
 
     The characters XML cannot hold are looked for in all the column's text in one pass; only a column
     that has some is cleaned value by value. Otherwise a cell's text is only checked for a leading
@@ -206,7 +206,7 @@ def _texts(values: list[Any]) -> list[Any]:
 
 def _cells(kind: Kind, values: list[Any]) -> list[Any]:
     """The cells of one column: None (left empty), text, or a number (a date as its serial number),
-    each what :func:`.xlsx._value` makes of the value.
+    each what :func:`.xlsx.cell_value` makes of the value.
 
     Dates repeat a great deal down a ledger, so each distinct value is converted once."""
     if kind in ("text", "code"):
