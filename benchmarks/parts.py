@@ -251,13 +251,13 @@ def export_xlsxwriter(url: str, repeat: int) -> dict[str, Any]:
     """Baseline: xlsxwriter in constant_memory mode writing the same cell values, already in memory."""
     import xlsxwriter
 
-    from hazardlib.exports.xlsx import _value
+    from hazardlib.exports.xlsx import cell_value
 
     frame, sheet = _ledger_frame(url)
     keys = [c.key for c in sheet.columns]
     kinds = [c.kind for c in sheet.columns]
     values = [
-        [i, *(_value(k, v) for k, v in zip(kinds, row, strict=True))]
+        [i, *(cell_value(k, v) for k, v in zip(kinds, row, strict=True))]
         for i, row in enumerate(frame.reindex(columns=keys).itertuples(index=False, name=None), start=1)
     ]
     with tempfile.TemporaryDirectory(prefix="bench-xlsxwriter-") as tmp:

@@ -238,11 +238,16 @@ def save_spot_check(tx: Tx, s: models.SpotCheck, *, trace: bool = False) -> tupl
     return sid, outcome
 
 
+def case_key(row: Mapping[str, Any]) -> tuple[str, ...]:
+    """The columns that name an enforcement case: its number, or without one its enterprise, filing date and
+    violation."""
+    return ("case_no",) if row.get("case_no") else ("enterprise_id", "filed_date", "violation")
+
+
 def save_enforcement_case(tx: Tx, c: models.EnforcementCase) -> tuple[int, Outcome]:
     """Record an enforcement case and what followed (transfer, listing, revocation, publicity)."""
     row = _owned(tx, c.row())
-    key = ("case_no",) if row.get("case_no") else ("enterprise_id", "filed_date", "violation")
-    cid, outcome = upsert(tx, schema.enforcement_cases, key, row)
+    cid, outcome = upsert(tx, schema.enforcement_cases, case_key(row), row)
     raise_for_case(tx, cid)  # 重大案件第一时间报告
     return cid, outcome
 
@@ -281,9 +286,13 @@ def verify_signal(tx: Tx, signal_id: int, outcome: str, day: dt.date, *, today: 
     return save_risk_signal(tx, record)[1]
 
 
+HELP_KEY = ("enterprise_id", "kind", "help_date")
+"""The columns that name a help record."""
+
+
 def save_help(tx: Tx, h: models.HelpRecord) -> tuple[int, Outcome]:
     """Record help given to an enterprise."""
-    return upsert(tx, schema.help_records, ("enterprise_id", "kind", "help_date"), _owned(tx, h.row()))
+    return upsert(tx, schema.help_records, HELP_KEY, _owned(tx, h.row()))
 
 
 def number_taken(

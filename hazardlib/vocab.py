@@ -7,6 +7,7 @@ comes from here.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -315,6 +316,11 @@ YES_NO_FALSE = (
     "✗",
 )
 YES_NO_LABELS = {True: "是", False: "否"}  # how a yes/no answer is shown, exported and written in a template
+
+
+def date_label(day: dt.date) -> str:
+    """A date the way a Chinese office writes it: 2024年9月15日."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def yes_no_label(value: bool | None) -> str | None:

@@ -1,6 +1,7 @@
 """Click a row to open it (issue 21 item 3) without a browser: in the ledger, the enterprises found, the spot
-checks and the signals to verify, a row's button opens its record as the dropdown did, the dropdown follows,
-the row is highlighted, and a save keeps the record open; a table without ``on_open`` stays plain HTML."""
+checks, the tracing tasks received, the signals to verify, the enforcement cases and the help records, a row's
+button opens its record as the dropdown did (or in the form), the dropdown follows, the row is highlighted,
+and a save keeps the record open; a table without ``on_open`` stays plain HTML."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
-from hazardlib import schema
+from hazardlib import schema, tracing
 from hazardlib.apps import LedgerApp, SelfCheckApp, SpotCheckApp
 from hazardlib.apps.tables import PagedTable
+from hazardlib.store import Store
 
 from .situations import Situation
 
@@ -130,6 +132,79 @@ def test_a_signal_row_opens_it_the_dropdown_follows_and_it_stays_open_once_verif
     assert tab.pick.value == first and "电热毯" in tab.detail.value and "经核查无问题" in tab.detail.value
     tab.pick.value = tab.table.keys[0]  # chosen in the dropdown: the card and the row follow
     assert "头盔" in tab.detail.value and lit(tab.table) == [tab.table.keys[0]]
+
+
+def test_a_tracing_task_row_picks_an_open_task_and_one_closed_is_only_lit_with_its_state(store):
+    s = Situation(store)
+    shop = s.enterprise("522722", field="seller", name="荔波县五金商店", products=("04-01",))
+    sid = s.spot_check(
+        dt.date(2024, 8, 5),
+        "unqualified",
+        enterprise_id=shop,
+        seller={"enterprise_id": shop},
+        product="04-01",
+    )
+    with store.transaction("测试：发起追查") as tx:
+        [task] = tracing.open_tracing_tasks(tx, sid, dt.date(2024, 8, 5))
+    libo = Store(store.url, user="荔波办理员", county="522722")
+    app = SpotCheckApp(libo, D)
+    tab = app.tracing
+    assert tab.received.keys == [task] and lit(tab.received) == []
+    tab.received.rows[0].click()
+    assert tab.pick.value == task and lit(tab.received) == [task]
+    tab.done_btn.click()
+    assert "追查任务已办结" in app.status.value
+    assert tab.pick.value is None and lit(tab.received) == [task] and "已办结" in tab.received.text
+    tab.received.rows[0].click()  # closed: not offered to act on, its state said
+    assert tab.pick.value is None and lit(tab.received) == [task]
+    assert "该追查任务已办结，无需再办理" in app.status.value
+
+
+def test_a_case_row_opens_it_in_the_form_and_saving_it_again_keeps_it(store):
+    s = Situation(store)
+    eid = s.enterprise("522701", name="都匀市头盔厂", products=("07-01",))
+    other = s.enterprise("522701", name="都匀市电缆厂", products=("04-01",))
+    hazard = s.hazard(eid, dt.date(2023, 7, 1))
+    first = s.case(eid, dt.date(2023, 8, 1), "counterfeit", case_no="都市监罚〔2023〕1号", hazard_id=hazard)
+    second = s.case(other, dt.date(2024, 8, 2), "unlicensed")
+    app = SpotCheckApp(store, D)
+    tab = app.cases
+    tab.table.rows[tab.table.keys.index(first)].click()
+    assert tab.form.control("case_no").value == "都市监罚〔2023〕1号"
+    assert tab.form.control("violation").value == "counterfeit" and tab.enterprise["id"] == eid
+    assert lit(tab.table) == [first]
+    tab.form.control("penalty").value = "罚款五万元"
+    tab.save_btn.click()
+    assert "案件已更新" in app.status.value, app.status.value
+    assert tab.form.control("case_no").value == "都市监罚〔2023〕1号" and lit(tab.table) == [first]
+    with store.read() as conn:
+        ec = schema.enforcement_cases
+        saved = conn.execute(sa.select(ec).where(ec.c.id == first)).mappings().one()
+        # what the form does not show stays as recorded: the case's year, the hazard it was brought for
+        assert (saved["penalty"], saved["campaign_year"], saved["hazard_id"]) == ("罚款五万元", 2023, hazard)
+        assert conn.execute(sa.select(sa.func.count()).select_from(ec)).scalar_one() == 2
+    tab.table.rows[tab.table.keys.index(second)].click()
+    assert tab.form.control("case_no").value == "" and tab.enterprise["id"] == other
+    assert tab.form.control("violation").value == "unlicensed" and lit(tab.table) == [second]
+
+
+def test_a_help_row_opens_it_in_the_form_and_saving_it_again_keeps_it(store):
+    s = Situation(store)
+    eid = s.enterprise("522701", name="都匀市头盔厂", products=("07-01",))
+    hid = s.help(eid, dt.date(2023, 8, 1), "quality_clinic")
+    app = SpotCheckApp(store, D)
+    tab = app.help
+    tab.table.rows[0].click()
+    assert tab.form.control("kind").value == "quality_clinic" and tab.enterprise["id"] == eid
+    assert tab.form.control("help_date").value == dt.date(2023, 8, 1) and lit(tab.table) == [hid]
+    tab.form.control("note").value = "现场质量问诊"
+    tab.save_btn.click()
+    assert "帮扶记录已更新" in app.status.value, app.status.value
+    assert tab.form.control("note").value == "现场质量问诊" and lit(tab.table) == [hid]
+    assert "现场质量问诊" in tab.table.text
+    with store.read() as conn:
+        hr = schema.help_records
+        assert conn.execute(sa.select(hr.c.note, hr.c.campaign_year)).one() == ("现场质量问诊", 2023)
 
 
 def test_a_table_without_on_open_is_one_html_table(store):

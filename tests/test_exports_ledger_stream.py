@@ -130,7 +130,7 @@ def test_a_columns_cells_are_what_value_makes_of_each(kind: xlsx.Kind) -> None:
     values: list[Any] = []
     for v in ODD:
         try:
-            values.append((v, xlsx._value(kind, v)))
+            values.append((v, xlsx.cell_value(kind, v)))
         except (TypeError, ValueError):
             continue  # not a value of this kind
     expected = []  # what the form writes: a date column's dates as Excel's serial numbers

@@ -90,3 +90,28 @@ def test_an_import_of_a_package_module_is_found(tmp_path: Path) -> None:
     (tmp_path / "rules.py").write_text("from .stages.progress import county_progress\n", encoding="utf-8")
     (tmp_path / "apps.py").write_text("from .stages import county_progress\n", encoding="utf-8")
     assert imports_of_package_modules(tmp_path, "stages") == ["rules.py:1 stages.progress"]
+
+
+def private_imports(root: Path) -> list[str]:
+    """Where a module imports another module's private name (``from .docx import _para``): a helper used
+    across modules is public, named without the leading underscore."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for tree_node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(tree_node, ast.ImportFrom):
+                continue
+            for alias in tree_node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"{path.relative_to(root)}:{tree_node.lineno} {alias.name}")
+    return found
+
+
+def test_no_module_imports_another_ones_private_name() -> None:
+    assert private_imports(ROOT) == []
+
+
+def test_a_private_import_is_found(tmp_path: Path) -> None:
+    (tmp_path / "draft.py").write_text(
+        "from __future__ import annotations\nfrom .docx import _para, grid_table\n", encoding="utf-8"
+    )
+    assert private_imports(tmp_path) == ["draft.py:2 _para"]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from hazardlib import models, vocab
+from hazardlib import fields, models, vocab
 from hazardlib.errors import ValidationFailed
 
 from .conftest import make_uscc
@@ -151,3 +151,46 @@ def test_free_text_keeps_chinese_punctuation_and_names_take_the_licence_brackets
     )
     assert vocab.clean_name(" 都匀 某某 (集团) 有限公司 ") == "都匀某某（集团）有限公司"
     assert vocab.GRADE.lookup("一般") == "general" and vocab.GRADE.lookup("重大问题") == "major"
+
+
+E = dt.date(2024, 8, 1)
+DECISION = {"not_listed_by": "局务会", "not_listed_reason": "初次违法且及时改正"}
+REVOKE_DECISION = {"not_revoked_by": "局务会", "not_revoked_reason": "已整改到位"}
+# (model, the record's other fields, the date that must not be earlier, the one it follows, the message when it
+# is a day earlier): every pair a model declares with record_base.dates_in_order
+DATE_ORDER = [
+    (models.Instrument, {}, "served_date", "issue_date", "送达日期 2024-07-31 早于签发日期 2024-08-01"),
+    (models.Instrument, {}, "reply_due", "issue_date", "回复期限 2024-07-31 早于签发日期 2024-08-01"),
+    (models.Instrument, {}, "reply_date", "issue_date", "回复日期 2024-07-31 早于签发日期 2024-08-01"),
+    (models.Interview, {}, "follow_up_date", "held_date", "跟踪复查日期 2024-07-31 早于约谈日期 2024-08-01"),
+    (models.EnforcementCase, {}, "transfer_date", "filed_date", "移送日期 2024-07-31 早于立案日期 2024-08-01"),
+    (models.EnforcementCase, {}, "dishonesty_date", "filed_date",
+     "列入失信名单日期 2024-07-31 早于立案日期 2024-08-01"),
+    (models.EnforcementCase, {}, "revoked_date", "filed_date", "撤销日期 2024-07-31 早于立案日期 2024-08-01"),
+    (models.EnforcementCase, {}, "published_date", "filed_date", "曝光日期 2024-07-31 早于立案日期 2024-08-01"),
+    (models.EnforcementCase, {}, "publicity_date", "filed_date", "公示日期 2024-07-31 早于立案日期 2024-08-01"),
+    (models.EnforcementCase, DECISION, "not_listed_date", "filed_date",
+     "决定日期 2024-07-31 早于立案日期 2024-08-01"),
+    (models.EnforcementCase, REVOKE_DECISION, "not_revoked_date", "filed_date",
+     "决定日期 2024-07-31 早于立案日期 2024-08-01"),
+    (models.CountyOversight, {}, "due_date", "action_date", "书面回复期限 2024-07-31 早于督导日期 2024-08-01"),
+    (models.Hazard, hazard(), "deadline", "ordered_date", "整改期限 2024-07-31 早于责令整改日期 2024-08-01"),
+    (models.Hazard, hazard(found_date=E), "deadline", "found_date",
+     "整改期限 2024-07-31 早于责令整改日期 2024-08-01"),  # no order date: from the finding
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("model", "data", "later", "earlier", "message"), DATE_ORDER)
+def test_a_date_on_the_day_it_follows_is_taken_and_one_a_day_earlier_is_refused_beside_it(
+    model, data, later, earlier, message
+):
+    """The situation and the one just short of it, for each declared pair: the same day is accepted; a day
+    earlier is refused, word for word, beside the later date's field."""
+    dates = {key for pair in DATE_ORDER for key in pair[2:4]}  # none but the pair's own in the record
+    record = {k: v for k, v in fields.examples(model).items() if k not in dates}
+    record = {"enterprise_id": 1, "campaign_year": 2024, **record, **data, earlier: E}
+    record = {k: v for k, v in record.items() if k in model.model_fields}
+    models.validate(model, {**record, later: E}, today=dt.date(2024, 12, 31))
+    with pytest.raises(ValidationFailed) as exc:
+        models.validate(model, {**record, later: E - dt.timedelta(days=1)}, today=dt.date(2024, 12, 31))
+    assert [(f.field, f.message) for f in exc.value.findings] == [(model.model_fields[later].title, message)]

@@ -13,7 +13,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import models, records, schema, vocab
-from .casework import OUTCOME_TEXT, page_of
+from .casework import OUTCOME_TEXT, kept, open_record, page_of
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec
 from .tables import PagedTable
@@ -30,6 +30,7 @@ class CaseTab:
     def __init__(self, app: App, findings: widgets.Widget, changed: Callable[[], None]):
         self.app, self.changed = app, changed
         self.enterprise: dict[str, Any] | None = None
+        self.opened: dict[str, Any] | None = None  # the case opened from its row
         self.picker = EnterprisePicker(app, lambda r: setattr(self, "enterprise", r), register=False)
         date, flag = "date", "bool"
         self.form = ModelForm(
@@ -64,7 +65,8 @@ class CaseTab:
         )
         self.save_btn = button("登记案件", style="success", key="case")
         app.on_click(self.save_btn, self.save)
-        self.table = PagedTable(app, self._page, key="cases")
+        # a click on a case's row opens it in the form above (saving it again updates it)
+        self.table = PagedTable(app, self._page, key="cases", on_open=self.open_case)
         self.table.refresh()
         self.widget = widgets.VBox(
             [
@@ -86,6 +88,7 @@ class CaseTab:
             self.app.store,
             t,
             [
+                t.c.id,
                 t.c.case_no,
                 t.c.filed_date,
                 t.c.violation,
@@ -100,6 +103,7 @@ class CaseTab:
         )
         shown = pd.DataFrame(
             {
+                "id": frame["id"],  # the row's case (not shown)
                 "案件编号": frame["case_no"],
                 "立案日期": frame["filed_date"],
                 "企业": frame["enterprise"],
@@ -113,6 +117,12 @@ class CaseTab:
         )
         return shown, total
 
+    def open_case(self, case_id: int) -> None:
+        """Put a recorded case in the form: its enterprise and its fields."""
+        self.opened = open_record(
+            self.app, schema.enforcement_cases, case_id, self.picker, self.form, self.table
+        )
+
     def save(self) -> None:
         if self.enterprise is None:
             self.app.say("请先查找并选择当事企业。", "warn")
@@ -120,10 +130,12 @@ class CaseTab:
         record = self.form.check({"enterprise_id": self.enterprise["id"], "campaign_year": self.app.year})
         if record is None:
             return
+        # the case opened, saved again, keeps its year and the hazard it was brought for
+        record = kept(record, self.opened, records.case_key(record.row()), ("campaign_year", "hazard_id"))
         with self.app.store.transaction(self.app.transaction_context("执法办案")) as tx:
-            _, outcome = records.save_enforcement_case(tx, record)
+            cid, outcome = records.save_enforcement_case(tx, record)
         extra = "已列入即时报告，请第一时间报告州局。" if record.major_case else ""
         self.app.say(f"案件{OUTCOME_TEXT[outcome]}。{extra}", "ok")
-        self.form.reset()
+        self.table.select(cid)  # the case saved stays the one in the form and highlighted
         self.table.refresh(first_page=True)
         self.changed()

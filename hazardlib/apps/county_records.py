@@ -18,10 +18,9 @@ import sqlalchemy as sa
 from .. import models, records, schema, vocab
 from ..errors import ValidationFailed
 from ..plan_files import FIELD, MAX_BYTES, TYPES, PlanFile, check_plan_file
-from .forms import TODAY, ModelForm, Spec
+from .forms import TODAY, Spec, section_form
 from .ui import (
     FormField,
-    button,
     fmt_date,
     hazard_number,
     html_table,
@@ -49,7 +48,7 @@ class CountyRecords:
         prefecture = app.store.is_prefecture
         self.plans = widgets.HTML()
         self.plans.add_class("hz-plans")
-        self.plan_form = ModelForm(
+        self.plan_form, self.plan_btn = section_form(
             app,
             models.CountyPlan,
             [
@@ -59,17 +58,17 @@ class CountyRecords:
                 Spec("document_no", required=True),
                 Spec("responsible"),
             ],
+            "plan",
+            "登记工作方案",
+            self.save_plan,
         )
-        self.plan_form.widget.add_class("hz-form-plan")
         self.upload = widgets.FileUpload(accept=",".join(TYPES), multiple=False, description="选择文件")
         limit = f"PDF、DOCX 或 WPS 文件，不超过 {MAX_BYTES // 1024 // 1024} MB；按文件内容核对类型"
         self.file_field = FormField("plan_file", FIELD, self.upload, hint=limit)
-        self.plan_btn = button("登记工作方案", style="success", key="plan")
-        app.on_click(self.plan_btn, self.save_plan)
 
         self.oversight = widgets.HTML()
         self.oversight.add_class("hz-oversight")
-        self.oversight_form = ModelForm(
+        self.oversight_form, self.oversight_btn = section_form(
             app,
             models.CountyOversight,
             [
@@ -81,26 +80,27 @@ class CountyRecords:
                 Spec("due_date", "date"),
                 Spec("reported_to_local_government", "bool"),
             ],
+            "oversight",
+            "登记督导",
+            self.save_oversight,
         )
-        self.oversight_form.widget.add_class("hz-form-oversight")
-        self.oversight_btn = button("登记督导", style="success", key="oversight")
-        app.on_click(self.oversight_btn, self.save_oversight)
         self.response_pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="36em"))
-        self.response_form = ModelForm(
+        self.response_form, self.respond_btn = section_form(
             app,
             models.OversightResponse,
             [
                 Spec("response", "textarea", required=True),
                 Spec("response_date", "date", required=True, default=TODAY),
             ],
+            "response",
+            "登记书面回复",
+            self.respond,
+            button_key="respond",
         )
-        self.response_form.widget.add_class("hz-form-response")
         self.pick_field = FormField("oversight_pick", "督导事项", self.response_pick, required=True)
-        self.respond_btn = button("登记书面回复", style="success", key="respond")
-        app.on_click(self.respond_btn, self.respond)
         self.written = widgets.HTML()
         self.written.add_class("hz-written-reports")
-        self.written_form = ModelForm(
+        self.written_form, self.written_btn = section_form(
             app,
             models.WrittenReport,
             [
@@ -110,10 +110,10 @@ class CountyRecords:
                 Spec("hazard_ids", required=True, hint="整改台账中的隐患编号，多个用顿号分隔，如 12、15"),
                 Spec("note", "textarea"),
             ],
+            "written",
+            "登记书面报送",
+            self.save_written_report,
         )
-        self.written_form.widget.add_class("hz-form-written")
-        self.written_btn = button("登记书面报送", style="success", key="written")
-        app.on_click(self.written_btn, self.save_written_report)
         if prefecture:
             oversight_entry: list[widgets.Widget] = [self.oversight_form.widget, self.oversight_btn]
         else:

@@ -4,7 +4,7 @@ inline messages of :func:`hazardlib.models.check` land beside the right field)."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from .. import models, vocab
 from ..intake.normalise import BadCell
 from ..intake.normalise import date as read_date
-from .ui import FormField, choose, dropdown, options_from
+from .ui import FormField, button, choose, dropdown, options_from
 
 if TYPE_CHECKING:
     from .base import App
@@ -202,6 +202,18 @@ class ModelForm:
                 f.control.value = spec.default or ""
             f.clear()
 
+    def show(self, record: dict[str, Any]) -> None:
+        """The form showing a recorded row's values of its fields (blank where a value is missing); a value a
+        dropdown does not offer (an original batch older than those listed) leaves its blank choice."""
+        self.reset()
+        for key, f in self.fields.items():
+            value = record.get(key)
+            if value is None:
+                continue
+            if isinstance(f.control, widgets.Dropdown) and value not in [v for _, v in f.control.options]:
+                continue
+            f.control.value = value
+
     def clear(self) -> None:
         for f in self.fields.values():
             f.clear()
@@ -213,3 +225,22 @@ class ModelForm:
         if record is None:
             self.app.show_findings(findings, self.fields)
         return record
+
+
+def section_form(
+    app: App,
+    model: type[M],
+    specs: Sequence[Spec],
+    key: str,
+    title: str,
+    save: Callable[[], Any],
+    *,
+    button_key: str = "",
+) -> tuple[ModelForm, widgets.Button]:
+    """A form of ``model``'s ``specs`` (``hz-form-<key>`` in the page) and its green ``title`` button
+    (``hz-btn-<button_key or key>``) that runs ``save`` when clicked."""
+    form = ModelForm(app, model, specs)
+    form.widget.add_class(f"hz-form-{key}")
+    save_btn = button(title, style="success", key=button_key or key)
+    app.on_click(save_btn, save)
+    return form, save_btn

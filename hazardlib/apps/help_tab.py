@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import models, records, schema, vocab
-from .casework import OUTCOME_TEXT, page_of
+from .casework import OUTCOME_TEXT, kept, open_record, page_of
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec
 from .tables import PagedTable
@@ -29,6 +29,7 @@ class HelpTab:
     def __init__(self, app: App, findings: widgets.Widget, changed: Callable[[], None]):
         self.app, self.changed = app, changed
         self.enterprise: dict[str, Any] | None = None
+        self.opened: dict[str, Any] | None = None  # the record opened from its row
         self.picker = EnterprisePicker(app, lambda r: setattr(self, "enterprise", r), register=False)
         self.form = ModelForm(
             app,
@@ -41,7 +42,8 @@ class HelpTab:
         )
         self.save_btn = button("登记帮扶", style="success", key="help")
         app.on_click(self.save_btn, self.save)
-        self.table = PagedTable(app, self._page, key="help")
+        # a click on a record's row opens it in the form above (saving it again updates it)
+        self.table = PagedTable(app, self._page, key="help", on_open=self.open_help)
         self.table.refresh()
         self.widget = widgets.VBox(
             [
@@ -62,7 +64,7 @@ class HelpTab:
         frame, total = page_of(
             self.app.store,
             t,
-            [t.c.help_date, t.c.kind, t.c.note],
+            [t.c.id, t.c.help_date, t.c.kind, t.c.note],
             where=[t.c.help_date <= self.app.as_of],
             order=[t.c.help_date.desc()],
             offset=offset,
@@ -70,6 +72,7 @@ class HelpTab:
         )
         shown = pd.DataFrame(
             {
+                "id": frame["id"],  # the row's record (not shown)
                 "日期": frame["help_date"],
                 "企业": frame["enterprise"],
                 "帮扶方式": [vocab.HELP_KIND.label(k) for k in frame["kind"]],
@@ -78,6 +81,10 @@ class HelpTab:
         )
         return shown, total
 
+    def open_help(self, help_id: int) -> None:
+        """Put a recorded help record in the form: its enterprise and its fields."""
+        self.opened = open_record(self.app, schema.help_records, help_id, self.picker, self.form, self.table)
+
     def save(self) -> None:
         if self.enterprise is None:
             self.app.say("请先查找并选择帮扶企业。", "warn")
@@ -85,9 +92,10 @@ class HelpTab:
         record = self.form.check({"enterprise_id": self.enterprise["id"], "campaign_year": self.app.year})
         if record is None:
             return
+        record = kept(record, self.opened, records.HELP_KEY, ("campaign_year",))  # saved again: its year kept
         with self.app.store.transaction(self.app.transaction_context("质量帮扶")) as tx:
-            _, outcome = records.save_help(tx, record)
+            hid, outcome = records.save_help(tx, record)
         self.app.say(f"帮扶记录{OUTCOME_TEXT[outcome]}。", "ok")
-        self.form.reset()
+        self.table.select(hid)  # the record saved stays the one in the form and highlighted
         self.table.refresh(first_page=True)
         self.changed()

@@ -154,9 +154,9 @@ class SpotCheckTab:
         else:
             self.picker.forget()
             self.sampled = None
-        _show(self.form, {k: row[k] for k in self.form.fields})
+        self.form.show(row)
         for role, form in self.parties.items():
-            _show(form, {k: row[f"{role}_{k}"] for k in form.fields})
+            form.show({k: row[f"{role}_{k}"] for k in form.fields})
         self.table.select(row["id"])
 
     def save(self) -> None:
@@ -193,16 +193,3 @@ class SpotCheckTab:
         self.table.refresh(first_page=True)
         self._follow_up_choices()
         self.changed()
-
-
-def _show(form: ModelForm, values: dict[str, Any]) -> None:
-    """``form`` showing ``values`` (a recorded batch's), blank where a value is missing; a value a dropdown
-    does not offer (an original batch older than those listed) leaves its blank choice."""
-    form.reset()
-    for key, value in values.items():
-        control = form.control(key)
-        if value is None:
-            continue
-        if isinstance(control, widgets.Dropdown) and value not in [v for _, v in control.options]:
-            continue
-        control.value = value

@@ -136,8 +136,8 @@ class SubmissionApp(App):
             self.store, self._county(), day,
             scan=self._upload(self.scan), summary=self._upload(self.summary), cases=cases,
         )  # fmt: skip
-        self.say(f"已保存草稿（第{row['edition']}版），报送前仍可修改。", "ok")
         self.refresh()
+        self.say(f"已保存草稿（第{row['edition']}版），报送前仍可修改。", "ok")
 
     def submit(self) -> None:
         """Submit the package (figures frozen today, the uploaded scan and summary, the chosen cases)."""
@@ -148,14 +148,14 @@ class SubmissionApp(App):
                 self.store, self._county(), day, as_of=self.as_of, at=self._now(),
                 scan=self._upload(self.scan), summary=self._upload(self.summary), case_ids=chosen,
             )  # fmt: skip
-        self.say(f"已报送：{fmt_date(day)}期限的材料第{row['edition']}版，等待州局审核。", "ok")
         self.refresh()
+        self.say(f"已报送：{fmt_date(day)}期限的材料第{row['edition']}版，等待州局审核。", "ok")
 
     def withdraw(self) -> None:
         """Take the submitted package back before review."""
         row = submissions.withdraw(self.store, self._county(), self._day())
-        self.say(f"已撤回第{row['edition']}版，材料回到草稿，可修改后重新报送。", "ok")
         self.refresh()
+        self.say(f"已撤回第{row['edition']}版，材料回到草稿，可修改后重新报送。", "ok")
 
     # -- the prefecture's side ------------------------------------------------------------------
     def _prefecture_parts(self) -> list[widgets.Widget]:
@@ -211,16 +211,16 @@ class SubmissionApp(App):
         )
         for box in self.comments.values():
             box.value = ""
-        self.say(f"已退回{self.county_name(row['county_code'])}的材料（第{row['edition']}版）。", "ok")
         self.refresh()
+        self.say(f"已退回{self.county_name(row['county_code'])}的材料（第{row['edition']}版）。", "ok")
 
     def approve(self) -> None:
         """Approve the chosen county's package (refused by the domain layer for a county session)."""
         row = submissions.approve(
             self.store, self._county(), self._day(), expected_version=self.seen_version, at=self._now()
         )
-        self.say(f"已审核通过{self.county_name(row['county_code'])}的材料（第{row['edition']}版）。", "ok")
         self.refresh()
+        self.say(f"已审核通过{self.county_name(row['county_code'])}的材料（第{row['edition']}版）。", "ok")
 
     def download_zip(self) -> None:
         name, data = package_zip(self.store, self._county(), self._day())

@@ -16,6 +16,7 @@ from .. import models, tracing
 from ..errors import ValidationFailed
 from ..store import PREFECTURE_CODE
 from .forms import text_box
+from .tables import PagedTable
 from .ui import FormField, button, dropdown, html_table, option_label, records_of, section, set_options
 
 if TYPE_CHECKING:
@@ -27,11 +28,15 @@ class TracingTab:
 
     def __init__(self, app: App, changed: Callable[[], None]):
         self.app, self.changed = app, changed
-        self.received = widgets.HTML()
-        self.received.add_class("hz-tasks-received")
+        self.got = pd.DataFrame()  # the tasks received, read by refresh
+        # a click on a task's row picks it in the dropdown below (办结 or 转办 then acts on it)
+        self.received = PagedTable(
+            app, self._received_page, key="tasks-received", empty="没有收到追查任务", on_open=self.open_task
+        )
         self.sent = widgets.HTML()
         self.sent.add_class("hz-tasks-sent")
         self.pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="40em"))
+        app.on_change(self.pick, self.received.select)  # the row follows the dropdown
         self.note = text_box(models.TracingReport, "note")
         title = models.TracingReport.model_fields["note"].title or ""
         self.note_field = FormField("task-note", title, self.note)
@@ -50,7 +55,7 @@ class TracingTab:
         self.widget = widgets.VBox(
             [
                 section("收到的追查任务"),
-                self.received,
+                self.received.widget,
                 FormField("task", "选择任务", self.pick).widget,
                 self.note_field.widget,
                 widgets.HBox([self.done_btn, self.to, self.pass_btn]),
@@ -78,8 +83,7 @@ class TracingTab:
         """Read the tasks again (after a save here or a spot check that started new ones)."""
         app = self.app
         holder = app.county or PREFECTURE_CODE
-        got = tracing.tasks_received(app.store, holder, app.as_of)
-        self.received.value = html_table(self._task_frame(got), empty="没有收到追查任务")
+        got = self.got = tracing.tasks_received(app.store, holder, app.as_of)
         open_ = [r for r in records_of(got) if r["state"] == "open"]
         set_options(
             self.pick,
@@ -92,27 +96,44 @@ class TracingTab:
                 for r in open_
             ],
         )
+        self.received.refresh()
         if app.county is not None:
             sent = tracing.tasks_sent(app.store, app.county, app.as_of)
             self.sent.value = html_table(self._task_frame(sent), empty="没有发出的追查任务")
         else:
             self.sent.value = '<div class="hz-note">追查任务由抽样的县（市）发出；州局在此接收并转办州外或无法确定属地的任务。</div>'
 
+    def _received_page(self, offset: int, limit: int) -> tuple[pd.DataFrame, int]:
+        page = self.got.iloc[offset : offset + limit]
+        return pd.concat([page[["id"]], self._task_frame(page)], axis=1), len(self.got)
+
+    def open_task(self, task_id: int) -> None:
+        """A task's row clicked: an open task is picked in the dropdown; one already closed or passed on is
+        only shown as chosen, with its state said."""
+        self.app.clear_message()
+        if task_id in [v for _, v in self.pick.options]:
+            self.pick.value = task_id
+            return
+        self.pick.value = None
+        self.received.select(task_id)  # choosing the blank option took the highlight away
+        state = self.got.loc[self.got["id"] == task_id, "state_label"]
+        self.app.say(f"该追查任务{state.iloc[0] if len(state) else '已不在待办之列'}，无需再办理。", "info")
+
     def complete(self) -> None:
         if self.pick.value is None:
             self.app.say("请先选择任务。", "warn")
             return
         self.note_field.clear()
+        task = int(self.pick.value)
         try:
-            tracing.complete(
-                self.app.store, int(self.pick.value), self.app.as_of, self.note.value.strip() or None
-            )
+            tracing.complete(self.app.store, task, self.app.as_of, self.note.value.strip() or None)
         except ValidationFailed as exc:  # the note too long: said beside it, and nothing recorded
             self.app.report(exc, {"note": self.note_field})
             return
         self.app.say("追查任务已办结。", "ok")
         self.note.value = ""
         self.refresh()
+        self.received.select(task)  # no longer to act on, its row stays lit with its new state
         self.changed()
 
     def pass_on(self) -> None:
@@ -120,10 +141,11 @@ class TracingTab:
             self.app.say("请先选择任务和转办对象。", "warn")
             return
         self.note_field.clear()
+        task = int(self.pick.value)
         try:
             tracing.pass_on(
                 self.app.store,
-                int(self.pick.value),
+                task,
                 self.app.as_of,
                 self.to.value,
                 self.note.value.strip() or None,
@@ -133,4 +155,5 @@ class TracingTab:
             return
         self.app.say("追查任务已转办。", "ok")
         self.refresh()
+        self.received.select(task)
         self.changed()

@@ -131,9 +131,7 @@ def esc(value: Any) -> str:
 
 def fmt_date(day: dt.date | None) -> str:
     """A date the way a Chinese office writes it: 2024年9月15日."""
-    if day is None:
-        return ""
-    return f"{day.year}年{day.month}月{day.day}日"
+    return "" if day is None else vocab.date_label(day)
 
 
 HAZARD_NO = "隐患编号"

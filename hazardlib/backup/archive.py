@@ -30,7 +30,7 @@ FORMAT = "hazard-backup"
 FORMAT_VERSION = 2  # 2: the end line holds the manifest; 1 had none
 _READABLE = (1, 2)
 BATCH = 1000
-_SKIP = {"alembic_version"}
+SKIP = {"alembic_version"}
 _HEADER_LIMIT = 1 << 20  # a header is a few kilobytes: a longer first line is not one
 KEY_MIN_BYTES = 16
 
@@ -63,7 +63,7 @@ MESSAGES = {
     "key_short": "密钥文件“{file}”太短（{n} 字节），至少要 {least} 字节；可用 openssl rand -hex 32 生成",
 }
 
-_CHECKS = {
+CHECKS = {
     "hmac": "内容和签名已核对",
     "sha256": "内容已按 SHA-256 清单核对",
     "sha256-unsigned": "内容已按 SHA-256 清单核对；备份没有签名，按 --accept-unverified 恢复",
@@ -76,14 +76,14 @@ class StoreNotEmpty(StoreError):
 
     def __init__(self, tables: dict[str, int]):
         self.tables = tables
-        listed = "、".join(f"{_label(name)} {n} 行" for name, n in tables.items())
+        listed = "、".join(f"{backup_label(name)} {n} 行" for name, n in tables.items())
         super().__init__(MESSAGES["not_empty"].format(tables=listed))
 
 
 _LABELS = {"audit_log": "审计日志", "imports": "导入记录", "store_meta": "系统设置"}
 
 
-def _label(table: str) -> str:
+def backup_label(table: str) -> str:
     return _LABELS.get(table) or table_label(table)
 
 
@@ -162,7 +162,7 @@ def _kind(column: sa.Column) -> str:
     return "plain"
 
 
-def _encode(value: Any) -> Any:
+def encode_value(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     if isinstance(value, bytes | memoryview):  # a stored file (a county's plan): its bytes as base64
@@ -170,7 +170,7 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decoder(kind: str) -> Any:
+def decoder(kind: str) -> Any:
     if kind == "datetime":
         return lambda v: None if v is None else dt.datetime.fromisoformat(v)
     if kind == "date":
@@ -186,13 +186,13 @@ def _decoder(kind: str) -> Any:
 
 
 @dataclass
-class _Table:
+class BackupTable:
     name: str
     table: sa.Table
     columns: list[tuple[str, str]]
 
 
-def _reflected(conn: Connection, **kwargs: Any) -> sa.MetaData:
+def reflected(conn: Connection, **kwargs: Any) -> sa.MetaData:
     """The store's tables as the database describes them (``MetaData.reflect``). SQLAlchemy does not
     reflect an index on an expression (``ix_enterprises_key``) and warns; the snapshot reads the columns
     and the clearing drops whole tables, so the warning is left out."""
@@ -205,21 +205,21 @@ def _reflected(conn: Connection, **kwargs: Any) -> sa.MetaData:
     return meta
 
 
-def _tables(conn: Connection) -> list[_Table]:
+def backup_tables(conn: Connection) -> list[BackupTable]:
     """Every table of the store in foreign-key order, as it is in the database (any revision)."""
-    meta = _reflected(conn)
+    meta = reflected(conn)
     out = []
     for table in meta.sorted_tables:
-        if table.name in _SKIP:
+        if table.name in SKIP:
             continue
-        out.append(_Table(table.name, table, [(c.name, _kind(c)) for c in table.columns]))
+        out.append(BackupTable(table.name, table, [(c.name, _kind(c)) for c in table.columns]))
     return out
 
 
 # -- manifest -------------------------------------------------------------------------------------
 
 
-class _Digest:
+class Digest:
     """The SHA-256 of a backup's content, line by line as it is written or read: of every line before
     the end line, and of each table's part (its marker line and rows) to name the parts that differ."""
 
@@ -283,7 +283,7 @@ def _why(exc: OSError) -> str:
     return f"读取出错（{exc.strerror or exc}）"
 
 
-def _not_backup(source: Path, reason: str) -> BadBackup:
+def not_a_backup(source: Path, reason: str) -> BadBackup:
     return BadBackup(MESSAGES["not_backup"].format(file=source.name, reason=reason))
 
 
@@ -294,7 +294,7 @@ def read_header(source: str | Path) -> dict[str, Any]:
         with gzip.open(source, "rb") as f:
             first = f.readline(_HEADER_LIMIT)
     except gzip.BadGzipFile:
-        raise _not_backup(source, "不是 gzip 压缩文件") from None
+        raise not_a_backup(source, "不是 gzip 压缩文件") from None
     except EOFError:
         raise BadBackup(MESSAGES["truncated"].format(file=source.name)) from None
     except zlib.error:
@@ -302,15 +302,15 @@ def read_header(source: str | Path) -> dict[str, Any]:
     except OSError as exc:
         raise BadBackup(MESSAGES["unreadable"].format(file=source.name, reason=_why(exc))) from None
     if not first:
-        raise _not_backup(source, "文件是空的")
+        raise not_a_backup(source, "文件是空的")
     if len(first) >= _HEADER_LIMIT and not first.endswith(b"\n"):
-        raise _not_backup(source, "文件头过长")
+        raise not_a_backup(source, "文件头过长")
     try:
         header = json.loads(first)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise _not_backup(source, "文件头无法识别") from None
+        raise not_a_backup(source, "文件头无法识别") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise _not_backup(source, "缺少备份文件头")
+        raise not_a_backup(source, "缺少备份文件头")
     if not first.endswith(b"\n"):  # a header and nothing after it
         raise BadBackup(MESSAGES["truncated"].format(file=source.name))
     if header.get("format_version") not in _READABLE:
@@ -322,10 +322,10 @@ def read_header(source: str | Path) -> dict[str, Any]:
         spec = _HeaderSpec.model_validate(header)
     except pydantic.ValidationError as exc:
         where = ".".join(map(str, exc.errors()[0]["loc"]))
-        raise _not_backup(source, f"文件头中“{where}”缺失或有误") from None
+        raise not_a_backup(source, f"文件头中“{where}”缺失或有误") from None
     names = [t.name for t in spec.tables]
     if len(set(names)) != len(names):
-        raise _not_backup(source, "文件头中有重复的表")
+        raise not_a_backup(source, "文件头中有重复的表")
     return header
 
 
@@ -342,7 +342,7 @@ def _raw_lines(source: Path) -> Iterator[bytes]:
         raise BadBackup(MESSAGES["unreadable"].format(file=source.name, reason=_why(exc))) from None
 
 
-def _items(source: Path, digest: _Digest) -> Iterator[tuple[str, Any]]:
+def backup_items(source: Path, digest: Digest) -> Iterator[tuple[str, Any]]:
     """The lines after the header as ``("table", name)``, ``("row", line)`` and last ``("end", end line)``,
     each added to ``digest``. BadBackup for a line that is none of these, or for anything after the end."""
     lines = _raw_lines(source)
@@ -350,7 +350,7 @@ def _items(source: Path, digest: _Digest) -> Iterator[tuple[str, Any]]:
     ended = False
     for line in lines:
         if ended:
-            raise _not_backup(source, "结束标记之后还有内容")
+            raise not_a_backup(source, "结束标记之后还有内容")
         if line.startswith(b"[") and digest.in_table:  # a row: read only by the caller that needs it
             digest.add(line)
             yield "row", line
@@ -358,7 +358,7 @@ def _items(source: Path, digest: _Digest) -> Iterator[tuple[str, Any]]:
         try:
             item = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise _not_backup(source, "无法识别的行") from None
+            raise not_a_backup(source, "无法识别的行") from None
         if isinstance(item, dict) and item.keys() == {"table"} and isinstance(item["table"], str):
             digest.start(item["table"], line)
             yield "table", item["table"]
@@ -366,7 +366,7 @@ def _items(source: Path, digest: _Digest) -> Iterator[tuple[str, Any]]:
             ended = True
             yield "end", item
         else:
-            raise _not_backup(source, "无法识别的行")
+            raise not_a_backup(source, "无法识别的行")
     if not ended:
         raise BadBackup(MESSAGES["truncated"].format(file=source.name))
 
@@ -399,14 +399,14 @@ def check_backup(
         if not accept_unverified:
             raise BadBackup(MESSAGES["no_manifest"].format(file=source.name))
         return CheckedBackup(source, header, "none", None)
-    digest = _Digest()
+    digest = Digest()
     end: dict[str, Any] = {}
-    for kind, value in _items(source, digest):
+    for kind, value in backup_items(source, digest):
         if kind == "end":
             end = value
     manifest = end.get("manifest")
     if not isinstance(manifest, dict) or not isinstance(manifest.get("sha256"), str):
-        raise _not_backup(source, "结束标记中缺少内容清单")
+        raise not_a_backup(source, "结束标记中缺少内容清单")
     sha = digest.whole.hexdigest()
     if not hmac.compare_digest(sha, manifest["sha256"]):
         raise BadBackup(MESSAGES["altered"].format(file=source.name, parts=_differing(digest, manifest)))
@@ -428,11 +428,11 @@ def check_backup(
     return CheckedBackup(source, header, "sha256", sha)
 
 
-def _differing(digest: _Digest, manifest: dict[str, Any]) -> str:
+def _differing(digest: Digest, manifest: dict[str, Any]) -> str:
     """The parts of a backup whose content differs from the manifest, in Chinese."""
     listed = manifest.get("tables")
     if not isinstance(listed, dict):
         return "清单不完整"
     found = {n: h.hexdigest() for n, h in digest.parts.items()}
     names = sorted(n for n in set(found) | set(listed) if found.get(n) != listed.get(n))
-    return "、".join(_label(n) for n in names) if names else "文件头"
+    return "、".join(backup_label(n) for n in names) if names else "文件头"

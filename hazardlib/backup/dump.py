@@ -26,16 +26,16 @@ from .archive import (
     FORMAT_VERSION,
     BackupKey,
     BackupSummary,
-    _Digest,
-    _encode,
-    _Table,
-    _tables,
+    BackupTable,
+    Digest,
+    backup_tables,
+    encode_value,
 )
 
 # -- snapshot -------------------------------------------------------------------------------------
 
 
-def _select(t: _Table) -> Any:
+def _select(t: BackupTable) -> Any:
     cols = [sa.cast(t.table.c[n], sa.Text).label(n) if k == "json" else t.table.c[n] for n, k in t.columns]
     pk = list(t.table.primary_key.columns) or list(t.table.columns)[:1]
     return sa.select(*cols).order_by(*pk)
@@ -45,7 +45,7 @@ def _select(t: _Table) -> Any:
 class _Snapshot:
     conn: Connection
     revision: str | None
-    tables: list[_Table]
+    tables: list[BackupTable]
 
 
 @contextmanager
@@ -58,7 +58,7 @@ def _snapshot(store: Store) -> Iterator[_Snapshot]:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET TRANSACTION READ ONLY")
             revision = _revision(conn)
-            yield _Snapshot(conn, revision, _tables(conn))
+            yield _Snapshot(conn, revision, backup_tables(conn))
 
 
 def _revision(conn: Connection) -> str | None:
@@ -95,7 +95,7 @@ def backup(store: Store, target: str | Path, *, key: BackupKey | None = None) ->
 
 
 def _line(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_encode).encode() + b"\n"
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=encode_value).encode() + b"\n"
 
 
 def _write(
@@ -108,7 +108,7 @@ def _write(
         t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t.table)).scalar_one())
         for t in snap.tables
     }
-    digest = _Digest()
+    digest = Digest()
     header = _line(
         {
             "format": FORMAT,
@@ -128,7 +128,7 @@ def _write(
         out.write(line)
         result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(_select(t))
         for row in result:
-            line = _line([_encode(v) for v in row])
+            line = _line([encode_value(v) for v in row])
             digest.add(line)
             out.write(line)
     out.write(_line({"end": True, "rows": sum(counts.values()), "manifest": digest.manifest(key)}))

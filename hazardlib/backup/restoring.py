@@ -23,23 +23,23 @@ from .. import schema
 from ..errors import StoreError
 from ..store import Store, Tx
 from .archive import (
-    _CHECKS,
-    _SKIP,
     BATCH,
+    CHECKS,
     MESSAGES,
+    SKIP,
     BackupKey,
     BackupSummary,
     BadBackup,
+    Digest,
     StoreNotEmpty,
-    _decoder,
-    _Digest,
-    _items,
-    _label,
-    _not_backup,
-    _reflected,
-    _tables,
+    backup_items,
+    backup_label,
+    backup_tables,
     check_backup,
+    decoder,
+    not_a_backup,
     read_header,
+    reflected,
 )
 
 # -- restore --------------------------------------------------------------------------------------
@@ -58,7 +58,7 @@ class _PgJson(sa.types.TypeDecorator[str]):
 def store_contents(conn: Connection) -> dict[str, int]:
     """The tables of the store that hold rows, with their row counts."""
     out = {}
-    for t in _tables(conn):
+    for t in backup_tables(conn):
         n = int(conn.execute(sa.select(sa.func.count()).select_from(t.table)).scalar_one())
         if n:
             out[t.name] = n
@@ -116,7 +116,7 @@ def restore(
             raise StoreError(MESSAGES["load_failed"].format(file=source.name, reason=exc.orig)) from exc
         finally:
             conn.info.pop("write", None)
-    return BackupSummary(source, revision, str(header.get("engine")), rows, _CHECKS[checked.check])
+    return BackupSummary(source, revision, str(header.get("engine")), rows, CHECKS[checked.check])
 
 
 def _known_revision(store: Store, revision: str) -> None:
@@ -133,8 +133,8 @@ def _clear(conn: Connection, also: set[str]) -> None:
 
     Only tables the workbook knows (its schema, the migrations' version table, and ``also``) are dropped.
     """
-    known = set(schema.metadata.tables) | _SKIP | also
-    meta = _reflected(conn, only=lambda name, _meta: name in known)
+    known = set(schema.metadata.tables) | SKIP | also
+    meta = reflected(conn, only=lambda name, _meta: name in known)
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
     for table in reversed(meta.sorted_tables):
@@ -152,28 +152,28 @@ def _migrate(store: Store, conn: Connection, revision: str) -> None:
 def _load(conn: Connection, source: Path, header: dict[str, Any], sha256: str | None) -> dict[str, int]:
     """Insert every row of the backup; BadBackup if its content is not the ``sha256`` checked before."""
     specs = {t["name"]: t for t in header["tables"]}
-    present = {t.name: t for t in _tables(conn)}
+    present = {t.name: t for t in backup_tables(conn)}
     counts: dict[str, int] = {name: 0 for name in specs}
     current: tuple[sa.Table, list[str], list[Any]] | None = None
     batch: list[dict[str, Any]] = []
-    digest = _Digest()
+    digest = Digest()
 
     def flush() -> None:
         if current is not None and batch:
             conn.execute(current[0].insert(), batch)
             batch.clear()
 
-    for kind, value in _items(source, digest):
+    for kind, value in backup_items(source, digest):
         if kind == "table":
             flush()
             if value not in specs or value not in present:
-                raise _not_backup(source, f"未知的表 {value}")
+                raise not_a_backup(source, f"未知的表 {value}")
             names = [c[0] for c in specs[value]["columns"]]
             kinds = [c[1] for c in specs[value]["columns"]]
             current = (
                 _load_table(conn, present[value].table, names, kinds),
                 names,
-                [_decoder(k) for k in kinds],
+                [decoder(k) for k in kinds],
             )
         elif kind == "row" and current is not None:
             table, names, decoders = current
@@ -184,7 +184,7 @@ def _load(conn: Connection, source: Path, header: dict[str, Any], sha256: str | 
             except (ValueError, TypeError):
                 raise BadBackup(
                     MESSAGES["bad_row"].format(
-                        file=source.name, table=_label(table.name), row=counts[table.name]
+                        file=source.name, table=backup_label(table.name), row=counts[table.name]
                     )
                 ) from None
             if len(batch) >= BATCH:
@@ -242,7 +242,7 @@ def check_integrity(conn: Connection) -> list[str]:
             problems.append(
                 f"有 {len(orphans)} 行引用了不存在的记录（如表 {orphans[0][0]} 第 {orphans[0][1]} 行）"
             )
-    tables = _tables(conn)
+    tables = backup_tables(conn)
     for t in tables:
         conn.execute(sa.select(sa.func.count()).select_from(t.table)).scalar_one()
         if conn.dialect.name == "sqlite":

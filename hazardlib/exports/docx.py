@@ -24,15 +24,12 @@ from ..reports.definitions import ANY_KEY
 from ..reports.labels import bureau
 from ..reports.summaries import Summary
 from ..store import PREFECTURE_CODE
+from ..vocab import date_label
 from .report_forms import plan_group
 
 BODY_FONT, TITLE_FONT, HEADING_FONT = "仿宋_GB2312", "方正小标宋简体", "黑体"
 NUMERALS = "一二三四五六七八九十"
 TO_FILL = "（请填写）"
-
-
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _md(day: dt.date) -> str:
@@ -48,7 +45,7 @@ def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
     run.font.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
 
 
-def _para(doc: Any, text: str = "", *, font: str = BODY_FONT, size: float = 16, bold: bool = False,
+def paragraph(doc: Any, text: str = "", *, font: str = BODY_FONT, size: float = 16, bold: bool = False,
           align: Any = None, indent: bool = True) -> Any:  # fmt: skip
     p = doc.add_paragraph()
     if align is not None:
@@ -63,17 +60,19 @@ def _para(doc: Any, text: str = "", *, font: str = BODY_FONT, size: float = 16, 
 
 
 def _heading(doc: Any, text: str) -> None:
-    _para(doc, text, font=HEADING_FONT, size=16)
+    paragraph(doc, text, font=HEADING_FONT, size=16)
 
 
 def _to_fill(doc: Any, text: str) -> None:
-    p = _para(doc)
+    p = paragraph(doc)
     run = p.add_run(text)
     _font(run, BODY_FONT, 16)
     run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
 
-def _table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> Any:
+def grid_table(
+    doc: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float]
+) -> Any:
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -111,7 +110,7 @@ def _overview(s: Summary) -> str:
         return "—" if f.get(key) is None else f"{f[key]:.1f}%"
 
     return (
-        f"截至{_cn_date(s.scope.as_of)}，共检查生产单位{f['producers_inspected']}家次、销售单位{f['sellers_inspected']}家次，"
+        f"截至{date_label(s.scope.as_of)}，共检查生产单位{f['producers_inspected']}家次、销售单位{f['sellers_inspected']}家次，"
         f"组织{f['self_checks']}家企业开展质量安全主体责任落实情况自查，企业主动报告重大质量安全风险{f['major_risks_self_reported']}项；"
         f"发现质量安全隐患{f['hazards_found']}项（其中重大隐患{f['hazards_major']}项、较大隐患{f['hazards_larger']}项、"
         f"一般隐患{f['hazards_general']}项），完成整改销号{f['hazards_closed']}项，整改率{rate('closure_rate')}，"
@@ -141,7 +140,7 @@ def _figures_table(doc: Any, s: Summary) -> None:
         group = plan_group(figure) if figure else "其他"
         header = figure.header if figure else s.extra_labels.get(key, key)
         rows.append((group, header, _value(key, value)))
-    table = _table(doc, ("类别", "指标", "数值"), rows, (3.0, 8.0, 3.5))
+    table = grid_table(doc, ("类别", "指标", "数值"), rows, (3.0, 8.0, 3.5))
     start = 1
     for end in range(2, len(rows) + 2):  # one merged 类别 cell per group
         if end == len(rows) + 1 or rows[end - 1][0] != rows[start - 1][0]:
@@ -156,7 +155,7 @@ def _stages(doc: Any, s: Summary) -> None:
     for st in s.stages.to_dict("records"):
         head = f"{st['title']}（{_md(st['start'])}—{_md(st['end'])}，{st['status']}）"
         if st["status"] == "未开始":
-            _para(doc, f"{head}。")
+            paragraph(doc, f"{head}。")
             continue
         coverage = "—" if st["self_check_coverage"] is None else f"{st['self_check_coverage']:.1f}%"
         text = (
@@ -165,16 +164,16 @@ def _stages(doc: Any, s: Summary) -> None:
             f"未销号的隐患和风险{st['open_hazards']}项，其中逾期{st['overdue_hazards']}项。"
         )
         text += "工作按期推进。" if st["on_track"] else f"进度滞后：{st['lagging_reasons']}。"
-        _para(doc, text)
+        paragraph(doc, text)
 
 
 def _problems(doc: Any, s: Summary) -> None:
     p = s.problems
     if p.empty:
-        _para(doc, "截至统计日未发现质量安全隐患。")
+        paragraph(doc, "截至统计日未发现质量安全隐患。")
         return
     top = p.iloc[0]
-    _para(
+    paragraph(
         doc,
         f"发现的隐患主要集中在{top['category_name']}（{top['field_label']}，{top['hazards']}项）等产品，"
         f"主要问题为{top['problems']}。各类产品、领域的隐患见下表。",
@@ -192,18 +191,18 @@ def _problems(doc: Any, s: Summary) -> None:
         )
         for r in p.to_dict("records")
     ]
-    _table(doc, ("产品类别", "领域", "隐患", "重大", "较大", "一般", "已销号", "主要问题"), rows,
+    grid_table(doc, ("产品类别", "领域", "隐患", "重大", "较大", "一般", "已销号", "主要问题"), rows,
            (2.6, 1.8, 1.1, 1.1, 1.1, 1.1, 1.3, 5.5))  # fmt: skip
 
 
 def _cases(doc: Any, s: Summary) -> None:
     if s.cases.empty:
-        _para(doc, "截至统计日暂无曝光的典型案例。")
+        paragraph(doc, "截至统计日暂无曝光的典型案例。")
         return
     for i, c in enumerate(s.cases.to_dict("records")):
         n = NUMERALS[i] if i < len(NUMERALS) else str(i + 1)
-        _para(doc, f"（{n}）{c['enterprise_name']}{c['violation_label']}案", font=HEADING_FONT)
-        text = f"{_cn_date(c['filed_date'])}立案。{c['facts'] or '案情：' + TO_FILL}"
+        paragraph(doc, f"（{n}）{c['enterprise_name']}{c['violation_label']}案", font=HEADING_FONT)
+        text = f"{date_label(c['filed_date'])}立案。{c['facts'] or '案情：' + TO_FILL}"
         if c["penalty"]:
             text += f"处罚结果：{c['penalty']}。"
         follow = []
@@ -215,7 +214,7 @@ def _cases(doc: Any, s: Summary) -> None:
             follow.append("撤销许可证")
         if follow:
             text += "；".join(follow) + "。"
-        _para(doc, text)
+        paragraph(doc, text)
 
 
 def draft_document(banner: str) -> DocxDocument:
@@ -229,7 +228,7 @@ def draft_document(banner: str) -> DocxDocument:
     normal = doc.styles["Normal"]
     normal.font.name = BODY_FONT
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    run = _para(doc, indent=False).add_run(banner)
+    run = paragraph(doc, indent=False).add_run(banner)
     _font(run, HEADING_FONT, 12, bold=True)
     run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
     return doc
@@ -240,23 +239,23 @@ def write_summary(summary: Summary, path: str | Path, *, made_on: dt.date | None
     as-of date of its figures — never the machine's clock."""
     s = summary
     doc = draft_document(
-        f"【草稿】本稿由工作台根据截至{_cn_date(s.scope.as_of)}的数据自动生成，请核实数据、修改完善后加盖公章报送"
-        + (f"（报送期限：{_cn_date(s.due)}前）" if s.due else "")
+        f"【草稿】本稿由工作台根据截至{date_label(s.scope.as_of)}的数据自动生成，请核实数据、修改完善后加盖公章报送"
+        + (f"（报送期限：{date_label(s.due)}前）" if s.due else "")
         + "。报送前请删除本段。"
     )
 
-    _para(doc, s.title, font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc, "")
+    paragraph(doc, s.title, font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    paragraph(doc, "")
     recipient = "贵州省市场监督管理局：" if s.scope.unit_code == PREFECTURE_CODE else "黔南州市场监督管理局："
-    _para(doc, recipient, indent=False)
+    paragraph(doc, recipient, indent=False)
     source = s.scope.campaign.source or s.scope.campaign.title
-    _para(
+    paragraph(
         doc, f"按照《{source}》要求，我局扎实推进重点工业产品质量安全隐患排查治理行动，现将工作情况报告如下："
     )
 
     _heading(doc, "一、工作开展情况")
-    _para(doc, _overview(s))
-    _para(doc, "主要指标见下表（统计口径与行动成果清单一致）。")
+    paragraph(doc, _overview(s))
+    paragraph(doc, "主要指标见下表（统计口径与行动成果清单一致）。")
     _figures_table(doc, s)
     _to_fill(doc, f"主要做法和成效：{TO_FILL}")
 
@@ -267,7 +266,7 @@ def write_summary(summary: Summary, path: str | Path, *, made_on: dt.date | None
     _problems(doc, s)
     if s.kind == "work" or len(s.unrectified):
         overdue = int(s.unrectified["overdue"].sum()) if len(s.unrectified) else 0
-        _para(
+        paragraph(
             doc,
             f"截至统计日尚未完成整改销号的隐患{len(s.unrectified)}项，其中逾期{overdue}项，将持续督促整改并书面报送整改完成情况。",
         )
@@ -280,9 +279,9 @@ def write_summary(summary: Summary, path: str | Path, *, made_on: dt.date | None
     _heading(doc, "六、下一步工作打算")
     _to_fill(doc, TO_FILL)
 
-    _para(doc, "")
-    _para(doc, f"{bureau(s.scope.unit_code)}（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    _para(doc, _cn_date(made_on or s.scope.as_of), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    paragraph(doc, "")
+    paragraph(doc, f"{bureau(s.scope.unit_code)}（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    paragraph(doc, date_label(made_on or s.scope.as_of), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,8 @@ from ..instruments import kind_info
 from ..reports.labels import bureau
 from ..rules.common import finding_label, product_name
 from ..store import PREFECTURE_CODE, Store
-from .docx import TITLE_FONT, _cn_date, _para, _table, draft_document
+from ..vocab import date_label
+from .docx import TITLE_FONT, draft_document, grid_table, paragraph
 
 ASK = {
     "rectification_notice": "请你单位对上述问题隐患立即采取管控措施，于{deadline}前整改完毕，并将整改情况书面报告我局。",
@@ -77,21 +78,21 @@ def write_instrument(store: Store, instrument_id: int, path: str | Path) -> Path
         "【草稿】本稿由工作台自动生成，请核对事实和依据、修改完善后加盖公章送达。送达前请删除本段。"
     )
 
-    _para(doc, bureau(issuer), font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc, info.title, font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc, i["number"] or "", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc, "")
+    paragraph(doc, bureau(issuer), font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    paragraph(doc, info.title, font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    paragraph(doc, i["number"] or "", align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    paragraph(doc, "")
     if enterprise is not None:
-        _para(doc, f"{enterprise['name']}（统一社会信用代码：{enterprise['uscc']}）：", indent=False)
+        paragraph(doc, f"{enterprise['name']}（统一社会信用代码：{enterprise['uscc']}）：", indent=False)
     else:
-        _para(doc, "（请填写送达单位）：", indent=False)
+        paragraph(doc, "（请填写送达单位）：", indent=False)
     if hazards:
         found = min(r["found_date"] for r in hazards)
-        _para(
+        paragraph(
             doc,
-            f"我局在重点工业产品质量安全隐患排查治理工作中，自{_cn_date(found)}起发现你单位存在以下问题隐患：",
+            f"我局在重点工业产品质量安全隐患排查治理工作中，自{date_label(found)}起发现你单位存在以下问题隐患：",
         )
-        _table(
+        grid_table(
             doc,
             ["隐患编号", "产品", "问题类型", "类别等级", "发现日期", "情况"],
             [
@@ -108,17 +109,17 @@ def write_instrument(store: Store, instrument_id: int, path: str | Path) -> Path
             [1.8, 2.6, 3.2, 2.2, 2.4, 4.0],
         )
     else:
-        _para(doc, NO_HAZARDS)
+        paragraph(doc, NO_HAZARDS)
     if i["note"]:
-        _para(doc, i["note"])
-    _para(doc, f"依据：《{facts['plan_title']}》{info.basis}。")
-    _para(doc, ASK[i["kind"]].format(deadline=_cn_date(deadline)))
-    _para(doc, f"期限：{_cn_date(deadline)}", indent=False)
-    _para(doc, "")
-    _para(doc, f"{bureau(issuer)}（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    _para(doc, _cn_date(i["issue_date"]), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    _para(doc, "")
-    _para(doc, f"送达回证：签收人＿＿＿＿＿＿　签收日期＿＿＿＿年＿＿月＿＿日（{vocab.INSTRUMENT_KIND.label(i['kind'])}）",
+        paragraph(doc, i["note"])
+    paragraph(doc, f"依据：《{facts['plan_title']}》{info.basis}。")
+    paragraph(doc, ASK[i["kind"]].format(deadline=date_label(deadline)))
+    paragraph(doc, f"期限：{date_label(deadline)}", indent=False)
+    paragraph(doc, "")
+    paragraph(doc, f"{bureau(issuer)}（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    paragraph(doc, date_label(i["issue_date"]), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    paragraph(doc, "")
+    paragraph(doc, f"送达回证：签收人＿＿＿＿＿＿　签收日期＿＿＿＿年＿＿月＿＿日（{vocab.INSTRUMENT_KIND.label(i['kind'])}）",
           size=12, indent=False)  # fmt: skip
 
     target = Path(path)

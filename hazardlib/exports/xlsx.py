@@ -33,6 +33,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..celltext import as_typed
+from ..vocab import date_label
 from .cell_guard import neutralise
 
 Kind = Literal["text", "code", "id", "int", "percent", "date", "number"]
@@ -80,8 +81,8 @@ class Heading:
         made = self.made_on or self.as_of
         return (
             f"填报单位（盖章）：{self.unit}",
-            f"统计截止日期：{_cn_date(self.as_of)}",
-            f"填表人：{self.preparer or '　　　　'}　　填报日期：{_cn_date(made)}",
+            f"统计截止日期：{date_label(self.as_of)}",
+            f"填表人：{self.preparer or '　　　　'}　　填报日期：{date_label(made)}",
         )
 
 
@@ -182,10 +183,6 @@ def page_layout(widths: Sequence[float], groups: Sequence[str | None], repeat: i
     return PageLayout("A4", False, scale, tuple((b[0] + 1, b[-1] + 1) for b in bands), repeat)
 
 
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def display_width(text: str) -> int:
     """Width of ``text`` in character cells: a Chinese character (or full-width sign) takes two."""
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
@@ -242,7 +239,7 @@ STYLE_OF = {
 }
 
 
-def _value(kind: Kind, value: Any) -> Any:
+def cell_value(kind: Kind, value: Any) -> Any:
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     if kind == "percent":
@@ -302,7 +299,9 @@ def header_text(col: Column) -> str:
     return col.header
 
 
-def _widths(columns: Sequence[Column], rows: pd.DataFrame, total: Mapping[str, Any] | None) -> list[float]:
+def column_widths(
+    columns: Sequence[Column], rows: pd.DataFrame, total: Mapping[str, Any] | None
+) -> list[float]:
     sample = rows.head(500)
     if total is not None:
         sample = pd.concat([sample, pd.DataFrame([dict(total)])], ignore_index=True)
@@ -326,7 +325,7 @@ def _widths(columns: Sequence[Column], rows: pd.DataFrame, total: Mapping[str, A
     return widths
 
 
-def _header_height(columns: Sequence[Column], widths: Sequence[float]) -> float:
+def header_height(columns: Sequence[Column], widths: Sequence[float]) -> float:
     lines = max(
         sum(math.ceil(display_width(line) / max(1.0, w - 1)) for line in header_text(c).split("\n"))
         for c, w in zip(columns, widths, strict=True)
@@ -374,7 +373,7 @@ def frame_of(title: str, heading: Heading, widths: Sequence[float], layout: Page
     return Frame(titles, infos, 24.0 * title_lines + 6, 16.0 * info_lines + 6, (first0, last0), room)
 
 
-def _group_height(columns: Sequence[Column], widths: Sequence[float]) -> float:
+def group_height(columns: Sequence[Column], widths: Sequence[float]) -> float:
     """The upper header row's height: each group header wraps within the columns it is merged over."""
     lines, i = 1, 0
     for group, members in groupby(columns, key=lambda c: c.group):
@@ -420,7 +419,7 @@ def _write_sheet(
     if sheet.row_numbers:
         columns.insert(0, Column("_no", "序号", None, "code", 6))
     n = len(columns)
-    widths = _widths(columns, rows, sheet.total if last else None)
+    widths = column_widths(columns, rows, sheet.total if last else None)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
 
@@ -460,10 +459,10 @@ def _write_sheet(
         for lo, hi, _text in spans:
             w.merge(row, lo, row, hi)
 
-    head_height = _header_height(columns, widths)
+    head_height = header_height(columns, widths)
     if two_levels:
         top = w.append(
-            [w.cell(c.group or header_text(c), "表头") for c in columns], _group_height(columns, widths)
+            [w.cell(c.group or header_text(c), "表头") for c in columns], group_height(columns, widths)
         )
         bottom = w.append(
             [w.cell(None if not c.group else header_text(c), "表头") for c in columns], head_height
@@ -484,7 +483,7 @@ def _write_sheet(
     kinds = [c.kind for c in sheet.columns]
     styles = [STYLE_OF[k] for k in kinds]
     data = rows.reindex(columns=keys)
-    offset = part * _rows_per_sheet(sheet)
+    offset = part * rows_per_sheet(sheet)
     # A streamed (large) sheet writes its text cells bare, without borders: styling every cell of a
     # million-row ledger would double the time it takes; numbers and dates keep their formats.
     bare = [write_only and k in ("text", "code") for k in kinds]
@@ -494,14 +493,14 @@ def _write_sheet(
     ):
         cells = [w.cell(number, "代码")] if sheet.row_numbers else []
         cells += [
-            as_typed(_value(k, v)) if b else w.cell(_value(k, v), s)
+            as_typed(cell_value(k, v)) if b else w.cell(cell_value(k, v), s)
             for k, v, s, b in zip(kinds, values, styles, bare, strict=True)
         ]
         w.append(cells, height)
     if sheet.total is not None and last:
         label = [w.cell("合计", "代码合计")] if sheet.row_numbers else []
         cells = label + [
-            w.cell(_value(k, sheet.total.get(c)), f"{s}合计")
+            w.cell(cell_value(k, sheet.total.get(c)), f"{s}合计")
             for c, k, s in zip(keys, kinds, styles, strict=True)
         ]
         w.append(cells)
@@ -513,7 +512,7 @@ def _write_sheet(
         w.merge(r, first0, r, last0)
 
 
-def _rows_per_sheet(sheet: Sheet) -> int:
+def rows_per_sheet(sheet: Sheet) -> int:
     return EXCEL_MAX_ROWS - 5 - len(sheet.notes) - (1 if sheet.total is not None else 0)
 
 
@@ -535,7 +534,7 @@ def write_formatted(path: str | Path, sheets: Iterable[Sheet], heading: Heading)
     for style in named.values():
         wb.add_named_style(style)
     for sheet in sheets:
-        parts = list(_chunks(sheet.rows, _rows_per_sheet(sheet)))
+        parts = list(_chunks(sheet.rows, rows_per_sheet(sheet)))
         for part, rows in enumerate(parts):
             _write_sheet(wb, named, sheet, heading, False, part, rows, part == len(parts) - 1)
     target = Path(path)

@@ -33,14 +33,14 @@ from .xlsx import (
     Heading,
     Kind,
     Sheet,
-    _group_height,
-    _header_height,
-    _rows_per_sheet,
-    _value,
-    _widths,
+    cell_value,
+    column_widths,
     frame_of,
+    group_height,
+    header_height,
     header_text,
     page_layout,
+    rows_per_sheet,
 )
 
 _BASE = {"font_name": FONT, "font_size": BODY_PT, "valign": "vcenter"}
@@ -112,7 +112,7 @@ def write_streamed(path: Path, sheets: Sequence[Sheet], heading: Heading) -> Pat
     try:
         for sheet in sheets:
             rows = _Rows(sheet.rows, sheet.more)
-            per_sheet = _rows_per_sheet(sheet)
+            per_sheet = rows_per_sheet(sheet)
             part = 0
             while True:
                 # The totals row counts in the column widths of the last part only, so a sheet with
@@ -190,7 +190,7 @@ def _serial(value: dt.datetime) -> float:
 
 
 def _texts(values: list[Any]) -> list[Any]:
-    """A text column's cells: :func:`.xlsx._value` of each, worked out for the whole column at once.
+    """A text column's cells: :func:`.xlsx.cell_value` of each, worked out for the whole column at once.
 
     The characters XML cannot hold are looked for in all the column's text in one pass; only a column
     that has some is cleaned value by value. Otherwise a cell's text is only checked for a leading
@@ -206,7 +206,7 @@ def _texts(values: list[Any]) -> list[Any]:
 
 def _cells(kind: Kind, values: list[Any]) -> list[Any]:
     """The cells of one column: None (left empty), text, or a number (a date as its serial number),
-    each what :func:`.xlsx._value` makes of the value.
+    each what :func:`.xlsx.cell_value` makes of the value.
 
     Dates repeat a great deal down a ledger, so each distinct value is converted once."""
     if kind in ("text", "code"):
@@ -220,13 +220,13 @@ def _cells(kind: Kind, values: list[Any]) -> list[Any]:
                 continue
             cell = seen.get(v, _UNSEEN)
             if cell is _UNSEEN:
-                cell = _cell(_value(kind, v))
+                cell = _cell(cell_value(kind, v))
                 if isinstance(cell, dt.datetime):
                     cell = _serial(cell)
                 seen[v] = cell
             out.append(cell)
         return out
-    return [_cell(_value(kind, v)) for v in values]
+    return [_cell(cell_value(kind, v)) for v in values]
 
 
 def _write_any(write_string: Any, write_number: Any) -> Any:
@@ -256,7 +256,7 @@ def _sheet(
     if sheet.row_numbers:
         columns.insert(0, Column("_no", "序号", None, "code", 6))
     n = len(columns)
-    widths = _widths(columns, rows.peek(500), sheet.total if last_part else None)
+    widths = column_widths(columns, rows.peek(500), sheet.total if last_part else None)
     for i, width in enumerate(widths):
         ws.set_column(i, i, width)
     two_levels = any(c.group for c in columns)
@@ -287,9 +287,9 @@ def _sheet(
         for j in range(n):
             if j not in covered:
                 ws.write_blank(row, j, None, f)
-    head_height = _header_height(columns, widths)
+    head_height = header_height(columns, widths)
     if two_levels:
-        ws.set_row(2, _group_height(columns, widths))
+        ws.set_row(2, group_height(columns, widths))
         ws.set_row(3, head_height)
         # Constant-memory mode writes a row out as soon as a cell of a later row is written, and ignores
         # what comes for it after that: the upper header row is written whole before the lower one. A
@@ -353,7 +353,7 @@ def _sheet(
         if numbered:
             ws.write(r, 0, "合计", fmt["代码合计"])
         for j, (key, kind, style) in enumerate(zip(keys, kinds, styles, strict=True), start=int(numbered)):
-            value = _cell(_value(kind, sheet.total.get(key)))
+            value = _cell(cell_value(kind, sheet.total.get(key)))
             ws.write(r, j, value, fmt[f"{style}合计"]) if value is not None else ws.write_blank(
                 r, j, None, fmt[f"{style}合计"]
             )

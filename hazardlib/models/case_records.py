@@ -24,10 +24,10 @@ from ..fields import (
     check_sub_product,
     error,
 )
-from .record_base import COUNTY, NOTE, PRODUCT, _Dated
+from .record_base import COUNTY, NOTE, PRODUCT, NotBefore, Record, dates_in_order, not_future
 
 
-class Instrument(_Dated):
+class Instrument(Record):
     """One of 三书一函: listed-supervision notice, interview notice, rectification notice, reminder letter."""
 
     kind: Annotated[
@@ -62,19 +62,14 @@ class Instrument(_Dated):
         default=None, title="回复日期"
     )
 
-    _issued = field_validator("issue_date", "served_date", "reply_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _issued = not_future("issue_date", "served_date", "reply_date")
 
-    @model_validator(mode="after")
-    def _after_issue(self) -> Instrument:
-        for key in ("served_date", "reply_due", "reply_date"):
-            day = getattr(self, key)
-            if day is not None and day < self.issue_date:
-                title = type(self).model_fields[key].title
-                raise error("before_issue", f"{title} {day} 早于签发日期 {self.issue_date}", key)
-        return self
+    _order = dates_in_order(
+        *(NotBefore(key, "issue_date", "before_issue") for key in ("served_date", "reply_due", "reply_date"))
+    )
 
 
-class WrittenReport(_Dated):
+class WrittenReport(Record):
     """A continuing written report (持续书面报送) on the hazards a county still has open after the campaign."""
 
     county_code: Annotated[Text, COUNTY, Entry(note="报送的县（市）")] = Field(title="县（市）")
@@ -112,7 +107,7 @@ class WrittenReport(_Dated):
         default=None, title="备注", max_length=2000
     )
 
-    _reported = field_validator("report_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _reported = not_future("report_date")
 
     @field_validator("county_code")
     @classmethod
@@ -127,7 +122,7 @@ class WrittenReport(_Dated):
         return v
 
 
-class Interview(_Dated):
+class Interview(Record):
     """An interview (约谈) held with an enterprise, whatever triggered it: the one record every count of
     interviewed enterprises reads (the results list's 约谈企业, the rules' “interviewed since”)."""
 
@@ -180,25 +175,17 @@ class Interview(_Dated):
         ),
     ] = Field(default=None, title="约谈通知书编号", max_length=64)
 
-    _held = field_validator("held_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _held = not_future("held_date")
 
     @field_validator("spot_check_ids", mode="before")
     @classmethod
     def _no_checks(cls, v: Any) -> Any:
         return [] if v is None else v  # stored as NULL when there are none
 
-    @model_validator(mode="after")
-    def _follow_up_after(self) -> Interview:
-        if self.follow_up_date is not None and self.follow_up_date < self.held_date:
-            raise error(
-                "date_order",
-                f"跟踪复查日期 {self.follow_up_date} 早于约谈日期 {self.held_date}",
-                "follow_up_date",
-            )
-        return self
+    _order = dates_in_order(NotBefore("follow_up_date", "held_date"))
 
 
-class EnforcementCase(_Dated):
+class EnforcementCase(Record):
     """An enforcement case (立案查处) and what followed from it."""
 
     enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
@@ -281,10 +268,8 @@ class EnforcementCase(_Dated):
         default=None, title="不撤销许可证的理由", max_length=2000
     )
 
-    _filed = field_validator("filed_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
-    _decided = field_validator("publicity_date", "not_listed_date", "not_revoked_date")(
-        _Dated._not_future.__func__  # type: ignore[attr-defined]
-    )
+    _filed = not_future("filed_date")
+    _decided = not_future("publicity_date", "not_listed_date", "not_revoked_date")
 
     @field_validator("sub_product_code")
     @classmethod
@@ -305,14 +290,6 @@ class EnforcementCase(_Dated):
                 raise error(
                     "date_required", f"已填写“{type(self).model_fields[flag].title}”时须填写{label}", day
                 )
-            if d is not None and d < self.filed_date:
-                raise error("date_order", f"{label} {d} 早于立案日期 {self.filed_date}", day)
-        if self.publicity_date is not None and self.publicity_date < self.filed_date:
-            raise error(
-                "date_order",
-                f"公示日期 {self.publicity_date} 早于立案日期 {self.filed_date}",
-                "publicity_date",
-            )
         decisions = [
             ("not_listed", "dishonesty_listed", "列入严重违法失信名单"),
             ("not_revoked", "licence_revoked", "撤销许可证"),
@@ -330,13 +307,16 @@ class EnforcementCase(_Dated):
                 )
             if all(given) and getattr(self, done):
                 raise error("decision_conflict", f"已{what}，不能同时记录不{what}的决定", parts[0])
-            d = getattr(self, f"{prefix}_date")
-            if d is not None and d < self.filed_date:
-                raise error("date_order", f"决定日期 {d} 早于立案日期 {self.filed_date}", f"{prefix}_date")
         return self
 
+    _order = dates_in_order(
+        *(NotBefore(key, "filed_date") for key in ("transfer_date", "dishonesty_date", "revoked_date",
+                                                   "published_date", "publicity_date")),
+        *(NotBefore(key, "filed_date", later_title="决定日期") for key in ("not_listed_date", "not_revoked_date")),
+    )  # fmt: skip
 
-class HelpRecord(_Dated):
+
+class HelpRecord(Record):
     """Help given to an enterprise (质量问诊、质量分析、质量培训、整改指导意见书)."""
 
     enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
@@ -352,10 +332,10 @@ class HelpRecord(_Dated):
         default=None, title="帮扶内容", max_length=4000
     )
 
-    _helped = field_validator("help_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _helped = not_future("help_date")
 
 
-class CountyPlan(_Dated):
+class CountyPlan(Record):
     """A county's own work plan for the campaign (各县（市）局制定工作方案)."""
 
     county_code: Annotated[Text, COUNTY, Entry(note="制定工作方案的县（市）")] = Field(title="县（市）")
@@ -385,7 +365,7 @@ class CountyPlan(_Dated):
         Entry(synonyms=("责任人", "负责人", "责任领导"), example="局长 张三；质量股 李四", width=30),
     ] = Field(default=None, title="责任领导及责任人", max_length=300)
 
-    _adopted = field_validator("adopted_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _adopted = not_future("adopted_date")
 
     @field_validator("county_code")
     @classmethod
@@ -393,7 +373,7 @@ class CountyPlan(_Dated):
         return check_county(v)
 
 
-class CountyOversight(_Dated):
+class CountyOversight(Record):
     """The prefecture's oversight of a county: interview, circular or listed supervision."""
 
     county_code: Annotated[Text, COUNTY, Entry(note="被约谈、通报或挂牌督办的县（市）")] = Field(
@@ -432,32 +412,26 @@ class CountyOversight(_Dated):
         default=None, title="书面回复期限"
     )
 
-    _acted = field_validator("action_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _acted = not_future("action_date")
 
     @field_validator("county_code")
     @classmethod
     def _county(cls, v: str) -> str:
         return check_county(v)
 
-    @model_validator(mode="after")
-    def _due_after(self) -> CountyOversight:
-        if self.due_date is not None and self.due_date < self.action_date:
-            raise error(
-                "date_order", f"书面回复期限 {self.due_date} 早于督导日期 {self.action_date}", "due_date"
-            )
-        return self
+    _order = dates_in_order(NotBefore("due_date", "action_date", earlier_title="督导日期"))
 
 
-class OversightResponse(_Dated):
+class OversightResponse(Record):
     """A county's written response (书面回复) to the prefecture's oversight of it."""
 
     response: Text = Field(title="书面回复", min_length=2, max_length=4000)
     response_date: dt.date = Field(title="回复日期")
 
-    _replied = field_validator("response_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _replied = not_future("response_date")
 
 
-class LocalReport(_Dated):
+class LocalReport(Record):
     """A report to the local Party committee and government on a hard problem (plan 四(一)), about a hazard or
     an enterprise."""
 
@@ -469,7 +443,7 @@ class LocalReport(_Dated):
     hazard_id: int | None = Field(default=None, title="隐患编号")
     summary: Text = Field(title="报告事项", min_length=2, max_length=4000)
 
-    _reported = field_validator("report_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _reported = not_future("report_date")
 
     @field_validator("county_code")
     @classmethod

@@ -22,7 +22,7 @@ from ..fields import (
     check_sub_product,
     error,
 )
-from .record_base import GRADE, NOTE, PRODUCT, Record, _Dated
+from .record_base import GRADE, NOTE, PRODUCT, NotBefore, Record, dates_in_order, not_future
 
 
 class RiskControlItem(Record):
@@ -53,7 +53,7 @@ class RiskControlItem(Record):
     )
 
 
-class SelfCheck(_Dated):
+class SelfCheck(Record):
     """An enterprise's self-check of its quality-safety main responsibility (主体责任落实情况自查)."""
 
     enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
@@ -89,7 +89,7 @@ class SelfCheck(_Dated):
     note: Annotated[Text | None, NOTE] = Field(default=None, title="备注", max_length=2000)
     items: Annotated[list[RiskControlItem], DERIVED] = Field(default_factory=list, title="风险管控清单")
 
-    _check_date = field_validator("check_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _check_date = not_future("check_date")
 
     @model_validator(mode="after")
     def _major_risk_described(self) -> SelfCheck:
@@ -103,7 +103,7 @@ class SelfCheck(_Dated):
         return self.model_dump(exclude={"items"})
 
 
-class Inspection(_Dated):
+class Inspection(Record):
     """An on-site inspection (现场检查) of one enterprise for one product, against its field's checklist."""
 
     enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
@@ -140,7 +140,7 @@ class Inspection(_Dated):
         ),
     ] = Field(default_factory=dict, title="检查要点结果")
 
-    _date = field_validator("inspection_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _date = not_future("inspection_date")
 
     @field_validator("sub_product_code")
     @classmethod
@@ -148,7 +148,7 @@ class Inspection(_Dated):
         return check_sub_product(v)
 
 
-class Hazard(_Dated):
+class Hazard(Record):
     """A hazard or risk (隐患/风险) on the rectification ledger."""
 
     enterprise_id: Annotated[int, DERIVED] = Field(title="企业")
@@ -206,7 +206,7 @@ class Hazard(_Dated):
         Field(default=None, title="整改期限")
     )
 
-    _found = field_validator("found_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _found = not_future("found_date")
 
     @field_validator("problem_code")
     @classmethod
@@ -218,15 +218,12 @@ class Hazard(_Dated):
     def _product(cls, v: str) -> str:
         return check_sub_product(v)
 
-    @model_validator(mode="after")
-    def _deadline_after_order(self) -> Hazard:
-        if self.deadline is not None:
-            start = self.ordered_date or self.found_date
-            if self.deadline < start:
-                raise error(
-                    "deadline_before_order", f"整改期限 {self.deadline} 早于责令整改日期 {start}", "deadline"
-                )
-        return self
+    # without an order date the deadline runs from the finding, still named the order date in the message
+    _order = dates_in_order(
+        NotBefore(
+            "deadline", ("ordered_date", "found_date"), "deadline_before_order", earlier_title="责令整改日期"
+        )
+    )
 
     @property
     def category_code(self) -> str:

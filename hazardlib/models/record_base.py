@@ -1,12 +1,14 @@
-"""What every record model shares: the base :class:`Record`, :class:`_Dated` (a date not in the future)
-and how the fields several records share are written (see fields.Entry)."""
+"""What every record model shares: the base :class:`Record`, :func:`not_future` (a date not in the future),
+:func:`dates_in_order` (a date not before another) and how the fields several records share are written
+(see fields.Entry)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from ..fields import Entry, error, today_of
 
@@ -64,11 +66,48 @@ class Record(BaseModel):
         return self.model_dump()
 
 
-class _Dated(Record):
-    """A record with a date that must not lie in the future."""
+def not_future(*keys: str) -> Any:
+    """A field validator: the dates ``keys`` must not lie in the future (after the day the record is checked
+    on); a model declares them once, as ``_dates = not_future("...", ...)``."""
 
-    @classmethod
-    def _not_future(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+    def check(cls: type[Record], v: dt.date | None, info: ValidationInfo) -> dt.date | None:
         if v is not None and v > today_of(info):
             raise error("future_date", f"日期 {v} 晚于今天，不能登记未来的日期")
         return v
+
+    return field_validator(*keys)(check)
+
+
+@dataclass(frozen=True)
+class NotBefore:
+    """The date field ``later`` must not be before ``earlier`` (of several, the first one given); refused
+    beside ``later`` as "<later's title> <date> 早于<earlier's title> <date>" with the finding ``code``.
+    ``later_title`` and ``earlier_title`` replace the fields' titles in the message."""
+
+    later: str
+    earlier: str | tuple[str, ...]
+    code: str = "date_order"
+    later_title: str = ""
+    earlier_title: str = ""
+
+
+def dates_in_order(*rules: NotBefore) -> Any:
+    """A model validator (run after the fields') that refuses the record at the first of ``rules`` broken;
+    a model declares its pairs of dates once, as ``_order = dates_in_order(NotBefore(...), ...)``."""
+
+    def check(self: Record) -> Record:
+        fields = type(self).model_fields
+        for rule in rules:
+            day = getattr(self, rule.later)
+            earlier = (rule.earlier,) if isinstance(rule.earlier, str) else rule.earlier
+            key = next((k for k in earlier if getattr(self, k) is not None), None)
+            if day is None or key is None or day >= getattr(self, key):
+                continue
+            later_title = rule.later_title or fields[rule.later].title
+            earlier_title = rule.earlier_title or fields[key].title
+            raise error(
+                rule.code, f"{later_title} {day} 早于{earlier_title} {getattr(self, key)}", rule.later
+            )
+        return self
+
+    return model_validator(mode="after")(check)

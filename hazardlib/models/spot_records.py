@@ -24,7 +24,7 @@ from ..fields import (
     check_uscc,
     error,
 )
-from .record_base import COUNTY, NOTE, PRODUCT, Record, _Dated
+from .record_base import COUNTY, NOTE, PRODUCT, Record, not_future
 
 
 class Party(Record):
@@ -41,7 +41,7 @@ class Party(Record):
         return None if v is None else check_uscc(v)
 
 
-class SpotCheck(_Dated):
+class SpotCheck(Record):
     """A supervision spot-check batch (监督抽查批次)."""
 
     batch_no: Annotated[
@@ -95,7 +95,7 @@ class SpotCheck(_Dated):
     )
     note: Annotated[Text | None, NOTE, Entry(width=30)] = Field(default=None, title="备注", max_length=2000)
 
-    _sampled = field_validator("sample_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _sampled = not_future("sample_date")
 
     @field_validator("sampled_by_county")
     @classmethod
@@ -130,7 +130,7 @@ class SpotCheck(_Dated):
         return data
 
 
-class RiskSignal(_Dated):
+class RiskSignal(Record):
     """A risk signal (风险信息) from monitoring, to be analysed and verified."""
 
     county_code: Annotated[Text, COUNTY, Entry(note="负责核查的县（市）")] = Field(title="所属县（市）")
@@ -164,7 +164,7 @@ class RiskSignal(_Dated):
     ] = Field(default="pending", title="核查结论")
     verified_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="核查日期")
 
-    _received = field_validator("received_date")(_Dated._not_future.__func__)  # type: ignore[attr-defined]
+    _received = not_future("received_date")
 
     @field_validator("county_code")
     @classmethod

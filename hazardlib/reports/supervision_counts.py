@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..rules import _context
+from ..rules import rule_context
 from ..rules.supervision import classified
 from ..store import Store
 from .scope import Scope, count_if
@@ -18,7 +18,7 @@ from .scope import Scope, count_if
 def supervision_select(store: Store, conn: sa.Connection, scope: Scope) -> sa.Select[Any]:
     """SQL: ``key_supervision`` and ``special_supervision`` per county (enterprises, each in one class),
     one GROUP BY county query."""
-    cl = classified(_context(store, conn, scope.as_of, scope.county))
+    cl = classified(rule_context(store, conn, scope.as_of, scope.county))
     return (
         sa.select(
             cl.c.county_code,

@@ -114,7 +114,7 @@ def rule(
     return register
 
 
-def _context(store: Store, conn: sa.Connection, as_of: dt.date, county: str | None) -> Context:
+def rule_context(store: Store, conn: sa.Connection, as_of: dt.date, county: str | None) -> Context:
     wanted = None if county in (None, "", PREFECTURE_CODE) else str(county)
     if wanted is not None:
         load_regions().county(wanted)  # UnknownCounty for a code that is not one of ours
@@ -132,7 +132,7 @@ def _order(findings: Iterable[RuleFinding]) -> list[RuleFinding]:
 def run_rule(rule_id: str, store: Store, as_of: dt.date, county: str | None = None) -> list[RuleFinding]:
     """The findings of one rule at ``as_of`` (KeyError for an unknown id)."""
     with store.read() as conn:
-        return _order(RULES[rule_id].check(_context(store, conn, as_of, county)))
+        return _order(RULES[rule_id].check(rule_context(store, conn, as_of, county)))
 
 
 def is_to_do(finding: RuleFinding) -> bool:
@@ -147,7 +147,7 @@ def run_all(store: Store, as_of: dt.date, county: str | None = None) -> list[Rul
     """
     out: list[RuleFinding] = []
     with store.read() as conn:
-        ctx = _context(store, conn, as_of, county)
+        ctx = rule_context(store, conn, as_of, county)
         for r in RULES.values():
             out.extend(_order(r.check(ctx)))
     return out

@@ -14,7 +14,7 @@ from ..errors import CampaignNotFound
 from ..stages import class_terms
 from ..stages import classified as classified_at
 from ..store import Store
-from . import Context, RuleFinding, _context, rule
+from . import Context, RuleFinding, rule, rule_context
 from .common import ENT, H, S, fetch, group_rows, ids, product_name, tally
 
 HELP = schema.help_records
@@ -136,7 +136,7 @@ def supervision_classes(store: Store, as_of: dt.date, county: str | None = None)
     reasons (Chinese), records (hazard ids behind the class).
     """
     with store.read() as conn:
-        return _classes(_context(store, conn, as_of, county))
+        return _classes(rule_context(store, conn, as_of, county))
 
 
 def supervision_of(store: Store, enterprise_id: int, as_of: dt.date) -> dict[str, Any] | None:
@@ -144,7 +144,7 @@ def supervision_of(store: Store, enterprise_id: int, as_of: dt.date) -> dict[str
     no campaign calendar for that year): what the enterprise pages show next to its name."""
     try:
         with store.read() as conn:
-            frame = _classes(_context(store, conn, as_of, None), enterprise_id)
+            frame = _classes(rule_context(store, conn, as_of, None), enterprise_id)
     except CampaignNotFound:
         return None
     return None if frame.empty else {str(k): v for k, v in frame.iloc[0].items()}

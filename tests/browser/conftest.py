@@ -8,6 +8,7 @@ that a CI run never passes without opening the dashboards.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
@@ -39,6 +40,8 @@ CHROMIUM_ARGS = [
     "--lang=zh-CN",  # a Chinese office's browser (Debian's Chromium has only en-US locale data: dates are text)
 ]
 AS_OF = "2024-09-15"
+DAY = dt.date.fromisoformat(AS_OF)
+"""The session's date (``hazard serve --as-of``)."""
 USER = "浏览器测试员"
 DEMO_SCALE = float(os.environ.get("HAZARD_BROWSER_DEMO_SCALE", "0.25"))
 ROOT = Path(__file__).resolve().parents[2]

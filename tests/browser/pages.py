@@ -1,16 +1,21 @@
-"""Driving the dashboards' widgets in the page: open one, fill a field, pick an option, click a button,
-wait for a message, save a screenshot."""
+"""Driving the dashboards' widgets in the page: open one, log in, fill a field, pick an option, click a button,
+wait for a message, save a screenshot; and the steps several tests take the same way (find a hazard whose next
+step can be recorded and open it on the ledger page, register an enterprise on the self-check page, upload a
+file)."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
-from playwright.sync_api import Locator, Page, expect
+import sqlalchemy as sa
+from playwright.sync_api import FilePayload, Locator, Page, expect
 
+from hazardlib import ledger, schema
 from hazardlib.apps.ui import TOUCH_PX
+from hazardlib.store import Store
 
-from .conftest import SCREENSHOTS
+from .conftest import DAY, SCREENSHOTS
 
 # What Voilà shows when a cell fails, or a traceback reaches the page.
 ERROR_TEXT = re.compile(r"Traceback|Error executing cell|There was an error when executing|Exception")
@@ -26,6 +31,23 @@ def open_dashboard(page: Page, base: str, notebook: str) -> Locator:
     assert not ERROR_TEXT.search(body), body[:2000]
     expect(page.locator(".hz-status .hz-msg-error")).to_have_count(0)
     return app
+
+
+def log_in(page: Page, name: str, password: str) -> None:
+    """Fill in the login page and submit it."""
+    page.locator("#hz-username").fill(name)
+    page.locator("#hz-password").fill(password)
+    page.locator("button.hz-login-submit").click()
+
+
+CLERK_SCREEN = {"width": 1366, "height": 768}
+"""A county office's screen (issue 21)."""
+
+
+def clerk_screen(page: Page) -> Page:
+    """The page at :data:`CLERK_SCREEN`."""
+    page.set_viewport_size(CLERK_SCREEN)
+    return page
 
 
 def no_errors(page: Page) -> None:
@@ -77,6 +99,43 @@ def click(page: Page, key: str) -> None:
 
 def status(page: Page) -> Locator:
     return page.locator(".hz-status").first
+
+
+def head(page: Page) -> Locator:
+    """The page's header line: its scope (范围), date and the person acting."""
+    return page.locator(".hz-app .hz-head")
+
+
+def wait_for_status(page: Page, text: str | re.Pattern[str]) -> None:
+    """Wait for the page's message to say ``text``, and see that it is in the window (beside the control
+    that caused it, not off-screen)."""
+    wait_for_text(status(page), text)
+    expect(status(page)).to_be_in_viewport()
+
+
+def pick(scope: Page | Locator, key: str, text: str) -> str:
+    """Choose the first option of the dropdown ``key`` whose words contain ``text``; its whole label."""
+    label = scope.locator(f".hz-input-{key} option", has_text=text).first.inner_text()
+    scope.locator(f".hz-input-{key} select").select_option(label=label)
+    return label
+
+
+# the option shown in the closed dropdown (ipywidgets writes its spaces as no-break spaces)
+SHOWN_OPTION = "s => s.selectedIndex < 0 ? '' : s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')"
+
+
+def shown_option(page: Page, key: str) -> str:
+    """The words of the option the closed dropdown ``key`` shows."""
+    return str(page.locator(f".hz-input-{key} select").first.evaluate(SHOWN_OPTION))
+
+
+def upload(page: Page, key: str, files: str | FilePayload) -> None:
+    """Choose ``files`` in the file upload ``key``, as a clerk does through the browser's file chooser; the
+    upload then counts one file."""
+    with page.expect_file_chooser() as chooser:
+        page.locator(f"button.hz-input-{key}, .hz-input-{key} button").first.click()
+    chooser.value.set_files(files)
+    expect(page.locator(f".hz-input-{key}").first).to_contain_text("(1)")
 
 
 def wait_for_text(locator: Locator, text: str | re.Pattern[str], timeout: float = 30_000) -> None:
@@ -145,3 +204,68 @@ def fits(page: Page, what: str) -> None:
     assert found["scroll"] <= 0, f"{what}：页面可左右滚动 {found['scroll']} px"
     assert not found["low"], f"{what}：低于 {TOUCH_PX} px 的控件 {found['low'][:10]}"
     assert not found["cut"], f"{what}：文字显示不全的按钮 {found['cut'][:10]}"
+
+
+# -- the ledger page --------------------------------------------------------------------------------
+LEDGER = ledger.ledger_at(DAY)
+"""The ledger at the session's date, for naming the hazard a test works on."""
+
+
+class Hazard(NamedTuple):
+    id: int
+    enterprise: str
+    enterprise_id: int
+
+
+def hazard_to_move(store: Store, *where: Any, newest: bool = False) -> Hazard:
+    """A hazard of the session's campaign year whose next step can be recorded at the session's date (on
+    :data:`LEDGER`, no move dated later), in state ``ordered`` unless ``where`` gives other conditions on
+    :data:`LEDGER`: the lowest number, or with ``newest`` the highest."""
+    ent, ev = schema.enterprises, schema.hazard_events
+    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
+    stmt = (
+        sa.select(LEDGER.c.id, ent.c.name, ent.c.id)
+        .join(ent, ent.c.id == LEDGER.c.enterprise_id)
+        .where(*(where or (LEDGER.c.state == "ordered",)))
+        .where(LEDGER.c.id.not_in(later), LEDGER.c.campaign_year == DAY.year)
+        .order_by(LEDGER.c.id.desc() if newest else LEDGER.c.id)
+    )
+    with store.read() as conn:
+        row = conn.execute(stmt).first()
+    assert row is not None, "演示数据中没有符合条件的隐患"
+    return Hazard(*row)
+
+
+def filter_ledger(page: Page, enterprise: str, state: str | None = None) -> Locator:
+    """On the ledger page, show an enterprise's hazards (in the state labelled ``state``); the table."""
+    if state:
+        choose(page, "f-state", state)
+    fill(page, "f-enterprise", enterprise)
+    click(page, "filter")
+    table = page.locator(".hz-table-ledger")
+    wait_for_text(table, enterprise)
+    return table
+
+
+def open_hazard(page: Page, hazard: Hazard, state: str | None = None) -> None:
+    """On the ledger page, find the hazard by its enterprise (:func:`filter_ledger`), pick it in the dropdown
+    and open it; its details then name it."""
+    filter_ledger(page, hazard.enterprise, state)
+    pick(page, "pick", f"隐患编号 {hazard.id} ")
+    click(page, "open")
+    wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hazard.id} ")
+
+
+# -- the self-check page ----------------------------------------------------------------------------
+def register_enterprise(page: Page, uscc: str, name: str, kind: str, county: str | None = None) -> None:
+    """On the self-check page, search for a credit code not in the store (the page says so and offers it
+    for registration), then register the enterprise as ``name``, of ``kind`` (生产单位…), in ``county``."""
+    fill(page, "query", uscc)
+    click(page, "search")
+    wait_for_status(page, "没有找到")
+    expect(page.locator(".hz-input-uscc input")).to_have_value(uscc)
+    fill(page, "name", name)
+    if county:
+        choose(page, "county_code", county)
+    choose(page, "field", kind)
+    click(page, "register")

@@ -5,62 +5,57 @@ phone every page fits the screen with its way back to the landing page in view."
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from hazardlib import immediate, ledger, schema
+from hazardlib import immediate, ledger
 from hazardlib.apps import DASHBOARDS
 
-from .conftest import AS_OF, Served
-from .pages import choose, click, field, fill, fits, no_errors, open_dashboard, status, wait_for_text
+from .conftest import DAY, Served
+from .pages import (
+    SHOWN_OPTION,
+    choose,
+    clerk_screen,
+    click,
+    field,
+    fits,
+    hazard_to_move,
+    no_errors,
+    open_dashboard,
+    open_hazard,
+    status,
+    wait_for_status,
+    wait_for_text,
+)
 
-DAY = dt.date.fromisoformat(AS_OF)
 RAW_MISSING = re.compile(r"(?<![A-Za-z])(nan|NaN|None|NaT)(?![A-Za-z])")
 
 
 def test_the_ledger_keeps_its_hazard_after_a_save_and_says_so_under_the_button(page: Page, served: Served):
     store = served.store()
-    led, ev = ledger.ledger_at(DAY), schema.hazard_events
-    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
-    with store.read() as conn:
-        hid, name = conn.execute(
-            sa.select(led.c.id, schema.enterprises.c.name)
-            .join(schema.enterprises, schema.enterprises.c.id == led.c.enterprise_id)
-            .where(led.c.state == "ordered", led.c.id.not_in(later), led.c.campaign_year == DAY.year)
-            .order_by(led.c.id.desc())
-        ).first()
-    page.set_viewport_size({"width": 1366, "height": 768})
+    hazard = hazard_to_move(store, newest=True)
+    hid = hazard.id
+    clerk_screen(page)
     open_dashboard(page, served.base, "ledger.ipynb")
     choose(page, "f-state", "责令整改中")
     click(page, "filter")
     wait_for_text(page.locator(".hz-pageinfo-ledger"), re.compile(r"显示第 1–\d+ 条，共 \d+ 条"))
-    fill(page, "f-enterprise", name)
-    click(page, "filter")
-    wait_for_text(page.locator(".hz-table-ledger"), name)
-    label = page.locator(".hz-input-pick option", has_text=f"隐患编号 {hid} ").first.inner_text()
-    page.locator(".hz-input-pick select").select_option(label=label)
-    click(page, "open")
-    wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hid} ")
+    open_hazard(page, hazard)
     click(page, "move")  # nothing chosen: the field says so, beside it
     expect(field(page, "move").locator(".hz-field-error")).to_have_text("请选择下一步")
     expect(status(page)).to_be_in_viewport()
     choose(page, "move", "企业整改完成")  # corrected: its error goes
     expect(field(page, "move").locator(".hz-field-error")).to_have_count(0)
     click(page, "move")
-    wait_for_text(status(page), f"已登记：隐患编号 {hid} 企业整改完成")
-    expect(status(page)).to_be_in_viewport()
+    wait_for_status(page, f"已登记：隐患编号 {hid} 企业整改完成")
     # no longer 责令整改中, so off the filtered table; the picker still names the hazard the details show
     picked = page.locator(".hz-input-pick select")
-    # the option shown in the closed dropdown (ipywidgets writes its spaces as no-break spaces)
-    shown = "s => s.selectedIndex < 0 ? '' : s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')"
     expect(picked).to_be_visible()
     try:
         page.wait_for_function(
-            f"() => ({shown})(document.querySelector('.hz-input-pick select')).includes('隐患编号 {hid} ')",
+            f"() => ({SHOWN_OPTION})(document.querySelector('.hz-input-pick select')).includes('隐患编号 {hid} ')",
             timeout=20_000,
         )
     except Exception:
@@ -87,8 +82,7 @@ def test_a_county_files_an_immediate_report_from_the_to_do_list(page: Page, serv
     label = options.nth(1).inner_text()
     page.locator(".hz-input-report-pick select").select_option(label=label)
     click(page, "file-report")
-    wait_for_text(status(page), "已报告")
-    expect(status(page)).to_be_in_viewport()
+    wait_for_status(page, "已报告")
     states = immediate.feed(store, DAY, "522701").set_index("summary")["state"]
     summary = label.split("｜")[1]
     assert states[summary].startswith("acknowledged")

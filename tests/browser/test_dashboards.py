@@ -4,7 +4,6 @@ store's figures; self-check, ledger and export work end to end; screenshots are 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 
@@ -13,28 +12,34 @@ import openpyxl
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from hazardlib import ledger, schema
+from hazardlib import figures, ledger, schema
 from hazardlib.intake import KINDS
 from hazardlib.reports.definitions import FIGURES, RATES
 from hazardlib.store import count
 
 from ..conftest import make_uscc
-from .conftest import AS_OF, USER, Served
+from .conftest import AS_OF, DAY, USER, Served
 from .pages import (
+    LEDGER,
+    Hazard,
     choose,
     click,
     field,
     fill,
+    hazard_to_move,
+    head,
     no_errors,
     open_dashboard,
+    open_hazard,
+    pick,
     radio,
+    register_enterprise,
     screenshot,
-    status,
     table_rows,
+    upload,
+    wait_for_status,
     wait_for_text,
 )
-
-DAY = dt.date.fromisoformat(AS_OF)
 
 
 def number(n: int) -> str:
@@ -123,14 +128,7 @@ def test_self_check_is_stored_once_and_a_bad_credit_code_is_refused_beside_its_f
     store = served.store()
     uscc = make_uscc("522701", 880001)
     open_dashboard(page, served.base, "selfcheck.ipynb")
-    fill(page, "query", uscc)
-    click(page, "search")
-    wait_for_text(status(page), "没有找到")
-    expect(page.locator(".hz-input-uscc input")).to_have_value(uscc)
-    fill(page, "name", "都匀市浏览器测试电动车有限公司")
-    choose(page, "county_code", "都匀市")
-    choose(page, "field", "生产单位")
-    click(page, "register")
+    register_enterprise(page, uscc, "都匀市浏览器测试电动车有限公司", "生产单位", county="都匀市")
     wait_for_text(page.locator(".hz-current-enterprise"), "都匀市浏览器测试电动车有限公司")
     for key in (
         "management_system",
@@ -176,7 +174,7 @@ def test_self_check_is_stored_once_and_a_bad_credit_code_is_refused_beside_its_f
     choose(page, "field", "销售单位")
     click(page, "register")
     wait_for_text(field(page, "uscc").locator(".hz-field-error"), "校验位错误")
-    wait_for_text(status(page), "未保存")
+    wait_for_status(page, "未保存")
     screenshot(page, "08-企业自查校验提示")
     with store.read() as conn:
         assert count(conn, schema.enterprises, schema.enterprises.c.uscc == bad) == 0
@@ -185,30 +183,16 @@ def test_self_check_is_stored_once_and_a_bad_credit_code_is_refused_beside_its_f
 
 def test_a_demo_hazard_moves_from_ordered_to_closed_through_reinspection(page: Page, served: Served):
     store = served.store()
-    led, ev = ledger.ledger_at(DAY), schema.hazard_events
-    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
-    with store.read() as conn:
-        hid, name = conn.execute(
-            sa.select(led.c.id, schema.enterprises.c.name)
-            .join(schema.enterprises, schema.enterprises.c.id == led.c.enterprise_id)
-            .where(led.c.state == "ordered", led.c.id.not_in(later), led.c.campaign_year == DAY.year)
-            .order_by(led.c.id)
-        ).first()
+    hazard = hazard_to_move(store)
+    hid = hazard.id
     open_dashboard(page, served.base, "ledger.ipynb")
-    choose(page, "f-state", "责令整改中")
-    fill(page, "f-enterprise", name)
-    click(page, "filter")
-    wait_for_text(page.locator(".hz-table-ledger"), name)
-    label = page.locator(".hz-input-pick option", has_text=f"隐患编号 {hid} ").first.inner_text()
-    page.locator(".hz-input-pick select").select_option(label=label)
-    click(page, "open")
-    wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hid} ")
+    open_hazard(page, hazard, state="责令整改中")
     for move, outcome in (("企业整改完成", None), ("复查", "复查合格"), ("销号", None)):
         choose(page, "move", move)
         if outcome:
             choose(page, "outcome", outcome)
         click(page, "move")
-        wait_for_text(status(page), f"已登记：隐患编号 {hid} {move}")
+        wait_for_status(page, f"已登记：隐患编号 {hid} {move}")
     wait_for_text(page.locator(".hz-state-now"), "已销号")
     history = [r[1] for r in table_rows(page.locator(".hz-history"))[1:]]
     assert history[-3:] == ["企业整改完成", "复查", "销号"]
@@ -224,28 +208,15 @@ def test_a_demo_risks_control_measures_are_recorded_on_the_ledger_page(page: Pag
     """对存在重大质量安全风险未采取管控措施……: on a risk open at the session's date (with no later moves), the
     clerk records that its control measures are in place; the page and the ledger say so, dated and signed."""
     store = served.store()
-    led, ev = ledger.ledger_at(DAY), schema.hazard_events
-    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
-    with store.read() as conn:
-        hid, name = conn.execute(
-            sa.select(led.c.id, schema.enterprises.c.name)
-            .join(schema.enterprises, schema.enterprises.c.id == led.c.enterprise_id)
-            .where(led.c.kind == "risk", led.c.state != "closed", led.c.id.not_in(later))
-            .where(led.c.campaign_year == DAY.year)
-            .order_by(led.c.id)
-        ).first()
+    hazard = hazard_to_move(store, LEDGER.c.kind == "risk", figures.is_open(LEDGER))
+    hid = hazard.id
     open_dashboard(page, served.base, "ledger.ipynb")
-    fill(page, "f-enterprise", name)
-    click(page, "filter")
-    wait_for_text(page.locator(".hz-table-ledger"), name)
-    label = page.locator(".hz-input-pick option", has_text=f"隐患编号 {hid} ").first.inner_text()
-    page.locator(".hz-input-pick select").select_option(label=label)
-    click(page, "open")
+    open_hazard(page, hazard)
     wait_for_text(page.locator(".hz-hazard-detail"), "管控措施：")
     choose(page, "move", "登记管控措施")
     choose(page, "outcome", "已采取管控措施")
     click(page, "move")
-    wait_for_text(status(page), f"已登记：隐患编号 {hid} 登记管控措施（已采取管控措施）")
+    wait_for_status(page, f"已登记：隐患编号 {hid} 登记管控措施（已采取管控措施）")
     wait_for_text(page.locator(".hz-measures"), "已采取")
     history = [r[1] for r in table_rows(page.locator(".hz-history"))[1:]]
     assert history[-1] == "登记管控措施"
@@ -294,14 +265,14 @@ def test_a_county_session_sees_only_its_county_and_cannot_widen_it(page: Page, s
             conn, h, h.c.county_code == "522701", h.c.campaign_year == DAY.year, h.c.found_date <= DAY
         )
     open_dashboard(page, served_duyun.base, "ledger.ipynb")
-    wait_for_text(page.locator(".hz-app .hz-head"), "范围：都匀市")
+    wait_for_text(head(page), "范围：都匀市")
     wait_for_text(page.locator(".hz-pageinfo-ledger"), f"共 {number(mine)} 条")
     expect(page.locator(".hz-input-f-county option")).to_have_text(["都匀市"])
     counties = {r[1] for r in table_rows(page.locator(".hz-table-ledger"))[1:]}
     assert counties == {"都匀市"}
     # Query strings reach Voilà's kernels, never the session: the county stays the server's.
     page.goto(f"{served_duyun.base}voila/render/tracker.ipynb?county=522700&HAZARD_COUNTY=522700")
-    wait_for_text(page.locator(".hz-app .hz-head"), "范围：都匀市")
+    wait_for_text(head(page), "范围：都匀市")
     wait_for_text(page.locator(".hz-results"), "都匀市")
     assert [r[0] for r in table_rows(page.locator(".hz-results"))[1:]] == ["都匀市"]
     expect(page.locator("button.hz-btn-ack")).to_be_hidden()
@@ -325,12 +296,11 @@ def test_an_uploaded_file_is_imported_through_the_page_with_its_findings_shown_a
         ]
     )
     open_dashboard(page, served.base, "exports.ipynb")
-    with page.expect_file_chooser() as chooser:
-        page.locator("button.hz-input-upload, .hz-input-upload button").first.click()
-    chooser.value.set_files(
-        files=[{"name": "企业名录.csv", "mimeType": "text/csv", "buffer": out.getvalue().encode("utf-8-sig")}]
+    upload(
+        page,
+        "upload",
+        {"name": "企业名录.csv", "mimeType": "text/csv", "buffer": out.getvalue().encode("utf-8-sig")},
     )
-    expect(page.locator(".hz-input-upload").first).to_contain_text("(1)")
     click(page, "import")
     result = page.locator(".hz-import-result")
     wait_for_text(result, "未导入 1 行")
@@ -353,8 +323,8 @@ def test_an_instrument_on_the_ledger_downloads_as_a_word_draft_with_its_number(p
     store = served.store()
     t, e = schema.instruments, schema.enterprises
     with store.read() as conn:
-        hid, number, name, due = conn.execute(
-            sa.select(t.c.hazard_id, t.c.number, e.c.name, t.c.reply_due)
+        hid, number, name, eid, due = conn.execute(
+            sa.select(t.c.hazard_id, t.c.number, e.c.name, e.c.id, t.c.reply_due)
             .join(e, e.c.id == t.c.enterprise_id)
             .join(schema.hazards, schema.hazards.c.id == t.c.hazard_id)
             .where(
@@ -366,15 +336,9 @@ def test_an_instrument_on_the_ledger_downloads_as_a_word_draft_with_its_number(p
             .order_by(t.c.id)
         ).first()
     open_dashboard(page, served.base, "ledger.ipynb")
-    fill(page, "f-enterprise", name)
-    click(page, "filter")
-    wait_for_text(page.locator(".hz-table-ledger"), name)
-    label = page.locator(".hz-input-pick option", has_text=f"隐患编号 {hid} ").first.inner_text()
-    page.locator(".hz-input-pick select").select_option(label=label)
-    click(page, "open")
+    open_hazard(page, Hazard(hid, name, eid))
     wait_for_text(page.locator(".hz-instruments"), number)
-    draft = page.locator(".hz-input-draft-pick option", has_text=number).first.inner_text()
-    page.locator(".hz-input-draft-pick select").select_option(label=draft)
+    pick(page, "draft-pick", number)
     click(page, "draft")
     link = page.locator("a.hz-dl-instrument").first
     expect(link).to_be_visible()

@@ -18,7 +18,7 @@ from hazardlib.store import open_store
 
 from ..conftest import make_uscc
 from .conftest import SCREENSHOTS, Served, hazard_cli, serving
-from .pages import choose, click, fill, no_errors, screenshot, status, wait_for_text
+from .pages import head, log_in, no_errors, register_enterprise, screenshot, wait_for_status, wait_for_text
 
 PASSWORD = "都匀-browser-1"
 
@@ -36,12 +36,6 @@ def served_login(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) 
         yield s
 
 
-def log_in(page: Page, name: str, password: str) -> None:
-    page.locator("#hz-username").fill(name)
-    page.locator("#hz-password").fill(password)
-    page.locator("button.hz-login-submit").click()
-
-
 def test_a_county_account_logs_in_works_as_itself_and_logs_out(page: Page, served_login: Served):
     base = served_login.base
     hostile = f"{base}voila/render/selfcheck.ipynb?county=522700&user=x&HAZARD_USER=x&HAZARD_COUNTY=522700"
@@ -56,19 +50,12 @@ def test_a_county_account_logs_in_works_as_itself_and_logs_out(page: Page, serve
 
     log_in(page, "张三", PASSWORD)
     expect(page).to_have_url(hostile)  # back where the person was going, query string and all
-    head = page.locator(".hz-app .hz-head")
-    wait_for_text(head, "范围：都匀市")
-    wait_for_text(head, "操作人：张三")
+    wait_for_text(head(page), "范围：都匀市")
+    wait_for_text(head(page), "操作人：张三")
     expect(page.locator(".hz-input-county_code option")).to_have_text(["都匀市"])
 
     uscc = make_uscc("522701", 990001)
-    fill(page, "query", uscc)
-    click(page, "search")
-    wait_for_text(status(page), "没有找到")
-    fill(page, "name", "都匀市登录测试有限公司")
-    choose(page, "county_code", "都匀市")
-    choose(page, "field", "生产单位")
-    click(page, "register")
+    register_enterprise(page, uscc, "都匀市登录测试有限公司", "生产单位", county="都匀市")
     wait_for_text(page.locator(".hz-current-enterprise"), "都匀市登录测试有限公司")
     screenshot(page, "20-登录后县局填报")
     no_errors(page)
@@ -88,7 +75,7 @@ def test_a_county_account_logs_in_works_as_itself_and_logs_out(page: Page, serve
     page.locator(".hz-logout").first.click()  # asks first, in the login page's style
     expect(page.locator(".hz-logout-confirm .hz-sub")).to_contain_text("当前登录账号：张三")
     page.goto(f"{base}voila/render/index.ipynb")  # asking did not log out
-    wait_for_text(page.locator(".hz-app .hz-head"), "操作人：张三")
+    wait_for_text(head(page), "操作人：张三")
     page.locator(".hz-logout").first.click()
     page.locator("button.hz-logout-submit").click()
     expect(page.locator(".hz-logout-page .hz-sub")).to_contain_text("已退出登录")
@@ -99,18 +86,13 @@ def test_a_county_account_logs_in_works_as_itself_and_logs_out(page: Page, serve
 def test_a_page_open_under_an_account_that_is_then_disabled_cannot_save(page: Page, served_login: Served):
     page.goto(f"{served_login.base}voila/render/selfcheck.ipynb")
     log_in(page, "王五", PASSWORD)
-    wait_for_text(page.locator(".hz-app .hz-head"), "操作人：王五")
+    wait_for_text(head(page), "操作人：王五")
     done = hazard_cli("users", "disable", "王五", "--db", served_login.url)
     assert done.returncode == 0, done.stderr
 
     uscc = make_uscc("522702", 990002)
-    fill(page, "query", uscc)
-    click(page, "search")
-    wait_for_text(status(page), "没有找到")
-    fill(page, "name", "停用后登记测试有限公司")
-    choose(page, "field", "生产单位")
-    click(page, "register")
-    wait_for_text(status(page), "登录已失效")
+    register_enterprise(page, uscc, "停用后登记测试有限公司", "生产单位")
+    wait_for_status(page, "登录已失效")
     e = schema.enterprises
     with served_login.store().read() as conn:
         assert conn.execute(sa.select(e.c.id).where(e.c.uscc == uscc)).first() is None

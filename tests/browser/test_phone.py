@@ -5,17 +5,20 @@ language."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from hazardlib import ledger, schema
-
 from .conftest import AS_OF, Served
-from .pages import click, fill, fits, no_errors, open_dashboard, screenshot, wait_for_text
-
-DAY = dt.date.fromisoformat(AS_OF)
+from .pages import (
+    LEDGER,
+    click,
+    fits,
+    hazard_to_move,
+    no_errors,
+    open_dashboard,
+    open_hazard,
+    screenshot,
+    wait_for_text,
+)
 
 
 def test_the_inspection_page_fits_a_phone_after_an_enterprise_is_picked(phone: Page, served_duyun: Served):
@@ -37,26 +40,15 @@ def test_the_inspection_page_fits_a_phone_after_an_enterprise_is_picked(phone: P
 
 
 def test_the_ledger_page_fits_a_phone_with_a_hazard_open(phone: Page, served_duyun: Served):
-    led, ev, ent = ledger.ledger_at(DAY), schema.hazard_events, schema.enterprises
-    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
-    with served_duyun.store("522701").read() as conn:
-        hid, name = conn.execute(  # a hazard whose next step can be recorded at the session's date
-            sa.select(led.c.id, ent.c.name)
-            .join(ent, ent.c.id == led.c.enterprise_id)
-            .where(led.c.state == "ordered", led.c.id.not_in(later), led.c.county_code == "522701")
-            .order_by(led.c.id.desc())
-        ).first()
+    # a hazard of 都匀市 whose next step can be recorded at the session's date
+    hazard = hazard_to_move(served_duyun.store("522701"), LEDGER.c.state == "ordered",
+                            LEDGER.c.county_code == "522701", newest=True)  # fmt: skip
     open_dashboard(phone, served_duyun.base, "ledger.ipynb")
     wait_for_text(phone.locator(".hz-pageinfo-ledger"), "显示第 1–")
     county = phone.locator(".hz-input-f-county select")
     assert county.evaluate("s => s.options[s.selectedIndex].text") == "都匀市"  # its one choice, not a blank
     fits(phone, "整改台账")
-    fill(phone, "f-enterprise", name)
-    click(phone, "filter")
-    wait_for_text(phone.locator(".hz-table-ledger"), name)
-    option = phone.locator(".hz-input-pick option", has_text=f"隐患编号 {hid} ").first.inner_text()
-    phone.locator(".hz-input-pick select").select_option(label=option)
-    click(phone, "open")
+    open_hazard(phone, hazard)
     expect(phone.locator(".hz-hazard-detail .hz-card")).to_be_visible()
     expect(phone.locator("button.hz-btn-move")).to_be_visible()
     fits(phone, "整改台账（已打开一条隐患）")

@@ -7,29 +7,33 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterator
-from pathlib import Path
 
 import docx
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from hazardlib import figures, instruments, ledger, models, schema
+from hazardlib import figures, instruments, models, schema
 from hazardlib.demo import demo_as_of
 
-from .conftest import Served, serving
-from .pages import choose, click, field, no_errors, open_dashboard, screenshot, status, wait_for_text
-from .test_dashboards import DAY
+from .conftest import DAY, Served, serving
+from .pages import (
+    choose,
+    click,
+    field,
+    hazard_to_move,
+    no_errors,
+    open_dashboard,
+    open_hazard,
+    pick,
+    screenshot,
+    upload,
+    wait_for_status,
+    wait_for_text,
+)
 
 NOTICE = "都市监约〔2024〕901号"
 AFTER = demo_as_of()  # the demo's last day, after the 2024 campaign's finish
-
-
-def upload(page: Page, path: Path) -> None:
-    """Choose ``path`` in the plan form's file upload, as a clerk does through the browser's file chooser."""
-    with page.expect_file_chooser() as chooser:
-        page.locator(".hz-input-plan_file").first.click()
-    chooser.value.set_files(str(path))
 
 
 def test_a_county_records_its_plan_with_the_file_and_a_file_that_is_not_what_it_says_is_refused(
@@ -47,12 +51,12 @@ def test_a_county_records_its_plan_with_the_file_and_a_file_that_is_not_what_it_
     plan.locator(".hz-input-document input").fill("都匀市排查治理行动工作方案（修订）")
     plan.locator(".hz-input-document_no input").fill("都市监发〔2024〕901号")
     plan.locator(".hz-input-responsible input").fill("局长 张三")
-    upload(page, fake)
+    upload(page, "plan_file", str(fake))
     click(page, "plan")
     wait_for_text(field(page, "plan_file").locator(".hz-field-error"), "内容不是PDF文件")
-    upload(page, real)
+    upload(page, "plan_file", str(real))
     click(page, "plan")
-    wait_for_text(status(page), "都匀市工作方案已更新")
+    wait_for_status(page, "都匀市工作方案已更新")
     wait_for_text(page.locator(".hz-plans"), "都市监发〔2024〕901号")
     wait_for_text(page.locator(".hz-plans"), "都匀市工作方案.pdf")
     expect(page.locator("button.hz-btn-oversight")).to_have_count(0)  # the prefecture's, not a county's
@@ -78,17 +82,16 @@ def test_the_prefecture_circulates_a_county_and_the_county_answers_in_writing(
     form.locator(".hz-input-number input").fill(number)
     form.locator(".hz-input-reason textarea").fill("隐患整改销号进度滞后")
     click(page, "oversight")
-    wait_for_text(status(page), "都匀市通报已登记")
+    wait_for_status(page, "都匀市通报已登记")
     wait_for_text(page.locator(".hz-oversight"), number)
     screenshot(page, "21-州局督导")
 
     open_dashboard(page, served_duyun.base, "tracker.ipynb")
     wait_for_text(page.locator(".hz-oversight"), number, timeout=60_000)
-    pick = page.locator(".hz-input-oversight_pick select")
-    pick.select_option(label=pick.locator("option", has_text=number).first.inner_text())
+    pick(page, "oversight_pick", number)
     page.locator(".hz-form-response .hz-input-response textarea").fill("已召开专题会议，制定整改措施")
     click(page, "respond")
-    wait_for_text(status(page), "书面回复已登记")
+    wait_for_status(page, "书面回复已登记")
     wait_for_text(page.locator(".hz-oversight"), "已召开专题会议，制定整改措施")
     no_errors(page)
     ov = schema.county_oversight
@@ -99,38 +102,23 @@ def test_the_prefecture_circulates_a_county_and_the_county_answers_in_writing(
 
 def test_an_interview_recorded_on_the_ledger_is_an_interview_record(page: Page, served: Served):
     store = served.store()
-    led, ev = ledger.ledger_at(DAY), schema.hazard_events
-    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
-    with store.read() as conn:
-        hid, name, eid = conn.execute(
-            sa.select(led.c.id, schema.enterprises.c.name, schema.enterprises.c.id)
-            .join(schema.enterprises, schema.enterprises.c.id == led.c.enterprise_id)
-            .where(led.c.state == "ordered", led.c.id.not_in(later), led.c.campaign_year == DAY.year)
-            .order_by(led.c.id.desc())
-        ).first()
+    hazard = hazard_to_move(store, newest=True)
+    hid, eid = hazard.id, hazard.enterprise_id
     # the 约谈通知书 that summons the enterprise, issued before the interview (the form offers it)
     notice = models.Instrument(kind="interview_notice", enterprise_id=eid, campaign_year=DAY.year,
                                issue_date=DAY - dt.timedelta(days=3), number=NOTICE)  # fmt: skip
     with store.transaction("测试：签发约谈通知书") as tx:
         instruments.save_instrument(tx, notice)
     open_dashboard(page, served.base, "ledger.ipynb")
-    choose(page, "f-state", "责令整改中")
-    page.locator(".hz-input-f-enterprise input").fill(name)
-    click(page, "filter")
-    wait_for_text(page.locator(".hz-table-ledger"), name)
-    label = page.locator(".hz-input-pick option", has_text=f"隐患编号 {hid} ").first.inner_text()
-    page.locator(".hz-input-pick select").select_option(label=label)
-    click(page, "open")
-    wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hid} ")
+    open_hazard(page, hazard, state="责令整改中")
     choose(page, "move", "升级处置")
     choose(page, "outcome", "约谈")
     interview = page.locator(".hz-interview-form")
     expect(interview).to_be_visible()
     interview.locator(".hz-input-attendees input").fill("县局分管副局长；企业法定代表人")
-    offered = interview.locator(".hz-input-notice_no option", has_text=NOTICE).first.inner_text()
-    interview.locator(".hz-input-notice_no select").select_option(label=offered)
+    pick(interview, "notice_no", NOTICE)
     click(page, "move")
-    wait_for_text(status(page), f"已登记：隐患编号 {hid} 升级处置")
+    wait_for_status(page, f"已登记：隐患编号 {hid} 升级处置")
     screenshot(page, "22-整改台账约谈")
     no_errors(page)
     iv = schema.interviews
@@ -169,7 +157,7 @@ def test_a_county_records_a_written_report_after_the_campaign_and_another_county
     wait_for_text(field(page, "hazard_ids").locator(".hz-field-error"), f"隐患编号 {theirs} 不是都匀市的隐患")
     form.locator(".hz-input-hazard_ids input").fill(str(ours))
     click(page, "written")
-    wait_for_text(status(page), f"都匀市书面报送 {number}（涉及隐患 1 条）已登记")
+    wait_for_status(page, f"都匀市书面报送 {number}（涉及隐患 1 条）已登记")
     wait_for_text(page.locator(".hz-written-reports"), number)
     screenshot(page, "23-持续书面报送")
     no_errors(page)

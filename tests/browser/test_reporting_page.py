@@ -13,29 +13,33 @@ from playwright.sync_api import Page, expect
 from hazardlib.submissions import versions
 
 from .conftest import Served
-from .pages import choose, click, no_errors, open_dashboard, screenshot, status, table_rows, wait_for_text
+from .pages import (
+    choose,
+    click,
+    head,
+    no_errors,
+    open_dashboard,
+    screenshot,
+    table_rows,
+    upload,
+    wait_for_status,
+    wait_for_text,
+)
 
 OCTOBER = "10月20日前：工作总结、行动成果清单、典型案例"
 PDF = b"%PDF-1.4\n% Duyun stamped cover page\n%%EOF\n"
 
 
-def upload_scan(page: Page) -> None:
-    with page.expect_file_chooser() as chooser:
-        page.locator("button.hz-input-scan, .hz-input-scan button").first.click()
-    chooser.value.set_files(files=[{"name": "封面盖章.pdf", "mimeType": "application/pdf", "buffer": PDF}])
-    expect(page.locator(".hz-input-scan").first).to_contain_text("(1)")
-
-
 def county_submits(page: Page, served_duyun: Served, version: int) -> None:
     open_dashboard(page, served_duyun.base, "submissions.ipynb")
-    wait_for_text(page.locator(".hz-app .hz-head"), "范围：都匀市")
+    wait_for_text(head(page), "范围：都匀市")
     expect(page.locator(".hz-input-deadline select")).to_have_value(
         page.locator(".hz-input-deadline option", has_text=OCTOBER).get_attribute("value") or ""
     )
     expect(page.locator("button.hz-btn-approve")).to_have_count(0)  # a county has no approve button
-    upload_scan(page)
+    upload(page, "scan", {"name": "封面盖章.pdf", "mimeType": "application/pdf", "buffer": PDF})
     click(page, "submit")
-    wait_for_text(status(page), f"材料第{version}版，等待州局审核")
+    wait_for_status(page, f"材料第{version}版，等待州局审核")
     wait_for_text(page.locator(".hz-sub-state"), "已报送")
 
 
@@ -63,7 +67,7 @@ def test_a_county_submits_and_the_prefecture_returns_then_approves_in_the_browse
     prefecture_opens(page, served)
     page.locator(".hz-input-comment-summary textarea").fill("请补充第三阶段隐患治理和质量帮扶的情况")
     click(page, "return")
-    wait_for_text(status(page), "已退回都匀市的材料（第1版）")
+    wait_for_status(page, "已退回都匀市的材料（第1版）")
     wait_for_text(page.locator(".hz-sub-versions"), "请补充第三阶段隐患治理和质量帮扶的情况")
     no_errors(page)
 
@@ -72,7 +76,7 @@ def test_a_county_submits_and_the_prefecture_returns_then_approves_in_the_browse
 
     prefecture_opens(page, served)
     click(page, "approve")
-    wait_for_text(status(page), "已审核通过都匀市的材料（第2版）")
+    wait_for_status(page, "已审核通过都匀市的材料（第2版）")
     click(page, "zip")
     with page.expect_download() as info:
         page.locator("a.hz-dl-zip").click()

@@ -1,44 +1,36 @@
 """Click a row to open it (issue 21 item 3), in Chromium at 1366×768: in the ledger, the enterprises found,
-the spot checks and the signals to verify, a click on a row (or Enter on it) opens that record in the
-page's details or form, the dropdown follows, the row is highlighted, and a save keeps the same record."""
+the spot checks, the tracing tasks received, the signals to verify, the enforcement cases and the help records,
+a click on a row (or Enter on it) opens that record in the page's details or form, the dropdown follows, the
+row is highlighted, and a save keeps the same record."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
-import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
-from hazardlib import ledger, schema
+from hazardlib import ledger
 
-from .conftest import AS_OF, Served
+from .conftest import Served
 from .pages import (
     choose,
+    clerk_screen,
     click,
     fill,
+    filter_ledger,
+    hazard_to_move,
     no_errors,
     open_dashboard,
     radio,
     screenshot,
-    status,
+    shown_option,
     table_row,
+    table_rows,
+    wait_for_status,
     wait_for_text,
 )
 
-DAY = dt.date.fromisoformat(AS_OF)
 CHOSEN = re.compile(r"\bhz-row-chosen\b")
-# the option shown in the closed dropdown (ipywidgets writes its spaces as no-break spaces)
-SHOWN = "s => s.selectedIndex < 0 ? '' : s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')"
-
-
-def clerk_page(page: Page) -> Page:
-    page.set_viewport_size({"width": 1366, "height": 768})
-    return page
-
-
-def shown_option(page: Page, key: str) -> str:
-    return str(page.locator(f".hz-input-{key} select").first.evaluate(SHOWN))
 
 
 def chosen_rows(table: Locator) -> Locator:
@@ -47,22 +39,11 @@ def chosen_rows(table: Locator) -> Locator:
 
 def test_a_ledger_row_opens_its_hazard_by_click_or_enter_and_a_save_keeps_it(page: Page, served: Served):
     store = served.store()
-    led, ev = ledger.ledger_at(DAY), schema.hazard_events
-    later = sa.select(ev.c.hazard_id).where(ev.c.event_date > DAY)
-    with store.read() as conn:
-        hid, name = conn.execute(
-            sa.select(led.c.id, schema.enterprises.c.name)
-            .join(schema.enterprises, schema.enterprises.c.id == led.c.enterprise_id)
-            .where(led.c.state == "ordered", led.c.id.not_in(later), led.c.campaign_year == DAY.year)
-            .order_by(led.c.id)
-        ).first()
-    clerk_page(page)
+    hid, name, _ = hazard_to_move(store)
+    clerk_screen(page)
     open_dashboard(page, served.base, "ledger.ipynb")
-    table = page.locator(".hz-table-ledger")
     wait_for_text(page.locator(".hz-pageinfo-ledger"), re.compile(r"显示第 1–\d+ 条，共 \d+ 条"))
-    fill(page, "f-enterprise", name)
-    click(page, "filter")
-    wait_for_text(table, name)
+    table = filter_ledger(page, name)
     row = table_row(table, str(hid))
     expect(row).to_be_in_viewport()
     row.click()
@@ -85,7 +66,7 @@ def test_a_ledger_row_opens_its_hazard_by_click_or_enter_and_a_save_keeps_it(pag
 
     choose(page, "move", "企业整改完成")
     click(page, "move")
-    wait_for_text(status(page), f"已登记：隐患编号 {hid} 企业整改完成")
+    wait_for_status(page, f"已登记：隐患编号 {hid} 企业整改完成")
     wait_for_text(page.locator(".hz-state-now"), "企业已整改")
     wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hid} ")
     assert f"隐患编号 {hid} " in shown_option(page, "pick")
@@ -98,7 +79,7 @@ def test_a_ledger_row_opens_its_hazard_by_click_or_enter_and_a_save_keeps_it(pag
 def test_an_enterprise_found_opens_by_its_row_and_stays_after_a_self_check_is_saved(
     page: Page, served: Served
 ):
-    clerk_page(page)
+    clerk_screen(page)
     open_dashboard(page, served.base, "selfcheck.ipynb")
     fill(page, "query", "都匀市")
     click(page, "search")
@@ -126,7 +107,7 @@ def test_an_enterprise_found_opens_by_its_row_and_stays_after_a_self_check_is_sa
 
 
 def test_a_spot_check_row_opens_the_batch_in_the_form_and_a_save_keeps_it(page: Page, served: Served):
-    clerk_page(page)
+    clerk_screen(page)
     open_dashboard(page, served.base, "spotchecks.ipynb")
     table = page.locator(".hz-table-spots")
     wait_for_text(page.locator(".hz-pageinfo-spots"), re.compile(r"显示第 1–\d+ 条，共 \d+ 条"))
@@ -137,8 +118,7 @@ def test_a_spot_check_row_opens_the_batch_in_the_form_and_a_save_keeps_it(page: 
     expect(row).to_have_class(CHOSEN)
     screenshot(page, "23-点击行打开抽查批次")
     click(page, "spot")
-    wait_for_text(status(page), f"抽样单 {batch_no} ")
-    expect(status(page)).to_be_in_viewport()
+    wait_for_status(page, f"抽样单 {batch_no} ")
     expect(page.locator(".hz-input-batch_no input")).to_have_value(batch_no)
     expect(table_row(table, batch_no)).to_have_class(CHOSEN)
     expect(chosen_rows(table)).to_have_count(1)
@@ -146,7 +126,7 @@ def test_a_spot_check_row_opens_the_batch_in_the_form_and_a_save_keeps_it(page: 
 
 
 def test_a_signal_row_opens_the_signal_and_it_stays_open_once_verified(page: Page, served: Served):
-    clerk_page(page)
+    clerk_screen(page)
     open_dashboard(page, served.base, "spotchecks.ipynb")
     page.locator(".lm-TabBar-tab", has_text="风险信息").first.click()
     table = page.locator(".hz-table-signals")
@@ -162,8 +142,84 @@ def test_a_signal_row_opens_the_signal_and_it_stays_open_once_verified(page: Pag
     screenshot(page, "24-点击行打开风险信息")
     choose(page, "signal-outcome", "经核查无问题")
     click(page, "verify")
-    wait_for_text(status(page), "已登记核查结论：经核查无问题")
+    wait_for_status(page, "已登记核查结论：经核查无问题")
     wait_for_text(detail, "核查结论：经核查无问题")
     wait_for_text(detail, description[:20])
     assert description[:10] in shown_option(page, "signal-pick")
+    no_errors(page)
+
+
+def spot_check_tab(page: Page, served: Served, title: str) -> None:
+    """The spot-check page at a clerk's screen, on its tab ``title``."""
+    clerk_screen(page)
+    open_dashboard(page, served.base, "spotchecks.ipynb")
+    page.locator(".lm-TabBar-tab", has_text=title).first.click()
+
+
+def shown_rows(page: Page, served: Served, tab: str, key: str) -> tuple[Locator, list[list[str]]]:
+    """The spot-check page on its tab ``tab``: the table ``key`` once its rows are shown, and its cells row by
+    row (the header first)."""
+    spot_check_tab(page, served, tab)
+    table = page.locator(f".hz-table-{key}")
+    wait_for_text(page.locator(f".hz-pageinfo-{key}"), re.compile(r"共 \d+ 条"))
+    return table, table_rows(table)
+
+
+def test_a_tracing_task_row_picks_the_task_and_it_stays_lit_once_closed(page: Page, served_duyun: Served):
+    # the county that received the task closes it
+    table, rows = shown_rows(page, served_duyun, "双向追查", "tasks-received")
+    header = rows[0]
+    n = next(i for i, r in enumerate(rows[1:], start=1) if r[header.index("状态")] == "待追查")
+    batch_no, target = rows[n][header.index("抽样单编号")], rows[n][header.index("单位")]
+    row = table.locator("button.hz-row").nth(n - 1)
+    row.click()
+    expect(row).to_have_class(CHOSEN)
+    expect(chosen_rows(table)).to_have_count(1)
+    assert batch_no in shown_option(page, "task") and target in shown_option(
+        page, "task"
+    )  # the dropdown follows
+    screenshot(page, "25-点击行选择追查任务")
+    fill(page, "task-note", "已核实并追溯进货来源")
+    click(page, "task-done")
+    wait_for_status(page, "追查任务已办结")
+    state = table.locator(f'.hz-cell[data-row="{n}"]').nth(header.index("状态"))
+    expect(state).to_have_text("已办结")  # the table redrawn, the same row lit with its new state
+    expect(row).to_have_class(CHOSEN)
+    no_errors(page)
+
+
+def test_an_enforcement_case_row_opens_the_case_in_the_form_and_a_save_keeps_it(page: Page, served: Served):
+    table, (header, first, *_) = shown_rows(page, served, "执法办案", "cases")
+    case_no, enterprise = first[header.index("案件编号")], first[header.index("企业")]
+    row = table_row(table, case_no)
+    row.click()
+    expect(page.locator(".hz-input-case_no input")).to_have_value(case_no)
+    wait_for_text(page.locator(".hz-current-enterprise:visible"), enterprise)
+    expect(row).to_have_class(CHOSEN)
+    screenshot(page, "26-点击行打开案件")
+    fill(page, "penalty", "罚款人民币一万元（浏览器测试）")
+    click(page, "case")
+    wait_for_status(page, "案件已更新")
+    expect(page.locator(".hz-input-case_no input")).to_have_value(case_no)
+    expect(table_row(table, case_no)).to_have_class(CHOSEN)
+    expect(chosen_rows(table)).to_have_count(1)
+    no_errors(page)
+
+
+def test_a_help_row_opens_the_record_in_the_form_and_a_save_keeps_it(page: Page, served: Served):
+    table, (header, first, *_) = shown_rows(page, served, "质量帮扶", "help")
+    day, enterprise = first[header.index("日期")], first[header.index("企业")]
+    row = table.locator("button.hz-row").first
+    row.click()
+    expect(page.locator(".hz-input-help_date input")).to_have_value(day)
+    wait_for_text(page.locator(".hz-current-enterprise:visible"), enterprise)
+    expect(row).to_have_class(CHOSEN)
+    screenshot(page, "27-点击行打开帮扶记录")
+    note = page.locator(".hz-input-note textarea:visible")
+    note.fill("现场质量问诊（浏览器测试）")
+    click(page, "help")
+    wait_for_status(page, "帮扶记录已更新")
+    expect(note).to_have_value("现场质量问诊（浏览器测试）")
+    wait_for_text(table, "现场质量问诊（浏览器测试）")
+    expect(chosen_rows(table)).to_have_count(1)
     no_errors(page)
