@@ -81,8 +81,9 @@ class Enterprises(Handler):
     # passes over older objects came more often (for 100,000 rows 16 full passes against 13).
     BATCH = 500
     # Rows checked by the model in one call. A call's records are alive together until each is turned into
-    # its values: 100 at a time kept the collector's passes as few as checking one by one did (14 full
-    # passes for 100,000 rows; with 500, 20), while the call's own cost per row is already as low.
+    # its values, and the more of them, the more outlive the garbage collector's young generations: 100 at
+    # a time keep its full passes as few as checking one by one did, while the call's cost per row is
+    # already as low as with 500 (docs/benchmarks.md, "Import: the register checked in batches").
     CHECK = 100
     bulk = True
 

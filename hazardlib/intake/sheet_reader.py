@@ -398,8 +398,9 @@ class _PieceReader:
         """(Excel row number, values from column A) of the rows holding a value; empty cells None.
 
         The piece is read by calamine at once (by the thread that calls this); each row's values are
-        made as the row is used. A piece read ahead so holds one list per row (calamine's), not three
-        objects, which the garbage collector would otherwise carry into its oldest generation and walk.
+        made as the row is used: a piece read ahead holds one list per row (calamine's) rather than a
+        tuple and a list, which outlive the garbage collector's young generations and add to its full
+        passes (docs/benchmarks.md, "Import: the register checked in batches").
 
         Raises :class:`TooManyCells` before calamine sees a piece whose rectangle exceeds the budget.
         """
