@@ -62,7 +62,7 @@ TARGETS = {  # figure: (label, baseline label, kind, bound)
 }  # fmt: skip
 
 
-PAGE_LIMIT_NOTE = "240 秒内没有收到控件状态，或页面显示“无法打开”，计为空白"
+PAGE_LIMIT_NOTE = "240 秒内没有收到控件状态，或像浏览器一样自动重开 5 次后仍显示“无法打开”，计为空白"
 
 
 @dataclass
@@ -198,9 +198,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         from .pages import capacity
 
-        cap = capacity(copy_store(url, scratch / "capacity.db"), sessions, pool=args.pool, ramp=args.ramp)
+        logs = workdir / "capacity-logs" / time.strftime("%Y%m%d-%H%M%S")
+        cap = capacity(
+            copy_store(url, scratch / "capacity.db"), sessions, pool=args.pool, ramp=args.ramp, keep=logs
+        )
+        say(f"capacity: the server's log, the clerks' outcomes and what the browsers saw are in {logs}")
         how = f"{cap['sessions']} 个模拟会话（12 县轮流）在 {args.ramp:g} 秒内陆续打开台账并登记一步"
-        note = f"{how}；繁忙重试 {cap['retries']} 次；错误：{'；'.join(cap['errors']) or '无'}"
+        again = (
+            f"“暂时无法打开”后自动重开 {cap['unavailable']} 次（{'；'.join(cap['unavailable_why']) or '无'}）"
+        )
+        note = f"{how}；繁忙重试 {cap['retries']} 次；{again}；错误：{'；'.join(cap['errors']) or '无'}"
         rows.append(Row("capacity_median", sizes[-1], cap["median"], cap["single"], note))
         rows.append(Row("capacity_memory", sizes[-1], cap["peak_mb"], None, "Voilà 与全部内核的常驻内存之和"))
         rows.append(Row("capacity_blank", sizes[-1], float(cap["blank"]), None, f"{PAGE_LIMIT_NOTE}"))

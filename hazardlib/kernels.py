@@ -8,6 +8,11 @@ take the number of kernels alive beyond ``max_kernels``, is answered 503, which 
 "服务器繁忙，正在重试…" and retries (``503.html``). The kernels that keep a dashboard's pool full wait in the same
 queue and are never refused: a page request goes first when both wait.
 
+The manager also remembers whose page each kernel serves (:class:`KernelOwners`): a kernel started for a page
+request belongs to the login session that asked for it (:data:`REQUESTER`, set by the login's identity provider
+for that request); a preheated kernel of a pool belongs to nobody until it is bound (``hazardlib.login`` learns
+that from the store). With login on, only the owner may reach a kernel (``hazardlib.login.KernelOwnerAuthorizer``).
+
 Voilà imports this module by name (``VoilaConfiguration.multi_kernel_manager_class``); the ``hazard`` command
 never does, so the Jupyter server's modules stay out of its memory.
 """
@@ -18,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -31,6 +37,29 @@ log = logging.getLogger(__name__)
 BUSY = "服务器繁忙"
 # Set by Voilà in the environment of a kernel started to refill a pool of preheated kernels.
 PREHEAT_ENV = "VOILA_PREHEAT"
+
+
+# The login session of the dashboard page request being served, if any: set by the identity provider
+# (hazardlib.login) when it admits a page request, read when a kernel starts for that request. Tornado runs each
+# request in a task of its own, whose context is a copy: the value never reaches another request.
+REQUESTER: ContextVar[int | None] = ContextVar("hazard_requester", default=None)
+
+
+class KernelOwners:
+    """Whose page each kernel serves: the login session (its id in ``login_sessions``) it was started for or
+    bound to. A kernel not recorded here belongs to nobody (yet)."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, int] = {}
+
+    def record(self, kernel_id: str, session_id: int) -> None:
+        self._owners[kernel_id] = session_id
+
+    def owner(self, kernel_id: str) -> int | None:
+        return self._owners.get(kernel_id)
+
+    def forget(self, kernel_id: str) -> None:
+        self._owners.pop(kernel_id, None)
 
 
 def is_pool_refill(kwargs: Mapping[str, Any]) -> bool:
@@ -104,24 +133,36 @@ class BoundedKernelManager(AsyncMappingKernelManager):
     )
 
     _gate: KernelGate | None = None
+    _owners: KernelOwners | None = None
 
     def gate(self) -> KernelGate:
         if self._gate is None:
             self._gate = KernelGate(self.max_kernels, self.max_starting, self.start_wait)
         return self._gate
 
+    def owners(self) -> KernelOwners:
+        """Whose page each kernel of this manager serves."""
+        if self._owners is None:
+            self._owners = KernelOwners()
+        return self._owners
+
     # jupyter_server's own async manager overrides these synchronous signatures the same way.
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         page = not is_pool_refill(kwargs)
         try:
             async with self.gate().turn(lambda: len(self), page):
-                return str(await super().start_kernel(*args, **kwargs))
+                kernel_id = str(await super().start_kernel(*args, **kwargs))
         except web.HTTPError:
             log.warning("kernel refused: %d alive, %d starting", len(self), self.gate().running)
             raise
+        requester = REQUESTER.get() if page else None  # a pool's kernel is nobody's until it is bound
+        if requester is not None:
+            self.owners().record(kernel_id, requester)
+        return kernel_id
 
-    async def shutdown_kernel(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         try:
-            await super().shutdown_kernel(*args, **kwargs)
+            await super().shutdown_kernel(kernel_id, *args, **kwargs)
+            self.owners().forget(kernel_id)
         finally:
             await self.gate().released()

@@ -17,6 +17,12 @@
   replacing anything the browser sent there; Voilà hands that header to the kernel it assigns to the
   request (``http_header_envs``), and the kernel redeems the token once in the store
   (:func:`hazardlib.apps.session.bind_from_token`). See docs/login.md for the threat model.
+* A kernel belongs to the login whose page it serves: the one it was started for, or, for a preheated kernel,
+  the one whose binding token it offered (:func:`hazardlib.login_state.kernel_session`); until then it belongs
+  to nobody. Every request naming a kernel (its model and shutdown ``/api/kernels/<id>``, its websocket
+  ``/api/kernels/<id>/channels``, Voilà's shutdown request ``/voila/api/shutdown/<id>``) is refused with 403
+  unless it comes from that login: :class:`KernelOwnerAuthorizer` (the server's authorizer) and
+  :meth:`AccountIdentityProvider.get_user` (for Voilà's shutdown request, which asks no authorizer).
 * :class:`KernelReaper` shuts down, within :data:`REAP_SECONDS`, the kernels whose login has ended.
 * Failed logins slow down further tries for that name and that client address
   (:class:`hazardlib.login_state.LoginThrottle`); the client address is the connection's, or, from a
@@ -40,6 +46,7 @@ from typing import Any
 
 import nbformat
 from jupyter_core.utils import ensure_async
+from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.identity import IdentityProvider, User
 from jupyter_server.auth.login import LoginFormHandler
@@ -49,10 +56,12 @@ from tornado import web
 from tornado.ioloop import PeriodicCallback
 from traitlets import default
 from voila.handler import VoilaHandler
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 
 from . import login_state
 from .accounts import Account, get_account, verify_password
 from .apps.session import BINDING_HEADER, ENV_DB
+from .kernels import REQUESTER
 from .serve import ENV_POOL, ENV_TRUSTED_PROXIES, Network, pool_size, trusted_proxies
 from .store import SYSTEM_USER, Store, default_url
 
@@ -65,6 +74,7 @@ LOGOUT_TEMPLATE = "logout.html"
 WRONG = "账号或密码错误，或账号已停用。"
 FORBIDDEN = "没有权限打开本页面：登录账号不存在或已停用，请重新登录。"
 THROTTLED = "登录失败次数较多，请{wait}后再试；如忘记密码，请联系州局管理员重设。"
+NOT_YOUR_KERNEL = "无权操作该页面的内核：它不属于您这次登录打开的页面。请从工作台重新打开页面。"
 # How often the server looks for kernels whose login has ended (they go within twice this at most).
 REAP_SECONDS = 20
 
@@ -152,8 +162,8 @@ class AccountUser(User):
 class KernelReaper:
     """Shuts down the kernels whose login has ended (logout, account disabled, password changed, a day old).
 
-    The kernels a login uses are learnt from their websockets: the identity provider tells the reaper
-    (:meth:`watch`) which login opened a websocket to which kernel. Every :data:`REAP_SECONDS` it looks
+    The kernels a login uses are learnt from their websockets: the authorizer tells the reaper
+    (:meth:`watch`) which login opened a websocket to which kernel (its own only). Every :data:`REAP_SECONDS` it looks
     those logins up in the store and shuts down, through the server's kernel manager, each kernel that a
     login no longer valid has used. Kernels never connected are culled as idle (``cull_idle_timeout``).
     """
@@ -190,6 +200,52 @@ class KernelReaper:
 
 
 REAPER = KernelReaper()
+
+
+def kernel_owner(manager: Any, kernel_id: str) -> int | None:
+    """The login session whose page the kernel ``kernel_id`` of ``manager`` (the server's
+    :class:`hazardlib.kernels.BoundedKernelManager`) serves: the one it was started for, else the one whose
+    binding token it offered (looked up in the store once, then remembered); None: nobody's (yet)."""
+    owners = manager.owners()
+    owner = owners.owner(kernel_id)
+    if owner is None:
+        owner = login_state.kernel_session(accounts_store(), kernel_id)
+        if owner is not None:
+            owners.record(kernel_id, owner)
+    return owner
+
+
+def check_kernel(handler: web.RequestHandler, user: User | None, kernel_id: str) -> None:
+    """Raise 403 (Chinese message) unless ``user``'s login owns the running kernel ``kernel_id``. An id that
+    names no running kernel is left to the handler, which answers 404."""
+    manager = handler.settings["kernel_manager"]
+    if kernel_id not in manager:
+        return
+    session_id = user.session_id if isinstance(user, AccountUser) else None
+    if session_id is None or kernel_owner(manager, kernel_id) != session_id:
+        name = user.username if isinstance(user, User) else None
+        log.warning(
+            "refused %s %s on kernel %s to %r", handler.request.method, handler.request.path, kernel_id, name
+        )
+        raise web.HTTPError(403, NOT_YOUR_KERNEL)
+
+
+class KernelOwnerAuthorizer(Authorizer):
+    """The server's authorizer (jupyter_server asks it before every kernel request it handles: a kernel's model
+    and shutdown, and its websocket): a kernel only for the login whose page it serves; any other resource
+    for every logged-in person, as before. A websocket let through is noted for the :class:`KernelReaper`."""
+
+    def is_authorized(self, handler: Any, user: User, action: str, resource: str) -> bool:
+        if resource != "kernels":
+            return True
+        kernel_id = handler.path_kwargs.get("kernel_id")
+        if not kernel_id:
+            return False  # the list of all kernels is nobody's business
+        check_kernel(handler, user, kernel_id)
+        if isinstance(handler, KernelWebsocketHandler) and isinstance(user, AccountUser) and user.session_id:
+            # only now, the login being the kernel's own, does the reaper hear of it
+            REAPER.watch(handler.settings["kernel_manager"], kernel_id, user.session_id)
+        return True
 
 
 def binding_header(handler: web.RequestHandler, user: User | None) -> str | None:
@@ -302,17 +358,21 @@ class AccountIdentityProvider(IdentityProvider):
         return [(r"/login", LoginHandler), (r"/logout", LogoutHandler)]
 
     async def get_user(self, handler: web.RequestHandler) -> User | None:
-        """The logged-in user of a request; a kernel's websocket is noted for the :class:`KernelReaper`.
+        """The logged-in user of a request. A Voilà shutdown request for a kernel another login's page uses gets
+        403 (:func:`check_kernel`; every other kernel request is checked by :class:`KernelOwnerAuthorizer`).
 
         The ``X-Hazard-Binding`` header is the server's alone: whatever a browser sent in it is dropped, and,
         with the kernel pool on, a dashboard page request of a logged-in person gets a fresh one-time binding
         token there (:func:`binding_header`)."""
         user = await ensure_async(super().get_user(handler))
         binding_header(handler, user)
-        kernel_id = handler.path_kwargs.get("kernel_id")
-        websocket = isinstance(handler, KernelWebsocketHandler)
-        if websocket and isinstance(user, AccountUser) and user.session_id is not None and kernel_id:
-            REAPER.watch(handler.settings["kernel_manager"], kernel_id, user.session_id)
+        # whose page a kernel started for this request serves (read by hazardlib.kernels)
+        page = isinstance(handler, VoilaHandler) and handler.request.method == "GET"
+        REQUESTER.set(user.session_id if page and isinstance(user, AccountUser) else None)
+        if user is None:
+            return None  # the handler sends the person to the login page, or refuses
+        if isinstance(handler, VoilaShutdownKernelHandler):  # Voilà's shutdown request asks no authorizer
+            check_kernel(handler, user, handler.path_args[0] if handler.path_args else "")
         return user
 
     def process_login_form(self, handler: web.RequestHandler) -> User | None:
@@ -399,10 +459,12 @@ def prelaunch_hook(handler: web.RequestHandler, notebook: nbformat.NotebookNode,
 __all__ = [
     "AccountIdentityProvider",
     "AccountUser",
+    "KernelOwnerAuthorizer",
     "KernelReaper",
     "LoginHandler",
     "LogoutHandler",
     "binding_header",
+    "check_kernel",
     "client_address",
     "login_cell",
     "prelaunch_hook",

@@ -179,13 +179,13 @@ def revoke_account(conn: Connection, account: str, now: dt.datetime | None = Non
 
 def purge_expired(conn: Connection, now: dt.datetime | None = None) -> None:
     """Delete, in the caller's transaction, the login state nothing can use any more: logins past their
-    maximum age (with their binding tokens), binding tokens past theirs that were never redeemed, and failed
+    maximum age (with their binding tokens), binding tokens past theirs that no kernel ever offered, and failed
     logins long forgotten. Called whenever a login opens, so the tables stay as small as the day's logins."""
     now = now or utcnow()
     s, b, f = schema.login_sessions, schema.login_bindings, schema.login_failures
     old = sa.select(s.c.id).where(s.c.expires_at < now).scalar_subquery()
     conn.execute(b.delete().where(b.c.session_id.in_(old)))
-    conn.execute(b.delete().where(b.c.redeemed_at.is_(None), b.c.expires_at < now))
+    conn.execute(b.delete().where(b.c.redeemed_at.is_(None), b.c.kernel_id.is_(None), b.c.expires_at < now))
     conn.execute(s.delete().where(s.c.expires_at < now))
     forget = dt.timedelta(seconds=max(NAME_BACKOFF.forget, ADDRESS_BACKOFF.forget))
     conn.execute(f.delete().where(f.c.last_failed_at < now - forget, f.c.retry_at < now))
@@ -224,33 +224,52 @@ def mint_binding(store: Store, session_id: int, now: dt.datetime | None = None) 
 def redeem_binding(store: Store, token: str, kernel_id: str, now: dt.datetime | None = None) -> Bound:
     """Use ``token`` once for the kernel ``kernel_id``: whom the kernel now serves. Raises BindingRefused
     (Chinese message) if the token is unknown, used before (by any kernel), too old, or its login is no
-    longer valid, or if this kernel already redeemed a token (a kernel serves one person only)."""
+    longer valid, or if this kernel already redeemed a token (a kernel serves one person only).
+
+    A kernel offering a token that is too old (its page waited too long for a kernel) is still written down as
+    that token's kernel, bound to nobody: the server then lets that login's page reach it to show why it has no
+    data (:func:`kernel_session`), and nobody else."""
     now = now or utcnow()
-    b, a = schema.login_bindings, schema.accounts
+    b = schema.login_bindings
     if not token or not kernel_id:
         raise BindingRefused()
+    mine = b.c.token_hash == _digest(token)
     try:
         with store.engine.begin() as conn:
             # The update claims the token atomically: of two kernels offering it, one gets rowcount 1.
             claimed = conn.execute(
                 b.update()
-                .where(b.c.token_hash == _digest(token), b.c.redeemed_at.is_(None), b.c.expires_at > now)
+                .where(mine, b.c.redeemed_at.is_(None), b.c.expires_at > now)
                 .values(redeemed_at=now, kernel_id=kernel_id[:64])
-            )
-            if claimed.rowcount != 1:
-                raise BindingRefused()
-            session_id = conn.execute(
-                sa.select(b.c.session_id).where(b.c.token_hash == _digest(token))
-            ).scalar_one()
-            valid = valid_sessions(conn, [session_id], now)
-            if session_id not in valid:
-                raise BindingRefused()
-            county = conn.execute(
-                sa.select(a.c.county_code).where(a.c.name == valid[session_id])
-            ).scalar_one()
-    except sa.exc.IntegrityError:  # this kernel has redeemed a token before (kernel_id is unique)
+            ).rowcount
+            if claimed != 1:
+                conn.execute(b.update().where(mine, b.c.kernel_id.is_(None)).values(kernel_id=kernel_id[:64]))
+            bound = _bound(conn, token, now) if claimed == 1 else None
+    except sa.exc.IntegrityError:  # this kernel has offered a token before (kernel_id is unique)
         raise BindingRefused() from None
+    if bound is None:
+        raise BindingRefused()
+    return bound
+
+
+def _bound(conn: Connection, token: str, now: dt.datetime) -> Bound | None:
+    """Whom the token just claimed binds to, if its login is still valid."""
+    b, a = schema.login_bindings, schema.accounts
+    session_id = conn.execute(sa.select(b.c.session_id).where(b.c.token_hash == _digest(token))).scalar_one()
+    valid = valid_sessions(conn, [session_id], now)
+    if session_id not in valid:
+        return None
+    county = conn.execute(sa.select(a.c.county_code).where(a.c.name == valid[session_id])).scalar_one()
     return Bound(valid[session_id], county, int(session_id))
+
+
+def kernel_session(store: Store, kernel_id: str) -> int | None:
+    """The login session whose binding token the kernel ``kernel_id`` offered (redeemed, or refused as too old),
+    if any: the only login whose page may reach that kernel."""
+    b = schema.login_bindings
+    with store.read() as conn:
+        found = conn.execute(sa.select(b.c.session_id).where(b.c.kernel_id == kernel_id[:64])).scalar()
+    return None if found is None else int(found)
 
 
 @dataclass(frozen=True)
@@ -378,6 +397,7 @@ __all__ = [
     "LoginExpired",
     "LoginThrottle",
     "cookie_secret",
+    "kernel_session",
     "mint_binding",
     "open_session",
     "password_stamp",

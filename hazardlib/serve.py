@@ -62,6 +62,8 @@ MAX_STARTING = 2
 # The reverse proxies whose X-Forwarded-For the login believes (comma-separated addresses or networks).
 ENV_TRUSTED_PROXIES = "HAZARD_TRUSTED_PROXIES"
 IDENTITY_PROVIDER = "hazardlib.login.AccountIdentityProvider"
+# With login on: a kernel only for the login whose page it serves (its model, shutdown and websocket).
+AUTHORIZER = "hazardlib.login.KernelOwnerAuthorizer"
 # Voilà's websocket carries an uploaded file in one message: room for the largest upload the import
 # dashboard accepts (hazardlib.apps.exports.MAX_UPLOAD_MB), and a little more.
 WEBSOCKET_MAX_MESSAGE_BYTES = 100 * 1024 * 1024
@@ -257,7 +259,11 @@ def voila_command(config: ServeConfig) -> list[str]:
         f"--BoundedKernelManager.max_kernels={config.max_kernels}",
         f"--BoundedKernelManager.max_starting={MAX_STARTING}",
         f"--BoundedKernelManager.start_wait={START_WAIT_SECONDS}",
-        *([f"--Voila.identity_provider_class={IDENTITY_PROVIDER}"] if config.login else []),
+        *(
+            [f"--Voila.identity_provider_class={IDENTITY_PROVIDER}", f"--Voila.authorizer_class={AUTHORIZER}"]
+            if config.login
+            else []
+        ),
         *(pool_options(config.pool) if config.pool else []),
     ]
 

@@ -138,6 +138,7 @@ def test_with_login_voila_gets_the_identity_provider_and_hook_and_the_kernels_no
     config = serve.ServeConfig(SESSION, log_file=tmp_path / "d.log", login=True)
     cmd = serve.voila_command(config)
     assert "--Voila.identity_provider_class=hazardlib.login.AccountIdentityProvider" in cmd
+    assert "--Voila.authorizer_class=hazardlib.login.KernelOwnerAuthorizer" in cmd
     env = serve.voila_env(config, base={"HAZARD_USER": "shell-user", "HAZARD_COUNTY": "522700"})
     assert env["HAZARD_LOGIN"] == "1" and "HAZARD_USER" not in env and "HAZARD_COUNTY" not in env
     folders = [Path(p) for p in env["JUPYTER_CONFIG_PATH"].split(":")]
@@ -146,7 +147,7 @@ def test_with_login_voila_gets_the_identity_provider_and_hook_and_the_kernels_no
     assert any("c.Voila.cookie_secret = cookie_secret(accounts_store())" in text for text in configs)
 
     off = serve.ServeConfig(SESSION, log_file=tmp_path / "d.log")
-    assert not any("identity_provider" in a for a in serve.voila_command(off))
+    assert not any("identity_provider" in a or "authorizer" in a for a in serve.voila_command(off))
     plain = serve.voila_env(off, base={"HAZARD_LOGIN": "1"})
     assert "HAZARD_LOGIN" not in plain and plain["HAZARD_USER"] == "张三"
     plain_configs = [Path(p) / "voila.py" for p in plain["JUPYTER_CONFIG_PATH"].split(":")]

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import sqlalchemy as sa
+import voila.utils
 
 from hazardlib import login_state, schema
 from hazardlib.accounts import add_user, disable_user
@@ -25,6 +26,7 @@ from hazardlib.login_state import BindingRefused
 from hazardlib.store import SYSTEM_USER, Store, open_store
 
 from .browser.conftest import Served, serving
+from .test_login_kernels import call, refused, websocket_status
 from .test_login_server import Browser
 
 ZHANG, ZHANG_PASSWORD, ZHANG_COUNTY = "张三", "都匀-password-1", "522701"
@@ -118,6 +120,43 @@ def test_a_token_outlives_the_kernel_queue_and_no_more(store: Store):
     too_late = login_state.mint_binding(store, login_of(store, WANG), now=issued)
     with pytest.raises(BindingRefused):
         login_state.redeem_binding(store, too_late, "kernel-b", now=issued + login_state.BINDING_MAX_AGE)
+
+
+def test_a_kernel_belongs_to_the_login_whose_token_it_offered_even_a_token_too_old(store: Store):
+    """The server lets a page reach its kernel only if the kernel offered that page's login's token: redeemed,
+    or refused as too old (the page then reaches its kernel to say why it shows nothing, and retries)."""
+    zhang, wang = login_of(store, ZHANG), login_of(store, WANG)
+    login_state.redeem_binding(store, login_state.mint_binding(store, zhang), "kernel-a")
+    assert login_state.kernel_session(store, "kernel-a") == zhang
+    old = login_state.mint_binding(store, wang, now=login_state.utcnow() - dt.timedelta(minutes=5))
+    with pytest.raises(BindingRefused):
+        login_state.redeem_binding(store, old, "kernel-b")
+    assert login_state.kernel_session(store, "kernel-b") == wang
+    with pytest.raises(BindingRefused):
+        login_state.redeem_binding(store, old, "kernel-c")  # the same token again: no kernel of anybody's
+    assert login_state.kernel_session(store, "kernel-c") is None
+    assert login_state.kernel_session(store, "a-kernel-never-bound") is None
+    login_of(store, ZHANG)  # a login opens and purges dead rows: a token a kernel offered stays its owner
+    assert login_state.kernel_session(store, "kernel-b") == wang
+
+
+def test_a_preheated_kernel_whose_wait_drops_waits_again_for_its_request(monkeypatch: pytest.MonkeyPatch):
+    """Voilà's wait for a request ends without one when its websocket drops (a busy server misses a keepalive
+    ping): the kernel waits again instead of running on for nobody."""
+    waits: list[int] = []
+
+    def wait_for_request() -> None:
+        waits.append(1)
+        if len(waits) == 3:  # dropped twice, then the request comes
+            monkeypatch.setenv(session_module.REQUEST_MARK, "voila/0.5.13")
+
+    monkeypatch.setattr(voila.utils, "wait_for_request", wait_for_request)
+    monkeypatch.setattr(session_module, "_request_seen", False)
+    monkeypatch.setenv(session_module.ENV_PREHEAT, "True")
+    monkeypatch.setenv(session_module.REQUEST_MARK, "left over from the server's environment")
+    assert session_module.preheating()
+    session_module.await_request()
+    assert len(waits) == 3 and not session_module.preheating()
 
 
 def test_a_kernel_given_a_spent_token_opens_no_session(store: Store, monkeypatch: pytest.MonkeyPatch):
@@ -234,3 +273,23 @@ def test_a_binding_header_sent_by_a_browser_is_replaced_by_the_servers(pooled: S
     login_state.redeem_binding(store, replayed, "test-2")
     _, line = page_of(wang, {BINDING_HEADER: replayed})
     assert line.startswith(f"绑定：{WANG}|{WANG_COUNTY}|"), line
+
+
+@pytest.mark.slow
+def test_a_preheated_kernel_serves_nobody_until_a_page_takes_it_then_only_that_login(pooled: Served):
+    zhang, wang = Browser(pooled.base), Browser(pooled.base)
+    assert zhang.log_in(ZHANG, ZHANG_PASSWORD) == 200 and wang.log_in(WANG, WANG_PASSWORD) == 200
+    waiting = set(re.findall(r"Kernel started: ([0-9a-f-]{36})", pooled.log.read_text(encoding="utf-8")))
+    assert len(waiting) == POOL
+    for kernel in waiting:  # in the pool, bound to nobody: nobody reaches them
+        for browser in (zhang, wang):
+            assert refused(*call(browser, "GET", f"api/kernels/{kernel}"))
+            assert websocket_status(pooled, browser, kernel) == 403
+    kernel, line = page_of(zhang)
+    assert kernel in waiting and line.startswith(f"绑定：{ZHANG}|{ZHANG_COUNTY}|"), (kernel, line)
+    assert call(zhang, "GET", f"api/kernels/{kernel}")[0] == 200
+    assert websocket_status(pooled, zhang, kernel) == 101
+    assert refused(*call(wang, "GET", f"api/kernels/{kernel}"))
+    assert refused(*call(wang, "POST", f"voila/api/shutdown/{kernel}"))
+    assert websocket_status(pooled, wang, kernel) == 403
+    assert call(zhang, "POST", f"voila/api/shutdown/{kernel}")[0] == 204

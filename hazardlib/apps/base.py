@@ -37,6 +37,10 @@ log = logging.getLogger("hazardlib.apps")
 INTERNAL_ERROR = "操作未完成：系统出现内部错误（记录号 {incident}），详细情况已记入日志。请稍后重试；如仍出现，请把记录号告诉管理员。"
 REFUSED = "未保存：有 {n} 处需要修改，请按提示修改后重新提交。"
 UNAVAILABLE = "本页面暂时无法打开：{reason}"
+# Under the reason on the "unavailable" page. The page template (hazard/index.html.j2) reloads such a page a few
+# times, waiting longer each time, and puts the count-down in this note's place.
+RETRYING = "本页面稍后会自动重新打开，无需操作；如多次仍无法打开，请联系管理员。"
+NO_DATABASE = "暂时无法连接数据库（记录号 {incident}），请稍后再试"
 LANDING = "index.ipynb"
 # The county a preheated kernel builds its page for while it waits (any county: only the statements count).
 WARM_UP_COUNTY = "522701"
@@ -98,6 +102,10 @@ class App(abc.ABC):
         except HazardError as exc:
             log.warning("%s: %s", cls.__name__, exc)
             return Unavailable(cls.title, str(exc))
+        except sa.exc.DBAPIError:  # the database server restarting, a file being restored…: worth a retry
+            incident = uuid.uuid4().hex[:8]
+            log.exception("%s could not reach its database (incident %s)", cls.__name__, incident)
+            return Unavailable(cls.title, NO_DATABASE.format(incident=incident))
         except Exception:
             incident = uuid.uuid4().hex[:8]
             log.exception("%s could not start (incident %s)", cls.__name__, incident)
@@ -390,12 +398,14 @@ def _path_to(root: widgets.Widget, target: widgets.Widget) -> list[widgets.Widge
 
 
 class Unavailable(App):
-    """What a dashboard shows when its app cannot be built for this session."""
+    """What a dashboard shows when its app cannot be built for this session: why, in Chinese, and that the page
+    will open itself again (the page template reloads it a few times, see ``RETRYING``)."""
 
     def __init__(self, title: str, reason: str):  # there is no store to build from
         self.title_text = title
         self.status = widgets.HTML(message_html("error", UNAVAILABLE.format(reason=reason)))
-        self.widget = widgets.VBox([widgets.HTML(STYLE), self.status])
+        self.retry = widgets.HTML(f'<div class="hz-retry">{esc(RETRYING)}</div>')
+        self.widget = widgets.VBox([widgets.HTML(STYLE), self.status, self.retry])
         self.widget.add_class("hz-app")
         self.widget.add_class("hz-unavailable")
 

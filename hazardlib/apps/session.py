@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,11 @@ def bind_login(user: str, county: str | None, session_id: int | None = None) -> 
 
 # True once this (preheated) kernel has been given its request: Voilà delivers it once only.
 _request_seen = False
+# In the information of every request Voilà hands a preheated kernel (its "voila/<version>").
+REQUEST_MARK = "SERVER_SOFTWARE"
+# Waits for a request that end this quickly this many times in a row: the server is gone.
+QUICK_SECONDS = 5
+MAX_QUICK_REWAITS = 30
 
 
 def await_request(environ: Mapping[str, str] | None = None) -> None:
@@ -88,7 +94,20 @@ def await_request(environ: Mapping[str, str] | None = None) -> None:
     # needs them, not the hazard command, the notebooks or a kernel started per request.
     from voila.utils import wait_for_request  # noqa: PLC0415 -- optional heavy import, pool kernels only
 
-    wait_for_request()
+    # Voilà's wait also ends, with no request, when its websocket to the server drops: its client closes it when
+    # a keepalive ping goes unanswered for 20 s, as when the server is busy checking many passwords at once.
+    # The kernel then ran on for nobody, and the page that later took it showed "未登录" (capacity benchmark,
+    # December 2026). So wait again: the server keeps a request that came meanwhile and hands it over on
+    # reconnecting. A server that is gone (the connection refused at once, again and again) ends the wait.
+    os.environ.pop(REQUEST_MARK, None)
+    quick = 0
+    while REQUEST_MARK not in os.environ and quick < MAX_QUICK_REWAITS:
+        began = time.monotonic()
+        wait_for_request()
+        if REQUEST_MARK not in os.environ:
+            quick = quick + 1 if time.monotonic() - began < QUICK_SECONDS else 0
+            log.warning("the wait for a page request ended without one: waiting again")
+            time.sleep(1)
     _request_seen = True
 
 

@@ -1,0 +1,92 @@
+"""A page whose app cannot be opened never stays blank: it says why, in Chinese, and opens itself again a few
+times, waiting longer each time (the page template), so it shows its data once the cause has gone; after the
+last try it says it has given up and stops. Here the database is away when the page is opened."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from playwright.sync_api import Page, expect
+
+from hazardlib.accounts import add_user
+from hazardlib.store import open_store
+
+from .conftest import serving
+from .pages import ERROR_TEXT, screenshot, wait_for_text
+
+AGAIN_MAX = 5  # as the template's AGAIN_MAX
+PASSWORD = "unavailable-password-1"
+
+
+def test_a_page_that_cannot_reach_its_database_says_why_and_opens_itself_again(page: Page, tmp_path: Path):
+    db, away = tmp_path / "w.db", tmp_path / "w.away"
+    url = f"sqlite:///{db}"
+    open_store(url, user="州局管理员").dispose()
+    loads: list[float] = []
+    page.on("load", lambda _page: loads.append(time.monotonic()))
+    (tmp_path / "serve").mkdir()
+    with serving(url, tmp_path / "serve") as served:
+        os.replace(db, away)  # the database is gone for a while (a restore, a server restarting)
+        page.goto(f"{served.base}voila/render/index.ipynb")
+        unavailable = page.locator(".hz-unavailable")
+        wait_for_text(unavailable, "本页面暂时无法打开：暂时无法连接数据库")
+        wait_for_text(unavailable.locator(".hz-retry"), "秒后自动重新打开（第 1 次，最多 5 次）")
+        screenshot(page, "21-页面暂时无法打开")
+        os.replace(away, db)  # it is back: the page opens itself again and shows its data
+        expect(page.locator(".hz-app:not(.hz-unavailable)")).to_be_visible(timeout=120_000)
+        expect(unavailable).to_have_count(0)
+        assert len(loads) >= 2
+        body = page.locator("body").inner_text()
+        assert not ERROR_TEXT.search(body) and not re.search(r"\b(nan|None|NaN)\b", body), body[:2000]
+
+        os.replace(db, away)  # gone for good: the page tries a few times only
+        page.goto(f"{served.base}voila/render/index.ipynb")
+        wait_for_text(unavailable.locator(".hz-retry"), "（第 1 次，最多 5 次）")
+        page.evaluate(f"() => window.sessionStorage.setItem('hz-unavailable-retries', '{AGAIN_MAX}')")
+        wait_for_text(unavailable.locator(".hz-retry"), f"已自动重新打开 {AGAIN_MAX} 次，仍无法打开")
+        given_up = len(loads)
+        page.wait_for_timeout(12_000)  # longer than the first wait: no more reloads
+        assert len(loads) == given_up
+        expect(unavailable).to_be_visible()
+
+
+def test_a_page_loaded_again_after_waiting_too_long_first_shuts_its_kernel_down(page: Page, tmp_path: Path):
+    """A page whose notebook has not finished after three minutes loads itself again; the kernel started for it
+    would go on running the notebook for nobody (Voilà's own script, which shuts a page's kernel down when it
+    closes, has not loaded yet), so the page asks the server to shut it down first."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    store = open_store(url, user="州局管理员")
+    add_user(store, "张三", "522701", PASSWORD)
+    store.dispose()
+    dashboards = tmp_path / "dashboards"
+    dashboards.mkdir()
+    slow = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(600)")])
+    nbformat.write(slow, dashboards / "index.ipynb")
+    (tmp_path / "serve").mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HAZARD_DASHBOARDS", str(dashboards))
+        with serving(url, tmp_path / "serve", login=True) as served:
+            page.goto(f"{served.base}login")
+            page.locator("#hz-username").fill("张三")
+            page.locator("#hz-password").fill(PASSWORD)
+            page.locator("button.hz-login-submit").click()
+            expect(page).not_to_have_url(re.compile(r"/login"))
+            page.clock.install()
+            page.goto(f"{served.base}voila/render/index.ipynb", wait_until="commit")
+            config = page.locator("#jupyter-config-data")
+            expect(config).to_be_attached()
+            kernel = json.loads(config.text_content() or "{}")["kernelId"]
+            assert f"Kernel started: {kernel}" in served.log.read_text(encoding="utf-8")
+            page.clock.fast_forward("03:01")  # three minutes and the notebook has not finished
+            # the kernel is busy running its cell: only the page's request shuts it down (the server culls
+            # idle kernels only)
+            deadline = time.monotonic() + 30
+            while f"Kernel shutdown: {kernel}" not in served.log.read_text(encoding="utf-8"):
+                assert time.monotonic() < deadline, served.log.read_text(encoding="utf-8")[-2000:]
+                time.sleep(0.5)
