@@ -62,6 +62,24 @@ def test_every_bad_field_is_reported_not_only_the_first():
     assert "黔南州所辖县（市）" in messages and "XK××-×××-×××××" in messages
 
 
+def test_a_batch_is_checked_as_each_record_alone():
+    """check_many gives each item what check gives it alone: the valid ones their records, the others
+    their own findings (a batch holding no bad item, and the same batch with two)."""
+    good = [enterprise(uscc=make_uscc("522701", n), name=f"都匀市第{n}号企业") for n in range(1, 5)]
+    assert [r for r, _ in models.check_many(models.Enterprise, good)] == [
+        models.validate(models.Enterprise, data) for data in good
+    ]
+    batch = [*good[:2], enterprise(uscc="123", field="工厂"), good[2], enterprise(county_code="110101")]
+    assert models.check_many(models.Enterprise, batch) == [models.check(models.Enterprise, d) for d in batch]
+    assert [r is None for r, _ in models.check_many(models.Enterprise, batch)] == [
+        False,
+        False,
+        True,
+        False,
+        True,
+    ]
+
+
 def hazard(**over):
     data = {
         "enterprise_id": 1,

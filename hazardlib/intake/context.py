@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -122,10 +122,30 @@ class ImportContext:
         names (``titles``: model title → column key; ``codes``: error code → column key for checks that
         span several fields)."""
         record, found = models.check(model, data, today=self.today)
+        self._place(row, found, titles, codes)
+        return record
+
+    def check_many(
+        self,
+        rows: Sequence[SourceRow],
+        model: type[M],
+        data: Sequence[Mapping[str, Any]],
+        titles: Mapping[str, str],
+    ) -> list[M | None]:
+        """:meth:`check` of each row's ``data`` (in the rows' order), validated as one batch
+        (:func:`hazardlib.models.check_many`): the same records and the same findings."""
+        out = []
+        for row, (record, found) in zip(rows, models.check_many(model, data, today=self.today), strict=True):
+            self._place(row, found, titles, None)
+            out.append(record)
+        return out
+
+    def _place(
+        self, row: SourceRow, found: list[Finding], titles: Mapping[str, str], codes: Mapping[str, str] | None
+    ) -> None:
         for f in found:
             column = titles.get(f.field or "") or (codes or {}).get(f.code)
             self.finding(row, f.code, f.message, column, f.value if column is None else None)
-        return record
 
     # -- enterprises ----------------------------------------------------------------------------
     def enterprise(

@@ -64,25 +64,33 @@ def content_of(values: Mapping[str, Any]) -> tuple[Any, ...]:
 class Enterprises(Handler):
     """One enterprise per row, keyed by 统一社会信用代码.
 
-    Each row is checked by the model as it is read (its county and products resolved to codes once per
-    distinct spelling); the checked rows are written in batches of :attr:`BATCH`. One query finds which of
-    a batch's enterprises the store already has; the new ones are inserted in one statement (audited in one
-    entry per county), the changed ones updated (each audited), the unchanged ones left alone. A batch is
-    written in a savepoint: should any of its writes be refused, the savepoint is rolled back and the
-    batch's rows are saved one by one through :func:`hazardlib.records.save_enterprise`, each in its own
-    savepoint, so that the refusal lands on the row that caused it while the others stand. That one-by-one
-    path is the definition the batches must match (``bulk = False`` takes it for every row).
+    The rows' cells (county and products resolved to codes once per distinct spelling) are checked by the
+    model :attr:`CHECK` rows at a time in one call (:meth:`ImportContext.check_many`: each row's findings
+    as if checked alone), and each row's credit code against the earlier rows'. The checked rows are
+    written in batches of :attr:`BATCH`: one query finds which of a batch's enterprises the store already
+    has; the new ones are inserted in one statement (audited in one entry per county), the changed ones
+    updated (each audited), the unchanged ones left alone. A batch is written in a savepoint: should any of
+    its writes be refused, the savepoint is rolled back and the batch's rows are saved one by one through
+    :func:`hazardlib.records.save_enterprise`, each in its own savepoint, so that the refusal lands on the
+    row that caused it while the others stand. That one-by-one path is the definition the batches must
+    match (``bulk = False`` takes it for every row).
     """
 
     kind = "enterprises"
     # Rows waiting in a batch outlive the garbage collector's young generations: with 2,000 of them its
     # passes over older objects came more often (for 100,000 rows 16 full passes against 13).
     BATCH = 500
+    # Rows checked by the model in one call. A call's records are alive together until each is turned into
+    # its values, and the more of them, the more outlive the garbage collector's young generations: 100 at
+    # a time keep its full passes as few as checking one by one did, while the call's cost per row is
+    # already as low as with 500 (docs/benchmarks.md, "Import: the register checked in batches").
+    CHECK = 100
     bulk = True
 
     def __init__(self, ctx: ImportContext):
         super().__init__(ctx)
-        self._pending: list[tuple[SourceRow, dict[str, Any]]] = []
+        self._read: list[tuple[SourceRow, dict[str, Any]]] = []  # cells as read, to check by the model
+        self._pending: list[tuple[SourceRow, dict[str, Any]]] = []  # checked values, to write
         self._done: list[tuple[SourceRow, Outcome]] = []
 
     def handle(self, row: SourceRow) -> Outcome:
@@ -90,21 +98,43 @@ class Enterprises(Handler):
         for f, resolve in (("county_code", county_code), ("products", product_codes)):
             if f in data:
                 data[f] = resolve(data[f])
-        record = self.ctx.check(row, models.Enterprise, data, ENTERPRISE_TITLES)
-        if record is None:
-            return None
-        values = record.row()
-        uscc = values["uscc"]
-        content = content_of(values)
-        if self.ctx.duplicate(row, ("enterprise", uscc), "统一社会信用代码", content):
-            return None
-        self.ctx.seen(row, ("enterprise", uscc), content)
         if not self.bulk:
-            return self._one(row, values)
-        self._pending.append((row, values))
-        if len(self._pending) >= self.BATCH:
-            self._flush()
+            record = self.ctx.check(row, models.Enterprise, data, ENTERPRISE_TITLES)
+            values = None if record is None else self._first_of_key(row, record)
+            return None if values is None else self._one(row, values)
+        self._read.append((row, data))
+        if len(self._read) >= self.CHECK:
+            self._check_read()
         return DEFERRED
+
+    def _check_read(self) -> None:
+        """Check the rows read since the last call by the model, in one batch; a checked row whose credit
+        code is the file's first joins the batch of rows to write."""
+        read, self._read = self._read, []
+        if not read:
+            return
+        rows = [row for row, _data in read]
+        records = self.ctx.check_many(
+            rows, models.Enterprise, [data for _row, data in read], ENTERPRISE_TITLES
+        )
+        for row, record in zip(rows, records, strict=True):
+            values = None if record is None else self._first_of_key(row, record)
+            if values is None:
+                self._done.append((row, None))
+                continue
+            self._pending.append((row, values))
+            if len(self._pending) >= self.BATCH:
+                self._flush()
+
+    def _first_of_key(self, row: SourceRow, record: models.Enterprise) -> dict[str, Any] | None:
+        """The record's stored values, unless an earlier row of the file had its credit code (a finding)."""
+        values = record.row()
+        key = ("enterprise", values["uscc"])
+        content = content_of(values)
+        if self.ctx.duplicate(row, key, "统一社会信用代码", content):
+            return None
+        self.ctx.seen(row, key, content)
+        return values
 
     def _absent(self) -> list[str]:
         """The fields whose column the file does not have: their stored values are kept."""
@@ -191,5 +221,6 @@ class Enterprises(Handler):
         return done
 
     def finish(self) -> Iterable[tuple[SourceRow, Outcome]]:
+        self._check_read()
         self._flush()
         return self.settled()

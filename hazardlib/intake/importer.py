@@ -345,7 +345,11 @@ class _SheetReader:
         }
         # a column that repeats a few values (counties, types, 是/否) is read once per value written
         self.memos: dict[str, dict[str, Any]] = {key: {} for key in match.positions}
-        self.plain_memos: dict[tuple[str, Callable[[Any], Any]], dict[str, Any]] = {}
+        # plain form -> column key -> written value -> its plain form (no key object built per look-up)
+        self.plain_memos: dict[Callable[[Any], Any], dict[str, dict[str, Any]]] = {
+            normalise.text: {},
+            header_key: {},
+        }
         self.orders: dict[str, tuple[int, list[tuple[str, Any]]]] = {}
         self.examples = [
             (c.key, _example_text(c.example))
@@ -426,7 +430,10 @@ class _SheetReader:
         """``plain(value)``, remembered for the columns that repeat a few values."""
         if key not in self.memos or type(value) is not str:
             return plain(value)
-        memo = self.plain_memos.setdefault((key, plain), {})
+        memos = self.plain_memos[plain]
+        memo = memos.get(key)
+        if memo is None:
+            memo = memos[key] = {}
         found = memo.get(value, _MISSING)
         if found is _MISSING:
             found = memo[value] = plain(value)

@@ -394,8 +394,13 @@ class _PieceReader:
         # A piece re-reads the shared strings: with a large table, fewer and larger pieces.
         self.size = max(PIECE_BYTES, len(dict(self.files).get("xl/sharedStrings.xml", b"")))
 
-    def rows(self, sheet_xml: bytes) -> list[tuple[int, list[Any]]]:
+    def rows(self, sheet_xml: bytes) -> Iterator[tuple[int, list[Any]]]:
         """(Excel row number, values from column A) of the rows holding a value; empty cells None.
+
+        The piece is read by calamine at once (by the thread that calls this); each row's values are
+        made as the row is used: a piece read ahead holds one list per row (calamine's) rather than a
+        tuple and a list, which outlive the garbage collector's young generations and add to its full
+        passes (docs/benchmarks.md, "Import: the register checked in batches").
 
         Raises :class:`TooManyCells` before calamine sees a piece whose rectangle exceeds the budget.
         """
@@ -412,11 +417,18 @@ class _PieceReader:
             sheet = workbook.get_sheet_by_index(0)
             start = sheet.start
             if start is None:
-                return []
+                return iter(())
             values = sheet.to_python(skip_empty_area=True)
-        top, left = start
-        pad = [None] * left
-        return [(top + i + 1, pad + [None if v == "" else v for v in row]) for i, row in enumerate(values)]
+        return _numbered(values, *start)
+
+
+def _numbered(values: list[list[Any]], top: int, left: int) -> Iterator[tuple[int, list[Any]]]:
+    """calamine's rows of a piece starting at (``top``, ``left``), 0-based: (Excel row number, values from
+    column A), empty cells None."""
+    pad = [None] * left
+    for number, row in enumerate(values, start=top + 1):
+        cells = [None if v == "" else v for v in row]
+        yield number, pad + cells if left else cells
 
 
 def iter_sheet(
@@ -434,7 +446,7 @@ def iter_sheet(
     reader = _PieceReader(archive, parts, max_cells)
     last = 0
 
-    def emit(rows: list[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+    def emit(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
         nonlocal last
         for number, values in rows:
             while last + 1 < number:  # the empty rows between two pieces, as calamine gives them
@@ -450,7 +462,7 @@ def iter_sheet(
     yield from emit(reader.rows(first))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-piece") as pool:
         try:
-            ahead: Future[list[tuple[int, list[Any]]]] | None = None
+            ahead: Future[Iterator[tuple[int, list[Any]]]] | None = None
             for sheet_xml in pieces:
                 following = pool.submit(reader.rows, sheet_xml)
                 if ahead is not None:

@@ -30,7 +30,7 @@ from .enterprise_records import Enterprise
 from .ledger_records import Hazard, Inspection, LedgerMove, RiskControlItem, SelfCheck
 from .record_base import COUNTY, ENTERPRISE_FIELD, GRADE, NAME, NOTE, PRODUCT, USCC, Record
 from .spot_records import Party, RiskSignal, SpotCheck, TracingReport
-from .validation import SHOWN_CHARS, check, findings_of, max_chars, shown, validate
+from .validation import SHOWN_CHARS, check, check_many, findings_of, max_chars, shown, validate
 
 __all__ = [
     "COUNTY",
@@ -63,6 +63,7 @@ __all__ = [
     "WrittenReport",
     "category_of",
     "check",
+    "check_many",
     "check_uscc",
     "findings_of",
     "max_chars",
