@@ -111,7 +111,7 @@ def test_every_dashboard_opens_without_an_error_and_shows_the_stores_figures(pag
     page.locator(".lm-TabBar-tab", has_text="执法办案").first.click()
     expect(field(page, "case_no")).to_be_visible()
     wait_for_text(page.locator(".hz-pageinfo-cases"), f"共 {number(cases)} 条")
-    expect(page.locator(".hz-app .hz-loading")).to_have_count(0, timeout=120_000)  # the rules' findings
+    expect(page.locator(".hz-app .hz-loading:visible")).to_have_count(0, timeout=120_000)  # its rule hints
     screenshot(page, "05-抽查与处置")
 
     open_dashboard(page, served.base, "exports.ipynb")
