@@ -59,6 +59,9 @@ POOL_FILL_DELAY_SECONDS = 5
 KERNEL_MANAGER = "hazardlib.kernels.BoundedKernelManager"
 DEFAULT_MAX_KERNELS = 40
 MAX_STARTING = 2
+# JupyterLab extensions installed beside Voilà that a page does not load: the pages show no code, so the
+# syntax-highlighting theme (three scripts fetched before the widgets can start) is not needed.
+UNUSED_EXTENSIONS = ("jupyterlab_pygments",)
 # The reverse proxies whose X-Forwarded-For the login believes (comma-separated addresses or networks).
 ENV_TRUSTED_PROXIES = "HAZARD_TRUSTED_PROXIES"
 IDENTITY_PROVIDER = "hazardlib.login.AccountIdentityProvider"
@@ -251,6 +254,7 @@ def voila_command(config: ServeConfig) -> list[str]:
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.allow_template_override=NO",
         "--VoilaConfiguration.allow_theme_override=NO",
+        f"--VoilaConfiguration.extension_denylist={list(UNUSED_EXTENSIONS)!r}",
         # Kernels of closed pages go after CULL_IDLE_SECONDS; with login on, the kernels of ended logins
         # (disabled, password changed, logged out, a day old) go within a minute (hazardlib.login.KernelReaper).
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",

@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import pandas as pd
 import pytest
 
-from hazardlib.apps import DASHBOARDS, LandingApp
+from hazardlib.apps import DASHBOARDS, LandingApp, ui
 from hazardlib.apps.base import App, Unavailable
 from hazardlib.apps.drafts import DraftOffer
 from hazardlib.apps.session import LOG_HANDLER, Session, SessionError, configure_logging
@@ -238,3 +238,14 @@ def test_the_page_after_the_request_acts_for_the_session_on_the_warmed_up_engine
         assert tx.store is app.store
     other = Session(url=f"{store.url}-other", county="522722", as_of=D, user="李四").store(warm)
     assert other.engine is not warm.engine  # another store's session never uses this engine
+
+
+def test_read_only_html_widgets_share_one_layout_per_width_and_one_style_even_after_every_widget_closed():
+    a, b = ui.section("甲"), ui.note("乙")
+    assert a.layout is b.layout and a.style is b.style  # one model each for the page, not three
+    field = ui.FormField("x", "名称", widgets.Text(), label_width="9em")
+    assert field.label.layout is not a.layout and field.label.layout.width == "9em"
+    assert field.error.layout is a.layout
+    widgets.Widget.close_all()  # as a preheated kernel does after warming up
+    c = ui.section("丙")
+    assert c.layout is not a.layout and c.layout.comm is not None and c.style.comm is not None

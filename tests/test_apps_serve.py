@@ -43,6 +43,7 @@ def test_voila_serves_loopback_in_chinese_with_idle_kernels_culled_and_no_overri
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.allow_template_override=NO",
         "--VoilaConfiguration.allow_theme_override=NO",
+        "--VoilaConfiguration.extension_denylist=['jupyterlab_pygments']",  # no code shown, no highlighting
         "--MappingKernelManager.cull_idle_timeout=30",
         "--MappingKernelManager.cull_interval=10",
         "--template=hazard",

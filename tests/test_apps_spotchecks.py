@@ -8,11 +8,12 @@ import datetime as dt
 import sqlalchemy as sa
 
 from hazardlib import schema
-from hazardlib.apps import SpotCheckApp
+from hazardlib.apps import SpotCheckApp, spotchecks
 from hazardlib.store import Store, count
 
 from .conftest import make_uscc
 from .situations import Situation
+from .test_apps_tracker_first_paint import voila_kernel  # noqa: F401 - the fixture, used by name
 
 D = dt.date(2024, 8, 5)
 
@@ -29,6 +30,7 @@ def test_an_unqualified_spot_check_starts_tracing_and_the_receiving_county_compl
     duyun = SpotCheckApp(Store(store.url, user="都匀抽查员", county="522701"), D)
     assert [v for _, v in duyun.spot.form.control("sampled_by_county").options] == ["522701"]
     libo_shop = SpotCheckApp(Store(store.url, user="荔波办理员", county="522722"), D)
+    libo_shop.tabs.selected_index = 1  # its 双向追查 tab open before the check is recorded
     prefecture = SpotCheckApp(store, D)
     pick(prefecture.spot.picker, "荔波县五金商店")
     form = prefecture.spot.form
@@ -138,3 +140,39 @@ def test_an_unqualified_batch_is_offered_at_once_as_the_original_of_a_follow_up(
             )
         ).scalar_one()
     assert again == first
+
+
+def test_only_the_first_tab_is_built_with_the_page_and_each_other_one_when_first_opened(store):
+    app = SpotCheckApp(store, D)
+    assert app.built("spot") and not any(app.built(name) for name in spotchecks.TABS[1:])
+    assert app.pages[0].children == (app.spot.widget,)
+    assert app.pages[2].children[0].value == spotchecks.OPENING  # what an unopened tab shows
+    app.tabs.selected_index = 2  # the clerk opens 风险信息
+    assert app.built("signals") and app.pages[2].children == (app.signals.widget,)
+    assert "没有待核查的风险信息" in app.signals.table.text
+    assert not any(app.built(name) for name in ("tracing", "cases", "help"))
+    signals = app.signals
+    app.tabs.selected_index = 0
+    app.tabs.selected_index = 2  # opened again: the same tab, not built twice
+    assert app.signals is signals and app.pages[2].children == (signals.widget,)
+    app.loading.join()
+
+
+def test_in_a_voila_kernel_the_rules_findings_are_filled_once_the_page_has_fetched_its_widgets(
+    store, request
+):
+    page = request.getfixturevalue("voila_kernel")
+    app = SpotCheckApp(store, D)
+    assert app.loading.is_alive()  # waiting for the page
+    assert all(box.value == spotchecks.CHECKING for box in app.finding_boxes.values())
+    page.connect()
+    page.fetched()
+    app.loading.join(60)
+    assert not app.loading.is_alive()
+    assert all("规则未提示需要办理的事项" in box.value for box in app.finding_boxes.values())
+
+
+def test_a_preheated_kernel_warming_up_builds_every_tab_and_runs_the_rules_at_once(store):
+    app = SpotCheckApp(store.reading_only(), D)
+    assert all(app.built(name) for name in spotchecks.TABS) and app.loading is None
+    assert not any(box.value == spotchecks.CHECKING for box in app.finding_boxes.values())

@@ -16,11 +16,12 @@ import mimetypes
 import os
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import comm
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle  # the style of an HTML widget (not re-exported)
 
 from .. import vocab
 
@@ -165,13 +166,32 @@ def message_html(kind: str, text: str, details: Iterable[str] = ()) -> str:
     return f'<div class="hz-msg hz-msg-{kind}">{esc(text)}{listing}</div>'
 
 
+# The layouts and the style that read-only HTML widgets share (see read_only_html), by width.
+_SHARED: dict[str, widgets.Widget] = {}
+
+
+def _shared(key: str, make: Callable[[], widgets.Widget]) -> widgets.Widget:
+    part = _SHARED.get(key)
+    if part is None or part.comm is None:  # closed with every widget (a preheated kernel's warm-up)
+        part = _SHARED[key] = make()
+    return part
+
+
+def read_only_html(value: str = "", *, width: str = "") -> widgets.HTML:
+    """An HTML widget (of ``width``, if given) whose layout and style are never changed: it shares them
+    with every other one, so that the page's front end has one widget model to create for it, not three.
+    Its value may change; a widget whose layout changes (hidden, resized) must not be made here."""
+    layout = _shared(f"layout:{width}", lambda: widgets.Layout(width=width or None, min_width=width or None))
+    return widgets.HTML(value, layout=layout, style=_shared("style", HTMLStyle))
+
+
 def section(title: str) -> widgets.HTML:
     """A section heading inside an app."""
-    return widgets.HTML(f'<div class="hz-section">{esc(title)}</div>')
+    return read_only_html(f'<div class="hz-section">{esc(title)}</div>')
 
 
 def note(text: str) -> widgets.HTML:
-    return widgets.HTML(f'<div class="hz-note">{esc(text)}</div>')
+    return read_only_html(f'<div class="hz-note">{esc(text)}</div>')
 
 
 def records_of(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -457,11 +477,10 @@ class FormField:
         self.key, self.title, self.control = key, title, control
         star = '<span class="hz-required">*</span>' if required else ""
         hint_html = f'<div class="hz-note">{esc(hint)}</div>' if hint else ""
-        self.label = widgets.HTML(
-            f'<div class="hz-label">{esc(title)}{star}</div>{hint_html}',
-            layout=widgets.Layout(width=label_width, min_width=label_width),
+        self.label = read_only_html(
+            f'<div class="hz-label">{esc(title)}{star}</div>{hint_html}', width=label_width
         )
-        self.error = widgets.HTML()
+        self.error = read_only_html()
         self.error.add_class("hz-error-slot")
         self.widget = widgets.HBox([self.label, control, self.error])
         self.widget.add_class("hz-field")

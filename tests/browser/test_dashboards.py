@@ -61,6 +61,7 @@ def test_every_dashboard_opens_without_an_error_and_shows_the_stores_figures(pag
         inspections = count(conn, i, i.c.campaign_year == DAY.year, i.c.inspection_date <= DAY)
         hazards = count(conn, h, h.c.campaign_year == DAY.year, h.c.found_date <= DAY)
         batches = count(conn, sc, sc.c.sample_date <= DAY)
+        cases = count(conn, schema.enforcement_cases, schema.enforcement_cases.c.filed_date <= DAY)
     duyun = next(r for r in served.results_list_json() if r["county_code"] == "522701")
 
     page.goto(served.base)  # the server's root leads to the landing page
@@ -111,6 +112,11 @@ def test_every_dashboard_opens_without_an_error_and_shows_the_stores_figures(pag
 
     open_dashboard(page, served.base, "spotchecks.ipynb")
     wait_for_text(page.locator(".hz-pageinfo-spots"), f"共 {number(batches)} 条")
+    # each other tab is built when the clerk first opens it: its form and its records
+    page.locator(".lm-TabBar-tab", has_text="执法办案").first.click()
+    expect(field(page, "case_no")).to_be_visible()
+    wait_for_text(page.locator(".hz-pageinfo-cases"), f"共 {number(cases)} 条")
+    expect(page.locator(".hz-app .hz-loading:visible")).to_have_count(0, timeout=120_000)  # its rule hints
     screenshot(page, "05-抽查与处置")
 
     open_dashboard(page, served.base, "exports.ipynb")
