@@ -32,7 +32,7 @@ from tqdm import tqdm
 from .. import schema
 from ..campaign import load_campaign
 from ..errors import HazardError, OutOfScope
-from ..figures import is_open, ledger_at, mend_counties, mend_shape
+from ..figures import is_open, ledger_at, mend_counties, mend_key_enterprise, mend_shape
 from ..plan_files import PlanFile, check_plan_file
 from ..store import PREFECTURE_CODE, Store, table_label
 from . import texts
@@ -122,6 +122,7 @@ def generate(
         bar.close()
         mend_shape(tx.conn)  # the events were written in bulk, not move by move: their shape is made here
         mend_counties(tx.conn)  # and the records' counted county, from the enterprises written above
+        mend_key_enterprise(tx.conn)  # and the self-checks' key enterprise
         writer.counts["written_reports"] = written_reports(tx, world)
         tx.set_meta("demo_seed", str(seed))
         tx.set_meta("demo_scale", _scale_text(scale))

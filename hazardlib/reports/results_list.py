@@ -65,15 +65,14 @@ def _risk_on_ledger(h: Any) -> list[Any]:
 
 def _self_checks(scope: Scope) -> Any:
     t, h = schema.self_checks, schema.hazards.alias("h_risk")
-    table, county = enterprise_county(t)
-    e = schema.enterprises  # whether the enterprise makes or sells key products (stages.key_enterprise)
-    from_ = table.join(e, e.c.id == t.c.enterprise_id)
+    from_, county = enterprise_county(t)
     # The enterprise condition lets the database use the hazards' enterprise index.
     on_ledger = sa.exists().where(
         h.c.enterprise_id == t.c.enterprise_id, h.c.source_id == t.c.id, *_risk_on_ledger(h)
     )
-    # 组织企业自查 is the tracker's 已自查: one definition (stages.self_check_counted).
-    counted = sa.and_(*self_check_counted(t, e, scope.campaign, scope.as_of))
+    # 组织企业自查 is the tracker's 已自查: one definition (stages.self_check_counted), read from the
+    # self-check's own index (the key enterprise is kept with the self-check), no seek into the enterprises.
+    counted = sa.and_(*self_check_counted(t, scope.campaign, scope.as_of))
     measures = {
         "self_checks": sa.func.count(sa.distinct(sa.case((counted, t.c.enterprise_id)))),
         "reported_not_on_ledger": count_if(sa.and_(t.c.major_risk_reported == TRUE, ~on_ledger)),
