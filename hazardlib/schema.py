@@ -221,10 +221,11 @@ hazards = sa.Table(
     ),
     # The results list's ledger figures by the county the enterprise is registered in, in their state at a
     # date, from this index alone (one range per county, in GROUP BY's order; migration 0011).
-    # Classified supervision (rules.supervision.classified) groups the larger and major findings by the
-    # enterprise's county and the enterprise from this index alone (migration 0011).
+    # Classified supervision (stages.classified) reads the larger and major findings of the campaign years
+    # it counts, by the enterprise's county, from this index alone: one range per county, year and grade
+    # (migration 0011; the years before the grade and the enterprise, migration 0024).
     sa.Index(
-        "ix_hazards_classified", "registered_county", "enterprise_id", "grade", "found_date", "campaign_year"
+        "ix_hazards_classified", "registered_county", "campaign_year", "grade", "enterprise_id", "found_date"
     ),
     sa.Index(
         "ix_hazards_counted",
