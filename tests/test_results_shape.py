@@ -17,11 +17,12 @@ from click.testing import CliRunner
 from hazardlib import models, records, schema
 from hazardlib.cli import main
 from hazardlib.figures import key_enterprise_problems
-from hazardlib.intake import import_file
+from hazardlib.intake import import_file, importer
 from hazardlib.reports import results_list
 from hazardlib.stages import county_progress_rows
 from hazardlib.store import Store
 
+from .conftest import make_uscc
 from .intake_support import write_sheet
 from .situations import Situation
 
@@ -131,3 +132,39 @@ def test_migration_0024_fills_the_key_enterprise_from_the_products(store_url: st
     command.upgrade(cfg, "head")
     assert (kept(store, checked), kept(store, unchecked)) == (True, False)
     assert self_checks_counted(store) == 1
+
+
+def analyzed(store: Store, table: str) -> bool:
+    """Whether the database holds planner statistics of ``table`` gathered by ANALYZE."""
+    with store.read() as conn:
+        if conn.dialect.name == "sqlite":
+            stat = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            if not conn.exec_driver_sql(stat).scalar():
+                return False
+            sql = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = :t"
+        else:
+            sql = (
+                "SELECT count(*) FROM pg_stat_user_tables WHERE relname = :t AND schemaname = current_schema() "
+                "AND last_analyze IS NOT NULL"
+            )
+        return bool(conn.execute(sa.text(sql), {"t": table}).scalar())
+
+
+def test_an_import_of_many_rows_refreshes_the_planners_statistics_and_a_small_one_does_not(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(store_url, user="测试员")
+    header = ["统一社会信用代码", "企业名称", "所属县（市）", "企业类型", "地址", "生产或销售的产品"]
+    rows = [
+        [make_uscc(DUYUN, n), f"都匀市{n}号水泥有限公司", "都匀市", "生产单位", "甲路1号", "水泥"]
+        for n in (1, 2)
+    ]
+    monkeypatch.setattr(importer, "BULK_ROWS", 3)  # a bulk load is 3 rows here (1,000 in the workbook)
+    import_file(store, write_sheet(tmp_path / "两行.xlsx", [header, *rows]), today=AS_OF)
+    assert not analyzed(store, "enterprises")
+    more = [
+        [make_uscc(DUYUN, n), f"都匀市{n}号水泥有限公司", "都匀市", "生产单位", "甲路1号", "水泥"]
+        for n in (3, 4, 5)
+    ]
+    import_file(store, write_sheet(tmp_path / "三行.xlsx", [header, *more]), today=AS_OF)
+    assert analyzed(store, "enterprises")

@@ -130,6 +130,7 @@ def generate(
     # The packages are submitted by each county's own session and reviewed by the prefecture's (the one path
     # of a submission), so after the demo's transaction, each move its own.
     packages = submit_demo_packages(store, world)
+    store.analyze()  # a bulk load: the planner's statistics from the rows written
     counts = dict(writer.counts)
     counts["submissions"] = counts.get("submissions", 0) + packages
     return DemoSummary(
