@@ -80,7 +80,10 @@ def _self_checks(scope: Scope) -> Any:
     return grouped_select(scope, from_, county, measures, [scope.within(t.c.check_date)])
 
 
-def _hazards(scope: Scope) -> Any:
+def ledger_select(scope: Scope) -> Any:
+    """SQL: the six ledger figures of the list (found, by grade, closed, overdue) and the major risks
+    reported in self-checks, per county: the hazards' arm of :func:`county_counts` (also timed alone by the
+    benchmarks, against DuckDB over the same rows)."""
     # Merged into the GROUP BY (no ``columns``): each hazard changed after the date has its holding event
     # sought only for the figures that read its state (measured: faster here than computing it once).
     led = ledger_at(scope.as_of, where=[scope.county_filter(H.c.registered_county)])
@@ -196,7 +199,7 @@ def _help(scope: Scope) -> Any:
 
 
 PARTS = (
-    _inspections, _self_checks, _hazards, _spot_checks, _traces, _interviews, _instruments, _enforcement, _help,
+    _inspections, _self_checks, ledger_select, _spot_checks, _traces, _interviews, _instruments, _enforcement, _help,
 )  # fmt: skip
 
 
@@ -265,6 +268,7 @@ __all__ = [
     "COUNT_KEYS",
     "count_keys",
     "county_counts",
+    "ledger_select",
     "results_frame",
     "results_list",
     "total_row",
