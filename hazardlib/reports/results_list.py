@@ -42,20 +42,26 @@ H = schema.hazards
 def _inspections(scope: Scope) -> Any:
     t = schema.inspections
     from_, county = enterprise_county(t)
-    visits = (
-        # In the order the database reads them (enterprises by county, their inspections by date), so that
-        # the DISTINCT sorts rows that come nearly in order.
-        sa.select(county.label("c"), t.c.enterprise_id, t.c.inspection_date, t.c.field)
-        .select_from(from_)
-        .where(scope.within(t.c.inspection_date), scope.county_filter(county))
-        .distinct()
-        .subquery()
-    )
-    measures = {
-        "producers_inspected": count_if(visits.c.field == "production"),
-        "sellers_inspected": count_if(visits.c.field == "circulation"),
-    }
-    return grouped_select(scope, visits, visits.c.c, measures, [])
+
+    def one_county(code: str) -> Any:
+        # A county's visits are one range of ix_inspections_counted, read in the order the DISTINCT wants
+        # (date, enterprise, field), and counted without a GROUP BY: grouped by county over all counties,
+        # the database sorted every visit again in a temporary B-tree (measured: twice the CPU).
+        visits = (
+            sa.select(t.c.enterprise_id, t.c.inspection_date, t.c.field)
+            .select_from(from_)
+            .where(county == code, scope.within(t.c.inspection_date))
+            .distinct()
+            .subquery()
+        )
+        return sa.select(
+            sa.literal(code, sa.String).label("county_code"),
+            count_if(visits.c.field == "production").label("producers_inspected"),
+            count_if(visits.c.field == "circulation").label("sellers_inspected"),
+        )
+
+    per_county = sa.union_all(*(one_county(code) for code in scope.codes)).subquery("inspected")
+    return sa.select(*per_county.c)
 
 
 def _risk_on_ledger(h: Any) -> list[Any]:
