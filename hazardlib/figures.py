@@ -363,3 +363,53 @@ def county_problems(conn: Connection) -> list[str]:
                 "成果清单会据此把记录算到别的县（市）；用 hazard verify --mend-shape 按企业名录重新填写"
             )
     return problems
+
+
+# -- whether a self-check's enterprise is a key enterprise ------------------------------------------
+
+
+def key_enterprise(enterprises: Any = schema.enterprises) -> Any:
+    """SQL: the enterprise (of ``enterprises``, the table or an alias) makes or sells at least one product
+    of the key categories (重点企业, docs/rules.md “进度指标”)."""
+    return sa.func.json_array_length(enterprises.c.products) > 0
+
+
+def _key_enterprise_of(table: sa.Table) -> Any:
+    """SQL: whether the enterprise of the record (a self-check) is a key enterprise now."""
+    e = schema.enterprises.alias("keyed")
+    return sa.select(key_enterprise(e)).where(e.c.id == table.c.enterprise_id).scalar_subquery()
+
+
+def mend_key_enterprise(conn: Connection, enterprise_ids: Iterable[int] | None = None) -> None:
+    """Set ``key_enterprise`` of the self-checks of ``enterprise_ids`` (of every self-check when None) from
+    their enterprises' product lists, in the caller's transaction: called when an enterprise's products
+    change (:func:`hazardlib.records.save_enterprise` and the enterprises' import) and for the whole store
+    by the demo generator and ``hazard verify --mend-shape``. A derived column (migration 0024), as
+    ``registered_county`` is (:func:`mend_counties`); only rows that differ are written."""
+    ids = None if enterprise_ids is None else sorted(set(enterprise_ids))
+    if ids == []:
+        return
+    t = schema.self_checks
+    key = _key_enterprise_of(t)
+    stmt = t.update().values(key_enterprise=key).where(t.c.key_enterprise.is_distinct_from(key))
+    if ids is not None:
+        stmt = stmt.where(t.c.enterprise_id.in_(ids))
+    conn.execute(stmt)
+
+
+def key_enterprise_problems(conn: Connection) -> list[str]:
+    """Where a self-check's ``key_enterprise`` differs from its enterprise's product list, in Chinese (empty
+    when every self-check agrees, and in a store older than migration 0024)."""
+    t = schema.self_checks
+    if "key_enterprise" not in {c["name"] for c in sa.inspect(conn).get_columns(t.name)}:
+        return []
+    stmt = sa.select(sa.func.count(), sa.func.min(t.c.id)).where(
+        t.c.key_enterprise.is_distinct_from(_key_enterprise_of(t))
+    )
+    n, first = conn.execute(stmt).one()
+    if not n:
+        return []
+    return [
+        f"{table_label(t.name)}的“是否重点企业”与企业名录登记的产品不一致：{n} 条（如记录 {first}），"
+        "成果清单和进度的“组织企业自查”会据此算错；用 hazard verify --mend-shape 按企业名录重新填写"
+    ]

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from . import models, schema
 from .campaign import has_campaign, load_campaign
 from .errors import CampaignNotFound, Finding, NotFound, ValidationFailed
-from .figures import mend_counties
+from .figures import key_enterprise, mend_counties, mend_key_enterprise
 from .immediate import raise_for_case, raise_for_hazard
 from .interviews import record_interview
 from .ledger import append_event, register_self_reported_risk
@@ -119,13 +119,15 @@ def save_enterprise(
     A county session may not register (or touch) a code another county holds: ValidationFailed with
     :func:`held_elsewhere`, which names neither the other county nor its enterprise. An enterprise moved
     to another county takes its records' counted county with it in the same transaction
-    (:func:`hazardlib.figures.mend_counties`).
+    (:func:`hazardlib.figures.mend_counties`), and its self-checks whether it is a key enterprise when its
+    products change (:func:`hazardlib.figures.mend_key_enterprise`).
     """
     if uscc_elsewhere(tx.conn, tx.store, e.uscc):
         raise ValidationFailed([held_elsewhere(e.uscc)])
     eid, outcome = upsert(tx, schema.enterprises, ("uscc",), e.row(), expected_version=expected_version)
     if outcome == "updated":
         mend_counties(tx.conn, [eid])
+        mend_key_enterprise(tx.conn, [eid])
     return eid, outcome
 
 
@@ -139,8 +141,13 @@ def _owned(tx: Tx, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_self_check(tx: Tx, s: models.SelfCheck) -> tuple[int, Outcome]:
-    """Record an enterprise's self-check for a campaign year; a re-submission replaces it and its list."""
+    """Record an enterprise's self-check for a campaign year; a re-submission replaces it and its list.
+    The self-check carries whether its enterprise is a key enterprise (:func:`hazardlib.figures.key_enterprise`,
+    kept with the enterprise's products by :func:`save_enterprise`)."""
     row = _owned(tx, s.row())
+    e = schema.enterprises
+    keyed = tx.conn.execute(sa.select(key_enterprise(e)).where(e.c.id == row["enterprise_id"])).scalar()
+    row["key_enterprise"] = bool(keyed)
     sid, outcome = upsert(tx, schema.self_checks, ("enterprise_id", "campaign_year"), row)
     t = schema.risk_control_items
     old = [

@@ -246,6 +246,15 @@ class Store:
             raise StoreError(f"无法创建或升级数据库：{exc}") from exc
         return True
 
+    def analyze(self) -> None:
+        """Refresh the database's statistics of every table and index (``ANALYZE`` on SQLite and
+        PostgreSQL), so that its planner picks indexes by the rows the store holds rather than by guesses:
+        called after a bulk load (the demo generator, an import that wrote many rows). Statistics, not
+        records: nothing is audited. SQLite reads every index in full (a sampled ``analysis_limit`` was
+        measured to lead the results list's ledger part to a worse plan; docs/benchmarks.md)."""
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+
     @property
     def is_prefecture(self) -> bool:
         return self.county is None

@@ -101,34 +101,42 @@ def restore_cmd(
 @click.option(
     "--mend-shape",
     is_flag=True,
-    help="先按整改环节重新计算整改记录的状态有效期、按企业名录重填各记录的企业所在县（市）（一个事务，记入审计日志）。"
-    " Recompute the ledger's shape and the records' counted county first.",
+    help="先按整改环节重新计算整改记录的状态有效期、按企业名录重填各记录的企业所在县（市）和自查的“是否重点企业”"
+    "（一个事务，记入审计日志）。"
+    " Recompute the ledger's shape, the records' counted county and the self-checks' key enterprise first.",
 )
 @friendly_errors
 def verify_cmd(db: str | None, user: str | None, mend_shape: bool) -> None:
     """检查数据库完整性（文件或表是否损坏、是否有引用不存在记录的行、整改记录的状态有效期是否与整改环节一致、
-    各记录的企业所在县（市）是否与企业名录一致，整改台账上是否有隐患键——企业、发现日期、产品、问题类型——相同的记录）；
+    各记录的企业所在县（市）、自查的“是否重点企业”是否与企业名录一致，整改台账上是否有隐患键——企业、发现日期、产品、问题类型——相同的记录）；
     有问题时退出码为 1。
 
     Check the store's integrity (damaged pages, rows pointing at missing records) and the ledger's shape
     against its events (:func:`hazardlib.figures.shape_problems`), the records' counted county against
-    the enterprises (:func:`hazardlib.figures.county_problems`) and the hazard key
+    the enterprises (:func:`hazardlib.figures.county_problems`), the self-checks' key enterprise against
+    the enterprises' products (:func:`hazardlib.figures.key_enterprise_problems`) and the hazard key
     (:func:`hazardlib.records.hazard_key_duplicates`); exit 1 on problems. ``--mend-shape`` first
-    recomputes the shape and the counted county (:func:`hazardlib.figures.mend_shape`,
-    :func:`hazardlib.figures.mend_counties`), audited.
+    recomputes the shape, the counted county and the key enterprise (:func:`hazardlib.figures.mend_shape`,
+    :func:`hazardlib.figures.mend_counties`, :func:`hazardlib.figures.mend_key_enterprise`), audited.
     """
     store = Store(db, user=user or default_user())
     if mend_shape:
         with store.transaction("重算整改记录的状态有效期和各记录的企业所在县（市）") as tx:
             figures.mend_shape(tx.conn)
             figures.mend_counties(tx.conn)
+            figures.mend_key_enterprise(tx.conn)
             tx.audit("mend_shape", "hazard_events", None, None, None, None)
-        click.echo("已按整改环节重新计算整改记录的状态有效期，并按企业名录重填各记录的企业所在县（市）。")
+        click.echo(
+            "已按整改环节重新计算整改记录的状态有效期，并按企业名录重填各记录的企业所在县（市）和自查的“是否重点企业”。"
+        )
     with store.read() as conn:
         problems = check_integrity(conn)
         if not problems:  # the shape and the keys are read from the tables the integrity check found sound
             problems = (
-                figures.shape_problems(conn) + figures.county_problems(conn) + hazard_key_duplicates(conn)
+                figures.shape_problems(conn)
+                + figures.county_problems(conn)
+                + figures.key_enterprise_problems(conn)
+                + hazard_key_duplicates(conn)
             )
     if problems:
         for p in problems:

@@ -32,7 +32,7 @@ from tqdm import tqdm
 from .. import schema
 from ..campaign import load_campaign
 from ..errors import HazardError, OutOfScope
-from ..figures import is_open, ledger_at, mend_counties, mend_shape
+from ..figures import is_open, ledger_at, mend_counties, mend_key_enterprise, mend_shape
 from ..plan_files import PlanFile, check_plan_file
 from ..store import PREFECTURE_CODE, Store, table_label
 from . import texts
@@ -122,6 +122,7 @@ def generate(
         bar.close()
         mend_shape(tx.conn)  # the events were written in bulk, not move by move: their shape is made here
         mend_counties(tx.conn)  # and the records' counted county, from the enterprises written above
+        mend_key_enterprise(tx.conn)  # and the self-checks' key enterprise
         writer.counts["written_reports"] = written_reports(tx, world)
         tx.set_meta("demo_seed", str(seed))
         tx.set_meta("demo_scale", _scale_text(scale))
@@ -129,6 +130,7 @@ def generate(
     # The packages are submitted by each county's own session and reviewed by the prefecture's (the one path
     # of a submission), so after the demo's transaction, each move its own.
     packages = submit_demo_packages(store, world)
+    store.analyze()  # a bulk load: the planner's statistics from the rows written
     counts = dict(writer.counts)
     counts["submissions"] = counts.get("submissions", 0) + packages
     return DemoSummary(

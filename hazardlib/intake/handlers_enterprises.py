@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from .. import models, records, schema
 from ..catalogue import load_catalogue
 from ..errors import HazardError
-from ..figures import mend_counties
+from ..figures import mend_counties, mend_key_enterprise
 from ..regions import load_regions
 from .choices import leading_code
 from .columns import ENTERPRISES
@@ -200,8 +200,12 @@ class Enterprises(Handler):
             # do not roll back), and insert_many checks every row before its one statement.
             for _row, eid, changes in changed:
                 self.ctx.tx.update(table, eid, changes)
-            # An enterprise moved to another county takes its records' counted county with it.
+            # An enterprise moved to another county takes its records' counted county with it, and one whose
+            # products changed its self-checks' key enterprise.
             mend_counties(self.ctx.conn, [eid for _row, eid, changes in changed if "county_code" in changes])
+            mend_key_enterprise(
+                self.ctx.conn, [eid for _row, eid, changes in changed if "products" in changes]
+            )
             self.ctx.tx.insert_many(table, [values for _row, values in new], audit="batch")
         except (HazardError, sa.exc.DBAPIError):
             savepoint.rollback()

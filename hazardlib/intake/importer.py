@@ -46,6 +46,9 @@ HEADER_SCAN_ROWS = 30
 PROGRESS_EVERY = 1000
 CHUNK_ROWS = 1000  # rows imported between looks at the row limit and the batches written
 NAME_COLUMNS = {"name", "enterprise_name", "producer_name", "seller_name"}
+BULK_ROWS = 1000
+"""An import that inserts or updates at least this many rows is a bulk load: the store's statistics are
+refreshed after it (:meth:`hazardlib.store.Store.analyze`), so that the planner sees the rows it added."""
 MEMO_SIZE = 256  # the distinct values of a column remembered once read, unless it has more
 _MISSING = object()
 
@@ -145,6 +148,8 @@ def import_file(
                 )
         except _DryRun:
             pass
+    if not dry_run and report.inserted + report.updated >= BULK_ROWS:
+        store.analyze()
     order = {copy.name: i for i, copy in enumerate(report.sheets)}
     report.findings.sort(key=lambda f: (order.get(f.sheet or "", -1), f.row or 0))
     return report

@@ -176,7 +176,7 @@ def _behind_lag(ctx: Context, county: str, checks: list[str]) -> dict[str, tuple
     if "coverage" in checks:
         sc = schema.self_checks
         checked = sa.exists().where(
-            sc.c.enterprise_id == ENT.c.id, *self_check_counted(sc, ENT, ctx.campaign, ctx.as_of)
+            sc.c.enterprise_id == ENT.c.id, *self_check_counted(sc, ctx.campaign, ctx.as_of)
         )
         stmt = sa.select(ENT.c.id).where(ENT.c.county_code == county, key_enterprise(), sa.not_(checked))
         records["enterprises"] = tuple(ctx.conn.execute(stmt.order_by(ENT.c.id)).scalars())

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from .. import schema, vocab
 from ..campaign import Campaign, campaign_at
-from ..figures import event_exists, is_closed, is_open, is_overdue, ledger_at
+from ..figures import event_exists, is_closed, is_open, is_overdue, key_enterprise, ledger_at
 from ..regions import load_regions
 from ..store import PREFECTURE_CODE, Store
 from .windows import Window, county_codes, window
@@ -60,22 +60,17 @@ def _count_if(cond: Any) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
 
-def key_enterprise(enterprises: Any = ENT) -> Any:
-    """SQL: the enterprise (of ``enterprises``, the table or an alias) makes or sells at least one product
-    of the key categories."""
-    return sa.func.json_array_length(enterprises.c.products) > 0
-
-
-def self_check_counted(checks: Any, enterprises: Any, campaign: Campaign, end: dt.date) -> list[Any]:
-    """SQL conditions: the self-check (of ``checks``, joined to its enterprise in ``enterprises``) counts
-    for ``campaign`` at ``end``: of the campaign's year, dated in its window (:meth:`Campaign.window`), by
-    a key enterprise. The one definition of 组织企业自查, read by the tracker's 已自查 and the results list
-    (docs/rules.md “行动窗口”); the county is the enterprise's."""
+def self_check_counted(checks: Any, campaign: Campaign, end: dt.date) -> list[Any]:
+    """SQL conditions: the self-check (of ``checks``) counts for ``campaign`` at ``end``: of the campaign's
+    year, dated in its window (:meth:`Campaign.window`), by a key enterprise (its ``key_enterprise``, kept
+    with the enterprise's products: :func:`hazardlib.figures.key_enterprise`). The one definition of
+    组织企业自查, read by the tracker's 已自查 and the results list (docs/rules.md “行动窗口”); the county is
+    the enterprise's (``registered_county``)."""
     opens, _ = campaign.window(end)
     return [
         checks.c.campaign_year == campaign.year,
         checks.c.check_date.between(opens, end),
-        key_enterprise(enterprises),
+        checks.c.key_enterprise == sa.true(),
     ]
 
 
@@ -156,13 +151,13 @@ def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> Co
             ),
             _grouped(
                 conn,
-                ENT.c.county_code,
+                sc.c.registered_county,
                 {
                     "self_checked": sa.func.count(sa.distinct(sc.c.enterprise_id)),
                     "self_checks_in_window": _count_if(sc.c.check_date >= start),
                 },
-                sc.join(ENT, ENT.c.id == sc.c.enterprise_id),
-                self_check_counted(sc, ENT, campaign, end),
+                sc,
+                self_check_counted(sc, campaign, end),
                 codes,
             ),
             _grouped(

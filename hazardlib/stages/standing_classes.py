@@ -58,12 +58,14 @@ def classified(
     current one). An occasion is a day: however many major findings one day's inspection (or several
     that day) records, the enterprise was found with a major risk once that day (docs/rules.md “分类监管”).
     ``enterprise_id``: that enterprise alone."""
-    in_window, this_year, _, need = class_terms(campaign, as_of)
+    in_window, this_year, years, need = class_terms(campaign, as_of)
     only = [] if enterprise_id is None else [H.c.enterprise_id == enterprise_id]
     # The enterprise's county is the one its findings carry (``registered_county``, kept with the
     # enterprise: hazardlib.figures.mend_counties), so the findings are read from the index
-    # ix_hazards_classified alone (county, enterprise, grade, date, year), grouped as they are read, with
-    # no seek into the enterprises; the counties are named so that the database walks that index.
+    # ix_hazards_classified alone (county, year, grade, enterprise, date) with no seek into the enterprises:
+    # the counties, the campaign years the counts can count and the grades are named, so that the database
+    # reads one range of that index for each, however many years the ledger holds (an enterprise: one
+    # seek each).
     counties = [county] if county is not None else [c.code for c in load_regions().counties]
     per_enterprise = (
         sa.select(
@@ -72,10 +74,16 @@ def classified(
             sa.func.count(sa.distinct(sa.case((in_window, H.c.found_date)))).label("majors"),
             sa.func.count(sa.case((this_year, 1))).label("current"),
         )
-        # Only the counts' own conditions pick the findings (a finding meeting neither counts in
-        # neither, and an enterprise without counted findings has no class): an OR of the two here would
-        # lead SQLite to the year index and a table read per finding.
-        .where(H.c.registered_county.in_(counties), H.c.grade.in_(("larger", "major")), *only)
+        # Only the counts' own conditions pick the findings within those ranges (a finding meeting neither
+        # counts in neither, and an enterprise without counted findings has no class): an OR of the two here
+        # would lead SQLite to the year index and a table read per finding. Both conditions name one of
+        # ``years`` (class_terms), so the year range drops no finding either counts.
+        .where(
+            H.c.registered_county.in_(counties),
+            H.c.campaign_year.in_(years),
+            H.c.grade.in_(("larger", "major")),
+            *only,
+        )
         .group_by(H.c.registered_county, H.c.enterprise_id)
         .subquery("per_enterprise")
     )
