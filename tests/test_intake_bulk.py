@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from devtools.postgres import create_database, drop_database
 from hazardlib import models, records, schema
@@ -230,3 +230,40 @@ def test_a_file_refused_after_some_batches_were_written_leaves_nothing(store, tm
     with pytest.raises(FileRefused):
         import_file(store, path, today=TODAY, limits=Limits(max_rows=7))
     assert contents(store, skip=()) == before
+
+
+def addresses(store: Store) -> dict[str, str | None]:
+    table = schema.enterprises
+    with store.read() as conn:
+        return {code: address for code, address in conn.execute(sa.select(table.c.uscc, table.c.address))}
+
+
+@pytest.mark.parametrize("address_in", ["first", "second"])
+def test_rows_waiting_for_their_batch_are_written_by_their_own_sheets_columns(store, tmp_path, address_in):
+    """Rows of a sheet still waiting for their batch when the next sheet begins are written as their own
+    sheet says: a column only the first sheet has updates its rows, and a column only the second sheet has
+    does not blank the first sheet's rows (the stored value is kept)."""
+    seed(store)
+    without = [c for c in HEADER if c != "地址"]
+    moved = [MOVED, "都匀市乙五金经营部", "都匀市", "销售单位", "乙路22号", "水泥"]
+    kept = [KEPT, "都匀市甲水泥有限公司", "都匀市", "生产单位", "甲路1号", "水泥"]
+    book = Workbook()
+    first, second = book.active, book.create_sheet("乙")
+    assert first is not None
+    first.title = "甲"
+    gone = HEADER.index("地址")
+    if address_in == "first":  # 乙路2号 → 乙路22号 in the first sheet, which the second (no 地址) follows
+        sheets = ((first, HEADER, moved), (second, without, kept[:gone] + kept[gone + 1 :]))
+    else:  # the first sheet has no 地址 at all: its row must keep 乙路2号 though the second sheet has 地址
+        sheets = ((first, without, moved[:gone] + moved[gone + 1 :]), (second, HEADER, kept))
+    for sheet, header, row in sheets:
+        sheet.append(header)
+        sheet.append(row)
+    path = tmp_path / "两个工作表.xlsx"
+    book.save(path)
+
+    report = import_file(store, path, today=TODAY)
+
+    assert addresses(store)[MOVED] == ("乙路22号" if address_in == "first" else "乙路2号")
+    assert addresses(store)[KEPT] == "甲路1号"
+    assert (report.updated, report.unchanged) == ((1, 1) if address_in == "first" else (0, 2))

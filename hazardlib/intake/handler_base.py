@@ -65,6 +65,10 @@ class Handler(abc.ABC):
     def spec(self) -> KindSpec:
         return KINDS[self.kind]
 
+    def begin_sheet(self, columns: Iterable[str]) -> None:
+        """A sheet begins whose header has ``columns``: what its rows say (a column it lacks is kept)."""
+        self.present = set(columns)
+
     @abc.abstractmethod
     def handle(self, row: SourceRow) -> Outcome:
         """What the row does to the store (written now or deferred to a batch)."""

@@ -136,6 +136,13 @@ class Enterprises(Handler):
         self.ctx.seen(row, key, content)
         return values
 
+    def begin_sheet(self, columns: Iterable[str]) -> None:
+        # The rows still waiting were read under the previous sheet's header: they are written by what
+        # that sheet has, before the next sheet's columns replace it.
+        self._check_read()
+        self._flush()
+        super().begin_sheet(columns)
+
     def _absent(self) -> list[str]:
         """The fields whose column the file does not have: their stored values are kept."""
         return [f for c, f in ENTERPRISE_FIELDS.items() if c not in self.present]

@@ -262,7 +262,7 @@ def _import_sheet(
     spec, sheet, header_row, match = ctx.spec, part.sheet, part.header_row, part.match
     copy = SheetCopy(sheet, header_row, list(part.header), dict(match.positions), dict(match.written))
     ctx.report.sheets.append(copy)
-    handler.present = set(match.positions)
+    handler.begin_sheet(match.positions)
     _header_findings(ctx, sheet, header_row, match)
     reader = _SheetReader(spec, match, limits)
     data_rows = 0
