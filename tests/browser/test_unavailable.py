@@ -44,6 +44,8 @@ def test_a_page_that_cannot_reach_its_database_says_why_and_opens_itself_again(p
         assert len(loads) >= 2
         body = page.locator("body").inner_text()
         assert not ERROR_TEXT.search(body) and not re.search(r"\b(nan|None|NaN)\b", body), body[:2000]
+        # the page that showed its data starts the count again (its watch looks once a second)
+        page.wait_for_function("() => window.sessionStorage.getItem('hz-unavailable-retries') === null")
 
         os.replace(db, away)  # gone for good: the page tries a few times only
         page.goto(f"{served.base}voila/render/index.ipynb")
