@@ -16,11 +16,10 @@ from click.testing import CliRunner
 from hazardlib import instruments, models, records, schema
 from hazardlib.cli import main
 from hazardlib.figures import COUNTED_TABLES, county_problems
-from hazardlib.intake import import_file
 from hazardlib.reports import results_list
 from hazardlib.store import Store
 
-from .intake_support import write_sheet
+from .intake_support import import_register_row
 from .situations import Situation
 
 pytestmark = pytest.mark.engines
@@ -95,16 +94,7 @@ def test_an_import_that_moves_an_enterprise_moves_its_records_county(store_url: 
     eid = s.enterprise("522701", name="都匀市甲水泥有限公司")
     s.inspection(eid, DAY)
     s.hazard(eid, DAY)
-    with store.read() as conn:
-        uscc = conn.execute(
-            sa.select(schema.enterprises.c.uscc).where(schema.enterprises.c.id == eid)
-        ).scalar()
-    header = ["统一社会信用代码", "企业名称", "所属县（市）", "企业类型", "地址", "生产或销售的产品"]
-    path = write_sheet(
-        tmp_path / "名录.xlsx",
-        [header, [uscc, "都匀市甲水泥有限公司", "福泉市", "生产单位", "甲路1号", "水泥"]],
-    )
-    report = import_file(store, path, today=AS_OF)
+    report = import_register_row(store, eid, "福泉市", tmp_path, AS_OF)
     assert report.updated == 1
     assert counties(store, eid)["inspections"] == {("522701", "522702")}
     assert counties(store, eid)["hazards"] == {("522701", "522702")}

@@ -23,7 +23,7 @@ from hazardlib.stages import county_progress_rows
 from hazardlib.store import Store
 
 from .conftest import make_uscc
-from .intake_support import write_sheet
+from .intake_support import import_register_row, write_sheet
 from .situations import Situation
 
 pytestmark = pytest.mark.engines
@@ -87,16 +87,7 @@ def test_an_import_that_gives_an_enterprise_key_products_counts_its_self_check(
     eid = s.enterprise(DUYUN, name="都匀市甲水泥有限公司", products=())
     sid = s.self_check(eid, DAY)
     assert kept(store, sid) is False and self_checks_counted(store) == 0
-    with store.read() as conn:
-        uscc = conn.execute(
-            sa.select(schema.enterprises.c.uscc).where(schema.enterprises.c.id == eid)
-        ).scalar()
-    header = ["统一社会信用代码", "企业名称", "所属县（市）", "企业类型", "地址", "生产或销售的产品"]
-    path = write_sheet(
-        tmp_path / "名录.xlsx",
-        [header, [uscc, "都匀市甲水泥有限公司", "都匀市", "生产单位", "甲路1号", "水泥"]],
-    )
-    report = import_file(store, path, today=AS_OF)
+    report = import_register_row(store, eid, "都匀市", tmp_path, AS_OF)
     assert report.updated == 1
     assert kept(store, sid) is True and self_checks_counted(store) == 1
     with store.read() as conn:
