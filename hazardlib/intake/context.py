@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -51,7 +51,8 @@ class SourceRow:
     headers: Mapping[str, str]
     raw: list[Any]
     originals: dict[str, Any] = field(default_factory=dict)  # column key -> the cell as written
-    findings: list[Finding] = field(default_factory=list)
+    # none until the first (most rows have none: no empty list per row)
+    findings: list[Finding] | tuple[()] = ()
 
     @property
     def rejected(self) -> bool:
@@ -106,7 +107,7 @@ class ImportContext:
         )
         same_cell = [f for f in row.findings if f.field == header and f.severity == "error"]
         if not (column and severity == "error" and same_cell):  # one error per cell: the first, most specific
-            row.findings.append(found)
+            row.findings = [*row.findings, found]
         return found
 
     # -- validation -----------------------------------------------------------------------------
@@ -254,18 +255,34 @@ class ImportContext:
         return self._by_name
 
     # -- duplicates -----------------------------------------------------------------------------
-    def duplicate(self, row: SourceRow, key: tuple[Any, ...], label: str, content: Iterable[Any]) -> bool:
+    def duplicate(self, row: SourceRow, key: Hashable, label: str, content: Iterable[Any]) -> bool:
         """Whether an earlier row of this file had the same key; if so, a finding on this row."""
-        fingerprint = hash(tuple(content))
         earlier = self._seen.get(hash(key))
         if earlier is None:
             return False
-        message = MESSAGES["duplicate_same" if earlier[1] == fingerprint else "duplicate_diff"]
-        self.finding(row, "duplicate", message.format(row=earlier[0], key=label))
+        self._duplicate_finding(row, earlier, hash(tuple(content)), label)
         return True
 
-    def seen(self, row: SourceRow, key: tuple[Any, ...], content: Iterable[Any]) -> None:
+    def seen(self, row: SourceRow, key: Hashable, content: Iterable[Any]) -> None:
         self._seen[hash(key)] = (row.number, hash(tuple(content)))
+
+    def first(self, row: SourceRow, key: Hashable, label: str, content: Iterable[Any]) -> bool:
+        """:meth:`duplicate` then, for the key's first row, :meth:`seen`, in one look-up: whether no earlier
+        row of this file had the same key (if one had, a finding on this row)."""
+        fingerprint = hash(tuple(content))
+        slot = hash(key)
+        earlier = self._seen.get(slot)
+        if earlier is None:
+            self._seen[slot] = (row.number, fingerprint)
+            return True
+        self._duplicate_finding(row, earlier, fingerprint, label)
+        return False
+
+    def _duplicate_finding(
+        self, row: SourceRow, earlier: tuple[int, int], fingerprint: int, label: str
+    ) -> None:
+        message = MESSAGES["duplicate_same" if earlier[1] == fingerprint else "duplicate_diff"]
+        self.finding(row, "duplicate", message.format(row=earlier[0], key=label))
 
     # -- writing --------------------------------------------------------------------------------
     def write(self, row: SourceRow, action: Callable[[], str], column: str | None = None) -> str | None:

@@ -58,7 +58,7 @@ def product_codes(text: str | None) -> str | None:
 def content_of(values: Mapping[str, Any]) -> tuple[Any, ...]:
     """An enterprise's stored values as one hashable tuple in the model's field order (lists as tuples): two
     rows of a file with the same key say the same thing when their contents are equal."""
-    return tuple(tuple(v) if type(v) is list else v for v in map(values.__getitem__, FIELDS))
+    return tuple([tuple(v) if type(v) is list else v for v in map(values.__getitem__, FIELDS)])
 
 
 class Enterprises(Handler):
@@ -89,8 +89,12 @@ class Enterprises(Handler):
 
     def __init__(self, ctx: ImportContext):
         super().__init__(ctx)
-        self._read: list[tuple[SourceRow, dict[str, Any]]] = []  # cells as read, to check by the model
-        self._pending: list[tuple[SourceRow, dict[str, Any]]] = []  # checked values, to write
+        # Rows and what they hold in lists side by side, not as a pair per row: up to a batch of them is held,
+        # and each pair would be one more object outliving the garbage collector's young generations.
+        self._read: list[SourceRow] = []  # rows read, to check by the model
+        self._read_data: list[dict[str, Any]] = []  # their cells as the model's data
+        self._pending: list[SourceRow] = []  # rows checked, to write
+        self._pending_values: list[dict[str, Any]] = []  # their checked values
         self._done: list[tuple[SourceRow, Outcome]] = []
 
     def handle(self, row: SourceRow) -> Outcome:
@@ -102,7 +106,8 @@ class Enterprises(Handler):
             record = self.ctx.check(row, models.Enterprise, data, ENTERPRISE_TITLES)
             values = None if record is None else self._first_of_key(row, record)
             return None if values is None else self._one(row, values)
-        self._read.append((row, data))
+        self._read.append(row)
+        self._read_data.append(data)
         if len(self._read) >= self.CHECK:
             self._check_read()
         return DEFERRED
@@ -110,31 +115,29 @@ class Enterprises(Handler):
     def _check_read(self) -> None:
         """Check the rows read since the last call by the model, in one batch; a checked row whose credit
         code is the file's first joins the batch of rows to write."""
-        read, self._read = self._read, []
-        if not read:
+        rows, data = self._read, self._read_data
+        if not rows:
             return
-        rows = [row for row, _data in read]
-        records = self.ctx.check_many(
-            rows, models.Enterprise, [data for _row, data in read], ENTERPRISE_TITLES
-        )
+        self._read, self._read_data = [], []
+        records = self.ctx.check_many(rows, models.Enterprise, data, ENTERPRISE_TITLES)
+        del data  # not held while the batches are written
         for row, record in zip(rows, records, strict=True):
             values = None if record is None else self._first_of_key(row, record)
             if values is None:
                 self._done.append((row, None))
                 continue
-            self._pending.append((row, values))
+            self._pending.append(row)
+            self._pending_values.append(values)
             if len(self._pending) >= self.BATCH:
                 self._flush()
 
     def _first_of_key(self, row: SourceRow, record: models.Enterprise) -> dict[str, Any] | None:
         """The record's stored values, unless an earlier row of the file had its credit code (a finding)."""
         values = record.row()
-        key = ("enterprise", values["uscc"])
-        content = content_of(values)
-        if self.ctx.duplicate(row, key, "统一社会信用代码", content):
-            return None
-        self.ctx.seen(row, key, content)
-        return values
+        # the credit code is the key (an enterprises file holds no other kind of key)
+        if self.ctx.first(row, values["uscc"], "统一社会信用代码", content_of(values)):
+            return values
+        return None
 
     def begin_sheet(self, columns: Iterable[str]) -> None:
         # The rows still waiting were read under the previous sheet's header: they are written by what
@@ -168,24 +171,27 @@ class Enterprises(Handler):
         self._done.extend((row, outcome) for row in rows)
 
     def _flush(self) -> None:
-        batch, self._pending = self._pending, []
-        if not batch:
+        rows, batch = self._pending, self._pending_values
+        if not rows:
             return
+        self._pending, self._pending_values = [], []
         table = schema.enterprises
-        usccs = [values["uscc"] for _row, values in batch]
+        usccs = [values["uscc"] for values in batch]
         stored = {
             r["uscc"]: r
             for r in self.ctx.conn.execute(sa.select(table).where(table.c.uscc.in_(usccs))).mappings()
         }
         absent = self._absent()
         county = self.ctx.store.county
-        new: list[tuple[SourceRow, dict[str, Any]]] = []
+        new_rows: list[SourceRow] = []
+        new: list[dict[str, Any]] = []
         changed: list[tuple[SourceRow, int, dict[str, Any]]] = []
         unchanged: list[SourceRow] = []
-        for row, values in batch:
+        for row, values in zip(rows, batch, strict=True):
             found = stored.get(values["uscc"])
             if found is None:
-                new.append((row, values))
+                new_rows.append(row)
+                new.append(values)
                 continue
             if county not in (None, found["county_code"]):  # another county's: the row path refuses it
                 self._done.append((row, self._one(row, values)))
@@ -213,22 +219,24 @@ class Enterprises(Handler):
             mend_key_enterprise(
                 self.ctx.conn, [eid for _row, eid, changes in changed if "products" in changes]
             )
-            self.ctx.tx.insert_many(table, [values for _row, values in new], audit="batch")
+            self.ctx.tx.insert_many(table, new, audit="batch")
         except (HazardError, sa.exc.DBAPIError):
             savepoint.rollback()
-            again = {id(r) for r, _v in new} | {id(r) for r, _i, _c in changed}
-            for row, values in batch:
+            again = {id(r) for r in new_rows} | {id(r) for r, _i, _c in changed}
+            for row, values in zip(rows, batch, strict=True):
                 if id(row) in again:
                     self._done.append((row, self._one(row, values)))
             return
         savepoint.commit()
         self.ctx.count("enterprises", "inserted", len(new))
-        self._settle((row for row, _values in new), "inserted")
+        self._settle(new_rows, "inserted")
         self.ctx.count("enterprises", "updated", len(changed))
         self._settle((row for row, _eid, _changes in changed), "updated")
 
     def settled(self) -> list[tuple[SourceRow, Outcome]]:
-        done, self._done = self._done, []
+        done = self._done
+        if done:
+            self._done = []
         return done
 
     def finish(self) -> Iterable[tuple[SourceRow, Outcome]]:

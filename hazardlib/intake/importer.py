@@ -38,13 +38,13 @@ from .handlers_documents import Instruments, TracingTasks, WrittenReports
 from .handlers_enterprises import Enterprises
 from .handlers_plan import CountyPlans, Interviews, Oversight
 from .kinds import KINDS, TEMPLATE_KINDS, HeaderMatch, best_kind, header_key, match_headers
-from .readers import Row, SpreadsheetFile
+from .readers import SpreadsheetFile
 from .report import ImportReport, SheetCopy
 from .safety import LIMITS, FileRefused, Limits
 
 HEADER_SCAN_ROWS = 30
 PROGRESS_EVERY = 1000
-CHUNK_ROWS = 1000  # rows imported between looks at the row limit and the batches written
+CHUNK_ROWS = 1000  # rows imported between two reports of progress
 NAME_COLUMNS = {"name", "enterprise_name", "producer_name", "seller_name"}
 BULK_ROWS = 1000
 """An import that inserts or updates at least this many rows is a bulk load: the store's statistics are
@@ -257,21 +257,24 @@ def _kinds_text() -> str:
 def _import_sheet(
     book: SpreadsheetFile, part: Plan, ctx: ImportContext, handler: Handler, limits: Limits
 ) -> Iterator[int]:
-    """Import one sheet's rows, each by :func:`_import_row`; yields the number of rows read as each chunk of
-    :data:`CHUNK_ROWS` is done (for progress)."""
+    """Import one sheet's rows, each by :func:`_import_row` as it is read (none held back: a row kept
+    until later would outlive the garbage collector's young generations); yields the number of rows read
+    as each :data:`CHUNK_ROWS` of them are done (for progress)."""
     spec, sheet, header_row, match = ctx.spec, part.sheet, part.header_row, part.match
     copy = SheetCopy(sheet, header_row, list(part.header), dict(match.positions), dict(match.written))
     ctx.report.sheets.append(copy)
     handler.begin_sheet(match.positions)
     _header_findings(ctx, sheet, header_row, match)
     reader = _SheetReader(spec, match, limits)
-    data_rows = 0
-    for chunk in _chunks(book.rows(sheet), header_row):
-        for number, values in chunk:
-            row = reader.source_row(sheet, number, values)
-            if row is None:
-                ctx.report.blank_rows += 1
-                continue
+    data_rows = read = 0
+    for number, values in book.rows(sheet):
+        if number <= header_row:
+            continue
+        read += 1
+        row = reader.source_row(sheet, number, values)
+        if row is None:
+            ctx.report.blank_rows += 1
+        else:
             data_rows += 1
             if data_rows > limits.max_rows:
                 raise FileRefused(
@@ -280,23 +283,11 @@ def _import_sheet(
                     "rows",
                 )
             _import_row(ctx, handler, reader, row)
-        for earlier, settled in handler.settled():
-            _settle(ctx, earlier, settled)
-        yield len(chunk)
-
-
-def _chunks(rows: Iterable[Row], header_row: int) -> Iterator[list[Row]]:
-    """The rows below the header, in chunks of :data:`CHUNK_ROWS`."""
-    chunk: list[Row] = []
-    for number, values in rows:
-        if number <= header_row:
-            continue
-        chunk.append((number, values))
-        if len(chunk) >= CHUNK_ROWS:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+        if read == CHUNK_ROWS:
+            yield read
+            read = 0
+    if read:
+        yield read
 
 
 def _import_row(ctx: ImportContext, handler: Handler, reader: _SheetReader, row: SourceRow) -> None:
@@ -316,6 +307,11 @@ def _import_row(ctx: ImportContext, handler: Handler, reader: _SheetReader, row:
     outcome = handler.handle(row)
     if outcome != DEFERRED:
         _settle(ctx, row, outcome)
+        return
+    # Rows whose batch was just written are settled at once (a row held until later would outlive the
+    # garbage collector's young generations).
+    for earlier, settled in handler.settled():
+        _settle(ctx, earlier, settled)
 
 
 def _header_findings(ctx: ImportContext, sheet: str, header_row: int, match: HeaderMatch) -> None:
@@ -502,7 +498,7 @@ def _keep_findings(ctx: ImportContext, row: SourceRow, header: bool = False) -> 
     if not header:
         copy = next(c for c in ctx.report.sheets if c.name == row.sheet)
         copy.rows[row.number] = [_cut(v) for v in row.raw]
-    row.findings = []
+    row.findings = ()
 
 
 def _cut(value: Any) -> Any:

@@ -210,7 +210,7 @@ class SpreadsheetFile:
             raise FileRefused(
                 self.path.name, f"工作表“{sheet}”无法读取（{type(exc).__name__}）", "damaged"
             ) from None
-        rows = [[None if v == "" else v for v in values] for values in data]
+        rows = [sheet_reader.blank_to_none(values) for values in data]
         _fill_down(rows, merged)
         self._loaded[sheet] = rows
         return rows

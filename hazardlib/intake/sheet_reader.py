@@ -424,11 +424,21 @@ class _PieceReader:
 
 def _numbered(values: list[list[Any]], top: int, left: int) -> Iterator[tuple[int, list[Any]]]:
     """calamine's rows of a piece starting at (``top``, ``left``), 0-based: (Excel row number, values from
-    column A), empty cells None."""
+    column A), empty cells None. Each row is calamine's own list with its empty cells set to None: no
+    second list per row (it would outlive the garbage collector's young generations as the first does)."""
     pad = [None] * left
     for number, row in enumerate(values, start=top + 1):
-        cells = [None if v == "" else v for v in row]
-        yield number, pad + cells if left else cells
+        blank_to_none(row)
+        yield number, pad + row if left else row
+
+
+def blank_to_none(row: list[Any]) -> list[Any]:
+    """``row`` with its empty cells (calamine's ``""``) set to None, in place; the row itself."""
+    at = -1
+    for _ in range(row.count("")):  # scans in C; most rows have a few empty cells, if any
+        at = row.index("", at + 1)
+        row[at] = None
+    return row
 
 
 def iter_sheet(
