@@ -200,7 +200,12 @@ def test_batches_write_exactly_what_saving_row_by_row_writes(
     assert batched["second"][0] == {"unchanged": 8 - refused, "rejected": 6 + refused}  # idempotent
     messages = {(row, field): message for _s, row, field, _v, message, severity, _c in batched["first"][2]}
     assert messages[(8, "统一社会信用代码")].endswith("校验位错误")
-    assert messages[(10, None)].startswith("与第4行重复") and messages[(11, None)].startswith("与第3行重复")
+    # the credit code repeated: with the same content (row 10 as row 4) and with another (row 11 as row 3)
+    assert messages[(10, None)] == "与第4行重复（统一社会信用代码相同，内容也相同）；本行未导入"
+    assert (
+        messages[(11, None)]
+        == "与第3行重复（统一社会信用代码相同，但内容不同）；请核对后只保留一行，本行未导入"
+    )
     if county:  # a new 福泉市 enterprise is not the session's; of those 福泉市 holds, it learns only that
         assert "未能保存" in messages[(5, None)]
         assert (
