@@ -169,19 +169,22 @@ def counted_by_arms(
     each arm of :func:`ledger_arms` grouped apart, the two counts added. ``measures`` must be sums or
     counts (they are added across the arms)."""
     grouped = []
-    for name, arm in zip(
-        ("spanned", "changed"), ledger_arms(as_of, where=where, columns=columns), strict=True
-    ):
+    arms = ledger_arms(as_of, where=where, columns=columns)
+    for name, arm in zip(("spanned", "changed"), arms, strict=True):
         led = arm.subquery(f"ledger_{name}")
-        counts = measures(led)
-        grouped.append(
-            sa.select(led.c[key].label(key), *(v.label(k) for k, v in counts.items())).group_by(led.c[key])
-        )
-    both = sa.union_all(*grouped).subquery("ledger_arms")
+        counts = {k: v.label(k) for k, v in measures(led).items()}
+        grouped.append(sa.select(led.c[key].label(label or key), *counts.values()).group_by(led.c[key]))
+    return added(grouped, label or key)
+
+
+def added(grouped: Sequence[sa.Select[Any]], key: str) -> sa.Select[Any]:
+    """SQL: the counts of the GROUP BY queries ``grouped`` (each ``key`` and the same count columns, over
+    rows no other one counts) added per ``key``: a query counted in parts, each read in the order of its
+    own index, gives the counts of the whole."""
+    both = sa.union_all(*grouped).subquery("parts")
     names = [c.name for c in grouped[0].selected_columns if c.name != key]
     return sa.select(
-        both.c[key].label(label or key),
-        *(sa.cast(sa.func.sum(both.c[k]), sa.BigInteger).label(k) for k in names),
+        both.c[key], *(sa.cast(sa.func.sum(both.c[k]), sa.BigInteger).label(k) for k in names)
     ).group_by(both.c[key])
 
 
@@ -355,13 +358,24 @@ def _registered_county_of(table: sa.Table) -> Any:
     return sa.select(e.c.county_code).where(e.c.id == concerned(table)).scalar_subquery()
 
 
+def counted_county_cases(table: sa.Table) -> list[tuple[Any, Any]]:
+    """SQL: :func:`counted_county` as its cases, (the county column, the condition on the record) pairs
+    whose conditions exclude each other: a count by county over ``table`` is the sum of one count per case,
+    each grouped by a column an index can give in order (``ix_instruments_counted``)."""
+    if table.name in ("instruments", "risk_signals"):
+        enterprise = table.c.registered_county
+        return [(enterprise, enterprise.is_not(None)), (table.c.county_code, enterprise.is_(None))]
+    return [(table.c.registered_county, sa.true())]
+
+
 def counted_county(table: sa.Table) -> Any:
     """SQL: the county a record of ``table`` counts for: the one its enterprise is registered in; a record
     naming no enterprise of the store (an instrument or a signal addressed to none) counts for its own
-    county, except a spot-check batch, which then counts for none."""
-    if table.name in ("instruments", "risk_signals"):
-        return sa.func.coalesce(table.c.registered_county, table.c.county_code)
-    return table.c.registered_county
+    county, except a spot-check batch, which then counts for none (:func:`counted_county_cases`)."""
+    cases = counted_county_cases(table)
+    if len(cases) == 1:
+        return cases[0][0]
+    return sa.case(*((condition, county) for county, condition in cases))
 
 
 def mend_counties(conn: Connection, enterprise_ids: Iterable[int] | None = None) -> None:

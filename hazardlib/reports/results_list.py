@@ -28,7 +28,7 @@ from .scope import (
     county_frame,
     enterprise_county,
     grouped_select,
-    owner_county,
+    owner_grouped_select,
     rate_column,
     scope_for,
     spot_check_county,
@@ -177,9 +177,8 @@ INSTRUMENT_KEYS = {
 
 def _instruments(scope: Scope) -> Any:
     t = schema.instruments
-    from_, county = owner_county(t)
     measures = {key: count_if(t.c.kind == kind) for key, kind in INSTRUMENT_KEYS.items()}
-    return grouped_select(scope, from_, county, measures, [scope.within(t.c.issue_date)])
+    return owner_grouped_select(scope, t, measures, [scope.within(t.c.issue_date)])
 
 
 def _enforcement(scope: Scope) -> Any:
