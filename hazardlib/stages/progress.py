@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from .. import schema, vocab
 from ..campaign import Campaign, campaign_at
-from ..figures import counted_by_arms, event_exists, is_closed, is_open, is_overdue, key_enterprise, ledger_at
+from ..figures import event_exists, is_closed, is_open, is_overdue, key_enterprise, ledger_at
 from ..regions import load_regions
 from ..store import PREFECTURE_CODE, Store
 from .windows import Window, county_codes, window
@@ -91,39 +91,38 @@ COUNT_COLUMNS = (
 )
 
 
-def ledger_counts(campaign: Campaign, start: dt.date, end: dt.date, codes: Sequence[str]) -> sa.Select[Any]:
-    """SQL: the tracker's ledger figures per county of ``codes`` (``county_code`` and one column each), over
-    the hazards of ``campaign`` found in its window by ``end`` (:meth:`Campaign.window`) in their state at
-    ``end`` (:func:`hazardlib.figures.ledger_at`): found in the window ``start``…``end`` and to date, closed
-    out (at ``end``, by a closing in the window) and to date, open, overdue, open with an escalation by
-    ``end``. Counted over each arm of the ledger apart and added (:func:`hazardlib.figures.counted_by_arms`):
-    the counties' condition reaches the hazards' index in both arms, and each hazard changed after ``end``
-    has its holding event sought once."""
+def ledger_counts(
+    campaign: Campaign, start: dt.date, end: dt.date, codes: Sequence[str]
+) -> tuple[Any, dict[str, Any]]:
+    """SQL: the hazards of ``campaign`` found in its window by ``end`` (:meth:`Campaign.window`) in their
+    state at ``end`` (:func:`hazardlib.figures.ledger_at`; of the county, when ``codes`` names one), and
+    the tracker's ledger figures over them (to be grouped by county within ``codes``): found in the
+    window ``start``…``end`` and to date, closed out (at ``end``, by a closing in the window) and to date,
+    open, overdue, open with an escalation by ``end``."""
+    # One county is picked here; for all of them the caller's county filter is enough, and leaving it out
+    # lets the database read the year's hazards from the (year, found date, county) index alone.
+    one = [H.c.county_code == codes[0]] if len(codes) == 1 else []
     opens, _ = campaign.window(end)
-
-    def measures(led: Any) -> dict[str, Any]:
-        closed = is_closed(led)
-        return {
-            "hazards_found": _count_if(led.c.found_date >= start),
-            "hazards_found_to_date": sa.func.count(),
-            "hazards_closed": _count_if(
-                sa.and_(closed, event_exists(led.c.id, "close", lambda e: e.c.event_date.between(start, end)))
-            ),
-            "hazards_closed_to_date": _count_if(closed),
-            "open_hazards": _count_if(is_open(led)),
-            "overdue_hazards": _count_if(is_overdue(led, end)),
-            "open_escalations": _count_if(
-                sa.and_(is_open(led), event_exists(led.c.id, "escalate", lambda e: e.c.event_date <= end))
-            ),
-        }
-
-    return counted_by_arms(
+    led = ledger_at(
         end,
-        "county_code",
-        measures,
-        where=[H.c.campaign_year == campaign.year, H.c.found_date >= opens, H.c.county_code.in_(codes)],
+        where=[H.c.campaign_year == campaign.year, H.c.found_date >= opens, *one],
         columns=["id", "county_code", "found_date", "state", "deadline"],
     )
+    closed = is_closed(led)
+    measures = {
+        "hazards_found": _count_if(led.c.found_date >= start),
+        "hazards_found_to_date": sa.func.count(),
+        "hazards_closed": _count_if(
+            sa.and_(closed, event_exists(led.c.id, "close", lambda e: e.c.event_date.between(start, end)))
+        ),
+        "hazards_closed_to_date": _count_if(closed),
+        "open_hazards": _count_if(is_open(led)),
+        "overdue_hazards": _count_if(is_overdue(led, end)),
+        "open_escalations": _count_if(
+            sa.and_(is_open(led), event_exists(led.c.id, "escalate", lambda e: e.c.event_date <= end))
+        ),
+    }
+    return led, measures
 
 
 def _plans(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> dict[str, dt.date]:
@@ -144,6 +143,7 @@ def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> Co
     """The count columns per county: GROUP BY county queries over the records (docs/rules.md “进度指标”)."""
     year, start, end = campaign.year, w.start, w.end
     sc, ins = schema.self_checks, schema.inspections
+    led, ledger_measures = ledger_counts(campaign, start, end, codes)
     with store.read() as conn:
         parts = [
             _grouped(
@@ -172,10 +172,7 @@ def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> Co
                 [ins.c.campaign_year == year, ins.c.inspection_date.between(start, end)],
                 codes,
             ),
-            {
-                r["county_code"]: {k: int(v) for k, v in r.items() if k != "county_code"}
-                for r in conn.execute(ledger_counts(campaign, start, end, codes)).mappings()
-            },
+            _grouped(conn, led.c.county_code, ledger_measures, led, [], codes),
         ]
     out: Counts = {code: dict.fromkeys(COUNT_COLUMNS, 0) for code in codes}
     for part in parts:
