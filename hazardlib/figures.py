@@ -164,10 +164,10 @@ def counted_by_arms(
     columns: Sequence[str],
     label: str | None = None,
 ) -> sa.Select[Any]:
-    """SQL: ``key`` (labelled ``label``, if given) and the counts ``measures`` gives for a ledger (a subquery with ``columns``, which
-    include ``key``) over the ledger at ``as_of`` of the hazards meeting ``where``, grouped by ``key``:
-    each arm of :func:`ledger_arms` grouped apart, the two counts added. ``measures`` must be sums or
-    counts (they are added across the arms)."""
+    """SQL: ``key`` (labelled ``label``, if given) and the counts ``measures`` gives for a ledger (a
+    subquery with ``columns``, which include ``key``), over the ledger at ``as_of`` of the hazards meeting
+    ``where``, grouped by ``key``: each arm of :func:`ledger_arms` grouped apart, the two counts added.
+    ``measures`` must be sums or counts (they are added across the arms)."""
     grouped = []
     arms = ledger_arms(as_of, where=where, columns=columns)
     for name, arm in zip(("spanned", "changed"), arms, strict=True):
