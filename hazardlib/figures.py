@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,12 +80,15 @@ def ledger_at(
 
     ``columns`` (names of :data:`FIXED_COLUMNS` and :data:`STATE_COLUMNS`) is for a caller that counts
     over every hazard the ledger gives, its conditions all in ``where``, and reads ``state`` in several
-    figures: the ledger is then the same hazards as two arms of a UNION ALL carrying those columns only,
-    the hazards in their current span (from a covering index of ``hazards``) and the hazards changed
-    after ``as_of`` joined to their holding event (one seek each), each hazard's state computed once. A
-    caller that filters or joins the ledger leaves ``columns`` out: the one query, which the database
-    merges into the caller's, so that its conditions reach the hazards' indexes.
+    figures: the ledger is then the same hazards as two arms of a UNION ALL (:func:`ledger_arms`) carrying
+    those columns only, the hazards in their current span (from a covering index of ``hazards``) and the
+    hazards changed after ``as_of`` joined to their holding event (one seek each), each hazard's state
+    computed once. A caller that filters or joins the ledger leaves ``columns`` out: the one query, which
+    the database merges into the caller's, so that its conditions reach the hazards' indexes.
     """
+    where = [*where] if hazard_ids is None else [*where, H.c.id.in_(list(hazard_ids))]
+    if columns is not None:
+        return sa.union_all(*ledger_arms(as_of, where=where, columns=columns)).subquery("ledger")
     ev = E.alias("holding_event")
 
     def holding(column: Any) -> Any:
@@ -109,14 +112,24 @@ def ledger_at(
             (no_event, None), (in_span, H.c.span_deadline), else_=holding(ev.c.held_deadline)
         ),
     }
-    narrow = [H.c.found_date <= as_of, *where]
-    if hazard_ids is not None:
-        narrow.append(H.c.id.in_(list(hazard_ids)))
-    if columns is None:
-        wanted = [*FIXED_COLUMNS, *STATE_COLUMNS]
-        stmt = sa.select(*(state[c].label(c) if c in state else H.c[c] for c in wanted))
-        return stmt.where(*narrow).subquery("ledger")
-    # The same states, arm by arm: in the span, and changed after as_of (LEFT JOIN: none may hold then).
+    wanted = [*FIXED_COLUMNS, *STATE_COLUMNS]
+    stmt = sa.select(*(state[c].label(c) if c in state else H.c[c] for c in wanted))
+    return stmt.where(H.c.found_date <= as_of, *where).subquery("ledger")
+
+
+def ledger_arms(
+    as_of: dt.date, *, where: Sequence[Any] = (), columns: Sequence[str]
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """SQL: the ledger at ``as_of`` of :func:`ledger_at` with ``columns``, as its two arms, the hazards found
+    on or before ``as_of`` and meeting ``where`` (conditions on the ``hazards`` table) split by whether they
+    changed after it: those in their current span (every column from a covering index of ``hazards``, no
+    event read), and those changed after ``as_of`` LEFT JOINed to their one holding event (one seek each;
+    none holds when the first event is after ``as_of``), each hazard's state computed once.
+
+    A caller that counts over the ledger by a key counts each arm apart and adds the two counts
+    (:func:`counted_by_arms`): each arm is then grouped in the order its index gives, instead of the
+    union being sorted again for the GROUP BY."""
+    no_event, in_span = H.c.span_date.is_(None), H.c.span_date <= as_of
     held = E.alias("holding_event")
     in_span_state = {
         "state": sa.func.coalesce(H.c.span_state, "found"),
@@ -132,13 +145,47 @@ def ledger_at(
     def arm(derived: dict[str, Any]) -> sa.Select[Any]:
         return sa.select(*(derived[c].label(c) if c in derived else H.c[c].label(c) for c in columns))
 
+    narrow = [H.c.found_date <= as_of, *where]
     spanned = arm(in_span_state).where(*narrow, sa.or_(no_event, in_span))
     changed = (
         arm(changed_state)
         .select_from(H.outerjoin(held, sa.and_(held.c.hazard_id == H.c.id, holds_at(held, as_of))))
         .where(*narrow, H.c.span_date > as_of)
     )
-    return sa.union_all(spanned, changed).subquery("ledger")
+    return spanned, changed
+
+
+def counted_by_arms(
+    as_of: dt.date,
+    key: str,
+    measures: Callable[[Any], dict[str, Any]],
+    *,
+    where: Sequence[Any] = (),
+    columns: Sequence[str],
+    label: str | None = None,
+) -> sa.Select[Any]:
+    """SQL: ``key`` (labelled ``label``, if given) and the counts ``measures`` gives for a ledger (a
+    subquery with ``columns``, which include ``key``), over the ledger at ``as_of`` of the hazards meeting
+    ``where``, grouped by ``key``: each arm of :func:`ledger_arms` grouped apart, the two counts added.
+    ``measures`` must be sums or counts (they are added across the arms)."""
+    grouped = []
+    arms = ledger_arms(as_of, where=where, columns=columns)
+    for name, arm in zip(("spanned", "changed"), arms, strict=True):
+        led = arm.subquery(f"ledger_{name}")
+        counts = {k: v.label(k) for k, v in measures(led).items()}
+        grouped.append(sa.select(led.c[key].label(label or key), *counts.values()).group_by(led.c[key]))
+    return added(grouped, label or key)
+
+
+def added(grouped: Sequence[sa.Select[Any]], key: str) -> sa.Select[Any]:
+    """SQL: the counts of the GROUP BY queries ``grouped`` (each ``key`` and the same count columns, over
+    rows no other one counts) added per ``key``: a query counted in parts, each read in the order of its
+    own index, gives the counts of the whole."""
+    both = sa.union_all(*grouped).subquery("parts")
+    names = [c.name for c in grouped[0].selected_columns if c.name != key]
+    return sa.select(
+        both.c[key], *(sa.cast(sa.func.sum(both.c[k]), sa.BigInteger).label(k) for k in names)
+    ).group_by(both.c[key])
 
 
 def is_overdue(ledger: Any, as_of: dt.date) -> Any:
@@ -311,13 +358,24 @@ def _registered_county_of(table: sa.Table) -> Any:
     return sa.select(e.c.county_code).where(e.c.id == concerned(table)).scalar_subquery()
 
 
+def counted_county_cases(table: sa.Table) -> list[tuple[Any, Any]]:
+    """SQL: :func:`counted_county` as its cases, (the county column, the condition on the record) pairs
+    whose conditions exclude each other: a count by county over ``table`` is the sum of one count per case,
+    each grouped by a column an index can give in order (``ix_instruments_counted``)."""
+    if table.name in ("instruments", "risk_signals"):
+        enterprise = table.c.registered_county
+        return [(enterprise, enterprise.is_not(None)), (table.c.county_code, enterprise.is_(None))]
+    return [(table.c.registered_county, sa.true())]
+
+
 def counted_county(table: sa.Table) -> Any:
     """SQL: the county a record of ``table`` counts for: the one its enterprise is registered in; a record
     naming no enterprise of the store (an instrument or a signal addressed to none) counts for its own
-    county, except a spot-check batch, which then counts for none."""
-    if table.name in ("instruments", "risk_signals"):
-        return sa.func.coalesce(table.c.registered_county, table.c.county_code)
-    return table.c.registered_county
+    county, except a spot-check batch, which then counts for none (:func:`counted_county_cases`)."""
+    cases = counted_county_cases(table)
+    if len(cases) == 1:
+        return cases[0][0]
+    return sa.case(*((condition, county) for county, condition in cases))
 
 
 def mend_counties(conn: Connection, enterprise_ids: Iterable[int] | None = None) -> None:

@@ -301,8 +301,9 @@ instruments = sa.Table(
     *_meta_columns(),
     sa.UniqueConstraint("number"),
     # The results list counts instruments by their enterprise's registered county (else their own), from this
-    # index alone (migration 0011).
-    sa.Index("ix_instruments_counted", "issue_date", "registered_county", "county_code", "kind"),
+    # index alone (migration 0011): one range per county and window, in GROUP BY's order, for those with an
+    # enterprise; the range of no enterprise's county for the others (the county first, migration 0025).
+    sa.Index("ix_instruments_counted", "registered_county", "issue_date", "kind", "county_code"),
 )
 
 # The written reports a county keeps sending after the campaign's finish on the hazards still open

@@ -133,3 +133,48 @@ def test_migration_0011_fills_the_records_county_from_the_enterprises(store_url:
     assert counties(store, eid) == kept
     with store.read() as conn:
         assert county_problems(conn) == []
+
+
+def notices(store: Store) -> dict[str, int]:
+    """The results list's rectification notices per county (the counties that have any)."""
+    frame = results_list(store, AS_OF)
+    return {c: int(n) for c, n in zip(frame["county_code"], frame["rectification_notices"], strict=True) if n}
+
+
+def counted_index(store: Store) -> list[str | None]:
+    (index,) = [
+        i
+        for i in sa.inspect(store.engine).get_indexes("instruments")
+        if i["name"] == "ix_instruments_counted"
+    ]
+    return list(index["column_names"])
+
+
+def test_instruments_count_for_their_enterprises_county_else_their_own_before_and_after_migration_0025(
+    store_url: str,
+) -> None:
+    store = Store(store_url, user="测试员")
+    s = Situation(store)
+    moved = s.enterprise("522701")
+    notice = {"kind": "rectification_notice", "campaign_year": 2024, "issue_date": DAY}
+    s._save(instruments.save_instrument, models.Instrument, {**notice, "enterprise_id": moved})
+    with store.transaction("测试") as tx:  # to no enterprise, issued by 福泉市
+        instruments.save_instrument(tx, models.validate(models.Instrument, notice), county_code="522702")
+    # The enterprise moves to 瓮安县: its notice counts there, the one to no enterprise stays in 福泉市.
+    with store.transaction("迁移") as tx:
+        row = (
+            tx.conn.execute(sa.select(schema.enterprises).where(schema.enterprises.c.id == moved))
+            .mappings()
+            .one()
+        )
+        changed = {**{k: row[k] for k in ("uscc", "name", "field", "products")}, "county_code": "522725"}
+        records.save_enterprise(tx, models.Enterprise(**changed))
+    expected = {"522702": 1, "522725": 1, "522700": 2}  # and the prefecture's total
+    assert notices(store) == expected
+    assert counted_index(store) == ["registered_county", "issue_date", "kind", "county_code"]
+    cfg = store.alembic_config()
+    command.downgrade(cfg, "0024")
+    assert counted_index(store) == ["issue_date", "registered_county", "county_code", "kind"]
+    command.upgrade(cfg, "head")
+    assert counted_index(store) == ["registered_county", "issue_date", "kind", "county_code"]
+    assert notices(store) == expected

@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema
-from ..figures import carried_over, is_closed, is_overdue, ledger_at
+from ..figures import carried_over, counted_by_arms, is_closed, is_overdue, ledger_at
 from ..stages import self_check_counted
 from ..store import PREFECTURE_CODE, Store
 from . import extra
@@ -28,7 +28,7 @@ from .scope import (
     county_frame,
     enterprise_county,
     grouped_select,
-    owner_county,
+    owner_grouped_select,
     rate_column,
     scope_for,
     spot_check_county,
@@ -90,20 +90,29 @@ def ledger_select(scope: Scope) -> Any:
     """SQL: the six ledger figures of the list (found, by grade, closed, overdue) and the major risks
     reported in self-checks, per county: the hazards' arm of :func:`county_counts` (also timed alone by the
     benchmarks, against DuckDB over the same rows)."""
-    # Merged into the GROUP BY (no ``columns``): each hazard changed after the date has its holding event
-    # sought only for the figures that read its state (measured: faster here than computing it once).
-    led = ledger_at(scope.as_of, where=[scope.county_filter(H.c.registered_county)])
-    is_hazard = led.c.kind == "hazard"
-    measures = {
-        "hazards_found": count_if(is_hazard),
-        "hazards_general": count_if(sa.and_(is_hazard, led.c.grade == "general")),
-        "hazards_larger": count_if(sa.and_(is_hazard, led.c.grade == "larger")),
-        "hazards_major": count_if(sa.and_(is_hazard, led.c.grade == "major")),
-        "hazards_closed": count_if(sa.and_(is_hazard, is_closed(led))),
-        "hazards_overdue": count_if(sa.and_(is_hazard, is_overdue(led, scope.as_of))),
-        "risks_on_ledger": count_if(sa.and_(*_risk_on_ledger(led))),
-    }
-    return grouped_select(scope, led, led.c.registered_county, measures, [scope.within(led.c.found_date)])
+
+    def measures(led: Any) -> dict[str, Any]:
+        is_hazard = led.c.kind == "hazard"
+        return {
+            "hazards_found": count_if(is_hazard),
+            "hazards_general": count_if(sa.and_(is_hazard, led.c.grade == "general")),
+            "hazards_larger": count_if(sa.and_(is_hazard, led.c.grade == "larger")),
+            "hazards_major": count_if(sa.and_(is_hazard, led.c.grade == "major")),
+            "hazards_closed": count_if(sa.and_(is_hazard, is_closed(led))),
+            "hazards_overdue": count_if(sa.and_(is_hazard, is_overdue(led, scope.as_of))),
+            "risks_on_ledger": count_if(sa.and_(*_risk_on_ledger(led))),
+        }
+
+    # Each arm of the ledger (in its span; changed after the date, its holding event sought once) grouped
+    # by county in the order of the hazards' index, the two counts added.
+    return counted_by_arms(
+        scope.as_of,
+        "registered_county",
+        measures,
+        where=[scope.county_filter(H.c.registered_county), scope.within(H.c.found_date)],
+        columns=["registered_county", "kind", "grade", "source", "state", "deadline"],
+        label="county_code",
+    )
 
 
 def _carry_over(scope: Scope) -> Any:
@@ -168,9 +177,8 @@ INSTRUMENT_KEYS = {
 
 def _instruments(scope: Scope) -> Any:
     t = schema.instruments
-    from_, county = owner_county(t)
     measures = {key: count_if(t.c.kind == kind) for key, kind in INSTRUMENT_KEYS.items()}
-    return grouped_select(scope, from_, county, measures, [scope.within(t.c.issue_date)])
+    return owner_grouped_select(scope, t, measures, [scope.within(t.c.issue_date)])
 
 
 def _enforcement(scope: Scope) -> Any:
