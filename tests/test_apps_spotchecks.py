@@ -142,6 +142,30 @@ def test_an_unqualified_batch_is_offered_at_once_as_the_original_of_a_follow_up(
     assert again == first
 
 
+def test_a_batch_of_last_year_saved_again_keeps_its_year_and_a_new_number_typed_over_it_is_this_years(store):
+    s = Situation(store)
+    eid = s.enterprise("522701", field="seller", name="都匀市去年五金店", products=("04-01",))
+    old = s.spot_check(
+        dt.date(2023, 8, 1), "qualified", enterprise_id=eid, product="04-01", batch_no="QN2023-01"
+    )
+    app = SpotCheckApp(store, D)
+    tab = app.spot
+    tab.table.rows[tab.table.keys.index(old)].click()
+    tab.form.control("note").value = "补录抽样人员"
+    tab.save_btn.click()
+    assert "抽样单 QN2023-01 已更新" in app.status.value, app.status.value
+    tab.form.control(
+        "batch_no"
+    ).value = "QN2024-01"  # the same form, another batch: a new one of the page's year
+    tab.save_btn.click()
+    assert "抽样单 QN2024-01 已登记" in app.status.value, app.status.value
+    with store.read() as conn:
+        sc = schema.spot_checks
+        years = dict(conn.execute(sa.select(sc.c.batch_no, sc.c.campaign_year)).all())
+        note = conn.execute(sa.select(sc.c.note).where(sc.c.id == old)).scalar_one()
+    assert years == {"QN2023-01": 2023, "QN2024-01": 2024} and note == "补录抽样人员"
+
+
 def test_only_the_first_tab_is_built_with_the_page_and_each_other_one_when_first_opened(store):
     app = SpotCheckApp(store, D)
     assert app.built("spot") and not any(app.built(name) for name in spotchecks.TABS[1:])

@@ -13,7 +13,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import models, records, schema, tracing, vocab
-from .casework import OUTCOME_TEXT, page_of
+from .casework import OUTCOME_TEXT, kept, page_of
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec
 from .tables import PagedTable
@@ -41,6 +41,7 @@ class SpotCheckTab:
     def __init__(self, app: App, findings: widgets.Widget, changed: Callable[[], None]):
         self.app, self.changed = app, changed
         self.sampled: dict[str, Any] | None = None
+        self.opened: dict[str, Any] | None = None  # the batch opened from its row
         self.picker = EnterprisePicker(app, self._sampled, register=False)
         self.form = ModelForm(
             app,
@@ -147,7 +148,7 @@ class SpotCheckTab:
 
     def open_batch(self, spot_check_id: int) -> None:
         """Put a recorded batch in the form: its enterprise, its fields, its producer and seller."""
-        row = self.app.store.get(SC, int(spot_check_id))
+        row = self.opened = self.app.store.get(SC, int(spot_check_id))
         self.app.clear_message()
         if row["enterprise_id"] is not None:
             self.picker.choose(self.app.store.get(schema.enterprises, row["enterprise_id"]))
@@ -180,6 +181,7 @@ class SpotCheckTab:
         record = self.form.check(extra)
         if record is None:
             return
+        record = kept(record, self.opened, ("batch_no",), ("campaign_year",))  # saved again: its year kept
         with self.app.store.transaction(self.app.transaction_context("监督抽查")) as tx:
             sid, outcome = records.save_spot_check(tx, record, trace=True)
             tasks = len(tracing.tasks_of(tx.conn, sid))
