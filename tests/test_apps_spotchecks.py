@@ -4,11 +4,13 @@ closes its task, risk signals are verified, cases and help are recorded."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import sqlalchemy as sa
 
 from hazardlib import schema
 from hazardlib.apps import SpotCheckApp, spotchecks
+from hazardlib.datafiles import data_dir
 from hazardlib.store import Store, count
 
 from .conftest import make_uscc
@@ -164,6 +166,83 @@ def test_a_batch_of_last_year_saved_again_keeps_its_year_and_a_new_number_typed_
         years = dict(conn.execute(sa.select(sc.c.batch_no, sc.c.campaign_year)).all())
         note = conn.execute(sa.select(sc.c.note).where(sc.c.id == old)).scalar_one()
     assert years == {"QN2023-01": 2023, "QN2024-01": 2024} and note == "补录抽样人员"
+
+
+HEATER_2023 = """
+[[county_products]]
+code = "C522701-01"
+county_code = "522701"
+name = "燃气热水器"
+regime = "CCC"
+standard = "GB 6932-2015"
+note = "都匀市局2023年自选"
+"""
+
+
+def test_a_product_this_years_catalogue_no_longer_lists_is_kept_when_its_batch_is_saved_again(
+    store, tmp_path, monkeypatch
+):
+    folder = tmp_path / "data"  # 都匀市 added 燃气热水器 to its 2023 campaign only
+    shutil.copytree(data_dir(), folder, ignore=shutil.ignore_patterns("logs", "*.db*"))
+    path = folder / "campaigns" / "campaign-2023.toml"
+    path.write_text(path.read_text(encoding="utf-8") + HEATER_2023, encoding="utf-8")
+    monkeypatch.setenv("HAZARD_DATA", str(folder))
+    s = Situation(store)
+    heater = s.spot_check(
+        dt.date(2023, 8, 1), "qualified", product="C522701-01", seller={"name": "都匀某燃气具店"}
+    )
+    listed = s.spot_check(dt.date(2024, 8, 1), "qualified", product="04-01", seller={"name": "都匀某五金店"})
+    app = SpotCheckApp(store, D)
+    tab, product = app.spot, app.spot.form.control("sub_product_code")
+    offered = list(product.options)
+    assert "C522701-01" not in [v for _, v in offered]
+    tab.open_batch(heater)
+    assert product.value == "C522701-01" and product.label == "C01 燃气热水器（原记录）"
+    tab.form.control("note").value = "复核"
+    tab.save_btn.click()
+    assert "已更新" in app.status.value and not tab.form.fields["sub_product_code"].error.value
+    assert store.get(schema.spot_checks, heater)["sub_product_code"] == "C522701-01"
+    assert "C01 燃气热水器" in tab.table.text  # named in the list too, not by its code
+    tab.open_batch(listed)  # a batch of a product listed: the dropdown offers this year's products only
+    assert list(product.options) == offered and product.value == "04-01"
+
+
+def test_a_batch_sampled_by_another_county_keeps_its_sampling_county_when_the_county_saves_it_again(store):
+    s = Situation(store)
+    shop = s.enterprise("522722", field="seller", name="荔波县抽查五金店", products=("04-01",))
+    by_duyun = s.spot_check(D, "qualified", enterprise_id=shop, sampled_by="522701", product="04-01")
+    by_libo = s.spot_check(D, "qualified", enterprise_id=shop, sampled_by="522722", product="04-01")
+    app = SpotCheckApp(Store(store.url, user="荔波抽查员", county="522722"), D)
+    county = app.spot.form.control("sampled_by_county")
+    app.spot.open_batch(by_libo)
+    assert list(county.options) == [("荔波县", "522722")] and county.value == "522722"
+    app.spot.open_batch(by_duyun)
+    assert county.value == "522701" and county.label == "都匀市（原记录）"
+    app.spot.save_btn.click()
+    assert "已更新" in app.status.value or "内容无变化" in app.status.value, app.status.value
+    assert store.get(schema.spot_checks, by_duyun)["sampled_by_county"] == "522701"
+
+
+def test_a_follow_up_whose_original_is_no_longer_listed_keeps_it_when_saved_again(store):
+    s = Situation(store)
+    original = s.spot_check(
+        dt.date(2024, 5, 6), "unqualified", seller={"name": "都匀某电器店"}, batch_no="YS-0001"
+    )
+    for n in range(200):  # the dropdown lists the 200 latest unqualified or refused batches
+        s.spot_check(dt.date(2024, 6, 1), "unqualified", seller={"name": f"都匀某店{n}"})
+    listed = s.spot_check(
+        dt.date(2024, 8, 1), "qualified", seller={"name": "都匀某电器店"}, follow_up_of=original
+    )
+    app = SpotCheckApp(store, D)
+    tab, follow = app.spot, app.spot.form.control("follow_up_of")
+    assert original not in [v for _, v in follow.options]
+    tab.open_batch(listed)
+    assert follow.value == original and follow.label == "YS-0001 都匀某电器店（不合格，2024-05-06）（原记录）"
+    tab.form.control("note").value = "跟踪抽查合格"
+    tab.save_btn.click()
+    assert "已更新" in app.status.value, app.status.value
+    assert follow.value == original  # the form still shows the batch as saved
+    assert store.get(schema.spot_checks, listed)["follow_up_of"] == original
 
 
 def test_only_the_first_tab_is_built_with_the_page_and_each_other_one_when_first_opened(store):

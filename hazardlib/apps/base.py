@@ -24,8 +24,8 @@ import sqlalchemy as sa
 
 from .. import schema
 from ..campaign import Campaign, load_campaign
-from ..catalogue import Catalogue, catalogue_of, load_catalogue
-from ..errors import Finding, HazardError, ValidationFailed
+from ..catalogue import Catalogue, catalogue_of, load_catalogue, load_catalogue_with_county_products
+from ..errors import Finding, HazardError, UnknownProduct, ValidationFailed
 from ..figures import is_open, ledger_at
 from ..regions import Regions, load_regions
 from ..store import PREFECTURE_CODE, SYSTEM_USER, Store
@@ -209,7 +209,16 @@ class App(abc.ABC):
         return out
 
     def product_label(self, code: str | None) -> str:
-        return next((label for label, c in self.product_options if c == code), code or "")
+        """A product as the dropdowns name it; one the year's catalogue does not list (a category dropped
+        later, another year's county addition) by the name it was recorded under."""
+        label = next((label for label, c in self.product_options if c == code), None)
+        if label is not None or not code:
+            return label or ""
+        try:
+            sub = load_catalogue_with_county_products().sub_product(code)
+        except UnknownProduct:
+            return code
+        return f"{sub.category_code} {sub.name}"
 
     # -- counting -------------------------------------------------------------------------------
     def count(self, table: sa.Table, *where: Any) -> int:
