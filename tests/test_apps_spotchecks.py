@@ -8,7 +8,7 @@ import shutil
 
 import sqlalchemy as sa
 
-from hazardlib import schema
+from hazardlib import schema, tracing
 from hazardlib.apps import SpotCheckApp, spotchecks
 from hazardlib.datafiles import data_dir
 from hazardlib.store import Store, count
@@ -243,6 +243,40 @@ def test_a_follow_up_whose_original_is_no_longer_listed_keeps_it_when_saved_agai
     assert "已更新" in app.status.value, app.status.value
     assert follow.value == original  # the form still shows the batch as saved
     assert store.get(schema.spot_checks, listed)["follow_up_of"] == original
+
+
+def test_a_task_closed_after_the_pages_date_shows_as_open_then_and_is_not_offered_to_close_again(store):
+    s = Situation(store)
+    shops = [
+        s.enterprise("522722", field="seller", name=f"荔波县第{n}五金商店", products=("04-01",))
+        for n in (1, 2, 3)
+    ]
+    tasks = []
+    for shop in shops:
+        sid = s.spot_check(
+            dt.date(2024, 8, 5), "unqualified", enterprise_id=shop, seller={"enterprise_id": shop}
+        )
+        with store.transaction("测试：发起追查") as tx:
+            tasks += tracing.open_tracing_tasks(tx, sid, dt.date(2024, 8, 5))
+    later, on_the_day, still_open = tasks
+    libo = Store(store.url, user="荔波办理员", county="522722")
+    tracing.complete(libo, later, dt.date(2024, 9, 20), "已责令下架")  # after the page's date
+    tracing.complete(libo, on_the_day, D)  # on it
+    tab = SpotCheckApp(libo, D).tracing  # the page at 2024-08-05: every task open then
+    states = dict(zip(tab.got["id"], tab.got["state_label"], strict=True))
+    assert states == {
+        later: "待追查",
+        on_the_day: "已办结",
+        still_open: "待追查",
+    }  # as they stood at the date
+    assert [v for _, v in tab.pick.options] == [None, still_open]
+    tab.received.rows[tab.received.keys.index(later)].click()
+    assert tab.pick.value is None
+    assert "该追查任务在统计日期之后（2024年9月20日）已办结，不能在此日期办理。" in tab.app.status.value
+    tab.received.rows[tab.received.keys.index(on_the_day)].click()
+    assert "该追查任务已办结，无需再办理。" in tab.app.status.value
+    tab.received.rows[tab.received.keys.index(still_open)].click()
+    assert tab.pick.value == still_open
 
 
 def test_only_the_first_tab_is_built_with_the_page_and_each_other_one_when_first_opened(store):
