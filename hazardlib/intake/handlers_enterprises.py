@@ -101,7 +101,7 @@ class Enterprises(Handler):
         if not self.bulk:
             record = self.ctx.check(row, models.Enterprise, data, ENTERPRISE_TITLES)
             values = None if record is None else self._first_of_key(row, record)
-            return None if values is None else self._one(row, values)
+            return None if values is None else self.save_one(row, values)
         self._read.append((row, data))
         if len(self._read) >= self.CHECK:
             self._check_read()
@@ -147,7 +147,7 @@ class Enterprises(Handler):
         """The fields whose column the file does not have: their stored values are kept."""
         return [f for c, f in ENTERPRISE_FIELDS.items() if c not in self.present]
 
-    def _one(self, row: SourceRow, values: dict[str, Any]) -> Outcome:
+    def save_one(self, row: SourceRow, values: dict[str, Any]) -> Outcome:
         """Save one row in its own savepoint (a refused write leaves no trace and becomes a finding)."""
 
         def save() -> str:
@@ -188,7 +188,7 @@ class Enterprises(Handler):
                 new.append((row, values))
                 continue
             if county not in (None, found["county_code"]):  # another county's: the row path refuses it
-                self._done.append((row, self._one(row, values)))
+                self._done.append((row, self.save_one(row, values)))
                 continue
             if absent:
                 values = {**values, **{f: found[f] for f in absent}}
@@ -219,7 +219,7 @@ class Enterprises(Handler):
             again = {id(r) for r, _v in new} | {id(r) for r, _i, _c in changed}
             for row, values in batch:
                 if id(row) in again:
-                    self._done.append((row, self._one(row, values)))
+                    self._done.append((row, self.save_one(row, values)))
             return
         savepoint.commit()
         self.ctx.count("enterprises", "inserted", len(new))
