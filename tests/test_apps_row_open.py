@@ -82,13 +82,11 @@ def test_an_enterprise_found_is_chosen_by_its_row_and_the_matches_page(store):
 
 def test_a_spot_check_row_opens_the_batch_in_the_form_and_saving_it_again_keeps_it(store):
     s = Situation(store)
-    eid = s.enterprise("522701", field="seller", name="都匀市抽查五金店", products=("04-01",))
-    sid = s.spot_check(
+    eid, sid = s.unqualified_shop(
+        "522701",
+        "都匀市抽查五金店",
         dt.date(2024, 8, 1),
-        "unqualified",
-        enterprise_id=eid,
         producer={"name": "浙江某电缆有限公司", "region": "浙江省杭州市"},
-        product="04-01",
         batch_no="ROW-2024-01",
     )
     other = s.spot_check(
@@ -135,15 +133,7 @@ def test_a_signal_row_opens_it_the_dropdown_follows_and_it_stays_open_once_verif
 
 
 def test_a_tracing_task_row_picks_an_open_task_and_one_closed_is_only_lit_with_its_state(store):
-    s = Situation(store)
-    shop = s.enterprise("522722", field="seller", name="荔波县五金商店", products=("04-01",))
-    sid = s.spot_check(
-        dt.date(2024, 8, 5),
-        "unqualified",
-        enterprise_id=shop,
-        seller={"enterprise_id": shop},
-        product="04-01",
-    )
+    _, sid = Situation(store).unqualified_shop("522722", "荔波县五金商店", dt.date(2024, 8, 5))
     with store.transaction("测试：发起追查") as tx:
         [task] = tracing.open_tracing_tasks(tx, sid, dt.date(2024, 8, 5))
     libo = Store(store.url, user="荔波办理员", county="522722")

@@ -16,6 +16,7 @@ from hazardlib.store import Store, count
 from .conftest import make_uscc
 from .situations import Situation
 from .test_apps_tracker_first_paint import voila_kernel  # noqa: F401 - the fixture, used by name
+from .test_county_products import HEATER
 
 D = dt.date(2024, 8, 5)
 
@@ -168,24 +169,13 @@ def test_a_batch_of_last_year_saved_again_keeps_its_year_and_a_new_number_typed_
     assert years == {"QN2023-01": 2023, "QN2024-01": 2024} and note == "补录抽样人员"
 
 
-HEATER_2023 = """
-[[county_products]]
-code = "C522701-01"
-county_code = "522701"
-name = "燃气热水器"
-regime = "CCC"
-standard = "GB 6932-2015"
-note = "都匀市局2023年自选"
-"""
-
-
 def test_a_product_this_years_catalogue_no_longer_lists_is_kept_when_its_batch_is_saved_again(
     store, tmp_path, monkeypatch
 ):
     folder = tmp_path / "data"  # 都匀市 added 燃气热水器 to its 2023 campaign only
     shutil.copytree(data_dir(), folder, ignore=shutil.ignore_patterns("logs", "*.db*"))
     path = folder / "campaigns" / "campaign-2023.toml"
-    path.write_text(path.read_text(encoding="utf-8") + HEATER_2023, encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + HEATER, encoding="utf-8")
     monkeypatch.setenv("HAZARD_DATA", str(folder))
     s = Situation(store)
     heater = s.spot_check(
@@ -247,15 +237,9 @@ def test_a_follow_up_whose_original_is_no_longer_listed_keeps_it_when_saved_agai
 
 def test_a_task_closed_after_the_pages_date_shows_as_open_then_and_is_not_offered_to_close_again(store):
     s = Situation(store)
-    shops = [
-        s.enterprise("522722", field="seller", name=f"荔波县第{n}五金商店", products=("04-01",))
-        for n in (1, 2, 3)
-    ]
     tasks = []
-    for shop in shops:
-        sid = s.spot_check(
-            dt.date(2024, 8, 5), "unqualified", enterprise_id=shop, seller={"enterprise_id": shop}
-        )
+    for n in (1, 2, 3):
+        _, sid = s.unqualified_shop("522722", f"荔波县第{n}五金商店", dt.date(2024, 8, 5))
         with store.transaction("测试：发起追查") as tx:
             tasks += tracing.open_tracing_tasks(tx, sid, dt.date(2024, 8, 5))
     later, on_the_day, still_open = tasks
