@@ -78,7 +78,7 @@ table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
 a.hz-download {{ display: inline-block; padding: 5px 12px; margin: 4px 6px 4px 0; background: #1565c0;
   color: #fff !important; border-radius: 3px; text-decoration: none; font-size: 14px; }}
 a.hz-download:hover {{ background: #0d47a1; }}
-.hz-card a.hz-link {{ color: #1565c0; }}
+a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card or not */
 .hz-card {{ border: 1px solid #cfd8dc; border-radius: 4px; padding: 8px 12px; margin: 6px 0; }}
 .hz-state {{ display: inline-block; padding: 0 6px; border-radius: 3px; background: #eceff1; }}
 .hz-overdue {{ color: #c62828; font-weight: bold; }}
