@@ -152,7 +152,9 @@ class App(abc.ABC):
         if self.home_link:
             # every dashboard is served beside the landing page (voila/render/<name>.ipynb)
             parts.insert(0, f'<a class="hz-home" href="{esc(LANDING)}" target="_top">返回工作台首页</a>')
-        return f'<div class="hz-head">{"　｜　".join(parts)}</div>'
+        # each part kept on one line (a phone wraps the line between parts, not inside 日期 or 操作人)
+        kept = (f'<span class="hz-head-part">{part}</span>' for part in parts)
+        return f'<div class="hz-head">{"　｜　".join(kept)}</div>'
 
     # -- scope ----------------------------------------------------------------------------------
     @property

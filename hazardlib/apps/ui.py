@@ -110,6 +110,15 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
   .hz-app .widget-html, .hz-app .widget-html-content {{ max-width: 100%; height: auto; }}
   .hz-app .widget-html-content {{ white-space: normal; overflow-wrap: anywhere; }}
   .hz-head {{ line-height: 1.8; }}
+  .hz-head-part {{ white-space: nowrap; }}
+  /* tabs share the width and keep their whole label (four characters each); a fingertip high */
+  /* (as specific as ipywidgets' own rules for a Tab's bar, which they override) */
+  .hz-app .jupyter-widgets.widget-tab > .lm-TabBar, .hz-app .widget-tab > .lm-TabBar .lm-TabBar-content {{
+    min-height: {TOUCH_PX}px; }}
+  .hz-app .jupyter-widgets.widget-tab > .lm-TabBar .lm-TabBar-tab {{ flex: 1 1 0; min-width: 0;
+    min-height: {TOUCH_PX}px; line-height: {TOUCH_PX}px; padding: 0 2px; justify-content: center;
+    align-items: center; }}
+  .hz-app .jupyter-widgets.widget-tab > .lm-TabBar .lm-TabBar-tabLabel {{ flex: 0 1 auto; text-overflow: clip; }}
   .hz-head a {{ display: inline-block; min-height: {TOUCH_PX}px; line-height: {TOUCH_PX}px; }}
   table.hz-table {{ display: block; max-width: 100%; overflow-x: auto; }}
   table.hz-table th, table.hz-table td {{ white-space: nowrap; overflow-wrap: normal; }}
