@@ -34,7 +34,7 @@ from typing import Any
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from .tracker import BUTTON, CHROMIUM, CHROMIUM_ARGS, FIRST_DATA, _load, serving, warmed_up
+from .tracker import BUTTON, CHROMIUM, CHROMIUM_ARGS, FIRST_DATA, serving, time_to_first_data, warmed_up
 
 # What shows each dashboard's first data from the store (the tracker paints its figures after its frame).
 PAGES = {
@@ -71,14 +71,20 @@ def first_data(url: str, repeat: int, pool: int = 1) -> dict[str, Any]:
         ):
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
-                _load(browser, f"{plain}voila/render/baseline.ipynb", BUTTON)  # warm-up: disk caches, imports
+                time_to_first_data(
+                    browser, f"{plain}voila/render/baseline.ipynb", BUTTON
+                )  # warm-up: disk caches, imports
                 filled = warmed_up(pooled_dir)
                 for _ in range(max(1, repeat)):
-                    times["baseline"].append(_load(browser, f"{plain}voila/render/baseline.ipynb", BUTTON))
+                    times["baseline"].append(
+                        time_to_first_data(browser, f"{plain}voila/render/baseline.ipynb", BUTTON)
+                    )
                     for name, selector in PAGES.items():
                         # a clerk reads a page before opening the next: the pool has refilled by then
                         wait_until_filled(pooled_dir, filled)
-                        times[name].append(_load(browser, f"{pooled}voila/render/{name}.ipynb", selector))
+                        times[name].append(
+                            time_to_first_data(browser, f"{pooled}voila/render/{name}.ipynb", selector)
+                        )
                         filled += 1
             finally:
                 browser.close()
@@ -238,7 +244,7 @@ class Widgets:
         raw = await ws.read_message()
         if raw is None:
             raise RuntimeError("内核连接已断开")
-        msg: dict[str, Any] = json.loads(_json_part(raw) if isinstance(raw, bytes) else raw)
+        msg: dict[str, Any] = json.loads(json_part(raw) if isinstance(raw, bytes) else raw)
         self._apply(msg)
         return msg
 
@@ -248,7 +254,7 @@ class Widgets:
             ("comm_open", {"comm_id": comm, "target_name": "jupyter.widget.control", "data": {}}),
             ("comm_msg", {"comm_id": comm, "data": {"method": "request_states"}}),
         ):
-            await ws.write_message(json.dumps(_message(self.session, msg_type, content)))
+            await ws.write_message(json.dumps(kernel_message(self.session, msg_type, content)))
         while True:
             msg = await self._read(ws)
             data = msg.get("content", {}).get("data", {})
@@ -263,7 +269,7 @@ class Widgets:
     async def send(self, ws: Any, model: str, data: dict[str, Any]) -> None:
         """Send ``data`` to widget ``model`` and wait until the kernel has handled it (its idle status), every
         update it caused applied."""
-        msg = _message(self.session, "comm_msg", {"comm_id": model, "data": data})
+        msg = kernel_message(self.session, "comm_msg", {"comm_id": model, "data": data})
         await ws.write_message(json.dumps(msg))
         while True:
             reply = await self._read(ws)
@@ -314,7 +320,8 @@ class LedgerStep:
         return {"ok": False, "why": f"列表的 {len(labels)} 条中没有可登记的", "hazard": None}
 
 
-def _message(session: str, msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
+def kernel_message(session: str, msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
+    """A shell-channel message of the kernel protocol, as a page's script sends it over the websocket."""
     # ipywidgets checks the control protocol's version in the comm_open's metadata, as its frontend sends it
     metadata = {"version": "1.0.0"} if msg_type == "comm_open" else {}
     header = {"msg_id": uuid.uuid4().hex, "username": "", "session": session, "msg_type": msg_type,
@@ -323,7 +330,7 @@ def _message(session: str, msg_type: str, content: dict[str, Any]) -> dict[str, 
             "buffers": []}  # fmt: skip
 
 
-def _json_part(frame: bytes) -> bytes:
+def json_part(frame: bytes) -> bytes:
     """The JSON message of a binary websocket frame (a message with buffers): jupyter_server's layout is the
     number of parts, their offsets (4-byte big-endian each), then the parts, the message first."""
     parts = int.from_bytes(frame[:4], "big")

@@ -104,7 +104,8 @@ def warmed_up(workdir: Path) -> int:
     return log.read_text(errors="replace").count("warmed up in") if log.exists() else 0
 
 
-def _load(browser: Any, url: str, selector: str) -> float:
+def time_to_first_data(browser: Any, url: str, selector: str) -> float:
+    """Seconds from opening ``url`` in a new page of ``browser`` until ``selector`` (its first data) shows."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
@@ -131,10 +132,10 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
                          "baseline": (f"{base}voila/render/baseline.ipynb", BUTTON)}  # fmt: skip
                 times: dict[str, list[float]] = {k: [] for k in pages}
                 for u, sel in pages.values():
-                    _load(browser, u, sel)  # warm-up: disk caches, first imports
+                    time_to_first_data(browser, u, sel)  # warm-up: disk caches, first imports
                 for _ in range(max(1, repeat)):
                     for k, (u, sel) in pages.items():
-                        times[k].append(_load(browser, u, sel))
+                        times[k].append(time_to_first_data(browser, u, sel))
             finally:
                 browser.close()
     finally:

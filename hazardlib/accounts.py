@@ -105,15 +105,15 @@ class Account:
 
 
 @functools.cache
-def _hasher() -> PasswordHasher:
+def password_hasher() -> PasswordHasher:
     return PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
 
 @functools.cache
-def _decoy_hash() -> str:
+def decoy_hash() -> str:
     """A hash with the same parameters as real ones, verified when the name is unknown so that an unknown
     name takes as long as a known one."""
-    return _hasher().hash("hazardlib-no-such-account")
+    return password_hasher().hash("hazardlib-no-such-account")
 
 
 def _account(row: Mapping[Any, Any]) -> Account:
@@ -184,7 +184,7 @@ def add_user(store: Store, name: str, county: str | None, password: str) -> Acco
         values = {
             "name": name,
             "county_code": code,
-            "password_hash": _hasher().hash(password),
+            "password_hash": password_hasher().hash(password),
             "active": True,
         }
         account_id = tx.insert(schema.accounts, values)
@@ -212,7 +212,7 @@ def set_password(store: Store, name: str, password: str) -> Account:
     Raises PrefectureOnly, AccountNotFound or WeakPassword.
     """
     check_password(password)
-    return _change(store, name, {"password_hash": _hasher().hash(password)}, end_logins=True)
+    return _change(store, name, {"password_hash": password_hasher().hash(password)}, end_logins=True)
 
 
 def disable_user(store: Store, name: str) -> Account:
@@ -256,10 +256,10 @@ def verify_password(store: Store, name: str, password: str) -> Account | None:
     None, so neither the answer nor the time tells which it was.
     """
     row = _row(store, (name or "").strip()) if name and len(name) <= MAX_NAME_LENGTH * 4 else None
-    stored = row["password_hash"] if row is not None else _decoy_hash()
+    stored = row["password_hash"] if row is not None else decoy_hash()
     matches: bool
     try:
-        matches = _hasher().verify(stored, password or "")
+        matches = password_hasher().verify(stored, password or "")
     except (VerificationError, InvalidHashError):
         matches = False
     if row is None or not matches or not row["active"]:

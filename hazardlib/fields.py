@@ -233,9 +233,18 @@ def check_uscc(value: str) -> str:
         raise error("uscc_invalid", f"统一社会信用代码“{value}”无效") from None
 
 
-def check_county(value: str) -> str:
-    """The county code a value names (code, name or short name); raises if it names no county."""
-    return _county(str(value), data_dir())
+def folder_of(info: ValidationInfo) -> Path:
+    """The reference-data folder a validation reads: the one its caller put in the context as ``data_dir``
+    (:func:`hazardlib.models.validate` and ``check_many`` read :func:`data_dir` once per call, not once per
+    field checked), else :func:`data_dir`."""
+    folder = (info.context or {}).get("data_dir")
+    return folder if isinstance(folder, Path) else data_dir()
+
+
+def check_county(value: str, folder: Path | None = None) -> str:
+    """The county code a value names (code, name or short name); raises if it names no county. ``folder``:
+    the reference data (default :func:`data_dir`)."""
+    return _county(str(value), folder or data_dir())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -250,9 +259,9 @@ def _county(value: str, folder: Path) -> str:
     raise error("county", f"“{value}”不是黔南州所辖县（市）")
 
 
-def check_sub_product(value: str) -> str:
+def check_sub_product(value: str, folder: Path | None = None) -> str:
     """The code of a key sub-product or of a product a county added for its own campaign."""
-    return _sub_product(str(value), data_dir())
+    return _sub_product(str(value), folder or data_dir())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -272,9 +281,9 @@ def category_of(sub_product_code: str) -> str:
     return load_catalogue_with_county_products().sub_product(sub_product_code).category_code
 
 
-def other_county_product(codes: list[str], county_code: str) -> str | None:
+def other_county_product(codes: list[str], county_code: str, folder: Path | None = None) -> str | None:
     """Why a product another county added for its own campaign cannot be used here (None if all fit)."""
-    return _other_county_product(tuple(codes), county_code, data_dir())
+    return _other_county_product(tuple(codes), county_code, folder or data_dir())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -290,9 +299,11 @@ def _other_county_product(codes: tuple[str, ...], county_code: str, folder: Path
     return None
 
 
-def check_own_county_products(codes: list[str], county_code: str, field: str) -> None:
+def check_own_county_products(
+    codes: list[str], county_code: str, field: str, folder: Path | None = None
+) -> None:
     """Refuse a product another county added for its own campaign (a county's additions are its own)."""
-    if (message := other_county_product(codes, county_code)) is not None:
+    if (message := other_county_product(codes, county_code, folder)) is not None:
         raise error("county_product", message, field)
 
 
@@ -326,11 +337,12 @@ def check_ccc(v: Any) -> list[str]:
     return items
 
 
-def check_products(v: Any) -> list[str]:
+def check_products(v: Any, folder: Path | None = None) -> list[str]:
     """The sub-product codes of a cell that lists products (codes or names)."""
+    folder = folder or data_dir()
     if isinstance(v, str):  # the usual cell: remembered per text written
-        return list(_products_of(v, data_dir()))
-    return [check_sub_product(p) for p in _split_list(v)]
+        return list(_products_of(v, folder))
+    return [check_sub_product(p, folder) for p in _split_list(v)]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -338,7 +350,7 @@ def _products_of(text: str, folder: Path) -> tuple[str, ...]:
     codes: dict[str, None] = {}
     for part in _split_list(text):
         try:
-            codes[check_sub_product(part)] = None
+            codes[check_sub_product(part, folder)] = None
         except PydanticCustomError:
             # a roster that lists 重点产品类别 names a category: it stands for the category's products
             category = _category(part, folder)

@@ -227,6 +227,14 @@ def check_kernel(handler: web.RequestHandler, user: User | None, kernel_id: str)
         log.warning(
             "refused %s %s on kernel %s to %r", handler.request.method, handler.request.path, kernel_id, name
         )
+        if isinstance(handler, KernelWebsocketHandler):
+            # A websocket handler is no API handler: an HTTPError would have jupyter_server draw its HTML error
+            # page, whose favicon link needs a static_path setting Voilà does not give, and every refused
+            # websocket left a traceback in the server log. The answer to a handshake is never shown, so it is
+            # the API's JSON, sent here, and the request ends (tornado's Finish) with the line above alone.
+            handler.set_status(403)
+            handler.finish({"message": NOT_YOUR_KERNEL})
+            raise web.Finish
         raise web.HTTPError(403, NOT_YOUR_KERNEL)
 
 

@@ -232,6 +232,9 @@ def _tasks(store: Store, where: Any, as_of: dt.date | None) -> pd.DataFrame:
             T.c.created_date,
             T.c.due,
             sa.case((T.c.done_date <= day, T.c.done_date)).label("done_date"),
+            # closed or passed on after the as-of date: open then, but no longer to act on
+            sa.case((T.c.done_date > day, T.c.state)).label("later_state"),
+            sa.case((T.c.done_date > day, T.c.done_date)).label("later_date"),
             sa.case((sa.and_(state == "open", T.c.due < day), True), else_=False).label("overdue"),
             T.c.note,
         )
@@ -256,6 +259,8 @@ def _tasks(store: Store, where: Any, as_of: dt.date | None) -> pd.DataFrame:
         "created_date",
         "due",
         "done_date",
+        "later_state",
+        "later_date",
         "overdue",
         "note",
     ]
@@ -269,10 +274,11 @@ def _tasks(store: Store, where: Any, as_of: dt.date | None) -> pd.DataFrame:
 
 
 def tasks_sent(store: Store, county: str, as_of: dt.date | None = None) -> pd.DataFrame:
-    """The tracing tasks ``county`` sent (it sampled the product), with where each stands at ``as_of``."""
+    """The tracing tasks ``county`` sent (it sampled the product), with where each stands at ``as_of``
+    (``later_state`` and ``later_date``: how and when a task open then was closed or passed on after it)."""
     return _tasks(store, T.c.from_county == county, as_of)
 
 
 def tasks_received(store: Store, county: str, as_of: dt.date | None = None) -> pd.DataFrame:
-    """The tracing tasks on ``county``'s list (522700: the prefecture's, to pass on)."""
+    """The tracing tasks on ``county``'s list (522700: the prefecture's, to pass on), as :func:`tasks_sent`."""
     return _tasks(store, T.c.to_county == county, as_of)

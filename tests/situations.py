@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from hazardlib import ledger, models, records
+from hazardlib import ledger, models, records, schema
 from hazardlib.demo import generate
 from hazardlib.fields import duties
 from hazardlib.rules import RuleFinding, run_rule
@@ -26,7 +26,8 @@ class Situation:
         self._serial = 0
         self._batch = 0
 
-    def _save(self, save: Any, model: Any, data: dict[str, Any], *args: Any) -> int:
+    def save(self, save: Any, model: Any, data: dict[str, Any], *args: Any) -> int:
+        """``data`` checked by ``model`` and stored by ``save`` (a ``records.save_*``) in one transaction."""
         rec = models.validate(model, data)
         with self.store.transaction("测试") as tx:
             return int(save(tx, rec, *args)[0])
@@ -48,7 +49,21 @@ class Situation:
             "products": list(products),
             **extra,
         }
-        return self._save(records.save_enterprise, models.Enterprise, data)
+        return self.save(records.save_enterprise, models.Enterprise, data)
+
+    def change_enterprise(self, enterprise_id: int, **changes: Any) -> tuple[int, str]:
+        """The stored enterprise saved again with ``changes`` (as an edit in the form): (id, outcome)."""
+        row = self.store.get(schema.enterprises, enterprise_id)
+        data = {k: row[k] for k in ("uscc", "name", "field", "county_code", "products")}
+        with self.store.transaction("测试：修改企业") as tx:
+            return records.save_enterprise(tx, models.Enterprise(**{**data, **changes}))
+
+    def unqualified_shop(self, county: str, name: str, day: dt.date, **parties: Any) -> tuple[int, int]:
+        """A shop of ``county`` selling 04-01 and a batch of it found unqualified there on ``day``, naming the
+        ``parties`` given (producer=…, seller=…; by default the shop as the seller): (shop, batch)."""
+        shop = self.enterprise(county, field="seller", name=name, products=("04-01",))
+        named = parties or {"seller": {"enterprise_id": shop}}
+        return shop, self.spot_check(day, "unqualified", enterprise_id=shop, product="04-01", **named)
 
     def hazard(
         self,
@@ -76,7 +91,7 @@ class Situation:
             "deadline": deadline,
             **extra,
         }
-        return self._save(records.save_hazard, models.Hazard, data)
+        return self.save(records.save_hazard, models.Hazard, data)
 
     def move(self, hazard_id: int, move: str, day: dt.date, **kwargs: Any) -> dict[str, Any]:
         return ledger.move(self.store, hazard_id, move, day=day, **kwargs)
@@ -138,11 +153,11 @@ class Situation:
             "seller": seller or {},
             **extra,
         }
-        return self._save(records.save_spot_check, models.SpotCheck, data)
+        return self.save(records.save_spot_check, models.SpotCheck, data)
 
     def interview(self, enterprise_id: int, day: dt.date, **extra: Any) -> int:
         data = {"enterprise_id": enterprise_id, "campaign_year": day.year, "held_date": day, **extra}
-        return self._save(records.save_interview, models.Interview, data)
+        return self.save(records.save_interview, models.Interview, data)
 
     def case(self, enterprise_id: int, day: dt.date, violation: str, **extra: Any) -> int:
         data = {
@@ -152,7 +167,7 @@ class Situation:
             "violation": violation,
             **extra,
         }
-        return self._save(records.save_enforcement_case, models.EnforcementCase, data)
+        return self.save(records.save_enforcement_case, models.EnforcementCase, data)
 
     def signal(self, county: str, day: dt.date, source: str = "complaint", **extra: Any) -> int:
         self._batch += 1
@@ -164,11 +179,11 @@ class Situation:
             "description": extra.pop("description", f"群众反映产品质量问题（第{self._batch}条）"),
             **extra,
         }
-        return self._save(records.save_risk_signal, models.RiskSignal, data)
+        return self.save(records.save_risk_signal, models.RiskSignal, data)
 
     def help(self, enterprise_id: int, day: dt.date, kind: str) -> int:
         data = {"enterprise_id": enterprise_id, "campaign_year": day.year, "kind": kind, "help_date": day}
-        return self._save(records.save_help, models.HelpRecord, data)
+        return self.save(records.save_help, models.HelpRecord, data)
 
     def inspection(
         self, enterprise_id: int, day: dt.date, field: str = "production", product: str = "03-01"
@@ -180,7 +195,7 @@ class Situation:
             "field": field,
             "sub_product_code": product,
         }
-        return self._save(records.save_inspection, models.Inspection, data)
+        return self.save(records.save_inspection, models.Inspection, data)
 
     def self_check(self, enterprise_id: int, day: dt.date, *, gaps: Iterable[str] = (), **extra: Any) -> int:
         data = {
@@ -190,7 +205,7 @@ class Situation:
             **{d: d not in set(gaps) for d in duties(models.SelfCheck).values()},
             **extra,
         }
-        return self._save(records.save_self_check, models.SelfCheck, data)
+        return self.save(records.save_self_check, models.SelfCheck, data)
 
     def plan(self, county: str, day: dt.date) -> int:
         data = {
@@ -199,7 +214,7 @@ class Situation:
             "adopted_date": day,
             "document": f"{county}方案",
         }
-        return self._save(records.save_county_plan, models.CountyPlan, data)
+        return self.save(records.save_county_plan, models.CountyPlan, data)
 
     def oversight(self, county: str, kind: str, day: dt.date) -> int:
         data = {
@@ -209,7 +224,7 @@ class Situation:
             "action_date": day,
             "reason": "测试",
         }
-        return self._save(records.save_oversight, models.CountyOversight, data)
+        return self.save(records.save_oversight, models.CountyOversight, data)
 
     def findings(self, rule_id: str, as_of: dt.date, county: str | None = None) -> list[RuleFinding]:
         return run_rule(rule_id, self.store, as_of, county)

@@ -108,7 +108,7 @@ def test_an_unknown_name_a_wrong_password_and_a_disabled_account_cost_the_same_o
     add_user(store, "张三", "522701", PASSWORD)
     add_user(store, "王五", "522702", PASSWORD)
     disable_user(store, "王五")
-    real = accounts._hasher()
+    real = accounts.password_hasher()
     calls: list[str] = []
 
     class Counting:
@@ -116,12 +116,12 @@ def test_an_unknown_name_a_wrong_password_and_a_disabled_account_cost_the_same_o
             calls.append(stored)
             return real.verify(stored, password)
 
-    monkeypatch.setattr(accounts, "_hasher", lambda: Counting())
+    monkeypatch.setattr(accounts, "password_hasher", lambda: Counting())
     for name, password in (("无此人", PASSWORD), ("张三", "wrong-password"), ("王五", PASSWORD)):
         calls.clear()
         assert verify_password(store, name, password) is None
         assert len(calls) == 1 and calls[0].startswith("$argon2id$"), name
-    assert accounts._decoy_hash().startswith("$argon2id$")
+    assert accounts.decoy_hash().startswith("$argon2id$")
 
 
 def test_bad_names_counties_passwords_and_duplicates_are_refused_in_chinese_and_nothing_is_written(store):

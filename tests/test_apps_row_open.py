@@ -31,6 +31,13 @@ def lit(table: PagedTable) -> list:
     return [k for b, k in zip(table.rows, table.keys, strict=True) if CHOSEN in classes(b)]
 
 
+def save_again(tab, key: str, value: str, said: str) -> None:
+    """The record open in ``tab``'s form saved again with its field ``key`` changed: the page says ``said``."""
+    tab.form.control(key).value = value
+    tab.save_btn.click()
+    assert said in tab.app.status.value, tab.app.status.value
+
+
 def test_a_ledger_row_opens_its_hazard_the_dropdown_follows_and_a_save_keeps_it(store):
     s = Situation(store)
     eid = s.enterprise("522701")
@@ -82,13 +89,11 @@ def test_an_enterprise_found_is_chosen_by_its_row_and_the_matches_page(store):
 
 def test_a_spot_check_row_opens_the_batch_in_the_form_and_saving_it_again_keeps_it(store):
     s = Situation(store)
-    eid = s.enterprise("522701", field="seller", name="都匀市抽查五金店", products=("04-01",))
-    sid = s.spot_check(
+    eid, sid = s.unqualified_shop(
+        "522701",
+        "都匀市抽查五金店",
         dt.date(2024, 8, 1),
-        "unqualified",
-        enterprise_id=eid,
         producer={"name": "浙江某电缆有限公司", "region": "浙江省杭州市"},
-        product="04-01",
         batch_no="ROW-2024-01",
     )
     other = s.spot_check(
@@ -104,9 +109,7 @@ def test_a_spot_check_row_opens_the_batch_in_the_form_and_saving_it_again_keeps_
     assert tab.parties["producer"].control("name").value == "浙江某电缆有限公司"
     assert tab.picker.chosen is not None and tab.picker.chosen["id"] == eid and tab.sampled is not None
     assert lit(tab.table) == [sid]
-    tab.form.control("note").value = "复检确认"
-    tab.save_btn.click()
-    assert "抽样单 ROW-2024-01 已更新" in app.status.value, app.status.value
+    save_again(tab, "note", "复检确认", "抽样单 ROW-2024-01 已更新")
     assert tab.form.control("batch_no").value == "ROW-2024-01" and lit(tab.table) == [sid]
     with store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.spot_checks)).scalar_one() == 2
@@ -135,15 +138,7 @@ def test_a_signal_row_opens_it_the_dropdown_follows_and_it_stays_open_once_verif
 
 
 def test_a_tracing_task_row_picks_an_open_task_and_one_closed_is_only_lit_with_its_state(store):
-    s = Situation(store)
-    shop = s.enterprise("522722", field="seller", name="荔波县五金商店", products=("04-01",))
-    sid = s.spot_check(
-        dt.date(2024, 8, 5),
-        "unqualified",
-        enterprise_id=shop,
-        seller={"enterprise_id": shop},
-        product="04-01",
-    )
+    _, sid = Situation(store).unqualified_shop("522722", "荔波县五金商店", dt.date(2024, 8, 5))
     with store.transaction("测试：发起追查") as tx:
         [task] = tracing.open_tracing_tasks(tx, sid, dt.date(2024, 8, 5))
     libo = Store(store.url, user="荔波办理员", county="522722")
@@ -173,9 +168,7 @@ def test_a_case_row_opens_it_in_the_form_and_saving_it_again_keeps_it(store):
     assert tab.form.control("case_no").value == "都市监罚〔2023〕1号"
     assert tab.form.control("violation").value == "counterfeit" and tab.enterprise["id"] == eid
     assert lit(tab.table) == [first]
-    tab.form.control("penalty").value = "罚款五万元"
-    tab.save_btn.click()
-    assert "案件已更新" in app.status.value, app.status.value
+    save_again(tab, "penalty", "罚款五万元", "案件已更新")
     assert tab.form.control("case_no").value == "都市监罚〔2023〕1号" and lit(tab.table) == [first]
     with store.read() as conn:
         ec = schema.enforcement_cases
@@ -197,9 +190,7 @@ def test_a_help_row_opens_it_in_the_form_and_saving_it_again_keeps_it(store):
     tab.table.rows[0].click()
     assert tab.form.control("kind").value == "quality_clinic" and tab.enterprise["id"] == eid
     assert tab.form.control("help_date").value == dt.date(2023, 8, 1) and lit(tab.table) == [hid]
-    tab.form.control("note").value = "现场质量问诊"
-    tab.save_btn.click()
-    assert "帮扶记录已更新" in app.status.value, app.status.value
+    save_again(tab, "note", "现场质量问诊", "帮扶记录已更新")
     assert tab.form.control("note").value == "现场质量问诊" and lit(tab.table) == [hid]
     assert "现场质量问诊" in tab.table.text
     with store.read() as conn:

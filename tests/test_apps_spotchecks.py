@@ -4,16 +4,19 @@ closes its task, risk signals are verified, cases and help are recorded."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import sqlalchemy as sa
 
-from hazardlib import schema
+from hazardlib import schema, tracing
 from hazardlib.apps import SpotCheckApp, spotchecks
+from hazardlib.datafiles import data_dir
 from hazardlib.store import Store, count
 
 from .conftest import make_uscc
 from .situations import Situation
 from .test_apps_tracker_first_paint import voila_kernel  # noqa: F401 - the fixture, used by name
+from .test_county_products import HEATER
 
 D = dt.date(2024, 8, 5)
 
@@ -140,6 +143,124 @@ def test_an_unqualified_batch_is_offered_at_once_as_the_original_of_a_follow_up(
             )
         ).scalar_one()
     assert again == first
+
+
+def test_a_batch_of_last_year_saved_again_keeps_its_year_and_a_new_number_typed_over_it_is_this_years(store):
+    s = Situation(store)
+    eid = s.enterprise("522701", field="seller", name="都匀市去年五金店", products=("04-01",))
+    old = s.spot_check(
+        dt.date(2023, 8, 1), "qualified", enterprise_id=eid, product="04-01", batch_no="QN2023-01"
+    )
+    app = SpotCheckApp(store, D)
+    tab = app.spot
+    tab.table.rows[tab.table.keys.index(old)].click()
+    tab.form.control("note").value = "补录抽样人员"
+    tab.save_btn.click()
+    assert "抽样单 QN2023-01 已更新" in app.status.value, app.status.value
+    tab.form.control(
+        "batch_no"
+    ).value = "QN2024-01"  # the same form, another batch: a new one of the page's year
+    tab.save_btn.click()
+    assert "抽样单 QN2024-01 已登记" in app.status.value, app.status.value
+    with store.read() as conn:
+        sc = schema.spot_checks
+        years = dict(conn.execute(sa.select(sc.c.batch_no, sc.c.campaign_year)).all())
+        note = conn.execute(sa.select(sc.c.note).where(sc.c.id == old)).scalar_one()
+    assert years == {"QN2023-01": 2023, "QN2024-01": 2024} and note == "补录抽样人员"
+
+
+def test_a_product_this_years_catalogue_no_longer_lists_is_kept_when_its_batch_is_saved_again(
+    store, tmp_path, monkeypatch
+):
+    folder = tmp_path / "data"  # 都匀市 added 燃气热水器 to its 2023 campaign only
+    shutil.copytree(data_dir(), folder, ignore=shutil.ignore_patterns("logs", "*.db*"))
+    path = folder / "campaigns" / "campaign-2023.toml"
+    path.write_text(path.read_text(encoding="utf-8") + HEATER, encoding="utf-8")
+    monkeypatch.setenv("HAZARD_DATA", str(folder))
+    s = Situation(store)
+    heater = s.spot_check(
+        dt.date(2023, 8, 1), "qualified", product="C522701-01", seller={"name": "都匀某燃气具店"}
+    )
+    listed = s.spot_check(dt.date(2024, 8, 1), "qualified", product="04-01", seller={"name": "都匀某五金店"})
+    app = SpotCheckApp(store, D)
+    tab, product = app.spot, app.spot.form.control("sub_product_code")
+    offered = list(product.options)
+    assert "C522701-01" not in [v for _, v in offered]
+    tab.open_batch(heater)
+    assert product.value == "C522701-01" and product.label == "C01 燃气热水器（原记录）"
+    tab.form.control("note").value = "复核"
+    tab.save_btn.click()
+    assert "已更新" in app.status.value and not tab.form.fields["sub_product_code"].error.value
+    assert store.get(schema.spot_checks, heater)["sub_product_code"] == "C522701-01"
+    assert "C01 燃气热水器" in tab.table.text  # named in the list too, not by its code
+    tab.open_batch(listed)  # a batch of a product listed: the dropdown offers this year's products only
+    assert list(product.options) == offered and product.value == "04-01"
+
+
+def test_a_batch_sampled_by_another_county_keeps_its_sampling_county_when_the_county_saves_it_again(store):
+    s = Situation(store)
+    shop = s.enterprise("522722", field="seller", name="荔波县抽查五金店", products=("04-01",))
+    by_duyun = s.spot_check(D, "qualified", enterprise_id=shop, sampled_by="522701", product="04-01")
+    by_libo = s.spot_check(D, "qualified", enterprise_id=shop, sampled_by="522722", product="04-01")
+    app = SpotCheckApp(Store(store.url, user="荔波抽查员", county="522722"), D)
+    county = app.spot.form.control("sampled_by_county")
+    app.spot.open_batch(by_libo)
+    assert list(county.options) == [("荔波县", "522722")] and county.value == "522722"
+    app.spot.open_batch(by_duyun)
+    assert county.value == "522701" and county.label == "都匀市（原记录）"
+    app.spot.save_btn.click()
+    assert "已更新" in app.status.value or "内容无变化" in app.status.value, app.status.value
+    assert store.get(schema.spot_checks, by_duyun)["sampled_by_county"] == "522701"
+
+
+def test_a_follow_up_whose_original_is_no_longer_listed_keeps_it_when_saved_again(store):
+    s = Situation(store)
+    original = s.spot_check(
+        dt.date(2024, 5, 6), "unqualified", seller={"name": "都匀某电器店"}, batch_no="YS-0001"
+    )
+    for n in range(200):  # the dropdown lists the 200 latest unqualified or refused batches
+        s.spot_check(dt.date(2024, 6, 1), "unqualified", seller={"name": f"都匀某店{n}"})
+    listed = s.spot_check(
+        dt.date(2024, 8, 1), "qualified", seller={"name": "都匀某电器店"}, follow_up_of=original
+    )
+    app = SpotCheckApp(store, D)
+    tab, follow = app.spot, app.spot.form.control("follow_up_of")
+    assert original not in [v for _, v in follow.options]
+    tab.open_batch(listed)
+    assert follow.value == original and follow.label == "YS-0001 都匀某电器店（不合格，2024-05-06）（原记录）"
+    tab.form.control("note").value = "跟踪抽查合格"
+    tab.save_btn.click()
+    assert "已更新" in app.status.value, app.status.value
+    assert follow.value == original  # the form still shows the batch as saved
+    assert store.get(schema.spot_checks, listed)["follow_up_of"] == original
+
+
+def test_a_task_closed_after_the_pages_date_shows_as_open_then_and_is_not_offered_to_close_again(store):
+    s = Situation(store)
+    tasks = []
+    for n in (1, 2, 3):
+        _, sid = s.unqualified_shop("522722", f"荔波县第{n}五金商店", dt.date(2024, 8, 5))
+        with store.transaction("测试：发起追查") as tx:
+            tasks += tracing.open_tracing_tasks(tx, sid, dt.date(2024, 8, 5))
+    later, on_the_day, still_open = tasks
+    libo = Store(store.url, user="荔波办理员", county="522722")
+    tracing.complete(libo, later, dt.date(2024, 9, 20), "已责令下架")  # after the page's date
+    tracing.complete(libo, on_the_day, D)  # on it
+    tab = SpotCheckApp(libo, D).tracing  # the page at 2024-08-05: every task open then
+    states = dict(zip(tab.got["id"], tab.got["state_label"], strict=True))
+    assert states == {
+        later: "待追查",
+        on_the_day: "已办结",
+        still_open: "待追查",
+    }  # as they stood at the date
+    assert [v for _, v in tab.pick.options] == [None, still_open]
+    tab.received.rows[tab.received.keys.index(later)].click()
+    assert tab.pick.value is None
+    assert "该追查任务在统计日期之后（2024年9月20日）已办结，不能在此日期办理。" in tab.app.status.value
+    tab.received.rows[tab.received.keys.index(on_the_day)].click()
+    assert "该追查任务已办结，无需再办理。" in tab.app.status.value
+    tab.received.rows[tab.received.keys.index(still_open)].click()
+    assert tab.pick.value == still_open
 
 
 def test_only_the_first_tab_is_built_with_the_page_and_each_other_one_when_first_opened(store):

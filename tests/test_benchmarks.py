@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.pages import _json_part, _message
+from benchmarks.pages import json_part, kernel_message
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = (
@@ -48,10 +48,10 @@ def test_the_tiny_benchmark_suite_runs_and_prints_every_figure(tmp_path: Path) -
 def test_the_simulated_clerk_reads_a_message_with_buffers_as_the_browser_does() -> None:
     """A widget message with buffers comes as one binary frame: part count, offsets, then the JSON first."""
     msg = json.dumps(
-        _message("s", "comm_msg", {"comm_id": "c", "data": {"method": "update_states"}})
+        kernel_message("s", "comm_msg", {"comm_id": "c", "data": {"method": "update_states"}})
     ).encode()
     buffer = b"\x00\x01binary"
     header = (2).to_bytes(4, "big") + (12).to_bytes(4, "big") + (12 + len(msg)).to_bytes(4, "big")
-    assert json.loads(_json_part(header + msg + buffer))["content"]["data"]["method"] == "update_states"
-    opened = _message("s", "comm_open", {"target_name": "jupyter.widget.control"})
+    assert json.loads(json_part(header + msg + buffer))["content"]["data"]["method"] == "update_states"
+    opened = kernel_message("s", "comm_open", {"target_name": "jupyter.widget.control"})
     assert opened["metadata"] == {"version": "1.0.0"}  # ipywidgets refuses the control comm without it

@@ -17,7 +17,7 @@ from hazardlib.catalogue import catalogue_of, load_catalogue_with_county_product
 from hazardlib.cli import main
 from hazardlib.datafiles import ENV_VAR, data_dir
 from hazardlib.errors import CampaignNotFound, ValidationFailed
-from hazardlib.explore.breakdowns import _catalogue_rows
+from hazardlib.explore import product_overview
 from hazardlib.intake.readers import LISTS_SHEET
 from hazardlib.intake.templates import write_template
 
@@ -161,15 +161,15 @@ def test_a_years_templates_offer_that_years_key_products(data: Path, tmp_path: P
     assert "25-01 测试新增产品" not in in_2024 and any(v.startswith("24-") for v in in_2024)
 
 
-def test_a_years_product_overview_lists_that_years_categories(data: Path, tmp_path: Path):
+def test_a_years_product_overview_lists_that_years_categories(data: Path, store):
     with open(data / "products.csv", "a", encoding="utf-8") as f:
         f.write(NEW_CATEGORY)
     with open(data / "licence_regimes.csv", "a", encoding="utf-8") as f:
         f.write(NEW_REGIME)
     path = new_campaign(2025, 2024)
     path.write_text(path.read_text(encoding="utf-8").replace('"23", "24"]', '"23", "25"]'), encoding="utf-8")
-    assert list(_catalogue_rows("category", 2025)["category_code"])[-2:] == ["23", "25"]
-    assert list(_catalogue_rows("category", 2024)["category_code"])[-2:] == ["23", "24"]
+    assert list(product_overview(store, date(2025, 9, 1))["category_code"])[-2:] == ["23", "25"]
+    assert list(product_overview(store, date(2024, 9, 1))["category_code"])[-2:] == ["23", "24"]
 
 
 def test_the_ranking_weights_are_campaign_parameters_carried_to_the_new_year(data: Path):

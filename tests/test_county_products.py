@@ -99,3 +99,25 @@ def _hazard(enterprise_id: int, product: str) -> dict[str, object]:
         "found_date": D(2024, 7, 1),
         "source": "inspection",
     }
+
+
+def test_a_validation_reads_the_reference_data_of_its_call_and_the_next_one_the_folder_switched_to(
+    with_heater, monkeypatch
+):
+    duyun = {"uscc": make_uscc("522701", 98), "name": "都匀市测试燃气具有限公司", "county_code": "522701",
+             "field": "producer", "products": "燃气热水器"}  # fmt: skip
+    batch = [duyun, {**duyun, "uscc": make_uscc("522701", 97), "products": ["C522701-01"]}]
+    # the folder is read once per call and handed to every field check through the context
+    assert [r.products for r, _ in models.check_many(models.Enterprise, batch)] == [["C522701-01"]] * 2
+    assert models.validate(models.Hazard, _hazard(1, "C522701-01")).sub_product_code == "C522701-01"
+    monkeypatch.delenv("HAZARD_DATA")  # back to data/, where 都匀市 added nothing: the next call sees it
+    assert [f.code for f in models.check(models.Enterprise, duyun)[1]] == ["sub_product"]
+    assert all(r is None for r, _ in models.check_many(models.Enterprise, batch))
+    with pytest.raises(ValidationFailed, match="不是重点产品目录中的产品"):
+        models.validate(models.Hazard, _hazard(1, "C522701-01"))
+    # a check without that context (a model built directly) reads the setting itself
+    assert models.Enterprise.model_validate(duyun, context={"data_dir": with_heater}).products == [
+        "C522701-01"
+    ]
+    with pytest.raises(ValueError, match="不是重点产品目录中的产品"):
+        models.Enterprise.model_validate(duyun)

@@ -135,15 +135,15 @@ def test_a_columns_cells_are_what_value_makes_of_each(kind: xlsx.Kind) -> None:
             continue  # not a value of this kind
     expected = []  # what the form writes: a date column's dates as Excel's serial numbers
     for _, cell in values:
-        cell = xlsx_stream._cell(cell)
+        cell = xlsx_stream.writable_cell(cell)
         expected.append(
-            xlsx_stream._serial(cell) if kind == "date" and isinstance(cell, dt.datetime) else cell
+            xlsx_stream.excel_serial(cell) if kind == "date" and isinstance(cell, dt.datetime) else cell
         )
-    got = xlsx_stream._cells(kind, [v for v, _ in values])
+    got = xlsx_stream.column_cells(kind, [v for v, _ in values])
     assert got == expected
     # Without a character XML cannot hold, a text column takes the quick path: the same cells.
     keep = [
         i for i, (v, _) in enumerate(values) if not (isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v))
     ]
     assert len(keep) < len(values) or kind not in ("text", "code")
-    assert xlsx_stream._cells(kind, [values[i][0] for i in keep]) == [expected[i] for i in keep]
+    assert xlsx_stream.column_cells(kind, [values[i][0] for i in keep]) == [expected[i] for i in keep]

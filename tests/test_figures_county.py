@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import command
 from click.testing import CliRunner
 
-from hazardlib import instruments, models, records, schema
+from hazardlib import instruments, models, schema
 from hazardlib.cli import main
 from hazardlib.figures import COUNTED_TABLES, county_problems
 from hazardlib.reports import results_list
@@ -40,7 +40,7 @@ def records_of(s: Situation, eid: int) -> None:
     s.hazard(eid, DAY)
     s.spot_check(DAY, "qualified", enterprise_id=eid)
     s.interview(eid, DAY)
-    s._save(instruments.save_instrument, models.Instrument,
+    s.save(instruments.save_instrument, models.Instrument,
             {"kind": "rectification_notice", "enterprise_id": eid, "campaign_year": 2024, "issue_date": DAY})  # fmt: skip
     s.case(eid, DAY, "knowingly_selling_fakes")
     s.help(eid, DAY, "quality_clinic")
@@ -72,15 +72,7 @@ def test_records_carry_their_enterprises_county_and_follow_its_move(store_url: s
     assert counties(store, eid) == {name: {("522701", "522701")} for name in COUNTED_TABLES}
     assert set(counted(store, "522701").values()) == {1}
     # The prefecture moves the enterprise to 福泉市: its records count there, and still belong to 都匀市.
-    with store.read() as conn:
-        row = (
-            conn.execute(sa.select(schema.enterprises).where(schema.enterprises.c.id == eid)).mappings().one()
-        )
-    moved = models.Enterprise(
-        **{**{k: row[k] for k in ("uscc", "name", "field", "products")}, "county_code": "522702"}
-    )
-    with store.transaction("迁移") as tx:
-        assert records.save_enterprise(tx, moved) == (eid, "updated")
+    assert s.change_enterprise(eid, county_code="522702") == (eid, "updated")
     assert counties(store, eid) == {name: {("522701", "522702")} for name in COUNTED_TABLES}
     assert set(counted(store, "522702").values()) == {1}
     assert set(counted(store, "522701").values()) == {0}

@@ -144,7 +144,7 @@ def run(url: str, county: str | None, bulk: bool, path: Path, out: Path, monkeyp
     seed(open_store(url, user="测试员"))
     store = Store(url, user="测试员", county=county)
     one_by_one: list[int] = []
-    save_one = Enterprises._one
+    save_one = Enterprises.save_one
 
     def spy(self: Enterprises, row: Any, record: Any) -> Any:
         one_by_one.append(row.number)
@@ -153,7 +153,7 @@ def run(url: str, county: str | None, bulk: bool, path: Path, out: Path, monkeyp
     with monkeypatch.context() as patch:
         patch.setattr(Enterprises, "bulk", bulk)
         patch.setattr(Enterprises, "BATCH", 4)
-        patch.setattr(Enterprises, "_one", spy)
+        patch.setattr(Enterprises, "save_one", spy)
         first = import_file(store, path, today=TODAY)
         write_findings([first], out)
         second = import_file(store, path, today=TODAY)

@@ -82,7 +82,7 @@ def test_a_sheet_cut_into_many_pieces_reads_as_calamine_reads_it_whole(tmp_path,
     monkeypatch.setattr(sheet_reader, "PIECE_BYTES", 2048)
     monkeypatch.setattr(sheet_reader, "_CHUNK", 500)  # inflated half a kilobyte at a time
     pieces = list(
-        sheet_reader._pieces(zipfile.ZipFile(path), "xl/worksheets/sheet1.xml", sheet_reader.PIECE_BYTES)
+        sheet_reader.sheet_pieces(zipfile.ZipFile(path), "xl/worksheets/sheet1.xml", sheet_reader.PIECE_BYTES)
     )
     assert len(pieces) > 10
     assert rows(path, STREAMED) == whole
@@ -95,7 +95,7 @@ def test_a_sheet_whose_rows_do_not_say_their_numbers_is_read_in_one_piece(tmp_pa
     monkeypatch.setattr(sheet_reader, "PIECE_BYTES", 2048)
     monkeypatch.setattr(sheet_reader, "_CHUNK", 500)  # inflated half a kilobyte at a time
     pieces = list(
-        sheet_reader._pieces(zipfile.ZipFile(path), "xl/worksheets/sheet1.xml", sheet_reader.PIECE_BYTES)
+        sheet_reader.sheet_pieces(zipfile.ZipFile(path), "xl/worksheets/sheet1.xml", sheet_reader.PIECE_BYTES)
     )
     assert len(pieces) == 1
     assert rows(path, STREAMED) == rows(path, WHOLE)
@@ -110,7 +110,7 @@ def test_a_piece_read_ahead_fails_as_it_would_read_in_turn(tmp_path, monkeypatch
     no reading thread is left behind, whether the rows were all read or the reading stopped early."""
     path = book(tmp_path / "企业名录.xlsx")
     monkeypatch.setattr(sheet_reader, "PIECE_BYTES", 2048)
-    read = sheet_reader._PieceReader.rows
+    read = sheet_reader.PieceReader.rows
     calls = 0
 
     def failing(self: Any, sheet_xml: bytes) -> Any:
@@ -131,7 +131,7 @@ def test_a_piece_read_ahead_fails_as_it_would_read_in_turn(tmp_path, monkeypatch
         assert _reading_threads() != []
         part.close()
         assert _reading_threads() == []
-        monkeypatch.setattr(sheet_reader._PieceReader, "rows", failing)
+        monkeypatch.setattr(sheet_reader.PieceReader, "rows", failing)
         with pytest.raises(FileRefused, match="工作表内容格式错误：ValueError"):
             for _number, _values in sheets.rows(name):
                 pass

@@ -93,25 +93,60 @@ def test_an_import_of_a_package_module_is_found(tmp_path: Path) -> None:
 
 
 def private_imports(root: Path) -> list[str]:
-    """Where a module imports another module's private name (``from .docx import _para``): a helper used
-    across modules is public, named without the leading underscore."""
+    """Where a module uses another module's private name: imports it (``from .docx import _para``) or reaches
+    it through a name it imported (``xlsx_stream._cell(...)``, ``accounts._hasher``). A helper used across
+    modules is public, named without the leading underscore; a test uses what the code it tests offers."""
     found = []
     for path in sorted(root.rglob("*.py")):
-        for tree_node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(tree_node, ast.ImportFrom):
-                continue
-            for alias in tree_node.names:
-                if alias.name.startswith("_") and not alias.name.startswith("__"):
-                    found.append(f"{path.relative_to(root)}:{tree_node.lineno} {alias.name}")
-    return found
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported: set[str] = set()
+        for tree_node in ast.walk(tree):
+            if isinstance(tree_node, ast.ImportFrom):
+                for alias in tree_node.names:
+                    if is_private(alias.name):
+                        found.append(f"{path.relative_to(root)}:{tree_node.lineno} {alias.name}")
+                    imported.add(alias.asname or alias.name)
+            elif isinstance(tree_node, ast.Import):
+                imported.update(alias.asname or alias.name.split(".")[0] for alias in tree_node.names)
+        for tree_node in ast.walk(tree):
+            if (
+                isinstance(tree_node, ast.Attribute)
+                and isinstance(tree_node.value, ast.Name)
+                and tree_node.value.id in imported
+                and is_private(tree_node.attr)
+            ):
+                found.append(
+                    f"{path.relative_to(root)}:{tree_node.lineno} {tree_node.value.id}.{tree_node.attr}"
+                )
+    return sorted(found)
+
+
+def is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
 
 
 def test_no_module_imports_another_ones_private_name() -> None:
     assert private_imports(ROOT) == []
 
 
+def test_no_test_or_benchmark_uses_another_modules_private_name() -> None:
+    for folder in ("tests", "benchmarks"):
+        assert private_imports(ROOT.parent / folder) == [], folder
+
+
 def test_a_private_import_is_found(tmp_path: Path) -> None:
     (tmp_path / "draft.py").write_text(
         "from __future__ import annotations\nfrom .docx import _para, grid_table\n", encoding="utf-8"
     )
-    assert private_imports(tmp_path) == ["draft.py:2 _para"]
+    (tmp_path / "test_stream.py").write_text(
+        "import hazardlib.accounts\nfrom hazardlib.exports import xlsx_stream\n\n"
+        "def test(row, _cell):\n"
+        "    assert xlsx_stream._cell(row) == xlsx_stream.writable_cell(row) == row._cell == _cell\n"
+        "    assert hazardlib._version and xlsx_stream.__name__\n",
+        encoding="utf-8",
+    )
+    assert private_imports(tmp_path) == [
+        "draft.py:2 _para",
+        "test_stream.py:5 xlsx_stream._cell",  # not a private name of an argument or of an object
+        "test_stream.py:6 hazardlib._version",
+    ]

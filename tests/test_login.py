@@ -514,7 +514,7 @@ def test_the_login_cell_writes_any_name_as_a_literal(unbound):
     odd = "O'Brien\"); import os  #\n"
     account = Account(odd, "522701", True, "", dt.datetime.now(), dt.datetime.now())
     run_first_cell(nbformat.v4.new_notebook(cells=[login.login_cell(account, 7)]))
-    assert session_module._login == ("O'Brien\"); import os  #", "522701", 7)
+    assert session_module.bound_login() == ("O'Brien\"); import os  #", "522701", 7)
 
 
 def test_with_login_on_an_unbound_kernel_opens_no_session(unbound):

@@ -171,7 +171,7 @@ def test_a_kernel_given_a_spent_token_opens_no_session(store: Store, monkeypatch
     }
     with pytest.raises(BindingRefused):
         Session.from_env(env)
-    assert session_module._login is None  # bound to nobody
+    assert session_module.bound_login() is None  # bound to nobody
 
 
 def test_expired_login_rows_are_deleted_when_a_login_opens(store: Store):

@@ -64,7 +64,7 @@ def test_the_dates_of_the_moves_are_the_latest_of_each_move_up_to_the_as_of_date
             E.c.hazard_id,
             *(
                 sa.func.max(sa.case((E.c.move == move, E.c.event_date))).label(name)
-                for name, move in ledgers._MOVE_DATES.items()
+                for name, move in ledgers.MOVE_DATES.items()
             ),
         )
         stmt = latest.where(E.c.event_date <= as_of).group_by(E.c.hazard_id)
@@ -81,10 +81,10 @@ def test_the_dates_of_the_moves_are_the_latest_of_each_move_up_to_the_as_of_date
         for frame in (ledgers.ledger_frame(demo_store, scope), *ledgers.ledger_chunks(demo_store, scope)):
             assert len(frame) > 0
             for row in frame.to_dict("records"):
-                want = dict(zip(ledgers._MOVE_DATES, expected[row["hazard_id"]], strict=True))
+                want = dict(zip(ledgers.MOVE_DATES, expected[row["hazard_id"]], strict=True))
                 if row["state"] != "closed":
                     want["closed_date"] = None
-                assert {name: row[name] for name in ledgers._MOVE_DATES} == want, row["hazard_id"]
+                assert {name: row[name] for name in ledgers.MOVE_DATES} == want, row["hazard_id"]
                 # The history lists the moves oldest first, as recorded (each line: date, move, details).
                 lines = row["history"].split("；")
                 assert [line.split("（")[0] for line in lines] == moves[row["hazard_id"]], row["hazard_id"]

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import command
 from click.testing import CliRunner
 
-from hazardlib import models, records, schema
+from hazardlib import schema
 from hazardlib.cli import main
 from hazardlib.figures import key_enterprise_problems
 from hazardlib.intake import import_file, importer
@@ -47,18 +47,6 @@ def self_checks_counted(store: Store) -> int:
     return listed
 
 
-def products_changed(store: Store, eid: int, products: list[str]) -> None:
-    with store.read() as conn:
-        row = (
-            conn.execute(sa.select(schema.enterprises).where(schema.enterprises.c.id == eid)).mappings().one()
-        )
-    changed = models.Enterprise(
-        **{**{k: row[k] for k in ("uscc", "name", "field", "county_code")}, "products": products}
-    )
-    with store.transaction("改产品") as tx:
-        assert records.save_enterprise(tx, changed) == (eid, "updated")
-
-
 def test_the_self_check_follows_its_enterprise_becoming_and_ceasing_to_be_key(store_url: str) -> None:
     store = Store(store_url, user="测试员")
     s = Situation(store)
@@ -68,11 +56,11 @@ def test_the_self_check_follows_its_enterprise_becoming_and_ceasing_to_be_key(st
     assert (kept(store, checked), kept(store, unchecked)) == (True, False)
     assert self_checks_counted(store) == 1
     # The enterprise without key products registers one: its self-check counts from then on.
-    products_changed(store, plain, ["03-01"])
+    assert s.change_enterprise(plain, products=["03-01"]) == (plain, "updated")
     assert kept(store, unchecked) is True
     assert self_checks_counted(store) == 2
     # The key enterprise drops its key products: its self-check no longer counts.
-    products_changed(store, key, [])
+    assert s.change_enterprise(key, products=[]) == (key, "updated")
     assert kept(store, checked) is False
     assert self_checks_counted(store) == 1
     with store.read() as conn:

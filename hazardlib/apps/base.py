@@ -24,8 +24,8 @@ import sqlalchemy as sa
 
 from .. import schema
 from ..campaign import Campaign, load_campaign
-from ..catalogue import Catalogue, catalogue_of, load_catalogue
-from ..errors import Finding, HazardError, ValidationFailed
+from ..catalogue import Catalogue, catalogue_of, load_catalogue, load_catalogue_with_county_products
+from ..errors import Finding, HazardError, UnknownProduct, ValidationFailed
 from ..figures import is_open, ledger_at
 from ..regions import Regions, load_regions
 from ..store import PREFECTURE_CODE, SYSTEM_USER, Store
@@ -152,7 +152,9 @@ class App(abc.ABC):
         if self.home_link:
             # every dashboard is served beside the landing page (voila/render/<name>.ipynb)
             parts.insert(0, f'<a class="hz-home" href="{esc(LANDING)}" target="_top">返回工作台首页</a>')
-        return f'<div class="hz-head">{"　｜　".join(parts)}</div>'
+        # each part kept on one line (a phone wraps the line between parts, not inside 日期 or 操作人)
+        kept = (f'<span class="hz-head-part">{part}</span>' for part in parts)
+        return f'<div class="hz-head">{"　｜　".join(kept)}</div>'
 
     # -- scope ----------------------------------------------------------------------------------
     @property
@@ -209,7 +211,16 @@ class App(abc.ABC):
         return out
 
     def product_label(self, code: str | None) -> str:
-        return next((label for label, c in self.product_options if c == code), code or "")
+        """A product as the dropdowns name it; one the year's catalogue does not list (a category dropped
+        later, another year's county addition) by the name it was recorded under."""
+        label = next((label for label, c in self.product_options if c == code), None)
+        if label is not None or not code:
+            return label or ""
+        try:
+            sub = load_catalogue_with_county_products().sub_product(code)
+        except UnknownProduct:
+            return code
+        return f"{sub.category_code} {sub.name}"
 
     # -- counting -------------------------------------------------------------------------------
     def count(self, table: sa.Table, *where: Any) -> int:

@@ -70,5 +70,5 @@ def reminder_html(store: Store, as_of: dt.date) -> str:
     if not lines:
         return ""
     items = "".join(f"<li>{line}</li>" for line in lines)
-    link = '<a class="hz-link" href="submissions.ipynb">前往报送与审核</a>'
+    link = '<a class="hz-link hz-reminder-link" href="submissions.ipynb" target="_top">前往报送与审核</a>'
     return f'<div class="hz-reminder"><ul>{items}</ul>{link}</div>'

@@ -22,7 +22,7 @@ from ..intake.report import FINDING_COLUMNS
 from ..reports import REPORTS
 from .base import App
 from .forms import DATE_HINT, DateText
-from .ui import FormField, button, download_link, dropdown, esc, html_table, note, section
+from .ui import FormField, button, download_link, dropdown, esc, fmt_date, html_table, note, section
 
 FORMAT_LABELS = {
     "xlsx": "Excel 表格（xlsx）",
@@ -89,7 +89,7 @@ class ExportApp(App):
         self.overview_box.add_class("hz-landing-figures")
         return widgets.VBox(
             [
-                section(f"{self.scope_name}数据概况（截至{self.as_of.isoformat()}）"),
+                section(f"{self.scope_name}数据概况（截至{fmt_date(self.as_of)}）"),
                 self.overview_box,
                 section("下载报表"),
                 *(f.widget for f in self.export_fields.values()),

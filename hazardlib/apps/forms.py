@@ -110,6 +110,12 @@ class Spec:
     vocabulary: vocab.Vocabulary | None = None
     choices: tuple[tuple[str, Any], ...] = ()
     blank: str = "（请选择）"
+    held: Callable[[Any], str] | None = None
+    """The label of a ``choice`` value recorded but not among ``choices`` (a record opened from its row)."""
+
+
+HELD = "（原记录）"
+"""Said after a recorded value that a dropdown offers only because the record opened holds it."""
 
 
 class ModelForm:
@@ -118,6 +124,7 @@ class ModelForm:
     def __init__(self, app: App, model: type[M], specs: Sequence[Spec], *, label_width: str = "11em"):
         self.app, self.model, self.specs = app, model, {s.key: s for s in specs}
         self.fields: dict[str, FormField] = {}
+        self.held: dict[str, tuple[str, Any]] = {}  # the option added for a recorded value, by field
         for spec in specs:
             info = model.model_fields.get(spec.key)
             title = (info.title if info is not None else None) or spec.key
@@ -185,6 +192,10 @@ class ModelForm:
                 self.fields[key].control.value = value
 
     def reset(self) -> None:
+        for key, option in self.held.items():  # a record's own value is offered only while it is open
+            control = self.control(key)
+            control.options = [o for o in control.options if tuple(o) != option]
+        self.held.clear()
         for key, f in self.fields.items():
             spec = self.specs[key]
             if spec.kind == "date":
@@ -203,16 +214,31 @@ class ModelForm:
             f.clear()
 
     def show(self, record: dict[str, Any]) -> None:
-        """The form showing a recorded row's values of its fields (blank where a value is missing); a value a
-        dropdown does not offer (an original batch older than those listed) leaves its blank choice."""
+        """The form showing a recorded row's values of its fields (blank where a value is missing).
+
+        A value its dropdown does not offer (a product the year's catalogue no longer lists, an original batch
+        older than those listed, a batch sampled by another county) is offered too while the record is open,
+        marked 原记录, so that saving the record again keeps it rather than blanking or replacing it."""
         self.reset()
         for key, f in self.fields.items():
             value = record.get(key)
             if value is None:
                 continue
             if isinstance(f.control, widgets.Dropdown) and value not in [v for _, v in f.control.options]:
-                continue
+                option = (f"{self._label(self.specs[key], value)}{HELD}", value)
+                f.control.options = [*f.control.options, option]
+                self.held[key] = option
             f.control.value = value
+
+    def _label(self, spec: Spec, value: Any) -> str:
+        """How a recorded value of ``spec``'s dropdown is named when the dropdown does not offer it."""
+        if spec.kind == "product":
+            return self.app.product_label(value)
+        if spec.kind == "county":
+            return self.app.county_name(value)
+        if spec.kind == "vocab" and spec.vocabulary is not None:
+            return spec.vocabulary.label(value)
+        return spec.held(value) if spec.held is not None else str(value)
 
     def clear(self) -> None:
         for f in self.fields.values():

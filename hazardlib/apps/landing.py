@@ -67,7 +67,7 @@ class LandingApp(App):
 
     def build(self) -> widgets.Widget:
         self.overview_box = widgets.HTML(
-            f'<div class="hz-section">{esc(self.scope_name)}概况（截至{esc(self.as_of.isoformat())}）</div>'
+            f'<div class="hz-section">{esc(self.scope_name)}概况（截至{esc(fmt_date(self.as_of))}）</div>'
             + self.overview_html()
         )
         self.overview_box.add_class("hz-landing-figures")

@@ -72,6 +72,11 @@ def bind_login(user: str, county: str | None, session_id: int | None = None) -> 
     _login = bound
 
 
+def bound_login() -> tuple[str, str | None, int | None] | None:
+    """The (person, county, login session) this kernel is bound to; None: nobody (yet)."""
+    return _login
+
+
 # True once this (preheated) kernel has been given its request: Voilà delivers it once only.
 _request_seen = False
 # In the information of every request Voilà hands a preheated kernel (its "voila/<version>").

@@ -13,7 +13,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import models, records, schema, tracing, vocab
-from .casework import OUTCOME_TEXT, page_of
+from .casework import OUTCOME_TEXT, kept, page_of
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec
 from .tables import PagedTable
@@ -34,6 +34,11 @@ def sampled_name(r: dict[str, Any]) -> str:
     return "（未填写）"
 
 
+def batch_label(r: dict[str, Any]) -> str:
+    """A batch as the 跟踪抽查 dropdown names it: number, enterprise, result and date."""
+    return f"{r['batch_no']} {sampled_name(r)}（{vocab.SPOT_RESULT.label(r['result'])}，{r['sample_date']}）"
+
+
 class SpotCheckTab:
     """The spot-check form, the rules' hints of measure (二)3 (``findings``) and the county's batches;
     ``changed`` runs after a save (tracing tasks and findings follow a batch)."""
@@ -41,6 +46,7 @@ class SpotCheckTab:
     def __init__(self, app: App, findings: widgets.Widget, changed: Callable[[], None]):
         self.app, self.changed = app, changed
         self.sampled: dict[str, Any] | None = None
+        self.opened: dict[str, Any] | None = None  # the batch opened from its row
         self.picker = EnterprisePicker(app, self._sampled, register=False)
         self.form = ModelForm(
             app,
@@ -52,7 +58,7 @@ class SpotCheckTab:
                 Spec("sub_product_code", "product", required=True),
                 Spec("channel", "vocab", required=True, vocabulary=vocab.CHANNEL),
                 Spec("result", "vocab", required=True, vocabulary=vocab.SPOT_RESULT),
-                Spec("follow_up_of", "choice", blank="（不是跟踪抽查）"),
+                Spec("follow_up_of", "choice", blank="（不是跟踪抽查）", held=self._batch_label),
                 Spec("enforcement_sampling", "bool"),
                 Spec("note", "textarea"),
             ],
@@ -99,17 +105,15 @@ class SpotCheckTab:
             order=[SC.c.sample_date.desc()],
             limit=200,
         )
-        set_options(
-            self.form.control("follow_up_of"),
-            [("（不是跟踪抽查）", None)]
-            + [
-                (
-                    f"{r['batch_no']} {sampled_name(r)}（{vocab.SPOT_RESULT.label(r['result'])}，{r['sample_date']}）",
-                    int(r["id"]),
-                )
-                for r in records_of(frame)
-            ],
-        )
+        control = self.form.control("follow_up_of")
+        options = [("（不是跟踪抽查）", None), *((batch_label(r), int(r["id"])) for r in records_of(frame))]
+        held = self.form.held.get("follow_up_of")  # the open batch's own original, not among those listed
+        if held is not None and held[1] not in [v for _, v in options]:
+            options.append(held)
+        set_options(control, options, control.value if control.value in [v for _, v in options] else None)
+
+    def _batch_label(self, spot_check_id: int) -> str:
+        return batch_label(self.app.store.get(SC, int(spot_check_id)))
 
     def _page(self, offset: int, limit: int) -> tuple[pd.DataFrame, int]:
         frame, total = page_of(
@@ -147,7 +151,7 @@ class SpotCheckTab:
 
     def open_batch(self, spot_check_id: int) -> None:
         """Put a recorded batch in the form: its enterprise, its fields, its producer and seller."""
-        row = self.app.store.get(SC, int(spot_check_id))
+        row = self.opened = self.app.store.get(SC, int(spot_check_id))
         self.app.clear_message()
         if row["enterprise_id"] is not None:
             self.picker.choose(self.app.store.get(schema.enterprises, row["enterprise_id"]))
@@ -180,6 +184,7 @@ class SpotCheckTab:
         record = self.form.check(extra)
         if record is None:
             return
+        record = kept(record, self.opened, ("batch_no",), ("campaign_year",))  # saved again: its year kept
         with self.app.store.transaction(self.app.transaction_context("监督抽查")) as tx:
             sid, outcome = records.save_spot_check(tx, record, trace=True)
             tasks = len(tracing.tasks_of(tx.conn, sid))

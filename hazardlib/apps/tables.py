@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import pandas as pd
 
-from .ui import button, cell_html, esc, html_table, paging_text
+from .ui import PHONE_MAX_WIDTH, button, cell_html, esc, html_table, paging_text
 
 if TYPE_CHECKING:
     from .base import App
@@ -30,7 +30,8 @@ Fetch = Callable[[int, int], tuple[pd.DataFrame, int]]
 
 OPEN_HINT = "点击打开"
 
-ROW_STYLE = """
+ROW_STYLE = (
+    """
 .hz-rows { display: grid; gap: 0; margin: 4px 0; font-size: 13px; width: fit-content; max-width: 100%;
   overflow-x: auto; border-top: 1px solid #cfd8dc; border-left: 1px solid #cfd8dc; }
 .hz-rows > .hz-rowcells, .hz-rows > .hz-rowcells > .widget-html-content { display: contents !important; }
@@ -45,6 +46,12 @@ ROW_STYLE = """
 .hz-rows > button.hz-row:focus-visible { outline: 2px solid #1565c0; outline-offset: -2px; }
 .hz-rows > button.hz-row.hz-row-chosen { background: #fff8e1; box-shadow: inset 4px 0 0 #ef6c00; }
 """
+    + (
+        # on a phone a cell keeps its words on one line and the rows scroll sideways, as an HTML table's do (the
+        # page's rule that lets text break anywhere made a column of one or two characters a line)
+        f"@media (max-width: {PHONE_MAX_WIDTH}px) {{ .hz-rows .hz-cell {{ white-space: nowrap; overflow-wrap: normal; }} }}\n"
+    )
+)
 """The rows' own rules, kept apart from :data:`hazardlib.apps.ui.STYLE`."""
 
 

@@ -12,15 +12,40 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import models, tracing
+from .. import models, tracing, vocab
 from ..errors import ValidationFailed
 from ..store import PREFECTURE_CODE
 from .forms import text_box
 from .tables import PagedTable
-from .ui import FormField, button, dropdown, html_table, option_label, records_of, section, set_options
+from .ui import (
+    FormField,
+    button,
+    dropdown,
+    fmt_date,
+    html_table,
+    option_label,
+    records_of,
+    section,
+    set_options,
+)
 
 if TYPE_CHECKING:
     from .base import App
+
+
+def closed_text(rows: pd.DataFrame) -> str:
+    """Why a task's row (``rows``: it alone, from :func:`hazardlib.tracing.tasks_received`) offers nothing to do.
+
+    A task closed or passed on after the page's date was still open at that date, and is shown so, as the
+    ledger shows a hazard's state at the date; like the ledger, the page then says it cannot be acted on
+    at that date, and why."""
+    if rows.empty:
+        return "该追查任务已不在待办之列，无需再办理。"
+    row = rows.iloc[0]
+    if pd.notna(row["later_state"]):
+        later = vocab.TRACING_STATE.label(row["later_state"])
+        return f"该追查任务在统计日期之后（{fmt_date(row['later_date'])}）{later}，不能在此日期办理。"
+    return f"该追查任务{row['state_label']}，无需再办理。"
 
 
 class TracingTab:
@@ -84,7 +109,8 @@ class TracingTab:
         app = self.app
         holder = app.county or PREFECTURE_CODE
         got = self.got = tracing.tasks_received(app.store, holder, app.as_of)
-        open_ = [r for r in records_of(got) if r["state"] == "open"]
+        # open at the page's date and not closed since (as the ledger offers no move before a later one)
+        open_ = [r for r in records_of(got) if r["state"] == "open" and r["later_state"] is None]
         set_options(
             self.pick,
             [("（选择待办任务）", None)]
@@ -116,8 +142,7 @@ class TracingTab:
             return
         self.pick.value = None
         self.received.select(task_id)  # choosing the blank option took the highlight away
-        state = self.got.loc[self.got["id"] == task_id, "state_label"]
-        self.app.say(f"该追查任务{state.iloc[0] if len(state) else '已不在待办之列'}，无需再办理。", "info")
+        self.app.say(closed_text(self.got.loc[self.got["id"] == task_id]), "info")
 
     def complete(self) -> None:
         if self.pick.value is None:

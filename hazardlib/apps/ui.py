@@ -78,7 +78,7 @@ table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
 a.hz-download {{ display: inline-block; padding: 5px 12px; margin: 4px 6px 4px 0; background: #1565c0;
   color: #fff !important; border-radius: 3px; text-decoration: none; font-size: 14px; }}
 a.hz-download:hover {{ background: #0d47a1; }}
-.hz-card a.hz-link {{ color: #1565c0; }}
+a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card or not */
 .hz-card {{ border: 1px solid #cfd8dc; border-radius: 4px; padding: 8px 12px; margin: 6px 0; }}
 .hz-state {{ display: inline-block; padding: 0 6px; border-radius: 3px; background: #eceff1; }}
 .hz-overdue {{ color: #c62828; font-weight: bold; }}
@@ -110,6 +110,15 @@ a.hz-download:hover {{ background: #0d47a1; }}
   .hz-app .widget-html, .hz-app .widget-html-content {{ max-width: 100%; height: auto; }}
   .hz-app .widget-html-content {{ white-space: normal; overflow-wrap: anywhere; }}
   .hz-head {{ line-height: 1.8; }}
+  .hz-head-part {{ white-space: nowrap; }}
+  /* tabs share the width and keep their whole label (four characters each); a fingertip high */
+  /* (as specific as ipywidgets' own rules for a Tab's bar, which they override) */
+  .hz-app .jupyter-widgets.widget-tab > .lm-TabBar, .hz-app .widget-tab > .lm-TabBar .lm-TabBar-content {{
+    min-height: {TOUCH_PX}px; }}
+  .hz-app .jupyter-widgets.widget-tab > .lm-TabBar .lm-TabBar-tab {{ flex: 1 1 0; min-width: 0;
+    min-height: {TOUCH_PX}px; line-height: {TOUCH_PX}px; padding: 0 2px; justify-content: center;
+    align-items: center; }}
+  .hz-app .jupyter-widgets.widget-tab > .lm-TabBar .lm-TabBar-tabLabel {{ flex: 0 1 auto; text-overflow: clip; }}
   .hz-head a {{ display: inline-block; min-height: {TOUCH_PX}px; line-height: {TOUCH_PX}px; }}
   table.hz-table {{ display: block; max-width: 100%; overflow-x: auto; }}
   table.hz-table th, table.hz-table td {{ white-space: nowrap; overflow-wrap: normal; }}

@@ -182,7 +182,7 @@ _UNSEEN = object()
 _NA, _NAT = pd.NA, pd.NaT
 
 
-def _serial(value: dt.datetime) -> float:
+def excel_serial(value: dt.datetime) -> float:
     """Excel's serial number of ``value`` (what xlsxwriter's ``write_datetime`` stores for it)."""
     delta = value - _EPOCH
     serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
@@ -204,7 +204,7 @@ def _texts(values: list[Any]) -> list[Any]:
     return [QUOTE + t if t is not None and t.startswith(FORMULA_STARTS) else t for t in texts]
 
 
-def _cells(kind: Kind, values: list[Any]) -> list[Any]:
+def column_cells(kind: Kind, values: list[Any]) -> list[Any]:
     """The cells of one column: None (left empty), text, or a number (a date as its serial number),
     each what :func:`.xlsx.cell_value` makes of the value.
 
@@ -220,13 +220,13 @@ def _cells(kind: Kind, values: list[Any]) -> list[Any]:
                 continue
             cell = seen.get(v, _UNSEEN)
             if cell is _UNSEEN:
-                cell = _cell(cell_value(kind, v))
+                cell = writable_cell(cell_value(kind, v))
                 if isinstance(cell, dt.datetime):
-                    cell = _serial(cell)
+                    cell = excel_serial(cell)
                 seen[v] = cell
             out.append(cell)
         return out
-    return [_cell(cell_value(kind, v)) for v in values]
+    return [writable_cell(cell_value(kind, v)) for v in values]
 
 
 def _write_any(write_string: Any, write_number: Any) -> Any:
@@ -239,8 +239,9 @@ def _write_any(write_string: Any, write_number: Any) -> Any:
     return write
 
 
-def _cell(value: Any) -> Any:
-    # xlsxwriter writes datetime.date cells only through write_datetime; a plain date becomes a datetime.
+def writable_cell(value: Any) -> Any:
+    """A cell's value as the sheet writes it: a plain date as a datetime (xlsxwriter writes dates only through
+    ``write_datetime``), anything else as it is."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day)
     return value
@@ -336,7 +337,7 @@ def _sheet(
     for frame in rows.take(per_sheet):
         n_rows = len(frame)
         cells = [
-            _cells(k, frame[key].tolist()) if key in frame else [None] * n_rows
+            column_cells(k, frame[key].tolist()) if key in frame else [None] * n_rows
             for key, k in zip(keys, kinds, strict=True)
         ]
         if numbered:
@@ -353,7 +354,7 @@ def _sheet(
         if numbered:
             ws.write(r, 0, "合计", fmt["代码合计"])
         for j, (key, kind, style) in enumerate(zip(keys, kinds, styles, strict=True), start=int(numbered)):
-            value = _cell(cell_value(kind, sheet.total.get(key)))
+            value = writable_cell(cell_value(kind, sheet.total.get(key)))
             ws.write(r, j, value, fmt[f"{style}合计"]) if value is not None else ws.write_blank(
                 r, j, None, fmt[f"{style}合计"]
             )

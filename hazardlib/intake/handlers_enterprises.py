@@ -105,7 +105,7 @@ class Enterprises(Handler):
         if not self.bulk:
             record = self.ctx.check(row, models.Enterprise, data, ENTERPRISE_TITLES)
             values = None if record is None else self._first_of_key(row, record)
-            return None if values is None else self._one(row, values)
+            return None if values is None else self.save_one(row, values)
         self._read.append(row)
         self._read_data.append(data)
         if len(self._read) >= self.CHECK:
@@ -150,7 +150,7 @@ class Enterprises(Handler):
         """The fields whose column the file does not have: their stored values are kept."""
         return [f for c, f in ENTERPRISE_FIELDS.items() if c not in self.present]
 
-    def _one(self, row: SourceRow, values: dict[str, Any]) -> Outcome:
+    def save_one(self, row: SourceRow, values: dict[str, Any]) -> Outcome:
         """Save one row in its own savepoint (a refused write leaves no trace and becomes a finding)."""
 
         def save() -> str:
@@ -194,7 +194,7 @@ class Enterprises(Handler):
                 new.append(values)
                 continue
             if county not in (None, found["county_code"]):  # another county's: the row path refuses it
-                self._done.append((row, self._one(row, values)))
+                self._done.append((row, self.save_one(row, values)))
                 continue
             if absent:
                 values = {**values, **{f: found[f] for f in absent}}
@@ -225,7 +225,7 @@ class Enterprises(Handler):
             again = {id(r) for r in new_rows} | {id(r) for r, _i, _c in changed}
             for row, values in zip(rows, batch, strict=True):
                 if id(row) in again:
-                    self._done.append((row, self._one(row, values)))
+                    self._done.append((row, self.save_one(row, values)))
             return
         savepoint.commit()
         self.ctx.count("enterprises", "inserted", len(new))

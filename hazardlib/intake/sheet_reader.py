@@ -363,7 +363,7 @@ _RELATIONSHIP = (
 )
 
 
-class _PieceReader:
+class PieceReader:
     """What every piece of one sheet shares: the parts of the little workbook calamine reads it from."""
 
     def __init__(self, archive: zipfile.ZipFile, parts: BookParts, max_cells: int):
@@ -453,7 +453,7 @@ def iter_sheet(
     A piece whose rectangle (its rows, from column A to its last cell's column) holds more than
     ``max_cells`` cells raises :class:`TooManyCells` instead of being read.
     """
-    reader = _PieceReader(archive, parts, max_cells)
+    reader = PieceReader(archive, parts, max_cells)
     last = 0
 
     def emit(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
@@ -465,7 +465,7 @@ def iter_sheet(
             last = number
             yield number, values
 
-    pieces = _pieces(archive, part, reader.size)
+    pieces = sheet_pieces(archive, part, reader.size)
     first = next(pieces, None)
     if first is None:
         return
@@ -484,7 +484,7 @@ def iter_sheet(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _pieces(archive: zipfile.ZipFile, part: str, size: int) -> Iterator[bytes]:
+def sheet_pieces(archive: zipfile.ZipFile, part: str, size: int) -> Iterator[bytes]:
     """The sheet's XML as self-contained sheets of about ``size`` bytes each (the first one small, as the
     header is looked for in it), each cut just before a row that states its number."""
     with archive.open(part) as handle:

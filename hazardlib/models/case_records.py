@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..fields import (
     DERIVED,
@@ -23,6 +23,7 @@ from ..fields import (
     check_county,
     check_sub_product,
     error,
+    folder_of,
 )
 from .record_base import COUNTY, NOTE, PRODUCT, NotBefore, Record, dates_in_order, not_future
 
@@ -111,8 +112,8 @@ class WrittenReport(Record):
 
     @field_validator("county_code")
     @classmethod
-    def _county(cls, v: str) -> str:
-        return check_county(v)
+    def _county(cls, v: str, info: ValidationInfo) -> str:
+        return check_county(v, folder_of(info))
 
     @field_validator("hazard_ids")
     @classmethod
@@ -273,8 +274,8 @@ class EnforcementCase(Record):
 
     @field_validator("sub_product_code")
     @classmethod
-    def _product(cls, v: str | None) -> str | None:
-        return None if v is None else check_sub_product(v)
+    def _product(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return None if v is None else check_sub_product(v, folder_of(info))
 
     @model_validator(mode="after")
     def _dates_follow_flags(self) -> EnforcementCase:
@@ -369,8 +370,8 @@ class CountyPlan(Record):
 
     @field_validator("county_code")
     @classmethod
-    def _county(cls, v: str) -> str:
-        return check_county(v)
+    def _county(cls, v: str, info: ValidationInfo) -> str:
+        return check_county(v, folder_of(info))
 
 
 class CountyOversight(Record):
@@ -416,8 +417,8 @@ class CountyOversight(Record):
 
     @field_validator("county_code")
     @classmethod
-    def _county(cls, v: str) -> str:
-        return check_county(v)
+    def _county(cls, v: str, info: ValidationInfo) -> str:
+        return check_county(v, folder_of(info))
 
     _order = dates_in_order(NotBefore("due_date", "action_date", earlier_title="督导日期"))
 
@@ -447,8 +448,8 @@ class LocalReport(Record):
 
     @field_validator("county_code")
     @classmethod
-    def _county(cls, v: str) -> str:
-        return check_county(v)
+    def _county(cls, v: str, info: ValidationInfo) -> str:
+        return check_county(v, folder_of(info))
 
     @model_validator(mode="after")
     def _about_something(self) -> LocalReport:

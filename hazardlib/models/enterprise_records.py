@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..fields import (
     EnterpriseField,
@@ -18,6 +18,7 @@ from ..fields import (
     check_own_county_products,
     check_products,
     check_uscc,
+    folder_of,
 )
 from .record_base import COUNTY, ENTERPRISE_FIELD, NAME, USCC, Record
 
@@ -95,8 +96,8 @@ class Enterprise(Record):
 
     @field_validator("county_code")
     @classmethod
-    def _county(cls, v: str) -> str:
-        return check_county(v)
+    def _county(cls, v: str, info: ValidationInfo) -> str:
+        return check_county(v, folder_of(info))
 
     @field_validator("licence_no")
     @classmethod
@@ -110,10 +111,10 @@ class Enterprise(Record):
 
     @field_validator("products", mode="before")
     @classmethod
-    def _products(cls, v: Any) -> list[str]:
-        return check_products(v)
+    def _products(cls, v: Any, info: ValidationInfo) -> list[str]:
+        return check_products(v, folder_of(info))
 
     @model_validator(mode="after")
-    def _own_county_products(self) -> Enterprise:
-        check_own_county_products(self.products, self.county_code, "products")
+    def _own_county_products(self, info: ValidationInfo) -> Enterprise:
+        check_own_county_products(self.products, self.county_code, "products", folder_of(info))
         return self

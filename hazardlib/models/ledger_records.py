@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..fields import (
     DERIVED,
@@ -21,6 +21,7 @@ from ..fields import (
     check_problem,
     check_sub_product,
     error,
+    folder_of,
 )
 from .record_base import GRADE, NOTE, PRODUCT, NotBefore, Record, dates_in_order, not_future
 
@@ -144,8 +145,8 @@ class Inspection(Record):
 
     @field_validator("sub_product_code")
     @classmethod
-    def _product(cls, v: str) -> str:
-        return check_sub_product(v)
+    def _product(cls, v: str, info: ValidationInfo) -> str:
+        return check_sub_product(v, folder_of(info))
 
 
 class Hazard(Record):
@@ -215,8 +216,8 @@ class Hazard(Record):
 
     @field_validator("sub_product_code")
     @classmethod
-    def _product(cls, v: str) -> str:
-        return check_sub_product(v)
+    def _product(cls, v: str, info: ValidationInfo) -> str:
+        return check_sub_product(v, folder_of(info))
 
     # without an order date the deadline runs from the finding, still named the order date in the message
     _order = dates_in_order(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..fields import (
     DERIVED,
@@ -23,6 +23,7 @@ from ..fields import (
     check_sub_product,
     check_uscc,
     error,
+    folder_of,
 )
 from .record_base import COUNTY, NOTE, PRODUCT, Record, not_future
 
@@ -99,23 +100,24 @@ class SpotCheck(Record):
 
     @field_validator("sampled_by_county")
     @classmethod
-    def _county(cls, v: str) -> str:
-        return check_county(v)
+    def _county(cls, v: str, info: ValidationInfo) -> str:
+        return check_county(v, folder_of(info))
 
     @field_validator("sub_product_code")
     @classmethod
-    def _product(cls, v: str) -> str:
-        return check_sub_product(v)
+    def _product(cls, v: str, info: ValidationInfo) -> str:
+        return check_sub_product(v, folder_of(info))
 
     @model_validator(mode="after")
-    def _someone_sampled(self) -> SpotCheck:
+    def _someone_sampled(self, info: ValidationInfo) -> SpotCheck:
         if (
             self.enterprise_id is None
             and not (self.producer.name or self.producer.enterprise_id)
             and not (self.seller.name or self.seller.enterprise_id)
         ):
             raise error("party", "抽查批次须写明受检的生产单位或销售单位", "enterprise_id")
-        check_own_county_products([self.sub_product_code], self.sampled_by_county, "sub_product_code")
+        folder = folder_of(info)
+        check_own_county_products([self.sub_product_code], self.sampled_by_county, "sub_product_code", folder)
         return self
 
     def row(self) -> dict[str, Any]:
@@ -168,13 +170,13 @@ class RiskSignal(Record):
 
     @field_validator("county_code")
     @classmethod
-    def _county(cls, v: str) -> str:
-        return check_county(v)
+    def _county(cls, v: str, info: ValidationInfo) -> str:
+        return check_county(v, folder_of(info))
 
     @field_validator("sub_product_code")
     @classmethod
-    def _product(cls, v: str | None) -> str | None:
-        return None if v is None else check_sub_product(v)
+    def _product(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return None if v is None else check_sub_product(v, folder_of(info))
 
 
 class TracingReport(Record):

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ..datafiles import data_dir
 from ..errors import Finding, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
@@ -123,10 +124,16 @@ def shown(value: Any) -> Any:
     return value
 
 
+def context_of(today: dt.date | None) -> dict[str, Any]:
+    """What the field checks read besides the data: the day the record is checked on (None: today) and the
+    reference-data folder, read once here rather than by every field that looks a code up."""
+    return {"today": today, "data_dir": data_dir()}
+
+
 def validate(model: type[M], data: Mapping[str, Any], *, today: dt.date | None = None) -> M:
     """``data`` as a ``model``; raises ValidationFailed with every finding if anything is wrong."""
     try:
-        return model.model_validate(dict(data), context={"today": today} if today else None)
+        return model.model_validate(dict(data), context=context_of(today))
     except ValidationError as exc:
         raise ValidationFailed(findings_of(model, exc)) from None
 
@@ -156,7 +163,7 @@ def check_many(
     by one by :func:`check`, so that their findings are exactly those a record checked alone gets, and
     the others validated together once more.
     """
-    context = {"today": today} if today else None
+    context = context_of(today)
     try:
         return [(record, []) for record in _list_of(model).validate_python(list(items), context=context)]
     except ValidationError as exc:

@@ -32,7 +32,7 @@ LEDGER_COLUMNS = [
     "state", "state_label", "overdue", "overdue_days", "history",
 ]  # fmt: skip
 
-_MOVE_DATES = {
+MOVE_DATES = {
     "ordered_date": "order",
     "rectified_date": "rectify",
     "reinspected_date": "reinspect",
@@ -158,7 +158,7 @@ def _query(
 # large enough that the per-chunk work costs nothing.
 CHUNK_ROWS = 5000
 
-_DATE_OF_MOVE = {move: i for i, move in enumerate(_MOVE_DATES.values())}
+_DATE_OF_MOVE = {move: i for i, move in enumerate(MOVE_DATES.values())}
 _MOVE_HEADS = {move: f" {label}" for move, label in vocab.HAZARD_MOVE.labels.items()}
 _OUTCOME_TEXTS = {outcome: f"（{label}）" for outcome, label in _OUTCOMES.items()}
 
@@ -169,9 +169,9 @@ def _event_order(item: list[str]) -> tuple[str, int]:
 
 def _moves(events: Sequence[str | None], history: bool) -> tuple[list[list[Any]], list[str]]:
     """Each hazard's moves from its ``events`` text (:func:`_events`): one column for each move of
-    :data:`_MOVE_DATES` with its latest date, and (``history``) the moves, oldest first, as one line of
+    :data:`MOVE_DATES` with its latest date, and (``history``) the moves, oldest first, as one line of
     text, e.g. “2024-06-25 发现登记；2024-06-25 责令限期整改（期限 2024-07-25）；…” ("" without)."""
-    dates: list[list[Any]] = [[None] * len(events) for _ in _MOVE_DATES]
+    dates: list[list[Any]] = [[None] * len(events) for _ in MOVE_DATES]
     texts = [""] * len(events)
     date_of, heads, outcomes = _DATE_OF_MOVE, _MOVE_HEADS, _OUTCOME_TEXTS
     days: dict[str, dt.date] = {}  # each date's value, made once
@@ -203,7 +203,7 @@ def _moves(events: Sequence[str | None], history: bool) -> tuple[list[list[Any]]
 def _rows(scope: Scope, rows: Sequence[Any], keys: Sequence[str], history: bool) -> pd.DataFrame:
     """The ledger's frame for the query's ``rows``: the dates of the moves, labels, overdue days and
     (``history``) histories."""
-    names = [*keys[:-1], *_MOVE_DATES]
+    names = [*keys[:-1], *MOVE_DATES]
     if rows:
         columns = [list(c) for c in zip(*rows, strict=True)]
         dates, texts = _moves(columns.pop(), history)

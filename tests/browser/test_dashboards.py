@@ -80,6 +80,11 @@ def test_every_dashboard_opens_without_an_error_and_shows_the_stores_figures(pag
         "报表导出",
     ):
         expect(page.locator(".hz-landing-links a", has_text=title)).to_be_visible()
+    expect(page.locator(".hz-reminder-link")).to_have_text("前往报送与审核")
+    colours = page.locator(".hz-app a.hz-link").evaluate_all(
+        "links => links.map(a => getComputedStyle(a).color)"
+    )
+    assert len(colours) > 1 and set(colours) == {"rgb(21, 101, 192)"}, colours  # every link looks like one
     screenshot(page, "00-首页")
     page.locator(".hz-landing-links a", has_text="企业自查填报").click()  # the landing page's links work
     expect(page.locator(".hz-count-selfchecks")).to_have_text(number(self_checks))

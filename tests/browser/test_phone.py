@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from hazardlib.apps.ui import TOUCH_PX
+
 from .conftest import AS_OF, Served
 from .pages import (
     LEDGER,
@@ -54,4 +56,33 @@ def test_the_ledger_page_fits_a_phone_with_a_hazard_open(phone: Page, served_duy
     fits(phone, "整改台账（已打开一条隐患）")
     expect(phone.locator(".hz-input-day input, .hz-field-day input").first).to_have_value(AS_OF)
     screenshot(phone, "21-手机整改台账")
+    no_errors(phone)
+
+
+def test_the_spot_check_pages_tabs_header_and_rows_read_whole_on_a_phone(phone: Page, served_duyun: Served):
+    open_dashboard(phone, served_duyun.base, "spotchecks.ipynb")
+    tabs = phone.locator(".hz-app .lm-TabBar-tab")
+    expect(tabs).to_have_count(5)
+    # every tab's label whole (not 监督抽… cut at the right), each tab a fingertip high
+    cut = tabs.evaluate_all(
+        "ts => ts.filter(t => { const l = t.querySelector('.lm-TabBar-tabLabel');"
+        f" return l.scrollWidth > l.clientWidth + 1 || t.getBoundingClientRect().height < {TOUCH_PX}; }})"
+        ".map(t => t.innerText)"
+    )
+    assert cut == [], f"显示不全或过矮的标签页：{cut}"
+    # the header wraps between its parts, never inside one (日 / 期：2024年9月15日)
+    broken = phone.locator(".hz-app .hz-head-part").evaluate_all(
+        "ps => ps.filter(p => new Set([...p.getClientRects()].map(r => Math.round(r.top))).size > 1)"
+        ".map(p => p.innerText)"
+    )
+    assert broken == []
+    # the county's batches, a table whose rows open a batch: its cells keep their words on one line and the
+    # rows scroll sideways (not a column of one or two characters a line)
+    wait_for_text(phone.locator(".hz-pageinfo-spots"), "显示第 1–")
+    tall = phone.locator(".hz-rows .hz-cell").evaluate_all(
+        "cs => cs.filter(c => { const r = document.createRange(); r.selectNodeContents(c);"
+        " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1; }).map(c => c.innerText)"
+    )
+    assert tall == [], tall[:5]
+    fits(phone, "抽查与处置")
     no_errors(phone)
