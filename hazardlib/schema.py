@@ -304,7 +304,7 @@ instruments = sa.Table(
     # index alone (migration 0011): one range per county and window, in GROUP BY's order, for those with an
     # enterprise; the range of no enterprise's county for the others (the county first, migration 0025).
     sa.Index("ix_instruments_counted", "registered_county", "issue_date", "kind", "county_code"),
-    # The next serial of an issuer's kind in a year (hazardlib.instruments.next_serial) read from this index
+    # The next serial of an issuer's kind in a year (allocated by hazardlib.instruments.save_instrument) read from this index
     # alone, one range, instead of every instrument of the year (migration 0026).
     sa.Index("ix_instruments_serial", "issuer_code", "kind", "issue_date", "serial"),
 )
