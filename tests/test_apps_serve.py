@@ -146,7 +146,11 @@ def test_each_dashboard_is_a_chinese_title_and_an_app_and_is_saved_clean():
         # the page's first paint in a cell of its own (its HTML reaches the page before the app is built), then
         # the app for the same session
         sources = ["".join(c["source"]) for c in code]
-        assert sources == [f"from hazardlib.apps import {app}", f"page = {app}.opening()\npage", "page.app.widget"]
+        assert sources == [
+            f"from hazardlib.apps import {app}",
+            f"page = {app}.opening()\npage",
+            "page.app.widget",
+        ]
         assert re.match(r"[\u4e00-\u9fff]", nb["metadata"]["title"]), name
 
 
