@@ -31,7 +31,7 @@ from ..figures import is_open, ledger_at
 from ..regions import Regions, load_regions
 from ..store import PREFECTURE_CODE, SYSTEM_USER, Store
 from .session import Session, configure_logging, login_required, preheating, session_day, store_url
-from .ui import FONT_STACK, STYLE, Busy, FormField, esc, fmt_date, html_table, message_html
+from .ui import FONT_STACK, STYLE, Busy, FormField, esc, fmt_date, html_table, in_voila_page, message_html
 
 log = logging.getLogger("hazardlib.apps")
 
@@ -502,8 +502,10 @@ class Opening:
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
     ) -> tuple[dict[str, str], dict[str, Any]]:
-        """How the notebook shows this object: the first paint, marked for the page template."""
-        return {"text/html": self.first_paint(), "text/plain": ""}, {FIRST_PAINT_KEY: True}
+        """How the notebook shows this object: in a Voilà page, the first paint, marked for the page template;
+        elsewhere (JupyterLab, nbval), where nothing would take it away once the app is drawn, nothing."""
+        html = self.first_paint() if in_voila_page() else ""
+        return {"text/html": html, "text/plain": ""}, {FIRST_PAINT_KEY: True}
 
     @functools.cached_property
     def app(self) -> App:
