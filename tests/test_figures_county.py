@@ -149,18 +149,11 @@ def test_instruments_count_for_their_enterprises_county_else_their_own_before_an
     s = Situation(store)
     moved = s.enterprise("522701")
     notice = {"kind": "rectification_notice", "campaign_year": 2024, "issue_date": DAY}
-    s._save(instruments.save_instrument, models.Instrument, {**notice, "enterprise_id": moved})
+    s.save(instruments.save_instrument, models.Instrument, {**notice, "enterprise_id": moved})
     with store.transaction("测试") as tx:  # to no enterprise, issued by 福泉市
         instruments.save_instrument(tx, models.validate(models.Instrument, notice), county_code="522702")
     # The enterprise moves to 瓮安县: its notice counts there, the one to no enterprise stays in 福泉市.
-    with store.transaction("迁移") as tx:
-        row = (
-            tx.conn.execute(sa.select(schema.enterprises).where(schema.enterprises.c.id == moved))
-            .mappings()
-            .one()
-        )
-        changed = {**{k: row[k] for k in ("uscc", "name", "field", "products")}, "county_code": "522725"}
-        records.save_enterprise(tx, models.Enterprise(**changed))
+    s.change_enterprise(moved, county_code="522725")
     expected = {"522702": 1, "522725": 1, "522700": 2}  # and the prefecture's total
     assert notices(store) == expected
     assert counted_index(store) == ["registered_county", "issue_date", "kind", "county_code"]

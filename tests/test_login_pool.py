@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from hazardlib.login_state import BindingRefused
 from hazardlib.store import SYSTEM_USER, Store, open_store
 
 from .browser.conftest import Served, serving
+from .situations import Situation
 from .test_login_kernels import call, refused, websocket_status
 from .test_login_server import Browser
 
@@ -293,3 +295,60 @@ def test_a_preheated_kernel_serves_nobody_until_a_page_takes_it_then_only_that_l
     assert refused(*call(wang, "POST", f"voila/api/shutdown/{kernel}"))
     assert websocket_status(pooled, wang, kernel) == 403
     assert call(zhang, "POST", f"voila/api/shutdown/{kernel}")[0] == 204
+
+
+@pytest.fixture
+def pooled_ledger(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    """``hazard serve --login --pool 2`` on the real ledger page (as the folder's index), over a store with a
+    hazard in each login's county, once its pool is full (its kernels warmed up for 都匀市, 张三's county)."""
+    store = open_store(db, user="州局管理员")
+    s = Situation(store)
+    s.hazard(s.enterprise(ZHANG_COUNTY, name="都匀市甲厂"), dt.date(2024, 7, 1))
+    s.hazard(s.enterprise(WANG_COUNTY, name="三都县乙厂"), dt.date(2024, 7, 2))
+    store.dispose()
+    folder = tmp_path / "dashboards"
+    folder.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "dashboards" / "ledger.ipynb", folder / "index.ipynb")
+    monkeypatch.setenv("HAZARD_DASHBOARDS", str(folder))
+    (tmp_path / "serve").mkdir()
+    with serving(db, tmp_path / "serve", login=True, pool=POOL) as served:
+        start = time.monotonic()
+
+        def warmed() -> int:
+            log = served.app_log
+            return log.read_text(encoding="utf-8").count("warmed up in") if log.exists() else 0
+
+        while warmed() < POOL:
+            assert time.monotonic() - start < POOL_READY_WITHIN, served.log.read_text(encoding="utf-8")[
+                -3000:
+            ]
+            time.sleep(1)
+        yield served
+
+
+def first_paint_of(browser: Browser) -> str:
+    """The first paint in the HTML of the ledger page ``browser`` opens."""
+    status, url, html = browser.get("voila/render/index.ipynb")
+    assert status == 200 and "/login" not in url, (status, url)
+    start = html.find('<div class="hz-first-paint"')
+    assert start >= 0, html[-2000:]
+    return html[start : html.index("<script>", start)]
+
+
+@pytest.mark.slow
+def test_a_preheated_kernels_first_paint_shows_only_the_county_of_the_login_it_serves(
+    pooled_ledger: Served,
+):
+    zhang, wang = Browser(pooled_ledger.base), Browser(pooled_ledger.base)
+    assert zhang.log_in(ZHANG, ZHANG_PASSWORD) == 200 and wang.log_in(WANG, WANG_PASSWORD) == 200
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        # 王五 first, on kernels warmed up for 张三's county; then both at once, more pages than the pool holds
+        paints = list(pool.map(first_paint_of, [wang, zhang, wang, zhang]))
+    for paint, (mine, theirs, scope) in zip(
+        paints,
+        [("三都县乙厂", "都匀市甲厂", "三都水族自治县"), ("都匀市甲厂", "三都县乙厂", "都匀市")] * 2,
+        strict=True,
+    ):
+        assert mine in paint and theirs not in paint and f"范围：<b>{scope}</b>" in paint, paint[-1500:]
+    preheated = re.findall(r"Using pre-heated kernel", pooled_ledger.log.read_text(encoding="utf-8"))
+    assert preheated, "没有页面由预启动内核提供"

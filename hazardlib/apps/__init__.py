@@ -1,7 +1,7 @@
 """The ipywidgets apps behind the Voilà dashboards, one module per dashboard.
 
-A dashboard notebook only does ``from hazardlib.apps import XApp`` and shows ``XApp.from_session().widget``;
-everything else (queries, checks, saving) lives here and in the rest of :mod:`hazardlib`, where unit
+A dashboard notebook only does ``from hazardlib.apps import XApp``, shows ``page = XApp.opening()`` (the page's
+first paint, see :class:`hazardlib.apps.base.Opening`) and then ``page.app.widget``; everything else (queries, checks, saving) lives here and in the rest of :mod:`hazardlib`, where unit
 tests reach it without a browser.
 """
 

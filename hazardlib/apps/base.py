@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import ipywidgets as widgets
@@ -30,7 +31,7 @@ from ..figures import is_open, ledger_at
 from ..regions import Regions, load_regions
 from ..store import PREFECTURE_CODE, SYSTEM_USER, Store
 from .session import Session, configure_logging, login_required, preheating, session_day, store_url
-from .ui import STYLE, Busy, FormField, esc, fmt_date, html_table, message_html
+from .ui import FONT_STACK, STYLE, Busy, FormField, esc, fmt_date, html_table, in_voila_page, message_html
 
 log = logging.getLogger("hazardlib.apps")
 
@@ -42,6 +43,17 @@ UNAVAILABLE = "本页面暂时无法打开：{reason}"
 RETRYING = "本页面稍后会自动重新打开，无需操作；如多次仍无法打开，请联系管理员。"
 NO_DATABASE = "暂时无法连接数据库（记录号 {incident}），请稍后再试"
 LANDING = "index.ipynb"
+# The output metadata that marks a cell's HTML as the page's first paint (the page template writes it into the page).
+FIRST_PAINT_KEY = "hazard-first-paint"
+CONNECTING = "正在连接，稍候即可操作…"
+# The first paint's own look: the apps' fonts and width (STYLE's rules for .hz-app), and inert until it goes.
+FIRST_PAINT_STYLE = (
+    f"<style>.hz-first-paint {{ font-family: {FONT_STACK}; max-width: 1180px; padding: 4px 16px;"
+    " pointer-events: none; user-select: none; }"
+    " .hz-first-paint .hz-first-title { font-size: 26px; margin: 12px 0 20px 0; }"
+    " .hz-first-paint .hz-first-note { color: #607d8b; font-size: 13px; margin: 6px 0; }"
+    " .hz-first-paint svg { max-width: 100%; height: auto; }</style>"
+)
 # The county a preheated kernel builds its page for while it waits (any county: only the statements count).
 WARM_UP_COUNTY = "522701"
 # Brings a message that has just been shown into view if it is not (a message under a button at the bottom
@@ -60,9 +72,11 @@ class App(abc.ABC):
     context: ClassVar[str] = "看板"
     home_link: ClassVar[bool] = True  # the header links back to the landing page (not on the landing page)
 
-    def __init__(self, store: Store, as_of: dt.date | None = None):
+    def __init__(self, store: Store, as_of: dt.date | None = None, first: FirstView | None = None):
         self.store = store
         self.as_of = as_of or dt.date.today()
+        # What the page's first paint showed (read for this session once): :meth:`build` starts from it.
+        self.first = first
         self.regions: Regions = load_regions()
         self.status = widgets.HTML()
         self.status.add_class("hz-status")
@@ -82,34 +96,48 @@ class App(abc.ABC):
         self.widget.add_class("hz-app")
         self.widget.add_class(f"hz-app-{type(self).__name__.lower()}")
 
-    # -- building -------------------------------------------------------------------------------
+    # -- building ----------------------------------------------------------------------------------
     @classmethod
     def from_session(cls, session: Session | None = None) -> App:
         """The app for the session ``hazard serve`` set up (store, county, as-of date and person).
 
         If the session cannot be opened the returned object's widget says so in Chinese.
         """
+        return cls.opening(session).app
+
+    @classmethod
+    def opening(cls, session: Session | None = None) -> Opening:
+        """The page being opened for the session ``hazard serve`` set up: in a preheated kernel this warms
+        up, then waits for the page request and binds the kernel to whoever made it; then it reads the
+        first view (:meth:`first_view`) for that session. The notebook shows it (the page's first paint,
+        drawn by the browser from the page's HTML before any script) and then ``.app.widget``."""
         configure_logging()
         try:
             shared = cls.warm_up() if session is None and preheating() else None
             session = session or Session.from_env(shared=shared)
+            store = session.store(shared)
+        except Exception as exc:  # the app's cell says why (Opening.app); the first paint shows nothing
+            return Opening(cls, None, None, exc)
+        first = None
+        try:
             started = time.perf_counter()
-            app = cls(session.store(shared), session.as_of)
-            log.info(
-                "%s built for %s in %.2f s", cls.__name__, session.scope_code, time.perf_counter() - started
-            )
-            return app
-        except HazardError as exc:
-            log.warning("%s: %s", cls.__name__, exc)
-            return Unavailable(cls.title, str(exc))
-        except sa.exc.DBAPIError:  # the database server restarting, a file being restored…: worth a retry
-            incident = uuid.uuid4().hex[:8]
-            log.exception("%s could not reach its database (incident %s)", cls.__name__, incident)
-            return Unavailable(cls.title, NO_DATABASE.format(incident=incident))
-        except Exception:
-            incident = uuid.uuid4().hex[:8]
-            log.exception("%s could not start (incident %s)", cls.__name__, incident)
-            return Unavailable(cls.title, f"系统出现内部错误（记录号 {incident}），请联系管理员")
+            first = cls.first_view(store, session.as_of)
+            if first is not None:
+                log.info(
+                    "%s first view for %s in %.2f s",
+                    cls.__name__,
+                    session.scope_code,
+                    time.perf_counter() - started,
+                )
+        except Exception:  # the first paint is an early look: the app, built next, says what went wrong
+            log.exception("%s could not read its first view", cls.__name__)
+        return Opening(cls, session, store, None, first)
+
+    @classmethod
+    def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
+        """What the page shows first for this session, read from the store: the HTML of the app's first
+        read-only widgets, which :meth:`build` then starts from (``self.first``); None: no first paint."""
+        return None
 
     @classmethod
     def warm_up(cls) -> Store | None:
@@ -123,7 +151,8 @@ class App(abc.ABC):
             store = Store(store_url(), user=SYSTEM_USER).reading_only()
             as_of = session_day()
             for county in (WARM_UP_COUNTY, None):
-                cls(store.acting(user=SYSTEM_USER, county=county).reading_only(), as_of)
+                scoped = store.acting(user=SYSTEM_USER, county=county).reading_only()
+                cls(scoped, as_of, cls.first_view(scoped, as_of))
             log.info(
                 "%s warmed up in %.2f s, waiting for its request", cls.__name__, time.perf_counter() - started
             )
@@ -140,21 +169,7 @@ class App(abc.ABC):
         """The app's own widgets (below the header and the message line)."""
 
     def _header_html(self) -> str:
-        parts = [f"范围：<b>{esc(self.scope_name)}</b>", f"日期：<b>{esc(fmt_date(self.as_of))}</b>"]
-        campaign = self.campaign
-        if campaign is not None:
-            parts.append(esc(campaign.stage_of(self.as_of).label))
-        parts.append(f"操作人：<b>{esc(self.store.user)}</b>")
-        if login_required():
-            # Voilà tells each kernel the server's base URL; logging out is a page of the server.
-            logout = f"{os.environ.get('VOILA_BASE_URL') or '/'}logout"
-            parts.append(f'<a class="hz-logout" href="{esc(logout)}" target="_top">退出登录</a>')
-        if self.home_link:
-            # every dashboard is served beside the landing page (voila/render/<name>.ipynb)
-            parts.insert(0, f'<a class="hz-home" href="{esc(LANDING)}" target="_top">返回工作台首页</a>')
-        # each part kept on one line (a phone wraps the line between parts, not inside 日期 or 操作人)
-        kept = (f'<span class="hz-head-part">{part}</span>' for part in parts)
-        return f'<div class="hz-head">{"　｜　".join(kept)}</div>'
+        return header_html(self.store, self.as_of, home_link=self.home_link, campaign=self.campaign)
 
     # -- scope ----------------------------------------------------------------------------------
     @property
@@ -185,10 +200,7 @@ class App(abc.ABC):
     @functools.cached_property
     def campaign(self) -> Campaign | None:
         """The campaign of the as-of date's year (None if there is no calendar for that year)."""
-        try:
-            return load_campaign(self.year)
-        except HazardError:
-            return None
+        return campaign_of(self.year)
 
     @property
     def year(self) -> int:
@@ -198,17 +210,12 @@ class App(abc.ABC):
     def catalogue(self) -> Catalogue:
         """The key products of the session's campaign year (its ``[catalogue]`` and county additions),
         or every category of products.csv in a year without a campaign file."""
-        return catalogue_of(self.year) if self.campaign is not None else load_catalogue()
+        return catalogue_for(self.year)
 
     @functools.cached_property
     def product_options(self) -> list[tuple[str, str]]:
         """(label, code) of every key product sub-product, e.g. ("18 燃气用具·燃气灶具", "18-01")."""
-        out = []
-        for cat in self.catalogue.categories:
-            for sp in cat.sub_products:
-                name = cat.name if sp.name == cat.name else f"{cat.name}·{sp.name}"
-                out.append((f"{cat.code} {name}", sp.code))
-        return out
+        return product_options(self.catalogue)
 
     def product_label(self, code: str | None) -> str:
         """A product as the dropdowns name it; one the year's catalogue does not list (a category dropped
@@ -406,6 +413,139 @@ def _path_to(root: widgets.Widget, target: widgets.Widget) -> list[widgets.Widge
         if below is not None:
             return [root, *below]
     return None
+
+
+def header_html(
+    store: Store, as_of: dt.date, *, home_link: bool = True, campaign: Campaign | None = None
+) -> str:
+    """The line at the top of every page: where back to the landing page, the session's scope, date, stage
+    of the campaign (``campaign``, the as-of year's) and person, and the way to log out."""
+    parts = [
+        f"范围：<b>{esc(load_regions().name_of(store.county or PREFECTURE_CODE))}</b>",
+        f"日期：<b>{esc(fmt_date(as_of))}</b>",
+    ]
+    if campaign is not None:
+        parts.append(esc(campaign.stage_of(as_of).label))
+    parts.append(f"操作人：<b>{esc(store.user)}</b>")
+    if login_required():
+        # Voilà tells each kernel the server's base URL; logging out is a page of the server.
+        logout = f"{os.environ.get('VOILA_BASE_URL') or '/'}logout"
+        parts.append(f'<a class="hz-logout" href="{esc(logout)}" target="_top">退出登录</a>')
+    if home_link:
+        # every dashboard is served beside the landing page (voila/render/<name>.ipynb)
+        parts.insert(0, f'<a class="hz-home" href="{esc(LANDING)}" target="_top">返回工作台首页</a>')
+    # each part kept on one line (a phone wraps the line between parts, not inside 日期 or 操作人)
+    kept = (f'<span class="hz-head-part">{part}</span>' for part in parts)
+    return f'<div class="hz-head">{"　｜　".join(kept)}</div>'
+
+
+def catalogue_for(year: int) -> Catalogue:
+    """The key products of ``year``'s campaign (its ``[catalogue]`` and county additions), or every category of
+    products.csv in a year without a campaign file."""
+    return catalogue_of(year) if campaign_of(year) is not None else load_catalogue()
+
+
+def product_options(catalogue: Catalogue) -> list[tuple[str, str]]:
+    """(label, code) of every sub-product of ``catalogue``, e.g. ("18 燃气用具·燃气灶具", "18-01")."""
+    out = []
+    for cat in catalogue.categories:
+        for sp in cat.sub_products:
+            name = cat.name if sp.name == cat.name else f"{cat.name}·{sp.name}"
+            out.append((f"{cat.code} {name}", sp.code))
+    return out
+
+
+def campaign_of(year: int) -> Campaign | None:
+    """The campaign of ``year`` (None if there is no calendar for that year)."""
+    try:
+        return load_campaign(year)
+    except HazardError:
+        return None
+
+
+@dataclass(frozen=True)
+class FirstView:
+    """What a page shows before its widgets are drawn, read for one session (:meth:`App.first_view`): ``html``,
+    the HTML of the app's first read-only widgets as they will show it, and ``data``, what the app's
+    :meth:`~App.build` starts from instead of reading it again (each app says what it is)."""
+
+    html: str
+    data: Any = None
+
+
+class Opening:
+    """A page being opened for one session (:meth:`App.opening`): shown in the notebook, it is the page's first
+    paint; :attr:`app` is the app then built for the same session, on the same store.
+
+    The first paint is a cell's HTML output marked :data:`FIRST_PAINT_KEY`; the page template (hazard/index.html.j2)
+    writes it into the page's HTML itself, so the browser draws it as soon as it arrives, before any script, and
+    takes it away once the live app is drawn. Until then its controls are inert and it says it is connecting.
+    It is read only after the kernel is bound to the page's session: a preheated kernel shows nobody's data
+    before its request.
+    """
+
+    def __init__(
+        self,
+        cls: type[App],
+        session: Session | None,
+        store: Store | None,
+        failure: BaseException | None,
+        first: FirstView | None = None,
+    ):
+        self.cls, self.session, self.store, self.failure, self.first = cls, session, store, failure, first
+
+    def first_paint(self) -> str:
+        """The first paint's HTML ('' when the page has none for this session)."""
+        if self.first is None or self.store is None or self.session is None:
+            return ""
+        head = header_html(
+            self.store,
+            self.session.as_of,
+            home_link=self.cls.home_link,
+            campaign=campaign_of(self.session.as_of.year),
+        )
+        return (
+            f'<div class="hz-first-paint" data-app="{esc(self.cls.__name__.lower())}" aria-busy="true">'
+            f'{FIRST_PAINT_STYLE}{STYLE}<div class="hz-first-title">{esc(self.cls.title)}</div>{head}'
+            f'<div class="hz-first-note" role="status">{esc(CONNECTING)}</div>{self.first.html}</div>'
+        )
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> tuple[dict[str, str], dict[str, Any]]:
+        """How the notebook shows this object: in a Voilà page, the first paint, marked for the page template;
+        elsewhere (JupyterLab, nbval), where nothing would take it away once the app is drawn, nothing."""
+        html = self.first_paint() if in_voila_page() else ""
+        return {"text/html": html, "text/plain": ""}, {FIRST_PAINT_KEY: True}
+
+    @functools.cached_property
+    def app(self) -> App:
+        """The app for the session; if it cannot be built, the "unavailable" page saying why in Chinese."""
+        cls = self.cls
+        try:
+            if self.failure is not None:
+                raise self.failure
+            assert self.session is not None and self.store is not None
+            started = time.perf_counter()
+            app = cls(self.store, self.session.as_of, self.first)
+            log.info(
+                "%s built for %s in %.2f s",
+                cls.__name__,
+                self.session.scope_code,
+                time.perf_counter() - started,
+            )
+            return app
+        except HazardError as exc:
+            log.warning("%s: %s", cls.__name__, exc)
+            return Unavailable(cls.title, str(exc))
+        except sa.exc.DBAPIError:  # the database server restarting, a file being restored…: worth a retry
+            incident = uuid.uuid4().hex[:8]
+            log.exception("%s could not reach its database (incident %s)", cls.__name__, incident)
+            return Unavailable(cls.title, NO_DATABASE.format(incident=incident))
+        except Exception:
+            incident = uuid.uuid4().hex[:8]
+            log.exception("%s could not start (incident %s)", cls.__name__, incident)
+            return Unavailable(cls.title, f"系统出现内部错误（记录号 {incident}），请联系管理员")
 
 
 class Unavailable(App):

@@ -5,6 +5,7 @@ the dashboards."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -12,10 +13,11 @@ import ipywidgets as widgets
 
 from .. import immediate, stages
 from ..errors import HazardError
+from ..regions import load_regions
 from ..rules import RuleFinding, run_all
-from ..store import PREFECTURE_CODE
+from ..store import PREFECTURE_CODE, Store
 from . import DASHBOARDS
-from .base import App
+from .base import App, FirstView, campaign_of
 from .deadline_notes import reminder_html
 from .ui import button, esc, fmt_date, records_of, set_options
 
@@ -59,6 +61,95 @@ def due_this_week(findings: list[RuleFinding], as_of: dt.date) -> list[RuleFindi
     )
 
 
+def reports_waiting(store: Store, as_of: dt.date) -> immediate.FeedPage:
+    """The current campaign's immediate-report items not yet reported (the session's county's)."""
+    return immediate.feed_page(store, as_of, latest=0, waiting=200, year=as_of.year)
+
+
+def todo_at(store: Store, as_of: dt.date) -> list[Todo]:
+    """What this county (or the prefecture) has to do now from the figures: the tracker's progress row
+    (overdue hazards, key enterprises without a self-check) and the immediate-report feed of the current
+    campaign."""
+    items: list[Todo] = []
+    if campaign_of(as_of.year) is not None:
+        code = store.county or PREFECTURE_CODE
+        rows = stages.county_progress_rows(store, as_of, county=store.county)
+        row = next((r for r in rows if r["county_code"] == code), rows[0] if len(rows) == 1 else None)
+        if row is not None:
+            items.append(
+                Todo("overdue", "超期未整改的隐患和风险", int(row["overdue_hazards"]), "ledger.ipynb")
+            )
+            missing = max(0, int(row["key_enterprises"]) - int(row["self_checked"]))
+            items.append(Todo("no-self-check", "尚未自查的重点企业", missing, "selfcheck.ipynb"))
+    items.append(
+        Todo(
+            "immediate",
+            "待报告的即时报告事项" if store.county is not None else "待签收的即时报告事项",
+            reports_waiting(store, as_of).waiting_total,
+            "index.ipynb" if store.county is not None else "tracker.ipynb",
+        )
+    )
+    return items
+
+
+def next_deadline(as_of: dt.date) -> dict[str, Any] | None:
+    try:
+        return stages.stage_status(as_of)["next_deadline"]
+    except HazardError:  # no calendar for the year
+        return None
+
+
+def todo_html(store: Store, as_of: dt.date, items: Sequence[Todo | None]) -> str:
+    """The to-do list of ``items`` (None: the line of the rules' findings, still being read), and the next
+    reporting deadline."""
+    lines = []
+    for item in items:
+        if item is None:
+            lines.append(
+                '<li class="hz-todo-due-week">本周到期的事项：<span class="hz-note">正在计算…</span></li>'
+            )
+            continue
+        count = (
+            f'<b class="hz-todo-count">{item.count}</b>' if item.count else '<span class="hz-note">无</span>'
+        )
+        unit = {"no-self-check": "家", "immediate": "项", "due-week": "项"}.get(item.key, "条")
+        link = (
+            f'<a class="hz-link hz-todo-link" href="{esc(item.page)}" target="_top">{esc(item.text)}</a>'
+            if item.page != "index.ipynb"
+            else esc(item.text)
+        )
+        listing = "".join(
+            f'<li><a class="hz-link" href="{esc(page)}" target="_top">{esc(text)}</a></li>'
+            for text, page in item.details
+        )
+        more = f"<ul>{listing}</ul>" if listing else ""
+        lines.append(
+            f'<li class="hz-todo-{esc(item.key)}">{link}：{count}{unit if item.count else ""}{more}</li>'
+        )
+    deadline = next_deadline(as_of)
+    if deadline is not None:
+        lines.append(
+            f'<li class="hz-todo-deadline"><a class="hz-link hz-todo-link" href="exports.ipynb" '
+            f'target="_top">下一个报送期限</a>：<b>{esc(deadline["label"])}</b></li>'
+        )
+    scope = load_regions().name_of(store.county or PREFECTURE_CODE)
+    return (
+        f'<div class="hz-section">待办事项（{esc(scope)}，{esc(as_of.year)}年行动）</div>'
+        f'<div class="hz-card"><ul class="hz-todo-list">{"".join(lines)}</ul></div>'
+    )
+
+
+def links_html() -> str:
+    """Every dashboard, with what it is for."""
+    items = "".join(
+        f'<div class="hz-card"><a class="hz-link" href="{esc(d.notebook)}" '
+        f'style="font-size:16px;font-weight:bold;">{esc(d.title)}</a>'
+        f'<div class="hz-note">{esc(d.purpose)}</div></div>'
+        for d in DASHBOARDS
+    )
+    return f'<div class="hz-section">工作看板</div>{items}'
+
+
 class LandingApp(App):
     """The workbook's front page: the to-do list and links to every dashboard, in Chinese."""
 
@@ -80,7 +171,7 @@ class LandingApp(App):
         self.report_row = widgets.HBox([self.report_pick, self.file_btn])
         self.report_row.add_class("hz-todo-reports")
         self.show_todo()
-        self.links = widgets.HTML(self._links_html())
+        self.links = widgets.HTML(links_html())
         self.links.add_class("hz-landing-links")
         self.reminder = widgets.HTML(self._reminder_html())
         self.reminder.add_class("hz-landing-reminder")
@@ -91,31 +182,19 @@ class LandingApp(App):
         return f'<div class="hz-section">报送提醒</div>{text}' if text else ""
 
     # -- the to-do list ---------------------------------------------------------------------------
+    @classmethod
+    def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
+        """The to-do list but its line of the rules' findings (the rules run over every record: they are read
+        while the page's widgets are drawn), and the dashboards (``data``: the to-do lines shown)."""
+        items = todo_at(store, as_of)
+        rules: list[Todo | None] = [None] if campaign_of(as_of.year) is not None else []
+        return FirstView(todo_html(store, as_of, [*items, *rules]) + links_html(), items)
+
     def todo(self) -> list[Todo]:
-        """What this county (or the prefecture) has to do now, from the figures and rules that exist:
-        the tracker's progress row (overdue hazards, key enterprises without a self-check), the
-        immediate-report feed of the current campaign, the rules' findings due this week, and the
-        campaign's next reporting deadline."""
-        items: list[Todo] = []
-        if self.campaign is not None:
-            code = self.county or PREFECTURE_CODE
-            rows = stages.county_progress_rows(self.store, self.as_of, county=self.county)
-            row = next((r for r in rows if r["county_code"] == code), rows[0] if len(rows) == 1 else None)
-            if row is not None:
-                items.append(
-                    Todo("overdue", "超期未整改的隐患和风险", int(row["overdue_hazards"]), "ledger.ipynb")
-                )
-                missing = max(0, int(row["key_enterprises"]) - int(row["self_checked"]))
-                items.append(Todo("no-self-check", "尚未自查的重点企业", missing, "selfcheck.ipynb"))
-        waiting = self.reports_waiting()
-        items.append(
-            Todo(
-                "immediate",
-                "待报告的即时报告事项" if self.county is not None else "待签收的即时报告事项",
-                waiting.waiting_total,
-                "index.ipynb" if self.county is not None else "tracker.ipynb",
-            )
-        )
+        """What this county (or the prefecture) has to do now: :func:`todo_at`, then the rules' findings due
+        this week (in a campaign year)."""
+        first = self.first.data if self.first is not None else None
+        items: list[Todo] = list(first) if first is not None else todo_at(self.store, self.as_of)
         if self.campaign is not None:
             week = due_this_week(run_all(self.store, self.as_of), self.as_of)
             items.append(
@@ -132,49 +211,10 @@ class LandingApp(App):
             )
         return items
 
-    def reports_waiting(self) -> immediate.FeedPage:
-        """The current campaign's immediate-report items not yet reported (the session's county's)."""
-        return immediate.feed_page(self.store, self.as_of, latest=0, waiting=200, year=self.year)
-
-    def next_deadline(self) -> dict[str, Any] | None:
-        try:
-            return stages.stage_status(self.as_of)["next_deadline"]
-        except HazardError:  # no calendar for the year
-            return None
-
     def show_todo(self) -> None:
         items = self.todo()
-        lines = []
-        for item in items:
-            count = (
-                f'<b class="hz-todo-count">{item.count}</b>'
-                if item.count
-                else '<span class="hz-note">无</span>'
-            )
-            unit = {"no-self-check": "家", "immediate": "项", "due-week": "项"}.get(item.key, "条")
-            link = (
-                f'<a class="hz-link hz-todo-link" href="{esc(item.page)}" target="_top">{esc(item.text)}</a>'
-                if item.page != "index.ipynb"
-                else esc(item.text)
-            )
-            listing = "".join(
-                f'<li><a class="hz-link" href="{esc(page)}" target="_top">{esc(text)}</a></li>'
-                for text, page in item.details
-            )
-            more = f"<ul>{listing}</ul>" if listing else ""
-            lines.append(
-                f'<li class="hz-todo-{esc(item.key)}">{link}：{count}{unit if item.count else ""}{more}</li>'
-            )
-        deadline = self.next_deadline()
-        if deadline is not None:
-            lines.append(
-                f'<li class="hz-todo-deadline"><a class="hz-link hz-todo-link" href="exports.ipynb" '
-                f'target="_top">下一个报送期限</a>：<b>{esc(deadline["label"])}</b></li>'
-            )
-        self.todo_box.value = (
-            f'<div class="hz-section">待办事项（{esc(self.scope_name)}，{esc(self.year)}年行动）</div>'
-            f'<div class="hz-card"><ul class="hz-todo-list">{"".join(lines)}</ul></div>'
-        )
+        self.first = None  # the first paint's lines serve the first draw only
+        self.todo_box.value = todo_html(self.store, self.as_of, items)
         self._offer_reports()
 
     def _offer_reports(self) -> None:
@@ -183,7 +223,7 @@ class LandingApp(App):
         if self.county is None:
             self.report_row.layout.display = "none"
             return
-        rows = records_of(self.reports_waiting().waiting)
+        rows = records_of(reports_waiting(self.store, self.as_of).waiting)
         set_options(
             self.report_pick,
             [("（选择要报告的事项）", None)]
@@ -208,12 +248,3 @@ class LandingApp(App):
         late = "（已超过报告时限）" if item["acknowledged_at"] > item["due_at"] else ""
         self.show_todo()
         self.say(f"已报告：{item['summary'] or item['id']}{late}。", "ok")
-
-    def _links_html(self) -> str:
-        items = "".join(
-            f'<div class="hz-card"><a class="hz-link" href="{esc(d.notebook)}" '
-            f'style="font-size:16px;font-weight:bold;">{esc(d.title)}</a>'
-            f'<div class="hz-note">{esc(d.purpose)}</div></div>'
-            for d in DASHBOARDS
-        )
-        return f'<div class="hz-section">工作看板</div>{items}'

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -20,13 +21,14 @@ import sqlalchemy as sa
 from .. import interviews, ledger, models, schema, vocab
 from ..catalogue import load_catalogue
 from ..checklists import load_problems
-from ..errors import CalendarOutOfRange, NotFound, OutOfScope, ValidationFailed
+from ..errors import CalendarOutOfRange, HazardError, NotFound, OutOfScope, ValidationFailed
+from ..regions import load_regions
 from ..rules import RULES, run_all
 from ..store import Store
-from .base import App
+from .base import App, FirstView, catalogue_for, product_options
 from .drafts import DraftOffer, instruments_of, shown
 from .forms import DATE_HINT, DateText, ModelForm, Spec, text_box
-from .tables import PagedTable
+from .tables import EMPTY, PAGE_SIZE, PagedTable
 from .ui import (
     HAZARD_NO,
     FormField,
@@ -39,6 +41,7 @@ from .ui import (
     hazard_number,
     html_table,
     options_from,
+    paging_text,
     records_of,
     section,
     set_options,
@@ -174,14 +177,69 @@ def move_choices(hazard: dict[str, Any]) -> list[tuple[str, str]]:
     return [(ledger.move_label(m), m) for m in ledger.allowed_moves(hazard["state"], hazard["kind"])]
 
 
+def first_filter(store: Store, as_of: dt.date) -> LedgerFilter:
+    """What the ledger page is filtered by when it opens: the session's county (all, for the prefecture) and
+    the as-of year's campaign."""
+    return LedgerFilter(county=store.county, year=as_of.year)
+
+
+def shown_rows(
+    frame: pd.DataFrame, problems: Mapping[str, str], product_label: Callable[[str | None], str]
+) -> pd.DataFrame:
+    """A page of :func:`ledger_page` as the table shows it: the hazard number, names for codes, the state's
+    and grade's words, and the overdue mark (the column ``id``, not shown, names each row's hazard)."""
+    regions = load_regions()
+
+    def county_name(code: str) -> str:
+        try:
+            return regions.name_of(code)
+        except HazardError:
+            return code
+
+    return pd.DataFrame(
+        {
+            "id": frame["id"],  # the row's hazard (not shown)
+            HAZARD_NO: [hazard_number(i) for i in frame["id"]],
+            "县（市）": [county_name(c) for c in frame["county_code"]],
+            "企业": frame["enterprise"],
+            "产品": [product_label(c) for c in frame["sub_product_code"]],
+            "问题类型": [problems.get(c, c) for c in frame["problem_code"]],
+            "等级": [
+                f"{vocab.GRADE.label(g)}{vocab.FINDING_KIND.label(k)}"
+                for g, k in zip(frame["grade"], frame["kind"], strict=True)
+            ],
+            "状态": [vocab.HAZARD_STATE.label(s) for s in frame["state"]],
+            "发现日期": frame["found_date"],
+            "整改期限": [d if pd.notna(d) else "" for d in frame["deadline"]],
+            "超期": ['<span class="hz-overdue">超期</span>' if o else "" for o in frame["overdue"]],
+        }
+    )
+
+
 class LedgerApp(App):
     """The rectification ledger: filter, page, open a hazard, record its next move."""
 
     title: ClassVar[str] = "整改台账"
     context: ClassVar[str] = "看板·整改台账"
 
+    @classmethod
+    def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
+        """The ledger's first page as the page opens (``data``: the page's rows and the count of all)."""
+        frame, total = ledger_page(store, as_of, first_filter(store, as_of), limit=PAGE_SIZE)
+        problems = {p.code: p.name for p in load_problems()}
+        labels = dict((code, label) for label, code in product_options(catalogue_for(as_of.year)))
+        shown = shown_rows(frame, problems, lambda code: labels.get(code or "", code or ""))
+        return FirstView(
+            f'<div class="hz-note">{esc(paging_text(0, len(frame), total))}</div>'
+            + html_table(shown.drop(columns="id"), empty=EMPTY, raw_html=("超期",)),
+            (frame, total),
+        )
+
     def build(self) -> widgets.Widget:
         self.hazard: dict[str, Any] | None = None
+        self._first_page: tuple[pd.DataFrame, int] | None = (
+            self.first.data if self.first is not None else None
+        )
         self.problems = {p.code: p.name for p in load_problems()}
         categories = [(f"{c.code} {c.name}", c.code) for c in load_catalogue().categories]
         counties = self.county_options(whole="全部县（市）")
@@ -302,7 +360,12 @@ class LedgerApp(App):
         )
 
     def _fetch(self, offset: int, limit: int) -> tuple[pd.DataFrame, int]:
-        frame, total = ledger_page(self.store, self.as_of, self.current_filter(), offset=offset, limit=limit)
+        flt = self.current_filter()
+        first, self._first_page = self._first_page, None  # the first paint's page serves the first draw only
+        if first is not None and (offset, limit, flt) == (0, PAGE_SIZE, first_filter(self.store, self.as_of)):
+            frame, total = first
+        else:
+            frame, total = ledger_page(self.store, self.as_of, flt, offset=offset, limit=limit)
         choices = [(self._pick_label(r), int(r["id"])) for r in records_of(frame)]
         # The hazard being worked on stays the one picked while the table pages or refreshes after a save
         # (its new state may move it off this page or out of the filter): the picker and the details
@@ -314,25 +377,7 @@ class LedgerApp(App):
             set_options(self.pick, choices, open_id)
         else:
             set_options(self.pick, choices, choices[0][1] if choices else None)
-        shown = pd.DataFrame(
-            {
-                "id": frame["id"],  # the row's hazard (not shown)
-                HAZARD_NO: [hazard_number(i) for i in frame["id"]],
-                "县（市）": [self.county_name(c) for c in frame["county_code"]],
-                "企业": frame["enterprise"],
-                "产品": [self.product_label(c) for c in frame["sub_product_code"]],
-                "问题类型": [self.problems.get(c, c) for c in frame["problem_code"]],
-                "等级": [
-                    f"{vocab.GRADE.label(g)}{vocab.FINDING_KIND.label(k)}"
-                    for g, k in zip(frame["grade"], frame["kind"], strict=True)
-                ],
-                "状态": [vocab.HAZARD_STATE.label(s) for s in frame["state"]],
-                "发现日期": frame["found_date"],
-                "整改期限": [d if pd.notna(d) else "" for d in frame["deadline"]],
-                "超期": ['<span class="hz-overdue">超期</span>' if o else "" for o in frame["overdue"]],
-            }
-        )
-        return shown, total
+        return shown_rows(frame, self.problems, self.product_label), total
 
     def _pick_label(self, r: dict[str, Any]) -> str:
         return f"{hazard_no(r['id'])} {r['enterprise']}：{self.problems.get(r['problem_code'], r['problem_code'])}"

@@ -29,6 +29,7 @@ Fetch = Callable[[int, int], tuple[pd.DataFrame, int]]
 """``fetch(offset, limit)`` → (the rows of one page, ready to show; the number of rows in all pages)."""
 
 OPEN_HINT = "点击打开"
+EMPTY = "没有符合条件的记录"
 
 ROW_STYLE = (
     """
@@ -79,7 +80,7 @@ class PagedTable:
         *,
         key: str = "table",
         page_size: int = PAGE_SIZE,
-        empty: str = "没有符合条件的记录",
+        empty: str = EMPTY,
         raw_html: Sequence[str] = (),
         row_key: str = "id",
         on_open: Callable[[Any], None] | None = None,

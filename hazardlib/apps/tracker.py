@@ -20,7 +20,7 @@ import ipywidgets as widgets
 from .. import immediate, stages
 from ..campaign import Campaign
 from ..store import PREFECTURE_CODE, Store
-from .base import App
+from .base import App, FirstView, campaign_of
 from .deadline_notes import reminder_html
 from .ui import (
     FONT_STACK,
@@ -144,6 +144,50 @@ def results_list(store: Store, as_of: dt.date) -> pd.DataFrame:
     return figures(store, as_of)
 
 
+def stage_line_html(as_of: dt.date) -> str:
+    """The campaign's stage at ``as_of`` and its next report deadline (the year must have a calendar)."""
+    status = stages.stage_status(as_of)
+    deadline = status["next_deadline"]
+    parts = [f"<b>{esc(status['label'])}</b>"]
+    if deadline:
+        parts.append(f"下一个报送期限：<b>{esc(deadline['label'])}</b>")
+    return f'<div class="hz-card">{"　｜　".join(parts)}</div>'
+
+
+def progress_table_html(rows: list[dict[str, Any]], stage: int | None, as_of: dt.date) -> str:
+    """Each county's progress (:func:`hazardlib.stages.county_progress_rows` for ``stage``, None: the whole
+    campaign) as the tracker's table shows it, with what its columns count."""
+    # A stage's figures are of two kinds (stages.county_progress): work done within the stage's window,
+    # and stocks taken at its end. Each header says which, so no tab mixes them unsaid.
+    within, stock = ("（本阶段）", "（累计）") if stage else ("", "")
+    shown = {
+        "县（市）": [r["county_name"] for r in rows],
+        "工作方案": [_plan_cell(r, rows) for r in rows],
+        "重点企业": [r["key_enterprises"] for r in rows],
+        f"已自查{stock}": [r["self_checked"] for r in rows],
+        f"自查覆盖率{stock}": [_pct(r["self_check_coverage"]) for r in rows],
+        f"现场检查{within}": [r["inspections"] for r in rows],
+        f"发现隐患和风险{within}": [r["hazards_found"] for r in rows],
+        f"已销号{stock}": [r["hazards_closed_to_date"] for r in rows],
+        f"销号率{stock}": [_pct(r["close_out_rate"]) for r in rows],
+        f"未销号{stock}": [r["open_hazards"] for r in rows],
+        f"超期{stock}": [r["overdue_hazards"] for r in rows],
+        "按期推进": ["是" if r["on_track"] else "滞后" for r in rows],
+    }
+    if stage and rows:
+        start, end = rows[0]["window_start"], rows[0]["window_end"]
+        scope = (
+            f"标“本阶段”的列只统计本阶段（{fmt_date(start)}至{fmt_date(end)}）内的工作；"
+            f"标“累计”的列统计行动开始至{fmt_date(end)}的全部情况。"
+        )
+    else:
+        scope = f"各列统计行动开始至{fmt_date(as_of)}的全部情况。"
+    return html_table(shown, total_last=len(rows) > 1) + (
+        f'<div class="hz-note hz-progress-scope">{esc(scope)}进度按整改台账上的全部隐患和风险统计（含企业自报的风险）；'
+        "下方“行动成果”按行动成果清单的口径统计。</div>"
+    )
+
+
 class TrackerApp(App):
     """Where the campaign stands today, county by county; the prefecture acknowledges immediate reports.
 
@@ -157,6 +201,21 @@ class TrackerApp(App):
 
     title: ClassVar[str] = "三阶段进度"
     context: ClassVar[str] = "看板·三阶段进度"
+
+    @classmethod
+    def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
+        """The stage line and each county's progress over the whole campaign (``data``: the table's rows)."""
+        campaign = campaign_of(as_of.year)
+        if campaign is None:
+            return None
+        rows = stages.county_progress_rows(store, as_of)
+        return FirstView(
+            '<div class="hz-section">行动进度</div>'
+            + timeline_svg(campaign, as_of)
+            + stage_line_html(as_of)
+            + f'<div class="hz-section">各县（市）进度</div>{progress_table_html(rows, None, as_of)}',
+            rows,
+        )
 
     def build(self) -> widgets.Widget:
         self.timeline = widgets.HTML()
@@ -188,21 +247,26 @@ class TrackerApp(App):
         self.results.value = self.feed_table.value = LOADING
         self.ack_btn.disabled = True
         self.show_status()
-        self.show_progress()
+        self.show_progress(self.first.data if self.first is not None else None)
         self.records_note = widgets.HTML(LOADING)
         self.records_box = widgets.VBox([section("县级工作方案、州局督导与持续书面报送"), self.records_note])
-        watch_page()
-        self.loading = threading.Thread(
-            target=self.fill_later,
-            args=(
-                (self.records_note, self.show_county_records),
-                (self.results, self.show_results),
-                (self.feed_table, self.show_feed),
-            ),
-            name="tracker-fill",
-            daemon=True,
+        fills = (
+            (self.records_note, self.show_county_records),
+            (self.results, self.show_results),
+            (self.feed_table, self.show_feed),
         )
-        self.loading.start()
+        if self.store.read_only:
+            # A preheated kernel warming up: everything at once, so that its statements are compiled before the
+            # request; no page will fetch these widgets, and nothing of them runs on once the request has come.
+            for _widget, fill in fills:
+                fill()
+            self.loading: threading.Thread | None = None
+        else:
+            watch_page()
+            self.loading = threading.Thread(
+                target=self.fill_later, args=fills, name="tracker-fill", daemon=True
+            )
+            self.loading.start()
         return widgets.VBox(
             [
                 section("行动进度"),
@@ -255,49 +319,19 @@ class TrackerApp(App):
             self.timeline.value = ""
             self.stage_line.value = f'<div class="hz-note">没有{self.year}年度的行动日历。</div>'
             return
-        status = stages.stage_status(self.as_of)
         self.timeline.value = timeline_svg(self.campaign, self.as_of)
-        deadline = status["next_deadline"]
-        parts = [f"<b>{esc(status['label'])}</b>"]
-        if deadline:
-            parts.append(f"下一个报送期限：<b>{esc(deadline['label'])}</b>")
-        self.stage_line.value = f'<div class="hz-card">{"　｜　".join(parts)}</div>'
+        self.stage_line.value = stage_line_html(self.as_of)
 
-    def show_progress(self) -> None:
+    def show_progress(self, rows: list[dict[str, Any]] | None = None) -> None:
+        """The progress table, charts and lagging counties of the stage picked; ``rows``: the table's rows for
+        it when already read (the first paint's)."""
         if self.campaign is None:
             self.progress_table.value = self.charts.value = self.lagging.value = ""
             return
         stage = self.stage_pick.value or None
-        rows = stages.county_progress_rows(self.store, self.as_of, stage=stage)
-        # A stage's figures are of two kinds (stages.county_progress): work done within the stage's window,
-        # and stocks taken at its end. Each header says which, so no tab mixes them unsaid.
-        within, stock = ("（本阶段）", "（累计）") if stage else ("", "")
-        shown = {
-            "县（市）": [r["county_name"] for r in rows],
-            "工作方案": [_plan_cell(r, rows) for r in rows],
-            "重点企业": [r["key_enterprises"] for r in rows],
-            f"已自查{stock}": [r["self_checked"] for r in rows],
-            f"自查覆盖率{stock}": [_pct(r["self_check_coverage"]) for r in rows],
-            f"现场检查{within}": [r["inspections"] for r in rows],
-            f"发现隐患和风险{within}": [r["hazards_found"] for r in rows],
-            f"已销号{stock}": [r["hazards_closed_to_date"] for r in rows],
-            f"销号率{stock}": [_pct(r["close_out_rate"]) for r in rows],
-            f"未销号{stock}": [r["open_hazards"] for r in rows],
-            f"超期{stock}": [r["overdue_hazards"] for r in rows],
-            "按期推进": ["是" if r["on_track"] else "滞后" for r in rows],
-        }
-        if stage and rows:
-            start, end = rows[0]["window_start"], rows[0]["window_end"]
-            scope = (
-                f"标“本阶段”的列只统计本阶段（{fmt_date(start)}至{fmt_date(end)}）内的工作；"
-                f"标“累计”的列统计行动开始至{fmt_date(end)}的全部情况。"
-            )
-        else:
-            scope = f"各列统计行动开始至{fmt_date(self.as_of)}的全部情况。"
-        self.progress_table.value = html_table(shown, total_last=len(rows) > 1) + (
-            f'<div class="hz-note hz-progress-scope">{esc(scope)}进度按整改台账上的全部隐患和风险统计（含企业自报的风险）；'
-            "下方“行动成果”按行动成果清单的口径统计。</div>"
-        )
+        if rows is None:
+            rows = stages.county_progress_rows(self.store, self.as_of, stage=stage)
+        self.progress_table.value = progress_table_html(rows, stage, self.as_of)
         counties = [r for r in rows if r["county_code"] != PREFECTURE_CODE]
         late = [r["county_name"] for r in counties if not r["on_track"]]
         self.charts.value = (
