@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{cap['single_cold'][page]:.2f} 秒（前几轮的基准，vs 它 {cap['median'] / cap['single_cold'][page]:.2f}x）"
         )
         rows.append(Row("capacity_p90", sizes[-1], cap["p90"], cap["single"], alone))
-        rows.append(Row("capacity_memory", sizes[-1], cap["peak_mb"], None, "Voilà 与全部内核的常驻内存之和"))
+        rows.append(Row("capacity_memory", sizes[-1], cap["peak_mb"], None, memory_note(cap)))
         rows.append(Row("capacity_blank", sizes[-1], float(cap["blank"]), None, f"{PAGE_LIMIT_NOTE}"))
         rows.append(
             Row("capacity_failed_saves", sizes[-1], float(cap["failed_saves"]), None, saves_note(cap))
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(
                     Row(f"capacity_schedule_p90_{page}", sizes[-1], part["p90"], single, outcomes_note(part))
                 )
-            note = f"登录 {sch['logins']:.0f} 秒，全程 {sch['seconds']:.0f} 秒"
+            note = f"登录 {sch['logins']:.0f} 秒，全程 {sch['seconds']:.0f} 秒；{memory_note(sch)}"
             rows.append(Row("capacity_schedule_memory", sizes[-1], sch["peak_mb"], None, note))
             rows.append(
                 Row("capacity_schedule_blank", sizes[-1], float(sch["blank"]), None, outcomes_note(sch))
@@ -280,7 +280,15 @@ def main(argv: list[str] | None = None) -> int:
             b = cap["browsers"]
             note = f"{b['sessions']} 个 Chromium 会话（每县一个）同时登录并打开台账；空白 {b['blank']} 个"
             rows.append(Row("capacity_browsers", sizes[-1], b["median"], cap["single"], note))
-            rows.append(Row("capacity_browsers_memory", sizes[-1], b["peak_mb"], None, "Chromium 会话期间"))
+            rows.append(
+                Row(
+                    "capacity_browsers_memory",
+                    sizes[-1],
+                    b["peak_mb"],
+                    None,
+                    f"Chromium 会话期间；{memory_note(b)}",
+                )
+            )
     if "import" in only:
         from .workbooks import enterprises_workbook
 
@@ -320,6 +328,13 @@ def outcomes_note(part: dict[str, Any]) -> str:
         f"“暂时无法打开”后自动重开 {part['unavailable']} 次（{'；'.join(part['unavailable_why']) or '无'}）"
     )
     return f"繁忙重试 {part['retries']} 次；{again}；错误：{'；'.join(part['errors']) or '无'}"
+
+
+def memory_note(part: dict[str, Any]) -> str:
+    return (
+        f"Voilà 与全部内核的常驻内存（RSS）之和；按比例分摊共享页（PSS）的峰值 {part['peak_pss_mb']:.0f} MB，"
+        f"其时 {part['kernels_at_peak']} 个内核"
+    )
 
 
 def saves_note(part: dict[str, Any]) -> str:

@@ -52,6 +52,8 @@ COUNTIES = ("522701", "522702", "522722", "522723", "522725", "522726",
             "522727", "522728", "522729", "522730", "522731", "522732")  # fmt: skip
 PASSWORD = "bench-password-1"
 AGAIN_MAX = 5  # the page template reloads an "unavailable" page this many times at most
+# The widget output of a notebook's cell, in the page's HTML: without one a browser draws nothing.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 PAGE_LIMIT = float(
     os.environ.get("HAZARD_BENCH_PAGE_LIMIT") or 240
 )  # seconds a simulated page may take before it counts as blank
@@ -100,9 +102,9 @@ def wait_until_filled(workdir: Path, times: int, limit: float = 300) -> None:
 # -- the simulated clerks ----------------------------------------------------------------------------------
 
 
-def server_memory_mb(workdir: Path) -> float:
-    """Resident memory of the server and every process under it (Voilà and its kernels, which jupyter_client
-    starts in sessions of their own), in MB, from /proc."""
+def server_processes(workdir: Path) -> set[int]:
+    """The server and every process under it (Voilà and its kernels, which jupyter_client starts in sessions of
+    their own), from /proc."""
     root = int((workdir / "server.pid").read_text())
     parents: dict[int, int] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -115,13 +117,33 @@ def server_memory_mb(workdir: Path) -> float:
         more = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree |= more
         grown = bool(more)
+    return tree
+
+
+def server_memory_mb(workdir: Path) -> float:
+    """Resident memory of the server and every process under it, in MB: each process's resident set summed, so
+    pages the processes share (the Python interpreter's, the libraries') count once per process. An upper bound."""
     total = 0
-    for pid in tree:
+    for pid in server_processes(workdir):
         try:
             total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, IndexError, ValueError):
             continue
     return total / 2**20
+
+
+def server_pss_mb(workdir: Path) -> tuple[float, int]:
+    """The proportional memory of the server and every process under it (each shared page divided among the
+    processes sharing it: what they take from the machine together), in MB, and how many kernels there are."""
+    total, kernels = 0, 0
+    for pid in server_processes(workdir):
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            kernels += "ipykernel" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+    return total / 1024, kernels
 
 
 class Clerk:
@@ -171,7 +193,7 @@ class Clerk:
         reasons: list[str] = []
         while True:
             outcome = await self.open_once(page, save, read)
-            if outcome["why"] != "unavailable":
+            if outcome["why"] not in ("unavailable", "no widget"):
                 break
             reasons.append(outcome["said"])
             if len(reasons) > AGAIN_MAX or time.perf_counter() - start > PAGE_LIMIT:
@@ -196,6 +218,15 @@ class Clerk:
         html = response.body.decode()
         fetched = time.perf_counter() - start  # the page's HTML complete: the notebook has run in its kernel
         kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', html)
+        if kernel and WIDGET_VIEW not in html:
+            # the notebook ran, but no widget reached the page: a browser draws nothing (and the page template
+            # loads it again); the kernel, which has its widgets, is released as the page does
+            with contextlib.suppress(Exception):
+                await self.fetch(f"voila/api/shutdown/{kernel.group(1)}", method="POST", body="",
+                                 headers={"X-XSRFToken": self.cookies.get("_xsrf", "")})  # fmt: skip
+            return {"seconds": time.perf_counter() - start, "blank": True, "why": "no widget", "retries": retries,
+                    "began": began, "html": fetched, "kernel": kernel.group(1)[:8],
+                    "said": "页面中没有控件（其输出未及时送到服务器）"}  # fmt: skip
         if not kernel:
             return {"seconds": time.perf_counter() - start, "blank": True, "why": f"no kernel ({response.code})",
                     "retries": retries, "began": began, "html": fetched}  # fmt: skip
@@ -413,14 +444,22 @@ def _mark(workdir: Path, text: str) -> None:
 
 
 class MemorySampler:
-    """The server's peak memory, sampled each second while in use (``async with``)."""
+    """The server's peak memory while in use (``async with``): resident memory summed each second, proportional
+    memory (and the kernels alive then) every fifth second, reading it costing more."""
 
     def __init__(self, workdir: Path):
         self.workdir, self.peak, self._running = workdir, server_memory_mb(workdir), True
+        self.peak_pss, self.kernels = 0.0, 0
 
     async def _sample(self) -> None:
+        tick = 0
         while self._running:
             self.peak = max(self.peak, server_memory_mb(self.workdir))
+            if tick % 5 == 0:
+                pss, kernels = server_pss_mb(self.workdir)
+                if pss > self.peak_pss:
+                    self.peak_pss, self.kernels = pss, kernels
+            tick += 1
             await asyncio.sleep(1)
 
     async def __aenter__(self) -> MemorySampler:
@@ -430,6 +469,9 @@ class MemorySampler:
     async def __aexit__(self, *exc: object) -> None:
         self._running = False
         await self._task
+
+    def figures(self) -> dict[str, float]:
+        return {"peak_mb": self.peak, "peak_pss_mb": self.peak_pss, "kernels_at_peak": self.kernels}
 
 
 @dataclass(frozen=True)
@@ -569,7 +611,7 @@ async def _burst(
     async with MemorySampler(workdir) as memory:
         outcomes = await asyncio.gather(*(one(i, c) for i, c in enumerate(people)), return_exceptions=True)
     _dump(workdir, "clerks.json", outcomes)
-    return {**summary(outcomes, clerks), "peak_mb": memory.peak}
+    return {**summary(outcomes, clerks), **memory.figures()}
 
 
 async def _scheduled(
@@ -616,7 +658,7 @@ async def _scheduled(
                for name in schedule.pages}  # fmt: skip
     for part in by_page.values():
         part.pop("steps")
-    return {**summary(outcomes, named), "by_page": by_page, "peak_mb": memory.peak, "logins": logins,
+    return {**summary(outcomes, named), "by_page": by_page, **memory.figures(), "logins": logins,
             "seconds": time.perf_counter() - began, "describe": schedule.describe()}  # fmt: skip
 
 
@@ -676,7 +718,7 @@ async def _browsers(base: str, workdir: Path, clerks: list[tuple[str, str]], pag
     (workdir / "browsers.json").write_text(json.dumps(seen, ensure_ascii=False, indent=1), encoding="utf-8")
     shown = [t for t in times if t is not None]
     return {"median": statistics.median(shown) if shown else float("nan"), "blank": len(times) - len(shown),
-            "peak_mb": memory.peak, "sessions": len(times)}  # fmt: skip
+            **memory.figures(), "sessions": len(times)}  # fmt: skip
 
 
 def wrong_records(url: str, steps: list[tuple[str, str, int]]) -> dict[str, int]:

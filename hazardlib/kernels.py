@@ -3,10 +3,10 @@
 Every dashboard page runs in a kernel of its own (about 150 MB, and a second or more of both cores to start).
 Without a bound, many pages opened at once start as many kernels side by side: none finishes in time and the
 server's memory grows past what the machine has. Here at most ``max_starting`` kernels start at once and the
-others wait their turn in a queue; a page that cannot get a kernel within ``start_wait`` seconds, or that would
-take the number of kernels alive beyond ``max_kernels``, is answered 503, which the workbook's template shows as
-"服务器繁忙，正在重试…" and retries (``503.html``). The kernels that keep a dashboard's pool full wait in the same
-queue and are never refused: a page request goes first when both wait.
+others wait their turn in a queue, first come first served; a page that cannot get a kernel within ``start_wait``
+seconds, or that would take the number of kernels alive beyond ``max_kernels``, is answered 503, which the
+workbook's template shows as "服务器繁忙，正在重试…" and retries (``503.html``). The kernels that keep a dashboard's
+pool full wait in the same queue and are never refused (a page may be waiting for one: see :class:`KernelGate`).
 
 The manager also remembers whose page each kernel serves (:class:`KernelOwners`): a kernel started for a page
 request belongs to the login session that asked for it (:data:`REQUESTER`, set by the login's identity provider
@@ -20,6 +20,7 @@ never does, so the Jupyter server's modules stay out of its memory.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
@@ -69,22 +70,27 @@ def is_pool_refill(kwargs: Mapping[str, Any]) -> bool:
 
 
 class KernelGate:
-    """At most ``starting`` kernel starts at once, page requests before pool refills; at most ``alive``
-    kernels counting those starting. What a page may wait for is bounded by ``wait`` seconds."""
+    """At most ``starting`` kernel starts at once, in the order they were asked for; at most ``alive`` kernels
+    counting those starting. What a page may wait for is bounded by ``wait`` seconds.
+
+    Pool refills wait their turn like pages, not behind them: Voilà hands a page request the pool's next kernel
+    even while that kernel is still waiting to start, so a refill may have a page waiting for it. Put behind every
+    later page, such a page waited minutes on a busy server (capacity benchmark, December 2026), longer than its
+    binding token lived, and showed "unavailable"."""
 
     def __init__(self, alive: int, starting: int, wait: float):
         self.alive, self.starting, self.wait = alive, max(1, starting), wait
         self.running = 0  # starts under way
         self.reserved = 0  # kernels being started (not yet in the manager)
         self._changed = asyncio.Condition()
-        self._pages_waiting = 0
+        self._queue: collections.deque[object] = collections.deque()  # the starts waiting, first come first
 
-    def _room(self, existing: int, page: bool) -> bool:
-        if self.running >= self.starting:
-            return False
-        if not page and self._pages_waiting:
-            return False  # pages first
-        return existing + self.reserved < self.alive
+    def _room(self, existing: int, ticket: object) -> bool:
+        return (
+            self._queue[0] is ticket
+            and self.running < self.starting
+            and existing + self.reserved < self.alive
+        )
 
     @contextlib.asynccontextmanager
     async def turn(self, existing: Any, page: bool) -> AsyncIterator[None]:
@@ -93,18 +99,16 @@ class KernelGate:
         async with self._changed:
             if page and existing() + self.reserved >= self.alive:
                 raise web.HTTPError(503, reason=BUSY)
-            self._pages_waiting += page
+            ticket = object()
+            self._queue.append(ticket)
             try:
-                if page:
-                    await asyncio.wait_for(
-                        self._changed.wait_for(lambda: self._room(existing(), True)), self.wait
-                    )
-                else:
-                    await self._changed.wait_for(lambda: self._room(existing(), False))
+                ready = self._changed.wait_for(lambda: self._room(existing(), ticket))
+                await (asyncio.wait_for(ready, self.wait) if page else ready)
             except TimeoutError:
                 raise web.HTTPError(503, reason=BUSY) from None
             finally:
-                self._pages_waiting -= page
+                self._queue.remove(ticket)
+                self._changed.notify_all()  # the next in line may go
             self.running += 1
             self.reserved += 1
         try:

@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from .apps.session import BINDING_HEADER, ENV_COUNTY, ENV_LOG, ENV_LOGIN, ENV_USER, Session
 from .datafiles import data_dir
 from .errors import HazardError
-from .login_state import START_WAIT_SECONDS
+from .login_state import PAGE_WAIT_SECONDS, START_WAIT_SECONDS
 
 TEMPLATE = "hazard"
 LANGUAGE = "zh"
@@ -263,6 +263,10 @@ def voila_command(config: ServeConfig) -> list[str]:
         f"--BoundedKernelManager.max_kernels={config.max_kernels}",
         f"--BoundedKernelManager.max_starting={MAX_STARTING}",
         f"--BoundedKernelManager.start_wait={START_WAIT_SECONDS}",
+        # How long the server waits for a cell's output once the kernel has said the cell is done: Voilà's 4 s
+        # lost the app's widget on a busy server ("Timeout waiting for IOPub output"), and the page then showed
+        # nothing. The page itself waits this long before it loads itself again.
+        f"--VoilaExecutor.iopub_timeout={PAGE_WAIT_SECONDS}",
         *(
             [f"--Voila.identity_provider_class={IDENTITY_PROVIDER}", f"--Voila.authorizer_class={AUTHORIZER}"]
             if config.login
