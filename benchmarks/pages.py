@@ -7,8 +7,13 @@
   county), each a client that does what the browser does on the wire: log in, fetch the page, open the kernel's
   websocket and ask the widget manager for every widget's state (``jupyter.widget.control`` ``request_states``, as
   ipywidgets 8's frontend does). Its first data is the moment the states arrive; a page whose states never arrive,
-  or whose app is the "unavailable" one, is blank. The server's memory (the resident memory of its process group:
-  Voilà and every kernel) is sampled throughout.
+  whose app is the "unavailable" one, or whose HTML carries no widget (a browser would draw nothing), is blank
+  once it has been reopened as the page template would. First all at once (the burst: every clerk opens the
+  ledger within ``ramp`` seconds and records a step at once), then as a working office (:class:`Schedule`: logged
+  in together, each clerk opening a page, reading it for tens of seconds, saving, opening the next), then
+  ``browsers`` real Chromium sessions. The single-clerk figure of each page opened is measured first, on the same
+  server. The server's memory (its process group: Voilà and every kernel; resident and proportional) is sampled
+  throughout.
 
 Both are bounded: every wait has a limit, and a run stops itself.
 """

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextvars import ContextVar
@@ -31,7 +32,7 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from tornado import web
 from traitlets import Float, Integer
 
-from .login_state import START_WAIT_SECONDS
+from .login_state import PAGE_WAIT_SECONDS, START_WAIT_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +126,17 @@ class KernelGate:
             self._changed.notify_all()
 
 
+def unconnected_may_go(last_activity: str, now: dt.datetime, wait: float) -> bool:
+    """Whether a kernel no page has ever connected to may be culled: only once it has been inactive for ``wait``
+    seconds (``last_activity``: the kernel model's ISO time), not after the idle timeout of kernels whose page has
+    come and gone. Its page may still be loading Voilà's scripts: on a busy machine that took browsers minutes, and
+    a kernel culled after 30 s left their page with nothing to draw (capacity benchmark, December 2026)."""
+    return (now - dt.datetime.fromisoformat(last_activity.replace("Z", "+00:00"))).total_seconds() > wait
+
+
 class BoundedKernelManager(AsyncMappingKernelManager):
-    """Jupyter server's kernel manager with a queue for kernel starts and a bound on kernels alive."""
+    """Jupyter server's kernel manager with a queue for kernel starts and a bound on kernels alive, which culls a
+    kernel no page has connected to yet only after ``first_connect_wait`` seconds of inactivity."""
 
     max_kernels = Integer(40, config=True, help="Kernels alive at once, pools included; beyond: 503.")
     max_starting = Integer(2, config=True, help="Kernels starting at once; further starts wait in a queue.")
@@ -135,6 +145,28 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         config=True,
         help="Seconds a page waits in the queue before it is told 503.",
     )
+    first_connect_wait = Float(
+        float(PAGE_WAIT_SECONDS),
+        config=True,
+        help="Seconds of inactivity before a kernel no page has connected to yet is culled.",
+    )
+    _connected: set[str] | None = None
+
+    def notify_connect(self, kernel_id: str) -> None:
+        """A page's websocket has connected to the kernel (jupyter_server tells its manager)."""
+        if self._connected is None:
+            self._connected = set()
+        self._connected.add(kernel_id)
+        super().notify_connect(kernel_id)
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        if kernel_id not in (self._connected or ()) and kernel_id in self:
+            model = self.kernel_model(kernel_id)
+            if not unconnected_may_go(
+                model["last_activity"], dt.datetime.now(dt.UTC), self.first_connect_wait
+            ):
+                return  # its page may still be loading
+        await super().cull_kernel_if_idle(kernel_id)
 
     _gate: KernelGate | None = None
     _owners: KernelOwners | None = None
@@ -168,5 +200,6 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         try:
             await super().shutdown_kernel(kernel_id, *args, **kwargs)
             self.owners().forget(kernel_id)
+            (self._connected or set()).discard(kernel_id)
         finally:
             await self.gate().released()

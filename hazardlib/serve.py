@@ -255,7 +255,8 @@ def voila_command(config: ServeConfig) -> list[str]:
         "--VoilaConfiguration.allow_template_override=NO",
         "--VoilaConfiguration.allow_theme_override=NO",
         f"--VoilaConfiguration.extension_denylist={list(UNUSED_EXTENSIONS)!r}",
-        # Kernels of closed pages go after CULL_IDLE_SECONDS; with login on, the kernels of ended logins
+        # Kernels of closed pages go after CULL_IDLE_SECONDS (a kernel no page has connected to yet only after
+        # PAGE_WAIT_SECONDS, see hazardlib.kernels); with login on, the kernels of ended logins
         # (disabled, password changed, logged out, a day old) go within a minute (hazardlib.login.KernelReaper).
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",

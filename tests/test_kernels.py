@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime as dt
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +16,7 @@ import nbformat
 import pytest
 from tornado import web
 
-from hazardlib.kernels import KernelGate, is_pool_refill
+from hazardlib.kernels import KernelGate, is_pool_refill, unconnected_may_go
 
 from .browser.conftest import USER, serving
 
@@ -114,6 +115,16 @@ def test_kernels_start_in_the_order_asked_for_a_pool_refill_too_and_a_refill_is_
         return order
 
     assert run(refill_waits_past_the_page_limit()) == ["page-1", "refill"]
+
+
+def test_a_kernel_no_page_has_connected_to_is_culled_only_after_the_page_has_had_time_to_load():
+    """On a busy machine a browser took minutes to load Voilà's scripts before connecting to its page's kernel;
+    culled after the 30 s idle timeout, the kernel left the page nothing to draw."""
+    now = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
+    idle = (now - dt.timedelta(seconds=179)).isoformat().replace("+00:00", "Z")  # as jupyter_server writes it
+    assert not unconnected_may_go(idle, now, 180)
+    longer = (now - dt.timedelta(seconds=181)).isoformat().replace("+00:00", "Z")
+    assert unconnected_may_go(longer, now, 180)
 
 
 # -- a real server with room for one kernel ------------------------------------------------------------------
