@@ -7,8 +7,13 @@
   county), each a client that does what the browser does on the wire: log in, fetch the page, open the kernel's
   websocket and ask the widget manager for every widget's state (``jupyter.widget.control`` ``request_states``, as
   ipywidgets 8's frontend does). Its first data is the moment the states arrive; a page whose states never arrive,
-  or whose app is the "unavailable" one, is blank. The server's memory (the resident memory of its process group:
-  Voilà and every kernel) is sampled throughout.
+  whose app is the "unavailable" one, or whose HTML carries no widget (a browser would draw nothing), is blank
+  once it has been reopened as the page template would. First all at once (the burst: every clerk opens the
+  ledger within ``ramp`` seconds and records a step at once), then as a working office (:class:`Schedule`: logged
+  in together, each clerk opening a page, reading it for tens of seconds, saving, opening the next), then
+  ``browsers`` real Chromium sessions. The single-clerk figure of each page opened is measured first, on the same
+  server. The server's memory (its process group: Voilà and every kernel; resident and proportional) is sampled
+  throughout.
 
 Both are bounded: every wait has a limit, and a run stops itself.
 """
@@ -19,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -27,6 +33,7 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -58,6 +65,8 @@ COUNTIES = ("522701", "522702", "522722", "522723", "522725", "522726",
             "522727", "522728", "522729", "522730", "522731", "522732")  # fmt: skip
 PASSWORD = "bench-password-1"
 AGAIN_MAX = 5  # the page template reloads an "unavailable" page this many times at most
+# The widget output of a notebook's cell, in the page's HTML: without one a browser draws nothing.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 PAGE_LIMIT = float(
     os.environ.get("HAZARD_BENCH_PAGE_LIMIT") or 240
 )  # seconds a simulated page may take before it counts as blank
@@ -132,9 +141,9 @@ def wait_until_filled(workdir: Path, times: int, limit: float = 300) -> None:
 # -- the simulated clerks ----------------------------------------------------------------------------------
 
 
-def server_memory_mb(workdir: Path) -> float:
-    """Resident memory of the server and every process under it (Voilà and its kernels, which jupyter_client
-    starts in sessions of their own), in MB, from /proc."""
+def server_processes(workdir: Path) -> set[int]:
+    """The server and every process under it (Voilà and its kernels, which jupyter_client starts in sessions of
+    their own), from /proc."""
     root = int((workdir / "server.pid").read_text())
     parents: dict[int, int] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -147,13 +156,33 @@ def server_memory_mb(workdir: Path) -> float:
         more = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree |= more
         grown = bool(more)
+    return tree
+
+
+def server_memory_mb(workdir: Path) -> float:
+    """Resident memory of the server and every process under it, in MB: each process's resident set summed, so
+    pages the processes share (the Python interpreter's, the libraries') count once per process. An upper bound."""
     total = 0
-    for pid in tree:
+    for pid in server_processes(workdir):
         try:
             total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, IndexError, ValueError):
             continue
     return total / 2**20
+
+
+def server_pss_mb(workdir: Path) -> tuple[float, int]:
+    """The proportional memory of the server and every process under it (each shared page divided among the
+    processes sharing it: what they take from the machine together), in MB, and how many kernels there are."""
+    total, kernels = 0, 0
+    for pid in server_processes(workdir):
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            kernels += "ipykernel" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+    return total / 1024, kernels
 
 
 class Clerk:
@@ -194,15 +223,16 @@ class Clerk:
         if "hazard-login" not in self.cookies:
             raise RuntimeError(f"{self.name} 登录失败")
 
-    async def open_page(self, page: str, save: int | None = None) -> dict[str, Any]:
+    async def open_page(self, page: str, save: int | None = None, read: float = 0.0) -> dict[str, Any]:
         """Open ``page`` as the browser does (:meth:`open_once`), and again, as the page template does, while it
         is the "unavailable" page (at most :data:`AGAIN_MAX` times, waiting 5 s more each time): seconds to first
-        data from the first try, whether the page stayed blank, and why each try was unavailable."""
+        data from the first try, whether the page stayed blank, and why each try was unavailable. ``read``:
+        seconds the clerk reads the page once its data shows, before saving (``save``) and closing it."""
         start = time.perf_counter()
         reasons: list[str] = []
         while True:
-            outcome = await self.open_once(page, save)
-            if outcome["why"] != "unavailable":
+            outcome = await self.open_once(page, save, read)
+            if outcome["why"] not in ("unavailable", "no widget"):
                 break
             reasons.append(outcome["said"])
             if len(reasons) > AGAIN_MAX or time.perf_counter() - start > PAGE_LIMIT:
@@ -210,12 +240,13 @@ class Clerk:
             await asyncio.sleep(min(30, 5 * len(reasons)))
         return {**outcome, "seconds": time.perf_counter() - start, "unavailable": reasons}
 
-    async def open_once(self, page: str, save: int | None = None) -> dict[str, Any]:
+    async def open_once(self, page: str, save: int | None = None, read: float = 0.0) -> dict[str, Any]:
         """Fetch ``page`` (again while the server says it is busy, as the page itself does) and its widgets'
         states: seconds to first data, and whether the page was blank; with ``save``, then record a ledger
         step on the ``save``-th hazard of the list (:class:`LedgerStep`). The kernel is shut down at the end,
         as the browser asks when a page closes."""
         start = time.perf_counter()
+        began = time.strftime("%H:%M:%S")  # to find the page in the server's logs
         retries = 0
         while True:
             response = await self.fetch(f"voila/render/{page}.ipynb")
@@ -224,15 +255,26 @@ class Clerk:
             retries += 1
             await asyncio.sleep(3)  # the busy page waits a few seconds, then loads itself again
         html = response.body.decode()
+        fetched = time.perf_counter() - start  # the page's HTML complete: the notebook has run in its kernel
         kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', html)
+        if kernel and WIDGET_VIEW not in html:
+            # the notebook ran, but no widget reached the page: a browser draws nothing (and the page template
+            # loads it again); the kernel, which has its widgets, is released as the page does
+            with contextlib.suppress(Exception):
+                await self.fetch(f"voila/api/shutdown/{kernel.group(1)}", method="POST", body="",
+                                 headers={"X-XSRFToken": self.cookies.get("_xsrf", "")})  # fmt: skip
+            return {"seconds": time.perf_counter() - start, "blank": True, "why": "no widget", "retries": retries,
+                    "began": began, "html": fetched, "kernel": kernel.group(1)[:8],
+                    "said": "页面中没有控件（其输出未及时送到服务器）"}  # fmt: skip
         if not kernel:
             return {"seconds": time.perf_counter() - start, "blank": True, "why": f"no kernel ({response.code})",
-                    "retries": retries}  # fmt: skip
+                    "retries": retries, "began": began, "html": fetched}  # fmt: skip
         port = urllib.parse.urlsplit(self.base).port
         widgets = Widgets(uuid.uuid4().hex)
         ws = await websocket_connect(HTTPRequest(
             f"ws://127.0.0.1:{port}/api/kernels/{kernel.group(1)}/channels?session_id={widgets.session}",
             headers=self._cookie_header()))  # fmt: skip
+        connected = time.perf_counter() - start
         try:
             states = await asyncio.wait_for(widgets.request_states(ws), PAGE_LIMIT)
             seconds = time.perf_counter() - start
@@ -240,8 +282,11 @@ class Clerk:
             blank = "hz-app" not in classes or "hz-unavailable" in classes
             said = [re.sub(r"<[^>]+>", "", str(s.get("value", ""))) for s in states.values()]
             outcome: dict[str, Any] = {"seconds": seconds, "blank": blank, "why": "unavailable" if blank else "",
-                                       "retries": retries,
+                                       "retries": retries, "began": began, "html": fetched, "ws": connected,
+                                       "kernel": kernel.group(1)[:8],
                                        "said": next((t for t in said if "无法打开" in t), "")[:160]}  # fmt: skip
+            if read and not blank:
+                await asyncio.sleep(read)
             if save is not None and not blank:
                 outcome["saved"] = await asyncio.wait_for(LedgerStep(widgets, ws).record(save), PAGE_LIMIT)
             return outcome
@@ -331,9 +376,14 @@ class LedgerStep:
 
     async def record(self, which: int, stride: int = 5) -> dict[str, Any]:
         """Record a step on the ``which``-th hazard of the list, or if it has no step to record now (closed),
-        on the ``which + stride``-th and so on: the clerks of one county each take hazards of their own."""
+        on the ``which + stride``-th and so on, then from the first of those (``which % stride``): the clerks of
+        one county each take hazards of their own. A clerk none of whose hazards has a step to record saves
+        nothing (``none``): not a failed save, the list is too short for that many saves."""
         labels = self.w.states[self.w.find("hz-input-pick")].get("_options_labels", [])
-        for index in range(which, len(labels), stride):
+        for index in [
+            *range(which, len(labels), stride),
+            *range(which % stride, min(which, len(labels)), stride),
+        ]:
             hazard = int(re.sub(r"\D", "", labels[index].split()[1]))
             await self.choose("hz-input-pick", index)
             await self.click("hz-btn-open")
@@ -345,7 +395,7 @@ class LedgerStep:
             await self.click("hz-btn-move")
             said = str(self.w.states[self.w.find("hz-status")].get("value", ""))
             return {"ok": "已登记" in said, "why": re.sub(r"<[^>]+>", "", said)[:120], "hazard": hazard}
-        return {"ok": False, "why": f"列表的 {len(labels)} 条中没有可登记的", "hazard": None}
+        return {"ok": False, "none": True, "why": f"列表的 {len(labels)} 条中没有可登记的", "hazard": None}
 
 
 def kernel_message(session: str, msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -379,13 +429,16 @@ def capacity(
     ramp: float = 0.0,
     browsers: int = 12,
     keep: Path | None = None,
+    schedule: Schedule | None = None,
 ) -> dict[str, Any]:
     """``sessions`` simulated clerks (12 counties in turn, each with an account of their own) open ``page`` and
-    record a ledger step, starting within ``ramp`` seconds (0: all at once), on a logged-in server; then
-    ``browsers`` real Chromium sessions (one per county) open it at once. The single-clerk figure is measured on
-    the same server first. Afterwards every step recorded is checked in the store: by the clerk who meant it,
-    on the hazard they picked, in their own county. ``keep``: a folder that receives the server's log, the
-    dashboards' log, every clerk's outcome and what each browser saw (console, page errors, loads, screenshot)."""
+    record a ledger step, starting within ``ramp`` seconds (0: all at once: the burst), on a logged-in server;
+    then, with ``schedule``, the same clerks log in again together and work through it (:class:`Schedule`); then
+    ``browsers`` real Chromium sessions (one per county) open ``page`` at once. The single-clerk figure of every
+    page opened is measured on the same server first. Afterwards every step recorded is checked in the store: by
+    the clerk who meant it, on the hazard they picked, in their own county. ``keep``: a folder that receives the
+    server's log, the dashboards' log, every clerk's outcome and what each browser saw (console, page errors,
+    loads, screenshot)."""
     from hazardlib.accounts import add_user, get_account
     from hazardlib.store import open_store
 
@@ -398,16 +451,24 @@ def capacity(
     workdir = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
     try:
         with serving(url, workdir, pool=pool, login=True) as base:
-            result = asyncio.run(_capacity(base, workdir, clerks[:sessions], page, ramp))
-            _mark(workdir, "the simulated clerks are done; the browsers start")
+            result = asyncio.run(_capacity(base, workdir, clerks[:sessions], page, ramp, schedule))
             if browsers:
+                asyncio.run(settle(workdir))
+                _mark(workdir, "the simulated clerks are done; the browsers start")
                 result["browsers"] = asyncio.run(_browsers(base, workdir, clerks[:browsers], page))
         result["wrong"] = wrong_records(url, result.pop("steps"))
         return result
     finally:
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
-            for name in ("serve.log", "app.log", "phases.log", "clerks.json", "browsers.json"):
+            for name in (
+                "serve.log",
+                "app.log",
+                "phases.log",
+                "clerks.json",
+                "schedule.json",
+                "browsers.json",
+            ):
                 if (workdir / name).exists():
                     shutil.copy2(workdir / name, keep / name)
             for shot in workdir.glob("browser-*.png"):
@@ -423,14 +484,22 @@ def _mark(workdir: Path, text: str) -> None:
 
 
 class MemorySampler:
-    """The server's peak memory, sampled each second while in use (``async with``)."""
+    """The server's peak memory while in use (``async with``): resident memory summed each second, proportional
+    memory (and the kernels alive then) every fifth second, reading it costing more."""
 
     def __init__(self, workdir: Path):
         self.workdir, self.peak, self._running = workdir, server_memory_mb(workdir), True
+        self.peak_pss, self.kernels = 0.0, 0
 
     async def _sample(self) -> None:
+        tick = 0
         while self._running:
             self.peak = max(self.peak, server_memory_mb(self.workdir))
+            if tick % 5 == 0:
+                pss, kernels = server_pss_mb(self.workdir)
+                if pss > self.peak_pss:
+                    self.peak_pss, self.kernels = pss, kernels
+            tick += 1
             await asyncio.sleep(1)
 
     async def __aenter__(self) -> MemorySampler:
@@ -441,48 +510,196 @@ class MemorySampler:
         self._running = False
         await self._task
 
+    def figures(self) -> dict[str, float]:
+        return {"peak_mb": self.peak, "peak_pss_mb": self.peak_pss, "kernels_at_peak": self.kernels}
 
-async def _capacity(
-    base: str, workdir: Path, clerks: list[tuple[str, str]], page: str, ramp: float
-) -> dict[str, Any]:
-    single = Clerk(base, clerks[0][0])
-    await single.log_in()
-    alone = [await single.open_page(page) for _ in range(2)][-1]["seconds"]
-    people = [Clerk(base, name) for name, _ in clerks]
-    await asyncio.gather(*(c.log_in() for c in people))
 
-    async def one(i: int, clerk: Clerk) -> dict[str, Any]:
-        await asyncio.sleep(ramp * i / max(1, len(people)))
-        return await clerk.open_page(page, save=i // 12)  # the clerks of a county each take another hazard
+@dataclass(frozen=True)
+class Schedule:
+    """A working office rather than a burst: every clerk logs in at the same moment, then works through ``rounds``
+    rounds of opening the landing page and reading it, then the ledger, reading it and recording a step there
+    (closing each page before opening the next, as a browser does when the clerk follows a link).
 
-    _mark(workdir, f"{len(people)} simulated clerks start")
-    async with MemorySampler(workdir) as memory:
-        outcomes = await asyncio.gather(*(one(i, c) for i, c in enumerate(people)), return_exceptions=True)
-    (workdir / "clerks.json").write_text(
-        json.dumps([o if isinstance(o, dict) else repr(o) for o in outcomes], ensure_ascii=False, indent=1),
-        encoding="utf-8",
-    )
+    ``read``: seconds a clerk spends on a page once its data shows, drawn uniformly between the two bounds for
+    every page: on the landing page, reading the to-do list; on the ledger, finding the hazard in the paperwork,
+    picking it and choosing its next step before clicking 登记. Half a minute is quick for that, a minute and a
+    half ordinary; the brief asked for tens of seconds. ``start``: each clerk's first page comes at a moment
+    drawn uniformly within this many seconds after the logins, because clerks who logged in together are not
+    all at the same point of their work a moment later (they start with another task, a phone call, a paper
+    file). The draws come from ``seed``, so every run has the same schedule."""
+
+    rounds: int = 2
+    read: tuple[float, float] = (30.0, 90.0)
+    start: float = 60.0
+    seed: int = 7
+    pages: tuple[str, ...] = ("index", "ledger")  # the last one is where the clerk saves
+
+    def describe(self) -> str:
+        return (
+            f"同时登录后，每人首个页面在 0–{self.start:g} 秒内随机开始；每轮打开{'、'.join(self.pages)}，"
+            f"每页阅读 {self.read[0]:g}–{self.read[1]:g} 秒（均匀随机，种子 {self.seed}），"
+            f"在 {self.pages[-1]} 上登记一步；共 {self.rounds} 轮"
+        )
+
+
+def p90(values: list[float]) -> float:
+    """The 90th percentile (statistics' exclusive method; the largest value below ten values)."""
+    if len(values) < 10:
+        return max(values) if values else float("nan")
+    return statistics.quantiles(values, n=10)[-1]
+
+
+def summary(outcomes: list[Any], named: list[tuple[str, str]]) -> dict[str, Any]:
+    """Medians, counts and reasons over page outcomes (dicts from :meth:`Clerk.open_page`, or exceptions), each
+    with the (account, county) of its clerk in ``named``."""
     done = [o for o in outcomes if isinstance(o, dict)]
-    saved = [o.get("saved") or {"ok": False, "why": o["why"] or "页面空白", "hazard": None} for o in done]
-    steps = [(name, county, s["hazard"]) for (name, county), o in zip(clerks, outcomes, strict=True)
+    meant = [o for o in done if o.get("meant_save")]
+    saved = [o.get("saved") or {"ok": False, "why": o["why"] or "页面空白", "hazard": None} for o in meant]
+    steps = [(name, county, s["hazard"]) for (name, county), o in zip(named, outcomes, strict=True)
              if isinstance(o, dict) and (s := o.get("saved")) and s["ok"]]  # fmt: skip
+    seconds = [o["seconds"] for o in done]
+    failed = [s for s in saved if not s["ok"] and not s.get("none")]
     return {
-        "single": alone,
-        "median": statistics.median(o["seconds"] for o in done) if done else float("nan"),
+        "pages": len(outcomes),
+        "median": statistics.median(seconds) if seconds else float("nan"),
+        "p90": p90(seconds),
         "blank": sum(o["blank"] for o in done) + (len(outcomes) - len(done)),
-        "failed_saves": sum(not s["ok"] for s in saved) + (len(outcomes) - len(done)),
-        "save_errors": sorted({s["why"] for s in saved if not s["ok"]})[:5],
+        "saves": len(meant) + sum(isinstance(o, BaseException) for o in outcomes),
+        "failed_saves": len(failed) + sum(isinstance(o, BaseException) for o in outcomes),
+        "nothing_to_record": sum(bool(s.get("none")) for s in saved),
+        "save_errors": sorted({s["why"] for s in failed})[:5],
         "retries": sum(o.get("retries", 0) for o in done),
         "unavailable": sum(len(o.get("unavailable", [])) for o in done),
         "unavailable_why": sorted(
             {re.sub(r"（记录号 \w+）", "", w) for o in done for w in o.get("unavailable", [])}
         )[:5],
         "errors": sorted({repr(o)[:200] for o in outcomes if not isinstance(o, dict)}),
-        "peak_mb": memory.peak,
-        "sessions": len(people),
-        "ramp": ramp,
         "steps": steps,
     }
+
+
+def _dump(workdir: Path, name: str, outcomes: list[Any]) -> None:
+    (workdir / name).write_text(
+        json.dumps([o if isinstance(o, dict) else repr(o) for o in outcomes], ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
+
+
+async def _capacity(
+    base: str, workdir: Path, clerks: list[tuple[str, str]], page: str, ramp: float, schedule: Schedule | None
+) -> dict[str, Any]:
+    single = Clerk(base, clerks[0][0])
+    await single.log_in()
+    _mark(workdir, "one clerk alone")
+    alone, cold = {}, {}
+    for name in dict.fromkeys([page, *(schedule.pages if schedule else ())]):
+        alone[name], cold[name] = await _alone(single, workdir, name)
+    result = {"single": alone[page], "single_by_page": alone, "single_cold": cold, "sessions": len(clerks),
+              "ramp": ramp}  # fmt: skip
+    result.update(await _burst(base, workdir, clerks, page, ramp))
+    if schedule is not None:
+        await settle(workdir)
+        result["schedule"] = await _scheduled(base, workdir, clerks, schedule)
+        result["steps"] += result["schedule"].pop("steps")
+    return result
+
+
+async def _alone(clerk: Clerk, workdir: Path, page: str, times: int = 3) -> tuple[float, float]:
+    """One clerk alone on the server: the median seconds to ``page``'s first data over ``times`` opens, each once
+    the page's pool has a warm kernel again (a clerk reads a page before opening the next, as in ``first_data``),
+    and the seconds of an open right after another (the first round's figure: the pool's next kernel was then
+    still starting)."""
+    target = warmed_up(workdir)
+    ready = []
+    for _ in range(times):
+        deadline = time.monotonic() + PAGE_LIMIT
+        while warmed_up(workdir) < target and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+        ready.append(await clerk.open_page(page))
+        target += 1  # the page took the pool's kernel: one more warms up behind it
+    back_to_back = [await clerk.open_page(page) for _ in range(2)]
+    with open(workdir / "alone.json", "a", encoding="utf-8") as log:
+        log.write(
+            json.dumps({"page": page, "ready": ready, "back_to_back": back_to_back}, ensure_ascii=False)
+            + "\n"
+        )
+    deadline = time.monotonic() + PAGE_LIMIT
+    while warmed_up(workdir) < target + 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+    return statistics.median(o["seconds"] for o in ready), back_to_back[-1]["seconds"]
+
+
+async def settle(workdir: Path, seconds: float = 45.0) -> None:
+    """Between phases: the kernels of closed pages culled (idle 30 s, looked for every 10 s), the pools refilled."""
+    _mark(workdir, f"settling for {seconds:g} s")
+    await asyncio.sleep(seconds)
+
+
+async def _burst(
+    base: str, workdir: Path, clerks: list[tuple[str, str]], page: str, ramp: float
+) -> dict[str, Any]:
+    """Every clerk logs in at once, then opens ``page`` within ``ramp`` seconds and records a ledger step at once."""
+    people = [Clerk(base, name) for name, _ in clerks]
+    await asyncio.gather(*(c.log_in() for c in people))
+
+    async def one(i: int, clerk: Clerk) -> dict[str, Any]:
+        await asyncio.sleep(ramp * i / max(1, len(people)))
+        outcome = await clerk.open_page(page, save=i // 12)  # the clerks of a county each take another hazard
+        return {**outcome, "meant_save": True}
+
+    _mark(workdir, f"{len(people)} simulated clerks start (burst)")
+    async with MemorySampler(workdir) as memory:
+        outcomes = await asyncio.gather(*(one(i, c) for i, c in enumerate(people)), return_exceptions=True)
+    _dump(workdir, "clerks.json", outcomes)
+    return {**summary(outcomes, clerks), **memory.figures()}
+
+
+async def _scheduled(
+    base: str, workdir: Path, clerks: list[tuple[str, str]], schedule: Schedule
+) -> dict[str, Any]:
+    """The clerks work through ``schedule`` (:class:`Schedule`): each page's outcome, with its page's name."""
+    rng = random.Random(schedule.seed)
+    people = [Clerk(base, name) for name, _ in clerks]
+    first = [rng.uniform(0, schedule.start) for _ in people]
+    reads = [
+        [rng.uniform(*schedule.read) for _ in range(schedule.rounds * len(schedule.pages))] for _ in people
+    ]
+    _mark(workdir, f"{len(people)} simulated clerks log in together (schedule)")
+    began = time.perf_counter()
+    async with MemorySampler(workdir) as memory:
+        await asyncio.gather(*(c.log_in() for c in people))
+        logins = time.perf_counter() - began
+
+        async def one(i: int, clerk: Clerk) -> list[Any]:
+            await asyncio.sleep(first[i])
+            outcomes: list[Any] = []
+            for r in range(schedule.rounds):
+                for k, name in enumerate(schedule.pages):
+                    saves = k == len(schedule.pages) - 1
+                    # the burst took the clerk's first hazard; each round the next of its own
+                    which = i // 12 + 5 * (r + 1) if saves else None
+                    try:
+                        outcome = await clerk.open_page(
+                            name, save=which, read=reads[i][r * len(schedule.pages) + k]
+                        )
+                    except Exception as exc:  # a clerk's failure is counted; the others go on
+                        outcomes.append(exc)
+                        continue
+                    outcomes.append({**outcome, "page": name, "meant_save": saves,
+                                     "at": round(time.perf_counter() - began, 1)})  # fmt: skip
+            return outcomes
+
+        per_clerk = await asyncio.gather(*(one(i, c) for i, c in enumerate(people)))
+    outcomes = [o for mine in per_clerk for o in mine]
+    named = [clerks[i] for i, mine in enumerate(per_clerk) for _ in mine]
+    _dump(workdir, "schedule.json", outcomes)
+    by_page = {name: summary([o for o in outcomes if isinstance(o, dict) and o["page"] == name],
+                             [n for n, o in zip(named, outcomes, strict=True) if isinstance(o, dict) and o["page"] == name])
+               for name in schedule.pages}  # fmt: skip
+    for part in by_page.values():
+        part.pop("steps")
+    return {**summary(outcomes, named), "by_page": by_page, **memory.figures(), "logins": logins,
+            "seconds": time.perf_counter() - began, "describe": schedule.describe()}  # fmt: skip
 
 
 async def _browsers(base: str, workdir: Path, clerks: list[tuple[str, str]], page: str) -> dict[str, Any]:
@@ -541,7 +758,7 @@ async def _browsers(base: str, workdir: Path, clerks: list[tuple[str, str]], pag
     (workdir / "browsers.json").write_text(json.dumps(seen, ensure_ascii=False, indent=1), encoding="utf-8")
     shown = [t for t in times if t is not None]
     return {"median": statistics.median(shown) if shown else float("nan"), "blank": len(times) - len(shown),
-            "peak_mb": memory.peak, "sessions": len(times)}  # fmt: skip
+            **memory.figures(), "sessions": len(times)}  # fmt: skip
 
 
 def wrong_records(url: str, steps: list[tuple[str, str, int]]) -> dict[str, int]:

@@ -55,7 +55,16 @@ def serving(url: str, workdir: Path, pool: int = 0, login: bool = False) -> Iter
     shutil.copytree(dashboards_dir(), folder, dirs_exist_ok=True)
     (folder / "baseline.ipynb").write_text(json.dumps(BASELINE, ensure_ascii=False), encoding="utf-8")
     port = _free_port()
-    env = {**os.environ, "HAZARD_DASHBOARDS": str(folder), "HAZARD_LOG": str(workdir / "app.log")}
+    # the server's own log with the time of every line, to read beside the dashboards' log and the clients' outcomes
+    config = workdir / "config"
+    config.mkdir(exist_ok=True)
+    (config / "voila.py").write_text(
+        'c = get_config()  # noqa: F821\nc.Voila.log_format = "[%(name)s %(asctime)s.%(msecs)03d]%(highlevel)s %(message)s"\n'
+        'c.Voila.log_datefmt = "%H:%M:%S"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "HAZARD_DASHBOARDS": str(folder), "HAZARD_LOG": str(workdir / "app.log"),
+           "JUPYTER_CONFIG_PATH": os.pathsep.join([str(config), *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])])}  # fmt: skip
     args = ["serve", "--db", url, "--host", "127.0.0.1", "--port", str(port), "--as-of", "2024-09-15",
             "--pool", str(pool), *(["--login"] if login else ["--user", "基准测试", "--no-login"])]  # fmt: skip
     with open(workdir / "serve.log", "wb") as log:

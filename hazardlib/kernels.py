@@ -3,10 +3,10 @@
 Every dashboard page runs in a kernel of its own (about 150 MB, and a second or more of both cores to start).
 Without a bound, many pages opened at once start as many kernels side by side: none finishes in time and the
 server's memory grows past what the machine has. Here at most ``max_starting`` kernels start at once and the
-others wait their turn in a queue; a page that cannot get a kernel within ``start_wait`` seconds, or that would
-take the number of kernels alive beyond ``max_kernels``, is answered 503, which the workbook's template shows as
-"服务器繁忙，正在重试…" and retries (``503.html``). The kernels that keep a dashboard's pool full wait in the same
-queue and are never refused: a page request goes first when both wait.
+others wait their turn in a queue, first come first served; a page that cannot get a kernel within ``start_wait``
+seconds, or that would take the number of kernels alive beyond ``max_kernels``, is answered 503, which the
+workbook's template shows as "服务器繁忙，正在重试…" and retries (``503.html``). The kernels that keep a dashboard's
+pool full wait in the same queue and are never refused (a page may be waiting for one: see :class:`KernelGate`).
 
 The manager also remembers whose page each kernel serves (:class:`KernelOwners`): a kernel started for a page
 request belongs to the login session that asked for it (:data:`REQUESTER`, set by the login's identity provider
@@ -20,7 +20,9 @@ never does, so the Jupyter server's modules stay out of its memory.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextvars import ContextVar
@@ -30,7 +32,7 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from tornado import web
 from traitlets import Float, Integer
 
-from .login_state import START_WAIT_SECONDS
+from .login_state import PAGE_WAIT_SECONDS, START_WAIT_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -69,22 +71,27 @@ def is_pool_refill(kwargs: Mapping[str, Any]) -> bool:
 
 
 class KernelGate:
-    """At most ``starting`` kernel starts at once, page requests before pool refills; at most ``alive``
-    kernels counting those starting. What a page may wait for is bounded by ``wait`` seconds."""
+    """At most ``starting`` kernel starts at once, in the order they were asked for; at most ``alive`` kernels
+    counting those starting. What a page may wait for is bounded by ``wait`` seconds.
+
+    Pool refills wait their turn like pages, not behind them: Voilà hands a page request the pool's next kernel
+    even while that kernel is still waiting to start, so a refill may have a page waiting for it. Put behind every
+    later page, such a page waited minutes on a busy server (capacity benchmark, December 2026), longer than its
+    binding token lived, and showed "unavailable"."""
 
     def __init__(self, alive: int, starting: int, wait: float):
         self.alive, self.starting, self.wait = alive, max(1, starting), wait
         self.running = 0  # starts under way
         self.reserved = 0  # kernels being started (not yet in the manager)
         self._changed = asyncio.Condition()
-        self._pages_waiting = 0
+        self._queue: collections.deque[object] = collections.deque()  # the starts waiting, first come first
 
-    def _room(self, existing: int, page: bool) -> bool:
-        if self.running >= self.starting:
-            return False
-        if not page and self._pages_waiting:
-            return False  # pages first
-        return existing + self.reserved < self.alive
+    def _room(self, existing: int, ticket: object) -> bool:
+        return (
+            self._queue[0] is ticket
+            and self.running < self.starting
+            and existing + self.reserved < self.alive
+        )
 
     @contextlib.asynccontextmanager
     async def turn(self, existing: Any, page: bool) -> AsyncIterator[None]:
@@ -93,18 +100,16 @@ class KernelGate:
         async with self._changed:
             if page and existing() + self.reserved >= self.alive:
                 raise web.HTTPError(503, reason=BUSY)
-            self._pages_waiting += page
+            ticket = object()
+            self._queue.append(ticket)
             try:
-                if page:
-                    await asyncio.wait_for(
-                        self._changed.wait_for(lambda: self._room(existing(), True)), self.wait
-                    )
-                else:
-                    await self._changed.wait_for(lambda: self._room(existing(), False))
+                ready = self._changed.wait_for(lambda: self._room(existing(), ticket))
+                await (asyncio.wait_for(ready, self.wait) if page else ready)
             except TimeoutError:
                 raise web.HTTPError(503, reason=BUSY) from None
             finally:
-                self._pages_waiting -= page
+                self._queue.remove(ticket)
+                self._changed.notify_all()  # the next in line may go
             self.running += 1
             self.reserved += 1
         try:
@@ -121,8 +126,17 @@ class KernelGate:
             self._changed.notify_all()
 
 
+def unconnected_may_go(last_activity: str, now: dt.datetime, wait: float) -> bool:
+    """Whether a kernel no page has ever connected to may be culled: only once it has been inactive for ``wait``
+    seconds (``last_activity``: the kernel model's ISO time), not after the idle timeout of kernels whose page has
+    come and gone. Its page may still be loading Voilà's scripts: on a busy machine that took browsers minutes, and
+    a kernel culled after 30 s left their page with nothing to draw (capacity benchmark, December 2026)."""
+    return (now - dt.datetime.fromisoformat(last_activity.replace("Z", "+00:00"))).total_seconds() > wait
+
+
 class BoundedKernelManager(AsyncMappingKernelManager):
-    """Jupyter server's kernel manager with a queue for kernel starts and a bound on kernels alive."""
+    """Jupyter server's kernel manager with a queue for kernel starts and a bound on kernels alive, which culls a
+    kernel no page has connected to yet only after ``first_connect_wait`` seconds of inactivity."""
 
     max_kernels = Integer(40, config=True, help="Kernels alive at once, pools included; beyond: 503.")
     max_starting = Integer(2, config=True, help="Kernels starting at once; further starts wait in a queue.")
@@ -131,6 +145,28 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         config=True,
         help="Seconds a page waits in the queue before it is told 503.",
     )
+    first_connect_wait = Float(
+        float(PAGE_WAIT_SECONDS),
+        config=True,
+        help="Seconds of inactivity before a kernel no page has connected to yet is culled.",
+    )
+    _connected: set[str] | None = None
+
+    def notify_connect(self, kernel_id: str) -> None:
+        """A page's websocket has connected to the kernel (jupyter_server tells its manager)."""
+        if self._connected is None:
+            self._connected = set()
+        self._connected.add(kernel_id)
+        super().notify_connect(kernel_id)
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        if kernel_id not in (self._connected or ()) and kernel_id in self:
+            model = self.kernel_model(kernel_id)
+            if not unconnected_may_go(
+                model["last_activity"], dt.datetime.now(dt.UTC), self.first_connect_wait
+            ):
+                return  # its page may still be loading
+        await super().cull_kernel_if_idle(kernel_id)
 
     _gate: KernelGate | None = None
     _owners: KernelOwners | None = None
@@ -164,5 +200,6 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         try:
             await super().shutdown_kernel(kernel_id, *args, **kwargs)
             self.owners().forget(kernel_id)
+            (self._connected or set()).discard(kernel_id)
         finally:
             await self.gate().released()

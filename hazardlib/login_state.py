@@ -43,11 +43,15 @@ LOGIN_MAX_AGE = dt.timedelta(days=1)
 # Longest a page waits in the kernel queue of `hazard serve` before it is told 503 (hazardlib.kernels): the
 # one place this limit is set; serve passes it to the kernel manager and the binding token below outlives it.
 START_WAIT_SECONDS = 60
-# A kernel's own start after its turn in the queue: a second or more of both cores, far more when busy.
-KERNEL_START_ALLOWANCE = dt.timedelta(seconds=60)
-# How long a binding token may wait for its kernel: a page without a preheated kernel redeems it only once a
-# kernel has started for it, after up to START_WAIT_SECONDS in the queue; still short, and one-time.
-BINDING_MAX_AGE = dt.timedelta(seconds=START_WAIT_SECONDS) + KERNEL_START_ALLOWANCE
+# Longest a page waits for its notebook to run before it loads itself again (the page template's WAIT_MS,
+# hazard/index.html.j2): the queue, the kernel's start, and its import of the workbook, however slow the machine.
+PAGE_WAIT_SECONDS = 180
+# How long a binding token may wait for its kernel: as long as its page waits. A page redeems it only once its
+# kernel has run the notebook's first lines: a kernel started for it after up to START_WAIT_SECONDS in the queue,
+# or the pool's next kernel, which Voilà hands over even while it still waits to start or warms up. A token that
+# expired first left a page "unavailable" on a busy server (capacity benchmark, December 2026); one that outlives
+# its page serves nobody (the page has released its kernel and asked for a new one). Still one-time.
+BINDING_MAX_AGE = dt.timedelta(seconds=PAGE_WAIT_SECONDS)
 COOKIE_SECRET = "cookie"
 
 
@@ -386,9 +390,9 @@ class LoginThrottle:
 __all__ = [
     "ADDRESS_BACKOFF",
     "BINDING_MAX_AGE",
-    "KERNEL_START_ALLOWANCE",
     "LOGIN_MAX_AGE",
     "NAME_BACKOFF",
+    "PAGE_WAIT_SECONDS",
     "START_WAIT_SECONDS",
     "Backoff",
     "BindingRefused",

@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from .apps.session import BINDING_HEADER, ENV_COUNTY, ENV_LOG, ENV_LOGIN, ENV_USER, Session
 from .datafiles import data_dir
 from .errors import HazardError
-from .login_state import START_WAIT_SECONDS
+from .login_state import PAGE_WAIT_SECONDS, START_WAIT_SECONDS
 
 TEMPLATE = "hazard"
 LANGUAGE = "zh"
@@ -255,7 +255,8 @@ def voila_command(config: ServeConfig) -> list[str]:
         "--VoilaConfiguration.allow_template_override=NO",
         "--VoilaConfiguration.allow_theme_override=NO",
         f"--VoilaConfiguration.extension_denylist={list(UNUSED_EXTENSIONS)!r}",
-        # Kernels of closed pages go after CULL_IDLE_SECONDS; with login on, the kernels of ended logins
+        # Kernels of closed pages go after CULL_IDLE_SECONDS (a kernel no page has connected to yet only after
+        # PAGE_WAIT_SECONDS, see hazardlib.kernels); with login on, the kernels of ended logins
         # (disabled, password changed, logged out, a day old) go within a minute (hazardlib.login.KernelReaper).
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
@@ -263,6 +264,10 @@ def voila_command(config: ServeConfig) -> list[str]:
         f"--BoundedKernelManager.max_kernels={config.max_kernels}",
         f"--BoundedKernelManager.max_starting={MAX_STARTING}",
         f"--BoundedKernelManager.start_wait={START_WAIT_SECONDS}",
+        # How long the server waits for a cell's output once the kernel has said the cell is done: Voilà's 4 s
+        # lost the app's widget on a busy server ("Timeout waiting for IOPub output"), and the page then showed
+        # nothing. The page itself waits this long before it loads itself again.
+        f"--VoilaExecutor.iopub_timeout={PAGE_WAIT_SECONDS}",
         *(
             [f"--Voila.identity_provider_class={IDENTITY_PROVIDER}", f"--Voila.authorizer_class={AUTHORIZER}"]
             if config.login

@@ -1,11 +1,12 @@
 """The kernel manager of ``hazard serve`` (hazardlib.kernels): kernels start a few at a time from a queue, page
-requests before pool refills; a page that would pass the bound on kernels alive, or waits too long, is told
+first come first served, pool refills too; a page that would pass the bound on kernels alive, or waits too long, is told
 503, which the server shows as "服务器繁忙，正在重试…" and retries by itself."""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime as dt
 import time
 import urllib.error
 import urllib.request
@@ -15,7 +16,7 @@ import nbformat
 import pytest
 from tornado import web
 
-from hazardlib.kernels import KernelGate, is_pool_refill
+from hazardlib.kernels import KernelGate, is_pool_refill, unconnected_may_go
 
 from .browser.conftest import USER, serving
 
@@ -71,26 +72,59 @@ def test_starts_beyond_the_bound_wait_in_a_queue_and_a_page_that_waits_too_long_
     assert run(scenario()) == ["a", "b", "c"]
 
 
-def test_a_page_goes_before_a_pool_refill_and_a_refill_is_never_refused():
-    async def scenario() -> list[str]:
-        gate = KernelGate(alive=5, starting=1, wait=5)
+def test_kernels_start_in_the_order_asked_for_a_pool_refill_too_and_a_refill_is_never_refused():
+    """Voilà hands a page the pool's next kernel while that kernel may still wait to start: a refill put behind
+    every later page kept such a page waiting minutes on a busy server."""
+
+    async def scenario(refill_first: bool) -> list[str]:
+        gate = KernelGate(alive=5, starting=1, wait=0.2)
         order: list[str] = []
-        alive = [0]
 
-        async def start(name: str, page: bool) -> None:
-            async with gate.turn(lambda: alive[0], page=page):
+        async def start(name: str, page: bool, seconds: float = 0.05) -> None:
+            async with gate.turn(lambda: 0, page=page):
                 order.append(name)
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(seconds)
 
-        busy = asyncio.ensure_future(start("page-1", True))
+        busy = asyncio.ensure_future(start("page-1", True, 0.15))
         await asyncio.sleep(0.01)
-        refill = asyncio.ensure_future(start("refill", False))
+        first, second = (
+            (("refill", False), ("page-2", True)) if refill_first else (("page-2", True), ("refill", False))
+        )
+        queued = [asyncio.ensure_future(start(*first))]
         await asyncio.sleep(0.01)
-        page = asyncio.ensure_future(start("page-2", True))
-        await asyncio.wait_for(asyncio.gather(busy, refill, page), 5)
+        queued.append(asyncio.ensure_future(start(*second)))
+        await asyncio.wait_for(asyncio.gather(busy, *queued), 5)
         return order
 
-    assert run(scenario()) == ["page-1", "page-2", "refill"]
+    assert run(scenario(refill_first=True)) == ["page-1", "refill", "page-2"]
+    assert run(scenario(refill_first=False)) == ["page-1", "page-2", "refill"]
+
+    async def refill_waits_past_the_page_limit() -> list[str]:
+        gate = KernelGate(alive=5, starting=1, wait=0.1)
+        order: list[str] = []
+
+        async def start(name: str, page: bool, seconds: float) -> None:
+            async with gate.turn(lambda: 0, page=page):
+                order.append(name)
+                await asyncio.sleep(seconds)
+
+        busy = asyncio.ensure_future(start("page-1", True, 0.3))
+        await asyncio.sleep(0.01)
+        await start("refill", False, 0)  # waits 0.3 s, three times what a page may wait
+        await busy
+        return order
+
+    assert run(refill_waits_past_the_page_limit()) == ["page-1", "refill"]
+
+
+def test_a_kernel_no_page_has_connected_to_is_culled_only_after_the_page_has_had_time_to_load():
+    """On a busy machine a browser took minutes to load Voilà's scripts before connecting to its page's kernel;
+    culled after the 30 s idle timeout, the kernel left the page nothing to draw."""
+    now = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
+    idle = (now - dt.timedelta(seconds=179)).isoformat().replace("+00:00", "Z")  # as jupyter_server writes it
+    assert not unconnected_may_go(idle, now, 180)
+    longer = (now - dt.timedelta(seconds=181)).isoformat().replace("+00:00", "Z")
+    assert unconnected_may_go(longer, now, 180)
 
 
 # -- a real server with room for one kernel ------------------------------------------------------------------

@@ -24,6 +24,7 @@ from hazardlib.accounts import add_user, disable_user
 from hazardlib.apps import session as session_module
 from hazardlib.apps.session import BINDING_HEADER, Session
 from hazardlib.login_state import BindingRefused
+from hazardlib.serve import TEMPLATE, template_root
 from hazardlib.store import SYSTEM_USER, Store, open_store
 
 from .browser.conftest import Served, serving
@@ -111,17 +112,28 @@ def test_forged_expired_and_ended_tokens_are_refused(store: Store):
         login_state.redeem_binding(store, token, "kernel-b")
 
 
-def test_a_token_outlives_the_kernel_queue_and_no_more(store: Store):
-    """A page without a preheated kernel redeems its token after its wait in the queue and its kernel's start."""
+def test_a_token_lives_as_long_as_its_page_waits_and_no_more(store: Store):
+    """A page redeems its token after its wait in the queue and its kernel's start, or after the pool's next kernel
+    has started and warmed up: as late as the page waits before it loads itself again, and not later."""
     issued = login_state.utcnow()
     queued = dt.timedelta(seconds=login_state.START_WAIT_SECONDS)
     assert queued < login_state.BINDING_MAX_AGE
+    waited = dt.timedelta(seconds=login_state.PAGE_WAIT_SECONDS)
     late = login_state.mint_binding(store, login_of(store, ZHANG), now=issued)
-    after_queue = issued + queued + dt.timedelta(seconds=1)
-    assert login_state.redeem_binding(store, late, "kernel-a", now=after_queue).county == ZHANG_COUNTY
+    just_in_time = issued + waited - dt.timedelta(seconds=1)
+    assert login_state.redeem_binding(store, late, "kernel-a", now=just_in_time).county == ZHANG_COUNTY
     too_late = login_state.mint_binding(store, login_of(store, WANG), now=issued)
     with pytest.raises(BindingRefused):
-        login_state.redeem_binding(store, too_late, "kernel-b", now=issued + login_state.BINDING_MAX_AGE)
+        login_state.redeem_binding(store, too_late, "kernel-b", now=issued + waited)
+
+
+def test_the_page_waits_as_long_as_the_login_state_says():
+    """The page template reloads a page whose notebook has not run within PAGE_WAIT_SECONDS: the binding token's
+    lifetime is that wait, so the two must agree."""
+    template = (template_root() / "voila" / "templates" / TEMPLATE / "index.html.j2").read_text(
+        encoding="utf-8"
+    )
+    assert f"WAIT_MS = {login_state.PAGE_WAIT_SECONDS * 1000}," in template
 
 
 def test_a_kernel_belongs_to_the_login_whose_token_it_offered_even_a_token_too_old(store: Store):

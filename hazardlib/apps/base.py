@@ -30,7 +30,15 @@ from ..errors import Finding, HazardError, UnknownProduct, ValidationFailed
 from ..figures import is_open, ledger_at
 from ..regions import Regions, load_regions
 from ..store import PREFECTURE_CODE, SYSTEM_USER, Store
-from .session import Session, configure_logging, login_required, preheating, session_day, store_url
+from .session import (
+    Session,
+    configure_logging,
+    login_required,
+    preheating,
+    request_waiter,
+    session_day,
+    store_url,
+)
 from .ui import FONT_STACK, STYLE, Busy, FormField, esc, fmt_date, html_table, in_voila_page, message_html
 
 log = logging.getLogger("hazardlib.apps")
@@ -148,6 +156,7 @@ class App(abc.ABC):
         returns is the one the session then acts on; None (nothing shared) if warming up failed."""
         started = time.perf_counter()
         try:
+            request_waiter()  # what the wait for the request needs, imported now rather than once a page waits
             store = Store(store_url(), user=SYSTEM_USER).reading_only()
             as_of = session_day()
             for county in (WARM_UP_COUNTY, None):

@@ -21,7 +21,7 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +86,16 @@ QUICK_SECONDS = 5
 MAX_QUICK_REWAITS = 30
 
 
+def request_waiter() -> Callable[[], None]:
+    """Voilà's wait for a page request (``voila.utils.wait_for_request``). Importing it imports the whole Jupyter
+    server: about 1.7 s of CPU, 7–10 s on a busy machine (measured December 2026). Only a pool kernel needs it, so
+    it is imported here, on first use; a pool kernel asks for it while warming up (``App.warm_up``), before it
+    says it is ready, so that a page handed to it is not kept waiting for that import."""
+    from voila.utils import wait_for_request  # noqa: PLC0415 -- optional heavy import, pool kernels only
+
+    return wait_for_request
+
+
 def await_request(environ: Mapping[str, str] | None = None) -> None:
     """In a preheated kernel of the pool, wait until the server assigns a page request to this kernel (Voilà
     then adds the request's information, the binding token among it, to ``os.environ``); elsewhere, and
@@ -95,10 +105,7 @@ def await_request(environ: Mapping[str, str] | None = None) -> None:
     env = os.environ if environ is None else environ
     if _request_seen or env.get(ENV_PREHEAT) != "True":
         return
-    # Voilà's utilities import the whole Jupyter server (about 1.7 s and tens of MB): only a pool kernel
-    # needs them, not the hazard command, the notebooks or a kernel started per request.
-    from voila.utils import wait_for_request  # noqa: PLC0415 -- optional heavy import, pool kernels only
-
+    wait_for_request = request_waiter()
     # Voilà's wait also ends, with no request, when its websocket to the server drops: its client closes it when
     # a keepalive ping goes unanswered for 20 s, as when the server is busy checking many passwords at once.
     # The kernel then ran on for nobody, and the page that later took it showed "未登录" (capacity benchmark,

@@ -92,3 +92,41 @@ def test_a_page_loaded_again_after_waiting_too_long_first_shuts_its_kernel_down(
             while f"Kernel shutdown: {kernel}" not in served.log.read_text(encoding="utf-8"):
                 assert time.monotonic() < deadline, served.log.read_text(encoding="utf-8")[-2000:]
                 time.sleep(0.5)
+
+
+def test_a_page_whose_widget_did_not_reach_it_loads_itself_again_at_once(page: Page, tmp_path: Path):
+    """On a busy server the app's widget (the cell's output) can reach the server after it has stopped waiting for
+    it: the notebook has finished, nothing will ever be drawn. Such a page says the server is busy and loads itself
+    again at once, not after three minutes; a page whose widget is there does not. Here a notebook whose cell shows
+    no widget stands for it."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    open_store(url, user="州局管理员").dispose()
+    dashboards = tmp_path / "dashboards"
+    dashboards.mkdir()
+    for name, source in (
+        ("index", "print('首页')"),
+        ("button", "import ipywidgets\nipywidgets.Button(description='确定')"),
+    ):
+        nbformat.write(
+            nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), dashboards / f"{name}.ipynb"
+        )
+    loads: list[float] = []
+    page.on("load", lambda _page: loads.append(time.monotonic()))
+    (tmp_path / "serve").mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HAZARD_DASHBOARDS", str(dashboards))
+        with serving(url, tmp_path / "serve") as served:
+            page.goto(f"{served.base}voila/render/button.ipynb")
+            expect(page.locator("button.jupyter-button")).to_be_visible()
+            page.wait_for_timeout(3_000)
+            expect(page.locator("#hz-busy")).to_be_hidden()
+            assert len(loads) == 1
+
+            page.goto(f"{served.base}voila/render/index.ipynb")
+            wait_for_text(page.locator("#hz-busy"), "服务器繁忙，正在重试…")
+            expect(page.locator("#hz-busy")).to_be_visible()
+            first = len(loads)
+            deadline = time.monotonic() + 60  # the first retry comes within 3–5 s
+            while len(loads) == first:
+                assert time.monotonic() < deadline, "the page did not load itself again"
+                page.wait_for_timeout(500)
