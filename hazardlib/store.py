@@ -17,7 +17,7 @@ import operator
 import os
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,9 @@ PREFECTURE_CODE = "522700"
 SYSTEM_USER = "系统"
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+SNAPSHOT_TRIES = 5
+"""How many times :meth:`Store.read_together` starts its SQLite readers over when a write was committed
+while they started, before it gives one connection instead."""
 
 # Record tables whose county is not in a plain ``county_code`` column.
 _SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {"tracing_tasks": ("from_county", "to_county")}
@@ -270,6 +273,52 @@ class Store:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             yield conn
+
+    @contextmanager
+    def read_together(self, n: int) -> Iterator[list[Connection]]:
+        """Up to ``n`` connections for reading side by side (one thread each) that all see one snapshot of
+        the store, as one :meth:`read` connection would: a report whose parts are independent queries reads
+        them at once, on both cores, and its figures still agree with each other.
+
+        PostgreSQL: the first connection's snapshot is exported (``pg_export_snapshot``) and taken by the
+        others (``SET TRANSACTION SNAPSHOT``), all REPEATABLE READ. SQLite (WAL): a reader's snapshot is
+        the database as of its first read; each connection's read transaction is started between two
+        readings of ``PRAGMA data_version`` on another connection, and equal readings mean no write was
+        committed in between, so the snapshots are one. No lock is taken, so no writer is held up and a
+        long write (an import) does not hold the report up. Should writes keep landing in between
+        (:data:`SNAPSHOT_TRIES` times), one connection is given: the caller's reads then go one after
+        another, in one snapshot still."""
+        with ExitStack() as stack:
+            if self.engine.dialect.name == "postgresql":
+                yield self._pg_together(stack, n)
+            else:
+                yield self._sqlite_together(stack, n)
+
+    def _pg_together(self, stack: ExitStack, n: int) -> list[Connection]:
+        conns = [stack.enter_context(self.read()) for _ in range(max(1, n))]
+        snapshot = conns[0].exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+        for conn in conns[1:]:
+            conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        return conns
+
+    def _sqlite_together(self, stack: ExitStack, n: int) -> list[Connection]:
+        probe = stack.enter_context(self.engine.connect())
+        conns = [stack.enter_context(self.read()) for _ in range(max(1, n))]
+
+        def version() -> int:
+            value = int(probe.exec_driver_sql("PRAGMA data_version").scalar_one())
+            probe.rollback()  # the next reading sees the commits made since
+            return value
+
+        for _ in range(SNAPSHOT_TRIES):
+            before = version()
+            for conn in conns:
+                conn.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1").all()  # the first read
+            if version() == before:
+                return conns
+            for conn in conns:
+                conn.rollback()
+        return conns[:1]
 
     def scoped(self, stmt: Any, table: sa.Table) -> Any:
         """``stmt`` limited to the session's county (for the prefecture: unchanged)."""

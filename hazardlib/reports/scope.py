@@ -4,7 +4,9 @@ pieces that count records for the county where the enterprise concerned is regis
 from __future__ import annotations
 
 import datetime as dt
+import queue
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -197,6 +199,30 @@ def counts_at_once(store: Store, selects: Sequence[Any], conn: Any = None) -> pd
     if frame.empty:
         return frame.set_index("county_code")
     return frame.groupby("county_code").sum(min_count=1).fillna(0).astype("int64")
+
+
+def counts_side_by_side(conns: Sequence[Any], selects: Sequence[Any]) -> pd.DataFrame:
+    """The GROUP BY county queries ``selects`` (each ``county_code`` and its own count columns), each run
+    on one of ``conns`` (:meth:`hazardlib.store.Store.read_together`: one snapshot) in a thread per
+    connection, in the order given (the costliest first, so that the threads finish together): a frame
+    indexed by county code with every column, 0 where a query has no row for the county. The database
+    works without Python's lock (sqlite3 and psycopg release it), so the queries use as many cores as
+    there are connections."""
+    idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    for conn in conns:
+        idle.put(conn)
+
+    def run(stmt: Any) -> pd.DataFrame:
+        conn = idle.get()
+        try:
+            rows = conn.execute(stmt).all()
+        finally:
+            idle.put(conn)
+        return frame_of(rows, [c.name for c in stmt.selected_columns]).set_index("county_code")
+
+    with ThreadPoolExecutor(max_workers=len(conns)) as pool:
+        frames = list(pool.map(run, selects))
+    return pd.concat(frames, axis=1).fillna(0).astype("int64")
 
 
 def frame_of(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:
