@@ -19,6 +19,14 @@ and each hazard row carries its **current span** (three columns of ``hazards``, 
 (NULL when it has none). At a date on or after ``span_date`` the hazard is in ``span_state``, read from the
 hazard's own index entry; only a hazard whose latest event is after D has its holding event looked up.
 
+and whether its events are its **milestone dates** (``plain_path``, migration 0027): found on its found date,
+then at most once each ordered (on ``ordered_date``, with ``deadline``), rectified (``rectified_date``),
+re-inspected and passed (``reinspected_date``) and closed out (``closed_date``), the columns the ledger move
+writes with each of these moves. Nine hazards in ten go that way; the state at any date of such a hazard is
+the last of its milestones on or before it, read from the hazard's index entry too. Only a hazard changed
+after D whose path was not plain (a failed re-inspection, a refusal, an escalation, a look-back) has its
+holding event sought.
+
 The shape is kept by :func:`mend_shape`, called for its hazard by the one ledger move
 (:func:`hazardlib.ledger.append_event`) in the same transaction, and for the whole store by the demo
 generator (which writes in bulk); ``hazard verify`` checks it against the events (:func:`shape_problems`).
@@ -121,20 +129,35 @@ def ledger_arms(
     as_of: dt.date, *, where: Sequence[Any] = (), columns: Sequence[str]
 ) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """SQL: the ledger at ``as_of`` of :func:`ledger_at` with ``columns``, as its two arms, the hazards found
-    on or before ``as_of`` and meeting ``where`` (conditions on the ``hazards`` table) split by whether they
-    changed after it: those in their current span (every column from a covering index of ``hazards``, no
-    event read), and those changed after ``as_of`` LEFT JOINed to their one holding event (one seek each;
-    none holds when the first event is after ``as_of``), each hazard's state computed once.
+    on or before ``as_of`` and meeting ``where`` (conditions on the ``hazards`` table) split by whether their
+    state then can be read from the hazard's row: those in their current span or on a plain path (every
+    column from a covering index of ``hazards``, no event read), and the others changed after ``as_of``
+    LEFT JOINed to their one holding event (one seek each; none holds when the first event is after
+    ``as_of``), each hazard's state computed once.
 
     A caller that counts over the ledger by a key counts each arm apart and adds the two counts
     (:func:`counted_by_arms`): each arm is then grouped in the order its index gives, instead of the
     union being sorted again for the GROUP BY."""
     no_event, in_span = H.c.span_date.is_(None), H.c.span_date <= as_of
     held = E.alias("holding_event")
+    # A plain path's state at as_of is its last milestone on or before it (ties: the later move).
+    reached = [(H.c[column] <= as_of, state, H.c[column]) for state, column in reversed(MILESTONES)]
     in_span_state = {
-        "state": sa.func.coalesce(H.c.span_state, "found"),
-        "state_date": sa.func.coalesce(H.c.span_date, H.c.found_date),
-        "deadline": H.c.span_deadline,
+        "state": sa.case(
+            (no_event, "found"),
+            (in_span, H.c.span_state),
+            *((r, state) for r, state, _ in reached),
+            else_="found",
+        ),
+        "state_date": sa.case(
+            (no_event, H.c.found_date),
+            (in_span, H.c.span_date),
+            *((r, day) for r, _, day in reached),
+            else_=H.c.found_date,
+        ),
+        "deadline": sa.case(
+            (no_event, None), (in_span, H.c.span_deadline), (H.c.ordered_date <= as_of, H.c.deadline)
+        ),
     }
     changed_state = {
         "state": sa.func.coalesce(held.c.to_state, "found"),
@@ -146,11 +169,11 @@ def ledger_arms(
         return sa.select(*(derived[c].label(c) if c in derived else H.c[c].label(c) for c in columns))
 
     narrow = [H.c.found_date <= as_of, *where]
-    spanned = arm(in_span_state).where(*narrow, sa.or_(no_event, in_span))
+    spanned = arm(in_span_state).where(*narrow, sa.or_(no_event, in_span, H.c.plain_path == sa.true()))
     changed = (
         arm(changed_state)
         .select_from(H.outerjoin(held, sa.and_(held.c.hazard_id == H.c.id, holds_at(held, as_of))))
-        .where(*narrow, H.c.span_date > as_of)
+        .where(*narrow, H.c.span_date > as_of, H.c.plain_path == sa.false())
     )
     return spanned, changed
 
@@ -269,6 +292,43 @@ def _span_of(hazard: Any) -> dict[str, Any]:
     }
 
 
+MILESTONES = (
+    ("ordered", "ordered_date"), ("rectified", "rectified_date"), ("reinspected", "reinspected_date"),
+    ("closed", "closed_date"),
+)  # fmt: skip
+"""The states of a plain path in ledger order, and the ``hazards`` column with the date each was reached."""
+_PATH_MOVES = {
+    "order": "ordered_date",
+    "rectify": "rectified_date",
+    "reinspect": "reinspected_date",
+    "close": "closed_date",
+}
+
+
+def _plain_path_of(hazard: Any) -> Any:
+    """SQL: whether the events of ``hazard`` (the ``hazards`` table) are its milestone dates: one found
+    event on its found date, and one event of each path move whose column is set (:data:`MILESTONES`), on
+    that date — the order with the hazard's deadline, the re-inspection passed — and no other event."""
+    ev = E.alias("path_event")
+    off_path = sa.or_(
+        ev.c.move.not_in(["found", *_PATH_MOVES]),
+        sa.and_(ev.c.move == "found", ev.c.event_date != hazard.c.found_date),
+        sa.and_(ev.c.move == "order", ev.c.deadline.is_distinct_from(hazard.c.deadline)),
+        sa.and_(ev.c.move == "reinspect", ev.c.to_state != "reinspected"),
+        *(
+            sa.and_(ev.c.move == move, ev.c.event_date.is_distinct_from(hazard.c[column]))
+            for move, column in _PATH_MOVES.items()
+        ),
+    )
+    every = E.alias("every_event")
+    events = sa.select(sa.func.count()).where(every.c.hazard_id == hazard.c.id).scalar_subquery()
+    dates = sum(
+        (sa.case((hazard.c[column].is_not(None), 1), else_=0) for column in _PATH_MOVES.values()),
+        start=sa.literal(1),
+    )
+    return sa.and_(~sa.exists().where(ev.c.hazard_id == hazard.c.id, off_path), events == dates)
+
+
 @functools.cache
 def _mend_statements(by_hazard: bool) -> tuple[Any, Any]:
     """The two UPDATEs of :func:`mend_shape`, built once: for the hazards of the expanding parameter
@@ -276,7 +336,7 @@ def _mend_statements(by_hazard: bool) -> tuple[Any, Any]:
     the correlated subqueries cost more CPU than running them)."""
     until, held = _shape_of(E)
     events = E.update().values(until_date=until, held_deadline=held)
-    spans = H.update().values(**_span_of(H))
+    spans = H.update().values(**_span_of(H), plain_path=_plain_path_of(H))
     if by_hazard:
         ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
         events = events.where(E.c.hazard_id.in_(ids))
@@ -319,13 +379,15 @@ def shape_problems(conn: Connection) -> list[str]:
     if "span_date" not in {c["name"] for c in sa.inspect(conn).get_columns(H.name)}:
         return problems
     span = _span_of(H)
+    if "plain_path" in {c["name"] for c in sa.inspect(conn).get_columns(H.name)}:
+        span["plain_path"] = _plain_path_of(H)
     stmt = sa.select(sa.func.count(), sa.func.min(H.c.id)).where(
         sa.or_(*(H.c[column].is_distinct_from(expected) for column, expected in span.items()))
     )
     n, first = conn.execute(stmt).one()
     if n:
         problems.append(
-            f"隐患的“当前状态及其起始日期、期限”与整改环节不一致：{n} 条（如隐患 {first}），"
+            f"隐患的“当前状态及其起始日期、期限、是否按常规环节办理”与整改环节不一致：{n} 条（如隐患 {first}），"
             "成果清单、进度和治理规则会据此算错；用 hazard verify --mend-shape 按整改环节重新计算"
         )
     return problems

@@ -202,3 +202,48 @@ def test_the_ledger_counted_arm_by_arm_equals_the_one_query_on_every_day(store_u
     # Both arms were counted: on some days a hazard changed after the day (its holding event sought), on the
     # last ones every hazard was in its current span.
     assert changed_after == set(ids.values())
+
+
+def plain_paths(store: Store, ids: dict[str, int]) -> dict[str, bool]:
+    with store.read() as conn:
+        got = dict(conn.execute(sa.select(H.c.id, H.c.plain_path).where(H.c.id.in_(ids.values()))).all())
+    return {name: bool(got[i]) for name, i in ids.items()}
+
+
+def test_a_hazard_is_on_a_plain_path_while_its_events_are_its_milestone_dates(store_url: str) -> None:
+    store, ids = story(store_url)
+    # Only the hazard found, ordered, rectified, re-inspected and passed, closed out, each once.
+    assert plain_paths(store, ids) == {"closed": True, "reopened": False, "failed": False, "refused": False}
+    s = Situation(store)
+    fresh = s.hazard(s.enterprise("522701"), D(2024, 8, 1))
+    one = {"fresh": fresh}
+    assert plain_paths(store, one) == {"fresh": True}  # found only
+    ledger.move(store, fresh, "order", day=D(2024, 8, 2), deadline=D(2024, 8, 20))
+    assert plain_paths(store, one) == {"fresh": True}
+    ledger.move(store, fresh, "escalate", day=D(2024, 8, 3), outcome="interview")  # off the path
+    assert plain_paths(store, one) == {"fresh": False}
+    with store.read() as conn:
+        assert shape_problems(conn) == []
+
+
+def test_hazard_verify_finds_and_mends_a_plain_path_that_differs_from_the_events(store_url: str) -> None:
+    store, ids = story(store_url)
+    with store.engine.begin() as conn:  # a writer that went round the ledger move
+        conn.execute(H.update().where(H.c.id == ids["failed"]).values(plain_path=True))
+    runner = CliRunner()
+    found = runner.invoke(main, ["verify", "--db", store_url])
+    assert found.exit_code == 1 and "常规环节" in found.output and f"隐患 {ids['failed']}" in found.output
+    mended = runner.invoke(main, ["verify", "--db", store_url, "--mend-shape", "--user", "管理员"])
+    assert mended.exit_code == 0 and plain_paths(store, ids)["failed"] is False
+
+
+def test_migration_0027_fills_the_plain_path_from_the_events(store_url: str) -> None:
+    store, ids = story(store_url)
+    kept = plain_paths(store, ids)
+    cfg = store.alembic_config()
+    command.downgrade(cfg, "0026")
+    assert "plain_path" not in {c["name"] for c in sa.inspect(store.engine).get_columns("hazards")}
+    command.upgrade(cfg, "head")
+    assert plain_paths(store, ids) == kept
+    with store.read() as conn:
+        assert shape_problems(conn) == []
