@@ -33,9 +33,14 @@ def test_readers_side_by_side_see_one_snapshot_and_a_write_after_they_start_in_n
         assert enterprises(conn) == 2
 
 
-def writes_while_readers_start(store: Store, s: Situation, every: int) -> list[int]:
-    """Commit a new enterprise while the SQLite readers of :meth:`Store.read_together` take their first
-    read: at the second reader's first read of the first try (``every`` 0), or at every try's."""
+def writes_while_readers_start(store: Store, every: int) -> list[int]:
+    """One enterprise in the store, and another committed while the SQLite readers of
+    :meth:`Store.read_together` take their first read: at the second reader's first read of the first try
+    (``every`` 0), or at every try's. The count of first reads so far."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's readers take the first one's exported snapshot: nothing to race")
+    s = Situation(store)
+    s.enterprise("522701")
     calls = [0]
 
     def write(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
@@ -52,25 +57,15 @@ def writes_while_readers_start(store: Store, s: Situation, every: int) -> list[i
 def test_a_write_committed_while_the_sqlite_readers_start_is_seen_by_all_of_them_or_none(
     store: Store,
 ) -> None:
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL's readers take the first one's exported snapshot: nothing to race")
-    s = Situation(store)
-    s.enterprise("522701")
-    calls = writes_while_readers_start(store, s, every=0)
+    calls = writes_while_readers_start(store, every=0)
     with store.read_together(2) as conns:
         # The first try's readers saw 1 and 2 enterprises; the second try's both see 2.
         assert calls[0] == 4
         assert [enterprises(c) for c in conns] == [2, 2]
 
 
-def test_sqlite_readers_raced_by_writes_at_every_try_are_one_connection(
-    store: Store,
-) -> None:
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL's readers take the first one's exported snapshot: nothing to race")
-    s = Situation(store)
-    s.enterprise("522701")
-    calls = writes_while_readers_start(store, s, every=1)
+def test_sqlite_readers_raced_by_writes_at_every_try_are_one_connection(store: Store) -> None:
+    calls = writes_while_readers_start(store, every=1)
     with store.read_together(2) as conns:
         assert calls[0] == 2 * SNAPSHOT_TRIES
         assert len(conns) == 1
