@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 
 from hazardlib import stages
 from hazardlib.errors import CampaignNotFound
@@ -113,6 +114,36 @@ def test_county_progress_counts_the_campaign_so_far(store, duyun):
     assert (r["self_check_coverage"], r["close_out_rate"], r["plan_adopted"]) == (0.75, 0.25, True)
     assert (r["on_track"], r["lagging_checks"]) == (False, ["closure"])
     assert r["lagging_reasons"] == "隐患销号率 25% 低于应达到的 50%"
+
+
+@pytest.mark.engines
+def test_progress_rows_count_only_the_figures_asked_for_and_the_judged_ones(store, duyun):
+    statements: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        every = stages.county_progress_rows(store, D(2024, 9, 15))
+        read_every = "\n".join(statements)
+        statements.clear()
+        few = stages.county_progress_rows(store, D(2024, 9, 15), figures=("overdue_hazards", "inspections"))
+        read_few = "\n".join(statements)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", note)
+    asked = {"overdue_hazards", "inspections", *stages.JUDGED}
+    assert [sorted(set(r) & set(stages.COUNT_COLUMNS)) for r in few] == [sorted(asked)] * len(every)
+    derived = ["self_check_coverage", "close_out_rate", "on_track", "lagging_reasons", "plan_adopted"]
+    assert [{k: r[k] for k in [*asked, *derived]} for r in few] == [
+        {k: r[k] for k in [*asked, *derived]} for r in every
+    ]
+    assert every[0]["hazards_closed"] == 1 and every[0]["open_escalations"] == 1  # counted when asked for
+    # the closings and escalations in the window are sets of events read in full: not when not asked for
+    assert "any_close" in read_every and "any_escalate" in read_every
+    assert "any_close" not in read_few and "any_escalate" not in read_few
+    with pytest.raises(ValueError, match="overdue"):
+        stages.county_progress_rows(store, D(2024, 9, 15), figures=("overdue",))
 
 
 def test_county_progress_per_stage_counts_flows_in_the_stage_and_stocks_at_its_end(store, duyun):

@@ -11,7 +11,7 @@ imported by the functions that use it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -90,6 +90,10 @@ COUNT_COLUMNS = (
     "open_escalations",
 )
 
+JUDGED = ("key_enterprises", "self_checked", "hazards_closed_to_date", "hazards_found_to_date")
+"""The count columns whether a county is on track is judged by (its coverage and close-out rate):
+counted in every progress row, whatever else is asked for."""
+
 
 def ledger_counts(
     campaign: Campaign, start: dt.date, end: dt.date, codes: Sequence[str]
@@ -139,45 +143,46 @@ def _plans(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> dic
     return {code: day for code, day in plans if day is not None}
 
 
-def _counts(store: Store, campaign: Campaign, w: Window, codes: list[str]) -> Counts:
-    """The count columns per county: GROUP BY county queries over the records (docs/rules.md “进度指标”)."""
+def _counts(
+    store: Store, campaign: Campaign, w: Window, codes: list[str], wanted: Collection[str] = COUNT_COLUMNS
+) -> Counts:
+    """The count columns ``wanted`` per county: GROUP BY county queries over the records (docs/rules.md
+    “进度指标”), each with the figures of ``wanted`` it counts; a query none of whose figures is wanted is
+    not run."""
     year, start, end = campaign.year, w.start, w.end
     sc, ins = schema.self_checks, schema.inspections
     led, ledger_measures = ledger_counts(campaign, start, end, codes)
+    parts: list[tuple[Any, dict[str, Any], Any, list[Any]]] = [
+        (ENT.c.county_code, {"key_enterprises": sa.func.count()}, ENT, [key_enterprise()]),
+        (
+            sc.c.registered_county,
+            {
+                "self_checked": sa.func.count(sa.distinct(sc.c.enterprise_id)),
+                "self_checks_in_window": _count_if(sc.c.check_date >= start),
+            },
+            sc,
+            self_check_counted(sc, campaign, end),
+        ),
+        (
+            ins.c.county_code,
+            {
+                "inspections_production": _count_if(ins.c.field == "production"),
+                "inspections_circulation": _count_if(ins.c.field == "circulation"),
+                "inspections": sa.func.count(),
+            },
+            ins,
+            [ins.c.campaign_year == year, ins.c.inspection_date.between(start, end)],
+        ),
+        (led.c.county_code, ledger_measures, led, []),
+    ]
+    out: Counts = {code: dict.fromkeys(wanted, 0) for code in codes}
     with store.read() as conn:
-        parts = [
-            _grouped(
-                conn, ENT.c.county_code, {"key_enterprises": sa.func.count()}, ENT, [key_enterprise()], codes
-            ),
-            _grouped(
-                conn,
-                sc.c.registered_county,
-                {
-                    "self_checked": sa.func.count(sa.distinct(sc.c.enterprise_id)),
-                    "self_checks_in_window": _count_if(sc.c.check_date >= start),
-                },
-                sc,
-                self_check_counted(sc, campaign, end),
-                codes,
-            ),
-            _grouped(
-                conn,
-                ins.c.county_code,
-                {
-                    "inspections_production": _count_if(ins.c.field == "production"),
-                    "inspections_circulation": _count_if(ins.c.field == "circulation"),
-                    "inspections": sa.func.count(),
-                },
-                ins,
-                [ins.c.campaign_year == year, ins.c.inspection_date.between(start, end)],
-                codes,
-            ),
-            _grouped(conn, led.c.county_code, ledger_measures, led, [], codes),
-        ]
-    out: Counts = {code: dict.fromkeys(COUNT_COLUMNS, 0) for code in codes}
-    for part in parts:
-        for code, figures in part.items():
-            out[code].update(figures)
+        for county_col, measures, from_, where in parts:
+            asked = {k: v for k, v in measures.items() if k in wanted}
+            if not asked:
+                continue
+            for code, figures in _grouped(conn, county_col, asked, from_, where, codes).items():
+                out[code].update(figures)
     return out
 
 
@@ -210,17 +215,30 @@ def _judge(
 
 
 def county_progress_rows(
-    store: Store, as_of: dt.date, county: str | None = None, stage: int | None = None
+    store: Store,
+    as_of: dt.date,
+    county: str | None = None,
+    stage: int | None = None,
+    figures: Collection[str] = COUNT_COLUMNS,
 ) -> list[dict[str, Any]]:
     """The rows of :func:`county_progress` as plain dicts (a missing rate is None), without pandas: what
-    the tracker's first table is drawn from."""
+    the tracker's first table is drawn from.
+
+    ``figures``: the count columns a caller shows (every one of :data:`COUNT_COLUMNS` by default); only
+    these and the ones the judgement reads (:data:`JUDGED`) are counted and carried by the rows, so that
+    a page drawing a few figures runs no query for the others (the closings and escalations in the
+    window, say: two sets of events read in full at province scale)."""
+    unknown = set(figures) - set(COUNT_COLUMNS)
+    if unknown:
+        raise ValueError(f"no such progress figure: {sorted(unknown)}")
+    wanted = [k for k in COUNT_COLUMNS if k in figures or k in JUDGED]
     campaign = campaign_at(as_of)
     w = window(campaign, as_of, stage)
     codes = county_codes(store, county)
-    counts = _counts(store, campaign, w, codes)
+    counts = _counts(store, campaign, w, codes, wanted)
     adopted = _plans(store, campaign, w, codes)
     if len(codes) > 1:
-        counts[PREFECTURE_CODE] = {k: sum(counts[c][k] for c in codes) for k in COUNT_COLUMNS}
+        counts[PREFECTURE_CODE] = {k: sum(counts[c][k] for c in codes) for k in wanted}
     plan_all = all(c in adopted for c in codes)
     regions = load_regions()
     rows = []
@@ -236,7 +254,7 @@ def county_progress_rows(
                 "stage": w.stage,
                 "window_start": w.start,
                 "window_end": w.end,
-                **{k: int(r[k]) for k in COUNT_COLUMNS},
+                **{k: int(r[k]) for k in wanted},
                 "self_check_coverage": coverage,
                 "plan_adopted": plan_ok,
                 "plan_adopted_date": adopted.get(code),
