@@ -375,9 +375,11 @@ spot_checks = sa.Table(
     sa.Column("enforcement_sampling", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("note", sa.Text, nullable=True),
     *_meta_columns(),
-    # The results list counts batches by their enterprise's registered county, from this index
-    # alone (migration 0011).
-    sa.Index("ix_spot_checks_counted", "registered_county", "sample_date", "result", "follow_up_of"),
+    # The results list counts batches by their enterprise's registered county, channel, result and
+    # follow-up, from this index alone (migrations 0011, 0027).
+    sa.Index(
+        "ix_spot_checks_counted", "registered_county", "sample_date", "channel", "result", "follow_up_of"
+    ),
 )
 
 tracing_tasks = sa.Table(

@@ -163,3 +163,59 @@ def test_instruments_count_for_their_enterprises_county_else_their_own_before_an
     command.upgrade(cfg, "head")
     assert counted_index(store) == ["registered_county", "issue_date", "kind", "county_code"]
     assert notices(store) == expected
+
+
+CHANNELS = (
+    "spot_checks_production",
+    "spot_checks_circulation",
+    "spot_checks_online",
+    "spot_checks_rural_market",
+)
+
+
+def spot_check_figures(store: Store) -> dict[str, dict[str, int]]:
+    """The results list's spot-check figures per county (the counties that have any batch)."""
+    frame = results_list(store, AS_OF).set_index("county_code")
+    keys = ["spot_check_batches", *CHANNELS, "unqualified_batches", "follow_up_checks"]
+    return {c: {k: int(frame.loc[c, k]) for k in keys} for c in frame.index if frame.loc[c, keys[0]]}
+
+
+def spot_checks_index(store: Store) -> list[str | None]:
+    (index,) = [
+        i
+        for i in sa.inspect(store.engine).get_indexes("spot_checks")
+        if i["name"] == "ix_spot_checks_counted"
+    ]
+    return list(index["column_names"])
+
+
+def test_spot_checks_count_by_channel_from_their_index_alone_before_and_after_migration_0027(
+    store_url: str,
+) -> None:
+    store = Store(store_url, user="测试员")
+    s = Situation(store)
+    maker, shop = s.enterprise("522701"), s.enterprise("522702", field="seller")
+    s.spot_check(DAY, "qualified", enterprise_id=maker, channel="production")
+    first = s.spot_check(DAY, "unqualified", enterprise_id=shop, channel="online")
+    s.spot_check(DAY, "qualified", enterprise_id=shop, channel="rural_market", follow_up_of=first)
+    s.spot_check(AS_OF + dt.timedelta(days=1), "qualified", enterprise_id=shop, channel="shop")  # after
+    zero = dict.fromkeys(CHANNELS, 0)
+    expected = {
+        "522701": {"spot_check_batches": 1, **zero, "spot_checks_production": 1,
+                   "unqualified_batches": 0, "follow_up_checks": 0},
+        "522702": {"spot_check_batches": 2, **zero, "spot_checks_online": 1, "spot_checks_rural_market": 1,
+                   "unqualified_batches": 1, "follow_up_checks": 1},
+        "522700": {"spot_check_batches": 3, "spot_checks_production": 1, "spot_checks_circulation": 0,
+                   "spot_checks_online": 1, "spot_checks_rural_market": 1,
+                   "unqualified_batches": 1, "follow_up_checks": 1},
+    }  # fmt: skip
+    new = ["registered_county", "sample_date", "channel", "result", "follow_up_of"]
+    assert spot_checks_index(store) == new
+    assert spot_check_figures(store) == expected
+    cfg = store.alembic_config()
+    command.downgrade(cfg, "0026")
+    assert spot_checks_index(store) == ["registered_county", "sample_date", "result", "follow_up_of"]
+    assert spot_check_figures(store) == expected
+    command.upgrade(cfg, "head")
+    assert spot_checks_index(store) == new
+    assert spot_check_figures(store) == expected
