@@ -117,8 +117,9 @@ def ledger_counts(
 
     Counted arm by arm (:func:`hazardlib.figures.counted_by_arms`), the counties a condition of both arms:
     the hazards in their current span from the hazards' index alone, those changed after ``end`` with one
-    seek each into their events, each arm grouped by county and the two counts added (at 1M hazards
-    cheaper than grouping their UNION ALL; docs/benchmarks.md)."""
+    seek each into their events, each arm grouped by county in the order of the hazards' index
+    (``ix_hazards_year_county_found``, migration 0028: one range per county, no sort) and the two counts
+    added (at 1M hazards cheaper than grouping their UNION ALL; docs/benchmarks.md)."""
     opens, _ = campaign.window(end)
 
     def measures(led: Any) -> dict[str, Any]:
