@@ -41,7 +41,17 @@ from typing import Any
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from .tracker import BUTTON, CHROMIUM, CHROMIUM_ARGS, FIRST_DATA, serving, time_to_first_data, warmed_up
+from .tracker import (
+    BUTTON,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FIRST_DATA,
+    FIRST_PAINT_DATA,
+    serving,
+    time_to_first_data,
+    times_to,
+    warmed_up,
+)
 
 # What shows each dashboard's first data from the store (the tracker paints its figures after its frame).
 PAGES = {
@@ -59,7 +69,7 @@ PAGES = {
 FIRST_PAINT = {
     "index": ".hz-first-paint .hz-todo-list li",
     "ledger": ".hz-first-paint table.hz-table td",
-    "tracker": ".hz-first-paint table.hz-table td",
+    "tracker": FIRST_PAINT_DATA,
 }
 COUNTIES = ("522701", "522702", "522722", "522723", "522725", "522726",
             "522727", "522728", "522729", "522730", "522731", "522732")  # fmt: skip
@@ -117,18 +127,9 @@ def first_data(url: str, repeat: int, pool: int = 1) -> dict[str, Any]:
 def load_both(browser: Any, url: str, name: str) -> tuple[float, float]:
     """Open dashboard ``name`` at ``url`` in a fresh browser context: seconds from ``page.goto`` to the first data
     visible to the clerk (the first paint's or the live app's, whichever first) and to the live app's."""
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    try:
-        start = time.perf_counter()
-        page.goto(url, wait_until="commit", timeout=300_000)  # the first data is what counts, not "load"
-        shown = ", ".join(filter(None, (FIRST_PAINT.get(name), PAGES[name])))
-        page.wait_for_selector(shown, state="visible", timeout=300_000)
-        first = time.perf_counter() - start
-        page.wait_for_selector(PAGES[name], state="visible", timeout=300_000)
-        return first, time.perf_counter() - start
-    finally:
-        context.close()
+    shown = ", ".join(filter(None, (FIRST_PAINT.get(name), PAGES[name])))
+    first, live = times_to(browser, url, [shown, PAGES[name]])
+    return first, live
 
 
 def wait_until_filled(workdir: Path, times: int, limit: float = 300) -> None:

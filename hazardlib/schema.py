@@ -156,8 +156,9 @@ inspections = sa.Table(
     # The results list counts visits by the county their enterprise is registered in, from this index alone
     # (one range per county, in the order GROUP BY wants; migration 0011).
     sa.Index("ix_inspections_counted", "registered_county", "inspection_date", "enterprise_id", "field"),
-    # The tracker counts a window's inspections by county from this index alone (migration 0011).
-    sa.Index("ix_inspections_progress", "campaign_year", "inspection_date", "county_code", "field"),
+    # The tracker counts a window's inspections by county from this index alone, one range per county in
+    # the order GROUP BY wants (migrations 0011, 0028).
+    sa.Index("ix_inspections_progress", "campaign_year", "county_code", "inspection_date", "field"),
 )
 
 hazards = sa.Table(
@@ -196,13 +197,13 @@ hazards = sa.Table(
     sa.Column("plain_path", sa.Boolean, nullable=False, server_default=sa.false()),
     *_meta_columns(),
     sa.Index("ix_hazards_county_state", "county_code", "state"),
-    # The tracker counts a year's hazards by county, in their state at a date, from this index alone
-    # (migrations 0005, 0010).
+    # The tracker counts a year's hazards by county, in their state at a date, from this index alone, one
+    # range per county in the order GROUP BY wants (migrations 0005, 0010, 0028).
     sa.Index(
-        "ix_hazards_year_found_county",
+        "ix_hazards_year_county_found",
         "campaign_year",
-        "found_date",
         "county_code",
+        "found_date",
         "span_date",
         "span_state",
         "span_deadline",

@@ -6,9 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 
 from hazardlib import stages
+from hazardlib.campaign import campaign_at
 from hazardlib.errors import CampaignNotFound
+from hazardlib.regions import load_regions
 from hazardlib.store import Store
 
 from .situations import Situation
@@ -113,6 +117,95 @@ def test_county_progress_counts_the_campaign_so_far(store, duyun):
     assert (r["self_check_coverage"], r["close_out_rate"], r["plan_adopted"]) == (0.75, 0.25, True)
     assert (r["on_track"], r["lagging_checks"]) == (False, ["closure"])
     assert r["lagging_reasons"] == "隐患销号率 25% 低于应达到的 50%"
+
+
+@pytest.mark.engines
+def test_progress_rows_count_only_the_figures_asked_for_and_the_judged_ones(store, duyun):
+    statements: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        every = stages.county_progress_rows(store, D(2024, 9, 15))
+        read_every = "\n".join(statements)
+        statements.clear()
+        few = stages.county_progress_rows(store, D(2024, 9, 15), figures=("overdue_hazards", "inspections"))
+        read_few = "\n".join(statements)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", note)
+    asked = {"overdue_hazards", "inspections", *stages.JUDGED}
+    assert [sorted(set(r) & set(stages.COUNT_COLUMNS)) for r in few] == [sorted(asked)] * len(every)
+    derived = ["self_check_coverage", "close_out_rate", "on_track", "lagging_reasons", "plan_adopted"]
+    assert [{k: r[k] for k in [*asked, *derived]} for r in few] == [
+        {k: r[k] for k in [*asked, *derived]} for r in every
+    ]
+    assert every[0]["hazards_closed"] == 1 and every[0]["open_escalations"] == 1  # counted when asked for
+    # the closings and escalations in the window are sets of events read in full: not when not asked for
+    assert "any_close" in read_every and "any_escalate" in read_every
+    assert "any_close" not in read_few and "any_escalate" not in read_few
+    with pytest.raises(ValueError, match="overdue"):
+        stages.county_progress_rows(store, D(2024, 9, 15), figures=("overdue",))
+
+
+def index_columns(store: Store, table: str, name: str) -> list[str | None]:
+    (index,) = [i for i in sa.inspect(store.engine).get_indexes(table) if i["name"] == name]
+    return list(index["column_names"])
+
+
+def sqlite_plan(store: Store, stmt: sa.Select) -> str:
+    """SQLite's plan of ``stmt`` (EXPLAIN QUERY PLAN), one line per step."""
+    with store.read() as conn:
+        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+        return "\n".join(r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+
+
+@pytest.mark.engines
+def test_the_tracker_counts_by_county_in_index_order_before_and_after_migration_0028(s, store, duyun):
+    other = s.enterprise("522702")
+    s.inspection(other, D(2024, 7, 4))
+    s.hazard(other, D(2024, 7, 4), ordered=D(2024, 7, 4), deadline=D(2024, 7, 10))  # overdue
+    day = D(2024, 9, 15)
+    expected = stages.county_progress_rows(store, day)
+    assert [(r["inspections"], r["hazards_found"], r["overdue_hazards"]) for r in expected[:2]] == [
+        (3, 4, 1),
+        (1, 1, 1),
+    ]
+    hazards = ["campaign_year", "county_code", "found_date", "span_date", "span_state", "span_deadline"]
+    inspections = ["campaign_year", "county_code", "inspection_date", "field"]
+    assert index_columns(store, "hazards", "ix_hazards_year_county_found") == hazards
+    assert index_columns(store, "inspections", "ix_inspections_progress") == inspections
+    if store.engine.dialect.name == "sqlite":
+        campaign = campaign_at(day)
+        codes = [c.code for c in load_regions().counties]
+        plan = sqlite_plan(store, stages.ledger_counts(campaign, campaign.start, day, codes))
+        # each arm one range of the index per county, grouped in its order: no sort but the added parts'
+        assert (
+            plan.count("COVERING INDEX ix_hazards_year_county_found (campaign_year=? AND county_code=?") == 2
+        )
+        assert plan.count("TEMP B-TREE") == 1
+    cfg = store.alembic_config()
+    command.downgrade(cfg, "0027")
+    store.engine.dispose()  # connections (and their cached statements) of the schema before the migration
+    assert index_columns(store, "hazards", "ix_hazards_year_found_county") == [
+        "campaign_year",
+        "found_date",
+        "county_code",
+        *hazards[3:],
+    ]
+    assert index_columns(store, "inspections", "ix_inspections_progress")[1] == "inspection_date"
+    if store.engine.dialect.name == "sqlite":  # before: each arm read in date order and sorted by county
+        assert (
+            sqlite_plan(store, stages.ledger_counts(campaign, campaign.start, day, codes)).count(
+                "TEMP B-TREE"
+            )
+            == 3
+        )
+    assert stages.county_progress_rows(store, day) == expected
+    command.upgrade(cfg, "head")
+    assert index_columns(store, "hazards", "ix_hazards_year_county_found") == hazards
+    assert stages.county_progress_rows(store, day) == expected
 
 
 def test_county_progress_per_stage_counts_flows_in_the_stage_and_stocks_at_its_end(store, duyun):

@@ -73,7 +73,9 @@ def todo_at(store: Store, as_of: dt.date) -> list[Todo]:
     items: list[Todo] = []
     if campaign_of(as_of.year) is not None:
         code = store.county or PREFECTURE_CODE
-        rows = stages.county_progress_rows(store, as_of, county=store.county)
+        rows = stages.county_progress_rows(
+            store, as_of, county=store.county, figures=("overdue_hazards", "key_enterprises", "self_checked")
+        )
         row = next((r for r in rows if r["county_code"] == code), rows[0] if len(rows) == 1 else None)
         if row is not None:
             items.append(

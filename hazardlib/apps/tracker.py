@@ -154,6 +154,14 @@ def stage_line_html(as_of: dt.date) -> str:
     return f'<div class="hz-card">{"　｜　".join(parts)}</div>'
 
 
+TABLE_FIGURES = (
+    "key_enterprises", "self_checked", "inspections", "hazards_found", "hazards_closed_to_date", "open_hazards",
+    "overdue_hazards",
+)  # fmt: skip
+"""The progress figures the tracker's table and charts show (:func:`progress_table_html`): the only ones its
+rows are counted with (:func:`hazardlib.stages.county_progress_rows`)."""
+
+
 def progress_table_html(rows: list[dict[str, Any]], stage: int | None, as_of: dt.date) -> str:
     """Each county's progress (:func:`hazardlib.stages.county_progress_rows` for ``stage``, None: the whole
     campaign) as the tracker's table shows it, with what its columns count."""
@@ -208,7 +216,7 @@ class TrackerApp(App):
         campaign = campaign_of(as_of.year)
         if campaign is None:
             return None
-        rows = stages.county_progress_rows(store, as_of)
+        rows = stages.county_progress_rows(store, as_of, figures=TABLE_FIGURES)
         return FirstView(
             '<div class="hz-section">行动进度</div>'
             + timeline_svg(campaign, as_of)
@@ -330,7 +338,7 @@ class TrackerApp(App):
             return
         stage = self.stage_pick.value or None
         if rows is None:
-            rows = stages.county_progress_rows(self.store, self.as_of, stage=stage)
+            rows = stages.county_progress_rows(self.store, self.as_of, stage=stage, figures=TABLE_FIGURES)
         self.progress_table.value = progress_table_html(rows, stage, self.as_of)
         counties = [r for r in rows if r["county_code"] != PREFECTURE_CODE]
         late = [r["county_name"] for r in counties if not r["on_track"]]

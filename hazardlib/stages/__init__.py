@@ -8,6 +8,7 @@ the reader; ``tests/test_layout.py`` keeps every import outside the package on t
 
 from .progress import (
     COUNT_COLUMNS,
+    JUDGED,
     LAGGING,
     county_progress,
     county_progress_rows,
@@ -22,6 +23,7 @@ from .windows import Window, county_codes, stage_status, window
 
 __all__ = [
     "COUNT_COLUMNS",
+    "JUDGED",
     "LAGGING",
     "REASON_TEXT",
     "Window",
