@@ -30,7 +30,7 @@ from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Float, Integer
+from traitlets import Float, Integer, TraitError
 
 from .login_state import PAGE_WAIT_SECONDS, START_WAIT_SECONDS
 
@@ -190,13 +190,19 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         self.pooled().pop(kernel_id, None)  # a page's now
         super().notify_connect(kernel_id)
 
+    def last_activity(self, kernel_id: str) -> str | None:
+        """The kernel's last activity (ISO time, as in its model); None while it is still starting (nothing
+        recorded yet: jupyter_server's model then raises) or once it has gone."""
+        try:
+            return str(self.kernel_model(kernel_id)["last_activity"])
+        except (KeyError, TraitError, web.HTTPError):
+            return None
+
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         if kernel_id not in (self._connected or ()) and kernel_id in self:
-            model = self.kernel_model(kernel_id)
-            if not unconnected_may_go(
-                model["last_activity"], dt.datetime.now(dt.UTC), self.first_connect_wait
-            ):
-                return  # its page may still be loading
+            last = self.last_activity(kernel_id)
+            if last is None or not unconnected_may_go(last, dt.datetime.now(dt.UTC), self.first_connect_wait):
+                return  # still starting, or its page may still be loading
         await super().cull_kernel_if_idle(kernel_id)
 
     _gate: KernelGate | None = None
@@ -234,12 +240,12 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             return False
         connected = self._connected or set()
         now = dt.datetime.now(dt.UTC)
-        pooled = {k: self.kernel_model(k)["last_activity"] for k in self.pooled() if k in self}
+        pooled = {k: last for k in self.pooled() if (last := self.last_activity(k)) is not None}
         kernel_id = idle_pool_kernel(pooled, connected, now, self.pool_idle_wait)
         if kernel_id is None:
             return False
         notebook = self.notebook_of(kernel_id)
-        log.info("pool kernel %s of %s shut down: a page needs its place", kernel_id, notebook)
+        log.warning("pool kernel %s of %s shut down: a page needs its place", kernel_id, notebook)
         self.pooled().pop(kernel_id, None)  # no other page picks it meanwhile
         await self.shutdown_kernel(kernel_id)
         if notebook is not None:
@@ -258,7 +264,7 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             and (len(self) + self.gate().reserved) * 4 < self.max_kernels * 3
         ):
             notebook = self._yielded.pop(0)
-            log.info("pool of %s filled again", notebook)
+            log.warning("pool of %s filled again", notebook)
             fill(notebook_name=notebook)
 
     # jupyter_server's own async manager overrides these synchronous signatures the same way.

@@ -183,6 +183,7 @@ def test_at_the_bound_a_page_takes_the_place_of_an_idle_pool_kernel_whose_pool_f
                 await manager.start_kernel()
             assert refused.value.status_code == 503
             assert set(manager.list_kernel_ids()) == {second_page, taken}
+            assert manager.last_activity(first_page) is None  # gone: nothing to cull or to give way
         finally:
             await manager.shutdown_all(now=True)
 
