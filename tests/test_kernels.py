@@ -155,13 +155,15 @@ PREHEAT = {"VOILA_PREHEAT": "True"}
 
 
 @pytest.mark.slow
-def test_at_the_bound_a_page_takes_the_place_of_an_idle_pool_kernel_whose_pool_fills_again_later():
+def test_at_the_bound_a_page_takes_the_place_of_an_idle_pool_kernel_whose_pool_fills_again_later(
+    tmp_path: Path,
+):
     """Two kernels at most: a pool kernel and a page's. The next page gets the pool kernel's place (it is shut
     down); once a kernel ends, the pool that gave way is filled again. A page is refused when the pool kernel is a
     page's already (connected to)."""
 
     async def scenario() -> None:
-        manager = BoundedKernelManager(max_kernels=2, pool_idle_wait=1)
+        manager = BoundedKernelManager(max_kernels=2, pool_idle_wait=1, connection_dir=str(tmp_path))
         filled: list[str] = []
         manager.fill_if_needed = lambda notebook_name: filled.append(notebook_name)  # Voilà's, with a pool on
         try:
