@@ -24,13 +24,13 @@ import collections
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextvars import ContextVar
 from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Float, Integer
+from traitlets import Float, Integer, TraitError
 
 from .login_state import PAGE_WAIT_SECONDS, START_WAIT_SECONDS
 
@@ -134,9 +134,32 @@ def unconnected_may_go(last_activity: str, now: dt.datetime, wait: float) -> boo
     return (now - dt.datetime.fromisoformat(last_activity.replace("Z", "+00:00"))).total_seconds() > wait
 
 
+def idle_pool_kernel(
+    pooled: Mapping[str, str], connected: Collection[str], now: dt.datetime, idle: float
+) -> str | None:
+    """Of the pool's kernels ``pooled`` (kernel id: the kernel model's ISO time of last activity), the one to shut
+    down so that a page may have its place: the longest idle of those no page has connected to and that have been
+    silent for more than ``idle`` seconds; None if there is none.
+
+    A pool kernel waiting for its request is silent once warmed up; one just handed to a page runs the rest of its
+    notebook at once, and its page then connects: neither of those is taken."""
+    idle_ones = [
+        (last, kernel_id)
+        for kernel_id, last in pooled.items()
+        if kernel_id not in connected and unconnected_may_go(last, now, idle)
+    ]
+    return min(idle_ones)[1] if idle_ones else None
+
+
 class BoundedKernelManager(AsyncMappingKernelManager):
     """Jupyter server's kernel manager with a queue for kernel starts and a bound on kernels alive, which culls a
-    kernel no page has connected to yet only after ``first_connect_wait`` seconds of inactivity."""
+    kernel no page has connected to yet only after ``first_connect_wait`` seconds of inactivity.
+
+    The pools yield to pages: a page that would pass the bound takes the place of an idle pool kernel
+    (:func:`idle_pool_kernel`), which is shut down; that dashboard's pool is filled again once the kernels alive
+    are back below three quarters of the bound. Voilà fills a pool only when a page takes one of its kernels: a
+    pool kernel of a dashboard nobody opens held its place for good, also while clerks were refused (7 of the 40
+    places in the capacity benchmark, December 2026)."""
 
     max_kernels = Integer(40, config=True, help="Kernels alive at once, pools included; beyond: 503.")
     max_starting = Integer(2, config=True, help="Kernels starting at once; further starts wait in a queue.")
@@ -150,22 +173,36 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         config=True,
         help="Seconds of inactivity before a kernel no page has connected to yet is culled.",
     )
+    pool_idle_wait = Float(
+        60.0,
+        config=True,
+        help="Seconds a pool kernel has been silent before a page refused for the bound may take its place.",
+    )
     _connected: set[str] | None = None
+    _pooled: dict[str, None] | None = None  # the kernels started to fill a pool, oldest first
+    _yielded: list[str] | None = None  # the dashboards whose pool kernel gave its place to a page
 
     def notify_connect(self, kernel_id: str) -> None:
         """A page's websocket has connected to the kernel (jupyter_server tells its manager)."""
         if self._connected is None:
             self._connected = set()
         self._connected.add(kernel_id)
+        self.pooled().pop(kernel_id, None)  # a page's now
         super().notify_connect(kernel_id)
+
+    def last_activity(self, kernel_id: str) -> str | None:
+        """The kernel's last activity (ISO time, as in its model); None while it is still starting (nothing
+        recorded yet: jupyter_server's model then raises) or once it has gone."""
+        try:
+            return str(self.kernel_model(kernel_id)["last_activity"])
+        except (KeyError, TraitError, web.HTTPError):
+            return None
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         if kernel_id not in (self._connected or ()) and kernel_id in self:
-            model = self.kernel_model(kernel_id)
-            if not unconnected_may_go(
-                model["last_activity"], dt.datetime.now(dt.UTC), self.first_connect_wait
-            ):
-                return  # its page may still be loading
+            last = self.last_activity(kernel_id)
+            if last is None or not unconnected_may_go(last, dt.datetime.now(dt.UTC), self.first_connect_wait):
+                return  # still starting, or its page may still be loading
         await super().cull_kernel_if_idle(kernel_id)
 
     _gate: KernelGate | None = None
@@ -182,15 +219,67 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             self._owners = KernelOwners()
         return self._owners
 
+    def pooled(self) -> dict[str, None]:
+        """The kernels started to fill a pool and alive, not yet connected to by a page or connected to."""
+        if self._pooled is None:
+            self._pooled = {}
+        return self._pooled
+
+    def notebook_of(self, kernel_id: str) -> str | None:
+        """The dashboard notebook a kernel runs, from Voilà's record of the notebooks it has rendered (with a
+        pool on; None without)."""
+        for notebook, data in getattr(self, "notebook_data", {}).items():
+            if kernel_id in data.get("kernel_ids", ()):
+                return str(notebook)
+        return None
+
+    async def make_room(self) -> bool:
+        """If the kernels alive have reached the bound, shut down an idle pool kernel (:func:`idle_pool_kernel`);
+        True if one went. Its dashboard is remembered, to be filled again later (:meth:`refill_yielded`)."""
+        if len(self) + self.gate().reserved < self.max_kernels:
+            return False
+        connected = self._connected or set()
+        now = dt.datetime.now(dt.UTC)
+        pooled = {k: last for k in self.pooled() if (last := self.last_activity(k)) is not None}
+        kernel_id = idle_pool_kernel(pooled, connected, now, self.pool_idle_wait)
+        if kernel_id is None:
+            return False
+        notebook = self.notebook_of(kernel_id)
+        log.warning("pool kernel %s of %s shut down: a page needs its place", kernel_id, notebook)
+        self.pooled().pop(kernel_id, None)  # no other page picks it meanwhile
+        await self.shutdown_kernel(kernel_id)
+        if notebook is not None:
+            if self._yielded is None:
+                self._yielded = []
+            self._yielded.append(notebook)
+        return True
+
+    def refill_yielded(self) -> None:
+        """Fill again, one at a time, the pools whose kernel gave its place to a page, once the kernels alive are
+        below three quarters of the bound (not at once: the next page would take that place again)."""
+        fill = getattr(self, "fill_if_needed", None)  # Voilà's, with a pool on
+        while (
+            self._yielded
+            and fill is not None
+            and (len(self) + self.gate().reserved) * 4 < self.max_kernels * 3
+        ):
+            notebook = self._yielded.pop(0)
+            log.warning("pool of %s filled again", notebook)
+            fill(notebook_name=notebook)
+
     # jupyter_server's own async manager overrides these synchronous signatures the same way.
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         page = not is_pool_refill(kwargs)
+        if page:
+            await self.make_room()
         try:
             async with self.gate().turn(lambda: len(self), page):
                 kernel_id = str(await super().start_kernel(*args, **kwargs))
         except web.HTTPError:
             log.warning("kernel refused: %d alive, %d starting", len(self), self.gate().running)
             raise
+        if not page:
+            self.pooled()[kernel_id] = None
         requester = REQUESTER.get() if page else None  # a pool's kernel is nobody's until it is bound
         if requester is not None:
             self.owners().record(kernel_id, requester)
@@ -201,5 +290,7 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             await super().shutdown_kernel(kernel_id, *args, **kwargs)
             self.owners().forget(kernel_id)
             (self._connected or set()).discard(kernel_id)
+            self.pooled().pop(kernel_id, None)
         finally:
             await self.gate().released()
+        self.refill_yielded()

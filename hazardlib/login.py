@@ -41,8 +41,9 @@ import json
 import logging
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import nbformat
 from jupyter_core.utils import ensure_async
@@ -66,6 +67,7 @@ from .serve import ENV_POOL, ENV_TRUSTED_PROXIES, Network, pool_size, trusted_pr
 from .store import SYSTEM_USER, Store, default_url
 
 log = logging.getLogger("hazardlib.login")
+T = TypeVar("T")
 
 LOGIN_CELL_TAG = "hazard-login"
 COOKIE_NAME = "hazard-login"
@@ -159,6 +161,19 @@ class AccountUser(User):
         )
 
 
+async def off_the_loop(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` run in a worker thread of the server's default executor: the store's reads and writes of
+    every request (the login's session, the binding token) stay off the event loop, which serves every page and
+    every kernel's websocket; a slow store delays the request that asked, not all the others."""
+    return await IOLoop.current().run_in_executor(None, functools.partial(fn, *args))
+
+
+def still_valid(sessions: set[int]) -> dict[int, str]:
+    """Which of the login sessions ``sessions`` are still valid (read from the server's store)."""
+    with accounts_store().read() as conn:
+        return login_state.valid_sessions(conn, sessions)
+
+
 class KernelReaper:
     """Shuts down the kernels whose login has ended (logout, account disabled, password changed, a day old).
 
@@ -187,9 +202,7 @@ class KernelReaper:
         running = set(self.manager.list_kernel_ids())
         for gone in set(self.kernels) - running:
             del self.kernels[gone]
-        sessions = set().union(*self.kernels.values())
-        with accounts_store().read() as conn:
-            valid = login_state.valid_sessions(conn, sessions)
+        valid = await off_the_loop(still_valid, set().union(*self.kernels.values()))
         ended = [k for k, used in self.kernels.items() if used - valid.keys()]
         for kernel_id in ended:
             del self.kernels[kernel_id]
@@ -256,10 +269,11 @@ class KernelOwnerAuthorizer(Authorizer):
         return True
 
 
-def binding_header(handler: web.RequestHandler, user: User | None) -> str | None:
+async def binding_header(handler: web.RequestHandler, user: User | None) -> str | None:
     """Drop any ``X-Hazard-Binding`` header the browser sent with this request; with the kernel pool on
     (``HAZARD_POOL``), put a new one-time binding token of ``user``'s login there when the request is for a
-    dashboard page, which Voilà then passes to the kernel serving it. Returns the token put in, if any."""
+    dashboard page, which Voilà then passes to the kernel serving it. Returns the token put in, if any. The token
+    is written to the store in a worker thread (:func:`off_the_loop`)."""
     headers = handler.request.headers
     if BINDING_HEADER in headers:
         log.warning("a request came with its own %s header: dropped", BINDING_HEADER)
@@ -268,7 +282,7 @@ def binding_header(handler: web.RequestHandler, user: User | None) -> str | None
         return None
     if not isinstance(user, AccountUser) or user.session_id is None or handler.request.method != "GET":
         return None
-    token = login_state.mint_binding(accounts_store(), user.session_id)
+    token = await off_the_loop(login_state.mint_binding, accounts_store(), user.session_id)
     headers[BINDING_HEADER] = token
     return token
 
@@ -302,9 +316,7 @@ class LoginHandler(_Page, LoginFormHandler):
         # server's event loop, sixty logins at once held every page and kernel message behind them for tens
         # of seconds (docs/benchmarks.md, capacity).
         try:
-            user = await IOLoop.current().run_in_executor(
-                None, self.identity_provider.process_login_form, self
-            )
+            user = await off_the_loop(self.identity_provider.process_login_form, self)
         except TooManyFailures as exc:
             self.set_status(429)
             self._render(message={"error": str(exc)})
@@ -378,7 +390,7 @@ class AccountIdentityProvider(IdentityProvider):
         with the kernel pool on, a dashboard page request of a logged-in person gets a fresh one-time binding
         token there (:func:`binding_header`)."""
         user = await ensure_async(super().get_user(handler))
-        binding_header(handler, user)
+        await binding_header(handler, user)
         # whose page a kernel started for this request serves (read by hazardlib.kernels)
         page = isinstance(handler, VoilaHandler) and handler.request.method == "GET"
         REQUESTER.set(user.session_id if page and isinstance(user, AccountUser) else None)
@@ -411,6 +423,19 @@ class AccountIdentityProvider(IdentityProvider):
         nonce, session_id = login_state.open_session(store, account.name, account.stamp)
         log.info("login: %s (%s) from %s, session %d", account.name, account.scope_code, address, session_id)
         return AccountUser.of(account, session_id, nonce)
+
+    async def get_user_cookie(self, handler: web.RequestHandler) -> User | None:
+        """The user of the request's login cookie (:meth:`user_from_cookie`), looked up in the store in a worker
+        thread (:func:`off_the_loop`): every page request and every busy retry asks, and a slow write to the store
+        held every websocket of the server behind it."""
+        cookie = handler.get_secure_cookie(self.get_cookie_name(handler), **self.get_secure_cookie_kwargs)
+        if not cookie:
+            return None
+        try:
+            return await off_the_loop(self.user_from_cookie, cookie.decode())
+        except Exception as exc:  # as jupyter_server's own: a cookie that cannot be read logs nobody in
+            self.log.error("Error unpacking user from cookie: %s", exc)
+            return None
 
     def user_to_cookie(self, user: User) -> str:
         return json.dumps({"nonce": getattr(user, "nonce", "")})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import os
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +17,13 @@ import nbformat
 import pytest
 from tornado import web
 
-from hazardlib.kernels import KernelGate, is_pool_refill, unconnected_may_go
+from hazardlib.kernels import (
+    BoundedKernelManager,
+    KernelGate,
+    idle_pool_kernel,
+    is_pool_refill,
+    unconnected_may_go,
+)
 
 from .browser.conftest import USER, serving
 
@@ -125,6 +132,64 @@ def test_a_kernel_no_page_has_connected_to_is_culled_only_after_the_page_has_had
     assert not unconnected_may_go(idle, now, 180)
     longer = (now - dt.timedelta(seconds=181)).isoformat().replace("+00:00", "Z")
     assert unconnected_may_go(longer, now, 180)
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")  # as jupyter_server writes a kernel's last activity
+
+
+def test_the_idle_pool_kernel_to_give_way_is_the_longest_silent_one_no_page_has_connected_to():
+    now = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
+    pooled = {
+        "ledger": iso(now - dt.timedelta(seconds=300)),
+        "exports": iso(now - dt.timedelta(seconds=900)),  # connected: a page's now
+        "tracker": iso(now - dt.timedelta(seconds=600)),
+        "index": iso(now - dt.timedelta(seconds=59)),  # handed to a page a moment ago: running its notebook
+    }
+    assert idle_pool_kernel(pooled, {"exports"}, now, 60) == "tracker"
+    assert idle_pool_kernel({"index": pooled["index"]}, set(), now, 60) is None
+    assert idle_pool_kernel({"exports": pooled["exports"]}, {"exports"}, now, 60) is None
+
+
+PREHEAT = {"VOILA_PREHEAT": "True"}
+
+
+@pytest.mark.slow
+def test_at_the_bound_a_page_takes_the_place_of_an_idle_pool_kernel_whose_pool_fills_again_later(
+    tmp_path: Path,
+):
+    """Two kernels at most: a pool kernel and a page's. The next page gets the pool kernel's place (it is shut
+    down); once a kernel ends, the pool that gave way is filled again. A page is refused when the pool kernel is a
+    page's already (connected to)."""
+
+    async def scenario() -> None:
+        manager = BoundedKernelManager(max_kernels=2, pool_idle_wait=1, connection_dir=str(tmp_path))
+        filled: list[str] = []
+        manager.fill_if_needed = lambda notebook_name: filled.append(notebook_name)  # Voilà's, with a pool on
+        try:
+            pool_kernel = await manager.start_kernel(env={**os.environ, **PREHEAT})
+            manager.notebook_data = {"tracker.ipynb": {"kernel_ids": {pool_kernel}}}
+            first_page = await manager.start_kernel()
+            await asyncio.sleep(3)  # the pool kernel has been silent long enough
+            second_page = await manager.start_kernel()
+            assert set(manager.list_kernel_ids()) == {first_page, second_page}  # the pool kernel gave way
+            assert filled == []  # not while pages fill the server
+
+            await manager.shutdown_kernel(first_page, now=True)
+            assert filled == ["tracker.ipynb"]  # 1 alive of 2: the pool that gave way is filled again
+
+            taken = await manager.start_kernel(env={**os.environ, **PREHEAT})
+            manager.notify_connect(taken)  # a page took it
+            await asyncio.sleep(3)
+            with pytest.raises(web.HTTPError) as refused:
+                await manager.start_kernel()
+            assert refused.value.status_code == 503
+            assert set(manager.list_kernel_ids()) == {second_page, taken}
+            assert manager.last_activity(first_page) is None  # gone: nothing to cull or to give way
+        finally:
+            await manager.shutdown_all(now=True)
+
+    run(scenario())
 
 
 # -- a real server with room for one kernel ------------------------------------------------------------------

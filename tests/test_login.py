@@ -5,10 +5,12 @@ sends); a kernel that was not bound opens no session."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import json
 import socket
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -361,6 +363,46 @@ def test_a_cookie_used_after_logout_is_refused(served_db):
     assert login_state.revoke(login.accounts_store(), json.loads(cookie)["nonce"])  # what /logout does
     assert provider.user_from_cookie(cookie) is None
     assert provider.user_from_cookie(other) is not None  # logging out ends that login only
+
+
+class CookieHandler(FakeHandler):
+    """A request carrying the signed login cookie ``cookie`` (already checked: tornado's part)."""
+
+    def __init__(self, cookie: str | None):
+        super().__init__()
+        self.cookie = cookie
+
+    def get_secure_cookie(self, name: str, **kwargs: Any) -> bytes | None:
+        return self.cookie.encode() if self.cookie is not None and name == login.COOKIE_NAME else None
+
+
+def test_the_login_is_looked_up_off_the_event_loop_and_each_request_gets_its_own(served_db, monkeypatch):
+    """A request whose login takes long to read from the store keeps no other request waiting, and each request
+    gets the login of its own cookie; a request without the cookie gets nobody."""
+    provider, zhang = login_now("张三")
+    _, li = login_now("州局李四")
+    release = threading.Event()
+    read = login_state.session_of
+
+    def slow_for_zhang(store: Store, nonce: str, now: dt.datetime | None = None) -> tuple[int, str] | None:
+        if nonce == json.loads(zhang)["nonce"]:
+            assert release.wait(30)
+        return read(store, nonce, now)
+
+    monkeypatch.setattr(login_state, "session_of", slow_for_zhang)
+
+    async def at_once() -> tuple[Any, Any, Any, bool]:
+        first = asyncio.ensure_future(provider.get_user_cookie(CookieHandler(zhang)))
+        second = await provider.get_user_cookie(CookieHandler(li))  # served while the first still waits
+        first_waiting = not first.done()
+        release.set()
+        return await first, second, await provider.get_user_cookie(CookieHandler(None)), first_waiting
+
+    first, second, nobody, first_waiting = asyncio.run(at_once())
+    assert first_waiting
+    assert isinstance(first, login.AccountUser) and first.username == "张三" and first.county == "522701"
+    assert isinstance(second, login.AccountUser) and second.username == "州局李四" and second.county is None
+    assert nobody is None
 
 
 @pytest.mark.parametrize("command", [["disable"], ["passwd", "--password-stdin"]])

@@ -7,9 +7,13 @@ login tables do not grow without end."""
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import datetime as dt
+import json
+import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import sqlalchemy as sa
-import voila.utils
+from websockets.sync.server import ServerConnection, serve
 
 from hazardlib import login_state, schema
 from hazardlib.accounts import add_user, disable_user
@@ -155,22 +159,57 @@ def test_a_kernel_belongs_to_the_login_whose_token_it_offered_even_a_token_too_o
 
 
 def test_a_preheated_kernel_whose_wait_drops_waits_again_for_its_request(monkeypatch: pytest.MonkeyPatch):
-    """Voilà's wait for a request ends without one when its websocket drops (a busy server misses a keepalive
+    """The wait for a request ends without one when its websocket drops (a busy server missed Voilà's keepalive
     ping): the kernel waits again instead of running on for nobody."""
     waits: list[int] = []
 
-    def wait_for_request() -> None:
+    def wait_for_request(environ: object) -> None:
         waits.append(1)
         if len(waits) == 3:  # dropped twice, then the request comes
             monkeypatch.setenv(session_module.REQUEST_MARK, "voila/0.5.13")
 
-    monkeypatch.setattr(voila.utils, "wait_for_request", wait_for_request)
+    monkeypatch.setattr(session_module, "wait_for_request", wait_for_request)
     monkeypatch.setattr(session_module, "_request_seen", False)
     monkeypatch.setenv(session_module.ENV_PREHEAT, "True")
     monkeypatch.setenv(session_module.REQUEST_MARK, "left over from the server's environment")
     assert session_module.preheating()
     session_module.await_request()
     assert len(waits) == 3 and not session_module.preheating()
+
+
+@contextlib.contextmanager
+def request_server(answer: str | None) -> Iterator[tuple[dict[str, str], list[str]]]:
+    """A websocket server standing in for Voilà's request information (``voila/query/<kernel id>``): it sends
+    ``answer`` to the kernel that connects, or closes the connection (None). Yields the kernel's environment and
+    the paths the kernels asked for."""
+    asked: list[str] = []
+
+    def handler(websocket: ServerConnection) -> None:
+        asked.append(websocket.request.path if websocket.request else "")
+        if answer is not None:
+            websocket.send(answer)
+
+    with serve(handler, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port = server.socket.getsockname()[1]
+        yield {"VOILA_APP_IP": "127.0.0.1", "VOILA_APP_PORT": str(port), "VOILA_KERNEL_ID": "k-1"}, asked
+        server.shutdown()
+
+
+def test_a_preheated_kernel_takes_its_request_from_the_server(monkeypatch: pytest.MonkeyPatch):
+    """The kernel asks for its own kernel id's request and puts the request's information into its environment;
+    a connection the server closes without a request leaves the environment as it was."""
+    monkeypatch.delenv(session_module.BINDING_ENV, raising=False)
+    answer = json.dumps({session_module.BINDING_ENV: "token-1", session_module.REQUEST_MARK: "voila/0.5.13"})
+    with request_server(answer) as (env, asked):
+        session_module.wait_for_request(env)
+    assert asked == ["/voila/query/k-1"]
+    assert os.environ[session_module.BINDING_ENV] == "token-1"
+    monkeypatch.delenv(session_module.BINDING_ENV)
+    with request_server(None) as (env, asked):
+        session_module.wait_for_request(env)
+    assert asked == ["/voila/query/k-1"]
+    assert session_module.BINDING_ENV not in os.environ
 
 
 def test_a_kernel_given_a_spent_token_opens_no_session(store: Store, monkeypatch: pytest.MonkeyPatch):

@@ -35,7 +35,6 @@ from .session import (
     configure_logging,
     login_required,
     preheating,
-    request_waiter,
     session_day,
     store_url,
 )
@@ -156,7 +155,6 @@ class App(abc.ABC):
         returns is the one the session then acts on; None (nothing shared) if warming up failed."""
         started = time.perf_counter()
         try:
-            request_waiter()  # what the wait for the request needs, imported now rather than once a page waits
             store = Store(store_url(), user=SYSTEM_USER).reading_only()
             as_of = session_day()
             for county in (WARM_UP_COUNTY, None):

@@ -9,7 +9,7 @@ With login on (``HAZARD_LOGIN=1``) the person and county are not in the environm
 the server puts a first cell into every notebook it runs that calls :func:`bind_login` with the logged-in
 account's name, county and login session (see :mod:`hazardlib.login`). With a pool of preheated kernels
 (``hazard serve --pool``) a kernel runs its notebook before anyone asks for it, so it waits for its request
-(:func:`voila.utils.wait_for_request`), then redeems once, in the store, the one-time binding token the
+(:func:`wait_for_request`), then redeems once, in the store, the one-time binding token the
 server put into that request (:data:`BINDING_ENV`; :func:`hazardlib.login_state.redeem_binding`) to learn
 whom it serves. A kernel bound neither way opens no session. The session's store re-checks the login before
 every write (:class:`LoginBinding`).
@@ -18,12 +18,16 @@ every write (:class:`LoginBinding`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from websockets.exceptions import WebSocketException
+from websockets.sync.client import connect
 
 from ..errors import HazardError, UnknownCounty
 from ..login_state import LoginBinding, redeem_binding
@@ -86,14 +90,35 @@ QUICK_SECONDS = 5
 MAX_QUICK_REWAITS = 30
 
 
-def request_waiter() -> Callable[[], None]:
-    """Voilà's wait for a page request (``voila.utils.wait_for_request``). Importing it imports the whole Jupyter
-    server: about 1.7 s of CPU, 7–10 s on a busy machine (measured December 2026). Only a pool kernel needs it, so
-    it is imported here, on first use; a pool kernel asks for it while warming up (``App.warm_up``), before it
-    says it is ready, so that a page handed to it is not kept waiting for that import."""
-    from voila.utils import wait_for_request  # noqa: PLC0415 -- optional heavy import, pool kernels only
+def request_url(environ: Mapping[str, str]) -> str:
+    """Where a preheated kernel asks the server for its page request: Voilà's request-information websocket
+    (``voila/query/<kernel id>``), at the address and base URL the server gave the kernel in its environment."""
+    protocol = environ.get("VOILA_WS_PROTOCOL", "ws")
+    host = environ.get("VOILA_APP_IP", "127.0.0.1")
+    port = environ.get("VOILA_APP_PORT", "8866")
+    base = environ.get("VOILA_WS_BASE_URL", environ.get("VOILA_SERVER_URL", "/"))
+    return f"{protocol}://{host}:{port}{base}voila/query/{environ.get(ENV_KERNEL_ID, '')}"
 
-    return wait_for_request
+
+def wait_for_request(environ: Mapping[str, str] | None = None) -> None:
+    """Wait once for the server to assign a page request to this preheated kernel, and put the request's
+    information into ``os.environ`` (as Voilà's ``voila.utils.wait_for_request`` does: one JSON object of strings
+    on the websocket :func:`request_url`). Returns without it if the connection fails or drops.
+
+    Voilà's own function is not used: importing ``voila.utils`` imports the whole Jupyter server, 1.8 s of CPU in
+    every pool kernel, that is for every page opened (measured December 2026), against 0.1 s for the websocket
+    client. No keepalive ping either: Voilà's client closed the connection when a ping went unanswered for 20 s
+    on a busy server, and the kernel had to wait again (:func:`await_request`); a server that goes away closes
+    the socket, which ends the wait."""
+    url = request_url(os.environ if environ is None else environ)
+    try:
+        with connect(url, open_timeout=QUICK_SECONDS, ping_interval=None, max_size=None) as websocket:
+            message = websocket.recv()
+    except (OSError, TimeoutError, WebSocketException) as exc:
+        log.warning("the wait for a page request at %s ended: %s", url, exc)
+        return
+    for key, value in json.loads(message).items():
+        os.environ[str(key)] = str(value)
 
 
 def await_request(environ: Mapping[str, str] | None = None) -> None:
@@ -105,9 +130,8 @@ def await_request(environ: Mapping[str, str] | None = None) -> None:
     env = os.environ if environ is None else environ
     if _request_seen or env.get(ENV_PREHEAT) != "True":
         return
-    wait_for_request = request_waiter()
-    # Voilà's wait also ends, with no request, when its websocket to the server drops: its client closes it when
-    # a keepalive ping goes unanswered for 20 s, as when the server is busy checking many passwords at once.
+    # The wait also ends, with no request, when its websocket to the server drops (Voilà's client closed it when
+    # a keepalive ping went unanswered for 20 s, as when the server was busy checking many passwords at once).
     # The kernel then ran on for nobody, and the page that later took it showed "未登录" (capacity benchmark,
     # December 2026). So wait again: the server keeps a request that came meanwhile and hands it over on
     # reconnecting. A server that is gone (the connection refused at once, again and again) ends the wait.
@@ -115,7 +139,7 @@ def await_request(environ: Mapping[str, str] | None = None) -> None:
     quick = 0
     while REQUEST_MARK not in os.environ and quick < MAX_QUICK_REWAITS:
         began = time.monotonic()
-        wait_for_request()
+        wait_for_request(env)
         if REQUEST_MARK not in os.environ:
             quick = quick + 1 if time.monotonic() - began < QUICK_SECONDS else 0
             log.warning("the wait for a page request ended without one: waiting again")
