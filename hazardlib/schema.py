@@ -197,8 +197,9 @@ hazards = sa.Table(
     sa.Column("plain_path", sa.Boolean, nullable=False, server_default=sa.false()),
     *_meta_columns(),
     sa.Index("ix_hazards_county_state", "county_code", "state"),
-    # The tracker counts a year's hazards by county, in their state at a date, from this index alone, one
-    # range per county in the order GROUP BY wants (migrations 0005, 0010, 0028).
+    # The tracker counts a year's hazards by county, in their state at a date (the span, or the plain path's
+    # milestone dates), from this index alone, one range per county in the order GROUP BY wants (migrations
+    # 0005, 0010, 0028).
     sa.Index(
         "ix_hazards_year_county_found",
         "campaign_year",
@@ -207,6 +208,12 @@ hazards = sa.Table(
         "span_date",
         "span_state",
         "span_deadline",
+        "plain_path",
+        "ordered_date",
+        "deadline",
+        "rectified_date",
+        "reinspected_date",
+        "closed_date",
     ),
     # The results list's ledger figures, classified supervision and self-reported risks read a county's
     # hazards through their enterprises, in their state at a date, from this index alone (migrations 0009,
