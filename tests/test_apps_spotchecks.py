@@ -282,6 +282,11 @@ def test_a_task_closed_after_the_pages_date_shows_as_open_then_and_is_not_offere
         still_open: "待追查",
     }  # as they stood at the date
     assert [v for _, v in tab.pick.options] == [None, still_open]
+    notes = dict(zip(tab.got["id"], tab.got["note"], strict=True))
+    assert notes[later] is None  # written on 2024-09-20: not yet at the page's date
+    assert SpotCheckApp(libo, dt.date(2024, 9, 20)).tracing.got.set_index("id").loc[later, "note"] == (
+        "2024-09-20 办结：已责令下架"
+    )  # the page at the day it was written shows it
     tab.received.rows[tab.received.keys.index(later)].click()
     assert tab.pick.value is None
     assert "该追查任务在统计日期之后（2024年9月20日）已办结，不能在此日期办理。" in tab.app.status.value
