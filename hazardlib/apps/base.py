@@ -60,7 +60,9 @@ FIRST_PAINT_STYLE = (
     " pointer-events: none; user-select: none; }"
     " .hz-first-paint .hz-first-title { font-size: 26px; margin: 12px 0 20px 0; }"
     " .hz-first-paint .hz-first-note { color: #607d8b; font-size: 13px; margin: 6px 0; }"
-    " .hz-first-paint svg { max-width: 100%; height: auto; }</style>"
+    " .hz-first-paint svg { max-width: 100%; height: auto; }"
+    " .hz-first-paint .hz-timeline-scroll { max-width: 100%; overflow-x: auto; }"
+    " .hz-first-paint svg.hz-timeline { max-width: none; }</style>"
 )
 # The county a preheated kernel builds its page for while it waits (any county: only the statements count).
 WARM_UP_COUNTY = "522701"

@@ -166,7 +166,7 @@ def table_row(locator: Locator, text: str) -> Locator:
     return locator.locator("button.hz-row").nth(int(n or 0) - 1)
 
 
-SCROLL_BOXES = "table.hz-table, .hz-rows"
+SCROLL_BOXES = "table.hz-table, .hz-rows, .hz-timeline-scroll"
 """The boxes that may be wider than the screen's content and scroll sideways inside themselves."""
 
 # Every element shown that reaches past the right edge of the window (outside the scroll boxes), every control
