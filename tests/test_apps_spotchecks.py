@@ -327,6 +327,8 @@ def test_in_a_voila_kernel_the_rules_findings_are_filled_once_the_page_has_fetch
 
 
 def test_a_preheated_kernel_warming_up_builds_every_tab_and_runs_the_rules_at_once(store):
-    app = SpotCheckApp(store.reading_only(), D)
+    app = SpotCheckApp(store.reading_only(), D, warming_up=True)
     assert all(app.built(name) for name in spotchecks.TABS) and app.loading is None
     assert not any(box.value == spotchecks.CHECKING for box in app.finding_boxes.values())
+    page = SpotCheckApp(store.reading_only(), D)  # a store that only reads is not a warm-up: a page waits
+    assert not page.built(spotchecks.TABS[1]) and page.loading is not None

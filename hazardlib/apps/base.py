@@ -82,11 +82,21 @@ class App(abc.ABC):
     context: ClassVar[str] = "看板"
     home_link: ClassVar[bool] = True  # the header links back to the landing page (not on the landing page)
 
-    def __init__(self, store: Store, as_of: dt.date | None = None, first: FirstView | None = None):
+    def __init__(
+        self,
+        store: Store,
+        as_of: dt.date | None = None,
+        first: FirstView | None = None,
+        *,
+        warming_up: bool = False,
+    ):
         self.store = store
         self.as_of = as_of or dt.date.today()
         # What the page's first paint showed (read for this session once): :meth:`build` starts from it.
         self.first = first
+        # Built by a preheated kernel before any request (:meth:`warm_up`): no page will fetch these widgets, so
+        # :meth:`build` fills at once what it would otherwise fill once the page has fetched them.
+        self.warming_up = warming_up
         self.regions: Regions = load_regions()
         self.status = widgets.HTML()
         self.status.add_class("hz-status")
@@ -163,7 +173,7 @@ class App(abc.ABC):
             as_of = session_day()
             for county in (WARM_UP_COUNTY, None):
                 scoped = store.acting(user=SYSTEM_USER, county=county).reading_only()
-                cls(scoped, as_of, cls.first_view(scoped, as_of))
+                cls(scoped, as_of, cls.first_view(scoped, as_of), warming_up=True)
             log.info(
                 "%s warmed up in %.2f s, waiting for its request", cls.__name__, time.perf_counter() - started
             )

@@ -275,9 +275,9 @@ class TrackerApp(App):
             (self.results, self.show_results),
             (self.feed_table, self.show_feed),
         )
-        if self.store.read_only:
-            # A preheated kernel warming up: everything at once, so that its statements are compiled before the
-            # request; no page will fetch these widgets, and nothing of them runs on once the request has come.
+        if self.warming_up:
+            # Everything at once, so that its statements are compiled before the request; nothing of these
+            # widgets runs on once the request has come.
             for _widget, fill in fills:
                 fill()
             self.loading: threading.Thread | None = None
