@@ -163,3 +163,4 @@ def test_the_tracker_page_lists_a_written_report_from_its_date_on_not_before(s, 
         app.loading.join()
         listed[day] = "都市监报〔2024〕1号" in app.county_records.written.value
     assert listed == {D(2024, 11, 9): False, D(2024, 11, 10): True}
+    assert '<td class="hz-date">2024-11-10</td>' in app.county_records.written.value  # as every table dates

@@ -163,7 +163,7 @@ class CountyRecords:
             rows = [dict(r) for r in conn.execute(self.app.store.scoped(stmt, t)).mappings()]
         shown = {
             "县（市）": [self.app.county_name(r["county_code"]) for r in rows],
-            "印发日期": [fmt_date(r["adopted_date"]) for r in rows],
+            "印发日期": [r["adopted_date"] for r in rows],  # a date in a table, as every table writes it
             "文件名称": [r["document"] or "" for r in rows],
             "文号": [r["document_no"] or "" for r in rows],
             "责任领导及责任人": [r["responsible"] or "" for r in rows],
@@ -183,10 +183,10 @@ class CountyRecords:
         shown = {
             "县（市）": [self.app.county_name(r["county_code"]) for r in rows],
             "方式": [vocab.OVERSIGHT_KIND.label(r["kind"]) for r in rows],
-            "日期": [fmt_date(r["action_date"]) for r in rows],
+            "日期": [r["action_date"] for r in rows],
             "文号": [r["number"] or "" for r in rows],
             "事由": [r["reason"] or "" for r in rows],
-            "书面回复期限": [fmt_date(r["due_date"]) for r in rows],
+            "书面回复期限": [r["due_date"] for r in rows],
             "书面回复": [self._response_text(r) for r in rows],
         }
         self.oversight.value = html_table(
@@ -218,7 +218,7 @@ class CountyRecords:
             rows = [dict(r) for r in conn.execute(self.app.store.scoped(stmt, t)).mappings()]
         shown = {
             "县（市）": [self.app.county_name(r["county_code"]) for r in rows],
-            "报送日期": [fmt_date(r["report_date"]) for r in rows],
+            "报送日期": [r["report_date"] for r in rows],
             "文号": [r["number"] for r in rows],
             "涉及隐患编号": ["、".join(hazard_number(i) for i in r["hazard_ids"] or ()) for r in rows],
             "备注": [r["note"] or "" for r in rows],
