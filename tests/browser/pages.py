@@ -196,6 +196,26 @@ LAYOUT = """([boxes, touch]) => {
 }"""
 
 
+# Every field shown whose hint (its placeholder) is wider than the box it is written in.
+CUT_HINTS = """() => {
+  const ctx = document.createElement('canvas').getContext('2d'), out = [];
+  for (const box of document.querySelectorAll('.hz-app input[placeholder], .hz-app textarea[placeholder]')) {
+    if (!box.getBoundingClientRect().width || !box.placeholder) continue;  // not shown
+    const style = getComputedStyle(box);
+    ctx.font = style.font;
+    const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const need = ctx.measureText(box.placeholder).width;
+    if (need > room + 0.5) out.push(`${box.placeholder}（需 ${Math.round(need)} px，仅 ${Math.round(room)} px）`);
+  }
+  return out;
+}"""
+
+
+def cut_hints(page: Page) -> list[str]:
+    """The hints of the fields shown that do not fit their box (:data:`CUT_HINTS`)."""
+    return list(page.evaluate(CUT_HINTS))
+
+
 def fits(page: Page, what: str) -> None:
     """Nothing past the right edge, no page scrolling sideways, controls 44 px high, buttons uncut."""
     page.evaluate("window.scrollTo(0, 0)")
