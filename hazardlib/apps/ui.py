@@ -95,7 +95,10 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
   .hz-app .widget-vbox, .hz-app .widget-hbox > * {{ min-width: 0 !important; }}
   .hz-app .hz-field {{ flex-direction: column; align-items: stretch; width: 100%; }}
   .hz-app .hz-field > * {{ width: 100% !important; margin-left: 0; margin-right: 0; }}
-  .hz-app .widget-inline-hbox {{ flex-wrap: wrap; width: 100% !important; height: auto; }}
+  /* as wide as the box they are in, without ipywidgets' side margins (which pushed a card's right border 2 px
+     past its box, where the box cut it off and scrolled sideways) */
+  .hz-app .widget-inline-hbox {{ flex-wrap: wrap; width: 100% !important; height: auto; margin-left: 0;
+    margin-right: 0; }}
   .hz-app .widget-inline-hbox > .widget-label {{ flex: 0 0 100%; width: 100% !important; text-align: left;
     max-width: 100%; }}
   .hz-app .widget-inline-hbox > select, .hz-app .widget-inline-hbox > input:not([type=checkbox]),
