@@ -16,7 +16,7 @@
   (:func:`hazardlib.login_state.mint_binding`) and puts it into the request's ``X-Hazard-Binding`` header,
   replacing anything the browser sent there; Voilà hands that header to the kernel it assigns to the
   request (``http_header_envs``), and the kernel redeems the token once in the store
-  (:func:`hazardlib.apps.session.bind_from_token`). See docs/login.md for the threat model.
+  (:meth:`hazardlib.apps.session.Kernel.bind_from_token`). See docs/login.md for the threat model.
 * A kernel belongs to the login whose page it serves: the one it was started for, or, for a preheated kernel,
   the one whose binding token it offered (:func:`hazardlib.login_state.kernel_session`); until then it belongs
   to nobody. Every request naming a kernel (its model and shutdown ``/api/kernels/<id>``, its websocket

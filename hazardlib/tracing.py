@@ -16,6 +16,7 @@ the campaign gives no separate period for tracing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pandas as pd
@@ -37,6 +38,7 @@ MESSAGES = {
     "before_created": "日期 {day} 早于任务下达日期 {created}",
     "same_county": "追查任务 {id} 已在{county}，无需转办",
     "pass_note": "{day} 由州局转办至{to}",
+    "done_note": "{day} 办结",
     "note_full": "办理情况累计最多{limit}个字，本次最多还能填写{room}个字",
 }
 
@@ -137,13 +139,14 @@ def _report(task_id: int, day: dt.date, note: str | None, recipient: str | None 
     )
 
 
-def _noted(task: dict[str, Any], *entries: str | None) -> str | None:
-    """The task's 办理情况 with ``entries`` added after what it holds (the last is the person's own note);
-    ValidationFailed when the whole is longer than :class:`hazardlib.models.TracingReport` allows."""
-    whole = "；".join(x for x in (task["note"], *entries) if x) or None
+def _noted(task: dict[str, Any], entry: str | None, own: str | None, joint: str = "；") -> str | None:
+    """The task's 办理情况 with ``entry`` (dated) and the person's own note ``own``, joined by ``joint``, added
+    after what it holds; ValidationFailed when the whole is longer than :class:`hazardlib.models.TracingReport`
+    allows."""
+    added = joint.join(x for x in (entry, own) if x)
+    whole = "；".join(x for x in (task["note"], added) if x) or None
     limit = models.max_chars(models.TracingReport, "note")
     if whole is not None and limit is not None and len(whole) > limit:
-        own = entries[-1] if entries else None
         room = max(0, limit - (len(whole) - len(own or "")))
         message = MESSAGES["note_full"].format(limit=limit, room=room)
         title = models.TracingReport.model_fields["note"].title
@@ -204,8 +207,30 @@ def complete(store: Store, task_id: int, day: dt.date, note: str | None = None) 
 def complete_in(tx: Tx, task_id: int, day: dt.date, note: str | None = None) -> dict[str, Any]:
     """:func:`complete` within an open transaction (the import's)."""
     task = _open_task(tx.store, tx, task_id, day, "办结")
-    full_note = _noted(task, _report(task_id, day, note).note)
+    own = _report(task_id, day, note).note
+    # a completion with a note adds it dated ("2024-07-20 办结：…", see note_at); one without adds nothing
+    full_note = _noted(task, MESSAGES["done_note"].format(day=day) if own else None, own, "：")
     return tx.update(T, task_id, {"state": "done", "done_date": day, "note": full_note})
+
+
+# where one entry of a task's 办理情况 ends and the next, which begins with its date, starts
+_NEXT_ENTRY = re.compile(r"；(?=\d{4}-\d{2}-\d{2} )")
+_DATED = re.compile(r"(\d{4}-\d{2}-\d{2}) ")
+
+
+def note_at(note: str | None, done: dt.date | None, as_of: dt.date) -> str | None:
+    """A task's 办理情况 as it stood at ``as_of``: the entries written on or before that day, as the ledger
+    shows a hazard's moves up to its date. Each entry (a pass-on, a completion with a note) begins with its
+    date; an entry without one is a completion's note written before they were dated, of the done date."""
+    if note is None:
+        return None
+    kept = []
+    for entry in _NEXT_ENTRY.split(note):
+        dated = _DATED.match(entry)
+        day = dt.date.fromisoformat(dated.group(1)) if dated else done
+        if day is None or day <= as_of:
+            kept.append(entry)
+    return "；".join(kept) or None
 
 
 def state_expr(as_of: dt.date) -> Any:
@@ -264,6 +289,8 @@ def _tasks(store: Store, where: Any, as_of: dt.date | None) -> pd.DataFrame:
         "overdue",
         "note",
     ]
+    for r in rows:  # what was written after the date is not shown, as the state then is
+        r["note"] = note_at(r["note"], r["done_date"] or r["later_date"], day)
     frame = pd.DataFrame(rows, columns=columns)
     regions = load_regions()
     frame.insert(5, "role_label", [vocab.PARTY_ROLE.label(r) for r in frame["role"]])

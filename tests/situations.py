@@ -142,7 +142,6 @@ class Situation:
         self._batch += 1
         data = {
             "batch_no": extra.pop("batch_no", f"CC{day:%Y%m%d}{self._batch:04d}"),
-            "campaign_year": day.year,
             "sampled_by_county": sampled_by,
             "sample_date": day,
             "sub_product_code": product,

@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from hazardlib import schema, tracing
 from hazardlib.apps import SpotCheckApp, spotchecks
 from hazardlib.datafiles import data_dir
+from hazardlib.intake import import_file
 from hazardlib.store import Store, count
 
 from .conftest import make_uscc
+from .intake_support import write_sheet
 from .situations import Situation
 from .test_apps_tracker_first_paint import voila_kernel  # noqa: F401 - the fixture, used by name
 from .test_county_products import HEATER
@@ -145,7 +147,7 @@ def test_an_unqualified_batch_is_offered_at_once_as_the_original_of_a_follow_up(
     assert again == first
 
 
-def test_a_batch_of_last_year_saved_again_keeps_its_year_and_a_new_number_typed_over_it_is_this_years(store):
+def test_a_batch_of_last_year_saved_again_keeps_its_year_and_a_new_number_typed_over_it_is_its_samples(store):
     s = Situation(store)
     eid = s.enterprise("522701", field="seller", name="都匀市去年五金店", products=("04-01",))
     old = s.spot_check(
@@ -157,16 +159,42 @@ def test_a_batch_of_last_year_saved_again_keeps_its_year_and_a_new_number_typed_
     tab.form.control("note").value = "补录抽样人员"
     tab.save_btn.click()
     assert "抽样单 QN2023-01 已更新" in app.status.value, app.status.value
-    tab.form.control(
-        "batch_no"
-    ).value = "QN2024-01"  # the same form, another batch: a new one of the page's year
+    tab.form.control("batch_no").value = "QN2023-02"  # the same form, another batch sampled the same day
+    tab.save_btn.click()
+    assert "抽样单 QN2023-02 已登记" in app.status.value, app.status.value
+    tab.form.control("batch_no").value = "QN2024-01"  # and one sampled this year
+    tab.form.control("sample_date").value = dt.date(2024, 7, 1)
     tab.save_btn.click()
     assert "抽样单 QN2024-01 已登记" in app.status.value, app.status.value
     with store.read() as conn:
         sc = schema.spot_checks
         years = dict(conn.execute(sa.select(sc.c.batch_no, sc.c.campaign_year)).all())
         note = conn.execute(sa.select(sc.c.note).where(sc.c.id == old)).scalar_one()
-    assert years == {"QN2023-01": 2023, "QN2024-01": 2024} and note == "补录抽样人员"
+    assert years == {"QN2023-01": 2023, "QN2023-02": 2023, "QN2024-01": 2024} and note == "补录抽样人员"
+
+
+SPOT_HEADER = ["抽样单编号", "抽查县（市）", "抽样日期", "产品", "抽样环节", "抽查结果", "销售单位名称"]
+
+
+def test_a_batch_takes_the_campaign_year_of_its_sample_on_the_form_as_in_the_import(store, tmp_path):
+    """One rule for both: the plan's campaign year of the sample date, whatever the page's year. A batch
+    sampled on the last day of 2023 belongs to 2023; one sampled the next day, to 2024."""
+    app = SpotCheckApp(store, dt.date(2024, 1, 5))
+    for batch_no, day in (("FORM-1231", dt.date(2023, 12, 31)), ("FORM-0101", dt.date(2024, 1, 1))):
+        for key, value in {"batch_no": batch_no, "sampled_by_county": "522701", "sample_date": day,
+                           "sub_product_code": "04-01", "channel": "shop", "result": "qualified"}.items():  # fmt: skip
+            app.spot.form.control(key).value = value
+        app.spot.parties["seller"].control("name").value = "都匀某五金店"
+        app.spot.save_btn.click()
+        assert f"抽样单 {batch_no} 已登记" in app.status.value, app.status.value
+    rows = [SPOT_HEADER, *(["FILE-1231", "都匀市", "2023-12-31", "04-01", "销售门店", "合格", "都匀某五金店"],
+                           ["FILE-0101", "都匀市", "2024-01-01", "04-01", "销售门店", "合格", "都匀某五金店"])]  # fmt: skip
+    report = import_file(store, write_sheet(tmp_path / "抽查.xlsx", rows), today=dt.date(2024, 1, 5))
+    assert report.inserted == 2 and not report.errors, report.errors
+    with store.read() as conn:
+        sc = schema.spot_checks
+        years = dict(conn.execute(sa.select(sc.c.batch_no, sc.c.campaign_year)).all())
+    assert years == {"FORM-1231": 2023, "FORM-0101": 2024, "FILE-1231": 2023, "FILE-0101": 2024}
 
 
 def test_a_product_this_years_catalogue_no_longer_lists_is_kept_when_its_batch_is_saved_again(
@@ -254,6 +282,11 @@ def test_a_task_closed_after_the_pages_date_shows_as_open_then_and_is_not_offere
         still_open: "待追查",
     }  # as they stood at the date
     assert [v for _, v in tab.pick.options] == [None, still_open]
+    notes = dict(zip(tab.got["id"], tab.got["note"], strict=True))
+    assert notes[later] is None  # written on 2024-09-20: not yet at the page's date
+    assert SpotCheckApp(libo, dt.date(2024, 9, 20)).tracing.got.set_index("id").loc[later, "note"] == (
+        "2024-09-20 办结：已责令下架"
+    )  # the page at the day it was written shows it
     tab.received.rows[tab.received.keys.index(later)].click()
     assert tab.pick.value is None
     assert "该追查任务在统计日期之后（2024年9月20日）已办结，不能在此日期办理。" in tab.app.status.value
@@ -294,6 +327,8 @@ def test_in_a_voila_kernel_the_rules_findings_are_filled_once_the_page_has_fetch
 
 
 def test_a_preheated_kernel_warming_up_builds_every_tab_and_runs_the_rules_at_once(store):
-    app = SpotCheckApp(store.reading_only(), D)
+    app = SpotCheckApp(store.reading_only(), D, warming_up=True)
     assert all(app.built(name) for name in spotchecks.TABS) and app.loading is None
     assert not any(box.value == spotchecks.CHECKING for box in app.finding_boxes.values())
+    page = SpotCheckApp(store.reading_only(), D)  # a store that only reads is not a warm-up: a page waits
+    assert not page.built(spotchecks.TABS[1]) and page.loading is not None

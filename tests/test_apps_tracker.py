@@ -97,3 +97,13 @@ def test_the_results_and_the_feed_are_filled_after_the_page_is_shown(store, monk
     assert "未能计算" in app.results.value and "记录号" in app.status.value  # App.guard's message
     assert "database went away" in caplog.text  # the traceback went to the log
     assert "暂无即时报告事项" in app.feed_table.value and not app.ack_btn.disabled
+
+
+def test_a_preheated_kernel_warming_up_fills_the_results_and_feed_at_once_a_page_waits_for_its_widgets(store):
+    s = Situation(store)
+    s.hazard(s.enterprise("522701"), dt.date(2024, 7, 1))
+    warm = TrackerApp(store.reading_only(), D, warming_up=True)
+    assert warm.loading is None and "<td>都匀市</td>" in warm.results.value
+    page = TrackerApp(store.reading_only(), D)  # a store that only reads is not a warm-up
+    assert page.loading is not None
+    page.loading.join()

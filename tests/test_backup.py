@@ -49,7 +49,6 @@ def fill(store: Store) -> None:
                 models.SpotCheck,
                 {
                     "batch_no": "SC-2024-0001",
-                    "campaign_year": 2024,
                     "sampled_by_county": "522701",
                     "sample_date": DAY,
                     "sub_product_code": "18-01",

@@ -80,7 +80,7 @@ def test_a_sheet_cut_into_many_pieces_reads_as_calamine_reads_it_whole(tmp_path,
     path = book(tmp_path / "企业名录.xlsx", epoch_1904=epoch_1904)
     whole = rows(path, WHOLE)
     monkeypatch.setattr(sheet_reader, "PIECE_BYTES", 2048)
-    monkeypatch.setattr(sheet_reader, "_CHUNK", 500)  # inflated half a kilobyte at a time
+    monkeypatch.setattr(sheet_reader, "INFLATE_BYTES", 500)  # inflated half a kilobyte at a time
     pieces = list(
         sheet_reader.sheet_pieces(zipfile.ZipFile(path), "xl/worksheets/sheet1.xml", sheet_reader.PIECE_BYTES)
     )
@@ -93,7 +93,7 @@ def test_a_sheet_cut_into_many_pieces_reads_as_calamine_reads_it_whole(tmp_path,
 def test_a_sheet_whose_rows_do_not_say_their_numbers_is_read_in_one_piece(tmp_path, monkeypatch):
     path = without_row_numbers(book(tmp_path / "a.xlsx"), tmp_path / "b.xlsx")
     monkeypatch.setattr(sheet_reader, "PIECE_BYTES", 2048)
-    monkeypatch.setattr(sheet_reader, "_CHUNK", 500)  # inflated half a kilobyte at a time
+    monkeypatch.setattr(sheet_reader, "INFLATE_BYTES", 500)  # inflated half a kilobyte at a time
     pieces = list(
         sheet_reader.sheet_pieces(zipfile.ZipFile(path), "xl/worksheets/sheet1.xml", sheet_reader.PIECE_BYTES)
     )

@@ -5,6 +5,7 @@ sends); a kernel that was not bound opens no session."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import dataclasses
 import datetime as dt
@@ -27,7 +28,7 @@ from hazardlib.accounts import Account, add_user, disable_user, enable_user, get
 from hazardlib.apps import session as session_module
 from hazardlib.apps.base import Unavailable
 from hazardlib.apps.landing import LandingApp
-from hazardlib.apps.session import Session, SessionError, bind_login
+from hazardlib.apps.session import Kernel, Session, SessionError
 from hazardlib.cli import main
 from hazardlib.store import Store, open_store
 
@@ -53,12 +54,6 @@ def started(monkeypatch) -> list[serve.ServeConfig]:
 @pytest.fixture
 def db(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'w.db'}"
-
-
-@pytest.fixture
-def unbound(monkeypatch):
-    """This process's kernel-side login binding, reset after the test."""
-    monkeypatch.setattr(session_module, "_login", None)
 
 
 def hazard_serve(db: str, *args: str):
@@ -424,12 +419,13 @@ def test_hazard_users_disable_and_passwd_end_every_login_of_the_account(served_d
         assert provider.user_from_cookie(cookie) is None  # enabling again does not bring old logins back
 
 
-def test_a_page_open_under_an_account_that_is_then_disabled_cannot_write(served_db, unbound):
+def test_a_page_open_under_an_account_that_is_then_disabled_cannot_write(served_db):
     provider, cookie = login_now("张三")
     user = provider.user_from_cookie(cookie)
     notebook = login.prelaunch_hook(FakeHandler(user), dashboard(), cwd="")
-    run_first_cell(notebook)  # the page's kernel, bound to 张三's login
-    session = Session.from_env({"HAZARD_LOGIN": "1", "HAZARD_DB": served_db, "HAZARD_AS_OF": "2024-09-15"})
+    kernel = run_first_cell(notebook)  # the page's kernel, bound to 张三's login
+    env = {"HAZARD_LOGIN": "1", "HAZARD_DB": served_db, "HAZARD_AS_OF": "2024-09-15"}
+    session = Session.from_env(env, kernel=kernel)
     assert add_enterprises(session.store(), "522701", [1]) != []  # while the login lasts, it writes
 
     disable_user(open_store(served_db, user="州局管理员"), "张三")
@@ -441,12 +437,13 @@ def test_a_page_open_under_an_account_that_is_then_disabled_cannot_write(served_
 
 
 @pytest.mark.parametrize("end", ["logout", "passwd", "expired"])
-def test_a_page_whose_login_has_ended_cannot_write(served_db, unbound, end):
+def test_a_page_whose_login_has_ended_cannot_write(served_db, end):
     provider, cookie = login_now("张三")
     user = provider.user_from_cookie(cookie)
     assert isinstance(user, login.AccountUser) and user.session_id is not None
-    bind_login("张三", "522701", user.session_id)
-    session = Session.from_env({"HAZARD_LOGIN": "1", "HAZARD_DB": served_db})
+    kernel = Kernel()
+    kernel.bind_login("张三", "522701", user.session_id)
+    session = Session.from_env({"HAZARD_LOGIN": "1", "HAZARD_DB": served_db}, kernel=kernel)
     store = open_store(served_db, user="州局管理员")
     if end == "logout":
         login_state.revoke(store, user.nonce)
@@ -491,13 +488,20 @@ def dashboard(name: str = "ledger.ipynb") -> nbformat.NotebookNode:
     return nbformat.read(ROOT / "dashboards" / name, as_version=4)
 
 
-def run_first_cell(notebook: nbformat.NotebookNode) -> None:
-    """Run the cell the hook put first, as the kernel would."""
-    exec(compile(notebook.cells[0].source, "<login cell>", "exec"), {})
+def run_first_cell(notebook: nbformat.NotebookNode) -> Kernel:
+    """A new kernel, bound as the cell the hook put first binds the one that runs it. The cell must be the import
+    and one call of ``bind_login`` whose arguments are literals: nothing else can run in it."""
+    imported, called = ast.parse(notebook.cells[0].source).body
+    assert ast.unparse(imported) == "from hazardlib.apps.session import bind_login"
+    assert isinstance(called, ast.Expr) and isinstance(called.value, ast.Call)
+    assert ast.unparse(called.value.func) == "bind_login" and not called.value.keywords
+    kernel = Kernel()
+    kernel.bind_login(*(ast.literal_eval(arg) for arg in called.value.args))
+    return kernel
 
 
 def test_the_hook_binds_the_kernel_to_the_logged_in_account_whatever_else_the_request_says(
-    served_db, unbound
+    served_db,
 ):
     user = logged_in("张三")
     handler = FakeHandler(user, county="522700", user="冒充者")
@@ -508,22 +512,21 @@ def test_the_hook_binds_the_kernel_to_the_logged_in_account_whatever_else_the_re
     assert notebook.cells[1:] == dashboard().cells  # the dashboard itself is untouched
     nbformat.validate(notebook)
 
-    run_first_cell(notebook)
+    kernel = run_first_cell(notebook)
     env = {"HAZARD_LOGIN": "1", "HAZARD_DB": served_db, "HAZARD_AS_OF": "2024-09-15"}
     hostile = env | {"HAZARD_USER": "冒充者", "HAZARD_COUNTY": "522700"}
     bound = Session(served_db, "522701", dt.date(2024, 9, 15), "张三", login_session=user.session_id)
-    assert Session.from_env(hostile) == bound
-    app = LandingApp.from_session(Session.from_env(env))
+    assert Session.from_env(hostile, kernel=kernel) == bound
+    app = LandingApp.from_session(Session.from_env(env, kernel=kernel))
     assert app.store.user == "张三" and app.store.county == "522701"
     assert "范围：<b>都匀市</b>" in app.header.value and "操作人：<b>张三</b>" in app.header.value
     with pytest.raises(SessionError, match="不能更换"):
-        bind_login("州局李四", None, user.session_id)
+        kernel.bind_login("州局李四", None, user.session_id)
 
 
-def test_a_prefecture_account_binds_the_whole_prefecture(served_db, unbound):
+def test_a_prefecture_account_binds_the_whole_prefecture(served_db):
     notebook = login.prelaunch_hook(FakeHandler(logged_in("州局李四")), dashboard(), cwd="")
-    run_first_cell(notebook)
-    bound = Session.from_env({"HAZARD_LOGIN": "1", "HAZARD_DB": served_db})
+    bound = Session.from_env({"HAZARD_LOGIN": "1", "HAZARD_DB": served_db}, kernel=run_first_cell(notebook))
     assert (bound.user, bound.county, bound.scope_name) == ("州局李四", None, "黔南布依族苗族自治州")
 
 
@@ -543,7 +546,7 @@ def test_no_kernel_starts_for_a_request_without_an_active_account(served_db, use
     assert refused.value.status_code == 403
 
 
-def test_a_login_cell_written_into_a_notebook_is_replaced_not_trusted(served_db, unbound):
+def test_a_login_cell_written_into_a_notebook_is_replaced_not_trusted(served_db):
     planted = dashboard()
     fake = login.login_cell(Account("州局李四", None, True, "", dt.datetime.now(), dt.datetime.now()), 1)
     planted.cells.insert(1, fake)
@@ -552,17 +555,18 @@ def test_a_login_cell_written_into_a_notebook_is_replaced_not_trusted(served_db,
     assert len(tagged) == 1 and "'张三'" in tagged[0].source and notebook.cells[0] is tagged[0]
 
 
-def test_the_login_cell_writes_any_name_as_a_literal(unbound):
+def test_the_login_cell_writes_any_name_as_a_literal():
     odd = "O'Brien\"); import os  #\n"
     account = Account(odd, "522701", True, "", dt.datetime.now(), dt.datetime.now())
-    run_first_cell(nbformat.v4.new_notebook(cells=[login.login_cell(account, 7)]))
-    assert session_module.bound_login() == ("O'Brien\"); import os  #", "522701", 7)
+    kernel = run_first_cell(nbformat.v4.new_notebook(cells=[login.login_cell(account, 7)]))
+    assert kernel.login == ("O'Brien\"); import os  #", "522701", 7)
 
 
-def test_with_login_on_an_unbound_kernel_opens_no_session(unbound):
+def test_with_login_on_an_unbound_kernel_opens_no_session():
     env = {"HAZARD_LOGIN": "1", "HAZARD_USER": "冒充者", "HAZARD_COUNTY": "522701"}
     with pytest.raises(SessionError, match="未登录"):
-        Session.from_env(env)
+        Session.from_env(env, kernel=Kernel())
+    assert session_module.bound_login() is None  # this process's kernel: no test binds it
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)

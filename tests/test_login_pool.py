@@ -26,7 +26,7 @@ from websockets.sync.server import ServerConnection, serve
 from hazardlib import login_state, schema
 from hazardlib.accounts import add_user, disable_user
 from hazardlib.apps import session as session_module
-from hazardlib.apps.session import BINDING_HEADER, Session
+from hazardlib.apps.session import BINDING_HEADER, Kernel, Session
 from hazardlib.login_state import BindingRefused
 from hazardlib.serve import TEMPLATE, template_root
 from hazardlib.store import SYSTEM_USER, Store, open_store
@@ -168,13 +168,14 @@ def test_a_preheated_kernel_whose_wait_drops_waits_again_for_its_request(monkeyp
         if len(waits) == 3:  # dropped twice, then the request comes
             monkeypatch.setenv(session_module.REQUEST_MARK, "voila/0.5.13")
 
-    monkeypatch.setattr(session_module, "wait_for_request", wait_for_request)
-    monkeypatch.setattr(session_module, "_request_seen", False)
+    kernel = Kernel()  # a preheated kernel not yet given its request
     monkeypatch.setenv(session_module.ENV_PREHEAT, "True")
     monkeypatch.setenv(session_module.REQUEST_MARK, "left over from the server's environment")
-    assert session_module.preheating()
-    session_module.await_request()
-    assert len(waits) == 3 and not session_module.preheating()
+    assert kernel.preheating()
+    kernel.await_request(wait=wait_for_request)
+    assert len(waits) == 3 and not kernel.preheating()
+    kernel.await_request(wait=wait_for_request)  # given its request once: no second wait
+    assert len(waits) == 3
 
 
 @contextlib.contextmanager
@@ -212,8 +213,7 @@ def test_a_preheated_kernel_takes_its_request_from_the_server(monkeypatch: pytes
     assert session_module.BINDING_ENV not in os.environ
 
 
-def test_a_kernel_given_a_spent_token_opens_no_session(store: Store, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(session_module, "_login", None)
+def test_a_kernel_given_a_spent_token_opens_no_session(store: Store):
     token = login_state.mint_binding(store, login_of(store, ZHANG))
     login_state.redeem_binding(store, token, "kernel-a")
     env = {
@@ -222,9 +222,10 @@ def test_a_kernel_given_a_spent_token_opens_no_session(store: Store, monkeypatch
         session_module.BINDING_ENV: token,
         "VOILA_KERNEL_ID": "k2",
     }
+    kernel = Kernel()
     with pytest.raises(BindingRefused):
-        Session.from_env(env)
-    assert session_module.bound_login() is None  # bound to nobody
+        Session.from_env(env, kernel=kernel)
+    assert kernel.login is None  # bound to nobody
 
 
 def test_expired_login_rows_are_deleted_when_a_login_opens(store: Store):

@@ -125,7 +125,6 @@ def test_hazard_grades_in_their_usual_variants():
 def test_spot_check_must_name_who_was_sampled():
     data = {
         "batch_no": "QN2024-001",
-        "campaign_year": 2024,
         "sampled_by_county": "522701",
         "sample_date": "2024-07-01",
         "sub_product_code": "15-01",

@@ -338,6 +338,17 @@ def test_the_prefectures_oversight_closes_interview_or_circular_and_a_county_can
     seen.county_records.response_form.fill({"response_date": D(2024, 6, 30)})
     seen.county_records.respond()
     assert "2024年6月30日：已制定方案并印发" in seen.county_records.oversight.value
+    for day in ("2024-06-25", "2024-07-10"):  # the circular's date and the response's due date, unbroken
+        assert f'<td class="hz-date">{day}</td>' in seen.county_records.oversight.value
+    before = TrackerApp(county, D(2024, 6, 29))  # the page the day before the response: still awaited
+    before.loading.join()
+    assert "黔南市监通〔2024〕2号" in before.county_records.oversight.value
+    assert "已制定方案并印发" not in before.county_records.oversight.value
+    assert "待回复" in before.county_records.oversight.value
+    assert [v for _, v in before.county_records.response_pick.options] == [None]  # answered since: not again
+    earlier = TrackerApp(county, D(2024, 6, 24))  # before the circular itself: not yet there
+    earlier.loading.join()
+    assert "黔南市监通〔2024〕2号" not in earlier.county_records.oversight.value
     compared = county_comparison(store, AS_OF).set_index("county_code")  # the comparison shows it
     assert (
         compared.loc[LIBO, "oversight_taken"]

@@ -156,7 +156,6 @@ VALID: dict[type[BaseModel], dict[str, Any]] = {
     models.Party: {"name": "贵阳某某电器有限公司", "uscc": make_uscc("522701", 2)},
     models.SpotCheck: {
         "batch_no": "SC-2024-0001",
-        "campaign_year": 2024,
         "sampled_by_county": "522701",
         "sample_date": "2024-06-03",
         "sub_product_code": "18-01",

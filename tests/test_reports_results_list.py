@@ -117,7 +117,6 @@ class Campaign:
     def spot_check(self, batch: str, day: str, result: str, sampled_by: str = A, **parties: Any) -> int:
         data: dict[str, Any] = dict(
             batch_no=batch,
-            campaign_year=2024,
             sampled_by_county=sampled_by,
             sample_date=day,
             sub_product_code="15-01",

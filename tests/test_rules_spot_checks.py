@@ -9,6 +9,7 @@ import pytest
 
 from hazardlib import schema, tracing
 from hazardlib.errors import HazardError, OutOfScope
+from hazardlib.reports.tracing_report import tracing as tracing_report
 from hazardlib.store import Store
 
 from .situations import Situation, subjects
@@ -89,8 +90,9 @@ def test_the_prefecture_passes_an_outside_task_on_and_the_sender_follows_it(s, s
     tracing.pass_on(store, task, D(2024, 7, 8), "广东省佛山市市场监督管理局")
     (row,) = tracing.tasks_sent(store, "522701", AS_OF).to_dict("records")
     assert (row["state"], row["done_date"]) == ("passed_on", D(2024, 7, 8)) and "佛山" in row["note"]
-    assert tracing.tasks_sent(store, "522701", D(2024, 7, 7))["state"].tolist() == [
-        "open"
+    before = tracing.tasks_sent(store, "522701", D(2024, 7, 7))
+    assert before["state"].tolist() == ["open"] and before["note"].tolist() == [
+        None
     ]  # before it was passed on
     assert s.findings("tracing_task_open", AS_OF) == []
     with pytest.raises(HazardError, match="已转办"):
@@ -112,6 +114,15 @@ def test_a_task_passed_to_a_county_moves_to_its_list_and_is_done_when_completed(
     weng_an = Store(store.url, user="瓮安县局", county="522725")
     tracing.complete(weng_an, task, D(2024, 7, 20), note="已约谈生产单位")
     assert store.get(schema.tracing_tasks, task)["state"] == "done"
+    notes = {
+        day: tracing.tasks_received(store, "522725", day)["note"].tolist() for day in (D(2024, 7, 19), AS_OF)
+    }
+    assert notes == {  # the 办理情况 as it stood at each date: the completion's note from its day on
+        D(2024, 7, 19): ["2024-07-06 由州局转办至瓮安县"],
+        AS_OF: ["2024-07-06 由州局转办至瓮安县；2024-07-20 办结：已约谈生产单位"],
+    }
+    reported = {day: tracing_report(store, day)["note"].tolist() for day in (D(2024, 7, 19), AS_OF)}
+    assert reported == notes  # the tracing report (双向追查表) at each date says the same
     assert s.findings("tracing_task_open", AS_OF) == []
 
 

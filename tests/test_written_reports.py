@@ -152,3 +152,15 @@ def test_the_tracker_page_records_a_written_report_and_says_why_beside_the_field
     assert "都匀市书面报送 都市监报〔2024〕7号（涉及隐患 1 条）已登记" in app.status.value
     assert "都市监报〔2024〕7号" in page.written.value and str(duyun) in page.written.value
     assert s.findings("continuing_written_report", AFTER, county=DUYUN)[0].due == D(2024, 12, 20)
+
+
+def test_the_tracker_page_lists_a_written_report_from_its_date_on_not_before(s, store):
+    duyun, _ = open_hazards(s)
+    save(store, hazard_ids=[duyun])  # dated 2024-11-10
+    listed = {}
+    for day in (D(2024, 11, 9), D(2024, 11, 10)):
+        app = TrackerApp(open_store(store.url, user="都匀市局", county=DUYUN), day)
+        app.loading.join()
+        listed[day] = "都市监报〔2024〕1号" in app.county_records.written.value
+    assert listed == {D(2024, 11, 9): False, D(2024, 11, 10): True}
+    assert '<td class="hz-date">2024-11-10</td>' in app.county_records.written.value  # as every table dates

@@ -59,7 +59,9 @@ FIRST_PAINT_STYLE = (
     " pointer-events: none; user-select: none; }"
     " .hz-first-paint .hz-first-title { font-size: 26px; margin: 12px 0 20px 0; }"
     " .hz-first-paint .hz-first-note { color: #607d8b; font-size: 13px; margin: 6px 0; }"
-    " .hz-first-paint svg { max-width: 100%; height: auto; }</style>"
+    " .hz-first-paint svg { max-width: 100%; height: auto; }"
+    " .hz-first-paint .hz-timeline-scroll { max-width: 100%; overflow-x: auto; }"
+    " .hz-first-paint svg.hz-timeline { max-width: none; }</style>"
 )
 # The county a preheated kernel builds its page for while it waits (any county: only the statements count).
 WARM_UP_COUNTY = "522701"
@@ -79,11 +81,21 @@ class App(abc.ABC):
     context: ClassVar[str] = "看板"
     home_link: ClassVar[bool] = True  # the header links back to the landing page (not on the landing page)
 
-    def __init__(self, store: Store, as_of: dt.date | None = None, first: FirstView | None = None):
+    def __init__(
+        self,
+        store: Store,
+        as_of: dt.date | None = None,
+        first: FirstView | None = None,
+        *,
+        warming_up: bool = False,
+    ):
         self.store = store
         self.as_of = as_of or dt.date.today()
         # What the page's first paint showed (read for this session once): :meth:`build` starts from it.
         self.first = first
+        # Built by a preheated kernel before any request (:meth:`warm_up`): no page will fetch these widgets, so
+        # :meth:`build` fills at once what it would otherwise fill once the page has fetched them.
+        self.warming_up = warming_up
         self.regions: Regions = load_regions()
         self.status = widgets.HTML()
         self.status.add_class("hz-status")
@@ -159,7 +171,7 @@ class App(abc.ABC):
             as_of = session_day()
             for county in (WARM_UP_COUNTY, None):
                 scoped = store.acting(user=SYSTEM_USER, county=county).reading_only()
-                cls(scoped, as_of, cls.first_view(scoped, as_of))
+                cls(scoped, as_of, cls.first_view(scoped, as_of), warming_up=True)
             log.info(
                 "%s warmed up in %.2f s, waiting for its request", cls.__name__, time.perf_counter() - started
             )

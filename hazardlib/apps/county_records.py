@@ -5,7 +5,8 @@ written reports (持续书面报送) on the hazards not rectified by the campaig
 A county session records its own plan, its responses and its written reports; a prefecture session records
 plans and written reports for any county and the oversight actions (the domain refuses a county's oversight,
 :func:`hazardlib.records.save_oversight`). Every write goes through :mod:`hazardlib.records` in one audited
-transaction.
+transaction. Each list shows what had been recorded by the page's date, as the ledger shows a hazard's
+state then: a report dated later, or a response given later, is not shown at an earlier date.
 """
 
 from __future__ import annotations
@@ -152,12 +153,17 @@ class CountyRecords:
         t = schema.county_plans
         cols = [t.c[c] for c in ("county_code", "adopted_date", "document", "document_no", "responsible",
                                  "file_name", "file_size", "file_sha256")]  # fmt: skip
-        stmt = sa.select(*cols).where(t.c.campaign_year == self.app.year).order_by(t.c.county_code)
+        # as the page's date saw it (as the ledger shows a hazard's state then): nothing dated after it
+        stmt = (
+            sa.select(*cols)
+            .where(t.c.campaign_year == self.app.year, t.c.adopted_date <= self.app.as_of)
+            .order_by(t.c.county_code)
+        )
         with self.app.store.read() as conn:
             rows = [dict(r) for r in conn.execute(self.app.store.scoped(stmt, t)).mappings()]
         shown = {
             "县（市）": [self.app.county_name(r["county_code"]) for r in rows],
-            "印发日期": [fmt_date(r["adopted_date"]) for r in rows],
+            "印发日期": [r["adopted_date"] for r in rows],  # a date in a table, as every table writes it
             "文件名称": [r["document"] or "" for r in rows],
             "文号": [r["document_no"] or "" for r in rows],
             "责任领导及责任人": [r["responsible"] or "" for r in rows],
@@ -167,22 +173,26 @@ class CountyRecords:
 
     def show_oversight(self) -> None:
         t = schema.county_oversight
-        stmt = sa.select(t).where(t.c.campaign_year == self.app.year).order_by(t.c.action_date.desc(), t.c.id)
+        stmt = (
+            sa.select(t)
+            .where(t.c.campaign_year == self.app.year, t.c.action_date <= self.app.as_of)
+            .order_by(t.c.action_date.desc(), t.c.id)
+        )
         with self.app.store.read() as conn:
             rows = [dict(r) for r in conn.execute(self.app.store.scoped(stmt, t)).mappings()]
         shown = {
             "县（市）": [self.app.county_name(r["county_code"]) for r in rows],
             "方式": [vocab.OVERSIGHT_KIND.label(r["kind"]) for r in rows],
-            "日期": [fmt_date(r["action_date"]) for r in rows],
+            "日期": [r["action_date"] for r in rows],
             "文号": [r["number"] or "" for r in rows],
             "事由": [r["reason"] or "" for r in rows],
-            "书面回复期限": [fmt_date(r["due_date"]) for r in rows],
+            "书面回复期限": [r["due_date"] for r in rows],
             "书面回复": [self._response_text(r) for r in rows],
         }
         self.oversight.value = html_table(
             shown, empty=f"{self.app.year}年度州局尚未对县（市）约谈、通报或挂牌督办"
         )
-        waiting = [r for r in rows if r["response_date"] is None]
+        waiting = [r for r in rows if r["response_date"] is None]  # one answered after the date: not again
         set_options(
             self.response_pick,
             [("（选择待回复的督导事项）", None)]
@@ -201,14 +211,14 @@ class CountyRecords:
         t = schema.written_reports
         stmt = (
             sa.select(t)
-            .where(t.c.campaign_year == self.app.year)
+            .where(t.c.campaign_year == self.app.year, t.c.report_date <= self.app.as_of)
             .order_by(t.c.report_date.desc(), t.c.county_code, t.c.id)
         )
         with self.app.store.read() as conn:
             rows = [dict(r) for r in conn.execute(self.app.store.scoped(stmt, t)).mappings()]
         shown = {
             "县（市）": [self.app.county_name(r["county_code"]) for r in rows],
-            "报送日期": [fmt_date(r["report_date"]) for r in rows],
+            "报送日期": [r["report_date"] for r in rows],
             "文号": [r["number"] for r in rows],
             "涉及隐患编号": ["、".join(hazard_number(i) for i in r["hazard_ids"] or ()) for r in rows],
             "备注": [r["note"] or "" for r in rows],
@@ -216,7 +226,7 @@ class CountyRecords:
         self.written.value = html_table(shown, empty=f"{self.app.year}年度行动结束后尚未登记书面报送")
 
     def _response_text(self, r: dict[str, Any]) -> str:
-        if r["response_date"] is not None:
+        if r["response_date"] is not None and r["response_date"] <= self.app.as_of:
             return f"{fmt_date(r['response_date'])}：{r['response']}"
         if r["due_date"] is not None and r["due_date"] < self.app.as_of:
             return "逾期未回复"

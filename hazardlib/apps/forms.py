@@ -78,7 +78,7 @@ class DateText(widgets.Text):
     def __init__(self, value: dt.date | None = None, **kwargs: Any):
         kwargs.setdefault("placeholder", DATE_HINT)
         kwargs.setdefault("continuous_update", False)  # read when the box is left, not at every keystroke
-        kwargs.setdefault("layout", widgets.Layout(width="12em"))
+        kwargs.setdefault("layout", widgets.Layout(width="14em"))  # its hint whole (DATE_HINT)
         super().__init__(value=value, **kwargs)
         self.add_class("hz-date")
         self.observe(self._show_as_read, names="value")

@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,35 +59,14 @@ class SessionError(HazardError):
     """The session settings the server gave are unusable (bad county code or date, or no login)."""
 
 
-# The logged-in person, county and login session of this kernel, set once by the server's first cell
-# (login on only).
-_login: tuple[str, str | None, int | None] | None = None
-
-
-def bind_login(user: str, county: str | None, session_id: int | None = None) -> None:
-    """Bind this kernel to the logged-in account and its login session (called by the cell the server puts
-    first; once only)."""
-    global _login
-    bound = ((user or "").strip(), (county or "").strip() or None, session_id)
-    if not bound[0]:
-        raise SessionError("登录信息有误：没有操作人")
-    if _login is not None and _login != bound:
-        raise SessionError("本页面已绑定登录账号，不能更换")
-    _login = bound
-
-
-def bound_login() -> tuple[str, str | None, int | None] | None:
-    """The (person, county, login session) this kernel is bound to; None: nobody (yet)."""
-    return _login
-
-
-# True once this (preheated) kernel has been given its request: Voilà delivers it once only.
-_request_seen = False
 # In the information of every request Voilà hands a preheated kernel (its "voila/<version>").
 REQUEST_MARK = "SERVER_SOFTWARE"
 # Waits for a request that end this quickly this many times in a row: the server is gone.
 QUICK_SECONDS = 5
 MAX_QUICK_REWAITS = 30
+
+Login = tuple[str, str | None, int | None]
+"""The logged-in person, county (None: the prefecture) and login session a kernel is bound to."""
 
 
 def request_url(environ: Mapping[str, str]) -> str:
@@ -121,68 +100,115 @@ def wait_for_request(environ: Mapping[str, str] | None = None) -> None:
         os.environ[str(key)] = str(value)
 
 
-def await_request(environ: Mapping[str, str] | None = None) -> None:
-    """In a preheated kernel of the pool, wait until the server assigns a page request to this kernel (Voilà
-    then adds the request's information, the binding token among it, to ``os.environ``); elsewhere, and
-    after the first time, return at once. Everything the notebook runs before this is shared preparation
-    (imports, connections); everything after it belongs to the one person the kernel then serves."""
-    global _request_seen
-    env = os.environ if environ is None else environ
-    if _request_seen or env.get(ENV_PREHEAT) != "True":
-        return
-    # The wait also ends, with no request, when its websocket to the server drops (Voilà's client closed it when
-    # a keepalive ping went unanswered for 20 s, as when the server was busy checking many passwords at once).
-    # The kernel then ran on for nobody, and the page that later took it showed "未登录" (capacity benchmark,
-    # December 2026). So wait again: the server keeps a request that came meanwhile and hands it over on
-    # reconnecting. A server that is gone (the connection refused at once, again and again) ends the wait.
-    os.environ.pop(REQUEST_MARK, None)
-    quick = 0
-    while REQUEST_MARK not in os.environ and quick < MAX_QUICK_REWAITS:
-        began = time.monotonic()
-        wait_for_request(env)
-        if REQUEST_MARK not in os.environ:
-            quick = quick + 1 if time.monotonic() - began < QUICK_SECONDS else 0
-            log.warning("the wait for a page request ended without one: waiting again")
-            time.sleep(1)
-    _request_seen = True
+class Kernel:
+    """What one kernel process learns of whom it serves, each once: the login it is bound to, and (a preheated
+    kernel) that it has been given its page request. :data:`KERNEL` is this process's; a test makes its own."""
+
+    def __init__(self) -> None:
+        self._login: Login | None = None
+        self._request_seen = False  # Voilà delivers a preheated kernel its request once only
+
+    @property
+    def login(self) -> Login | None:
+        """The (person, county, login session) this kernel is bound to; None: nobody (yet)."""
+        return self._login
+
+    def bind_login(self, user: str, county: str | None, session_id: int | None = None) -> None:
+        """Bind this kernel to the logged-in account and its login session; once only (SessionError for another
+        account afterwards: a kernel never serves two people)."""
+        bound = ((user or "").strip(), (county or "").strip() or None, session_id)
+        if not bound[0]:
+            raise SessionError("登录信息有误：没有操作人")
+        if self._login is not None and self._login != bound:
+            raise SessionError("本页面已绑定登录账号，不能更换")
+        self._login = bound
+
+    def preheating(self, environ: Mapping[str, str] | None = None) -> bool:
+        """True in a preheated kernel of the pool that has not yet been given its request: what it runs now is
+        shared preparation, for nobody in particular."""
+        env = os.environ if environ is None else environ
+        return not self._request_seen and env.get(ENV_PREHEAT) == "True"
+
+    def await_request(
+        self,
+        environ: Mapping[str, str] | None = None,
+        wait: Callable[[Mapping[str, str]], None] | None = None,
+    ) -> None:
+        """In a preheated kernel of the pool, wait until the server assigns a page request to this kernel (Voilà
+        then adds the request's information, the binding token among it, to ``os.environ``); elsewhere, and
+        after the first time, return at once. Everything the notebook runs before this is shared preparation
+        (imports, connections); everything after it belongs to the one person the kernel then serves.
+        ``wait``: one wait for the request given the environment, :func:`wait_for_request` unless given."""
+        if not self.preheating(environ):
+            return
+        env = os.environ if environ is None else environ
+        wait = wait or wait_for_request
+        # The wait also ends, with no request, when its websocket to the server drops (Voilà's client closed it
+        # when a keepalive ping went unanswered for 20 s, as when the server was busy checking many passwords at
+        # once). The kernel then ran on for nobody, and the page that later took it showed "未登录" (capacity
+        # benchmark, December 2026). So wait again: the server keeps a request that came meanwhile and hands it
+        # over on reconnecting. A server that is gone (the connection refused at once, again and again) ends
+        # the wait.
+        os.environ.pop(REQUEST_MARK, None)
+        quick = 0
+        while REQUEST_MARK not in os.environ and quick < MAX_QUICK_REWAITS:
+            began = time.monotonic()
+            wait(env)
+            if REQUEST_MARK not in os.environ:
+                quick = quick + 1 if time.monotonic() - began < QUICK_SECONDS else 0
+                log.warning("the wait for a page request ended without one: waiting again")
+                time.sleep(1)
+        self._request_seen = True
+
+    def bind_from_token(self, environ: Mapping[str, str] | None = None, shared: Store | None = None) -> bool:
+        """Bind this kernel with the server's one-time binding token, if the request brought one (login on,
+        kernel pool on); True if it did. Raises :class:`hazardlib.login_state.BindingRefused` (Chinese message)
+        for a token that is forged, used before, too old or of an ended login: the page then binds to nobody.
+        ``shared``: a store of the session's URL already open (its engine is reused)."""
+        env = os.environ if environ is None else environ
+        token = (env.get(BINDING_ENV) or "").strip()
+        if self._login is not None or not token:
+            return False
+        url = store_url(env)
+        reuse = shared is not None and shared.url == url
+        store = (
+            shared.acting(user=SYSTEM_USER, county=None)
+            if shared is not None and reuse
+            else Store(url, user=SYSTEM_USER)
+        )
+        try:
+            bound = redeem_binding(store, token, (env.get(ENV_KERNEL_ID) or "").strip())
+        finally:
+            if not reuse:
+                store.dispose()
+        self.bind_login(bound.account, bound.county, bound.session_id)
+        log.info(
+            "kernel bound to %s (%s), login session %d",
+            bound.account,
+            bound.county or PREFECTURE_CODE,
+            bound.session_id,
+        )
+        return True
+
+
+KERNEL = Kernel()
+"""This kernel process's: bound by the server's first cell (:func:`bind_login`) or by its binding token."""
+
+
+def bind_login(user: str, county: str | None, session_id: int | None = None) -> None:
+    """Bind this kernel to the logged-in account and its login session (called by the cell the server puts
+    first; once only): :meth:`Kernel.bind_login` of :data:`KERNEL`."""
+    KERNEL.bind_login(user, county, session_id)
+
+
+def bound_login() -> Login | None:
+    """The (person, county, login session) this kernel is bound to; None: nobody (yet)."""
+    return KERNEL.login
 
 
 def preheating(environ: Mapping[str, str] | None = None) -> bool:
-    """True in a preheated kernel of the pool that has not yet been given its request: what it runs now is
-    shared preparation, for nobody in particular."""
-    env = os.environ if environ is None else environ
-    return not _request_seen and env.get(ENV_PREHEAT) == "True"
-
-
-def bind_from_token(environ: Mapping[str, str] | None = None, shared: Store | None = None) -> bool:
-    """Bind this kernel with the server's one-time binding token, if the request brought one (login on, kernel
-    pool on); True if it did. Raises :class:`hazardlib.login_state.BindingRefused` (Chinese message) for a
-    token that is forged, used before, too old or of an ended login: the page then binds to nobody.
-    ``shared``: a store of the session's URL already open (its engine is reused)."""
-    env = os.environ if environ is None else environ
-    token = (env.get(BINDING_ENV) or "").strip()
-    if _login is not None or not token:
-        return False
-    url = store_url(env)
-    reuse = shared is not None and shared.url == url
-    store = (
-        shared.acting(user=SYSTEM_USER, county=None)
-        if shared is not None and reuse
-        else Store(url, user=SYSTEM_USER)
-    )
-    try:
-        bound = redeem_binding(store, token, (env.get(ENV_KERNEL_ID) or "").strip())
-    finally:
-        if not reuse:
-            store.dispose()
-    bind_login(bound.account, bound.county, bound.session_id)
-    log.info(
-        "kernel bound to %s (%s), login session %d",
-        bound.account,
-        bound.county or PREFECTURE_CODE,
-        bound.session_id,
-    )
-    return True
+    """:meth:`Kernel.preheating` of this kernel (:data:`KERNEL`)."""
+    return KERNEL.preheating(environ)
 
 
 def login_required(environ: Mapping[str, str] | None = None) -> bool:
@@ -203,16 +229,24 @@ class Session:
     login_session: int | None = None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, shared: Store | None = None) -> Session:
-        """The session ``hazard serve`` set up; raises SessionError with a Chinese message if it is unusable.
-        ``shared``: a store of the session's URL already open (its engine is reused to redeem a binding)."""
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        shared: Store | None = None,
+        kernel: Kernel | None = None,
+    ) -> Session:
+        """The session ``hazard serve`` set up for ``kernel`` (this process's, :data:`KERNEL`, unless given);
+        raises SessionError with a Chinese message if it is unusable. ``shared``: a store of the session's URL
+        already open (its engine is reused to redeem a binding)."""
         env = os.environ if environ is None else environ
-        await_request(env)
+        kernel = KERNEL if kernel is None else kernel
+        kernel.await_request(env)
         if login_required(env):
-            bind_from_token(env, shared)
-            if _login is None or _login[2] is None:  # no login, or one no write could be checked against
+            kernel.bind_from_token(env, shared)
+            login = kernel.login
+            if login is None or login[2] is None:  # no login, or one no write could be checked against
                 raise SessionError("未登录：请从工作台登录页面登录后再打开看板")
-            user, county, login_session = _login
+            user, county, login_session = login
         else:
             user = (env.get(ENV_USER) or "").strip() or default_user()
             county = (env.get(ENV_COUNTY) or "").strip() or None

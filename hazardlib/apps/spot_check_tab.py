@@ -13,7 +13,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import models, records, schema, tracing, vocab
-from .casework import OUTCOME_TEXT, kept, page_of
+from .casework import OUTCOME_TEXT, page_of
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec
 from .tables import PagedTable
@@ -175,7 +175,6 @@ class SpotCheckTab:
             role = "seller" if self.sampled["field"] == "seller" else "producer"
             parties[role]["enterprise_id"] = self.sampled["id"]
         extra: dict[str, Any] = {
-            "campaign_year": self.app.year,
             "producer": parties["producer"],
             "seller": parties["seller"],
         }
@@ -184,7 +183,6 @@ class SpotCheckTab:
         record = self.form.check(extra)
         if record is None:
             return
-        record = kept(record, self.opened, ("batch_no",), ("campaign_year",))  # saved again: its year kept
         with self.app.store.transaction(self.app.transaction_context("监督抽查")) as tx:
             sid, outcome = records.save_spot_check(tx, record, trace=True)
             tasks = len(tracing.tasks_of(tx.conn, sid))

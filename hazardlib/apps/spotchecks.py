@@ -56,9 +56,8 @@ class SpotCheckApp(App):
         self.tabs.titles = TAB_TITLES
         self.on_change(self.tabs, self.open_tab, names="selected_index")
         self.open_tab(0)
-        if self.store.read_only:
-            # A preheated kernel warming up: every tab and rule once, so that their statements are compiled
-            # before the request; no page will fetch these widgets.
+        if self.warming_up:
+            # Every tab and rule once, so that their statements are compiled before the request.
             for at in range(len(TABS)):
                 self.open_tab(at)
             self.refresh_findings()

@@ -103,7 +103,7 @@ def timeline_svg(campaign: Campaign, today: dt.date, *, width: int = 1000) -> st
             f"第{esc(st.ordinal)}阶段</text>"
         )
         parts.append(
-            f'<text x="{(x0 + x1) / 2:.1f}" y="{top + 34}" text-anchor="middle" font-size="11">'
+            f'<text x="{(x0 + x1) / 2:.1f}" y="{top + 34}" text-anchor="middle">'
             f"{esc(_md(st.start))}–{esc(_md(st.end))}</text>"
         )
     for d in (d for d in campaign.deadlines if d.day <= end):  # the written reports after it: not drawn
@@ -112,7 +112,7 @@ def timeline_svg(campaign: Campaign, today: dt.date, *, width: int = 1000) -> st
             f'<path d="M{dx - 6:.1f},{top + 70} L{dx + 6:.1f},{top + 70} L{dx:.1f},{top + 58} Z" fill="#c62828"/>'
         )
         parts.append(
-            f'<text x="{dx:.1f}" y="{top + 86}" text-anchor="middle" fill="#c62828" font-size="11">'
+            f'<text x="{dx:.1f}" y="{top + 86}" text-anchor="middle" fill="#c62828">'
             f"{esc(_md(d.day))}报送</text>"
         )
     if start <= today <= end:
@@ -128,6 +128,26 @@ def timeline_svg(campaign: Campaign, today: dt.date, *, width: int = 1000) -> st
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+# Scrolls the timeline's box so that today is in its middle (on a screen narrower than the timeline); run by an
+# image that fails to load, as base.SCROLL, since an HTML widget runs no <script>.
+TODAY_IN_VIEW = (
+    '<img alt="" src="data:," style="display:none" onerror="var b = this.parentElement; '
+    'b.scrollLeft = {x:.0f} - b.clientWidth / 2">'
+)
+
+
+def timeline_html(campaign: Campaign, today: dt.date, *, width: int = 1000) -> str:
+    """:func:`timeline_svg` in a box of its own: drawn at its size (its words 12 px and more, readable on a
+    phone), the box scrolls sideways where the screen is narrower, starting with today in view."""
+    start = dt.date(campaign.year, 5, 1)
+    end = max(dt.date(campaign.year, 10, 31), campaign.finish)
+    x = 20 + (width - 40) * ((min(max(today, start), end) - start).days / ((end - start).days + 1))
+    return (
+        f'<div class="hz-timeline-scroll">{timeline_svg(campaign, today, width=width)}'
+        f"{TODAY_IN_VIEW.format(x=x)}</div>"
+    )
 
 
 def _pct(value: Any) -> str:
@@ -219,7 +239,7 @@ class TrackerApp(App):
         rows = stages.county_progress_rows(store, as_of, figures=TABLE_FIGURES)
         return FirstView(
             '<div class="hz-section">行动进度</div>'
-            + timeline_svg(campaign, as_of)
+            + timeline_html(campaign, as_of)
             + stage_line_html(as_of)
             + f'<div class="hz-section">各县（市）进度</div>{progress_table_html(rows, None, as_of)}',
             rows,
@@ -263,9 +283,9 @@ class TrackerApp(App):
             (self.results, self.show_results),
             (self.feed_table, self.show_feed),
         )
-        if self.store.read_only:
-            # A preheated kernel warming up: everything at once, so that its statements are compiled before the
-            # request; no page will fetch these widgets, and nothing of them runs on once the request has come.
+        if self.warming_up:
+            # Everything at once, so that its statements are compiled before the request; nothing of these
+            # widgets runs on once the request has come.
             for _widget, fill in fills:
                 fill()
             self.loading: threading.Thread | None = None
@@ -327,7 +347,7 @@ class TrackerApp(App):
             self.timeline.value = ""
             self.stage_line.value = f'<div class="hz-note">没有{self.year}年度的行动日历。</div>'
             return
-        self.timeline.value = timeline_svg(self.campaign, self.as_of)
+        self.timeline.value = timeline_html(self.campaign, self.as_of)
         self.stage_line.value = stage_line_html(self.as_of)
 
     def show_progress(self, rows: list[dict[str, Any]] | None = None) -> None:

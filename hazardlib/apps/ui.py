@@ -82,6 +82,9 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
 .hz-card {{ border: 1px solid #cfd8dc; border-radius: 4px; padding: 8px 12px; margin: 6px 0; }}
 .hz-state {{ display: inline-block; padding: 0 6px; border-radius: 3px; background: #eceff1; }}
 .hz-overdue {{ color: #c62828; font-weight: bold; }}
+/* the campaign's timeline keeps its size (its words readable) and scrolls inside its box where it is wider */
+.hz-timeline-scroll {{ max-width: 100%; overflow-x: auto; }}
+.hz-app svg.hz-timeline {{ max-width: none; }}
 @media (max-width: {PHONE_MAX_WIDTH}px) {{
   /* A phone (inspectors work on site): one column, labels above their fields, every control as wide as the
      screen allows and at least a finger high, buttons wrapping their words; a table scrolls inside its own
@@ -92,7 +95,10 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
   .hz-app .widget-vbox, .hz-app .widget-hbox > * {{ min-width: 0 !important; }}
   .hz-app .hz-field {{ flex-direction: column; align-items: stretch; width: 100%; }}
   .hz-app .hz-field > * {{ width: 100% !important; margin-left: 0; margin-right: 0; }}
-  .hz-app .widget-inline-hbox {{ flex-wrap: wrap; width: 100% !important; height: auto; }}
+  /* as wide as the box they are in, without ipywidgets' side margins (which pushed a card's right border 2 px
+     past its box, where the box cut it off and scrolled sideways) */
+  .hz-app .widget-inline-hbox {{ flex-wrap: wrap; width: 100% !important; height: auto; margin-left: 0;
+    margin-right: 0; }}
   .hz-app .widget-inline-hbox > .widget-label {{ flex: 0 0 100%; width: 100% !important; text-align: left;
     max-width: 100%; }}
   .hz-app .widget-inline-hbox > select, .hz-app .widget-inline-hbox > input:not([type=checkbox]),

@@ -339,7 +339,7 @@ class _Builder:
             state = "open"
         note = None
         if state == "done":
-            note = texts.TRACING_NOTES["done"]
+            note = texts.TRACING_NOTES["done"].format(day=done)
         elif state == "passed_on":
             province = re.match(r".+?(省|自治区|市)", v[f"{role}_region"] or "")
             note = texts.TRACING_NOTES["passed_on"].format(day=done, to=province.group(0) if province else "")

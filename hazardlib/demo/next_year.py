@@ -137,7 +137,7 @@ class _Year:
         s2, end = self.stage(2)[0], self.stage(3)[1]
         day = day_between(self.rng, s2, end)
         maker = e["field"] != "seller"
-        data = {"batch_no": f"CC{self.year}{e['county_code'][-2:]}{self.batch:05d}", "campaign_year": self.year,
+        data = {"batch_no": f"CC{self.year}{e['county_code'][-2:]}{self.batch:05d}",
                 "sampled_by_county": e["county_code"], "sample_date": day, "sub_product_code": product,
                 "channel": "production" if maker else self.rng.choice(("shop", "rural_market", "online")),
                 "result": "unqualified" if chance(self.rng, UNQUALIFIED_SHARE) else "qualified",

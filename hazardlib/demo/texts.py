@@ -273,7 +273,7 @@ INTERVIEW_REASONS = {
     "repeat": "连续2次监督抽查不合格且存在重大质量安全隐患",
 }
 TRACING_NOTES = {
-    "done": "已核查，责令下架召回并整改",
+    "done": "{day} 办结：已核查，责令下架召回并整改",
     "passed_on": "{day} 由州局转办至{to}市场监管局",
 }
 HELP_NOTES = {

@@ -58,13 +58,13 @@ class SpotChecks(Handler):
         data: dict[str, Any] = filled(cells, SPOT_FIELDS)
         data.update(
             sub_product_code=product or cells.get("sub_product_code"),
-            campaign_year=year_of(cells.get("sample_date")),
             producer=parties["producer"],
             seller=parties["seller"],
             follow_up_of=self._follow_up(row),
         )
-        titles = {**titles_of(models.SpotCheck, SPOT_FIELDS), "行动年度": "sample_date"}
-        record = self.ctx.check(row, models.SpotCheck, data, titles, {"party": "producer_name"})
+        record = self.ctx.check(
+            row, models.SpotCheck, data, titles_of(models.SpotCheck, SPOT_FIELDS), {"party": "producer_name"}
+        )
         if record is None or row.rejected:
             return None
         if inspected is None:

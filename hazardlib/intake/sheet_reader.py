@@ -39,7 +39,7 @@ from xml.parsers import expat
 import numpy as np
 import python_calamine
 
-_CHUNK = 1024 * 1024
+INFLATE_BYTES = 1024 * 1024  # how much of a zipped part is inflated at a time
 PIECE_BYTES = 4 * 1024 * 1024  # about 5,500 rows of a typical template; calamine holds ~7x this in memory
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?[A-Z]*(\d+)\"")
 _DIMENSION_TAG = re.compile(rb"<(?:[\w.-]+:)?dimension\b[^>]*>(?:\s*</(?:[\w.-]+:)?dimension\s*>)?")
@@ -111,7 +111,7 @@ def _parser(
 
 def _feed(archive: zipfile.ZipFile, name: str, parser: Any) -> None:
     with archive.open(name) as part:
-        while chunk := part.read(_CHUNK):
+        while chunk := part.read(INFLATE_BYTES):
             parser.Parse(chunk, False)
     parser.Parse(b"", True)
 
@@ -316,7 +316,7 @@ def _blocks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
     """The part's bytes a block at a time, each block ending just before a tag (no tag is cut)."""
     with archive.open(part) as handle:
         held = b""
-        while block := handle.read(_CHUNK):
+        while block := handle.read(INFLATE_BYTES):
             held += block
             cut = held.rfind(b"<")
             if cut > 0:
@@ -490,7 +490,7 @@ def sheet_pieces(archive: zipfile.ZipFile, part: str, size: int) -> Iterator[byt
     with archive.open(part) as handle:
         held = bytearray()
         while (found := _SHEET_DATA.search(held)) is None:
-            block = handle.read(_CHUNK)
+            block = handle.read(INFLATE_BYTES)
             if not block:
                 return  # no sheetData: no rows
             held += block
@@ -510,7 +510,7 @@ def sheet_pieces(archive: zipfile.ZipFile, part: str, size: int) -> Iterator[byt
                     limit = since = size
                     continue
                 since = max(limit, len(held) - _OVERLAP)  # search only what comes next (and the seam)
-            block = handle.read(_CHUNK)
+            block = handle.read(INFLATE_BYTES)
             if not block:
                 end = _SHEET_DATA_END.search(held)
                 yield head + (held[: end.start()] if end else held) + closing

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, computed_field, field_validator, model_validator
 
+from ..campaign import campaign_year_of
 from ..fields import (
     DERIVED,
     Channel,
@@ -49,7 +50,6 @@ class SpotCheck(Record):
         Text,
         Entry(synonyms=("抽样单号", "批次编号", "样品编号", "抽样编号"), example="QN2024-0001", width=20),
     ] = Field(title="抽样单编号", max_length=64)
-    campaign_year: Annotated[int, DERIVED] = Field(title="行动年度", ge=2000, le=2100)
     sampled_by_county: Annotated[
         Text, COUNTY, Entry(synonyms=("抽样县（市）", "抽查单位", "抽样单位", "组织抽查单位"))
     ] = Field(title="抽查县（市）")
@@ -97,6 +97,13 @@ class SpotCheck(Record):
     note: Annotated[Text | None, NOTE, Entry(width=30)] = Field(default=None, title="备注", max_length=2000)
 
     _sampled = not_future("sample_date")
+
+    @computed_field(title="行动年度")  # type: ignore[prop-decorator]
+    @property
+    def campaign_year(self) -> int:
+        """The plan's campaign year of the sample (:func:`hazardlib.campaign.campaign_year_of`): one rule for
+        a batch entered on the form and one imported, never the year of the page it was entered on."""
+        return campaign_year_of(self.sample_date)
 
     @field_validator("sampled_by_county")
     @classmethod

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from .. import schema, vocab
 from ..store import PREFECTURE_CODE, Store
-from ..tracing import state_expr
+from ..tracing import note_at, state_expr
 from . import labels
 from .scope import Scope, scope_for
 
@@ -68,6 +68,7 @@ def tracing_frame(store: Store, scope: Scope) -> pd.DataFrame:
             sa.case((T.c.done_date <= scope.as_of, T.c.done_date)).label("done_date"),
             sa.case((sa.and_(state == "open", T.c.due < scope.as_of), True), else_=False).label("overdue"),
             T.c.note,
+            T.c.done_date.label("closed_date"),  # to show the 办理情况 as it stood at the date
         )
         .select_from(T.join(from_, S.c.id == T.c.spot_check_id))
         .where(scope.within(T.c.created_date))
@@ -87,6 +88,7 @@ def tracing_frame(store: Store, scope: Scope) -> pd.DataFrame:
             sa.null().label("done_date"),
             sa.false().label("overdue"),
             S.c.note,
+            sa.null().label("closed_date"),
         )
         .select_from(from_)
         .where(county.is_(None), no_task, scope.within(S.c.sample_date))
@@ -108,6 +110,11 @@ def tracing_frame(store: Store, scope: Scope) -> pd.DataFrame:
         labels.county(pd.Series([PREFECTURE_CODE])).iloc[0], f"州局（{labels.OUTSIDE}）"
     )
     has_task = frame["task_id"].notna()
+    closed = frame.pop("closed_date")
+    frame["note"] = [
+        note_at(n, c, scope.as_of) if t and isinstance(n, str) else n
+        for n, c, t in zip(frame["note"], closed, has_task, strict=True)
+    ]
     frame["outside_prefecture"] = (has_task & (frame["to_county"] == PREFECTURE_CODE)) | (
         ~has_task & frame["counted_for"].isna()
     )

@@ -166,13 +166,14 @@ def table_row(locator: Locator, text: str) -> Locator:
     return locator.locator("button.hz-row").nth(int(n or 0) - 1)
 
 
-SCROLL_BOXES = "table.hz-table, .hz-rows"
+SCROLL_BOXES = "table.hz-table, .hz-rows, .hz-timeline-scroll"
 """The boxes that may be wider than the screen's content and scroll sideways inside themselves."""
 
-# Every element shown that reaches past the right edge of the window (outside the scroll boxes), every control
+# Every element shown that reaches past the right edge of the window (outside the scroll boxes), every box of the
+# app (outside the scroll boxes) wider inside than it shows, so that it cuts off what it holds, every control
 # lower than a fingertip, every button whose words do not fit, and how wide the page can scroll.
 LAYOUT = """([boxes, touch]) => {
-  const width = window.innerWidth, out = {wide: [], low: [], cut: []};
+  const width = window.innerWidth, out = {wide: [], clipped: [], low: [], cut: []};
   const name = e => e.tagName.toLowerCase() + (e.className && e.className.baseVal === undefined
       ? '.' + String(e.className).trim().split(/\\s+/).filter(c => c.startsWith('hz-') || c.startsWith('widget-'))
           .join('.') : '') + ' «' + (e.innerText || e.value || '').trim().slice(0, 20) + '»';
@@ -183,6 +184,11 @@ LAYOUT = """([boxes, touch]) => {
     if (!inBox && r.right > width + 0.5) out.wide.push(`${name(e)} right=${Math.round(r.right)}`);
   }
   const app = document.querySelector('.hz-app');
+  for (const e of [app, ...app.querySelectorAll('*')]) {
+    if (!e.getBoundingClientRect().width || e.closest(boxes) || e.matches('select, input, textarea')) continue;
+    if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1)
+      out.clipped.push(`${name(e)} +${e.scrollWidth - e.clientWidth}px`);
+  }
   for (const c of app.querySelectorAll('input:not([type=checkbox]):not([type=radio]), select, textarea, button, '
                                       + '.widget-radio-box label, .widget-checkbox')) {
     const r = c.getBoundingClientRect();
@@ -196,11 +202,33 @@ LAYOUT = """([boxes, touch]) => {
 }"""
 
 
+# Every field shown whose hint (its placeholder) is wider than the box it is written in.
+CUT_HINTS = """() => {
+  const ctx = document.createElement('canvas').getContext('2d'), out = [];
+  for (const box of document.querySelectorAll('.hz-app input[placeholder], .hz-app textarea[placeholder]')) {
+    if (!box.getBoundingClientRect().width || !box.placeholder) continue;  // not shown
+    const style = getComputedStyle(box);
+    ctx.font = style.font;
+    const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const need = ctx.measureText(box.placeholder).width;
+    if (need > room + 0.5) out.push(`${box.placeholder}（需 ${Math.round(need)} px，仅 ${Math.round(room)} px）`);
+  }
+  return out;
+}"""
+
+
+def cut_hints(page: Page) -> list[str]:
+    """The hints of the fields shown that do not fit their box (:data:`CUT_HINTS`)."""
+    return list(page.evaluate(CUT_HINTS))
+
+
 def fits(page: Page, what: str) -> None:
-    """Nothing past the right edge, no page scrolling sideways, controls 44 px high, buttons uncut."""
+    """Nothing past the right edge nor cut off by its box, no page scrolling sideways, controls 44 px high,
+    buttons uncut."""
     page.evaluate("window.scrollTo(0, 0)")
     found = page.evaluate(LAYOUT, [SCROLL_BOXES, TOUCH_PX])
     assert not found["wide"], f"{what}：超出屏幕右边的元素 {found['wide'][:10]}"
+    assert not found["clipped"], f"{what}：内容被框裁去右边的元素 {found['clipped'][:10]}"
     assert found["scroll"] <= 0, f"{what}：页面可左右滚动 {found['scroll']} px"
     assert not found["low"], f"{what}：低于 {TOUCH_PX} px 的控件 {found['low'][:10]}"
     assert not found["cut"], f"{what}：文字显示不全的按钮 {found['cut'][:10]}"

@@ -1,7 +1,8 @@
 """What a clerk meets in Chromium (issue 21): the ledger keeps its hazard after a save; the message of a
 button at the bottom of a form is in the window at 1366×768; a corrected field loses its error; a county
-files an immediate report from the landing page's to-do list; no page shows "nan", "None" or "NaN", and on a
-phone every page fits the screen with its way back to the landing page in view."""
+files an immediate report from the landing page's to-do list; no page shows "nan", "None" or "NaN" nor a field
+whose hint is cut off, and on a phone every page fits the screen with its way back to the landing page in
+view."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .pages import (
     choose,
     clerk_screen,
     click,
+    cut_hints,
     field,
     fits,
     hazard_to_move,
@@ -91,16 +93,25 @@ def test_a_county_files_an_immediate_report_from_the_to_do_list(page: Page, serv
 
 
 @pytest.mark.parametrize("screen", ["page", "phone"])
-def test_no_page_shows_nan_none_or_nat(screen: str, request: pytest.FixtureRequest, served: Served):
+def test_no_page_shows_nan_none_or_nat_nor_a_fields_hint_cut_off(
+    screen: str, request: pytest.FixtureRequest, served: Served
+):
     page: Page = request.getfixturevalue(screen)
+    if screen == "page":
+        clerk_screen(page)
     for notebook in ["index.ipynb", *(d.notebook for d in DASHBOARDS)]:
         open_dashboard(page, served.base, notebook)
         # a tab is built when first opened: open each in turn (a tab passed over while the page is still
         # busy with the one before is not sent to the kernel), then wait until every part filled in later is there
+        expect(page.locator(".hz-app .hz-loading:visible")).to_have_count(0, timeout=120_000)
+        # every field's hint whole in its box (年-月-日，如 2024-09-15 was cut at 2024-09-1)
+        cut = cut_hints(page)
         tabs = page.locator(".hz-app .lm-TabBar-tab")
         for at in range(tabs.count()):
             tabs.nth(at).click()
             expect(page.locator(".hz-app .hz-loading:visible")).to_have_count(0, timeout=120_000)
+            cut += cut_hints(page)
+        assert not cut, f"{notebook}：提示文字显示不全 {sorted(set(cut))}"
         expect(page.locator(".hz-app .hz-loading")).to_have_count(0, timeout=120_000)
         if notebook != "index.ipynb":
             home = page.locator("a.hz-home").first

@@ -5,6 +5,8 @@ language."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import Page, expect
 
 from hazardlib.apps.ui import TOUCH_PX
@@ -85,4 +87,36 @@ def test_the_spot_check_pages_tabs_header_and_rows_read_whole_on_a_phone(phone: 
     )
     assert tall == [], tall[:5]
     fits(phone, "抽查与处置")
+    no_errors(phone)
+
+
+# The size a word of the tracker's timeline is drawn at on the screen (its font size times the drawing's scale),
+# and where today's mark is against the timeline's box.
+TIMELINE = """box => ({
+  smallest: Math.min(...[...box.querySelectorAll('text')].map(
+    t => t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize))),
+  today: box.querySelector('.hz-today').getBoundingClientRect().toJSON(),
+  box: box.getBoundingClientRect().toJSON(),
+  scrolls: box.scrollWidth > box.clientWidth,
+})"""
+
+
+def _timeline(page: Page, base: str) -> dict[str, Any]:
+    open_dashboard(page, base, "tracker.ipynb")
+    box = page.locator(".hz-app .hz-timeline-scroll")
+    expect(box.locator(".hz-today")).to_have_text("今天 9月15日")
+    return box.evaluate(TIMELINE)
+
+
+def test_the_trackers_timeline_reads_on_a_phone_scrolling_inside_its_box_with_today_in_view(
+    phone: Page, page: Page, served_duyun: Served
+):
+    wide = _timeline(page, served_duyun.base)  # at 1366 px it fits whole, nothing to scroll
+    assert wide["smallest"] >= 12 and not wide["scrolls"], wide
+    narrow = _timeline(phone, served_duyun.base)  # on a phone: as large, the box scrolls, today shown
+    assert narrow["smallest"] >= 12 and narrow["scrolls"], narrow
+    today, box = narrow["today"], narrow["box"]
+    assert box["left"] <= today["left"] and today["right"] <= box["right"], narrow
+    fits(phone, "三阶段进度")
+    screenshot(phone, "21-手机三阶段进度")
     no_errors(phone)
