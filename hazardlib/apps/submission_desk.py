@@ -71,19 +71,19 @@ def deadline_options(store: Store, as_of: dt.date) -> tuple[list[tuple[str, dt.d
 
 @dataclass(frozen=True)
 class FirstSubmissions:
-    """What the page's first paint read: the deadlines offered and the one shown, and for it the prefecture's
-    table of counties (its HTML) or the county's versions."""
+    """What the page's first paint read: the deadlines offered and the one shown, and for it the county's
+    versions (None for the prefecture)."""
 
     options: list[tuple[str, dt.date]]
     day: dt.date | None
-    counties: str | None = None
     versions: list[dict[str, Any]] | None = None
 
 
-def counties_html(store: Store, day: dt.date, as_of: dt.date) -> str:
+def counties_html(store: Store, day: dt.date, as_of: dt.date, *, diffs: bool = True) -> str:
     """Each county's package for the deadline ``day`` as the prefecture's table shows it: state, version, when
-    submitted, how late, figures changed since, reviewer."""
-    view = deadline_view(store, day, as_of)
+    submitted, how late, figures changed since (with ``diffs``: they take the live results list, which the
+    page's first paint does not wait for), reviewer."""
+    view = deadline_view(store, day, as_of, diffs=diffs)
     table = {
         "县（市）": list(view["county_name"]),
         "状态": list(view["state_label"]),
@@ -93,6 +93,8 @@ def counties_html(store: Store, day: dt.date, as_of: dt.date) -> str:
         "与当前数据不同的指标": [int(v) if v == v and v is not None else "" for v in view["changed_figures"]],
         "审核人": [v or "" for v in view["reviewed_by"]],
     }  # fmt: skip
+    if not diffs:
+        del table["与当前数据不同的指标"]
     return html_table(table, css_class="hz-sub-counties")
 
 
@@ -129,18 +131,15 @@ class SubmissionApp(App):
     @classmethod
     def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
         """The deadline the page opens at and, for it, the county's package (its state and versions) or, for the
-        prefecture, every county's (``data``: :class:`FirstSubmissions`)."""
+        prefecture, every county's but the figures changed since (``data``: :class:`FirstSubmissions`)."""
         options, day = deadline_options(store, as_of)
         if day is None:
             return FirstView(NO_DEADLINES, FirstSubmissions(options, day))
         label = next(text for text, d in options if d == day)
         html = section_html(DEADLINE_HEADING) + f'<div class="hz-card">{esc(label)}</div>'
         if store.county is None:
-            counties = counties_html(store, day, as_of)
-            return FirstView(
-                html + section_html(COUNTIES_HEADING) + counties,
-                FirstSubmissions(options, day, counties=counties),
-            )
+            counties = counties_html(store, day, as_of, diffs=False)
+            return FirstView(html + section_html(COUNTIES_HEADING) + counties, FirstSubmissions(options, day))
         rows = submissions.versions(store, store.county, day)
         state, versions = package_html(rows, load_regions().name_of(store.county))
         return FirstView(
@@ -154,7 +153,6 @@ class SubmissionApp(App):
         options, day = (
             (first.options, first.day) if first is not None else deadline_options(self.store, self.as_of)
         )
-        self._first_counties = first.counties if first is not None else None
         self._first_versions = first.versions if first is not None else None
         self.deadline = dropdown(options, day, layout=widgets.Layout(width="40em"))
         self.deadline.add_class("hz-input-deadline")
@@ -365,11 +363,7 @@ class SubmissionApp(App):
 
     def show_table(self) -> None:
         day = self._day()
-        first, self._first_counties = (
-            self._first_counties,
-            None,
-        )  # the first paint's serves the first draw only
-        self.table.value = first if first is not None else counties_html(self.store, day, self.as_of)
+        self.table.value = counties_html(self.store, day, self.as_of)
         roll = rollup(self.store, day)
         total = next((r for r in roll.approved.to_dict("records") if r["county_code"] == PREFECTURE_CODE), {})
         now = next((r for r in roll.live.to_dict("records") if r["county_code"] == PREFECTURE_CODE), {})
