@@ -188,7 +188,7 @@ class App(abc.ABC):
 
     @property
     def scope_name(self) -> str:
-        return self.regions.name_of(self.county or PREFECTURE_CODE)
+        return scope_name(self.store)
 
     def county_options(self, *, whole: str | None = None) -> list[tuple[str, str | None]]:
         """County choices this session may use: its own county only, or every county for the prefecture
@@ -402,7 +402,7 @@ def header_html(
     """The line at the top of every page: where back to the landing page, the session's scope, date, stage
     of the campaign (``campaign``, the as-of year's) and person, and the way to log out."""
     parts = [
-        f"范围：<b>{esc(load_regions().name_of(store.county or PREFECTURE_CODE))}</b>",
+        f"范围：<b>{esc(scope_name(store))}</b>",
         f"日期：<b>{esc(fmt_date(as_of))}</b>",
     ]
     if campaign is not None:
@@ -418,6 +418,11 @@ def header_html(
     # each part kept on one line (a phone wraps the line between parts, not inside 日期 or 操作人)
     kept = (f'<span class="hz-head-part">{part}</span>' for part in parts)
     return f'<div class="hz-head">{"　｜　".join(kept)}</div>'
+
+
+def scope_name(store: Store) -> str:
+    """The name of the session's county, or the prefecture's."""
+    return load_regions().name_of(store.county or PREFECTURE_CODE)
 
 
 def count(store: Store, table: sa.Table, *where: Any) -> int:

@@ -19,10 +19,9 @@ import ipywidgets as widgets
 from ..exports import export
 from ..intake import KINDS, TEMPLATE_KINDS, import_file, write_findings, write_template
 from ..intake.report import FINDING_COLUMNS
-from ..regions import load_regions
 from ..reports import REPORTS
-from ..store import PREFECTURE_CODE, Store
-from .base import App, FirstView, overview_html
+from ..store import Store
+from .base import App, FirstView, overview_html, scope_name
 from .forms import DATE_HINT, DateText
 from .ui import (
     FormField,
@@ -68,7 +67,7 @@ class ExportApp(App):
     def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
         """The figures of the session's county (or the prefecture) at the as-of date (``data``: their table)."""
         html = overview_html(store, as_of)
-        scope = load_regions().name_of(store.county or PREFECTURE_CODE)
+        scope = scope_name(store)
         return FirstView(section_html(overview_heading(scope, as_of)) + html, html)
 
     def build(self) -> widgets.Widget:

@@ -19,10 +19,9 @@ import sqlalchemy as sa
 from .. import instruments, models, records, schema, vocab
 from ..checklists import InspectionItem, load_checklists, load_problems
 from ..errors import CalendarOutOfRange
-from ..regions import load_regions
 from ..stages import inspection_proposals
-from ..store import PREFECTURE_CODE, Store
-from .base import App, FirstView, count
+from ..store import Store
+from .base import App, FirstView, count, scope_name
 from .drafts import DraftOffer, instruments_of, label
 from .drafts import shown as instruments_shown
 from .enterprises import EnterprisePicker
@@ -107,7 +106,7 @@ def summary_html(store: Store, as_of: dt.date) -> str:
     year = as_of.year
     done = count(store, i, i.c.campaign_year == year, i.c.inspection_date <= as_of)
     found = count(store, h, h.c.campaign_year == year, h.c.source == "inspection", h.c.found_date <= as_of)
-    scope = load_regions().name_of(store.county or PREFECTURE_CODE)
+    scope = scope_name(store)
     return (
         f'<div class="hz-note">{esc(scope)}{year}年度已登记现场检查 <b class="hz-count-inspections">{done}</b> 次，'
         f'检查发现隐患 <b class="hz-count-hazards">{found}</b> 条。</div>'

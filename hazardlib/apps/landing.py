@@ -13,11 +13,10 @@ import ipywidgets as widgets
 
 from .. import immediate, stages
 from ..errors import HazardError
-from ..regions import load_regions
 from ..rules import RuleFinding, run_all
 from ..store import PREFECTURE_CODE, Store
 from . import DASHBOARDS
-from .base import App, FirstView, campaign_of
+from .base import App, FirstView, campaign_of, scope_name
 from .deadline_notes import reminder_html
 from .ui import button, esc, fmt_date, records_of, section_html, set_options
 
@@ -132,7 +131,7 @@ def todo_html(store: Store, as_of: dt.date, items: Sequence[Todo | None]) -> str
             f'<li class="hz-todo-deadline"><a class="hz-link hz-todo-link" href="exports.ipynb" '
             f'target="_top">下一个报送期限</a>：<b>{esc(deadline["label"])}</b></li>'
         )
-    scope = load_regions().name_of(store.county or PREFECTURE_CODE)
+    scope = scope_name(store)
     return (
         section_html(f"待办事项（{scope}，{as_of.year}年行动）")
         + f'<div class="hz-card"><ul class="hz-todo-list">{"".join(lines)}</ul></div>'

@@ -18,9 +18,8 @@ from .. import models, records, schema, vocab
 from ..checklists import RiskPoint, load_checklists
 from ..errors import Finding
 from ..fields import duties
-from ..regions import load_regions
-from ..store import PREFECTURE_CODE, Store
-from .base import App, FirstView, count
+from ..store import Store
+from .base import App, FirstView, count, scope_name
 from .enterprises import EnterprisePicker
 from .forms import DateText, text_box
 from .ui import FormField, button, esc, note, options_from, section
@@ -131,7 +130,7 @@ def summary_html(store: Store, as_of: dt.date) -> str:
     mine = (s.c.campaign_year == year, s.c.check_date <= as_of)
     done = count(store, s, *mine)
     major = count(store, s, *mine, s.c.major_risk_reported.is_(True))
-    scope = load_regions().name_of(store.county or PREFECTURE_CODE)
+    scope = scope_name(store)
     return (
         f'<div class="hz-note">{esc(scope)}{year}年度已有 <b class="hz-count-selfchecks">{done}</b> '
         f'家企业提交自查，其中 <b class="hz-count-major">{major}</b> 家报告了重大风险。</div>'
