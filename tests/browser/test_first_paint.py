@@ -55,6 +55,8 @@ def test_the_first_paint_is_in_the_pages_html_itself(served: Served, notebook: s
     assert paint < html.index("application/vnd.voila.cell-output+json")
     shown = html[paint : html.index("<script>", paint)]
     assert CONNECTING in shown and MARKS[notebook] in shown
+    # nothing before it that the browser must fetch and run first: Voilà's style script is deferred
+    assert re.search(r'<script src="[^"]*voila-style\.js[^"]*" defer>', html[:paint])
 
 
 @pytest.mark.parametrize("notebook", sorted(PAINTS))
