@@ -63,7 +63,7 @@ FIRST_PAINT = {
     "tracker": ".hz-first-paint table.hz-table td",
     "inspection": ".hz-first-paint .hz-summary b",
     "selfcheck": ".hz-first-paint .hz-summary b",
-    "spotchecks": ".hz-first-paint .hz-table-spots td, .hz-first-paint .hz-table-spots .hz-note",
+    "spotchecks": ".hz-first-paint .hz-spot-batches td, .hz-first-paint .hz-spot-batches .hz-note",
     "exports": ".hz-first-paint table.hz-overview td",
     "submissions": ".hz-first-paint table.hz-sub-counties td, .hz-first-paint .hz-sub-current, "
     ".hz-first-paint .hz-note",

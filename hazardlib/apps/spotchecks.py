@@ -59,7 +59,7 @@ class SpotCheckApp(App):
         return FirstView(
             section_html(BATCHES_HEADING)
             + f'<div class="hz-note">{esc(paging_text(0, len(shown), total))}</div>'
-            + f'<div class="hz-table-spots">{html_table(shown.drop(columns="id"), empty=EMPTY)}</div>',
+            + f'<div class="hz-spot-batches">{html_table(shown.drop(columns="id"), empty=EMPTY)}</div>',
             (shown, total),
         )
 

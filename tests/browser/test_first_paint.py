@@ -23,7 +23,7 @@ PAINTS = {
     "index.ipynb": ".hz-first-paint .hz-todo-list li",
     "inspection.ipynb": ".hz-first-paint .hz-summary b",
     "selfcheck.ipynb": ".hz-first-paint .hz-summary b",
-    "spotchecks.ipynb": ".hz-first-paint .hz-table-spots td",
+    "spotchecks.ipynb": ".hz-first-paint .hz-spot-batches td",
     "exports.ipynb": ".hz-first-paint table.hz-overview td",
     "submissions.ipynb": ".hz-first-paint table.hz-sub-counties td",
 }
@@ -34,7 +34,7 @@ MARKS = {
     "index.ipynb": "hz-todo-list",
     "inspection.ipynb": "hz-count-inspections",
     "selfcheck.ipynb": "hz-count-selfchecks",
-    "spotchecks.ipynb": "hz-table-spots",
+    "spotchecks.ipynb": "hz-spot-batches",
     "exports.ipynb": "hz-overview",
     "submissions.ipynb": "hz-sub-counties",
 }
