@@ -61,6 +61,7 @@ PAGES = {
     "selfcheck": ".hz-app:not(.hz-unavailable)",
     "spotchecks": ".hz-app:not(.hz-unavailable)",
     "exports": ".hz-app:not(.hz-unavailable)",
+    "submissions": ".hz-app:not(.hz-unavailable)",
     "tracker": FIRST_DATA,
 }
 # What shows a dashboard's first data in its first paint (the HTML the page's template writes in before any
@@ -70,6 +71,12 @@ FIRST_PAINT = {
     "index": ".hz-first-paint .hz-todo-list li",
     "ledger": ".hz-first-paint table.hz-table td",
     "tracker": FIRST_PAINT_DATA,
+    "inspection": ".hz-first-paint .hz-summary b",
+    "selfcheck": ".hz-first-paint .hz-summary b",
+    "spotchecks": ".hz-first-paint .hz-spot-batches td, .hz-first-paint .hz-spot-batches .hz-note",
+    "exports": ".hz-first-paint table.hz-overview td",
+    "submissions": ".hz-first-paint table.hz-sub-counties td, .hz-first-paint .hz-sub-current, "
+    ".hz-first-paint .hz-note",
 }
 COUNTIES = ("522701", "522702", "522722", "522723", "522725", "522726",
             "522727", "522728", "522729", "522730", "522731", "522732")  # fmt: skip

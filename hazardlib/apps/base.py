@@ -198,7 +198,7 @@ class App(abc.ABC):
 
     @property
     def scope_name(self) -> str:
-        return self.regions.name_of(self.county or PREFECTURE_CODE)
+        return scope_name(self.store)
 
     def county_options(self, *, whole: str | None = None) -> list[tuple[str, str | None]]:
         """County choices this session may use: its own county only, or every county for the prefecture
@@ -237,48 +237,20 @@ class App(abc.ABC):
         return product_options(self.catalogue)
 
     def product_label(self, code: str | None) -> str:
-        """A product as the dropdowns name it; one the year's catalogue does not list (a category dropped
-        later, another year's county addition) by the name it was recorded under."""
-        label = next((label for label, c in self.product_options if c == code), None)
-        if label is not None or not code:
-            return label or ""
-        try:
-            sub = load_catalogue_with_county_products().sub_product(code)
-        except UnknownProduct:
-            return code
-        return f"{sub.category_code} {sub.name}"
+        """A product as the dropdowns name it (:func:`product_label`)."""
+        return product_label(self.product_options, code)
 
     # -- counting -------------------------------------------------------------------------------
     def count(self, table: sa.Table, *where: Any) -> int:
         """How many of ``table``'s records this session sees that meet ``where``."""
-        stmt = self.store.scoped(sa.select(sa.func.count()).select_from(table).where(*where), table)
-        with self.store.read() as conn:
-            return int(conn.execute(stmt).scalar_one())
+        return count(self.store, table, *where)
 
     def overview(self) -> dict[str, int]:
         """A few counts of the session's county (or the prefecture) as they stood on the as-of date."""
-        e, s, h = schema.enterprises, schema.self_checks, schema.hazards
-        led = ledger_at(self.as_of)
-        open_stmt = (
-            sa.select(sa.func.count()).select_from(led).where(led.c.campaign_year == self.year, is_open(led))
-        )
-        if self.county is not None:
-            open_stmt = open_stmt.where(led.c.county_code == self.county)
-        with self.store.read() as conn:
-            still_open = int(conn.execute(open_stmt).scalar_one())
-        return {
-            "登记企业": self.count(e),
-            f"{self.year}年企业自查": self.count(
-                s, s.c.campaign_year == self.year, s.c.check_date <= self.as_of
-            ),
-            f"{self.year}年发现隐患和风险": self.count(
-                h, h.c.campaign_year == self.year, h.c.found_date <= self.as_of
-            ),
-            "未销号隐患和风险": still_open,
-        }
+        return overview(self.store, self.as_of)
 
     def overview_html(self) -> str:
-        return html_table({k: [v] for k, v in self.overview().items()}, css_class="hz-overview")
+        return overview_html(self.store, self.as_of)
 
     # -- messages -------------------------------------------------------------------------------
     def say(self, text: str, kind: str = "ok", details: Sequence[str] = ()) -> None:
@@ -440,7 +412,7 @@ def header_html(
     """The line at the top of every page: where back to the landing page, the session's scope, date, stage
     of the campaign (``campaign``, the as-of year's) and person, and the way to log out."""
     parts = [
-        f"范围：<b>{esc(load_regions().name_of(store.county or PREFECTURE_CODE))}</b>",
+        f"范围：<b>{esc(scope_name(store))}</b>",
         f"日期：<b>{esc(fmt_date(as_of))}</b>",
     ]
     if campaign is not None:
@@ -456,6 +428,54 @@ def header_html(
     # each part kept on one line (a phone wraps the line between parts, not inside 日期 or 操作人)
     kept = (f'<span class="hz-head-part">{part}</span>' for part in parts)
     return f'<div class="hz-head">{"　｜　".join(kept)}</div>'
+
+
+def scope_name(store: Store) -> str:
+    """The name of the session's county, or the prefecture's."""
+    return load_regions().name_of(store.county or PREFECTURE_CODE)
+
+
+def count(store: Store, table: sa.Table, *where: Any) -> int:
+    """How many of ``table``'s records ``store``'s session sees that meet ``where``."""
+    stmt = store.scoped(sa.select(sa.func.count()).select_from(table).where(*where), table)
+    with store.read() as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
+def overview(store: Store, as_of: dt.date) -> dict[str, int]:
+    """A few counts of the session's county (or the prefecture) as they stood on ``as_of``."""
+    e, s, h = schema.enterprises, schema.self_checks, schema.hazards
+    year = as_of.year
+    led = ledger_at(as_of)
+    open_stmt = sa.select(sa.func.count()).select_from(led).where(led.c.campaign_year == year, is_open(led))
+    if store.county is not None:
+        open_stmt = open_stmt.where(led.c.county_code == store.county)
+    with store.read() as conn:
+        still_open = int(conn.execute(open_stmt).scalar_one())
+    return {
+        "登记企业": count(store, e),
+        f"{year}年企业自查": count(store, s, s.c.campaign_year == year, s.c.check_date <= as_of),
+        f"{year}年发现隐患和风险": count(store, h, h.c.campaign_year == year, h.c.found_date <= as_of),
+        "未销号隐患和风险": still_open,
+    }
+
+
+def overview_html(store: Store, as_of: dt.date) -> str:
+    """:func:`overview` as the pages' table of figures."""
+    return html_table({k: [v] for k, v in overview(store, as_of).items()}, css_class="hz-overview")
+
+
+def product_label(options: Sequence[tuple[str, str]], code: str | None) -> str:
+    """A product as the dropdowns of ``options`` (:func:`product_options`) name it; one they do not list (a
+    category dropped later, another year's county addition) by the name it was recorded under."""
+    label = next((label for label, c in options if c == code), None)
+    if label is not None or not code:
+        return label or ""
+    try:
+        sub = load_catalogue_with_county_products().sub_product(code)
+    except UnknownProduct:
+        return code
+    return f"{sub.category_code} {sub.name}"
 
 
 def catalogue_for(year: int) -> Catalogue:

@@ -20,9 +20,21 @@ from ..exports import export
 from ..intake import KINDS, TEMPLATE_KINDS, import_file, write_findings, write_template
 from ..intake.report import FINDING_COLUMNS
 from ..reports import REPORTS
-from .base import App
+from ..store import Store
+from .base import App, FirstView, overview_html, scope_name
 from .forms import DATE_HINT, DateText
-from .ui import FormField, button, download_link, dropdown, esc, fmt_date, html_table, note, section
+from .ui import (
+    FormField,
+    button,
+    download_link,
+    dropdown,
+    esc,
+    fmt_date,
+    html_table,
+    note,
+    section,
+    section_html,
+)
 
 FORMAT_LABELS = {
     "xlsx": "Excel 表格（xlsx）",
@@ -41,11 +53,22 @@ def safe_name(name: str, fallback: str = "上传文件") -> str:
     return base or fallback
 
 
+def overview_heading(scope: str, as_of: dt.date) -> str:
+    return f"{scope}数据概况（截至{fmt_date(as_of)}）"
+
+
 class ExportApp(App):
     """Reports to download for a county (or the prefecture) at a date; templates; imports."""
 
     title: ClassVar[str] = "报表导出"
     context: ClassVar[str] = "看板·报表导出"
+
+    @classmethod
+    def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
+        """The figures of the session's county (or the prefecture) at the as-of date (``data``: their table)."""
+        html = overview_html(store, as_of)
+        scope = scope_name(store)
+        return FirstView(section_html(overview_heading(scope, as_of)) + html, html)
 
     def build(self) -> widgets.Widget:
         counties = self.county_options(whole="全州（各县（市）及合计）")
@@ -85,11 +108,12 @@ class ExportApp(App):
         self.on_click(self.import_btn, self.import_upload)
         self.import_result = widgets.HTML()
         self.import_result.add_class("hz-import-result")
-        self.overview_box = widgets.HTML(self.overview_html())
+        first = self.first.data if self.first is not None else None
+        self.overview_box = widgets.HTML(first if first is not None else self.overview_html())
         self.overview_box.add_class("hz-landing-figures")
         return widgets.VBox(
             [
-                section(f"{self.scope_name}数据概况（截至{fmt_date(self.as_of)}）"),
+                section(overview_heading(self.scope_name, self.as_of)),
                 self.overview_box,
                 section("下载报表"),
                 *(f.widget for f in self.export_fields.values()),

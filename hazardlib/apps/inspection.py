@@ -9,6 +9,7 @@ Plan, 二(一)2: 对生产领域，重点检查关键原材料、生产过程、
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 import ipywidgets as widgets
@@ -20,7 +21,7 @@ from ..checklists import InspectionItem, load_checklists, load_problems
 from ..errors import CalendarOutOfRange
 from ..stages import inspection_proposals
 from ..store import Store
-from .base import App
+from .base import App, FirstView, count, scope_name
 from .drafts import DraftOffer, instruments_of, label
 from .drafts import shown as instruments_shown
 from .enterprises import EnterprisePicker
@@ -98,11 +99,31 @@ TARGETS_SHOWN = 50
 """How many of the ranked, not yet inspected enterprises the page offers."""
 
 
+def summary_html(store: Store, as_of: dt.date) -> str:
+    """The line atop the page: the inspections of the as-of year recorded so far in the session's county (or the
+    prefecture), and the hazards they found."""
+    i, h = schema.inspections, schema.hazards
+    year = as_of.year
+    done = count(store, i, i.c.campaign_year == year, i.c.inspection_date <= as_of)
+    found = count(store, h, h.c.campaign_year == year, h.c.source == "inspection", h.c.found_date <= as_of)
+    scope = scope_name(store)
+    return (
+        f'<div class="hz-note">{esc(scope)}{year}年度已登记现场检查 <b class="hz-count-inspections">{done}</b> 次，'
+        f'检查发现隐患 <b class="hz-count-hazards">{found}</b> 条。</div>'
+    )
+
+
 class InspectionApp(App):
     """Record an on-site inspection with its checklist, put what failed on the ledger, issue instruments."""
 
     title: ClassVar[str] = "现场检查与隐患登记"
     context: ClassVar[str] = "看板·现场检查与隐患登记"
+
+    @classmethod
+    def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
+        """The year's inspections and the hazards they found so far (``data``: the summary's HTML)."""
+        html = summary_html(store, as_of)
+        return FirstView(f'<div class="hz-summary">{html}</div>', html)
 
     def build(self) -> widgets.Widget:
         self.enterprise: dict[str, Any] | None = None
@@ -225,15 +246,9 @@ class InspectionApp(App):
         self.picker.choose({k: row[k] for k in ("id", "uscc", "name", "county_code", "field", "version")})
 
     def _summarise(self) -> None:
-        i, h = schema.inspections, schema.hazards
-        done = self.count(i, i.c.campaign_year == self.year, i.c.inspection_date <= self.as_of)
-        found = self.count(
-            h, h.c.campaign_year == self.year, h.c.source == "inspection", h.c.found_date <= self.as_of
-        )
-        self.summary.value = (
-            f'<div class="hz-note">{esc(self.scope_name)}{self.year}年度已登记现场检查 '
-            f'<b class="hz-count-inspections">{done}</b> 次，检查发现隐患 <b class="hz-count-hazards">{found}</b> 条。</div>'
-        )
+        first = self.first.data if self.first is not None else None
+        self.first = None  # the first paint's summary serves the first draw only
+        self.summary.value = first if first is not None else summary_html(self.store, self.as_of)
 
     def _default_deadline(self) -> Any:
         if self.campaign is None:

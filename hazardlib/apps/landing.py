@@ -13,13 +13,12 @@ import ipywidgets as widgets
 
 from .. import immediate, stages
 from ..errors import HazardError
-from ..regions import load_regions
 from ..rules import RuleFinding, run_all
 from ..store import PREFECTURE_CODE, Store
 from . import DASHBOARDS
-from .base import App, FirstView, campaign_of
+from .base import App, FirstView, campaign_of, scope_name
 from .deadline_notes import reminder_html
-from .ui import button, esc, fmt_date, records_of, set_options
+from .ui import button, esc, fmt_date, records_of, section_html, set_options
 
 WEEK = 7
 # The page that resolves a rule's finding, by the first kind of record it names (the rest: the tracker).
@@ -134,10 +133,10 @@ def todo_html(store: Store, as_of: dt.date, items: Sequence[Todo | None]) -> str
             f'<li class="hz-todo-deadline"><a class="hz-link hz-todo-link" href="exports.ipynb" '
             f'target="_top">下一个报送期限</a>：<b>{esc(deadline["label"])}</b></li>'
         )
-    scope = load_regions().name_of(store.county or PREFECTURE_CODE)
+    scope = scope_name(store)
     return (
-        f'<div class="hz-section">待办事项（{esc(scope)}，{esc(as_of.year)}年行动）</div>'
-        f'<div class="hz-card"><ul class="hz-todo-list">{"".join(lines)}</ul></div>'
+        section_html(f"待办事项（{scope}，{as_of.year}年行动）")
+        + f'<div class="hz-card"><ul class="hz-todo-list">{"".join(lines)}</ul></div>'
     )
 
 
@@ -149,7 +148,7 @@ def links_html() -> str:
         f'<div class="hz-note">{esc(d.purpose)}</div></div>'
         for d in DASHBOARDS
     )
-    return f'<div class="hz-section">工作看板</div>{items}'
+    return section_html("工作看板") + items
 
 
 class LandingApp(App):
@@ -160,8 +159,7 @@ class LandingApp(App):
 
     def build(self) -> widgets.Widget:
         self.overview_box = widgets.HTML(
-            f'<div class="hz-section">{esc(self.scope_name)}概况（截至{esc(fmt_date(self.as_of))}）</div>'
-            + self.overview_html()
+            section_html(f"{self.scope_name}概况（截至{fmt_date(self.as_of)}）") + self.overview_html()
         )
         self.overview_box.add_class("hz-landing-figures")
         self.todo_box = widgets.HTML()
@@ -181,7 +179,7 @@ class LandingApp(App):
 
     def _reminder_html(self) -> str:
         text = reminder_html(self.store, self.as_of)
-        return f'<div class="hz-section">报送提醒</div>{text}' if text else ""
+        return section_html("报送提醒") + text if text else ""
 
     # -- the to-do list ---------------------------------------------------------------------------
     @classmethod

@@ -25,7 +25,7 @@ from ..errors import CalendarOutOfRange, HazardError, NotFound, OutOfScope, Vali
 from ..regions import load_regions
 from ..rules import RULES, run_all
 from ..store import Store
-from .base import App, FirstView, catalogue_for, product_options
+from .base import App, FirstView, catalogue_for, product_label, product_options
 from .drafts import DraftOffer, instruments_of, shown
 from .forms import DATE_HINT, DateText, ModelForm, Spec, text_box
 from .tables import EMPTY, PAGE_SIZE, PagedTable
@@ -227,8 +227,8 @@ class LedgerApp(App):
         """The ledger's first page as the page opens (``data``: the page's rows and the count of all)."""
         frame, total = ledger_page(store, as_of, first_filter(store, as_of), limit=PAGE_SIZE)
         problems = {p.code: p.name for p in load_problems()}
-        labels = dict((code, label) for label, code in product_options(catalogue_for(as_of.year)))
-        shown = shown_rows(frame, problems, lambda code: labels.get(code or "", code or ""))
+        options = product_options(catalogue_for(as_of.year))
+        shown = shown_rows(frame, problems, lambda code: product_label(options, code))
         return FirstView(
             f'<div class="hz-note">{esc(paging_text(0, len(frame), total))}</div>'
             + html_table(shown.drop(columns="id"), empty=EMPTY, raw_html=("超期",)),

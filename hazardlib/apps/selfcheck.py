@@ -8,6 +8,7 @@ Plan, 二(一)1: 组织企业对照……开展主体责任落实情况自查…
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 import ipywidgets as widgets
@@ -18,7 +19,7 @@ from ..checklists import RiskPoint, load_checklists
 from ..errors import Finding
 from ..fields import duties
 from ..store import Store
-from .base import App
+from .base import App, FirstView, count, scope_name
 from .enterprises import EnterprisePicker
 from .forms import DateText, text_box
 from .ui import FormField, button, esc, note, options_from, section
@@ -121,12 +122,33 @@ class RiskRow:
         }
 
 
+def summary_html(store: Store, as_of: dt.date) -> str:
+    """The line atop the page: the self-checks of the as-of year submitted so far in the session's county (or
+    the prefecture), and how many reported a major risk."""
+    s = schema.self_checks
+    year = as_of.year
+    mine = (s.c.campaign_year == year, s.c.check_date <= as_of)
+    done = count(store, s, *mine)
+    major = count(store, s, *mine, s.c.major_risk_reported.is_(True))
+    scope = scope_name(store)
+    return (
+        f'<div class="hz-note">{esc(scope)}{year}年度已有 <b class="hz-count-selfchecks">{done}</b> '
+        f'家企业提交自查，其中 <b class="hz-count-major">{major}</b> 家报告了重大风险。</div>'
+    )
+
+
 class SelfCheckApp(App):
     """Find or register the enterprise, answer the main-responsibility items, fill its risk control list,
     report a major risk; submitting again updates the same self-check."""
 
     title: ClassVar[str] = "企业自查填报"
     context: ClassVar[str] = "看板·企业自查填报"
+
+    @classmethod
+    def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
+        """The year's self-checks so far and the major risks reported (``data``: the summary's HTML)."""
+        html = summary_html(store, as_of)
+        return FirstView(f'<div class="hz-summary">{html}</div>', html)
 
     def build(self) -> widgets.Widget:
         self.enterprise: dict[str, Any] | None = None
@@ -199,14 +221,9 @@ class SelfCheckApp(App):
         return widgets.VBox([self.summary, section("查找企业"), self.picker.widget, self.form])
 
     def _summarise(self) -> None:
-        s = schema.self_checks
-        mine = (s.c.campaign_year == self.year, s.c.check_date <= self.as_of)
-        done = self.count(s, *mine)
-        major = self.count(s, *mine, s.c.major_risk_reported.is_(True))
-        self.summary.value = (
-            f'<div class="hz-note">{esc(self.scope_name)}{self.year}年度已有 <b class="hz-count-selfchecks">{done}</b> '
-            f'家企业提交自查，其中 <b class="hz-count-major">{major}</b> 家报告了重大风险。</div>'
-        )
+        first = self.first.data if self.first is not None else None
+        self.first = None  # the first paint's summary serves the first draw only
+        self.summary.value = first if first is not None else summary_html(self.store, self.as_of)
 
     # -- steps ----------------------------------------------------------------------------------
     def open_enterprise(self, row: dict[str, Any]) -> None:

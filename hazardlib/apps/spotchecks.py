@@ -14,6 +14,7 @@ Plan, 二(二)3–6: 强化产品质量监督抽查……对不合格产品的�
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import threading
@@ -22,14 +23,16 @@ from typing import Any, ClassVar
 import ipywidgets as widgets
 
 from ..rules import RULES, run_all
-from .base import App
+from ..store import Store
+from .base import App, FirstView, catalogue_for, product_label, product_options
 from .case_tab import CaseTab
 from .casework import findings_html
 from .help_tab import HelpTab
 from .signal_tab import SignalTab
-from .spot_check_tab import SpotCheckTab
+from .spot_check_tab import BATCHES_HEADING, SpotCheckTab, batches_page
+from .tables import EMPTY
 from .tracing_tab import TracingTab
-from .ui import wait_for_page, watch_page
+from .ui import esc, html_table, paging_text, section_html, wait_for_page, watch_page
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,19 @@ class SpotCheckApp(App):
 
     title: ClassVar[str] = "抽查与处置"
     context: ClassVar[str] = "看板·抽查与处置"
+
+    @classmethod
+    def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
+        """The first tab's table of the county's batches, its first page (``data``: the page's rows and the count
+        of all, :func:`~.spot_check_tab.batches_page`)."""
+        options = product_options(catalogue_for(as_of.year))
+        shown, total = batches_page(store, as_of, lambda code: product_label(options, code))
+        return FirstView(
+            section_html(BATCHES_HEADING)
+            + f'<div class="hz-note">{esc(paging_text(0, len(shown), total))}</div>'
+            + f'<div class="hz-spot-batches">{html_table(shown.drop(columns="id"), empty=EMPTY)}</div>',
+            (shown, total),
+        )
 
     def build(self) -> widgets.Widget:
         self.finding_boxes = {m: widgets.HTML(CHECKING) for m in MEASURES}

@@ -10,6 +10,7 @@ page has no approve button, and a forged message to the handler is refused there
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import ipywidgets as widgets
@@ -25,10 +26,26 @@ from ..reports.submission_view import deadline_view, package_diff, rollup
 from ..reports.typical_cases import cases_frame
 from ..store import PREFECTURE_CODE, Store
 from ..submissions import ITEMS, STATES, Upload
-from .base import App
-from .ui import FormField, button, download_link, dropdown, esc, fmt_date, html_table, note, section
+from .base import App, FirstView
+from .ui import (
+    FormField,
+    button,
+    download_link,
+    dropdown,
+    esc,
+    fmt_date,
+    html_table,
+    note,
+    section,
+    section_html,
+)
 
 NO_PACKAGE = "尚未报送"
+NO_DEADLINES = '<div class="hz-note">本年度行动日历中没有报送期限。</div>'
+# The headings the page's first paint (SubmissionApp.first_view) draws too.
+DEADLINE_HEADING = "报送期限"
+PACKAGE_HEADING = "本县（市）报送材料"
+COUNTIES_HEADING = "各县（市）报送情况"
 # The figures the page sets side by side (approved packages ↔ live); the xlsx has them all.
 ROLLUP_KEYS = ("producers_inspected", "sellers_inspected", "hazards_found", "hazards_closed")
 
@@ -52,15 +69,92 @@ def deadline_options(store: Store, as_of: dt.date) -> tuple[list[tuple[str, dt.d
     return opts, campaign.deadlines[-1].day if campaign.deadlines else None
 
 
+@dataclass(frozen=True)
+class FirstSubmissions:
+    """What the page's first paint read: the deadlines offered and the one shown, and for it the county's
+    versions (None for the prefecture)."""
+
+    options: list[tuple[str, dt.date]]
+    day: dt.date | None
+    versions: list[dict[str, Any]] | None = None
+
+
+def counties_html(store: Store, day: dt.date, as_of: dt.date, *, diffs: bool = True) -> str:
+    """Each county's package for the deadline ``day`` as the prefecture's table shows it: state, version, when
+    submitted, how late, figures changed since (with ``diffs``: they take the live results list, which the
+    page's first paint does not wait for), reviewer."""
+    view = deadline_view(store, day, as_of, diffs=diffs)
+    table = {
+        "县（市）": list(view["county_name"]),
+        "状态": list(view["state_label"]),
+        "版本": [f"第{int(v)}版" if v == v and v is not None else "" for v in view["version"]],
+        "报送时间": [str(v)[:16] if v is not None and v == v else "" for v in view["submitted_at"]],
+        "逾期（工作日）": [int(v) if v else "按时" if s != "none" else "" for v, s in zip(view["late_working_days"], view["state"], strict=True)],
+        "与当前数据不同的指标": [int(v) if v == v and v is not None else "" for v in view["changed_figures"]],
+        "审核人": [v or "" for v in view["reviewed_by"]],
+    }  # fmt: skip
+    if not diffs:
+        del table["与当前数据不同的指标"]
+    return html_table(table, css_class="hz-sub-counties")
+
+
+def package_html(rows: list[dict[str, Any]], county_name: str) -> tuple[str, str]:
+    """A county's package for one deadline (``rows``: its versions, :func:`hazardlib.submissions.versions`): the
+    line saying its state, and the table of its versions ("尚未报送" and no table without any)."""
+    if not rows:
+        return f'<div class="hz-note">{esc(county_name)}：{NO_PACKAGE}</div>', ""
+    latest = rows[-1]
+    state = (
+        f'<div class="hz-sub-current">{esc(county_name)}：'
+        f'<b class="hz-sub-state-{esc(latest["state"])}">{esc(STATES[latest["state"]])}</b>'
+        f"（第{latest['edition']}版）</div>"
+    )
+    versions = html_table(
+        {
+            "版本": [f"第{r['edition']}版" for r in rows],
+            "状态": [STATES[r["state"]] for r in rows],
+            "报送": [f"{str(r['submitted_at'] or '')[:16]} {r['submitted_by'] or ''}".strip() for r in rows],
+            "审核": [f"{str(r['reviewed_at'] or '')[:16]} {r['reviewed_by'] or ''}".strip() for r in rows],
+            "退回意见": ["；".join(f"{ITEMS.get(k, k)}：{v}" for k, v in (r["review_comments"] or {}).items()) for r in rows],
+        },
+        css_class="hz-sub-version-table",
+    )  # fmt: skip
+    return state, versions
+
+
 class SubmissionApp(App):
     """The reporting cycle's page, for a county (prepare, submit, withdraw) or the prefecture (review)."""
 
     title: ClassVar[str] = "报送与审核"
     context: ClassVar[str] = "看板·报送与审核"
 
+    @classmethod
+    def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
+        """The deadline the page opens at and, for it, the county's package (its state and versions) or, for the
+        prefecture, every county's but the figures changed since (``data``: :class:`FirstSubmissions`)."""
+        options, day = deadline_options(store, as_of)
+        if day is None:
+            return FirstView(NO_DEADLINES, FirstSubmissions(options, day))
+        label = next(text for text, d in options if d == day)
+        html = section_html(DEADLINE_HEADING) + f'<div class="hz-card">{esc(label)}</div>'
+        if store.county is None:
+            counties = counties_html(store, day, as_of, diffs=False)
+            return FirstView(html + section_html(COUNTIES_HEADING) + counties, FirstSubmissions(options, day))
+        rows = submissions.versions(store, store.county, day)
+        state, versions = package_html(rows, load_regions().name_of(store.county))
+        return FirstView(
+            html + section_html(PACKAGE_HEADING) + state + versions,
+            FirstSubmissions(options, day, versions=rows),
+        )
+
     def build(self) -> widgets.Widget:
-        options, first = deadline_options(self.store, self.as_of)
-        self.deadline = dropdown(options, first, layout=widgets.Layout(width="40em"))
+        first = self.first.data if self.first is not None else None
+        self.first = None  # what the first paint read serves the first draw only
+        options, day = (
+            (first.options, first.day) if first is not None else deadline_options(self.store, self.as_of)
+        )
+        self._first_versions = first.versions if first is not None else None
+        self.deadline = dropdown(options, day, layout=widgets.Layout(width="40em"))
         self.deadline.add_class("hz-input-deadline")
         self.on_change(self.deadline, lambda _v: self.refresh())
         self.state_box = widgets.HTML()
@@ -72,7 +166,7 @@ class SubmissionApp(App):
         self.downloads = widgets.HTML()
         self.downloads.add_class("hz-sub-downloads")
         self.seen_version: int | None = None
-        parts: list[widgets.Widget] = [section("报送期限"), self.deadline]
+        parts: list[widgets.Widget] = [section(DEADLINE_HEADING), self.deadline]
         parts += self._county_parts() if self.county is not None else self._prefecture_parts()
         parts += [self.downloads]
         self.refresh()
@@ -100,7 +194,7 @@ class SubmissionApp(App):
         self.on_click(self.submit_btn, self.submit)
         self.on_click(self.withdraw_btn, self.withdraw)
         return [
-            section("本县（市）报送材料"),
+            section(PACKAGE_HEADING),
             self.state_box,
             self.versions_box,
             section("与当前数据的差异（报送时冻结的成果数据 ↔ 同一截止日的当前数据）"),
@@ -183,7 +277,7 @@ class SubmissionApp(App):
         self.on_click(self.zip_btn, self.download_zip)
         self.on_click(self.rollup_btn, self.download_rollup)
         return [
-            section("各县（市）报送情况"),
+            section(COUNTIES_HEADING),
             self.table,
             section("审核"),
             self.county_pick,
@@ -250,7 +344,7 @@ class SubmissionApp(App):
 
     def refresh(self) -> None:
         if self.deadline.value is None:
-            self.state_box.value = '<div class="hz-note">本年度行动日历中没有报送期限。</div>'
+            self.state_box.value = NO_DEADLINES
             return
         if self.county is None:
             self.show_table()
@@ -269,17 +363,7 @@ class SubmissionApp(App):
 
     def show_table(self) -> None:
         day = self._day()
-        view = deadline_view(self.store, day, self.as_of)
-        table = {
-            "县（市）": list(view["county_name"]),
-            "状态": list(view["state_label"]),
-            "版本": [f"第{int(v)}版" if v == v and v is not None else "" for v in view["version"]],
-            "报送时间": [str(v)[:16] if v is not None and v == v else "" for v in view["submitted_at"]],
-            "逾期（工作日）": [int(v) if v else "按时" if s != "none" else "" for v, s in zip(view["late_working_days"], view["state"], strict=True)],
-            "与当前数据不同的指标": [int(v) if v == v and v is not None else "" for v in view["changed_figures"]],
-            "审核人": [v or "" for v in view["reviewed_by"]],
-        }  # fmt: skip
-        self.table.value = html_table(table, css_class="hz-sub-counties")
+        self.table.value = counties_html(self.store, day, self.as_of)
         roll = rollup(self.store, day)
         total = next((r for r in roll.approved.to_dict("records") if r["county_code"] == PREFECTURE_CODE), {})
         now = next((r for r in roll.live.to_dict("records") if r["county_code"] == PREFECTURE_CODE), {})
@@ -305,31 +389,17 @@ class SubmissionApp(App):
             self.seen_version = None
             return
         day = self._day()
-        rows = submissions.versions(self.store, str(code), day)
+        first, self._first_versions = (
+            self._first_versions,
+            None,
+        )  # the first paint's serve the first draw only
+        rows = first if first is not None else submissions.versions(self.store, str(code), day)
+        self.state_box.value, self.versions_box.value = package_html(rows, self.county_name(str(code)))
         if not rows:
-            self.state_box.value = (
-                f'<div class="hz-note">{esc(self.county_name(str(code)))}：{NO_PACKAGE}</div>'
-            )
-            self.versions_box.value = self.diff_box.value = ""
+            self.diff_box.value = ""
             self.seen_version = None
             return
-        latest = rows[-1]
-        self.seen_version = int(latest["version"])
-        self.state_box.value = (
-            f'<div class="hz-sub-current">{esc(self.county_name(str(code)))}：'
-            f'<b class="hz-sub-state-{esc(latest["state"])}">{esc(STATES[latest["state"]])}</b>'
-            f"（第{latest['edition']}版）</div>"
-        )
-        self.versions_box.value = html_table(
-            {
-                "版本": [f"第{r['edition']}版" for r in rows],
-                "状态": [STATES[r["state"]] for r in rows],
-                "报送": [f"{str(r['submitted_at'] or '')[:16]} {r['submitted_by'] or ''}".strip() for r in rows],
-                "审核": [f"{str(r['reviewed_at'] or '')[:16]} {r['reviewed_by'] or ''}".strip() for r in rows],
-                "退回意见": ["；".join(f"{ITEMS.get(k, k)}：{v}" for k, v in (r["review_comments"] or {}).items()) for r in rows],
-            },
-            css_class="hz-sub-version-table",
-        )  # fmt: skip
+        self.seen_version = int(rows[-1]["version"])
         diff = package_diff(self.store, str(code), day)
         changed = diff[diff["difference"].fillna(0) != 0]
         if not len(diff):

@@ -32,6 +32,7 @@ from .ui import (
     note,
     records_of,
     section,
+    section_html,
     set_options,
     wait_for_page,
     watch_page,
@@ -53,6 +54,9 @@ RESULT_COLUMNS = {
     "cases_filed": "立案查处",
 }
 STAGE_CHOICES = (("全程", 0), ("第一阶段", 1), ("第二阶段", 2), ("第三阶段", 3))
+# The headings of the parts the first paint draws too (Opening): one place for both.
+TIMELINE_HEADING = "行动进度"
+PROGRESS_HEADING = "各县（市）进度"
 LOADING = '<div class="hz-note hz-loading">正在计算…</div>'
 NOT_LOADED = '<div class="hz-note">本部分未能计算，请刷新页面重试。</div>'
 
@@ -238,10 +242,11 @@ class TrackerApp(App):
             return None
         rows = stages.county_progress_rows(store, as_of, figures=TABLE_FIGURES)
         return FirstView(
-            '<div class="hz-section">行动进度</div>'
+            section_html(TIMELINE_HEADING)
             + timeline_html(campaign, as_of)
             + stage_line_html(as_of)
-            + f'<div class="hz-section">各县（市）进度</div>{progress_table_html(rows, None, as_of)}',
+            + section_html(PROGRESS_HEADING)
+            + progress_table_html(rows, None, as_of),
             rows,
         )
 
@@ -297,11 +302,11 @@ class TrackerApp(App):
             self.loading.start()
         return widgets.VBox(
             [
-                section("行动进度"),
+                section(TIMELINE_HEADING),
                 self.timeline,
                 self.stage_line,
                 self.reminder,
-                section("各县（市）进度"),
+                section(PROGRESS_HEADING),
                 self.stage_pick,
                 self.progress_table,
                 self.charts,

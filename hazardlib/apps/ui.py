@@ -200,9 +200,14 @@ def read_only_html(value: str = "", *, width: str = "") -> widgets.HTML:
     return widgets.HTML(value, layout=layout, style=_shared("style", HTMLStyle))
 
 
+def section_html(title: str) -> str:
+    """A section heading's HTML, as :func:`section` shows it (a page's first paint writes it as is)."""
+    return f'<div class="hz-section">{esc(title)}</div>'
+
+
 def section(title: str) -> widgets.HTML:
     """A section heading inside an app."""
-    return read_only_html(f'<div class="hz-section">{esc(title)}</div>')
+    return read_only_html(section_html(title))
 
 
 def note(text: str) -> widgets.HTML:

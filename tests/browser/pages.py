@@ -59,7 +59,9 @@ def no_errors(page: Page) -> None:
 
 
 def screenshot(page: Page, name: str) -> None:
-    """The whole app, however long, saved as test-artifacts/screenshots/<name>.png."""
+    """The whole app, however long, saved as test-artifacts/screenshots/<name>.png (once it is drawn: a page's
+    first paint may show its figures before)."""
+    expect(page.locator(".hz-app").first).to_be_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     height = page.evaluate(
         """() => {

@@ -1,7 +1,8 @@
-"""A page's first paint (issue 21, item 1): the ledger's first page of hazards, the tracker's progress table and
-the landing page's to-do list are in the page's HTML itself, drawn before any script has run and before the
-live app; they are inert, say that the page is connecting, fit a phone, and are gone once the live app is drawn,
-so that nobody (and no test) sees the same rows twice."""
+"""A page's first paint (issue 21, item 1): the ledger's first page of hazards, the tracker's progress table,
+the landing page's to-do list and every other page's first figures are in the page's HTML itself, drawn before
+any script has run and before the live app; they are inert, say that the page is connecting, fit a phone, and
+are gone once the live app is drawn, so that nobody (and no test) sees the same rows twice. A widget not drawn
+yet never shows its Python text instead."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 import urllib.request
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from hazardlib.apps.base import CONNECTING
 
@@ -20,6 +21,22 @@ PAINTS = {
     "ledger.ipynb": ".hz-first-paint table.hz-table td",
     "tracker.ipynb": ".hz-first-paint table.hz-table td",
     "index.ipynb": ".hz-first-paint .hz-todo-list li",
+    "inspection.ipynb": ".hz-first-paint .hz-summary b",
+    "selfcheck.ipynb": ".hz-first-paint .hz-summary b",
+    "spotchecks.ipynb": ".hz-first-paint .hz-spot-batches td",
+    "exports.ipynb": ".hz-first-paint table.hz-overview td",
+    "submissions.ipynb": ".hz-first-paint table.hz-sub-counties td",
+}
+# What each first paint's HTML holds (the markup of its data).
+MARKS = {
+    "ledger.ipynb": "hz-table",
+    "tracker.ipynb": "hz-table",
+    "index.ipynb": "hz-todo-list",
+    "inspection.ipynb": "hz-count-inspections",
+    "selfcheck.ipynb": "hz-count-selfchecks",
+    "spotchecks.ipynb": "hz-spot-batches",
+    "exports.ipynb": "hz-overview",
+    "submissions.ipynb": "hz-sub-counties",
 }
 
 # Elements of the first paint that reach past the window's right edge (outside the boxes that scroll sideways).
@@ -37,7 +54,9 @@ def test_the_first_paint_is_in_the_pages_html_itself(served: Served, notebook: s
     paint = html.index('<div class="hz-first-paint" data-app="')
     assert paint < html.index("application/vnd.voila.cell-output+json")
     shown = html[paint : html.index("<script>", paint)]
-    assert CONNECTING in shown and ("hz-table" in shown or "hz-todo-list" in shown)
+    assert CONNECTING in shown and MARKS[notebook] in shown
+    # nothing before it that the browser must fetch and run first: Voilà's style script is deferred
+    assert re.search(r'<script src="[^"]*voila-style\.js[^"]*" defer>', html[:paint])
 
 
 @pytest.mark.parametrize("notebook", sorted(PAINTS))
@@ -69,3 +88,28 @@ def test_the_ledgers_first_paint_fits_a_phone(phone: Page, served_duyun: Served)
     expect(phone.locator(".hz-app").first).to_be_visible()
     expect(phone.locator(".hz-first-paint")).to_have_count(0)
     no_errors(phone)
+
+
+# The page's text as drawn, without the data its scripts carry (Voilà's outputs wait in <script> elements).
+SHOWN_TEXT = """() => { const body = document.body.cloneNode(true);
+  body.querySelectorAll('script, style').forEach(e => e.remove()); return body.textContent; }"""
+
+
+def test_a_page_whose_widgets_are_not_drawn_yet_never_shows_their_python_text(page: Page, served: Served):
+    # Voilà's widget manager comes in scripts of its own: blocked here, as under load they come late
+    blocked: list[str] = []
+
+    def block(route: Route) -> None:
+        blocked.append(route.request.url)
+        route.abort()
+
+    page.route("**/widgets-manager*/**", block)
+    page.goto(f"{served.base}voila/render/inspection.ipynb", wait_until="load")
+    page.wait_for_function(
+        "window.hz_widget_in_page === true"
+    )  # the notebook has run: its app's output is in
+    page.wait_for_timeout(3000)  # and Voilà's script has drawn whatever it draws without a widget manager
+    assert blocked and page.locator(".jupyter-widgets").count() == 0
+    shown = page.evaluate(SHOWN_TEXT)
+    assert "VBox" not in shown and "children=" not in shown, shown[-500:]
+    expect(page.locator(".hz-first-paint .hz-first-note")).to_have_text(CONNECTING)
