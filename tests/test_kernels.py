@@ -5,7 +5,6 @@ first come first served, pool refills too; a page that would pass the bound on k
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import datetime as dt
 import os
 import time
@@ -26,13 +25,7 @@ from hazardlib.kernels import (
 )
 
 from .browser.conftest import USER, serving
-
-
-def run(coroutine):  # type: ignore[no-untyped-def]
-    """The scenario on an event loop of its own, in a thread of its own: in the whole suite the browser tests'
-    Playwright (its sync API) keeps an event loop running in the main thread, where asyncio.run() refuses."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+from .own_loop import run
 
 
 def test_a_pool_refill_is_told_apart_from_a_page_by_voilas_preheat_variable():

@@ -32,6 +32,8 @@ from hazardlib.apps.session import Kernel, Session, SessionError
 from hazardlib.cli import main
 from hazardlib.store import Store, open_store
 
+from .own_loop import run
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "secret-都匀-1"
 SESSION = Session(url="sqlite:///w.db", county="522701", as_of=dt.date(2024, 9, 15), user="张三")
@@ -393,7 +395,7 @@ def test_the_login_is_looked_up_off_the_event_loop_and_each_request_gets_its_own
         release.set()
         return await first, second, await provider.get_user_cookie(CookieHandler(None)), first_waiting
 
-    first, second, nobody, first_waiting = asyncio.run(at_once())
+    first, second, nobody, first_waiting = run(at_once())
     assert first_waiting
     assert isinstance(first, login.AccountUser) and first.username == "张三" and first.county == "522701"
     assert isinstance(second, login.AccountUser) and second.username == "州局李四" and second.county is None
