@@ -62,10 +62,12 @@ def classified(
     only = [] if enterprise_id is None else [H.c.enterprise_id == enterprise_id]
     # The enterprise's county is the one its findings carry (``registered_county``, kept with the
     # enterprise: hazardlib.figures.mend_counties), so the findings are read from the index
-    # ix_hazards_classified alone (county, year, grade, enterprise, date) with no seek into the enterprises:
-    # the counties, the campaign years the counts can count and the grades are named, so that the database
-    # reads one range of that index for each, however many years the ledger holds (an enterprise: one
-    # seek each).
+    # ix_hazards_classified alone (county, enterprise, date, year, grade; the larger and major findings only)
+    # with no seek into the enterprises: one range per county (an enterprise: one seek), read in the order
+    # of the GROUP BY, so that no temporary B-tree sorts the findings. The grades are written out as the
+    # index's condition is (schema.CLASSIFIED_FINDINGS): a database uses a partial index only for a query
+    # whose condition it can see implies the index's. The range holds the county's larger and major findings
+    # of every year; the campaign years are picked from the index entries.
     counties = [county] if county is not None else [c.code for c in load_regions().counties]
     per_enterprise = (
         sa.select(
@@ -81,7 +83,7 @@ def classified(
         .where(
             H.c.registered_county.in_(counties),
             H.c.campaign_year.in_(years),
-            H.c.grade.in_(("larger", "major")),
+            H.c.grade.in_([sa.literal(g, literal_execute=True) for g in schema.CLASSIFIED_GRADES]),
             *only,
         )
         .group_by(H.c.registered_county, H.c.enterprise_id)
