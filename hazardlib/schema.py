@@ -108,17 +108,11 @@ self_checks = sa.Table(
     sa.UniqueConstraint("enterprise_id", "campaign_year"),
     # The results list counts self-checks by their enterprise's county from this index alone (0009).
     sa.Index("ix_self_checks_enterprise_figures", "enterprise_id", "check_date", "major_risk_reported"),
-    # The results list counts self-checks by the county their enterprise is registered in, from this index alone
-    # (one range per county, in the order GROUP BY wants; migration 0011; the campaign year, migration 0023;
-    # the key enterprise, migration 0024).
+    # The results list counts the window's self-checks reporting a major risk by the county their enterprise is
+    # registered in, from this index alone: one range per county of those self-checks only (migration 0011;
+    # the reported risk before the date, migration 0029).
     sa.Index(
-        "ix_self_checks_counted",
-        "registered_county",
-        "check_date",
-        "enterprise_id",
-        "major_risk_reported",
-        "campaign_year",
-        "key_enterprise",
+        "ix_self_checks_counted", "registered_county", "major_risk_reported", "check_date", "enterprise_id"
     ),
     # 组织企业自查 (stages.self_check_counted) counts the distinct enterprises of a campaign year's self-checks of
     # key enterprises by county: one range per county, in enterprise order, so that the distinct count is read

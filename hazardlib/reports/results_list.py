@@ -84,15 +84,17 @@ def _self_checks(scope: Scope) -> Any:
 
 def _risks_reported(scope: Scope) -> Any:
     """The window's self-checks reporting a major risk that is not on the ledger (added to the ledger's
-    count in ``major_risks_self_reported``)."""
+    count in ``major_risks_self_reported``): one range per county of ``ix_self_checks_counted``, the
+    self-checks that reported one."""
     t, h = schema.self_checks, schema.hazards.alias("h_risk")
     from_, county = enterprise_county(t)
     # The enterprise condition lets the database use the hazards' enterprise index.
     on_ledger = sa.exists().where(
         h.c.enterprise_id == t.c.enterprise_id, h.c.source_id == t.c.id, *_risk_on_ledger(h)
     )
-    measures = {"reported_not_on_ledger": count_if(sa.and_(t.c.major_risk_reported == TRUE, ~on_ledger))}
-    return grouped_select(scope, from_, county, measures, [scope.within(t.c.check_date)])
+    measures = {"reported_not_on_ledger": count_if(~on_ledger)}
+    reported = [t.c.major_risk_reported == TRUE, scope.within(t.c.check_date)]
+    return grouped_select(scope, from_, county, measures, reported)
 
 
 def ledger_select(scope: Scope) -> Any:
