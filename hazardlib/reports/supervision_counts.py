@@ -16,15 +16,20 @@ from .scope import Scope, count_if
 
 
 def supervision_select(store: Store, conn: sa.Connection, scope: Scope) -> sa.Select[Any]:
-    """SQL: ``key_supervision`` and ``special_supervision`` per county (enterprises, each in one class),
-    one GROUP BY county query."""
-    cl = classified(rule_context(store, conn, scope.as_of, scope.county))
-    return (
-        sa.select(
-            cl.c.county_code,
+    """SQL: ``key_supervision`` and ``special_supervision`` per county (enterprises, each in one class).
+
+    One query per county, their rows put together: each reads its county's one range of
+    ``ix_hazards_classified`` in enterprise order and counts its classes with no GROUP BY by county (grouped
+    by county over every county, the database sorted the classified enterprises again in a temporary B-tree,
+    measured: a fifth of the part's CPU at 1M)."""
+
+    def one_county(code: str) -> sa.Select[Any]:
+        cl = classified(rule_context(store, conn, scope.as_of, code))
+        return sa.select(
+            sa.literal(code, sa.String).label("county_code"),
             count_if(cl.c["class"] == "key").label("key_supervision"),
             count_if(cl.c["class"] == "special").label("special_supervision"),
         )
-        .where(scope.county_filter(cl.c.county_code))
-        .group_by(cl.c.county_code)
-    )
+
+    per_county = sa.union_all(*(one_county(code) for code in scope.codes)).subquery("classified_counties")
+    return sa.select(*per_county.c)
