@@ -16,7 +16,7 @@ import json
 import operator
 import os
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, KeysView, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -497,19 +497,20 @@ class Tx:
             return []
         for values in rows:
             self._check_scope(table, values)
-        meta = self._with_meta(table, {})  # the record's own values win, as in _with_meta
-        full = [{**meta, **values} for values in rows] if meta else [dict(values) for values in rows]
+        meta = self._with_meta(table, {})
         ids: list[int] = []
         with self.conn.begin_nested():  # a refused row leaves none of the rows before it
             # a statement takes the columns of its first row: each run of rows naming the same ones is one
-            for _keys, run in itertools.groupby(full, key=dict.keys):
-                ids.extend(self._inserted(table, list(run)))
+            for _keys, run in itertools.groupby(rows, key=_keys_of):
+                ids.extend(self._inserted(table, list(run), meta))
         if audit == "each":
             self.conn.execute(
                 schema.audit_log.insert(),
                 [
-                    self._entry("insert", table.name, i, None, _redacted(table.name, r), r.get("county_code"))
-                    for i, r in zip(ids, full, strict=True)
+                    self._entry(
+                        "insert", table.name, i, None, _redacted(table.name, full), full.get("county_code")
+                    )
+                    for i, full in zip(ids, ({**meta, **values} for values in rows), strict=True)
                 ],
             )
         elif audit == "batch":
@@ -532,15 +533,14 @@ class Tx:
             return 0
         for values in rows:
             self._check_scope(table, values)
-        meta = self._with_meta(table, {})
-        full = [{**meta, **values} for values in rows] if meta else [dict(values) for values in rows]
+        stmt = _insert_with(table, self._with_meta(table, {}))
         with self.conn.begin_nested():
-            for _keys, run in itertools.groupby(full, key=dict.keys):
-                self.conn.execute(table.insert(), list(run))
-        self.audit("bulk_insert", table.name, None, None, {"rows": len(full)}, None)
-        return len(full)
+            for _keys, run in itertools.groupby(rows, key=_keys_of):
+                self.conn.execute(stmt, list(run))
+        self.audit("bulk_insert", table.name, None, None, {"rows": len(rows)}, None)
+        return len(rows)
 
-    def _inserted(self, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+    def _inserted(self, table: sa.Table, rows: list[Mapping[str, Any]], meta: Mapping[str, Any]) -> list[int]:
         """Insert ``rows`` (naming the same columns) by SQLAlchemy's insert with RETURNING over many rows
         ("insertmanyvalues": a few multi-row INSERT statements); their ids, in the rows' order.
 
@@ -549,11 +549,12 @@ class Tx:
         (``sort_by_parameter_order``), which it guarantees on PostgreSQL in the same few statements but
         on SQLite only by inserting one row per statement (see docs/benchmarks.md).
         """
+        insert = _insert_with(table, meta)
         key = _unique_column(table, rows[0].keys())
         if key is None:
-            stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+            stmt = insert.returning(table.c.id, sort_by_parameter_order=True)
             return [int(i) for i in self.conn.execute(stmt, rows).scalars()]
-        stmt = table.insert().returning(table.c.id, table.c[key])
+        stmt = insert.returning(table.c.id, table.c[key])
         found = {value: int(i) for i, value in self.conn.execute(stmt, rows)}
         return [found[row[key]] for row in rows]
 
@@ -642,6 +643,18 @@ class Tx:
         else:
             self.conn.execute(t.update().where(t.c.key == key).values(value=value))
         self.audit("meta", "store_meta", None, {key: old}, {key: value}, None)
+
+
+def _keys_of(values: Mapping[str, Any]) -> KeysView[str]:
+    return values.keys()
+
+
+def _insert_with(table: sa.Table, meta: Mapping[str, Any]) -> sa.Insert:
+    """The insert of ``table``'s rows with the created and updated time and person, the same for every row,
+    given once to the statement rather than copied into each row (for 100,000 rows, 100,000 dicts fewer);
+    a row that names one of them itself keeps its own value (SQLAlchemy lets the parameters of a row
+    override what ``values`` sets)."""
+    return table.insert().values(dict(meta)) if meta else table.insert()
 
 
 def _unique_column(table: sa.Table, given: Iterable[str]) -> str | None:
