@@ -58,6 +58,13 @@ class LoginConflict(HazardError):
     " Kernels alive at once; beyond, a page says the server is busy and retries. About 110 MB each (PSS):"
     " the default 60 keeps the server within 8 GB with a margin.",
 )
+@click.option(
+    "--fork-kernels/--no-fork-kernels",
+    default=True,
+    show_default=True,
+    help="从已导入工作台程序的预加载进程派生每个页面的内核（启动快、共享内存）；--no-fork-kernels 则每个内核单独启动。"
+    " Fork each page's kernel from a process that has imported the workbook already.",
+)
 @click.pass_context
 @friendly_errors
 def serve_cmd(
@@ -72,6 +79,7 @@ def serve_cmd(
     proxies: tuple[str, ...],
     pool: int,
     max_kernels: int,
+    fork_kernels: bool,
 ) -> None:
     """启动工作台看板（Voilà），供县局和州局工作人员在浏览器中使用。
 
@@ -114,6 +122,7 @@ def serve_cmd(
         proxies=proxies,
         pool=pool,
         max_kernels=max_kernels,
+        fork_kernels=fork_kernels,
     )
     click.echo(banner(config))
     serve.run(config)  # looked up when called: tests stand in for the server here
