@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,8 @@ from typing import Any
 ENV_ZYGOTE = "HAZARD_ZYGOTE"
 ZYGOTE_MODULE = "hazardlib.zygote"
 SOCKET_NAME = "zygote.sock"
+# Kernel starts that may wait for the zygote to accept them (a burst of pages while it imports).
+BACKLOG = 128
 # The command a kernel spec gives for ipykernel; only such kernels are forked (the module's arguments follow).
 KERNEL_MODULE = "ipykernel_launcher"
 
@@ -74,9 +77,19 @@ def socket_path(folder: Path) -> Path:
 def start(folder: Path, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
     """Start the zygote listening in ``folder`` (a folder only this user may enter) with the environment ``env``
     (the server's; each kernel gets its own from the server). It runs until the process that started it is gone
-    (``hazard serve`` becomes Voilà by exec: the same process)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", ZYGOTE_MODULE, str(socket_path(folder))],
-        env=dict(env),
-        stdin=subprocess.DEVNULL,
-    )
+    (``hazard serve`` becomes Voilà by exec: the same process).
+
+    The socket is bound and listening here, before the zygote has imported anything: a kernel start asked for
+    meanwhile waits in its queue rather than finding no zygote."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(str(socket_path(folder)))
+        listener.listen(BACKLOG)
+        return subprocess.Popen(
+            [sys.executable, "-m", ZYGOTE_MODULE, str(socket_path(folder)), str(listener.fileno())],
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            pass_fds=[listener.fileno()],
+        )
+    finally:
+        listener.close()  # the zygote's now

@@ -189,11 +189,9 @@ def main(argv: list[str]) -> int:
     zygote_pid = os.getpid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the server's terminal is the server's to handle
     signal.signal(signal.SIGTERM, stopped)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener = socket.socket(fileno=int(argv[1]))  # bound and listening (hazardlib.forking.start)
     code: int | None = None
     try:
-        listener.bind(str(path))
-        listener.listen(64)  # kernel starts asked for while the imports run wait here
         preload()
         zygote = Zygote(listener)
         try:
