@@ -30,6 +30,10 @@ from typing import Any
 ENV_ZYGOTE = "HAZARD_ZYGOTE"
 ZYGOTE_MODULE = "hazardlib.zygote"
 SOCKET_NAME = "zygote.sock"
+# The zygote must have no thread but its own when it forks (a child gets only the forking thread; a lock another
+# thread held stays locked in it). numpy's OpenBLAS starts a thread pool when it is loaded unless told to use one
+# thread; its kernels then keep one thread for linear algebra, which the workbook does not do.
+SINGLE_THREADED = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # Kernel starts that may wait for the zygote to accept them (a burst of pages while it imports).
 BACKLOG = 128
 # The command a kernel spec gives for ipykernel; only such kernels are forked (the module's arguments follow).
@@ -87,7 +91,7 @@ def start(folder: Path, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
         listener.listen(BACKLOG)
         return subprocess.Popen(
             [sys.executable, "-m", ZYGOTE_MODULE, str(socket_path(folder)), str(listener.fileno())],
-            env=dict(env),
+            env={**env, **SINGLE_THREADED},
             stdin=subprocess.DEVNULL,
             pass_fds=[listener.fileno()],
         )

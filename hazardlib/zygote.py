@@ -34,7 +34,7 @@ import sqlalchemy
 from ipykernel.kernelapp import IPKernelApp
 
 from .apps import DASHBOARDS
-from .forking import KERNEL_MODULE, parse, reply
+from .forking import KERNEL_MODULE, ProtocolError, parse, reply
 
 # What a dashboard kernel imports besides the three above: each dashboard's app module and the landing page's
 # (hazardlib.apps loads them by name, on first use).
@@ -134,7 +134,14 @@ class Zygote:
         if b"\n" not in self.waiting[conn]:
             return None
         line = self.waiting.pop(conn).split(b"\n", 1)[0]
-        message = parse(line)
+        try:
+            message = parse(line)
+            if not isinstance(message.get("argv"), list) or not isinstance(message.get("env"), dict):
+                raise ProtocolError(f"not a kernel request: {line[:80]!r}")
+        except ProtocolError as exc:
+            print(f"hazardlib.zygote: {exc}", file=sys.stderr)
+            conn.close()  # the server sees the connection close without a pid and starts that kernel plainly
+            return None
         pid = os.fork()
         if pid == 0:
             others = [self.listener, self.wake_read, self.wake_write, *self.waiting, *self.connections()]
@@ -192,9 +199,9 @@ def main(argv: list[str]) -> int:
     listener = socket.socket(fileno=int(argv[1]))  # bound and listening (hazardlib.forking.start)
     code: int | None = None
     try:
-        preload()
         zygote = Zygote(listener)
         try:
+            preload()
             code = zygote.serve()
         except Stopped:
             zygote.stop_children()

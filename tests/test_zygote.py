@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -163,5 +164,28 @@ def test_when_the_zygote_dies_its_kernels_end_the_server_sees_it_and_the_next_ke
             assert (await output_of(again, "print('plain')")).strip() == "plain"
         finally:
             await again.shutdown_kernel(now=True)
+
+    run(scenario())
+
+
+def test_a_request_that_is_not_a_kernel_is_refused_and_the_zygote_forks_the_next_with_no_thread_but_its_own(
+    zygote: subprocess.Popen[bytes], tmp_path: Path
+):
+    path = os.environ[forking.ENV_ZYGOTE]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as bad:
+        bad.connect(path)
+        bad.sendall(b'{"argv": "not a list"}\n')
+        bad.settimeout(120)
+        assert bad.recv(100) == b""  # closed without a pid
+    assert zygote.poll() is None
+    assert os.listdir(f"/proc/{zygote.pid}/task") == [str(zygote.pid)]  # nothing but its own thread to fork
+
+    async def scenario() -> None:
+        km = manager()
+        await km.start_kernel(cwd=str(tmp_path))
+        try:
+            assert parent_of(km.provisioner.pid) == zygote.pid
+        finally:
+            await km.shutdown_kernel(now=True)
 
     run(scenario())
