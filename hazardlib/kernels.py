@@ -439,18 +439,15 @@ class ZygoteProvisioner(LocalProvisioner):
             os.kill(self.forked_pid, signum)
 
     async def kill(self, restart: bool = False) -> None:
-        if self.forked_pid is None:
-            await super().kill(restart)
-            return
-        with contextlib.suppress(ProcessLookupError):
-            await self.send_signal(signal.SIGKILL)
+        await (self.end(signal.SIGKILL) if self.forked_pid is not None else super().kill(restart))
 
     async def terminate(self, restart: bool = False) -> None:
-        if self.forked_pid is None:
-            await super().terminate(restart)
-            return
+        await (self.end(signal.SIGTERM) if self.forked_pid is not None else super().terminate(restart))
+
+    async def end(self, signum: int) -> None:
+        """Signal a forked kernel to end; gone already is fine (as LocalProvisioner tolerates it)."""
         with contextlib.suppress(ProcessLookupError):
-            await self.send_signal(signal.SIGTERM)
+            await self.send_signal(signum)
 
     async def cleanup(self, restart: bool = False) -> None:
         if self.forked_pid is None:

@@ -39,7 +39,7 @@ from .forking import KERNEL_MODULE, ProtocolError, parse, reply
 # What a dashboard kernel imports besides the three above: each dashboard's app module and the landing page's
 # (hazardlib.apps loads them by name, on first use).
 APP_MODULES = (*(f"hazardlib.apps.{d.module}" for d in DASHBOARDS), "hazardlib.apps.landing")
-PRELOADED = (ipywidgets, pandas, sqlalchemy)
+PRELOADED = (pandas, sqlalchemy)
 # What a plain kernel's sys.argv[0] is (python -m ipykernel_launcher).
 LAUNCHER = getattr(importlib.util.find_spec(KERNEL_MODULE), "origin", None) or KERNEL_MODULE
 # Seconds between two looks at whether the process that started the zygote is still there.
@@ -79,7 +79,12 @@ def become_kernel(message: dict[str, Any], keep_out: list[socket.socket]) -> int
     try:
         # ipykernel reads JPY_PARENT_PID when it is imported (in the zygote, before any kernel's environment): given
         # here, it watches for its parent's end as a kernel started the plain way does.
-        IPKernelApp.launch_instance(argv=argv, parent_handle=int(os.environ.get("JPY_PARENT_PID") or 0))
+        app = IPKernelApp.instance(parent_handle=int(os.environ.get("JPY_PARENT_PID") or 0))
+        app.initialize(argv)
+        # ipywidgets registers its comm targets when it is imported in a running kernel; imported in the zygote,
+        # before there was one, it must be told now (or no page could ask for its widgets' state).
+        ipywidgets.register_comm_target()
+        app.start()
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BaseException:

@@ -96,6 +96,10 @@ def test_a_forked_kernel_has_its_own_environment_and_folder_is_interrupted_resta
         assert parent_of(first) == zygote.pid  # forked, not started by this process
         code = "import os, sys; print(os.environ['HAZARD_TEST_MARK'], os.getcwd(), 'pandas' in sys.modules)"
         assert (await output_of(km, code)).split() == ["甲", str(tmp_path), "True"]
+        # ipywidgets was imported in the zygote before any kernel: its comm targets must be there all the same,
+        # or a page could not ask for its widgets' state.
+        targets = "import comm; print(*sorted(comm.get_comm_manager().targets))"
+        assert {"jupyter.widget", "jupyter.widget.control"} <= set((await output_of(km, targets)).split())
 
         kc = km.client()
         kc.start_channels()
