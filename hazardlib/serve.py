@@ -19,6 +19,10 @@ dashboard that have already imported the workbook and wait for a request (Voilà
 page is then served by one of them at once. Each serves one request only and is culled like any other
 kernel once its page is closed; the pool refills behind it. With login on, a preheated kernel learns its
 person and county through a one-time binding token (see :mod:`hazardlib.login`).
+
+Kernels are forked from a process that has imported the workbook already (the zygote, :mod:`hazardlib.forking`;
+``--no-fork-kernels``: started anew each): a page's kernel then costs a fork and the page's own cells, not a
+Python start and the imports, and the kernels share the imported modules' memory.
 """
 
 from __future__ import annotations

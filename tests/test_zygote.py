@@ -12,9 +12,11 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpecManager
@@ -24,6 +26,7 @@ from hazardlib.apps.session import Session
 from hazardlib.kernels import ZygoteProvisioner
 from hazardlib.serve import FORKED_KERNELS, ServeConfig, template_root, voila_env
 
+from .browser.conftest import serving
 from .own_loop import run
 
 pytestmark = pytest.mark.slow
@@ -193,3 +196,34 @@ def test_a_request_that_is_not_a_kernel_is_refused_and_the_zygote_forks_the_next
             await km.shutdown_kernel(now=True)
 
     run(scenario())
+
+
+PARENT = "import os\nprint('父进程：' + open(f'/proc/{os.getppid()}/cmdline').read().replace(chr(0), ' '))"
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_hazard_serve_forks_its_pages_kernels_from_the_zygote_unless_told_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+):
+    folder = tmp_path / "dashboards"
+    folder.mkdir()
+    for name in ("index", "parent"):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PARENT)])
+        notebook.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nbformat.write(notebook, folder / f"{name}.ipynb")
+    monkeypatch.setenv("HAZARD_DASHBOARDS", str(folder))
+    (tmp_path / "serve").mkdir()
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    extra = [] if fork else ["--no-fork-kernels"]
+    with (
+        serving(url, tmp_path / "serve", pool=0, extra=extra) as served,
+        urllib.request.urlopen(f"{served.base}voila/render/parent.ipynb", timeout=240) as page,
+    ):
+        html = page.read().decode("utf-8")
+    parent = html.split("父进程：", 1)[1][:300]
+    assert ("hazardlib.zygote" in parent) == fork
+    assert ("voila" in parent) != fork
