@@ -1,8 +1,9 @@
 """The kernel manager ``hazard serve`` gives Voilà: a bound on the kernels alive and on the kernels starting.
 
-Every dashboard page runs in a kernel of its own (about 150 MB, and a second or more of both cores to start).
-Without a bound, many pages opened at once start as many kernels side by side: none finishes in time and the
-server's memory grows past what the machine has. Here at most ``max_starting`` kernels start at once and the
+Every dashboard page runs in a kernel of its own (about 65 MB forked from the zygote, 110 MB started plainly, by
+proportional share, and CPU to start: see :class:`ZygoteProvisioner`). Without a bound, many pages opened at once
+start as many kernels side by side: none finishes in time and the server's memory grows past what the machine has.
+Here at most ``max_starting`` kernels start at once and the
 others wait their turn in a queue, first come first served; a page that cannot get a kernel within ``start_wait``
 seconds, or that would take the number of kernels alive beyond ``max_kernels``, is answered 503, which the
 workbook's template shows as "服务器繁忙，正在重试…" and retries (``503.html``). The kernels that keep a dashboard's

@@ -65,12 +65,13 @@ POOL_FILL_DELAY_SECONDS = 5
 # The kernel manager (hazardlib.kernels, imported by Voilà only): kernels alive at most, pools included, and
 # kernels starting at once (the rest wait in a queue, a page at most START_WAIT_SECONDS).
 KERNEL_MANAGER = "hazardlib.kernels.BoundedKernelManager"
-# The bound comes from memory: the server is to take at most 8 GB. A dashboard kernel takes about 110 MB of the
-# machine's memory (its proportional share, PSS: shared library pages counted once; about 150 MB resident, RSS),
-# the Voilà server about 270 MB; 60 kernels then take about 6.8 GB, leaving a sixth of the 8 GB for kernels that
-# read more (a prefecture's pages, a larger store). 60 is also what 60 clerks each reading a page need: pool
-# kernels give their place to pages at the bound (hazardlib.kernels). Measured in the capacity benchmark
-# (docs/benchmarks.md, 7 December 2026); a server with less memory, or a much larger store, wants a lower bound.
+# The bound comes from memory: the server is to take at most 8 GB. A dashboard kernel forked from the zygote takes
+# about 65 MB of the machine's memory (its proportional share, PSS: pages shared with the zygote and the other
+# kernels counted once; about 126 MB resident, RSS; started the plain way about 110 MB and 150 MB), the Voilà
+# server about 270 MB; 60 kernels then took 3.9 GB, well within 8 GB, also for kernels that read more (a
+# prefecture's pages, a larger store) or started plainly if the zygote is gone (6.8 GB). 60 is also what 60 clerks
+# each reading a page need: pool kernels give their place to pages at the bound (hazardlib.kernels). Measured in
+# the capacity benchmark (docs/benchmarks.md, 7 December 2026); a server with less memory wants a lower bound.
 DEFAULT_MAX_KERNELS = 60
 MAX_STARTING = 2
 # The Jupyter data folder (under template_root) whose python3 kernel spec names the zygote's kernel provisioner,
