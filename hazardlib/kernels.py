@@ -30,7 +30,7 @@ import signal
 import socket
 from collections.abc import AsyncIterator, Collection, Mapping
 from contextvars import ContextVar
-from typing import Any, ClassVar
+from typing import Any
 
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning import LocalProvisioner
@@ -317,8 +317,6 @@ class ZygoteProvisioner(LocalProvisioner):
     them to a local kernel's. Without a zygote (no :data:`~hazardlib.forking.ENV_ZYGOTE`, or it cannot be reached,
     or it does not answer), the kernel is started the plain way and the operator is told in the log."""
 
-    zygote_failures: ClassVar[int] = 0  # kernel starts the zygote failed, this server
-
     forked_pid: int | None = None
     status: int | None = None
     channel: socket.socket | None = None
@@ -336,7 +334,6 @@ class ZygoteProvisioner(LocalProvisioner):
                 return self.connection_info
             except (OSError, ProtocolError, TimeoutError, KeyError) as exc:
                 self.close_channel()
-                ZygoteProvisioner.zygote_failures += 1
                 log.error(
                     "内核预加载进程（zygote）不可用，本内核按普通方式启动（较慢）：%s / "
                     "the zygote cannot fork kernels (%s: %s); this kernel starts the plain way",
