@@ -179,16 +179,35 @@ def server_memory_mb(workdir: Path) -> float:
     return total / 2**20
 
 
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def is_forked(pid: int) -> bool:
+    """Whether ``pid`` is a kernel forked from the zygote (its parent's command line is the zygote's, as its own)."""
+    try:
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return False
+    return "hazardlib.zygote" in command_line(parent)
+
+
 def server_pss_mb(workdir: Path) -> tuple[float, int]:
     """The proportional memory of the server and every process under it (each shared page divided among the
     processes sharing it: what they take from the machine together), in MB, and how many kernels there are."""
     total, kernels = 0, 0
-    for pid in server_processes(workdir):
+    processes = server_processes(workdir)
+    zygotes = {pid for pid in processes if "hazardlib.zygote" in command_line(pid) and not is_forked(pid)}
+    for pid in processes:
         try:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-            kernels += "ipykernel" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
         except OSError:
             continue
+        # A kernel forked from the zygote keeps the zygote's command line; the zygote itself is no kernel.
+        kernels += "ipykernel" in command_line(pid) or (pid not in zygotes and is_forked(pid))
         total += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
     return total / 1024, kernels
 

@@ -19,6 +19,10 @@ dashboard that have already imported the workbook and wait for a request (Voilà
 page is then served by one of them at once. Each serves one request only and is culled like any other
 kernel once its page is closed; the pool refills behind it. With login on, a preheated kernel learns its
 person and county through a one-time binding token (see :mod:`hazardlib.login`).
+
+Kernels are forked from a process that has imported the workbook already (the zygote, :mod:`hazardlib.forking`;
+``--no-fork-kernels``: started anew each): a page's kernel then costs a fork and the page's own cells, not a
+Python start and the imports, and the kernels share the imported modules' memory.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +45,8 @@ import sqlalchemy as sa
 from .apps.session import BINDING_HEADER, ENV_COUNTY, ENV_LOG, ENV_LOGIN, ENV_USER, Session
 from .datafiles import data_dir
 from .errors import HazardError
+from .forking import ENV_ZYGOTE, socket_path
+from .forking import start as start_zygote
 from .login_state import PAGE_WAIT_SECONDS, START_WAIT_SECONDS
 
 TEMPLATE = "hazard"
@@ -57,14 +65,24 @@ POOL_FILL_DELAY_SECONDS = 5
 # The kernel manager (hazardlib.kernels, imported by Voilà only): kernels alive at most, pools included, and
 # kernels starting at once (the rest wait in a queue, a page at most START_WAIT_SECONDS).
 KERNEL_MANAGER = "hazardlib.kernels.BoundedKernelManager"
-# The bound comes from memory: the server is to take at most 8 GB. A dashboard kernel takes about 110 MB of the
-# machine's memory (its proportional share, PSS: shared library pages counted once; about 150 MB resident, RSS),
-# the Voilà server about 270 MB; 60 kernels then take about 6.8 GB, leaving a sixth of the 8 GB for kernels that
-# read more (a prefecture's pages, a larger store). 60 is also what 60 clerks each reading a page need: pool
-# kernels give their place to pages at the bound (hazardlib.kernels). Measured in the capacity benchmark
-# (docs/benchmarks.md, 7 December 2026); a server with less memory, or a much larger store, wants a lower bound.
+# The bound comes from memory: the server is to take at most 8 GB. A dashboard kernel forked from the zygote takes
+# about 65 MB of the machine's memory (its proportional share, PSS: pages shared with the zygote and the other
+# kernels counted once; about 126 MB resident, RSS; started the plain way about 110 MB and 150 MB), the Voilà
+# server about 270 MB; 60 kernels then took 3.9 GB, well within 8 GB, also for kernels that read more (a
+# prefecture's pages, a larger store) or started plainly if the zygote is gone (6.8 GB). 60 is also what 60 clerks
+# each reading a page need: pool kernels give their place to pages at the bound (hazardlib.kernels). Measured in
+# the capacity benchmark (docs/benchmarks.md, 7 December 2026); a server with less memory wants a lower bound.
 DEFAULT_MAX_KERNELS = 60
 MAX_STARTING = 2
+# The Jupyter data folder (under template_root) whose python3 kernel spec names the zygote's kernel provisioner,
+# and that provisioner's entry point (pyproject.toml).
+FORKED_KERNELS = "forked"
+PROVISIONERS = "jupyter_client.kernel_provisioners"
+PROVISIONER = "hazard-zygote"
+NO_PROVISIONER = (
+    "注意：未找到内核预加载进程的启动程序（请重新安装本软件包：./workbook setup），每个页面将按普通方式启动内核（较慢）。"
+    " The zygote's kernel provisioner is not installed: kernels start the plain way."
+)
 # JupyterLab extensions installed beside Voilà that a page does not load: the pages show no code, so the
 # syntax-highlighting theme (three scripts fetched before the widgets can start) is not needed.
 UNUSED_EXTENSIONS = ("jupyterlab_pygments",)
@@ -236,6 +254,8 @@ class ServeConfig:
     pool: int = DEFAULT_POOL
     # Kernels alive at once, pools included (a page beyond is told "服务器繁忙" and retries).
     max_kernels: int = DEFAULT_MAX_KERNELS
+    # Kernels forked from a process that has imported the workbook already (hazardlib.forking), not started anew.
+    fork_kernels: bool = True
 
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -294,11 +314,14 @@ def pool_options(size: int) -> list[str]:
     ]
 
 
-def voila_env(config: ServeConfig, base: Mapping[str, str] | None = None) -> dict[str, str]:
+def voila_env(
+    config: ServeConfig, base: Mapping[str, str] | None = None, zygote: Path | None = None
+) -> dict[str, str]:
     """The environment Voilà (and so every kernel) runs with: the session, and the template's folder.
 
     With login on, the person and county are left out (each kernel gets its account's from the login) and
-    ``HAZARD_LOGIN=1`` tells a kernel to open no session unless the login bound it.
+    ``HAZARD_LOGIN=1`` tells a kernel to open no session unless the login bound it. With ``zygote`` (the folder of
+    the zygote's socket, see :func:`run`), the kernel spec whose provisioner forks kernels from it comes first.
     """
     env = dict(os.environ if base is None else base)
     env.update(config.session.environ(config.log_file or default_log_file()))
@@ -314,7 +337,8 @@ def voila_env(config: ServeConfig, base: Mapping[str, str] | None = None) -> dic
     # gives the tornado settings (tornado_settings: a dict the command line cannot give). With login on,
     # the login folder's voila.py adds the prelaunch hook and the store's cookie secret.
     config_folders = [template_root() / "config", *([template_root() / "login"] if config.login else [])]
-    for var, folders in (("JUPYTER_PATH", [template_root()]), ("JUPYTER_CONFIG_PATH", config_folders)):
+    data_folders = [*([template_root() / FORKED_KERNELS] if zygote else []), template_root()]
+    for var, folders in (("JUPYTER_PATH", data_folders), ("JUPYTER_CONFIG_PATH", config_folders)):
         env[var] = os.pathsep.join([*map(str, folders), *([env[var]] if env.get(var) else [])])
     env[ENV_POOL] = str(config.pool)
     # A preheated kernel asks the server for its request over a websocket to this address (Voilà's default,
@@ -322,7 +346,16 @@ def voila_env(config: ServeConfig, base: Mapping[str, str] | None = None) -> dic
     listening = config.host if config.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
     env["VOILA_APP_IP"] = f"[{listening}]" if ":" in listening else listening
     env.setdefault("PYTHONUNBUFFERED", "1")
+    if zygote:
+        env[ENV_ZYGOTE] = str(socket_path(zygote))
+    else:
+        env.pop(ENV_ZYGOTE, None)
     return env
+
+
+def provisioner_installed() -> bool:
+    """Whether jupyter_client finds the zygote's provisioner (the package's entry point: installed with it)."""
+    return bool(entry_points(group=PROVISIONERS, name=PROVISIONER))
 
 
 def banner(config: ServeConfig) -> str:
@@ -363,13 +396,24 @@ def shown_url(url: str) -> str:
 
 
 def run(config: ServeConfig, *, replace_process: bool = True) -> int:
-    """Start Voilà for ``config``; by default the current process becomes Voilà (signals reach it directly)."""
+    """Start Voilà for ``config``; by default the current process becomes Voilà (signals reach it directly).
+
+    With ``config.fork_kernels``, the zygote (:mod:`hazardlib.zygote`) starts first, as this process's child: it
+    imports the workbook while Voilà starts, and ends when Voilà (this process, after exec) has ended."""
     cmd = voila_command(config)
-    env = voila_env(config)
+    zygote = None
+    if config.fork_kernels:
+        if provisioner_installed():
+            zygote = Path(tempfile.mkdtemp(prefix="hazard-zygote-"))  # only this user may enter it
+        else:
+            print(NO_PROVISIONER, file=sys.stderr)
+    env = voila_env(config, zygote=zygote)
     log_file = config.log_file or default_log_file()
     log_file.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()
+    if zygote:
+        start_zygote(zygote, env)
     if replace_process:
         os.execvpe(cmd[0], cmd, env)  # pragma: no cover - replaces the process
     return subprocess.call(cmd, env=env)

@@ -44,7 +44,7 @@ class LoginConflict(HazardError):
     default=serve.DEFAULT_POOL,
     show_default=True,
     type=click.IntRange(0, serve.MAX_POOL),
-    help="每个看板预先启动并等待请求的内核数（打开页面即显示数据；每个内核约占 110 MB 内存）；0 表示不预启动。"
+    help="每个看板预先启动并等待请求的内核数（打开页面即显示数据；每个内核约占 65 MB 内存）；0 表示不预启动。"
     " Preheated kernels kept ready per dashboard (0: none).",
 )
 @click.option(
@@ -53,10 +53,17 @@ class LoginConflict(HazardError):
     show_default=True,
     type=click.IntRange(1, 1000),
     help="同时存在的内核数上限（含预启动内核；每个打开的页面一个）：超过时页面显示“服务器繁忙，正在重试…”并自动重试。"
-    "每个内核约占 110 MB 内存（按比例分摊共享部分；单看进程约 150 MB），看板服务本身约 270 MB："
-    "默认 60 个约 6.8 GB，在 8 GB 以内并留有余量；内存较小的服务器请相应调低。"
-    " Kernels alive at once; beyond, a page says the server is busy and retries. About 110 MB each (PSS):"
-    " the default 60 keeps the server within 8 GB with a margin.",
+    "每个内核约占 65 MB 内存（从预加载进程派生，按比例分摊共享部分；单看进程约 126 MB；单独启动约 110 MB），"
+    "看板服务本身约 270 MB：默认 60 个约 3.9 GB，在 8 GB 以内并留有余量；内存较小的服务器请相应调低。"
+    " Kernels alive at once; beyond, a page says the server is busy and retries. About 65 MB each (PSS, forked;"
+    " 110 MB started plainly): the default 60 keeps the server within 8 GB with a margin.",
+)
+@click.option(
+    "--fork-kernels/--no-fork-kernels",
+    default=True,
+    show_default=True,
+    help="从已导入工作台程序的预加载进程派生每个页面的内核（启动快、共享内存）；--no-fork-kernels 则每个内核单独启动。"
+    " Fork each page's kernel from a process that has imported the workbook already.",
 )
 @click.pass_context
 @friendly_errors
@@ -72,6 +79,7 @@ def serve_cmd(
     proxies: tuple[str, ...],
     pool: int,
     max_kernels: int,
+    fork_kernels: bool,
 ) -> None:
     """启动工作台看板（Voilà），供县局和州局工作人员在浏览器中使用。
 
@@ -114,6 +122,7 @@ def serve_cmd(
         proxies=proxies,
         pool=pool,
         max_kernels=max_kernels,
+        fork_kernels=fork_kernels,
     )
     click.echo(banner(config))
     serve.run(config)  # looked up when called: tests stand in for the server here
