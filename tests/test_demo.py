@@ -26,6 +26,8 @@ from hazardlib.ledger import allowed_moves, state_at
 from hazardlib.regions import load_regions
 from hazardlib.store import Store, open_store
 
+from .situations import demo_url
+
 SMALL = 0.05
 STORY_DAY = dt.date(2024, 9, 15)
 WALL_CLOCK = {"created_at", "updated_at"}
@@ -85,10 +87,8 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 @pytest.fixture(scope="module")
 def full(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    """The demo at scale 1 (about 2,000 enterprises), built once."""
-    store = fresh(tmp_path_factory.mktemp("demo"), "full.db")
-    generate(store, seed=7, scale=1, progress=False)
-    return store
+    """The demo at scale 1 (about 2,000 enterprises), built once for the test run (read only)."""
+    return open_store(demo_url(tmp_path_factory), user="测试员")
 
 
 # -- determinism and replacement -------------------------------------------------------------------
