@@ -26,7 +26,7 @@ from hazardlib.ledger import allowed_moves, state_at
 from hazardlib.regions import load_regions
 from hazardlib.store import Store, open_store
 
-from .situations import demo_url
+from .situations import demo_copy, demo_url
 
 SMALL = 0.05
 STORY_DAY = dt.date(2024, 9, 15)
@@ -80,9 +80,8 @@ def distinct(store: Store, column: sa.Column) -> set[Any]:
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = fresh(tmp_path_factory.mktemp("demo"), "small.db")
-    generate(store, seed=7, scale=SMALL, progress=False)
-    return store
+    """The demo at scale 0.05, built once for the test run (read only)."""
+    return open_store(demo_url(tmp_path_factory, SMALL), user="演示数据生成器")
 
 
 @pytest.fixture(scope="module")
@@ -103,9 +102,8 @@ def test_same_seed_gives_the_same_campaign_in_another_store_and_another_seed_doe
     assert content(other)["enterprises"] != content(small)["enterprises"]
 
 
-def test_a_second_demo_is_refused_and_changes_nothing(tmp_path):
-    store = fresh(tmp_path, "twice.db")
-    generate(store, seed=7, scale=SMALL, progress=False)
+def test_a_second_demo_is_refused_and_changes_nothing(tmp_path_factory):
+    store = open_store(demo_copy(tmp_path_factory, SMALL), user="演示数据生成器")  # a demo of its own
     before = counts(store)
     with pytest.raises(DemoExists, match=r"种子 7，规模 0\.05.*--replace"):
         generate(store, seed=9, scale=1, progress=False)
