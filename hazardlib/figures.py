@@ -41,7 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -141,7 +141,7 @@ def ledger_arms(
     no_event, in_span = H.c.span_date.is_(None), H.c.span_date <= as_of
     held = E.alias("holding_event")
     # A plain path's state at as_of is its last milestone on or before it (ties: the later move).
-    reached = [(H.c[column] <= as_of, state, H.c[column]) for state, column in reversed(MILESTONES)]
+    reached = [(H.c[m.column] <= as_of, m.state, H.c[m.column]) for m in reversed(MILESTONES)]
     in_span_state = {
         "state": sa.case(
             (no_event, "found"),
@@ -292,17 +292,22 @@ def _span_of(hazard: Any) -> dict[str, Any]:
     }
 
 
+class Milestone(NamedTuple):
+    """A step of a hazard's plain path: the ledger move that takes it, the state it reaches and the
+    ``hazards`` column that holds the date it was reached."""
+
+    move: str
+    state: str
+    column: str
+
+
 MILESTONES = (
-    ("ordered", "ordered_date"), ("rectified", "rectified_date"), ("reinspected", "reinspected_date"),
-    ("closed", "closed_date"),
-)  # fmt: skip
-"""The states of a plain path in ledger order, and the ``hazards`` column with the date each was reached."""
-_PATH_MOVES = {
-    "order": "ordered_date",
-    "rectify": "rectified_date",
-    "reinspect": "reinspected_date",
-    "close": "closed_date",
-}
+    Milestone("order", "ordered", "ordered_date"),
+    Milestone("rectify", "rectified", "rectified_date"),
+    Milestone("reinspect", "reinspected", "reinspected_date"),
+    Milestone("close", "closed", "closed_date"),
+)
+"""The milestones of a plain path in ledger order (the one place their moves, states and columns are named)."""
 
 
 def _plain_path_of(hazard: Any) -> Any:
@@ -311,19 +316,19 @@ def _plain_path_of(hazard: Any) -> Any:
     that date — the order with the hazard's deadline, the re-inspection passed — and no other event."""
     ev = E.alias("path_event")
     off_path = sa.or_(
-        ev.c.move.not_in(["found", *_PATH_MOVES]),
+        ev.c.move.not_in(["found", *(m.move for m in MILESTONES)]),
         sa.and_(ev.c.move == "found", ev.c.event_date != hazard.c.found_date),
         sa.and_(ev.c.move == "order", ev.c.deadline.is_distinct_from(hazard.c.deadline)),
         sa.and_(ev.c.move == "reinspect", ev.c.to_state != "reinspected"),
         *(
-            sa.and_(ev.c.move == move, ev.c.event_date.is_distinct_from(hazard.c[column]))
-            for move, column in _PATH_MOVES.items()
+            sa.and_(ev.c.move == m.move, ev.c.event_date.is_distinct_from(hazard.c[m.column]))
+            for m in MILESTONES
         ),
     )
     every = E.alias("every_event")
     events = sa.select(sa.func.count()).where(every.c.hazard_id == hazard.c.id).scalar_subquery()
     dates = sum(
-        (sa.case((hazard.c[column].is_not(None), 1), else_=0) for column in _PATH_MOVES.values()),
+        (sa.case((hazard.c[m.column].is_not(None), 1), else_=0) for m in MILESTONES),
         start=sa.literal(1),
     )
     return sa.and_(~sa.exists().where(ev.c.hazard_id == hazard.c.id, off_path), events == dates)

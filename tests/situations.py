@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from hazardlib import ledger, models, records, schema
@@ -234,15 +236,25 @@ def subjects(findings: Iterable[RuleFinding]) -> set[int | None]:
     return {f.enterprise_id for f in findings}
 
 
-_DEMO: dict[str, str] = {}
+_DEMO: dict[float, Path] = {}
 
 
-def demo_url(tmp_path_factory: Any) -> str:
-    """The URL of a SQLite store holding the demo campaign (seed 7, scale 1), built once per test run."""
-    if "url" not in _DEMO:
+def demo_url(tmp_path_factory: Any, scale: float = 1.0) -> str:
+    """The URL of a SQLite store holding the demo campaign (seed 7, ``scale``), built once per test run and
+    shared by every test that reads it: never write to it (:func:`demo_copy` gives a store of one's own)."""
+    if scale not in _DEMO:
         path = tmp_path_factory.mktemp("demo") / "demo.db"
         store = open_store(f"sqlite:///{path}", user="演示数据生成器")
-        generate(store, seed=7, scale=1.0, progress=False)
+        generate(store, seed=7, scale=scale, progress=False)
         store.dispose()
-        _DEMO["url"] = f"sqlite:///{path}"
-    return _DEMO["url"]
+        _DEMO[scale] = path
+    return f"sqlite:///{_DEMO[scale]}"
+
+
+def demo_copy(tmp_path_factory: Any, scale: float = 1.0) -> str:
+    """The URL of a store of its own holding the demo campaign (seed 7, ``scale``), to write to: a copy of
+    :func:`demo_url`'s file (the demo is built once; a copy takes milliseconds)."""
+    built = Path(demo_url(tmp_path_factory, scale).removeprefix("sqlite:///"))
+    path = tmp_path_factory.mktemp("demo-copy") / "demo.db"
+    shutil.copyfile(built, path)
+    return f"sqlite:///{path}"

@@ -26,6 +26,8 @@ from hazardlib.ledger import allowed_moves, state_at
 from hazardlib.regions import load_regions
 from hazardlib.store import Store, open_store
 
+from .situations import demo_copy, demo_url
+
 SMALL = 0.05
 STORY_DAY = dt.date(2024, 9, 15)
 WALL_CLOCK = {"created_at", "updated_at"}
@@ -78,17 +80,14 @@ def distinct(store: Store, column: sa.Column) -> set[Any]:
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = fresh(tmp_path_factory.mktemp("demo"), "small.db")
-    generate(store, seed=7, scale=SMALL, progress=False)
-    return store
+    """The demo at scale 0.05, built once for the test run (read only)."""
+    return open_store(demo_url(tmp_path_factory, SMALL), user="演示数据生成器")
 
 
 @pytest.fixture(scope="module")
 def full(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    """The demo at scale 1 (about 2,000 enterprises), built once."""
-    store = fresh(tmp_path_factory.mktemp("demo"), "full.db")
-    generate(store, seed=7, scale=1, progress=False)
-    return store
+    """The demo at scale 1 (about 2,000 enterprises), built once for the test run (read only)."""
+    return open_store(demo_url(tmp_path_factory), user="测试员")
 
 
 # -- determinism and replacement -------------------------------------------------------------------
@@ -103,9 +102,8 @@ def test_same_seed_gives_the_same_campaign_in_another_store_and_another_seed_doe
     assert content(other)["enterprises"] != content(small)["enterprises"]
 
 
-def test_a_second_demo_is_refused_and_changes_nothing(tmp_path):
-    store = fresh(tmp_path, "twice.db")
-    generate(store, seed=7, scale=SMALL, progress=False)
+def test_a_second_demo_is_refused_and_changes_nothing(tmp_path_factory):
+    store = open_store(demo_copy(tmp_path_factory, SMALL), user="演示数据生成器")  # a demo of its own
     before = counts(store)
     with pytest.raises(DemoExists, match=r"种子 7，规模 0\.05.*--replace"):
         generate(store, seed=9, scale=1, progress=False)
@@ -135,14 +133,12 @@ def test_the_demo_command_fills_a_store_and_a_second_run_says_so(tmp_path):
     assert second.exit_code == 0 and "已有演示行动数据" in second.output and "--replace" in second.output
 
 
-def test_the_volume_grows_linearly_with_the_scale(tmp_path):
-    sizes = {}
-    for scale in (0.2, 0.4):  # at 200 enterprises one story enterprise more or less moves the ratio
-        store = fresh(tmp_path, f"s{scale}.db")
-        summary = generate(store, seed=7, scale=scale, progress=False)
-        sizes[scale] = summary.counts
-    assert (sizes[0.2]["enterprises"], sizes[0.4]["enterprises"]) == (400, 800)
-    assert 1.7 < sizes[0.4]["hazards"] / sizes[0.2]["hazards"] < 2.3
+def test_the_volume_grows_linearly_with_the_scale(tmp_path, tmp_path_factory):
+    # at 200 enterprises one story enterprise more or less moves the ratio; the run's demo at 0.25 is one of two
+    sizes = {0.25: counts(open_store(demo_url(tmp_path_factory, 0.25), user="测试员"))}
+    sizes[0.5] = generate(fresh(tmp_path, "s0.5.db"), seed=7, scale=0.5, progress=False).counts
+    assert (sizes[0.25]["enterprises"], sizes[0.5]["enterprises"]) == (500, 1000)
+    assert 1.7 < sizes[0.5]["hazards"] / sizes[0.25]["hazards"] < 2.3
 
 
 # -- completeness ----------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from hazardlib.reports import results_list
 from hazardlib.store import Store, open_store
 
 from .pg_plugin import selected_engines
+from .situations import demo_url
 
 FIXTURES = Path(__file__).parent / "fixtures" / "figures"
 DATES = (dt.date(2024, 8, 20), dt.date(2024, 10, 20))
@@ -49,13 +50,12 @@ def fixture_path(as_of: dt.date) -> Path:
 def demo_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """The demo campaign (seed 7, scale 1) in a fresh store of each engine (``HAZARD_TEST_ENGINES``)."""
     admin, name = "", ""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('figures') / 'demo.db'}"
+    if request.param == "sqlite":  # the run's shared demo store (read only)
+        store = open_store(demo_url(tmp_path_factory), user="演示数据生成器")
     else:
         admin, name = request.getfixturevalue("pg_url"), f"t_{uuid.uuid4().hex[:20]}"
-        url = create_database(admin, name)
-    store = open_store(url, user="演示数据生成器")
-    generate(store, seed=7, scale=1.0, progress=False)
+        store = open_store(create_database(admin, name), user="演示数据生成器")
+        generate(store, seed=7, scale=1.0, progress=False)
     yield store
     store.dispose()
     if name:

@@ -75,6 +75,21 @@ def test_the_inspection_page_offers_the_ranked_list_and_opens_the_pick(store):
     assert app.work.layout.display == ""
 
 
+def test_the_inspection_pages_list_numbers_what_it_shows_from_one_when_the_first_ranked_was_inspected(store):
+    plain, complained = _two_that_differ_by_one_complaint(store)
+    county = Store(store.url, user="都匀市局", county="522701")
+    ranked = stages.inspection_proposals(county, "522701", D(2024, 6, 25))
+    assert ranked["enterprise_id"].tolist()[:2] == [complained, plain]
+    # the one just short: nothing inspected yet, both listed as ranked
+    shown = [label for label, _ in InspectionApp(county, D(2024, 6, 25)).target_pick.options]
+    assert [label.split(" ")[0] for label in shown] == ["1.", "2."]
+    Situation(store).inspection(complained, D(2024, 6, 20))
+    ranked = stages.inspection_proposals(county, "522701", D(2024, 6, 25))
+    assert ranked.set_index("enterprise_id").at[plain, "rank"] == 2  # still second of the county's ranking
+    labels = [label for label, _ in InspectionApp(county, D(2024, 6, 25)).target_pick.options]
+    assert labels == [next(label.replace("2. ", "1. ", 1) for label in shown if "甲商行" in label)]
+
+
 def test_the_prefecture_inspection_page_has_no_county_list(store):
     _two_that_differ_by_one_complaint(store)
     app = InspectionApp(store, D(2024, 6, 25))

@@ -13,10 +13,11 @@ from click.testing import CliRunner
 
 from hazardlib import schema
 from hazardlib.cli import main
-from hazardlib.demo import generate
 from hazardlib.reports import results_list
 from hazardlib.reports.definitions import COUNT_KEYS
 from hazardlib.store import Store, open_store
+
+from .situations import demo_url
 
 AUGUST, OCTOBER = dt.date(2024, 8, 20), dt.date(2024, 10, 20)
 START = dt.date(2024, 5, 15)
@@ -25,9 +26,7 @@ STOCKS = {"hazards_overdue", "key_supervision", "special_supervision"}
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}", user="测试员")
-    generate(store, seed=7, scale=0.25, progress=False)
-    return store
+    return open_store(demo_url(tmp_path_factory, 0.25), user="测试员")  # read only
 
 
 def table(store: Store, t: object) -> pd.DataFrame:

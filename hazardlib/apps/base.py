@@ -427,7 +427,8 @@ def header_html(
         parts.insert(0, f'<a class="hz-home" href="{esc(LANDING)}" target="_top">返回工作台首页</a>')
     # each part kept on one line (a phone wraps the line between parts, not inside 日期 or 操作人)
     kept = (f'<span class="hz-head-part">{part}</span>' for part in parts)
-    return f'<div class="hz-head">{"　｜　".join(kept)}</div>'
+    sep = '<span class="hz-head-sep">　｜　</span>'  # hidden on a phone (see .hz-head in ui.STYLE)
+    return f'<div class="hz-head">{sep.join(kept)}</div>'
 
 
 def scope_name(store: Store) -> str:

@@ -222,11 +222,9 @@ class InspectionApp(App):
             return [note("本年度行动中本县（市）的企业都已有现场检查记录。")]
         self.target_pick = widgets.Dropdown(
             options=[
-                (
-                    f"{r['rank']}. {r['name']}（{r['score']} 分：{r['reason'] or '无加分项'}）",
-                    int(r["enterprise_id"]),
-                )
-                for r in todo.to_dict("records")
+                # numbered 1, 2, 3 … as shown (the ranking's own rank counts the enterprises inspected already)
+                (f"{n}. {r['name']}（{r['score']} 分：{r['reason'] or '无加分项'}）", int(r["enterprise_id"]))
+                for n, r in enumerate(todo.to_dict("records"), start=1)
             ],
             layout=widgets.Layout(width="100%", max_width="48em"),
         )

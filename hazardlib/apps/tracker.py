@@ -368,7 +368,7 @@ class TrackerApp(App):
         counties = [r for r in rows if r["county_code"] != PREFECTURE_CODE]
         late = [r["county_name"] for r in counties if not r["on_track"]]
         self.charts.value = (
-            '<div style="display:flex;gap:40px;flex-wrap:wrap">'
+            '<div class="hz-charts">'
             + bar_chart(
                 [(r["county_name"], r["self_check_coverage"] or 0.0) for r in counties],
                 percent=True,

@@ -63,6 +63,7 @@ table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
 .hz-field-error {{ color: #c62828; font-size: 13px; }}
 .hz-label {{ font-size: 13px; color: #263238; }}
 .hz-required {{ color: #c62828; }}
+.hz-charts {{ display: flex; gap: 40px; flex-wrap: wrap; }}  /* charts side by side, wrapping */
 .hz-bars {{ font-size: 13px; }}
 .hz-bars .hz-bar-row {{ display: flex; align-items: center; margin: 2px 0; }}
 .hz-bars .hz-bar-label {{ width: 9em; text-align: right; padding-right: 8px; white-space: nowrap; }}
@@ -115,8 +116,10 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
   .hz-app input[type=checkbox], .hz-app input[type=radio] {{ width: 22px; height: 22px; }}
   .hz-app .widget-html, .hz-app .widget-html-content {{ max-width: 100%; height: auto; }}
   .hz-app .widget-html-content {{ white-space: normal; overflow-wrap: anywhere; }}
-  .hz-head {{ line-height: 1.8; }}
+  /* the header's parts wrap as whole parts, a gap between them instead of the ｜, which would end a line */
+  .hz-head {{ line-height: 1.8; display: flex; flex-wrap: wrap; column-gap: 1.5em; }}
   .hz-head-part {{ white-space: nowrap; }}
+  .hz-head-sep {{ display: none; }}
   /* tabs share the width and keep their whole label (four characters each); a fingertip high */
   /* (as specific as ipywidgets' own rules for a Tab's bar, which they override) */
   .hz-app .jupyter-widgets.widget-tab > .lm-TabBar, .hz-app .widget-tab > .lm-TabBar .lm-TabBar-content {{
@@ -129,6 +132,8 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
   table.hz-table {{ display: block; max-width: 100%; overflow-x: auto; }}
   table.hz-table th, table.hz-table td {{ white-space: nowrap; overflow-wrap: normal; }}
   .hz-bars .hz-bar-label {{ width: 6em; white-space: normal; }}
+  /* each chart the screen's width (its bars were the width of nothing, 40 px, when side by side) */
+  .hz-charts > .hz-bars {{ flex: 1 1 100%; min-width: 0; }}
   .hz-bars .hz-bar-track {{ flex: 1 1 auto; min-width: 40px; }}
   .hz-busy-bar {{ width: 120px; }}
   .hz-app svg {{ max-width: 100%; height: auto; }}  /* the charts (hazardlib.charts) have a viewBox: they scale */

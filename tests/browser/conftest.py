@@ -24,8 +24,9 @@ from typing import Any
 
 import pytest
 
-from hazardlib.demo import generate
-from hazardlib.store import Store, open_store
+from hazardlib.store import Store
+
+from ..situations import demo_copy
 
 CHROMIUM = Path(os.environ.get("HAZARD_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -133,11 +134,7 @@ def _wait_until_up(base: str, proc: subprocess.Popen[bytes], log: Path, timeout:
 @pytest.fixture(scope="session")
 def demo_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A demo campaign in a temporary SQLite store (one for the whole session)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    store = open_store(url, user="演示数据生成器")
-    generate(store, seed=7, scale=DEMO_SCALE, progress=False)
-    store.dispose()
-    return url
+    return demo_copy(tmp_path_factory, DEMO_SCALE)  # the tests write to it: a copy of the run's demo
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ yet never shows its Python text instead."""
 from __future__ import annotations
 
 import re
-import urllib.request
 
 import pytest
 from playwright.sync_api import Page, Route, expect
@@ -46,24 +45,25 @@ WIDE = """([boxes]) => [...document.querySelectorAll('.hz-first-paint *')].filte
 }).map(e => e.tagName + '.' + e.className)"""
 
 
-@pytest.mark.parametrize("notebook", sorted(PAINTS))
-def test_the_first_paint_is_in_the_pages_html_itself(served: Served, notebook: str):
-    with urllib.request.urlopen(f"{served.base}voila/render/{notebook}", timeout=120) as response:
-        html = response.read().decode()
-    # HTML of the page (in data for Voilà's script to draw later, its quotes would be escaped), before the app's
+def in_the_html_itself(html: str, notebook: str) -> None:
+    """The first paint is HTML of the page (in data for Voilà's script to draw later, its quotes would be
+    escaped), before the app's output, with nothing before it that the browser must fetch and run first."""
     paint = html.index('<div class="hz-first-paint" data-app="')
     assert paint < html.index("application/vnd.voila.cell-output+json")
     shown = html[paint : html.index("<script>", paint)]
     assert CONNECTING in shown and MARKS[notebook] in shown
-    # nothing before it that the browser must fetch and run first: Voilà's style script is deferred
-    assert re.search(r'<script src="[^"]*voila-style\.js[^"]*" defer>', html[:paint])
+    deferred = r'<script src="[^"]*voila-style\.js[^"]*" defer>'  # Voilà's style script
+    assert re.search(deferred, html[:paint])
 
 
+# One visit per page (each runs the page's notebook in a kernel): the page's HTML as served, then what the
+# browser shows of it.
 @pytest.mark.parametrize("notebook", sorted(PAINTS))
-def test_the_first_paint_shows_before_the_live_app_and_goes_when_it_is_drawn(
+def test_the_first_paint_is_in_the_html_shows_before_the_live_app_and_goes_when_it_is_drawn(
     page: Page, served: Served, notebook: str
 ):
-    page.goto(f"{served.base}voila/render/{notebook}", wait_until="commit")
+    response = page.goto(f"{served.base}voila/render/{notebook}", wait_until="commit")
+    assert response is not None
     paint = page.locator(PAINTS[notebook]).first
     expect(paint).to_be_visible()
     assert page.locator(".hz-app").count() == 0  # the first paint came first
@@ -77,6 +77,7 @@ def test_the_first_paint_shows_before_the_live_app_and_goes_when_it_is_drawn(
     expect(page.locator(".hz-app").first).to_be_visible()
     expect(page.locator(".hz-first-paint")).to_have_count(0)
     expect(page.locator(".hz-first-paint-cell")).to_be_hidden()
+    in_the_html_itself(response.text(), notebook)  # the whole page as it came, read once it has
     no_errors(page)
 
 

@@ -101,11 +101,21 @@ TIMELINE = """box => ({
 })"""
 
 
+# The header's text as shown and on how many lines its parts sit; the width of each bar of the tracker's charts.
+HEAD_AND_BARS = """app => ({
+  head: app.querySelector('.hz-head').innerText,
+  lines: new Set([...app.querySelectorAll('.hz-head-part')].map(p => Math.round(p.getBoundingClientRect().top))).size,
+  bars: [...app.querySelectorAll('.hz-charts .hz-bar-track')].map(t => Math.round(t.getBoundingClientRect().width)),
+  screen: document.documentElement.clientWidth,
+})"""
+
+
 def _timeline(page: Page, base: str) -> dict[str, Any]:
     open_dashboard(page, base, "tracker.ipynb")
     box = page.locator(".hz-app .hz-timeline-scroll")
     expect(box.locator(".hz-today")).to_have_text("今天 9月15日")
-    return box.evaluate(TIMELINE)
+    page.locator(".hz-chart-closure .hz-bar-track").first.wait_for()
+    return {**box.evaluate(TIMELINE), **page.locator(".hz-app").first.evaluate(HEAD_AND_BARS)}
 
 
 def test_the_trackers_timeline_reads_on_a_phone_scrolling_inside_its_box_with_today_in_view(
@@ -113,8 +123,14 @@ def test_the_trackers_timeline_reads_on_a_phone_scrolling_inside_its_box_with_to
 ):
     wide = _timeline(page, served_duyun.base)  # at 1366 px it fits whole, nothing to scroll
     assert wide["smallest"] >= 12 and not wide["scrolls"], wide
+    # the header on one line, its parts parted by ｜; the charts' bars side by side, 420 px each
+    assert wide["lines"] == 1 and "｜" in wide["head"] and wide["bars"] and set(wide["bars"]) == {420}, wide
     narrow = _timeline(phone, served_duyun.base)  # on a phone: as large, the box scrolls, today shown
     assert narrow["smallest"] >= 12 and narrow["scrolls"], narrow
+    # the header wraps and no line of it ends in ｜ (its parts parted by a gap); each chart the screen's width,
+    # its bars more than half of it (they were 40 px)
+    assert narrow["lines"] > 1 and "｜" not in narrow["head"], narrow
+    assert narrow["bars"] and min(narrow["bars"]) >= narrow["screen"] / 2, narrow
     today, box = narrow["today"], narrow["box"]
     assert box["left"] <= today["left"] and today["right"] <= box["right"], narrow
     fits(phone, "三阶段进度")
