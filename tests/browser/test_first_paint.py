@@ -142,3 +142,52 @@ def test_a_page_whose_widgets_are_not_drawn_yet_never_shows_their_python_text(pa
     shown = page.evaluate(SHOWN_TEXT)
     assert "VBox" not in shown and "children=" not in shown, shown[-500:]
     expect(page.locator(".hz-first-paint .hz-first-note")).to_have_text(CONNECTING)
+
+
+# Watches every widget output while the page loads (each change and each frame): whenever one holds the widget
+# manager's English stand-in, whether the clerk could see it, and what shows in its place.
+WATCH_STAND_INS = """
+window.hzStandIns = [];
+function hzLook() {
+  document.querySelectorAll('.jp-OutputArea-output').forEach(function (out) {
+    if (!/Loading widget|Error displaying widget/.test(out.textContent)) { return; }
+    window.hzStandIns.push({
+      text: out.textContent.trim(),
+      seen: out.checkVisibility({ visibilityProperty: true, opacityProperty: true }),
+      shown: getComputedStyle(out, '::before').content,
+      cells: getComputedStyle(document.getElementById('rendered_cells')).display,
+    });
+  });
+}
+new MutationObserver(hzLook).observe(document, { childList: true, subtree: true, characterData: true });
+(function frame() { hzLook(); if (!document.querySelector('.hz-app')) { requestAnimationFrame(frame); } })();
+"""
+
+
+DROP_FIRST_PAINT = """new MutationObserver(function () {
+  document.querySelectorAll('.hz-first-paint').forEach(function (paint) { paint.remove(); });
+}).observe(document, { childList: true, subtree: true });"""
+
+
+@pytest.mark.parametrize("first_paint", [True, False], ids=["with-first-paint", "without-first-paint"])
+def test_the_widget_managers_english_stand_in_is_never_seen(page: Page, served: Served, first_paint: bool):
+    # The widget manager writes "Loading widget..." into the app's output until its view is drawn. With a first
+    # paint the cells are hidden meanwhile; without one (a page whose first view failed, an unavailable page)
+    # they show, and the stand-in would be read: the page template hides it and says 正在加载… instead.
+    page.add_init_script(WATCH_STAND_INS)
+    url = f"{served.base}voila/render/inspection.ipynb"
+    if not first_paint:  # the page as if it had none: its first paint taken away as soon as it arrives
+        page.add_init_script(DROP_FIRST_PAINT)
+    page.goto(url, wait_until="commit")
+    expect(page.locator(".hz-app").first).to_be_visible()
+    assert page.locator(".hz-first-paint").count() == 0
+    stand_ins = page.evaluate("window.hzStandIns")
+    # the stand-in was there (the situation the rule is for), while the cells were shown ...
+    assert any(s["text"] == "Loading widget..." for s in stand_ins), stand_ins[:3]
+    if not first_paint:
+        assert any(s["cells"] != "none" for s in stand_ins), stand_ins[:3]
+    # ... and never seen: the Chinese note stood in its place
+    assert not [s for s in stand_ins if s["seen"]], [s for s in stand_ins if s["seen"]][:3]
+    assert all(s["shown"] == '"正在加载…"' for s in stand_ins), stand_ins[:3]
+    assert not re.search(r"Loading|widget|Error", page.locator("body").inner_text())
+    no_errors(page)
