@@ -54,10 +54,10 @@ TARGETS: dict[str, tuple[str, str, float | None]] = {  # figure: (label, kind, b
     "tracker_live": ("三阶段进度看板实时应用的数据表格（可操作）vs 单按钮 Voilà", "ratio", None),
     "form": ("一次表单提交（校验、写入、审计）p99", "ms", 20.0),
     "memory": ("成果清单峰值内存", "MB", 1024.0),
-    **{f"pages_{name}": (f"{name} 看板实时应用的首个数据（可操作；预启动内核池）vs 无内核池的单按钮 Voilà", "ratio", 0.3)
+    **{f"pages_{name}": (f"{name} 看板实时应用的首个数据（可操作；预启动内核池）vs 无内核池、每次新启内核的单按钮 Voilà", "ratio", 0.3)
        for name in ("index", "ledger", "inspection", "selfcheck", "spotchecks", "exports", "submissions", "tracker")},
     **{f"pages_first_{name}": (f"{name} 看板首个可见数据（首屏 HTML 或实时应用，先到者；预启动内核池）"
-                               "vs 无内核池的单按钮 Voilà", "ratio", 0.3)
+                               "vs 无内核池、每次新启内核的单按钮 Voilà", "ratio", 0.3)
        for name in ("index", "ledger", "inspection", "selfcheck", "spotchecks", "exports", "submissions", "tracker")},
     "capacity_median": ("齐发：并发会话首个数据中位数 vs 单人", "ratio", 2.0),
     "capacity_p90": ("齐发：并发会话首个数据 p90 vs 单人", "ratio", None),

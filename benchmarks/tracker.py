@@ -51,9 +51,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(url: str, workdir: Path, pool: int = 0, login: bool = False) -> Iterator[str]:
+def serving(
+    url: str, workdir: Path, pool: int = 0, login: bool = False, fork_kernels: bool = True
+) -> Iterator[str]:
     """``hazard serve`` for ``url`` over the dashboards plus the baseline notebook, with ``pool`` preheated
-    kernels per notebook (and with login, for whoever logs in); yields its base URL."""
+    kernels per notebook (and with login, for whoever logs in), its kernels forked from the zygote unless
+    ``fork_kernels`` is false (each started anew, as Voilà starts them); yields its base URL."""
     folder = workdir / "dashboards"
     shutil.copytree(dashboards_dir(), folder, dirs_exist_ok=True)
     (folder / "baseline.ipynb").write_text(json.dumps(BASELINE, ensure_ascii=False), encoding="utf-8")
@@ -69,7 +72,8 @@ def serving(url: str, workdir: Path, pool: int = 0, login: bool = False) -> Iter
     env = {**os.environ, "HAZARD_DASHBOARDS": str(folder), "HAZARD_LOG": str(workdir / "app.log"),
            "JUPYTER_CONFIG_PATH": os.pathsep.join([str(config), *filter(None, [os.environ.get("JUPYTER_CONFIG_PATH")])])}  # fmt: skip
     args = ["serve", "--db", url, "--host", "127.0.0.1", "--port", str(port), "--as-of", "2024-09-15",
-            "--pool", str(pool), *(["--login"] if login else ["--user", "基准测试", "--no-login"])]  # fmt: skip
+            "--pool", str(pool), *(["--login"] if login else ["--user", "基准测试", "--no-login"]),
+            *([] if fork_kernels else ["--no-fork-kernels"])]  # fmt: skip
     with open(workdir / "serve.log", "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from hazardlib.cli import main; main()", *args],
