@@ -419,9 +419,8 @@ class ZygoteProvisioner(LocalProvisioner):
         while await self.poll() is None:
             await asyncio.sleep(0.1)
         status = self.status
-        self.forked_pid = (
-            None  # has_process is now False, as LocalProvisioner's once its process is waited for
-        )
+        # has_process is now False, as LocalProvisioner's once its process is waited for
+        self.forked_pid = None
         return status
 
     async def send_signal(self, signum: int) -> None:

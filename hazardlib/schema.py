@@ -59,6 +59,20 @@ CLASSIFIED_FINDINGS = "grade IN ('larger', 'major')"
 """The condition of the partial index ``ix_hazards_classified``: a query reads that index only when its own
 condition on the grade is this one, values written out (:func:`hazardlib.stages.classified`)."""
 
+LEDGER_STATE = (
+    "span_date",
+    "span_state",
+    "span_deadline",
+    "plain_path",
+    "ordered_date",
+    "deadline",
+    "rectified_date",
+    "reinspected_date",
+    "closed_date",
+)
+"""The hazard's columns from which its state at any date is read (its current span, the plain path and its
+milestone dates: hazardlib.figures): the indexes that count hazards in their state at a date carry them all."""
+
 enterprises = sa.Table(
     "enterprises",
     metadata,
@@ -216,15 +230,7 @@ hazards = sa.Table(
         "campaign_year",
         "county_code",
         "found_date",
-        "span_date",
-        "span_state",
-        "span_deadline",
-        "plain_path",
-        "ordered_date",
-        "deadline",
-        "rectified_date",
-        "reinspected_date",
-        "closed_date",
+        *LEDGER_STATE,
     ),
     # The results list's ledger figures, classified supervision and self-reported risks read a county's
     # hazards through their enterprises, in their state at a date, from this index alone (migrations 0009,
@@ -266,15 +272,7 @@ hazards = sa.Table(
         "kind",
         "grade",
         "source",
-        "span_date",
-        "span_state",
-        "span_deadline",
-        "plain_path",
-        "ordered_date",
-        "deadline",
-        "rectified_date",
-        "reinspected_date",
-        "closed_date",
+        *LEDGER_STATE,
     ),
 )
 
