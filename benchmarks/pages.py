@@ -260,6 +260,7 @@ class Clerk:
         start = time.perf_counter()
         reasons: list[str] = []
         while True:
+            tried = time.perf_counter() - start
             outcome = await self.open_once(page, save, read)
             if outcome["why"] not in ("unavailable", "no widget"):
                 break
@@ -267,7 +268,9 @@ class Clerk:
             if len(reasons) > AGAIN_MAX or time.perf_counter() - start > PAGE_LIMIT:
                 break
             await asyncio.sleep(min(30, 5 * len(reasons)))
-        return {**outcome, "seconds": time.perf_counter() - start, "unavailable": reasons}
+        # first data counted from the first try, without the reading and the save that follow it ("closed")
+        return {**outcome, "seconds": tried + outcome["seconds"], "closed": time.perf_counter() - start,
+                "unavailable": reasons}  # fmt: skip
 
     async def open_once(self, page: str, save: int | None = None, read: float = 0.0) -> dict[str, Any]:
         """Fetch ``page`` (again while the server says it is busy, as the page itself does) and its widgets'
