@@ -28,6 +28,7 @@ import logging
 import os
 import signal
 import socket
+import time
 from collections.abc import AsyncIterator, Collection, Mapping
 from contextvars import ContextVar
 from typing import Any
@@ -158,15 +159,37 @@ def idle_pool_kernel(
     return min(idle_ones)[1] if idle_ones else None
 
 
+def left_kernel(
+    left: Mapping[str, float], connections: Mapping[str, int | None], now: float, grace: float
+) -> str | None:
+    """Of the kernels whose page has left (``left``, kernel id: the moment, ``time.monotonic()``, its page's last
+    connection closed), the one to shut down so that a page may have its place: the one left longest ago of those
+    that still have no connection (``connections``; None: the kernel is gone) and were left more than ``grace``
+    seconds ago; None if there is none.
+
+    A page connects to its kernel once it has loaded and holds that connection while it is open; when the page
+    closes, its script asks the server to shut the kernel down, but a request sent while a page closes can be lost
+    (a phone's browser, a dropped network), and such a kernel then held its place until the culler's idle
+    timeout. Within ``grace`` a page that reloads, or whose network dropped for a moment, connects again."""
+    gone = [
+        (moment, kernel_id)
+        for kernel_id, moment in left.items()
+        if connections.get(kernel_id) == 0 and now - moment > grace
+    ]
+    return min(gone)[1] if gone else None
+
+
 class BoundedKernelManager(AsyncMappingKernelManager):
     """Jupyter server's kernel manager with a queue for kernel starts and a bound on kernels alive, which culls a
     kernel no page has connected to yet only after ``first_connect_wait`` seconds of inactivity.
 
-    The pools yield to pages: a page that would pass the bound takes the place of an idle pool kernel
-    (:func:`idle_pool_kernel`), which is shut down; that dashboard's pool is filled again once the kernels alive
-    are back below three quarters of the bound. Voilà fills a pool only when a page takes one of its kernels: a
-    pool kernel of a dashboard nobody opens held its place for good, also while clerks were refused (7 of the 40
-    places in the capacity benchmark, December 2026)."""
+    Kernels of pages that have left, then the pools, yield to pages: a page that would pass the bound takes the
+    place of a kernel whose page had connected and has had no connection for ``page_left_grace`` seconds
+    (:func:`left_kernel`), else of an idle pool kernel (:func:`idle_pool_kernel`); either is shut down, never
+    handed to anyone else. A pool that gave way is filled again once the kernels alive are back below three
+    quarters of the bound. Voilà fills a pool only when a page takes one of its kernels: a pool kernel of a
+    dashboard nobody opens held its place for good, also while clerks were refused (7 of the 40 places in the
+    capacity benchmark, December 2026)."""
 
     max_kernels = Integer(40, config=True, help="Kernels alive at once, pools included; beyond: 503.")
     max_starting = Integer(2, config=True, help="Kernels starting at once; further starts wait in a queue.")
@@ -185,7 +208,16 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         config=True,
         help="Seconds a pool kernel has been silent before a page refused for the bound may take its place.",
     )
+    page_left_grace = Float(
+        10.0,
+        config=True,
+        help="Seconds a kernel whose page had connected has had no connection before a page refused for the bound "
+        "may take its place. A page that reloads, or whose network dropped for a moment, connects again within "
+        "them (the page's script tries again after about 1, 2 and 4 s); a page that has closed asks for its "
+        "kernel's shutdown, and this covers the request lost on the way.",
+    )
     _connected: set[str] | None = None
+    _left: dict[str, float] | None = None  # the kernels whose page's last connection closed: when (monotonic)
     _pooled: dict[str, None] | None = None  # the kernels started to fill a pool, oldest first
     _yielded: list[str] | None = None  # the dashboards whose pool kernel gave its place to a page
 
@@ -195,7 +227,28 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             self._connected = set()
         self._connected.add(kernel_id)
         self.pooled().pop(kernel_id, None)  # a page's now
+        self.left().pop(kernel_id, None)  # back (a reload, the network again)
         super().notify_connect(kernel_id)
+
+    def notify_disconnect(self, kernel_id: str) -> None:
+        """A page's websocket to the kernel has closed (jupyter_server tells its manager): once no connection is
+        left, the page has left, or is reloading."""
+        super().notify_disconnect(kernel_id)
+        if self.connections(kernel_id) == 0:
+            self.left()[kernel_id] = time.monotonic()
+
+    def left(self) -> dict[str, float]:
+        """The kernels whose page's last connection closed, and when (``time.monotonic()``)."""
+        if self._left is None:
+            self._left = {}
+        return self._left
+
+    def connections(self, kernel_id: str) -> int | None:
+        """The pages' connections to the kernel now (as in its model); None once it has gone, or while it starts."""
+        try:
+            return int(self.kernel_model(kernel_id)["connections"])
+        except (KeyError, TraitError, web.HTTPError):
+            return None
 
     def last_activity(self, kernel_id: str) -> str | None:
         """The kernel's last activity (ISO time, as in its model); None while it is still starting (nothing
@@ -241,10 +294,23 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         return None
 
     async def make_room(self) -> bool:
-        """If the kernels alive have reached the bound, shut down an idle pool kernel (:func:`idle_pool_kernel`);
-        True if one went. Its dashboard is remembered, to be filled again later (:meth:`refill_yielded`)."""
+        """If the kernels alive have reached the bound, shut down the kernel of a page that has left
+        (:func:`left_kernel`), else an idle pool kernel (:func:`idle_pool_kernel`); True if one went. A pool
+        kernel's dashboard is remembered, to be filled again later (:meth:`refill_yielded`)."""
         if len(self) + self.gate().reserved < self.max_kernels:
             return False
+        left = self.left()
+        gone = left_kernel(
+            left, {k: self.connections(k) for k in left}, time.monotonic(), self.page_left_grace
+        )
+        if gone is not None:
+            log.warning(
+                "kernel %s shut down: its page left %.0f s ago and a page needs its place",
+                gone,
+                time.monotonic() - left.pop(gone),
+            )
+            await self.shutdown_kernel(gone)
+            return True
         connected = self._connected or set()
         now = dt.datetime.now(dt.UTC)
         pooled = {k: last for k in self.pooled() if (last := self.last_activity(k)) is not None}
@@ -298,6 +364,7 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             self.owners().forget(kernel_id)
             (self._connected or set()).discard(kernel_id)
             self.pooled().pop(kernel_id, None)
+            self.left().pop(kernel_id, None)
         finally:
             await self.gate().released()
         self.refill_yielded()

@@ -21,6 +21,7 @@ from hazardlib.kernels import (
     KernelGate,
     idle_pool_kernel,
     is_pool_refill,
+    left_kernel,
     unconnected_may_go,
 )
 
@@ -144,7 +145,55 @@ def test_the_idle_pool_kernel_to_give_way_is_the_longest_silent_one_no_page_has_
     assert idle_pool_kernel({"exports": pooled["exports"]}, {"exports"}, now, 60) is None
 
 
+def test_the_kernel_whose_page_has_left_gives_way_once_its_page_has_been_gone_longer_than_the_grace():
+    """A page's kernel whose last connection closed (the page's request to shut it down lost on the way) gives its
+    place to a page at the bound, the one left longest ago first; not while a page is connected to it, nor within
+    the grace in which a page that reloads connects again."""
+    now = 1000.0
+    assert left_kernel({"a": now - 30}, {"a": 0}, now, 10) == "a"  # gone longer
+    assert left_kernel({"a": now - 1}, {"a": 0}, now, 10) is None  # gone 1 s ago: may be reloading
+    assert left_kernel({"a": now - 30}, {"a": 1}, now, 10) is None  # connected again
+    assert left_kernel({"a": now - 30}, {"a": None}, now, 10) is None  # gone from the server already
+    left = {"a": now - 20, "b": now - 40, "c": now - 60, "d": now - 5}
+    assert left_kernel(left, {"a": 0, "b": 0, "c": 1, "d": 0}, now, 10) == "b"  # oldest of those still left
+
+
 PREHEAT = {"VOILA_PREHEAT": "True"}
+
+
+@pytest.mark.slow
+def test_at_the_bound_a_page_takes_the_place_of_a_kernel_whose_page_left_and_never_of_a_connected_one(
+    tmp_path: Path,
+):
+    """Two kernels at most, each a page's. One page leaves (its websocket closes and no shutdown comes): within
+    the grace the next page is refused (503); after it, that kernel is shut down and the page starts. The page
+    still connected keeps its kernel throughout."""
+
+    async def scenario() -> None:
+        manager = BoundedKernelManager(max_kernels=2, page_left_grace=1.5, connection_dir=str(tmp_path))
+        try:
+            leaving, staying = await manager.start_kernel(), await manager.start_kernel()
+            for kernel_id in (leaving, staying):
+                manager.notify_connect(kernel_id)
+            manager.notify_disconnect(leaving)
+            with pytest.raises(web.HTTPError) as refused:
+                await manager.start_kernel()  # the page left a moment ago: it may be reloading
+            assert refused.value.status_code == 503
+            await asyncio.sleep(2)
+            third = await manager.start_kernel()
+            assert set(manager.list_kernel_ids()) == {staying, third}  # shut down, not handed to the third
+            assert manager.left() == {}
+            manager.notify_connect(third)
+            manager.notify_disconnect(third)
+            manager.notify_connect(third)  # reloaded within the grace: its page again
+            await asyncio.sleep(2)
+            with pytest.raises(web.HTTPError):
+                await manager.start_kernel()
+            assert set(manager.list_kernel_ids()) == {staying, third}
+        finally:
+            await manager.shutdown_all(now=True)
+
+    run(scenario())
 
 
 @pytest.mark.slow
