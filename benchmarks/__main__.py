@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{cap['single_cold'][page]:.2f} 秒（前几轮的基准，vs 它 {cap['median'] / cap['single_cold'][page]:.2f}x）"
         )
         rows.append(Row("capacity_p90", sizes[-1], cap["p90"], cap["single"], alone))
-        rows.append(Row("capacity_memory", sizes[-1], cap["peak_mb"], None, memory_note(cap)))
+        rows.append(Row("capacity_memory", sizes[-1], cap["peak_pss_mb"], None, memory_note(cap)))
         rows.append(Row("capacity_blank", sizes[-1], float(cap["blank"]), None, f"{PAGE_LIMIT_NOTE}"))
         rows.append(
             Row("capacity_failed_saves", sizes[-1], float(cap["failed_saves"]), None, saves_note(cap))
@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
                     Row(f"capacity_schedule_p90_{page}", sizes[-1], part["p90"], single, outcomes_note(part))
                 )
             note = f"登录 {sch['logins']:.0f} 秒，全程 {sch['seconds']:.0f} 秒；{memory_note(sch)}"
-            rows.append(Row("capacity_schedule_memory", sizes[-1], sch["peak_mb"], None, note))
+            rows.append(Row("capacity_schedule_memory", sizes[-1], sch["peak_pss_mb"], None, note))
             rows.append(
                 Row("capacity_schedule_blank", sizes[-1], float(sch["blank"]), None, outcomes_note(sch))
             )
@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
                 Row(
                     "capacity_browsers_memory",
                     sizes[-1],
-                    b["peak_mb"],
+                    b["peak_pss_mb"],
                     None,
                     f"Chromium 会话期间；{memory_note(b)}",
                 )
@@ -366,9 +366,14 @@ def outcomes_note(part: dict[str, Any]) -> str:
 
 
 def memory_note(part: dict[str, Any]) -> str:
+    """The memory figures beside the one judged (the peak of the proportional memory, PSS: each page the server's
+    processes share counted once in all, what they take from the machine together)."""
     return (
-        f"Voilà 与全部内核的常驻内存（RSS）之和；按比例分摊共享页（PSS）的峰值 {part['peak_pss_mb']:.0f} MB，"
-        f"其时 {part['kernels_at_peak']} 个内核"
+        f"Voilà、预加载进程与全部内核按比例分摊共享页（PSS）之和的峰值，其时 {part['kernels_at_peak']} 个内核、"
+        f"每个内核独占（USS）{part['kernel_uss_mb']:.0f} MB；常驻内存（RSS）逐进程相加的峰值 "
+        f"{part['peak_mb']:.0f} MB（共享页按进程重复计入，偏大）；整机可用内存（MemAvailable）"
+        f"开始时 {part['available_before_mb']:.0f} MB，期间最多减少 {part['machine_lost_mb']:.0f} MB"
+        "（含本机其他程序与基准的客户端）"
     )
 
 

@@ -197,21 +197,36 @@ def is_forked(pid: int) -> bool:
     return "hazardlib.zygote" in command_line(parent)
 
 
-def server_pss_mb(workdir: Path) -> tuple[float, int]:
+def server_pss_mb(workdir: Path) -> tuple[float, int, float]:
     """The proportional memory of the server and every process under it (each shared page divided among the
-    processes sharing it: what they take from the machine together), in MB, and how many kernels there are."""
-    total, kernels = 0, 0
+    processes sharing it: what they take from the machine together), in MB; how many kernels there are; and their
+    private memory summed (USS: the pages of a kernel no other process shares, what shutting it down gives back),
+    in MB."""
+    total, kernels, private = 0, 0, 0
     processes = server_processes(workdir)
     zygotes = {pid for pid in processes if "hazardlib.zygote" in command_line(pid) and not is_forked(pid)}
     for pid in processes:
         try:
-            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        except OSError:
+            rollup = dict(
+                line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]
+            )
+        except (OSError, ValueError):
             continue
+        size = {key: int(value.split()[0]) for key, value in rollup.items()}
+        total += size.get("Pss", 0)
         # A kernel forked from the zygote keeps the zygote's command line; the zygote itself is no kernel.
-        kernels += "ipykernel" in command_line(pid) or (pid not in zygotes and is_forked(pid))
-        total += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
-    return total / 1024, kernels
+        if "ipykernel" in command_line(pid) or (pid not in zygotes and is_forked(pid)):
+            kernels += 1
+            private += size.get("Private_Clean", 0) + size.get("Private_Dirty", 0)
+    return total / 1024, kernels, private / 1024
+
+
+def available_mb() -> float:
+    """The machine's MemAvailable (/proc/meminfo), in MB: what it could still give programs without swapping."""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 class Clerk:
@@ -517,20 +532,24 @@ def _mark(workdir: Path, text: str) -> None:
 
 class MemorySampler:
     """The server's peak memory while in use (``async with``): resident memory summed each second, proportional
-    memory (and the kernels alive then) every fifth second, reading it costing more."""
+    memory (and the kernels alive then, with their private memory) every fifth second, reading it costing more;
+    and what the machine lost meanwhile: its MemAvailable before, less the lowest seen (other programs on the
+    machine, the benchmark's own client and browsers included)."""
 
     def __init__(self, workdir: Path):
         self.workdir, self.peak, self._running = workdir, server_memory_mb(workdir), True
-        self.peak_pss, self.kernels = 0.0, 0
+        self.peak_pss, self.kernels, self.private = 0.0, 0, 0.0
+        self.available = self.lowest = available_mb()
 
     async def _sample(self) -> None:
         tick = 0
         while self._running:
             self.peak = max(self.peak, server_memory_mb(self.workdir))
+            self.lowest = min(self.lowest, available_mb())
             if tick % 5 == 0:
-                pss, kernels = server_pss_mb(self.workdir)
+                pss, kernels, private = server_pss_mb(self.workdir)
                 if pss > self.peak_pss:
-                    self.peak_pss, self.kernels = pss, kernels
+                    self.peak_pss, self.kernels, self.private = pss, kernels, private
             tick += 1
             await asyncio.sleep(1)
 
@@ -543,7 +562,9 @@ class MemorySampler:
         await self._task
 
     def figures(self) -> dict[str, float]:
-        return {"peak_mb": self.peak, "peak_pss_mb": self.peak_pss, "kernels_at_peak": self.kernels}
+        return {"peak_mb": self.peak, "peak_pss_mb": self.peak_pss, "kernels_at_peak": self.kernels,
+                "kernel_uss_mb": self.private / self.kernels if self.kernels else float("nan"),
+                "available_before_mb": self.available, "machine_lost_mb": self.available - self.lowest}  # fmt: skip
 
 
 @dataclass(frozen=True)
