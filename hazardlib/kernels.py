@@ -259,7 +259,9 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             return None
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
-        if kernel_id not in (self._connected or ()) and kernel_id in self:
+        if kernel_id not in self:
+            return  # shut down while the culler went through the kernels (its page closed): nothing to cull
+        if kernel_id not in (self._connected or ()):
             last = self.last_activity(kernel_id)
             if last is None or not unconnected_may_go(last, dt.datetime.now(dt.UTC), self.first_connect_wait):
                 return  # still starting, or its page may still be loading

@@ -158,6 +158,19 @@ def test_the_kernel_whose_page_has_left_gives_way_once_its_page_has_been_gone_lo
     assert left_kernel(left, {"a": 0, "b": 0, "c": 1, "d": 0}, now, 10) == "b"  # oldest of those still left
 
 
+def test_a_kernel_shut_down_while_the_culler_goes_through_the_kernels_is_passed_over_quietly(tmp_path: Path):
+    """The culler lists the kernels, then checks each in turn; one whose page closed meanwhile has gone, and
+    jupyter_server's check logged a KeyError with its traceback for it."""
+
+    async def scenario() -> None:
+        manager = BoundedKernelManager(connection_dir=str(tmp_path))
+        manager.notify_connect("gone")  # had a page
+        await manager.cull_kernel_if_idle("gone")
+        await manager.cull_kernel_if_idle("never-known")
+
+    run(scenario())
+
+
 PREHEAT = {"VOILA_PREHEAT": "True"}
 
 
