@@ -372,8 +372,8 @@ def memory_note(part: dict[str, Any]) -> str:
         f"Voilà、预加载进程与全部内核按比例分摊共享页（PSS）之和的峰值，其时 {part['kernels_at_peak']} 个内核、"
         f"每个内核独占（USS）{part['kernel_uss_mb']:.0f} MB；常驻内存（RSS）逐进程相加的峰值 "
         f"{part['peak_mb']:.0f} MB（共享页按进程重复计入，偏大）；整机可用内存（MemAvailable）"
-        f"开始时 {part['available_before_mb']:.0f} MB，期间最多减少 {part['machine_lost_mb']:.0f} MB"
-        "（含本机其他程序与基准的客户端）"
+        f"服务启动前 {part['available_before_mb']:.0f} MB，至此阶段最低点共减少 {part['machine_lost_mb']:.0f} MB"
+        "（含本机其他程序与基准自身的客户端、浏览器）"
     )
 
 

@@ -496,6 +496,7 @@ def capacity(
             add_user(store, name, code, PASSWORD)
     store.dispose()
     workdir = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
+    before = available_mb()
     try:
         with serving(url, workdir, pool=pool, login=True) as base:
             result = asyncio.run(_capacity(base, workdir, clerks[:sessions], page, ramp, schedule))
@@ -503,6 +504,12 @@ def capacity(
                 asyncio.run(settle(workdir))
                 _mark(workdir, "the simulated clerks are done; the browsers start")
                 result["browsers"] = asyncio.run(_browsers(base, workdir, clerks[:browsers], page))
+        # What the machine lost from before the server started to the lowest point of each phase: the server's
+        # memory as the machine sees it, with whatever else changed on it meanwhile (the benchmark's own client
+        # and browsers, other programs).
+        for part in (result, result.get("schedule"), result.get("browsers")):
+            if part is not None:
+                part.update(available_before_mb=before, machine_lost_mb=before - part["available_lowest_mb"])
         result["wrong"] = wrong_records(url, result.pop("steps"))
         return result
     finally:
@@ -533,13 +540,13 @@ def _mark(workdir: Path, text: str) -> None:
 class MemorySampler:
     """The server's peak memory while in use (``async with``): resident memory summed each second, proportional
     memory (and the kernels alive then, with their private memory) every fifth second, reading it costing more;
-    and what the machine lost meanwhile: its MemAvailable before, less the lowest seen (other programs on the
-    machine, the benchmark's own client and browsers included)."""
+    and the lowest MemAvailable of the machine seen meanwhile (:func:`capacity` compares it with the value before
+    the server started)."""
 
     def __init__(self, workdir: Path):
         self.workdir, self.peak, self._running = workdir, server_memory_mb(workdir), True
         self.peak_pss, self.kernels, self.private = 0.0, 0, 0.0
-        self.available = self.lowest = available_mb()
+        self.lowest = available_mb()
 
     async def _sample(self) -> None:
         tick = 0
@@ -564,7 +571,7 @@ class MemorySampler:
     def figures(self) -> dict[str, float]:
         return {"peak_mb": self.peak, "peak_pss_mb": self.peak_pss, "kernels_at_peak": self.kernels,
                 "kernel_uss_mb": self.private / self.kernels if self.kernels else float("nan"),
-                "available_before_mb": self.available, "machine_lost_mb": self.available - self.lowest}  # fmt: skip
+                "available_lowest_mb": self.lowest}  # fmt: skip
 
 
 @dataclass(frozen=True)
