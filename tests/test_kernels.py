@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 import time
 import urllib.error
 import urllib.request
@@ -15,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from tornado import web
+from tornado.websocket import websocket_connect
 
 from hazardlib.kernels import (
     BoundedKernelManager,
@@ -280,3 +282,43 @@ def test_a_page_the_server_has_no_room_for_says_busy_in_chinese_and_retries(
             assert "Service Unavailable" not in page and USER not in page
         finally:
             blocked.close()
+
+
+@pytest.mark.slow
+def test_a_page_that_left_without_its_shutdown_gives_its_kernel_place_to_the_next_page_after_the_grace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A real server with room for one kernel: a page is opened, its websocket connects and closes, and no
+    shutdown comes (lost on the way). The next page is told busy within the grace (the first may be reloading),
+    and served after it, long before the culler's idle timeout would have freed the place."""
+    folder = tmp_path / "dashboards"
+    folder.mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('首页')")])
+    nbformat.write(notebook, folder / "index.ipynb")
+    monkeypatch.setenv("HAZARD_DASHBOARDS", str(folder))
+    (tmp_path / "serve").mkdir()
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    with serving(url, tmp_path / "serve", pool=0, extra=["--max-kernels", "1"]) as served:
+        page = urllib.request.urlopen(f"{served.base}voila/render/index.ipynb", timeout=60).read().decode()
+        kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', page)
+        assert kernel is not None
+
+        async def visit() -> None:
+            ws = await websocket_connect(
+                f"{served.base.replace('http', 'ws')}api/kernels/{kernel.group(1)}/channels"
+            )
+            ws.close()
+
+        run(visit())
+        left = time.monotonic()
+        with pytest.raises(urllib.error.HTTPError) as busy:
+            urllib.request.urlopen(f"{served.base}voila/render/index.ipynb", timeout=60)
+        assert busy.value.code == 503
+        assert time.monotonic() - left < BoundedKernelManager.page_left_grace.default_value
+        time.sleep(BoundedKernelManager.page_left_grace.default_value + 1)
+        second = urllib.request.urlopen(f"{served.base}voila/render/index.ipynb", timeout=60).read().decode()
+        assert (
+            "首页" in second and kernel.group(1) not in second
+        )  # a kernel of its own, the left one shut down
+        assert time.monotonic() - left < 30  # before the culler's idle timeout (30 s, looked for every 10 s)
+        assert "its page left" in served.log.read_text(encoding="utf-8")
