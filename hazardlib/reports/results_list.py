@@ -28,6 +28,7 @@ from .scope import (
     county_frame,
     enterprise_county,
     grouped_select,
+    ledger_figures,
     owner_grouped_select,
     rate_column,
     scope_for,
@@ -112,14 +113,8 @@ def ledger_select(scope: Scope) -> Any:
     rows)."""
 
     def measures(led: Any) -> dict[str, Any]:
-        return {
-            "hazards_found": sa.func.count(),
-            "hazards_general": count_if(led.c.grade == "general"),
-            "hazards_larger": count_if(led.c.grade == "larger"),
-            "hazards_major": count_if(led.c.grade == "major"),
-            "hazards_closed": count_if(is_closed(led)),
-            "hazards_overdue": count_if(is_overdue(led, scope.as_of)),
-        }
+        figures = ledger_figures(led, scope.as_of)
+        return {"hazards_found" if k == "hazards" else f"hazards_{k}": v for k, v in figures.items()}
 
     # The hazards' ledger in three arms (on a plain path, read from the milestone dates; off it and in its
     # span; off it and changed after the date, its holding event sought once), each one range per county
