@@ -20,10 +20,9 @@ from .. import schema, vocab
 from ..campaign import has_campaign
 from ..catalogue import catalogue_of, load_catalogue
 from ..checklists import FIELD_NAMES, load_problems
-from ..figures import is_closed
-from ..ledger import is_overdue, ledger_at
+from ..ledger import ledger_at
 from ..reports import labels
-from ..reports.scope import count_if, rate_column, scope_for, spot_check_county
+from ..reports.scope import count_if, ledger_figures, rate_column, scope_for, spot_check_county
 from ..store import Store
 
 OTHER_PROBLEM = "其他"
@@ -130,14 +129,7 @@ def hazards_by(
         "source": led.c.source,
     }
     keys = [columns[d].label(DIMENSIONS[d].code) for d in dims]
-    measures = {
-        "hazards": sa.func.count(),
-        "general": count_if(led.c.grade == "general"),
-        "larger": count_if(led.c.grade == "larger"),
-        "major": count_if(led.c.grade == "major"),
-        "closed": count_if(is_closed(led)),
-        "overdue": count_if(is_overdue(led, scope.as_of)),
-    }
+    measures = ledger_figures(led, scope.as_of)
     where = [scope.within(led.c.found_date), scope.county_filter(e.c.county_code)]
     if kind is not None:
         where.append(led.c.kind == kind)

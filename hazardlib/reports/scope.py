@@ -17,7 +17,15 @@ import sqlalchemy as sa
 from .. import schema
 from ..campaign import Campaign, available_years, campaign_year_of, load_campaign
 from ..errors import CampaignNotFound, OutOfScope
-from ..figures import COUNTED_TABLES, added, concerned, counted_county, counted_county_cases
+from ..figures import (
+    COUNTED_TABLES,
+    added,
+    concerned,
+    counted_county,
+    counted_county_cases,
+    is_closed,
+    is_overdue,
+)
 from ..regions import Regions, load_regions
 from ..store import PREFECTURE_CODE, Store
 
@@ -145,6 +153,21 @@ def spot_check_county() -> tuple[Any, Any, Any]:
 def count_if(condition: Any) -> Any:
     """COUNT of the rows meeting ``condition`` (portable: SUM of a CASE)."""
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def ledger_figures(ledger: Any, as_of: dt.date) -> dict[str, Any]:
+    """The results list's six ledger figures as counts over ``ledger`` (a
+    :func:`hazardlib.figures.ledger_at` subquery or an arm of it, at ``as_of``) of the rows the caller keeps:
+    hazards, of them general, larger and major, closed out and overdue. Read by the results list and the
+    breakdowns of the hazards (:func:`hazardlib.explore.breakdowns.hazards_by`)."""
+    return {
+        "hazards": sa.func.count(),
+        "general": count_if(ledger.c.grade == "general"),
+        "larger": count_if(ledger.c.grade == "larger"),
+        "major": count_if(ledger.c.grade == "major"),
+        "closed": count_if(is_closed(ledger)),
+        "overdue": count_if(is_overdue(ledger, as_of)),
+    }
 
 
 def count_distinct_if(condition: Any, value: Any) -> Any:
