@@ -95,7 +95,7 @@ class TracingTab:
                 "抽样单编号": frame["batch_no"],
                 "追查对象": frame["role_label"],
                 "单位": frame["target_name"],
-                "发往": frame["to_county_name"],
+                "承办单位": frame["to_county_name"],  # the county holding the task at the page's date
                 "下达日期": frame["created_date"],
                 "期限": frame["due"],
                 "状态": frame["state_label"],
