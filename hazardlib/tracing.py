@@ -44,6 +44,7 @@ MESSAGES = {
     "not_before_pass": "日期 {day} 早于该任务上次转办的日期 {passed}",
     "before_created": "日期 {day} 早于任务下达日期 {created}",
     "same_county": "追查任务 {id} 已在{county}，无需转办",
+    "by_prefecture": "追查任务 {id} 转给州内其他县（市）须由州局办理；本县（市）只能转给州外单位",
     "pass_note": "{day} 由州局转办至{to}",
     "done_note": "{day} 办结",
     "note_full": "办理情况累计最多{limit}个字，本次最多还能填写{room}个字",
@@ -191,7 +192,8 @@ def pass_on(
     """The prefecture passes a task on: to one of its counties (the task moves to that county's list and
     stays open), or — ``recipient`` naming anyone else, e.g. another prefecture's bureau — out of the
     prefecture (the task is ``passed_on`` and done for the prefecture). Only the session holding the
-    task (the prefecture, or the county it is addressed to) may pass it on: OutOfScope otherwise. The pass
+    task (the prefecture, or the county it is addressed to) may pass it on: OutOfScope otherwise; a county
+    passes it out of the prefecture only (HazardError: to another county is the prefecture's). The pass
     is recorded in ``tracing_passes`` (day, from, to, note) in the same transaction, so the holder at an
     earlier date stays known (:func:`holder_expr`).
     ValidationFailed, with nothing written, when ``recipient`` or ``note`` is longer than
@@ -213,6 +215,8 @@ def pass_on_in(tx: Tx, task_id: int, day: dt.date, recipient: str, note: str | N
     to = place.code if place is not None and regions.is_county(place.code) else None
     if to is not None and to == task["to_county"]:
         raise HazardError(MESSAGES["same_county"].format(id=task_id, county=regions.name_of(to)))
+    if to is not None and store.county is not None:  # a county passes a task out of the prefecture only
+        raise HazardError(MESSAGES["by_prefecture"].format(id=task_id))
     passed = dict(
         task_id=task_id, pass_date=day, from_county=task["to_county"], to_county=to, note=report.note
     )

@@ -140,7 +140,10 @@ def test_only_the_holder_passes_a_task_on_or_completes_it(store, task):
         with pytest.raises(refused):
             tracing.pass_on(other, task, AS_OF, "广东省佛山市市场监督管理局")
     assert written(store)[0] == 1
-    # the holder passes it out of the prefecture itself
+    # the holder passes it on out of the prefecture, not to another county (that is the prefecture's)
+    with pytest.raises(HazardError, match="转给州内其他县（市）须由州局办理"):
+        tracing.pass_on(wengan, task, D(2024, 7, 12), FUQUAN)
+    assert written(store)[0] == 1
     tracing.pass_on(wengan, task, D(2024, 7, 12), "广东省佛山市市场监督管理局", "生产单位已迁往佛山")
     assert store.get(schema.tracing_tasks, task)["state"] == "passed_on"
     with pytest.raises(HazardError, match="已转办"):
@@ -184,6 +187,9 @@ def test_the_tracing_tab_shows_the_holder_at_its_date_and_says_a_later_pass_keep
     assert wengan.got.empty
     now = SpotCheckApp(Store(store.url, user="瓮安县局", county=WENGAN), PASSED).tracing
     assert now.got["id"].tolist() == [task] and task in [v for _, v in now.pick.options]
+    # a county is offered what it may do: pass a task out of the prefecture, not to another county
+    assert [label for label, _ in now.to.options] == ["（转办给）", "州外（已移交外地）"]
+    assert "福泉市" in [label for label, _ in tab.to.options]  # the prefecture passes to its counties
 
 
 @pytest.mark.engines
