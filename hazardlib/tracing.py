@@ -357,7 +357,11 @@ def tasks_received(store: Store, county: str, as_of: dt.date | None = None) -> p
     """The tracing tasks on ``county``'s list at ``as_of`` (522700: the prefecture's, to pass on): those it held
     then, as :func:`tasks_sent` (a task passed on to another county after that date is still on this list then,
     with ``later_state`` passed_on)."""
-    return _tasks(store, holder_expr(as_of or dt.date.today()) == county, as_of)
+    # held then: held now, or passed on by it since (what the indexes find), and of those the holder at the date
+    held = sa.or_(
+        T.c.to_county == county, T.c.id.in_(sa.select(P.c.task_id).where(P.c.from_county == county))
+    )
+    return _tasks(store, sa.and_(held, holder_expr(as_of or dt.date.today()) == county), as_of)
 
 
 def pass_problems(conn: sa.Connection) -> list[str]:
