@@ -444,6 +444,27 @@ tracing_tasks = sa.Table(
     sa.UniqueConstraint("spot_check_id", "role"),
 )
 
+# One row per pass-on of a tracing task (hazardlib.tracing.pass_on), written in the pass-on's transaction: who
+# held the task (from_county) and who holds it from pass_date on (to_county; NULL when it left the prefecture,
+# ``recipient`` then naming whom it went to as written), with the note written with it. ``tracing_tasks.to_county``
+# is the holder now; the holder at an earlier date is the from_county of the first pass after it (migration 0030).
+tracing_passes = sa.Table(
+    "tracing_passes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("tracing_tasks.id"), nullable=False),
+    sa.Column("pass_date", sa.Date, nullable=False),
+    sa.Column("from_county", sa.String(6), nullable=False),
+    sa.Column("to_county", sa.String(6), nullable=True),
+    sa.Column("recipient", sa.String(100), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    *_meta_columns(),
+    # a task's passes in date order: the holder at a date is read from the first pass after it
+    sa.Index("ix_tracing_passes_task", "task_id", "pass_date"),
+    sa.Index("ix_tracing_passes_from_county", "from_county"),
+    sa.Index("ix_tracing_passes_to_county", "to_county"),
+)
+
 enforcement_cases = sa.Table(
     "enforcement_cases",
     metadata,
@@ -740,6 +761,7 @@ RECORD_TABLES: tuple[sa.Table, ...] = (
     interviews,
     spot_checks,
     tracing_tasks,
+    tracing_passes,
     enforcement_cases,
     risk_signals,
     help_records,

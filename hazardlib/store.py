@@ -40,7 +40,13 @@ SNAPSHOT_TRIES = 5
 while they started, before it gives one connection instead."""
 
 # Record tables whose county is not in a plain ``county_code`` column.
-_SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {"tracing_tasks": ("from_county", "to_county")}
+_SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "tracing_tasks": ("from_county", "to_county"),
+    "tracing_passes": ("from_county", "to_county"),
+}
+# Record tables a county also sees a row of when it appears in the row's history: (history table, its key to
+# the row). A tracing task passed on stays visible to the counties that held it before (hazardlib.tracing).
+_SCOPE_HISTORY: dict[str, tuple[sa.Table, str]] = {"tracing_tasks": (schema.tracing_passes, "task_id")}
 # Tables whose rows belong to a parent record, and so to the parent's county: (foreign key, parent).
 _SCOPE_PARENTS: dict[str, tuple[str, sa.Table]] = {
     "risk_control_items": ("self_check_id", schema.self_checks),
@@ -330,7 +336,12 @@ class Store:
                 table.c[fk].in_(sa.select(parent.c.id).where(parent.c.county_code == self.county))
             )
         cols = _SCOPE_COLUMNS.get(table.name, ("county_code",))
-        return stmt.where(sa.or_(*(table.c[c] == self.county for c in cols)))
+        owned = [table.c[c] == self.county for c in cols]
+        if table.name in _SCOPE_HISTORY:
+            history, key = _SCOPE_HISTORY[table.name]
+            held = sa.or_(*(history.c[c] == self.county for c in _SCOPE_COLUMNS[history.name]))
+            owned.append(table.c.id.in_(sa.select(history.c[key]).where(held)))
+        return stmt.where(sa.or_(*owned))
 
     def get(self, table: sa.Table, record_id: int, conn: Connection | None = None) -> dict[str, Any]:
         """One record as a dict; NotFound if missing or outside the session's county."""
@@ -381,6 +392,7 @@ _TABLE_LABELS = {
     "interviews": "约谈记录",
     "spot_checks": "抽查批次",
     "tracing_tasks": "追查任务",
+    "tracing_passes": "追查任务转办记录",
     "enforcement_cases": "案件",
     "risk_signals": "风险信息",
     "help_records": "帮扶记录",

@@ -9,6 +9,11 @@ prefecture's counties; otherwise the prefecture (522700), which passes the task 
 counties, or outside the prefecture (the task is then ``passed_on``). The sender follows the tasks it
 sent with :func:`tasks_sent`; a county sees its work with :func:`tasks_received`.
 
+Each pass-on is a record of its own (``tracing_passes``: the day, the county that held the task, the county
+that holds it from then on, the note), written with the task's change in one transaction. ``to_county`` is the
+holder now; :func:`holder_expr` gives the holder at a date (the county that passed it on first after that date,
+else ``to_county``), which the task lists, the rules and the tracing report use.
+
 A task is due ``default_rectification_days`` (in ``default_rectification_unit``) after it is created:
 the campaign gives no separate period for tracing.
 """
@@ -29,17 +34,25 @@ from .regions import load_regions
 from .store import PREFECTURE_CODE, Store, Tx
 
 T = schema.tracing_tasks
+P = schema.tracing_passes
 S = schema.spot_checks
 
 MESSAGES = {
     "not_unqualified": "抽查批次 {batch} 的结果为“{result}”，只有不合格产品才开展双向追查",
     "no_party": "抽查批次 {batch} 未写明生产单位或销售单位，无法追查",
     "not_open": "追查任务 {id} 当前状态为“{state}”，不能再{what}",
+    "not_before_pass": "日期 {day} 早于该任务上次转办的日期 {passed}",
     "before_created": "日期 {day} 早于任务下达日期 {created}",
     "same_county": "追查任务 {id} 已在{county}，无需转办",
+    "by_prefecture": "追查任务 {id} 转给州内其他县（市）须由州局办理；本县（市）只能转给州外单位",
     "pass_note": "{day} 由州局转办至{to}",
     "done_note": "{day} 办结",
     "note_full": "办理情况累计最多{limit}个字，本次最多还能填写{room}个字",
+    "chain": "追查任务 {id} 的转办记录不接续：{day} 由{from_}转出，而此前任务在{held}",
+    "after_out": "追查任务 {id} 已于 {out} 转出州外，其后 {day} 又有转办记录",
+    "holder": "追查任务 {id} 最后一次转办给{to}，而任务现在的承办单位是{holder}",
+    "out_state": "追查任务 {id} 已于 {day} 转出州外，而任务的状态是“{state}”、办结日期是 {done}",
+    "before_task": "追查任务 {id} 的转办日期 {day} 早于任务下达日期 {created}",
 }
 
 
@@ -155,13 +168,21 @@ def _noted(task: dict[str, Any], entry: str | None, own: str | None, joint: str 
 
 
 def _open_task(store: Store, tx: Any, task_id: int, day: dt.date, what: str) -> dict[str, Any]:
+    """The task, open, to be acted on at ``day`` by the session: only its holder (the prefecture, or the county
+    it is on the list of) completes it or passes it on (OutOfScope otherwise), not before it was created or
+    last passed on (HazardError)."""
     task = store.get(T, task_id, tx.conn)
+    if store.county is not None and store.county != task["to_county"]:
+        raise OutOfScope(store.county, task["to_county"])  # only the task's holder acts on it
     if task["state"] != "open":
         raise HazardError(
             MESSAGES["not_open"].format(id=task_id, state=vocab.TRACING_STATE.label(task["state"]), what=what)
         )
     if day < task["created_date"]:
         raise HazardError(MESSAGES["before_created"].format(day=day, created=task["created_date"]))
+    passed = tx.conn.execute(sa.select(sa.func.max(P.c.pass_date)).where(P.c.task_id == task_id)).scalar()
+    if passed is not None and day < passed:
+        raise HazardError(MESSAGES["not_before_pass"].format(day=day, passed=passed))
     return task
 
 
@@ -171,7 +192,10 @@ def pass_on(
     """The prefecture passes a task on: to one of its counties (the task moves to that county's list and
     stays open), or — ``recipient`` naming anyone else, e.g. another prefecture's bureau — out of the
     prefecture (the task is ``passed_on`` and done for the prefecture). Only the session holding the
-    task (the prefecture, or the county it is addressed to) may pass it on: OutOfScope otherwise.
+    task (the prefecture, or the county it is addressed to) may pass it on: OutOfScope otherwise; a county
+    passes it out of the prefecture only (HazardError: to another county is the prefecture's). The pass
+    is recorded in ``tracing_passes`` (day, from, to, note) in the same transaction, so the holder at an
+    earlier date stays known (:func:`holder_expr`).
     ValidationFailed, with nothing written, when ``recipient`` or ``note`` is longer than
     :class:`hazardlib.models.TracingReport` allows."""
     with store.transaction("转办追查任务") as tx:
@@ -183,17 +207,22 @@ def pass_on_in(tx: Tx, task_id: int, day: dt.date, recipient: str, note: str | N
     store = tx.store
     regions = load_regions()
     task = _open_task(store, tx, task_id, day, "转办")
-    if store.county is not None and store.county != task["to_county"]:
-        raise OutOfScope(store.county, task["to_county"])  # only the task's holder passes it on
     report = _report(task_id, day, note, recipient)
     written = report.recipient or ""
     place = regions.find(written)
     text = MESSAGES["pass_note"].format(day=day, to=regions.name_of(place.code) if place else written)
     full_note = _noted(task, text, report.note)
-    if place is not None and regions.is_county(place.code):
-        if place.code == task["to_county"]:
-            raise HazardError(MESSAGES["same_county"].format(id=task_id, county=place.name))
-        return tx.update(T, task_id, {"to_county": place.code, "note": full_note})
+    to = place.code if place is not None and regions.is_county(place.code) else None
+    if to is not None and to == task["to_county"]:
+        raise HazardError(MESSAGES["same_county"].format(id=task_id, county=regions.name_of(to)))
+    if to is not None and store.county is not None:  # a county passes a task out of the prefecture only
+        raise HazardError(MESSAGES["by_prefecture"].format(id=task_id))
+    passed = dict(
+        task_id=task_id, pass_date=day, from_county=task["to_county"], to_county=to, note=report.note
+    )
+    tx.insert(P, passed | ({} if to else {"recipient": written}))
+    if to is not None:
+        return tx.update(T, task_id, {"to_county": to, "note": full_note})
     return tx.update(T, task_id, {"state": "passed_on", "done_date": day, "note": full_note})
 
 
@@ -238,9 +267,22 @@ def state_expr(as_of: dt.date) -> Any:
     return sa.case((sa.and_(T.c.done_date.is_not(None), T.c.done_date <= as_of), T.c.state), else_="open")
 
 
+def _first_pass_after(as_of: dt.date, column: Any) -> Any:
+    """SQL: ``column`` of the task's first pass-on after ``as_of`` (NULL when none)."""
+    first = sa.select(column).where(P.c.task_id == T.c.id, P.c.pass_date > as_of)
+    return first.order_by(P.c.pass_date, P.c.id).limit(1).scalar_subquery()
+
+
+def holder_expr(as_of: dt.date) -> Any:
+    """SQL: the county holding a task at ``as_of`` (the prefecture, 522700, for a party it passes on): the one
+    that passed it on first after that date, else the holder now (``to_county``)."""
+    return sa.func.coalesce(_first_pass_after(as_of, P.c.from_county), T.c.to_county)
+
+
 def _tasks(store: Store, where: Any, as_of: dt.date | None) -> pd.DataFrame:
     day = as_of or dt.date.today()
     state = state_expr(day)
+    passed_later = _first_pass_after(day, P.c.pass_date)
     stmt = store.scoped(
         sa.select(
             T.c.id,
@@ -249,7 +291,7 @@ def _tasks(store: Store, where: Any, as_of: dt.date | None) -> pd.DataFrame:
             S.c.sub_product_code,
             T.c.role,
             T.c.from_county,
-            T.c.to_county,
+            holder_expr(day).label("to_county"),
             T.c.target_enterprise_id,
             T.c.target_name,
             T.c.target_region,
@@ -257,9 +299,14 @@ def _tasks(store: Store, where: Any, as_of: dt.date | None) -> pd.DataFrame:
             T.c.created_date,
             T.c.due,
             sa.case((T.c.done_date <= day, T.c.done_date)).label("done_date"),
-            # closed or passed on after the as-of date: open then, but no longer to act on
-            sa.case((T.c.done_date > day, T.c.state)).label("later_state"),
-            sa.case((T.c.done_date > day, T.c.done_date)).label("later_date"),
+            # passed on, closed or passed out of the prefecture after the as-of date: open then, held by the
+            # county it was with, but no longer to act on at that date
+            sa.case((passed_later.is_not(None), "passed_on"), (T.c.done_date > day, T.c.state)).label(
+                "later_state"
+            ),
+            sa.case((passed_later.is_not(None), passed_later), (T.c.done_date > day, T.c.done_date)).label(
+                "later_date"
+            ),
             sa.case((sa.and_(state == "open", T.c.due < day), True), else_=False).label("overdue"),
             T.c.note,
         )
@@ -307,5 +354,69 @@ def tasks_sent(store: Store, county: str, as_of: dt.date | None = None) -> pd.Da
 
 
 def tasks_received(store: Store, county: str, as_of: dt.date | None = None) -> pd.DataFrame:
-    """The tracing tasks on ``county``'s list (522700: the prefecture's, to pass on), as :func:`tasks_sent`."""
-    return _tasks(store, T.c.to_county == county, as_of)
+    """The tracing tasks on ``county``'s list at ``as_of`` (522700: the prefecture's, to pass on): those it held
+    then, as :func:`tasks_sent` (a task passed on to another county after that date is still on this list then,
+    with ``later_state`` passed_on)."""
+    # held then: held now, or passed on by it since (what the indexes find), and of those the holder at the date
+    held = sa.or_(
+        T.c.to_county == county, T.c.id.in_(sa.select(P.c.task_id).where(P.c.from_county == county))
+    )
+    return _tasks(store, sa.and_(held, holder_expr(as_of or dt.date.today()) == county), as_of)
+
+
+def pass_problems(conn: sa.Connection) -> list[str]:
+    """Where the tasks' passes (``tracing_passes``) disagree with each other or with their task, for
+    ``hazard verify``: each pass from the county the one before passed it to, none after a pass out of the
+    prefecture, none before the task was created; the last pass's county is the task's holder now
+    (``to_county``), and a pass out of the prefecture leaves it ``passed_on`` on that day."""
+    rows = conn.execute(
+        sa.select(P, T.c.to_county.label("holder"), T.c.state, T.c.done_date, T.c.created_date)
+        .join(T, T.c.id == P.c.task_id)
+        .order_by(P.c.task_id, P.c.pass_date, P.c.id)
+    ).mappings()
+    regions = load_regions()
+
+    def name(code: str | None) -> str:
+        return "州外" if code is None else regions.name_of(code)
+
+    problems: list[str] = []
+    last: dict[str, Any] | None = None
+    for r in [*rows, None]:
+        if last is not None and (r is None or r["task_id"] != last["task_id"]):  # the task's last pass
+            tid = last["task_id"]
+            if last["to_county"] is not None and last["to_county"] != last["holder"]:
+                problems.append(
+                    MESSAGES["holder"].format(id=tid, to=name(last["to_county"]), holder=name(last["holder"]))
+                )
+            if last["to_county"] is None and (last["state"], last["done_date"]) != (
+                "passed_on",
+                last["pass_date"],
+            ):
+                state = vocab.TRACING_STATE.label(last["state"])
+                problems.append(
+                    MESSAGES["out_state"].format(
+                        id=tid, day=last["pass_date"], state=state, done=last["done_date"]
+                    )
+                )
+            last = None
+        if r is None:
+            break
+        if r["pass_date"] < r["created_date"]:
+            problems.append(
+                MESSAGES["before_task"].format(id=r["task_id"], day=r["pass_date"], created=r["created_date"])
+            )
+        if last is not None and last["to_county"] is None:
+            problems.append(
+                MESSAGES["after_out"].format(id=r["task_id"], out=last["pass_date"], day=r["pass_date"])
+            )
+        elif last is not None and r["from_county"] != last["to_county"]:
+            problems.append(
+                MESSAGES["chain"].format(
+                    id=r["task_id"],
+                    day=r["pass_date"],
+                    from_=name(r["from_county"]),
+                    held=name(last["to_county"]),
+                )
+            )
+        last = dict(r)
+    return problems

@@ -74,6 +74,8 @@ def test_a_county_session_exports_its_own_county_at_a_date_not_in_the_future(sto
     s.hazard(s.enterprise("522722"), dt.date(2024, 7, 1))
     app = ExportApp(Store(store.url, user="都匀统计员", county="522701"), D)
     assert [v for _, v in app.county_pick.options] == ["522701"]
+    assert app.county_pick.label == "都匀市"  # its own name shown, not an empty box
+    assert ExportApp(store, D).county_pick.label == "全州（各县（市）及合计）"
     app.day_pick.value = dt.date(2024, 10, 1)
     app.export_btn.click()
     assert "不能晚于今天" in app.export_fields["day"].error.value and app.downloads.value == ""

@@ -17,6 +17,8 @@ from hazardlib.apps import LandingApp, SubmissionApp, TrackerApp
 from hazardlib.store import Store, count
 from hazardlib.submissions import versions
 
+from .situations import Situation
+
 D = dt.date(2024, 8, 19)
 DEADLINE = dt.date(2024, 8, 20)
 PDF = b"%PDF-1.4\n% stamped cover page\n%%EOF\n"
@@ -28,6 +30,12 @@ def buttons_in(widget: widgets.Widget) -> set[str]:
     for child in getattr(widget, "children", ()):
         found |= buttons_in(child)
     return found
+
+
+def texts_in(widget: widgets.Widget) -> str:
+    """The words of every HTML widget of ``widget`` and the widgets inside it."""
+    found = widget.value if isinstance(widget, widgets.HTML) else ""
+    return found + "".join(texts_in(child) for child in getattr(widget, "children", ()))
 
 
 def upload(control: widgets.FileUpload, name: str, data: bytes) -> None:
@@ -101,3 +109,26 @@ def test_the_prefecture_returns_with_a_comment_and_approves_the_next_version(sto
     tracker = TrackerApp(store, dt.date(2024, 9, 15))
     tracker.loading.join()
     assert "已审核通过 1" in tracker.reminder.value and "未报送 11" in tracker.reminder.value
+
+
+def test_the_difference_is_headed_only_once_a_package_is_submitted_and_no_case_list_shows_empty(store):
+    s = Situation(store)
+    county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
+    assert county.diff_box.value == "" and "与当前数据的差异" not in texts_in(county.widget)
+    assert county.cases.layout.display == "none" and "尚无曝光的典型案例" in county.no_cases.value
+    upload(county.scan, "封面.pdf", PDF)
+    county.submit_btn.click()
+    assert "已报送" in county.status.value, county.status.value
+    assert "与当前数据的差异" in county.diff_box.value
+
+    # a typical case published: the list shows it, chosen, and the note goes
+    s.case(
+        s.enterprise("522701"),
+        dt.date(2024, 7, 1),
+        "counterfeit",
+        typical_case=True,
+        published_date=dt.date(2024, 7, 5),
+    )
+    county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
+    assert len(county.cases.options) == 1 and county.cases.value == (county.cases.options[0][1],)
+    assert county.cases.layout.display is None and county.no_cases.value == ""

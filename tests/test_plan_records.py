@@ -155,6 +155,10 @@ def test_a_plan_entered_through_the_template_and_the_tracker_form_closes_the_cou
     app.county_records.upload.value = uploaded("方案.pdf", a_pdf())
     app.county_records.save_plan()
     assert lagging(LIBO) == [] and "荔市监发〔2024〕8号" in app.county_records.plans.value
+    # the file named in Chinese words: its name, size and 校验码, no "SHA-256" for a clerk to puzzle over
+    digest = plan_files.check_plan_file("x.pdf", a_pdf()).sha256
+    for said in (app.county_records.plans.value, app.status.value):
+        assert f"校验码 {digest[:12]}…" in said and "SHA" not in said
     cp = schema.county_plans
     with store.read() as conn:
         stored = conn.execute(sa.select(cp).where(cp.c.county_code == LIBO)).mappings().one()

@@ -232,6 +232,8 @@ WRITTEN: dict[str, tuple[type[models.Record], str]] = {
     "tracing_tasks.target_name": (models.Party, "name"),
     "tracing_tasks.target_region": (models.Party, "region"),
     "tracing_tasks.note": (models.TracingReport, "note"),
+    "tracing_passes.recipient": (models.TracingReport, "recipient"),
+    "tracing_passes.note": (models.TracingReport, "note"),
     "enforcement_cases.case_no": (models.EnforcementCase, "case_no"),
     "enforcement_cases.facts": (models.EnforcementCase, "facts"),
     "enforcement_cases.penalty": (models.EnforcementCase, "penalty"),

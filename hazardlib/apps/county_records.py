@@ -254,7 +254,7 @@ class CountyRecords:
         except ValidationFailed as exc:
             self.app.report(exc, fields)
             return
-        with_file = f"，方案文件 {file.name}（SHA-256 {file.sha256[:12]}…）" if file else ""
+        with_file = f"，方案文件 {file.name}（校验码 {file.sha256[:12]}…）" if file else ""
         self.app.say(
             f"{self.app.county_name(record.county_code)}工作方案{OUTCOME_TEXT[outcome]}{with_file}。", "ok"
         )
@@ -324,4 +324,4 @@ def _file_text(r: dict[str, Any]) -> str:
     if not r["file_name"]:
         return "未上传"
     size = f"{r['file_size'] / 1024:.0f} KB" if r["file_size"] >= 1024 else f"{r['file_size']} 字节"
-    return f"{r['file_name']}（{size}，SHA-256 {r['file_sha256'][:12]}…）"
+    return f"{r['file_name']}（{size}，校验码 {r['file_sha256'][:12]}…）"

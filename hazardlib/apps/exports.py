@@ -72,7 +72,7 @@ class ExportApp(App):
 
     def build(self) -> widgets.Widget:
         counties = self.county_options(whole="全州（各县（市）及合计）")
-        self.county_pick = dropdown(counties)
+        self.county_pick = dropdown(counties, self.county)  # a county sees its own name, not an empty box
         self.day_pick = DateText(self.as_of)
         self.report_pick = widgets.Dropdown(
             options=[(r.title, r.name) for r in REPORTS.values()], value="results-list"

@@ -46,6 +46,9 @@ NO_DEADLINES = '<div class="hz-note">本年度行动日历中没有报送期限�
 DEADLINE_HEADING = "报送期限"
 PACKAGE_HEADING = "本县（市）报送材料"
 COUNTIES_HEADING = "各县（市）报送情况"
+DIFF_HEADING = "与当前数据的差异（报送时冻结的成果数据 ↔ 同一截止日的当前数据）"
+"""Shown with the difference only: before a package is submitted there is nothing to compare."""
+NO_CASES = "尚无曝光的典型案例（在“抽查与处置”的执法办案中勾选“曝光典型案例”并填写曝光日期后，可在此选入）。"
 # The figures the page sets side by side (approved packages ↔ live); the xlsx has them all.
 ROLLUP_KEYS = ("producers_inspected", "sellers_inspected", "hazards_found", "hazards_closed")
 
@@ -177,13 +180,17 @@ class SubmissionApp(App):
         self.scan = widgets.FileUpload(accept=".pdf,.png,.jpg,.jpeg", multiple=False, description="选择文件")
         self.summary = widgets.FileUpload(accept=".docx", multiple=False, description="选择文件")
         self.cases = widgets.SelectMultiple(options=[], rows=5, layout=widgets.Layout(width="40em"))
+        self.no_cases = widgets.HTML()  # said in place of an empty list
+        self.no_cases.add_class("hz-sub-no-cases")
         limit = submissions.DEFAULT_SCAN_MEGABYTES
         fields = [
             FormField(
                 "scan", "盖章封面扫描件", self.scan, required=True, hint=f"PDF、PNG 或 JPEG，{limit} MB 以内"
             ),
             FormField("summary", "修改后的工作总结", self.summary, hint="不上传则报送工作台生成的草稿"),
-            FormField("cases", "选入的典型案例", self.cases, hint="默认全部选入"),
+            FormField(
+                "cases", "选入的典型案例", widgets.VBox([self.cases, self.no_cases]), hint="默认全部选入"
+            ),
         ]
         self.draft_btn = button("下载工作总结草稿", key="draft")
         self.save_btn = button("保存草稿", key="save-draft")
@@ -197,7 +204,6 @@ class SubmissionApp(App):
             section(PACKAGE_HEADING),
             self.state_box,
             self.versions_box,
-            section("与当前数据的差异（报送时冻结的成果数据 ↔ 同一截止日的当前数据）"),
             self.diff_box,
             section("准备和报送"),
             note(
@@ -283,7 +289,6 @@ class SubmissionApp(App):
             self.county_pick,
             self.state_box,
             self.versions_box,
-            section("与当前数据的差异（报送时冻结的成果数据 ↔ 同一截止日的当前数据）"),
             self.diff_box,
             *[f.widget for f in fields],
             widgets.HBox([self.return_btn, self.approve_btn, self.zip_btn]),
@@ -360,6 +365,8 @@ class SubmissionApp(App):
         ]
         self.cases.options = opts
         self.cases.value = tuple(v for _, v in opts)
+        self.cases.layout.display = None if opts else "none"
+        self.no_cases.value = "" if opts else f'<div class="hz-note">{NO_CASES}</div>'
 
     def show_table(self) -> None:
         day = self._day()
@@ -405,9 +412,11 @@ class SubmissionApp(App):
         if not len(diff):
             self.diff_box.value = ""
         elif not len(changed):
-            self.diff_box.value = '<div class="hz-note">报送的成果数据与当前数据一致。</div>'
+            self.diff_box.value = (
+                section_html(DIFF_HEADING) + '<div class="hz-note">报送的成果数据与当前数据一致。</div>'
+            )
         else:
-            self.diff_box.value = html_table(
+            self.diff_box.value = section_html(DIFF_HEADING) + html_table(
                 {"指标": list(changed["label"]), "报送": list(changed["frozen"]), "当前": list(changed["live"]),
                  "差异": list(changed["difference"])},
                 css_class="hz-sub-diff-table",

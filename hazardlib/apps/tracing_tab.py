@@ -65,13 +65,9 @@ class TracingTab:
         self.note = text_box(models.TracingReport, "note")
         title = models.TracingReport.model_fields["note"].title or ""
         self.note_field = FormField("task-note", title, self.note)
-        self.to = dropdown(
-            [
-                ("（转办给）", None),
-                *[(c.name, c.code) for c in app.regions.counties],
-                ("州外（已移交外地）", "外地"),
-            ]
-        )
+        # the prefecture passes a task to a county or out of the prefecture; a county out of the prefecture only
+        counties = [(c.name, c.code) for c in app.regions.counties] if app.county is None else []
+        self.to = dropdown([("（转办给）", None), *counties, ("州外（已移交外地）", "外地")])
         self.done_btn = button("办结", style="success", key="task-done")
         self.pass_btn = button("转办", key="task-pass")
         app.on_click(self.done_btn, self.complete)
@@ -95,7 +91,7 @@ class TracingTab:
                 "抽样单编号": frame["batch_no"],
                 "追查对象": frame["role_label"],
                 "单位": frame["target_name"],
-                "发往": frame["to_county_name"],
+                "承办单位": frame["to_county_name"],  # the county holding the task at the page's date
                 "下达日期": frame["created_date"],
                 "期限": frame["due"],
                 "状态": frame["state_label"],

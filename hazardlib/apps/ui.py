@@ -117,7 +117,8 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
   .hz-app .widget-html, .hz-app .widget-html-content {{ max-width: 100%; height: auto; }}
   .hz-app .widget-html-content {{ white-space: normal; overflow-wrap: anywhere; }}
   /* the header's parts wrap as whole parts, a gap between them instead of the ｜, which would end a line */
-  .hz-head {{ line-height: 1.8; display: flex; flex-wrap: wrap; column-gap: 1.5em; }}
+  /* (each part centred on its line: the links, a fingertip high, would leave the words beside them higher) */
+  .hz-head {{ line-height: 1.8; display: flex; flex-wrap: wrap; column-gap: 1.5em; align-items: center; }}
   .hz-head-part {{ white-space: nowrap; }}
   .hz-head-sep {{ display: none; }}
   /* tabs share the width and keep their whole label (four characters each); a fingertip high */

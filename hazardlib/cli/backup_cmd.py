@@ -10,7 +10,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from .. import figures
+from .. import figures, tracing
 from ..backup import BackupKey, backup, check_integrity, restore
 from ..records import hazard_key_duplicates
 from ..store import Store
@@ -108,14 +108,16 @@ def restore_cmd(
 @friendly_errors
 def verify_cmd(db: str | None, user: str | None, mend_shape: bool) -> None:
     """检查数据库完整性（文件或表是否损坏、是否有引用不存在记录的行、整改记录的状态有效期是否与整改环节一致、
-    各记录的企业所在县（市）、自查的“是否重点企业”是否与企业名录一致，整改台账上是否有隐患键——企业、发现日期、产品、问题类型——相同的记录）；
+    各记录的企业所在县（市）、自查的“是否重点企业”是否与企业名录一致，整改台账上是否有隐患键——企业、发现日期、产品、问题类型——相同的记录，
+    追查任务的转办记录是否前后接续、与任务的承办单位和状态一致）；
     有问题时退出码为 1。
 
     Check the store's integrity (damaged pages, rows pointing at missing records) and the ledger's shape
     against its events (:func:`hazardlib.figures.shape_problems`), the records' counted county against
     the enterprises (:func:`hazardlib.figures.county_problems`), the self-checks' key enterprise against
     the enterprises' products (:func:`hazardlib.figures.key_enterprise_problems`) and the hazard key
-    (:func:`hazardlib.records.hazard_key_duplicates`); exit 1 on problems. ``--mend-shape`` first
+    (:func:`hazardlib.records.hazard_key_duplicates`) and the tracing tasks' passes against each other and their
+    task (:func:`hazardlib.tracing.pass_problems`); exit 1 on problems. ``--mend-shape`` first
     recomputes the shape, the counted county and the key enterprise (:func:`hazardlib.figures.mend_shape`,
     :func:`hazardlib.figures.mend_counties`, :func:`hazardlib.figures.mend_key_enterprise`), audited.
     """
@@ -137,6 +139,7 @@ def verify_cmd(db: str | None, user: str | None, mend_shape: bool) -> None:
                 + figures.county_problems(conn)
                 + figures.key_enterprise_problems(conn)
                 + hazard_key_duplicates(conn)
+                + tracing.pass_problems(conn)
             )
     if problems:
         for p in problems:

@@ -337,18 +337,26 @@ class _Builder:
         done = day + days(rng.randint(2, 25))
         if done > w.snapshot:
             state = "open"
-        note = None
+        note = recipient = None
         if state == "done":
             note = texts.TRACING_NOTES["done"].format(day=done)
         elif state == "passed_on":
             province = re.match(r".+?(省|自治区|市)", v[f"{role}_region"] or "")
-            note = texts.TRACING_NOTES["passed_on"].format(day=done, to=province.group(0) if province else "")
+            recipient = texts.TRACING_RECIPIENT.format(to=province.group(0) if province else "")
+            note = texts.TRACING_NOTES["passed_on"].format(day=done, to=recipient)
         values = dict(spot_check_id=None, campaign_year=year, role=role, from_county=v["sampled_by_county"],
                       to_county=to, target_enterprise_id=target, target_name=v[f"{role}_name"],
                       target_uscc=v[f"{role}_uscc"], target_region=v[f"{role}_region"], state=state,
                       created_date=day, due=w.deadline(year, day), done_date=None if state == "open" else done,
                       note=note)  # fmt: skip
-        self.block.add("tracing_tasks", values, spot_check_id=spot)
+        task = self.block.add("tracing_tasks", values, spot_check_id=spot)
+        if (
+            recipient is not None
+        ):  # passed out of the prefecture by its holder, as hazardlib.tracing.pass_on records it
+            passed = dict(
+                task_id=None, pass_date=done, from_county=to, to_county=None, recipient=recipient, note=None
+            )
+            self.block.add("tracing_passes", passed, task_id=task)
 
     def _producer(self, sub: str, p: Profile | None, local_share: float) -> Profile | tuple[str, str, str]:
         pool = self.w.producers_of.get(sub)

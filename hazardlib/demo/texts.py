@@ -274,8 +274,9 @@ INTERVIEW_REASONS = {
 }
 TRACING_NOTES = {
     "done": "{day} 办结：已核查，责令下架召回并整改",
-    "passed_on": "{day} 由州局转办至{to}市场监管局",
+    "passed_on": "{day} 由州局转办至{to}",
 }
+TRACING_RECIPIENT = "{to}市场监管局"
 HELP_NOTES = {
     "quality_clinic": "组织技术专家开展一对一“质量问诊”，查找{product}质量问题原因",
     "quality_analysis": "对{product}质量问题开展质量分析，形成分析报告",

@@ -20,7 +20,7 @@ from .world import Profile
 # Insertion order: a row's links point to earlier tables, or are filled in by an update afterwards.
 ORDER = (
     "self_checks", "risk_control_items", "inspections", "spot_checks", "hazards", "hazard_events",
-    "instruments", "interviews", "tracing_tasks", "enforcement_cases", "risk_signals", "help_records",
+    "instruments", "interviews", "tracing_tasks", "tracing_passes", "enforcement_cases", "risk_signals", "help_records",
     "county_plans", "county_oversight", "local_reports", "immediate_reports", "written_reports",
 )  # fmt: skip
 

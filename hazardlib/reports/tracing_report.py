@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from .. import schema, vocab
 from ..store import PREFECTURE_CODE, Store
-from ..tracing import note_at, state_expr
+from ..tracing import holder_expr, note_at, state_expr
 from . import labels
 from .scope import Scope, scope_for
 
@@ -53,6 +53,7 @@ def tracing_frame(store: Store, scope: Scope) -> pd.DataFrame:
     """:func:`tracing` for an already resolved scope."""
     from_, county = _concerned()
     state = state_expr(scope.as_of)
+    holder = holder_expr(scope.as_of)  # 承办单位: the county holding the task at the date (tracing_passes)
     tasks = (
         sa.select(
             *_batch_columns(county),
@@ -61,7 +62,7 @@ def tracing_frame(store: Store, scope: Scope) -> pd.DataFrame:
             T.c.target_name,
             T.c.target_uscc,
             T.c.target_region,
-            T.c.to_county,
+            holder.label("to_county"),
             T.c.created_date,
             T.c.due,
             state.label("state"),
@@ -74,7 +75,7 @@ def tracing_frame(store: Store, scope: Scope) -> pd.DataFrame:
         .where(scope.within(T.c.created_date))
     )
     if scope.county is not None:
-        tasks = tasks.where(sa.or_(T.c.from_county == scope.county, T.c.to_county == scope.county))
+        tasks = tasks.where(sa.or_(T.c.from_county == scope.county, holder == scope.county))
     no_task = ~sa.exists().where(T.c.spot_check_id == S.c.id)
     empty = [sa.null().label(c) for c in ("task_id", "role", "target_name", "target_uscc", "target_region")]
     outside = (
@@ -125,7 +126,7 @@ def tracing_frame(store: Store, scope: Scope) -> pd.DataFrame:
 
 
 def tracing(store: Store, as_of: dt.date | None = None, county: str | None = None) -> pd.DataFrame:
-    """Tracing tasks created from stage 1's start to ``as_of`` with their state then, and the spot checks
-    about enterprises outside the prefecture (for a county: the tasks it sent or received and the batches
-    it sampled). Columns: :data:`TRACING_COLUMNS`."""
+    """Tracing tasks created from stage 1's start to ``as_of`` with their state and holder then, and the spot
+    checks about enterprises outside the prefecture (for a county: the tasks it sent or held at ``as_of`` and the
+    batches it sampled). Columns: :data:`TRACING_COLUMNS`."""
     return tracing_frame(store, scope_for(store, as_of, county))

@@ -11,6 +11,7 @@ from .. import schema, vocab
 from ..figures import is_open
 from ..ledger import ledger_at
 from ..store import PREFECTURE_CODE
+from ..tracing import holder_expr
 from ..tracing import state_expr as task_state
 from . import Context, RuleFinding, rule
 from .common import ENT, S, fetch, group_rows, ids, interviewed_since, product_name, sampled_enterprise
@@ -82,14 +83,15 @@ def tracing_task_open(ctx: Context) -> list[RuleFinding]:
     for the county that received it (the prefecture, 522700, for a party outside the prefecture: it
     passes the task on). ``due`` is the task's due date. Done: the task completed or passed on.
     """
+    holder = holder_expr(ctx.as_of)  # the county holding the task then, not the one it was passed on to since
     stmt = (
-        sa.select(T, S.c.batch_no, S.c.sub_product_code)
+        sa.select(T, holder.label("holder"), S.c.batch_no, S.c.sub_product_code)
         .select_from(T.join(S, S.c.id == T.c.spot_check_id))
         .where(T.c.created_date <= ctx.as_of, task_state(ctx.as_of) == "open")
         .order_by(T.c.due, T.c.id)
     )
     if ctx.county is not None:
-        stmt = stmt.where(T.c.to_county == ctx.county)
+        stmt = stmt.where(holder == ctx.county)
     out = []
     for r in fetch(ctx.conn, stmt):
         role = vocab.PARTY_ROLE.label(r["role"])
@@ -101,11 +103,11 @@ def tracing_task_open(ctx: Context) -> list[RuleFinding]:
             batch=r["batch_no"],
             product=product_name(r["sub_product_code"]),
         )
-        outside = r["to_county"] == PREFECTURE_CODE
+        outside = r["holder"] == PREFECTURE_CODE
         out.append(
             RuleFinding(
                 rule="tracing_task_open",
-                county_code=r["to_county"],
+                county_code=r["holder"],
                 subject=r["target_name"] or words["target"],
                 enterprise_id=r["target_enterprise_id"],
                 action=MESSAGES["pass_action"] if outside else MESSAGES["trace_action"].format(role=role),

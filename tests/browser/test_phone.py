@@ -78,6 +78,11 @@ def test_the_spot_check_pages_tabs_header_and_rows_read_whole_on_a_phone(phone: 
         ".map(p => p.innerText)"
     )
     assert broken == []
+    # the parts on one line stand level: the words of a link (返回工作台首页, 退出登录: a fingertip high) sat
+    # 10 px lower than 范围：都匀市 beside them
+    levels = phone.locator(".hz-app .hz-head").first.evaluate(HEAD_LEVELS)
+    uneven = [row for row in levels.values() if max(row) - min(row) > 2]
+    assert uneven == [], f"页头同一行的文字高低不齐：{levels}"
     # the county's batches, a table whose rows open a batch: its cells keep their words on one line and the
     # rows scroll sideways (not a column of one or two characters a line)
     wait_for_text(phone.locator(".hz-pageinfo-spots"), "显示第 1–")
@@ -88,6 +93,19 @@ def test_the_spot_check_pages_tabs_header_and_rows_read_whole_on_a_phone(phone: 
     assert tall == [], tall[:5]
     fits(phone, "抽查与处置")
     no_errors(phone)
+
+
+# The vertical middle of the words of each part of the header, grouped by the line (the top of the part's box).
+HEAD_LEVELS = """head => {
+  const rows = {};
+  for (const part of head.querySelectorAll('.hz-head-part')) {
+    const words = document.createRange();
+    words.selectNodeContents(part);
+    const r = words.getBoundingClientRect(), line = Math.round(part.getBoundingClientRect().top);
+    (rows[line] = rows[line] || []).push(Math.round(r.top + r.height / 2));
+  }
+  return rows;
+}"""
 
 
 # The size a word of the tracker's timeline is drawn at on the screen (its font size times the drawing's scale),
