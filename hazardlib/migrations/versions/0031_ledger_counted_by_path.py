@@ -1,7 +1,7 @@
 """The results list's ledger read by county, kind and plain path
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-07 18:10:00
 
 The results list counts the hazards of its window by county in their state at its date, in arms
