@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import re
 
+import comm
 import ipywidgets as widgets
 import pandas as pd
 import pytest
@@ -224,6 +225,25 @@ def test_a_preheated_kernel_warms_up_on_a_store_that_refuses_writes_and_closes_w
     with pytest.raises(HazardError, match="尚未绑定登录账号"), warm.transaction():
         pass
     assert left_over.comm is None  # every widget of the warm-up (nothing else was shown yet) is closed
+
+
+def test_a_warm_up_sends_nothing_about_its_widgets_while_the_page_after_it_announces_its_own(
+    store, monkeypatch
+):
+    sent: list[str] = []
+
+    class KernelComm(comm.DummyComm):  # stands in for the kernel's comm: records what would go to the server
+        def publish_msg(self, msg_type: str, *args: object, **kwargs: object) -> None:
+            sent.append(msg_type)
+
+    monkeypatch.setattr(comm, "create_comm", KernelComm)
+    monkeypatch.setenv("HAZARD_DB", store.url)
+    monkeypatch.setenv("HAZARD_AS_OF", "2024-09-15")
+    warm = LandingApp.warm_up()
+    assert warm is not None and sent == []  # built and closed: not one message
+    assert comm.create_comm is KernelComm
+    LandingApp(Session(url=store.url, county="522722", as_of=D, user="李四").store(warm), D)
+    assert sent.count("comm_open") > 10  # the page's widgets are announced as before
 
 
 def test_the_page_after_the_request_acts_for_the_session_on_the_warmed_up_engine(store, monkeypatch):

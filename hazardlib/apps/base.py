@@ -38,7 +38,18 @@ from .session import (
     session_day,
     store_url,
 )
-from .ui import FONT_STACK, STYLE, Busy, FormField, esc, fmt_date, html_table, in_voila_page, message_html
+from .ui import (
+    FONT_STACK,
+    STYLE,
+    Busy,
+    FormField,
+    esc,
+    fmt_date,
+    html_table,
+    in_voila_page,
+    message_html,
+    unannounced,
+)
 
 log = logging.getLogger("hazardlib.apps")
 
@@ -169,9 +180,10 @@ class App(abc.ABC):
         try:
             store = Store(store_url(), user=SYSTEM_USER).reading_only()
             as_of = session_day()
-            for county in (WARM_UP_COUNTY, None):
-                scoped = store.acting(user=SYSTEM_USER, county=county).reading_only()
-                cls(scoped, as_of, cls.first_view(scoped, as_of), warming_up=True)
+            with unannounced():  # no page will fetch these widgets: nothing about them goes to the server
+                for county in (WARM_UP_COUNTY, None):
+                    scoped = store.acting(user=SYSTEM_USER, county=county).reading_only()
+                    cls(scoped, as_of, cls.first_view(scoped, as_of), warming_up=True)
             log.info(
                 "%s warmed up in %.2f s, waiting for its request", cls.__name__, time.perf_counter() - started
             )

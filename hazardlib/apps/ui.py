@@ -16,7 +16,8 @@ import mimetypes
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import comm
@@ -414,6 +415,24 @@ class PageWatch:
 
 
 PAGE = PageWatch()
+
+
+@contextmanager
+def unannounced() -> Iterator[None]:
+    """Widgets made inside are announced to no page: each gets the ``comm`` package's ``DummyComm``, which sends
+    nothing, instead of the kernel's comm (``comm.create_comm`` is the package's public hook, meant to be
+    replaced: the kernel replaces it with its own). For a preheated kernel's warm-up, whose widgets no page will
+    fetch and which are closed at its end: built with the kernel's comms, each widget's opening, its updates and
+    its closing went to the server as messages (thousands per warm-up), which the server read one by one, for
+    every pool kernel that warmed up, while it was serving pages: the first page after a start waited behind
+    them (docs/benchmarks.md, "The first page after a start"). Not for widgets a page shows: they would never
+    reach it."""
+    made = comm.create_comm
+    comm.create_comm = comm.DummyComm
+    try:
+        yield
+    finally:
+        comm.create_comm = made
 
 
 def in_voila_page() -> bool:
