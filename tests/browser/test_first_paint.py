@@ -105,6 +105,10 @@ def test_the_first_paint_is_in_the_html_shows_before_the_live_app_and_goes_when_
     expect(page.locator(".hz-app").first).to_be_visible()
     expect(page.locator(".hz-first-paint")).to_have_count(0)
     expect(page.locator(".hz-first-paint-cell")).to_be_hidden()
+    # JupyterLab's stylesheets, fetched as print styles so as not to hold the first paint, apply once loaded
+    styles = "[...document.querySelectorAll('link[rel=stylesheet]')].map(link => link.media)"
+    page.wait_for_function(f"{styles}.every(media => media !== 'print')")
+    assert "all" in page.evaluate(styles)
     in_the_html_itself(response.text(), notebook)  # the whole page as it came, read once it has
     no_errors(page)
 
