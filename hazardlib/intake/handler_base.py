@@ -231,7 +231,7 @@ class Handler(abc.ABC):
 def filled(cells: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
     """Model field → value for the filled cells of ``fields`` (column key → model field); a blank cell is
     left out, so the model's default applies (no, zero, none)."""
-    return {f: v for c, f in fields.items() if isinstance(f, str) and (v := cells.get(c)) is not None}
+    return {f: v for c, f in fields.items() if (v := cells.get(c)) is not None and isinstance(f, str)}
 
 
 def year_of(day: Any) -> int | None:

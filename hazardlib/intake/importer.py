@@ -301,7 +301,7 @@ def _import_row(ctx: ImportContext, handler: Handler, reader: _SheetReader, row:
         _keep_findings(ctx, row)
         return
     reader.parse(row, ctx)
-    if row.rejected:
+    if row.findings and row.rejected:
         _settle(ctx, row, None)
         return
     outcome = handler.handle(row)
@@ -392,10 +392,13 @@ class _SheetReader:
                 cleaned = normalise.text(mark)
                 marked = bool(cleaned and cleaned.startswith(EXAMPLE_MARK))
         examples = self.examples
-        same = len(examples) >= 3 and all(
-            self._plain(key, row.originals.get(key), normalise.text) == text
-            for key, text in self._first("examples", examples)
-        )
+        same = len(examples) >= 3
+        if same:  # settled by the first cell that differs (a loop: no generator made per row)
+            originals, plain = row.originals, self._plain
+            for key, text in self._first("examples", examples):
+                if plain(key, originals.get(key), normalise.text) != text:
+                    same = False
+                    break
         if marked and not same and examples:
             ctx.finding(
                 row,
