@@ -8,6 +8,8 @@ concurrency and who/when of their creation and last change.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData(
@@ -59,16 +61,34 @@ CLASSIFIED_FINDINGS = "grade IN ('larger', 'major')"
 """The condition of the partial index ``ix_hazards_classified``: a query reads that index only when its own
 condition on the grade is this one, values written out (:func:`hazardlib.stages.classified`)."""
 
+
+class Milestone(NamedTuple):
+    """A step of a hazard's plain path: the ledger move that takes it, the state it reaches and the
+    ``hazards`` column that holds the date it was reached."""
+
+    move: str
+    state: str
+    column: str
+
+
+MILESTONES = (
+    Milestone("order", "ordered", "ordered_date"),
+    Milestone("rectify", "rectified", "rectified_date"),
+    Milestone("reinspect", "reinspected", "reinspected_date"),
+    Milestone("close", "closed", "closed_date"),
+)
+"""The milestones of a plain path in ledger order (the one place their moves, states and columns are named;
+hazardlib.figures reads them)."""
+
+_ORDERED, *_AFTER_ORDER = MILESTONES
 LEDGER_STATE = (
     "span_date",
     "span_state",
     "span_deadline",
     "plain_path",
-    "ordered_date",
-    "deadline",
-    "rectified_date",
-    "reinspected_date",
-    "closed_date",
+    _ORDERED.column,
+    "deadline",  # set by the order, beside its date
+    *(m.column for m in _AFTER_ORDER),
 )
 """The hazard's columns from which its state at any date is read (its current span, the plain path and its
 milestone dates: hazardlib.figures): the indexes that count hazards in their state at a date carry them all."""
