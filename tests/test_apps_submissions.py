@@ -104,8 +104,8 @@ def test_the_prefecture_returns_with_a_comment_and_approves_the_next_version(sto
     assert "已审核通过 1 个县（市）" in app.rollup_box.value
 
     landing = LandingApp(Store(store.url, user="福泉填报员", county="522702"), dt.date(2024, 9, 15))
-    assert "8月20日的报送" in landing.reminder.value and "未报送" in landing.reminder.value
-    assert "下一个报送期限：10月20日前" in landing.reminder.value
+    assert "8月20日的报送" in landing.todo_box.value and "未报送" in landing.todo_box.value
+    assert "下一个报送期限：10月20日前" in landing.todo_box.value
     tracker = TrackerApp(store, dt.date(2024, 9, 15))
     tracker.loading.join()
     assert "已审核通过 1" in tracker.reminder.value and "未报送 11" in tracker.reminder.value
