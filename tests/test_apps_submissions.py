@@ -14,6 +14,7 @@ import ipywidgets as widgets
 
 from hazardlib import schema
 from hazardlib.apps import LandingApp, SubmissionApp, TrackerApp
+from hazardlib.apps.submission_desk import CASES_HINT
 from hazardlib.store import Store, count
 from hazardlib.submissions import versions
 
@@ -116,6 +117,7 @@ def test_the_difference_is_headed_only_once_a_package_is_submitted_and_no_case_l
     county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
     assert county.diff_box.value == "" and "与当前数据的差异" not in texts_in(county.widget)
     assert county.cases.layout.display == "none" and "尚无曝光的典型案例" in county.no_cases.value
+    assert "没有也可以报送" in county.no_cases.value and CASES_HINT not in texts_in(county.widget)
     upload(county.scan, "封面.pdf", PDF)
     county.submit_btn.click()
     assert "已报送" in county.status.value, county.status.value
@@ -132,3 +134,4 @@ def test_the_difference_is_headed_only_once_a_package_is_submitted_and_no_case_l
     county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
     assert len(county.cases.options) == 1 and county.cases.value == (county.cases.options[0][1],)
     assert county.cases.layout.display is None and county.no_cases.value == ""
+    assert CASES_HINT in texts_in(county.widget)

@@ -519,12 +519,9 @@ class FormField:
         hint: str = "",
         label_width: str = "11em",
     ):
-        self.key, self.title, self.control = key, title, control
-        star = '<span class="hz-required">*</span>' if required else ""
-        hint_html = f'<div class="hz-note">{esc(hint)}</div>' if hint else ""
-        self.label = read_only_html(
-            f'<div class="hz-label">{esc(title)}{star}</div>{hint_html}', width=label_width
-        )
+        self.key, self.title, self.control, self.required = key, title, control, required
+        self.label = read_only_html(width=label_width)
+        self.set_hint(hint)
         self.error = read_only_html()
         self.error.add_class("hz-error-slot")
         self.widget = widgets.HBox([self.label, control, self.error])
@@ -533,6 +530,12 @@ class FormField:
         control.add_class(f"hz-input-{key}")
         # a field the clerk corrects loses its error at once (not only at the next save)
         control.observe(lambda _change: self.clear(), names="value")
+
+    def set_hint(self, hint: str) -> None:
+        """Show ``hint`` under the field's title (none when empty: a hint about a list that is empty misleads)."""
+        star = '<span class="hz-required">*</span>' if self.required else ""
+        hint_html = f'<div class="hz-note">{esc(hint)}</div>' if hint else ""
+        self.label.value = f'<div class="hz-label">{esc(self.title)}{star}</div>{hint_html}'
 
     def set_error(self, message: str) -> None:
         self.error.value = f'<span class="hz-field-error">{esc(message)}</span>'
