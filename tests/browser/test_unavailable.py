@@ -130,3 +130,39 @@ def test_a_page_whose_widget_did_not_reach_it_loads_itself_again_at_once(page: P
             while len(loads) == first:
                 assert time.monotonic() < deadline, "the page did not load itself again"
                 page.wait_for_timeout(500)
+
+
+def test_a_cell_that_fails_says_so_in_chinese_and_a_print_is_not_shown(page: Page, tmp_path: Path):
+    """A clerk never reads Python's text: a cell that raised shows no traceback nor Voilà's English note in its
+    place but that the page cannot be opened, and the page opens itself again (as an app that cannot be
+    opened does); what a cell prints is not shown, while its widget is."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    open_store(url, user="州局管理员").dispose()
+    dashboards = tmp_path / "dashboards"
+    dashboards.mkdir()
+    button = "import ipywidgets\nipywidgets.Button(description='确定')"
+    for name, source in (
+        ("index", button),
+        ("broken", "raise RuntimeError('internal detail of the failure')"),
+        ("printing", f"print('debug text of a developer')\n{button}"),
+    ):
+        nbformat.write(
+            nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), dashboards / f"{name}.ipynb"
+        )
+    (tmp_path / "serve").mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HAZARD_DASHBOARDS", str(dashboards))
+        with serving(url, tmp_path / "serve") as served:
+            page.goto(f"{served.base}voila/render/printing.ipynb")
+            expect(page.locator("button.jupyter-button")).to_be_visible()
+            body = page.locator("body").inner_text()
+            assert "debug text" not in body and "本页面暂时无法打开" not in body, body[:2000]
+
+            page.goto(f"{served.base}voila/render/broken.ipynb")
+            unavailable = page.locator(".hz-unavailable")
+            wait_for_text(unavailable, "本页面暂时无法打开：系统出现内部错误")
+            wait_for_text(unavailable.locator(".hz-retry"), "秒后自动重新打开（第 1 次，最多 5 次）")
+            body = page.locator("body").inner_text()
+            assert not ERROR_TEXT.search(body) and "internal detail" not in body, body[:2000]
+            expect(page.locator("#hz-busy")).to_be_hidden()
+            assert "internal detail of the failure" in served.log.read_text(encoding="utf-8")
