@@ -244,13 +244,15 @@ hazards = sa.Table(
     sa.Index("ix_hazards_county_state", "county_code", "state"),
     # The tracker counts a year's hazards by county, in their state at a date (the span, or the plain path's
     # milestone dates), from this index alone, one range per county in the order GROUP BY wants (migrations
-    # 0005, 0010, 0028).
+    # 0005, 0010, 0028). It reads each hazard's id too (its close and escalation events): a SQLite index carries
+    # it as the rowid, a PostgreSQL one only when included (migration 0032).
     sa.Index(
         "ix_hazards_year_county_found",
         "campaign_year",
         "county_code",
         "found_date",
         *LEDGER_STATE,
+        postgresql_include=["id"],
     ),
     # The results list's ledger figures, classified supervision and self-reported risks read a county's
     # hazards through their enterprises, in their state at a date, from this index alone (migrations 0009,
