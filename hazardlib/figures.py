@@ -41,7 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -152,7 +152,7 @@ def ledger_arms(
         "deadline": [(no_event, None), (in_span, H.c.span_deadline)],
     }
     # A plain path's state at as_of is its last milestone on or before it (ties: the later move).
-    reached = [(H.c[m.column] <= as_of, m.state, H.c[m.column]) for m in reversed(MILESTONES)]
+    reached = [(H.c[m.column] <= as_of, m.state, H.c[m.column]) for m in reversed(schema.MILESTONES)]
     path_whens: dict[str, list[tuple[Any, Any]]] = {
         "state": [(r, state) for r, state, _ in reached],
         "state_date": [(r, day) for r, _, day in reached],
@@ -300,43 +300,26 @@ def _span_of(hazard: Any) -> dict[str, Any]:
     }
 
 
-class Milestone(NamedTuple):
-    """A step of a hazard's plain path: the ledger move that takes it, the state it reaches and the
-    ``hazards`` column that holds the date it was reached."""
-
-    move: str
-    state: str
-    column: str
-
-
-MILESTONES = (
-    Milestone("order", "ordered", "ordered_date"),
-    Milestone("rectify", "rectified", "rectified_date"),
-    Milestone("reinspect", "reinspected", "reinspected_date"),
-    Milestone("close", "closed", "closed_date"),
-)
-"""The milestones of a plain path in ledger order (the one place their moves, states and columns are named)."""
-
-
 def _plain_path_of(hazard: Any) -> Any:
     """SQL: whether the events of ``hazard`` (the ``hazards`` table) are its milestone dates: one found
-    event on its found date, and one event of each path move whose column is set (:data:`MILESTONES`), on
-    that date — the order with the hazard's deadline, the re-inspection passed — and no other event."""
+    event on its found date, and one event of each path move whose column is set
+    (:data:`hazardlib.schema.MILESTONES`), on that date — the order with the hazard's deadline, the
+    re-inspection passed — and no other event."""
     ev = E.alias("path_event")
     off_path = sa.or_(
-        ev.c.move.not_in(["found", *(m.move for m in MILESTONES)]),
+        ev.c.move.not_in(["found", *(m.move for m in schema.MILESTONES)]),
         sa.and_(ev.c.move == "found", ev.c.event_date != hazard.c.found_date),
         sa.and_(ev.c.move == "order", ev.c.deadline.is_distinct_from(hazard.c.deadline)),
         sa.and_(ev.c.move == "reinspect", ev.c.to_state != "reinspected"),
         *(
             sa.and_(ev.c.move == m.move, ev.c.event_date.is_distinct_from(hazard.c[m.column]))
-            for m in MILESTONES
+            for m in schema.MILESTONES
         ),
     )
     every = E.alias("every_event")
     events = sa.select(sa.func.count()).where(every.c.hazard_id == hazard.c.id).scalar_subquery()
     dates = sum(
-        (sa.case((hazard.c[m.column].is_not(None), 1), else_=0) for m in MILESTONES),
+        (sa.case((hazard.c[m.column].is_not(None), 1), else_=0) for m in schema.MILESTONES),
         start=sa.literal(1),
     )
     return sa.and_(~sa.exists().where(ev.c.hazard_id == hazard.c.id, off_path), events == dates)

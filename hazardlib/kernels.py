@@ -142,19 +142,32 @@ def unconnected_may_go(last_activity: str, now: dt.datetime, wait: float) -> boo
     return (now - dt.datetime.fromisoformat(last_activity.replace("Z", "+00:00"))).total_seconds() > wait
 
 
-def idle_pool_kernel(
-    pooled: Mapping[str, str], connected: Collection[str], now: dt.datetime, idle: float
-) -> str | None:
-    """Of the pool's kernels ``pooled`` (kernel id: the kernel model's ISO time of last activity), the one to shut
-    down so that a page may have its place: the longest idle of those no page has connected to and that have been
-    silent for more than ``idle`` seconds; None if there is none.
+WAITING = "busy"
+"""The execution state of a pool kernel waiting for its page request: the notebook's cell that waits for it is
+running (:func:`hazardlib.apps.session.wait_for_request`). Once handed a page, the kernel runs the rest of its
+notebook and is idle again, waiting for its page to connect."""
 
-    A pool kernel waiting for its request is silent once warmed up; one just handed to a page runs the rest of its
-    notebook at once, and its page then connects: neither of those is taken."""
+
+def idle_pool_kernel(
+    pooled: Mapping[str, tuple[str, str]], connected: Collection[str], now: dt.datetime, idle: float
+) -> str | None:
+    """Of the pool's kernels ``pooled`` (kernel id: the kernel model's ISO time of last activity and its execution
+    state), the one to shut down so that a page may have its place: the longest idle of those still waiting for
+    their request (:data:`WAITING`), no page has connected to, and that have been silent for more than ``idle``
+    seconds; None if there is none.
+
+    A kernel handed to a page has run its notebook and is idle, not waiting: its page connects once the browser
+    has loaded Voilà's scripts, which on a busy machine took minutes (capacity benchmark, December 2026), so
+    neither its silence nor the missing connection says that it is free; it is never taken.
+
+    Still open: a kernel Voilà has just handed to a page looks waiting until its first message reaches the
+    server (the request's information on its way to it, its reply on the way back: milliseconds). Voilà hands
+    it out inside its own manager method (``get_rendered_notebook``, which calls nothing of this class), so with
+    its public API the manager cannot mark the kernel at that moment."""
     idle_ones = [
         (last, kernel_id)
-        for kernel_id, last in pooled.items()
-        if kernel_id not in connected and unconnected_may_go(last, now, idle)
+        for kernel_id, (last, state) in pooled.items()
+        if state == WAITING and kernel_id not in connected and unconnected_may_go(last, now, idle)
     ]
     return min(idle_ones)[1] if idle_ones else None
 
@@ -253,8 +266,15 @@ class BoundedKernelManager(AsyncMappingKernelManager):
     def last_activity(self, kernel_id: str) -> str | None:
         """The kernel's last activity (ISO time, as in its model); None while it is still starting (nothing
         recorded yet: jupyter_server's model then raises) or once it has gone."""
+        activity = self.activity(kernel_id)
+        return activity[0] if activity is not None else None
+
+    def activity(self, kernel_id: str) -> tuple[str, str] | None:
+        """The kernel's last activity (ISO time) and execution state, as in its model; None while it is still
+        starting or once it has gone (see :meth:`last_activity`)."""
         try:
-            return str(self.kernel_model(kernel_id)["last_activity"])
+            model = self.kernel_model(kernel_id)
+            return str(model["last_activity"]), str(model["execution_state"])
         except (KeyError, TraitError, web.HTTPError):
             return None
 
@@ -315,7 +335,7 @@ class BoundedKernelManager(AsyncMappingKernelManager):
             return True
         connected = self._connected or set()
         now = dt.datetime.now(dt.UTC)
-        pooled = {k: last for k in self.pooled() if (last := self.last_activity(k)) is not None}
+        pooled = {k: activity for k in self.pooled() if (activity := self.activity(k)) is not None}
         kernel_id = idle_pool_kernel(pooled, connected, now, self.pool_idle_wait)
         if kernel_id is None:
             return False

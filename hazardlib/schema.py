@@ -8,6 +8,8 @@ concurrency and who/when of their creation and last change.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData(
@@ -59,16 +61,34 @@ CLASSIFIED_FINDINGS = "grade IN ('larger', 'major')"
 """The condition of the partial index ``ix_hazards_classified``: a query reads that index only when its own
 condition on the grade is this one, values written out (:func:`hazardlib.stages.classified`)."""
 
+
+class Milestone(NamedTuple):
+    """A step of a hazard's plain path: the ledger move that takes it, the state it reaches and the
+    ``hazards`` column that holds the date it was reached."""
+
+    move: str
+    state: str
+    column: str
+
+
+MILESTONES = (
+    Milestone("order", "ordered", "ordered_date"),
+    Milestone("rectify", "rectified", "rectified_date"),
+    Milestone("reinspect", "reinspected", "reinspected_date"),
+    Milestone("close", "closed", "closed_date"),
+)
+"""The milestones of a plain path in ledger order (the one place their moves, states and columns are named;
+hazardlib.figures reads them)."""
+
+_ORDERED, *_AFTER_ORDER = MILESTONES
 LEDGER_STATE = (
     "span_date",
     "span_state",
     "span_deadline",
     "plain_path",
-    "ordered_date",
-    "deadline",
-    "rectified_date",
-    "reinspected_date",
-    "closed_date",
+    _ORDERED.column,
+    "deadline",  # set by the order, beside its date
+    *(m.column for m in _AFTER_ORDER),
 )
 """The hazard's columns from which its state at any date is read (its current span, the plain path and its
 milestone dates: hazardlib.figures): the indexes that count hazards in their state at a date carry them all."""
@@ -224,13 +244,15 @@ hazards = sa.Table(
     sa.Index("ix_hazards_county_state", "county_code", "state"),
     # The tracker counts a year's hazards by county, in their state at a date (the span, or the plain path's
     # milestone dates), from this index alone, one range per county in the order GROUP BY wants (migrations
-    # 0005, 0010, 0028).
+    # 0005, 0010, 0028). It reads each hazard's id too (its close and escalation events): a SQLite index carries
+    # it as the rowid, a PostgreSQL one only when included (migration 0032).
     sa.Index(
         "ix_hazards_year_county_found",
         "campaign_year",
         "county_code",
         "found_date",
         *LEDGER_STATE,
+        postgresql_include=["id"],
     ),
     # The results list's ledger figures, classified supervision and self-reported risks read a county's
     # hazards through their enterprises, in their state at a date, from this index alone (migrations 0009,

@@ -20,6 +20,7 @@ from hazardlib.errors import Finding, NotFound
 from hazardlib.store import Store
 
 from .situations import Situation
+from .test_apps_submissions import texts_in
 
 D = dt.date(2024, 9, 15)
 
@@ -194,6 +195,20 @@ def test_the_county_to_do_list_counts_and_files_its_immediate_reports(store):
         immediate.feed(store, D, "522701").set_index("id").loc[picked[0], "state"].startswith("acknowledged")
     )
     assert {t.key: t for t in app.todo()}["immediate"].count == 0 and app.report_row.layout.display == "none"
+
+
+def test_the_next_reporting_deadline_is_shown_once_in_the_to_do_list(store):
+    """The landing page names the next deadline once, in the to-do list beside the link to the page where
+    the package is submitted, in its first paint and once drawn; a year without a calendar names none."""
+    app = LandingApp(Store(store.url, user="都匀办理员", county="522701"), D)
+    first = LandingApp.first_view(app.store, D)
+    assert first is not None
+    for shown in (texts_in(app.widget), first.html):
+        assert shown.count("下一个报送期限") == 1, shown
+        assert shown.count("hz-reminder-link") == 1 and 'class="hz-todo-deadline"' in shown
+    assert "下一个报送期限" in app.todo_box.value
+    no_calendar = LandingApp(app.store, dt.date(2019, 9, 15))
+    assert "下一个报送期限" not in texts_in(no_calendar.widget)
 
 
 def test_a_county_cannot_file_another_countys_immediate_report(store):

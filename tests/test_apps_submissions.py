@@ -14,6 +14,7 @@ import ipywidgets as widgets
 
 from hazardlib import schema
 from hazardlib.apps import LandingApp, SubmissionApp, TrackerApp
+from hazardlib.apps.submission_desk import CASES_HINT
 from hazardlib.store import Store, count
 from hazardlib.submissions import versions
 
@@ -104,8 +105,8 @@ def test_the_prefecture_returns_with_a_comment_and_approves_the_next_version(sto
     assert "已审核通过 1 个县（市）" in app.rollup_box.value
 
     landing = LandingApp(Store(store.url, user="福泉填报员", county="522702"), dt.date(2024, 9, 15))
-    assert "8月20日的报送" in landing.reminder.value and "未报送" in landing.reminder.value
-    assert "下一个报送期限：10月20日前" in landing.reminder.value
+    assert "8月20日的报送" in landing.todo_box.value and "未报送" in landing.todo_box.value
+    assert "下一个报送期限：10月20日前" in landing.todo_box.value
     tracker = TrackerApp(store, dt.date(2024, 9, 15))
     tracker.loading.join()
     assert "已审核通过 1" in tracker.reminder.value and "未报送 11" in tracker.reminder.value
@@ -116,6 +117,7 @@ def test_the_difference_is_headed_only_once_a_package_is_submitted_and_no_case_l
     county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
     assert county.diff_box.value == "" and "与当前数据的差异" not in texts_in(county.widget)
     assert county.cases.layout.display == "none" and "尚无曝光的典型案例" in county.no_cases.value
+    assert "没有也可以报送" in county.no_cases.value and CASES_HINT not in texts_in(county.widget)
     upload(county.scan, "封面.pdf", PDF)
     county.submit_btn.click()
     assert "已报送" in county.status.value, county.status.value
@@ -132,3 +134,4 @@ def test_the_difference_is_headed_only_once_a_package_is_submitted_and_no_case_l
     county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
     assert len(county.cases.options) == 1 and county.cases.value == (county.cases.options[0][1],)
     assert county.cases.layout.display is None and county.no_cases.value == ""
+    assert CASES_HINT in texts_in(county.widget)

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import BaseModel
 
-from hazardlib import models, schema
+from hazardlib import figures, models, schema
 from hazardlib.apps import selfcheck
 from hazardlib.demo import generate
 from hazardlib.fields import duties, entry_of, has_entry
@@ -95,3 +95,14 @@ def test_the_self_check_duties_are_the_checklists_items_and_every_reader_takes_t
     assert answered == selfcheck.ITEM_FIELDS
     template = [c.key for c in KINDS["self-checks"].columns]
     assert all(field in template for field in answered.values())
+
+
+def test_the_milestone_columns_are_declared_once_by_the_schema_and_read_by_the_figures():
+    """The plain path's milestones (move, state, ``hazards`` column) are named in the schema, the lower
+    layer; the columns the state indexes carry and the figures' milestones are that one declaration."""
+    columns = [m.column for m in schema.MILESTONES]
+    assert set(columns) <= set(schema.LEDGER_STATE)
+    assert set(columns) <= set(schema.hazards.c.keys())
+    assert not hasattr(figures, "MILESTONES"), (
+        "the figures read schema.MILESTONES, they do not name them again"
+    )

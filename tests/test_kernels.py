@@ -19,6 +19,7 @@ from tornado import web
 from tornado.websocket import websocket_connect
 
 from hazardlib.kernels import (
+    WAITING,
     BoundedKernelManager,
     KernelGate,
     idle_pool_kernel,
@@ -137,14 +138,29 @@ def iso(moment: dt.datetime) -> str:
 def test_the_idle_pool_kernel_to_give_way_is_the_longest_silent_one_no_page_has_connected_to():
     now = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
     pooled = {
-        "ledger": iso(now - dt.timedelta(seconds=300)),
-        "exports": iso(now - dt.timedelta(seconds=900)),  # connected: a page's now
-        "tracker": iso(now - dt.timedelta(seconds=600)),
-        "index": iso(now - dt.timedelta(seconds=59)),  # handed to a page a moment ago: running its notebook
+        "ledger": (iso(now - dt.timedelta(seconds=300)), WAITING),
+        "exports": (iso(now - dt.timedelta(seconds=900)), WAITING),  # connected: a page's now
+        "tracker": (iso(now - dt.timedelta(seconds=600)), WAITING),
+        "index": (
+            iso(now - dt.timedelta(seconds=59)),
+            "idle",
+        ),  # handed to a page a moment ago: ran its notebook
     }
     assert idle_pool_kernel(pooled, {"exports"}, now, 60) == "tracker"
     assert idle_pool_kernel({"index": pooled["index"]}, set(), now, 60) is None
     assert idle_pool_kernel({"exports": pooled["exports"]}, {"exports"}, now, 60) is None
+
+
+def test_a_pool_kernel_handed_to_a_page_whose_browser_has_not_connected_yet_never_gives_way():
+    """A kernel handed to a page has run its notebook and is idle; on a busy machine its browser may connect
+    minutes later. However long it has been silent, it is not taken; one just short of it, silent as long but
+    still waiting for its request, is."""
+    now = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
+    long_ago = iso(now - dt.timedelta(seconds=900))
+    assert idle_pool_kernel({"handed": (long_ago, "idle")}, set(), now, 60) is None
+    assert idle_pool_kernel(
+        {"handed": (long_ago, "idle"), "waiting": (long_ago, WAITING)}, set(), now, 60
+    ) == ("waiting")
 
 
 def test_the_kernel_whose_page_has_left_gives_way_once_its_page_has_been_gone_longer_than_the_grace():
@@ -213,13 +229,32 @@ def test_at_the_bound_a_page_takes_the_place_of_a_kernel_whose_page_left_and_nev
     run(scenario())
 
 
+async def run_cell(manager: BoundedKernelManager, kernel_id: str, code: str, state: str = "idle") -> None:
+    """Run ``code`` in the kernel, as Voilà runs a notebook's cell, until the server sees it ``state``."""
+    client = manager.get_kernel(kernel_id).client()
+    client.start_channels()
+    await client.wait_for_ready(timeout=120)
+    client.execute(code)
+    deadline = time.monotonic() + 60
+    while (activity := manager.activity(kernel_id)) is None or activity[1] != state:
+        assert time.monotonic() < deadline, activity
+        await asyncio.sleep(0.1)
+    client.stop_channels()
+
+
+async def wait_for_request(manager: BoundedKernelManager, kernel_id: str) -> None:
+    """The pool kernel runs the cell that waits for its page request (as a preheated kernel does)."""
+    await run_cell(manager, kernel_id, "import time\ntime.sleep(600)", state=WAITING)
+
+
 @pytest.mark.slow
 def test_at_the_bound_a_page_takes_the_place_of_an_idle_pool_kernel_whose_pool_fills_again_later(
     tmp_path: Path,
 ):
-    """Two kernels at most: a pool kernel and a page's. The next page gets the pool kernel's place (it is shut
-    down); once a kernel ends, the pool that gave way is filled again. A page is refused when the pool kernel is a
-    page's already (connected to)."""
+    """Two kernels at most: a pool kernel and a page's. The next page gets the place of the pool kernel waiting
+    for its request (it is shut down); once a kernel ends, the pool that gave way is filled again. A page is
+    refused when the pool kernel is a page's already: connected to, or handed to a page that has not connected
+    yet (it has run its notebook)."""
 
     async def scenario() -> None:
         manager = BoundedKernelManager(max_kernels=2, pool_idle_wait=1, connection_dir=str(tmp_path))
@@ -228,6 +263,7 @@ def test_at_the_bound_a_page_takes_the_place_of_an_idle_pool_kernel_whose_pool_f
         try:
             pool_kernel = await manager.start_kernel(env={**os.environ, **PREHEAT})
             manager.notebook_data = {"tracker.ipynb": {"kernel_ids": {pool_kernel}}}
+            await wait_for_request(manager, pool_kernel)
             first_page = await manager.start_kernel()
             await asyncio.sleep(3)  # the pool kernel has been silent long enough
             second_page = await manager.start_kernel()
@@ -238,12 +274,23 @@ def test_at_the_bound_a_page_takes_the_place_of_an_idle_pool_kernel_whose_pool_f
             assert filled == ["tracker.ipynb"]  # 1 alive of 2: the pool that gave way is filled again
 
             taken = await manager.start_kernel(env={**os.environ, **PREHEAT})
+            await wait_for_request(manager, taken)
             manager.notify_connect(taken)  # a page took it
             await asyncio.sleep(3)
             with pytest.raises(web.HTTPError) as refused:
                 await manager.start_kernel()
             assert refused.value.status_code == 503
             assert set(manager.list_kernel_ids()) == {second_page, taken}
+
+            # handed to a page whose browser has not connected yet: its notebook has run, it is idle and silent
+            await manager.shutdown_kernel(taken, now=True)
+            handed = await manager.start_kernel(env={**os.environ, **PREHEAT})
+            await run_cell(manager, handed, "1 + 1")
+            await asyncio.sleep(3)
+            with pytest.raises(web.HTTPError) as refused:
+                await manager.start_kernel()
+            assert refused.value.status_code == 503
+            assert set(manager.list_kernel_ids()) == {second_page, handed}
             assert manager.last_activity(first_page) is None  # gone: nothing to cull or to give way
         finally:
             await manager.shutdown_all(now=True)

@@ -210,6 +210,49 @@ def test_the_tracker_counts_by_county_in_index_order_before_and_after_migration_
     assert stages.county_progress_rows(store, day) == expected
 
 
+def postgresql_plan(store: Store, stmt: sa.Select) -> str:
+    """PostgreSQL's plan of ``stmt`` with scans of the table itself ruled out (the test store is too small for
+    the planner to prefer an index): what the indexes alone allow."""
+    with store.read() as conn:
+        for setting in ("enable_seqscan", "enable_bitmapscan"):
+            conn.exec_driver_sql(f"SET LOCAL {setting} = off")
+        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+        return "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+
+
+@pytest.mark.engines
+def test_the_trackers_hazards_are_read_from_their_index_alone_on_postgresql_since_migration_0032(
+    s, store, duyun
+):
+    """The tracker reads each hazard's id (its close and escalation events): a PostgreSQL index holds it only when
+    included (migration 0032), a SQLite index always (the rowid). Before the migration, PostgreSQL had to read
+    the table for it; the counts are the same either way."""
+    day = D(2024, 9, 15)
+    campaign = campaign_at(day)
+    codes = [c.code for c in load_regions().counties]
+    expected = stages.county_progress_rows(store, day)
+    index_only = "Index Only Scan using ix_hazards_year_county_found"
+    cfg = store.alembic_config()
+    if store.engine.dialect.name == "postgresql":
+        plan = postgresql_plan(store, stages.ledger_counts(campaign, campaign.start, day, codes))
+        assert plan.count(index_only) == 2, plan  # both arms
+        command.downgrade(cfg, "0031")
+        store.engine.dispose()
+        plan = postgresql_plan(store, stages.ledger_counts(campaign, campaign.start, day, codes))
+        assert index_only not in plan and "ix_hazards_year_county_found" in plan, plan
+    else:
+        before = index_columns(store, "hazards", "ix_hazards_year_county_found")
+        command.downgrade(cfg, "0031")
+        store.engine.dispose()
+        assert (
+            index_columns(store, "hazards", "ix_hazards_year_county_found") == before
+        )  # unchanged on SQLite
+    assert stages.county_progress_rows(store, day) == expected
+    command.upgrade(cfg, "head")
+    store.engine.dispose()
+    assert stages.county_progress_rows(store, day) == expected
+
+
 def test_county_progress_per_stage_counts_flows_in_the_stage_and_stocks_at_its_end(store, duyun):
     by_stage = {n: row(stages.county_progress(store, D(2024, 9, 15), stage=n)) for n in (1, 2, 3)}
     assert [by_stage[n]["self_checks_in_window"] for n in (1, 2, 3)] == [3, 0, 0]

@@ -1,4 +1,4 @@
-"""The reminder the landing page and the tracker show: the next report deadline of the calendar and where the
+"""The reminder the landing page's to-do list and the tracker show: the next report deadline of the calendar and where the
 session's package stands (a county), or how many counties stand where (the prefecture); and an earlier
 deadline whose package is still missing or was returned.
 
@@ -53,13 +53,16 @@ def _line(store: Store, d: ReportDeadline, as_of: dt.date, upcoming: bool) -> st
     return f"{head}；各县（市）：{esc(parts)}"
 
 
-def reminder_html(store: Store, as_of: dt.date) -> str:
-    """The reminder as HTML (empty without a calendar for ``as_of``'s year): the next deadline, and each
-    earlier deadline of the year at which the session's package (or some county's) is missing or returned."""
+LINK = '<a class="hz-link hz-reminder-link" href="submissions.ipynb" target="_top">前往报送与审核</a>'
+
+
+def reminder_lines(store: Store, as_of: dt.date) -> list[str]:
+    """The reminder's lines as HTML (none without a calendar for ``as_of``'s year): each earlier deadline of
+    the year at which the session's package (or some county's) is missing or returned, then the next one."""
     try:
         campaign = campaign_at(as_of)
     except CampaignNotFound:
-        return ""
+        return []
     lines = []
     for d in campaign.deadlines:
         if d.day < as_of and {"none", "draft", "returned"} & set(_state(store, d.day).values()):
@@ -67,8 +70,14 @@ def reminder_html(store: Store, as_of: dt.date) -> str:
     upcoming = next((d for d in campaign.deadlines if d.day >= as_of), None)
     if upcoming is not None:
         lines.append(_line(store, upcoming, as_of, upcoming=True))
+    return lines
+
+
+def reminder_html(store: Store, as_of: dt.date) -> str:
+    """The reminder as HTML (empty without a calendar for ``as_of``'s year): :func:`reminder_lines` and a
+    link to the page where packages are submitted."""
+    lines = reminder_lines(store, as_of)
     if not lines:
         return ""
     items = "".join(f"<li>{line}</li>" for line in lines)
-    link = '<a class="hz-link hz-reminder-link" href="submissions.ipynb" target="_top">前往报送与审核</a>'
-    return f'<div class="hz-reminder"><ul>{items}</ul>{link}</div>'
+    return f'<div class="hz-reminder"><ul>{items}</ul>{LINK}</div>'

@@ -18,7 +18,7 @@ from ..rules.supervision import CLASS_LABELS, supervision_of
 from ..store import Store
 from .forms import text_box
 from .tables import PagedTable
-from .ui import FormField, button, dropdown, esc, options_from, paging_text
+from .ui import MULTIPLE_HINT, CheckList, FormField, button, dropdown, esc, options_from, paging_text
 
 if TYPE_CHECKING:
     from .base import App
@@ -280,8 +280,8 @@ class EnterpriseForm:
         add("contact", text_box(models.Enterprise, "contact"))
         add(
             "products",
-            widgets.SelectMultiple(options=app.product_options, rows=6, layout=wide),
-            hint="按住 Ctrl 可多选",
+            CheckList(app.product_options, layout=widgets.Layout(width="28em", max_height="15em")),
+            hint=MULTIPLE_HINT,
         )
         add("licence_no", widgets.Text(layout=wide), hint="如 （黔）XK13-001-00001")
         add("ccc_certificates", widgets.Text(layout=wide), hint="多个用顿号或空格分隔")

@@ -7,17 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import ipywidgets as widgets
 
 from .. import immediate, stages
-from ..errors import HazardError
 from ..rules import RuleFinding, run_all
 from ..store import PREFECTURE_CODE, Store
 from . import DASHBOARDS
 from .base import App, FirstView, campaign_of, scope_name
-from .deadline_notes import reminder_html
+from .deadline_notes import LINK, reminder_lines
 from .ui import button, esc, fmt_date, records_of, section_html, set_options
 
 WEEK = 7
@@ -93,16 +92,10 @@ def todo_at(store: Store, as_of: dt.date) -> list[Todo]:
     return items
 
 
-def next_deadline(as_of: dt.date) -> dict[str, Any] | None:
-    try:
-        return stages.stage_status(as_of)["next_deadline"]
-    except HazardError:  # no calendar for the year
-        return None
-
-
 def todo_html(store: Store, as_of: dt.date, items: Sequence[Todo | None]) -> str:
-    """The to-do list of ``items`` (None: the line of the rules' findings, still being read), and the next
-    reporting deadline."""
+    """The to-do list of ``items`` (None: the line of the rules' findings, still being read), then the
+    reporting deadlines (:func:`reminder_lines`: earlier ones still missing a package, and the next one),
+    shown here only: the page where the clerk acts on them is one click away."""
     lines = []
     for item in items:
         if item is None:
@@ -127,12 +120,11 @@ def todo_html(store: Store, as_of: dt.date, items: Sequence[Todo | None]) -> str
         lines.append(
             f'<li class="hz-todo-{esc(item.key)}">{link}：{count}{unit if item.count else ""}{more}</li>'
         )
-    deadline = next_deadline(as_of)
-    if deadline is not None:
-        lines.append(
-            f'<li class="hz-todo-deadline"><a class="hz-link hz-todo-link" href="exports.ipynb" '
-            f'target="_top">下一个报送期限</a>：<b>{esc(deadline["label"])}</b></li>'
-        )
+    deadlines = reminder_lines(store, as_of)
+    lines += [
+        f'<li class="hz-todo-deadline">{line}{"。" + LINK if i == len(deadlines) - 1 else ""}</li>'
+        for i, line in enumerate(deadlines)
+    ]
     scope = scope_name(store)
     return (
         section_html(f"待办事项（{scope}，{as_of.year}年行动）")
@@ -173,13 +165,7 @@ class LandingApp(App):
         self.show_todo()
         self.links = widgets.HTML(links_html())
         self.links.add_class("hz-landing-links")
-        self.reminder = widgets.HTML(self._reminder_html())
-        self.reminder.add_class("hz-landing-reminder")
-        return widgets.VBox([self.overview_box, self.reminder, self.todo_box, self.report_row, self.links])
-
-    def _reminder_html(self) -> str:
-        text = reminder_html(self.store, self.as_of)
-        return section_html("报送提醒") + text if text else ""
+        return widgets.VBox([self.overview_box, self.todo_box, self.report_row, self.links])
 
     # -- the to-do list ---------------------------------------------------------------------------
     @classmethod

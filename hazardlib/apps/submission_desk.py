@@ -28,6 +28,7 @@ from ..store import PREFECTURE_CODE, Store
 from ..submissions import ITEMS, STATES, Upload
 from .base import App, FirstView
 from .ui import (
+    CheckList,
     FormField,
     button,
     download_link,
@@ -48,7 +49,8 @@ PACKAGE_HEADING = "本县（市）报送材料"
 COUNTIES_HEADING = "各县（市）报送情况"
 DIFF_HEADING = "与当前数据的差异（报送时冻结的成果数据 ↔ 同一截止日的当前数据）"
 """Shown with the difference only: before a package is submitted there is nothing to compare."""
-NO_CASES = "尚无曝光的典型案例（在“抽查与处置”的执法办案中勾选“曝光典型案例”并填写曝光日期后，可在此选入）。"
+CASES_HINT = "默认全部选入，取消勾选的不选入"
+NO_CASES = "尚无曝光的典型案例：没有也可以报送；在“抽查与处置”的执法办案中勾选“曝光典型案例”并填写曝光日期后，可在此选入。"
 # The figures the page sets side by side (approved packages ↔ live); the xlsx has them all.
 ROLLUP_KEYS = ("producers_inspected", "sellers_inspected", "hazards_found", "hazards_closed")
 
@@ -179,18 +181,18 @@ class SubmissionApp(App):
     def _county_parts(self) -> list[widgets.Widget]:
         self.scan = widgets.FileUpload(accept=".pdf,.png,.jpg,.jpeg", multiple=False, description="选择文件")
         self.summary = widgets.FileUpload(accept=".docx", multiple=False, description="选择文件")
-        self.cases = widgets.SelectMultiple(options=[], rows=5, layout=widgets.Layout(width="40em"))
+        self.cases = CheckList(layout=widgets.Layout(width="40em", max_height="12em"))
         self.no_cases = widgets.HTML()  # said in place of an empty list
         self.no_cases.add_class("hz-sub-no-cases")
+        # the hint is set with the list (:meth:`_fill_cases`): over an empty list it would mislead
+        self.cases_field = FormField("cases", "选入的典型案例", widgets.VBox([self.cases, self.no_cases]))
         limit = submissions.DEFAULT_SCAN_MEGABYTES
         fields = [
             FormField(
                 "scan", "盖章封面扫描件", self.scan, required=True, hint=f"PDF、PNG 或 JPEG，{limit} MB 以内"
             ),
             FormField("summary", "修改后的工作总结", self.summary, hint="不上传则报送工作台生成的草稿"),
-            FormField(
-                "cases", "选入的典型案例", widgets.VBox([self.cases, self.no_cases]), hint="默认全部选入"
-            ),
+            self.cases_field,
         ]
         self.draft_btn = button("下载工作总结草稿", key="draft")
         self.save_btn = button("保存草稿", key="save-draft")
@@ -367,6 +369,7 @@ class SubmissionApp(App):
         self.cases.value = tuple(v for _, v in opts)
         self.cases.layout.display = None if opts else "none"
         self.no_cases.value = "" if opts else f'<div class="hz-note">{NO_CASES}</div>'
+        self.cases_field.set_hint(CASES_HINT if opts else "")
 
     def show_table(self) -> None:
         day = self._day()

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import comm
 import ipywidgets as widgets
+import traitlets
 from ipywidgets.widgets.widget_string import HTMLStyle  # the style of an HTML widget (not re-exported)
 
 from .. import vocab
@@ -64,6 +65,7 @@ table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
 .hz-field-error {{ color: #c62828; font-size: 13px; }}
 .hz-label {{ font-size: 13px; color: #263238; }}
 .hz-required {{ color: #c62828; }}
+.hz-checklist {{ overflow-y: auto; }}  /* a long list scrolls inside its box (its height set where it is made) */
 .hz-charts {{ display: flex; gap: 40px; flex-wrap: wrap; }}  /* charts side by side, wrapping */
 .hz-bars {{ font-size: 13px; }}
 .hz-bars .hz-bar-row {{ display: flex; align-items: center; margin: 2px 0; }}
@@ -519,12 +521,9 @@ class FormField:
         hint: str = "",
         label_width: str = "11em",
     ):
-        self.key, self.title, self.control = key, title, control
-        star = '<span class="hz-required">*</span>' if required else ""
-        hint_html = f'<div class="hz-note">{esc(hint)}</div>' if hint else ""
-        self.label = read_only_html(
-            f'<div class="hz-label">{esc(title)}{star}</div>{hint_html}', width=label_width
-        )
+        self.key, self.title, self.control, self.required = key, title, control, required
+        self.label = read_only_html(width=label_width)
+        self.set_hint(hint)
         self.error = read_only_html()
         self.error.add_class("hz-error-slot")
         self.widget = widgets.HBox([self.label, control, self.error])
@@ -533,6 +532,12 @@ class FormField:
         control.add_class(f"hz-input-{key}")
         # a field the clerk corrects loses its error at once (not only at the next save)
         control.observe(lambda _change: self.clear(), names="value")
+
+    def set_hint(self, hint: str) -> None:
+        """Show ``hint`` under the field's title (none when empty: a hint about a list that is empty misleads)."""
+        star = '<span class="hz-required">*</span>' if self.required else ""
+        hint_html = f'<div class="hz-note">{esc(hint)}</div>' if hint else ""
+        self.label.value = f'<div class="hz-label">{esc(self.title)}{star}</div>{hint_html}'
 
     def set_error(self, message: str) -> None:
         self.error.value = f'<span class="hz-field-error">{esc(message)}</span>'
@@ -543,6 +548,59 @@ class FormField:
     @property
     def has_error(self) -> bool:
         return bool(self.error.value)
+
+
+MULTIPLE_HINT = "可勾选多项"
+"""The hint over a :class:`CheckList`: true on a phone and at a desk alike (no key to hold)."""
+
+
+class CheckList(widgets.VBox):
+    """Choices ticked one by one with a click or a tap, in a box that scrolls when they are many: unlike a
+    multiple select, which adds a choice only with Ctrl held, it needs no key that a phone lacks. ``value``
+    is the tuple of the chosen values, in the order of ``options`` ((label, value) pairs)."""
+
+    value = traitlets.Tuple()
+
+    def __init__(self, options: Sequence[tuple[str, Any]] = (), **kwargs: Any):
+        super().__init__(**kwargs)
+        self.add_class("hz-checklist")
+        self.boxes: list[tuple[widgets.Checkbox, Any]] = []
+        self.ticking = False  # while the boxes follow a new value, their changes are not a new choice
+        self.options = list(options)
+        self.observe(lambda change: self._tick(change["new"]), names="value")
+
+    @property
+    def options(self) -> list[tuple[str, Any]]:
+        return [(box.description, value) for box, value in self.boxes]
+
+    @options.setter
+    def options(self, options: Sequence[tuple[str, Any]]) -> None:
+        for box, _ in self.boxes:
+            box.close()
+        layout = _shared("layout:checklist", lambda: widgets.Layout(width="auto"))
+        self.boxes = [
+            (widgets.Checkbox(description=label, indent=False, layout=layout), value)
+            for label, value in options
+        ]
+        for box, _ in self.boxes:
+            box.observe(lambda _change: self._read(), names="value")
+        self.children = [box for box, _ in self.boxes]
+        self.value = ()
+
+    def _read(self) -> None:
+        if self.ticking:
+            return
+        chosen = tuple(value for box, value in self.boxes if box.value)
+        if chosen != self.value:
+            self.value = chosen
+
+    def _tick(self, chosen: tuple[Any, ...]) -> None:
+        self.ticking = True
+        try:
+            for box, value in self.boxes:
+                box.value = value in chosen
+        finally:
+            self.ticking = False
 
 
 def button(description: str, *, style: str = "", key: str = "", width: str = "") -> widgets.Button:

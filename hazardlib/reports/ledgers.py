@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema, vocab
-from ..figures import MILESTONES, carried_over, is_open
+from ..figures import carried_over, is_open
 from ..ledger import E, is_overdue, ledger_at
 from ..store import Store
 from . import labels
@@ -32,7 +32,7 @@ LEDGER_COLUMNS = [
     "state", "state_label", "overdue", "overdue_days", "history",
 ]  # fmt: skip
 
-MOVE_DATES = {m.column: m.move for m in MILESTONES}
+MOVE_DATES = {m.column: m.move for m in schema.MILESTONES}
 """The ledger's milestone columns and the move whose latest date each shows."""
 _OUTCOMES = {code: label for words in vocab.MOVE_OUTCOME.values() for code, label in words.labels.items()}
 

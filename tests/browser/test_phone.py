@@ -7,20 +7,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from hazardlib.apps.ui import TOUCH_PX
+from hazardlib import schema
+from hazardlib.apps.base import catalogue_for, product_options
+from hazardlib.apps.ui import MULTIPLE_HINT, TOUCH_PX
 
-from .conftest import AS_OF, Served
+from ..conftest import make_uscc
+from .conftest import AS_OF, DAY, Served
 from .pages import (
     LEDGER,
+    choose,
+    clerk_screen,
     click,
+    fill,
     fits,
     hazard_to_move,
     no_errors,
     open_dashboard,
     open_hazard,
     screenshot,
+    wait_for_status,
     wait_for_text,
 )
 
@@ -154,3 +162,41 @@ def test_the_trackers_timeline_reads_on_a_phone_scrolling_inside_its_box_with_to
     fits(phone, "三阶段进度")
     screenshot(phone, "21-手机三阶段进度")
     no_errors(phone)
+
+
+def register_with_two_products(page: Page, served: Served, serial: int, tap: bool) -> None:
+    """On the self-check page, register a new enterprise with the first two products of the catalogue ticked
+    by a click (a desk) or a tap (a phone), no key held; the store holds both."""
+    uscc = make_uscc("522701", serial)
+    open_dashboard(page, served.base, "selfcheck.ipynb")
+    fill(page, "query", uscc)
+    click(page, "search")
+    wait_for_status(page, "没有找到")
+    products = page.locator(".hz-field-products")
+    expect(products).to_contain_text(MULTIPLE_HINT)
+    assert "Ctrl" not in page.locator("body").inner_text()
+    fill(page, "name", f"都匀市多选测试厂{serial}")
+    choose(page, "field", "生产单位")
+    two = product_options(catalogue_for(DAY.year))[:2]
+    for label, _code in two:
+        box = products.locator(".widget-checkbox", has_text=label).locator("input")
+        box.tap() if tap else box.click()
+        expect(box).to_be_checked()
+    if tap:
+        fits(page, "登记新企业（已勾选两种产品）")
+    click(page, "register")
+    wait_for_text(page.locator(".hz-current-enterprise"), f"都匀市多选测试厂{serial}")
+    with served.store().read() as conn:
+        stored = conn.execute(
+            sa.select(schema.enterprises.c.products).where(schema.enterprises.c.uscc == uscc)
+        ).scalar_one()
+    assert sorted(stored) == sorted(code for _label, code in two)
+    no_errors(page)
+
+
+def test_a_new_enterprises_products_are_ticked_by_taps_on_a_phone(phone: Page, served_duyun: Served):
+    register_with_two_products(phone, served_duyun, 880101, tap=True)
+
+
+def test_a_new_enterprises_products_are_ticked_by_clicks_at_a_desk(page: Page, served_duyun: Served):
+    register_with_two_products(clerk_screen(page), served_duyun, 880102, tap=False)

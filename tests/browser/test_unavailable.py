@@ -4,10 +4,12 @@ last try it says it has given up and stops. Here the database is away when the p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -17,10 +19,29 @@ from playwright.sync_api import Page, expect
 from hazardlib.accounts import add_user
 from hazardlib.store import open_store
 
-from .conftest import serving
+from .conftest import Served, serving
 from .pages import ERROR_TEXT, screenshot, wait_for_text
 
 AGAIN_MAX = 5  # as the template's AGAIN_MAX
+BUTTON = "import ipywidgets\nipywidgets.Button(description='确定')"
+
+
+@contextlib.contextmanager
+def serving_dashboards(url: str, tmp_path: Path, **sources: str) -> Iterator[Served]:
+    """``hazard serve`` of the store ``url`` with dashboards of one code cell each (``name=source``: name.ipynb)."""
+    folder = tmp_path / "dashboards"
+    folder.mkdir()
+    for name, source in sources.items():
+        nbformat.write(
+            nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), folder / f"{name}.ipynb"
+        )
+    (tmp_path / "serve").mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HAZARD_DASHBOARDS", str(folder))
+        with serving(url, tmp_path / "serve") as served:
+            yield served
+
+
 PASSWORD = "unavailable-password-1"
 
 
@@ -101,32 +122,48 @@ def test_a_page_whose_widget_did_not_reach_it_loads_itself_again_at_once(page: P
     no widget stands for it."""
     url = f"sqlite:///{tmp_path / 'w.db'}"
     open_store(url, user="州局管理员").dispose()
-    dashboards = tmp_path / "dashboards"
-    dashboards.mkdir()
-    for name, source in (
-        ("index", "print('首页')"),
-        ("button", "import ipywidgets\nipywidgets.Button(description='确定')"),
-    ):
-        nbformat.write(
-            nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), dashboards / f"{name}.ipynb"
-        )
     loads: list[float] = []
     page.on("load", lambda _page: loads.append(time.monotonic()))
-    (tmp_path / "serve").mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HAZARD_DASHBOARDS", str(dashboards))
-        with serving(url, tmp_path / "serve") as served:
-            page.goto(f"{served.base}voila/render/button.ipynb")
-            expect(page.locator("button.jupyter-button")).to_be_visible()
-            page.wait_for_timeout(3_000)
-            expect(page.locator("#hz-busy")).to_be_hidden()
-            assert len(loads) == 1
+    with serving_dashboards(url, tmp_path, index="print('首页')", button=BUTTON) as served:
+        page.goto(f"{served.base}voila/render/button.ipynb")
+        expect(page.locator("button.jupyter-button")).to_be_visible()
+        page.wait_for_timeout(3_000)
+        expect(page.locator("#hz-busy")).to_be_hidden()
+        assert len(loads) == 1
 
-            page.goto(f"{served.base}voila/render/index.ipynb")
-            wait_for_text(page.locator("#hz-busy"), "服务器繁忙，正在重试…")
-            expect(page.locator("#hz-busy")).to_be_visible()
-            first = len(loads)
-            deadline = time.monotonic() + 60  # the first retry comes within 3–5 s
-            while len(loads) == first:
-                assert time.monotonic() < deadline, "the page did not load itself again"
-                page.wait_for_timeout(500)
+        page.goto(f"{served.base}voila/render/index.ipynb")
+        wait_for_text(page.locator("#hz-busy"), "服务器繁忙，正在重试…")
+        expect(page.locator("#hz-busy")).to_be_visible()
+        first = len(loads)
+        deadline = time.monotonic() + 60  # the first retry comes within 3–5 s
+        while len(loads) == first:
+            assert time.monotonic() < deadline, "the page did not load itself again"
+            page.wait_for_timeout(500)
+
+
+def test_a_cell_that_fails_says_so_in_chinese_and_shows_no_python_text(page: Page, tmp_path: Path):
+    """A clerk never reads Python's text: a cell that raised shows no traceback nor Voilà's English note in its
+    place but that the page cannot be opened, and the page opens itself again (as an app that cannot be
+    opened does). A page whose cells ran shows its widget and no such note; a warning is not shown."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    open_store(url, user="州局管理员").dispose()
+    with serving_dashboards(
+        url,
+        tmp_path,
+        index=BUTTON,
+        broken="raise RuntimeError('internal detail of the failure')",
+        warning=f"import warnings\nwarnings.warn('internal warning text')\n{BUTTON}",
+    ) as served:
+        page.goto(f"{served.base}voila/render/warning.ipynb")
+        expect(page.locator("button.jupyter-button")).to_be_visible()
+        body = page.locator("body").inner_text()
+        assert "internal warning" not in body and "本页面暂时无法打开" not in body, body[:2000]
+
+        page.goto(f"{served.base}voila/render/broken.ipynb")
+        unavailable = page.locator(".hz-unavailable")
+        wait_for_text(unavailable, "本页面暂时无法打开：系统出现内部错误")
+        wait_for_text(unavailable.locator(".hz-retry"), "秒后自动重新打开（第 1 次，最多 5 次）")
+        body = page.locator("body").inner_text()
+        assert not ERROR_TEXT.search(body) and "internal detail" not in body, body[:2000]
+        expect(page.locator("#hz-busy")).to_be_hidden()
+        assert "internal detail of the failure" in served.log.read_text(encoding="utf-8")
