@@ -14,7 +14,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema
-from ..figures import added, carried_over, counted_by_arms, is_closed, is_overdue, ledger_at
+from ..figures import (
+    added,
+    carried_over,
+    counted_by_arms,
+    counted_county_cases,
+    is_closed,
+    is_overdue,
+    ledger_at,
+)
 from ..stages import self_check_counted
 from ..store import PREFECTURE_CODE, Store
 from . import extra
@@ -29,7 +37,6 @@ from .scope import (
     enterprise_county,
     grouped_select,
     ledger_figures,
-    owner_grouped_select,
     rate_column,
     scope_for,
     spot_check_county,
@@ -44,24 +51,30 @@ def _inspections(scope: Scope) -> Any:
     t = schema.inspections
     from_, county = enterprise_county(t)
 
-    def one_county(code: str) -> Any:
-        # A county's visits are one range of ix_inspections_counted, read in the order the DISTINCT wants
-        # (date, enterprise, field), and counted without a GROUP BY: grouped by county over all counties,
-        # the database sorted every visit again in a temporary B-tree (measured: twice the CPU).
-        visits = (
-            sa.select(t.c.enterprise_id, t.c.inspection_date, t.c.field)
+    def visits(code: str, field: str) -> Any:
+        # A county's visits in one field are one range of ix_inspections_counted (county, field, date,
+        # enterprise), read in the order the DISTINCT wants and counted as they come: no test of the field per
+        # entry, no GROUP BY (grouped by county over all counties, the database sorted every visit again in a
+        # temporary B-tree).
+        distinct = (
+            sa.select(t.c.inspection_date, t.c.enterprise_id)
             .select_from(from_)
-            .where(county == code, scope.within(t.c.inspection_date))
+            .where(county == code, t.c.field == field, scope.within(t.c.inspection_date))
             .distinct()
             .subquery()
         )
-        return sa.select(
-            sa.literal(code, sa.String).label("county_code"),
-            count_if(visits.c.field == "production").label("producers_inspected"),
-            count_if(visits.c.field == "circulation").label("sellers_inspected"),
-        )
+        return sa.select(sa.func.count()).select_from(distinct).scalar_subquery()
 
-    per_county = sa.union_all(*(one_county(code) for code in scope.codes)).subquery("inspected")
+    per_county = sa.union_all(
+        *(
+            sa.select(
+                sa.literal(code, sa.String).label("county_code"),
+                visits(code, "production").label("producers_inspected"),
+                visits(code, "circulation").label("sellers_inspected"),
+            )
+            for code in scope.codes
+        )
+    ).subquery("inspected")
     return sa.select(*per_county.c)
 
 
@@ -195,9 +208,30 @@ INSTRUMENT_KEYS = {
 
 
 def _instruments(scope: Scope) -> Any:
+    """The instruments issued in the window by county and kind: for each case of the county they count for
+    (:func:`hazardlib.figures.counted_county_cases`), one range per county and kind of
+    ``ix_instruments_counted`` (county, kind, date), counted in its order with no test of the kind per
+    entry; the counts put side by side per county."""
     t = schema.instruments
-    measures = {key: count_if(t.c.kind == kind) for key, kind in INSTRUMENT_KEYS.items()}
-    return owner_grouped_select(scope, t, measures, [scope.within(t.c.issue_date)])
+    arms = [
+        sa.select(county.label("county_code"), t.c.kind, sa.func.count().label("n"))
+        .where(
+            scope.county_filter(county),
+            condition,
+            t.c.kind.in_(list(INSTRUMENT_KEYS.values())),
+            scope.within(t.c.issue_date),
+        )
+        .group_by(county, t.c.kind)
+        for county, condition in counted_county_cases(t)
+    ]
+    by_kind = sa.union_all(*arms).subquery("by_kind")
+    measures = (
+        sa.cast(sa.func.sum(sa.case((by_kind.c.kind == kind, by_kind.c.n), else_=0)), sa.BigInteger).label(
+            key
+        )
+        for key, kind in INSTRUMENT_KEYS.items()
+    )
+    return sa.select(by_kind.c.county_code, *measures).group_by(by_kind.c.county_code)
 
 
 def _enforcement(scope: Scope) -> Any:
