@@ -266,11 +266,10 @@ def _help(scope: Scope) -> Any:
 
 
 # The parts of the list, the costliest first (CPU at 1M hazards: the ledger, then classified supervision, the
-# inspections, the instruments, the self-checks, the self-reported major risks; docs/benchmarks.md). Each reader
-# takes the next part when it is free, so that the readers side by side finish together (measured at 1M: their
-# CPU within 5 % of each other).
+# self-checks, the inspections, the self-reported major risks, the instruments; docs/benchmarks.md). Each reader
+# takes the next part when it is free, so that the readers side by side finish together.
 PARTS = (
-    ledger_select, _inspections, _instruments, _self_checks, _major_risks_self_reported, _enforcement, _help,
+    ledger_select, _self_checks, _inspections, _major_risks_self_reported, _instruments, _enforcement, _help,
     _traces, _spot_checks, _interviews,
 )  # fmt: skip
 READERS = 2
