@@ -1,7 +1,7 @@
 """The results list's visits by field, instruments by kind, traces and cases from their indexes
 
 Revision ID: 0033
-Revises: 0031 (0032 if helper M adds one)
+Revises: 0032
 Create Date: 2026-12-07 21:10:00
 
 The results list counts the window's distinct visits per county and field (producers and sellers
@@ -22,7 +22,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0033"
-down_revision = "0031"  # "0032" once helper M's migration is merged before it
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 
