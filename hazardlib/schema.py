@@ -198,9 +198,9 @@ inspections = sa.Table(
     sa.UniqueConstraint("enterprise_id", "inspection_date", "sub_product_code"),
     # The results list counts visits by their enterprise's county from this index alone (0009).
     sa.Index("ix_inspections_enterprise_figures", "enterprise_id", "inspection_date", "field"),
-    # The results list counts visits by the county their enterprise is registered in, from this index alone
-    # (one range per county, in the order GROUP BY wants; migration 0011).
-    sa.Index("ix_inspections_counted", "registered_county", "inspection_date", "enterprise_id", "field"),
+    # The results list counts visits by the county their enterprise is registered in, from this index alone:
+    # one range per county and field, its visits in the order DISTINCT wants (migrations 0011, 0033).
+    sa.Index("ix_inspections_counted", "registered_county", "field", "inspection_date", "enterprise_id"),
     # The tracker counts a window's inspections by county from this index alone, one range per county in
     # the order GROUP BY wants (migrations 0011, 0028).
     sa.Index("ix_inspections_progress", "campaign_year", "county_code", "inspection_date", "field"),
@@ -363,9 +363,10 @@ instruments = sa.Table(
     *_meta_columns(),
     sa.UniqueConstraint("number"),
     # The results list counts instruments by their enterprise's registered county (else their own), from this
-    # index alone (migration 0011): one range per county and window, in GROUP BY's order, for those with an
-    # enterprise; the range of no enterprise's county for the others (the county first, migration 0025).
-    sa.Index("ix_instruments_counted", "registered_county", "issue_date", "kind", "county_code"),
+    # index alone (migration 0011): one range per county, kind and window, in GROUP BY's order, for those with
+    # an enterprise; the range of no enterprise's county for the others (the county first, migration 0025; the
+    # kind before the date, migration 0033).
+    sa.Index("ix_instruments_counted", "registered_county", "kind", "issue_date", "county_code"),
     # The next serial of an issuer's kind in a year (allocated by hazardlib.instruments.save_instrument) read from this index
     # alone, one range, instead of every instrument of the year (migration 0026).
     sa.Index("ix_instruments_serial", "issuer_code", "kind", "issue_date", "serial"),
@@ -452,7 +453,7 @@ tracing_tasks = sa.Table(
     sa.Column("campaign_year", sa.Integer, nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("from_county", sa.String(6), nullable=False, index=True),
-    sa.Column("to_county", sa.String(6), nullable=False, index=True),
+    sa.Column("to_county", sa.String(6), nullable=False),
     sa.Column("target_enterprise_id", sa.Integer, sa.ForeignKey("enterprises.id"), nullable=True),
     sa.Column("target_name", sa.String(200), nullable=True),
     sa.Column("target_uscc", sa.String(18), nullable=True),
@@ -464,6 +465,9 @@ tracing_tasks = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     *_meta_columns(),
     sa.UniqueConstraint("spot_check_id", "role"),
+    # The tasks a county holds, and the results list's traces counted by county and window from this index
+    # alone, one range per county (the creation date added, migration 0033).
+    sa.Index("ix_tracing_tasks_to_county", "to_county", "created_date"),
 )
 
 # One row per pass-on of a tracing task (hazardlib.tracing.pass_on), written in the pass-on's transaction: who
@@ -522,6 +526,23 @@ enforcement_cases = sa.Table(
     sa.Column("not_revoked_date", sa.Date, nullable=True),
     sa.Column("not_revoked_reason", sa.Text, nullable=True),
     *_meta_columns(),
+    # The results list counts the cases by the county their enterprise is registered in from this index alone
+    # (one range per county in GROUP BY's order, no read of the table; migration 0033): the window is an OR
+    # of five dates, so every case of the county is read, from the index.
+    sa.Index(
+        "ix_enforcement_cases_counted",
+        "registered_county",
+        "filed_date",
+        "transferred_to",
+        "transfer_date",
+        "dishonesty_listed",
+        "dishonesty_date",
+        "licence_revoked",
+        "revoked_date",
+        "typical_case",
+        "published_date",
+        "enterprise_id",
+    ),
 )
 
 risk_signals = sa.Table(

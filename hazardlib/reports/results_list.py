@@ -14,7 +14,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import schema
-from ..figures import added, carried_over, counted_by_arms, is_closed, is_overdue, ledger_at
+from ..figures import (
+    added,
+    carried_over,
+    counted_by_arms,
+    counted_county_cases,
+    is_closed,
+    is_overdue,
+    ledger_at,
+)
 from ..stages import self_check_counted
 from ..store import PREFECTURE_CODE, Store
 from . import extra
@@ -29,7 +37,6 @@ from .scope import (
     enterprise_county,
     grouped_select,
     ledger_figures,
-    owner_grouped_select,
     rate_column,
     scope_for,
     spot_check_county,
@@ -44,24 +51,30 @@ def _inspections(scope: Scope) -> Any:
     t = schema.inspections
     from_, county = enterprise_county(t)
 
-    def one_county(code: str) -> Any:
-        # A county's visits are one range of ix_inspections_counted, read in the order the DISTINCT wants
-        # (date, enterprise, field), and counted without a GROUP BY: grouped by county over all counties,
-        # the database sorted every visit again in a temporary B-tree (measured: twice the CPU).
-        visits = (
-            sa.select(t.c.enterprise_id, t.c.inspection_date, t.c.field)
+    def visits(code: str, field: str) -> Any:
+        # A county's visits in one field are one range of ix_inspections_counted (county, field, date,
+        # enterprise), read in the order the DISTINCT wants and counted as they come: no test of the field per
+        # entry, no GROUP BY (grouped by county over all counties, the database sorted every visit again in a
+        # temporary B-tree).
+        distinct = (
+            sa.select(t.c.inspection_date, t.c.enterprise_id)
             .select_from(from_)
-            .where(county == code, scope.within(t.c.inspection_date))
+            .where(county == code, t.c.field == field, scope.within(t.c.inspection_date))
             .distinct()
             .subquery()
         )
-        return sa.select(
-            sa.literal(code, sa.String).label("county_code"),
-            count_if(visits.c.field == "production").label("producers_inspected"),
-            count_if(visits.c.field == "circulation").label("sellers_inspected"),
-        )
+        return sa.select(sa.func.count()).select_from(distinct).scalar_subquery()
 
-    per_county = sa.union_all(*(one_county(code) for code in scope.codes)).subquery("inspected")
+    per_county = sa.union_all(
+        *(
+            sa.select(
+                sa.literal(code, sa.String).label("county_code"),
+                visits(code, "production").label("producers_inspected"),
+                visits(code, "circulation").label("sellers_inspected"),
+            )
+            for code in scope.codes
+        )
+    ).subquery("inspected")
     return sa.select(*per_county.c)
 
 
@@ -72,15 +85,34 @@ def _risk_on_ledger(h: Any) -> list[Any]:
 
 def _self_checks(scope: Scope) -> Any:
     """组织企业自查, the tracker's 已自查 (one definition: :func:`~hazardlib.stages.self_check_counted`): the
-    distinct enterprises, read by county in enterprise order from ``ix_self_checks_key_counted`` (the key
-    enterprise is kept with the self-check, no seek into the enterprises), so that the distinct count needs no
-    temporary B-tree. Apart from the window's reported risks (:func:`_major_risks_self_reported`), which are counted over
+    distinct enterprises, one range per county of ``ix_self_checks_key_counted`` read in enterprise order (the
+    key enterprise is kept with the self-check, no seek into the enterprises) and counted as they come, with
+    no temporary B-tree and no COUNT(DISTINCT) per group. Apart from the window's reported risks (:func:`_major_risks_self_reported`), which are counted over
     another range: in one query, every enterprise of the window was kept in a temporary B-tree."""
     t = schema.self_checks
     from_, county = enterprise_county(t)
     counted = self_check_counted(t, scope.campaign, scope.as_of)
-    measures = {"self_checks": sa.func.count(sa.distinct(t.c.enterprise_id))}
-    return grouped_select(scope, from_, county, measures, [*counted, scope.within(t.c.check_date)])
+
+    def enterprises(code: str) -> Any:
+        # One county's range, its distinct enterprises counted as they come (no COUNT(DISTINCT) per group).
+        distinct = (
+            sa.select(t.c.enterprise_id)
+            .select_from(from_)
+            .where(county == code, *counted, scope.within(t.c.check_date))
+            .distinct()
+            .subquery()
+        )
+        return sa.select(sa.func.count()).select_from(distinct).scalar_subquery()
+
+    per_county = sa.union_all(
+        *(
+            sa.select(
+                sa.literal(code, sa.String).label("county_code"), enterprises(code).label("self_checks")
+            )
+            for code in scope.codes
+        )
+    ).subquery("self_checked")
+    return sa.select(*per_county.c)
 
 
 def _major_risks_self_reported(scope: Scope) -> Any:
@@ -195,9 +227,30 @@ INSTRUMENT_KEYS = {
 
 
 def _instruments(scope: Scope) -> Any:
+    """The instruments issued in the window by county and kind: for each case of the county they count for
+    (:func:`hazardlib.figures.counted_county_cases`), one range per county and kind of
+    ``ix_instruments_counted`` (county, kind, date), counted in its order with no test of the kind per
+    entry; the counts put side by side per county."""
     t = schema.instruments
-    measures = {key: count_if(t.c.kind == kind) for key, kind in INSTRUMENT_KEYS.items()}
-    return owner_grouped_select(scope, t, measures, [scope.within(t.c.issue_date)])
+    arms = [
+        sa.select(county.label("county_code"), t.c.kind, sa.func.count().label("n"))
+        .where(
+            scope.county_filter(county),
+            condition,
+            t.c.kind.in_(list(INSTRUMENT_KEYS.values())),
+            scope.within(t.c.issue_date),
+        )
+        .group_by(county, t.c.kind)
+        for county, condition in counted_county_cases(t)
+    ]
+    by_kind = sa.union_all(*arms).subquery("by_kind")
+    measures = (
+        sa.cast(sa.func.sum(sa.case((by_kind.c.kind == kind, by_kind.c.n), else_=0)), sa.BigInteger).label(
+            key
+        )
+        for key, kind in INSTRUMENT_KEYS.items()
+    )
+    return sa.select(by_kind.c.county_code, *measures).group_by(by_kind.c.county_code)
 
 
 def _enforcement(scope: Scope) -> Any:
@@ -232,16 +285,16 @@ def _help(scope: Scope) -> Any:
 
 
 # The parts of the list, the costliest first (CPU at 1M hazards: the ledger, then classified supervision, the
-# inspections, the instruments, the self-checks, the self-reported major risks; docs/benchmarks.md). Each reader
-# takes the next part when it is free, so that the readers side by side finish together (measured at 1M: their
-# CPU within 5 % of each other).
+# self-checks, the inspections, the self-reported major risks, the instruments; docs/benchmarks.md). Each reader
+# takes the next part when it is free, so that the readers side by side finish together.
 PARTS = (
-    ledger_select, _inspections, _instruments, _self_checks, _major_risks_self_reported, _enforcement, _help,
-    _traces, _spot_checks, _interviews,
+    ledger_select, _self_checks, _inspections, _major_risks_self_reported, _instruments, _help, _spot_checks,
+    _enforcement, _interviews, _traces,
 )  # fmt: skip
 READERS = 2
 """How many connections read the parts of the list side by side: one per core of the machine the list was
-measured on (two). The ledger's part, the largest, is about a quarter of the list's work."""
+measured on (two; a third reader there used the same CPU in all and finished no sooner). The ledger's part,
+the largest, is about a third of the list's work, classified supervision about a quarter."""
 
 
 def county_counts(store: Store, scope: Scope) -> pd.DataFrame:

@@ -19,10 +19,8 @@ from ..campaign import Campaign, available_years, campaign_year_of, load_campaig
 from ..errors import CampaignNotFound, OutOfScope
 from ..figures import (
     COUNTED_TABLES,
-    added,
     concerned,
     counted_county,
-    counted_county_cases,
     is_closed,
     is_overdue,
 )
@@ -125,20 +123,6 @@ def owner_county(table: sa.Table) -> tuple[Any, Any]:
     no enterprise) counts for the county that recorded it (:func:`hazardlib.figures.counted_county`)."""
     from_, _enterprises = enterprise_county(table)
     return from_, counted_county(table)
-
-
-def owner_grouped_select(
-    scope: Scope, table: sa.Table, measures: dict[str, Any], where: Sequence[Any]
-) -> Any:
-    """:func:`grouped_select` of ``table``'s records by the county of :func:`owner_county`, counted case by
-    case (:func:`hazardlib.figures.counted_county_cases`: the enterprise's county; the record's own when it
-    names no enterprise) and added, so that each case is grouped in the order of the table's index instead
-    of sorting the records by a computed county. ``measures`` must be counts or sums."""
-    arms = [
-        grouped_select(scope, table, county, measures, [condition, *where])
-        for county, condition in counted_county_cases(table)
-    ]
-    return arms[0] if len(arms) == 1 else added(arms, "county_code")
 
 
 def spot_check_county() -> tuple[Any, Any, Any]:
