@@ -180,6 +180,10 @@ class Undrawable(ipywidgets.DOMWidget):
 
 
 Undrawable()"""
+IN_AN_APP = UNDRAWABLE.replace(
+    "Undrawable()",
+    "app = ipywidgets.VBox([ipywidgets.Button(description='确定'), Undrawable()])\napp.add_class('hz-app')\napp",
+)
 
 
 def test_a_page_whose_widget_cannot_be_drawn_says_so_in_chinese_and_opens_itself_again(
@@ -192,7 +196,9 @@ def test_a_page_whose_widget_cannot_be_drawn_says_so_in_chinese_and_opens_itself
     open_store(url, user="州局管理员").dispose()
     loads: list[float] = []
     page.on("load", lambda _page: loads.append(time.monotonic()))
-    with serving_dashboards(url, tmp_path, index=BUTTON, undrawable=UNDRAWABLE) as served:
+    with serving_dashboards(
+        url, tmp_path, index=BUTTON, undrawable=UNDRAWABLE, in_an_app=IN_AN_APP
+    ) as served:
         page.goto(f"{served.base}voila/render/index.ipynb")
         expect(page.locator("button.jupyter-button")).to_be_visible()
         page.wait_for_timeout(3_000)  # the page's watch looks once a second
@@ -213,3 +219,20 @@ def test_a_page_whose_widget_cannot_be_drawn_says_so_in_chinese_and_opens_itself
             page.wait_for_timeout(500)
         wait_for_text(unavailable.locator(".hz-retry"), "（第 2 次，最多 5 次）")
         expect(page.locator("#hz-busy")).to_be_hidden()
+
+        # a part of an app that is drawn: the part says in Chinese that it cannot be shown; the page stays
+        page.goto(f"{served.base}voila/render/in_an_app.ipynb")
+        failed = page.locator(".hz-app .jupyter-widgets-error-widget")
+        expect(failed).to_be_attached()
+        expect(page.locator(".hz-app button.jupyter-button")).to_be_visible()
+        page.wait_for_timeout(3_000)
+        note = failed.evaluate("e => window.getComputedStyle(e, '::before').content")
+        assert note == '"此处内容无法显示，请刷新本页面"', note
+        body = page.locator("body").inner_text()
+        assert "Click to show" not in body and "Error displaying" not in body, body[:2000]
+        failed.click(force=True)  # the manager would show the stack trace: the click does not reach it
+        assert "Failed to" not in page.locator("body").inner_text()
+        expect(unavailable).to_have_count(0)
+        loaded = len(loads)
+        page.wait_for_timeout(7_000)  # longer than the first countdown: no reload
+        assert len(loads) == loaded
