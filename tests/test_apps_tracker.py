@@ -16,6 +16,7 @@ from hazardlib.reports import results_list
 from hazardlib.store import Store
 
 from .situations import Situation
+from .test_apps_submissions import texts_in
 
 D = dt.date(2024, 9, 15)
 
@@ -36,7 +37,7 @@ def test_the_tracker_shows_the_stage_the_deadline_and_each_countys_figures(store
     app = TrackerApp(store, D)
     app.loading.join()
     assert "第三阶段：隐患治理、质量帮扶（剩余 47 天）" in app.stage_line.value
-    assert "10月20日前报送" in app.stage_line.value
+    assert "10月20日前报送" in app.reminder.value
     assert app.progress_table.value.count("<tr") == 1 + 12 + 1  # header, 12 counties, prefecture total
     s.plan("522701", dt.date(2024, 5, 20))
     app.show_progress()
@@ -52,6 +53,25 @@ def test_the_tracker_shows_the_stage_the_deadline_and_each_countys_figures(store
     assert "滞后" in app.progress_table.value and "都匀市" in app.lagging.value
     app.stage_pick.value = 2
     assert "<td>都匀市</td>" in app.progress_table.value
+
+
+def test_the_next_reporting_deadline_is_shown_once_in_the_reminder(store):
+    """The tracker names the next deadline once, in the reminder beside the link to the page where the
+    packages are submitted (not again in the stage line), in its first paint and once drawn; a year
+    without a calendar names none."""
+    app = TrackerApp(Store(store.url, user="都匀办理员", county="522701"), D)
+    app.loading.join()
+    first = TrackerApp.first_view(app.store, D)
+    assert first is not None
+    for shown in (texts_in(app.widget), first.html):
+        assert shown.count("10月20日前报送") == 1 and shown.count("下一个报送期限") == 1, shown
+        assert shown.count("hz-reminder-link") == 1 and "剩余 47 天" in shown
+    assert "下一个报送期限" in app.reminder.value and "下一个报送期限" not in app.stage_line.value
+    no_calendar = TrackerApp(app.store, dt.date(2019, 9, 15))
+    if no_calendar.loading is not None:
+        no_calendar.loading.join()
+    assert "下一个报送期限" not in texts_in(no_calendar.widget)
+    assert "没有2019年度的行动日历" in no_calendar.stage_line.value
 
 
 def test_the_prefecture_acknowledges_an_immediate_report_and_a_county_cannot(store):

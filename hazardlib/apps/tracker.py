@@ -169,13 +169,10 @@ def results_list(store: Store, as_of: dt.date) -> pd.DataFrame:
 
 
 def stage_line_html(as_of: dt.date) -> str:
-    """The campaign's stage at ``as_of`` and its next report deadline (the year must have a calendar)."""
-    status = stages.stage_status(as_of)
-    deadline = status["next_deadline"]
-    parts = [f"<b>{esc(status['label'])}</b>"]
-    if deadline:
-        parts.append(f"下一个报送期限：<b>{esc(deadline['label'])}</b>")
-    return f'<div class="hz-card">{"　｜　".join(parts)}</div>'
+    """The campaign's stage at ``as_of`` (the year must have a calendar). The next report deadline is not
+    named here but in the reminder below it (:func:`~hazardlib.apps.deadline_notes.reminder_html`), once,
+    beside where the packages stand and the link to the page where they are submitted."""
+    return f'<div class="hz-card"><b>{esc(stages.stage_status(as_of)["label"])}</b></div>'
 
 
 TABLE_FIGURES = (
@@ -236,7 +233,8 @@ class TrackerApp(App):
 
     @classmethod
     def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
-        """The stage line and each county's progress over the whole campaign (``data``: the table's rows)."""
+        """The stage line, the reporting reminder and each county's progress over the whole campaign
+        (``data``: the table's rows)."""
         campaign = campaign_of(as_of.year)
         if campaign is None:
             return None
@@ -245,6 +243,7 @@ class TrackerApp(App):
             section_html(TIMELINE_HEADING)
             + timeline_html(campaign, as_of)
             + stage_line_html(as_of)
+            + reminder_html(store, as_of)
             + section_html(PROGRESS_HEADING)
             + progress_table_html(rows, None, as_of),
             rows,

@@ -167,3 +167,72 @@ def test_a_cell_that_fails_says_so_in_chinese_and_shows_no_python_text(page: Pag
         assert not ERROR_TEXT.search(body) and "internal detail" not in body, body[:2000]
         expect(page.locator("#hz-busy")).to_be_hidden()
         assert "internal detail of the failure" in served.log.read_text(encoding="utf-8")
+
+
+UNDRAWABLE = """import ipywidgets
+import traitlets
+
+
+class Undrawable(ipywidgets.DOMWidget):
+    _view_module = traitlets.Unicode("hazard-no-such-module").tag(sync=True)
+    _view_module_version = traitlets.Unicode("1.0.0").tag(sync=True)
+    _view_name = traitlets.Unicode("NoSuchView").tag(sync=True)
+
+
+Undrawable()"""
+IN_AN_APP = UNDRAWABLE.replace(
+    "Undrawable()",
+    "app = ipywidgets.VBox([ipywidgets.Button(description='确定'), Undrawable()])\napp.add_class('hz-app')\napp",
+)
+
+
+def test_a_page_whose_widget_cannot_be_drawn_says_so_in_chinese_and_opens_itself_again(
+    page: Page, tmp_path: Path
+):
+    """A widget the browser cannot draw (its view's module does not exist here) leaves the widget manager's English
+    "Error displaying widget" in its place: the page says at once, in Chinese, that it cannot be shown, and opens
+    itself again a few times, counting down. A page whose widget is drawn shows no such note nor reloads."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    open_store(url, user="州局管理员").dispose()
+    loads: list[float] = []
+    page.on("load", lambda _page: loads.append(time.monotonic()))
+    with serving_dashboards(
+        url, tmp_path, index=BUTTON, undrawable=UNDRAWABLE, in_an_app=IN_AN_APP
+    ) as served:
+        page.goto(f"{served.base}voila/render/index.ipynb")
+        expect(page.locator("button.jupyter-button")).to_be_visible()
+        page.wait_for_timeout(3_000)  # the page's watch looks once a second
+        expect(page.locator(".hz-unavailable")).to_have_count(0)
+        assert len(loads) == 1
+
+        page.goto(f"{served.base}voila/render/undrawable.ipynb")
+        unavailable = page.locator(".hz-unavailable")
+        wait_for_text(unavailable, "本页面暂时无法显示：浏览器未能绘制页面内容")
+        wait_for_text(unavailable.locator(".hz-retry"), "秒后自动重新打开（第 1 次，最多 5 次）")
+        screenshot(page, "21-页面无法绘制")
+        body = page.locator("body").inner_text()
+        assert "Error displaying" not in body and not ERROR_TEXT.search(body), body[:2000]
+        first = len(loads)
+        deadline = time.monotonic() + 60  # the first reload comes after 5-6 s
+        while len(loads) == first:
+            assert time.monotonic() < deadline, "the page did not open itself again"
+            page.wait_for_timeout(500)
+        wait_for_text(unavailable.locator(".hz-retry"), "（第 2 次，最多 5 次）")
+        expect(page.locator("#hz-busy")).to_be_hidden()
+
+        # a part of an app that is drawn: the part says in Chinese that it cannot be shown; the page stays
+        page.goto(f"{served.base}voila/render/in_an_app.ipynb")
+        failed = page.locator(".hz-app .jupyter-widgets-error-widget")
+        expect(failed).to_be_attached()
+        expect(page.locator(".hz-app button.jupyter-button")).to_be_visible()
+        page.wait_for_timeout(3_000)
+        note = failed.evaluate("e => window.getComputedStyle(e, '::before').content")
+        assert note == '"此处内容无法显示，请刷新本页面"', note
+        body = page.locator("body").inner_text()
+        assert "Click to show" not in body and "Error displaying" not in body, body[:2000]
+        failed.click(force=True)  # the manager would show the stack trace: the click does not reach it
+        assert "Failed to" not in page.locator("body").inner_text()
+        expect(unavailable).to_have_count(0)
+        loaded = len(loads)
+        page.wait_for_timeout(7_000)  # longer than the first countdown: no reload
+        assert len(loads) == loaded
