@@ -45,6 +45,7 @@ from .ui import (
     FormField,
     esc,
     fmt_date,
+    hold_until_asked,
     html_table,
     in_voila_page,
     message_html,
@@ -142,6 +143,7 @@ class App(abc.ABC):
         first view (:meth:`first_view`) for that session. The notebook shows it (the page's first paint,
         drawn by the browser from the page's HTML before any script) and then ``.app.widget``."""
         configure_logging()
+        hold_until_asked()  # the page asks for every widget's state once it connects: no message before that
         try:
             shared = cls.warm_up() if session is None and preheating() else None
             session = session or Session.from_env(shared=shared)
