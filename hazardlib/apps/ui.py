@@ -448,7 +448,8 @@ class HeldComm(KernelComm):
     page connects, and the page then asks for every widget's state at once (ipywidgets 8's
     ``request_states``), which holds every update made before. Only the server read those messages, each once
     for the notebook's execution and once for the kernel's activity, for nothing (245 widgets on the ledger:
-    about 300 messages per page). A comm the page opens (the control comm, not primary) always speaks."""
+    about 420 messages per page; docs/benchmarks.md, "Capacity, eighth round"). A comm the page opens (the
+    control comm, not primary) always speaks."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         # The kernel's comm learns its kernel when it first speaks, and a widget sends its updates only through a
