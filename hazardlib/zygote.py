@@ -39,6 +39,21 @@ from .forking import KERNEL_MODULE, ProtocolError, parse, reply
 # What a dashboard kernel imports besides the three above: each dashboard's app module and the landing page's
 # (hazardlib.apps loads them by name, on first use).
 APP_MODULES = (*(f"hazardlib.apps.{d.module}" for d in DASHBOARDS), "hazardlib.apps.landing")
+# What ipykernel's kernel application imports while it initializes, not when it is imported: its kernel and shell,
+# the debugger (with debugpy's and pydevd's 130 modules, although no dashboard is debugged), IPython's debugger,
+# completer and store magic, psutil. Imported in every kernel, they cost it about 0.05 s of CPU and private memory
+# (docs/benchmarks.md, "Capacity, eighth round"); imported here once, they start no thread.
+KERNEL_MODULES = (
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",
+    "debugpy.server.api",
+    "IPython.core.debugger",
+    "IPython.core.completerlib",
+    "IPython.extensions.storemagic",
+    "psutil",
+    "tornado.platform.asyncio",
+)
 PRELOADED = (pandas, sqlalchemy)
 # What a plain kernel's sys.argv[0] is (python -m ipykernel_launcher).
 LAUNCHER = getattr(importlib.util.find_spec(KERNEL_MODULE), "origin", None) or KERNEL_MODULE
@@ -47,9 +62,10 @@ PARENT_CHECK_SECONDS = 1.0
 
 
 def preload() -> None:
-    """Import every dashboard's module, then move every object alive into the collector's permanent generation: a
-    child's collections then do not write to (and so copy) the pages it shares with the zygote."""
-    for name in APP_MODULES:
+    """Import every dashboard's module and what a kernel imports as it starts, then move every object alive into
+    the collector's permanent generation: a child's collections then do not write to (and so copy) the pages it
+    shares with the zygote."""
+    for name in (*APP_MODULES, *KERNEL_MODULES):
         importlib.import_module(name)
     gc.collect()
     gc.freeze()

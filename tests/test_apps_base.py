@@ -227,6 +227,32 @@ def test_a_preheated_kernel_warms_up_on_a_store_that_refuses_writes_and_closes_w
     assert left_over.comm is None  # every widget of the warm-up (nothing else was shown yet) is closed
 
 
+def test_a_warm_up_builds_the_app_once_for_a_county_and_reads_the_first_view_for_the_prefecture_too(
+    store, monkeypatch
+):
+    monkeypatch.setenv("HAZARD_DB", store.url)
+    monkeypatch.setenv("HAZARD_AS_OF", "2024-09-15")
+    built: list[str | None] = []
+    read: list[str | None] = []
+    first_view, build = LandingApp.first_view.__func__, LandingApp.build
+
+    def reading(cls: type[LandingApp], scoped: Store, as_of: dt.date) -> object:
+        read.append(scoped.county)
+        return first_view(cls, scoped, as_of)
+
+    def building(self: LandingApp) -> widgets.Widget:
+        built.append(self.store.county)
+        return build(self)
+
+    monkeypatch.setattr(LandingApp, "first_view", classmethod(reading))
+    monkeypatch.setattr(LandingApp, "build", building)
+    assert LandingApp.warm_up() is not None
+    # the prefecture's first paint is warm; its live app is not built (every page's pool kernel would pay for it)
+    assert read == ["522701", None] and built == ["522701"]
+    LandingApp(Session(url=store.url, county=None, as_of=D, user="李四").store(), D)
+    assert built == ["522701", None]  # the prefecture's page is built all the same, after its request
+
+
 def test_a_warm_up_sends_nothing_about_its_widgets_while_the_page_after_it_announces_its_own(
     store, monkeypatch
 ):

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -52,6 +54,39 @@ def test_the_server_environment_names_the_forking_kernel_spec_only_with_a_zygote
     plain = voila_env(config, base={forking.ENV_ZYGOTE: "/old/zygote.sock"})
     assert forking.ENV_ZYGOTE not in plain
     assert str(template_root() / FORKED_KERNELS) not in plain["JUPYTER_PATH"]
+
+
+KERNEL_START = """
+import json, sys, tempfile
+import jupyter_client
+from hazardlib import zygote
+if sys.argv[1] == "preloaded":
+    zygote.preload()
+else:  # what the zygote imported before it imported what a kernel imports as it starts
+    zygote.KERNEL_MODULES = ()
+    zygote.preload()
+from ipykernel.kernelapp import IPKernelApp
+connection = tempfile.mktemp(suffix=".json")
+jupyter_client.write_connection_file(connection, key=b"k")
+before = set(sys.modules)
+IPKernelApp.instance().initialize(["-f", connection])
+new = sorted(set(sys.modules) - before)
+sys.__stdout__.write(json.dumps(new) + "\\n")
+sys.__stdout__.flush()
+"""
+
+
+@pytest.mark.parametrize("zygote_imports", ["preloaded", "without the kernel's modules"])
+def test_a_kernel_forked_from_the_zygote_imports_no_debugger_as_it_starts(zygote_imports: str):
+    out = subprocess.run(
+        [sys.executable, "-c", KERNEL_START, zygote_imports], capture_output=True, text=True, timeout=120
+    )
+    started = json.loads(out.stdout.strip().splitlines()[-1])
+    debugger = [m for m in started if m.startswith(("debugpy", "_pydevd", "pydevd"))]
+    if zygote_imports == "preloaded":
+        assert debugger == [] and len(started) < 40
+    else:  # the situation just short: the kernel's start imports the debugger, over a hundred modules
+        assert len(debugger) > 20 and len(started) > 100
 
 
 @pytest.fixture

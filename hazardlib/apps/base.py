@@ -45,6 +45,7 @@ from .ui import (
     FormField,
     esc,
     fmt_date,
+    hold_until_asked,
     html_table,
     in_voila_page,
     message_html,
@@ -142,6 +143,7 @@ class App(abc.ABC):
         first view (:meth:`first_view`) for that session. The notebook shows it (the page's first paint,
         drawn by the browser from the page's HTML before any script) and then ``.app.widget``."""
         configure_logging()
+        hold_until_asked()  # the page asks for every widget's state once it connects: no message before that
         try:
             shared = cls.warm_up() if session is None and preheating() else None
             session = session or Session.from_env(shared=shared)
@@ -171,11 +173,17 @@ class App(abc.ABC):
 
     @classmethod
     def warm_up(cls) -> Store | None:
-        """In a preheated kernel, before it knows whom it serves: open the store read-only and build this app
-        once for a county and once for the prefecture, then close every widget made, so that the page
-        built after the request finds its modules imported, its connection open and its statements
-        compiled (the engine's statement cache), and has only the county's data to read. The store it
-        returns is the one the session then acts on; None (nothing shared) if warming up failed."""
+        """In a preheated kernel, before it knows whom it serves: open the store read-only, read the first view
+        for a county and for the prefecture and build this app once for the county, then close every widget
+        made, so that the page built after the request finds its modules imported, its connection open and
+        its statements compiled (the engine's statement cache), and has only the county's data to read. The
+        store it returns is the one the session then acts on; None (nothing shared) if warming up failed.
+
+        The app is not built for the prefecture too: every page a clerk opens takes a pool kernel that warms
+        up, so a second build cost every page its CPU (the landing page's to-do rules, about a sixth of its
+        kernel's CPU) for the few prefecture sessions, whose first paint is warm all the same (its first view
+        is read) and whose live app then compiles the prefecture's own statements (docs/benchmarks.md,
+        "Capacity, eighth round")."""
         started = time.perf_counter()
         try:
             store = Store(store_url(), user=SYSTEM_USER).reading_only()
@@ -183,7 +191,9 @@ class App(abc.ABC):
             with unannounced():  # no page will fetch these widgets: nothing about them goes to the server
                 for county in (WARM_UP_COUNTY, None):
                     scoped = store.acting(user=SYSTEM_USER, county=county).reading_only()
-                    cls(scoped, as_of, cls.first_view(scoped, as_of), warming_up=True)
+                    first = cls.first_view(scoped, as_of)
+                    if county is not None:
+                        cls(scoped, as_of, first, warming_up=True)
             log.info(
                 "%s warmed up in %.2f s, waiting for its request", cls.__name__, time.perf_counter() - started
             )

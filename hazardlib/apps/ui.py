@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 import comm
 import ipywidgets as widgets
 import traitlets
+from ipykernel.comm.comm import BaseComm as KernelComm  # the comm ipykernel's own ``comm.create_comm`` makes
+from ipykernel.kernelbase import Kernel
 from ipywidgets.widgets.widget_string import HTMLStyle  # the style of an HTML widget (not re-exported)
 
 from .. import vocab
@@ -410,6 +412,10 @@ class PageWatch:
         self.handler(control, msg)
         self.controls.append(control)
 
+    def asked(self) -> bool:
+        """True once a page has opened the control comm (it asks for every widget's state next)."""
+        return bool(self.controls)
+
     def fetched(self) -> bool:
         """True once a page that opened the control comm has closed it (its states have arrived)."""
         still_open = comm.get_comm_manager().comms
@@ -435,6 +441,53 @@ def unannounced() -> Iterator[None]:
         yield
     finally:
         comm.create_comm = made
+
+
+class HeldComm(KernelComm):
+    """A widget's comm in a Voilà page's kernel, made before the page asked for the widgets' states: it says
+    nothing (its opening, its updates, its closing) until a page has asked (:meth:`PageWatch.asked`), then
+    speaks as the kernel's own comm does. Before that no page could hear it: Voilà runs the notebook before the
+    page connects, and the page then asks for every widget's state at once (ipywidgets 8's
+    ``request_states``), which holds every update made before. Only the server read those messages, each once
+    for the notebook's execution and once for the kernel's activity, for nothing (245 widgets on the ledger:
+    about 420 messages per page; docs/benchmarks.md, "Capacity, eighth round"). A comm the page opens (the
+    control comm, not primary) always speaks."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        # The kernel's comm learns its kernel when it first speaks, and a widget sends its updates only through a
+        # comm that knows its kernel (ipywidgets' ``Widget._send``): this one knows it from the start.
+        if Kernel.initialized():
+            self.kernel = Kernel.instance()
+        super().__init__(*args, **kwargs)
+
+    def publish_msg(
+        self,
+        msg_type: str,
+        data: Any = None,
+        metadata: Any = None,
+        buffers: Any = None,
+        **keys: Any,
+    ) -> None:
+        if PAGE.asked() or not self.primary:
+            super().publish_msg(msg_type, data, metadata, buffers, **keys)
+
+
+def hold_until_asked() -> None:
+    """In a Voilà page's kernel, from now on: widgets made before the page asks for their states get a
+    :class:`HeldComm` (through ``comm.create_comm``, the ``comm`` package's public hook, as :func:`unannounced`);
+    widgets made after get the kernel's own comm. Elsewhere (tests, scripts, JupyterLab, where nothing asks
+    for the states at once) nothing changes."""
+    if not in_voila_page() or not PAGE.install():
+        return
+    made = comm.create_comm
+    if getattr(made, "holds", False):
+        return
+
+    def create(*args: Any, **kwargs: Any) -> comm.base_comm.BaseComm:
+        return made(*args, **kwargs) if PAGE.asked() else HeldComm(*args, **kwargs)
+
+    create.holds = True  # type: ignore[attr-defined]
+    comm.create_comm = create
 
 
 def in_voila_page() -> bool:
