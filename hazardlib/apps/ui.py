@@ -72,14 +72,17 @@ table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
 /* a long list scrolls inside a framed box that ends half-way down a row (a row cut off at the frame says the list
    goes on: a phone shows no scroll bar, and a box ending between two rows looked like the whole list) */
 .hz-checklist {{ overflow-y: auto; border: 1px solid #cfd8dc; border-radius: 3px; padding: 0 8px;
-  box-sizing: border-box;
+  box-sizing: border-box; margin: var(--jp-widgets-margin);
   max-height: calc({CHECKLIST_ROWS} * (var(--jp-widgets-inline-height) + 2 * var(--jp-widgets-margin))); }}
+/* a check box level with its words (ipywidgets set it on their baseline: on a phone, where it is larger, it stood
+   above them) */
+.hz-app .widget-checkbox > .widget-label-basic {{ display: flex; align-items: center; }}
+.hz-app .widget-checkbox > .widget-label-basic > input {{ flex: none; }}
 /* a choice's words wrap whole inside the box (ipywidgets cut them off with "…" on one line, a title for a mouse
-   to hover over that a phone lacks), its box level with them */
+   to hover over that a phone lacks) */
 .hz-checklist .widget-checkbox {{ height: auto; min-height: var(--jp-widgets-inline-height); }}
-.hz-checklist .widget-checkbox > .widget-label-basic {{ display: flex; align-items: center; height: auto;
-  white-space: normal; overflow: visible; line-height: 1.4; }}
-.hz-checklist .widget-checkbox > .widget-label-basic > input {{ flex: none; }}
+.hz-checklist .widget-checkbox > .widget-label-basic {{ height: auto; white-space: normal; overflow: visible;
+  line-height: 1.4; }}
 .hz-charts {{ display: flex; gap: 40px; flex-wrap: wrap; }}  /* charts side by side, wrapping */
 .hz-bars {{ font-size: 13px; }}
 .hz-bars .hz-bar-row {{ display: flex; align-items: center; margin: 2px 0; }}

@@ -224,7 +224,8 @@ def test_a_new_enterprises_products_are_ticked_by_clicks_at_a_desk(page: Page, s
 LONG_CASE = "三市监处罚〔2024〕1号｜三都水族自治县荣隆磷化工有限责任公司生产销售不合格工业磷酸案"
 CHECKLIST = f"""import ipywidgets
 from hazardlib.apps.ui import STYLE, CheckList
-app = ipywidgets.VBox([ipywidgets.HTML(STYLE), CheckList([({LONG_CASE!r}, 1), ("短的一项", 2)])])
+flag = ipywidgets.Checkbox(description="位于生产销售企业集聚区", indent=False)
+app = ipywidgets.VBox([ipywidgets.HTML(STYLE), CheckList([({LONG_CASE!r}, 1), ("短的一项", 2)]), flag])
 app.add_class("hz-app")
 app"""
 
@@ -232,15 +233,15 @@ app"""
 def test_a_check_lists_long_choice_reads_whole_on_a_phone_beside_its_box(phone: Page, tmp_path: Path):
     """A typical case's name longer than the screen wraps inside the list's box (it was cut off with "…", its
     whole name only in a title a phone cannot show); its box is level with its words and a fingertip high, as
-    is a short choice's, which keeps one line."""
+    is a short choice's, which keeps one line, and a check box outside a list (it stood above its words)."""
     url = f"sqlite:///{tmp_path / 'w.db'}"
     open_store(url, user="州局管理员").dispose()
     with serving_dashboards(url, tmp_path, index=CHECKLIST) as served:
         phone.goto(f"{served.base}voila/render/index.ipynb")
-        rows = phone.locator(".hz-checklist .widget-checkbox")
-        expect(rows).to_have_count(2)
+        rows = phone.locator(".hz-app .widget-checkbox")
+        expect(rows).to_have_count(3)
         shapes = rows.evaluate_all(
-            """(rs, touch) => rs.map(r => { const list = r.closest('.hz-checklist').getBoundingClientRect();
+            """(rs, touch) => rs.map(r => { const list = r.parentElement.getBoundingClientRect();
               const label = r.querySelector('.widget-label-basic'), words = r.querySelector('span');
               const box = r.querySelector('input').getBoundingClientRect(), w = words.getBoundingClientRect();
               return {whole: label.scrollWidth <= label.clientWidth + 1 && w.right <= list.right,
@@ -251,6 +252,7 @@ def test_a_check_lists_long_choice_reads_whole_on_a_phone_beside_its_box(phone: 
         )
         assert shapes == [
             {"whole": True, "lines": 2, "level": True, "touch": True},
+            {"whole": True, "lines": 1, "level": True, "touch": True},
             {"whole": True, "lines": 1, "level": True, "touch": True},
         ], shapes
         assert rows.first.inner_text() == LONG_CASE
