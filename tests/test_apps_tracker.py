@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from hazardlib import schema
 from hazardlib.apps import TrackerApp, tracker
+from hazardlib.apps.session import Session
 from hazardlib.apps.tracker import timeline_svg
 from hazardlib.campaign import load_campaign
 from hazardlib.reports import results_list
@@ -36,7 +37,7 @@ def test_the_tracker_shows_the_stage_the_deadline_and_each_countys_figures(store
         s.hazard(duyun, dt.date(2024, 7, day))
     app = TrackerApp(store, D)
     app.loading.join()
-    assert "第三阶段：隐患治理、质量帮扶（剩余 47 天）" in app.stage_line.value
+    assert "第三阶段：隐患治理、质量帮扶（剩余 47 天）" in app.header.value
     assert "10月20日前报送" in app.reminder.value
     assert app.progress_table.value.count("<tr") == 1 + 12 + 1  # header, 12 counties, prefecture total
     s.plan("522701", dt.date(2024, 5, 20))
@@ -57,15 +58,17 @@ def test_the_tracker_shows_the_stage_the_deadline_and_each_countys_figures(store
 
 def test_the_next_reporting_deadline_is_shown_once_in_the_reminder(store):
     """The tracker names the next deadline once, in the reminder beside the link to the page where the
-    packages are submitted (not again in the stage line), in its first paint and once drawn; a year
-    without a calendar names none."""
+    packages are submitted (not again in the stage line), and the stage once, in the header (a card under the
+    timeline repeated it), in its first paint and once drawn; a year without a calendar names none."""
     app = TrackerApp(Store(store.url, user="都匀办理员", county="522701"), D)
     app.loading.join()
-    first = TrackerApp.first_view(app.store, D)
-    assert first is not None
-    for shown in (texts_in(app.widget), first.html):
+    painted = TrackerApp.opening(
+        Session(url=store.url, county="522701", as_of=D, user="都匀办理员")
+    ).first_paint()
+    assert "hz-first-paint" in painted
+    for shown in (texts_in(app.widget), painted):
         assert shown.count("10月20日前报送") == 1 and shown.count("下一个报送期限") == 1, shown
-        assert shown.count("hz-reminder-link") == 1 and "剩余 47 天" in shown
+        assert shown.count("hz-reminder-link") == 1 and shown.count("剩余 47 天") == 1, shown
     assert "下一个报送期限" in app.reminder.value and "下一个报送期限" not in app.stage_line.value
     no_calendar = TrackerApp(app.store, dt.date(2019, 9, 15))
     if no_calendar.loading is not None:

@@ -280,7 +280,7 @@ class EnterpriseForm:
         add("contact", text_box(models.Enterprise, "contact"))
         add(
             "products",
-            CheckList(app.product_options, layout=widgets.Layout(width="28em", max_height="15em")),
+            CheckList(app.product_options, layout=widgets.Layout(width="28em")),
             hint=MULTIPLE_HINT,
         )
         add("licence_no", widgets.Text(layout=wide), hint="如 （黔）XK13-001-00001")

@@ -181,7 +181,7 @@ class SubmissionApp(App):
     def _county_parts(self) -> list[widgets.Widget]:
         self.scan = widgets.FileUpload(accept=".pdf,.png,.jpg,.jpeg", multiple=False, description="选择文件")
         self.summary = widgets.FileUpload(accept=".docx", multiple=False, description="选择文件")
-        self.cases = CheckList(layout=widgets.Layout(width="40em", max_height="12em"))
+        self.cases = CheckList(layout=widgets.Layout(width="40em"))
         self.no_cases = widgets.HTML()  # said in place of an empty list
         self.no_cases.add_class("hz-sub-no-cases")
         # the hint is set with the list (:meth:`_fill_cases`): over an empty list it would mislead

@@ -168,13 +168,6 @@ def results_list(store: Store, as_of: dt.date) -> pd.DataFrame:
     return figures(store, as_of)
 
 
-def stage_line_html(as_of: dt.date) -> str:
-    """The campaign's stage at ``as_of`` (the year must have a calendar). The next report deadline is not
-    named here but in the reminder below it (:func:`~hazardlib.apps.deadline_notes.reminder_html`), once,
-    beside where the packages stand and the link to the page where they are submitted."""
-    return f'<div class="hz-card"><b>{esc(stages.stage_status(as_of)["label"])}</b></div>'
-
-
 TABLE_FIGURES = (
     "key_enterprises", "self_checked", "inspections", "hazards_found", "hazards_closed_to_date", "open_hazards",
     "overdue_hazards",
@@ -220,7 +213,7 @@ def progress_table_html(rows: list[dict[str, Any]], stage: int | None, as_of: dt
 class TrackerApp(App):
     """Where the campaign stands today, county by county; the prefecture acknowledges immediate reports.
 
-    The stage line, the timeline and the progress table are built with the app (from plain Python rows:
+    The timeline and the progress table are built with the app (from plain Python rows:
     the kernel loads neither pandas nor the reports before the first table); the results list and the
     immediate-report feed (the heavy queries at province scale) are filled by :attr:`loading`, a thread
     started once the rest is built that waits for the page to fetch the widgets
@@ -233,8 +226,8 @@ class TrackerApp(App):
 
     @classmethod
     def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
-        """The stage line, the reporting reminder and each county's progress over the whole campaign
-        (``data``: the table's rows)."""
+        """The timeline, the reporting reminder and each county's progress over the whole campaign (``data``: the
+        table's rows). The stage is not said again under the timeline: the page's header says it."""
         campaign = campaign_of(as_of.year)
         if campaign is None:
             return None
@@ -242,7 +235,6 @@ class TrackerApp(App):
         return FirstView(
             section_html(TIMELINE_HEADING)
             + timeline_html(campaign, as_of)
-            + stage_line_html(as_of)
             + reminder_html(store, as_of)
             + section_html(PROGRESS_HEADING)
             + progress_table_html(rows, None, as_of),
@@ -352,7 +344,8 @@ class TrackerApp(App):
             self.stage_line.value = f'<div class="hz-note">没有{self.year}年度的行动日历。</div>'
             return
         self.timeline.value = timeline_html(self.campaign, self.as_of)
-        self.stage_line.value = stage_line_html(self.as_of)
+        self.stage_line.value = ""  # the stage is the header's (a card here repeated its words); the next
+        # deadline is the reminder's, beside the link to where the packages are submitted
 
     def show_progress(self, rows: list[dict[str, Any]] | None = None) -> None:
         """The progress table, charts and lagging counties of the stage picked; ``rows``: the table's rows for

@@ -41,6 +41,10 @@ PHONE_MAX_WIDTH = 600
 """The widest screen laid out as a phone: one column, labels above fields, controls a finger high."""
 TOUCH_PX = 44
 """The least height of a control on a phone, the size of a fingertip (the web's usual touch target)."""
+CHECKLIST_ROWS = 6.5
+"""The rows a :class:`CheckList` shows at a desk before it scrolls: half a row cut off at its frame says there is more."""
+CHECKLIST_PHONE_ROWS = 4.5
+"""The same on a phone, where each row is a fingertip high."""
 
 STYLE = f"""<style>
 .hz-app, .hz-app .widget-label, .hz-app input, .hz-app select, .hz-app textarea, .hz-app button {{
@@ -67,7 +71,20 @@ table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
 .hz-field-error {{ color: #c62828; font-size: 13px; }}
 .hz-label {{ font-size: 13px; color: #263238; }}
 .hz-required {{ color: #c62828; }}
-.hz-checklist {{ overflow-y: auto; }}  /* a long list scrolls inside its box (its height set where it is made) */
+/* a long list scrolls inside a framed box that ends half-way down a row (a row cut off at the frame says the list
+   goes on: a phone shows no scroll bar, and a box ending between two rows looked like the whole list) */
+.hz-checklist {{ overflow-y: auto; border: 1px solid #cfd8dc; border-radius: 3px; padding: 0 8px;
+  box-sizing: border-box; margin: var(--jp-widgets-margin);
+  max-height: calc({CHECKLIST_ROWS} * (var(--jp-widgets-inline-height) + 2 * var(--jp-widgets-margin))); }}
+/* a check box level with its words (ipywidgets set it on their baseline: on a phone, where it is larger, it stood
+   above them) */
+.hz-app .widget-checkbox > .widget-label-basic {{ display: flex; align-items: center; }}
+.hz-app .widget-checkbox > .widget-label-basic > input {{ flex: none; }}
+/* a choice's words wrap whole inside the box (ipywidgets cut them off with "…" on one line, a title for a mouse
+   to hover over that a phone lacks) */
+.hz-checklist .widget-checkbox {{ height: auto; min-height: var(--jp-widgets-inline-height); }}
+.hz-checklist .widget-checkbox > .widget-label-basic {{ height: auto; white-space: normal; overflow: visible;
+  line-height: 1.4; }}
 .hz-charts {{ display: flex; gap: 40px; flex-wrap: wrap; }}  /* charts side by side, wrapping */
 .hz-bars {{ font-size: 13px; }}
 .hz-bars .hz-bar-row {{ display: flex; align-items: center; margin: 2px 0; }}
@@ -119,6 +136,8 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
     display: flex; align-items: center; }}
   .hz-app .widget-radio-box label {{ margin-right: 16px; }}
   .hz-app input[type=checkbox], .hz-app input[type=radio] {{ width: 22px; height: 22px; }}
+  .hz-app .hz-checklist {{ max-height: calc({CHECKLIST_PHONE_ROWS} * ({TOUCH_PX}px + 2 * var(--jp-widgets-margin)));
+  }}
   .hz-app .widget-html, .hz-app .widget-html-content {{ max-width: 100%; height: auto; }}
   .hz-app .widget-html-content {{ white-space: normal; overflow-wrap: anywhere; }}
   /* the header's parts wrap as whole parts, a gap between them instead of the ｜, which would end a line */
@@ -608,9 +627,10 @@ MULTIPLE_HINT = "可勾选多项"
 
 
 class CheckList(widgets.VBox):
-    """Choices ticked one by one with a click or a tap, in a box that scrolls when they are many: unlike a
-    multiple select, which adds a choice only with Ctrl held, it needs no key that a phone lacks. ``value``
-    is the tuple of the chosen values, in the order of ``options`` ((label, value) pairs)."""
+    """Choices ticked one by one with a click or a tap, in a framed box that scrolls when they are many (its
+    height in rows is the style's, :data:`CHECKLIST_ROWS`): unlike a multiple select, which adds a choice only
+    with Ctrl held, it needs no key that a phone lacks. ``value`` is the tuple of the chosen values, in the
+    order of ``options`` ((label, value) pairs)."""
 
     value = traitlets.Tuple()
 

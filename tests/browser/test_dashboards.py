@@ -102,7 +102,7 @@ def test_every_dashboard_opens_without_an_error_and_shows_the_stores_figures(pag
 
     open_dashboard(page, served.base, "tracker.ipynb")
     expect(page.locator(".hz-timeline .hz-today")).to_have_text("今天 9月15日")
-    wait_for_text(page.locator(".hz-stage-line"), "第三阶段")
+    wait_for_text(head(page), "第三阶段：隐患治理、质量帮扶（剩余 47 天）")  # the stage, in the header only
     wait_for_text(page.locator(".hz-results"), "都匀市")  # filled once the page is shown
     assert "the page fetched the widgets" in served.app_log.read_text(
         encoding="utf-8"

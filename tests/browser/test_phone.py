@@ -5,14 +5,16 @@ language."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from hazardlib import schema
 from hazardlib.apps.base import catalogue_for, product_options
 from hazardlib.apps.ui import MULTIPLE_HINT, TOUCH_PX
+from hazardlib.store import open_store
 
 from ..conftest import make_uscc
 from .conftest import AS_OF, DAY, Served
@@ -31,6 +33,7 @@ from .pages import (
     wait_for_status,
     wait_for_text,
 )
+from .test_unavailable import serving_dashboards
 
 
 def test_the_inspection_page_fits_a_phone_after_an_enterprise_is_picked(phone: Page, served_duyun: Served):
@@ -164,6 +167,21 @@ def test_the_trackers_timeline_reads_on_a_phone_scrolling_inside_its_box_with_to
     no_errors(phone)
 
 
+def shows_that_it_goes_on(checklist: Locator) -> None:
+    """A list longer than its box is framed and its box ends part-way down a row, which the frame cuts off: a
+    phone shows no scroll bar, and a box ending between two rows looked like the whole list. Scrolled to its
+    end, no row is cut off."""
+    edges = """(list, end) => { if (end) list.scrollTop = list.scrollHeight;
+      const frame = list.getBoundingClientRect(), s = getComputedStyle(list);
+      const bottom = frame.bottom - parseFloat(s.borderBottomWidth);
+      return {border: parseFloat(s.borderTopWidth), scrolls: list.scrollHeight > list.clientHeight + 1,
+        cut: [...list.querySelectorAll('.widget-checkbox')].map(r => r.getBoundingClientRect())
+          .filter(r => r.top < bottom - 8 && r.bottom > bottom + 8).length}; }"""
+    assert checklist.evaluate(edges, False) == {"border": 1, "scrolls": True, "cut": 1}
+    assert checklist.evaluate(edges, True) == {"border": 1, "scrolls": True, "cut": 0}
+    checklist.evaluate("list => { list.scrollTop = 0; }")
+
+
 def register_with_two_products(page: Page, served: Served, serial: int, tap: bool) -> None:
     """On the self-check page, register a new enterprise with the first two products of the catalogue ticked
     by a click (a desk) or a tap (a phone), no key held; the store holds both."""
@@ -174,6 +192,7 @@ def register_with_two_products(page: Page, served: Served, serial: int, tap: boo
     wait_for_status(page, "没有找到")
     products = page.locator(".hz-field-products")
     expect(products).to_contain_text(MULTIPLE_HINT)
+    shows_that_it_goes_on(products.locator(".hz-checklist"))
     assert "Ctrl" not in page.locator("body").inner_text()
     fill(page, "name", f"都匀市多选测试厂{serial}")
     choose(page, "field", "生产单位")
@@ -200,3 +219,42 @@ def test_a_new_enterprises_products_are_ticked_by_taps_on_a_phone(phone: Page, s
 
 def test_a_new_enterprises_products_are_ticked_by_clicks_at_a_desk(page: Page, served_duyun: Served):
     register_with_two_products(clerk_screen(page), served_duyun, 880102, tap=False)
+
+
+LONG_CASE = "三市监处罚〔2024〕1号｜三都水族自治县荣隆磷化工有限责任公司生产销售不合格工业磷酸案"
+CHECKLIST = f"""import ipywidgets
+from hazardlib.apps.ui import STYLE, CheckList
+flag = ipywidgets.Checkbox(description="位于生产销售企业集聚区", indent=False)
+app = ipywidgets.VBox([ipywidgets.HTML(STYLE), CheckList([({LONG_CASE!r}, 1), ("短的一项", 2)]), flag])
+app.add_class("hz-app")
+app"""
+
+
+def test_a_check_lists_long_choice_reads_whole_on_a_phone_beside_its_box(phone: Page, tmp_path: Path):
+    """A typical case's name longer than the screen wraps inside the list's box (it was cut off with "…", its
+    whole name only in a title a phone cannot show); its box is level with its words and a fingertip high, as
+    is a short choice's, which keeps one line, and a check box outside a list (it stood above its words)."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    open_store(url, user="州局管理员").dispose()
+    with serving_dashboards(url, tmp_path, index=CHECKLIST) as served:
+        phone.goto(f"{served.base}voila/render/index.ipynb")
+        rows = phone.locator(".hz-app .widget-checkbox")
+        expect(rows).to_have_count(3)
+        shapes = rows.evaluate_all(
+            """(rs, touch) => rs.map(r => { const list = r.parentElement.getBoundingClientRect();
+              const label = r.querySelector('.widget-label-basic'), words = r.querySelector('span');
+              const box = r.querySelector('input').getBoundingClientRect(), w = words.getBoundingClientRect();
+              return {whole: label.scrollWidth <= label.clientWidth + 1 && w.right <= list.right,
+                lines: Math.round(w.height / parseFloat(getComputedStyle(words).lineHeight)),
+                level: Math.abs((box.top + box.bottom) / 2 - (w.top + w.bottom) / 2) <= 2,
+                touch: r.getBoundingClientRect().height >= touch}; })""",
+            TOUCH_PX,
+        )
+        assert shapes == [
+            {"whole": True, "lines": 2, "level": True, "touch": True},
+            {"whole": True, "lines": 1, "level": True, "touch": True},
+            {"whole": True, "lines": 1, "level": True, "touch": True},
+        ], shapes
+        assert rows.first.inner_text() == LONG_CASE
+        fits(phone, "长选项的勾选列表")
+        no_errors(phone)
