@@ -12,12 +12,21 @@ import comm
 import ipywidgets as widgets
 import pandas as pd
 import pytest
+import traitlets
 
 from hazardlib.apps import DASHBOARDS, LandingApp, ui
 from hazardlib.apps.base import App, Unavailable
 from hazardlib.apps.drafts import DraftOffer
 from hazardlib.apps.session import LOG_HANDLER, Session, SessionError, configure_logging
-from hazardlib.apps.ui import choose, download_link, dropdown, html_table, option_label, set_options
+from hazardlib.apps.ui import (
+    CheckList,
+    choose,
+    download_link,
+    dropdown,
+    html_table,
+    option_label,
+    set_options,
+)
 from hazardlib.errors import HazardError
 from hazardlib.store import Store
 
@@ -295,3 +304,20 @@ def test_read_only_html_widgets_share_one_layout_per_width_and_one_style_even_af
     widgets.Widget.close_all()  # as a preheated kernel does after warming up
     c = ui.section("丙")
     assert c.layout is not a.layout and c.layout.comm is not None and c.style.comm is not None
+
+
+def test_a_check_list_holds_the_values_it_offers_in_their_order_and_refuses_one_it_does_not_offer():
+    """As a multiple select does: a value not offered would show no ticked box, yet be saved, then be dropped
+    silently at the clerk's next tick."""
+    checks = CheckList([("甲", "a"), ("乙", "b"), ("丙", "c")])
+    checks.value = ("c", "a")
+    assert checks.value == ("a", "c") and [box.value for box, _ in checks.boxes] == [True, False, True]
+    checks.boxes[1][0].value = True  # the clerk ticks 乙
+    assert checks.value == ("a", "b", "c")
+    with pytest.raises(traitlets.TraitError):
+        checks.value = ("a", "x")
+    assert checks.value == ("a", "b", "c") and all(box.value for box, _ in checks.boxes)
+    checks.options = [("丁", "d")]
+    assert checks.value == () and not checks.boxes[0][0].value
+    checks.value = ("d",)
+    assert checks.boxes[0][0].value

@@ -660,6 +660,17 @@ class CheckList(widgets.VBox):
         self.children = [box for box, _ in self.boxes]
         self.value = ()
 
+    @traitlets.validate("value")
+    def _offered(self, proposal: Any) -> tuple[Any, ...]:
+        """The chosen values in the order of the options; a value not offered is refused, as a multiple select
+        refuses it: no box would show it ticked, yet it would be saved, and dropped at the clerk's next tick."""
+        chosen = tuple(proposal["value"])
+        offered = [value for _, value in self.boxes]
+        missing = [value for value in chosen if value not in offered]
+        if missing:
+            raise traitlets.TraitError(f"CheckList: values not among the options: {missing!r}")
+        return tuple(value for value in offered if value in chosen)
+
     def _read(self) -> None:
         if self.ticking:
             return
