@@ -29,21 +29,24 @@ DAY = D(2024, 9, 15)
 PARTS = importlib.import_module("hazardlib.reports.results_list")
 
 
-def plans(store: Store) -> dict[str, str]:
-    """Each part's plan: PostgreSQL's after VACUUM ANALYZE with scans of the table ruled out (what the indexes alone
-    allow; the test store is too small for the planner to prefer an index), SQLite's as it is."""
+def plans(store: Store, *, index_only: bool = False) -> dict[str, str]:
+    """Each part's plan: PostgreSQL's after VACUUM ANALYZE with scans of the table ruled out (what the indexes
+    allow; the test store is too small for the planner to prefer an index) and, with ``index_only``, index scans
+    that read the table too (which index gives the part alone: otherwise the planner picks among indexes of equal
+    cost on rows this few, one not covering the part as good as any), SQLite's as it is."""
     scope = scope_for(store, DAY, None)
     if store.engine.dialect.name == "postgresql":
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")  # the visibility and statistics of the rows just written
-    plan = postgresql_plan if store.engine.dialect.name == "postgresql" else sqlite_plan
     parts: dict[str, Any] = {
         name: getattr(PARTS, f"_{name}")(scope)
         for name in ("inspections", "instruments", "self_checks", "traces", "enforcement")
     }
     with store.read() as conn:
         parts["supervision"] = supervision_select(store, conn, scope)
-    return {name: plan(store, stmt) for name, stmt in parts.items()}
+    if store.engine.dialect.name == "postgresql":
+        return {name: postgresql_plan(store, stmt, index_only=index_only) for name, stmt in parts.items()}
+    return {name: sqlite_plan(store, stmt) for name, stmt in parts.items()}
 
 
 @pytest.mark.engines
@@ -62,7 +65,7 @@ def test_the_results_lists_parts_are_read_from_their_indexes_alone_since_migrati
     duyun = expected.loc[0]
     assert (duyun["cases_filed"], duyun["rectification_notices"], duyun["producers_inspected"]) == (1, 1, 1)
     assert expected["two_way_traces"].sum() >= 1
-    head = plans(store)
+    head = plans(store, index_only=True)
     if store.engine.dialect.name == "postgresql":
         only = "Index Only Scan using"
         # The instruments are left out here: with one instrument the planner takes one descent of any index
@@ -104,5 +107,5 @@ def test_the_results_lists_parts_are_read_from_their_indexes_alone_since_migrati
     assert results_list(store, DAY).equals(expected)
     command.upgrade(cfg, "head")
     store.engine.dispose()
-    assert plans(store) == head
+    assert plans(store, index_only=True) == head
     assert results_list(store, DAY).equals(expected)

@@ -210,11 +210,14 @@ def test_the_tracker_counts_by_county_in_index_order_before_and_after_migration_
     assert stages.county_progress_rows(store, day) == expected
 
 
-def postgresql_plan(store: Store, stmt: sa.Select) -> str:
+def postgresql_plan(store: Store, stmt: sa.Select, *, index_only: bool = False) -> str:
     """PostgreSQL's plan of ``stmt`` with scans of the table itself ruled out (the test store is too small for
-    the planner to prefer an index): what the indexes alone allow."""
+    the planner to prefer an index): what the indexes allow. With ``index_only``, index scans that read the
+    table for a row are ruled out too: which index gives the statement's rows alone (on a store this small the
+    planner otherwise picks among indexes by ties of cost, any of them, the table read for the rest)."""
+    settings = ("enable_seqscan", "enable_bitmapscan", *(("enable_indexscan",) if index_only else ()))
     with store.read() as conn:
-        for setting in ("enable_seqscan", "enable_bitmapscan"):
+        for setting in settings:
             conn.exec_driver_sql(f"SET LOCAL {setting} = off")
         sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
         return "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
