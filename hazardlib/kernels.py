@@ -144,8 +144,9 @@ def unconnected_may_go(last_activity: str, now: dt.datetime, wait: float) -> boo
 
 WAITING = "busy"
 """The execution state of a pool kernel waiting for its page request: the notebook's cell that waits for it is
-running (:func:`hazardlib.apps.session.wait_for_request`). Once handed a page, the kernel runs the rest of its
-notebook and is idle again, waiting for its page to connect."""
+running (:func:`hazardlib.apps.session.wait_for_request`). Once handed a page, the kernel is busy too while it
+runs the rest of its notebook (the message it sends as its request comes, :func:`hazardlib.apps.session.
+announce_request`, tells it from a silent waiting one), then idle, waiting for its page to connect."""
 
 
 def idle_pool_kernel(
@@ -160,10 +161,13 @@ def idle_pool_kernel(
     has loaded Voilà's scripts, which on a busy machine took minutes (capacity benchmark, December 2026), so
     neither its silence nor the missing connection says that it is free; it is never taken.
 
-    Still open: a kernel Voilà has just handed to a page looks waiting until its first message reaches the
-    server (the request's information on its way to it, its reply on the way back: milliseconds). Voilà hands
-    it out inside its own manager method (``get_rendered_notebook``, which calls nothing of this class), so with
-    its public API the manager cannot mark the kernel at that moment."""
+    A kernel Voilà has just handed to a page is busy as a waiting one is, and was silent as long: Voilà hands it
+    out inside its own manager method (``get_rendered_notebook``, which calls nothing of this class), so the
+    manager cannot mark it then. The kernel speaks as soon as its request comes
+    (:func:`hazardlib.apps.session.announce_request`), before it binds its login and reads its first view
+    (seconds on a busy server): from then on it is not silent for ``idle`` seconds. Still open: the moment
+    between Voilà's hand-over and that message reaching the server (the request's way to the kernel and the
+    message's way back)."""
     idle_ones = [
         (last, kernel_id)
         for kernel_id, (last, state) in pooled.items()

@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import sqlalchemy as sa
+from jupyter_client.manager import start_new_kernel
 from websockets.sync.server import ServerConnection, serve
 
 from hazardlib import login_state, schema
@@ -404,3 +405,57 @@ def test_a_preheated_kernels_first_paint_shows_only_the_county_of_the_login_it_s
         assert mine in paint and theirs not in paint and f"范围：<b>{scope}</b>" in paint, paint[-1500:]
     preheated = re.findall(r"Using pre-heated kernel", pooled_ledger.log.read_text(encoding="utf-8"))
     assert preheated, "没有页面由预启动内核提供"
+
+
+def test_a_preheated_kernel_says_at_once_that_its_request_has_come(monkeypatch: pytest.MonkeyPatch):
+    """A kernel given its request sends the server one message before binding its login and reading its first
+    view: until then it looked like a pool kernel silent for long, which the kernel manager may shut down to make
+    room for a page. A wait that ends without a request says nothing; a kernel not preheated waits for nothing."""
+    said: list[str] = []
+    waits: list[int] = []
+
+    def wait_for_request(environ: object) -> None:
+        waits.append(1)
+        assert said == []  # nothing said while waiting, nor after a wait that dropped
+        if len(waits) == 2:
+            monkeypatch.setenv(session_module.REQUEST_MARK, "voila/0.5.13")
+
+    monkeypatch.setattr(session_module.time, "sleep", lambda _seconds: None)
+    monkeypatch.setenv(session_module.ENV_PREHEAT, "True")
+    monkeypatch.delenv(session_module.REQUEST_MARK, raising=False)
+    kernel = Kernel()
+    kernel.await_request(wait=wait_for_request, announce=lambda: said.append("given"))
+    assert len(waits) == 2 and said == ["given"]
+    kernel.await_request(wait=wait_for_request, announce=lambda: said.append("again"))
+    assert said == ["given"]  # once only
+
+    monkeypatch.delenv(session_module.ENV_PREHEAT)
+    unpooled: list[str] = []
+    Kernel().await_request(wait=wait_for_request, announce=lambda: unpooled.append("given"))
+    assert unpooled == [] and len(waits) == 2
+
+
+def test_the_message_a_kernel_sends_for_its_request_reaches_the_server_and_draws_nothing(
+    capsys: pytest.CaptureFixture[str],
+):
+    """:func:`announce_request` in a real kernel: one message on the kernel's output channel (what the server
+    counts as the kernel's activity), a clear that waits for an output the cell never has, so the page shows
+    nothing of it; outside a kernel it does nothing (no output at all)."""
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        msg_id = kc.execute("from hazardlib.apps.session import announce_request\nannounce_request()")
+        kinds = []
+        while True:
+            msg = kc.get_iopub_msg(timeout=60)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kinds.append((msg["msg_type"], msg["content"].get("wait", msg["content"].get("execution_state"))))
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert ("clear_output", True) in kinds, kinds
+    assert [k for k, _ in kinds if k in ("stream", "display_data", "execute_result", "error")] == [], kinds
+    session_module.announce_request()  # this test's process is no kernel
+    assert capsys.readouterr() == ("", "")

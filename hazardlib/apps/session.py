@@ -26,6 +26,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.display import clear_output
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
 
@@ -77,6 +79,16 @@ def request_url(environ: Mapping[str, str]) -> str:
     port = environ.get("VOILA_APP_PORT", "8866")
     base = environ.get("VOILA_WS_BASE_URL", environ.get("VOILA_SERVER_URL", "/"))
     return f"{protocol}://{host}:{port}{base}voila/query/{environ.get(ENV_KERNEL_ID, '')}"
+
+
+def announce_request() -> None:
+    """In a kernel, say on its output channel that it has been given its page request: one message that draws
+    nothing (a clear of the cell's output, done only before its next output, of which the cell has none yet).
+    The server reads it as the kernel's activity, so the kernel no longer looks like a pool kernel silent for
+    long, which :func:`hazardlib.kernels.idle_pool_kernel` may shut down to make room for a page, while it binds
+    its login and reads its first view (seconds on a busy server). Outside a kernel (tests, scripts): nothing."""
+    if InteractiveShell.initialized():
+        clear_output(wait=True)
 
 
 def wait_for_request(environ: Mapping[str, str] | None = None) -> None:
@@ -133,12 +145,14 @@ class Kernel:
         self,
         environ: Mapping[str, str] | None = None,
         wait: Callable[[Mapping[str, str]], None] | None = None,
+        announce: Callable[[], None] = announce_request,
     ) -> None:
         """In a preheated kernel of the pool, wait until the server assigns a page request to this kernel (Voilà
         then adds the request's information, the binding token among it, to ``os.environ``); elsewhere, and
         after the first time, return at once. Everything the notebook runs before this is shared preparation
         (imports, connections); everything after it belongs to the one person the kernel then serves.
-        ``wait``: one wait for the request given the environment, :func:`wait_for_request` unless given."""
+        ``wait``: one wait for the request given the environment, :func:`wait_for_request` unless given;
+        ``announce``: said once the request has come (:func:`announce_request` unless given)."""
         if not self.preheating(environ):
             return
         env = os.environ if environ is None else environ
@@ -159,6 +173,8 @@ class Kernel:
                 log.warning("the wait for a page request ended without one: waiting again")
                 time.sleep(1)
         self._request_seen = True
+        if REQUEST_MARK in os.environ:
+            announce()
 
     def bind_from_token(self, environ: Mapping[str, str] | None = None, shared: Store | None = None) -> bool:
         """Bind this kernel with the server's one-time binding token, if the request brought one (login on,
