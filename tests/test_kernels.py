@@ -158,9 +158,10 @@ def test_a_pool_kernel_handed_to_a_page_whose_browser_has_not_connected_yet_neve
     now = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
     long_ago = iso(now - dt.timedelta(seconds=900))
     assert idle_pool_kernel({"handed": (long_ago, "idle")}, set(), now, 60) is None
-    assert idle_pool_kernel(
-        {"handed": (long_ago, "idle"), "waiting": (long_ago, WAITING)}, set(), now, 60
-    ) == ("waiting")
+    assert (
+        idle_pool_kernel({"handed": (long_ago, "idle"), "waiting": (long_ago, WAITING)}, set(), now, 60)
+        == "waiting"
+    )
 
 
 def test_the_kernel_whose_page_has_left_gives_way_once_its_page_has_been_gone_longer_than_the_grace():

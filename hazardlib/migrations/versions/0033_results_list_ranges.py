@@ -14,7 +14,8 @@ county, its entries counted as they come, with no test.
 The two-way traces were counted from ``ix_tracing_tasks_to_county`` (the county alone), every task of the
 county read from the table for its date: the creation date is added to it. The enforcement cases were read
 from the table and sorted by county: ``ix_enforcement_cases_counted`` holds what their five figures read, by
-county. The downgrade restores the indexes of migrations 0011 and 0025 and drops the new one.
+county. The downgrade restores the indexes of migrations 0011 and 0025 (the visits and instruments) and 0001 (the
+tracing tasks by county) and drops the new one.
 """
 
 from __future__ import annotations
