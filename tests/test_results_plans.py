@@ -49,22 +49,8 @@ def plans(store: Store, *, index_only: bool = False) -> dict[str, str]:
     return {name: sqlite_plan(store, stmt) for name, stmt in parts.items()}
 
 
-@pytest.mark.engines
-def test_the_results_lists_parts_are_read_from_their_indexes_alone_since_migration_0033(store):
-    s = Situation(store)
-    eid = s.enterprise("522701")
-    s.self_check(eid, D(2024, 5, 20))
-    s.inspection(eid, D(2024, 7, 1))
-    s.hazard(eid, D(2024, 7, 1), grade="larger", ordered=D(2024, 7, 1), deadline=D(2024, 7, 20))
-    notice = {"kind": "rectification_notice", "campaign_year": 2024, "issue_date": D(2024, 7, 2)}
-    s.save(instruments.save_instrument, models.Instrument, {**notice, "enterprise_id": eid})
-    s.case(eid, D(2024, 8, 1), "unlicensed")
-    _shop, batch = s.unqualified_shop("522702", "福泉市甲商店", D(2024, 8, 2))
-    create_tracing_tasks(store, batch, D(2024, 8, 3))
-    expected = results_list(store, DAY)
-    duyun = expected.loc[0]
-    assert (duyun["cases_filed"], duyun["rectification_notices"], duyun["producers_inspected"]) == (1, 1, 1)
-    assert expected["two_way_traces"].sum() >= 1
+def assert_read_from_their_indexes_alone(store: Store) -> None:
+    """Each part's plan at migration 0033: read from its own index alone, by the conditions it ranges over."""
     head = plans(store, index_only=True)
     if store.engine.dialect.name == "postgresql":
         only = "Index Only Scan using"
@@ -93,6 +79,25 @@ def test_the_results_lists_parts_are_read_from_their_indexes_alone_since_migrati
         assert f"{covering} ix_tracing_tasks_to_county (to_county=? AND created_date" in head["traces"]
         assert f"{covering} ix_enforcement_cases_counted (registered_county=?)" in head["enforcement"]
         assert covering in head["self_checks"] and covering in head["supervision"]
+
+
+@pytest.mark.engines
+def test_the_results_lists_parts_are_read_from_their_indexes_alone_since_migration_0033(store):
+    s = Situation(store)
+    eid = s.enterprise("522701")
+    s.self_check(eid, D(2024, 5, 20))
+    s.inspection(eid, D(2024, 7, 1))
+    s.hazard(eid, D(2024, 7, 1), grade="larger", ordered=D(2024, 7, 1), deadline=D(2024, 7, 20))
+    notice = {"kind": "rectification_notice", "campaign_year": 2024, "issue_date": D(2024, 7, 2)}
+    s.save(instruments.save_instrument, models.Instrument, {**notice, "enterprise_id": eid})
+    s.case(eid, D(2024, 8, 1), "unlicensed")
+    _shop, batch = s.unqualified_shop("522702", "福泉市甲商店", D(2024, 8, 2))
+    create_tracing_tasks(store, batch, D(2024, 8, 3))
+    expected = results_list(store, DAY)
+    duyun = expected.loc[0]
+    assert (duyun["cases_filed"], duyun["rectification_notices"], duyun["producers_inspected"]) == (1, 1, 1)
+    assert expected["two_way_traces"].sum() >= 1
+    assert_read_from_their_indexes_alone(store)
     cfg = store.alembic_config()
     command.downgrade(cfg, "0032")
     store.engine.dispose()  # connections (and their cached statements) of the schema after the migration
@@ -107,5 +112,5 @@ def test_the_results_lists_parts_are_read_from_their_indexes_alone_since_migrati
     assert results_list(store, DAY).equals(expected)
     command.upgrade(cfg, "head")
     store.engine.dispose()
-    assert plans(store, index_only=True) == head
+    assert_read_from_their_indexes_alone(store)  # the same plans again (costs aside: the statistics differ)
     assert results_list(store, DAY).equals(expected)
