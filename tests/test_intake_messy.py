@@ -159,6 +159,28 @@ def test_choices_spread_out_with_spaces_are_read_as_written_together(known, tmp_
     assert (county, grade) == ("522702", "larger")
 
 
+@pytest.mark.engines
+def test_a_note_keeps_the_line_breaks_typed_in_its_cell_and_a_name_does_not(known, tmp_path):
+    note = " 第一处：进货查验  记录不全\r\n\n 第二处：未见合格证明 \n"
+    rows = [
+        ["企业名称", "统一社会信用代码", "所属县（市）", "企业类型", "检查日期", "检查领域", "产品", "检查情况", "检查人员"],
+        ["福泉市乙建材\n有限公司", NEW, "福泉市", "生产单位", "2024-07-03", "生产领域", "水泥", note, "李四\n王五"],
+    ]  # fmt: skip
+    report = import_file(known, write_sheet(tmp_path / "检查.xlsx", rows), today=TODAY)
+    assert not report.errors, [str(f) for f in report.errors]
+    with known.read() as conn:
+        name = conn.execute(
+            sa.select(schema.enterprises.c.name).where(schema.enterprises.c.uscc == NEW)
+        ).scalar()
+        kept, inspectors = conn.execute(
+            sa.select(schema.inspections.c.note, schema.inspections.c.inspectors)
+        ).one()
+    assert kept == "第一处：进货查验 记录不全\n\n第二处：未见合格证明"  # runs of spaces within a line: one
+    assert (name, inspectors) == ("福泉市乙建材有限公司", "李四 王五")  # one-line fields: no line break
+    # what a clerk types in the form's box is kept alike
+    assert models.validate(models.LedgerMove, {"note": note}).note == kept
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
 def test_csv_in_utf8_with_or_without_bom_and_in_gb18030_reads_the_same(known, tmp_path, encoding):
     path = tmp_path / "检查.csv"
