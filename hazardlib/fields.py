@@ -15,7 +15,7 @@ import functools
 import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, BeforeValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
@@ -115,8 +115,13 @@ def _vocab(v: vocab.Vocabulary) -> BeforeValidator:
 
 def _text(value: Any) -> Any:
     if isinstance(value, str):
-        cleaned = vocab.clean_text(value)
-        return cleaned or None
+        return vocab.clean_line(value) or None
+    return value
+
+
+def _lines(value: Any) -> Any:
+    if isinstance(value, str):
+        return vocab.clean_lines(value) or None
     return value
 
 
@@ -133,6 +138,11 @@ def check_yes_no(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_text)]
+"""Text of one line (a name, an address, a code, a choice): full-width letters and digits half-width,
+every run of white space, line breaks included, one space (:func:`hazardlib.vocab.clean_line`)."""
+Lines = Annotated[str, BeforeValidator(_lines)]
+"""Text of several lines (a note, a description, a reply): as :data:`Text` within each line, the line
+breaks kept (:func:`hazardlib.vocab.clean_lines`), from a form's box and a spreadsheet cell alike."""
 
 
 def _name(value: Any) -> Any:
@@ -142,6 +152,22 @@ def _name(value: Any) -> Any:
 
 
 Name = Annotated[str, BeforeValidator(_name)]
+_CLEANERS = (_text, _lines, _name)
+
+
+def cleans_text(model: type[BaseModel], name: str) -> bool:
+    """Whether ``model``'s field ``name`` is of a type that cleans the text written into it (:data:`Text`,
+    :data:`Lines`, :data:`Name`): a reader hands such a cell's text over as written, the model cleaning it."""
+    info = model.model_fields[name]
+    found = list(info.metadata)
+    pending = [info.annotation]
+    while pending:
+        args = get_args(pending.pop())
+        found.extend(args)
+        pending.extend(args)
+    return any(isinstance(m, BeforeValidator) and m.func in _CLEANERS for m in found)
+
+
 YesNo = Annotated[bool, BeforeValidator(check_yes_no)]
 Grade = Annotated[str, _vocab(vocab.GRADE)]
 FieldOfWork = Annotated[str, _vocab(vocab.FIELD)]

@@ -572,11 +572,12 @@ class Tx:
 
     def _audit_batch(self, table: str, ids: list[int], rows: Sequence[Mapping[str, Any]]) -> None:
         """One ``bulk_insert`` entry per county for records just inserted: ``after`` holds ``ids``, the
-        ``columns`` of the first record and one list of ``values`` per record (the statement that inserted
-        them stored those columns of each); the created and updated time and person they were not given
-        are the entry's. :func:`audited_records` reads it record by record."""
+        ``columns`` of the first record (the statement that inserted them stored those columns of each),
+        under ``same`` the value of each column every record of the entry holds alike (its county, a yes/no
+        nobody ticked), written once, and one list of ``values`` per record of the other columns, in their
+        order; the created and updated time and person they were not given are the entry's.
+        :func:`audited_records` reads it record by record."""
         keys = tuple(rows[0])
-        pick = operator.itemgetter(*keys)
         secrets = _SECRET_COLUMNS.get(table, {})
         counties = [values.get("county_code") for values in rows]
         by_county: dict[Any, tuple[list[int], list[Mapping[str, Any]]]] = {}
@@ -589,11 +590,19 @@ class Tx:
                 records.append(values)
         entries = []
         for county, (kept, records) in by_county.items():
-            listed = [(v,) for v in map(pick, records)] if len(keys) == 1 else list(map(pick, records))
-            for k, key in enumerate(keys):
+            same = _same_values(keys, records) if len(records) > 1 else {}
+            varying = [key for key in keys if key not in same]
+            if not varying:
+                listed: list[tuple[Any, ...]] = [()] * len(records)
+            elif len(varying) == 1:
+                listed = [(values[varying[0]],) for values in records]
+            else:
+                listed = list(map(operator.itemgetter(*varying), records))
+            for k, key in enumerate(varying):
                 if key in secrets:
                     listed = [(*v[:k], SECRET_HIDDEN, *v[k + 1 :]) for v in listed]
-            after = {"rows": len(kept), "ids": kept, "columns": list(keys), "values": listed}
+            same = {key: SECRET_HIDDEN if key in secrets else v for key, v in same.items()}
+            after = {"rows": len(kept), "ids": kept, "columns": list(keys), "same": same, "values": listed}
             entries.append(self._entry("bulk_insert", table, None, None, after, county))
         self.conn.execute(schema.audit_log.insert(), entries)
 
@@ -657,6 +666,17 @@ class Tx:
         self.audit("meta", "store_meta", None, {key: old}, {key: value}, None)
 
 
+def _same_values(keys: Sequence[str], records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The columns of ``keys`` whose value (of the same type) every one of ``records`` holds, with it."""
+    first = records[0]
+    same = {}
+    for key in keys:
+        value, kind = first[key], type(first[key])
+        if all(type(w := values[key]) is kind and w == value for values in records):
+            same[key] = value
+    return same
+
+
 def _keys_of(values: Mapping[str, Any]) -> KeysView[str]:
     return values.keys()
 
@@ -686,9 +706,9 @@ def _unique_column(table: sa.Table, given: Iterable[str]) -> str | None:
 
 def audited_records(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     """An audit entry record by record: the entry itself, or for a ``bulk_insert`` entry that holds its
-    records (``Tx.insert_many(..., audit="batch")``: ``columns`` and ``values``, or ``records`` as the
-    entries of earlier versions (29 November 2026) hold them), one ``insert`` entry per record, as :meth:`Tx.insert` would
-    have written it."""
+    records (``Tx.insert_many(..., audit="batch")``: ``columns``, ``same`` and ``values``; ``columns`` and
+    ``values`` alone as the entries of 7 December 2026 and before hold them; ``records`` as those of 29
+    November 2026), one ``insert`` entry per record, as :meth:`Tx.insert` would have written it."""
     after = entry.get("after")
     if (
         entry.get("action") != "bulk_insert"
@@ -697,7 +717,12 @@ def audited_records(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     ):
         return [dict(entry)]
     if "values" in after:
-        records = [dict(zip(after["columns"], v, strict=True)) for v in after["values"]]
+        columns, same = after["columns"], after.get("same") or {}
+        varying = [c for c in columns if c not in same]
+        records = []
+        for v in after["values"]:
+            written = dict(zip(varying, v, strict=True))
+            records.append({c: same[c] if c in same else written[c] for c in columns})
     else:
         records = after["records"]
     table = schema.metadata.tables.get(str(entry.get("table_name")))

@@ -175,13 +175,19 @@ def _account_rows() -> list[dict]:
     ]
 
 
+def _account_rows_one_secret() -> list[dict]:
+    """Accounts whose secret is alike in every record of a county (held once by the batch entry)."""
+    return [{**row, "password_hash": "argon2-secret"} for row in _account_rows()]
+
+
 @pytest.mark.parametrize(
     ("table", "make_rows"),
     [
         (schema.enterprises, _enterprise_rows),
         (schema.accounts, _account_rows),
+        (schema.accounts, _account_rows_one_secret),
     ],
-    ids=["enterprises", "accounts"],
+    ids=["enterprises", "accounts", "accounts-one-secret"],
 )
 def test_a_batch_entry_holds_what_one_entry_per_record_would(store, table, make_rows):
     """``insert_many(..., audit="batch")`` writes one entry per county holding each record's id and values;
@@ -217,9 +223,10 @@ def test_a_batch_entry_holds_what_one_entry_per_record_would(store, table, make_
     assert views["each"][1] == views["batch"][1]
 
 
-def test_batch_entries_of_either_layout_read_the_same():
+def test_batch_entries_of_every_layout_read_the_same():
     """Entries written by earlier versions hold a batch's records as mappings, later ones as columns and
-    lists of values: both read as the same entry per record."""
+    lists of values, the latest the values every record holds alike once: all read as the same entry per
+    record."""
     at = dt.datetime(2026, 11, 1, 9, 0)
     base = {
         "action": "bulk_insert",
@@ -235,8 +242,17 @@ def test_batch_entries_of_either_layout_read_the_same():
     earlier = {**base, "after": {"rows": 2, "ids": [7, 8], "records": records}}
     later = {**base, "after": {"rows": 2, "ids": [7, 8], "columns": ["uscc", "name", "products"],
                                "values": [["A", "甲公司", ["03-01"]], ["B", "乙公司", []]]}}  # fmt: skip
+    # what every record of the entry holds alike written once (7 December 2026, 23:45 UTC and after)
+    latest = {**base, "after": {"rows": 2, "ids": [7, 8], "columns": ["uscc", "name", "products"],
+                                "same": {"name": "甲公司"}, "values": [["A", ["03-01"]], ["B", []]]}}  # fmt: skip
     read = audited_records(later)
     assert audited_records(earlier) == read
+    assert audited_records(latest) == [{**e, "after": {**e["after"], "name": "甲公司"}} for e in read]
+    assert list(audited_records(latest)[1]["after"])[-3:] == [
+        "uscc",
+        "name",
+        "products",
+    ]  # in the columns' order
     assert [(e["action"], e["record_id"], e["after"]["uscc"], e["after"]["created_by"]) for e in read] == [
         ("insert", 7, "A", "甲"),
         ("insert", 8, "B", "甲"),

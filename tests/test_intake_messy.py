@@ -144,19 +144,41 @@ def test_the_streaming_reader_reads_the_file_exactly_as_calamine_does(known, tmp
     assert streamed.rows == loaded.rows
 
 
+def _inspection_imported(store, tmp_path, rows, column):
+    """Import the inspection sheet ``rows`` without an error; what the new enterprise holds in ``column``."""
+    report = import_file(store, write_sheet(tmp_path / "检查.xlsx", rows), today=TODAY)
+    assert not report.errors, [str(f) for f in report.errors]
+    with store.read() as conn:
+        return conn.execute(sa.select(column).where(schema.enterprises.c.uscc == NEW)).scalar()
+
+
 def test_choices_spread_out_with_spaces_are_read_as_written_together(known, tmp_path):
     rows = [
         ["企业名称", "统一社会信用代码", "所属县（市）", "企业类型", "检查日期", "检查领域", "产品", "隐患等级", "问题类型", "已采取管控措施"],
         ["福泉市乙建材有限公司", NEW, "福 泉 市", "生产 单位", "2024-07-03", "生产 领域", "水泥", "较 大", "P04", " 是 "],
     ]  # fmt: skip
-    report = import_file(known, write_sheet(tmp_path / "检查.xlsx", rows), today=TODAY)
-    assert not report.errors, [str(f) for f in report.errors]
+    county = _inspection_imported(known, tmp_path, rows, schema.enterprises.c.county_code)
     with known.read() as conn:
-        county = conn.execute(
-            sa.select(schema.enterprises.c.county_code).where(schema.enterprises.c.uscc == NEW)
-        ).scalar()
         grade = conn.execute(sa.select(schema.hazards.c.grade)).scalar()
     assert (county, grade) == ("522702", "larger")
+
+
+@pytest.mark.engines
+def test_a_note_keeps_the_line_breaks_typed_in_its_cell_and_a_name_does_not(known, tmp_path):
+    note = " 第一处：进货查验  记录不全\r\n\n 第二处：未见合格证明 \n"
+    rows = [
+        ["企业名称", "统一社会信用代码", "所属县（市）", "企业类型", "检查日期", "检查领域", "产品", "检查情况", "检查人员"],
+        ["福泉市乙建材\n有限公司", NEW, "福泉市", "生产单位", "2024-07-03", "生产领域", "水泥", note, "李四\n王五"],
+    ]  # fmt: skip
+    name = _inspection_imported(known, tmp_path, rows, schema.enterprises.c.name)
+    with known.read() as conn:
+        kept, inspectors = conn.execute(
+            sa.select(schema.inspections.c.note, schema.inspections.c.inspectors)
+        ).one()
+    assert kept == "第一处：进货查验 记录不全\n\n第二处：未见合格证明"  # runs of spaces within a line: one
+    assert (name, inspectors) == ("福泉市乙建材有限公司", "李四 王五")  # one-line fields: no line break
+    # what a clerk types in the form's box is kept alike
+    assert models.validate(models.LedgerMove, {"note": note}).note == kept
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])

@@ -27,9 +27,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import schema
+from ..fields import cleans_text
 from ..store import Store
 from . import normalise
-from .columns import EXAMPLE_MARK, KindSpec
+from .columns import EXAMPLE_MARK, Column, KindSpec
 from .context import GROUP_LABELS, MESSAGES, ImportContext, SourceRow, cell_parser
 from .handler_base import DEFERRED, Handler
 from .handlers import Help, Inspections, SelfChecks
@@ -340,10 +341,7 @@ class _SheetReader:
         self.match = match
         self.max_chars = limits.max_cell_chars
         self.positions = list(match.positions.items())
-        self.parsers = {
-            key: normalise.name if key in NAME_COLUMNS else cell_parser(spec.column(key).type)
-            for key in match.positions
-        }
+        self.parsers = {key: _parser_of(spec.column(key)) for key in match.positions}
         # a column that repeats a few values (counties, types, 是/否) is read once per value written
         self.memos: dict[str, dict[str, Any]] = {key: {} for key in match.positions}
         # plain form -> column key -> written value -> its plain form (no key object built per look-up)
@@ -481,6 +479,15 @@ class _SheetReader:
                     group=GROUP_LABELS.get(column.required_with or "", "")
                 )
                 ctx.finding(row, "missing", message, column.key)
+
+
+def _parser_of(column: Column) -> Callable[[Any], Any]:
+    """What reads a cell of ``column``: the text of a field whose model cleans it is handed over as written
+    (cleaned once, by the model's field type); other cells are read as their column's type."""
+    model, field = column.model, column.field
+    if column.type == "text" and model is not None and field is not None and cleans_text(model, field):
+        return normalise.as_text
+    return normalise.name if column.key in NAME_COLUMNS else cell_parser(column.type)
 
 
 @functools.lru_cache(maxsize=512)

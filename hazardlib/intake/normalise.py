@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import Any
 
-from ..vocab import clean_name, clean_text, yes_no_label
+from ..vocab import clean_line, clean_name, yes_no_label
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # the 1900 date system, with Excel's phantom 1900-02-29 before day 61
 MAX_SERIAL = 2958465  # 9999-12-31
@@ -27,8 +27,6 @@ class BadCell(ValueError):
         super().__init__(message)
 
 
-_SPACES = re.compile(r"\s+")
-_UNEVEN_SPACE = re.compile(r"\s\s|[^\S ]")  # a run of spaces, or a space other than " "
 _SPACE_NEAR_CJK = re.compile(
     r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])"
 )
@@ -46,13 +44,11 @@ def is_blank(value: Any) -> bool:
 
 
 def text(value: Any) -> str | None:
-    """Clean text: full-width letters and digits to half-width, spaces trimmed and runs of them collapsed;
-    numbers without a spurious ``.0``; None for a blank cell."""
+    """Clean text of one line (:func:`hazardlib.vocab.clean_line`: full-width letters and digits to
+    half-width, every run of white space one space); numbers without a spurious ``.0``; None for a blank
+    cell."""
     if type(value) is str:  # nearly every cell: clean it straight away (blank comes out empty)
-        cleaned = clean_text(value)
-        if _UNEVEN_SPACE.search(cleaned) is not None:  # most cells have no spaces to collapse
-            cleaned = _SPACES.sub(" ", cleaned).strip()
-        return cleaned or None
+        return clean_line(value) or None
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -63,8 +59,16 @@ def text(value: Any) -> str | None:
         value = value.date() if value.time() == dt.time() else value
     if isinstance(value, dt.date):
         return value.isoformat()
-    cleaned = _SPACES.sub(" ", clean_text(str(value))).strip()
-    return cleaned or None
+    return clean_line(str(value)) or None
+
+
+def as_text(value: Any) -> str | None:
+    """A cell of a column whose model field cleans its text (:func:`hazardlib.fields.cleans_text`): text
+    as written, cleaned once, by the model (a note keeps its line breaks, a name does not); None for a
+    blank cell; a number, date or yes/no as :func:`text` writes it."""
+    if type(value) is str:
+        return None if not value or value.isspace() else value
+    return text(value)
 
 
 def choice(value: Any) -> str | None:

@@ -15,6 +15,7 @@ from ..fields import (
     HelpKind,
     InstrumentKind,
     InterviewTrigger,
+    Lines,
     OversightKind,
     Text,
     Transfer,
@@ -52,7 +53,7 @@ class Instrument(Record):
             type="hazard_id", synonyms=("关联隐患编号",), note="针对台账上某条隐患的，填写台账中的隐患编号"
         ),
     ] = Field(default=None, title="隐患编号")
-    note: Annotated[Text | None, NOTE, Entry(width=30)] = Field(default=None, title="备注", max_length=2000)
+    note: Annotated[Lines | None, NOTE, Entry(width=30)] = Field(default=None, title="备注", max_length=2000)
     served_date: Annotated[dt.date | None, Entry(synonyms=("送达时间",), example="2024-07-13")] = Field(
         default=None, title="送达日期"
     )
@@ -104,7 +105,7 @@ class WrittenReport(Record):
             width=24,
         ),
     ] = Field(title="涉及隐患编号")
-    note: Annotated[Text | None, NOTE, Entry(example="10月底前未完成整改隐患的整改进展", width=30)] = Field(
+    note: Annotated[Lines | None, NOTE, Entry(example="10月底前未完成整改隐患的整改进展", width=30)] = Field(
         default=None, title="备注", max_length=2000
     )
 
@@ -145,7 +146,7 @@ class Interview(Record):
         ),
     ] = Field(default=None, title="约谈起因")
     reason: Annotated[
-        Text | None, Entry(synonyms=("事由", "约谈内容"), example="整改期限届满仍未整改", width=30)
+        Lines | None, Entry(synonyms=("事由", "约谈内容"), example="整改期限届满仍未整改", width=30)
     ] = Field(default=None, title="约谈事由", max_length=2000)
     hazard_id: Annotated[
         int | None,
@@ -161,7 +162,7 @@ class Interview(Record):
         Entry(synonyms=("参加约谈人员", "约谈人员"), example="县局 王五；企业法定代表人 赵六", width=30),
     ] = Field(default=None, title="参加人员", max_length=500)
     commitments: Annotated[
-        Text | None, Entry(synonyms=("承诺事项", "整改承诺"), example="9月15日前完成整改", width=30)
+        Lines | None, Entry(synonyms=("承诺事项", "整改承诺"), example="9月15日前完成整改", width=30)
     ] = Field(default=None, title="企业承诺事项", max_length=2000)
     follow_up_date: Annotated[
         dt.date | None, Entry(synonyms=("复查日期", "跟踪日期"), example="2024-09-16")
@@ -209,10 +210,10 @@ class EnforcementCase(Record):
         ),
     ] = Field(title="违法行为")
     sub_product_code: Annotated[Text | None, PRODUCT] = Field(default=None, title="产品")
-    facts: Annotated[Text | None, Entry(synonyms=("主要违法事实", "违法事实", "案情简介"), width=30)] = Field(
-        default=None, title="案情", max_length=8000
+    facts: Annotated[Lines | None, Entry(synonyms=("主要违法事实", "违法事实", "案情简介"), width=30)] = (
+        Field(default=None, title="案情", max_length=8000)
     )
-    penalty: Annotated[Text | None, Entry(synonyms=("处罚决定", "处罚内容", "行政处罚"), width=30)] = Field(
+    penalty: Annotated[Lines | None, Entry(synonyms=("处罚决定", "处罚内容", "行政处罚"), width=30)] = Field(
         default=None, title="处罚结果", max_length=2000
     )
     persons_punished: Annotated[int, Entry(synonyms=("处罚到人", "处罚人数"), example=0)] = Field(
@@ -258,14 +259,14 @@ class EnforcementCase(Record):
     not_listed_date: Annotated[dt.date | None, Entry()] = Field(
         default=None, title="不列入失信名单的决定日期"
     )
-    not_listed_reason: Annotated[Text | None, Entry(width=30)] = Field(
+    not_listed_reason: Annotated[Lines | None, Entry(width=30)] = Field(
         default=None, title="不列入失信名单的理由", max_length=2000
     )
     not_revoked_by: Annotated[
         Text | None, Entry(note="经核查决定不撤销许可证时填写决定人、决定日期和理由（三项同填）")
     ] = Field(default=None, title="不撤销许可证的决定人", max_length=64)
     not_revoked_date: Annotated[dt.date | None, Entry()] = Field(default=None, title="不撤销许可证的决定日期")
-    not_revoked_reason: Annotated[Text | None, Entry(width=30)] = Field(
+    not_revoked_reason: Annotated[Lines | None, Entry(width=30)] = Field(
         default=None, title="不撤销许可证的理由", max_length=2000
     )
 
@@ -329,7 +330,7 @@ class HelpRecord(Record):
     help_date: Annotated[dt.date, Entry(synonyms=("帮扶时间", "日期"), example="2024-09-10")] = Field(
         title="帮扶日期"
     )
-    note: Annotated[Text | None, Entry(synonyms=("内容", "帮扶情况", "备注"), width=40)] = Field(
+    note: Annotated[Lines | None, Entry(synonyms=("内容", "帮扶情况", "备注"), width=40)] = Field(
         default=None, title="帮扶内容", max_length=4000
     )
 
@@ -395,7 +396,7 @@ class CountyOversight(Record):
         dt.date, Entry(synonyms=("督导日期", "约谈日期", "通报日期"), example="2024-08-25")
     ] = Field(title="日期")
     reason: Annotated[
-        Text | None, Entry(synonyms=("原因", "说明", "备考"), example="自查覆盖率低、整改进度滞后", width=30)
+        Lines | None, Entry(synonyms=("原因", "说明", "备考"), example="自查覆盖率低、整改进度滞后", width=30)
     ] = Field(default=None, title="事由", max_length=2000)
     reported_to_local_government: Annotated[YesNo, Entry(synonyms=("报告党委政府",))] = Field(
         default=False, title="报告地方党委政府"
@@ -426,7 +427,7 @@ class CountyOversight(Record):
 class OversightResponse(Record):
     """A county's written response (书面回复) to the prefecture's oversight of it."""
 
-    response: Text = Field(title="书面回复", min_length=2, max_length=4000)
+    response: Lines = Field(title="书面回复", min_length=2, max_length=4000)
     response_date: dt.date = Field(title="回复日期")
 
     _replied = not_future("response_date")
@@ -442,7 +443,7 @@ class LocalReport(Record):
     document_no: Text | None = Field(default=None, title="文号", max_length=64)
     enterprise_id: int | None = Field(default=None, title="企业")
     hazard_id: int | None = Field(default=None, title="隐患编号")
-    summary: Text = Field(title="报告事项", min_length=2, max_length=4000)
+    summary: Lines = Field(title="报告事项", min_length=2, max_length=4000)
 
     _reported = not_future("report_date")
 

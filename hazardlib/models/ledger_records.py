@@ -15,6 +15,7 @@ from ..fields import (
     FindingKind,
     Grade,
     HazardSource,
+    Lines,
     Text,
     YesNo,
     category_of,
@@ -41,10 +42,10 @@ class RiskControlItem(Record):
         ),
     ] = Field(title="风险点类别", max_length=16)
     risk_point: Annotated[
-        Text, Entry(synonyms=("风险点", "风险点描述", "主要风险"), example="水泥熟料进货查验", width=30)
+        Lines, Entry(synonyms=("风险点", "风险点描述", "主要风险"), example="水泥熟料进货查验", width=30)
     ] = Field(title="关键风险点", max_length=2000)
     measure: Annotated[
-        Text | None, Entry(synonyms=("防控措施", "控制措施"), example="逐批查验合格证明", width=30)
+        Lines | None, Entry(synonyms=("防控措施", "控制措施"), example="逐批查验合格证明", width=30)
     ] = Field(default=None, title="管控措施", max_length=2000)
     measures_in_place: Annotated[YesNo, Entry(synonyms=("措施是否落实", "是否落实"), example="是")] = Field(
         default=True, title="管控措施已落实"
@@ -84,10 +85,10 @@ class SelfCheck(Record):
     major_risk_reported: Annotated[YesNo, Entry(synonyms=("报告重大风险", "重大风险报告"))] = Field(
         default=False, title="主动报告重大风险"
     )
-    major_risk_description: Annotated[Text | None, Entry(synonyms=("重大风险描述",), width=30)] = Field(
+    major_risk_description: Annotated[Lines | None, Entry(synonyms=("重大风险描述",), width=30)] = Field(
         default=None, title="重大风险情况", max_length=2000
     )
-    note: Annotated[Text | None, NOTE] = Field(default=None, title="备注", max_length=2000)
+    note: Annotated[Lines | None, NOTE] = Field(default=None, title="备注", max_length=2000)
     items: Annotated[list[RiskControlItem], DERIVED] = Field(default_factory=list, title="风险管控清单")
 
     _check_date = not_future("check_date")
@@ -127,7 +128,7 @@ class Inspection(Record):
         Text | None, Entry(synonyms=("检查人", "执法人员"), example="李四、王五", width=18)
     ] = Field(default=None, title="检查人员", max_length=200)
     note: Annotated[
-        Text | None, Entry(header="检查情况", synonyms=("备注", "检查情况说明", *NOTE.synonyms), width=30)
+        Lines | None, Entry(header="检查情况", synonyms=("备注", "检查情况说明", *NOTE.synonyms), width=30)
     ] = Field(default=None, title="备注", max_length=2000)
     results: Annotated[
         dict[str, bool],
@@ -187,7 +188,7 @@ class Hazard(Record):
     source: Annotated[HazardSource, DERIVED] = Field(title="发现来源")
     source_id: Annotated[int | None, DERIVED] = Field(default=None, title="来源记录")
     description: Annotated[
-        Text | None,
+        Lines | None,
         Entry(
             synonyms=("隐患内容", "问题描述", "存在问题", "发现问题"),
             example="出厂检验记录缺少部分批次",
@@ -238,4 +239,4 @@ class LedgerMove(Record):
     """What a person writes with a move on the rectification ledger (整改台账); the move itself, its date,
     outcome and deadline are the ledger's to check (:func:`hazardlib.ledger.apply_move`)."""
 
-    note: Text | None = Field(default=None, title="说明", max_length=1000)
+    note: Lines | None = Field(default=None, title="说明", max_length=1000)

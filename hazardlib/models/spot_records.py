@@ -12,6 +12,7 @@ from ..fields import (
     DERIVED,
     Channel,
     Entry,
+    Lines,
     Name,
     SignalSource,
     SignalState,
@@ -94,7 +95,7 @@ class SpotCheck(Record):
     enforcement_sampling: Annotated[YesNo, Entry(synonyms=("是否执法抽检",))] = Field(
         default=False, title="执法抽检"
     )
-    note: Annotated[Text | None, NOTE, Entry(width=30)] = Field(default=None, title="备注", max_length=2000)
+    note: Annotated[Lines | None, NOTE, Entry(width=30)] = Field(default=None, title="备注", max_length=2000)
 
     _sampled = not_future("sample_date")
 
@@ -152,7 +153,7 @@ class RiskSignal(Record):
         Entry(type="choice", choices="signal_sources", synonyms=("来源", "风险来源"), example="投诉举报"),
     ] = Field(title="信息来源")
     description: Annotated[
-        Text,
+        Lines,
         Entry(
             synonyms=("风险描述", "信息内容", "风险内容", "问题描述"),
             example="群众举报某门店销售无CCC标志的电动自行车充电器",
@@ -203,7 +204,7 @@ class TracingReport(Record):
               note="不填：本县（市）已追查办结；填写：转办给该县（市）或州外单位（仅州局）"),
     ] = Field(default=None, title="转办给", max_length=100)  # fmt: skip
     note: Annotated[
-        Text | None,
+        Lines | None,
         Entry(synonyms=("追查情况", "处理情况", *NOTE.synonyms), example="已追查到生产单位，责令其停止销售并召回",
               width=40),
     ] = Field(default=None, title="办理情况", max_length=2000)  # fmt: skip
