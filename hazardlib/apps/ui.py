@@ -180,6 +180,15 @@ def fmt_date(day: dt.date | None) -> str:
     return "" if day is None else vocab.date_label(day)
 
 
+def fmt_due(at: dt.datetime) -> str:
+    """A time limit the way a Chinese office writes it, its day by :func:`fmt_date`: one at midnight is the end of
+    the day before (2024年7月18日24时, not 2024-07-19 00:00, which a clerk reads as a day later), any other at
+    its hour (2024年7月19日9时30分)."""
+    if at.time() == dt.time():
+        return f"{fmt_date(at.date() - dt.timedelta(days=1))}24时"
+    return f"{fmt_date(at.date())}{at.hour}时" + (f"{at.minute}分" if at.minute else "")
+
+
 HAZARD_NO = "隐患编号"
 """The one name of a hazard's (or risk's) number, as a column header and before the number in text."""
 
@@ -630,9 +639,10 @@ class CheckList(widgets.VBox):
     """Choices ticked one by one with a click or a tap, in a framed box that scrolls when they are many (its
     height in rows is the style's, :data:`CHECKLIST_ROWS`): unlike a multiple select, which adds a choice only
     with Ctrl held, it needs no key that a phone lacks. ``value`` is the tuple of the chosen values, in the
-    order of ``options`` ((label, value) pairs)."""
+    order of ``options`` ((label, value) pairs); ``disabled`` disables every box (and those of options set later)."""
 
     value = traitlets.Tuple()
+    disabled = traitlets.Bool(False)
 
     def __init__(self, options: Sequence[tuple[str, Any]] = (), **kwargs: Any):
         super().__init__(**kwargs)
@@ -641,6 +651,7 @@ class CheckList(widgets.VBox):
         self.ticking = False  # while the boxes follow a new value, their changes are not a new choice
         self.options = list(options)
         self.observe(lambda change: self._tick(change["new"]), names="value")
+        self.observe(lambda change: self._enable(not change["new"]), names="disabled")
 
     @property
     def options(self) -> list[tuple[str, Any]]:
@@ -652,7 +663,7 @@ class CheckList(widgets.VBox):
             box.close()
         layout = _shared("layout:checklist", lambda: widgets.Layout(width="auto"))
         self.boxes = [
-            (widgets.Checkbox(description=label, indent=False, layout=layout), value)
+            (widgets.Checkbox(description=label, indent=False, layout=layout, disabled=self.disabled), value)
             for label, value in options
         ]
         for box, _ in self.boxes:
@@ -677,6 +688,10 @@ class CheckList(widgets.VBox):
         chosen = tuple(value for box, value in self.boxes if box.value)
         if chosen != self.value:
             self.value = chosen
+
+    def _enable(self, enabled: bool) -> None:
+        for box, _ in self.boxes:
+            box.disabled = not enabled
 
     def _tick(self, chosen: tuple[Any, ...]) -> None:
         self.ticking = True
