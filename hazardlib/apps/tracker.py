@@ -13,6 +13,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import ipywidgets as widgets
@@ -210,6 +211,15 @@ def progress_table_html(rows: list[dict[str, Any]], stage: int | None, as_of: dt
     )
 
 
+@dataclass(frozen=True)
+class FirstTracker:
+    """What the tracker's first paint read (:meth:`TrackerApp.first_view`), which the app then starts from: the
+    progress table's rows over the whole campaign and the reporting reminder's HTML."""
+
+    rows: list[dict[str, Any]]
+    reminder: str
+
+
 class TrackerApp(App):
     """Where the campaign stands today, county by county; the prefecture acknowledges immediate reports.
 
@@ -226,27 +236,29 @@ class TrackerApp(App):
 
     @classmethod
     def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
-        """The timeline, the reporting reminder and each county's progress over the whole campaign (``data``: the
-        table's rows). The stage is not said again under the timeline: the page's header says it."""
+        """The timeline, the reporting reminder and each county's progress over the whole campaign (``data``:
+        :class:`FirstTracker`). The stage is not said again under the timeline: the page's header says it."""
         campaign = campaign_of(as_of.year)
         if campaign is None:
             return None
         rows = stages.county_progress_rows(store, as_of, figures=TABLE_FIGURES)
+        reminder = reminder_html(store, as_of)
         return FirstView(
             section_html(TIMELINE_HEADING)
             + timeline_html(campaign, as_of)
-            + reminder_html(store, as_of)
+            + reminder
             + section_html(PROGRESS_HEADING)
             + progress_table_html(rows, None, as_of),
-            rows,
+            FirstTracker(rows, reminder),
         )
 
     def build(self) -> widgets.Widget:
+        first: FirstTracker | None = self.first.data if self.first is not None else None
         self.timeline = widgets.HTML()
         self.timeline.add_class("hz-timeline-box")
         self.stage_line = widgets.HTML()
         self.stage_line.add_class("hz-stage-line")
-        self.reminder = widgets.HTML(reminder_html(self.store, self.as_of))
+        self.reminder = widgets.HTML(first.reminder if first is not None else reminder_html(self.store, self.as_of))
         self.reminder.add_class("hz-tracker-reminder")
         self.stage_pick = widgets.ToggleButtons(options=STAGE_CHOICES, value=0)
         self.stage_pick.style.button_width = "6em"
@@ -271,7 +283,7 @@ class TrackerApp(App):
         self.results.value = self.feed_table.value = LOADING
         self.ack_btn.disabled = True
         self.show_status()
-        self.show_progress(self.first.data if self.first is not None else None)
+        self.show_progress(first.rows if first is not None else None)
         self.records_note = widgets.HTML(LOADING)
         self.records_box = widgets.VBox([section("县级工作方案、州局督导与持续书面报送"), self.records_note])
         fills = (
