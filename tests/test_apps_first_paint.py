@@ -127,7 +127,11 @@ def test_the_reporting_reminder_is_read_once_per_page_from_the_first_paint(
         monkeypatch.setattr(module, "reminder_lines", counted)
     page = opening(app, two_counties, DUYUN)
     built = page.app
-    assert len(calls) == 1 and "下一个报送期限" in page.first_paint() and "下一个报送期限" in texts_in(built.widget)
+    assert (
+        len(calls) == 1
+        and "下一个报送期限" in page.first_paint()
+        and "下一个报送期限" in texts_in(built.widget)
+    )
     if isinstance(built, TrackerApp) and built.loading is not None:
         built.loading.join()
     calls.clear()

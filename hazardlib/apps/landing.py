@@ -17,7 +17,7 @@ from ..store import PREFECTURE_CODE, Store
 from . import DASHBOARDS
 from .base import App, FirstView, campaign_of, scope_name
 from .deadline_notes import LINK, reminder_lines
-from .ui import button, esc, fmt_date, fmt_due, records_of, section_html, set_options
+from .ui import button, esc, fmt_date, fmt_due, records_of, section_html
 
 WEEK = 7
 # The page that resolves a rule's finding, by the first kind of record it names (the rest: the tracker).
@@ -164,11 +164,14 @@ class LandingApp(App):
         self.overview_box.add_class("hz-landing-figures")
         self.todo_box = widgets.HTML()
         self.todo_box.add_class("hz-todo")
-        self.report_pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="40em"))
+        # one line a choice, its words wrapping whole in a framed box that scrolls when they are many (a dropdown
+        # cut each item off, at a desk and more so on a phone, before its time limit)
+        self.report_pick = widgets.RadioButtons(options=[], layout=widgets.Layout(width="40em"))
         self.report_pick.add_class("hz-input-report-pick")
+        self.report_pick.add_class("hz-choices")
         self.file_btn = button("报告所选事项", style="danger", key="file-report")
         self.on_click(self.file_btn, self.file_report)
-        self.report_row = widgets.HBox([self.report_pick, self.file_btn])
+        self.report_row = widgets.VBox([self.report_pick, self.file_btn])
         self.report_row.add_class("hz-todo-reports")
         self.show_todo()
         self.links = widgets.HTML(links_html())
@@ -184,7 +187,8 @@ class LandingApp(App):
         deadlines = reminder_lines(store, as_of)
         rules: list[Todo | None] = [None] if campaign_of(as_of.year) is not None else []
         return FirstView(
-            todo_html(store, as_of, [*items, *rules], deadlines) + links_html(), FirstLanding(items, deadlines)
+            todo_html(store, as_of, [*items, *rules], deadlines) + links_html(),
+            FirstLanding(items, deadlines),
         )
 
     def todo(self) -> list[Todo]:
@@ -223,18 +227,14 @@ class LandingApp(App):
             self.report_row.layout.display = "none"
             return
         rows = records_of(reports_waiting(self.store, self.as_of).waiting)
-        set_options(
-            self.report_pick,
-            [("（选择要报告的事项）", None)]
-            + [
-                (
-                    f"{r['kind_label']}｜{r['summary']}｜{immediate.STATE_LABELS[r['state']]}，"
-                    f"时限 {fmt_due(r['due_at'])}",
-                    int(r["id"]),
-                )
-                for r in rows
-            ],
-        )
+        self.report_pick.options = [
+            (
+                f"{r['kind_label']}｜{r['summary']}｜{immediate.STATE_LABELS[r['state']]}，时限 {fmt_due(r['due_at'])}",
+                int(r["id"]),
+            )
+            for r in rows
+        ]
+        self.report_pick.index = None  # nothing chosen until the clerk picks one
         self.report_row.layout.display = "" if rows else "none"
 
     def file_report(self) -> None:

@@ -258,7 +258,9 @@ class TrackerApp(App):
         self.timeline.add_class("hz-timeline-box")
         self.stage_line = widgets.HTML()
         self.stage_line.add_class("hz-stage-line")
-        self.reminder = widgets.HTML(first.reminder if first is not None else reminder_html(self.store, self.as_of))
+        self.reminder = widgets.HTML(
+            first.reminder if first is not None else reminder_html(self.store, self.as_of)
+        )
         self.reminder.add_class("hz-tracker-reminder")
         self.stage_pick = widgets.ToggleButtons(options=STAGE_CHOICES, value=0)
         self.stage_pick.style.button_width = "6em"

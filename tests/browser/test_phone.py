@@ -23,6 +23,7 @@ from .pages import (
     choose,
     clerk_screen,
     click,
+    cut_options,
     fill,
     fits,
     hazard_to_move,
@@ -258,3 +259,28 @@ def test_a_check_lists_long_choice_reads_whole_on_a_phone_beside_its_box(phone: 
         assert rows.first.inner_text() == LONG_CASE
         fits(phone, "长选项的勾选列表")
         no_errors(phone)
+
+
+def test_a_countys_deadlines_and_immediate_reports_read_whole_on_a_phone(phone: Page, served_duyun: Served):
+    """The reporting deadline's options fit its dropdown (10月20日前：工作总结、行动成果清单、典型案例 was cut at
+    the screen's edge; what is due is said under it), and each immediate report waiting on the landing page reads
+    whole, its time limit included, in a list that wraps its words (a dropdown cut every one off)."""
+    open_dashboard(phone, served_duyun.base, "submissions.ipynb")
+    expect(phone.locator(".hz-input-deadline select")).to_be_visible()
+    assert phone.locator(".hz-input-deadline option").count() >= 2
+    assert cut_options(phone) == []
+    expect(phone.locator(".hz-sub-due")).to_contain_text("须报送：")
+    fits(phone, "报送与审核")
+    open_dashboard(phone, served_duyun.base, "index.ipynb")
+    choices = phone.locator(".hz-input-report-pick .widget-radio-box label")
+    expect(choices.first).to_be_visible()
+    cut = choices.evaluate_all(
+        """ls => ls.filter(l => { const box = l.closest('.hz-choices').getBoundingClientRect();
+              const r = document.createRange(); r.selectNodeContents(l); const w = r.getBoundingClientRect();
+              return l.scrollWidth > l.clientWidth + 1 || w.right > box.right || w.left < box.left; })
+            .map(l => l.innerText)"""
+    )
+    assert cut == [] and "时限" in choices.first.inner_text(), cut
+    assert cut_options(phone) == []
+    fits(phone, "工作台首页")
+    no_errors(phone)
