@@ -34,7 +34,6 @@ from .ui import (
     records_of,
     section,
     section_html,
-    set_options,
     wait_for_page,
     watch_page,
 )
@@ -275,11 +274,13 @@ class TrackerApp(App):
         self.results.add_class("hz-results")
         self.feed_table = widgets.HTML()
         self.feed_table.add_class("hz-feed")
-        self.feed_pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="40em"))
+        # one line a choice, its words wrapping whole (a dropdown cut each off, at a desk and on a phone)
+        self.feed_pick = widgets.RadioButtons(options=[], layout=widgets.Layout(width="40em"))
         self.feed_pick.add_class("hz-input-feed-pick")
+        self.feed_pick.add_class("hz-choices")
         self.ack_btn = button("签收（已收到报告）", style="primary", key="ack")
         self.on_click(self.ack_btn, self.acknowledge)
-        ack_row = widgets.HBox([self.feed_pick, self.ack_btn])
+        ack_row = widgets.VBox([self.feed_pick, self.ack_btn])
         if not self.store.is_prefecture:
             ack_row.layout.display = "none"
         self.results.value = self.feed_table.value = LOADING
@@ -324,7 +325,7 @@ class TrackerApp(App):
                 note(
                     "重要情况、重大案件须第一时间报告；州局收到报告后在此签收。"
                     if self.store.is_prefecture
-                    else "本县（市）须第一时间向州局报告下列事项，州局收到后签收。"
+                    else "本县（市）须第一时间向州局报告下列事项（在工作台首页的待办事项中报告），州局收到后签收。"
                 ),
                 self.feed_table,
                 ack_row,
@@ -445,14 +446,12 @@ class TrackerApp(App):
             if page.total > 50
             else ""
         )
-        set_options(
-            self.feed_pick,
-            [("（选择待签收事项）", None)]
-            + [
-                (f"{r['county_name']}｜{r['kind_label']}｜{r['summary']}", int(r["id"]))
-                for r in records_of(page.waiting)
-            ],
-        )
+        self.feed_pick.options = [
+            (f"{r['county_name']}｜{r['kind_label']}｜{r['summary']}", int(r["id"]))
+            for r in records_of(page.waiting)
+        ]
+        self.feed_pick.index = None  # nothing chosen until the clerk picks one
+        self.feed_pick.layout.display = None if self.feed_pick.options else "none"
         self.ack_btn.disabled = False
 
     def acknowledge(self) -> None:
