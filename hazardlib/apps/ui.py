@@ -725,7 +725,7 @@ def file_picker(accept: str) -> widgets.FileUpload:
     """A picker of one file (of the types ``accept`` names) that says :data:`PICK_FILE`, then the chosen file's
     name: the words shown are its title's, by the style (ipywidgets write its description with a count,
     "选择文件 (0)", which a clerk does not read)."""
-    upload = widgets.FileUpload(accept=accept, multiple=False, description="", tooltip=PICK_FILE)
+    upload = widgets.FileUpload(accept=accept, multiple=False, description="", tooltip=PICK_FILE, icon="")
     upload.add_class("hz-upload")
 
     def named(change: Any) -> None:
