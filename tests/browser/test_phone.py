@@ -41,6 +41,10 @@ from .test_unavailable import serving_dashboards
 def test_the_inspection_page_fits_a_phone_after_an_enterprise_is_picked(phone: Page, served_duyun: Served):
     open_dashboard(phone, served_duyun.base, "inspection.ipynb")
     fits(phone, "现场检查（未选企业）")
+    # the proposed enterprises read whole, their reasons too (a dropdown cut them off), the riskiest chosen
+    targets = phone.locator(".hz-input-targets .widget-radio-box label")
+    assert targets.evaluate_all(CUT_CHOICES) == [] and targets.first.inner_text().startswith("1. ")
+    expect(phone.locator(".hz-input-targets input").first).to_be_checked()
     click(phone, "pick-target")
     wait_for_text(phone.locator(".hz-current-enterprise"), "都匀市")
     expect(phone.locator("button.hz-btn-save-inspection")).to_be_visible()
