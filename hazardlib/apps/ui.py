@@ -151,6 +151,7 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
     display: flex; align-items: center; }}
   .hz-app .widget-radio-box label {{ margin-right: 16px; }}
   .hz-app input[type=checkbox], .hz-app input[type=radio] {{ width: 22px; height: 22px; }}
+  .hz-app .hz-choices .widget-radio-box label {{ min-height: {TOUCH_PX}px; }}  /* over the desk's rule above */
   .hz-app .hz-checklist, .hz-app .hz-choices {{
     max-height: calc({CHECKLIST_PHONE_ROWS} * ({TOUCH_PX}px + 2 * var(--jp-widgets-margin))); }}
   .hz-app .widget-html, .hz-app .widget-html-content {{ max-width: 100%; height: auto; }}
