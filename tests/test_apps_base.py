@@ -321,3 +321,18 @@ def test_a_check_list_holds_the_values_it_offers_in_their_order_and_refuses_one_
     assert checks.value == () and not checks.boxes[0][0].value
     checks.value = ("d",)
     assert checks.boxes[0][0].value
+
+
+def test_a_disabled_check_list_disables_every_box_and_enabled_again_every_box_is():
+    """``disabled`` on a check list reaches each of its boxes (it was a trait of nothing: every box stayed
+    tickable), those of options given later too; enabled again, each box is."""
+    checks = CheckList([("甲", "a"), ("乙", "b")])
+    assert not checks.disabled and not any(box.disabled for box, _ in checks.boxes)
+    checks.disabled = True
+    assert all(box.disabled for box, _ in checks.boxes)
+    checks.options = [("丙", "c"), ("丁", "d"), ("戊", "e")]
+    assert len(checks.boxes) == 3 and all(box.disabled for box, _ in checks.boxes)
+    checks.disabled = False
+    assert not any(box.disabled for box, _ in checks.boxes)
+    checks.value = ("d",)  # still a list of choices once enabled again
+    assert [box.value for box, _ in checks.boxes] == [False, True, False]

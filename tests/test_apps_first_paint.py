@@ -17,6 +17,8 @@ from hazardlib.apps import (
     SpotCheckApp,
     SubmissionApp,
     TrackerApp,
+    deadline_notes,
+    landing,
     ledger_page,
     spot_check_tab,
     spotchecks,
@@ -26,6 +28,7 @@ from hazardlib.apps.session import Session
 from hazardlib.store import Store
 
 from .situations import Situation
+from .test_apps_submissions import texts_in
 
 D = dt.date(2024, 9, 15)
 DUYUN, SANDU = "522701", "522732"
@@ -105,6 +108,37 @@ def test_the_tracker_builds_its_first_table_from_the_first_paints_rows(two_count
     assert "<td>三都水族自治县</td>" in app.progress_table.value
     assert app.progress_table.value in page.first_paint()  # the same table, read once
     app.loading.join()
+
+
+@pytest.mark.parametrize("app", [TrackerApp, LandingApp])
+def test_the_reporting_reminder_is_read_once_per_page_from_the_first_paint(
+    app: type[App], two_counties: Store, monkeypatch: pytest.MonkeyPatch
+):
+    """The tracker and the landing page show the reporting deadlines in their first paint and then in the app:
+    read once (they were read again by the app's build); without a first paint, the app reads them itself."""
+    calls: list[int] = []
+    read = deadline_notes.reminder_lines
+
+    def counted(*args: object, **kwargs: object) -> list[str]:
+        calls.append(1)
+        return read(*args, **kwargs)  # type: ignore[arg-type]
+
+    for module in (deadline_notes, landing):
+        monkeypatch.setattr(module, "reminder_lines", counted)
+    page = opening(app, two_counties, DUYUN)
+    built = page.app
+    assert (
+        len(calls) == 1
+        and "下一个报送期限" in page.first_paint()
+        and "下一个报送期限" in texts_in(built.widget)
+    )
+    if isinstance(built, TrackerApp) and built.loading is not None:
+        built.loading.join()
+    calls.clear()
+    alone = app(Store(two_counties.url, user="李四", county=DUYUN), D)  # no first paint: read by the app
+    assert len(calls) == 1 and "下一个报送期限" in texts_in(alone.widget)
+    if isinstance(alone, TrackerApp) and alone.loading is not None:
+        alone.loading.join()
 
 
 def test_the_landing_pages_first_paint_lists_the_to_do_lines_and_the_rules_line_follows(two_counties: Store):

@@ -4,6 +4,7 @@ closes its task, risk signals are verified, cases and help are recorded."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 
 import sqlalchemy as sa
@@ -59,6 +60,9 @@ def test_an_unqualified_spot_check_starts_tracing_and_the_receiving_county_compl
 
     libo = SpotCheckApp(Store(store.url, user="荔波办理员", county="522722"), D)
     assert "XC2024-0805-01" in libo.tracing.received.text and "浙江" not in libo.tracing.received.text
+    # its time limit written as the app writes a date (not 2024-08-15)
+    offered = dict((v, label) for label, v in libo.tracing.pick.options)
+    assert re.search(r"（期限 \d{4}年\d{1,2}月\d{1,2}日）$", offered[tasks["seller"]["id"]])
     libo.tracing.pick.value = tasks["seller"]["id"]
     libo.tracing.note.value = "已责令下架并追溯进货来源"
     libo.tracing.done_btn.click()

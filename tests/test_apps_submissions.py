@@ -15,6 +15,7 @@ import ipywidgets as widgets
 from hazardlib import schema
 from hazardlib.apps import LandingApp, SubmissionApp, TrackerApp
 from hazardlib.apps.submission_desk import CASES_HINT
+from hazardlib.apps.ui import PICK_FILE
 from hazardlib.store import Store, count
 from hazardlib.submissions import versions
 
@@ -135,3 +136,25 @@ def test_the_difference_is_headed_only_once_a_package_is_submitted_and_no_case_l
     assert len(county.cases.options) == 1 and county.cases.value == (county.cases.options[0][1],)
     assert county.cases.layout.display is None and county.no_cases.value == ""
     assert CASES_HINT in texts_in(county.widget)
+
+
+def test_withdraw_is_offered_only_while_a_package_waits_for_review_and_the_picker_names_its_file(store):
+    """撤回 shows once something is submitted, not before (nor for a draft), and goes once withdrawn; the file
+    picker says 选择文件 (ipywidgets wrote "选择文件 (0)"), then the chosen file's name."""
+    county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
+    assert county.withdraw_btn.layout.display == "none" and county.scan.tooltip == PICK_FILE
+    assert "(0)" not in county.scan.description
+    upload(county.scan, "封面.pdf", PDF)
+    assert county.scan.tooltip.startswith("封面.pdf")
+    county.save_btn.click()
+    assert "已保存草稿" in county.status.value and county.withdraw_btn.layout.display == "none"
+    county.submit_btn.click()
+    assert "已报送" in county.status.value and county.withdraw_btn.layout.display is None
+    county.withdraw_btn.click()
+    assert "已撤回第1版" in county.status.value and county.withdraw_btn.layout.display == "none"
+    county.scan.value = ()
+    assert county.scan.tooltip == PICK_FILE
+    # a page opened while the package waits for review offers it at once
+    county.submit_btn.click()
+    again = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
+    assert again.withdraw_btn.layout.display is None

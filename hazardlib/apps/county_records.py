@@ -22,6 +22,7 @@ from ..plan_files import FIELD, MAX_BYTES, TYPES, PlanFile, check_plan_file
 from .forms import TODAY, Spec, section_form
 from .ui import (
     FormField,
+    file_picker,
     fmt_date,
     hazard_number,
     html_table,
@@ -63,7 +64,7 @@ class CountyRecords:
             "登记工作方案",
             self.save_plan,
         )
-        self.upload = widgets.FileUpload(accept=",".join(TYPES), multiple=False, description="选择文件")
+        self.upload = file_picker(",".join(TYPES))
         limit = f"PDF、DOCX 或 WPS 文件，不超过 {MAX_BYTES // 1024 // 1024} MB；按文件内容核对类型"
         self.file_field = FormField("plan_file", FIELD, self.upload, hint=limit)
 

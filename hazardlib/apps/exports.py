@@ -29,6 +29,7 @@ from .ui import (
     download_link,
     dropdown,
     esc,
+    file_picker,
     fmt_date,
     html_table,
     note,
@@ -98,9 +99,7 @@ class ExportApp(App):
         self.template_link = widgets.HTML()
         self.template_link.add_class("hz-template-link")
 
-        self.upload = widgets.FileUpload(
-            accept=".xlsx,.xls,.csv", multiple=False, description="选择文件", icon=""
-        )
+        self.upload = file_picker(".xlsx,.xls,.csv")
         self.upload.add_class("hz-input-upload")
         self.kind_pick = dropdown([("自动识别", None)] + [(KINDS[k].label, k) for k in TEMPLATE_KINDS])
         self.dry_run = widgets.Checkbox(description="只检查，不写入（试导入）", indent=False)

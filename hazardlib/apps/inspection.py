@@ -220,22 +220,26 @@ class InspectionApp(App):
         todo = ranked[~ranked["inspected"]].head(TARGETS_SHOWN)
         if todo.empty:
             return [note("本年度行动中本县（市）的企业都已有现场检查记录。")]
-        self.target_pick = widgets.Dropdown(
-            options=[
-                # numbered 1, 2, 3 … as shown (the ranking's own rank counts the enterprises inspected already)
-                (f"{n}. {r['name']}（{r['score']} 分：{r['reason'] or '无加分项'}）", int(r["enterprise_id"]))
-                for n, r in enumerate(todo.to_dict("records"), start=1)
-            ],
-            layout=widgets.Layout(width="100%", max_width="48em"),
+        options = [
+            # numbered 1, 2, 3 … as shown (the ranking's own rank counts the enterprises inspected already)
+            (f"{n}. {r['name']}（{r['score']} 分：{r['reason'] or '无加分项'}）", int(r["enterprise_id"]))
+            for n, r in enumerate(todo.to_dict("records"), start=1)
+        ]
+        # one line an enterprise, its reasons wrapping whole (a dropdown cut them off, at a desk and on a phone);
+        # the riskiest chosen
+        self.target_pick = widgets.RadioButtons(
+            options=options, value=options[0][1], layout=widgets.Layout(width="100%", max_width="48em")
         )
         self.target_pick.add_class("hz-input-targets")
+        self.target_pick.add_class("hz-choices")
         self.target_btn = button("检查该企业", style="primary", key="pick-target")
         self.on_click(self.target_btn, self.pick_target)
         return [
             note(
                 f"按风险排序的建议检查对象（尚未检查的前 {len(todo)} 家；得分依据见“现场检查建议对象”报表）："
             ),
-            widgets.HBox([self.target_pick, self.target_btn], layout=widgets.Layout(flex_flow="row wrap")),
+            self.target_pick,
+            self.target_btn,
             note("或按名称、统一社会信用代码查找："),
         ]
 

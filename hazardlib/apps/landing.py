@@ -17,7 +17,7 @@ from ..store import PREFECTURE_CODE, Store
 from . import DASHBOARDS
 from .base import App, FirstView, campaign_of, scope_name
 from .deadline_notes import LINK, reminder_lines
-from .ui import button, esc, fmt_date, records_of, section_html, set_options
+from .ui import button, esc, fmt_date, fmt_due, records_of, section_html
 
 WEEK = 7
 # The page that resolves a rule's finding, by the first kind of record it names (the rest: the tracker).
@@ -92,9 +92,18 @@ def todo_at(store: Store, as_of: dt.date) -> list[Todo]:
     return items
 
 
-def todo_html(store: Store, as_of: dt.date, items: Sequence[Todo | None]) -> str:
+@dataclass(frozen=True)
+class FirstLanding:
+    """What the landing page's first paint read (:meth:`LandingApp.first_view`), which the app then starts from:
+    the to-do lines but the rules' and the reporting deadlines' lines (:func:`reminder_lines`)."""
+
+    items: list[Todo]
+    deadlines: list[str]
+
+
+def todo_html(store: Store, as_of: dt.date, items: Sequence[Todo | None], deadlines: Sequence[str]) -> str:
     """The to-do list of ``items`` (None: the line of the rules' findings, still being read), then the
-    reporting deadlines (:func:`reminder_lines`: earlier ones still missing a package, and the next one),
+    reporting ``deadlines`` (:func:`reminder_lines`: earlier ones still missing a package, and the next one),
     shown here only: the page where the clerk acts on them is one click away."""
     lines = []
     for item in items:
@@ -120,7 +129,6 @@ def todo_html(store: Store, as_of: dt.date, items: Sequence[Todo | None]) -> str
         lines.append(
             f'<li class="hz-todo-{esc(item.key)}">{link}：{count}{unit if item.count else ""}{more}</li>'
         )
-    deadlines = reminder_lines(store, as_of)
     lines += [
         f'<li class="hz-todo-deadline">{line}{"。" + LINK if i == len(deadlines) - 1 else ""}</li>'
         for i, line in enumerate(deadlines)
@@ -156,11 +164,14 @@ class LandingApp(App):
         self.overview_box.add_class("hz-landing-figures")
         self.todo_box = widgets.HTML()
         self.todo_box.add_class("hz-todo")
-        self.report_pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="40em"))
+        # one line a choice, its words wrapping whole in a framed box that scrolls when they are many (a dropdown
+        # cut each item off, at a desk and more so on a phone, before its time limit)
+        self.report_pick = widgets.RadioButtons(options=[], layout=widgets.Layout(width="40em"))
         self.report_pick.add_class("hz-input-report-pick")
+        self.report_pick.add_class("hz-choices")
         self.file_btn = button("报告所选事项", style="danger", key="file-report")
         self.on_click(self.file_btn, self.file_report)
-        self.report_row = widgets.HBox([self.report_pick, self.file_btn])
+        self.report_row = widgets.VBox([self.report_pick, self.file_btn])
         self.report_row.add_class("hz-todo-reports")
         self.show_todo()
         self.links = widgets.HTML(links_html())
@@ -173,14 +184,18 @@ class LandingApp(App):
         """The to-do list but its line of the rules' findings (the rules run over every record: they are read
         while the page's widgets are drawn), and the dashboards (``data``: the to-do lines shown)."""
         items = todo_at(store, as_of)
+        deadlines = reminder_lines(store, as_of)
         rules: list[Todo | None] = [None] if campaign_of(as_of.year) is not None else []
-        return FirstView(todo_html(store, as_of, [*items, *rules]) + links_html(), items)
+        return FirstView(
+            todo_html(store, as_of, [*items, *rules], deadlines) + links_html(),
+            FirstLanding(items, deadlines),
+        )
 
     def todo(self) -> list[Todo]:
         """What this county (or the prefecture) has to do now: :func:`todo_at`, then the rules' findings due
         this week (in a campaign year)."""
-        first = self.first.data if self.first is not None else None
-        items: list[Todo] = list(first) if first is not None else todo_at(self.store, self.as_of)
+        first: FirstLanding | None = self.first.data if self.first is not None else None
+        items: list[Todo] = list(first.items) if first is not None else todo_at(self.store, self.as_of)
         if self.campaign is not None:
             week = due_this_week(run_all(self.store, self.as_of), self.as_of)
             items.append(
@@ -199,8 +214,10 @@ class LandingApp(App):
 
     def show_todo(self) -> None:
         items = self.todo()
+        first: FirstLanding | None = self.first.data if self.first is not None else None
+        deadlines = first.deadlines if first is not None else reminder_lines(self.store, self.as_of)
         self.first = None  # the first paint's lines serve the first draw only
-        self.todo_box.value = todo_html(self.store, self.as_of, items)
+        self.todo_box.value = todo_html(self.store, self.as_of, items, deadlines)
         self._offer_reports()
 
     def _offer_reports(self) -> None:
@@ -210,18 +227,14 @@ class LandingApp(App):
             self.report_row.layout.display = "none"
             return
         rows = records_of(reports_waiting(self.store, self.as_of).waiting)
-        set_options(
-            self.report_pick,
-            [("（选择要报告的事项）", None)]
-            + [
-                (
-                    f"{r['kind_label']}｜{r['summary']}｜{immediate.STATE_LABELS[r['state']]}，"
-                    f"时限 {r['due_at']:%Y-%m-%d %H:%M}",
-                    int(r["id"]),
-                )
-                for r in rows
-            ],
-        )
+        self.report_pick.options = [
+            (
+                f"{r['kind_label']}｜{r['summary']}｜{immediate.STATE_LABELS[r['state']]}，时限 {fmt_due(r['due_at'])}",
+                int(r["id"]),
+            )
+            for r in rows
+        ]
+        self.report_pick.index = None  # nothing chosen until the clerk picks one
         self.report_row.layout.display = "" if rows else "none"
 
     def file_report(self) -> None:

@@ -34,6 +34,7 @@ from .ui import (
     download_link,
     dropdown,
     esc,
+    file_picker,
     fmt_date,
     html_table,
     note,
@@ -56,14 +57,15 @@ ROLLUP_KEYS = ("producers_inspected", "sellers_inspected", "hazards_found", "haz
 
 
 def deadline_options(store: Store, as_of: dt.date) -> tuple[list[tuple[str, dt.date]], dt.date | None]:
-    """The calendar's deadlines as dropdown options, and the one to show first: the earliest past deadline
+    """The calendar's deadlines as dropdown options (short enough for a phone's screen: what is due is said under
+    the dropdown, :func:`due_items`), and the one to show first: the earliest past deadline
     whose packages (the county's own; for the prefecture, any county's) are not all approved, else the next
     deadline, else the last."""
     try:
         campaign = campaign_at(as_of)
     except HazardError:
         return [], None
-    opts = [(f"{d.day.month}月{d.day.day}日前：{'、'.join(d.items)}", d.day) for d in campaign.deadlines]
+    opts = [(f"{d.day.month}月{d.day.day}日前报送", d.day) for d in campaign.deadlines]
     codes = [store.county] if store.county else [c.code for c in load_regions().counties]
     for d in campaign.deadlines:
         if d.day >= as_of:
@@ -72,6 +74,12 @@ def deadline_options(store: Store, as_of: dt.date) -> tuple[list[tuple[str, dt.d
         if any(code not in found or found[code]["state"] != "approved" for code in codes):
             return opts, d.day
     return opts, campaign.deadlines[-1].day if campaign.deadlines else None
+
+
+def due_items(day: dt.date) -> str:
+    """What is due at the deadline ``day``, as the line under the deadline's dropdown says it."""
+    deadline = next(d for d in campaign_at(day).deadlines if d.day == day)
+    return f"须报送：{'、'.join(deadline.items)}"
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,9 @@ class SubmissionApp(App):
         if day is None:
             return FirstView(NO_DEADLINES, FirstSubmissions(options, day))
         label = next(text for text, d in options if d == day)
-        html = section_html(DEADLINE_HEADING) + f'<div class="hz-card">{esc(label)}</div>'
+        html = section_html(DEADLINE_HEADING) + (
+            f'<div class="hz-card">{esc(label)}<div class="hz-note">{esc(due_items(day))}</div></div>'
+        )
         if store.county is None:
             counties = counties_html(store, day, as_of, diffs=False)
             return FirstView(html + section_html(COUNTIES_HEADING) + counties, FirstSubmissions(options, day))
@@ -162,6 +172,8 @@ class SubmissionApp(App):
         self.deadline = dropdown(options, day, layout=widgets.Layout(width="40em"))
         self.deadline.add_class("hz-input-deadline")
         self.on_change(self.deadline, lambda _v: self.refresh())
+        self.due = widgets.HTML()
+        self.due.add_class("hz-sub-due")
         self.state_box = widgets.HTML()
         self.state_box.add_class("hz-sub-state")
         self.versions_box = widgets.HTML()
@@ -171,7 +183,7 @@ class SubmissionApp(App):
         self.downloads = widgets.HTML()
         self.downloads.add_class("hz-sub-downloads")
         self.seen_version: int | None = None
-        parts: list[widgets.Widget] = [section(DEADLINE_HEADING), self.deadline]
+        parts: list[widgets.Widget] = [section(DEADLINE_HEADING), self.deadline, self.due]
         parts += self._county_parts() if self.county is not None else self._prefecture_parts()
         parts += [self.downloads]
         self.refresh()
@@ -179,8 +191,8 @@ class SubmissionApp(App):
 
     # -- the county's side ----------------------------------------------------------------------
     def _county_parts(self) -> list[widgets.Widget]:
-        self.scan = widgets.FileUpload(accept=".pdf,.png,.jpg,.jpeg", multiple=False, description="选择文件")
-        self.summary = widgets.FileUpload(accept=".docx", multiple=False, description="选择文件")
+        self.scan = file_picker(".pdf,.png,.jpg,.jpeg")
+        self.summary = file_picker(".docx")
         self.cases = CheckList(layout=widgets.Layout(width="40em"))
         self.no_cases = widgets.HTML()  # said in place of an empty list
         self.no_cases.add_class("hz-sub-no-cases")
@@ -352,7 +364,9 @@ class SubmissionApp(App):
     def refresh(self) -> None:
         if self.deadline.value is None:
             self.state_box.value = NO_DEADLINES
+            self.due.value = ""
             return
+        self.due.value = f'<div class="hz-note">{esc(due_items(self._day()))}</div>'
         if self.county is None:
             self.show_table()
         else:
@@ -405,6 +419,9 @@ class SubmissionApp(App):
         )  # the first paint's serve the first draw only
         rows = first if first is not None else submissions.versions(self.store, str(code), day)
         self.state_box.value, self.versions_box.value = package_html(rows, self.county_name(str(code)))
+        if self.county is not None:  # a package can be withdrawn only while it waits for review
+            submitted = bool(rows) and rows[-1]["state"] == "submitted"
+            self.withdraw_btn.layout.display = None if submitted else "none"
         if not rows:
             self.diff_box.value = ""
             self.seen_version = None

@@ -112,7 +112,7 @@ class TracingTab:
             [("（选择待办任务）", None)]
             + [
                 (
-                    f"{option_label(r['batch_no'], r['role_label'], r['target_name'])}（期限 {r['due']}）",
+                    f"{option_label(r['batch_no'], r['role_label'], r['target_name'])}（期限 {fmt_date(r['due'])}）",
                     int(r["id"]),
                 )
                 for r in open_

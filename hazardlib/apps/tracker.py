@@ -13,6 +13,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import ipywidgets as widgets
@@ -33,7 +34,6 @@ from .ui import (
     records_of,
     section,
     section_html,
-    set_options,
     wait_for_page,
     watch_page,
 )
@@ -210,6 +210,15 @@ def progress_table_html(rows: list[dict[str, Any]], stage: int | None, as_of: dt
     )
 
 
+@dataclass(frozen=True)
+class FirstTracker:
+    """What the tracker's first paint read (:meth:`TrackerApp.first_view`), which the app then starts from: the
+    progress table's rows over the whole campaign and the reporting reminder's HTML."""
+
+    rows: list[dict[str, Any]]
+    reminder: str
+
+
 class TrackerApp(App):
     """Where the campaign stands today, county by county; the prefecture acknowledges immediate reports.
 
@@ -226,27 +235,31 @@ class TrackerApp(App):
 
     @classmethod
     def first_view(cls, store: Store, as_of: dt.date) -> FirstView | None:
-        """The timeline, the reporting reminder and each county's progress over the whole campaign (``data``: the
-        table's rows). The stage is not said again under the timeline: the page's header says it."""
+        """The timeline, the reporting reminder and each county's progress over the whole campaign (``data``:
+        :class:`FirstTracker`). The stage is not said again under the timeline: the page's header says it."""
         campaign = campaign_of(as_of.year)
         if campaign is None:
             return None
         rows = stages.county_progress_rows(store, as_of, figures=TABLE_FIGURES)
+        reminder = reminder_html(store, as_of)
         return FirstView(
             section_html(TIMELINE_HEADING)
             + timeline_html(campaign, as_of)
-            + reminder_html(store, as_of)
+            + reminder
             + section_html(PROGRESS_HEADING)
             + progress_table_html(rows, None, as_of),
-            rows,
+            FirstTracker(rows, reminder),
         )
 
     def build(self) -> widgets.Widget:
+        first: FirstTracker | None = self.first.data if self.first is not None else None
         self.timeline = widgets.HTML()
         self.timeline.add_class("hz-timeline-box")
         self.stage_line = widgets.HTML()
         self.stage_line.add_class("hz-stage-line")
-        self.reminder = widgets.HTML(reminder_html(self.store, self.as_of))
+        self.reminder = widgets.HTML(
+            first.reminder if first is not None else reminder_html(self.store, self.as_of)
+        )
         self.reminder.add_class("hz-tracker-reminder")
         self.stage_pick = widgets.ToggleButtons(options=STAGE_CHOICES, value=0)
         self.stage_pick.style.button_width = "6em"
@@ -261,17 +274,19 @@ class TrackerApp(App):
         self.results.add_class("hz-results")
         self.feed_table = widgets.HTML()
         self.feed_table.add_class("hz-feed")
-        self.feed_pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="40em"))
+        # one line a choice, its words wrapping whole (a dropdown cut each off, at a desk and on a phone)
+        self.feed_pick = widgets.RadioButtons(options=[], layout=widgets.Layout(width="40em"))
         self.feed_pick.add_class("hz-input-feed-pick")
+        self.feed_pick.add_class("hz-choices")
         self.ack_btn = button("签收（已收到报告）", style="primary", key="ack")
         self.on_click(self.ack_btn, self.acknowledge)
-        ack_row = widgets.HBox([self.feed_pick, self.ack_btn])
+        ack_row = widgets.VBox([self.feed_pick, self.ack_btn])
         if not self.store.is_prefecture:
             ack_row.layout.display = "none"
         self.results.value = self.feed_table.value = LOADING
         self.ack_btn.disabled = True
         self.show_status()
-        self.show_progress(self.first.data if self.first is not None else None)
+        self.show_progress(first.rows if first is not None else None)
         self.records_note = widgets.HTML(LOADING)
         self.records_box = widgets.VBox([section("县级工作方案、州局督导与持续书面报送"), self.records_note])
         fills = (
@@ -310,7 +325,7 @@ class TrackerApp(App):
                 note(
                     "重要情况、重大案件须第一时间报告；州局收到报告后在此签收。"
                     if self.store.is_prefecture
-                    else "本县（市）须第一时间向州局报告下列事项，州局收到后签收。"
+                    else "本县（市）须第一时间向州局报告下列事项（在工作台首页的待办事项中报告），州局收到后签收。"
                 ),
                 self.feed_table,
                 ack_row,
@@ -431,14 +446,12 @@ class TrackerApp(App):
             if page.total > 50
             else ""
         )
-        set_options(
-            self.feed_pick,
-            [("（选择待签收事项）", None)]
-            + [
-                (f"{r['county_name']}｜{r['kind_label']}｜{r['summary']}", int(r["id"]))
-                for r in records_of(page.waiting)
-            ],
-        )
+        self.feed_pick.options = [
+            (f"{r['county_name']}｜{r['kind_label']}｜{r['summary']}", int(r["id"]))
+            for r in records_of(page.waiting)
+        ]
+        self.feed_pick.index = None  # nothing chosen until the clerk picks one
+        self.feed_pick.layout.display = None if self.feed_pick.options else "none"
         self.ack_btn.disabled = False
 
     def acknowledge(self) -> None:

@@ -76,6 +76,15 @@ table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
 .hz-checklist {{ overflow-y: auto; border: 1px solid #cfd8dc; border-radius: 3px; padding: 0 8px;
   box-sizing: border-box; margin: var(--jp-widgets-margin);
   max-height: calc({CHECKLIST_ROWS} * (var(--jp-widgets-inline-height) + 2 * var(--jp-widgets-margin))); }}
+/* choices of one (a radio list, class hz-choices) as a check list's: a framed box that scrolls, each choice's
+   words wrapping whole beside its button */
+.hz-app .hz-choices {{ overflow-y: auto; border: 1px solid #cfd8dc; border-radius: 3px; padding: 0 8px;
+  box-sizing: border-box; max-width: 100%; height: auto;
+  max-height: calc({CHECKLIST_ROWS} * (var(--jp-widgets-inline-height) + 2 * var(--jp-widgets-margin))); }}
+.hz-app .hz-choices .widget-radio-box label {{ height: auto; min-height: var(--jp-widgets-inline-height);
+  white-space: normal; line-height: 1.4; display: flex; align-items: center; padding: 2px 0; }}
+.hz-app .hz-choices .widget-radio-box input {{ flex: none; height: auto; order: -1; margin: 0 8px 0 0; }}
+.hz-app .hz-choices > .widget-label {{ display: none; }}  /* no description: its room is the words' */
 /* a check box level with its words (ipywidgets set it on their baseline: on a phone, where it is larger, it stood
    above them) */
 .hz-app .widget-checkbox > .widget-label-basic {{ display: flex; align-items: center; }}
@@ -85,6 +94,10 @@ table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
 .hz-checklist .widget-checkbox {{ height: auto; min-height: var(--jp-widgets-inline-height); }}
 .hz-checklist .widget-checkbox > .widget-label-basic {{ height: auto; white-space: normal; overflow: visible;
   line-height: 1.4; }}
+/* a file picker says what its title says (选择文件, then the file's name: see file_picker), not ipywidgets' words
+   with a count, "选择文件 (0)", which a clerk does not read */
+.hz-app .widget-upload.hz-upload {{ font-size: 0; width: auto; max-width: 100%; }}
+.hz-app .widget-upload.hz-upload::before {{ content: attr(title); font-size: var(--jp-widgets-font-size); }}
 .hz-charts {{ display: flex; gap: 40px; flex-wrap: wrap; }}  /* charts side by side, wrapping */
 .hz-bars {{ font-size: 13px; }}
 .hz-bars .hz-bar-row {{ display: flex; align-items: center; margin: 2px 0; }}
@@ -129,6 +142,8 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
   .hz-app input:not([type=checkbox]):not([type=radio]), .hz-app select, .hz-app button {{
     min-height: {TOUCH_PX}px; font-size: 16px; }}
   .hz-app textarea {{ min-height: 88px; font-size: 16px; }}
+  .hz-app .widget-upload.hz-upload {{ height: auto; white-space: normal; line-height: 1.3; padding: 6px 14px; }}
+  .hz-app .widget-upload.hz-upload::before {{ font-size: 16px; }}
   .hz-app .widget-textarea {{ height: auto !important; }}
   .hz-app .widget-button {{ height: auto; white-space: normal; overflow: visible; text-overflow: clip;
     max-width: 100%; line-height: 1.3; padding: 6px 14px; }}
@@ -136,8 +151,9 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
     display: flex; align-items: center; }}
   .hz-app .widget-radio-box label {{ margin-right: 16px; }}
   .hz-app input[type=checkbox], .hz-app input[type=radio] {{ width: 22px; height: 22px; }}
-  .hz-app .hz-checklist {{ max-height: calc({CHECKLIST_PHONE_ROWS} * ({TOUCH_PX}px + 2 * var(--jp-widgets-margin)));
-  }}
+  .hz-app .hz-choices .widget-radio-box label {{ min-height: {TOUCH_PX}px; }}  /* over the desk's rule above */
+  .hz-app .hz-checklist, .hz-app .hz-choices {{
+    max-height: calc({CHECKLIST_PHONE_ROWS} * ({TOUCH_PX}px + 2 * var(--jp-widgets-margin))); }}
   .hz-app .widget-html, .hz-app .widget-html-content {{ max-width: 100%; height: auto; }}
   .hz-app .widget-html-content {{ white-space: normal; overflow-wrap: anywhere; }}
   /* the header's parts wrap as whole parts, a gap between them instead of the ｜, which would end a line */
@@ -178,6 +194,15 @@ def esc(value: Any) -> str:
 def fmt_date(day: dt.date | None) -> str:
     """A date the way a Chinese office writes it: 2024年9月15日."""
     return "" if day is None else vocab.date_label(day)
+
+
+def fmt_due(at: dt.datetime) -> str:
+    """A time limit the way a Chinese office writes it, its day by :func:`fmt_date`: one at midnight is the end of
+    the day before (2024年7月18日24时, not 2024-07-19 00:00, which a clerk reads as a day later), any other at
+    its hour (2024年7月19日9时30分)."""
+    if at.time() == dt.time():
+        return f"{fmt_date(at.date() - dt.timedelta(days=1))}24时"
+    return f"{fmt_date(at.date())}{at.hour}时" + (f"{at.minute}分" if at.minute else "")
 
 
 HAZARD_NO = "隐患编号"
@@ -630,9 +655,10 @@ class CheckList(widgets.VBox):
     """Choices ticked one by one with a click or a tap, in a framed box that scrolls when they are many (its
     height in rows is the style's, :data:`CHECKLIST_ROWS`): unlike a multiple select, which adds a choice only
     with Ctrl held, it needs no key that a phone lacks. ``value`` is the tuple of the chosen values, in the
-    order of ``options`` ((label, value) pairs)."""
+    order of ``options`` ((label, value) pairs); ``disabled`` disables every box (and those of options set later)."""
 
     value = traitlets.Tuple()
+    disabled = traitlets.Bool(False)
 
     def __init__(self, options: Sequence[tuple[str, Any]] = (), **kwargs: Any):
         super().__init__(**kwargs)
@@ -641,6 +667,7 @@ class CheckList(widgets.VBox):
         self.ticking = False  # while the boxes follow a new value, their changes are not a new choice
         self.options = list(options)
         self.observe(lambda change: self._tick(change["new"]), names="value")
+        self.observe(lambda change: self._enable(not change["new"]), names="disabled")
 
     @property
     def options(self) -> list[tuple[str, Any]]:
@@ -652,7 +679,7 @@ class CheckList(widgets.VBox):
             box.close()
         layout = _shared("layout:checklist", lambda: widgets.Layout(width="auto"))
         self.boxes = [
-            (widgets.Checkbox(description=label, indent=False, layout=layout), value)
+            (widgets.Checkbox(description=label, indent=False, layout=layout, disabled=self.disabled), value)
             for label, value in options
         ]
         for box, _ in self.boxes:
@@ -678,6 +705,10 @@ class CheckList(widgets.VBox):
         if chosen != self.value:
             self.value = chosen
 
+    def _enable(self, enabled: bool) -> None:
+        for box, _ in self.boxes:
+            box.disabled = not enabled
+
     def _tick(self, chosen: tuple[Any, ...]) -> None:
         self.ticking = True
         try:
@@ -685,6 +716,25 @@ class CheckList(widgets.VBox):
                 box.value = value in chosen
         finally:
             self.ticking = False
+
+
+PICK_FILE = "选择文件"
+"""What a file picker says before a file is chosen."""
+
+
+def file_picker(accept: str) -> widgets.FileUpload:
+    """A picker of one file (of the types ``accept`` names) that says :data:`PICK_FILE`, then the chosen file's
+    name: the words shown are its title's, by the style (ipywidgets write its description with a count,
+    "选择文件 (0)", which a clerk does not read)."""
+    upload = widgets.FileUpload(accept=accept, multiple=False, description="", tooltip=PICK_FILE, icon="")
+    upload.add_class("hz-upload")
+
+    def named(change: Any) -> None:
+        files = list(change["new"] or ())
+        upload.tooltip = f"{files[0]['name']}（点此更换）" if files else PICK_FILE
+
+    upload.observe(named, names="value")
+    return upload
 
 
 def button(description: str, *, style: str = "", key: str = "", width: str = "") -> widgets.Button:

@@ -131,13 +131,31 @@ def shown_option(page: Page, key: str) -> str:
     return str(page.locator(f".hz-input-{key} select").first.evaluate(SHOWN_OPTION))
 
 
+# The words a file picker shows (hazardlib.apps.ui.file_picker: its title, drawn by the style) and the size of
+# its own text, which is ipywidgets' "选择文件 (0)" and must not be seen.
+PICKER_WORDS = """b => { const before = getComputedStyle(b, '::before').content;
+  return {words: before === 'none' ? b.innerText : JSON.parse(before), own: parseFloat(getComputedStyle(b).fontSize)}; }"""
+
+
+def picker_words(page: Page, key: str) -> str:
+    """What the file picker ``key`` says to a clerk (:data:`PICKER_WORDS`)."""
+    shown = page.locator(f"button.hz-input-{key}, .hz-input-{key} button").first.evaluate(PICKER_WORDS)
+    assert shown["own"] == 0 or shown["words"] == "", shown  # ipywidgets' words with a count unseen
+    return str(shown["words"])
+
+
 def upload(page: Page, key: str, files: str | FilePayload) -> None:
     """Choose ``files`` in the file upload ``key``, as a clerk does through the browser's file chooser; the
-    upload then counts one file."""
+    picker then names the file."""
+    before = picker_words(page, key)  # 选择文件, or the name of the file chosen before it
+    assert before == "选择文件" or before.endswith("（点此更换）"), before
     with page.expect_file_chooser() as chooser:
         page.locator(f"button.hz-input-{key}, .hz-input-{key} button").first.click()
     chooser.value.set_files(files)
-    expect(page.locator(f".hz-input-{key}").first).to_contain_text("(1)")
+    name = files["name"] if isinstance(files, dict) else files.rsplit("/", 1)[-1]
+    page.wait_for_function(
+        f"() => ({PICKER_WORDS})(document.querySelector('.hz-input-{key}')).words.startsWith({name!r})"
+    )
 
 
 def wait_for_text(locator: Locator, text: str | re.Pattern[str], timeout: float = 30_000) -> None:
@@ -217,6 +235,29 @@ CUT_HINTS = """() => {
   }
   return out;
 }"""
+
+
+# Every option of a dropdown shown whose words are wider than the dropdown shows them (its arrow's room aside):
+# the dropdown, closed on it, cuts it off.
+CUT_OPTIONS = """() => {
+  const ctx = document.createElement('canvas').getContext('2d'), out = [];
+  for (const s of document.querySelectorAll('.hz-app select')) {
+    if (!s.getBoundingClientRect().width) continue;  // not shown
+    const style = getComputedStyle(s);
+    ctx.font = style.font;
+    const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+    for (const o of s.options) {
+      const need = ctx.measureText(o.text).width;
+      if (need > room + 0.5) out.push(`${o.text}（需 ${Math.round(need)} px，仅 ${Math.round(room)} px）`);
+    }
+  }
+  return out;
+}"""
+
+
+def cut_options(page: Page) -> list[str]:
+    """The options of the dropdowns shown that they would cut off (:data:`CUT_OPTIONS`)."""
+    return list(page.evaluate(CUT_OPTIONS))
 
 
 def cut_hints(page: Page) -> list[str]:

@@ -79,16 +79,20 @@ def test_a_county_files_an_immediate_report_from_the_to_do_list(page: Page, serv
     expect(page.locator(".hz-todo a.hz-todo-link", has_text="超期未整改的隐患和风险")).to_have_attribute(
         "href", "ledger.ipynb"
     )
-    options = page.locator(".hz-input-report-pick option")
-    expect(options).to_have_count(len(waiting) + 1)
-    label = options.nth(1).inner_text()
-    page.locator(".hz-input-report-pick select").select_option(label=label)
+    choices = page.locator(".hz-input-report-pick .widget-radio-box label")
+    expect(choices).to_have_count(len(waiting))
+    label = choices.first.inner_text()
+    # its time limit as the app writes a date (2024年8月17日24时), not 2024-08-18 00:00
+    assert re.search(r"时限 \d{4}年\d{1,2}月\d{1,2}日\d{1,2}时", label) and not re.search(
+        r"\d-\d|:", label
+    ), label
+    choices.first.click()
     click(page, "file-report")
     wait_for_status(page, "已报告")
     states = immediate.feed(store, DAY, "522701").set_index("summary")["state"]
     summary = label.split("｜")[1]
     assert states[summary].startswith("acknowledged")
-    expect(page.locator(".hz-input-report-pick option")).to_have_count(len(waiting))
+    expect(choices).to_have_count(len(waiting) - 1)
     no_errors(page)
 
 

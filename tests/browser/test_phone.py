@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
-from hazardlib import schema
+from hazardlib import immediate, schema
 from hazardlib.apps.base import catalogue_for, product_options
 from hazardlib.apps.ui import MULTIPLE_HINT, TOUCH_PX
 from hazardlib.store import open_store
@@ -23,6 +24,7 @@ from .pages import (
     choose,
     clerk_screen,
     click,
+    cut_options,
     fill,
     fits,
     hazard_to_move,
@@ -39,6 +41,10 @@ from .test_unavailable import serving_dashboards
 def test_the_inspection_page_fits_a_phone_after_an_enterprise_is_picked(phone: Page, served_duyun: Served):
     open_dashboard(phone, served_duyun.base, "inspection.ipynb")
     fits(phone, "现场检查（未选企业）")
+    # the proposed enterprises read whole, their reasons too (a dropdown cut them off), the riskiest chosen
+    targets = phone.locator(".hz-input-targets .widget-radio-box label")
+    assert targets.evaluate_all(CUT_CHOICES) == [] and targets.first.inner_text().startswith("1. ")
+    expect(phone.locator(".hz-input-targets input").first).to_be_checked()
     click(phone, "pick-target")
     wait_for_text(phone.locator(".hz-current-enterprise"), "都匀市")
     expect(phone.locator("button.hz-btn-save-inspection")).to_be_visible()
@@ -258,3 +264,51 @@ def test_a_check_lists_long_choice_reads_whole_on_a_phone_beside_its_box(phone: 
         assert rows.first.inner_text() == LONG_CASE
         fits(phone, "长选项的勾选列表")
         no_errors(phone)
+
+
+# Every choice of a list of choices of one (class hz-choices) whose words are cut off or reach past its box.
+CUT_CHOICES = """ls => ls.filter(l => { const box = l.closest('.hz-choices').getBoundingClientRect();
+      const r = document.createRange(); r.selectNodeContents(l); const w = r.getBoundingClientRect();
+      return l.scrollWidth > l.clientWidth + 1 || w.right > box.right || w.left < box.left; })
+    .map(l => l.innerText)"""
+
+
+def test_the_prefecture_signs_for_an_immediate_report_on_the_tracker_on_a_phone(phone: Page, served: Served):
+    """The reports waiting for the prefecture's signature read whole in a list that wraps their words (a dropdown
+    cut every one off); nothing is chosen until the clerk picks one, and the signature is said under the button."""
+    store = served.store()
+    before = immediate.feed_page(store, DAY, year=DAY.year).waiting_total
+    if not before:
+        pytest.skip("the demo store has no immediate report waiting for the prefecture")
+    open_dashboard(phone, served.base, "tracker.ipynb")
+    choices = phone.locator(".hz-input-feed-pick .widget-radio-box label")
+    expect(choices.first).to_be_visible()
+    assert choices.evaluate_all(CUT_CHOICES) == []
+    assert phone.locator(".hz-input-feed-pick input:checked").count() == 0
+    summary = choices.first.inner_text().split("｜")[2]
+    choices.first.click()
+    click(phone, "ack")
+    wait_for_status(phone, f"已签收：{summary}")
+    assert immediate.feed_page(store, DAY, year=DAY.year).waiting_total == before - 1
+    fits(phone, "三阶段进度（签收即时报告）")
+    no_errors(phone)
+
+
+def test_a_countys_deadlines_and_immediate_reports_read_whole_on_a_phone(phone: Page, served_duyun: Served):
+    """The reporting deadline's options fit its dropdown (10月20日前：工作总结、行动成果清单、典型案例 was cut at
+    the screen's edge; what is due is said under it), and each immediate report waiting on the landing page reads
+    whole, its time limit included, in a list that wraps its words (a dropdown cut every one off)."""
+    open_dashboard(phone, served_duyun.base, "submissions.ipynb")
+    expect(phone.locator(".hz-input-deadline select")).to_be_visible()
+    assert phone.locator(".hz-input-deadline option").count() >= 2
+    assert cut_options(phone) == []
+    expect(phone.locator(".hz-sub-due")).to_contain_text("须报送：")
+    fits(phone, "报送与审核")
+    open_dashboard(phone, served_duyun.base, "index.ipynb")
+    choices = phone.locator(".hz-input-report-pick .widget-radio-box label")
+    expect(choices.first).to_be_visible()
+    cut = choices.evaluate_all(CUT_CHOICES)
+    assert cut == [] and "时限" in choices.first.inner_text(), cut
+    assert cut_options(phone) == []
+    fits(phone, "工作台首页")
+    no_errors(phone)

@@ -26,7 +26,7 @@ from .pages import (
     wait_for_text,
 )
 
-OCTOBER = "10月20日前：工作总结、行动成果清单、典型案例"
+OCTOBER = "10月20日前报送"
 PDF = b"%PDF-1.4\n% Duyun stamped cover page\n%%EOF\n"
 
 
@@ -36,11 +36,16 @@ def county_submits(page: Page, served_duyun: Served, version: int) -> None:
     expect(page.locator(".hz-input-deadline select")).to_have_value(
         page.locator(".hz-input-deadline option", has_text=OCTOBER).get_attribute("value") or ""
     )
+    expect(page.locator(".hz-sub-due")).to_have_text("须报送：工作总结、行动成果清单、典型案例")
     expect(page.locator("button.hz-btn-approve")).to_have_count(0)  # a county has no approve button
+    # nothing submitted (or a package returned): nothing to withdraw, no 撤回 button
+    expect(page.locator("button.hz-btn-submit")).to_be_visible()
+    expect(page.locator("button.hz-btn-withdraw")).to_be_hidden()
     upload(page, "scan", {"name": "封面盖章.pdf", "mimeType": "application/pdf", "buffer": PDF})
     click(page, "submit")
     wait_for_status(page, f"材料第{version}版，等待州局审核")
     wait_for_text(page.locator(".hz-sub-state"), "已报送")
+    expect(page.locator("button.hz-btn-withdraw")).to_be_visible()  # waiting for review: it can be withdrawn
 
 
 def prefecture_opens(page: Page, served: Served) -> None:
