@@ -8,6 +8,7 @@ where the enterprise concerned is registered; the definitions are in :mod:`.defi
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -95,10 +96,12 @@ def _self_checks(scope: Scope) -> Any:
 
     def enterprises(code: str) -> Any:
         # One county's range, its distinct enterprises counted as they come (no COUNT(DISTINCT) per group).
+        # The window is the definition's own (the campaign's window at the as-of date, Campaign.window, the
+        # scope's): named twice, it was tested twice for each self-check of the range.
         distinct = (
             sa.select(t.c.enterprise_id)
             .select_from(from_)
-            .where(county == code, *counted, scope.within(t.c.check_date))
+            .where(county == code, *counted)
             .distinct()
             .subquery()
         )
@@ -123,9 +126,13 @@ def _major_risks_self_reported(scope: Scope) -> Any:
     ``ix_self_checks_counted``, the self-checks that reported one."""
     t, h = schema.self_checks, schema.hazards.alias("h_risk")
     from_, county = enterprise_county(t)
-    # The enterprise condition lets the database use the hazards' enterprise index.
-    on_ledger = sa.exists().where(
-        h.c.enterprise_id == t.c.enterprise_id, h.c.source_id == t.c.id, *_risk_on_ledger(h)
+    # The enterprise condition lets the database use the hazards' enterprise index; the subquery names a
+    # column of its condition, not every column (EXISTS (SELECT * …)), so that SQLite reads that index alone
+    # (ix_hazards_enterprise_figures holds each column the condition reads) and no hazard from the table.
+    on_ledger = (
+        sa.select(h.c.source_id)
+        .where(h.c.enterprise_id == t.c.enterprise_id, h.c.source_id == t.c.id, *_risk_on_ledger(h))
+        .exists()
     )
     measures = {"major_risks_self_reported": count_if(~on_ledger)}
     reported = [t.c.major_risk_reported == TRUE, scope.within(t.c.check_date)]
@@ -151,6 +158,8 @@ def ledger_select(scope: Scope) -> Any:
     # The hazards' ledger in three arms (on a plain path, read from the milestone dates; off it and in its
     # span; off it and changed after the date, its holding event sought once), each one range per county
     # of ix_hazards_counted (county, kind, plain path, date, …) grouped in its order, the counts added.
+    # The window's end is the ledger's own (found on or before the as-of date, figures.ledger_arms): named
+    # twice, it was tested again for each hazard of the range (at 1M, 12 % of the plain arm's CPU).
     return counted_by_arms(
         scope.as_of,
         "registered_county",
@@ -158,7 +167,7 @@ def ledger_select(scope: Scope) -> Any:
         where=[
             scope.county_filter(H.c.registered_county),
             H.c.kind == "hazard",
-            scope.within(H.c.found_date),
+            H.c.found_date >= scope.start,
         ],
         columns=["registered_county", "grade", "state", "deadline"],
         label="county_code",
@@ -284,6 +293,11 @@ def _help(scope: Scope) -> Any:
     return grouped_select(scope, from_, county, measures, [scope.within(t.c.help_date)])
 
 
+def _extra(scope: Scope, figure: extra.ExtraFigure) -> Any:
+    """The GROUP BY county query of one of the campaign's extra figures (:func:`.extra.selects`)."""
+    return extra.selects(scope, (figure,))[0]
+
+
 # The parts of the list, the costliest first (CPU at 1M hazards: the ledger, then classified supervision, the
 # self-checks, the inspections, the self-reported major risks, the instruments; docs/benchmarks.md). Each reader
 # takes the next part when it is free, so that the readers side by side finish together.
@@ -302,12 +316,12 @@ def county_counts(store: Store, scope: Scope) -> pd.DataFrame:
     county query for each part of the list, read side by side on :data:`READERS` connections that see one
     snapshot of the store (:meth:`~hazardlib.store.Store.read_together`, :func:`.scope.counts_side_by_side`)."""
     with store.read_together(READERS) as conns:
-        selects = [PARTS[0](scope), supervision_select(store, conns[0], scope)]
-        selects.extend(part(scope) for part in PARTS[1:])
+        parts = [partial(PARTS[0], scope), partial(supervision_select, store, conns[0], scope)]
+        parts.extend(partial(part, scope) for part in PARTS[1:])
         if scope.campaign.carried_over_from is not None:
-            selects.append(_carry_over(scope))
-        selects.extend(extra.selects(scope, extra.figures_for(scope.campaign)))
-        counts = counts_side_by_side(conns, selects)
+            parts.append(partial(_carry_over, scope))
+        parts.extend(partial(_extra, scope, figure) for figure in extra.figures_for(scope.campaign))
+        counts = counts_side_by_side(conns, parts)
     return attach(county_frame(scope), [counts])
 
 
