@@ -42,7 +42,7 @@ from .scope import (
     scope_for,
     spot_check_county,
 )
-from .supervision_counts import supervision_select
+from .supervision_counts import county_supervision_select
 
 TRUE = sa.true()
 H = schema.hazards
@@ -298,17 +298,18 @@ def _extra(scope: Scope, figure: extra.ExtraFigure) -> Any:
     return extra.selects(scope, (figure,))[0]
 
 
-# The parts of the list, the costliest first (CPU at 1M hazards: the ledger, then classified supervision, the
-# self-checks, the inspections, the self-reported major risks, the instruments; docs/benchmarks.md). Each reader
-# takes the next part when it is free, so that the readers side by side finish together.
+# The parts of the list, the costliest first (CPU at 1M hazards: the ledger, the inspections, the self-reported
+# major risks, the self-checks, the instruments; classified supervision, about as much as the ledger in all, is
+# read county by county near the end: docs/benchmarks.md). Each reader takes the next part when it is free, so
+# that the readers side by side finish together, the last parts small.
 PARTS = (
-    ledger_select, _self_checks, _inspections, _major_risks_self_reported, _instruments, _help, _spot_checks,
+    ledger_select, _inspections, _major_risks_self_reported, _self_checks, _instruments, _help, _spot_checks,
     _enforcement, _interviews, _traces,
 )  # fmt: skip
 READERS = 2
 """How many connections read the parts of the list side by side: one per core of the machine the list was
 measured on (two; a third reader there used the same CPU in all and finished no sooner). The ledger's part,
-the largest, is about a third of the list's work, classified supervision about a quarter."""
+the largest, is about a third of the list's work, classified supervision's twelve about a quarter."""
 
 
 def county_counts(store: Store, scope: Scope) -> pd.DataFrame:
@@ -316,8 +317,9 @@ def county_counts(store: Store, scope: Scope) -> pd.DataFrame:
     county query for each part of the list, read side by side on :data:`READERS` connections that see one
     snapshot of the store (:meth:`~hazardlib.store.Store.read_together`, :func:`.scope.counts_side_by_side`)."""
     with store.read_together(READERS) as conns:
-        parts = [partial(PARTS[0], scope), partial(supervision_select, store, conns[0], scope)]
-        parts.extend(partial(part, scope) for part in PARTS[1:])
+        parts = [partial(part, scope) for part in PARTS]
+        # Classified supervision county by county, after the larger parts: the readers share it out.
+        parts[-3:-3] = [partial(county_supervision_select, store, conns[0], scope, c) for c in scope.codes]
         if scope.campaign.carried_over_from is not None:
             parts.append(partial(_carry_over, scope))
         parts.extend(partial(_extra, scope, figure) for figure in extra.figures_for(scope.campaign))

@@ -209,8 +209,8 @@ def counts_at_once(store: Store, selects: Sequence[Any], conn: Any = None) -> pd
 
 
 def counts_side_by_side(conns: Sequence[Any], parts: Sequence[Callable[[], Any]]) -> pd.DataFrame:
-    """The GROUP BY county queries ``parts`` build (each ``county_code`` and its own count columns), each
-    built and run on one of ``conns`` (:meth:`hazardlib.store.Store.read_together`: one snapshot) in a thread
+    """The GROUP BY county queries ``parts`` build (each ``county_code`` and its count columns; parts with the
+    same columns are added per county), each built and run on one of ``conns`` (:meth:`hazardlib.store.Store.read_together`: one snapshot) in a thread
     per connection, in the order given (the costliest first, so that the threads finish together): a frame
     indexed by county code with every column, 0 where a query has no row for the county. The database works
     without Python's lock (sqlite3 and psycopg release it), so the queries use as many cores as there are
@@ -231,7 +231,12 @@ def counts_side_by_side(conns: Sequence[Any], parts: Sequence[Callable[[], Any]]
 
     with ThreadPoolExecutor(max_workers=len(conns)) as pool:
         frames = list(pool.map(run, parts))
-    return pd.concat(frames, axis=1).fillna(0).astype("int64")
+    # Parts with the same columns (one figure's queries for some counties each) are added per county.
+    alike: dict[tuple[str, ...], list[pd.DataFrame]] = {}
+    for frame in frames:
+        alike.setdefault(tuple(frame.columns), []).append(frame)
+    joined = [f[0] if len(f) == 1 else pd.concat(f).groupby(level=0).sum() for f in alike.values()]
+    return pd.concat(joined, axis=1).fillna(0).astype("int64")
 
 
 def frame_of(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:
