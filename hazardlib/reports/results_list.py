@@ -159,7 +159,7 @@ def ledger_select(scope: Scope) -> Any:
     # span; off it and changed after the date, its holding event sought once), each one range per county
     # of ix_hazards_counted (county, kind, plain path, date, …) grouped in its order, the counts added.
     # The window's end is the ledger's own (found on or before the as-of date, figures.ledger_arms): named
-    # twice, it was tested again for each hazard of the range (at 1M, 12 % of the plain arm's CPU).
+    # twice, it was tested again for each hazard of the range (docs/benchmarks.md).
     return counted_by_arms(
         scope.as_of,
         "registered_county",

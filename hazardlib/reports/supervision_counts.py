@@ -1,6 +1,6 @@
 """Classified supervision (分类监管) counted per county: enterprises under key or special supervision at
 the as-of date, by the one definition the governance rules read
-(:func:`hazardlib.rules.supervision.classified`), grouped by county in the database.
+(:func:`hazardlib.rules.supervision.classified`), counted county by county in the database.
 """
 
 from __future__ import annotations

@@ -81,8 +81,7 @@ def classified(
         # lead SQLite to the year index and a table read per finding. Both conditions name one of ``years``
         # (class_terms), so the year range drops no finding either counts; each is of a major finding or of
         # this campaign's year, so neither counts the larger findings of the years before, which are left
-        # out of the groups as the index entries are read (at 1M, 86,649 of 280,702 findings: −15 % of the
-        # query's CPU; docs/benchmarks.md).
+        # out of the groups as the index entries are read (docs/benchmarks.md).
         .where(
             H.c.registered_county.in_(counties),
             H.c.campaign_year.in_(years),
