@@ -8,6 +8,7 @@ where the enterprise concerned is registered; the definitions are in :mod:`.defi
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -41,7 +42,7 @@ from .scope import (
     scope_for,
     spot_check_county,
 )
-from .supervision_counts import supervision_select
+from .supervision_counts import county_supervision_select
 
 TRUE = sa.true()
 H = schema.hazards
@@ -95,10 +96,12 @@ def _self_checks(scope: Scope) -> Any:
 
     def enterprises(code: str) -> Any:
         # One county's range, its distinct enterprises counted as they come (no COUNT(DISTINCT) per group).
+        # The window is the definition's own (the campaign's window at the as-of date, Campaign.window, the
+        # scope's): named twice, it was tested twice for each self-check of the range.
         distinct = (
             sa.select(t.c.enterprise_id)
             .select_from(from_)
-            .where(county == code, *counted, scope.within(t.c.check_date))
+            .where(county == code, *counted)
             .distinct()
             .subquery()
         )
@@ -123,9 +126,13 @@ def _major_risks_self_reported(scope: Scope) -> Any:
     ``ix_self_checks_counted``, the self-checks that reported one."""
     t, h = schema.self_checks, schema.hazards.alias("h_risk")
     from_, county = enterprise_county(t)
-    # The enterprise condition lets the database use the hazards' enterprise index.
-    on_ledger = sa.exists().where(
-        h.c.enterprise_id == t.c.enterprise_id, h.c.source_id == t.c.id, *_risk_on_ledger(h)
+    # The enterprise condition lets the database use the hazards' enterprise index; the subquery names a
+    # column of its condition, not every column (EXISTS (SELECT * …)), so that SQLite reads that index alone
+    # (ix_hazards_enterprise_figures holds each column the condition reads) and no hazard from the table.
+    on_ledger = (
+        sa.select(h.c.source_id)
+        .where(h.c.enterprise_id == t.c.enterprise_id, h.c.source_id == t.c.id, *_risk_on_ledger(h))
+        .exists()
     )
     measures = {"major_risks_self_reported": count_if(~on_ledger)}
     reported = [t.c.major_risk_reported == TRUE, scope.within(t.c.check_date)]
@@ -151,6 +158,8 @@ def ledger_select(scope: Scope) -> Any:
     # The hazards' ledger in three arms (on a plain path, read from the milestone dates; off it and in its
     # span; off it and changed after the date, its holding event sought once), each one range per county
     # of ix_hazards_counted (county, kind, plain path, date, …) grouped in its order, the counts added.
+    # The window's end is the ledger's own (found on or before the as-of date, figures.ledger_arms): named
+    # twice, it was tested again for each hazard of the range (docs/benchmarks.md).
     return counted_by_arms(
         scope.as_of,
         "registered_county",
@@ -158,7 +167,7 @@ def ledger_select(scope: Scope) -> Any:
         where=[
             scope.county_filter(H.c.registered_county),
             H.c.kind == "hazard",
-            scope.within(H.c.found_date),
+            H.c.found_date >= scope.start,
         ],
         columns=["registered_county", "grade", "state", "deadline"],
         label="county_code",
@@ -284,17 +293,23 @@ def _help(scope: Scope) -> Any:
     return grouped_select(scope, from_, county, measures, [scope.within(t.c.help_date)])
 
 
-# The parts of the list, the costliest first (CPU at 1M hazards: the ledger, then classified supervision, the
-# self-checks, the inspections, the self-reported major risks, the instruments; docs/benchmarks.md). Each reader
-# takes the next part when it is free, so that the readers side by side finish together.
+def _extra(scope: Scope, figure: extra.ExtraFigure) -> Any:
+    """The GROUP BY county query of one of the campaign's extra figures (:func:`.extra.selects`)."""
+    return extra.selects(scope, (figure,))[0]
+
+
+# The parts of the list, the costliest first (CPU at 1M hazards: the ledger, the inspections, the self-reported
+# major risks, the self-checks, the instruments; classified supervision, about as much as the ledger in all, is
+# read county by county near the end: docs/benchmarks.md). Each reader takes the next part when it is free, so
+# that the readers side by side finish together, the last parts small.
 PARTS = (
-    ledger_select, _self_checks, _inspections, _major_risks_self_reported, _instruments, _help, _spot_checks,
+    ledger_select, _inspections, _major_risks_self_reported, _self_checks, _instruments, _help, _spot_checks,
     _enforcement, _interviews, _traces,
 )  # fmt: skip
 READERS = 2
 """How many connections read the parts of the list side by side: one per core of the machine the list was
 measured on (two; a third reader there used the same CPU in all and finished no sooner). The ledger's part,
-the largest, is about a third of the list's work, classified supervision about a quarter."""
+the largest, is about a third of the list's work, classified supervision's twelve about a quarter."""
 
 
 def county_counts(store: Store, scope: Scope) -> pd.DataFrame:
@@ -302,12 +317,13 @@ def county_counts(store: Store, scope: Scope) -> pd.DataFrame:
     county query for each part of the list, read side by side on :data:`READERS` connections that see one
     snapshot of the store (:meth:`~hazardlib.store.Store.read_together`, :func:`.scope.counts_side_by_side`)."""
     with store.read_together(READERS) as conns:
-        selects = [PARTS[0](scope), supervision_select(store, conns[0], scope)]
-        selects.extend(part(scope) for part in PARTS[1:])
+        parts = [partial(part, scope) for part in PARTS]
+        # Classified supervision county by county, after the larger parts: the readers share it out.
+        parts[-3:-3] = [partial(county_supervision_select, store, conns[0], scope, c) for c in scope.codes]
         if scope.campaign.carried_over_from is not None:
-            selects.append(_carry_over(scope))
-        selects.extend(extra.selects(scope, extra.figures_for(scope.campaign)))
-        counts = counts_side_by_side(conns, selects)
+            parts.append(partial(_carry_over, scope))
+        parts.extend(partial(_extra, scope, figure) for figure in extra.figures_for(scope.campaign))
+        counts = counts_side_by_side(conns, parts)
     return attach(county_frame(scope), [counts])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -208,28 +208,35 @@ def counts_at_once(store: Store, selects: Sequence[Any], conn: Any = None) -> pd
     return frame.groupby("county_code").sum(min_count=1).fillna(0).astype("int64")
 
 
-def counts_side_by_side(conns: Sequence[Any], selects: Sequence[Any]) -> pd.DataFrame:
-    """The GROUP BY county queries ``selects`` (each ``county_code`` and its own count columns), each run
-    on one of ``conns`` (:meth:`hazardlib.store.Store.read_together`: one snapshot) in a thread per
-    connection, in the order given (the costliest first, so that the threads finish together): a frame
-    indexed by county code with every column, 0 where a query has no row for the county. The database
-    works without Python's lock (sqlite3 and psycopg release it), so the queries use as many cores as
-    there are connections."""
+def counts_side_by_side(conns: Sequence[Any], parts: Sequence[Callable[[], Any]]) -> pd.DataFrame:
+    """The GROUP BY county queries ``parts`` build (each ``county_code`` and its count columns; parts with the
+    same columns are added per county), each built and run on one of ``conns`` (:meth:`hazardlib.store.Store.read_together`: one snapshot) in a thread
+    per connection, in the order given (the costliest first, so that the threads finish together): a frame
+    indexed by county code with every column, 0 where a query has no row for the county. The database works
+    without Python's lock (sqlite3 and psycopg release it), so the queries use as many cores as there are
+    connections; a query is built by the thread that runs it, while the others' queries run, not before the
+    first starts."""
     idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
     for conn in conns:
         idle.put(conn)
 
-    def run(stmt: Any) -> pd.DataFrame:
+    def run(part: Callable[[], Any]) -> pd.DataFrame:
         conn = idle.get()
         try:
+            stmt = part()
             rows = conn.execute(stmt).all()
         finally:
             idle.put(conn)
         return frame_of(rows, [c.name for c in stmt.selected_columns]).set_index("county_code")
 
     with ThreadPoolExecutor(max_workers=len(conns)) as pool:
-        frames = list(pool.map(run, selects))
-    return pd.concat(frames, axis=1).fillna(0).astype("int64")
+        frames = list(pool.map(run, parts))
+    # Parts with the same columns (one figure's queries for some counties each) are added per county.
+    alike: dict[tuple[str, ...], list[pd.DataFrame]] = {}
+    for frame in frames:
+        alike.setdefault(tuple(frame.columns), []).append(frame)
+    joined = [f[0] if len(f) == 1 else pd.concat(f).groupby(level=0).sum() for f in alike.values()]
+    return pd.concat(joined, axis=1).fillna(0).astype("int64")
 
 
 def frame_of(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:

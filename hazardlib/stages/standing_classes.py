@@ -76,14 +76,17 @@ def classified(
             sa.func.count(sa.distinct(sa.case((in_window, H.c.found_date)))).label("majors"),
             sa.func.count(sa.case((this_year, 1))).label("current"),
         )
-        # Only the counts' own conditions pick the findings within those ranges (a finding meeting neither
-        # counts in neither, and an enterprise without counted findings has no class): an OR of the two here
-        # would lead SQLite to the year index and a table read per finding. Both conditions name one of
-        # ``years`` (class_terms), so the year range drops no finding either counts.
+        # The counts' own conditions pick the findings within those ranges (a finding meeting neither counts
+        # in neither, and an enterprise without counted findings has no class): an OR of the two here would
+        # lead SQLite to the year index and a table read per finding. Both conditions name one of ``years``
+        # (class_terms), so the year range drops no finding either counts; each is of a major finding or of
+        # this campaign's year, so neither counts the larger findings of the years before, which are left
+        # out of the groups as the index entries are read (docs/benchmarks.md).
         .where(
             H.c.registered_county.in_(counties),
             H.c.campaign_year.in_(years),
             H.c.grade.in_([sa.literal(g, literal_execute=True) for g in schema.CLASSIFIED_GRADES]),
+            sa.or_(H.c.grade == "major", H.c.campaign_year == campaign.year),
             *only,
         )
         .group_by(H.c.registered_county, H.c.enterprise_id)
