@@ -281,7 +281,9 @@ def test_a_note_of_several_lines_shows_its_lines_in_excel(tmp_path: Path, stream
     together on one line; a cell of one line in the streamed form carries no format (written bare, for speed)."""
     note, line = "第一处：进货查验记录不全\n第二处：未见合格证明", "一行的说明"
     rows = pd.DataFrame({"name": ["甲公司", "乙公司"], "note": [note, line]})
-    sheet = xlsx.Sheet("台账", "测试台账", [xlsx.Column("name", "企业名称"), xlsx.Column("note", "备注")], rows)
+    sheet = xlsx.Sheet(
+        "台账", "测试台账", [xlsx.Column("name", "企业名称"), xlsx.Column("note", "备注")], rows
+    )
     path = book_writer.write_workbook(
         tmp_path / "notes.xlsx", [sheet], xlsx.Heading("测试单位", dt.date(2024, 8, 20)), write_only=streamed
     )
