@@ -183,6 +183,20 @@ def test_an_inspection_records_its_checklist_results_from_the_failed_items(two, 
     assert results[D(2024, 7, 2)] and all(results[D(2024, 7, 2)].values())
 
 
+def test_a_row_repeated_with_other_spacing_is_said_to_repeat_the_same_content(two, tmp_path):
+    """The model cleans a note's text (fields.Lines): two rows whose 帮扶内容 differ only in spaces and
+    full-width digits hold the same record, and the second is said to repeat the first, not to differ from it;
+    one whose words differ is said to differ."""
+    header = [*HELP, "帮扶内容"]
+    first = ["都匀市甲水泥有限公司", DUYUN, None, None, "质量问诊", "2024-09-01", "上门指导 出厂检验 2次"]
+    rows = [header, first, [*first[:-1], " 上门指导  出厂检验 ２次 "], [*first[:-1], "上门指导 出厂检验 3次"]]
+    report = import_file(two, write_sheet(tmp_path / "帮扶.xlsx", rows), today=TODAY)
+    assert [m for _row, _field, m in errors(report)] == [
+        "与第2行重复（企业、帮扶方式和帮扶日期相同，内容也相同）；本行未导入",
+        "与第2行重复（企业、帮扶方式和帮扶日期相同，但内容不同）；请核对后只保留一行，本行未导入",
+    ]
+
+
 # -- rectifications -------------------------------------------------------------------------------
 
 MOVES = ["隐患编号", "当前状态", "整改环节", "日期", "整改期限", "期限天数", "期限单位", "结论", "备注"]
