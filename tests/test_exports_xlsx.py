@@ -273,3 +273,23 @@ def test_the_word_drafts_open_in_libreoffice(campaign_store: Store, tmp_path: Pa
         export("stage-summary", campaign_store, AS_OF, "522701", "docx", tmp_path / "stage-summary.docx")
     ]
     check_converts_to_pdf(str(binary), files, tmp_path / "pdf")
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["formatted", "streamed"])
+def test_a_note_of_several_lines_shows_its_lines_in_excel(tmp_path: Path, streamed: bool) -> None:
+    """A note keeps the line breaks typed in it (fields.Lines): its cell wraps, or Excel shows its lines run
+    together on one line; a cell of one line in the streamed form carries no format (written bare, for speed)."""
+    note, line = "第一处：进货查验记录不全\n第二处：未见合格证明", "一行的说明"
+    rows = pd.DataFrame({"name": ["甲公司", "乙公司"], "note": [note, line]})
+    sheet = xlsx.Sheet(
+        "台账", "测试台账", [xlsx.Column("name", "企业名称"), xlsx.Column("note", "备注")], rows
+    )
+    path = book_writer.write_workbook(
+        tmp_path / "notes.xlsx", [sheet], xlsx.Heading("测试单位", dt.date(2024, 8, 20)), write_only=streamed
+    )
+    ws = openpyxl.load_workbook(path).active
+    cells = {c.value: c for row in ws.iter_rows(min_row=4) for c in row if c.value in (note, line)}
+    assert set(cells) == {note, line}  # the line breaks kept in the cell
+    assert cells[note].alignment.wrap_text
+    if streamed:
+        assert not cells[line].alignment.wrap_text

@@ -183,6 +183,20 @@ def test_an_inspection_records_its_checklist_results_from_the_failed_items(two, 
     assert results[D(2024, 7, 2)] and all(results[D(2024, 7, 2)].values())
 
 
+def test_a_row_repeated_with_other_spacing_is_said_to_repeat_the_same_content(two, tmp_path):
+    """The model cleans a note's text (fields.Lines): two rows whose 帮扶内容 differ only in spaces and
+    full-width digits hold the same record, and the second is said to repeat the first, not to differ from it;
+    one whose words differ is said to differ."""
+    header = [*HELP, "帮扶内容"]
+    first = ["都匀市甲水泥有限公司", DUYUN, None, None, "质量问诊", "2024-09-01", "上门指导 出厂检验 2次"]
+    rows = [header, first, [*first[:-1], " 上门指导  出厂检验 ２次 "], [*first[:-1], "上门指导 出厂检验 3次"]]
+    report = import_file(two, write_sheet(tmp_path / "帮扶.xlsx", rows), today=TODAY)
+    assert [m for _row, _field, m in errors(report)] == [
+        "与第2行重复（企业、帮扶方式和帮扶日期相同，内容也相同）；本行未导入",
+        "与第2行重复（企业、帮扶方式和帮扶日期相同，但内容不同）；请核对后只保留一行，本行未导入",
+    ]
+
+
 # -- rectifications -------------------------------------------------------------------------------
 
 MOVES = ["隐患编号", "当前状态", "整改环节", "日期", "整改期限", "期限天数", "期限单位", "结论", "备注"]
@@ -231,6 +245,24 @@ def test_a_move_the_ledger_refuses_is_a_finding_with_its_reason_and_changes_noth
     ((row, field, message),) = errors(report)
     assert (row, field) == (2, "整改环节") and "不能销号" in message
     assert one(two, schema.hazards, "state") == ("found",)
+
+
+def test_a_moves_note_keeps_the_line_breaks_typed_in_its_cell_as_the_ledgers_form_does(two, hazard, tmp_path):
+    """A move's 备注 is the ledger's 说明 (models.LedgerMove.note, several lines): the line breaks typed in its cell
+    are kept, as those typed in the ledger page's box are; the runs of spaces within a line are one space."""
+    note = " 下达整改通知书  第12号\r\n 限期十个工作日 "
+    rows = [MOVES, [hazard, None, "责令限期整改", "2024-07-02", "2024-07-31", None, None, None, note]]
+    report = import_file(two, write_sheet(tmp_path / "整改.xlsx", rows), today=TODAY)
+    assert not errors(report) and report.updated == 1
+    kept = "下达整改通知书 第12号\n限期十个工作日"
+    assert models.validate(models.LedgerMove, {"note": note}).note == kept  # the page's box
+    with two.read() as conn:
+        notes = (
+            conn.execute(sa.select(schema.hazard_events.c.note).where(schema.hazard_events.c.move == "order"))
+            .scalars()
+            .all()
+        )
+    assert notes == [kept]
 
 
 def test_a_move_already_made_cannot_be_rewritten_by_a_file(two, hazard, tmp_path):

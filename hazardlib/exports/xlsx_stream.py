@@ -4,7 +4,8 @@ title, heading line, one or two header rows, frozen and repeated on every page, 
 
 The title, heading, headers, totals and notes are styled as in the small form; data rows carry their
 number and date formats and no borders: styling every cell of a million-row ledger would double the
-time it takes to write.
+time it takes to write. A text cell of several lines (a note that keeps its line breaks) wraps, so that
+Excel shows its lines.
 """
 
 from __future__ import annotations
@@ -91,6 +92,13 @@ class _Formats:
         if total:
             spec.update(bold=True, bg_color="#F2F2F2")
         return spec
+
+    def wrapped(self) -> Any:
+        """The format of a data cell of several lines (a note that keeps its line breaks): wrapped, or Excel
+        shows its lines run together on one."""
+        if "_wrapped" not in self._made:
+            self._made["_wrapped"] = self.book.add_format({"text_wrap": True})
+        return self._made["_wrapped"]
 
     def bare(self, kind: str) -> Any:
         """The format of a data cell: its number or date format only (None for text and codes)."""
@@ -239,6 +247,13 @@ def _write_any(write_string: Any, write_number: Any) -> Any:
     return write
 
 
+def _write_text(write_string: Any, wrapped: Any) -> Any:
+    def write(row: int, col: int, value: str, f: Any) -> None:
+        write_string(row, col, value, wrapped if "\n" in value else f)
+
+    return write
+
+
 def writable_cell(value: Any) -> Any:
     """A cell's value as the sheet writes it: a plain date as a datetime (xlsxwriter writes dates only through
     ``write_datetime``), anything else as it is."""
@@ -325,7 +340,9 @@ def _sheet(
     # Each cell through its type's own public writer (no per-cell dispatch on the value's type, as
     # ``write`` and ``write_row`` do), bound once per sheet.
     write_string, write_number = ws.write_string, ws.write_number
-    by_kind = {"text": write_string, "code": write_string, "number": _write_any(write_string, write_number)}
+    # a text cell of several lines wraps (its line breaks shown); the others stay bare
+    by_kind = {"text": _write_text(write_string, fmt.wrapped()), "code": write_string,
+               "number": _write_any(write_string, write_number)}  # fmt: skip
     writers = [by_kind.get(k, write_number) for k in kinds]
     numbered = sheet.row_numbers
     if numbered:

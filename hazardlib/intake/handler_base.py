@@ -52,6 +52,13 @@ def fingerprint(values: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(sorted((k, repr(v)) for k, v in values.items()))
 
 
+def row_content(data: Mapping[str, Any], record: BaseModel) -> tuple[Any, ...]:
+    """What a row says, to compare with an earlier row of the same key: ``data`` as ``record``, its model,
+    holds it (text cleaned by the model's field types: rows that differ only in spaces say the same), the
+    cells the model does not hold as read."""
+    return fingerprint({**data, **record.model_dump()})
+
+
 class Handler(abc.ABC):
     """Base of the kind handlers: shared look-ups and the keep-what-the-file-does-not-say rule."""
 

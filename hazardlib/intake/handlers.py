@@ -15,7 +15,17 @@ from ..checklists import load_checklists
 from .choices import leading_code
 from .columns import HELP, INSPECTIONS, SELF_CHECKS
 from .context import ImportContext, SourceRow, combine, titles_of
-from .handler_base import DEFERRED, MESSAGES, NONE_WORDS, Handler, Outcome, filled, fingerprint, year_of
+from .handler_base import (
+    DEFERRED,
+    MESSAGES,
+    NONE_WORDS,
+    Handler,
+    Outcome,
+    filled,
+    fingerprint,
+    row_content,
+    year_of,
+)
 
 # -- help ------------------------------------------------------------------------------------------
 
@@ -33,7 +43,7 @@ class Help(Handler):
         if record is None or found is None:
             return None
         key = (self.enterprise_key(found), record.kind, record.help_date)
-        content = fingerprint(data)
+        content = row_content(data, record)
         if self.ctx.duplicate(row, key, "企业、帮扶方式和帮扶日期", content):
             return None
 

@@ -11,7 +11,7 @@ from ..fields import HAZARD_NUMBER
 from .choices import DEADLINE_UNITS, OUTCOMES, lookup
 from .columns_cases import ENFORCEMENT, RISK_SIGNALS, SPOT_CHECKS
 from .context import SourceRow, titles_of
-from .handler_base import Handler, Outcome, filled, fingerprint, year_of
+from .handler_base import Handler, Outcome, filled, fingerprint, row_content, year_of
 
 MESSAGES = {
     "follow_up_unknown": "库中没有抽样单编号为“{value}”的抽查批次",
@@ -142,7 +142,7 @@ class Enforcement(Handler):
             if record.case_no
             else ("case", self.enterprise_key(found), record.filed_date, record.violation)
         )
-        content = fingerprint(data)
+        content = row_content(data, record)
         label = "案件编号" if record.case_no else "企业、立案日期和违法行为"
         if self.ctx.duplicate(row, key, label, content):
             return None
@@ -199,7 +199,7 @@ class RiskSignals(Handler):
         if record is None or row.rejected or (names_enterprise and found is None):
             return None
         key = ("signal", record.county_code, record.received_date, record.description)
-        content = fingerprint(data)
+        content = row_content(data, record)
         if self.ctx.duplicate(row, key, "所属县（市）、收到日期和风险信息", content):
             return None
 

@@ -7,7 +7,7 @@ from .. import instruments, models, records, schema, tracing
 from ..errors import NotFound
 from .columns_documents import INSTRUMENTS, WRITTEN_REPORTS
 from .context import SourceRow, titles_of
-from .handler_base import Handler, Outcome, filled, fingerprint, year_of
+from .handler_base import Handler, Outcome, filled, fingerprint, row_content, year_of
 from .handlers_cases import hazard_in_store
 
 INSTRUMENT_FIELDS = {k: f for k, f in INSTRUMENTS.fields_of(models.Instrument).items() if k != "hazard_id"}
@@ -27,7 +27,7 @@ class Instruments(Handler):
             return None
         key = ("instrument", record.number) if record.number else (
             "instrument", self.enterprise_key(found), record.kind, record.issue_date)  # fmt: skip
-        content = fingerprint(data)
+        content = row_content(data, record)
         if self.ctx.duplicate(row, key, "文书编号" if record.number else "企业、文书类型和签发日期", content):
             return None
 
@@ -109,7 +109,7 @@ class WrittenReports(Handler):
         if record is None or row.rejected:
             return None
         key = ("written_report", record.number)
-        content = fingerprint(data)
+        content = row_content(data, record)
         if self.ctx.duplicate(row, key, "文号", content):
             return None
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from .. import models, records, schema
 from .columns_plan import COUNTY_PLANS, INTERVIEWS, OVERSIGHT
 from .context import SourceRow, titles_of
-from .handler_base import Handler, Outcome, filled, fingerprint, year_of
+from .handler_base import Handler, Outcome, filled, row_content, year_of
 from .handlers_cases import hazard_in_store
 
 BATCH_UNKNOWN = "库中没有抽样单编号为“{value}”的抽查批次"
@@ -32,7 +32,7 @@ class CountyPlans(Handler):
         if record is None or row.rejected:
             return None
         key = ("plan", record.county_code, record.campaign_year)
-        content = fingerprint(data)
+        content = row_content(data, record)
         if self.ctx.duplicate(row, key, "县（市）和行动年度", content):
             return None
 
@@ -64,7 +64,7 @@ class Interviews(Handler):
         if record is None or found is None or row.rejected:
             return None
         key = ("interview", self.enterprise_key(found), record.held_date)
-        content = fingerprint(data)
+        content = row_content(data, record)
         if self.ctx.duplicate(row, key, "企业和约谈日期", content):
             return None
 
@@ -113,7 +113,7 @@ class Oversight(Handler):
         if record is None or row.rejected:
             return None
         key = ("oversight", record.county_code, record.campaign_year, record.kind, record.action_date)
-        content = fingerprint(data)
+        content = row_content(data, record)
         if self.ctx.duplicate(row, key, "县（市）、督导方式和日期", content):
             return None
 
