@@ -53,15 +53,18 @@ def test_the_ledger_keeps_its_hazard_after_a_save_and_says_so_under_the_button(p
     click(page, "move")
     wait_for_status(page, f"已登记：隐患编号 {hid} 企业整改完成")
     # no longer 责令整改中, so off the filtered table; the picker still names the hazard the details show
-    picked = page.locator(".hz-input-pick select")
+    picked = page.locator(".hz-input-pick .widget-radio-box")
     expect(picked).to_be_visible()
     try:
         page.wait_for_function(
-            f"() => ({SHOWN_OPTION})(document.querySelector('.hz-input-pick select')).includes('隐患编号 {hid} ')",
+            f"() => ({SHOWN_OPTION})(document.querySelector('.hz-input-pick .widget-radio-box'))"
+            f".includes('隐患编号 {hid} ')",
             timeout=20_000,
         )
     except Exception:
-        options = picked.evaluate("s => [s.selectedIndex, ...Array.from(s.options).map(o => o.text)]")
+        options = picked.evaluate(
+            "b => [...b.querySelectorAll('label')].map(l => [l.innerText, l.querySelector('input').checked])"
+        )
         raise AssertionError(f"the picker shows {options}, not 隐患编号 {hid}") from None
     wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hid} ")
     wait_for_text(page.locator(".hz-state-now"), "企业已整改")
