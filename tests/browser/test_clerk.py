@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from hazardlib import immediate, ledger
 from hazardlib.apps import DASHBOARDS
 
+from ..conftest import make_uscc
 from .conftest import DAY, Served
 from .pages import (
     SHOWN_OPTION,
@@ -27,10 +28,43 @@ from .pages import (
     no_errors,
     open_dashboard,
     open_hazard,
+    register_enterprise,
     status,
     wait_for_status,
     wait_for_text,
 )
+
+
+def test_an_enterprise_registered_stays_chosen_and_its_message_is_said_under_its_card(
+    page: Page, served: Served
+):
+    """登记企业 closes the registration form with its button: the enterprise registered is the one chosen and the
+    message is in the window under its card (said under the closed form's button, it was hidden with it), while
+    a refusal is said under the button of the form still open."""
+    clerk_screen(page)
+    open_dashboard(page, served.base, "selfcheck.ipynb")
+    uscc = make_uscc("522701", 770123)
+    register_enterprise(
+        page, make_uscc("522701", 770122), "都匀市登记留位测试有限公司", "生产单位", county="都匀市"
+    )
+    wait_for_status(page, "已登记企业“都匀市登记留位测试有限公司”")
+    card = page.locator(".hz-current-enterprise")
+    wait_for_text(card, "都匀市登记留位测试有限公司")
+    expect(page.locator(".hz-current-enterprise + .hz-message-slot .hz-status")).to_be_visible()
+    expect(page.locator(".hz-enterprise-form")).to_be_hidden()
+    # the one just short: the same credit code registered again is refused beside the open form's button
+    register_enterprise(page, uscc, "都匀市登记留位测试二有限公司", "生产单位", county="都匀市")
+    wait_for_status(page, "已登记企业“都匀市登记留位测试二有限公司”")
+    click(page, "new")
+    page.locator(".hz-input-uscc input").fill(uscc)
+    page.locator(".hz-input-name input").fill("都匀市登记留位测试三有限公司")
+    choose(page, "county_code", "都匀市")
+    choose(page, "field", "生产单位")
+    click(page, "register")
+    wait_for_status(page, "未登记：该企业已在库中")
+    expect(page.locator(".hz-enterprise-form .hz-message-slot .hz-status")).to_be_visible()
+    no_errors(page)
+
 
 RAW_MISSING = re.compile(r"(?<![A-Za-z])(nan|NaN|None|NaT)(?![A-Za-z])")
 

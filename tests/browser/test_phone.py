@@ -334,8 +334,17 @@ def test_the_pickers_of_the_ledger_and_the_spot_check_page_read_whole_on_a_phone
     assert cut_options(phone) == []
     for tab, key, what in (("双向追查", "task", "追查任务"), ("风险信息", "signal-pick", "风险信息")):
         phone.locator(".lm-TabBar-tab", has_text=tab).first.click()
+        if key == "signal-pick":  # a signal to verify, its label as long as the list writes one
+            choose(phone, "source", "投诉举报")
+            fill(
+                phone,
+                "description",
+                "群众投诉都匀市某超市销售的电热毯通电后局部过热、温控器失灵，要求核查同批次产品",
+            )
+            click(phone, "signal")
+            wait_for_status(phone, "风险信息已登记")
         choices = phone.locator(f".hz-input-{key} .widget-radio-box label")
-        expect(choices.first).to_be_visible()  # the demo county has some to do
+        expect(choices.first).to_be_visible()  # the demo county has tasks to do
         cut = choices.evaluate_all(CUT_CHOICES)
         assert cut == [], f"{what}：{cut}"
         assert cut_options(phone) == []
