@@ -355,6 +355,15 @@ def date_label(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def due_label(at: dt.datetime) -> str:
+    """A time limit the way a Chinese office writes it, its day by :func:`date_label`: one at midnight is the end
+    of the day before (2024年7月18日24时, not 2024-07-19 00:00, which a clerk reads as a day later), any other at
+    its hour (2024年7月19日9时30分)."""
+    if at.time() == dt.time():
+        return f"{date_label(at.date() - dt.timedelta(days=1))}24时"
+    return f"{date_label(at.date())}{at.hour}时" + (f"{at.minute}分" if at.minute else "")
+
+
 def yes_no_label(value: bool | None) -> str | None:
     """是 or 否 for a yes/no answer; None when there is no answer."""
     return None if value is None else YES_NO_LABELS[bool(value)]

@@ -135,9 +135,12 @@ def test_a_missing_value_is_none_in_a_label_never_nan(store):
         seller={"name": "都匀某商店", "uscc": None, "region": "都匀市"},
     )
     app = SpotCheckApp(store, D)
-    labels = [label for label, _ in app.spot.form.control("follow_up_of").options]
+    follow = app.spot.form.control("follow_up_of")
+    labels = [label for label, _ in follow.options]
     assert not any("nan" in label or "None" in label for label in labels)
-    assert any("都匀某商店" in label for label in labels)
+    follow.value = follow.options[1][1]  # the batch is told whole under the field's title, its seller named
+    hint = app.spot.form.fields["follow_up_of"].label.value
+    assert "所选批次：都匀某商店，2024年7月1日抽样" in hint and "nan" not in hint and "None" not in hint
     assert "都匀某商店" in app.spot.table.text
 
 

@@ -89,6 +89,29 @@ def test_an_instrument_is_issued_for_a_hazard_of_the_enterprise(store):
     )
 
 
+def test_the_instrument_followed_up_or_issued_stays_chosen_after_the_save(store):
+    s = Situation(store)
+    eid = s.enterprise("522701", name="都匀市砖厂")
+    s.hazard(eid, dt.date(2024, 7, 1))
+    app = open_app(store, "砖厂")
+    for number in ("都市监改〔2024〕21号", "都市监改〔2024〕22号"):
+        app.instrument_form.control("kind").value = "rectification_notice"
+        app.instrument_form.control("number").value = number
+        app.issue_btn.click()
+        assert "整改通知书已登记" in app.status.value, app.status.value
+        assert number in app.follow_pick.label  # the one issued is the one to follow up
+    offered = [v for _, v in app.follow_pick.options]
+    assert len(offered) == 2
+    # the instrument not chosen at first (the one just short: a save chose the first again)
+    other = next(v for v in offered if v != offered[0])
+    app.follow_pick.value = other
+    app.served.value = D
+    app.follow_btn.click()
+    assert "送达、回复情况已更新" in app.status.value, app.status.value
+    assert app.follow_pick.value == other and app.store.get(schema.instruments, other)["served_date"] == D
+    assert app.store.get(schema.instruments, offered[0])["served_date"] is None
+
+
 def test_a_missing_product_is_refused_beside_the_field(store):
     Situation(store).enterprise("522701", name="都匀市无产品厂", products=())
     app = open_app(store, "无产品厂")

@@ -93,7 +93,7 @@ def test_a_risk_signal_is_registered_then_verified(store):
     form.control("description").value = "群众投诉某超市销售的电热毯发热异常"
     app.signals.save_btn.click()
     assert "风险信息已登记" in app.status.value and "电热毯" in app.signals.table.text
-    app.signals.pick.value = app.signals.pick.options[1][1]
+    app.signals.pick.value = app.signals.pick.options[0][1]
     app.signals.outcome.value = "confirmed"
     app.signals.verify_btn.click()
     assert "经核查存在问题" in app.status.value and "电热毯" not in app.signals.table.text
@@ -259,7 +259,12 @@ def test_a_follow_up_whose_original_is_no_longer_listed_keeps_it_when_saved_agai
     tab, follow = app.spot, app.spot.form.control("follow_up_of")
     assert original not in [v for _, v in follow.options]
     tab.open_batch(listed)
-    assert follow.value == original and follow.label == "YS-0001 都匀某电器店（不合格，2024-05-06）（原记录）"
+    assert follow.value == original and follow.label == "YS-0001（不合格）（原记录）"
+    # the batch's number and result in the dropdown (short enough for a phone), where and when under the title
+    assert "所选批次：都匀某电器店，2024年5月6日抽样" in tab.form.fields["follow_up_of"].label.value
+    follow.value = None
+    assert "所选批次" not in tab.form.fields["follow_up_of"].label.value
+    follow.value = original
     tab.form.control("note").value = "跟踪抽查合格"
     tab.save_btn.click()
     assert "已更新" in app.status.value, app.status.value
@@ -285,7 +290,7 @@ def test_a_task_closed_after_the_pages_date_shows_as_open_then_and_is_not_offere
         on_the_day: "已办结",
         still_open: "待追查",
     }  # as they stood at the date
-    assert [v for _, v in tab.pick.options] == [None, still_open]
+    assert [v for _, v in tab.pick.options] == [still_open] and tab.pick.value is None
     notes = dict(zip(tab.got["id"], tab.got["note"], strict=True))
     assert notes[later] is None  # written on 2024-09-20: not yet at the page's date
     assert SpotCheckApp(libo, dt.date(2024, 9, 20)).tracing.got.set_index("id").loc[later, "note"] == (

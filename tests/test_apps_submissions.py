@@ -138,6 +138,35 @@ def test_the_difference_is_headed_only_once_a_package_is_submitted_and_no_case_l
     assert CASES_HINT in texts_in(county.widget)
 
 
+def test_a_save_keeps_the_cases_the_clerk_ticked(store):
+    """A draft saved, then submitted, with one of two typical cases ticked: the list still ticks that one (it
+    ticked both again, and the next save took both)."""
+    s = Situation(store)
+    for n, day in enumerate((dt.date(2024, 7, 1), dt.date(2024, 7, 2)), start=1):
+        s.case(
+            s.enterprise("522701", name=f"都匀市典型案例企业{n}"),
+            day,
+            "counterfeit",
+            typical_case=True,
+            published_date=day + dt.timedelta(days=4),
+        )
+    county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
+    both = tuple(v for _, v in county.cases.options)
+    assert len(both) == 2 and county.cases.value == both  # at first every case ticked
+    county.cases.value = both[:1]
+    upload(county.scan, "封面.pdf", PDF)
+    county.save_btn.click()
+    assert "已保存草稿" in county.status.value, county.status.value
+    assert county.cases.value == both[:1]
+    county.submit_btn.click()
+    assert "已报送" in county.status.value, county.status.value
+    assert county.cases.value == both[:1]
+    county.withdraw_btn.click()
+    assert "已撤回" in county.status.value and county.cases.value == both[:1]
+    # the one just short: the page opened again ticks every case, as at first
+    assert SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D).cases.value == both
+
+
 def test_withdraw_is_offered_only_while_a_package_waits_for_review_and_the_picker_names_its_file(store):
     """撤回 shows once something is submitted, not before (nor for a draft), and goes once withdrawn; the file
     picker says 选择文件 (ipywidgets wrote "选择文件 (0)"), then the chosen file's name."""

@@ -8,7 +8,7 @@ import threading
 
 import sqlalchemy as sa
 
-from hazardlib import schema
+from hazardlib import schema, vocab
 from hazardlib.apps import TrackerApp, tracker
 from hazardlib.apps.session import Session
 from hazardlib.apps.tracker import timeline_svg
@@ -92,6 +92,14 @@ def test_the_prefecture_acknowledges_an_immediate_report_and_a_county_cannot(sto
     app = TrackerApp(store, D)
     app.loading.join()
     assert "待报告" in app.feed_table.value
+    # the report's time limit (midnight after the day of the fact and its hours) in the table as a clerk
+    # writes it, the end of the day before, not the next day at 00:00
+    with store.read() as conn:
+        due = conn.execute(sa.select(schema.immediate_reports.c.due_at)).scalar_one()
+    assert due.time() == dt.time() and "00:00" not in app.feed_table.value
+    assert f">{D.isoformat()}<" in app.feed_table.value  # 发生日期, a plain date, as every date column
+    assert f">{vocab.due_label(due)}<" in app.feed_table.value
+    assert vocab.due_label(due) == f"{vocab.date_label(due.date() - dt.timedelta(days=1))}24时"
     assert app.feed_pick.value is None  # nothing chosen until the clerk picks one
     app.feed_pick.value = app.feed_pick.options[0][1]
     app.ack_btn.click()

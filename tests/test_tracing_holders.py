@@ -180,7 +180,8 @@ def test_the_tracing_tab_shows_the_holder_at_its_date_and_says_a_later_pass_keep
     prefecture = SpotCheckApp(store, BEFORE)
     tab = prefecture.tracing
     assert "承办单位" in tab.received.text and "黔南布依族苗族自治州" in tab.received.text
-    assert [v for _, v in tab.pick.options] == [None]  # passed on since: nothing to act on at that date
+    assert [v for _, v in tab.pick.options] == []  # passed on since: nothing to act on at that date
+    assert tab.pick.layout.display == "none"  # and no empty list shown
     tab.open_task(task)
     assert "在统计日期之后（2024年7月10日）已转办，不能在此日期办理" in prefecture.status.value
     wengan = SpotCheckApp(Store(store.url, user="瓮安县局", county=WENGAN), BEFORE).tracing

@@ -250,6 +250,7 @@ class EnterprisePicker:
         e = schema.enterprises
         row = self.app.store.get(e, enterprise_id)
         self.choose({k: row[k] for k in ("id", "uscc", "name", "county_code", "field", "version")})
+        self.app.near(self.current)  # the messages under the card of the enterprise registered
 
 
 class EnterpriseForm:
@@ -344,5 +345,7 @@ class EnterpriseForm:
         with self.app.store.transaction(self.app.transaction_context("登记企业")) as tx:
             enterprise_id, _ = records.save_enterprise(tx, record)
         self.close()
-        self.app.say(f"已登记企业“{record.name}”（{record.uscc}）。", "ok")
+        # the enterprise registered is the one chosen, and the message is said under its card: the form and its
+        # button are closed (said under the button, it was hidden with them)
         self.on_saved(enterprise_id)
+        self.app.say(f"已登记企业“{record.name}”（{record.uscc}）。", "ok")

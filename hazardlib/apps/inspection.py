@@ -319,7 +319,9 @@ class InspectionApp(App):
         ins = instruments_of(self.store, self.as_of, enterprise_id=self.enterprise["id"])
         self.drafts.offer(ins)
         follow = [(label(r), int(r["id"])) for r in ins.to_dict("records")]
-        set_options(self.follow_pick, follow, follow[0][1] if follow else None)
+        # the instrument being followed up stays chosen after a save (the first was chosen again)
+        kept = self.follow_pick.value if self.follow_pick.value in [v for _, v in follow] else None
+        set_options(self.follow_pick, follow, kept if kept is not None else follow[0][1] if follow else None)
         listed = instruments_shown(ins)
         self.instruments.value = html_table(listed, empty="尚未向该企业签发文书")
 
@@ -418,6 +420,8 @@ class InspectionApp(App):
         self.instrument_form.reset()
         self._refresh_enterprise()
         self.drafts.pick.value = iid
+        if iid in [v for _, v in self.follow_pick.options]:
+            self.follow_pick.value = iid  # the instrument issued is the one worked on: its service is next
 
     def follow_up(self) -> None:
         """Record when the chosen instrument was served and when its reply came."""

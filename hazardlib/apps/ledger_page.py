@@ -33,6 +33,7 @@ from .ui import (
     HAZARD_NO,
     FormField,
     button,
+    choice_list,
     choose,
     dropdown,
     esc,
@@ -257,10 +258,11 @@ class LedgerApp(App):
         self.f_enterprise.add_class("hz-input-f-enterprise")
         self.search_btn = button("查询", style="primary", key="filter")
         self.on_click(self.search_btn, lambda: self.table.refresh(first_page=True))
-        # a click on a row opens its hazard, as choosing it in the dropdown below and 查看 does
+        # a click on a row opens its hazard, as choosing it in the list below and 查看 does
         self.table = PagedTable(self, self._fetch, key="ledger", raw_html=("超期",), on_open=self.open_row)
-        self.pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="36em"))
-        self.pick.add_class("hz-input-pick")
+        # the page's hazards, each whole in a list that wraps its words (a dropdown cut them off, on a phone
+        # and at a desk)
+        self.pick = choice_list("pick")
         self.open_btn = button("查看并登记整改", key="open")
         self.on_click(self.open_btn, lambda: self.open_hazard(self.pick.value))
         self.detail = widgets.HTML()
@@ -301,7 +303,8 @@ class LedgerApp(App):
                 section("筛选"),
                 filters,
                 self.table.widget,
-                widgets.HBox([self.pick, self.open_btn]),
+                self.pick,
+                self.open_btn,
                 self.panel,
             ]
         )
@@ -384,7 +387,7 @@ class LedgerApp(App):
 
     # -- one hazard -----------------------------------------------------------------------------
     def open_row(self, hazard_id: int) -> None:
-        """Open the hazard of the row clicked; the dropdown follows the row."""
+        """Open the hazard of the row clicked; the list of choices follows the row."""
         choose(self.pick, hazard_id)
         self.open_hazard(hazard_id)
 

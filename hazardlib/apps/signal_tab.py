@@ -17,7 +17,18 @@ from ..rules.signals import awaiting_verification
 from .casework import OUTCOME_TEXT, page_of
 from .forms import TODAY, ModelForm, Spec
 from .tables import PagedTable
-from .ui import button, choose, dropdown, esc, fmt_date, options_from, records_of, section, set_options
+from .ui import (
+    button,
+    choice_list,
+    choose,
+    dropdown,
+    esc,
+    fmt_date,
+    options_from,
+    records_of,
+    section,
+    set_options,
+)
 
 if TYPE_CHECKING:
     from .base import App
@@ -42,8 +53,8 @@ class SignalTab:
         )
         self.save_btn = button("登记风险信息", style="primary", key="signal")
         app.on_click(self.save_btn, self.save)
-        self.pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="40em"))
-        self.pick.add_class("hz-input-signal-pick")
+        # the signals to verify, each whole in a list that wraps its words (a dropdown cut them off on a phone)
+        self.pick = choice_list("signal-pick")
         self.outcome = dropdown(
             options_from(
                 {k: v for k, v in vocab.SIGNAL_STATE.labels.items() if k != "pending"}, blank="（核查结论）"
@@ -52,14 +63,14 @@ class SignalTab:
         self.outcome.add_class("hz-input-signal-outcome")
         self.verify_btn = button("登记核查结论", style="success", key="verify")
         app.on_click(self.verify_btn, self.verify)
-        # a click on a signal's row opens it: the dropdown follows, its card shows what was recorded
+        # a click on a signal's row opens it: the list of choices follows, its card shows what was recorded
         self.table = PagedTable(
             app, self._page, key="signals", empty="没有待核查的风险信息", on_open=self.open
         )
         self.opened: int | None = None
         self.detail = widgets.HTML()
         self.detail.add_class("hz-signal-detail")
-        self._filling = False  # the dropdown's options are being replaced, not chosen by the clerk
+        self._filling = False  # the list's choices are being replaced, not chosen by the clerk
         app.on_change(self.pick, self._picked)
         self.refresh()
         self.widget = widgets.VBox(
@@ -67,7 +78,8 @@ class SignalTab:
                 section("待核查的风险信息"),
                 self.table.widget,
                 self.detail,
-                widgets.HBox([self.pick, self.outcome, self.verify_btn]),
+                self.pick,
+                widgets.HBox([self.outcome, self.verify_btn]),
                 section("规则提示"),
                 findings,
                 section("登记新的风险信息"),
@@ -93,12 +105,12 @@ class SignalTab:
             limit=limit,
         )
         choices = [(self._label(r), int(r["id"])) for r in records_of(frame)]
-        # the signal open stays in the dropdown once verified (it leaves the list of signals to verify)
+        # the signal open stays in the list once verified (it leaves the list of signals to verify)
         if self.opened is not None and self.opened not in [v for _, v in choices]:
             choices.insert(0, (self._label(self.app.store.get(t, self.opened)), self.opened))
         self._filling = True
         try:
-            set_options(self.pick, [("（选择风险信息）", None), *choices], self.opened)
+            set_options(self.pick, choices, self.opened)
         finally:
             self._filling = False
         shown = pd.DataFrame(
@@ -118,7 +130,7 @@ class SignalTab:
         return f"{r['received_date']} {vocab.SIGNAL_SOURCE.label(r['source'])}：{str(r['description'])[:40]}"
 
     def _picked(self, signal_id: int | None) -> None:
-        """A signal chosen in the dropdown opens as its row would (the card never names another one)."""
+        """A signal chosen in the list opens as its row would (the card never names another one)."""
         if self._filling or signal_id == self.opened:
             return
         if signal_id is None:
@@ -129,7 +141,7 @@ class SignalTab:
             self.open(signal_id)
 
     def open(self, signal_id: int) -> None:
-        """Open one signal: the dropdown and the highlighted row follow, its card shows it as recorded."""
+        """Open one signal: the list of choices and the highlighted row follow, its card shows it as recorded."""
         r = self.app.store.get(schema.risk_signals, int(signal_id))
         self.opened = int(r["id"])
         self._filling = True

@@ -19,7 +19,7 @@ from .casework import OUTCOME_TEXT, page_of
 from .enterprises import EnterprisePicker
 from .forms import TODAY, ModelForm, Spec
 from .tables import PAGE_SIZE, PagedTable
-from .ui import button, records_of, section, set_options
+from .ui import button, fmt_date, records_of, section, set_options
 
 if TYPE_CHECKING:
     from .base import App
@@ -38,8 +38,15 @@ def sampled_name(r: dict[str, Any]) -> str:
 
 
 def batch_label(r: dict[str, Any]) -> str:
-    """A batch as the 跟踪抽查 dropdown names it: number, enterprise, result and date."""
-    return f"{r['batch_no']} {sampled_name(r)}（{vocab.SPOT_RESULT.label(r['result'])}，{r['sample_date']}）"
+    """A batch as the 跟踪抽查 dropdown names it: its number (the sampling form's, one a batch) and result, short
+    enough for a phone (with the enterprise and the date it was cut off at the screen's edge); the batch
+    chosen is told whole under the field's title (:func:`batch_detail`)."""
+    return f"{r['batch_no']}（{vocab.SPOT_RESULT.label(r['result'])}）"
+
+
+def batch_detail(r: dict[str, Any]) -> str:
+    """The batch chosen as the original of a follow-up, told under the field's title: where and when sampled."""
+    return f"所选批次：{sampled_name(r)}，{fmt_date(r['sample_date'])}抽样"
 
 
 def batches_page(
@@ -123,7 +130,9 @@ class SpotCheckTab:
         self.first_page: tuple[pd.DataFrame, int] | None = app.first.data if app.first is not None else None
         self.table = PagedTable(app, self._page, key="spots", on_open=self.open_batch)
         self.table.refresh()
+        self.follow_up_details: dict[int, str] = {}  # the batches offered as originals, told whole
         self._follow_up_choices()
+        app.on_change(self.form.control("follow_up_of"), self._follow_up_chosen)
         self.widget = widgets.VBox(
             [
                 section("受检企业（本地已登记企业可查找选择）"),
@@ -155,11 +164,23 @@ class SpotCheckTab:
             limit=200,
         )
         control = self.form.control("follow_up_of")
-        options = [("（不是跟踪抽查）", None), *((batch_label(r), int(r["id"])) for r in records_of(frame))]
+        batches = records_of(frame)
+        self.follow_up_details = {int(r["id"]): batch_detail(r) for r in batches}
+        options = [("（不是跟踪抽查）", None), *((batch_label(r), int(r["id"])) for r in batches)]
         held = self.form.held.get("follow_up_of")  # the open batch's own original, not among those listed
         if held is not None and held[1] not in [v for _, v in options]:
             options.append(held)
         set_options(control, options, control.value if control.value in [v for _, v in options] else None)
+
+    def _follow_up_chosen(self, spot_check_id: int | None) -> None:
+        """Say under the 跟踪抽查 field's title where and when the batch chosen was sampled (none: nothing)."""
+        if spot_check_id is None:
+            detail = ""
+        else:
+            detail = self.follow_up_details.get(spot_check_id) or batch_detail(
+                self.app.store.get(SC, int(spot_check_id))
+            )
+        self.form.fields["follow_up_of"].set_hint(detail)
 
     def _batch_label(self, spot_check_id: int) -> str:
         return batch_label(self.app.store.get(SC, int(spot_check_id)))

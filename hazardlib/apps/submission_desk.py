@@ -10,6 +10,7 @@ page has no approve button, and a forged message to the handler is refused there
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -250,7 +251,7 @@ class SubmissionApp(App):
             self.store, self._county(), day,
             scan=self._upload(self.scan), summary=self._upload(self.summary), cases=cases,
         )  # fmt: skip
-        self.refresh()
+        self.refresh(chosen)
         self.say(f"已保存草稿（第{row['edition']}版），报送前仍可修改。", "ok")
 
     def submit(self) -> None:
@@ -262,13 +263,13 @@ class SubmissionApp(App):
                 self.store, self._county(), day, as_of=self.as_of, at=self._now(),
                 scan=self._upload(self.scan), summary=self._upload(self.summary), case_ids=chosen,
             )  # fmt: skip
-        self.refresh()
+        self.refresh(chosen)
         self.say(f"已报送：{fmt_date(day)}期限的材料第{row['edition']}版，等待州局审核。", "ok")
 
     def withdraw(self) -> None:
         """Take the submitted package back before review."""
         row = submissions.withdraw(self.store, self._county(), self._day())
-        self.refresh()
+        self.refresh(self.cases.value)  # the cases ticked stay ticked
         self.say(f"已撤回第{row['edition']}版，材料回到草稿，可修改后重新报送。", "ok")
 
     # -- the prefecture's side ------------------------------------------------------------------
@@ -361,7 +362,8 @@ class SubmissionApp(App):
     def _now(self) -> dt.datetime:
         return dt.datetime.combine(self.as_of, dt.datetime.now().time().replace(microsecond=0))
 
-    def refresh(self) -> None:
+    def refresh(self, chosen: Sequence[int] | None = None) -> None:
+        """Show the deadline's package; the county's cases all ticked, or after a save those ``chosen``."""
         if self.deadline.value is None:
             self.state_box.value = NO_DEADLINES
             self.due.value = ""
@@ -370,17 +372,19 @@ class SubmissionApp(App):
         if self.county is None:
             self.show_table()
         else:
-            self._fill_cases()
+            self._fill_cases(chosen)
         self.show_package()
 
-    def _fill_cases(self) -> None:
+    def _fill_cases(self, chosen: Sequence[int] | None = None) -> None:
+        """The county's typical cases, all ticked, or ``chosen`` ticked (a save keeps the clerk's choice: it
+        ticked them all again, and the next save took every case)."""
         frame = cases_frame(self.store, scope_for(self.store, self.as_of, self.county))
         opts = [
             (f"{r['case_no'] or r['case_id']}｜{r['enterprise_name']}", int(r["case_id"]))
             for r in frame.to_dict("records")
         ]
         self.cases.options = opts
-        self.cases.value = tuple(v for _, v in opts)
+        self.cases.value = tuple(v for _, v in opts if chosen is None or v in chosen)
         self.cases.layout.display = None if opts else "none"
         self.no_cases.value = "" if opts else f'<div class="hz-note">{NO_CASES}</div>'
         self.cases_field.set_hint(CASES_HINT if opts else "")

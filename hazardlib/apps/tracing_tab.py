@@ -20,6 +20,7 @@ from .tables import PagedTable
 from .ui import (
     FormField,
     button,
+    choice_list,
     dropdown,
     fmt_date,
     html_table,
@@ -54,14 +55,16 @@ class TracingTab:
     def __init__(self, app: App, changed: Callable[[], None]):
         self.app, self.changed = app, changed
         self.got = pd.DataFrame()  # the tasks received, read by refresh
-        # a click on a task's row picks it in the dropdown below (办结 or 转办 then acts on it)
+        # a click on a task's row picks it in the list below (办结 or 转办 then acts on it)
         self.received = PagedTable(
             app, self._received_page, key="tasks-received", empty="没有收到追查任务", on_open=self.open_task
         )
         self.sent = widgets.HTML()
         self.sent.add_class("hz-tasks-sent")
-        self.pick = widgets.Dropdown(options=[], layout=widgets.Layout(width="40em"))
-        app.on_change(self.pick, self.received.select)  # the row follows the dropdown
+        # the open tasks, each whole in a list that wraps its words (a dropdown cut them off on a phone);
+        # none chosen until the clerk picks one (here or by its row)
+        self.pick = choice_list("task")
+        app.on_change(self.pick, self.received.select)  # the row follows the choice
         self.note = text_box(models.TracingReport, "note")
         title = models.TracingReport.model_fields["note"].title or ""
         self.note_field = FormField("task-note", title, self.note)
@@ -109,8 +112,7 @@ class TracingTab:
         open_ = [r for r in records_of(got) if r["state"] == "open" and r["later_state"] is None]
         set_options(
             self.pick,
-            [("（选择待办任务）", None)]
-            + [
+            [
                 (
                     f"{option_label(r['batch_no'], r['role_label'], r['target_name'])}（期限 {fmt_date(r['due'])}）",
                     int(r["id"]),
@@ -130,7 +132,7 @@ class TracingTab:
         return pd.concat([page[["id"]], self._task_frame(page)], axis=1), len(self.got)
 
     def open_task(self, task_id: int) -> None:
-        """A task's row clicked: an open task is picked in the dropdown; one already closed or passed on is
+        """A task's row clicked: an open task is picked in the list; one already closed or passed on is
         only shown as chosen, with its state said."""
         self.app.clear_message()
         if task_id in [v for _, v in self.pick.options]:

@@ -29,6 +29,7 @@ from .ui import (
     button,
     esc,
     fmt_date,
+    fmt_due,
     html_table,
     note,
     records_of,
@@ -436,7 +437,7 @@ class TrackerApp(App):
                 "事项": [r["kind_label"] for r in rows],
                 "内容": [r["summary"] for r in rows],
                 "发生日期": [r["raised_at"].date() for r in rows],
-                "报告时限": [r["due_at"] for r in rows],
+                "报告时限": [fmt_due(r["due_at"]) for r in rows],
                 "状态": [r["state_label"] for r in rows],
                 "签收人": [r["acknowledged_by"] or "" for r in rows],
             }

@@ -197,12 +197,9 @@ def fmt_date(day: dt.date | None) -> str:
 
 
 def fmt_due(at: dt.datetime) -> str:
-    """A time limit the way a Chinese office writes it, its day by :func:`fmt_date`: one at midnight is the end of
-    the day before (2024年7月18日24时, not 2024-07-19 00:00, which a clerk reads as a day later), any other at
-    its hour (2024年7月19日9时30分)."""
-    if at.time() == dt.time():
-        return f"{fmt_date(at.date() - dt.timedelta(days=1))}24时"
-    return f"{fmt_date(at.date())}{at.hour}时" + (f"{at.minute}分" if at.minute else "")
+    """A time limit the way a Chinese office writes it (:func:`hazardlib.vocab.due_label`): 2024年7月18日24时, not
+    2024-07-19 00:00, which a clerk reads as a day later; 2024年7月19日9时30分."""
+    return vocab.due_label(at)
 
 
 HAZARD_NO = "隐患编号"
@@ -770,6 +767,21 @@ def dropdown(options: Sequence[Any], value: Any = None, **kwargs: Any) -> widget
     if options:
         choose(d, value)
     return d
+
+
+def choice_list(key: str, width: str = "40em") -> widgets.RadioButtons:
+    """A list of choices of one (class ``hz-choices``) whose words wrap whole beside their buttons, where a
+    dropdown would cut a long option off (on a phone above all); hidden while it offers nothing. ``key`` names
+    it ``hz-input-<key>``, as a form field's control."""
+    choices = widgets.RadioButtons(options=[], layout=widgets.Layout(width=width, display="none"))
+    choices.add_class(f"hz-input-{key}")
+    choices.add_class("hz-choices")
+
+    def shown(change: dict[str, Any]) -> None:
+        choices.layout.display = None if change["new"] else "none"
+
+    choices.observe(shown, names="options")
+    return choices
 
 
 def options_from(labels: dict[str, str], *, blank: str | None = None) -> list[tuple[str, str | None]]:

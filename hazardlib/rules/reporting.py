@@ -68,7 +68,7 @@ def immediate_report_overdue(ctx: Context) -> list[RuleFinding]:
                 records={"immediate_reports": (int(r["id"]),), r["record_table"]: (int(r["record_id"]),)},
                 message=MESSAGES["late"].format(
                     county=name,
-                    due=r["due_at"].strftime("%Y-%m-%d %H:%M"),
+                    due=vocab.due_label(r["due_at"]),
                     kind=vocab.IMMEDIATE_KIND.label(r["kind"]),
                     summary=r["summary"] or "",
                 ),

@@ -116,19 +116,30 @@ def wait_for_status(page: Page, text: str | re.Pattern[str]) -> None:
 
 
 def pick(scope: Page | Locator, key: str, text: str) -> str:
-    """Choose the first option of the dropdown ``key`` whose words contain ``text``; its whole label."""
-    label = scope.locator(f".hz-input-{key} option", has_text=text).first.inner_text()
-    scope.locator(f".hz-input-{key} select").select_option(label=label)
-    return label
+    """Choose the first option of the dropdown or list of choices ``key`` whose words contain ``text``; its
+    whole label."""
+    if scope.locator(f".hz-input-{key} select").count():
+        label = scope.locator(f".hz-input-{key} option", has_text=text).first.inner_text()
+        scope.locator(f".hz-input-{key} select").select_option(label=label)
+        return label
+    choice = scope.locator(f".hz-input-{key} .widget-radio-box label", has_text=text).first
+    choice.click()
+    expect(choice.locator("input")).to_be_checked()
+    return choice.inner_text()
 
 
-# the option shown in the closed dropdown (ipywidgets writes its spaces as no-break spaces)
-SHOWN_OPTION = "s => s.selectedIndex < 0 ? '' : s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')"
+# the option shown in the closed dropdown, or the choice ticked in a list of choices (ipywidgets writes the
+# spaces of an option as no-break spaces)
+SHOWN_OPTION = """c => { if (c.matches('select')) return c.selectedIndex < 0 ? '' :
+    c.options[c.selectedIndex].text.replace(/\\u00a0/g, ' ');
+  const l = [...c.querySelectorAll('label')].find(l => l.querySelector('input:checked'));
+  return l ? l.innerText.replace(/\\u00a0/g, ' ') : ''; }"""
 
 
 def shown_option(page: Page, key: str) -> str:
-    """The words of the option the closed dropdown ``key`` shows."""
-    return str(page.locator(f".hz-input-{key} select").first.evaluate(SHOWN_OPTION))
+    """The words of the option the closed dropdown ``key`` shows, or of the choice ticked in its list."""
+    control = page.locator(f".hz-input-{key} select, .hz-input-{key} .widget-radio-box")
+    return str(control.first.evaluate(SHOWN_OPTION))
 
 
 # The words a file picker shows (hazardlib.apps.ui.file_picker: its title, drawn by the style) and the size of

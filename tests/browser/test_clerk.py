@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from hazardlib import immediate, ledger
 from hazardlib.apps import DASHBOARDS
 
+from ..conftest import make_uscc
 from .conftest import DAY, Served
 from .pages import (
     SHOWN_OPTION,
@@ -27,10 +28,43 @@ from .pages import (
     no_errors,
     open_dashboard,
     open_hazard,
+    register_enterprise,
     status,
     wait_for_status,
     wait_for_text,
 )
+
+
+def test_an_enterprise_registered_stays_chosen_and_its_message_is_said_under_its_card(
+    page: Page, served: Served
+):
+    """登记企业 closes the registration form with its button: the enterprise registered is the one chosen and the
+    message is in the window under its card (said under the closed form's button, it was hidden with it), while
+    a refusal is said under the button of the form still open."""
+    clerk_screen(page)
+    open_dashboard(page, served.base, "selfcheck.ipynb")
+    uscc = make_uscc("522701", 770123)
+    register_enterprise(
+        page, make_uscc("522701", 770122), "都匀市登记留位测试有限公司", "生产单位", county="都匀市"
+    )
+    wait_for_status(page, "已登记企业“都匀市登记留位测试有限公司”")
+    card = page.locator(".hz-current-enterprise")
+    wait_for_text(card, "都匀市登记留位测试有限公司")
+    expect(page.locator(".hz-current-enterprise + .hz-message-slot .hz-status")).to_be_visible()
+    expect(page.locator(".hz-enterprise-form")).to_be_hidden()
+    # the one just short: the same credit code registered again is refused beside the open form's button
+    register_enterprise(page, uscc, "都匀市登记留位测试二有限公司", "生产单位", county="都匀市")
+    wait_for_status(page, "已登记企业“都匀市登记留位测试二有限公司”")
+    click(page, "new")
+    page.locator(".hz-input-uscc input").fill(uscc)
+    page.locator(".hz-input-name input").fill("都匀市登记留位测试三有限公司")
+    choose(page, "county_code", "都匀市")
+    choose(page, "field", "生产单位")
+    click(page, "register")
+    wait_for_status(page, "未登记：该企业已在库中")
+    expect(page.locator(".hz-enterprise-form .hz-message-slot .hz-status")).to_be_visible()
+    no_errors(page)
+
 
 RAW_MISSING = re.compile(r"(?<![A-Za-z])(nan|NaN|None|NaT)(?![A-Za-z])")
 
@@ -53,15 +87,18 @@ def test_the_ledger_keeps_its_hazard_after_a_save_and_says_so_under_the_button(p
     click(page, "move")
     wait_for_status(page, f"已登记：隐患编号 {hid} 企业整改完成")
     # no longer 责令整改中, so off the filtered table; the picker still names the hazard the details show
-    picked = page.locator(".hz-input-pick select")
+    picked = page.locator(".hz-input-pick .widget-radio-box")
     expect(picked).to_be_visible()
     try:
         page.wait_for_function(
-            f"() => ({SHOWN_OPTION})(document.querySelector('.hz-input-pick select')).includes('隐患编号 {hid} ')",
+            f"() => ({SHOWN_OPTION})(document.querySelector('.hz-input-pick .widget-radio-box'))"
+            f".includes('隐患编号 {hid} ')",
             timeout=20_000,
         )
     except Exception:
-        options = picked.evaluate("s => [s.selectedIndex, ...Array.from(s.options).map(o => o.text)]")
+        options = picked.evaluate(
+            "b => [...b.querySelectorAll('label')].map(l => [l.innerText, l.querySelector('input').checked])"
+        )
         raise AssertionError(f"the picker shows {options}, not 隐患编号 {hid}") from None
     wait_for_text(page.locator(".hz-hazard-detail"), f"隐患编号 {hid} ")
     wait_for_text(page.locator(".hz-state-now"), "企业已整改")

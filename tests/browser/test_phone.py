@@ -312,3 +312,41 @@ def test_a_countys_deadlines_and_immediate_reports_read_whole_on_a_phone(phone: 
     assert cut_options(phone) == []
     fits(phone, "工作台首页")
     no_errors(phone)
+
+
+def test_the_pickers_of_the_ledger_and_the_spot_check_page_read_whole_on_a_phone(
+    phone: Page, served_duyun: Served
+):
+    """The ledger's hazard picker and the spot-check page's follow-up batch, tracing task and risk-signal
+    pickers: every choice reads whole at 390×844, in a dropdown whose options fit it or in a list that wraps
+    their words (each was cut off at the screen's edge)."""
+    open_dashboard(phone, served_duyun.base, "ledger.ipynb")
+    wait_for_text(phone.locator(".hz-pageinfo-ledger"), "显示第 1–")
+    choices = phone.locator(".hz-input-pick .widget-radio-box label")
+    expect(choices.first).to_contain_text("隐患编号 ")
+    assert choices.evaluate_all(CUT_CHOICES) == []
+    assert cut_options(phone) == []
+    fits(phone, "整改台账（选择隐患）")
+    open_dashboard(phone, served_duyun.base, "spotchecks.ipynb")
+    wait_for_text(phone.locator(".hz-pageinfo-spots"), "显示第 1–")
+    follow_up = phone.locator(".hz-input-follow_up_of option")
+    assert follow_up.count() > 1  # the county's unqualified batches, to follow up
+    assert cut_options(phone) == []
+    for tab, key, what in (("双向追查", "task", "追查任务"), ("风险信息", "signal-pick", "风险信息")):
+        phone.locator(".lm-TabBar-tab", has_text=tab).first.click()
+        if key == "signal-pick":  # a signal to verify, its label as long as the list writes one
+            choose(phone, "source", "投诉举报")
+            fill(
+                phone,
+                "description",
+                "群众投诉都匀市某超市销售的电热毯通电后局部过热、温控器失灵，要求核查同批次产品",
+            )
+            click(phone, "signal")
+            wait_for_status(phone, "风险信息已登记")
+        choices = phone.locator(f".hz-input-{key} .widget-radio-box label")
+        expect(choices.first).to_be_visible()  # the demo county has tasks to do
+        cut = choices.evaluate_all(CUT_CHOICES)
+        assert cut == [], f"{what}：{cut}"
+        assert cut_options(phone) == []
+        fits(phone, f"抽查与处置（{tab}）")
+    no_errors(phone)
