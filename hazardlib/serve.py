@@ -59,9 +59,18 @@ ENV_DASHBOARDS = "HAZARD_DASHBOARDS"
 ENV_POOL = "HAZARD_POOL"
 DEFAULT_POOL = 0
 MAX_POOL = 8
-# A pool refills this many seconds after a page took one of its kernels: the refill (a new kernel importing and
-# warming up the workbook) then does not compete with the page being drawn.
-POOL_FILL_DELAY_SECONDS = 5
+# A pool refills this many seconds after a page took one of its kernels. Voilà puts the refill into the pool at
+# once, so a page that comes meanwhile takes it and waits out the delay, then the kernel's start and warm-up: at 5 s
+# (so that the refill would not compete with the page being drawn) the slowest tenth of the pages under load waited
+# 5-6 s, a quarter of the working schedule's pages over 4 s; at 1 s, 2.5-2.8 s (docs/benchmarks.md, "Capacity, ninth
+# round"). Voilà's default.
+POOL_FILL_DELAY_SECONDS = 1
+# The pages clerks open most, the landing page and the ledger (where steps are recorded), keep one preheated kernel
+# more than the others: under load a page that finds its pool's first kernel taken takes the second rather than the
+# refill. With the 1 s refill, the burst's median fell from 1.56 s to 0.56 s and its p90 from 2.5 s to 0.8 s, the
+# schedule's p90s from 2.7-2.8 s to 1.4-2.0 s, for two kernels more (about 100 MB; docs/benchmarks.md, "Capacity,
+# ninth round").
+BUSIEST_NOTEBOOKS = ("index.ipynb", "ledger.ipynb")
 # The kernel manager (hazardlib.kernels, imported by Voilà only): kernels alive at most, pools included, and
 # kernels starting at once (the rest wait in a queue, a page at most START_WAIT_SECONDS).
 KERNEL_MANAGER = "hazardlib.kernels.BoundedKernelManager"
@@ -301,6 +310,15 @@ def voila_command(config: ServeConfig) -> list[str]:
         ),
         *(pool_options(config.pool) if config.pool else []),
     ]
+
+
+def kernel_pools(size: int) -> dict[str, dict[str, int]]:
+    """Voilà's pool size by notebook (``VoilaKernelManager.kernel_pools_config``, given in the template's config
+    file: the command line cannot give a dict of dicts) for ``--pool size``: ``size`` preheated kernels for every
+    dashboard, one more for :data:`BUSIEST_NOTEBOOKS`; nothing without a pool (Voilà's default then stands)."""
+    if size <= 0:
+        return {}
+    return {"default": {"pool_size": size}, **{name: {"pool_size": size + 1} for name in BUSIEST_NOTEBOOKS}}
 
 
 def pool_options(size: int) -> list[str]:

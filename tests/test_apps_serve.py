@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from jupyter_core.paths import jupyter_path
+from traitlets.config.loader import PyFileConfigLoader
 
 from hazardlib import serve
 from hazardlib.apps import DASHBOARDS
@@ -192,3 +193,26 @@ def test_a_pool_size_out_of_range_is_refused_in_chinese(tmp_path):
     for bad in ("-1", "9", "几个"):
         with pytest.raises(serve.BadPool, match="0 到 8 之间的整数"):
             serve.pool_size(bad)
+
+
+def test_the_landing_page_and_the_ledger_keep_one_preheated_kernel_more_than_the_other_dashboards(
+    monkeypatch,
+):
+    assert set(serve.BUSIEST_NOTEBOOKS) <= {p.name for p in serve.dashboards_dir().glob("*.ipynb")}
+    assert serve.kernel_pools(0) == {}  # no pool: Voilà's own default stands
+    pools = serve.kernel_pools(1)
+    assert pools["default"] == {"pool_size": 1}
+    assert {name: pools[name] for name in serve.BUSIEST_NOTEBOOKS} == {
+        "index.ipynb": {"pool_size": 2},
+        "ledger.ipynb": {"pool_size": 2},
+    }
+    # The template's config file, loaded as Voilà loads it, gives Voilà these sizes for the server's --pool only.
+    env = serve.voila_env(serve.ServeConfig(SESSION, pool=1), base={})
+    folder = env["JUPYTER_CONFIG_PATH"].split(":")[0]
+    for size, expected in (("1", pools), ("0", None)):
+        monkeypatch.setenv(serve.ENV_POOL, size)
+        config = PyFileConfigLoader("voila.py", path=folder).load_config()
+        given = (
+            config.VoilaKernelManager.get("kernel_pools_config") if "VoilaKernelManager" in config else None
+        )
+        assert given == expected

@@ -29,7 +29,7 @@ from hazardlib.accounts import add_user, disable_user
 from hazardlib.apps import session as session_module
 from hazardlib.apps.session import BINDING_HEADER, Kernel, Session
 from hazardlib.login_state import BindingRefused
-from hazardlib.serve import TEMPLATE, template_root
+from hazardlib.serve import TEMPLATE, kernel_pools, template_root
 from hazardlib.store import SYSTEM_USER, Store, open_store
 
 from .browser.conftest import Served, serving
@@ -40,6 +40,8 @@ from .test_login_server import Browser
 ZHANG, ZHANG_PASSWORD, ZHANG_COUNTY = "张三", "都匀-password-1", "522701"
 WANG, WANG_PASSWORD, WANG_COUNTY = "王五", "三都-password-1", "522732"
 POOL = 2
+# The test's page is named as the landing page (index.ipynb), whose pool keeps one kernel more than --pool.
+PAGE_POOL = kernel_pools(POOL)["index.ipynb"]["pool_size"]
 POOL_READY_WITHIN = 180  # seconds: two kernels start and import the workbook on a shared 2-core machine
 
 # The page prints whom its kernel is bound to (or why it is bound to nobody).
@@ -255,7 +257,7 @@ def test_expired_login_rows_are_deleted_when_a_login_opens(store: Store):
 @pytest.fixture
 def pooled(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     """``hazard serve --login --pool 2`` on a folder with one page that prints whom its kernel serves, once
-    its pool is full."""
+    its pool (:data:`PAGE_POOL` kernels) is full."""
     folder = tmp_path / "dashboards"
     folder.mkdir()
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PAGE)]), folder / "index.ipynb")
@@ -335,7 +337,7 @@ def test_a_preheated_kernel_serves_nobody_until_a_page_takes_it_then_only_that_l
     zhang, wang = Browser(pooled.base), Browser(pooled.base)
     assert zhang.log_in(ZHANG, ZHANG_PASSWORD) == 200 and wang.log_in(WANG, WANG_PASSWORD) == 200
     waiting = set(re.findall(r"Kernel started: ([0-9a-f-]{36})", pooled.log.read_text(encoding="utf-8")))
-    assert len(waiting) == POOL
+    assert len(waiting) == PAGE_POOL
     for kernel in waiting:  # in the pool, bound to nobody: nobody reaches them
         for browser in (zhang, wang):
             assert refused(*call(browser, "GET", f"api/kernels/{kernel}"))

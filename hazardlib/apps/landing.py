@@ -193,11 +193,11 @@ class LandingApp(App):
 
     def todo(self) -> list[Todo]:
         """What this county (or the prefecture) has to do now: :func:`todo_at`, then the rules' findings due
-        this week (in a campaign year)."""
+        this week (in a campaign year; only the rules whose findings can carry a due date are run)."""
         first: FirstLanding | None = self.first.data if self.first is not None else None
         items: list[Todo] = list(first.items) if first is not None else todo_at(self.store, self.as_of)
         if self.campaign is not None:
-            week = due_this_week(run_all(self.store, self.as_of), self.as_of)
+            week = due_this_week(run_all(self.store, self.as_of, dated=True), self.as_of)
             items.append(
                 Todo(
                     "due-week",

@@ -93,6 +93,9 @@ class Rule:
     standing: bool = False
     """A standing class an enterprise is in (重点监管, 特别监管), listed for as long as it holds: a state
     with consequences, not a to-do — not counted among a county's pending items."""
+    dated: bool = False
+    """Its findings can carry a due date (:attr:`RuleFinding.due`): only these can be due this week (the
+    landing page's to-do list runs only these, :func:`run_all`'s ``dated``)."""
 
 
 RULES: dict[str, Rule] = {}
@@ -100,15 +103,15 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str, title: str, measure: str, quote: str, *, standing: bool = False
+    rule_id: str, title: str, measure: str, quote: str, *, standing: bool = False, dated: bool = False
 ) -> Callable[[Check], Check]:
     """Register a rule function under ``rule_id`` (``standing``: it lists a standing class, see
-    :attr:`Rule.standing`)."""
+    :attr:`Rule.standing`; ``dated``: its findings can carry a due date, see :attr:`Rule.dated`)."""
 
     def register(fn: Check) -> Check:
         if rule_id in RULES:
             raise ValueError(f"规则编号重复：{rule_id}")
-        RULES[rule_id] = Rule(rule_id, title, measure, quote, fn, standing)
+        RULES[rule_id] = Rule(rule_id, title, measure, quote, fn, standing, dated)
         return fn
 
     return register
@@ -140,8 +143,11 @@ def is_to_do(finding: RuleFinding) -> bool:
     return not (finding.rule in RULES and RULES[finding.rule].standing)
 
 
-def run_all(store: Store, as_of: dt.date, county: str | None = None) -> list[RuleFinding]:
-    """The findings of every rule at ``as_of``, for ``county`` (default: the session's, or all).
+def run_all(
+    store: Store, as_of: dt.date, county: str | None = None, *, dated: bool = False
+) -> list[RuleFinding]:
+    """The findings of every rule at ``as_of``, for ``county`` (default: the session's, or all); ``dated``: of
+    the rules whose findings can carry a due date only (:attr:`Rule.dated`), for a list of what is due soon.
 
     Raises UnknownCounty, OutOfScope (a county session asking for another county) or CampaignNotFound.
     """
@@ -149,7 +155,8 @@ def run_all(store: Store, as_of: dt.date, county: str | None = None) -> list[Rul
     with store.read() as conn:
         ctx = rule_context(store, conn, as_of, county)
         for r in RULES.values():
-            out.extend(_order(r.check(ctx)))
+            if r.dated or not dated:
+                out.extend(_order(r.check(ctx)))
     return out
 
 

@@ -240,6 +240,7 @@ def _major_risks_without_measures(ctx: Context) -> list[dict]:
     "企业自报重大风险须积极化解",
     "二、(二)1 组织质量安全主体责任落实情况自查",
     "对自查发现的重大质量安全风险,生产和销售单位要向属地市场监管部门主动报告并积极化解",
+    dated=True,
 )
 def self_reported_risk_to_resolve(ctx: Context) -> list[RuleFinding]:
     """对自查发现的重大质量安全风险,生产和销售单位要向属地市场监管部门主动报告并积极化解.
@@ -267,6 +268,7 @@ def self_reported_risk_to_resolve(ctx: Context) -> list[RuleFinding]:
     "重大风险未管控或重大隐患拒不整改须联合处理",
     "二、(二)2 问题处置",
     "对存在重大质量安全风险未采取管控措施,或对重大质量安全隐患拒不整改的,要联合相关部门依法严肃处理",
+    dated=True,
 )
 def joint_handling(ctx: Context) -> list[RuleFinding]:
     """对存在重大质量安全风险未采取管控措施,或对重大质量安全隐患拒不整改的,要联合相关部门依法严肃处理.

@@ -77,7 +77,7 @@ def _words(r: Any) -> dict[str, Any]:
     )
 
 
-@rule("overdue_hazard", "隐患逾期未整改", "二、(二)2 问题处置", LEDGER_QUOTE)
+@rule("overdue_hazard", "隐患逾期未整改", "二、(二)2 问题处置", LEDGER_QUOTE, dated=True)
 def overdue_hazard(ctx: Context) -> list[RuleFinding]:
     """对排查出的隐患要建立问题整改台账,责令限期整改,并及时组织复查.
 
@@ -154,7 +154,7 @@ def close_out_due(ctx: Context) -> list[RuleFinding]:
     ]
 
 
-@rule("instrument_reply_overdue", "文书逾期未回复", "二、(二)2 问题处置", INSTRUMENTS_QUOTE)
+@rule("instrument_reply_overdue", "文书逾期未回复", "二、(二)2 问题处置", INSTRUMENTS_QUOTE, dated=True)
 def instrument_reply_overdue(ctx: Context) -> list[RuleFinding]:
     """切实用好“三书一函”(挂牌督办通知书、约谈通知书、整改通知书、提醒敦促函)制度.
 
@@ -197,6 +197,7 @@ def instrument_reply_overdue(ctx: Context) -> list[RuleFinding]:
     "10月底后未完成整改须持续书面报送",
     "四、(三) 报送工作要求",
     "对10月底前未完成隐患问题整改的要持续书面报送整改完成情况",
+    dated=True,
 )
 def continuing_written_report(ctx: Context) -> list[RuleFinding]:
     """对10月底前未完成隐患问题整改的要持续书面报送整改完成情况.

@@ -35,6 +35,7 @@ MESSAGES = {
     "重要情况、重大案件未第一时间报告",
     "四、(三) 报送工作要求",
     "重要情况、重大案件第一时间及时报告",
+    dated=True,
 )
 def immediate_report_overdue(ctx: Context) -> list[RuleFinding]:
     """重要情况、重大案件第一时间及时报告.
@@ -122,7 +123,7 @@ def _counties(ctx: Context) -> list[str]:
     return [ctx.county] if ctx.county else [c.code for c in load_regions().counties]
 
 
-@rule("submission_due", "报送期限临近尚未报送", "四、(三) 报送工作要求", QUOTE)
+@rule("submission_due", "报送期限临近尚未报送", "四、(三) 报送工作要求", QUOTE, dated=True)
 def submission_due(ctx: Context) -> list[RuleFinding]:
     """8月20日前报送行动成果清单(见附件)及阶段性工作总结.
 
@@ -155,7 +156,7 @@ def submission_due(ctx: Context) -> list[RuleFinding]:
     return out
 
 
-@rule("submission_overdue", "逾期未报送", "四、(三) 报送工作要求", QUOTE)
+@rule("submission_overdue", "逾期未报送", "四、(三) 报送工作要求", QUOTE, dated=True)
 def submission_overdue(ctx: Context) -> list[RuleFinding]:
     """8月20日前报送行动成果清单(见附件)及阶段性工作总结.
 
@@ -183,7 +184,7 @@ def submission_overdue(ctx: Context) -> list[RuleFinding]:
     return out
 
 
-@rule("submission_returned", "报送材料被退回待重新报送", "四、(三) 报送工作要求", QUOTE)
+@rule("submission_returned", "报送材料被退回待重新报送", "四、(三) 报送工作要求", QUOTE, dated=True)
 def submission_returned(ctx: Context) -> list[RuleFinding]:
     """8月20日前报送行动成果清单(见附件)及阶段性工作总结.
 

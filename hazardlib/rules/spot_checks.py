@@ -75,6 +75,7 @@ def two_way_tracing(ctx: Context) -> list[RuleFinding]:
     "收到的追查任务待办结",
     "二、(二)3 强化产品质量监督抽查",
     TRACING_QUOTE,
+    dated=True,
 )
 def tracing_task_open(ctx: Context) -> list[RuleFinding]:
     """对不合格产品的生产和销售单位开展双向追查.
