@@ -247,24 +247,6 @@ def test_a_move_the_ledger_refuses_is_a_finding_with_its_reason_and_changes_noth
     assert one(two, schema.hazards, "state") == ("found",)
 
 
-def test_a_moves_note_keeps_the_line_breaks_typed_in_its_cell_as_the_ledgers_form_does(two, hazard, tmp_path):
-    """A move's 备注 is the ledger's 说明 (models.LedgerMove.note, several lines): the line breaks typed in its cell
-    are kept, as those typed in the ledger page's box are; the runs of spaces within a line are one space."""
-    note = " 下达整改通知书  第12号\r\n 限期十个工作日 "
-    rows = [MOVES, [hazard, None, "责令限期整改", "2024-07-02", "2024-07-31", None, None, None, note]]
-    report = import_file(two, write_sheet(tmp_path / "整改.xlsx", rows), today=TODAY)
-    assert not errors(report) and report.updated == 1
-    kept = "下达整改通知书 第12号\n限期十个工作日"
-    assert models.validate(models.LedgerMove, {"note": note}).note == kept  # the page's box
-    with two.read() as conn:
-        notes = (
-            conn.execute(sa.select(schema.hazard_events.c.note).where(schema.hazard_events.c.move == "order"))
-            .scalars()
-            .all()
-        )
-    assert notes == [kept]
-
-
 def test_a_move_already_made_cannot_be_rewritten_by_a_file(two, hazard, tmp_path):
     first = [MOVES, [hazard, None, "责令限期整改", "2024-07-02", "2024-07-31", None, None, None, None]]
     import_file(two, write_sheet(tmp_path / "a.xlsx", first), today=TODAY)

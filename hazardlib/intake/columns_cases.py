@@ -120,8 +120,7 @@ RECTIFICATIONS = KindSpec(
             note="复查填复查合格或复查不合格；回头看填整改成效巩固或问题反弹；升级处置填处置方式",
             width=22,
         ),
-        # the ledger's 说明 (several lines, cleaned by the model: see importer._parser_of)
-        Column("note", "备注", synonyms=models.NOTE.synonyms, width=30, model=models.LedgerMove, field="note"),
+        Column("note", "备注", synonyms=models.NOTE.synonyms, width=30),
     ),
     key="隐患编号（或 统一社会信用代码 + 发现日期 + 产品 + 问题类型）+ 整改环节 + 日期（同一环节同一天只记一次）",
     row_note="每行是台账上一条隐患的一次整改进展，按文件中的先后顺序办理。",
