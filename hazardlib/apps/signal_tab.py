@@ -168,10 +168,11 @@ class SignalTab:
             return
         with self.app.store.transaction(self.app.transaction_context("登记风险信息")) as tx:
             _, outcome = records.save_risk_signal(tx, record)
-        self.app.say(f"风险信息{OUTCOME_TEXT[outcome]}。", "ok")
         self.form.reset()
         self.refresh()
         self.changed()
+        # said last: the list and the table above the form grow first, the message is then scrolled into view
+        self.app.say(f"风险信息{OUTCOME_TEXT[outcome]}。", "ok")
 
     def verify(self) -> None:
         if self.pick.value is None or self.outcome.value is None:
@@ -181,7 +182,8 @@ class SignalTab:
             records.verify_signal(
                 tx, int(self.pick.value), self.outcome.value, self.app.as_of, today=self.app.as_of
             )
-        self.app.say(f"已登记核查结论：{vocab.SIGNAL_STATE.label(self.outcome.value)}。", "ok")
+        outcome = vocab.SIGNAL_STATE.label(self.outcome.value)
         self.open(int(self.pick.value))  # the signal verified stays open, its conclusion shown
         self.refresh()
         self.changed()
+        self.app.say(f"已登记核查结论：{outcome}。", "ok")  # said last, as in save
