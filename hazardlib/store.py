@@ -247,10 +247,25 @@ class Store:
         if self.revision() == self.head():
             return False
         try:
-            with self.engine.begin() as conn:
-                cfg = self.alembic_config()
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            with self.engine.connect() as conn:
+                sqlite = conn.dialect.name == "sqlite"
+                if sqlite:
+                    # SQLite changes a table's constraints by rebuilding it (Alembic's batch mode: copy, drop,
+                    # rename; migration 0034), and with foreign keys on, the drop would first delete the rows
+                    # that refer to the table (hazard_events: ON DELETE CASCADE). So the upgrade runs with
+                    # them off, as SQLite's procedure for such changes says, and checks them before its
+                    # commit. The pragma is set outside any transaction (inside one it does nothing).
+                    conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+                try:
+                    with conn.begin():
+                        cfg = self.alembic_config()
+                        cfg.attributes["connection"] = conn
+                        command.upgrade(cfg, "head")
+                        if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                            raise StoreError("无法升级数据库：升级后有记录引用了不存在的记录，已撤销升级")
+                finally:
+                    if sqlite:
+                        conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
         except sa.exc.SQLAlchemyError as exc:  # pragma: no cover - depends on the server
             raise StoreError(f"无法创建或升级数据库：{exc}") from exc
         return True
