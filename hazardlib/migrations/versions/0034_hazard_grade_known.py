@@ -24,6 +24,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from hazardlib.errors import MigrationRefused
+
 revision = "0034"
 down_revision = "0033"
 branch_labels = None
@@ -42,7 +44,7 @@ def upgrade() -> None:
     unknown = sa.select(sa.func.count(), sa.func.min(HAZARDS.c.id)).where(HAZARDS.c.grade.not_in(GRADES))
     n, first = op.get_bind().execute(unknown).one()
     if n:
-        raise RuntimeError(
+        raise MigrationRefused(
             f"隐患表的“隐患等级”有 {n} 条不是一般、较大或重大（如隐患 {first}）：请先在整改台账中改正等级，再升级数据库"
         )
     analyzed = _analyzed()
