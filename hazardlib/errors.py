@@ -136,3 +136,8 @@ class StaleRecord(HazardError):
 
 class StoreError(HazardError):
     """The store cannot be opened, upgraded or written as asked."""
+
+
+class MigrationRefused(StoreError):
+    """A migration cannot carry the store's rows over as they are (the message names them and why); nothing was
+    changed. Raised by a migration, so that ``hazard init`` shows its message."""

@@ -193,18 +193,24 @@ def counted_by_arms(
     columns: Sequence[str],
     label: str | None = None,
     by_path: bool = False,
+    within: Sequence[str] = (),
 ) -> sa.Select[Any]:
     """SQL: ``key`` (labelled ``label``, if given) and the counts ``measures`` gives for a ledger (a
     subquery with ``columns``, which include ``key``), over the ledger at ``as_of`` of the hazards meeting
     ``where``, grouped by ``key``: each arm of :func:`ledger_arms` (split ``by_path``, if asked) grouped
-    apart, the counts added. ``measures`` must be sums or counts (they are added across the arms)."""
+    apart, the counts added. ``measures`` must be sums or counts (they are added across the arms).
+
+    ``within``: columns (of ``columns``) each arm is grouped by after ``key``, for an index that holds them
+    after the key, so that a measure can be counted per group rather than tested per row; the counts are
+    added per ``key`` all the same."""
     grouped = []
     arms = ledger_arms(as_of, where=where, columns=columns, by_path=by_path)
     names = ("plain", "spanned", "changed") if by_path else ("spanned", "changed")
     for name, arm in zip(names, arms, strict=True):
         led = arm.subquery(f"ledger_{name}")
         counts = {k: v.label(k) for k, v in measures(led).items()}
-        grouped.append(sa.select(led.c[key].label(label or key), *counts.values()).group_by(led.c[key]))
+        keys = [led.c[key], *(led.c[c] for c in within)]
+        grouped.append(sa.select(led.c[key].label(label or key), *counts.values()).group_by(*keys))
     return added(grouped, label or key)
 
 

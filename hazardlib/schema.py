@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from . import vocab
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -290,16 +292,22 @@ hazards = sa.Table(
     # (migration 0031): the results list's hazards on a plain path, those off it and the risks reported in
     # self-checks are each one range per county, so that the few hazards off the plain path are read
     # apart, not picked out of every hazard of the window again.
+    # By grade before the plain path (migration 0034): each arm is one range per county and grade, so that the
+    # figures by grade are the counts of its groups, no grade tested per hazard; the definition names the
+    # grades, which the constraint below makes every hazard's.
     sa.Index(
         "ix_hazards_counted",
         "registered_county",
         "kind",
+        "grade",
         "plain_path",
         "found_date",
-        "grade",
         "source",
         *(c for c in LEDGER_STATE if c != "plain_path"),
     ),
+    # The grade is one of the vocabulary's (migration 0034): a query may then name them all (grade IN (…))
+    # and leave out no hazard.
+    sa.CheckConstraint(sa.column("grade").in_(vocab.GRADE.codes), name="grade_known"),
 )
 
 hazard_events = sa.Table(

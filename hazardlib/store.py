@@ -120,6 +120,11 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, default=_json_default, ensure_ascii=False, sort_keys=True)
 
 
+def _dangling(conn: Connection) -> int:
+    """How many rows of a SQLite store refer to a row that is not there (``PRAGMA foreign_key_check``)."""
+    return len(conn.exec_driver_sql("PRAGMA foreign_key_check").all())
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     if url.startswith("sqlite"):
@@ -247,10 +252,28 @@ class Store:
         if self.revision() == self.head():
             return False
         try:
-            with self.engine.begin() as conn:
-                cfg = self.alembic_config()
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            with self.engine.connect() as conn:
+                sqlite = conn.dialect.name == "sqlite"
+                if sqlite:
+                    # SQLite changes a table's constraints by rebuilding it (Alembic's batch mode: copy, drop,
+                    # rename; migration 0034), and with foreign keys on, the drop would first delete the rows
+                    # that refer to the table (hazard_events: ON DELETE CASCADE). So the upgrade runs with
+                    # them off, as SQLite's procedure for such changes says, and is undone if it leaves more
+                    # rows referring to a missing one than there were (a damaged store is still upgraded;
+                    # hazard verify names its rows). The pragma is set outside any transaction (inside one it
+                    # does nothing).
+                    conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+                try:
+                    with conn.begin():
+                        dangling = _dangling(conn) if sqlite else 0
+                        cfg = self.alembic_config()
+                        cfg.attributes["connection"] = conn
+                        command.upgrade(cfg, "head")
+                        if sqlite and _dangling(conn) > dangling:
+                            raise StoreError("无法升级数据库：升级会使一些记录引用不存在的记录，已撤销升级")
+                finally:
+                    if sqlite:
+                        conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
         except sa.exc.SQLAlchemyError as exc:  # pragma: no cover - depends on the server
             raise StoreError(f"无法创建或升级数据库：{exc}") from exc
         return True

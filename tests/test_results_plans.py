@@ -11,9 +11,11 @@ import importlib
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 
 from hazardlib import instruments, models
+from hazardlib.errors import MigrationRefused
 from hazardlib.reports import results_list
 from hazardlib.reports.scope import scope_for
 from hazardlib.reports.supervision_counts import supervision_select
@@ -113,4 +115,78 @@ def test_the_results_lists_parts_are_read_from_their_indexes_alone_since_migrati
     command.upgrade(cfg, "head")
     store.engine.dispose()
     assert_read_from_their_indexes_alone(store)  # the same plans again (costs aside: the statistics differ)
+    assert results_list(store, DAY).equals(expected)
+
+
+def ledger_plan(store: Store) -> str:
+    """The plan of the results list's ledger figures (:func:`~hazardlib.reports.results_list.ledger_select`)."""
+    stmt = PARTS.ledger_select(scope_for(store, DAY, None))
+    if store.engine.dialect.name == "postgresql":
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        return postgresql_plan(store, stmt, index_only=True)
+    return sqlite_plan(store, stmt)
+
+
+def ledger_events(store: Store) -> list[tuple[Any, ...]]:
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql("SELECT * FROM hazard_events ORDER BY id")]
+
+
+def set_grade(store: Store, hazard_id: int, grade: str) -> None:
+    """The hazard's grade written as it stands, past the models (what a hand-edited store could hold)."""
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE hazards SET grade = '{grade}' WHERE id = {hazard_id}")
+
+
+@pytest.mark.engines
+def test_the_ledgers_arms_are_read_by_grade_and_the_grade_is_the_vocabularys_since_migration_0034(store):
+    s = Situation(store)
+    duyun, fuquan = s.enterprise("522701"), s.enterprise("522702")
+    s.hazard(duyun, D(2024, 7, 1), grade="general", ordered=D(2024, 7, 1), deadline=D(2024, 7, 20))  # overdue
+    s.hazard(duyun, D(2024, 7, 2), grade="larger")
+    major = s.hazard(duyun, D(2024, 7, 3), grade="major")
+    s.hazard(fuquan, D(2024, 7, 4), grade="major", ordered=D(2024, 7, 4), deadline=D(2024, 12, 1))
+    expected = results_list(store, DAY)
+    figures = ["hazards_found", "hazards_general", "hazards_larger", "hazards_major", "hazards_overdue"]
+    assert expected.loc[0, figures].tolist() == [3, 1, 1, 1, 1]
+    assert expected.loc[1, figures].tolist() == [1, 0, 0, 1, 0]
+    head = ledger_plan(store)
+    if store.engine.dialect.name == "postgresql":
+        # Each arm read from the index in the order of its groups by county and grade: only the arms' sums
+        # are sorted (the grades are picked as the entries are read on a store this small).
+        scans = [line for line in head.splitlines() if " on hazards" in line]
+        assert len(scans) == 3 and all("using ix_hazards_counted on hazards" in line for line in scans), head
+        assert head.count("Group Key: hazards") == 3 and "registered_county, hazards_1.grade" in head, head
+        assert head.count("Sort Key") == 1, head
+    else:
+        # Each arm one range per county and grade, grouped in the index's order: only the arms' sums are sorted.
+        by_grade = "USING COVERING INDEX ix_hazards_counted (registered_county=? AND kind=? AND grade=? AND plain_path=?"
+        assert head.count(by_grade) == 3, head
+        assert head.count("TEMP B-TREE") == 1, head
+    # A grade outside the vocabulary is refused by the store; one of it is taken.
+    set_grade(store, major, "major")
+    with pytest.raises(sa.exc.IntegrityError):
+        set_grade(store, major, "严重")
+    cfg = store.alembic_config()
+    command.downgrade(cfg, "0033")
+    store.engine.dispose()
+    before = ledger_plan(store)
+    # Before, each arm's entries of a county were sorted again by grade.
+    assert before.count("Sort Key" if store.engine.dialect.name == "postgresql" else "TEMP B-TREE") > 1, (
+        before
+    )
+    assert results_list(store, DAY).equals(expected)
+    # A store holding one is not upgraded (nothing changes) until the grade is put right.
+    set_grade(store, major, "严重")
+    with pytest.raises(MigrationRefused, match=r"隐患等级.*1 条不是一般、较大或重大"):
+        store.upgrade()
+    assert store.revision() == "0033"
+    set_grade(store, major, "major")
+    # Upgraded as `hazard init` does: SQLite rebuilds the table, and every event of the ledger stays.
+    events = ledger_events(store)
+    assert events and store.upgrade()
+    store.engine.dispose()
+    assert ledger_events(store) == events
+    assert ledger_plan(store).count("ix_hazards_counted") >= 3
     assert results_list(store, DAY).equals(expected)

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from .. import schema
+from .. import schema, vocab
 from ..figures import (
     added,
     carried_over,
@@ -121,9 +121,9 @@ def _self_checks(scope: Scope) -> Any:
 def _major_risks_self_reported(scope: Scope) -> Any:
     """企业自查报告重大风险: the window's major risks on the ledger that an enterprise reported in its
     self-check, and the window's self-checks reporting a major risk that is not on the ledger, added per
-    county. The risks on the ledger are one range per county of ``ix_hazards_counted`` (county, kind, …):
-    the risks alone, not every hazard of the window. The self-checks are one range per county of
-    ``ix_self_checks_counted``, the self-checks that reported one."""
+    county. The risks on the ledger are two ranges per county of ``ix_hazards_counted`` (county, kind, grade,
+    plain path, date): the window's major risks alone, not every hazard of the window. The self-checks are one
+    range per county of ``ix_self_checks_counted``, the self-checks that reported one."""
     t, h = schema.self_checks, schema.hazards.alias("h_risk")
     from_, county = enterprise_county(t)
     # The enterprise condition lets the database use the hazards' enterprise index; the subquery names a
@@ -136,12 +136,15 @@ def _major_risks_self_reported(scope: Scope) -> Any:
     )
     measures = {"major_risks_self_reported": count_if(~on_ledger)}
     reported = [t.c.major_risk_reported == TRUE, scope.within(t.c.check_date)]
+    # Both values of the plain path named (every hazard has one), so that the risks are read as two ranges per
+    # county of ``ix_hazards_counted`` (county, kind, grade, plain path, date): left out, SQLite skipped through
+    # the index from its first column on, every entry's date tested (at 1M, 0.055 s against 0.002 s).
     risks = grouped_select(
         scope,
         H,
         H.c.registered_county,
         {"major_risks_self_reported": sa.func.count()},
-        [*_risk_on_ledger(H), scope.within(H.c.found_date)],
+        [*_risk_on_ledger(H), H.c.plain_path.in_([True, False]), scope.within(H.c.found_date)],
     )
     return added([risks, grouped_select(scope, from_, county, measures, reported)], "county_code")
 
@@ -152,7 +155,7 @@ def ledger_select(scope: Scope) -> Any:
     rows)."""
 
     def measures(led: Any) -> dict[str, Any]:
-        figures = ledger_figures(led, scope.as_of)
+        figures = ledger_figures(led, scope.as_of, by_grade=True)
         return {"hazards_found" if k == "hazards" else f"hazards_{k}": v for k, v in figures.items()}
 
     # The hazards' ledger in three arms (on a plain path, read from the milestone dates; off it and in its
@@ -167,11 +170,13 @@ def ledger_select(scope: Scope) -> Any:
         where=[
             scope.county_filter(H.c.registered_county),
             H.c.kind == "hazard",
+            H.c.grade.in_(vocab.GRADE.codes),
             H.c.found_date >= scope.start,
         ],
         columns=["registered_county", "grade", "state", "deadline"],
         label="county_code",
         by_path=True,
+        within=["grade"],
     )
 
 

@@ -139,16 +139,23 @@ def count_if(condition: Any) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def ledger_figures(ledger: Any, as_of: dt.date) -> dict[str, Any]:
+def ledger_figures(ledger: Any, as_of: dt.date, *, by_grade: bool = False) -> dict[str, Any]:
     """The results list's six ledger figures as counts over ``ledger`` (a
     :func:`hazardlib.figures.ledger_at` subquery or an arm of it, at ``as_of``) of the rows the caller keeps:
     hazards, of them general, larger and major, closed out and overdue. Read by the results list and the
-    breakdowns of the hazards (:func:`hazardlib.explore.breakdowns.hazards_by`)."""
+    breakdowns of the hazards (:func:`hazardlib.explore.breakdowns.hazards_by`).
+
+    ``by_grade``: the caller groups the rows by grade too, so each group is of one grade and the figures by
+    grade are its count when it is of that grade, the grade tested once per group instead of three times per
+    row (the results list at 1M: docs/benchmarks.md)."""
+    grades = {g: ledger.c.grade == g for g in ("general", "larger", "major")}
+    if by_grade:
+        by = {g: sa.case((cond, sa.func.count()), else_=0) for g, cond in grades.items()}
+    else:
+        by = {g: count_if(cond) for g, cond in grades.items()}
     return {
         "hazards": sa.func.count(),
-        "general": count_if(ledger.c.grade == "general"),
-        "larger": count_if(ledger.c.grade == "larger"),
-        "major": count_if(ledger.c.grade == "major"),
+        **by,
         "closed": count_if(is_closed(ledger)),
         "overdue": count_if(is_overdue(ledger, as_of)),
     }
