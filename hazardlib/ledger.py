@@ -39,13 +39,13 @@ from sqlalchemy.engine import Connection
 
 from . import schema, vocab
 from .campaign import deadline_from, load_campaign
-from .errors import IllegalMove
+from .errors import Finding, IllegalMove, ValidationFailed
 from .figures import is_closed as is_closed
 from .figures import is_open as is_open
 from .figures import is_overdue, ledger_at, mend_shape
 from .immediate import raise_for_hazard
 from .interviews import record_interview
-from .models import Interview, LedgerMove, category_of, validate
+from .models import Interview, LedgerMove, SelfCheck, category_of, validate
 from .store import Store, Tx
 
 H = schema.hazards
@@ -346,6 +346,21 @@ def measures_at(conn: Connection, hazard_id: int, as_of: dt.date) -> tuple[bool 
     return row[0] == "in_place", row[1]
 
 
+# -- the hazard key ---------------------------------------------------------------------------------
+HAZARD_KEY = ("enterprise_id", "found_date", "sub_product_code", "problem_code")
+"""The hazard key: enterprise, found date, product, problem type — one ledger record per key."""
+
+KEY_HELD = (
+    "企业自查报告的重大风险与整改台账中的隐患 {id} 相同（同一企业、发现日期 {found}、产品 {product}、"
+    "问题类型 {problem}），同一隐患不能登记两次：请核对{field}，或在隐患 {id} 中记录此风险"
+)
+
+
+def key_holder(conn: Connection, row: Mapping[str, Any]) -> int | None:
+    """The ledger record holding the hazard key of ``row``, or None."""
+    return conn.execute(sa.select(H.c.id).where(*[H.c[k] == row[k] for k in HAZARD_KEY])).scalar()
+
+
 # -- self-reported major risks ---------------------------------------------------------------------
 
 
@@ -391,26 +406,30 @@ def register_self_reported_risk(tx: Tx, self_check_id: int) -> int | None:
     )
     products = list(ent["products"] or [])
     product = str(products[0]) if products else ""
-    hid = tx.insert(
-        H,
-        dict(
-            enterprise_id=sc["enterprise_id"],
-            county_code=sc["county_code"],
-            registered_county=sc["registered_county"],
-            campaign_year=sc["campaign_year"],
-            kind="risk",
-            grade="major",
-            problem_code="C99" if ent["field"] == "seller" else "P99",
-            category_code=category_of(product) if product else "",
-            sub_product_code=product,
-            found_date=sc["check_date"],
-            source="self_check",
-            source_id=self_check_id,
-            description=sc["major_risk_description"],
-            control_measures=control,
-            state="found",
-        ),
+    row = dict(
+        enterprise_id=sc["enterprise_id"],
+        county_code=sc["county_code"],
+        registered_county=sc["registered_county"],
+        campaign_year=sc["campaign_year"],
+        kind="risk",
+        grade="major",
+        problem_code="C99" if ent["field"] == "seller" else "P99",
+        category_code=category_of(product) if product else "",
+        sub_product_code=product,
+        found_date=sc["check_date"],
+        source="self_check",
+        source_id=self_check_id,
+        description=sc["major_risk_description"],
+        control_measures=control,
+        state="found",
     )
+    if (held := key_holder(tx.conn, row)) is not None:  # the whole self-check is refused with it
+        field = SelfCheck.model_fields["check_date"].title
+        why = KEY_HELD.format(
+            id=held, found=row["found_date"], product=product, problem=row["problem_code"], field=field
+        )
+        raise ValidationFailed([Finding("hazard_key", why, field=field, value=row["found_date"])])
+    hid = tx.insert(H, row)
     append_event(tx, hid, "found", sc["check_date"], None, "found", note="企业自查主动报告的重大风险")
     raise_for_hazard(tx, hid)
     return hid

@@ -39,7 +39,7 @@ from .errors import CampaignNotFound, Finding, NotFound, ValidationFailed
 from .figures import key_enterprise, mend_counties, mend_key_enterprise
 from .immediate import raise_for_case, raise_for_hazard
 from .interviews import record_interview
-from .ledger import append_event, register_self_reported_risk
+from .ledger import HAZARD_KEY, append_event, key_holder, register_self_reported_risk
 from .plan_files import PlanFile
 from .regions import load_regions
 from .store import Store, Tx, table_label
@@ -172,10 +172,6 @@ def save_inspection(tx: Tx, i: models.Inspection) -> tuple[int, Outcome]:
     return upsert(tx, schema.inspections, ("enterprise_id", "inspection_date", "sub_product_code"), row)
 
 
-HAZARD_KEY = ("enterprise_id", "found_date", "sub_product_code", "problem_code")
-"""The hazard key: enterprise, found date, product, problem type — one ledger record per key."""
-
-
 def hazard_key_duplicates(conn: sa.Connection) -> list[str]:
     """Problems, in Chinese, for every hazard key held by more than one ledger record (``hazard verify``):
     such records inflate every figure. Empty when the ledger respects the key."""
@@ -198,10 +194,8 @@ def hazard_key_duplicates(conn: sa.Connection) -> list[str]:
 def save_hazard(tx: Tx, h: models.Hazard) -> tuple[int, Outcome]:
     """Put a hazard or risk on the ledger (state 'found', or 'ordered' when an order and deadline are given)."""
     row = _owned(tx, h.row())
-    key = HAZARD_KEY
     t = schema.hazards
-    exists = tx.conn.execute(sa.select(t.c.id).where(*[t.c[k] == row[k] for k in key])).scalar()
-    if exists is None:
+    if key_holder(tx.conn, row) is None:
         row["state"] = "ordered" if row.get("deadline") else "found"
         if row["state"] == "ordered" and row.get("ordered_date") is None:
             row["ordered_date"] = row["found_date"]
@@ -214,7 +208,7 @@ def save_hazard(tx: Tx, h: models.Hazard) -> tuple[int, Outcome]:
     # The state and its dates move only through the ledger; an import may correct the description.
     for k in ("ordered_date", "deadline"):
         row.pop(k, None)
-    hid, outcome = upsert(tx, t, key, row)
+    hid, outcome = upsert(tx, t, HAZARD_KEY, row)
     raise_for_hazard(tx, hid)  # a finding re-graded as major is reported too (once)
     return hid, outcome
 

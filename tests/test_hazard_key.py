@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
 from hazardlib import schema
 from hazardlib.cli import main
+from hazardlib.errors import ValidationFailed
 from hazardlib.records import HAZARD_KEY, hazard_key_duplicates
 
 from .situations import Situation
@@ -45,3 +47,34 @@ def test_saving_a_hazard_twice_keeps_one_record_per_key(store) -> None:
         assert conn.execute(sa.select(sa.func.count()).select_from(H)).scalar() == 1
         assert hazard_key_duplicates(conn) == []
     assert HAZARD_KEY == ("enterprise_id", "found_date", "sub_product_code", "problem_code")
+
+
+def test_a_self_reported_major_risk_with_a_held_key_refuses_the_self_check_and_one_day_apart_is_kept(
+    store,
+) -> None:
+    s = Situation(store)
+    e = s.enterprise()  # a producer of 03-01: its reported risk is keyed P99 on 03-01 at the check date
+    s.hazard(e, D(2024, 6, 3), problem="P99")
+    risk = {"major_risk_reported": True, "major_risk_description": "气密性检测设备失效"}
+    s.hazard(e, D(2024, 6, 4), problem="P99")  # just short: held a day later, the self-check is kept
+    s.self_check(e, D(2024, 6, 5), **risk)
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(H)).scalar() == 3
+        assert hazard_key_duplicates(conn) == []
+    e2 = s.enterprise()
+    held = s.hazard(e2, D(2024, 6, 3), problem="P99")
+    with pytest.raises(ValidationFailed) as refused:
+        s.self_check(e2, D(2024, 6, 3), **risk)
+    (finding,) = refused.value.findings
+    assert finding.field == "自查日期" and finding.value == D(2024, 6, 3)
+    assert finding.message.startswith(
+        f"企业自查报告的重大风险与整改台账中的隐患 {held} 相同（同一企业、发现日期 2024-06-03、产品 03-01、问题类型 P99）"
+    )
+    with store.read() as conn:  # one transaction: neither the self-check nor a second record
+        assert conn.execute(sa.select(sa.func.count()).select_from(H)).scalar() == 4
+        sc = schema.self_checks
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(sc).where(sc.c.enterprise_id == e2)).scalar()
+            == 0
+        )
+        assert hazard_key_duplicates(conn) == []

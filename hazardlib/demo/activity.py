@@ -9,7 +9,17 @@ import re
 from ..store import PREFECTURE_CODE
 from ..vocab import clean_text
 from . import texts
-from .aftermath import Aftermath, Draft, describe, grade_for, hazards_of, help_for_year, product_name
+from .aftermath import (
+    Aftermath,
+    Draft,
+    Key,
+    describe,
+    grade_for,
+    hazard_key,
+    hazards_of,
+    help_for_year,
+    product_name,
+)
 from .ids import make_uscc
 from .rows import Block, Row
 from .sampling import chance, day_between, days, pick, sample_upto
@@ -68,7 +78,7 @@ class _Builder:
         self.w, self.rng, self.block, self.profiles = world, world.rng, block, profiles
         self.after = Aftermath(world, block)
         self.drafts: list[Draft] = []
-        self.keys: dict[tuple[int, dt.date, str, str], Draft] = {}
+        self.keys: dict[Key, Draft] = {}
         self.interviews: list[tuple[Profile, dt.date, list[Row]]] = []  # with the unqualified batches
         self.free = [p for p in profiles if not p.role]  # enterprises drawn at random for spot checks
 
@@ -78,10 +88,8 @@ class _Builder:
               note: str | None = None) -> Draft | None:  # fmt: skip
         if found > self.w.snapshot:
             return None
-        # The ledger's key (enterprise, found date, product, problem type): one hazard per key, as
-        # records.save_hazard keeps it; a second finding of the same key is the first one.
         grade = grade or grade_for(self.w, problem, p)
-        key = (p.id, found, sub, problem)
+        key = hazard_key(p, found, sub, problem)  # one hazard per key: a second finding is the first one
         if key in self.keys:
             return self.keys[key]
         description = clean_text(description)

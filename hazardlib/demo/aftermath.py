@@ -33,6 +33,9 @@ CASE_SHARE = {"severe": 0.12, "spot_check": 0.25, "other": 0.02}
 ENFORCEMENT_FINDS = 0.1  # share of cases in which handling the case turns up another hazard
 
 
+Key = tuple[int, dt.date, str, str]
+
+
 @dataclass
 class Draft:
     """A hazard found, before its life on the ledger is drawn."""
@@ -54,6 +57,16 @@ class Draft:
     note: str | None = None
     may_open_case: bool = True
     back_refs: list[tuple[Row, str]] = field(default_factory=list)  # rows whose column names this hazard
+
+    @property
+    def key(self) -> Key:
+        return hazard_key(self.profile, self.found, self.sub, self.problem)
+
+
+def hazard_key(profile: Profile, found: dt.date, sub: str, problem: str) -> Key:
+    """The ledger's key (enterprise, found date, product, problem type; ``hazardlib.ledger.HAZARD_KEY``):
+    one hazard per key, as records.save_hazard keeps it. A second finding of the same key is the first one."""
+    return (profile.id, found, sub, problem)
 
 
 def grade_for(world: World, problem: str, profile: Profile) -> str:
@@ -86,11 +99,13 @@ class Aftermath:
     def __init__(self, world: World, block: Block):
         self.w, self.block = world, block
         self.interviewed: set[tuple[int, dt.date]] = set()
+        self.keys: set[Key] = set()  # the keys of the drafts being settled, and of those cases turn up
 
     # -- the ledger --------------------------------------------------------------------------------
     def settle(self, drafts: list[Draft]) -> list[tuple[Draft, Row]]:
         """Every draft (and any a case turns up) on the ledger; returns them with their rows."""
         out = []
+        self.keys.update(d.key for d in drafts)
         i = 0
         while i < len(drafts):
             d = drafts[i]
@@ -385,7 +400,9 @@ class Aftermath:
         if hazard is not None and chance(rng, ENFORCEMENT_FINDS):
             problem = "C05" if d.problem.startswith("C") else "P99"
             found = filed + days(rng.randint(3, 15))
-            if found <= w.snapshot:
+            # A finding whose key the ledger already holds is that hazard (the 1M demo had one twice).
+            if found <= w.snapshot and hazard_key(p, found, d.sub, problem) not in self.keys:
+                self.keys.add(hazard_key(p, found, d.sub, problem))
                 what_ = describe(w, problem, d.sub)
                 drafts.append(Draft(p, d.year, found, problem, d.sub, grade_for(w, problem, p), "enforcement",
                                     texts.ENFORCEMENT_HAZARD.format(case=case_no, what=what_), source_row=row,
