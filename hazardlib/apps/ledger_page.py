@@ -379,7 +379,7 @@ class LedgerApp(App):
                 choices.insert(0, (self._pick_label(self.hazard), open_id))
             set_options(self.pick, choices, open_id)
         else:
-            set_options(self.pick, choices, choices[0][1] if choices else None)
+            self.pick.options = choices  # the hazard the clerk chose stays chosen while it is listed
         return shown_rows(frame, self.problems, self.product_label), total
 
     def _pick_label(self, r: dict[str, Any]) -> str:

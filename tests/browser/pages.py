@@ -5,7 +5,6 @@ file)."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 from typing import Any, NamedTuple
 
@@ -124,13 +123,9 @@ def pick(scope: Page | Locator, key: str, text: str) -> str:
         scope.locator(f".hz-input-{key} select").select_option(label=label)
         return label
     choice = scope.locator(f".hz-input-{key} .widget-radio-box label", has_text=text).first
-    for _ in range(2):  # a list refilled as it was clicked (its page's table just filtered) loses the click
-        choice.click()
-        if choice.locator("input").is_checked():
-            break
-        with contextlib.suppress(AssertionError):
-            expect(choice.locator("input")).to_be_checked(timeout=5000)
-            break
+    # one click: a list refilled as it is clicked (its page's table just filtered) keeps the option clicked while
+    # it is still offered (hazardlib.apps.ui.ChoiceList), so a second click would only hide a click lost
+    choice.click()
     expect(choice.locator("input")).to_be_checked()
     return choice.inner_text()
 
