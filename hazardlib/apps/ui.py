@@ -99,8 +99,12 @@ table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
   line-height: 1.4; }}
 /* a file picker says what its title says (选择文件, then the file's name: see file_picker), not ipywidgets' words
    with a count, "选择文件 (0)", which a clerk does not read */
+/* (the title's words are not heard twice: a screen reader hears the picker's own text, whose count its description
+   explains); a long file name is cut with "…", in the words' own size (the picker's is 0) */
 .hz-app .widget-upload.hz-upload {{ font-size: 0; width: auto; max-width: 100%; }}
-.hz-app .widget-upload.hz-upload::before {{ content: attr(title); font-size: var(--jp-widgets-font-size); }}
+.hz-app .widget-upload.hz-upload::before {{ content: attr(title) / ""; font-size: var(--jp-widgets-font-size);
+  display: inline-block; max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+  vertical-align: top; }}
 .hz-charts {{ display: flex; gap: 40px; flex-wrap: wrap; }}  /* charts side by side, wrapping */
 .hz-bars {{ font-size: 13px; }}
 .hz-bars .hz-bar-row {{ display: flex; align-items: center; margin: 2px 0; }}
@@ -146,7 +150,8 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
     min-height: {TOUCH_PX}px; font-size: 16px; }}
   .hz-app textarea {{ min-height: 88px; font-size: 16px; }}
   .hz-app .widget-upload.hz-upload {{ height: auto; white-space: normal; line-height: 1.3; padding: 6px 14px; }}
-  .hz-app .widget-upload.hz-upload::before {{ font-size: 16px; }}
+  /* the whole name, wrapping (a phone has no mouse to hover over the title) */
+  .hz-app .widget-upload.hz-upload::before {{ font-size: 16px; white-space: normal; overflow-wrap: anywhere; }}
   .hz-app .widget-textarea {{ height: auto !important; }}
   .hz-app .widget-button {{ height: auto; white-space: normal; overflow: visible; text-overflow: clip;
     max-width: 100%; line-height: 1.3; padding: 6px 14px; }}
@@ -724,20 +729,27 @@ class CheckList(widgets.VBox):
 
 PICK_FILE = "选择文件"
 """What a file picker says before a file is chosen."""
+NO_FILE = "未选择文件"
+"""What a screen reader hears of a file picker before a file is chosen (after :data:`PICK_FILE`)."""
 
 
 def file_picker(accept: str) -> widgets.FileUpload:
-    """A picker of one file (of the types ``accept`` names) that says :data:`PICK_FILE`, then the chosen file's
-    name: the words shown are its title's, by the style (ipywidgets write its description with a count,
-    "选择文件 (0)", which a clerk does not read)."""
-    upload = widgets.FileUpload(accept=accept, multiple=False, description="", tooltip=PICK_FILE, icon="")
+    """A picker of one file (of the types ``accept`` names) that shows :data:`PICK_FILE`, then the chosen file's
+    name (cut with "…" where it is longer than the picker, whole in the title a mouse hovers over). The words
+    shown are its title's, by the style; its own text, which ipywidgets write as the description followed by a
+    count ("(0)"), is not shown, but it is what a screen reader hears: its description says :data:`NO_FILE`,
+    then which file is chosen, so that the count ipywidgets add follows words that explain it."""
+    upload = widgets.FileUpload(accept=accept, multiple=False, tooltip=PICK_FILE, icon="")
     upload.add_class("hz-upload")
 
     def named(change: Any) -> None:
         files = list(change["new"] or ())
-        upload.tooltip = f"{files[0]['name']}（点此更换）" if files else PICK_FILE
+        name = str(files[0]["name"]) if files else ""
+        upload.tooltip = f"{name}（点此更换）" if files else PICK_FILE
+        upload.description = f"已选择文件 {name}，点此更换" if files else f"{PICK_FILE}，{NO_FILE}"
 
     upload.observe(named, names="value")
+    named({"new": ()})
     return upload
 
 

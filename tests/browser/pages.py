@@ -144,16 +144,22 @@ def shown_option(page: Page, key: str) -> str:
     return str(control.first.evaluate(SHOWN_OPTION))
 
 
-# The words a file picker shows (hazardlib.apps.ui.file_picker: its title, drawn by the style) and the size of
-# its own text, which is ipywidgets' "选择文件 (0)" and must not be seen.
-PICKER_WORDS = """b => { const before = getComputedStyle(b, '::before').content;
-  return {words: before === 'none' ? b.innerText : JSON.parse(before), own: parseFloat(getComputedStyle(b).fontSize)}; }"""
+# The words a file picker shows (hazardlib.apps.ui.file_picker: its title, drawn by the style, whose alternative
+# text after "/" is what a screen reader hears of them) and the size of its own text, which ipywidgets write with a
+# count, "选择文件，未选择文件 (0)", and must not be seen; whether the words, where they do not fit, end in "…".
+PICKER_WORDS = """b => { const before = getComputedStyle(b, '::before'), shown = before.content.match(/^"(?:[^"\\\\]|\\\\.)*"/);
+  const words = shown ? JSON.parse(shown[0]) : b.innerText;
+  const ctx = document.createElement('canvas').getContext('2d'); ctx.font = before.font;
+  const room = b.clientWidth - parseFloat(getComputedStyle(b).paddingLeft) - parseFloat(getComputedStyle(b).paddingRight);
+  return {words, own: parseFloat(getComputedStyle(b).fontSize), cut: ctx.measureText(words).width > room + 0.5,
+          ellipsis: before.textOverflow === 'ellipsis' && before.overflowX === 'hidden'}; }"""
 
 
 def picker_words(page: Page, key: str) -> str:
-    """What the file picker ``key`` says to a clerk (:data:`PICKER_WORDS`)."""
+    """What the file picker ``key`` says to a clerk (:data:`PICKER_WORDS`): words too long for it end in "…"."""
     shown = page.locator(f"button.hz-input-{key}, .hz-input-{key} button").first.evaluate(PICKER_WORDS)
     assert shown["own"] == 0 or shown["words"] == "", shown  # ipywidgets' words with a count unseen
+    assert shown["ellipsis"] or not shown["cut"], shown
     return str(shown["words"])
 
 
