@@ -803,10 +803,12 @@ class ChoiceList(widgets.VBox):
 
     value = traitlets.Any(None, allow_none=True)
 
-    def __init__(self, key: str, width: str = "40em", options: Sequence[tuple[str, Any]] = ()):
+    def __init__(
+        self, key: str, width: str = "40em", options: Sequence[tuple[str, Any]] = (), *, max_width: str = ""
+    ):
         super().__init__(layout=widgets.Layout(display="none"))
         self.add_class(f"hz-input-{key}")
-        self.list_width = width
+        self.list_width, self.list_max_width = width, max_width
         self._options: list[tuple[str, Any]] = []
         self.shown = self._radios([], None)  # the list the page shows
         self.before: widgets.RadioButtons | None = None  # the one it replaced, which a click may still reach
@@ -839,7 +841,10 @@ class ChoiceList(widgets.VBox):
         return value
 
     def _radios(self, options: list[tuple[str, Any]], value: Any) -> widgets.RadioButtons:
-        layout = _shared(f"layout:choices:{self.list_width}", lambda: widgets.Layout(width=self.list_width))
+        layout = _shared(
+            f"layout:choices:{self.list_width}:{self.list_max_width}",
+            lambda: widgets.Layout(width=self.list_width, max_width=self.list_max_width or None),
+        )
         radios = widgets.RadioButtons(
             options=options, value=value, layout=layout, style=_shared("style:choices", DescriptionStyle)
         )
@@ -860,9 +865,12 @@ class ChoiceList(widgets.VBox):
             self.shown.value = value
 
 
-def choice_list(key: str, width: str = "40em") -> ChoiceList:
-    """A :class:`ChoiceList` named ``hz-input-<key>``, as a form field's control, offering nothing yet."""
-    return ChoiceList(key, width)
+def choice_list(
+    key: str, width: str = "40em", options: Sequence[tuple[str, Any]] = (), *, max_width: str = ""
+) -> ChoiceList:
+    """A :class:`ChoiceList` named ``hz-input-<key>``, as a form field's control, offering ``options`` (nothing
+    chosen)."""
+    return ChoiceList(key, width, options, max_width=max_width)
 
 
 def options_from(labels: dict[str, str], *, blank: str | None = None) -> list[tuple[str, str | None]]:
