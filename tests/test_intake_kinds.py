@@ -211,13 +211,17 @@ def test_a_risk_signal_sheet_imported_again_adds_nothing_though_its_description_
     row = ["都匀市", D(2024, 6, 20), "投诉举报", said]
     path = write_sheet(tmp_path / "风险信息.xlsx", [SIGNALS, row])
     assert not import_file(store, path, today=TODAY).errors
-    assert one(store, schema.risk_signals, "description") == ("群众举报某门店销售无CCC标志的充电器\n门店位于广惠路",)
+    assert one(store, schema.risk_signals, "description") == (
+        "群众举报某门店销售无CCC标志的充电器\n门店位于广惠路",
+    )
     before = contents(store)
     again = import_file(store, path, today=TODAY)
     assert not again.errors and contents(store) == before and count_rows(store, schema.risk_signals) == 1
     spaced = [*row[:-1], "群众举报某门店销售无CCC标志的充电器\n门店位于广惠路"]
     more = [*row[:-1], f"{said}\n另有网店销售"]
-    report = import_file(store, write_sheet(tmp_path / "又一份.xlsx", [SIGNALS, row, spaced, more]), today=TODAY)
+    report = import_file(
+        store, write_sheet(tmp_path / "又一份.xlsx", [SIGNALS, row, spaced, more]), today=TODAY
+    )
     assert [m for _row, _field, m in errors(report)] == [
         "与第2行重复（所属县（市）、收到日期和风险信息相同，内容也相同）；本行未导入"
     ]
