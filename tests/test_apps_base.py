@@ -377,3 +377,5 @@ def test_a_note_of_several_lines_keeps_its_lines_in_a_table_and_a_line_of_words_
     assert f'<td class="hz-lines">{note}</td>' in table and "<td>一行说明</td>" in table
     assert 'class="hz-cell hz-lines"' in ui.cell_html(note) and "hz-lines" not in ui.cell_html("一行说明")
     assert "td.hz-lines" in ui.STYLE and "white-space: pre-line" in ui.STYLE
+    # and in a card (a hazard's, a risk signal's description)
+    assert ui.lines_html(note) == f'<span class="hz-lines">{note}</span>' and ui.lines_html(None) == ""

@@ -63,7 +63,7 @@ table.hz-table th {{ background: #eceff1; white-space: nowrap; }}
 table.hz-table td.hz-num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 table.hz-table td.hz-date {{ white-space: nowrap; }}
 /* a note of several lines (a remark, a description, a reply: fields.Lines) keeps its line breaks */
-table.hz-table td.hz-lines, .hz-rows .hz-cell.hz-lines {{ white-space: pre-line; }}
+.hz-app .hz-lines, table.hz-table td.hz-lines, .hz-rows .hz-cell.hz-lines {{ white-space: pre-line; }}
 table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
 .hz-msg {{ padding: 6px 10px; margin: 4px 0; border-left: 4px solid; font-size: 14px; }}
 .hz-msg ul {{ margin: 4px 0 0 0; padding-left: 20px; }}
@@ -199,6 +199,11 @@ def esc(value: Any) -> str:
     if isinstance(value, float) and math.isnan(value):
         return ""
     return html.escape(str(value))
+
+
+def lines_html(text: str | None) -> str:
+    """Text of several lines (a note, a description: fields.Lines) as HTML that shows its line breaks."""
+    return f'<span class="hz-lines">{esc(text)}</span>' if text else ""
 
 
 def fmt_date(day: dt.date | None) -> str:
