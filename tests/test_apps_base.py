@@ -20,6 +20,7 @@ from hazardlib.apps.drafts import DraftOffer
 from hazardlib.apps.session import LOG_HANDLER, Session, SessionError, configure_logging
 from hazardlib.apps.ui import (
     CheckList,
+    ChoiceList,
     choose,
     download_link,
     dropdown,
@@ -336,3 +337,45 @@ def test_a_disabled_check_list_disables_every_box_and_enabled_again_every_box_is
     assert not any(box.disabled for box, _ in checks.boxes)
     checks.value = ("d",)  # still a list of choices once enabled again
     assert [box.value for box, _ in checks.boxes] == [False, True, False]
+
+
+def test_a_choice_list_keeps_the_choice_new_options_still_offer_and_chooses_nothing_when_they_do_not():
+    """A table filtered or refreshed never moves the page to another record (issue 21, item 2)."""
+    pick = ChoiceList("pick", options=[("甲", 1), ("乙", 2), ("丙", 3)])
+    assert pick.value is None and pick.layout.display is None
+    pick.value = 2
+    pick.options = [("丙", 3), ("乙 改", 2)]  # still offered, at another place and under other words
+    assert pick.value == 2 and pick.shown.index == 1
+    pick.options = [("丙", 3)]  # no longer offered: nothing chosen, not the first
+    assert pick.value is None and pick.shown.index is None
+    with pytest.raises(traitlets.TraitError):
+        pick.value = 2
+    pick.options = []
+    assert pick.value is None and pick.layout.display == "none"
+
+
+def test_a_click_on_a_choice_list_being_refilled_chooses_the_option_clicked_not_its_place():
+    """The page clicked 乙 on the list it still showed while the filtered options were on their way (the browser
+    says only the place clicked): 乙, still offered, is chosen; a click on an option no longer offered chooses
+    nothing."""
+    pick = ChoiceList("pick", options=[("甲", 1), ("乙", 2), ("丙", 3)])
+    showing = pick.shown
+    pick.options = [("乙", 2), ("丁", 4)]
+    showing.set_state({"index": 1})  # the browser's message: the second place of the list it showed
+    assert pick.value == 2 and pick.shown.value == 2
+    showing.set_state({"index": 0})  # 甲, filtered out: the choice stays
+    assert pick.value == 2
+    pick.shown.set_state({"index": 1})  # on the list shown now, the place is the option
+    assert pick.value == 4
+
+
+def test_a_note_of_several_lines_keeps_its_lines_in_a_table_and_a_line_of_words_is_as_before():
+    """A remark typed on several lines (fields.Lines) is shown as written, in a table and in a table whose rows
+    open a record; a cell of one line gets no such class (its words wrap, or stay on one line on a phone)."""
+    note = "已下达整改通知\n企业承诺月底完成"
+    table = html_table({"备注": [note, "一行说明"]})
+    assert f'<td class="hz-lines">{note}</td>' in table and "<td>一行说明</td>" in table
+    assert 'class="hz-cell hz-lines"' in ui.cell_html(note) and "hz-lines" not in ui.cell_html("一行说明")
+    assert "td.hz-lines" in ui.STYLE and "white-space: pre-line" in ui.STYLE
+    # and in a card (a hazard's, a risk signal's description)
+    assert ui.lines_html(note) == f'<span class="hz-lines">{note}</span>' and ui.lines_html(None) == ""

@@ -204,3 +204,33 @@ def test_a_table_without_on_open_is_one_html_table(store):
     table = PagedTable(app, lambda offset, limit: (frame, 2))
     table.refresh()
     assert table.rows == [] and "<table" in table.text and "甲" in table.text
+
+
+def test_a_click_on_a_row_of_the_page_being_replaced_opens_the_record_clicked_or_none_never_its_places_new_one(
+    store,
+):
+    """The browser says only which row's button was clicked: a click that lands on the rows the page still shows
+    while the table is refilled (filtered, paged, refreshed after a save) opens the record of the row clicked if
+    the new page lists it, and nothing if it does not, never the record now in that row's place."""
+    s = Situation(store)
+    first, other = s.enterprise("522701", name="都匀市甲厂"), s.enterprise("522701", name="都匀市乙厂")
+    h0, h1, h2 = (
+        s.hazard(eid, dt.date(2024, 7, d), ordered=dt.date(2024, 7, d), deadline=dt.date(2024, 10, 1))
+        for eid, d in ((first, 1), (first, 2), (other, 3))
+    )
+    app = LedgerApp(store, D)
+    table = app.table
+    showing = table.rows  # the rows the browser shows, newest first: h2, h1, h0
+    assert table.keys == [h2, h1, h0]
+    app.f_enterprise.value = "甲厂"
+    table.refresh(first_page=True)  # filtered: h1, h0 (h1 now first)
+    assert table.keys == [h1, h0]
+    showing[1].click()  # the second row of the page the browser showed: h1, listed at another place
+    assert app.hazard is not None and app.hazard["id"] == h1 and lit(table) == [h1]
+    before = table.rows
+    app.f_enterprise.value = "乙厂"
+    table.refresh(first_page=True)  # h2 only
+    before[1].click()  # h0, on the page replaced, not listed now: nothing opens (not h2, nor h0)
+    assert app.hazard["id"] == h1
+    table.rows[0].click()  # on the rows shown now, the place is the record
+    assert app.hazard["id"] == h2 and lit(table) == [h2]

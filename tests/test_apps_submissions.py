@@ -15,7 +15,7 @@ import ipywidgets as widgets
 from hazardlib import schema
 from hazardlib.apps import LandingApp, SubmissionApp, TrackerApp
 from hazardlib.apps.submission_desk import CASES_HINT
-from hazardlib.apps.ui import PICK_FILE
+from hazardlib.apps.ui import NO_FILE, PICK_FILE
 from hazardlib.store import Store, count
 from hazardlib.submissions import versions
 
@@ -172,18 +172,30 @@ def test_withdraw_is_offered_only_while_a_package_waits_for_review_and_the_picke
     picker says 选择文件 (ipywidgets wrote "选择文件 (0)"), then the chosen file's name."""
     county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
     assert county.withdraw_btn.layout.display == "none" and county.scan.tooltip == PICK_FILE
-    assert "(0)" not in county.scan.description
+    assert county.scan.description == f"{PICK_FILE}，{NO_FILE}"  # what a screen reader hears before the count
     upload(county.scan, "封面.pdf", PDF)
-    assert county.scan.tooltip.startswith("封面.pdf")
+    assert county.scan.tooltip.startswith("封面.pdf") and "封面.pdf" in county.scan.description
     county.save_btn.click()
     assert "已保存草稿" in county.status.value and county.withdraw_btn.layout.display == "none"
     county.submit_btn.click()
     assert "已报送" in county.status.value and county.withdraw_btn.layout.display is None
     county.withdraw_btn.click()
     assert "已撤回第1版" in county.status.value and county.withdraw_btn.layout.display == "none"
-    county.scan.value = ()
-    assert county.scan.tooltip == PICK_FILE
     # a page opened while the package waits for review offers it at once
     county.submit_btn.click()
     again = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
     assert again.withdraw_btn.layout.display is None
+
+
+def test_a_submitted_file_leaves_the_picker_and_a_refused_one_stays_for_the_clerk_to_correct(store):
+    """After 报送 the pickers are empty (naming the files sent, a second 报送 would send them again); a submission
+    refused keeps the file chosen, for the clerk to replace and submit again."""
+    county = SubmissionApp(Store(store.url, user="都匀填报员", county="522701"), D)
+    upload(county.scan, "封面.pdf", b"not a scan")
+    county.submit_btn.click()
+    assert "已报送" not in county.status.value and "hz-msg-error" in county.status.value, county.status.value
+    assert county.scan.value and county.scan.tooltip.startswith("封面.pdf")
+    upload(county.scan, "封面.pdf", PDF)
+    county.submit_btn.click()
+    assert "已报送" in county.status.value, county.status.value
+    assert county.scan.value == () and county.scan.tooltip == PICK_FILE and NO_FILE in county.scan.description

@@ -197,6 +197,37 @@ def test_a_row_repeated_with_other_spacing_is_said_to_repeat_the_same_content(tw
     ]
 
 
+SIGNALS = ["所属县（市）", "收到日期", "信息来源", "风险信息"]
+
+
+@pytest.mark.engines
+def test_a_risk_signal_sheet_imported_again_adds_nothing_though_its_description_has_lines_and_spaces(
+    store, tmp_path
+):
+    """The key compares the description as the model holds it (fields.Lines: each line cleaned, the breaks kept),
+    in the file and in the store: a second import of the same sheet writes nothing, and a row repeating another
+    but for spaces is said to repeat it; the one just short, a description with a line more, is another signal."""
+    said = "群众举报某门店销售无CCC标志的充电器  \n  门店位于广惠路  "
+    row = ["都匀市", D(2024, 6, 20), "投诉举报", said]
+    path = write_sheet(tmp_path / "风险信息.xlsx", [SIGNALS, row])
+    assert not import_file(store, path, today=TODAY).errors
+    assert one(store, schema.risk_signals, "description") == (
+        "群众举报某门店销售无CCC标志的充电器\n门店位于广惠路",
+    )
+    before = contents(store)
+    again = import_file(store, path, today=TODAY)
+    assert not again.errors and contents(store) == before and count_rows(store, schema.risk_signals) == 1
+    spaced = [*row[:-1], "群众举报某门店销售无CCC标志的充电器\n门店位于广惠路"]
+    more = [*row[:-1], f"{said}\n另有网店销售"]
+    report = import_file(
+        store, write_sheet(tmp_path / "又一份.xlsx", [SIGNALS, row, spaced, more]), today=TODAY
+    )
+    assert [m for _row, _field, m in errors(report)] == [
+        "与第2行重复（所属县（市）、收到日期和风险信息相同，内容也相同）；本行未导入"
+    ]
+    assert count_rows(store, schema.risk_signals) == 2
+
+
 # -- rectifications -------------------------------------------------------------------------------
 
 MOVES = ["隐患编号", "当前状态", "整改环节", "日期", "整改期限", "期限天数", "期限单位", "结论", "备注"]

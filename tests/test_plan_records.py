@@ -152,9 +152,11 @@ def test_a_plan_entered_through_the_template_and_the_tracker_form_closes_the_cou
     app.county_records.upload.value = uploaded("方案.pdf", a_docx())
     app.county_records.save_plan()  # a DOCX named .pdf: refused, nothing written
     assert "内容不是PDF文件" in app.county_records.file_field.error.value and lagging(LIBO) == ["plan"]
+    assert app.county_records.upload.value  # refused: the file stays chosen, for the clerk to replace
     app.county_records.upload.value = uploaded("方案.pdf", a_pdf())
     app.county_records.save_plan()
     assert lagging(LIBO) == [] and "荔市监发〔2024〕8号" in app.county_records.plans.value
+    assert app.county_records.upload.value == ()  # recorded: the picker offers it no more
     # the file named in Chinese words: its name, size and 校验码, no "SHA-256" for a clerk to puzzle over
     digest = plan_files.check_plan_file("x.pdf", a_pdf()).sha256
     for said in (app.county_records.plans.value, app.status.value):

@@ -255,6 +255,7 @@ class CountyRecords:
         except ValidationFailed as exc:
             self.app.report(exc, fields)
             return
+        self.upload.value = ()  # recorded with the plan: the picker no longer offers it to record again
         with_file = f"，方案文件 {file.name}（校验码 {file.sha256[:12]}…）" if file else ""
         self.app.say(
             f"{self.app.county_name(record.county_code)}工作方案{OUTCOME_TEXT[outcome]}{with_file}。", "ok"

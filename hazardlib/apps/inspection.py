@@ -30,6 +30,7 @@ from .ui import (
     HAZARD_NO,
     FormField,
     button,
+    choice_list,
     esc,
     hazard_no,
     hazard_number,
@@ -227,11 +228,8 @@ class InspectionApp(App):
         ]
         # one line an enterprise, its reasons wrapping whole (a dropdown cut them off, at a desk and on a phone);
         # the riskiest chosen
-        self.target_pick = widgets.RadioButtons(
-            options=options, value=options[0][1], layout=widgets.Layout(width="100%", max_width="48em")
-        )
-        self.target_pick.add_class("hz-input-targets")
-        self.target_pick.add_class("hz-choices")
+        self.target_pick = choice_list("targets", "100%", options, max_width="48em")
+        self.target_pick.value = options[0][1]
         self.target_btn = button("检查该企业", style="primary", key="pick-target")
         self.on_click(self.target_btn, self.pick_target)
         return [

@@ -17,7 +17,7 @@ from ..store import PREFECTURE_CODE, Store
 from . import DASHBOARDS
 from .base import App, FirstView, campaign_of, scope_name
 from .deadline_notes import LINK, reminder_lines
-from .ui import button, esc, fmt_date, fmt_due, records_of, section_html
+from .ui import button, choice_list, esc, fmt_date, fmt_due, records_of, section_html
 
 WEEK = 7
 # The page that resolves a rule's finding, by the first kind of record it names (the rest: the tracker).
@@ -166,9 +166,7 @@ class LandingApp(App):
         self.todo_box.add_class("hz-todo")
         # one line a choice, its words wrapping whole in a framed box that scrolls when they are many (a dropdown
         # cut each item off, at a desk and more so on a phone, before its time limit)
-        self.report_pick = widgets.RadioButtons(options=[], layout=widgets.Layout(width="40em"))
-        self.report_pick.add_class("hz-input-report-pick")
-        self.report_pick.add_class("hz-choices")
+        self.report_pick = choice_list("report-pick")
         self.file_btn = button("报告所选事项", style="danger", key="file-report")
         self.on_click(self.file_btn, self.file_report)
         self.report_row = widgets.VBox([self.report_pick, self.file_btn])
@@ -234,7 +232,6 @@ class LandingApp(App):
             )
             for r in rows
         ]
-        self.report_pick.index = None  # nothing chosen until the clerk picks one
         self.report_row.layout.display = "" if rows else "none"
 
     def file_report(self) -> None:

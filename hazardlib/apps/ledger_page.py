@@ -41,6 +41,7 @@ from .ui import (
     hazard_no,
     hazard_number,
     html_table,
+    lines_html,
     options_from,
     paging_text,
     records_of,
@@ -379,7 +380,7 @@ class LedgerApp(App):
                 choices.insert(0, (self._pick_label(self.hazard), open_id))
             set_options(self.pick, choices, open_id)
         else:
-            set_options(self.pick, choices, choices[0][1] if choices else None)
+            self.pick.options = choices  # the hazard the clerk chose stays chosen while it is listed
         return shown_rows(frame, self.problems, self.product_label), total
 
     def _pick_label(self, r: dict[str, Any]) -> str:
@@ -409,7 +410,7 @@ class LedgerApp(App):
             f'状态：<span class="hz-state hz-state-now">{esc(vocab.HAZARD_STATE.label(h["state"]))}</span>'
             f"{'；整改期限：' + esc(fmt_date(deadline)) if deadline else ''}{overdue}<br>"
             f"{self._measures_line(h)}"
-            f"{esc(h['description'] or '')}</div>"
+            f"{lines_html(h['description'])}</div>"
         )
         self._show_history()
         ins = instruments_of(self.store, self.as_of, hazard_id=h["id"])

@@ -24,6 +24,7 @@ from .ui import (
     dropdown,
     esc,
     fmt_date,
+    lines_html,
     options_from,
     records_of,
     section,
@@ -159,7 +160,7 @@ class SignalTab:
         self.detail.value = (
             f'<div class="hz-card">当前风险信息：<b>{esc(self.app.county_name(r["county_code"]))} '
             f"{esc(fmt_date(r['received_date']))} {esc(vocab.SIGNAL_SOURCE.label(r['source']))}</b>："
-            f"{esc(r['description'])}<br>核查结论：{esc(state)}{esc(verified)}</div>"
+            f"{lines_html(r['description'])}<br>核查结论：{esc(state)}{esc(verified)}</div>"
         )
 
     def save(self) -> None:

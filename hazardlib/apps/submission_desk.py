@@ -263,6 +263,9 @@ class SubmissionApp(App):
                 self.store, self._county(), day, as_of=self.as_of, at=self._now(),
                 scan=self._upload(self.scan), summary=self._upload(self.summary), case_ids=chosen,
             )  # fmt: skip
+        # the files went with the package: a picker still naming them would send them again at the next 报送 (kept
+        # after a failure, above: the clerk corrects and submits again)
+        self.scan.value = self.summary.value = ()
         self.refresh(chosen)
         self.say(f"已报送：{fmt_date(day)}期限的材料第{row['edition']}版，等待州局审核。", "ok")
 

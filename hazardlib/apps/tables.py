@@ -6,8 +6,11 @@ cells that let the click through: the clerk clicks anywhere on a row, or tabs to
 the page opens that record; the row open is highlighted. Only core ipywidgets (Button, HTML, GridBox) are
 used. The cells of the page are one HTML widget whose boxes join the grid (``display: contents``) each at its
 row and column; the row buttons follow in the grid, each placed on its row by a class (:func:`row_style`),
-and they are made once and kept from page to page, sharing one layout and one style: a page costs the
-kernel no new widgets after the first.
+and they are made once and kept, sharing one layout and one style: a page costs the kernel no new widgets after
+the first two. Two sets of buttons take turns, one page in two: the browser says only which button was clicked,
+and a click that lands on the rows the page still shows while the next page is on its way reaches the set of
+that page, which still knows its records: it opens the record clicked if the new page lists it, and nothing if
+not, never the record now in that row's place.
 """
 
 from __future__ import annotations
@@ -98,7 +101,11 @@ class PagedTable:
         self.frame = pd.DataFrame()
         self.chosen: Hashable | None = None
         self.keys: list[Hashable] = []  # the record of each row shown (with on_open)
-        self._buttons: list[widgets.Button] = []  # made as pages need them, kept from page to page
+        # two sets of row buttons, one page in two, each with the records of the page it was last drawn for;
+        # made as pages need them, kept
+        self._sets: tuple[list[widgets.Button], list[widgets.Button]] = ([], [])
+        self._set_keys: tuple[list[Hashable], list[Hashable]] = ([], [])
+        self._set = 0  # the set the page shows
         self._row_layout, self._row_style = widgets.Layout(), widgets.ButtonStyle()
         self.cells = widgets.HTML()
         self.cells.add_class("hz-rowcells")
@@ -148,19 +155,25 @@ class PagedTable:
     @property
     def rows(self) -> list[widgets.Button]:
         """The buttons of the rows shown, in order (clicking one opens its record)."""
-        return self._buttons[: len(self.keys)]
+        return self._sets[self._set][: len(self.keys)]
 
     def _draw_rows(self, frame: pd.DataFrame) -> None:
         columns = [c for c in frame.columns if c != self.row_key]
-        self.keys = [_plain(k) for k in frame[self.row_key]] if self.row_key in frame else []
+        self._set = (
+            1 - self._set
+        )  # the other set: its buttons may still be clicked until the page has this one
+        keys = [_plain(k) for k in frame[self.row_key]] if self.row_key in frame else []
+        self._set_keys[self._set][:] = keys
+        self.keys = keys
         if frame.empty:
             self.html.value = html_table(None, empty=self.empty)
             self.grid.children = ()
             self.grid.layout.display = "none"
             self.cells.value = ""
             return
-        while len(self._buttons) < len(self.keys):
-            self._buttons.append(self._button(len(self._buttons)))
+        buttons = self._sets[self._set]
+        while len(buttons) < len(self.keys):
+            buttons.append(self._button(self._set, len(buttons)))
         head = "".join(
             f'<div class="hz-cell hz-colhead" data-row="0" style="grid-row: 1; grid-column: {c}">{esc(name)}</div>'
             for c, name in enumerate(columns, start=1)
@@ -181,13 +194,19 @@ class PagedTable:
         self.grid.children = (self.cells, *self.rows)
         self._mark()
 
-    def _button(self, at: int) -> widgets.Button:
-        """The button of the ``at``-th row of any page (0 first)."""
+    def _button(self, of: int, at: int) -> widgets.Button:
+        """The button of the ``at``-th row (0 first) of the pages set ``of`` is drawn for."""
         b = widgets.Button(description="", tooltip=OPEN_HINT, layout=self._row_layout, style=self._row_style)
         b.add_class("hz-row")
         b.add_class(f"hz-r{at + 1}")
-        b.on_click(self.app.guard(lambda _b: self.open(self.keys[at])))
+        b.on_click(self.app.guard(lambda _b: self._clicked(of, at)))
         return b
+
+    def _clicked(self, of: int, at: int) -> None:
+        """A row's button clicked: the record it was drawn for, if the page shown lists it (see the module)."""
+        drawn = self._set_keys[of]
+        if at < len(drawn) and drawn[at] in self.keys:
+            self.open(drawn[at])
 
     def open(self, record: Hashable) -> None:
         """Open ``record`` as if its row were clicked: highlight it and hand it to ``on_open``."""

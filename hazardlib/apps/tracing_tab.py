@@ -27,7 +27,6 @@ from .ui import (
     option_label,
     records_of,
     section,
-    set_options,
 )
 
 if TYPE_CHECKING:
@@ -110,16 +109,14 @@ class TracingTab:
         got = self.got = tracing.tasks_received(app.store, holder, app.as_of)
         # open at the page's date and not closed since (as the ledger offers no move before a later one)
         open_ = [r for r in records_of(got) if r["state"] == "open" and r["later_state"] is None]
-        set_options(
-            self.pick,
-            [
-                (
-                    f"{option_label(r['batch_no'], r['role_label'], r['target_name'])}（期限 {fmt_date(r['due'])}）",
-                    int(r["id"]),
-                )
-                for r in open_
-            ],
-        )
+        # the task the clerk chose stays chosen while it is still open
+        self.pick.options = [
+            (
+                f"{option_label(r['batch_no'], r['role_label'], r['target_name'])}（期限 {fmt_date(r['due'])}）",
+                int(r["id"]),
+            )
+            for r in open_
+        ]
         self.received.refresh()
         if app.county is not None:
             sent = tracing.tasks_sent(app.store, app.county, app.as_of)

@@ -27,6 +27,7 @@ from .ui import (
     FONT_STACK,
     bar_chart,
     button,
+    choice_list,
     esc,
     fmt_date,
     fmt_due,
@@ -276,9 +277,7 @@ class TrackerApp(App):
         self.feed_table = widgets.HTML()
         self.feed_table.add_class("hz-feed")
         # one line a choice, its words wrapping whole (a dropdown cut each off, at a desk and on a phone)
-        self.feed_pick = widgets.RadioButtons(options=[], layout=widgets.Layout(width="40em"))
-        self.feed_pick.add_class("hz-input-feed-pick")
-        self.feed_pick.add_class("hz-choices")
+        self.feed_pick = choice_list("feed-pick")
         self.ack_btn = button("签收（已收到报告）", style="primary", key="ack")
         self.on_click(self.ack_btn, self.acknowledge)
         ack_row = widgets.VBox([self.feed_pick, self.ack_btn])
@@ -451,8 +450,6 @@ class TrackerApp(App):
             (f"{r['county_name']}｜{r['kind_label']}｜{r['summary']}", int(r["id"]))
             for r in records_of(page.waiting)
         ]
-        self.feed_pick.index = None  # nothing chosen until the clerk picks one
-        self.feed_pick.layout.display = None if self.feed_pick.options else "none"
         self.ack_btn.disabled = False
 
     def acknowledge(self) -> None:

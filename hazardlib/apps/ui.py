@@ -25,6 +25,7 @@ import ipywidgets as widgets
 import traitlets
 from ipykernel.comm.comm import BaseComm as KernelComm  # the comm ipykernel's own ``comm.create_comm`` makes
 from ipykernel.kernelbase import Kernel
+from ipywidgets.widgets.widget_description import DescriptionStyle  # a radio list's style (not re-exported)
 from ipywidgets.widgets.widget_string import HTMLStyle  # the style of an HTML widget (not re-exported)
 
 from .. import vocab
@@ -61,6 +62,8 @@ table.hz-table th, table.hz-table td {{ border: 1px solid #cfd8dc; padding: 3px 
 table.hz-table th {{ background: #eceff1; white-space: nowrap; }}
 table.hz-table td.hz-num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 table.hz-table td.hz-date {{ white-space: nowrap; }}
+/* a note of several lines (a remark, a description, a reply: fields.Lines) keeps its line breaks */
+.hz-app .hz-lines, table.hz-table td.hz-lines, .hz-rows .hz-cell.hz-lines {{ white-space: pre-line; }}
 table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
 .hz-msg {{ padding: 6px 10px; margin: 4px 0; border-left: 4px solid; font-size: 14px; }}
 .hz-msg ul {{ margin: 4px 0 0 0; padding-left: 20px; }}
@@ -96,8 +99,12 @@ table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
   line-height: 1.4; }}
 /* a file picker says what its title says (选择文件, then the file's name: see file_picker), not ipywidgets' words
    with a count, "选择文件 (0)", which a clerk does not read */
+/* (the title's words are not heard twice: a screen reader hears the picker's own text, whose count its description
+   explains); a long file name is cut with "…", in the words' own size (the picker's is 0) */
 .hz-app .widget-upload.hz-upload {{ font-size: 0; width: auto; max-width: 100%; }}
-.hz-app .widget-upload.hz-upload::before {{ content: attr(title); font-size: var(--jp-widgets-font-size); }}
+.hz-app .widget-upload.hz-upload::before {{ content: attr(title) / ""; font-size: var(--jp-widgets-font-size);
+  display: inline-block; max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+  vertical-align: top; }}
 .hz-charts {{ display: flex; gap: 40px; flex-wrap: wrap; }}  /* charts side by side, wrapping */
 .hz-bars {{ font-size: 13px; }}
 .hz-bars .hz-bar-row {{ display: flex; align-items: center; margin: 2px 0; }}
@@ -143,7 +150,8 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
     min-height: {TOUCH_PX}px; font-size: 16px; }}
   .hz-app textarea {{ min-height: 88px; font-size: 16px; }}
   .hz-app .widget-upload.hz-upload {{ height: auto; white-space: normal; line-height: 1.3; padding: 6px 14px; }}
-  .hz-app .widget-upload.hz-upload::before {{ font-size: 16px; }}
+  /* the whole name, wrapping (a phone has no mouse to hover over the title) */
+  .hz-app .widget-upload.hz-upload::before {{ font-size: 16px; white-space: normal; overflow-wrap: anywhere; }}
   .hz-app .widget-textarea {{ height: auto !important; }}
   .hz-app .widget-button {{ height: auto; white-space: normal; overflow: visible; text-overflow: clip;
     max-width: 100%; line-height: 1.3; padding: 6px 14px; }}
@@ -172,6 +180,8 @@ a.hz-link {{ color: #1565c0; }}  /* every link a clerk may follow, inside a card
   .hz-head a {{ display: inline-block; min-height: {TOUCH_PX}px; line-height: {TOUCH_PX}px; }}
   table.hz-table {{ display: block; max-width: 100%; overflow-x: auto; }}
   table.hz-table th, table.hz-table td {{ white-space: nowrap; overflow-wrap: normal; }}
+  /* its lines as written, each on one line as every cell's words are (the table scrolls sideways) */
+  table.hz-table td.hz-lines, .hz-app .hz-rows .hz-cell.hz-lines {{ white-space: pre; }}
   .hz-bars .hz-bar-label {{ width: 6em; white-space: normal; }}
   /* each chart the screen's width (its bars were the width of nothing, 40 px, when side by side) */
   .hz-charts > .hz-bars {{ flex: 1 1 100%; min-width: 0; }}
@@ -189,6 +199,11 @@ def esc(value: Any) -> str:
     if isinstance(value, float) and math.isnan(value):
         return ""
     return html.escape(str(value))
+
+
+def lines_html(text: str | None) -> str:
+    """Text of several lines (a note, a description: fields.Lines) as HTML that shows its line breaks."""
+    return f'<span class="hz-lines">{esc(text)}</span>' if text else ""
 
 
 def fmt_date(day: dt.date | None) -> str:
@@ -292,7 +307,7 @@ def _is_nat(value: Any) -> bool:
 
 
 def _cell(value: Any) -> tuple[str, str]:
-    """A value's text in a table cell and the cell's class ("hz-num", "hz-date" or "")."""
+    """A value's text in a table cell and the cell's class ("hz-num", "hz-date", "hz-lines" or "")."""
     if isinstance(value, bool):
         return vocab.YES_NO_LABELS[value], ""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -307,6 +322,8 @@ def _cell(value: Any) -> tuple[str, str]:
         return value.strftime("%Y-%m-%d %H:%M"), "hz-date"
     if isinstance(value, dt.date):
         return value.isoformat(), "hz-date"
+    if isinstance(value, str) and "\n" in value:
+        return esc(value), "hz-lines"  # a note of several lines (fields.Lines), shown as written
     return esc(value), ""
 
 
@@ -717,20 +734,27 @@ class CheckList(widgets.VBox):
 
 PICK_FILE = "选择文件"
 """What a file picker says before a file is chosen."""
+NO_FILE = "未选择文件"
+"""What a screen reader hears of a file picker before a file is chosen (after :data:`PICK_FILE`)."""
 
 
 def file_picker(accept: str) -> widgets.FileUpload:
-    """A picker of one file (of the types ``accept`` names) that says :data:`PICK_FILE`, then the chosen file's
-    name: the words shown are its title's, by the style (ipywidgets write its description with a count,
-    "选择文件 (0)", which a clerk does not read)."""
-    upload = widgets.FileUpload(accept=accept, multiple=False, description="", tooltip=PICK_FILE, icon="")
+    """A picker of one file (of the types ``accept`` names) that shows :data:`PICK_FILE`, then the chosen file's
+    name (cut with "…" where it is longer than the picker, whole in the title a mouse hovers over). The words
+    shown are its title's, by the style; its own text, which ipywidgets write as the description followed by a
+    count ("(0)"), is not shown, but it is what a screen reader hears: its description says :data:`NO_FILE`,
+    then which file is chosen, so that the count ipywidgets add follows words that explain it."""
+    upload = widgets.FileUpload(accept=accept, multiple=False, tooltip=PICK_FILE, icon="")
     upload.add_class("hz-upload")
 
     def named(change: Any) -> None:
         files = list(change["new"] or ())
-        upload.tooltip = f"{files[0]['name']}（点此更换）" if files else PICK_FILE
+        name = str(files[0]["name"]) if files else ""
+        upload.tooltip = f"{name}（点此更换）" if files else PICK_FILE
+        upload.description = f"已选择文件 {name}，点此更换" if files else f"{PICK_FILE}，{NO_FILE}"
 
     upload.observe(named, names="value")
+    named({"new": ()})
     return upload
 
 
@@ -769,19 +793,89 @@ def dropdown(options: Sequence[Any], value: Any = None, **kwargs: Any) -> widget
     return d
 
 
-def choice_list(key: str, width: str = "40em") -> widgets.RadioButtons:
+class ChoiceList(widgets.VBox):
     """A list of choices of one (class ``hz-choices``) whose words wrap whole beside their buttons, where a
-    dropdown would cut a long option off (on a phone above all); hidden while it offers nothing. ``key`` names
-    it ``hz-input-<key>``, as a form field's control."""
-    choices = widgets.RadioButtons(options=[], layout=widgets.Layout(width=width, display="none"))
-    choices.add_class(f"hz-input-{key}")
-    choices.add_class("hz-choices")
+    dropdown would cut a long option off (on a phone above all); hidden while it offers nothing. ``options`` are
+    (label, value) pairs, ``value`` the value chosen (None: none).
 
-    def shown(change: dict[str, Any]) -> None:
-        choices.layout.display = None if change["new"] else "none"
+    New options keep the value chosen while it is still among them, and choose nothing when it is not: a table
+    filtered, paged or refreshed after a save never moves the page to another record. A click means the option
+    clicked, not its place in the list: the browser says only which place was clicked, and a click that lands
+    on the list the page still shows while new options are on their way named the option at that place in the
+    new list (or nothing: the click was lost). So each set of options is its own radio list, and the one it
+    replaced still hears the click meant for it, until the next set of options replaces it in turn (one widget
+    more per refill)."""
 
-    choices.observe(shown, names="options")
-    return choices
+    value = traitlets.Any(None, allow_none=True)
+
+    def __init__(
+        self, key: str, width: str = "40em", options: Sequence[tuple[str, Any]] = (), *, max_width: str = ""
+    ):
+        super().__init__(layout=widgets.Layout(display="none"))
+        self.add_class(f"hz-input-{key}")
+        self.list_width, self.list_max_width = width, max_width
+        self._options: list[tuple[str, Any]] = []
+        self.shown = self._radios([], None)  # the list the page shows
+        self.before: widgets.RadioButtons | None = None  # the one it replaced, which a click may still reach
+        self.observe(lambda change: self._show(change["new"]), names="value")
+        self.options = list(options)
+
+    @property
+    def options(self) -> list[tuple[str, Any]]:
+        return list(self._options)
+
+    @options.setter
+    def options(self, options: Sequence[tuple[str, Any]]) -> None:
+        options = [(str(label), value) for label, value in options]
+        kept = self.value if self.value in [value for _, value in options] else None
+        retired, self.before = self.before, self.shown
+        self._options = options
+        self.shown = self._radios(options, kept)
+        self.children = (self.shown,)
+        if retired is not None:
+            retired.close()
+        self.value = kept
+        self.layout.display = None if options else "none"
+
+    @traitlets.validate("value")
+    def _offered(self, proposal: Any) -> Any:
+        """A value not offered is refused, as a radio list refuses it (no button would show it chosen)."""
+        value = proposal["value"]
+        if value is not None and value not in [v for _, v in self._options]:
+            raise traitlets.TraitError(f"ChoiceList: value not among the options: {value!r}")
+        return value
+
+    def _radios(self, options: list[tuple[str, Any]], value: Any) -> widgets.RadioButtons:
+        layout = _shared(
+            f"layout:choices:{self.list_width}:{self.list_max_width}",
+            lambda: widgets.Layout(width=self.list_width, max_width=self.list_max_width or None),
+        )
+        radios = widgets.RadioButtons(
+            options=options, value=value, layout=layout, style=_shared("style:choices", DescriptionStyle)
+        )
+        radios.add_class("hz-choices")
+        radios.observe(lambda change: self._clicked(radios, change["new"]), names="value")
+        return radios
+
+    def _clicked(self, radios: widgets.RadioButtons, value: Any) -> None:
+        if radios is self.shown:
+            self.value = value
+        elif value is not None and value in [v for _, v in self._options]:
+            self.value = (
+                value  # clicked on the list being replaced: the option clicked, if it is still offered
+            )
+
+    def _show(self, value: Any) -> None:
+        if self.shown.value != value:
+            self.shown.value = value
+
+
+def choice_list(
+    key: str, width: str = "40em", options: Sequence[tuple[str, Any]] = (), *, max_width: str = ""
+) -> ChoiceList:
+    """A :class:`ChoiceList` named ``hz-input-<key>``, as a form field's control, offering ``options`` (nothing
+    chosen)."""
+    return ChoiceList(key, width, options, max_width=max_width)
 
 
 def options_from(labels: dict[str, str], *, blank: str | None = None) -> list[tuple[str, str | None]]:

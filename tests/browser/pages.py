@@ -5,7 +5,6 @@ file)."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 from typing import Any, NamedTuple
 
@@ -124,13 +123,9 @@ def pick(scope: Page | Locator, key: str, text: str) -> str:
         scope.locator(f".hz-input-{key} select").select_option(label=label)
         return label
     choice = scope.locator(f".hz-input-{key} .widget-radio-box label", has_text=text).first
-    for _ in range(2):  # a list refilled as it was clicked (its page's table just filtered) loses the click
-        choice.click()
-        if choice.locator("input").is_checked():
-            break
-        with contextlib.suppress(AssertionError):
-            expect(choice.locator("input")).to_be_checked(timeout=5000)
-            break
+    # one click: a list refilled as it is clicked (its page's table just filtered) keeps the option clicked while
+    # it is still offered (hazardlib.apps.ui.ChoiceList), so a second click would only hide a click lost
+    choice.click()
     expect(choice.locator("input")).to_be_checked()
     return choice.inner_text()
 
@@ -149,16 +144,22 @@ def shown_option(page: Page, key: str) -> str:
     return str(control.first.evaluate(SHOWN_OPTION))
 
 
-# The words a file picker shows (hazardlib.apps.ui.file_picker: its title, drawn by the style) and the size of
-# its own text, which is ipywidgets' "选择文件 (0)" and must not be seen.
-PICKER_WORDS = """b => { const before = getComputedStyle(b, '::before').content;
-  return {words: before === 'none' ? b.innerText : JSON.parse(before), own: parseFloat(getComputedStyle(b).fontSize)}; }"""
+# The words a file picker shows (hazardlib.apps.ui.file_picker: its title, drawn by the style, whose alternative
+# text after "/" is what a screen reader hears of them) and the size of its own text, which ipywidgets write with a
+# count, "选择文件，未选择文件 (0)", and must not be seen; whether the words, where they do not fit, end in "…".
+PICKER_WORDS = """b => { const before = getComputedStyle(b, '::before'), shown = before.content.match(/^"(?:[^"\\\\]|\\\\.)*"/);
+  const words = shown ? JSON.parse(shown[0]) : b.innerText;
+  const ctx = document.createElement('canvas').getContext('2d'); ctx.font = before.font;
+  const room = b.clientWidth - parseFloat(getComputedStyle(b).paddingLeft) - parseFloat(getComputedStyle(b).paddingRight);
+  return {words, own: parseFloat(getComputedStyle(b).fontSize), cut: ctx.measureText(words).width > room + 0.5,
+          ellipsis: before.textOverflow === 'ellipsis' && before.overflowX === 'hidden'}; }"""
 
 
 def picker_words(page: Page, key: str) -> str:
-    """What the file picker ``key`` says to a clerk (:data:`PICKER_WORDS`)."""
+    """What the file picker ``key`` says to a clerk (:data:`PICKER_WORDS`): words too long for it end in "…"."""
     shown = page.locator(f"button.hz-input-{key}, .hz-input-{key} button").first.evaluate(PICKER_WORDS)
     assert shown["own"] == 0 or shown["words"] == "", shown  # ipywidgets' words with a count unseen
+    assert shown["ellipsis"] or not shown["cut"], shown
     return str(shown["words"])
 
 

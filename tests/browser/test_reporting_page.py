@@ -14,11 +14,13 @@ from hazardlib.submissions import versions
 
 from .conftest import Served
 from .pages import (
+    PICKER_WORDS,
     choose,
     click,
     head,
     no_errors,
     open_dashboard,
+    picker_words,
     screenshot,
     table_rows,
     upload,
@@ -41,9 +43,23 @@ def county_submits(page: Page, served_duyun: Served, version: int) -> None:
     # nothing submitted (or a package returned): nothing to withdraw, no 撤回 button
     expect(page.locator("button.hz-btn-submit")).to_be_visible()
     expect(page.locator("button.hz-btn-withdraw")).to_be_hidden()
-    upload(page, "scan", {"name": "封面盖章.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    scan = page.locator("button.hz-input-scan, .hz-input-scan button").first
+    expect(scan).to_have_accessible_name("选择文件，未选择文件 (0)")  # heard: words before the count
+    # the second time a name longer than the picker: cut with "…", whole in its title (pages.picker_words)
+    name = (
+        "封面盖章.pdf"
+        if version == 1
+        else f"都匀市{'产品质量安全隐患排查治理专项行动' * 4}工作总结封面盖章扫描件.pdf"
+    )
+    upload(page, "scan", {"name": name, "mimeType": "application/pdf", "buffer": PDF})
+    expect(scan).to_have_attribute("title", f"{name}（点此更换）")
+    expect(scan).to_have_accessible_name(f"已选择文件 {name}，点此更换 (1)")
+    assert page.locator(".hz-input-scan").first.evaluate(PICKER_WORDS)["cut"] == (version > 1)
     click(page, "submit")
     wait_for_status(page, f"材料第{version}版，等待州局审核")
+    # sent with the package: the picker offers it no more (a second 报送 would send it again)
+    expect(scan).to_have_accessible_name("选择文件，未选择文件 (0)")
+    assert picker_words(page, "scan") == "选择文件"
     wait_for_text(page.locator(".hz-sub-state"), "已报送")
     expect(page.locator("button.hz-btn-withdraw")).to_be_visible()  # waiting for review: it can be withdrawn
 
