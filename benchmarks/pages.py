@@ -43,6 +43,8 @@ from typing import Any
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
+from hazardlib.serve import available_memory_mb
+
 from .tracker import (
     BUTTON,
     CHROMIUM,
@@ -223,11 +225,10 @@ def server_pss_mb(workdir: Path) -> tuple[float, int, float]:
 
 
 def available_mb() -> float:
-    """The machine's MemAvailable (/proc/meminfo), in MB: what it could still give programs without swapping."""
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The machine's MemAvailable (/proc/meminfo), in MB: what it could still give programs without swapping (as
+    ``hazard serve`` reads it for its kernel bound); NaN where it is not known."""
+    available = available_memory_mb()
+    return float("nan") if available is None else available
 
 
 class Clerk:
