@@ -43,6 +43,8 @@ from typing import Any
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
+from hazardlib.serve import available_memory_mb
+
 from .tracker import (
     BUTTON,
     CHROMIUM,
@@ -223,11 +225,10 @@ def server_pss_mb(workdir: Path) -> tuple[float, int, float]:
 
 
 def available_mb() -> float:
-    """The machine's MemAvailable (/proc/meminfo), in MB: what it could still give programs without swapping."""
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The machine's MemAvailable (/proc/meminfo), in MB: what it could still give programs without swapping (as
+    ``hazard serve`` reads it for its kernel bound); NaN where it is not known."""
+    available = available_memory_mb()
+    return float("nan") if available is None else available
 
 
 class Clerk:
@@ -774,6 +775,7 @@ async def _browsers(
     kernel again (as :func:`_alone`). What each saw (its loads of the page, console messages, page errors, and the
     page's text and a screenshot if no data showed) goes to ``browsers.json`` and ``browser-<n>.png`` in
     ``workdir``."""
+    from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
 
     seen: list[dict[str, Any]] = []
@@ -805,7 +807,16 @@ async def _browsers(
             async with tab.expect_navigation(wait_until="commit"):
                 await tab.click("button.hz-login-submit")
             start = time.time()  # the page's clock is the epoch's too
-            await tab.goto(f"{base}voila/render/{page}.ipynb", wait_until="commit")
+            try:
+                await tab.goto(f"{base}voila/render/{page}.ipynb", wait_until="commit")
+            except PlaywrightError as exc:
+                # The login lands on the tree page, whose refresh goes on to the landing page: a refresh that
+                # starts after this navigation interrupts it (the benchmark stopped there at 02:54 on 8 December
+                # 2026). Go again, as a clerk would click again; the time counts from the first try.
+                if "interrupted by another navigation" not in str(exc):
+                    raise
+                record["interrupted"] = True
+                await tab.goto(f"{base}voila/render/{page}.ipynb", wait_until="commit")
             try:
                 await tab.wait_for_function(
                     "(s) => window.hzSeen[s]", arg=PAGES[page], timeout=PAGE_LIMIT * 1000

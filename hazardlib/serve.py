@@ -74,14 +74,27 @@ BUSIEST_NOTEBOOKS = ("index.ipynb", "ledger.ipynb")
 # The kernel manager (hazardlib.kernels, imported by Voilà only): kernels alive at most, pools included, and
 # kernels starting at once (the rest wait in a queue, a page at most START_WAIT_SECONDS).
 KERNEL_MANAGER = "hazardlib.kernels.BoundedKernelManager"
-# The bound comes from memory: the server is to take at most 8 GB. A dashboard kernel forked from the zygote takes
-# about 65 MB of the machine's memory (its proportional share, PSS: pages shared with the zygote and the other
-# kernels counted once; about 126 MB resident, RSS; started the plain way about 110 MB and 150 MB), the Voilà
-# server about 270 MB; 60 kernels then took 3.9 GB, well within 8 GB, also for kernels that read more (a
-# prefecture's pages, a larger store) or started plainly if the zygote is gone (6.8 GB). 60 is also what 60 clerks
-# each reading a page need: pool kernels give their place to pages at the bound (hazardlib.kernels). Measured in
-# the capacity benchmark (docs/benchmarks.md, 7 December 2026); a server with less memory wants a lower bound.
-DEFAULT_MAX_KERNELS = 60
+# The bound on kernels alive comes from memory (kernel_bound): the whole server is to take at most MEMORY_BUDGET_MB
+# (issue 21), and never more than the machine can give when it starts (MemAvailable, of which MACHINE_SHARE: the
+# store's page cache and the other programs keep the rest). What it takes, by proportional share (PSS: pages shared
+# by several processes counted once), measured in the capacity benchmark (docs/benchmarks.md, "Capacity, ninth
+# round" and "Quiet machine after the ninth round's merges", 500-hazard store, county clerks): the Voilà server and
+# the zygote 230-280 MB together (SERVER_MB leaves room above that); each kernel forked from the zygote 42-49 MB more
+# (its private memory, USS: what it adds, the pages shared with the zygote counted in the server's part; with 60
+# kernels 3.2 GB in all). KERNEL_MB is a third above that for kernels that read more (a prefecture's pages, a larger
+# store). A kernel started the plain way (--no-fork-kernels) shares only the libraries' code: about 110 MB by PSS,
+# 150 MB resident; KERNEL_PLAIN_MB. On a machine with 8 GB free this gives 121 forked kernels (60 plain), room for
+# 60 clerks each holding a page with the pools beside them: with a fixed bound of 60 the schedule's pages waited 2-9 s
+# for a place; with 121 its 60 clerks took at most 71 kernels, 3.6 GB by PSS (47 MB USS each), and no page waited
+# for a place (docs/benchmarks.md, "Capacity, tenth round").
+MEMORY_BUDGET_MB = 8192
+MACHINE_SHARE = 0.8
+SERVER_MB = 400
+KERNEL_MB = 64
+KERNEL_PLAIN_MB = 128
+# Never fewer kernels than this, however little memory the machine reports: a pool of one kernel per dashboard and
+# the busiest pages' second (kernel_pools(1): 10 kernels) and a few pages beside them.
+MIN_KERNELS = 12
 MAX_STARTING = 2
 # The Jupyter data folder (under template_root) whose python3 kernel spec names the zygote's kernel provisioner,
 # and that provisioner's entry point (pyproject.toml).
@@ -261,14 +274,48 @@ class ServeConfig:
     proxies: tuple[str, ...] = ()
     # Preheated kernels kept ready per dashboard (0: none, each page starts its own kernel on request).
     pool: int = DEFAULT_POOL
-    # Kernels alive at once, pools included (a page beyond is told "服务器繁忙" and retries).
-    max_kernels: int = DEFAULT_MAX_KERNELS
+    # Kernels alive at once, pools included (a page beyond is told "服务器繁忙" and retries); None: from the
+    # memory budget and the machine's free memory now (kernel_bound).
+    max_kernels: int | None = None
     # Kernels forked from a process that has imported the workbook already (hazardlib.forking), not started anew.
     fork_kernels: bool = True
 
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/"
+
+
+def available_memory_mb(meminfo: Path = Path("/proc/meminfo")) -> float | None:
+    """What the machine could still give programs without swapping (``MemAvailable`` of ``meminfo``), in MB; None
+    where it is not known (no such file or line)."""
+    try:
+        lines = meminfo.read_text(encoding="ascii").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name == "MemAvailable":
+            return int(value.split()[0]) / 1024
+    return None
+
+
+def kernel_bound(
+    available_mb: float | None, fork_kernels: bool = True, budget_mb: float = MEMORY_BUDGET_MB
+) -> int:
+    """The kernels that may be alive at once: as many as fit, beside the server (:data:`SERVER_MB`), within the
+    memory budget and within :data:`MACHINE_SHARE` of ``available_mb`` (the machine's free memory; None: unknown,
+    the budget alone), each taking :data:`KERNEL_MB` (forked from the zygote) or :data:`KERNEL_PLAIN_MB`; never
+    fewer than :data:`MIN_KERNELS`."""
+    room = budget_mb if available_mb is None else min(budget_mb, available_mb * MACHINE_SHARE)
+    per_kernel = KERNEL_MB if fork_kernels else KERNEL_PLAIN_MB
+    return max(MIN_KERNELS, int((room - SERVER_MB) // per_kernel))
+
+
+def kernel_limit(config: ServeConfig) -> int:
+    """The bound on kernels alive ``config`` gives: its own, else :func:`kernel_bound` for this machine now."""
+    if config.max_kernels is not None:
+        return config.max_kernels
+    return kernel_bound(available_memory_mb(), config.fork_kernels)
 
 
 def voila_command(config: ServeConfig) -> list[str]:
@@ -296,7 +343,7 @@ def voila_command(config: ServeConfig) -> list[str]:
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
         f"--VoilaConfiguration.multi_kernel_manager_class={KERNEL_MANAGER}",
-        f"--BoundedKernelManager.max_kernels={config.max_kernels}",
+        f"--BoundedKernelManager.max_kernels={kernel_limit(config)}",
         f"--BoundedKernelManager.max_starting={MAX_STARTING}",
         f"--BoundedKernelManager.start_wait={START_WAIT_SECONDS}",
         # How long the server waits for a cell's output once the kernel has said the cell is done: Voilà's 4 s
@@ -392,6 +439,10 @@ def banner(config: ServeConfig) -> str:
         ]
     if config.pool:
         lines.append(f"预启动内核：每个看板 {config.pool} 个（页面打开即显示数据）")
+    lines.append(
+        f"内核上限：同时至多 {kernel_limit(config)} 个（每个打开的页面一个，含预启动内核；默认按 "
+        f"{MEMORY_BUDGET_MB // 1024} GB 内存预算和本机可用内存计算，可用 --max-kernels 指定）"
+    )
     lines += [
         f"统计日期（看板中的“今天”）：{s.as_of.isoformat()}",
         f"数据库：{shown_url(s.url)}",

@@ -216,3 +216,60 @@ def test_the_landing_page_and_the_ledger_keep_one_preheated_kernel_more_than_the
             config.VoilaKernelManager.get("kernel_pools_config") if "VoilaKernelManager" in config else None
         )
         assert given == expected
+
+
+def test_the_kernel_bound_fills_the_memory_budget_and_no_more():
+    bound = serve.kernel_bound(24_000)  # a machine with more free memory than the budget: the budget decides
+    assert serve.SERVER_MB + bound * serve.KERNEL_MB <= serve.MEMORY_BUDGET_MB
+    assert serve.SERVER_MB + (bound + 1) * serve.KERNEL_MB > serve.MEMORY_BUDGET_MB
+    assert bound >= 60  # at least the fixed bound it replaced, on a machine like the benchmark's
+    assert serve.kernel_bound(None) == bound  # free memory unknown: the budget alone
+    plain = serve.kernel_bound(24_000, fork_kernels=False)  # kernels started anew share less: fewer fit
+    assert (
+        serve.SERVER_MB + plain * serve.KERNEL_PLAIN_MB
+        <= serve.MEMORY_BUDGET_MB
+        < serve.SERVER_MB + (plain + 1) * serve.KERNEL_PLAIN_MB
+    )
+    assert plain < bound
+
+
+def test_a_machine_with_little_free_memory_gets_a_lower_bound_never_below_the_floor():
+    free = 2048  # MB: the server may take MACHINE_SHARE of it
+    bound = serve.kernel_bound(free)
+    assert serve.MIN_KERNELS < bound < serve.kernel_bound(None)
+    assert serve.SERVER_MB + bound * serve.KERNEL_MB <= free * serve.MACHINE_SHARE
+    assert serve.SERVER_MB + (bound + 1) * serve.KERNEL_MB > free * serve.MACHINE_SHARE
+    # just short of the floor's memory: the floor, so that the pools and a few pages still fit
+    floor_free = (serve.SERVER_MB + serve.MIN_KERNELS * serve.KERNEL_MB) / serve.MACHINE_SHARE
+    assert serve.kernel_bound(floor_free) == serve.MIN_KERNELS
+    assert serve.kernel_bound(floor_free - serve.KERNEL_MB) == serve.MIN_KERNELS
+    assert serve.kernel_bound(0) == serve.MIN_KERNELS
+    pools = serve.kernel_pools(1)  # one preheated kernel per dashboard, two for the busiest pages
+    pooled = sum(
+        pools.get(nb.name, pools["default"])["pool_size"] for nb in serve.dashboards_dir().glob("*.ipynb")
+    )
+    assert pooled < serve.MIN_KERNELS  # the floor holds the pools and pages beside them
+
+
+def test_the_free_memory_is_read_from_meminfo(tmp_path):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       24683520 kB\nMemFree:  18000000 kB\nMemAvailable:    2097152 kB\n")
+    assert serve.available_memory_mb(meminfo) == 2048
+    meminfo.write_text("MemTotal:       24683520 kB\nMemFree:  18000000 kB\n")  # an old kernel: not known
+    assert serve.available_memory_mb(meminfo) is None
+    assert serve.available_memory_mb(tmp_path / "absent") is None
+
+
+def test_hazard_serve_gives_voila_the_bound_from_memory_unless_max_kernels_is_given(tmp_path, monkeypatch):
+    started: list[serve.ServeConfig] = []
+    monkeypatch.setattr(serve, "run", lambda config: started.append(config))
+    monkeypatch.setattr(serve, "available_memory_mb", lambda: 2048.0)
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    for extra, expected in (([], serve.kernel_bound(2048.0)), (["--max-kernels", "7"], 7)):
+        result = CliRunner().invoke(main, ["serve", "--db", url, "--port", str(free_port()), *extra])
+        assert result.exit_code == 0, result.output
+        config = started.pop()
+        assert config.max_kernels == expected
+        assert f"--BoundedKernelManager.max_kernels={expected}" in serve.voila_command(config)
+        assert f"同时至多 {expected} 个" in result.output
+    assert serve.kernel_bound(2048.0) != 7

@@ -49,14 +49,14 @@ class LoginConflict(HazardError):
 )
 @click.option(
     "--max-kernels",
-    default=serve.DEFAULT_MAX_KERNELS,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 1000),
     help="同时存在的内核数上限（含预启动内核；每个打开的页面一个）：超过时页面显示“服务器繁忙，正在重试…”并自动重试。"
-    "每个内核约占 65 MB 内存（从预加载进程派生，按比例分摊共享部分；单看进程约 126 MB；单独启动约 110 MB），"
-    "看板服务本身约 270 MB：默认 60 个约 3.9 GB，在 8 GB 以内并留有余量；内存较小的服务器请相应调低。"
-    " Kernels alive at once; beyond, a page says the server is busy and retries. About 65 MB each (PSS, forked;"
-    " 110 MB started plainly): the default 60 keeps the server within 8 GB with a margin.",
+    f"默认按内存计算：整个服务至多 {serve.MEMORY_BUDGET_MB // 1024} GB，且不超过启动时本机可用内存的 "
+    f"{serve.MACHINE_SHARE:.0%}；看板服务本身按 {serve.SERVER_MB} MB、每个内核按 {serve.KERNEL_MB} MB"
+    f"（从预加载进程派生；单独启动按 {serve.KERNEL_PLAIN_MB} MB）计，至少 {serve.MIN_KERNELS} 个。"
+    " Kernels alive at once; beyond, a page says the server is busy and retries. Default: as many as fit in the"
+    " memory budget and in the memory the machine has free at the start.",
 )
 @click.option(
     "--fork-kernels/--no-fork-kernels",
@@ -78,7 +78,7 @@ def serve_cmd(
     login: bool | None,
     proxies: tuple[str, ...],
     pool: int,
-    max_kernels: int,
+    max_kernels: int | None,
     fork_kernels: bool,
 ) -> None:
     """启动工作台看板（Voilà），供县局和州局工作人员在浏览器中使用。
@@ -121,7 +121,8 @@ def serve_cmd(
         login=login,
         proxies=proxies,
         pool=pool,
-        max_kernels=max_kernels,
+        # the machine's free memory read once, here: the banner says the bound Voilà is given
+        max_kernels=max_kernels or serve.kernel_bound(serve.available_memory_mb(), fork_kernels),
         fork_kernels=fork_kernels,
     )
     click.echo(banner(config))
