@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from click.testing import CliRunner
 
 from devtools import workload
@@ -110,6 +111,28 @@ def test_a_backup_restores_into_sqlite_and_postgresql_with_every_row(store_url, 
         assert workload.add_enterprises(target, "522701", [50]) == [
             top + 1
         ]  # ids carry on after the restored ones
+
+
+def test_a_backup_at_0033_is_restored_and_upgraded_with_every_hazard_and_event(store_url, tmp_path):
+    """A backup taken at migration 0033 (before the grade's CHECK, whose SQLite upgrade rebuilds the hazards'
+    table) restores at 0033 and is upgraded to the newest revision keeping every hazard and its events."""
+    source = open_store(store_url, user="备份员")
+    fill(source)
+    with source.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.hazard_events)).scalar_one() > 0
+    before = contents(source)
+    command.downgrade(source.alembic_config(), "0033")
+    assert source.revision() == "0033"
+    file = backup(source, tmp_path / "b.jsonl.gz").file
+    assert read_header(file)["revision"] == "0033"
+    target = Store(store_url if store_url.startswith("postgresql") else f"sqlite:///{tmp_path / 'r.db'}")
+    restore(target, file, force=True)
+    assert target.revision() == target.head()
+    after = contents(target)
+    for name in ("hazards", "hazard_events"):
+        assert after[name] == before[name]
+    with target.read() as conn:
+        assert check_integrity(conn) == []
 
 
 def test_restore_refuses_a_store_that_holds_data_unless_forced(store_url, tmp_path):

@@ -88,6 +88,13 @@ def restore(
     checked = check_backup(source, key=key, accept_unverified=accept_unverified)
     with store.engine.connect() as conn:
         conn.info["write"] = True
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # The upgrade after the load may rebuild a table (Alembic's batch mode, migration 0034), and with
+            # foreign keys on, dropping the old table would delete or refuse the rows that refer to it: so the
+            # restore runs with them off, as Store.upgrade does, and the result is checked after the upgrade
+            # as after the load. The pragma is set outside any transaction (inside one it does nothing).
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
             with conn.begin():
                 present = store_contents(conn)
@@ -100,6 +107,8 @@ def restore(
                 if problems:
                     raise StoreError(MESSAGES["integrity"].format(problems="；".join(problems)))
                 _migrate(store, conn, "head")
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise StoreError(MESSAGES["integrity"].format(problems="升级后有记录引用了不存在的记录"))
                 tx = Tx(store, conn, context or f"从备份恢复：{source.name}")
                 after = {
                     "file": source.name,
@@ -116,6 +125,8 @@ def restore(
             raise StoreError(MESSAGES["load_failed"].format(file=source.name, reason=exc.orig)) from exc
         finally:
             conn.info.pop("write", None)
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
     return BackupSummary(source, revision, str(header.get("engine")), rows, CHECKS[checked.check])
 
 
