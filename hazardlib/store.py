@@ -120,9 +120,28 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, default=_json_default, ensure_ascii=False, sort_keys=True)
 
 
-def _dangling(conn: Connection) -> int:
+def dangling(conn: Connection) -> int:
     """How many rows of a SQLite store refer to a row that is not there (``PRAGMA foreign_key_check``)."""
     return len(conn.exec_driver_sql("PRAGMA foreign_key_check").all())
+
+
+@contextmanager
+def migrating(conn: Connection) -> Iterator[bool]:
+    """For a block that migrates the store on ``conn`` (an upgrade, a restore): on SQLite, foreign keys off
+    for its length, and True. SQLite changes a table's constraints by rebuilding it (Alembic's batch mode:
+    copy, drop, rename; migration 0034), and with foreign keys on, the drop would first delete or refuse the
+    rows that refer to the table (hazard_events: ON DELETE CASCADE); SQLite's procedure for such changes
+    turns them off, and the block checks the result with :func:`dangling`. Set outside any transaction (inside
+    one the pragma does nothing), so call this before ``conn.begin()``."""
+    if conn.dialect.name != "sqlite":
+        yield False
+        return
+    driver = conn.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+    try:
+        yield True
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def make_engine(url: str) -> Engine:
@@ -252,28 +271,15 @@ class Store:
         if self.revision() == self.head():
             return False
         try:
-            with self.engine.connect() as conn:
-                sqlite = conn.dialect.name == "sqlite"
-                if sqlite:
-                    # SQLite changes a table's constraints by rebuilding it (Alembic's batch mode: copy, drop,
-                    # rename; migration 0034), and with foreign keys on, the drop would first delete the rows
-                    # that refer to the table (hazard_events: ON DELETE CASCADE). So the upgrade runs with
-                    # them off, as SQLite's procedure for such changes says, and is undone if it leaves more
-                    # rows referring to a missing one than there were (a damaged store is still upgraded;
-                    # hazard verify names its rows). The pragma is set outside any transaction (inside one it
-                    # does nothing).
-                    conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
-                try:
-                    with conn.begin():
-                        dangling = _dangling(conn) if sqlite else 0
-                        cfg = self.alembic_config()
-                        cfg.attributes["connection"] = conn
-                        command.upgrade(cfg, "head")
-                        if sqlite and _dangling(conn) > dangling:
-                            raise StoreError("无法升级数据库：升级会使一些记录引用不存在的记录，已撤销升级")
-                finally:
-                    if sqlite:
-                        conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+            with self.engine.connect() as conn, migrating(conn) as sqlite, conn.begin():
+                # Undone if it leaves more rows referring to a missing one than there were (a damaged store is
+                # still upgraded; hazard verify names its rows).
+                before = dangling(conn) if sqlite else 0
+                cfg = self.alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite and dangling(conn) > before:
+                    raise StoreError("无法升级数据库：升级会使一些记录引用不存在的记录，已撤销升级")
         except sa.exc.SQLAlchemyError as exc:  # pragma: no cover - depends on the server
             raise StoreError(f"无法创建或升级数据库：{exc}") from exc
         return True

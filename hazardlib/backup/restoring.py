@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from .. import schema
 from ..errors import StoreError
-from ..store import Store, Tx
+from ..store import Store, Tx, dangling, migrating
 from .archive import (
     BATCH,
     CHECKS,
@@ -86,15 +86,10 @@ def restore(
     revision = str(header["revision"])
     _known_revision(store, revision)  # before reading the whole file: a newer backup cannot be restored
     checked = check_backup(source, key=key, accept_unverified=accept_unverified)
-    with store.engine.connect() as conn:
+    # The upgrade after the load may rebuild a table (migration 0034): the restore runs as Store.upgrade does,
+    # foreign keys off on SQLite (store.migrating), and the rows are checked after the upgrade as after the load.
+    with store.engine.connect() as conn, migrating(conn) as sqlite:
         conn.info["write"] = True
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:
-            # The upgrade after the load may rebuild a table (Alembic's batch mode, migration 0034), and with
-            # foreign keys on, dropping the old table would delete or refuse the rows that refer to it: so the
-            # restore runs with them off, as Store.upgrade does, and the result is checked after the upgrade
-            # as after the load. The pragma is set outside any transaction (inside one it does nothing).
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
             with conn.begin():
                 present = store_contents(conn)
@@ -107,7 +102,7 @@ def restore(
                 if problems:
                     raise StoreError(MESSAGES["integrity"].format(problems="；".join(problems)))
                 _migrate(store, conn, "head")
-                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                if sqlite and dangling(conn):
                     raise StoreError(MESSAGES["integrity"].format(problems="升级后有记录引用了不存在的记录"))
                 tx = Tx(store, conn, context or f"从备份恢复：{source.name}")
                 after = {
@@ -125,8 +120,6 @@ def restore(
             raise StoreError(MESSAGES["load_failed"].format(file=source.name, reason=exc.orig)) from exc
         finally:
             conn.info.pop("write", None)
-            if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
     return BackupSummary(source, revision, str(header.get("engine")), rows, CHECKS[checked.check])
 
 
