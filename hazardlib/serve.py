@@ -83,7 +83,7 @@ KERNEL_MANAGER = "hazardlib.kernels.BoundedKernelManager"
 # (its private memory, USS: what it adds, the pages shared with the zygote counted in the server's part; with 60
 # kernels 3.2 GB in all). KERNEL_MB is a third above that for kernels that read more (a prefecture's pages, a larger
 # store). A kernel started the plain way (--no-fork-kernels) shares only the libraries' code: about 110 MB by PSS,
-# 150 MB resident; KERNEL_PLAIN_MB. On a machine with 8 GB free this gives 121 forked kernels (60 plain), room for
+# 150 MB resident; KERNEL_PLAIN_MB. With 10 GB free or more this gives 121 forked kernels (60 plain), with 8 GB free 96 (48): room for
 # 60 clerks each holding a page with the pools beside them: with a fixed bound of 60 the schedule's pages waited 2-9 s
 # for a place; with 121 its 60 clerks took at most 71 kernels, 3.6 GB by PSS (47 MB USS each), and no page waited
 # for a place (docs/benchmarks.md, "Capacity, tenth round").

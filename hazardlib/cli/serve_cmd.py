@@ -3,6 +3,7 @@ or, with login, to whoever logs in."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import click
@@ -121,10 +122,11 @@ def serve_cmd(
         login=login,
         proxies=proxies,
         pool=pool,
-        # the machine's free memory read once, here: the banner says the bound Voilà is given
-        max_kernels=max_kernels or serve.kernel_bound(serve.available_memory_mb(), fork_kernels),
+        max_kernels=max_kernels,
         fork_kernels=fork_kernels,
     )
+    # the machine's free memory read once, here: the banner says the bound Voilà is given
+    config = dataclasses.replace(config, max_kernels=serve.kernel_limit(config))
     click.echo(banner(config))
     serve.run(config)  # looked up when called: tests stand in for the server here
 
