@@ -179,7 +179,9 @@ def test_the_ledgers_arms_are_read_by_grade_and_the_grade_is_the_vocabularys_sin
     assert results_list(store, DAY).equals(expected)
     # A store holding one is not upgraded (nothing changes) until the grade is put right.
     set_grade(store, major, "严重")
-    with pytest.raises(MigrationRefused, match=r"隐患等级.*1 条不是一般、较大或重大"):
+    with pytest.raises(
+        MigrationRefused, match=rf"有 1 条隐患的“隐患等级”不是一般、较大或重大（隐患编号 {major}）"
+    ):
         store.upgrade()
     assert store.revision() == "0033"
     set_grade(store, major, "major")

@@ -38,14 +38,22 @@ MILESTONES = ["ordered_date", "deadline", "rectified_date", "reinspected_date", 
 COUNTED_OLD = ["registered_county", "kind", "plain_path", "found_date", "grade", "source", *SPAN, *MILESTONES]
 COUNTED_NEW = ["registered_county", "kind", "grade", "plain_path", "found_date", "source", *SPAN, *MILESTONES]
 HAZARDS = sa.table("hazards", sa.column("id"), sa.column("grade"))
+NAMED = 10  # hazards named in the refusal
 
 
 def upgrade() -> None:
-    unknown = sa.select(sa.func.count(), sa.func.min(HAZARDS.c.id)).where(HAZARDS.c.grade.not_in(GRADES))
-    n, first = op.get_bind().execute(unknown).one()
+    bind = op.get_bind()
+    unknown = HAZARDS.c.grade.not_in(GRADES)
+    n = bind.execute(sa.select(sa.func.count()).where(unknown)).scalar_one()
     if n:
+        first = bind.execute(
+            sa.select(HAZARDS.c.id).where(unknown).order_by(HAZARDS.c.id).limit(NAMED)
+        ).scalars()
+        named = "、".join(str(i) for i in first) + ("等" if n > NAMED else "")
         raise MigrationRefused(
-            f"隐患表的“隐患等级”有 {n} 条不是一般、较大或重大（如隐患 {first}）：请先在整改台账中改正等级，再升级数据库"
+            f"无法升级数据库：有 {n} 条隐患的“隐患等级”不是一般、较大或重大（隐患编号 {named}），数据库未作改动。"
+            "请用数据库工具把这些隐患的等级改为 general（一般）、larger（较大）或 major（重大），"
+            "或恢复一份正确的备份，再运行 hazard init 升级"
         )
     analyzed = _analyzed()
     op.drop_index("ix_hazards_counted", table_name="hazards")
