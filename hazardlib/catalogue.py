@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from hazardlib.campaign import Campaign, available_years, load_campaign
 from hazardlib.datafiles import resolve
-from hazardlib.errors import Finding, UnknownProduct, ValidationFailed
+from hazardlib.errors import Finding, HazardError, UnknownProduct, ValidationFailed
 from hazardlib.regions import Regions, load_regions
 
 REGIMES = ("生产许可证", "CCC", "无")
@@ -208,6 +208,17 @@ def load_catalogue_with_county_products(data_dir: str | os.PathLike[str] | None 
     A product a county keeps from one year's file to the next is added once; raises ValidationFailed
     for an addition that breaks the plan's rule (see `Catalogue.with_county_additions`)."""
     return _with_county_products(resolve(data_dir))
+
+
+@functools.lru_cache(maxsize=4096)
+def product_name(code: str | None) -> str:
+    """The Chinese name of a sub-product (its code when the catalogue does not know it)."""
+    if not code:
+        return "未注明产品"
+    try:
+        return load_catalogue_with_county_products().sub_product(code).name
+    except HazardError:
+        return code
 
 
 def catalogue_of(year: int, data_dir: str | os.PathLike[str] | None = None) -> Catalogue:

@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection
 
 from . import schema, vocab
 from .campaign import deadline_from, load_campaign
+from .catalogue import product_name
 from .errors import Finding, IllegalMove, ValidationFailed
 from .figures import is_closed as is_closed
 from .figures import is_open as is_open
@@ -351,8 +352,8 @@ HAZARD_KEY = ("enterprise_id", "found_date", "sub_product_code", "problem_code")
 """The hazard key: enterprise, found date, product, problem type — one ledger record per key."""
 
 KEY_HELD = (
-    "企业自查报告的重大风险与整改台账中的隐患 {id} 相同（同一企业、发现日期 {found}、产品 {product}、"
-    "问题类型 {problem}），同一隐患不能登记两次：请核对{field}，或在隐患 {id} 中记录此风险"
+    "企业自查报告的重大风险与整改台账中隐患编号 {id} 的记录相同（同一企业、发现日期 {found}、产品“{product}”、"
+    "问题类型“其他”），同一隐患不能登记两次：请核对{field}，或在隐患编号 {id} 的记录中登记此风险"
 )
 
 
@@ -426,7 +427,7 @@ def register_self_reported_risk(tx: Tx, self_check_id: int) -> int | None:
     if (held := key_holder(tx.conn, row)) is not None:  # the whole self-check is refused with it
         field = SelfCheck.model_fields["check_date"].title
         why = KEY_HELD.format(
-            id=held, found=row["found_date"], product=product, problem=row["problem_code"], field=field
+            id=held, found=vocab.date_label(row["found_date"]), product=product_name(product), field=field
         )
         raise ValidationFailed([Finding("hazard_key", why, field=field, value=row["found_date"])])
     hid = tx.insert(H, row)

@@ -133,6 +133,38 @@ def test_a_reported_major_risk_goes_to_the_county_and_the_confirmation_says_so(s
     assert row["major_risk_reported"] is True and row["major_risk_description"].startswith("气密性")
 
 
+def test_a_major_risk_on_a_hazard_already_held_is_refused_beside_the_check_date_and_a_day_later_is_saved(
+    store,
+):
+    s = Situation(store)
+    e = s.enterprise("522701", name="都匀市燃气具厂", products=("18-01",))
+    held = s.hazard(e, D, product="18-01", problem="P99")  # the key the self-check's risk would take
+    app = SelfCheckApp(store, D + dt.timedelta(days=5))
+    app.picker.query.value = "燃气具厂"
+    app.picker.search_btn.click()
+    app.check_date.value = D
+    answer_all(app)
+    app.major.value = True
+    app.major_text.value = "气密性检测设备失效"
+    app.rows[3].risk.value = "检测设备老化"
+    app.rows[3].grade.value = "major"
+    app.submit_btn.click()
+    said = app.fields["check_date"].error.value
+    assert f"隐患编号 {held} 的记录相同" in said and "请核对自查日期" in said, said
+    assert app.confirmation.value == ""
+    with store.read() as conn:  # nothing stored: neither the self-check nor a second record
+        assert count(conn, schema.self_checks) == 0
+        assert count(conn, schema.hazards) == 1
+    # just short of it: checked the day after, the risk is a record of its own and the form's error goes
+    app.check_date.value = D + dt.timedelta(days=1)
+    app.submit_btn.click()
+    assert app.fields["check_date"].error.value == ""
+    assert "已向县（市）局报告重大风险" in app.confirmation.value
+    with store.read() as conn:
+        assert count(conn, schema.self_checks) == 1
+        assert count(conn, schema.hazards) == 2
+
+
 def test_a_county_session_finds_and_registers_only_in_its_county(store):
     s = Situation(store)
     s.enterprise("522722", name="荔波县水泥厂")

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from hazardlib import schema
+from hazardlib.catalogue import product_name
 from hazardlib.cli import main
 from hazardlib.errors import ValidationFailed
 from hazardlib.records import HAZARD_KEY, hazard_key_duplicates
@@ -68,7 +69,8 @@ def test_a_self_reported_major_risk_with_a_held_key_refuses_the_self_check_and_o
     (finding,) = refused.value.findings
     assert finding.field == "自查日期" and finding.value == D(2024, 6, 3)
     assert finding.message.startswith(
-        f"企业自查报告的重大风险与整改台账中的隐患 {held} 相同（同一企业、发现日期 2024-06-03、产品 03-01、问题类型 P99）"
+        f"企业自查报告的重大风险与整改台账中隐患编号 {held} 的记录相同（同一企业、发现日期 2024年6月3日、"
+        f"产品“{product_name('03-01')}”、问题类型“其他”）"
     )
     with store.read() as conn:  # one transaction: neither the self-check nor a second record
         assert conn.execute(sa.select(sa.func.count()).select_from(H)).scalar() == 4

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from .. import models, records, schema, vocab
 from ..checklists import RiskPoint, load_checklists
-from ..errors import Finding
+from ..errors import Finding, ValidationFailed
 from ..fields import duties
 from ..store import Store
 from .base import App, FirstView, count, scope_name
@@ -305,8 +305,16 @@ class SelfCheckApp(App):
         if findings or record is None:
             self.show_findings(findings, {**self.fields, "items": self.list_field, **self._row_fields(data)})
             return
-        with self.store.transaction(self.transaction_context("企业自查")) as tx:
-            _, outcome = records.save_self_check(tx, record)
+        try:
+            with self.store.transaction(self.transaction_context("企业自查")) as tx:
+                _, outcome = records.save_self_check(tx, record)
+        except (
+            ValidationFailed
+        ) as exc:  # refused by the ledger (a major risk on a hazard already held): beside its field
+            self.show_findings(
+                exc.findings, {**self.fields, "items": self.list_field, **self._row_fields(data)}
+            )
+            return
         self.clear_message()
         self.confirmation.value = self._confirmation(record, outcome)
         self._summarise()

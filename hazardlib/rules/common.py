@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -11,25 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import schema, vocab
-from ..catalogue import load_catalogue_with_county_products
-from ..errors import HazardError
+from ..catalogue import product_name as product_name
 
 ENT = schema.enterprises
 H = schema.hazards
 E = schema.hazard_events
 S = schema.spot_checks
 INTERVIEWS = schema.interviews
-
-
-@functools.lru_cache(maxsize=4096)
-def product_name(code: str | None) -> str:
-    """The Chinese name of a sub-product (its code when the catalogue does not know it)."""
-    if not code:
-        return "未注明产品"
-    try:
-        return load_catalogue_with_county_products().sub_product(code).name
-    except HazardError:
-        return code
 
 
 def finding_label(kind: str, grade: str) -> str:
