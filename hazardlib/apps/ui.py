@@ -100,9 +100,11 @@ table.hz-table tr.hz-total td {{ font-weight: bold; background: #f5f5f5; }}
 /* a file picker says what its title says (选择文件, then the file's name: see file_picker), not ipywidgets' words
    with a count, "选择文件 (0)", which a clerk does not read */
 /* (the title's words are not heard twice: a screen reader hears the picker's own text, whose count its description
-   explains); a long file name is cut with "…", in the words' own size (the picker's is 0) */
+   explains; a browser that does not know the alternative text after "/" keeps the first content, and the words are
+   read twice there rather than not shown); a long file name is cut with "…", in the words' own size (the picker's
+   is 0) */
 .hz-app .widget-upload.hz-upload {{ font-size: 0; width: auto; max-width: 100%; }}
-.hz-app .widget-upload.hz-upload::before {{ content: attr(title) / ""; font-size: var(--jp-widgets-font-size);
+.hz-app .widget-upload.hz-upload::before {{ content: attr(title); content: attr(title) / ""; font-size: var(--jp-widgets-font-size);
   display: inline-block; max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
   vertical-align: top; }}
 .hz-charts {{ display: flex; gap: 40px; flex-wrap: wrap; }}  /* charts side by side, wrapping */
