@@ -31,6 +31,8 @@ from hazardlib.backup import (
 from hazardlib.cli import main
 from hazardlib.store import Store, open_store
 
+from .conftest import contents
+
 DAY = dt.date(2024, 6, 3)
 
 
@@ -63,17 +65,6 @@ def fill(store: Store) -> None:
         gone = records.save_inspection(tx, workload.inspection(ids[1], DAY, "15-01", "误录"))[0]
         tx.delete(schema.inspections, gone)
     ledger.move(store, hid, "order", day=DAY, deadline=DAY + dt.timedelta(days=30))
-
-
-def contents(store: Store) -> dict[str, list[tuple]]:
-    """Every row of every table, in id order, as comparable tuples (JSON compared by value)."""
-    out = {}
-    with store.read() as conn:
-        for table in schema.metadata.sorted_tables:
-            pk = list(table.primary_key.columns)
-            rows = conn.execute(sa.select(table).order_by(*pk)).all()
-            out[table.name] = [tuple(json.dumps(v, sort_keys=True, default=str) for v in r) for r in rows]
-    return out
 
 
 @pytest.fixture
