@@ -29,7 +29,16 @@ from hazardlib.backup import (
     restore,
 )
 from hazardlib.cli import main
+from hazardlib.errors import StoreError
 from hazardlib.store import Store, open_store
+
+from .conftest import (
+    MISSING_HAZARD,
+    ExtraMigrationStore,
+    add_dangling_event,
+    contents,
+    dangling_rows,
+)
 
 DAY = dt.date(2024, 6, 3)
 
@@ -63,17 +72,6 @@ def fill(store: Store) -> None:
         gone = records.save_inspection(tx, workload.inspection(ids[1], DAY, "15-01", "误录"))[0]
         tx.delete(schema.inspections, gone)
     ledger.move(store, hid, "order", day=DAY, deadline=DAY + dt.timedelta(days=30))
-
-
-def contents(store: Store) -> dict[str, list[tuple]]:
-    """Every row of every table, in id order, as comparable tuples (JSON compared by value)."""
-    out = {}
-    with store.read() as conn:
-        for table in schema.metadata.sorted_tables:
-            pk = list(table.primary_key.columns)
-            rows = conn.execute(sa.select(table).order_by(*pk)).all()
-            out[table.name] = [tuple(json.dumps(v, sort_keys=True, default=str) for v in r) for r in rows]
-    return out
 
 
 @pytest.fixture
@@ -133,6 +131,58 @@ def test_a_backup_at_0033_is_restored_and_upgraded_with_every_hazard_and_event(s
         assert after[name] == before[name]
     with target.read() as conn:
         assert check_integrity(conn) == []
+
+
+def test_a_backup_holding_an_event_of_a_missing_hazard_is_refused_and_the_store_left_as_it_was(tmp_path):
+    """SQLite (a restore loads with foreign keys off, store.migrating): a backup of a store holding a ledger
+    event of a hazard that is not there is refused by the integrity check after the load, naming the table,
+    and the store it was restored into keeps its rows and revision; the backup taken before the damage
+    restores."""
+    path = tmp_path / "source.db"
+    source = open_store(f"sqlite:///{path}", user="备份员")
+    fill(source)
+    sound = backup(source, tmp_path / "sound.jsonl.gz").file
+    add_dangling_event(path)
+    damaged = backup(source, tmp_path / "damaged.jsonl.gz").file
+    target = open_store(f"sqlite:///{tmp_path / 'target.db'}", user="恢复员")
+    workload.add_enterprises(target, "522701", [77])
+    before, at = contents(target), target.revision()
+    with pytest.raises(
+        StoreError,
+        match="恢复后的数据库未通过完整性检查，已撤销恢复：有 1 行引用了不存在的记录（如表 hazard_events",
+    ) as exc:
+        restore(target, damaged, force=True)
+    assert "升级后" not in str(exc.value)  # the backup is at the head: nothing was upgraded
+    assert (contents(target), target.revision()) == (before, at)
+    restore(target, sound, force=True)
+    assert dangling_rows(target) == []
+    assert len(contents(target)["hazard_events"]) == len(contents(source)["hazard_events"]) - 1
+
+
+@pytest.mark.parametrize("missing", [True, False], ids=["missing hazard", "hazard there"])
+def test_a_restore_whose_upgrade_would_leave_a_row_referring_to_a_missing_one_is_refused(tmp_path, missing):
+    """A sound backup at the workbook's head restored into a store whose migrations go one further (of the test's own,
+    writing a ledger event): the upgrade after the load is checked as Store.upgrade checks it; an event of a
+    hazard that is not there refuses the restore and leaves the store as it was, one of the hazard there is
+    kept."""
+    source = open_store(f"sqlite:///{tmp_path / 'source.db'}", user="备份员")
+    fill(source)
+    sound = backup(source, tmp_path / "sound.jsonl.gz").file
+    with source.read() as conn:
+        hid = conn.execute(sa.select(sa.func.min(schema.hazards.c.id))).scalar_one()
+    url = f"sqlite:///{tmp_path / 'target.db'}"
+    workload.add_enterprises(open_store(url, user="恢复员"), "522701", [77])  # at the workbook's head
+    target = ExtraMigrationStore(url, tmp_path / "versions", user="恢复员")
+    target.add_migration(MISSING_HAZARD if missing else hid)
+    before, at = contents(target), target.revision()
+    if not missing:
+        restore(target, sound, force=True)
+        assert target.revision() == "extra"
+        assert len(contents(target)["hazard_events"]) == len(contents(source)["hazard_events"]) + 1
+        return
+    with pytest.raises(StoreError, match="已撤销恢复：升级后有记录引用了不存在的记录"):
+        restore(target, sound, force=True)
+    assert (contents(target), target.revision()) == (before, at)
 
 
 def test_restore_refuses_a_store_that_holds_data_unless_forced(store_url, tmp_path):

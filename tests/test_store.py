@@ -6,14 +6,23 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from click.testing import CliRunner
 
+from devtools import workload
 from hazardlib import models, records, schema
 from hazardlib.cli import main
-from hazardlib.errors import NotFound, OutOfScope, StaleRecord, ValidationFailed
+from hazardlib.errors import NotFound, OutOfScope, StaleRecord, StoreError, ValidationFailed
 from hazardlib.store import Store, count, open_store
 
-from .conftest import make_uscc
+from .conftest import (
+    MISSING_HAZARD,
+    ExtraMigrationStore,
+    add_dangling_event,
+    contents,
+    dangling_rows,
+    make_uscc,
+)
 
 pytestmark = pytest.mark.engines
 
@@ -198,3 +207,62 @@ def test_opening_an_old_store_upgrades_it(tmp_path):
     engine.dispose()
     store = open_store(url)
     assert store.revision() == store.head()
+
+
+def hazard_store(tmp_path) -> tuple[ExtraMigrationStore, int]:
+    """A SQLite store at the workbook's head holding one hazard with its ledger event, able to upgrade to a
+    migration of the test's own; and the hazard's id."""
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    open_store(url).dispose()  # the workbook's migrations, to its head
+    store = ExtraMigrationStore(url, tmp_path / "versions", user="测试员")
+    eid = workload.add_enterprises(store, "522701", [1])[0]
+    with store.transaction("准备") as tx:
+        hid, _ = records.save_hazard(tx, workload.hazard(eid, dt.date(2024, 6, 3)))
+    return store, hid
+
+
+def test_an_upgrade_that_would_leave_a_row_referring_to_a_missing_one_is_undone(tmp_path):
+    """SQLite migrates with foreign keys off (store.migrating): a migration writing a ledger event of a hazard
+    that is not there is undone — the store stays at its revision with every row and column as it was."""
+    store, _ = hazard_store(tmp_path)
+    at = store.revision()
+    before = contents(store)
+    store.add_migration(MISSING_HAZARD)
+    with pytest.raises(StoreError, match="无法升级数据库：升级会使一些记录引用不存在的记录，已撤销升级"):
+        store.upgrade()
+    assert store.revision() == at
+    assert contents(store) == before
+    with store.read() as conn:
+        assert "scratch" not in {c["name"] for c in sa.inspect(conn).get_columns("enterprises")}
+    assert dangling_rows(store) == []
+
+
+def test_an_upgrade_writing_a_row_that_refers_to_a_row_there_is_kept(tmp_path):
+    """The near miss of the above: the same migration writing an event of the hazard the store holds."""
+    store, hid = hazard_store(tmp_path)
+    events = len(contents(store)["hazard_events"])
+    store.add_migration(hid)
+    assert store.upgrade() is True
+    assert store.revision() == store.head() == "extra"
+    assert len(contents(store)["hazard_events"]) == events + 1
+    assert dangling_rows(store) == []
+
+
+def test_a_store_already_holding_a_row_that_refers_to_a_missing_one_still_upgrades(tmp_path):
+    """A damaged store (an event of a hazard that is not there, written with foreign keys off) is upgraded
+    through migration 0034, which rebuilds the hazards' table on SQLite: the damage is neither more nor less
+    (hazard verify names it), and the hazard's own events are kept."""
+    path = tmp_path / "old.db"
+    store = Store(f"sqlite:///{path}", user="测试员")
+    command.upgrade(store.alembic_config(), "0033")
+    eid = workload.add_enterprises(store, "522701", [1])[0]
+    with store.transaction("准备") as tx:
+        records.save_hazard(tx, workload.hazard(eid, dt.date(2024, 6, 3)))
+    add_dangling_event(path)
+    damaged = dangling_rows(store)
+    assert len(damaged) == 1
+    events = contents(store)["hazard_events"]
+    assert store.upgrade() is True
+    assert store.revision() == store.head()
+    assert dangling_rows(store) == damaged
+    assert contents(store)["hazard_events"] == events
