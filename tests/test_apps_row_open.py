@@ -234,3 +234,41 @@ def test_a_click_on_a_row_of_the_page_being_replaced_opens_the_record_clicked_or
     assert app.hazard["id"] == h1
     table.rows[0].click()  # on the rows shown now, the place is the record
     assert app.hazard["id"] == h2 and lit(table) == [h2]
+
+
+def test_a_click_from_two_refills_back_opens_nothing_and_one_from_one_refill_back_the_record_clicked(store):
+    """Two refills within one click's round trip: the click lands on a page two draws old, whose set of buttons
+    has been drawn again for the newest page. A row now holding another record has a new button, the one
+    clicked is closed, and nothing opens (never the record now in its place); a click from one refill back
+    opens the record clicked, wherever the new page lists it. A row whose record is the same keeps its button:
+    a page drawn again as it was costs no new widget."""
+    drawn = iter([[1, 2], [2, 3], [3, 1], [3, 1], [3, 1]])  # the records of each page fetched, in turn
+    opened: list = []
+
+    def fetch(offset: int, limit: int) -> tuple[pd.DataFrame, int]:
+        ids = next(drawn)
+        return pd.DataFrame({"id": ids, "名称": [f"第{i}号" for i in ids]}), len(ids)
+
+    table = PagedTable(LedgerApp(store, D), fetch, page_size=2, on_open=opened.append)
+    table.refresh()
+    oldest = table.rows  # 1, 2
+    table.refresh()
+    older = table.rows  # 2, 3
+    oldest[1].click()  # one refill back: 2, listed now at another place
+    assert opened == [2] and lit(table) == [2]
+    table.refresh()  # 3, 1, drawn on the set of the first page
+    assert table.keys == [3, 1]
+    oldest[0].click()  # two refills back: the row of 1, which now holds 3: nothing (not 3, not 1)
+    oldest[1].click()  # the row of 2, which now holds 1: nothing
+    assert opened == [2]
+    assert oldest[0].comm is None and oldest[1].comm is None  # closed, new ones drawn: the browser drops it
+    assert not {id(b) for b in oldest} & {id(b) for b in table.rows}
+    older[0].click()  # one refill back: 2, not listed now: nothing
+    older[1].click()  # 3, listed now at another place
+    assert opened == [2, 3] and lit(table) == [3]
+    newest = table.rows
+    table.refresh()  # 3, 1 again (after a save), then again
+    table.refresh()
+    assert table.rows == newest and all(b.comm is not None for b in newest)  # the same buttons, no new widget
+    newest[1].click()  # two refills back, its row still holding 1: the record clicked
+    assert opened == [2, 3, 1] and lit(table) == [1]

@@ -6,11 +6,15 @@ cells that let the click through: the clerk clicks anywhere on a row, or tabs to
 the page opens that record; the row open is highlighted. Only core ipywidgets (Button, HTML, GridBox) are
 used. The cells of the page are one HTML widget whose boxes join the grid (``display: contents``) each at its
 row and column; the row buttons follow in the grid, each placed on its row by a class (:func:`row_style`),
-and they are made once and kept, sharing one layout and one style: a page costs the kernel no new widgets after
-the first two. Two sets of buttons take turns, one page in two: the browser says only which button was clicked,
-and a click that lands on the rows the page still shows while the next page is on its way reaches the set of
-that page, which still knows its records: it opens the record clicked if the new page lists it, and nothing if
-not, never the record now in that row's place.
+sharing one layout and one style. The browser says only which button was clicked, so a button stands for one
+record while it lives. Two sets of buttons take turns, one page in two: a click that lands on the rows the page
+still shows while the next page is on its way reaches the set of that page, and opens the record clicked if the
+new page lists it, and nothing if not, never the record now in that row's place. When a set is drawn again (two
+pages later), a row whose record is another gets a new button and the old one is closed, as
+:class:`hazardlib.apps.ui.ChoiceList` closes the list from two refills back: a click that reaches it so late
+(two refills within one click's round trip) opens nothing. A row whose record is the same keeps its button, so
+a page drawn again as it was (a refresh after a save) costs the kernel no new widget, a page of other records
+one button per row, and the kernel holds at most two pages of buttons.
 """
 
 from __future__ import annotations
@@ -101,8 +105,7 @@ class PagedTable:
         self.frame = pd.DataFrame()
         self.chosen: Hashable | None = None
         self.keys: list[Hashable] = []  # the record of each row shown (with on_open)
-        # two sets of row buttons, one page in two, each with the records of the page it was last drawn for;
-        # made as pages need them, kept
+        # two sets of row buttons, one page in two, each button with the record it stands for (see the module)
         self._sets: tuple[list[widgets.Button], list[widgets.Button]] = ([], [])
         self._set_keys: tuple[list[Hashable], list[Hashable]] = ([], [])
         self._set = 0  # the set the page shows
@@ -159,21 +162,17 @@ class PagedTable:
 
     def _draw_rows(self, frame: pd.DataFrame) -> None:
         columns = [c for c in frame.columns if c != self.row_key]
-        self._set = (
-            1 - self._set
-        )  # the other set: its buttons may still be clicked until the page has this one
+        # the other set: the buttons of this one may still be clicked until the page has that one
+        self._set = 1 - self._set
         keys = [_plain(k) for k in frame[self.row_key]] if self.row_key in frame else []
-        self._set_keys[self._set][:] = keys
         self.keys = keys
+        self._fill(self._set, keys)
         if frame.empty:
             self.html.value = html_table(None, empty=self.empty)
             self.grid.children = ()
             self.grid.layout.display = "none"
             self.cells.value = ""
             return
-        buttons = self._sets[self._set]
-        while len(buttons) < len(self.keys):
-            buttons.append(self._button(self._set, len(buttons)))
         head = "".join(
             f'<div class="hz-cell hz-colhead" data-row="0" style="grid-row: 1; grid-column: {c}">{esc(name)}</div>'
             for c, name in enumerate(columns, start=1)
@@ -194,19 +193,38 @@ class PagedTable:
         self.grid.children = (self.cells, *self.rows)
         self._mark()
 
+    def _fill(self, of: int, keys: list[Hashable]) -> None:
+        """Set ``of`` drawn for the records ``keys``: a row whose record is another, or which the page no longer
+        has, loses its button, closed (a click the browser still sends it is lost); a row whose record is
+        another, or which had none, gets a new one."""
+        buttons, records = self._sets[of], self._set_keys[of]
+        for stale in buttons[len(keys) :]:
+            stale.close()
+        del buttons[len(keys) :], records[len(keys) :]
+        for at, record in enumerate(keys):
+            if at < len(buttons) and records[at] == record:
+                continue
+            if at < len(buttons):
+                buttons[at].close()
+                buttons[at], records[at] = self._button(of, at), record
+            else:
+                buttons.append(self._button(of, at))
+                records.append(record)
+
     def _button(self, of: int, at: int) -> widgets.Button:
-        """The button of the ``at``-th row (0 first) of the pages set ``of`` is drawn for."""
+        """The button of the ``at``-th row (0 first) of set ``of``, for the record that row has now."""
         b = widgets.Button(description="", tooltip=OPEN_HINT, layout=self._row_layout, style=self._row_style)
         b.add_class("hz-row")
         b.add_class(f"hz-r{at + 1}")
-        b.on_click(self.app.guard(lambda _b: self._clicked(of, at)))
+        b.on_click(self.app.guard(lambda clicked: self._clicked(of, at, clicked)))
         return b
 
-    def _clicked(self, of: int, at: int) -> None:
-        """A row's button clicked: the record it was drawn for, if the page shown lists it (see the module)."""
-        drawn = self._set_keys[of]
-        if at < len(drawn) and drawn[at] in self.keys:
-            self.open(drawn[at])
+    def _clicked(self, of: int, at: int, clicked: widgets.Button) -> None:
+        """A row's button clicked: the record it stands for, if the page shown lists it; nothing if the button
+        was replaced (see the module)."""
+        buttons = self._sets[of]
+        if at < len(buttons) and buttons[at] is clicked and self._set_keys[of][at] in self.keys:
+            self.open(self._set_keys[of][at])
 
     def open(self, record: Hashable) -> None:
         """Open ``record`` as if its row were clicked: highlight it and hand it to ``on_open``."""

@@ -863,9 +863,8 @@ class ChoiceList(widgets.VBox):
         if radios is self.shown:
             self.value = value
         elif value is not None and value in [v for _, v in self._options]:
-            self.value = (
-                value  # clicked on the list being replaced: the option clicked, if it is still offered
-            )
+            # clicked on the list being replaced: the option clicked, if it is still offered
+            self.value = value
 
     def _show(self, value: Any) -> None:
         if self.shown.value != value:
