@@ -419,9 +419,20 @@ class LedgerStep:
     def __init__(self, widgets: Widgets, ws: Any):
         self.w, self.ws = widgets, ws
 
+    def control(self, css: str) -> str:
+        """The model id of the control with the class ``css`` that takes a choice: a list of choices
+        (``ui.choice_list``, a box) shows its options in the one radio list it holds now; a dropdown is its own."""
+        found = self.w.find(css)
+        held = [c.removeprefix("IPY_MODEL_") for c in self.w.states[found].get("children", [])]
+        radios = [c for c in held if "hz-choices" in self.w.states.get(c, {}).get("_dom_classes", [])]
+        return radios[-1] if radios else found
+
+    def labels(self, css: str) -> list[str]:
+        return list(self.w.states[self.control(css)].get("_options_labels", []))
+
     async def choose(self, css: str, index: int) -> None:
-        await self.w.send(self.ws, self.w.find(css), {"method": "update", "state": {"index": index},
-                                                      "buffer_paths": []})  # fmt: skip
+        await self.w.send(self.ws, self.control(css), {"method": "update", "state": {"index": index},
+                                                       "buffer_paths": []})  # fmt: skip
 
     async def click(self, css: str) -> None:
         await self.w.send(self.ws, self.w.find(css), {"method": "custom", "content": {"event": "click"}})
@@ -431,7 +442,7 @@ class LedgerStep:
         on the ``which + stride``-th and so on, then from the first of those (``which % stride``): the clerks of
         one county each take hazards of their own. A clerk none of whose hazards has a step to record saves
         nothing (``none``): not a failed save, the list is too short for that many saves."""
-        labels = self.w.states[self.w.find("hz-input-pick")].get("_options_labels", [])
+        labels = self.labels("hz-input-pick")
         for index in [
             *range(which, len(labels), stride),
             *range(which % stride, min(which, len(labels)), stride),
@@ -439,10 +450,10 @@ class LedgerStep:
             hazard = int(re.sub(r"\D", "", labels[index].split()[1]))
             await self.choose("hz-input-pick", index)
             await self.click("hz-btn-open")
-            if len(self.w.states[self.w.find("hz-input-move")].get("_options_labels", [])) < 2:
+            if len(self.labels("hz-input-move")) < 2:
                 continue
             await self.choose("hz-input-move", 1)
-            if len(self.w.states[self.w.find("hz-input-outcome")].get("_options_labels", [])) > 1:
+            if len(self.labels("hz-input-outcome")) > 1:
                 await self.choose("hz-input-outcome", 1)
             await self.click("hz-btn-move")
             said = str(self.w.states[self.w.find("hz-status")].get("value", ""))
