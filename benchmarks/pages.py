@@ -441,8 +441,12 @@ class LedgerStep:
         """Record a step on the ``which``-th hazard of the list, or if it has no step to record now (closed),
         on the ``which + stride``-th and so on, then from the first of those (``which % stride``): the clerks of
         one county each take hazards of their own. A clerk none of whose hazards has a step to record saves
-        nothing (``none``): not a failed save, the list is too short for that many saves."""
+        nothing (``none``): not a failed save, the list is too short for that many saves; a list with no hazard at
+        all is a failed save (every county of the demo has hazards)."""
         labels = self.labels("hz-input-pick")
+        # every county of the demo has hazards: a list without any is a page that failed the clerk
+        if not labels:
+            return {"ok": False, "why": "台账的隐患列表是空的", "hazard": None}
         for index in [
             *range(which, len(labels), stride),
             *range(which % stride, min(which, len(labels)), stride),
